@@ -1,0 +1,1 @@
+export { reportBenchmark, measureRate, type BenchmarkLine, type RateMeasurement } from './report.js';
