@@ -1,1 +1,60 @@
-export const placeholderForInstallCheck = 1;
+export { createMachine, DEFAULT_MAX_STEPS, type MachineConfig } from './create-machine.js';
+export { Machine, type IrqSourceSpec, type MachineStatus, type RunResult, type TaskInfo } from './machine.js';
+export { CELLS_PER_LINE, type AccessSource, type MemObject } from './memory.js';
+export {
+  OpCode,
+  RmwKind,
+  alloc,
+  atomicAdd,
+  atomicDec,
+  atomicInc,
+  check,
+  cmpxchg,
+  cpuRelax,
+  enterCode,
+  exitCode,
+  free,
+  load,
+  localAdd,
+  localIrqDisable,
+  localIrqEnable,
+  localIrqRestore,
+  localIrqSave,
+  note,
+  preemptDisable,
+  preemptEnable,
+  schedule,
+  scheduleTimeout,
+  sendIpi,
+  setCurrentState,
+  spawn,
+  store,
+  wakeUpProcess,
+  work,
+  xchg,
+  type ExecutionContext,
+  type IrqHandler,
+  type KernelCode,
+  type MemoryKind,
+  type Operation,
+  type SleepState,
+  type TaskBody,
+  type TaskPriority,
+  type TaskSpec,
+  type TaskStateName,
+} from './ops.js';
+export { genericProfile, profiles, xeon8176PerfbookProfile, type MachineProfile, type ProfileCycles, type ProfileName } from './profiles.js';
+export { configError, err, ok, type ConfigError, type Result } from './result.js';
+export { formatChoice, sameChoice, type Choice } from './choice.js';
+export type { Fault, FaultKind } from './fault.js';
+export { createPrng, type Prng } from './prng.js';
+export { formatChoiceList, parseChoiceList, parseSchedule, SCHEDULE_VERSION } from './schedule-string.js';
+export { RoundRobinScheduler } from './schedulers/round-robin.js';
+export { RandomScheduler, type RandomSchedulerOptions } from './schedulers/random.js';
+export { ReplayScheduler } from './schedulers/replay.js';
+export type { Scheduler, SchedulerView } from './schedulers/scheduler.js';
+export { runScenario, type RunScenarioOptions, type Scenario, type ScenarioCheck, type ScenarioRun } from './scenario.js';
+export { MAX_CPUS, defaultTopology, type Topology } from './topology.js';
+export { MemoryTraceSink, formatChromeTrace, formatFtrace, formatFtraceLine, type TraceEvent, type TraceSink } from './trace.js';
+export { spinLock, spinLockIrqsave, spinUnlock, spinUnlockIrqrestore, spinlockAt, type Spinlock } from './sync/spinlock.js';
+export { MUTEX_CELLS, mutexAt, mutexLock, mutexTrylock, mutexUnlock, type Mutex } from './sync/mutex.js';

@@ -1,0 +1,69 @@
+import { Machine } from './machine.js';
+import { profiles, type MachineProfile } from './profiles.js';
+import { configError, err, ok, type ConfigError, type Result } from './result.js';
+import { parseSchedule } from './schedule-string.js';
+import type { Scheduler } from './schedulers/scheduler.js';
+import { defaultTopology, validateCpuCount, validateTopology, type Topology } from './topology.js';
+import type { TraceSink } from './trace.js';
+
+export const DEFAULT_MAX_STEPS = 10_000_000;
+
+export interface MachineConfig {
+  /** 1 to 1024. */
+  readonly cpuCount: number;
+  /** A profile name from `profiles`, or a profile of the caller's own. Default: 'generic'. */
+  readonly profile?: string | MachineProfile;
+  /** Default: the profile's own shape where the CPU count fits it, else one socket. */
+  readonly topology?: Topology;
+  /** A schedule string (see parseSchedule) or a scheduler object. Default: 'kms1:rr'. */
+  readonly schedule?: string | Scheduler;
+  /** Where trace events go; no tracing when omitted. */
+  readonly trace?: TraceSink;
+  /** A run that takes more steps than this ends with a step-limit fault. */
+  readonly maxSteps?: number;
+  /** Keep the list of choices made (for replay strings); on by default. */
+  readonly recordChoices?: boolean;
+}
+
+/** Builds a machine, or says which part of the configuration is wrong. */
+export function createMachine(config: MachineConfig): Result<Machine, ConfigError> {
+  const cpuCount = validateCpuCount(config.cpuCount);
+  if (!cpuCount.ok) return cpuCount;
+  const profile = resolveProfile(config.profile);
+  if (!profile.ok) return profile;
+  const topology = validateTopology(cpuCount.value, config.topology ?? defaultTopology(cpuCount.value, profile.value));
+  if (!topology.ok) return topology;
+  const scheduler = resolveScheduler(config.schedule);
+  if (!scheduler.ok) return scheduler;
+  const maxSteps = config.maxSteps ?? DEFAULT_MAX_STEPS;
+  if (!Number.isInteger(maxSteps) || maxSteps < 1) {
+    return err(configError('maxSteps', `maxSteps must be a whole number of at least 1, got ${String(maxSteps)}`));
+  }
+  return ok(
+    new Machine({
+      cpuCount: cpuCount.value,
+      profile: profile.value,
+      topology: topology.value,
+      scheduler: scheduler.value,
+      trace: config.trace,
+      maxSteps,
+      record: config.recordChoices ?? true,
+    }),
+  );
+}
+
+function resolveProfile(profile: string | MachineProfile | undefined): Result<MachineProfile, ConfigError> {
+  if (profile === undefined) return ok(profiles.generic);
+  if (typeof profile !== 'string') return ok(profile);
+  const known = Object.keys(profiles);
+  if (!Object.hasOwn(profiles, profile)) {
+    return err(configError('profile', `unknown machine profile '${profile}'; known profiles: ${known.join(', ')}`));
+  }
+  return ok(profiles[profile as keyof typeof profiles]);
+}
+
+function resolveScheduler(schedule: string | Scheduler | undefined): Result<Scheduler, ConfigError> {
+  if (schedule === undefined) return parseSchedule('kms1:rr');
+  if (typeof schedule === 'string') return parseSchedule(schedule);
+  return ok(schedule);
+}

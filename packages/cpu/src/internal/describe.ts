@@ -1,0 +1,68 @@
+import { OpCode, RmwKind, type Operation } from '../ops.js';
+import type { Memory } from '../memory.js';
+
+// How each operation reads in a trace. Only called when tracing is on.
+
+export function describeOperation(op: Operation, result: number, memory: Memory): { name: string; detail: string } {
+  switch (op.code) {
+    case OpCode.Load:
+      return { name: 'load', detail: `${memory.describe(op.cell)} -> ${result} (${memory.lastSource})` };
+    case OpCode.Store:
+      return { name: 'store', detail: `${memory.describe(op.cell)} = ${op.value} (${memory.lastSource})` };
+    case OpCode.Rmw:
+      return describeRmw(op.kind, op.locked, memory.describe(op.cell), op.operand, op.expected, result, memory.lastSource);
+    case OpCode.IrqDisable:
+      return { name: 'local_irq_disable', detail: '' };
+    case OpCode.IrqEnable:
+      return { name: 'local_irq_enable', detail: '' };
+    case OpCode.IrqSave:
+      return { name: 'local_irq_save', detail: `flags=${result}` };
+    case OpCode.IrqRestore:
+      return { name: 'local_irq_restore', detail: `flags=${op.flags}` };
+    case OpCode.PreemptDisable:
+      return { name: 'preempt_disable', detail: '' };
+    case OpCode.PreemptEnable:
+      return { name: 'preempt_enable', detail: '' };
+    case OpCode.SetState:
+      return { name: 'set_current_state', detail: op.state };
+    case OpCode.Schedule:
+      return { name: 'schedule', detail: '' };
+    case OpCode.ScheduleTimeout:
+      return { name: 'schedule_timeout', detail: `timeout=${op.timeoutCycles}` };
+    case OpCode.Wake:
+      return { name: 'wake_up_process', detail: `pid=${op.pid} woken=${result}` };
+    case OpCode.CpuRelax:
+      return { name: 'cpu_relax', detail: '' };
+    case OpCode.Work:
+      return { name: op.what, detail: `${op.cycles} cycles` };
+    case OpCode.Alloc:
+      return { name: 'kmalloc', detail: `${op.name} cells=${op.cells} -> 0x${result.toString(16)}` };
+    case OpCode.Free:
+      return { name: 'kfree', detail: memory.objectAt(op.address)?.name ?? `0x${op.address.toString(16)}` };
+    case OpCode.EnterCode:
+      return { name: 'call', detail: `${op.what} in ${memory.objectAt(op.address)?.name ?? '?'}` };
+    case OpCode.ExitCode:
+      return { name: 'return', detail: '' };
+    case OpCode.SendIpi:
+      return { name: 'ipi_send_cpu', detail: `cpu=${op.cpu} callback=${op.name}` };
+    case OpCode.Spawn:
+      return { name: 'sched_process_fork', detail: `comm=${op.spec.name} child_pid=${result}` };
+    case OpCode.Check:
+      return { name: 'check', detail: op.ok ? 'ok' : `FAILED: ${op.message}` };
+    case OpCode.Note:
+      return { name: 'note', detail: op.text };
+  }
+}
+
+function describeRmw(
+  kind: RmwKind, locked: boolean, cell: string, operand: number, expected: number, result: number, source: string,
+): { name: string; detail: string } {
+  switch (kind) {
+    case RmwKind.Add:
+      return { name: locked ? 'atomic_add_return' : 'local_add', detail: `${cell} += ${operand} -> ${result} (${source})` };
+    case RmwKind.Xchg:
+      return { name: 'xchg', detail: `${cell} = ${operand}, old ${result} (${source})` };
+    case RmwKind.Cmpxchg:
+      return { name: 'cmpxchg', detail: `${cell} ${expected} -> ${operand}, old ${result}${result === expected ? '' : ' (failed)'} (${source})` };
+  }
+}

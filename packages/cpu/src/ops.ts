@@ -1,0 +1,175 @@
+// Simulated kernel code is a generator that yields one operation per step. The machine performs
+// the operation only when its scheduler picks that CPU, then resumes the generator with the
+// operation's result (always a number: a loaded value, an old value, IRQ flags, an address, a
+// pid). Everything between two yields runs atomically on the CPU that performed the first one,
+// so anything that can interleave in a real kernel must be its own operation.
+//
+// Operations carry numeric codes: the step loop switches on them millions of times a second.
+
+export const OpCode = {
+  Load: 0,
+  Store: 1,
+  Rmw: 2,
+  IrqDisable: 3,
+  IrqEnable: 4,
+  IrqSave: 5,
+  IrqRestore: 6,
+  PreemptDisable: 7,
+  PreemptEnable: 8,
+  SetState: 9,
+  Schedule: 10,
+  ScheduleTimeout: 11,
+  Wake: 12,
+  CpuRelax: 13,
+  Work: 14,
+  Alloc: 15,
+  Free: 16,
+  EnterCode: 17,
+  ExitCode: 18,
+  SendIpi: 19,
+  Spawn: 20,
+  Check: 21,
+  Note: 22,
+} as const;
+export type OpCode = (typeof OpCode)[keyof typeof OpCode];
+
+/** Read-modify-write flavours. `add` returns the new value (atomic_add_return), the others the old. */
+export const RmwKind = { Add: 0, Xchg: 1, Cmpxchg: 2 } as const;
+export type RmwKind = (typeof RmwKind)[keyof typeof RmwKind];
+
+/** Linux task states a task can put itself in with set_current_state(). */
+export type SleepState = 'TASK_UNINTERRUPTIBLE' | 'TASK_INTERRUPTIBLE';
+export type TaskStateName = 'TASK_RUNNING' | SleepState | 'TASK_DEAD';
+
+/** What a task (or an interrupt handler) sees of itself while it runs. */
+export interface ExecutionContext {
+  readonly pid: number;
+  readonly comm: string;
+  /** The CPU this code runs on now; stable only while preemption is off (smp_processor_id()). */
+  readonly cpu: number;
+  readonly preemptCount: number;
+  readonly irqsDisabled: boolean;
+  readonly inIrq: boolean;
+}
+
+export type KernelCode<TReturn = unknown> = Generator<Operation, TReturn, number>;
+export type TaskBody = (self: ExecutionContext) => KernelCode;
+export type IrqHandler = (self: ExecutionContext) => KernelCode;
+
+export type TaskPriority = 'normal' | 'fifo' | 'stop';
+
+export interface TaskSpec {
+  readonly name: string;
+  readonly body: TaskBody;
+  /** CPU the task starts on; a bound task (a per-CPU kthread) never leaves it. */
+  readonly cpu?: number;
+  readonly bound?: boolean;
+  /** 'stop' is the stopper class: it preempts everything else on its CPU as soon as it may. */
+  readonly priority?: TaskPriority;
+  /** A daemon may still be asleep or spinning when the run ends (a kthread waiting for work). */
+  readonly daemon?: boolean;
+}
+
+export interface LoadOp { readonly code: 0; readonly cell: number }
+export interface StoreOp { readonly code: 1; readonly cell: number; readonly value: number }
+export interface RmwOp {
+  readonly code: 2;
+  readonly cell: number;
+  readonly kind: RmwKind;
+  readonly operand: number;
+  /** cmpxchg's expected value. */
+  readonly expected: number;
+  /** false for a single unlocked instruction (x86 `incq` on a local_t): IRQ-safe, not SMP-safe. */
+  readonly locked: boolean;
+}
+export interface IrqDisableOp { readonly code: 3 }
+export interface IrqEnableOp { readonly code: 4 }
+export interface IrqSaveOp { readonly code: 5 }
+export interface IrqRestoreOp { readonly code: 6; readonly flags: number }
+export interface PreemptDisableOp { readonly code: 7 }
+export interface PreemptEnableOp { readonly code: 8 }
+export interface SetStateOp { readonly code: 9; readonly state: SleepState | 'TASK_RUNNING' }
+export interface ScheduleOp { readonly code: 10 }
+export interface ScheduleTimeoutOp { readonly code: 11; readonly timeoutCycles: number }
+export interface WakeOp { readonly code: 12; readonly pid: number }
+export interface CpuRelaxOp { readonly code: 13 }
+export interface WorkOp { readonly code: 14; readonly cycles: number; readonly what: string }
+export interface AllocOp { readonly code: 15; readonly name: string; readonly cells: number; readonly kind: MemoryKind; readonly lineAligned: boolean }
+export interface FreeOp { readonly code: 16; readonly address: number }
+export interface EnterCodeOp { readonly code: 17; readonly address: number; readonly what: string }
+export interface ExitCodeOp { readonly code: 18 }
+export interface SendIpiOp { readonly code: 19; readonly cpu: number; readonly name: string; readonly handler: IrqHandler }
+export interface SpawnOp { readonly code: 20; readonly spec: TaskSpec }
+export interface CheckOp { readonly code: 21; readonly ok: boolean; readonly message: string }
+export interface NoteOp { readonly code: 22; readonly text: string }
+
+export type Operation =
+  | LoadOp | StoreOp | RmwOp
+  | IrqDisableOp | IrqEnableOp | IrqSaveOp | IrqRestoreOp
+  | PreemptDisableOp | PreemptEnableOp
+  | SetStateOp | ScheduleOp | ScheduleTimeoutOp | WakeOp
+  | CpuRelaxOp | WorkOp
+  | AllocOp | FreeOp | EnterCodeOp | ExitCodeOp
+  | SendIpiOp | SpawnOp | CheckOp | NoteOp;
+
+export type MemoryKind = 'data' | 'code';
+
+// Constructors. Operations without operands are shared constants: yielding them allocates nothing.
+const IRQ_DISABLE: IrqDisableOp = { code: OpCode.IrqDisable };
+const IRQ_ENABLE: IrqEnableOp = { code: OpCode.IrqEnable };
+const IRQ_SAVE: IrqSaveOp = { code: OpCode.IrqSave };
+const PREEMPT_DISABLE: PreemptDisableOp = { code: OpCode.PreemptDisable };
+const PREEMPT_ENABLE: PreemptEnableOp = { code: OpCode.PreemptEnable };
+const SCHEDULE: ScheduleOp = { code: OpCode.Schedule };
+const CPU_RELAX: CpuRelaxOp = { code: OpCode.CpuRelax };
+const EXIT_CODE: ExitCodeOp = { code: OpCode.ExitCode };
+
+export const load = (cell: number): LoadOp => ({ code: OpCode.Load, cell });
+export const store = (cell: number, value: number): StoreOp => ({ code: OpCode.Store, cell, value });
+const rmw = (cell: number, kind: RmwKind, operand: number, expected: number, locked: boolean): RmwOp =>
+  ({ code: OpCode.Rmw, cell, kind, operand, expected, locked });
+/** atomic_add_return: a locked add; resumes with the new value. */
+export const atomicAdd = (cell: number, delta: number): RmwOp => rmw(cell, RmwKind.Add, delta, 0, true);
+export const atomicInc = (cell: number): RmwOp => atomicAdd(cell, 1);
+export const atomicDec = (cell: number): RmwOp => atomicAdd(cell, -1);
+/** xchg: resumes with the old value. */
+export const xchg = (cell: number, value: number): RmwOp => rmw(cell, RmwKind.Xchg, value, 0, true);
+/** cmpxchg: stores `value` if the cell holds `expected`; resumes with the old value either way. */
+export const cmpxchg = (cell: number, expected: number, value: number): RmwOp => rmw(cell, RmwKind.Cmpxchg, value, expected, true);
+/** One unlocked read-modify-write instruction: atomic against this CPU's interrupts only. */
+export const localAdd = (cell: number, delta: number): RmwOp => rmw(cell, RmwKind.Add, delta, 0, false);
+
+export const localIrqDisable = (): IrqDisableOp => IRQ_DISABLE;
+export const localIrqEnable = (): IrqEnableOp => IRQ_ENABLE;
+/** local_irq_save: resumes with the flags (1 when interrupts were on). */
+export const localIrqSave = (): IrqSaveOp => IRQ_SAVE;
+export const localIrqRestore = (flags: number): IrqRestoreOp => ({ code: OpCode.IrqRestore, flags });
+export const preemptDisable = (): PreemptDisableOp => PREEMPT_DISABLE;
+export const preemptEnable = (): PreemptEnableOp => PREEMPT_ENABLE;
+
+export const setCurrentState = (state: SleepState | 'TASK_RUNNING'): SetStateOp => ({ code: OpCode.SetState, state });
+/** schedule(): sleeps if the task's state is not TASK_RUNNING, else lets others on this CPU run. */
+export const schedule = (): ScheduleOp => SCHEDULE;
+/** schedule_timeout(): as schedule(), but a timer wakes the task after `timeoutCycles`; resumes with the cycles left (0 on time-out). */
+export const scheduleTimeout = (timeoutCycles: number): ScheduleTimeoutOp => ({ code: OpCode.ScheduleTimeout, timeoutCycles });
+/** wake_up_process(): resumes with 1 if the task was asleep (or about to sleep) and is now running. */
+export const wakeUpProcess = (pid: number): WakeOp => ({ code: OpCode.Wake, pid });
+export const cpuRelax = (): CpuRelaxOp => CPU_RELAX;
+/** Time spent computing without touching shared memory. */
+export const work = (cycles: number, what = 'work'): WorkOp => ({ code: OpCode.Work, cycles, what });
+
+/** Allocates `cells` 8-byte cells; resumes with the base address. */
+export const alloc = (name: string, cells: number, options: { kind?: MemoryKind; lineAligned?: boolean } = {}): AllocOp =>
+  ({ code: OpCode.Alloc, name, cells, kind: options.kind ?? 'data', lineAligned: options.lineAligned ?? false });
+export const free = (address: number): FreeOp => ({ code: OpCode.Free, address });
+/** Marks the start of executing code that lives in the object at `address` (a call into a module). */
+export const enterCode = (address: number, what: string): EnterCodeOp => ({ code: OpCode.EnterCode, address, what });
+/** Returns from the code entered last. */
+export const exitCode = (): ExitCodeOp => EXIT_CODE;
+export const sendIpi = (cpu: number, name: string, handler: IrqHandler): SendIpiOp => ({ code: OpCode.SendIpi, cpu, name, handler });
+/** kthread_run(): resumes with the new task's pid. */
+export const spawn = (spec: TaskSpec): SpawnOp => ({ code: OpCode.Spawn, spec });
+/** BUG_ON(!ok): a failed check ends the run with an assertion fault. */
+export const check = (ok: boolean, message: string): CheckOp => ({ code: OpCode.Check, ok, message });
+/** trace_printk(): a line in the trace, nothing else. */
+export const note = (text: string): NoteOp => ({ code: OpCode.Note, text });

@@ -1,0 +1,124 @@
+import { formatChoice, type Choice } from './choice.js';
+import { configError, err, ok, type ConfigError, type Result } from './result.js';
+import { DEFAULT_SLICE_STEPS, RoundRobinScheduler } from './schedulers/round-robin.js';
+import { RandomScheduler, RANDOM_DEFAULTS } from './schedulers/random.js';
+import { ReplayScheduler } from './schedulers/replay.js';
+import type { Scheduler } from './schedulers/scheduler.js';
+
+// Schedule strings name a run's decisions in a few characters and carry a version, so a string
+// from an incompatible kmodsim is refused rather than replayed wrongly:
+//   kms1:rr                      round-robin (optionally :slice=N steps per time slice)
+//   kms1:random:SEED[:irq=P][:preempt=P][:migrate=P]
+//   kms1:list:0*12,1,i0.0,x1,p0>1,1*3   the exact choices: CPU steps, IRQ source on a CPU,
+//                                       IPI taken, preemption (to a CPU); *N repeats a choice
+
+export const SCHEDULE_VERSION = 'kms1';
+
+export function formatChoiceList(choices: readonly Choice[]): string {
+  const tokens: string[] = [];
+  let previous = '';
+  let repeat = 0;
+  const flush = (): void => {
+    if (repeat > 0) tokens.push(repeat === 1 ? previous : `${previous}*${repeat}`);
+  };
+  for (const choice of choices) {
+    const token = formatChoice(choice);
+    if (token === previous) {
+      repeat++;
+      continue;
+    }
+    flush();
+    previous = token;
+    repeat = 1;
+  }
+  flush();
+  return `${SCHEDULE_VERSION}:list:${tokens.join(',')}`;
+}
+
+const CHOICE_TOKEN = /^(?:(\d+)|i(\d+)\.(\d+)|x(\d+)|p(\d+)>(\d+))(?:\*(\d+))?$/;
+const MAX_REPEAT = 100_000_000;
+
+export function parseChoiceList(text: string): Result<Choice[], ConfigError> {
+  const choices: Choice[] = [];
+  if (text === '') return ok(choices);
+  for (const token of text.split(',')) {
+    const match = CHOICE_TOKEN.exec(token);
+    if (match === null) return err(configError('schedule', `malformed choice '${token}' in schedule string`));
+    const [, step, irqCpu, irqSource, ipiCpu, preemptCpu, preemptTarget, repeatText] = match;
+    const repeat = repeatText === undefined ? 1 : Number(repeatText);
+    if (repeat < 1 || repeat > MAX_REPEAT || choices.length + repeat > MAX_REPEAT) {
+      return err(configError('schedule', `repeat count in '${token}' is out of range`));
+    }
+    let choice: Choice;
+    if (step !== undefined) choice = { kind: 'step', cpu: Number(step) };
+    else if (irqCpu !== undefined) choice = { kind: 'irq', cpu: Number(irqCpu), source: Number(irqSource) };
+    else if (ipiCpu !== undefined) choice = { kind: 'ipi', cpu: Number(ipiCpu) };
+    else choice = { kind: 'preempt', cpu: Number(preemptCpu), target: Number(preemptTarget) };
+    for (let i = 0; i < repeat; i++) choices.push(choice);
+  }
+  return ok(choices);
+}
+
+/** Builds the scheduler a schedule string names, or says what is wrong with the string. */
+export function parseSchedule(schedule: string): Result<Scheduler, ConfigError> {
+  const [version, kind, ...rest] = schedule.trim().split(':');
+  if (version !== SCHEDULE_VERSION) {
+    const seen = version === undefined || version === '' ? 'no version' : `version '${version}'`;
+    return err(configError('schedule', `schedule string has ${seen}; this kmodsim reads '${SCHEDULE_VERSION}:' strings`));
+  }
+  switch (kind ?? '') {
+    case 'rr':
+      return parseRoundRobin(rest);
+    case 'random':
+      return parseRandom(rest);
+    case 'list': {
+      const choices = parseChoiceList(rest.join(':'));
+      return choices.ok ? ok(new ReplayScheduler(choices.value, schedule.trim())) : choices;
+    }
+    default:
+      return err(configError('schedule', `unknown scheduler '${kind ?? ''}' in schedule string; known: rr, random, list`));
+  }
+}
+
+function parseRoundRobin(parts: readonly string[]): Result<Scheduler, ConfigError> {
+  const options = parseOptions(parts, ['slice']);
+  if (!options.ok) return options;
+  const slice = options.value.get('slice') ?? DEFAULT_SLICE_STEPS;
+  if (!Number.isInteger(slice) || slice < 1) return err(configError('schedule', `slice must be a whole number of steps, got ${slice}`));
+  return ok(new RoundRobinScheduler(slice));
+}
+
+function parseRandom(parts: readonly string[]): Result<Scheduler, ConfigError> {
+  const [seedText, ...optionParts] = parts;
+  const seed = Number(seedText);
+  if (seedText === undefined || seedText === '' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    return err(configError('schedule', `random schedule needs a seed from 0 to 4294967295, got '${seedText ?? ''}'`));
+  }
+  const options = parseOptions(optionParts, ['irq', 'preempt', 'migrate']);
+  if (!options.ok) return options;
+  for (const [name, value] of options.value) {
+    if (!(value >= 0 && value <= 1)) return err(configError('schedule', `${name} must be a probability from 0 to 1, got ${value}`));
+  }
+  return ok(
+    new RandomScheduler({
+      seed,
+      irqProbability: options.value.get('irq') ?? RANDOM_DEFAULTS.irqProbability,
+      preemptProbability: options.value.get('preempt') ?? RANDOM_DEFAULTS.preemptProbability,
+      migrateProbability: options.value.get('migrate') ?? RANDOM_DEFAULTS.migrateProbability,
+    }),
+  );
+}
+
+function parseOptions(parts: readonly string[], known: readonly string[]): Result<Map<string, number>, ConfigError> {
+  const options = new Map<string, number>();
+  for (const part of parts) {
+    const [name, valueText] = part.split('=');
+    if (name === undefined || !known.includes(name) || valueText === undefined) {
+      return err(configError('schedule', `unknown schedule option '${part}'; known: ${known.join(', ')}`));
+    }
+    const value = Number(valueText);
+    if (valueText === '' || Number.isNaN(value)) return err(configError('schedule', `option ${name} needs a number, got '${valueText}'`));
+    options.set(name, value);
+  }
+  return ok(options);
+}

@@ -1,0 +1,37 @@
+import type { Choice } from '../choice.js';
+import type { Scheduler, SchedulerView } from './scheduler.js';
+
+export const DEFAULT_SLICE_STEPS = 1000;
+
+/**
+ * Steps the active CPUs in turn. It takes a pending IPI as soon as interrupts allow, never fires
+ * other interrupt sources, and preempts a task only when its time slice is used up and another
+ * task waits for that CPU: the timer tick of a fair kernel, without the noise.
+ */
+export class RoundRobinScheduler implements Scheduler {
+  private lastCpu = -1;
+  readonly schedule: string;
+
+  constructor(private readonly sliceSteps = DEFAULT_SLICE_STEPS) {
+    this.schedule = sliceSteps === DEFAULT_SLICE_STEPS ? 'kms1:rr' : `kms1:rr:slice=${sliceSteps}`;
+  }
+
+  choose(view: SchedulerView): Choice {
+    const cpu = this.nextActive(view);
+    this.lastCpu = cpu;
+    if (view.ipiDeliverable(cpu)) return { kind: 'ipi', cpu };
+    if (view.stepsSinceSwitch(cpu) >= this.sliceSteps && view.runQueueLength(cpu) > 0 && view.preemptible(cpu)) {
+      return { kind: 'preempt', cpu, target: cpu };
+    }
+    return view.stepChoice(cpu);
+  }
+
+  private nextActive(view: SchedulerView): number {
+    const count = view.cpuCount;
+    for (let offset = 1; offset <= count; offset++) {
+      const cpu = (this.lastCpu + offset) % count;
+      if (view.isActive(cpu)) return cpu;
+    }
+    throw new Error('round-robin scheduler asked to choose with no active CPU');
+  }
+}

@@ -1,0 +1,65 @@
+import type { MachineProfile } from './profiles.js';
+import { configError, err, ok, type ConfigError, type Result } from './result.js';
+
+export const MAX_CPUS = 1024;
+
+export interface Topology {
+  readonly sockets: number;
+  readonly coresPerSocket: number;
+  readonly threadsPerCore: number;
+  /** Sockets joined directly; a line moving between boards crosses the interconnect. */
+  readonly socketsPerBoard: number;
+}
+
+/** Where each CPU sits. CPUs are numbered thread-fastest: cpu = (socket * cores + core) * threads + thread. */
+export interface CpuPlacement {
+  readonly core: Int32Array;
+  readonly socket: Int32Array;
+  readonly board: Int32Array;
+}
+
+export function validateCpuCount(cpuCount: unknown): Result<number, ConfigError> {
+  if (typeof cpuCount !== 'number' || !Number.isInteger(cpuCount) || cpuCount < 1 || cpuCount > MAX_CPUS) {
+    return err(configError('cpuCount', `cpuCount must be a whole number from 1 to ${MAX_CPUS}, got ${String(cpuCount)}`));
+  }
+  return ok(cpuCount);
+}
+
+/** The profile's own shape when the CPU count fills whole sockets of it, else one socket. */
+export function defaultTopology(cpuCount: number, profile: MachineProfile): Topology {
+  const { coresPerSocket, threadsPerCore, socketsPerBoard } = profile.defaultTopology;
+  const perSocket = coresPerSocket * threadsPerCore;
+  if (cpuCount % perSocket === 0) {
+    return { sockets: cpuCount / perSocket, coresPerSocket, threadsPerCore, socketsPerBoard };
+  }
+  if (cpuCount % threadsPerCore === 0) {
+    return { sockets: 1, coresPerSocket: cpuCount / threadsPerCore, threadsPerCore, socketsPerBoard };
+  }
+  return { sockets: 1, coresPerSocket: cpuCount, threadsPerCore: 1, socketsPerBoard };
+}
+
+export function validateTopology(cpuCount: number, topology: Topology): Result<Topology, ConfigError> {
+  const { sockets, coresPerSocket, threadsPerCore, socketsPerBoard } = topology;
+  for (const [field, value] of Object.entries({ sockets, coresPerSocket, threadsPerCore, socketsPerBoard })) {
+    if (!Number.isInteger(value) || value < 1) {
+      return err(configError(`topology.${field}`, `topology.${field} must be a whole number of at least 1, got ${String(value)}`));
+    }
+  }
+  const product = sockets * coresPerSocket * threadsPerCore;
+  if (product !== cpuCount) {
+    return err(configError('topology', `topology has ${sockets} sockets x ${coresPerSocket} cores x ${threadsPerCore} threads = ${product} CPUs, but cpuCount is ${cpuCount}`));
+  }
+  return ok(topology);
+}
+
+export function placeCpus(cpuCount: number, topology: Topology): CpuPlacement {
+  const core = new Int32Array(cpuCount);
+  const socket = new Int32Array(cpuCount);
+  const board = new Int32Array(cpuCount);
+  for (let cpu = 0; cpu < cpuCount; cpu++) {
+    core[cpu] = Math.floor(cpu / topology.threadsPerCore);
+    socket[cpu] = Math.floor(cpu / (topology.threadsPerCore * topology.coresPerSocket));
+    board[cpu] = Math.floor((socket[cpu] ?? 0) / topology.socketsPerBoard);
+  }
+  return { core, socket, board };
+}
