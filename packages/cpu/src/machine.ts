@@ -1,5 +1,6 @@
 import type { Choice } from './choice.js';
 import type { Fault, FaultKind } from './fault.js';
+import { ChoiceLog } from './internal/choice-log.js';
 import { describeOperation } from './internal/describe.js';
 import { IndexSet } from './internal/index-set.js';
 import { TimerQueue } from './internal/timers.js';
@@ -23,7 +24,7 @@ export interface IrqSourceSpec {
 }
 
 export type RunResult =
-  | { readonly ok: true; readonly steps: number; readonly cycles: number; readonly schedule: string; readonly choices: string }
+  | { readonly ok: true; readonly steps: number; readonly cycles: number; readonly schedule: string }
   | { readonly ok: false; readonly fault: Fault };
 
 export type MachineStatus = 'running' | 'finished' | 'faulted';
@@ -88,8 +89,10 @@ export class Machine implements SchedulerView {
   private readonly tasks: (Task | undefined)[] = [undefined];
   private readonly irqSources: IrqSource[] = [];
   private readonly timers = new TimerQueue();
-  private readonly recorded: Choice[] = [];
+  private readonly recorded = new ChoiceLog();
   private liveTasks = 0;
+  /** IPIs sent and not yet handled, plus handlers running: a run does not end with any left. */
+  private interruptWork = 0;
   private steps = 0;
   private currentFault: Fault | undefined;
 
@@ -154,7 +157,7 @@ export class Machine implements SchedulerView {
 
   get status(): MachineStatus {
     if (this.currentFault !== undefined) return 'faulted';
-    return this.liveTasks === 0 ? 'finished' : 'running';
+    return this.liveTasks === 0 && this.interruptWork === 0 ? 'finished' : 'running';
   }
 
   get fault(): Fault | undefined {
@@ -177,37 +180,51 @@ export class Machine implements SchedulerView {
   }
 
   run(): RunResult {
-    while (this.currentFault === undefined && this.liveTasks > 0) {
-      if (this.steps >= this.maxSteps) {
-        this.raise('step-limit', `no end after ${this.maxSteps} steps: a livelock, or a bound too small for this run`, NO_CPU, undefined);
-        break;
-      }
-      if (this.active.size === 0) {
-        if (!this.fireEarliestTimer()) this.reportStuck();
-        continue;
-      }
-      const choice = this.chooseNext();
-      if (choice !== undefined) this.perform(choice);
+    try {
+      this.loop();
+    } catch (error) {
+      // Scenario code's own exceptions are caught where it runs; this is the scheduler's.
+      if (error instanceof ReplayExhausted) this.diverged(error.message);
+      else this.raise('exception', `scheduler failed: ${errorText(error)}`, NO_CPU, undefined);
     }
     return this.result();
   }
 
+  private loop(): void {
+    const scheduler = this.scheduler;
+    const active = this.active;
+    while (this.currentFault === undefined && (this.liveTasks > 0 || this.interruptWork > 0)) {
+      if (this.steps >= this.maxSteps) {
+        this.raise('step-limit', `no end after ${this.maxSteps} steps: a livelock, or a bound too small for this run`, NO_CPU, undefined);
+        return;
+      }
+      if (active.size === 0) {
+        if (!this.fireEarliestTimer()) this.reportStuck();
+        continue;
+      }
+      this.perform(scheduler.choose(this));
+    }
+  }
+
   result(): RunResult {
     if (this.currentFault !== undefined) return { ok: false, fault: this.currentFault };
-    return { ok: true, steps: this.steps, cycles: this.elapsedCycles, schedule: this.scheduler.schedule, choices: this.choiceString() };
+    return { ok: true, steps: this.steps, cycles: this.elapsedCycles, schedule: this.scheduler.schedule };
   }
 
   /** The choices made so far as a replayable schedule string. */
   choiceString(): string {
-    return formatChoiceList(this.recorded);
+    return formatChoiceList(this.recorded.toChoices());
   }
 
   /** Carries out one choice. A choice that is not enabled now ends the run as a replay divergence. */
   perform(choice: Choice): void {
     if (this.currentFault !== undefined) return;
-    if (this.record) this.recorded.push(choice);
-    this.steps++;
     const cpu = choice.cpu;
+    if (this.record) {
+      if (choice.kind === 'step') this.recorded.pushStep(cpu);
+      else this.recorded.push(choice);
+    }
+    this.steps++;
     if (!this.isActive(cpu)) {
       this.diverged(`CPU ${cpu} has nothing to do`);
       return;
@@ -227,16 +244,6 @@ export class Machine implements SchedulerView {
         break;
     }
     if (this.timers.size > 0) this.fireDueTimers(cpu);
-  }
-
-  private chooseNext(): Choice | undefined {
-    try {
-      return this.scheduler.choose(this);
-    } catch (error) {
-      if (error instanceof ReplayExhausted) this.diverged(error.message);
-      else this.raise('exception', `scheduler failed: ${errorText(error)}`, NO_CPU, undefined);
-      return undefined;
-    }
   }
 
   // ---- SchedulerView ----
@@ -495,16 +502,11 @@ export class Machine implements SchedulerView {
   }
 
   private checkAccess(cpu: number, frame: Frame, address: number): boolean {
-    const objectId = this.memory.objectIdAt(address);
-    if (objectId < 0) {
-      this.raise('invalid-access', `access to address ${String(address)}, which no allocation holds`, cpu, frame);
-      return false;
-    }
-    if (this.memory.isFreed(objectId)) {
-      this.raise('use-after-free', `access to ${this.memory.describe(address)} after it was freed`, cpu, frame);
-      return false;
-    }
-    return true;
+    const liveness = this.memory.liveness(address);
+    if (liveness === 1) return true;
+    if (liveness < 0) this.raise('invalid-access', `access to address ${String(address)}, which no allocation holds`, cpu, frame);
+    else this.raise('use-after-free', `access to ${this.memory.describe(address)} after it was freed`, cpu, frame);
+    return false;
   }
 
   private readModifyWrite(op: RmwOp): number {
@@ -618,6 +620,7 @@ export class Machine implements SchedulerView {
       // Nothing to sleep for: a wake came in after set_current_state(), or the task is yielding.
       this.traceNamed(cpu, task, timeoutCycles >= 0 ? 'schedule_timeout' : 'schedule', 'state is TASK_RUNNING: no sleep', this.cycles.hit);
       if (this.hasWaiterAtLeast(cpu, task.rank)) {
+        task.next = undefined;
         task.resumeValue = Math.max(timeoutCycles, 0);
         this.switchOut(cpu, task, 'R');
         this.requeue(task, cpu);
@@ -627,6 +630,7 @@ export class Machine implements SchedulerView {
       return;
     }
     if (timeoutCycles >= 0) task.timerId = this.timers.add(task.pid, now + timeoutCycles);
+    task.next = undefined;
     task.resumeValue = 0;
     this.switchOut(cpu, task, task.state === 'TASK_UNINTERRUPTIBLE' ? 'D' : 'S');
   }
@@ -654,7 +658,9 @@ export class Machine implements SchedulerView {
     if (this.traceSink !== undefined) {
       this.traceNamed(wakerCpu, this.topFrame(wakerCpu), 'sched_wakeup', `comm=${task.comm} pid=${task.pid} target_cpu=${String(task.cpuNow).padStart(3, '0')}`, 0);
     }
-    if (this.current[task.cpuNow] === task) return true; // Still on its CPU between set_current_state() and schedule().
+    // Still on its CPU between set_current_state() and schedule(), or preempted there and queued:
+    // either way its schedule() will now find it running and return at once.
+    if (this.current[task.cpuNow] === task || task.queued) return true;
     task.readyAtCycles = nowCycles;
     this.place(task, task.cpuNow);
     return true;
@@ -687,8 +693,10 @@ export class Machine implements SchedulerView {
   private fireEarliestTimer(): boolean {
     const timer = this.timers.takeDue();
     if (timer === undefined) return false;
-    const task = this.tasks[timer.pid];
-    this.fireTimer(timer.pid, timer.expiresAtCycles, task?.cpuNow ?? 0);
+    // Nothing else can happen before the timer: the machine sits idle until it expires.
+    const cpu = this.tasks[timer.pid]?.cpuNow ?? 0;
+    this.clocks[cpu] = Math.max(this.clocks[cpu] ?? 0, timer.expiresAtCycles);
+    this.fireTimer(timer.pid, timer.expiresAtCycles, cpu);
     return true;
   }
 
@@ -798,12 +806,14 @@ export class Machine implements SchedulerView {
       this.diverged(`CPU ${cpu} has no IPI it can take now`);
       return;
     }
+    this.interruptWork--;
     this.enterIrq(cpu, `ipi:${ipi.name}`, ipi.handler, ipi.readyAtCycles);
   }
 
   private enterIrq(cpu: number, name: string, handler: IrqHandler, notBeforeCycles: number): void {
     const frame = new IrqFrame(this.current[cpu], name, cpu);
     this.irqStacks[cpu]?.push(frame);
+    this.interruptWork++;
     this.clocks[cpu] = Math.max(this.clocks[cpu] ?? 0, notBeforeCycles) + this.cycles.irqEntry;
     this.traceNamed(cpu, frame, 'irq_handler_entry', `name=${name}`, this.cycles.irqEntry);
     this.refresh(cpu);
@@ -813,6 +823,7 @@ export class Machine implements SchedulerView {
 
   private returnFromIrq(cpu: number, frame: IrqFrame): void {
     this.irqStacks[cpu]?.pop();
+    this.interruptWork--;
     this.traceNamed(cpu, frame, 'irq_handler_exit', `name=${frame.source}`, 0);
     if (frame.preemptCount !== 0 || frame.codeStack.length > 0) {
       const leak = frame.preemptCount !== 0 ? `with preempt count ${frame.preemptCount}` : `inside ${frame.codeName}`;
@@ -829,6 +840,7 @@ export class Machine implements SchedulerView {
       return false;
     }
     queue.push({ name, handler, readyAtCycles: nowCycles + this.cycles.ipiLatency });
+    this.interruptWork++;
     this.refresh(target);
     return true;
   }

@@ -35,19 +35,43 @@ export class Memory {
 
   /** CPU holding the line Modified/Exclusive, or -1 when it is shared or only in memory. */
   private lineOwner = new Int32Array(32).fill(NO_OWNER);
-  /** Cycle time of the line's last write, so a reader on another CPU cannot see it earlier. */
-  private lineWriteCycles = new Float64Array(32);
-  /** Sharers of a line in Shared state: membership flags and the list of members. */
-  private readonly lineSharerFlags: (Uint8Array | undefined)[] = [];
-  private readonly lineSharers: (number[] | undefined)[] = [];
-  /** Source class of the last access, for traces and tests. */
-  lastSource: AccessSource = 'hit';
+  /**
+   * When the line last arrived in a cache (or was written): a CPU cannot take it from there
+   * earlier, so cause comes before effect whatever order the scheduler ran the CPUs in.
+   */
+  private lineReadyCycles = new Float64Array(32);
+  /**
+   * Sharers of each line in Shared state, as a bitset of `sharerWords` 32-bit words per line
+   * (one word up to 32 CPUs), and how many sharers each line has so empty lines cost nothing.
+   */
+  private sharerBits: Int32Array<ArrayBuffer>;
+  private sharerCount = new Int32Array(32);
+  private readonly sharerWords: number;
+  /** Cost of each source class, indexed by SOURCE_* below. */
+  private readonly sourceCycles: Float64Array;
+  private lastSourceClass = SOURCE_HIT;
+
+  private readonly coreOf: Int32Array;
+  private readonly socketOf: Int32Array;
+  private readonly boardOf: Int32Array;
 
   constructor(
     private readonly cpuCount: number,
-    private readonly placement: CpuPlacement,
-    private readonly cycles: ProfileCycles,
-  ) {}
+    placement: CpuPlacement,
+    cycles: ProfileCycles,
+  ) {
+    this.sourceCycles = Float64Array.from(SOURCE_NAMES, (name) => cycles[name]);
+    this.sharerWords = Math.ceil(cpuCount / 32);
+    this.sharerBits = new Int32Array(32 * this.sharerWords);
+    this.coreOf = placement.core;
+    this.socketOf = placement.socket;
+    this.boardOf = placement.board;
+  }
+
+  /** Where the line of the last access came from. */
+  get lastSource(): AccessSource {
+    return SOURCE_NAMES[this.lastSourceClass] ?? 'hit';
+  }
 
   allocate(name: string, cells: number, kind: MemoryKind, lineAligned: boolean): MemObject {
     if (!Number.isInteger(cells) || cells < 1 || cells > 1 << 24) {
@@ -64,7 +88,9 @@ export class Memory {
     this.objectFreed = growUint8(this.objectFreed, this.objects.length);
     const lines = (end >>> LINE_SHIFT) + 1;
     this.lineOwner = growInt32(this.lineOwner, lines, NO_OWNER);
-    this.lineWriteCycles = growFloat64(this.lineWriteCycles, lines);
+    this.lineReadyCycles = growFloat64(this.lineReadyCycles, lines);
+    this.sharerCount = growInt32(this.sharerCount, lines, 0);
+    this.sharerBits = growInt32(this.sharerBits, lines * this.sharerWords, 0);
     return object;
   }
 
@@ -85,6 +111,14 @@ export class Memory {
   objectIdAt(address: number): number {
     if (!(address >= 0 && address < this.nextAddress)) return NO_OBJECT;
     return this.cellObject[address] ?? NO_OBJECT;
+  }
+
+  /** 1 when `address` lies in a live object, 0 when that object was freed, -1 when no object holds it. */
+  liveness(address: number): number {
+    if (!(address >= 0 && address < this.nextAddress)) return -1;
+    const id = this.cellObject[address] ?? NO_OBJECT;
+    if (id === NO_OBJECT) return -1;
+    return this.objectFreed[id] === 1 ? 0 : 1;
   }
 
   isFreed(objectId: number): boolean {
@@ -112,26 +146,25 @@ export class Memory {
   access(cpu: number, address: number, write: boolean, nowCycles: number): number {
     const line = address >>> LINE_SHIFT;
     const owner = this.lineOwner[line] ?? NO_OWNER;
-    const cycles = this.cycles;
     if (owner === cpu) {
-      this.lastSource = 'hit';
-      const done = nowCycles + cycles.hit;
-      if (write) this.lineWriteCycles[line] = done;
+      this.lastSourceClass = SOURCE_HIT;
+      const done = nowCycles + (this.sourceCycles[SOURCE_HIT] ?? 0);
+      if (write) this.lineReadyCycles[line] = done;
       return done;
     }
-    const flags = this.lineSharerFlags[line];
-    if (!write && owner === NO_OWNER && flags !== undefined && flags[cpu] === 1) {
-      this.lastSource = 'hit';
-      return nowCycles + cycles.hit;
+    if (!write && owner === NO_OWNER && this.isSharer(line, cpu)) {
+      this.lastSourceClass = SOURCE_HIT;
+      return nowCycles + (this.sourceCycles[SOURCE_HIT] ?? 0);
     }
     return write ? this.takeExclusive(cpu, line, owner, nowCycles) : this.share(cpu, line, owner, nowCycles);
   }
 
   private share(cpu: number, line: number, owner: number, nowCycles: number): number {
     let from = owner;
-    if (from === NO_OWNER) from = this.lineSharers[line]?.[0] ?? NO_OWNER;
-    const start = Math.max(nowCycles, this.lineWriteCycles[line] ?? 0);
+    if (from === NO_OWNER && (this.sharerCount[line] ?? 0) > 0) from = this.nextSharer(line, 0);
+    const start = Math.max(nowCycles, this.lineReadyCycles[line] ?? 0);
     const done = start + this.transferCycles(from, cpu);
+    this.lineReadyCycles[line] = done;
     if (owner !== NO_OWNER) {
       this.lineOwner[line] = NO_OWNER;
       this.addSharer(line, owner);
@@ -141,69 +174,86 @@ export class Memory {
   }
 
   private takeExclusive(cpu: number, line: number, owner: number, nowCycles: number): number {
-    const sharers = this.lineSharers[line];
+    const shared = (this.sharerCount[line] ?? 0) > 0;
     let from = owner;
-    if (from === NO_OWNER && sharers !== undefined && sharers.length > 0) {
+    if (from === NO_OWNER && shared) {
       // Upgrading a shared line: the invalidations go out in parallel, the farthest one is paid.
-      from = this.farthest(cpu, sharers);
+      from = this.farthest(cpu, line);
     }
-    const start = Math.max(nowCycles, this.lineWriteCycles[line] ?? 0);
+    const start = Math.max(nowCycles, this.lineReadyCycles[line] ?? 0);
     const done = start + this.transferCycles(from, cpu);
-    if (sharers !== undefined) this.clearSharers(line, sharers);
+    if (shared) this.clearSharers(line);
     this.lineOwner[line] = cpu;
-    this.lineWriteCycles[line] = done;
+    this.lineReadyCycles[line] = done;
     return done;
   }
 
   private transferCycles(from: number, to: number): number {
-    const cycles = this.cycles;
     const source = this.classify(from, to);
-    this.lastSource = source;
-    return cycles[source];
+    this.lastSourceClass = source;
+    return this.sourceCycles[source] ?? 0;
   }
 
-  private classify(from: number, to: number): AccessSource {
-    if (from === NO_OWNER) return 'memory';
-    if (from === to) return 'hit';
-    const { core, socket, board } = this.placement;
-    if (core[from] === core[to]) return 'sameCore';
-    if (socket[from] === socket[to]) return 'sameSocket';
-    if (board[from] === board[to]) return 'otherSocket';
-    return 'otherBoard';
+  private classify(from: number, to: number): number {
+    if (from === NO_OWNER) return SOURCE_MEMORY;
+    if (from === to) return SOURCE_HIT;
+    if (this.coreOf[from] === this.coreOf[to]) return SOURCE_SAME_CORE;
+    if (this.socketOf[from] === this.socketOf[to]) return SOURCE_SAME_SOCKET;
+    if (this.boardOf[from] === this.boardOf[to]) return SOURCE_OTHER_SOCKET;
+    return SOURCE_OTHER_BOARD;
   }
 
-  private farthest(cpu: number, sharers: readonly number[]): number {
-    let best = NO_OWNER;
+  private farthest(cpu: number, line: number): number {
+    let best = cpu;
     let bestCycles = -1;
-    for (const sharer of sharers) {
+    for (let sharer = this.nextSharer(line, 0); sharer >= 0; sharer = this.nextSharer(line, sharer + 1)) {
       if (sharer === cpu) continue;
-      const cost = this.cycles[this.classify(sharer, cpu)];
+      const cost = this.sourceCycles[this.classify(sharer, cpu)] ?? 0;
       if (cost > bestCycles) {
         bestCycles = cost;
         best = sharer;
       }
     }
-    return best === NO_OWNER ? cpu : best;
+    return best;
+  }
+
+  private isSharer(line: number, cpu: number): boolean {
+    const word = this.sharerBits[line * this.sharerWords + (cpu >>> 5)] ?? 0;
+    return ((word >>> (cpu & 31)) & 1) === 1;
+  }
+
+  /** The lowest sharer of `line` numbered `from` or above, or -1. */
+  private nextSharer(line: number, from: number): number {
+    const base = line * this.sharerWords;
+    for (let wordIndex = from >>> 5; wordIndex < this.sharerWords; wordIndex++) {
+      let word = this.sharerBits[base + wordIndex] ?? 0;
+      if (wordIndex === from >>> 5) word &= ~0 << (from & 31);
+      if (word !== 0) return wordIndex * 32 + (31 - Math.clz32(word & -word));
+    }
+    return -1;
   }
 
   private addSharer(line: number, cpu: number): void {
-    let flags = this.lineSharerFlags[line];
-    if (flags === undefined) {
-      flags = new Uint8Array(this.cpuCount);
-      this.lineSharerFlags[line] = flags;
-      this.lineSharers[line] = [];
-    }
-    if (flags[cpu] === 1) return;
-    flags[cpu] = 1;
-    this.lineSharers[line]?.push(cpu);
+    if (this.isSharer(line, cpu)) return;
+    const index = line * this.sharerWords + (cpu >>> 5);
+    this.sharerBits[index] = (this.sharerBits[index] ?? 0) | (1 << (cpu & 31));
+    this.sharerCount[line] = (this.sharerCount[line] ?? 0) + 1;
   }
 
-  private clearSharers(line: number, sharers: number[]): void {
-    const flags = this.lineSharerFlags[line];
-    if (flags !== undefined) for (const sharer of sharers) flags[sharer] = 0;
-    sharers.length = 0;
+  private clearSharers(line: number): void {
+    const base = line * this.sharerWords;
+    this.sharerBits.fill(0, base, base + this.sharerWords);
+    this.sharerCount[line] = 0;
   }
 }
+
+const SOURCE_HIT = 0;
+const SOURCE_SAME_CORE = 1;
+const SOURCE_SAME_SOCKET = 2;
+const SOURCE_OTHER_SOCKET = 3;
+const SOURCE_OTHER_BOARD = 4;
+const SOURCE_MEMORY = 5;
+const SOURCE_NAMES: readonly AccessSource[] = ['hit', 'sameCore', 'sameSocket', 'otherSocket', 'otherBoard', 'memory'];
 
 function alignUp(address: number): number {
   return Math.ceil(address / CELLS_PER_LINE) * CELLS_PER_LINE;

@@ -1,0 +1,65 @@
+import type { Choice } from '../choice.js';
+import { growInt32 } from './growable.js';
+
+// The record of a run's choices, kept as integers in a typed array: recording is on for every
+// run (a failing run must print what reproduces it), so it must cost next to nothing.
+// A step is `cpu * 4`; the other kinds take a second word (IRQ source, preemption target).
+
+const STEP = 0;
+const IRQ = 1;
+const IPI = 2;
+const PREEMPT = 3;
+
+export class ChoiceLog {
+  private words = new Int32Array(1024);
+  private length = 0;
+
+  /** The common case, kept small so the step loop can inline it. */
+  pushStep(cpu: number): void {
+    if (this.length === this.words.length) this.words = growInt32(this.words, this.length + 1, 0);
+    this.words[this.length++] = cpu * 4;
+  }
+
+  push(choice: Choice): void {
+    if (this.length + 2 > this.words.length) this.words = growInt32(this.words, this.length + 2, 0);
+    const words = this.words;
+    switch (choice.kind) {
+      case 'step':
+        words[this.length++] = choice.cpu * 4 + STEP;
+        return;
+      case 'irq':
+        words[this.length++] = choice.cpu * 4 + IRQ;
+        words[this.length++] = choice.source;
+        return;
+      case 'ipi':
+        words[this.length++] = choice.cpu * 4 + IPI;
+        return;
+      case 'preempt':
+        words[this.length++] = choice.cpu * 4 + PREEMPT;
+        words[this.length++] = choice.target;
+        return;
+    }
+  }
+
+  toChoices(): Choice[] {
+    const choices: Choice[] = [];
+    for (let index = 0; index < this.length; index++) {
+      const word = this.words[index] ?? 0;
+      const cpu = word >> 2;
+      switch (word & 3) {
+        case STEP:
+          choices.push({ kind: 'step', cpu });
+          break;
+        case IRQ:
+          choices.push({ kind: 'irq', cpu, source: this.words[++index] ?? 0 });
+          break;
+        case IPI:
+          choices.push({ kind: 'ipi', cpu });
+          break;
+        default:
+          choices.push({ kind: 'preempt', cpu, target: this.words[++index] ?? 0 });
+      }
+    }
+    return choices;
+  }
+}

@@ -1,0 +1,113 @@
+import { describe, expect, test } from 'vitest';
+import {
+  load, runScenario, schedule, scheduleTimeout, setCurrentState, store, wakeUpProcess,
+  type KernelCode, type Machine, type Scenario,
+} from '@kmodsim/cpu';
+
+// The classic wait loop of the seed's unloader: a waiter sleeps until a flag is set, a waker sets
+// the flag and wakes it. Linux's order (set state, then test, then schedule) never loses the
+// wakeup; testing before setting the state loses it when the waker runs in between.
+
+function waitScenario(order: 'linux' | 'check-then-set'): Scenario {
+  return {
+    name: `wait-${order}`,
+    description: 'a task waits for a flag that another task sets and then wakes it',
+    setup(machine: Machine) {
+      const flag = machine.alloc('done', 1).base;
+      const waiterPid = machine.spawn({
+        name: 'waiter',
+        cpu: 0,
+        bound: true,
+        body: function* (): KernelCode<void> {
+          if (order === 'linux') {
+            while (true) {
+              yield setCurrentState('TASK_UNINTERRUPTIBLE');
+              if ((yield load(flag)) === 1) break;
+              yield schedule();
+            }
+          } else {
+            while ((yield load(flag)) !== 1) {
+              yield setCurrentState('TASK_UNINTERRUPTIBLE');
+              yield schedule();
+            }
+          }
+          yield setCurrentState('TASK_RUNNING');
+        },
+      });
+      machine.spawn({
+        name: 'waker',
+        cpu: 1,
+        bound: true,
+        body: function* () {
+          yield store(flag, 1);
+          yield wakeUpProcess(waiterPid);
+        },
+      });
+      return undefined;
+    },
+  };
+}
+
+/** Forces the waker to run completely between the waiter's test and its sleep, then lets both finish. */
+function racingSchedule(order: 'linux' | 'check-then-set'): string {
+  // Each CPU's first step switches its task in. The waiter then performs its state change and its
+  // test of the flag (or only the test), the waker sets the flag and wakes, and the waiter goes on.
+  return order === 'linux' ? 'kms1:list:0,0,0,1,1,1,0*10' : 'kms1:list:0,0,1,1,1,0*10';
+}
+
+describe('sleep and wake', () => {
+  test("Linux's order does not lose a wake that lands between set_current_state() and schedule()", () => {
+    const run = runScenario(waitScenario('linux'), { cpuCount: 2, schedule: racingSchedule('linux') });
+    if (!run.ok) expect.fail(run.error.message);
+    expect(run.value.fault).toBeUndefined();
+    expect(run.value.machine.taskList().every((task) => task.state === 'TASK_DEAD')).toBe(true);
+  });
+
+  test('testing the condition before setting the state loses the wakeup: the task sleeps forever', () => {
+    const run = runScenario(waitScenario('check-then-set'), { cpuCount: 2, schedule: racingSchedule('check-then-set') });
+    if (!run.ok) expect.fail(run.error.message);
+    const fault = run.value.fault;
+    expect(fault?.kind).toBe('sleeps-forever');
+    expect(fault?.message).toContain('waiter-1 sleeps in TASK_UNINTERRUPTIBLE');
+    expect(fault?.trace.some((event) => event.name === 'sched_wakeup')).toBe(false);
+    expect(fault?.trace.at(-1)?.name).toBe('fault');
+  });
+
+  test('under many random schedules only the wrong order ever loses a wakeup', () => {
+    let lost = 0;
+    for (let seed = 0; seed < 300; seed++) {
+      const good = runScenario(waitScenario('linux'), { cpuCount: 2, schedule: `kms1:random:${seed}` });
+      if (!good.ok) expect.fail(good.error.message);
+      expect(good.value.fault, `seed ${seed}`).toBeUndefined();
+      const bad = runScenario(waitScenario('check-then-set'), { cpuCount: 2, schedule: `kms1:random:${seed}` });
+      if (!bad.ok) expect.fail(bad.error.message);
+      if (bad.value.fault?.kind === 'sleeps-forever') lost++;
+    }
+    expect(lost).toBeGreaterThan(0);
+  });
+
+  test('schedule_timeout() wakes the sleeper when its time is up and reports no time left', () => {
+    const run = runScenario(
+      {
+        name: 'timeout',
+        description: 'a task sleeps with a timeout nobody cuts short',
+        setup(machine) {
+          const left = machine.alloc('left', 1).base;
+          machine.spawn({
+            name: 'sleeper',
+            body: function* () {
+              yield setCurrentState('TASK_INTERRUPTIBLE');
+              const remaining = yield scheduleTimeout(50_000);
+              yield store(left, remaining + 1);
+            },
+          });
+          return (m) => (m.read(left) === 1 ? undefined : `expected 0 cycles left, got ${m.read(left) - 1}`);
+        },
+      },
+      { cpuCount: 1 },
+    );
+    if (!run.ok) expect.fail(run.error.message);
+    expect(run.value.fault).toBeUndefined();
+    expect(run.value.cycles).toBeGreaterThanOrEqual(50_000);
+  });
+});
