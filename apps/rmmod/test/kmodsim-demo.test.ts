@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, test } from 'vitest';
+import { main } from '../src/cli/kmodsim.js';
+
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL('../bin/kmodsim.js', import.meta.url));
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { stdout: { write: (text: string) => out.push(text) }, stderr: { write: (text: string) => err.push(text) }, env: {} }, out, err };
+}
+
+describe('kmodsim demo', () => {
+  test('prints the ftrace of rmmod --wait sleeping until the last put wakes it', async () => {
+    const { stdout, stderr } = await run(process.execPath, [bin, 'demo']);
+    expect(stdout).toContain('# tracer: nop');
+    expect(stdout).toMatch(/rmmod-2 \[000\] \.\.\.\.\s+\d+: sched_switch: prev_comm=rmmod prev_pid=2 prev_state=D/);
+    expect(stdout).toMatch(/cat-1 \[001\] \.\.\.\.\s+\d+: sched_wakeup: comm=rmmod pid=2/);
+    expect(stderr).toMatch(/replay: kmodsim demo --cpus 2 --schedule 'kms1:list:[^']+'/);
+  });
+
+  test('the replay string it prints reproduces the same trace, byte for byte', async () => {
+    const first = capture();
+    expect(await main(['demo', '--schedule', 'kms1:random:11'], first.io)).toBe(0);
+    const replay = /--schedule '([^']+)'/.exec(first.err.join(''))?.[1];
+    expect(replay).toBeDefined();
+    const second = capture();
+    expect(await main(['demo', '--schedule', replay ?? ''], second.io)).toBe(0);
+    expect(second.out.join('')).toBe(first.out.join(''));
+  });
+
+  test('bad input is a usage error naming the problem', async () => {
+    for (const [args, message] of [
+      [['demo', '--cpus', '0'], 'cpuCount must be a whole number from 1 to 1024, got 0'],
+      [['demo', '--schedule', 'kms9:rr'], "schedule string has version 'kms9'"],
+      [['demo', '--format', 'xml'], "unknown trace format 'xml'"],
+      [['demo', '--bogus'], "Unknown option '--bogus'"],
+      [['frobnicate'], "unknown command 'frobnicate'"],
+    ] as const) {
+      const { io, err } = capture();
+      expect(await main(args, io)).toBe(2);
+      expect(err.join('')).toContain(message);
+    }
+  });
+});
