@@ -1,0 +1,358 @@
+import {
+  MUTEX_CELLS, alloc, enterCode, exitCode, free, mutexAt, mutexLock, mutexUnlock, store,
+  type ExecutionContext, type KernelCode, type Machine, type Mutex,
+} from '@kmodsim/cpu';
+import { ModuleState, type LocalFlavour, type ModuleCells, type RefcountRuntime, type RefcountStrategy } from '@kmodsim/refcount';
+import type { ModuleContext } from './behaviour.js';
+import { errnoFromNumber, failure, success, type SyscallResult } from './errno.js';
+import { KernelLog } from './kernel-log.js';
+import { KernelModule } from './kernel-module.js';
+import { isGplCompatible, type ExportedSymbol, type ModuleLoad } from './module-load.js';
+import type { TaintName } from './taint.js';
+
+export interface ModuleCoreOptions {
+  readonly strategy: RefcountStrategy;
+  /** How local_t is built on this machine; strategies with per-CPU counters follow it. */
+  readonly arch?: LocalFlavour;
+  /** CONFIG_MODULE_FORCE_UNLOAD: whether O_TRUNC may force an unload. */
+  readonly forceUnload?: boolean;
+  /** Symbols the kernel itself exports (vmlinux's part of the symbol table). */
+  readonly kernelSymbols?: Iterable<ExportedSymbol>;
+}
+
+/** delete_module's flags. */
+export interface DeleteFlags {
+  /** O_NONBLOCK: fail with EWOULDBLOCK instead of waiting for users (kmod always sets it). */
+  readonly nonblock: boolean;
+  /** O_TRUNC: force the unload, where the kernel allows it. */
+  readonly trunc: boolean;
+}
+
+/** Who makes the call. */
+export interface Caller {
+  readonly capSysModule: boolean;
+}
+
+export type ModuleEvent = 'COMING' | 'LIVE' | 'GOING';
+export type ModuleNotifier = (self: ExecutionContext, event: ModuleEvent, module: KernelModule) => KernelCode<void>;
+
+const ROOT: Caller = { capSysModule: true };
+const STRUCT_CELLS = 3;
+const TEXT_CELLS = 8;
+/** Loaded modules appear from here up, as on x86-64 (MODULES_VADDR). */
+const MODULES_VADDR = 0xffffffffc0000000n;
+const PAGE_BYTES = 4096n;
+
+/**
+ * The module core: init_module and delete_module as system calls with errno results, run by tasks
+ * on the simulated machine. It never knows which refcount design runs: it drives the strategy
+ * through the ModuleRefcount interface only.
+ */
+export class ModuleCore {
+  readonly log = new KernelLog();
+  readonly taints = new Set<TaintName>();
+  readonly forceUnload: boolean;
+  readonly strategy: RefcountStrategy;
+  private readonly mutex: Mutex;
+  private readonly refcounts: RefcountRuntime;
+  private readonly modules: KernelModule[] = [];
+  private readonly kernelSymbols = new Map<string, ExportedSymbol>();
+  private readonly notifiers: ModuleNotifier[] = [];
+  private nextAddress = MODULES_VADDR;
+
+  constructor(readonly machine: Machine, options: ModuleCoreOptions) {
+    this.strategy = options.strategy;
+    this.forceUnload = options.forceUnload ?? false;
+    this.mutex = mutexAt('module_mutex', machine.alloc('module_mutex', MUTEX_CELLS, { lineAligned: true }).base);
+    this.refcounts = options.strategy.attach({ machine, arch: options.arch ?? 'native' });
+    for (const symbol of options.kernelSymbols ?? []) this.kernelSymbols.set(symbol.name, symbol);
+  }
+
+  // ---- Looking at modules ----
+
+  /** The module of that name that user space can see (not UNFORMED, not freed). */
+  find(name: string): KernelModule | undefined {
+    return this.modules.find((module) => module.name === name && !module.freed && module.state !== ModuleState.UNFORMED);
+  }
+
+  /** Visible modules, newest first, as the kernel's list and /proc/modules give them. */
+  list(): KernelModule[] {
+    return this.modules.filter((module) => !module.freed && module.state !== ModuleState.UNFORMED).reverse();
+  }
+
+  registerNotifier(notifier: ModuleNotifier): void {
+    this.notifiers.push(notifier);
+  }
+
+  // ---- References, calls ----
+
+  *tryModuleGet(self: ExecutionContext, module: KernelModule): KernelCode<boolean> {
+    return yield* this.refcountOf(module).tryGet(self);
+  }
+
+  *moduleGet(self: ExecutionContext, module: KernelModule): KernelCode<void> {
+    yield* this.refcountOf(module).get(self);
+  }
+
+  *modulePut(self: ExecutionContext, module: KernelModule): KernelCode<void> {
+    yield* this.refcountOf(module).put(self);
+  }
+
+  /** Calls one of the module's functions: executing its text, which must not have been freed. */
+  *call(self: ExecutionContext, module: KernelModule, functionName: string, argument = 0): KernelCode<number> {
+    const body = module.behaviour.functions?.[functionName];
+    yield enterCode(module.memory.textBase, `${module.name}:${functionName}`);
+    const result = body === undefined ? 0 : yield* body(this.contextFor(self, module), argument);
+    yield exitCode();
+    return result;
+  }
+
+  // ---- init_module ----
+
+  *initModule(self: ExecutionContext, load: ModuleLoad): KernelCode<SyscallResult> {
+    yield* mutexLock(this.mutex, self);
+    const refused = this.checkLoad(self, load);
+    if (refused !== undefined) {
+      yield* mutexUnlock(this.mutex, self);
+      return refused;
+    }
+    const module = yield* this.addUnformed(self, load);
+    const linked = yield* this.referenceOwners(self, module);
+    if (!linked.ok) {
+      yield* this.freeModule(self, module);
+      yield* mutexUnlock(this.mutex, self);
+      return linked;
+    }
+    this.applyLoadTaints(self, module);
+    yield store(module.cells.state, ModuleState.COMING);
+    yield* this.notify(self, 'COMING', module);
+    // Like the kernel, drop the lock while init runs: init may load other modules.
+    yield* mutexUnlock(this.mutex, self);
+    const initResult = yield* this.runInit(self, module);
+    if (initResult !== 0) return yield* this.failInit(self, module, initResult);
+    yield* mutexLock(this.mutex, self);
+    yield store(module.cells.state, ModuleState.LIVE);
+    yield store(module.cells.live, 1);
+    yield* this.dropInit(module);
+    yield* this.notify(self, 'LIVE', module);
+    yield* mutexUnlock(this.mutex, self);
+    yield* this.refcountOf(module).put(self);
+    this.print(self, `${module.name}: module loaded`);
+    return success;
+  }
+
+  private checkLoad(self: ExecutionContext, load: ModuleLoad): SyscallResult | undefined {
+    const existing = this.modules.find((module) => module.name === load.name && !module.freed);
+    if (existing !== undefined) {
+      // A live copy: EEXIST. One still coming or going: the kernel waits for it, then says EBUSY.
+      return existing.state === ModuleState.LIVE
+        ? failure('EEXIST', `module ${load.name} is already loaded`)
+        : failure('EBUSY', `module ${load.name} is still being loaded or unloaded`);
+    }
+    for (const symbol of load.imports) {
+      if (this.resolve(symbol, load.license) === undefined) {
+        this.print(self, `${load.name}: Unknown symbol ${symbol} (err -2)`);
+        return failure('ENOENT', `Unknown symbol ${symbol} (err -2)`);
+      }
+    }
+    return undefined;
+  }
+
+  /** Finds an exported symbol and its owner (undefined for the kernel itself). */
+  private resolve(symbol: string, license: string): { owner: KernelModule | undefined } | undefined {
+    const gplOk = isGplCompatible(license);
+    const kernel = this.kernelSymbols.get(symbol);
+    if (kernel !== undefined) return kernel.gplOnly && !gplOk ? undefined : { owner: undefined };
+    for (const module of this.modules) {
+      if (module.freed || module.state === ModuleState.UNFORMED) continue;
+      const found = module.load.exports.find((exported) => exported.name === symbol);
+      if (found !== undefined) return found.gplOnly && !gplOk ? undefined : { owner: module };
+    }
+    return undefined;
+  }
+
+  private *addUnformed(self: ExecutionContext, load: ModuleLoad): KernelCode<KernelModule> {
+    const structBase = yield alloc(`${load.name}: struct module`, STRUCT_CELLS, { lineAligned: true });
+    const textBase = yield alloc(`${load.name}.ko .text`, TEXT_CELLS, { kind: 'code', lineAligned: true });
+    const initTextBase = load.hasInit ? yield alloc(`${load.name}.ko .init.text`, TEXT_CELLS, { kind: 'code', lineAligned: true }) : undefined;
+    const cells: ModuleCells = { name: load.name, state: structBase, live: structBase + 1, waiter: structBase + 2 };
+    yield store(cells.state, ModuleState.UNFORMED);
+    const module = new KernelModule(load, cells, { structBase, textBase, initTextBase }, this.takeAddress(load), (address) => this.machine.read(address));
+    this.modules.push(module);
+    module.refcount = yield* this.refcounts.createModule(self, cells);
+    return module;
+  }
+
+  private takeAddress(load: ModuleLoad): bigint {
+    const address = this.nextAddress;
+    const bytes = BigInt(load.coreBytes + load.initBytes);
+    this.nextAddress += ((bytes + PAGE_BYTES - 1n) / PAGE_BYTES + 1n) * PAGE_BYTES;
+    return address;
+  }
+
+  /** ref_module: each module whose symbols this one uses gets a reference and a holder. */
+  private *referenceOwners(self: ExecutionContext, module: KernelModule): KernelCode<SyscallResult> {
+    for (const symbol of module.load.imports) {
+      const owner = this.resolve(symbol, module.load.license)?.owner;
+      if (owner === undefined || module.uses.has(owner)) continue;
+      if (!(yield* this.refcountOf(owner).tryGet(self))) {
+        return failure('EBUSY', `module ${owner.name}, which ${module.name} needs, is going away`);
+      }
+      module.uses.add(owner);
+      owner.usedBy.add(module);
+    }
+    return success;
+  }
+
+  private applyLoadTaints(self: ExecutionContext, module: KernelModule): void {
+    if (!isGplCompatible(module.load.license)) {
+      module.taints.add('PROPRIETARY_MODULE');
+      this.print(self, `${module.name}: module license '${module.load.license}' taints kernel.`);
+    }
+    for (const taint of module.taints) this.taints.add(taint);
+  }
+
+  private *runInit(self: ExecutionContext, module: KernelModule): KernelCode<number> {
+    const init = module.behaviour.init;
+    if (!module.load.hasInit || init === undefined || module.memory.initTextBase === undefined) return 0;
+    yield enterCode(module.memory.initTextBase, `${module.name}:init_module`);
+    const result = yield* init(this.contextFor(self, module));
+    yield exitCode();
+    return result;
+  }
+
+  /** A failed init: the module goes, its users (if it went live early) are waited for, it is freed. */
+  private *failInit(self: ExecutionContext, module: KernelModule, initResult: number): KernelCode<SyscallResult> {
+    yield store(module.cells.live, 0);
+    yield store(module.cells.state, ModuleState.GOING);
+    yield store(module.cells.waiter, self.pid);
+    yield* this.notify(self, 'GOING', module);
+    const refcount = this.refcountOf(module);
+    yield* refcount.put(self);
+    yield* refcount.waitForZero(self);
+    yield* mutexLock(this.mutex, self);
+    yield* this.freeModule(self, module);
+    yield* mutexUnlock(this.mutex, self);
+    const errno = initResult < 0 ? errnoFromNumber(-initResult) : undefined;
+    this.print(self, `${module.name}: init failed with error ${initResult}`);
+    return failure(errno ?? 'EINVAL', `${module.name}'s init returned ${initResult}`);
+  }
+
+  private *dropInit(module: KernelModule): KernelCode<void> {
+    if (module.memory.initTextBase !== undefined) yield free(module.memory.initTextBase);
+    module.initDropped = true;
+  }
+
+  // ---- delete_module ----
+
+  /** delete_module(2) with 2.6.0's checks in 2.6.0's order. */
+  *deleteModule(self: ExecutionContext, name: string, flags: DeleteFlags, caller: Caller = ROOT): KernelCode<SyscallResult> {
+    if (!caller.capSysModule) return failure('EPERM', 'deleting a module needs CAP_SYS_MODULE');
+    yield* mutexLock(this.mutex, self);
+    const checked = this.checkUnload(name, flags);
+    if (!checked.ok) {
+      yield* mutexUnlock(this.mutex, self);
+      return checked.result;
+    }
+    const { module } = checked;
+    let forced = checked.forced;
+    const refcount = this.refcountOf(module);
+    const force = this.forceUnload && flags.trunc;
+    const outcome = yield* refcount.stop(self, { nonblock: flags.nonblock, force });
+    if (outcome.kind === 'busy') {
+      yield* mutexUnlock(this.mutex, self);
+      return failure('EWOULDBLOCK', `module ${name} is in use (${outcome.count} references)`);
+    }
+    // Users remain and the caller would not wait: only force gets here (the strategy refused otherwise).
+    if (outcome.count !== 0 && flags.nonblock) forced = this.taintForced(self, module);
+    if (!forced && outcome.count !== 0) {
+      // Sleep without the lock, so other modules can come and go while we wait for users.
+      yield* mutexUnlock(this.mutex, self);
+      yield* refcount.waitForZero(self);
+      yield* mutexLock(this.mutex, self);
+    }
+    yield* this.notify(self, 'GOING', module);
+    yield* this.runExit(self, module);
+    yield* this.freeModule(self, module);
+    yield* mutexUnlock(this.mutex, self);
+    this.print(self, `${name}: module unloaded${forced ? ' (forced)' : ''}`);
+    return success;
+  }
+
+  private checkUnload(name: string, flags: DeleteFlags):
+    | { ok: true; module: KernelModule; forced: boolean }
+    | { ok: false; result: SyscallResult } {
+    const module = this.find(name);
+    if (module === undefined) return { ok: false, result: failure('ENOENT', `no module named ${name}`) };
+    if (module.usedBy.size > 0) {
+      const holders = [...module.usedBy].map((holder) => holder.name).join(' ');
+      return { ok: false, result: failure('EWOULDBLOCK', `module ${name} is used by ${holders}`) };
+    }
+    if (module.state !== ModuleState.LIVE) return { ok: false, result: failure('EBUSY', `module ${name} is not live (still loading or already going)`) };
+    if (module.permanent) {
+      if (!(this.forceUnload && flags.trunc)) return { ok: false, result: failure('EBUSY', `module ${name} has init but no exit: it cannot be removed`) };
+      return { ok: true, module, forced: this.taintForced(undefined, module) };
+    }
+    return { ok: true, module, forced: false };
+  }
+
+  /** O_TRUNC on a kernel that allows it: the unload goes ahead and the kernel is tainted. */
+  private taintForced(self: ExecutionContext | undefined, module: KernelModule): boolean {
+    this.taints.add('FORCED_RMMOD');
+    this.print(self, `${module.name}: forced unload: tainting kernel (R)`);
+    return true;
+  }
+
+  private print(self: ExecutionContext | undefined, text: string): void {
+    this.log.print(self === undefined ? 0 : this.machine.clockOf(self.cpu), text);
+  }
+
+  private *runExit(self: ExecutionContext, module: KernelModule): KernelCode<void> {
+    const exit = module.behaviour.exit;
+    if (!module.load.hasExit || exit === undefined) return;
+    yield enterCode(module.memory.textBase, `${module.name}:cleanup_module`);
+    yield* exit(this.contextFor(self, module));
+    yield exitCode();
+  }
+
+  /** free_module: after in-flight puts are done, drop what it uses and release its memory. */
+  private *freeModule(self: ExecutionContext, module: KernelModule): KernelCode<void> {
+    const refcount = this.refcountOf(module);
+    yield* refcount.beforeFree(self);
+    for (const owner of module.uses) {
+      yield* this.refcountOf(owner).put(self);
+      owner.usedBy.delete(module);
+    }
+    module.uses.clear();
+    yield* refcount.release(self);
+    yield free(module.memory.textBase);
+    if (module.memory.initTextBase !== undefined && !module.initDropped) yield free(module.memory.initTextBase);
+    yield free(module.memory.structBase);
+    module.freed = true;
+  }
+
+  // ---- Helpers ----
+
+  private *notify(self: ExecutionContext, event: ModuleEvent, module: KernelModule): KernelCode<void> {
+    for (const notifier of this.notifiers) yield* notifier(self, event, module);
+  }
+
+  private contextFor(self: ExecutionContext, module: KernelModule): ModuleContext {
+    const live = module.cells.live;
+    return {
+      self,
+      module: {
+        name: module.name,
+        *goLive() {
+          yield store(live, 1);
+        },
+      },
+    };
+  }
+
+  private refcountOf(module: KernelModule): NonNullable<KernelModule['refcount']> {
+    const refcount = module.refcount;
+    if (refcount === undefined) throw new Error(`module ${module.name} has no refcount yet`);
+    return refcount;
+  }
+}

@@ -1,0 +1,73 @@
+import { ModuleState, type ModuleCells, type ModuleRefcount, type ModuleStateValue } from '@kmodsim/refcount';
+import type { ModuleBehaviour } from './behaviour.js';
+import type { ModuleLoad } from './module-load.js';
+import type { TaintName } from './taint.js';
+
+/** Where a module's pieces live in simulated memory. */
+export interface ModuleMemory {
+  /** The module's struct: state, live flag and waiter (the cells a strategy sees). */
+  readonly structBase: number;
+  /** The module's core text: calls into the module execute here. */
+  readonly textBase: number;
+  /** The init text, dropped once init has run. */
+  readonly initTextBase: number | undefined;
+}
+
+/**
+ * One module known to the kernel, from the moment init_module adds it (UNFORMED) until it is
+ * freed. Its state lives in simulated memory, where other CPUs read it; everything else here is
+ * the kernel's bookkeeping, changed only under module_mutex.
+ */
+export class KernelModule {
+  refcount: ModuleRefcount | undefined;
+  /** Modules that use this one (its holders); while any remain it cannot be removed. */
+  readonly usedBy = new Set<KernelModule>();
+  /** Modules this one uses: it holds a reference on each. */
+  readonly uses = new Set<KernelModule>();
+  readonly taints: Set<TaintName>;
+  initDropped = false;
+  freed = false;
+
+  constructor(
+    readonly load: ModuleLoad,
+    readonly cells: ModuleCells,
+    readonly memory: ModuleMemory,
+    /** Where the module appears to be loaded, for /proc/modules. */
+    readonly address: bigint,
+    private readonly readCell: (address: number) => number,
+  ) {
+    this.taints = new Set(load.taints ?? []);
+  }
+
+  get name(): string {
+    return this.load.name;
+  }
+
+  get behaviour(): ModuleBehaviour {
+    return this.load.behaviour ?? {};
+  }
+
+  /** The state as the kernel would see it now (read without cost). */
+  get state(): ModuleStateValue {
+    const value = this.readCell(this.cells.state);
+    switch (value) {
+      case ModuleState.LIVE:
+      case ModuleState.COMING:
+      case ModuleState.GOING:
+      case ModuleState.UNFORMED:
+        return value;
+      default:
+        throw new Error(`module ${this.name} has a corrupt state word: ${value}`);
+    }
+  }
+
+  /** Bytes in memory now: the core, plus the init parts until they are dropped. */
+  get sizeBytes(): number {
+    return this.load.coreBytes + (this.initDropped ? 0 : this.load.initBytes);
+  }
+
+  /** A module with init but no exit can only be removed by force ("[permanent]"). */
+  get permanent(): boolean {
+    return this.load.hasInit && !this.load.hasExit;
+  }
+}

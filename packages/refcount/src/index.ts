@@ -1,0 +1,16 @@
+export {
+  ModuleState,
+  MODULE_REFCOUNT_MEMBERS,
+  REFCOUNT_STRATEGY_MEMBERS,
+  type LocalFlavour,
+  type ModuleCells,
+  type ModuleRefcount,
+  type ModuleStateValue,
+  type RefcountRuntime,
+  type RefcountStrategy,
+  type StopOutcome,
+  type StrategyEnvironment,
+  type UnloadFlags,
+} from './strategy.js';
+export { findStrategy, strategies, strategyNames, type StrategyName } from './registry.js';
+export { globalSpinlock } from './strategies/global-spinlock.js';
