@@ -26,6 +26,7 @@ export {
   schedule,
   scheduleTimeout,
   sendIpi,
+  setAffinity,
   setCurrentState,
   spawn,
   store,

@@ -492,6 +492,9 @@ export class Machine implements SchedulerView {
         break;
       case OpCode.Note:
         break;
+      case OpCode.SetAffinity:
+        this.setAffinity(cpu, frame, op.cpu);
+        return;
       default:
         this.raise('invalid-op', `yielded ${JSON.stringify(op)}, which is not an operation`, cpu, frame);
         return;
@@ -583,6 +586,31 @@ export class Machine implements SchedulerView {
   }
 
   // ---- Tasks, sleeping and waking ----
+
+  private setAffinity(cpu: number, frame: Frame, target: number): void {
+    if (!(frame instanceof Task) || !Number.isInteger(target) || target < -1 || target >= this.cpuCount) {
+      this.raise('invalid-op', `set_cpus_allowed(${target}) ${frame instanceof Task ? 'names no CPU of this machine' : 'in interrupt context'}`, cpu, frame);
+      return;
+    }
+    if (target >= 0 && target !== cpu && (frame.preemptCount > 0 || frame.irqsOff)) {
+      this.raise('invalid-op', 'set_cpus_allowed() moving a task that has preemption or interrupts disabled', cpu, frame);
+      return;
+    }
+    frame.bound = target >= 0;
+    frame.homeCpu = target >= 0 ? target : cpu;
+    this.clocks[cpu] = (this.clocks[cpu] ?? 0) + this.cycles.hit;
+    this.traceNamed(cpu, frame, 'set_cpus_allowed', target < 0 ? 'any' : `cpu=${target}`, this.cycles.hit);
+    if (target < 0 || target === cpu) {
+      this.advance(cpu, frame, 0);
+      return;
+    }
+    // Like migration_cpu_stop: the task leaves this CPU now and resumes on the target.
+    frame.next = undefined;
+    frame.resumeValue = 0;
+    frame.readyAtCycles = this.clocks[cpu] ?? 0;
+    this.switchOut(cpu, frame, 'R+');
+    this.requeue(frame, target);
+  }
 
   private checkSpawn(spec: TaskSpec): string | undefined {
     const cpu = spec.cpu;

@@ -30,6 +30,7 @@ export const OpCode = {
   Spawn: 20,
   Check: 21,
   Note: 22,
+  SetAffinity: 23,
 } as const;
 export type OpCode = (typeof OpCode)[keyof typeof OpCode];
 
@@ -102,6 +103,7 @@ export interface SendIpiOp { readonly code: 19; readonly cpu: number; readonly n
 export interface SpawnOp { readonly code: 20; readonly spec: TaskSpec }
 export interface CheckOp { readonly code: 21; readonly ok: boolean; readonly message: string }
 export interface NoteOp { readonly code: 22; readonly text: string }
+export interface SetAffinityOp { readonly code: 23; readonly cpu: number }
 
 export type Operation =
   | LoadOp | StoreOp | RmwOp
@@ -110,7 +112,7 @@ export type Operation =
   | SetStateOp | ScheduleOp | ScheduleTimeoutOp | WakeOp
   | CpuRelaxOp | WorkOp
   | AllocOp | FreeOp | EnterCodeOp | ExitCodeOp
-  | SendIpiOp | SpawnOp | CheckOp | NoteOp;
+  | SendIpiOp | SpawnOp | CheckOp | NoteOp | SetAffinityOp;
 
 export type MemoryKind = 'data' | 'code';
 
@@ -171,5 +173,10 @@ export const sendIpi = (cpu: number, name: string, handler: IrqHandler): SendIpi
 export const spawn = (spec: TaskSpec): SpawnOp => ({ code: OpCode.Spawn, spec });
 /** BUG_ON(!ok): a failed check ends the run with an assertion fault. */
 export const check = (ok: boolean, message: string): CheckOp => ({ code: OpCode.Check, ok, message });
+/**
+ * set_cpus_allowed_ptr(current, ...): binds the calling task to `cpu` (moving it there at once
+ * if it runs elsewhere), or with -1 lets it run anywhere again. Resumes with 0.
+ */
+export const setAffinity = (cpu: number): SetAffinityOp => ({ code: OpCode.SetAffinity, cpu });
 /** trace_printk(): a line in the trace, nothing else. */
 export const note = (text: string): NoteOp => ({ code: OpCode.Note, text });

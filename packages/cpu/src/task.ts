@@ -67,8 +67,8 @@ export class Task extends Frame {
   constructor(
     readonly pid: number,
     readonly comm: string,
-    readonly homeCpu: number,
-    readonly bound: boolean,
+    public homeCpu: number,
+    public bound: boolean,
     readonly priority: TaskPriority,
     readonly daemon: boolean,
   ) {

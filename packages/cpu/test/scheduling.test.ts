@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { load, preemptDisable, preemptEnable, runScenario, spawn, store, work, type Machine, type Scenario } from '@kmodsim/cpu';
+import { load, preemptDisable, preemptEnable, runScenario, setAffinity, spawn, store, work, type Machine, type Scenario } from '@kmodsim/cpu';
 import { machineOf } from './helpers.js';
 
 describe('preemption and migration', () => {
@@ -77,5 +77,30 @@ describe('preemption and migration', () => {
     machine.spawn({ name: 'setter', body: function* () { yield store(flag, 1); } });
     const result = machine.run();
     expect(result.ok).toBe(true);
+  });
+});
+
+describe('set_cpus_allowed', () => {
+  test('a task that binds itself to another CPU continues there, and may be unbound again', () => {
+    const cpusSeen: number[] = [];
+    const machine = machineOf({ cpuCount: 3 });
+    machine.spawn({ name: 'mover', cpu: 0, body: function* (self) {
+      cpusSeen.push(self.cpu);
+      yield setAffinity(2);
+      cpusSeen.push(self.cpu);
+      yield setAffinity(-1);
+      yield work(1);
+      cpusSeen.push(self.cpu);
+    } });
+    const result = machine.run();
+    if (!result.ok) expect.fail(result.fault.message);
+    expect(cpusSeen).toEqual([0, 2, 2]);
+  });
+
+  test('moving with preemption disabled is refused as Linux would warn', () => {
+    const machine = machineOf({ cpuCount: 2 });
+    machine.spawn({ name: 'mover', cpu: 0, body: function* () { yield preemptDisable(); yield setAffinity(1); } });
+    const result = machine.run();
+    expect(result.ok ? '' : result.fault.message).toContain('preemption or interrupts disabled');
   });
 });
