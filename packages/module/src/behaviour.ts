@@ -3,6 +3,8 @@ import type { ExecutionContext, KernelCode } from '@kmodsim/cpu';
 /** What a module's code can do with itself while it runs. */
 export interface ModuleSelf {
   readonly name: string;
+  /** The module's static variables: addresses of the memory its init allocated, by name. */
+  readonly variables: Map<string, number>;
   /** The seed's `THIS_MODULE.live = 1`: let references be taken while init still runs. */
   goLive(): KernelCode<void>;
 }
@@ -11,6 +13,12 @@ export interface ModuleSelf {
 export interface ModuleContext {
   readonly self: ExecutionContext;
   readonly module: ModuleSelf;
+  /** Calls a function another module exports (resolved when this module was loaded). */
+  callSymbol(symbol: string, argument: number): KernelCode<number>;
+  /** request_irq: this module's function `handler` runs when interrupt line `line` fires. */
+  requestIrq(line: number, handler: string): KernelCode<number>;
+  /** free_irq: unregisters the handler and waits for any instance still running (synchronize_irq). */
+  freeIrq(line: number): KernelCode<void>;
 }
 
 /** A module function: takes one argument and returns a value (0 or -errno for most). */

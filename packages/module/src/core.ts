@@ -5,6 +5,7 @@ import {
 import { ModuleState, type LocalFlavour, type ModuleCells, type RefcountRuntime, type RefcountStrategy } from '@kmodsim/refcount';
 import type { ModuleContext } from './behaviour.js';
 import { errnoFromNumber, failure, success, type SyscallResult } from './errno.js';
+import { IrqLines } from './irq-lines.js';
 import { KernelLog } from './kernel-log.js';
 import { KernelModule } from './kernel-module.js';
 import { isGplCompatible, type ExportedSymbol, type ModuleLoad } from './module-load.js';
@@ -18,6 +19,8 @@ export interface ModuleCoreOptions {
   readonly forceUnload?: boolean;
   /** Symbols the kernel itself exports (vmlinux's part of the symbol table). */
   readonly kernelSymbols?: Iterable<ExportedSymbol>;
+  /** Interrupt lines modules may claim with request_irq (each an interrupt source). Default 0. */
+  readonly irqLines?: number;
 }
 
 /** delete_module's flags. */
@@ -58,6 +61,7 @@ export class ModuleCore {
   private readonly modules: KernelModule[] = [];
   private readonly kernelSymbols = new Map<string, ExportedSymbol>();
   private readonly notifiers: ModuleNotifier[] = [];
+  private readonly irqLines: IrqLines;
   private nextAddress = MODULES_VADDR;
 
   constructor(readonly machine: Machine, options: ModuleCoreOptions) {
@@ -66,6 +70,7 @@ export class ModuleCore {
     this.mutex = mutexAt('module_mutex', machine.alloc('module_mutex', MUTEX_CELLS, { lineAligned: true }).base);
     this.refcounts = options.strategy.attach({ machine, arch: options.arch ?? 'native' });
     for (const symbol of options.kernelSymbols ?? []) this.kernelSymbols.set(symbol.name, symbol);
+    this.irqLines = new IrqLines(machine, options.irqLines ?? 0, (self, module, name, argument) => this.call(self, module, name, argument));
   }
 
   // ---- Looking at modules ----
@@ -339,15 +344,29 @@ export class ModuleCore {
 
   private contextFor(self: ExecutionContext, module: KernelModule): ModuleContext {
     const live = module.cells.live;
+    const irqLines = this.irqLines;
     return {
       self,
       module: {
         name: module.name,
+        variables: module.variables,
         *goLive() {
           yield store(live, 1);
         },
       },
+      callSymbol: (symbol, argument) => this.callSymbol(self, module, symbol, argument),
+      *requestIrq(line, handler) {
+        return irqLines.request(module, line, handler);
+      },
+      freeIrq: (line) => irqLines.free(line),
     };
+  }
+
+  /** A call from one module into a symbol another exports (or the kernel: a no-op here). */
+  private *callSymbol(self: ExecutionContext, caller: KernelModule, symbol: string, argument: number): KernelCode<number> {
+    const owner = [...caller.uses].find((used) => used.load.exports.some((exported) => exported.name === symbol));
+    if (owner === undefined) return 0;
+    return yield* this.call(self, owner, symbol, argument);
   }
 
   private refcountOf(module: KernelModule): NonNullable<KernelModule['refcount']> {

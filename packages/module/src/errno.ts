@@ -49,11 +49,17 @@ export function errnoFromNumber(value: number): Errno | undefined {
   return found === undefined ? undefined : (found[0] as Errno);
 }
 
+export interface SyscallFailure {
+  readonly ok: false;
+  readonly errno: Errno;
+  readonly reason: string;
+}
+
 /** A system call's result: success, or the errno the kernel returned and why. */
-export type SyscallResult = { readonly ok: true } | { readonly ok: false; readonly errno: Errno; readonly reason: string };
+export type SyscallResult = { readonly ok: true } | SyscallFailure;
 
 export const success: SyscallResult = { ok: true };
 
-export function failure(errno: Errno, reason: string): SyscallResult {
+export function failure(errno: Errno, reason: string): SyscallFailure {
   return { ok: false, errno, reason };
 }

@@ -2,7 +2,12 @@ export { ModuleCore, type Caller, type DeleteFlags, type ModuleCoreOptions, type
 export { KernelModule, type ModuleMemory } from './kernel-module.js';
 export { isGplCompatible, type ExportedSymbol, type ModuleLoad } from './module-load.js';
 export type { ModuleBehaviour, ModuleContext, ModuleFunction, ModuleSelf } from './behaviour.js';
-export { ERRNO, errnoFromNumber, errnoNumber, failure, strerror, success, type Errno, type SyscallResult } from './errno.js';
+export { ERRNO, errnoFromNumber, errnoNumber, failure, strerror, success, type Errno, type SyscallFailure, type SyscallResult } from './errno.js';
+export { closeDevice, mountFilesystem, openDevice, readDevice, unmountFilesystem, type OpenResult } from './vfs.js';
+export { demoBehaviours } from './demo/behaviours.js';
 export { KernelLog, formatDmesg, type KernelLogEntry } from './kernel-log.js';
 export { formatProcModules, moduleInfo, type ModuleInfo } from './proc-modules.js';
 export { TAINT_FLAGS, formatKernelTaint, formatModuleTaint, taintNameOf, type TaintLetter, type TaintName } from './taint.js';
+export { bootDemoKernel, type DemoKernelOptions } from './demo/boot.js';
+export { demoKernelSymbols, demoModuleLoads } from './demo/loads.js';
+export { findModuleScenario, moduleScenarios, type ModuleScenario, type ModuleScenarioOptions } from './scenarios/scenarios.js';

@@ -25,6 +25,8 @@ export class KernelModule {
   /** Modules this one uses: it holds a reference on each. */
   readonly uses = new Set<KernelModule>();
   readonly taints: Set<TaintName>;
+  /** The module's static variables, set up by its init. */
+  readonly variables = new Map<string, number>();
   initDropped = false;
   freed = false;
 

@@ -1,0 +1,57 @@
+import { atomicDec, atomicInc, cpuRelax, load, type ExecutionContext, type KernelCode, type Machine } from '@kmodsim/cpu';
+import type { KernelModule } from './kernel-module.js';
+
+type CallModule = (self: ExecutionContext, module: KernelModule, functionName: string, argument: number) => KernelCode<number>;
+
+interface Registration {
+  readonly module: KernelModule;
+  readonly handler: string;
+}
+
+/**
+ * Interrupt lines that modules claim with request_irq. Each line is an interrupt source on the
+ * machine; when it fires, the registered module's handler runs in IRQ context. A count of
+ * handlers in flight per line, in simulated memory, is what free_irq waits on, as
+ * synchronize_irq does: after it returns, no CPU is still inside the handler.
+ */
+export class IrqLines {
+  private readonly registrations = new Map<number, Registration>();
+  private readonly inFlight: number;
+
+  constructor(machine: Machine, readonly lineCount: number, callModule: CallModule) {
+    this.inFlight = machine.alloc('irq_desc.threads_active', Math.max(lineCount, 1), { lineAligned: true }).base;
+    for (let line = 0; line < lineCount; line++) {
+      const counter = this.inFlight + line;
+      const registrations = this.registrations;
+      machine.addIrqSource({
+        name: `irq${line}`,
+        handler: function* (self) {
+          // Count ourselves in before looking up the handler: free_irq removes the handler and
+          // then waits for the count, so either it sees us or we see no handler.
+          yield atomicInc(counter);
+          const registration = registrations.get(line);
+          if (registration !== undefined) yield* callModule(self, registration.module, registration.handler, line);
+          yield atomicDec(counter);
+        },
+      });
+    }
+  }
+
+  /** request_irq: 0, or -EBUSY (16) when the line is taken, -EINVAL (22) when there is no such line. */
+  request(module: KernelModule, line: number, handler: string): number {
+    if (!Number.isInteger(line) || line < 0 || line >= this.lineCount) return -22;
+    if (this.registrations.has(line)) return -16;
+    this.registrations.set(line, { module, handler });
+    return 0;
+  }
+
+  *free(line: number): KernelCode<void> {
+    this.registrations.delete(line);
+    while ((yield load(this.inFlight + line)) !== 0) yield cpuRelax();
+  }
+
+  /** Lines a module still holds (a module unloaded without free_irq leaves its handler behind). */
+  heldBy(module: KernelModule): number[] {
+    return [...this.registrations].filter(([, registration]) => registration.module === module).map(([line]) => line);
+  }
+}

@@ -1,0 +1,52 @@
+import type { ExecutionContext, KernelCode } from '@kmodsim/cpu';
+import type { ModuleCore } from './core.js';
+import { failure, type SyscallFailure } from './errno.js';
+import type { KernelModule } from './kernel-module.js';
+
+// The places where the rest of the kernel takes references on modules for user space: opening a
+// character device (fops_get) and mounting a filesystem (get_fs_type). The reference is taken
+// before the first call into the module and dropped after the last one returns, so the module
+// code itself never drops the reference that keeps it loaded.
+
+export type OpenResult = { readonly ok: true; readonly module: KernelModule } | SyscallFailure;
+
+/** open(2) on the module's device: a reference (refused once the module is going), then its open(). */
+export function* openDevice(core: ModuleCore, self: ExecutionContext, moduleName: string): KernelCode<OpenResult> {
+  const module = core.find(moduleName);
+  if (module === undefined) return notThere(moduleName);
+  if (!(yield* core.tryModuleGet(self, module))) return notThere(moduleName);
+  const result = yield* core.call(self, module, 'open');
+  if (result < 0) {
+    yield* core.modulePut(self, module);
+    return failure('ENODEV', `${moduleName}: open returned ${result}`);
+  }
+  return { ok: true, module };
+}
+
+/** close(2): the module's release(), then the reference goes. */
+export function* closeDevice(core: ModuleCore, self: ExecutionContext, module: KernelModule): KernelCode<void> {
+  yield* core.call(self, module, 'release');
+  yield* core.modulePut(self, module);
+}
+
+/** read(2) on an open device: a call into the module's code. */
+export function* readDevice(core: ModuleCore, self: ExecutionContext, module: KernelModule): KernelCode<number> {
+  return yield* core.call(self, module, 'read');
+}
+
+/** mount(2): the filesystem module is held for as long as the mount exists. */
+export function* mountFilesystem(core: ModuleCore, self: ExecutionContext, moduleName: string): KernelCode<OpenResult> {
+  const module = core.find(moduleName);
+  if (module === undefined || !(yield* core.tryModuleGet(self, module))) return notThere(moduleName);
+  yield* core.call(self, module, 'fill_super');
+  return { ok: true, module };
+}
+
+export function* unmountFilesystem(core: ModuleCore, self: ExecutionContext, module: KernelModule): KernelCode<void> {
+  yield* core.call(self, module, 'kill_sb');
+  yield* core.modulePut(self, module);
+}
+
+function notThere(moduleName: string): SyscallFailure {
+  return failure('ENODEV', `${moduleName} is not loaded or is going away`);
+}
