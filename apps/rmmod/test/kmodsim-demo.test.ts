@@ -46,3 +46,29 @@ describe('kmodsim demo', () => {
     }
   });
 });
+
+describe('kmodsim scenario', () => {
+  test('lists the module core scenarios', async () => {
+    const { io, out } = capture();
+    expect(await main(['scenario', 'list'], io)).toBe(0);
+    expect(out.join('')).toMatch(/^wait-for-users\s+rmmod --wait demo_chardev/m);
+  });
+
+  test('runs a scenario and prints its trace; the forced unload ends in the expected oops', async () => {
+    const wait = capture();
+    expect(await main(['scenario', 'run', 'wait-for-users'], wait.io)).toBe(0);
+    expect(wait.out.join('')).toMatch(/sched_wakeup: comm=rmmod pid=\d+/);
+    const forced = capture();
+    expect(await main(['scenario', 'run', 'forced-unload'], forced.io)).toBe(0);
+    expect(forced.err.join('')).toMatch(/ended as expected in call-into-freed-code on CPU 1 \(cat-\d+\)/);
+  });
+
+  test('unknown scenarios and strategies are usage errors that list the known ones', async () => {
+    const bad = capture();
+    expect(await main(['scenario', 'run', 'nope'], bad.io)).toBe(2);
+    expect(bad.err.join('')).toContain("unknown scenario 'nope'; known: unload-vs-use,");
+    const badStrategy = capture();
+    expect(await main(['scenario', 'run', 'wait-for-users', '--strategy', 'magic'], badStrategy.io)).toBe(2);
+    expect(badStrategy.err.join('')).toContain("unknown strategy 'magic'; known: global-spinlock");
+  });
+});

@@ -11,10 +11,16 @@ import type { Scheduler } from './schedulers/scheduler.js';
 //   kms1:random:SEED[:irq=P][:preempt=P][:migrate=P]
 //   kms1:list:0*12,1,i0.0,x1,p0>1,1*3   the exact choices: CPU steps, IRQ source on a CPU,
 //                                       IPI taken, preemption (to a CPU); *N repeats a choice
+//   kms1:list:0*3,(0,1)*40,1            (...)*N repeats a group: CPUs taking turns
 
 export const SCHEDULE_VERSION = 'kms1';
 
 export function formatChoiceList(choices: readonly Choice[]): string {
+  return `${SCHEDULE_VERSION}:list:${compressGroups(runLengthTokens(choices)).join(',')}`;
+}
+
+/** One token per run of the same choice: `0*12`. */
+function runLengthTokens(choices: readonly Choice[]): string[] {
   const tokens: string[] = [];
   let previous = '';
   let repeat = 0;
@@ -32,7 +38,46 @@ export function formatChoiceList(choices: readonly Choice[]): string {
     repeat = 1;
   }
   flush();
-  return `${SCHEDULE_VERSION}:list:${tokens.join(',')}`;
+  return tokens;
+}
+
+const MAX_GROUP = 4;
+
+/** Repeated groups of tokens, as CPUs taking turns give: `(0,1)*40`. */
+function compressGroups(tokens: readonly string[]): string[] {
+  const out: string[] = [];
+  let index = 0;
+  while (index < tokens.length) {
+    let bestSize = 1;
+    let bestRepeat = 1;
+    for (let size = 2; size <= MAX_GROUP; size++) {
+      const repeat = repeatsAt(tokens, index, size);
+      if (repeat >= 2 && repeat * size > bestRepeat * bestSize) {
+        bestSize = size;
+        bestRepeat = repeat;
+      }
+    }
+    if (bestSize === 1) {
+      out.push(tokens[index] ?? '');
+      index++;
+      continue;
+    }
+    out.push(`(${tokens.slice(index, index + bestSize).join(',')})*${bestRepeat}`);
+    index += bestSize * bestRepeat;
+  }
+  return out;
+}
+
+function repeatsAt(tokens: readonly string[], start: number, size: number): number {
+  let repeat = 1;
+  for (;;) {
+    const next = start + repeat * size;
+    if (next + size > tokens.length) return repeat;
+    for (let offset = 0; offset < size; offset++) {
+      if (tokens[next + offset] !== tokens[start + offset]) return repeat;
+    }
+    repeat++;
+  }
 }
 
 const CHOICE_TOKEN = /^(?:(\d+)|i(\d+)\.(\d+)|x(\d+)|p(\d+)>(\d+))(?:\*(\d+))?$/;
@@ -40,23 +85,61 @@ const MAX_REPEAT = 100_000_000;
 
 export function parseChoiceList(text: string): Result<Choice[], ConfigError> {
   const choices: Choice[] = [];
-  if (text === '') return ok(choices);
-  for (const token of text.split(',')) {
-    const match = CHOICE_TOKEN.exec(token);
-    if (match === null) return err(configError('schedule', `malformed choice '${token}' in schedule string`));
-    const [, step, irqCpu, irqSource, ipiCpu, preemptCpu, preemptTarget, repeatText] = match;
-    const repeat = repeatText === undefined ? 1 : Number(repeatText);
-    if (repeat < 1 || repeat > MAX_REPEAT || choices.length + repeat > MAX_REPEAT) {
-      return err(configError('schedule', `repeat count in '${token}' is out of range`));
+  const parsed = parseInto(text, choices);
+  return parsed === undefined ? ok(choices) : err(configError('schedule', parsed));
+}
+
+/** Appends the choices `text` names to `choices`; returns what is wrong with it, if anything. */
+function parseInto(text: string, choices: Choice[]): string | undefined {
+  if (text === '') return undefined;
+  for (const token of splitTopLevel(text)) {
+    const group = /^\((.*)\)\*(\d+)$/.exec(token);
+    if (group !== null) {
+      const inner: Choice[] = [];
+      const problem = parseInto(group[1] ?? '', inner);
+      if (problem !== undefined) return problem;
+      const repeat = Number(group[2]);
+      if (repeat < 1 || choices.length + repeat * inner.length > MAX_REPEAT) return `repeat count in '${token}' is out of range`;
+      for (let i = 0; i < repeat; i++) choices.push(...inner);
+      continue;
     }
-    let choice: Choice;
-    if (step !== undefined) choice = { kind: 'step', cpu: Number(step) };
-    else if (irqCpu !== undefined) choice = { kind: 'irq', cpu: Number(irqCpu), source: Number(irqSource) };
-    else if (ipiCpu !== undefined) choice = { kind: 'ipi', cpu: Number(ipiCpu) };
-    else choice = { kind: 'preempt', cpu: Number(preemptCpu), target: Number(preemptTarget) };
-    for (let i = 0; i < repeat; i++) choices.push(choice);
+    const problem = parseToken(token, choices);
+    if (problem !== undefined) return problem;
   }
-  return ok(choices);
+  return undefined;
+}
+
+/** Splits on commas that are not inside parentheses. */
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index];
+    if (char === '(') depth++;
+    else if (char === ')') depth--;
+    else if (char === ',' && depth === 0) {
+      parts.push(text.slice(start, index));
+      start = index + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+function parseToken(token: string, choices: Choice[]): string | undefined {
+  const match = CHOICE_TOKEN.exec(token);
+  if (match === null) return `malformed choice '${token}' in schedule string`;
+  const [, step, irqCpu, irqSource, ipiCpu, preemptCpu, preemptTarget, repeatText] = match;
+  const repeat = repeatText === undefined ? 1 : Number(repeatText);
+  if (repeat < 1 || repeat > MAX_REPEAT || choices.length + repeat > MAX_REPEAT) return `repeat count in '${token}' is out of range`;
+  let choice: Choice;
+  if (step !== undefined) choice = { kind: 'step', cpu: Number(step) };
+  else if (irqCpu !== undefined) choice = { kind: 'irq', cpu: Number(irqCpu), source: Number(irqSource) };
+  else if (ipiCpu !== undefined) choice = { kind: 'ipi', cpu: Number(ipiCpu) };
+  else choice = { kind: 'preempt', cpu: Number(preemptCpu), target: Number(preemptTarget) };
+  for (let i = 0; i < repeat; i++) choices.push(choice);
+  return undefined;
 }
 
 /** Builds the scheduler a schedule string names, or says what is wrong with the string. */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
-  atomicInc, formatFtrace, load, localIrqDisable, localIrqEnable, parseSchedule, runScenario, store, work,
+  atomicInc, formatChoiceList, formatFtrace, load, localIrqDisable, localIrqEnable, parseChoiceList, parseSchedule, runScenario, store, work,
   type Machine, type Scenario,
 } from '@kmodsim/cpu';
 
@@ -72,10 +72,21 @@ describe('determinism', () => {
   });
 
   test('schedule strings round-trip through parsing', () => {
-    for (const text of ['kms1:rr', 'kms1:rr:slice=50', 'kms1:random:9', 'kms1:random:9:irq=0.5', 'kms1:list:0*3,i1.0,x0,p1>0,1']) {
+    for (const text of ['kms1:rr', 'kms1:rr:slice=50', 'kms1:random:9', 'kms1:random:9:irq=0.5', 'kms1:list:0*3,i1.0,x0,p1>0,1', 'kms1:list:0*2,(0,1*3)*4,(i0.1,x1,p0>1)*2']) {
       const parsed = parseSchedule(text);
       if (!parsed.ok) expect.fail(parsed.error.message);
       expect(parsed.value.schedule).toBe(text);
     }
+  });
+});
+
+describe('schedule strings stay short', () => {
+  test('CPUs taking turns compress to a repeated group, and the group expands back exactly', () => {
+    const choices = [0, 0, 0, ...Array.from({ length: 80 }, (_, index) => index % 2), 1, 1].map((cpu) => ({ kind: 'step' as const, cpu }));
+    const text = formatChoiceList(choices);
+    expect(text).toBe('kms1:list:0*4,(1,0)*39,1*3');
+    const parsed = parseChoiceList(text.slice('kms1:list:'.length));
+    if (!parsed.ok) expect.fail(parsed.error.message);
+    expect(parsed.value).toEqual(choices);
   });
 });
