@@ -1,4 +1,4 @@
-import { Machine } from './machine.js';
+import { Machine, type FaultPolicy } from './machine.js';
 import { profiles, type MachineProfile } from './profiles.js';
 import { configError, err, ok, type ConfigError, type Result } from './result.js';
 import { parseSchedule } from './schedule-string.js';
@@ -23,6 +23,8 @@ export interface MachineConfig {
   readonly maxSteps?: number;
   /** Keep the list of choices made (for replay strings); on by default. */
   readonly recordChoices?: boolean;
+  /** 'stop' (default): a fault ends the run. 'oops': a faulting task is killed and the run goes on. */
+  readonly faultPolicy?: FaultPolicy;
 }
 
 /** Builds a machine, or says which part of the configuration is wrong. */
@@ -48,6 +50,7 @@ export function createMachine(config: MachineConfig): Result<Machine, ConfigErro
       trace: config.trace,
       maxSteps,
       record: config.recordChoices ?? true,
+      faultPolicy: config.faultPolicy ?? 'stop',
     }),
   );
 }

@@ -58,7 +58,17 @@ export interface MachineParts {
   readonly trace: TraceSink | undefined;
   readonly maxSteps: number;
   readonly record: boolean;
+  readonly faultPolicy: FaultPolicy;
 }
+
+/**
+ * What a fault in a task does: end the run ('stop', for checking), or, as a real kernel's oops
+ * does, kill the task that faulted and let the machine go on ('oops'). A fault in an interrupt
+ * handler, a deadlock or a passed step bound always ends the run.
+ */
+export type FaultPolicy = 'stop' | 'oops';
+
+const TASK_FAULTS: ReadonlySet<FaultKind> = new Set(['use-after-free', 'call-into-freed-code', 'invalid-access', 'assertion', 'invalid-op', 'exception']);
 
 /**
  * The simulated SMP machine. Each call to `perform` carries out one choice: one operation on one
@@ -75,6 +85,8 @@ export class Machine implements SchedulerView {
   private readonly traceSink: TraceSink | undefined;
   private readonly maxSteps: number;
   private readonly record: boolean;
+  private readonly faultPolicy: FaultPolicy;
+  private readonly oopsList: Fault[] = [];
 
   private readonly clocks: Float64Array;
   private readonly current: (Task | undefined)[];
@@ -106,6 +118,7 @@ export class Machine implements SchedulerView {
     this.traceSink = parts.trace;
     this.maxSteps = parts.maxSteps;
     this.record = parts.record;
+    this.faultPolicy = parts.faultPolicy;
     this.memory = new Memory(cpuCount, placeCpus(cpuCount, parts.topology), this.cycles);
     this.clocks = new Float64Array(cpuCount);
     this.current = new Array<Task | undefined>(cpuCount).fill(undefined);
@@ -896,9 +909,38 @@ export class Machine implements SchedulerView {
     this.raise('replay-diverged', `the schedule does not fit this run at step ${this.steps}: ${why}`, NO_CPU, undefined);
   }
 
+  /** Faults that killed a task while the machine went on (fault policy 'oops'), oldest first. */
+  get oopses(): readonly Fault[] {
+    return this.oopsList;
+  }
+
   private raise(kind: FaultKind, message: string, cpu: number, frame: Frame | undefined): void {
     if (this.currentFault !== undefined) return;
-    this.currentFault = {
+    const fault = this.faultOf(kind, message, cpu, frame);
+    if (this.faultPolicy === 'oops' && frame instanceof Task && TASK_FAULTS.has(kind) && this.current[cpu] === frame) {
+      this.oopsList.push(fault);
+      this.traceNamed(cpu, frame, 'oops', `${kind}: ${message}`, 0);
+      this.killTask(cpu, frame);
+      return;
+    }
+    this.currentFault = fault;
+    this.traceNamed(cpu < 0 ? 0 : cpu, frame, 'fault', `${kind}: ${message}`, 0);
+  }
+
+  /** do_exit after an oops: the task dies where it stood; what it held stays held. */
+  private killTask(cpu: number, task: Task): void {
+    task.next = undefined;
+    task.state = 'TASK_DEAD';
+    task.preemptCount = 0;
+    task.irqsOff = false;
+    while (task.codeStack.length > 0) task.popCode();
+    if (!task.daemon) this.liveTasks--;
+    this.current[cpu] = undefined;
+    this.refresh(cpu);
+  }
+
+  private faultOf(kind: FaultKind, message: string, cpu: number, frame: Frame | undefined): Fault {
+    return {
       kind,
       message,
       cpu,
@@ -910,7 +952,6 @@ export class Machine implements SchedulerView {
       choices: this.choiceString(),
       trace: this.traceSink instanceof MemoryTraceSink ? this.traceSink.events : [],
     };
-    this.traceNamed(cpu < 0 ? 0 : cpu, frame, 'fault', `${kind}: ${message}`, 0);
   }
 
   private flags(cpu: number, frame: Frame | undefined): string {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
-  alloc, cpuRelax, enterCode, exitCode, free, load, MUTEX_CELLS, mutexAt, mutexLock, mutexUnlock, preemptDisable, preemptEnable,
+  alloc, cpuRelax, createMachine, enterCode, exitCode, free, load, MUTEX_CELLS, mutexAt, mutexLock, mutexUnlock, preemptDisable, preemptEnable,
   runScenario, schedule, setCurrentState, store, work, type ExecutionContext, type FaultKind, type KernelCode, type Machine, type Scenario,
 } from '@kmodsim/cpu';
 
@@ -121,5 +121,27 @@ describe('faults', () => {
     if (!run.ok) expect.fail(run.error.message);
     expect(run.value.fault?.kind).toBe('invalid-op');
     expect(run.value.fault?.message).toContain('is not an operation');
+  });
+});
+
+describe('the oops policy', () => {
+  test('a faulting task is killed and the rest of the machine goes on, as after a kernel oops', () => {
+    const created = createMachine({ cpuCount: 2, faultPolicy: 'oops' });
+    if (!created.ok) expect.fail(created.error.message);
+    const machine = created.value;
+    const text = machine.alloc('mod.ko .text', 4, { kind: 'code' }).base;
+    const done = machine.alloc('done', 1).base;
+    machine.spawn({ name: 'victim', cpu: 0, body: function* () {
+      yield preemptDisable();
+      yield free(text);
+      yield enterCode(text, 'demo_read');
+      yield store(done, 99);
+    } });
+    machine.spawn({ name: 'bystander', cpu: 1, body: function* () { yield work(10); yield store(done, 1); } });
+    const result = machine.run();
+    if (!result.ok) expect.fail(result.fault.message);
+    expect(machine.oopses.map((oops) => `${oops.comm}: ${oops.kind}`)).toEqual(['victim: call-into-freed-code']);
+    expect(machine.read(done)).toBe(1);
+    expect(machine.task(1)?.state).toBe('TASK_DEAD');
   });
 });
