@@ -5,7 +5,7 @@ import { describeOperation } from './internal/describe.js';
 import { IndexSet } from './internal/index-set.js';
 import { TimerQueue } from './internal/timers.js';
 import { Memory, type MemObject } from './memory.js';
-import { OpCode, RmwKind, type IrqDisableOp, type IrqEnableOp, type IrqRestoreOp, type IrqSaveOp, type IrqHandler, type MemoryKind, type Operation, type RmwOp, type SleepState, type TaskSpec } from './ops.js';
+import { EXIT_TASK, OpCode, RmwKind, type IrqDisableOp, type IrqEnableOp, type IrqRestoreOp, type IrqSaveOp, type IrqHandler, type MemoryKind, type Operation, type RmwOp, type SleepState, type TaskSpec } from './ops.js';
 import type { MachineProfile, ProfileCycles } from './profiles.js';
 import { formatChoiceList } from './schedule-string.js';
 import { ReplayExhausted } from './schedulers/replay.js';
@@ -212,11 +212,20 @@ export class Machine implements SchedulerView {
         return;
       }
       if (active.size === 0) {
-        if (!this.fireEarliestTimer()) this.reportStuck();
+        this.advanceIdle();
         continue;
       }
       this.perform(scheduler.choose(this));
     }
+  }
+
+  /**
+   * With no CPU able to step: lets time pass to the next timer, or, when none is pending, ends
+   * the run with the fault that explains why nothing can ever run again. For callers that drive
+   * the machine choice by choice.
+   */
+  advanceIdle(): void {
+    if (!this.fireEarliestTimer()) this.reportStuck();
   }
 
   result(): RunResult {
@@ -333,6 +342,11 @@ export class Machine implements SchedulerView {
   /** The operation the CPU's running frame will perform at its next step, if it has one. */
   pendingOperation(cpu: number): Operation | undefined {
     return this.topFrame(cpu)?.next;
+  }
+
+  /** The code object the CPU executes in now (-1 for the kernel's own code): every step reads it. */
+  codeObjectOf(cpu: number): number {
+    return this.topFrame(cpu)?.codeTop ?? -1;
   }
 
   /** Who is on the CPU now: the interrupt handler's context or the task's. */
@@ -508,6 +522,9 @@ export class Machine implements SchedulerView {
       case OpCode.SetAffinity:
         this.setAffinity(cpu, frame, op.cpu);
         return;
+      case OpCode.Exit:
+        if (frame instanceof Task) this.exitTask(cpu, frame);
+        return;
       default:
         this.raise('invalid-op', `yielded ${JSON.stringify(op)}, which is not an operation`, cpu, frame);
         return;
@@ -590,9 +607,14 @@ export class Machine implements SchedulerView {
       return;
     }
     if (step.done === true) {
+      if (frame instanceof Task) {
+        // Exiting is a step of its own (do_exit), so it interleaves with other CPUs like any other.
+        frame.exitValue = step.value;
+        frame.next = EXIT_TASK;
+        return;
+      }
       frame.next = undefined;
-      if (frame instanceof Task) this.exitTask(cpu, frame, step.value);
-      else if (frame instanceof IrqFrame) this.returnFromIrq(cpu, frame);
+      if (frame instanceof IrqFrame) this.returnFromIrq(cpu, frame);
       return;
     }
     frame.next = step.value;
@@ -707,8 +729,8 @@ export class Machine implements SchedulerView {
     return true;
   }
 
-  private exitTask(cpu: number, task: Task, value: unknown): void {
-    task.exitValue = value;
+  private exitTask(cpu: number, task: Task): void {
+    task.next = undefined;
     const leak =
       task.preemptCount !== 0 ? `with preempt count ${task.preemptCount}`
       : task.irqsOff ? 'with interrupts disabled'
@@ -973,6 +995,7 @@ export class Machine implements SchedulerView {
 
   private emit(cpu: number, frame: Frame | undefined, name: string, detail: string, durationCycles: number): void {
     const event: TraceEvent = {
+      step: this.steps,
       cycles: this.clocks[cpu] ?? 0,
       durationCycles,
       cpu,

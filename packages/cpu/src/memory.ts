@@ -94,6 +94,11 @@ export class Memory {
     return object;
   }
 
+  /** One past the highest address allocated so far. */
+  get size(): number {
+    return this.nextAddress;
+  }
+
   /** Frees the object whose base is `address`; false if there is none or it was freed already. */
   free(address: number): MemObject | undefined {
     const object = this.objectAt(address);

@@ -31,6 +31,7 @@ export const OpCode = {
   Check: 21,
   Note: 22,
   SetAffinity: 23,
+  Exit: 24,
 } as const;
 export type OpCode = (typeof OpCode)[keyof typeof OpCode];
 
@@ -104,6 +105,8 @@ export interface SpawnOp { readonly code: 20; readonly spec: TaskSpec }
 export interface CheckOp { readonly code: 21; readonly ok: boolean; readonly message: string }
 export interface NoteOp { readonly code: 22; readonly text: string }
 export interface SetAffinityOp { readonly code: 23; readonly cpu: number }
+/** do_exit(): the machine performs it as a task's last step, after its body has returned. */
+export interface ExitOp { readonly code: 24 }
 
 export type Operation =
   | LoadOp | StoreOp | RmwOp
@@ -112,7 +115,7 @@ export type Operation =
   | SetStateOp | ScheduleOp | ScheduleTimeoutOp | WakeOp
   | CpuRelaxOp | WorkOp
   | AllocOp | FreeOp | EnterCodeOp | ExitCodeOp
-  | SendIpiOp | SpawnOp | CheckOp | NoteOp | SetAffinityOp;
+  | SendIpiOp | SpawnOp | CheckOp | NoteOp | SetAffinityOp | ExitOp;
 
 export type MemoryKind = 'data' | 'code';
 
@@ -125,6 +128,8 @@ const PREEMPT_ENABLE: PreemptEnableOp = { code: OpCode.PreemptEnable };
 const SCHEDULE: ScheduleOp = { code: OpCode.Schedule };
 const CPU_RELAX: CpuRelaxOp = { code: OpCode.CpuRelax };
 const EXIT_CODE: ExitCodeOp = { code: OpCode.ExitCode };
+/** The step a task takes after its body returns; it is the machine's, not the task's, to yield. */
+export const EXIT_TASK: ExitOp = { code: OpCode.Exit };
 
 export const load = (cell: number): LoadOp => ({ code: OpCode.Load, cell });
 export const store = (cell: number, value: number): StoreOp => ({ code: OpCode.Store, cell, value });

@@ -3,6 +3,8 @@
 // (which Perfetto opens), one track per CPU.
 
 export interface TraceEvent {
+  /** The number of the machine step this event belongs to (1 for the first). */
+  readonly step: number;
   /** Cycle count on the event's CPU after the step. */
   readonly cycles: number;
   /** Cycles the step took. */

@@ -70,8 +70,8 @@ describe('interrupts', () => {
           return (m) => (m.read(cell) === 1 ? undefined : `expected the handler's update to be lost, x = ${m.read(cell)}`);
         },
       },
-      // Switch in, load, then the interrupt (entry + its add), then the task's store.
-      { cpuCount: 1, schedule: 'kms1:list:0,0,i0.0,0,0', trace: true },
+      // Switch in, load, then the interrupt (entry + its add), then the task's store and its exit.
+      { cpuCount: 1, schedule: 'kms1:list:0,0,i0.0,0,0,0', trace: true },
     );
     if (!run.ok) expect.fail(run.error.message);
     expect(run.value.fault).toBeUndefined();

@@ -19,8 +19,8 @@ describe('preemption and migration', () => {
       },
     };
     // Switched in on CPU 0 (its code runs up to the first yield there), preempted before that
-    // first step and moved to CPU 1, switched in there; both steps then run on CPU 1.
-    const run = runScenario(scenario, { cpuCount: 2, schedule: 'kms1:list:0,p0>1,1,1,1', trace: true });
+    // first step and moved to CPU 1, switched in there; both steps and the exit then run on CPU 1.
+    const run = runScenario(scenario, { cpuCount: 2, schedule: 'kms1:list:0,p0>1,1,1,1,1', trace: true });
     if (!run.ok) expect.fail(run.error.message);
     expect(run.value.fault).toBeUndefined();
     expect(cpusSeen).toEqual([0, 1]);

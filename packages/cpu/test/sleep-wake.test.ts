@@ -51,8 +51,8 @@ function waitScenario(order: 'linux' | 'check-then-set'): Scenario {
 /** Forces the waker to run completely between the waiter's test and its sleep, then lets both finish. */
 function racingSchedule(order: 'linux' | 'check-then-set'): string {
   // Each CPU's first step switches its task in. The waiter then performs its state change and its
-  // test of the flag (or only the test), the waker sets the flag and wakes, and the waiter goes on.
-  return order === 'linux' ? 'kms1:list:0,0,0,1,1,1,0*10' : 'kms1:list:0,0,1,1,1,0*10';
+  // test of the flag (or only the test), the waker sets the flag, wakes and exits, and the waiter goes on.
+  return order === 'linux' ? 'kms1:list:0,0,0,1,1,1,1,0*5' : 'kms1:list:0,0,1,1,1,1,0,0';
 }
 
 describe('sleep and wake', () => {

@@ -19,6 +19,12 @@ export interface ModuleContext {
   requestIrq(line: number, handler: string): KernelCode<number>;
   /** free_irq: unregisters the handler and waits for any instance still running (synchronize_irq). */
   freeIrq(line: number): KernelCode<void>;
+  /** register_chrdev / unregister_chrdev: a device name user space opens (0, or -EBUSY when taken). */
+  registerChrdev(name: string): KernelCode<number>;
+  unregisterChrdev(name: string): KernelCode<void>;
+  /** register_filesystem / unregister_filesystem: a filesystem type user space mounts. */
+  registerFilesystem(name: string): KernelCode<number>;
+  unregisterFilesystem(name: string): KernelCode<void>;
 }
 
 /** A module function: takes one argument and returns a value (0 or -errno for most). */

@@ -5,6 +5,7 @@ import {
 import { ModuleState, type LocalFlavour, type ModuleCells, type RefcountRuntime, type RefcountStrategy } from '@kmodsim/refcount';
 import type { ModuleContext } from './behaviour.js';
 import { errnoFromNumber, failure, success, type SyscallResult } from './errno.js';
+import { DeviceTable } from './device-table.js';
 import { IrqLines } from './irq-lines.js';
 import { KernelLog } from './kernel-log.js';
 import { KernelModule } from './kernel-module.js';
@@ -62,6 +63,9 @@ export class ModuleCore {
   private readonly kernelSymbols = new Map<string, ExportedSymbol>();
   private readonly notifiers: ModuleNotifier[] = [];
   private readonly irqLines: IrqLines;
+  /** Character devices and filesystems that modules register for user space. */
+  readonly chardevs: DeviceTable;
+  readonly filesystems: DeviceTable;
   private nextAddress = MODULES_VADDR;
 
   constructor(readonly machine: Machine, options: ModuleCoreOptions) {
@@ -71,6 +75,8 @@ export class ModuleCore {
     this.refcounts = options.strategy.attach({ machine, arch: options.arch ?? 'native' });
     for (const symbol of options.kernelSymbols ?? []) this.kernelSymbols.set(symbol.name, symbol);
     this.irqLines = new IrqLines(machine, options.irqLines ?? 0, (self, module, name, argument) => this.call(self, module, name, argument));
+    this.chardevs = new DeviceTable(machine, 'chrdevs');
+    this.filesystems = new DeviceTable(machine, 'file_systems');
   }
 
   // ---- Looking at modules ----
@@ -359,6 +365,10 @@ export class ModuleCore {
         return irqLines.request(module, line, handler);
       },
       freeIrq: (line) => irqLines.free(line),
+      registerChrdev: (name) => this.chardevs.register(name, module),
+      unregisterChrdev: (name) => this.chardevs.unregister(name),
+      registerFilesystem: (name) => this.filesystems.register(name, module),
+      unregisterFilesystem: (name) => this.filesystems.unregister(name),
     };
   }
 

@@ -10,15 +10,16 @@ import type { KernelModule } from './kernel-module.js';
 
 export type OpenResult = { readonly ok: true; readonly module: KernelModule } | SyscallFailure;
 
-/** open(2) on the module's device: a reference (refused once the module is going), then its open(). */
-export function* openDevice(core: ModuleCore, self: ExecutionContext, moduleName: string): KernelCode<OpenResult> {
-  const module = core.find(moduleName);
-  if (module === undefined) return notThere(moduleName);
-  if (!(yield* core.tryModuleGet(self, module))) return notThere(moduleName);
+const tryGetOf = (core: ModuleCore) => (self: ExecutionContext, module: KernelModule) => core.tryModuleGet(self, module);
+
+/** open(2) on a device: a reference on its module (refused once the module is going), then its open(). */
+export function* openDevice(core: ModuleCore, self: ExecutionContext, deviceName: string): KernelCode<OpenResult> {
+  const module = yield* core.chardevs.lookupAndGet(self, deviceName, tryGetOf(core));
+  if (module === undefined) return notThere(deviceName);
   const result = yield* core.call(self, module, 'open');
   if (result < 0) {
     yield* core.modulePut(self, module);
-    return failure('ENODEV', `${moduleName}: open returned ${result}`);
+    return failure('ENODEV', `${deviceName}: open returned ${result}`);
   }
   return { ok: true, module };
 }
@@ -34,10 +35,10 @@ export function* readDevice(core: ModuleCore, self: ExecutionContext, module: Ke
   return yield* core.call(self, module, 'read');
 }
 
-/** mount(2): the filesystem module is held for as long as the mount exists. */
-export function* mountFilesystem(core: ModuleCore, self: ExecutionContext, moduleName: string): KernelCode<OpenResult> {
-  const module = core.find(moduleName);
-  if (module === undefined || !(yield* core.tryModuleGet(self, module))) return notThere(moduleName);
+/** mount(2): the filesystem's module is held for as long as the mount exists. */
+export function* mountFilesystem(core: ModuleCore, self: ExecutionContext, filesystem: string): KernelCode<OpenResult> {
+  const module = yield* core.filesystems.lookupAndGet(self, filesystem, tryGetOf(core));
+  if (module === undefined) return notThere(filesystem);
   yield* core.call(self, module, 'fill_super');
   return { ok: true, module };
 }
@@ -47,6 +48,6 @@ export function* unmountFilesystem(core: ModuleCore, self: ExecutionContext, mod
   yield* core.modulePut(self, module);
 }
 
-function notThere(moduleName: string): SyscallFailure {
-  return failure('ENODEV', `${moduleName} is not loaded or is going away`);
+function notThere(name: string): SyscallFailure {
+  return failure('ENODEV', `no ${name} registered (its module is not loaded or is going away)`);
 }

@@ -51,6 +51,8 @@ export function describeOperation(op: Operation, result: number, memory: Memory)
       return { name: 'check', detail: op.ok ? 'ok' : `FAILED: ${op.message}` };
     case OpCode.Note:
       return { name: 'note', detail: op.text };
+    case OpCode.Exit:
+      return { name: 'do_exit', detail: '' };
     case OpCode.SetAffinity:
       return { name: 'set_cpus_allowed', detail: op.cpu < 0 ? 'any' : `cpu=${op.cpu}` };
   }

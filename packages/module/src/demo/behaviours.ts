@@ -26,12 +26,11 @@ const demoLib: ModuleBehaviour = {
 
 /** A character device: its open and release are what a user's open(2) and close(2) reach. */
 const demoChardev: ModuleBehaviour = {
-  *init() {
-    yield work(200, 'register_chrdev');
-    return 0;
+  *init(context) {
+    return yield* context.registerChrdev('demo_chardev');
   },
-  *exit() {
-    yield work(200, 'unregister_chrdev');
+  *exit(context) {
+    yield* context.unregisterChrdev('demo_chardev');
   },
   functions: {
     *open(context) {
@@ -50,12 +49,11 @@ const demoChardev: ModuleBehaviour = {
 
 /** A filesystem: a mount holds a reference on it until it is unmounted. */
 const demoFs: ModuleBehaviour = {
-  *init() {
-    yield work(300, 'register_filesystem');
-    return 0;
+  *init(context) {
+    return yield* context.registerFilesystem('demofs');
   },
-  *exit() {
-    yield work(300, 'unregister_filesystem');
+  *exit(context) {
+    yield* context.unregisterFilesystem('demofs');
   },
   functions: {
     *fill_super() {

@@ -214,6 +214,7 @@ const liveDuringInit = define(
     const results: string[] = [];
     let phase = 0;
     const init = function* (context: ModuleContext): KernelCode<number> {
+      yield* context.registerChrdev('demo_chardev');
       phase = 1;
       while (phase === 1) yield work(500, 'registering');
       yield* context.module.goLive();

@@ -1,0 +1,106 @@
+import { OpCode, type Choice, type Machine } from '@kmodsim/cpu';
+
+// What a choice touches, for deciding which choices commute. Locations are numbers: cells are
+// their addresses; objects, the scheduler's state, the allocator, IPI queues and interrupt
+// budgets get numbers above any address. Two choices are dependent when they run on the same
+// CPU or one writes a location the other reads or writes.
+
+const OBJECT_BASE = 2 ** 40;
+const SCHED = 2 ** 41;
+const ALLOC = SCHED + 1;
+const IPI_QUEUE_BASE = SCHED + 16;
+const RUN_QUEUE_BASE = SCHED + 4096;
+const IRQ_SOURCE_BASE = 2 ** 42;
+
+export interface Footprint {
+  readonly cpu: number;
+  readonly reads: readonly number[];
+  readonly writes: readonly number[];
+}
+
+export function footprintOf(machine: Machine, choice: Choice): Footprint {
+  const cpu = choice.cpu;
+  switch (choice.kind) {
+    case 'irq':
+      return { cpu, reads: [], writes: [IRQ_SOURCE_BASE + choice.source] };
+    case 'ipi':
+      return { cpu, reads: [], writes: [IPI_QUEUE_BASE + cpu] };
+    case 'preempt':
+      return { cpu, reads: [], writes: schedulerWrites(machine) };
+    case 'step':
+      return stepFootprint(machine, cpu);
+  }
+}
+
+function stepFootprint(machine: Machine, cpu: number): Footprint {
+  const op = machine.pendingOperation(cpu);
+  const reads: number[] = [];
+  const writes: number[] = [];
+  const code = machine.codeObjectOf(cpu);
+  if (code >= 0) reads.push(OBJECT_BASE + code);
+  if (op === undefined) {
+    // An idle CPU switching to a task on its own run queue, or taking an IPI.
+    writes.push(RUN_QUEUE_BASE + cpu, IPI_QUEUE_BASE + cpu);
+    return { cpu, reads, writes };
+  }
+  const objectOf = (address: number): number => OBJECT_BASE + machine.memory.objectIdAt(address);
+  switch (op.code) {
+    case OpCode.Load:
+      reads.push(op.cell, objectOf(op.cell));
+      break;
+    case OpCode.Store:
+    case OpCode.Rmw:
+      writes.push(op.cell);
+      reads.push(objectOf(op.cell));
+      break;
+    case OpCode.Free:
+      writes.push(objectOf(op.address));
+      break;
+    case OpCode.Alloc:
+      writes.push(ALLOC);
+      break;
+    case OpCode.EnterCode:
+      reads.push(objectOf(op.address));
+      break;
+    case OpCode.SetState:
+    case OpCode.Schedule:
+    case OpCode.ScheduleTimeout:
+    case OpCode.Wake:
+    case OpCode.Spawn:
+    case OpCode.SetAffinity:
+    case OpCode.Exit:
+      writes.push(...schedulerWrites(machine));
+      break;
+    case OpCode.SendIpi:
+      writes.push(IPI_QUEUE_BASE + op.cpu);
+      break;
+    default:
+      break;
+  }
+  return { cpu, reads, writes };
+}
+
+/**
+ * Sleeping, waking, exiting and moving tasks change what every CPU may run next (a woken task
+ * goes to an idle CPU if there is one): they conflict with each other and with every run queue.
+ */
+function schedulerWrites(machine: Machine): number[] {
+  const writes = [SCHED];
+  for (let cpu = 0; cpu < machine.cpuCount; cpu++) writes.push(RUN_QUEUE_BASE + cpu);
+  return writes;
+}
+
+export function dependent(a: Footprint, b: Footprint): boolean {
+  if (a.cpu === b.cpu) return true;
+  return touches(a.writes, b.reads) || touches(a.writes, b.writes) || touches(b.writes, a.reads);
+}
+
+function touches(writes: readonly number[], other: readonly number[]): boolean {
+  for (const location of writes) if (other.includes(location)) return true;
+  return false;
+}
+
+/** True when the footprint writes one of `cells`. */
+export function writesAny(footprint: Footprint, cells: ReadonlySet<number>): boolean {
+  return footprint.writes.some((location) => cells.has(location));
+}

@@ -1,0 +1,34 @@
+import { createMachine, type Machine, type Scenario, type ScenarioCheck } from '@kmodsim/cpu';
+
+/** What to check: a scenario and the machine to run it on. */
+export interface ExploreTarget {
+  readonly scenario: Scenario;
+  readonly cpuCount: number;
+  /** A machine profile name; 'generic' when omitted. */
+  readonly profile?: string;
+}
+
+export interface StartedExecution {
+  readonly machine: Machine;
+  readonly check: ScenarioCheck | undefined;
+}
+
+/** Steps a scenario's own setup may take (booting a kernel, loading modules) before the search starts. */
+const SETUP_STEPS = 5_000_000;
+
+/**
+ * A fresh machine with the scenario set up. Setup runs under round-robin (it may boot a kernel),
+ * so it is the same in every execution; the search explores what comes after.
+ */
+export function startExecution(target: ExploreTarget): StartedExecution | { readonly error: string } {
+  const created = createMachine({ cpuCount: target.cpuCount, profile: target.profile ?? 'generic', schedule: 'kms1:rr', maxSteps: SETUP_STEPS });
+  if (!created.ok) return { error: created.error.message };
+  const machine = created.value;
+  try {
+    const check = target.scenario.setup(machine);
+    if (machine.fault !== undefined) return { error: `setup of ${target.scenario.name} faulted: ${machine.fault.message}` };
+    return { machine, check };
+  } catch (error) {
+    return { error: `setup of ${target.scenario.name} failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}

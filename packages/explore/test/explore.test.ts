@@ -1,0 +1,96 @@
+import { describe, expect, test } from 'vitest';
+import { describeViolation, explore, mergeReports, replay } from '@kmodsim/explore';
+import { counter, localCounter, spinForever, waitForFlag } from './scenarios.js';
+
+describe('exhaustive search', () => {
+  test('finds the lost update of an unlocked counter, with a schedule that replays it', () => {
+    const target = { scenario: counter(false), cpuCount: 2 };
+    const report = explore(target, { preemptions: 2, irqs: 0 });
+    const violation = report.violations[0];
+    if (violation === undefined) expect.fail('no violation found');
+    expect(violation.kind).toBe('invariant');
+    expect(violation.message).toBe('lost update: counter is 1, expected 2');
+    expect(violation.preemptions).toBe(1);
+    const replayed = replay(target, violation.schedule);
+    if ('error' in replayed) expect.fail(replayed.error);
+    expect(replayed.reproduced).toBe(true);
+    expect(replayed.fault?.message).toBe('lost update: counter is 1, expected 2');
+    const described = describeViolation(target, violation);
+    expect(described.columns).toMatch(/CPU 0\s+\| CPU 1/);
+    expect(described.columns).toMatch(/inc0: load counter -> 0/);
+    expect(described.columns).toMatch(/inc1: load counter -> 0/);
+  });
+
+  test('proves the locked counter correct within the bound, spin loops included', () => {
+    const report = explore({ scenario: counter(true), cpuCount: 2 }, { preemptions: 2, irqs: 0, iterative: false });
+    expect(report.violations).toEqual([]);
+    expect(report.counts.exhausted).toBe(true);
+    expect(report.counts.executions).toBeGreaterThan(1);
+  });
+
+  test('partial-order reduction explores fewer executions and finds the same outcomes', () => {
+    const target = { scenario: counter(false, 2), cpuCount: 2 };
+    const reduced = explore(target, { preemptions: 3, irqs: 0, iterative: false, stopAtFirstViolation: false });
+    const full = explore(target, { preemptions: 3, irqs: 0, iterative: false, stopAtFirstViolation: false, reduction: false });
+    expect(full.counts.exhausted && reduced.counts.exhausted).toBe(true);
+    expect(reduced.counts.executions).toBeLessThan(full.counts.executions);
+    expect(reduced.counts.distinctOutcomes).toBe(full.counts.distinctOutcomes);
+  });
+
+  test('finds the lost wakeup of testing before setting the state, and none in Linux\'s order', () => {
+    const bad = explore({ scenario: waitForFlag(false), cpuCount: 2 }, { preemptions: 2, irqs: 0 });
+    expect(bad.violations[0]?.kind).toBe('sleeps-forever');
+    const good = explore({ scenario: waitForFlag(true), cpuCount: 2 }, { preemptions: 3, irqs: 0, iterative: false });
+    expect(good.violations).toEqual([]);
+    expect(good.counts.exhausted).toBe(true);
+  });
+
+  test('an interrupt between load and store loses a plain update; a single local add never loses one', () => {
+    const plain = explore({ scenario: localCounter('plain'), cpuCount: 1 }, { preemptions: 0, irqs: 1 });
+    expect(plain.violations[0]?.message).toBe('lost update: count is 1 after 2 increments');
+    expect(plain.violations[0]?.irqs).toBe(1);
+    const local = explore({ scenario: localCounter('local'), cpuCount: 1 }, { preemptions: 0, irqs: 1, stopAtFirstViolation: false });
+    expect(local.violations).toEqual([]);
+    expect(local.counts.exhausted).toBe(true);
+    const noIrq = explore({ scenario: localCounter('plain'), cpuCount: 1 }, { preemptions: 0, irqs: 0 });
+    expect(noIrq.violations).toEqual([]);
+  });
+
+  test('a CPU spinning on memory no one will write is reported as a livelock, not run forever', () => {
+    const report = explore({ scenario: spinForever(), cpuCount: 2 }, { preemptions: 1, irqs: 0 });
+    expect(report.violations[0]?.kind).toBe('livelock');
+  });
+
+  test('shards split the search and their merged counts equal the whole search', () => {
+    const target = { scenario: counter(false, 2), cpuCount: 2 };
+    const options = { preemptions: 2, irqs: 0, iterative: false, stopAtFirstViolation: false, reduction: false } as const;
+    const whole = explore(target, options);
+    const shards = [0, 1, 2].map((index) => explore(target, { ...options, shard: { index, count: 3 } }));
+    const merged = mergeReports(shards);
+    expect(merged.counts.completed).toBe(whole.counts.completed);
+    expect(merged.violations.length).toBe(whole.violations.length);
+  });
+});
+
+describe('sampling search', () => {
+  test('random and PCT find the lost update, reproducibly from their seed', () => {
+    for (const mode of ['random', 'pct'] as const) {
+      const target = { scenario: counter(false), cpuCount: 2 };
+      const first = explore(target, { mode, seed: 3, executions: 200, preemptions: 4, irqs: 0 });
+      const again = explore(target, { mode, seed: 3, executions: 200, preemptions: 4, irqs: 0 });
+      expect(first.violations[0]?.kind, mode).toBe('invariant');
+      expect(again.violations[0]?.schedule).toBe(first.violations[0]?.schedule);
+      expect(again.counts.executions).toBe(first.counts.executions);
+    }
+  });
+});
+
+describe('replay', () => {
+  test('a schedule that no longer fits the scenario is reported as a divergence', () => {
+    const target = { scenario: counter(false), cpuCount: 2 };
+    const replayed = replay(target, 'kms1:list:0,0,0,5');
+    if ('error' in replayed) expect.fail(replayed.error);
+    expect(replayed.reproduced).toBe(false);
+    expect(replayed.divergence).toContain('CPU 5 has nothing to do');
+  });
+});
