@@ -1,0 +1,175 @@
+import { check, load, setAffinity, work, type FaultKind, type KernelCode, type Machine, type Scenario, type ScenarioCheck } from '@kmodsim/cpu';
+import {
+  bootDemoKernel, closeDevice, demoModuleLoads, findModuleScenario, moduleInfo, openDevice, readDevice,
+  type ModuleContext, type ModuleCore,
+} from '@kmodsim/module';
+import type { LocalFlavour, RefcountStrategy } from '@kmodsim/refcount';
+
+// The explorer's scenario suite: each is data (name, CPUs, what a correct design must show) and
+// a little generator code. Tasks here never wait on host variables, only on simulated memory,
+// so that every dependency between them is one the search can see.
+
+export interface SuiteScenario {
+  readonly name: string;
+  readonly description: string;
+  readonly cpuCount: number;
+  /** What a correct refcount design gives: no violation, or one of the faults the scenario demonstrates. */
+  readonly expected: 'clean' | readonly FaultKind[];
+  build(strategy: RefcountStrategy, arch?: LocalFlavour): Scenario;
+}
+
+type Body = (machine: Machine, core: ModuleCore) => ScenarioCheck | undefined;
+
+function scenario(
+  name: string,
+  description: string,
+  settings: { readonly cpuCount: number; readonly modules: readonly string[]; readonly forceUnload?: boolean; readonly expected?: readonly FaultKind[] },
+  body: Body,
+): SuiteScenario {
+  return {
+    name,
+    description,
+    cpuCount: settings.cpuCount,
+    expected: settings.expected ?? 'clean',
+    build: (strategy, arch = 'native') => ({
+      name,
+      description,
+      setup: (machine) => body(machine, bootDemoKernel(machine, { strategy, arch, modules: settings.modules, forceUnload: settings.forceUnload ?? false })),
+    }),
+  };
+}
+
+/** The user of a device: open, read, close; returns whether the open succeeded. */
+function* useDevice(core: ModuleCore, self: Parameters<Parameters<Machine['spawn']>[0]['body']>[0], reads: number): KernelCode<boolean> {
+  const open = yield* openDevice(core, self, 'demo_chardev');
+  if (!open.ok) return false;
+  for (let read = 0; read < reads; read++) yield* readDevice(core, self, open.module);
+  yield* closeDevice(core, self, open.module);
+  return true;
+}
+
+/** After the run: the unload and the module's presence agree, and a module left behind has no stray reference. */
+function unloadConsistent(core: ModuleCore, results: { rmmod?: string }): string | undefined {
+  const module = core.find('demo_chardev');
+  if (results.rmmod === undefined) return 'rmmod never returned (the unloader did not finish)';
+  if ((results.rmmod === 'ok') !== (module === undefined)) return `rmmod returned ${results.rmmod} but the module is ${module === undefined ? 'gone' : 'still loaded'}`;
+  if (module !== undefined && moduleInfo(module).refcount !== 0) return `no user is left but the refcount is ${moduleInfo(module).refcount} (a lost update)`;
+  return undefined;
+}
+
+const unloadVersusGet = scenario(
+  'unload-vs-get',
+  'rmmod (O_NONBLOCK) on CPU 0 against try_module_get -> call into the module -> module_put on CPU 1',
+  { cpuCount: 2, modules: ['demo_lib', 'demo_chardev'] },
+  (machine, core) => {
+    const results: { rmmod?: string } = {};
+    machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) { yield* useDevice(core, self, 1); } });
+    machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
+      const result = yield* core.deleteModule(self, 'demo_chardev', { nonblock: true, trunc: false });
+      results.rmmod = result.ok ? 'ok' : result.errno;
+    } });
+    return () => unloadConsistent(core, results);
+  },
+);
+
+const waitVersusLastPut = scenario(
+  'wait-vs-last-put',
+  'rmmod --wait on CPU 0 against the last module_put on CPU 1: the wakeup must not be lost, and the module must not be freed under the put',
+  { cpuCount: 2, modules: ['demo_lib', 'demo_chardev'] },
+  (machine, core) => {
+    const results: { rmmod?: string } = {};
+    machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) { yield* useDevice(core, self, 0); } });
+    machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
+      const result = yield* core.deleteModule(self, 'demo_chardev', { nonblock: false, trunc: false });
+      results.rmmod = result.ok ? 'ok' : result.errno;
+    } });
+    return () => unloadConsistent(core, results);
+  },
+);
+
+const migratedPut = scenario(
+  'migrate-put',
+  'a reference taken on CPU 0 and dropped on CPU 1 after the task migrates, while rmmod --wait waits on CPU 1',
+  { cpuCount: 2, modules: ['demo_lib', 'demo_chardev'] },
+  (machine, core) => {
+    const results: { rmmod?: string } = {};
+    machine.spawn({ name: 'cat', cpu: 0, body: function* (self) {
+      const open = yield* openDevice(core, self, 'demo_chardev');
+      if (!open.ok) return;
+      yield setAffinity(1);
+      yield* closeDevice(core, self, open.module);
+    } });
+    machine.spawn({ name: 'rmmod', cpu: 1, body: function* (self) {
+      const result = yield* core.deleteModule(self, 'demo_chardev', { nonblock: false, trunc: false });
+      results.rmmod = result.ok ? 'ok' : result.errno;
+    } });
+    return () => unloadConsistent(core, results);
+  },
+);
+
+const forcedWhileInUse = scenario(
+  'forced-unload-in-use',
+  'rmmod -f on a kernel with forced unload while CPU 1 uses the module: the user\'s next call into it, or its put, touches freed memory (an oops)',
+  { cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], forceUnload: true, expected: ['call-into-freed-code', 'use-after-free'] },
+  (machine, core) => {
+    machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) { yield* useDevice(core, self, 2); } });
+    const results: { rmmod?: string } = {};
+    machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
+      const result = yield* core.deleteModule(self, 'demo_chardev', { nonblock: true, trunc: true });
+      results.rmmod = result.ok ? 'ok' : result.errno;
+    } });
+    return () => unloadConsistent(core, results);
+  },
+);
+
+const notifiersDuringInit = scenario(
+  'notifiers-during-init',
+  'insmod on CPU 0 of a module that registers its device and goes live during init, while CPU 1 opens the device and a COMING notifier tries to get the module: no reference is granted while it is not live',
+  { cpuCount: 2, modules: ['demo_lib'] },
+  (machine, core) => {
+    const base = demoModuleLoads['demo_chardev'];
+    if (base === undefined) throw new Error('the demo kernel has no demo_chardev');
+    core.registerNotifier(function* (self, event, module) {
+      if (event !== 'COMING') return;
+      const got = yield* core.tryModuleGet(self, module);
+      yield check(!got, `a COMING notifier got a reference on ${module.name}, which is not live`);
+    });
+    const init = function* (context: ModuleContext): KernelCode<number> {
+      yield* context.registerChrdev('demo_chardev');
+      yield work(100, 'probe');
+      yield* context.module.goLive();
+      yield work(100, 'finish probing');
+      return 0;
+    };
+    machine.spawn({ name: 'insmod', cpu: 0, bound: true, body: function* (self) {
+      yield* core.initModule(self, { ...base, behaviour: { ...base.behaviour, init } });
+    } });
+    machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) {
+      const module = yield* core.chardevs.lookupAndGet(self, 'demo_chardev', (task, found) => core.tryModuleGet(task, found));
+      if (module === undefined) return;
+      yield check((yield load(module.cells.live)) === 1, 'a reference was granted on a module that is not live');
+      yield* core.modulePut(self, module);
+    } });
+    return undefined;
+  },
+);
+
+function fromModuleScenario(name: string, expected: SuiteScenario['expected'] = 'clean'): SuiteScenario {
+  const found = findModuleScenario(name);
+  if (found === undefined) throw new Error(`no module scenario ${name}`);
+  return { name, description: found.description, cpuCount: found.cpuCount, expected, build: (strategy, arch) => found.build({ strategy, ...(arch === undefined ? {} : { arch }) }) };
+}
+
+export const suite: readonly SuiteScenario[] = [
+  unloadVersusGet,
+  fromModuleScenario('irq-get-put'),
+  waitVersusLastPut,
+  migratedPut,
+  forcedWhileInUse,
+  notifiersDuringInit,
+  fromModuleScenario('failing-init'),
+];
+
+export function findSuiteScenario(name: string): SuiteScenario | undefined {
+  return suite.find((entry) => entry.name === name);
+}
