@@ -143,44 +143,80 @@ function processOf(processes: Map<string, number>, key: string): number {
  * For each step from `from` on, finds the latest earlier dependent step not ordered before it by
  * happens-before: a race. The later step's process is scheduled at the earlier step's point (or
  * every choice there, when it was not enabled then).
+ *
+ * Only the latest dependent steps per location and per CPU need looking at: any earlier one is
+ * ordered before one of them, and so before this step too.
  */
 function analyzeRaces(path: SearchNode[], from: number, processes: Map<string, number>): void {
-  for (let index = from; index < path.length; index++) {
-    const node = path[index];
-    if (node === undefined) continue;
-    const key = node.point.keys[node.chosen] ?? '';
-    const footprint = node.point.footprints[node.chosen];
-    if (footprint === undefined) continue;
-    node.epoch = epochOf(path, index, key);
-    node.clock = [];
-    let raced = false;
-    for (let earlierIndex = index - 1; earlierIndex >= 0; earlierIndex--) {
-      const earlier = path[earlierIndex];
-      if (earlier === undefined) continue;
-      const earlierKey = earlier.point.keys[earlier.chosen] ?? '';
-      const earlierFootprint = earlier.point.footprints[earlier.chosen];
-      const programOrder = earlierKey === key;
-      if (!programOrder && (earlierFootprint === undefined || !dependent(earlierFootprint, footprint))) continue;
-      const earlierProcess = processOf(processes, earlierKey);
-      const ordered = (node.clock[earlierProcess] ?? 0) >= earlier.epoch;
-      if (!ordered && !programOrder && !raced) {
-        reverseRace(earlier, key);
-        raced = true;
-      }
-      merge(node.clock, earlier.clock);
-      node.clock[earlierProcess] = Math.max(node.clock[earlierProcess] ?? 0, earlier.epoch);
-    }
-    node.clock[processOf(processes, key)] = node.epoch;
+  const index = new AccessIndex();
+  for (let position = 0; position < path.length; position++) {
+    const node = path[position];
+    const key = node?.point.keys[node.chosen];
+    const footprint = node?.point.footprints[node.chosen];
+    if (node === undefined || key === undefined || footprint === undefined) continue;
+    if (position >= from) clockStep(path, node, key, index.predecessors(key, footprint), processes);
+    index.add(position, key, footprint);
   }
 }
 
-/** Which step of its process (choice key) the step at `index` is, counting from 1. */
-function epochOf(path: readonly SearchNode[], index: number, key: string): number {
-  for (let earlierIndex = index - 1; earlierIndex >= 0; earlierIndex--) {
-    const earlier = path[earlierIndex];
-    if (earlier !== undefined && earlier.point.keys[earlier.chosen] === key) return earlier.epoch + 1;
+/** Gives a step its happens-before clock from its dependent predecessors, reversing the latest race. */
+function clockStep(path: readonly SearchNode[], node: SearchNode, key: string, predecessors: readonly number[], processes: Map<string, number>): void {
+  const programPredecessor = predecessors.find((position) => path[position]?.point.keys[path[position]?.chosen ?? -1] === key);
+  node.epoch = programPredecessor === undefined ? 1 : (path[programPredecessor]?.epoch ?? 0) + 1;
+  node.clock = [];
+  let raced = false;
+  for (const position of predecessors) {
+    const earlier = path[position];
+    if (earlier === undefined) continue;
+    const earlierKey = earlier.point.keys[earlier.chosen] ?? '';
+    const earlierProcess = processOf(processes, earlierKey);
+    const ordered = (node.clock[earlierProcess] ?? 0) >= earlier.epoch;
+    if (!ordered && earlierKey !== key && !raced) {
+      reverseRace(earlier, key);
+      raced = true;
+    }
+    merge(node.clock, earlier.clock);
+    node.clock[earlierProcess] = Math.max(node.clock[earlierProcess] ?? 0, earlier.epoch);
   }
-  return 1;
+  node.clock[processOf(processes, key)] = node.epoch;
+}
+
+/** The latest steps that touched each location, ran on each CPU, or belong to each process. */
+class AccessIndex {
+  private readonly lastWrite = new Map<number, number>();
+  private readonly readsSinceWrite = new Map<number, number[]>();
+  private readonly lastOnCpu = new Map<number, number>();
+  private readonly lastOfProcess = new Map<string, number>();
+
+  /** Positions of the steps a step with this footprint depends on directly, latest first. */
+  predecessors(key: string, footprint: Footprint): number[] {
+    const found = new Set<number>();
+    const add = (position: number | undefined): void => {
+      if (position !== undefined) found.add(position);
+    };
+    add(this.lastOfProcess.get(key));
+    add(this.lastOnCpu.get(footprint.cpu));
+    for (const location of footprint.reads) add(this.lastWrite.get(location));
+    for (const location of footprint.writes) {
+      add(this.lastWrite.get(location));
+      for (const reader of this.readsSinceWrite.get(location) ?? []) found.add(reader);
+    }
+    return [...found].sort((a, b) => b - a);
+  }
+
+  add(position: number, key: string, footprint: Footprint): void {
+    this.lastOfProcess.set(key, position);
+    this.lastOnCpu.set(footprint.cpu, position);
+    for (const location of footprint.writes) {
+      this.lastWrite.set(location, position);
+      this.readsSinceWrite.set(location, []);
+    }
+    for (const location of footprint.reads) {
+      const readers = this.readsSinceWrite.get(location);
+      if (readers === undefined) this.readsSinceWrite.set(location, [position]);
+      else readers.push(position);
+    }
+  }
 }
 
 function reverseRace(earlier: SearchNode, laterKey: string): void {
