@@ -161,7 +161,10 @@ function analyzeRaces(path: SearchNode[], from: number, processes: Map<string, n
 
 /** Gives a step its happens-before clock from its dependent predecessors, reversing the latest race. */
 function clockStep(path: readonly SearchNode[], node: SearchNode, key: string, predecessors: readonly number[], processes: Map<string, number>): void {
-  const programPredecessor = predecessors.find((position) => path[position]?.point.keys[path[position]?.chosen ?? -1] === key);
+  const programPredecessor = predecessors.find((position) => {
+    const earlier = path[position];
+    return earlier !== undefined && earlier.point.keys[earlier.chosen] === key;
+  });
   node.epoch = programPredecessor === undefined ? 1 : (path[programPredecessor]?.epoch ?? 0) + 1;
   node.clock = [];
   let raced = false;
