@@ -32,6 +32,8 @@ interface SearchNode {
   clock: number[];
   /** How many steps of its process this step is. */
   epoch: number;
+  /** The shards' split point: alternatives are explored in index order across all shards. */
+  readonly split: boolean;
 }
 
 export class NondeterminismError extends Error {}
@@ -99,19 +101,22 @@ function newNode(point: ChoicePoint, sleep: Map<string, Footprint>, reduction: b
     const kind = point.choices[index]?.kind;
     if (!reduction || kind === 'irq' || kind === 'preempt') backtrack.add(point.keys[index] ?? '');
   }
-  return { point, chosen, done: new Set(), backtrack, sleep, clock: [], epoch: 0 };
+  return { point, chosen, done: new Set(), backtrack, sleep, clock: [], epoch: 0, split: false };
 }
 
 /**
  * Shards split the tree at its first point with more than one choice: alternative i there belongs
  * to shard i mod n, and every alternative is explored (no reduction at the split), so races found
- * in one shard's subtrees never need a branch another shard owns.
+ * in one shard's subtrees never need a branch another shard owns. All shards take the
+ * alternatives in index order and treat the lower ones as explored (another shard explores them),
+ * so sleep sets prune each shard's subtrees exactly as one search taking that order would.
  */
 function shardNode(point: ChoicePoint, shard: { readonly index: number; readonly count: number }): SearchNode | undefined {
   const owned = point.keys.filter((_, index) => index % shard.count === shard.index);
   const first = owned[0];
   if (first === undefined) return undefined;
-  return { point, chosen: point.keys.indexOf(first), done: new Set(), backtrack: new Set(owned), sleep: new Map(), clock: [], epoch: 0 };
+  const chosen = point.keys.indexOf(first);
+  return { point, chosen, done: new Set(point.keys.slice(0, chosen)), backtrack: new Set(owned), sleep: new Map(), clock: [], epoch: 0, split: true };
 }
 
 /** Choices explored before the one taken here, and still independent of it, sleep in the child. */
@@ -244,6 +249,7 @@ function nextBranch(path: SearchNode[]): number | undefined {
     const next = node.point.keys.findIndex((key) => node.backtrack.has(key) && !node.done.has(key) && !node.sleep.has(key));
     if (next >= 0) {
       node.chosen = next;
+      if (node.split) for (const key of node.point.keys.slice(0, next)) node.done.add(key);
       return depth;
     }
     path.pop();

@@ -1,0 +1,118 @@
+import { parseArgs } from 'node:util';
+import { suite, type SearchMode } from '@kmodsim/explore';
+import { UsageError } from '../io.js';
+
+export interface CheckOptions {
+  readonly strategies: readonly string[];
+  readonly scenarios: readonly string[];
+  readonly cpus: number | undefined;
+  readonly preemptions: number;
+  readonly irqs: number;
+  readonly mode: SearchMode;
+  readonly seed: number;
+  readonly executions: number;
+  readonly shard: { readonly index: number; readonly count: number } | undefined;
+  readonly workers: number;
+  readonly json: boolean;
+  readonly replay: string | undefined;
+  readonly maxExecutions: number;
+}
+
+const MAX_BOUND = 10;
+const MAX_EXHAUSTIVE_CPUS = 8;
+const MAX_WORKERS = 64;
+
+export const CHECK_USAGE = `Usage: kmodsim-compare check [OPTIONS]
+
+Checks refcount strategies against the scenario suite and prints a verdict for each pair.
+
+Options:
+  --strategy NAME|FILE   a strategy by name, or a .js/.mjs file exporting one (repeatable; default: all)
+  --scenario NAME        a scenario of the suite (repeatable; default: all)
+  --cpus N               CPUs (default: the scenario's own)
+  --preemptions K        preemption bound, 0-${MAX_BOUND} (default 2)
+  --irqs K               interrupt bound, 0-${MAX_BOUND} (default 1)
+  --mode MODE            exhaustive (default), random or pct
+  --seed S               seed for random and pct (default 1)
+  --executions N         executions for random and pct (default 1000)
+  --max-executions N     cap for exhaustive search (default 1000000)
+  --shard i/n            run only shard i of n (from 0), to split a search across machines
+  --workers N            split the search across N worker threads
+  --json                 one JSON object per verdict
+  --replay STRING        rerun one schedule (with one --strategy and one --scenario) and print its trace
+  -h, --help             show this help
+
+Exit status: 0 when nothing unexpected was found, 1 when a violation was, 2 for usage errors.
+`;
+
+export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help' {
+  let values;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      options: {
+        strategy: { type: 'string', multiple: true },
+        scenario: { type: 'string', multiple: true },
+        cpus: { type: 'string' },
+        preemptions: { type: 'string', default: '2' },
+        irqs: { type: 'string', default: '1' },
+        mode: { type: 'string', default: 'exhaustive' },
+        seed: { type: 'string', default: '1' },
+        executions: { type: 'string', default: '1000' },
+        'max-executions': { type: 'string', default: '1000000' },
+        shard: { type: 'string' },
+        workers: { type: 'string', default: '1' },
+        json: { type: 'boolean', default: false },
+        replay: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help) return 'help';
+  const mode = values.mode;
+  if (mode !== 'exhaustive' && mode !== 'random' && mode !== 'pct') throw new UsageError(`unknown mode '${mode}'; known: exhaustive, random, pct`);
+  const scenarios = values.scenario ?? suite.map((entry) => entry.name);
+  for (const name of scenarios) {
+    if (!suite.some((entry) => entry.name === name)) throw new UsageError(`unknown scenario '${name}'; known: ${suite.map((entry) => entry.name).join(', ')}`);
+  }
+  const cpus = values.cpus === undefined ? undefined : whole('--cpus', values.cpus, 1, mode === 'exhaustive' ? MAX_EXHAUSTIVE_CPUS : 1024);
+  const options: CheckOptions = {
+    strategies: values.strategy ?? [],
+    scenarios,
+    cpus,
+    preemptions: whole('--preemptions', values.preemptions, 0, MAX_BOUND),
+    irqs: whole('--irqs', values.irqs, 0, MAX_BOUND),
+    mode,
+    seed: whole('--seed', values.seed, 0, 0xffffffff),
+    executions: whole('--executions', values.executions, 1, 100_000_000),
+    maxExecutions: whole('--max-executions', values['max-executions'], 1, 1_000_000_000),
+    shard: values.shard === undefined ? undefined : parseShard(values.shard),
+    workers: whole('--workers', values.workers, 1, MAX_WORKERS),
+    json: values.json,
+    replay: values.replay,
+  };
+  if (options.replay !== undefined && (options.strategies.length !== 1 || options.scenarios.length !== 1)) {
+    throw new UsageError('--replay needs exactly one --strategy and one --scenario');
+  }
+  if (options.shard !== undefined && options.workers > 1) throw new UsageError('--shard and --workers do not go together: workers split the shard they run');
+  return options;
+}
+
+function whole(option: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(`${option} must be a whole number from ${min} to ${max}, got '${text}'`);
+  }
+  return value;
+}
+
+function parseShard(text: string): { index: number; count: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(text);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (match === null || count < 1 || index >= count) throw new UsageError(`--shard must be i/n with 0 <= i < n, got '${text}'`);
+  return { index, count };
+}

@@ -1,0 +1,57 @@
+import type { ExploreReport, SuiteScenario, Violation } from '@kmodsim/explore';
+
+/** What a check of one strategy against one scenario concluded. */
+export interface Verdict {
+  readonly strategy: string;
+  readonly scenario: string;
+  /**
+   * clean: no violation within the bounds. violation: one a correct design must not have.
+   * expected: the fault the scenario exists to show (forced unload). missed: that fault was not shown.
+   */
+  readonly verdict: 'clean' | 'violation' | 'expected' | 'missed';
+  readonly report: ExploreReport;
+  readonly violation: Violation | undefined;
+  readonly replay: string | undefined;
+}
+
+export function judge(strategy: string, scenario: SuiteScenario, report: ExploreReport, replayCommand: (schedule: string) => string): Verdict {
+  const violation = report.violations[0];
+  const replay = violation === undefined ? undefined : replayCommand(violation.schedule);
+  const base = { strategy, scenario: scenario.name, report, violation, replay };
+  if (scenario.expected === 'clean') return { ...base, verdict: violation === undefined ? 'clean' : 'violation' };
+  const shown = violation !== undefined && scenario.expected.some((kind) => kind === violation.kind);
+  return { ...base, verdict: shown ? 'expected' : violation === undefined ? 'missed' : 'violation' };
+}
+
+export function isFailure(verdict: Verdict): boolean {
+  return verdict.verdict === 'violation' || verdict.verdict === 'missed';
+}
+
+const WIDTHS = { strategy: 22, scenario: 22, verdict: 10, executions: 11 } as const;
+
+export function verdictHeader(): string {
+  return `${'STRATEGY'.padEnd(WIDTHS.strategy)}${'SCENARIO'.padEnd(WIDTHS.scenario)}${'VERDICT'.padEnd(WIDTHS.verdict)}${'EXECUTIONS'.padStart(WIDTHS.executions)}  DETAIL\n`;
+}
+
+export function formatVerdict(verdict: Verdict): string {
+  const { counts, bounds } = verdict.report;
+  const detail = verdict.violation === undefined
+    ? `${counts.exhausted ? 'exhausted' : 'not exhausted'} within ${bounds.preemptions} preemptions, ${bounds.irqs} interrupts (${counts.pruned} pruned, ${counts.distinctOutcomes} outcomes)`
+    : `${verdict.violation.kind}: ${verdict.violation.message} (${verdict.violation.preemptions} preemptions, ${verdict.violation.irqs} interrupts, ${verdict.violation.steps} steps)`;
+  const line = `${verdict.strategy.padEnd(WIDTHS.strategy)}${verdict.scenario.padEnd(WIDTHS.scenario)}${verdict.verdict.toUpperCase().padEnd(WIDTHS.verdict)}${String(counts.executions).padStart(WIDTHS.executions)}  ${detail}\n`;
+  return verdict.replay === undefined ? line : `${line}${''.padEnd(WIDTHS.strategy)}replay: ${verdict.replay}\n`;
+}
+
+export function verdictJson(verdict: Verdict): string {
+  return `${JSON.stringify({
+    strategy: verdict.strategy,
+    scenario: verdict.scenario,
+    verdict: verdict.verdict,
+    mode: verdict.report.mode,
+    cpus: verdict.report.cpuCount,
+    bounds: verdict.report.bounds,
+    counts: verdict.report.counts,
+    violation: verdict.violation ?? null,
+    replay: verdict.replay ?? null,
+  })}\n`;
+}

@@ -1,0 +1,28 @@
+import { checkCommand } from './check/check.js';
+import { UsageError, type CompareIo } from './io.js';
+
+const USAGE = `Usage: kmodsim-compare COMMAND [OPTIONS]
+
+Commands:
+  check    check refcount strategies against the scenario suite (see: kmodsim-compare check --help)
+`;
+
+export async function main(argv: readonly string[], io: CompareIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'check':
+        return await checkCommand(rest, io);
+      case '-h':
+      case '--help':
+        io.stdout.write(USAGE);
+        return 0;
+      default:
+        throw new UsageError(command === undefined ? 'no command given' : `unknown command '${command}'`);
+    }
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`kmodsim-compare: ERROR: ${error.message}\n${command === 'check' ? '' : USAGE}`);
+    return 2;
+  }
+}

@@ -1,0 +1,17 @@
+export interface TextSink {
+  write(text: string): unknown;
+}
+
+/** The streams and environment a command runs with; passed in, never read from globals. */
+export interface CompareIo {
+  readonly stdout: TextSink;
+  readonly stderr: TextSink;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Where relative paths (a strategy file) are resolved from. */
+  readonly cwd: string;
+  /** Whether stderr is a terminal (progress is shown there only then). */
+  readonly isTty?: boolean;
+}
+
+/** A usage error: the message on stderr, exit status 2. */
+export class UsageError extends Error {}

@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, test } from 'vitest';
+
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL('../bin/kmodsim-compare.js', import.meta.url));
+const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+async function check(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, 'check', ...args], { cwd: fixtures });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const failed = error as { stdout: string; stderr: string; code: number };
+    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
+  }
+}
+
+describe('kmodsim-compare check', () => {
+  test('a correct strategy gets a clean verdict per scenario and exit 0', async () => {
+    const result = await check('--strategy', 'global-spinlock', '--scenario', 'unload-vs-get', '--scenario', 'wait-vs-last-put', '--preemptions', '1', '--irqs', '0');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^global-spinlock\s+unload-vs-get\s+CLEAN\s+\d+\s+exhausted within 1 preemptions, 0 interrupts/m);
+    expect(result.stdout).toMatch(/^global-spinlock\s+wait-vs-last-put\s+CLEAN/m);
+  });
+
+  test("a user's own strategy file plugs in unchanged, and its race is found with a replay that reproduces it", async () => {
+    const result = await check('--strategy', './racy-atomic.mjs', '--scenario', 'unload-vs-get', '--preemptions', '2', '--irqs', '0');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^racy-atomic\s+unload-vs-get\s+VIOLATION/m);
+    const replay = /replay: (kmodsim-compare check .*)$/m.exec(result.stdout)?.[1];
+    expect(replay).toBeDefined();
+    const schedule = /--replay '([^']+)'/.exec(replay ?? '')?.[1] ?? '';
+    const again = await check('--strategy', './racy-atomic.mjs', '--scenario', 'unload-vs-get', '--replay', schedule);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toContain('# tracer: nop');
+    expect(again.stdout).toMatch(/# (use-after-free|call-into-freed-code): /);
+  });
+
+  test('--json prints one object per verdict', async () => {
+    const result = await check('--strategy', 'global-spinlock', '--scenario', 'irq-get-put', '--json');
+    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { verdict: string; counts: { exhausted: boolean } });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.verdict).toBe('clean');
+    expect(lines[0]?.counts.exhausted).toBe(true);
+  });
+
+  test('usage errors exit 2 and say what is wrong', async () => {
+    const cases: [string[], string][] = [
+      [['--strategy', 'magic'], "unknown strategy 'magic'; known: global-spinlock"],
+      [['--scenario', 'nope'], "unknown scenario 'nope'; known: unload-vs-get,"],
+      [['--preemptions=-1'], '--preemptions must be a whole number from 0 to 10'],
+      [['--mode', 'psychic'], "unknown mode 'psychic'"],
+      [['--strategy', './missing-put.mjs'], "lacks 'put'"],
+      [['--strategy', './no-such-file.mjs'], 'did not load'],
+      [['--strategy', 'global-spinlock', '--scenario', 'unload-vs-get', '--replay', 'kms2:rr'], "schedule string has version 'kms2'"],
+    ];
+    for (const [args, message] of cases) {
+      const result = await check(...args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain(message);
+    }
+  });
+});
