@@ -289,6 +289,7 @@ export class Machine implements SchedulerView {
   }
 
   ipiDeliverable(cpu: number): boolean {
+    if (this.interruptWork === 0) return false;
     return (this.pendingIpis[cpu]?.length ?? 0) > 0 && this.irqsEnabled(cpu);
   }
 

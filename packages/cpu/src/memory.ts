@@ -246,8 +246,9 @@ export class Memory {
   }
 
   private clearSharers(line: number): void {
+    // A plain loop: usually one word, where TypedArray.fill's call costs more than the work.
     const base = line * this.sharerWords;
-    this.sharerBits.fill(0, base, base + this.sharerWords);
+    for (let word = 0; word < this.sharerWords; word++) this.sharerBits[base + word] = 0;
     this.sharerCount[line] = 0;
   }
 }

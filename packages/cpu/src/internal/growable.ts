@@ -5,7 +5,7 @@ export function growInt32(array: Int32Array<ArrayBuffer>, minLength: number, fil
   if (minLength <= array.length) return array;
   const grown = new Int32Array(Math.max(minLength, array.length * 2));
   grown.set(array);
-  grown.fill(fill, array.length);
+  if (fill !== 0) grown.fill(fill, array.length);
   return grown;
 }
 

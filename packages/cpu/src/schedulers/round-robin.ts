@@ -28,8 +28,9 @@ export class RoundRobinScheduler implements Scheduler {
 
   private nextActive(view: SchedulerView): number {
     const count = view.cpuCount;
+    let cpu = this.lastCpu;
     for (let offset = 1; offset <= count; offset++) {
-      const cpu = (this.lastCpu + offset) % count;
+      cpu = cpu + 1 === count ? 0 : cpu + 1;
       if (view.isActive(cpu)) return cpu;
     }
     throw new Error('round-robin scheduler asked to choose with no active CPU');
