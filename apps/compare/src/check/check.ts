@@ -1,4 +1,4 @@
-import { describeViolation, explore, findSuiteScenario, replay, type ExploreOptions, type ExploreReport, type SuiteScenario } from '@kmodsim/explore';
+import { NondeterminismError, describeViolation, explore, findSuiteScenario, replay, type ExploreOptions, type ExploreReport, type SuiteScenario } from '@kmodsim/explore';
 import { strategyNames, type RefcountStrategy } from '@kmodsim/refcount';
 import { UsageError, type CompareIo } from '../io.js';
 import { loadStrategy } from './load-strategy.js';
@@ -23,7 +23,8 @@ export async function checkCommand(argv: readonly string[], io: CompareIo): Prom
   for (const { spec, strategy } of strategies) {
     for (const name of parsed.scenarios) {
       const scenario = scenarioNamed(name);
-      const report = await search(parsed, spec, strategy, scenario, io, cwd);
+      const report = await searchOrExplain(parsed, spec, strategy, scenario, io, cwd);
+      if (report === undefined) return 1;
       const verdict = judge(strategy.name, scenario, report, (schedule) => replayLine(spec, scenario, parsed, schedule));
       failed ||= isFailure(verdict);
       io.stdout.write(parsed.json ? verdictJson(verdict) : formatVerdict(verdict));
@@ -57,6 +58,17 @@ function searchOptions(options: CheckOptions): ExploreOptions {
   };
 }
 
+/** The search, or undefined after saying why it could not run (a scenario or strategy that is not deterministic). */
+async function searchOrExplain(options: CheckOptions, spec: string, strategy: RefcountStrategy, scenario: SuiteScenario, io: CompareIo, cwd: string): Promise<ExploreReport | undefined> {
+  try {
+    return await search(options, spec, strategy, scenario, io, cwd);
+  } catch (error) {
+    if (!(error instanceof NondeterminismError)) throw error;
+    io.stderr.write(`kmodsim-compare: ERROR: ${strategy.name} on ${scenario.name}: ${error.message}\n`);
+    return undefined;
+  }
+}
+
 async function search(options: CheckOptions, spec: string, strategy: RefcountStrategy, scenario: SuiteScenario, io: CompareIo, cwd: string): Promise<ExploreReport> {
   const common = searchOptions(options);
   if (options.workers > 1) {
@@ -86,10 +98,14 @@ function replayCommand(options: CheckOptions, strategy: RefcountStrategy | undef
     return 2;
   }
   const described = describeViolation(target, { kind: 'invariant', message: '', schedule, steps: 0, preemptions: 0, irqs: 0, cpu: -1, comm: '', pid: 0, setupSteps: 0 });
-  io.stdout.write(described.ftrace);
-  io.stdout.write(`\n${described.columns}`);
   const fault = replayed.fault;
-  io.stdout.write(fault === undefined ? '# the run ends cleanly\n' : `# ${fault.kind}: ${fault.message}\n`);
+  const ending = fault === undefined ? 'the run ends cleanly' : `${fault.kind}: ${fault.message}`;
+  if (options.format === 'chrome') {
+    io.stdout.write(`${described.chromeJson}\n`);
+    io.stderr.write(`# ${ending}\n`);
+  } else {
+    io.stdout.write(`${described.ftrace}\n${described.columns}# ${ending}\n`);
+  }
   return fault === undefined || fault.kind === 'replay-diverged' ? 0 : 1;
 }
 

@@ -15,6 +15,7 @@ export interface CheckOptions {
   readonly workers: number;
   readonly json: boolean;
   readonly replay: string | undefined;
+  readonly format: 'ftrace' | 'chrome';
   readonly maxExecutions: number;
 }
 
@@ -40,6 +41,7 @@ Options:
   --workers N            split the search across N worker threads
   --json                 one JSON object per verdict
   --replay STRING        rerun one schedule (with one --strategy and one --scenario) and print its trace
+  --format FORMAT        trace format for --replay: ftrace (default, with a column per CPU) or chrome (Perfetto JSON)
   -h, --help             show this help
 
 Exit status: 0 when nothing unexpected was found, 1 when a violation was, 2 for usage errors.
@@ -64,6 +66,7 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
         workers: { type: 'string', default: '1' },
         json: { type: 'boolean', default: false },
         replay: { type: 'string' },
+        format: { type: 'string', default: 'ftrace' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -74,6 +77,8 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
   if (values.help) return 'help';
   const mode = values.mode;
   if (mode !== 'exhaustive' && mode !== 'random' && mode !== 'pct') throw new UsageError(`unknown mode '${mode}'; known: exhaustive, random, pct`);
+  const format = values.format;
+  if (format !== 'ftrace' && format !== 'chrome') throw new UsageError(`unknown trace format '${format}'; known: ftrace, chrome`);
   const scenarios = values.scenario ?? suite.map((entry) => entry.name);
   for (const name of scenarios) {
     if (!suite.some((entry) => entry.name === name)) throw new UsageError(`unknown scenario '${name}'; known: ${suite.map((entry) => entry.name).join(', ')}`);
@@ -93,6 +98,7 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
     workers: whole('--workers', values.workers, 1, MAX_WORKERS),
     json: values.json,
     replay: values.replay,
+    format,
   };
   if (options.replay !== undefined && (options.strategies.length !== 1 || options.scenarios.length !== 1)) {
     throw new UsageError('--replay needs exactly one --strategy and one --scenario');
