@@ -40,7 +40,6 @@ export type Outcome =
 export interface ChoicePoint {
   readonly choices: readonly Choice[];
   readonly keys: readonly string[];
-  readonly footprints: readonly Footprint[];
   /** The CPU that stepped last, and the bound counters so far. */
   readonly lastCpu: number;
   readonly preemptions: number;
@@ -57,6 +56,7 @@ export class ExecutionDriver {
   private preemptions = 0;
   private irqs = 0;
   private explored = 0;
+  private readonly stepKeys: string[] = [];
   readonly setupSteps: number;
 
   constructor(readonly machine: Machine, private readonly check: ScenarioCheck | undefined, private readonly bounds: Bounds) {
@@ -76,19 +76,18 @@ export class ExecutionDriver {
     const choices = this.allowedChoices();
     return {
       choices,
-      keys: choices.map(formatChoice),
-      footprints: choices.map((choice) => footprintOf(machine, choice)),
+      keys: choices.map((choice) => this.keyOf(choice)),
       lastCpu: this.lastCpu,
       preemptions: this.preemptions,
       irqs: this.irqs,
     };
   }
 
-  /** Performs `choice` (one of the point's) and updates the counters. */
-  perform(point: ChoicePoint, index: number): void {
+  /** Performs `choice` (one of the point's), updates the counters, and returns what it touched. */
+  perform(point: ChoicePoint, index: number): Footprint {
     const choice = point.choices[index];
-    const footprint = point.footprints[index];
-    if (choice === undefined || footprint === undefined) throw new RangeError(`choice ${index} is not at this point`);
+    if (choice === undefined) throw new RangeError(`choice ${index} is not at this point`);
+    const footprint = footprintOf(this.machine, choice);
     const cost = this.cost(choice, point);
     this.preemptions += cost.preemptions;
     this.irqs += cost.irqs;
@@ -97,6 +96,18 @@ export class ExecutionDriver {
     this.spin.record(choice.cpu, choice.kind === 'step' ? 'step' : 'other', op, footprint);
     this.lastCpu = choice.cpu;
     this.explored++;
+    return footprint;
+  }
+
+  /** Choice keys, with the common ones (a CPU's step) made once. */
+  private keyOf(choice: Choice): string {
+    if (choice.kind !== 'step') return formatChoice(choice);
+    let key = this.stepKeys[choice.cpu];
+    if (key === undefined) {
+      key = formatChoice(choice);
+      this.stepKeys[choice.cpu] = key;
+    }
+    return key;
   }
 
   /** How the execution ended; call once nextPoint() has returned undefined or a point with no choices. */
@@ -149,7 +160,8 @@ export class ExecutionDriver {
   private allowedChoices(): Choice[] {
     const point = { lastCpu: this.lastCpu, preemptions: this.preemptions, irqs: this.irqs };
     const enabled = this.machine.enabledChoices();
-    const stepEnabled = (cpu: number): boolean => enabled.some((choice) => choice.kind === 'step' && choice.cpu === cpu && !this.spin.isWaiting(cpu));
+    const lastCanStep = this.lastCpu >= 0 && !this.spin.isWaiting(this.lastCpu) && enabled.some((choice) => choice.kind === 'step' && choice.cpu === this.lastCpu);
+    const stepEnabled = (cpu: number): boolean => cpu === this.lastCpu && lastCanStep;
     return enabled.filter((choice) => {
       if (choice.kind === 'step' && this.spin.isWaiting(choice.cpu)) return false;
       const cost = this.costOf(choice, point, stepEnabled);

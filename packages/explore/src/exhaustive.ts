@@ -34,6 +34,8 @@ interface SearchNode {
   epoch: number;
   /** The shards' split point: alternatives are explored in index order across all shards. */
   readonly split: boolean;
+  /** What each alternative explored here touched (only taken alternatives are ever needed). */
+  readonly footprints: Map<string, Footprint>;
 }
 
 export class NondeterminismError extends Error {}
@@ -82,7 +84,7 @@ function runOne(target: ExploreTarget, options: ExhaustiveOptions, path: SearchN
         `the scenario is not deterministic: at step ${depth} after setup the choices were [${node.point.keys.join(' ')}], now [${point.keys.join(' ')}]`,
       );
     }
-    driver.perform(point, node.chosen);
+    node.footprints.set(point.keys[node.chosen] ?? '', driver.perform(point, node.chosen));
     depth++;
   }
   return driver.outcome(pruned);
@@ -101,7 +103,7 @@ function newNode(point: ChoicePoint, sleep: Map<string, Footprint>, reduction: b
     const kind = point.choices[index]?.kind;
     if (!reduction || kind === 'irq' || kind === 'preempt') backtrack.add(point.keys[index] ?? '');
   }
-  return { point, chosen, done: new Set(), backtrack, sleep, clock: [], epoch: 0, split: false };
+  return { point, chosen, done: new Set(), backtrack, sleep, clock: [], epoch: 0, split: false, footprints: new Map() };
 }
 
 /**
@@ -116,20 +118,20 @@ function shardNode(point: ChoicePoint, shard: { readonly index: number; readonly
   const first = owned[0];
   if (first === undefined) return undefined;
   const chosen = point.keys.indexOf(first);
-  return { point, chosen, done: new Set(point.keys.slice(0, chosen)), backtrack: new Set(owned), sleep: new Map(), clock: [], epoch: 0, split: true };
+  return { point, chosen, done: new Set(point.keys.slice(0, chosen)), backtrack: new Set(owned), sleep: new Map(), clock: [], epoch: 0, split: true, footprints: new Map() };
 }
 
 /** Choices explored before the one taken here, and still independent of it, sleep in the child. */
 function childSleep(parent: SearchNode | undefined): Map<string, Footprint> {
   const sleep = new Map<string, Footprint>();
   if (parent === undefined) return sleep;
-  const taken = parent.point.footprints[parent.chosen];
-  const takenKey = parent.point.keys[parent.chosen];
+  const takenKey = parent.point.keys[parent.chosen] ?? '';
+  const taken = parent.footprints.get(takenKey);
   if (taken === undefined) return sleep;
   for (const [key, footprint] of parent.sleep) if (!dependent(footprint, taken)) sleep.set(key, footprint);
   for (const key of parent.done) {
     if (key === takenKey) continue;
-    const footprint = parent.point.footprints[parent.point.keys.indexOf(key)];
+    const footprint = parent.footprints.get(key);
     if (footprint !== undefined && !dependent(footprint, taken)) sleep.set(key, footprint);
   }
   return sleep;
@@ -157,7 +159,7 @@ function analyzeRaces(path: SearchNode[], from: number, processes: Map<string, n
   for (let position = 0; position < path.length; position++) {
     const node = path[position];
     const key = node?.point.keys[node.chosen];
-    const footprint = node?.point.footprints[node.chosen];
+    const footprint = key === undefined ? undefined : node?.footprints.get(key);
     if (node === undefined || key === undefined || footprint === undefined) continue;
     if (position >= from) clockStep(path, node, key, index.predecessors(key, footprint), processes);
     index.add(position, key, footprint);
