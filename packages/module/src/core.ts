@@ -1,5 +1,5 @@
 import {
-  MUTEX_CELLS, alloc, enterCode, exitCode, free, mutexAt, mutexLock, mutexUnlock, store,
+  MUTEX_CELLS, alloc, check, enterCode, exitCode, free, mutexAt, mutexLock, mutexUnlock, store,
   type ExecutionContext, type KernelCode, type Machine, type Mutex,
 } from '@kmodsim/cpu';
 import { ModuleState, type LocalFlavour, type ModuleCells, type RefcountRuntime, type RefcountStrategy } from '@kmodsim/refcount';
@@ -106,7 +106,11 @@ export class ModuleCore {
   }
 
   *modulePut(self: ExecutionContext, module: KernelModule): KernelCode<void> {
-    yield* this.refcountOf(module).put(self);
+    const refcount = this.refcountOf(module);
+    yield* refcount.put(self);
+    // The true count never goes below zero, since every put follows its get: below zero is a put
+    // too many (or a strategy that lost an update), which the kernel would WARN about.
+    if (!module.freed && refcount.count() < 0) yield check(false, `module_put: refcount of ${module.name} underflowed to ${refcount.count()}`);
   }
 
   /** Calls one of the module's functions: executing its text, which must not have been freed. */

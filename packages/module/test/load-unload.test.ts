@@ -72,3 +72,16 @@ describe('init_module and delete_module', () => {
     expect(moduleInfo(core.find('blob2')!).taints).toBe('(P)');
   });
 });
+
+describe('refcount underflow', () => {
+  test('a put without a get is caught as it happens', () => {
+    const { machine, core } = bootKernel();
+    machine.spawn({ name: 'buggy', body: function* (self) {
+      yield* core.initModule(self, moduleLoad('demo'));
+      const demo = core.find('demo');
+      if (demo !== undefined) yield* core.modulePut(self, demo);
+    } });
+    const result = machine.run();
+    expect(result.ok ? '' : result.fault.message).toBe('module_put: refcount of demo underflowed to -1');
+  });
+});
