@@ -145,13 +145,15 @@ export class ModuleCore {
     yield* mutexUnlock(this.mutex, self);
     const initResult = yield* this.runInit(self, module);
     if (initResult !== 0) return yield* this.failInit(self, module, initResult);
+    // As 2.6.0: LIVE and the loader's reference dropped under module_mutex, so no unload can
+    // see a live module that still holds the loader's reference.
     yield* mutexLock(this.mutex, self);
     yield store(module.cells.state, ModuleState.LIVE);
     yield store(module.cells.live, 1);
+    yield* this.refcountOf(module).put(self);
     yield* this.dropInit(module);
     yield* this.notify(self, 'LIVE', module);
     yield* mutexUnlock(this.mutex, self);
-    yield* this.refcountOf(module).put(self);
     this.print(self, `${module.name}: module loaded`);
     return success;
   }
