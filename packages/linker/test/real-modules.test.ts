@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { describe, expect, test } from 'vitest';
+import { readModuleImage } from '@kmodsim/linker';
+import { findKernelTree } from './kernel-tree.js';
+
+const tree = findKernelTree();
+
+describe.skipIf(tree === undefined)('real Debian modules', () => {
+  const moduleDir = tree?.moduleDir ?? '';
+  const jbd2 = `${moduleDir}/kernel/fs/jbd2/jbd2.ko`;
+
+  test('every module in the tree reads without a defect, signed by the build key', () => {
+    const files = execFileSync('find', [moduleDir, '-name', '*.ko']).toString().trim().split('\n');
+    expect(files.length).toBeGreaterThan(1000);
+    for (const file of files) {
+      const image = readModuleImage(file, readFileSync(file));
+      if (!image.ok) throw new Error(`${file}: ${image.message}`);
+      expect(image.value.signature?.idType).toBe('PKCS#7');
+    }
+  });
+
+  test('jbd2 exports what readelf shows, with CRCs from __kcrctab, and imports what it uses', () => {
+    const image = readModuleImage(jbd2, readFileSync(jbd2));
+    if (!image.ok) throw new Error(image.message);
+    const { exports, imports, versions, initSymbol, exitSymbol, name, vermagic } = image.value;
+    const readelf = execFileSync('readelf', ['-sW', jbd2]).toString();
+    const marked = [...readelf.matchAll(/ __ksymtab_(\w+)$/gm)].map((m) => m[1]).sort();
+    expect(exports.map((e) => e.name).sort()).toEqual(marked);
+    expect(exports.every((e) => e.crc !== undefined && e.symbolIndex !== undefined)).toBe(true);
+    expect(imports.map((i) => i.name)).toContain('kmem_cache_alloc');
+    expect(versions.map((v) => v.name)).toContain('module_layout');
+    expect({ name, initSymbol, exitSymbol }).toEqual({ name: 'jbd2', initSymbol: 'init_module', exitSymbol: 'cleanup_module' });
+    expect(vermagic).toBe(`${tree?.version ?? ''} SMP preempt mod_unload modversions `);
+  });
+
+  test('namespaced exports carry their namespace', () => {
+    const file = `${moduleDir}/kernel/drivers/usb/storage/usb-storage.ko`;
+    const image = readModuleImage(file, readFileSync(file));
+    if (!image.ok) throw new Error(image.message);
+    const namespaces = new Set(image.value.exports.map((e) => e.namespace));
+    expect(namespaces).toEqual(new Set(['USB_STORAGE']));
+  });
+});
