@@ -35,3 +35,7 @@ export type {
   ResolvedImport,
   SectionPlacement,
 } from './internal/link/linked-module.js';
+
+export { computeDepmod, type DepmodInput, type DepmodModule, type DepmodOutput } from './internal/depmod/depmod.js';
+export { summarizeModule, type DependencySymbol, type ModuleSummary } from './internal/depmod/module-summary.js';
+export { kmodHashOrder, superFastHash } from './internal/depmod/kmod-hash-order.js';
