@@ -11,6 +11,7 @@ import { checkModuleLayout, licenseOf, resolveSymbols } from './resolve-symbols.
 import { isGplCompatible } from './license.js';
 import { applyRelocations } from './apply-relocations.js';
 import { modinfoValue } from '../image/modinfo.js';
+import { ElfDefect } from '../elf/defect.js';
 
 // load_module()'s linking half, in the kernel's order: struct module version, vermagic and
 // licence (check_modinfo), layout and allocation, symbol resolution, relocation. The result is
@@ -32,6 +33,17 @@ const TAINT_LETTERS: ReadonlyArray<readonly [ModuleTaint, string]> = [
 ];
 
 export function linkModule(image: ModuleImage, options: LinkOptions): LinkResult {
+  try {
+    return linkChecked(image, options);
+  } catch (error) {
+    // A defect found only now (a symbol naming a section that does not exist, say) is still a
+    // malformed module, not a broken linker.
+    if (error instanceof ElfDefect) return refuse(image.file, 'ENOEXEC', 'malformed', `${image.name}: ${error.message}`);
+    throw error;
+  }
+}
+
+function linkChecked(image: ModuleImage, options: LinkOptions): LinkResult {
   const force = options.force ?? {};
   const { kernel, resolver } = options;
   const log: string[] = [];
