@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { readModuleImage } from '@kmodsim/linker';
 import { findKernelTree } from './kernel-tree.js';
+import { fixtureBytes } from './fixtures.js';
 
 const tree = findKernelTree();
 
@@ -40,5 +41,21 @@ describe.skipIf(tree === undefined)('real Debian modules', () => {
     if (!image.ok) throw new Error(image.message);
     const namespaces = new Set(image.value.exports.map((e) => e.namespace));
     expect(namespaces).toEqual(new Set(['USB_STORAGE']));
+  });
+});
+
+describe('compressed modules', () => {
+  test.each(['demo_lib.ko.xz', 'demo_lib.ko.zst', 'demo_lib.ko.gz'])('%s reads as the plain object does', (file) => {
+    const plain = readModuleImage('demo_lib.ko', fixtureBytes('demo_lib.ko'));
+    const packed = readModuleImage(file, fixtureBytes(file));
+    if (!plain.ok || !packed.ok) throw new Error('fixture unreadable');
+    expect(packed.value.compression).not.toBe('none');
+    expect(packed.value.modinfo).toEqual(plain.value.modinfo);
+    expect(packed.value.exports).toEqual(plain.value.exports);
+  });
+
+  test('corrupt compressed data is ENOEXEC, not an exception', () => {
+    const bytes = new Uint8Array([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 1, 2, 3, 4]);
+    expect(readModuleImage('bad.ko.xz', bytes)).toMatchObject({ ok: false, errno: 'ENOEXEC', file: 'bad.ko.xz' });
   });
 });

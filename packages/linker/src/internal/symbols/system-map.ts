@@ -15,7 +15,7 @@ export function parseSystemMap(file: string, text: string): LinkerResult<SystemM
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index] ?? '';
     if (line === '') continue;
-    const match = /^([0-9a-fA-F]+) (\S) (\S+)$/.exec(line);
+    const match = /^([0-9a-fA-F]+) (\S) (.+)$/.exec(line);
     if (match === null) return failure('EINVAL', file, `line ${index + 1}: invalid line: ${JSON.stringify(line)}`);
     const [, address = '0', type = '?', name = ''] = match;
     entries.push({ address: BigInt(`0x${address}`), type, name });
