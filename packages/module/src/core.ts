@@ -7,6 +7,8 @@ import type { ModuleContext } from './behaviour.js';
 import { errnoFromNumber, failure, success, type SyscallResult } from './errno.js';
 import { DeviceTable } from './device-table.js';
 import { IrqLines } from './irq-lines.js';
+import { linkImage, resolverFor, type ImageLoadOptions, type KernelImage } from './image-link.js';
+import { VMLINUX, bumpAllocator, type ModuleImage, type ModuleMemoryAllocator } from '@kmodsim/linker';
 import { KernelLog } from './kernel-log.js';
 import { KernelModule } from './kernel-module.js';
 import { isGplCompatible, type ExportedSymbol, type ModuleLoad } from './module-load.js';
@@ -22,6 +24,8 @@ export interface ModuleCoreOptions {
   readonly kernelSymbols?: Iterable<ExportedSymbol>;
   /** Interrupt lines modules may claim with request_irq (each an interrupt source). Default 0. */
   readonly irqLines?: number;
+  /** The kernel's own symbol table and configuration, for loading real module images. */
+  readonly kernel?: KernelImage;
 }
 
 /** delete_module's flags. */
@@ -43,9 +47,6 @@ export type ModuleNotifier = (self: ExecutionContext, event: ModuleEvent, module
 const ROOT: Caller = { capSysModule: true };
 const STRUCT_CELLS = 3;
 const TEXT_CELLS = 8;
-/** Loaded modules appear from here up, as on x86-64 (MODULES_VADDR). */
-const MODULES_VADDR = 0xffffffffc0000000n;
-const PAGE_BYTES = 4096n;
 
 /**
  * The module core: init_module and delete_module as system calls with errno results, run by tasks
@@ -66,7 +67,9 @@ export class ModuleCore {
   /** Character devices and filesystems that modules register for user space. */
   readonly chardevs: DeviceTable;
   readonly filesystems: DeviceTable;
-  private nextAddress = MODULES_VADDR;
+  private readonly kernel: KernelImage | undefined;
+  /** The module mapping: the linker places images here, and modules without one get their address here too. */
+  private readonly moduleMemory: ModuleMemoryAllocator = bumpAllocator();
 
   constructor(readonly machine: Machine, options: ModuleCoreOptions) {
     this.strategy = options.strategy;
@@ -75,6 +78,10 @@ export class ModuleCore {
     this.refcounts = options.strategy.attach({ machine, arch: options.arch ?? 'native' });
     for (const symbol of options.kernelSymbols ?? []) this.kernelSymbols.set(symbol.name, symbol);
     this.irqLines = new IrqLines(machine, options.irqLines ?? 0, (self, module, name, argument) => this.call(self, module, name, argument));
+    this.kernel = options.kernel;
+    for (const symbol of options.kernel?.symbols.all() ?? []) {
+      if (symbol.owner === VMLINUX) this.kernelSymbols.set(symbol.name, { name: symbol.name, gplOnly: symbol.gplOnly });
+    }
     this.chardevs = new DeviceTable(machine, 'chrdevs');
     this.filesystems = new DeviceTable(machine, 'file_systems');
   }
@@ -125,12 +132,34 @@ export class ModuleCore {
   // ---- init_module ----
 
   *initModule(self: ExecutionContext, load: ModuleLoad): KernelCode<SyscallResult> {
+    return yield* this.load(self, () => load);
+  }
+
+  /**
+   * init_module(2) with a real module image: the in-kernel linker resolves it against vmlinux
+   * and the modules loaded now, relocates it, and refuses what the kernel refuses.
+   */
+  *insertImage(self: ExecutionContext, image: ModuleImage, options: ImageLoadOptions = {}): KernelCode<SyscallResult> {
+    const kernel = this.kernel;
+    if (kernel === undefined) return failure('ENOEXEC', 'this kernel was booted without a symbol table for real module images');
+    return yield* this.load(self, () => {
+      const duplicate = this.duplicateOf(image.name);
+      if (duplicate !== undefined) return duplicate;
+      const resolver = resolverFor(kernel, () => this.modules.filter((module) => !module.freed && module.state !== ModuleState.UNFORMED));
+      return linkImage(image, kernel, resolver, this.moduleMemory, options, (line) => { this.print(self, line); });
+    });
+  }
+
+  /** load_module: under module_mutex, prepare (or link) the module, then add it and run its init. */
+  private *load(self: ExecutionContext, prepare: () => ModuleLoad | SyscallResult): KernelCode<SyscallResult> {
     yield* mutexLock(this.mutex, self);
-    const refused = this.checkLoad(self, load);
-    if (refused !== undefined) {
+    const prepared = prepare();
+    const refused = isModuleLoad(prepared) ? this.checkLoad(self, prepared) : prepared;
+    if (refused !== undefined || !isModuleLoad(prepared)) {
       yield* mutexUnlock(this.mutex, self);
-      return refused;
+      return refused ?? success;
     }
+    const load = prepared;
     const module = yield* this.addUnformed(self, load);
     const linked = yield* this.referenceOwners(self, module);
     if (!linked.ok) {
@@ -158,14 +187,18 @@ export class ModuleCore {
     return success;
   }
 
+  private duplicateOf(name: string): SyscallResult | undefined {
+    const existing = this.modules.find((module) => module.name === name && !module.freed);
+    if (existing === undefined) return undefined;
+    // A live copy: EEXIST. One still coming or going: the kernel waits for it, then says EBUSY.
+    return existing.state === ModuleState.LIVE
+      ? failure('EEXIST', `module ${name} is already loaded`)
+      : failure('EBUSY', `module ${name} is still being loaded or unloaded`);
+  }
+
   private checkLoad(self: ExecutionContext, load: ModuleLoad): SyscallResult | undefined {
-    const existing = this.modules.find((module) => module.name === load.name && !module.freed);
-    if (existing !== undefined) {
-      // A live copy: EEXIST. One still coming or going: the kernel waits for it, then says EBUSY.
-      return existing.state === ModuleState.LIVE
-        ? failure('EEXIST', `module ${load.name} is already loaded`)
-        : failure('EBUSY', `module ${load.name} is still being loaded or unloaded`);
-    }
+    const duplicate = this.duplicateOf(load.name);
+    if (duplicate !== undefined) return duplicate;
     for (const symbol of load.imports) {
       if (this.resolve(symbol, load.license) === undefined) {
         this.print(self, `${load.name}: Unknown symbol ${symbol} (err -2)`);
@@ -201,10 +234,7 @@ export class ModuleCore {
   }
 
   private takeAddress(load: ModuleLoad): bigint {
-    const address = this.nextAddress;
-    const bytes = BigInt(load.coreBytes + load.initBytes);
-    this.nextAddress += ((bytes + PAGE_BYTES - 1n) / PAGE_BYTES + 1n) * PAGE_BYTES;
-    return address;
+    return load.address ?? this.moduleMemory.allocate('text', load.coreBytes + load.initBytes);
   }
 
   /** ref_module: each module whose symbols this one uses gets a reference and a holder. */
@@ -222,7 +252,8 @@ export class ModuleCore {
   }
 
   private applyLoadTaints(self: ExecutionContext, module: KernelModule): void {
-    if (!isGplCompatible(module.load.license)) {
+    // A linked image arrives with its taints (and their log lines) already decided by the linker.
+    if (!isGplCompatible(module.load.license) && !module.taints.has('PROPRIETARY_MODULE')) {
       module.taints.add('PROPRIETARY_MODULE');
       this.print(self, `${module.name}: module license '${module.load.license}' taints kernel.`);
     }
@@ -390,4 +421,8 @@ export class ModuleCore {
     if (refcount === undefined) throw new Error(`module ${module.name} has no refcount yet`);
     return refcount;
   }
+}
+
+function isModuleLoad(value: ModuleLoad | SyscallResult): value is ModuleLoad {
+  return 'name' in value;
 }

@@ -6,6 +6,9 @@ export interface ExportedSymbol {
   readonly name: string;
   /** EXPORT_SYMBOL_GPL: only GPL-compatible modules may use it. */
   readonly gplOnly: boolean;
+  /** Where the linker placed it, and its version CRC, for modules loaded from a real image. */
+  readonly address?: bigint;
+  readonly crc?: number;
 }
 
 /** Everything init_module needs to know about a module image once it has been read and linked. */
@@ -23,11 +26,8 @@ export interface ModuleLoad {
   /** Taints loading this module adds (out-of-tree, unsigned, proprietary). */
   readonly taints?: readonly TaintName[];
   readonly behaviour?: ModuleBehaviour;
+  /** Where the linker placed the core text (modules loaded without an image get an address from the core). */
+  readonly address?: bigint;
 }
 
-/** The licences the kernel treats as GPL-compatible (include/linux/license.h). */
-const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL']);
-
-export function isGplCompatible(license: string): boolean {
-  return GPL_COMPATIBLE.has(license);
-}
+export { isGplCompatible } from '@kmodsim/linker';

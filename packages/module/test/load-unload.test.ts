@@ -45,9 +45,9 @@ describe('init_module and delete_module', () => {
     if (!run.ok) expect.fail(run.fault.message);
     expect(results).toEqual(['EPERM', 'ENOENT', 'EWOULDBLOCK', 'EBUSY', 'ok', 'ok']);
     expect(proc.split('\n')).toEqual([
-      // 16 KiB of core and 4 KiB of init take five pages; one more separates modules.
-      'forever 16384 0 [permanent], Live 0xffffffffc000c000',
-      'user 16384 0 - Live 0xffffffffc0006000',
+      // 16 KiB of core and 4 KiB of init take five pages of the module mapping each.
+      'forever 16384 0 [permanent], Live 0xffffffffc000a000',
+      'user 16384 0 - Live 0xffffffffc0005000',
       'lib 16384 1 user, Live 0xffffffffc0000000',
       '',
     ]);

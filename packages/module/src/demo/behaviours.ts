@@ -1,25 +1,32 @@
-import { alloc, atomicInc, free, work } from '@kmodsim/cpu';
+import { alloc, atomicAdd, free, load, work } from '@kmodsim/cpu';
 import type { ModuleBehaviour, ModuleContext } from '../behaviour.js';
 
 // What the project's demo modules do when the simulation runs them. Their .ko files are built
 // from the project's own C sources; these behaviours give their functions a body.
 
-/** A library: exports a greeting and a counter other modules call. */
+/** A library: exports a counter and notification functions other modules call. */
 const demoLib: ModuleBehaviour = {
   *init(context) {
-    context.module.variables.set('hits', yield alloc('demo_lib: hits', 1, { lineAligned: true }));
+    context.module.variables.set('counter', yield alloc('demo_lib: counter', 1, { lineAligned: true }));
     return 0;
   },
   *exit(context) {
-    yield free(variable(context, 'hits'));
+    yield free(variable(context, 'counter'));
   },
   functions: {
-    *demo_lib_hello() {
-      yield work(50, 'demo_lib_hello');
+    *demo_lib_counter_add(context, delta) {
+      return yield atomicAdd(variable(context, 'counter'), delta);
+    },
+    *demo_lib_counter_read(context) {
+      return yield load(variable(context, 'counter'));
+    },
+    *demo_lib_notify() {
+      yield work(50, 'demo_lib_notify');
       return 0;
     },
-    *demo_lib_count(context) {
-      return yield atomicInc(variable(context, 'hits'));
+    *demo_lib_gpl_trace() {
+      yield work(30, 'demo_lib_gpl_trace');
+      return 0;
     },
   },
 };
@@ -34,14 +41,15 @@ const demoChardev: ModuleBehaviour = {
   },
   functions: {
     *open(context) {
-      return yield* context.callSymbol('demo_lib_hello', 0);
+      yield* context.callSymbol('demo_lib_counter_add', 1);
+      return yield* context.callSymbol('demo_lib_notify', 0);
     },
     *read() {
       yield work(500, 'demo_read');
       return 0;
     },
-    *release() {
-      yield work(50, 'demo_release');
+    *release(context) {
+      yield* context.callSymbol('demo_lib_counter_add', -1);
       return 0;
     },
   },
@@ -77,7 +85,8 @@ const demoIrq: ModuleBehaviour = {
   },
   functions: {
     *demo_irq_handler(context) {
-      return yield* context.callSymbol('demo_lib_count', 0);
+      yield* context.callSymbol('demo_lib_counter_add', 1);
+      return yield* context.callSymbol('demo_lib_gpl_trace', 0);
     },
   },
 };

@@ -92,7 +92,7 @@ const irqGetPut = define(
     const before = lib.refcount?.count() ?? 0;
     const getPut = function* (self: ExecutionContext): KernelCode<void> {
       if (yield* core.tryModuleGet(self, lib)) {
-        yield* core.call(self, lib, 'demo_lib_hello');
+        yield* core.call(self, lib, 'demo_lib_notify');
         yield* core.modulePut(self, lib);
       }
     };

@@ -1,0 +1,73 @@
+import {
+  VMLINUX, linkModule, type ForceFlags, type KernelConfig, type KernelSymbol, type KernelSymbolTable, type LinkedModule,
+  type ModuleImage, type ModuleMemoryAllocator, type SymbolResolver,
+} from '@kmodsim/linker';
+import type { ModuleBehaviour } from './behaviour.js';
+import { failure, type SyscallFailure } from './errno.js';
+import type { KernelModule } from './kernel-module.js';
+import type { ModuleLoad } from './module-load.js';
+
+/** The running kernel as the in-kernel linker sees it: vmlinux's symbols and its configuration. */
+export interface KernelImage {
+  readonly symbols: KernelSymbolTable;
+  readonly config: KernelConfig;
+}
+
+export interface ImageLoadOptions {
+  /** What the module does when it runs; a real module without one gets the default (init returns 0). */
+  readonly behaviour?: ModuleBehaviour;
+  /** insmod -f / --force-vermagic / --force-modversion. */
+  readonly force?: ForceFlags;
+}
+
+/**
+ * find_symbol over the running kernel: vmlinux first, then every loaded module's exports in load
+ * order, so a new module links against what is loaded now.
+ */
+export function resolverFor(kernel: KernelImage, modules: () => readonly KernelModule[]): SymbolResolver {
+  return {
+    lookup(name: string): KernelSymbol | undefined {
+      const fromKernel = kernel.symbols.lookup(name);
+      if (fromKernel?.owner === VMLINUX) return fromKernel;
+      for (const module of modules()) {
+        const found = module.load.exports.find((exported) => exported.name === name);
+        if (found !== undefined) {
+          return { name, address: found.address ?? module.address, gplOnly: found.gplOnly, owner: module.name, ...(found.crc === undefined ? {} : { crc: found.crc }) };
+        }
+      }
+      return undefined;
+    },
+    isProprietary: (owner) => modules().some((module) => module.name === owner && module.taints.has('PROPRIETARY_MODULE')),
+  };
+}
+
+/** Links an image (load_module's first half); the result is what init_module goes on with, or the refusal. */
+export function linkImage(
+  image: ModuleImage,
+  kernel: KernelImage,
+  resolver: SymbolResolver,
+  memory: ModuleMemoryAllocator,
+  options: ImageLoadOptions,
+  log: (line: string) => void,
+): ModuleLoad | SyscallFailure {
+  const linked = linkModule(image, { resolver, kernel: kernel.config, memory, ...(options.force === undefined ? {} : { force: options.force }) });
+  for (const line of linked.ok ? linked.value.kernelLog : linked.kernelLog) log(line);
+  if (!linked.ok) return failure(linked.errno, linked.message);
+  return loadOf(image, linked.value, options.behaviour);
+}
+
+function loadOf(image: ModuleImage, linked: LinkedModule, behaviour: ModuleBehaviour | undefined): ModuleLoad {
+  return {
+    name: linked.name,
+    coreBytes: linked.coreBytes,
+    initBytes: linked.initBytes,
+    exports: linked.exports.map((exported) => ({ name: exported.name, gplOnly: exported.gplOnly, address: exported.address, ...(exported.crc === undefined ? {} : { crc: exported.crc }) })),
+    imports: linked.imports.map((imported) => imported.name),
+    license: image.license ?? '',
+    hasInit: linked.initAddress !== undefined,
+    hasExit: linked.exitAddress !== undefined,
+    taints: linked.taints,
+    ...(linked.core[0] === undefined ? {} : { address: linked.core[0].address }),
+    ...(behaviour === undefined ? {} : { behaviour }),
+  };
+}
