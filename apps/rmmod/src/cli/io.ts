@@ -9,6 +9,8 @@ export interface CliIo {
   readonly stdout: TextSink;
   readonly stderr: TextSink;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Aborted when the user interrupts (Ctrl-C): a tool that waits stops waiting. */
+  readonly signal?: AbortSignal;
 }
 
 /** A tool's entry point: arguments without the program name; resolves to the exit status. */

@@ -1,10 +1,29 @@
 import type { CliIo } from './io.js';
+import { bootCommand } from '../kmodsim/boot.js';
 import { demoCommand } from '../kmodsim/demo.js';
+import { holdCommand, releaseCommand } from '../kmodsim/hold.js';
 import { scenarioCommand } from '../kmodsim/scenario.js';
+import { traceCommand } from '../kmodsim/trace.js';
+import { catCommand, dmesgCommand, psCommand } from '../kmodsim/views.js';
 
 const USAGE = `Usage: kmodsim COMMAND [OPTIONS]
 
-Commands:
+The simulated machine (kept in --machine DIR, else $KMODSIM_MACHINE, else
+~/.local/state/kmodsim/default); rmmod, insmod, modprobe and lsmod act on the same machine:
+  boot [--cpus N] [--strategy NAME] [--arch native|atomic] [--force-unload]
+       [--kernel DIR --symvers FILE] [--reboot]
+      Create a machine: the embedded kernel with its demo modules, or a real module tree.
+  hold MODULE [--for DURATION]
+      Start a simulated user that opens the module's device; prints its pid.
+  release PID
+      End that user: it closes the device and drops its reference.
+  ps [--json]          the machine's tasks (users, an rmmod --wait asleep in D state)
+  dmesg [--json]       the kernel log: loads, unloads, taints, oopses
+  cat /proc/modules    the kernel's module list
+  trace [--last N] [--format ftrace|chrome]
+      What the machine did for the last N commands.
+
+Runs without a machine:
   demo [--cpus N] [--schedule STRING] [--format ftrace|chrome]
       Run a small scenario on the bare simulated machine (rmmod --wait sleeping until the
       last user of a module drops its reference) and print its trace.
@@ -14,23 +33,37 @@ Commands:
       Boot the embedded kernel, run the scenario, print its trace and its replay command.
 
 Options:
-  -h, --help     show this help
+  -h, --help     show this help (COMMAND --help: that command's)
 `;
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'demo':
-      return Promise.resolve(demoCommand(rest, io));
+      return demoCommand(rest, io);
     case 'scenario':
-      return Promise.resolve(scenarioCommand(rest, io));
+      return scenarioCommand(rest, io);
+    case 'boot':
+      return bootCommand(rest, io);
+    case 'hold':
+      return holdCommand(rest, io);
+    case 'release':
+      return releaseCommand(rest, io);
+    case 'ps':
+      return psCommand(rest, io);
+    case 'dmesg':
+      return dmesgCommand(rest, io);
+    case 'cat':
+      return catCommand(rest, io);
+    case 'trace':
+      return traceCommand(rest, io);
     case undefined:
     case '-h':
     case '--help':
       io.stdout.write(USAGE);
-      return Promise.resolve(command === undefined ? 2 : 0);
+      return command === undefined ? 2 : 0;
     default:
       io.stderr.write(`kmodsim: ERROR: unknown command '${command}'\n${USAGE}`);
-      return Promise.resolve(2);
+      return 2;
   }
 }

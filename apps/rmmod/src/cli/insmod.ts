@@ -1,0 +1,68 @@
+import type { CliIo } from './io.js';
+import { insmodStrerror } from '../kmod-text/errors.js';
+import { checkMachineDir } from '../machine-store/machine-store.js';
+import { machineDirFrom } from '../machine-store/location.js';
+import { runCommand } from '../simulation/operations.js';
+import { readModuleFile } from '../tool-support/module-file.js';
+import { parseKmodTool } from '../tool-support/options.js';
+import { reportStoreError } from '../tool-support/report.js';
+
+// insmod FILE [param=value ...]: kmod's interface and messages, on the simulated machine. The
+// file is linked by the simulated kernel against its symbols and the modules loaded now.
+
+const USAGE = `Usage:
+\tinsmod [options] filename [args]
+Options:
+\t-f, --force               DANGEROUS: forces a module load, may cause
+\t                          data corruption and crash your machine.
+\t    --force-vermagic      ignore the module's version magic
+\t    --force-modversion    ignore the module's symbol versions
+\t-s, --syslog              print to syslog, not stderr
+\t-v, --verbose             enables more messages
+\t-V, --version             show version
+\t-h, --help                show this help
+\t-M, --machine DIR         the simulated machine (default: $KMODSIM_MACHINE)
+`;
+
+const OPTIONS = [
+  { short: 'f', long: 'force', takesArgument: false },
+  { short: '1', long: 'force-vermagic', takesArgument: false },
+  { short: '2', long: 'force-modversion', takesArgument: false },
+  { short: 's', long: 'syslog', takesArgument: false },
+  { short: 'v', long: 'verbose', takesArgument: false },
+];
+
+export function main(argv: readonly string[], io: CliIo): Promise<number> {
+  return Promise.resolve(insmod(argv, io));
+}
+
+function insmod(argv: readonly string[], io: CliIo): number {
+  const parsed = parseKmodTool(io, 'insmod', argv, OPTIONS, USAGE);
+  if (!parsed.ok) return parsed.status;
+  const { line } = parsed;
+  const [file, ...params] = line.operands;
+  if (file === undefined) {
+    io.stderr.write('insmod: ERROR: missing filename.\n');
+    return 1;
+  }
+  const dir = machineDirFrom(line.value('M'), io.env);
+  const notMachine = checkMachineDir(dir);
+  if (notMachine !== undefined) return reportStoreError(io, 'insmod', notMachine);
+  const read = readModuleFile(file, dir);
+  if (!read.ok) {
+    io.stderr.write(read.stage === 'read' ? `insmod: ERROR: could not load module ${file}: ${read.strerror}\n` : `insmod: ERROR: could not insert module ${file}: Invalid module format\n`);
+    return 1;
+  }
+  const force = { ignoreVermagic: line.has('f') || line.has('1'), ignoreModversions: line.has('f') || line.has('2') };
+  const applied = runCommand(dir, 'insmod', Date.now(), () => ({ kind: 'insmod', tool: 'insmod', images: [read.ref], params, skipLoaded: false, force }));
+  if (!applied.ok) return reportStoreError(io, 'insmod', applied.error);
+  if ('refused' in applied.value) {
+    io.stderr.write(`insmod: ERROR: ${applied.value.refused}\n`);
+    return 1;
+  }
+  const outcome = applied.value.outcome;
+  const result = outcome.kind === 'insmod' ? outcome.results[0]?.result : undefined;
+  if (result?.kind === 'loaded') return 0;
+  io.stderr.write(`insmod: ERROR: could not insert module ${file}: ${result?.kind === 'failed' ? insmodStrerror(result.errno) : 'no result'}\n`);
+  return 1;
+}

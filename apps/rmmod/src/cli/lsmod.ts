@@ -1,0 +1,43 @@
+import type { CliIo } from './io.js';
+import { formatLsmod } from '../kmod-text/lsmod-format.js';
+import { machineDirFrom } from '../machine-store/location.js';
+import { lookAtMachine } from '../tool-support/look.js';
+import { HELP_OPTION, JSON_OPTION, MACHINE_OPTION, parseCommandLine } from '../tool-support/options.js';
+import { reportRebuilt, reportStoreError } from '../tool-support/report.js';
+
+// lsmod: the loaded modules of the simulated machine, in kmod's format (or JSON).
+
+const USAGE = `Usage: lsmod [--machine DIR] [--json]
+
+Lists the modules loaded in the simulated machine as kmod's lsmod does: name, size in bytes,
+use count and the modules that use each one.
+
+Options:
+  -M, --machine DIR   the machine (default: $KMODSIM_MACHINE, else ~/.local/state/kmodsim/default)
+  -J, --json          one JSON array of {name, sizeBytes, refcount, holders, state}
+  -h, --help          show this help
+`;
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandLine('lsmod', argv, [MACHINE_OPTION, JSON_OPTION, HELP_OPTION]);
+  if (!parsed.ok) {
+    io.stderr.write(`${parsed.message}${USAGE}`);
+    return 1;
+  }
+  const { line } = parsed;
+  if (line.has('h')) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if (line.operands.length > 0) {
+    io.stderr.write(`lsmod: ERROR: unexpected argument '${line.operands[0] ?? ''}'\n${USAGE}`);
+    return 1;
+  }
+  const dir = machineDirFrom(line.value('M'), io.env);
+  const look = await lookAtMachine(dir, Date.now());
+  if (!look.ok) return reportStoreError(io, 'lsmod', look.error);
+  reportRebuilt(io, 'lsmod', dir, look.value.rebuiltDamaged);
+  const { modules } = look.value.snapshot;
+  io.stdout.write(line.has('J') ? `${JSON.stringify(modules)}\n` : formatLsmod(modules));
+  return 0;
+}

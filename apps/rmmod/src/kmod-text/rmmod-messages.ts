@@ -1,0 +1,32 @@
+import { strerror } from '@kmodsim/module';
+import type { RemoveResult } from '../simulation/outcomes.js';
+
+/** rmmod's message for one module's result, kmod's words; undefined when it went. */
+export function rmmodMessage(name: string, result: RemoveResult): string | undefined {
+  switch (result.kind) {
+    case 'removed':
+      return undefined;
+    case 'not-loaded':
+      return `rmmod: ERROR: Module ${name} is not currently loaded\n`;
+    case 'in-use-by':
+      return `rmmod: ERROR: Module ${name} is in use by:${result.holders.map((holder) => ` ${holder}`).join('')}\n`;
+    case 'in-use':
+      return `rmmod: ERROR: Module ${name} is in use\n`;
+    case 'failed':
+      return `rmmod: ERROR: could not remove module ${name}: ${strerror(result.errno)}\n`;
+  }
+}
+
+/** modprobe -r's message for one module's result, kmod's words; undefined when there is nothing to say. */
+export function modprobeRemoveMessage(name: string, result: RemoveResult): string | undefined {
+  switch (result.kind) {
+    case 'removed':
+    case 'not-loaded':
+      return undefined;
+    case 'in-use-by':
+    case 'in-use':
+      return `modprobe: FATAL: Module ${name} is in use.\n`;
+    case 'failed':
+      return `modprobe: FATAL: could not remove '${name}': ${strerror(result.errno)}\n`;
+  }
+}

@@ -1,0 +1,66 @@
+import type { CliIo } from '../cli/io.js';
+import { describeStoreError } from '../machine-store/store-error.js';
+import { bootMachine } from '../simulation/boot-machine.js';
+import { EMBEDDED_RELEASE } from '../simulation/kernel-files.js';
+import { parseMachineArgs } from './machine-args.js';
+import { DEFAULT_STRATEGY } from './scenario.js';
+import { usageError } from './usage.js';
+
+export const BOOT_USAGE = `Usage: kmodsim boot [--cpus N] [--strategy NAME] [--arch native|atomic] [--force-unload]
+                   [--kernel DIR --symvers FILE] [--reboot] [--machine DIR]
+
+Creates a simulated machine in DIR (default: $KMODSIM_MACHINE, else ~/.local/state/kmodsim/default).
+Without --kernel it boots the embedded kernel: its symbol table and the demo modules
+(demo_lib, demo_chardev, demo_fs, demo_irq) under /lib/modules/${EMBEDDED_RELEASE}.
+
+Options:
+  --cpus N            CPUs (default 4)
+  --strategy NAME     the module refcount design (default ${DEFAULT_STRATEGY})
+  --arch native|atomic  how local_t is built (default native)
+  --force-unload      CONFIG_MODULE_FORCE_UNLOAD: rmmod -f may remove a module in use
+  --kernel DIR        a real module tree (lib/modules/VERSION, or a root holding one)
+  --symvers FILE      that kernel's Module.symvers (needed with --kernel)
+  --reboot            replace the machine already in DIR
+`;
+
+export function bootCommand(argv: readonly string[], io: CliIo): number {
+  const parsed = parseMachineArgs(io, 'boot', argv, {
+    cpus: { type: 'string', default: '4' },
+    strategy: { type: 'string', default: DEFAULT_STRATEGY },
+    arch: { type: 'string', default: 'native' },
+    'force-unload': { type: 'boolean' },
+    kernel: { type: 'string' },
+    symvers: { type: 'string' },
+    reboot: { type: 'boolean' },
+  }, BOOT_USAGE);
+  if (!parsed.ok) return parsed.status;
+  const { args } = parsed;
+  if (args.positionals.length > 0) return usageError(io, 'boot', `unexpected argument '${args.positionals[0] ?? ''}'`);
+  const cpuCount = Number(args.string('cpus'));
+  const arch = args.string('arch');
+  if (arch !== 'native' && arch !== 'atomic') return usageError(io, 'boot', `--arch is native or atomic, not '${arch ?? ''}'`);
+  const kernel = args.string('kernel');
+  const symvers = args.string('symvers');
+  if ((kernel === undefined) !== (symvers === undefined)) return usageError(io, 'boot', '--kernel and --symvers go together');
+  const booted = bootMachine(args.dir, {
+    cpuCount,
+    strategy: args.string('strategy') ?? DEFAULT_STRATEGY,
+    arch,
+    forceUnload: args.flag('force-unload'),
+    ...(kernel !== undefined && symvers !== undefined ? { tree: { dir: kernel, symvers } } : {}),
+    reboot: args.flag('reboot'),
+  }, Date.now());
+  if ('usage' in booted) return usageError(io, 'boot', booted.usage);
+  if (!booted.ok) {
+    io.stderr.write(`kmodsim boot: ERROR: ${describeStoreError(booted.error)}\n`);
+    return 1;
+  }
+  const { config, moduleDir, depmodWarnings } = booted.value;
+  for (const warning of depmodWarnings) io.stderr.write(`kmodsim boot: WARNING: depmod: ${warning}\n`);
+  io.stdout.write(
+    `booted ${args.dir}: ${config.cpuCount} CPUs, kernel ${config.kernel.release}${config.kernel.kind === 'embedded' ? ' (embedded)' : ''}, ` +
+    `refcount strategy ${config.strategy}, local_t ${config.arch}, forced unload ${config.forceUnload ? 'allowed' : 'not allowed'}\n` +
+    `modules: ${moduleDir}\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,65 @@
+import { strerror } from '@kmodsim/module';
+import type { CliIo } from '../cli/io.js';
+import { runCommand } from '../simulation/operations.js';
+import { parseDurationMs } from '../simulation/time.js';
+import { moduleArgument } from '../tool-support/module-names.js';
+import { reportStoreError } from '../tool-support/report.js';
+import { parseMachineArgs } from './machine-args.js';
+import { usageError } from './usage.js';
+
+const HOLD_USAGE = `Usage: kmodsim hold MODULE [--for DURATION] [--machine DIR]
+
+Starts a simulated user of MODULE: a task that opens its device (or, for a module without one,
+takes a reference as a kernel user does) and keeps it until \`kmodsim release PID\` or until
+DURATION (30, 30s, 500ms, 2m, 1h) has passed. Prints the task's pid.
+`;
+
+const RELEASE_USAGE = `Usage: kmodsim release PID [--machine DIR]
+
+Ends a simulated user started by kmodsim hold: it closes the device, dropping its reference.
+`;
+
+export function holdCommand(argv: readonly string[], io: CliIo): number {
+  const parsed = parseMachineArgs(io, 'hold', argv, { for: { type: 'string' } }, HOLD_USAGE);
+  if (!parsed.ok) return parsed.status;
+  const { args } = parsed;
+  const [operand, ...extra] = args.positionals;
+  if (operand === undefined || extra.length > 0) return usageError(io, 'hold', `expected one MODULE\n${HOLD_USAGE.trimEnd()}`);
+  const module = moduleArgument(operand);
+  if (!module.ok) return usageError(io, 'hold', `bad module name '${operand}': ${module.strerror}`);
+  const forText = args.string('for');
+  const forMs = forText === undefined ? null : parseDurationMs(forText);
+  if (forMs === undefined) return usageError(io, 'hold', `bad --for duration '${forText ?? ''}' (examples: 30s, 500ms, 2m)`);
+  const applied = runCommand(args.dir, 'kmodsim hold', Date.now(), () => ({ kind: 'hold', module: module.name, forMs }));
+  if (!applied.ok) return reportStoreError(io, 'kmodsim hold', applied.error);
+  const value = applied.value;
+  if ('refused' in value) {
+    io.stderr.write(`kmodsim hold: ERROR: ${value.refused}\n`);
+    return 1;
+  }
+  const outcome = value.outcome;
+  if (outcome.kind !== 'hold' || outcome.result.kind !== 'holding') {
+    const failure = outcome.kind === 'hold' && outcome.result.kind === 'failed' ? `${strerror(outcome.result.errno)} (${outcome.result.reason})` : 'it did not start';
+    io.stderr.write(`kmodsim hold: ERROR: could not hold ${module.name}: ${failure}\n`);
+    return 1;
+  }
+  io.stdout.write(`${outcome.pid}\n`);
+  return 0;
+}
+
+export function releaseCommand(argv: readonly string[], io: CliIo): number {
+  const parsed = parseMachineArgs(io, 'release', argv, {}, RELEASE_USAGE);
+  if (!parsed.ok) return parsed.status;
+  const { args } = parsed;
+  const [pidText, ...extra] = args.positionals;
+  const pid = Number(pidText);
+  if (pidText === undefined || extra.length > 0 || !Number.isInteger(pid) || pid <= 0) return usageError(io, 'release', `expected one PID\n${RELEASE_USAGE.trimEnd()}`);
+  const applied = runCommand(args.dir, 'kmodsim release', Date.now(), (session) =>
+    session.holders.has(pid) && session.isAlive(pid) ? { kind: 'release', pid } : { refused: `pid ${pid} is not a simulated user holding a module (kmodsim ps lists them)` });
+  if (!applied.ok) return reportStoreError(io, 'kmodsim release', applied.error);
+  if ('refused' in applied.value) {
+    io.stderr.write(`kmodsim release: ERROR: ${applied.value.refused}\n`);
+    return 1;
+  }
+  return 0;
+}

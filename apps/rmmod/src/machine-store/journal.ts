@@ -1,0 +1,86 @@
+import { ftruncateSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { checksumOf } from './checksum.js';
+import { appendDurable } from './durable-file.js';
+import type { JournalRecord } from './records.js';
+
+// The journal: one line per acknowledged command, `CHECKSUM JSON\n`. A command is acknowledged
+// (its output printed) only after its line is on disk. A crash while appending leaves at most a
+// last line without its newline: that command was never acknowledged, so it is dropped. Any
+// complete line that fails its checksum, does not parse, or breaks the sequence is damage, and
+// is reported, never repaired.
+
+export interface JournalContents {
+  readonly records: JournalRecord[];
+  /** Bytes of complete lines: what a snapshot records to tell whether it is current. */
+  readonly bytes: number;
+  /** Bytes of an unacknowledged, torn last line (0 normally). */
+  readonly tornBytes: number;
+}
+
+export type JournalRead = { readonly ok: true; readonly journal: JournalContents } | { readonly ok: false; readonly why: string };
+
+export function readJournal(path: string): JournalRead {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, journal: { records: [], bytes: 0, tornBytes: 0 } };
+    throw error;
+  }
+  const end = text.lastIndexOf('\n') + 1;
+  const records: JournalRecord[] = [];
+  const lines = text.slice(0, end).split('\n');
+  lines.pop();
+  for (const [index, line] of lines.entries()) {
+    const parsed = parseLine(line, index + 1);
+    if (typeof parsed === 'string') return { ok: false, why: `line ${index + 1}: ${parsed}` };
+    records.push(parsed);
+  }
+  return { ok: true, journal: { records, bytes: Buffer.byteLength(text.slice(0, end)), tornBytes: Buffer.byteLength(text.slice(end)) } };
+}
+
+function parseLine(line: string, expectedSeq: number): JournalRecord | string {
+  const space = line.indexOf(' ');
+  const json = line.slice(space + 1);
+  if (space !== 8 || checksumOf(json) !== line.slice(0, 8)) return 'checksum mismatch (the record was changed or corrupted)';
+  let record: unknown;
+  try {
+    record = JSON.parse(json);
+  } catch {
+    return 'not a JSON record';
+  }
+  if (!isRecord(record)) return 'not a journal record';
+  if (record.seq !== expectedSeq) return `sequence number ${String(record.seq)} where ${expectedSeq} belongs (a record is missing or repeated)`;
+  return record;
+}
+
+function isRecord(value: unknown): value is JournalRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  const command = record['command'] as Record<string, unknown> | null | undefined;
+  return typeof record['seq'] === 'number' && typeof record['wallMs'] === 'number' && typeof command === 'object' && command !== null && typeof command['kind'] === 'string';
+}
+
+export function encodeRecord(record: JournalRecord): string {
+  const json = JSON.stringify(record);
+  return `${checksumOf(json)} ${json}\n`;
+}
+
+/** Drops the torn last line a crash left while appending: that command was never acknowledged. */
+export function dropTornTail(path: string, journal: JournalContents): void {
+  if (journal.tornBytes === 0) return;
+  const fd = openSync(path, 'r+');
+  try {
+    ftruncateSync(fd, journal.bytes);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Appends one record durably (after dropping a torn tail); returns the journal's new length. */
+export function appendRecord(path: string, journal: JournalContents, record: JournalRecord): number {
+  dropTornTail(path, journal);
+  const line = encodeRecord(record);
+  appendDurable(path, line);
+  return journal.bytes + Buffer.byteLength(line);
+}

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { readBootConfig, writeBootConfig } from './boot-config.js';
+import { writeFileAtomic } from './durable-file.js';
+import { appendRecord, readJournal, type JournalContents } from './journal.js';
+import { acquireLock } from './lock.js';
+import { machineFiles } from './location.js';
+import type { BootConfig, JournalRecord } from './records.js';
+import { ioError, type StoreError } from './store-error.js';
+
+// A machine directory: machine.json (boot configuration), journal (acknowledged commands),
+// snapshot.json (derived views), images/ (module files by content), lock. Every command that
+// changes the machine runs under the lock: read the journal, rebuild the machine, apply itself,
+// append, write the snapshot. So two terminals never lose each other's updates.
+
+export type StoreResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: StoreError };
+
+export interface OpenMachine {
+  readonly dir: string;
+  readonly config: BootConfig;
+  readonly journal: JournalContents;
+}
+
+const ok = <T>(value: T): StoreResult<T> => ({ ok: true, value });
+const fail = <T>(error: StoreError): StoreResult<T> => ({ ok: false, error });
+
+/** Says whether dir is a machine, without reading its journal. */
+export function checkMachineDir(dir: string): StoreError | undefined {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(dir).isDirectory();
+  } catch {
+    return { kind: 'no-machine', dir };
+  }
+  if (!isDirectory) return { kind: 'not-a-machine', dir, why: 'it is not a directory' };
+  if (!existsSync(machineFiles(dir).config)) return { kind: 'not-a-machine', dir, why: 'it has no machine.json' };
+  return undefined;
+}
+
+export function openMachine(dir: string): StoreResult<OpenMachine> {
+  const problem = checkMachineDir(dir);
+  if (problem !== undefined) return fail(problem);
+  const files = machineFiles(dir);
+  const config = readBootConfig(files.config);
+  if (!config.ok) return fail({ kind: 'damaged', dir, file: 'machine.json', why: config.why });
+  const journal = readJournal(files.journal);
+  if (!journal.ok) return fail({ kind: 'damaged', dir, file: 'journal', why: journal.why });
+  return ok({ dir, config: config.config, journal: journal.journal });
+}
+
+/** Runs `body` on the machine with the lock held, so nobody else changes it meanwhile. */
+export function withLockedMachine<T>(dir: string, command: string, body: (machine: OpenMachine) => StoreResult<T>): StoreResult<T> {
+  const problem = checkMachineDir(dir);
+  if (problem !== undefined) return fail(problem);
+  const locked = acquireLock(dir, machineFiles(dir).lock, command);
+  if (!locked.ok) return fail(locked.error);
+  try {
+    const machine = openMachine(dir);
+    return machine.ok ? body(machine.value) : machine;
+  } catch (error) {
+    return fail(ioError(dir, error));
+  } finally {
+    locked.lock.release();
+  }
+}
+
+/** Appends a record to the journal durably; returns the journal's new length in bytes. */
+export function appendJournalRecord(machine: OpenMachine, record: JournalRecord): number {
+  return appendRecord(machineFiles(machine.dir).journal, machine.journal, record);
+}
+
+/**
+ * Creates a machine directory (or, with reboot, replaces the machine in one), under the lock.
+ * `prepare` fills in the rest (the module tree) before machine.json makes it a machine.
+ */
+export function createMachineDir(dir: string, config: BootConfig, reboot: boolean, prepare: (dir: string) => void): StoreResult<void> {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    return fail(ioError(dir, error));
+  }
+  const files = machineFiles(dir);
+  const isMachine = existsSync(files.config);
+  if (isMachine && !reboot) return fail({ kind: 'exists', dir });
+  const stray = readdirSync(dir).filter((name) => name !== 'lock');
+  if (!isMachine && stray.length > 0) return fail({ kind: 'not-a-machine', dir, why: 'it holds other files, and kmodsim boot writes only into an empty directory' });
+  const locked = acquireLock(dir, files.lock, 'kmodsim boot');
+  if (!locked.ok) return fail(locked.error);
+  try {
+    for (const name of readdirSync(dir)) if (name !== 'lock') rmSync(join(dir, name), { recursive: true, force: true });
+    prepare(dir);
+    writeBootConfig(files.config, config);
+    return ok(undefined);
+  } catch (error) {
+    return fail(ioError(dir, error));
+  } finally {
+    locked.lock.release();
+  }
+}
+
+/** Keeps a module file in the machine by its SHA-256, so a replay reads the very bytes insmod read. */
+export function saveImage(dir: string, bytes: Uint8Array): string {
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const images = machineFiles(dir).images;
+  const path = join(images, `${sha256}.ko`);
+  if (!existsSync(path)) {
+    mkdirSync(images, { recursive: true });
+    writeFileAtomic(path, bytes);
+  }
+  return sha256;
+}
+
+export function readImage(dir: string, sha256: string): Uint8Array | undefined {
+  try {
+    return readFileSync(join(machineFiles(dir).images, `${sha256}.ko`));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,58 @@
+// What a machine directory holds, as plain data: the boot configuration and the journal's
+// commands. The simulation gives them meaning (src/simulation); the store only keeps them safe.
+
+export type LocalArch = 'native' | 'atomic';
+
+/** The kernel a machine boots: the embedded one, or a real module tree with its Module.symvers. */
+export type KernelSource =
+  | { readonly kind: 'embedded'; readonly release: string }
+  | { readonly kind: 'tree'; readonly release: string; readonly moduleDir: string; readonly symvers: string; readonly vermagic: string };
+
+export interface BootConfig {
+  readonly cpuCount: number;
+  readonly strategy: string;
+  readonly arch: LocalArch;
+  readonly forceUnload: boolean;
+  readonly kernel: KernelSource;
+  /** Wall time of the boot: simulated time 0. */
+  readonly bootWallMs: number;
+}
+
+/** A module image a command loads, kept in the machine directory by content so replays never depend on the original file. */
+export interface ImageRef {
+  readonly name: string;
+  /** The path the user gave (or modprobe found), for messages. */
+  readonly file: string;
+  readonly sha256: string;
+}
+
+export type JournalCommand =
+  | {
+    readonly kind: 'insmod';
+    readonly tool: 'insmod' | 'modprobe';
+    readonly images: readonly ImageRef[];
+    readonly params: readonly string[];
+    /** modprobe: a module already loaded is left alone. */
+    readonly skipLoaded: boolean;
+    /** insmod -f / --force-vermagic / --force-modversion. */
+    readonly force: { readonly ignoreVermagic: boolean; readonly ignoreModversions: boolean };
+  }
+  | {
+    readonly kind: 'rmmod';
+    readonly tool: 'rmmod' | 'modprobe';
+    readonly names: readonly string[];
+    readonly wait: boolean;
+    readonly force: boolean;
+    /** modprobe -r: dependencies removed afterwards when nothing uses them any more. */
+    readonly thenIfUnused: readonly string[];
+  }
+  | { readonly kind: 'hold'; readonly module: string; readonly forMs: number | null }
+  | { readonly kind: 'release'; readonly pid: number };
+
+export interface JournalRecord {
+  /** 1, 2, 3, ...: a gap or a repeat is damage. */
+  readonly seq: number;
+  /** When the command was given: the machine runs idle up to here before applying it. */
+  readonly wallMs: number;
+  readonly command: JournalCommand;
+}

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { createMachine, MemoryTraceSink, type Machine } from '@kmodsim/cpu';
+import { KernelSymbolTable, parseModuleSymvers, type KernelConfig } from '@kmodsim/linker';
+import { ModuleCore } from '@kmodsim/module';
+import { findStrategy, strategyNames } from '@kmodsim/refcount';
+import type { BootConfig } from '../machine-store/records.js';
+import { EMBEDDED_VERMAGIC, symversOf } from './kernel-files.js';
+
+// Boots the simulated machine a directory describes: the SMP machine, and on it the module core
+// with the kernel's symbol table (the embedded kernel's Module.symvers or the real tree's).
+// The machine's faults kill the faulting task and go on, as a kernel oops does.
+
+/** Generous: a machine lives through every command of its journal, and the bound counts them all. */
+const MAX_STEPS = 2_000_000_000;
+
+export interface BootedKernel {
+  readonly machine: Machine;
+  readonly core: ModuleCore;
+  readonly trace: MemoryTraceSink | undefined;
+}
+
+export function bootKernel(config: BootConfig, options: { readonly trace: boolean }): { ok: true; kernel: BootedKernel } | { ok: false; why: string } {
+  const strategy = findStrategy(config.strategy);
+  if (strategy === undefined) return { ok: false, why: `unknown refcount strategy '${config.strategy}'; known: ${strategyNames().join(', ')}` };
+  const trace = options.trace ? new MemoryTraceSink() : undefined;
+  const created = createMachine({ cpuCount: config.cpuCount, faultPolicy: 'oops', maxSteps: MAX_STEPS, recordChoices: false, ...(trace === undefined ? {} : { trace }) });
+  if (!created.ok) return { ok: false, why: created.error.message };
+  const symversFile = symversOf(config.kernel);
+  let symversText: string;
+  try {
+    symversText = readFileSync(symversFile, 'utf8');
+  } catch {
+    return { ok: false, why: `cannot read the kernel's symbol table ${symversFile}` };
+  }
+  const symvers = parseModuleSymvers(symversFile, symversText);
+  if (!symvers.ok) return { ok: false, why: symvers.message };
+  const kernelConfig: KernelConfig = {
+    vermagic: config.kernel.kind === 'embedded' ? EMBEDDED_VERMAGIC : config.kernel.vermagic,
+    modversions: true,
+    moduleSig: false,
+    forceLoad: false,
+  };
+  const core = new ModuleCore(created.value, {
+    strategy,
+    arch: config.arch,
+    forceUnload: config.forceUnload,
+    irqLines: 1,
+    kernel: { symbols: KernelSymbolTable.fromVmlinux({ symvers: symvers.value }), config: kernelConfig },
+  });
+  return { ok: true, kernel: { machine: created.value, core, trace } };
+}

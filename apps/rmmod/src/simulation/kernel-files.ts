@@ -1,0 +1,88 @@
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { computeDepmod, readModuleImage } from '@kmodsim/linker';
+import type { KernelSource } from '../machine-store/records.js';
+import { walkModuleTree } from '../depmod/module-tree.js';
+import { writeFileAtomic } from '../machine-store/durable-file.js';
+
+// Where a machine's kernel lives on disk: its module tree, its Module.symvers and the depmod
+// files modprobe reads. The embedded kernel is the project's demo modules, built from its own C
+// sources, copied into the machine at boot; a real tree stays where it is, and only its depmod
+// files (computed at boot) go into the machine directory.
+
+export const EMBEDDED_RELEASE = '6.1.0-kmodsim';
+export const EMBEDDED_VERMAGIC = '6.1.0-kmodsim SMP preempt mod_unload modversions ';
+const EMBEDDED_MODULES = ['demo_lib', 'demo_chardev', 'demo_fs', 'demo_irq'];
+
+/** The embedded kernel's files: copied next to the build (an installed package), else the workspace's fixtures. */
+function embeddedKernelDir(): string {
+  const candidates = [new URL('../embedded-kernel/', import.meta.url), new URL('../../../../packages/linker/fixtures/modules/', import.meta.url)];
+  for (const candidate of candidates) {
+    const dir = fileURLToPath(candidate);
+    if (existsSync(join(dir, 'Module.symvers'))) return dir;
+  }
+  throw new Error('the embedded kernel\'s files are missing (run pnpm build)');
+}
+
+/** The module directory a machine's modules come from. */
+export function moduleDirOf(machineDir: string, kernel: KernelSource): string {
+  return kernel.kind === 'embedded' ? join(machineDir, 'lib', 'modules', kernel.release) : kernel.moduleDir;
+}
+
+/** Where the machine keeps modules.dep and the other depmod files. */
+export function depmodDirOf(machineDir: string, kernel: KernelSource): string {
+  return kernel.kind === 'embedded' ? moduleDirOf(machineDir, kernel) : join(machineDir, 'depmod');
+}
+
+export function symversOf(kernel: KernelSource): string {
+  return kernel.kind === 'embedded' ? join(embeddedKernelDir(), 'Module.symvers') : kernel.symvers;
+}
+
+/** Lays out the embedded kernel's module tree in the machine directory. */
+export function installEmbeddedTree(machineDir: string): void {
+  const source = embeddedKernelDir();
+  const moduleDir = moduleDirOf(machineDir, { kind: 'embedded', release: EMBEDDED_RELEASE });
+  mkdirSync(join(moduleDir, 'kernel', 'demo'), { recursive: true });
+  for (const name of EMBEDDED_MODULES) copyFileSync(join(source, `${name}.ko`), join(moduleDir, 'kernel', 'demo', `${name}.ko`));
+  writeFileAtomic(join(moduleDir, 'modules.order'), EMBEDDED_MODULES.map((name) => `kernel/demo/${name}.ko\n`).join(''));
+}
+
+/** depmod over the machine's tree, written into the machine: modprobe's view of it. */
+export function writeDepmodFiles(moduleDir: string, depmodDir: string): string[] {
+  const walked = walkModuleTree(moduleDir);
+  const orderFile = join(moduleDir, 'modules.order');
+  const order = existsSync(orderFile) ? readFileSync(orderFile, 'latin1').split('\n').filter((line) => line !== '') : undefined;
+  const output = computeDepmod({ modules: walked.modules, ...(order === undefined ? {} : { modulesOrder: order }), checkSymvers: false, printUnknown: false });
+  if (output.cycleError !== undefined) return [...walked.errors, output.cycleError];
+  mkdirSync(depmodDir, { recursive: true });
+  for (const file of output.files) writeFileAtomic(join(depmodDir, file.name), file.contents);
+  return walked.errors;
+}
+
+/**
+ * The real tree's module directory from what the user named: the directory itself, or a root
+ * holding lib/modules/VERSION (one version).
+ */
+export function findModuleDir(given: string): { ok: true; moduleDir: string; release: string } | { ok: false; why: string } {
+  const dir = resolve(given);
+  if (!existsSync(dir)) return { ok: false, why: `${given}: No such file or directory` };
+  if (existsSync(join(dir, 'modules.order')) || existsSync(join(dir, 'kernel'))) return { ok: true, moduleDir: dir, release: dir.slice(dir.lastIndexOf('/') + 1) };
+  const versions = existsSync(join(dir, 'lib', 'modules')) ? readdirSync(join(dir, 'lib', 'modules')) : [];
+  const [release] = versions;
+  if (release === undefined || versions.length > 1) return { ok: false, why: `${given} is neither a module directory nor a root with exactly one lib/modules/VERSION` };
+  return { ok: true, moduleDir: join(dir, 'lib', 'modules', release), release };
+}
+
+/** The kernel's vermagic, as the tree's modules were built for it: the first module's in modules.order. */
+export function vermagicOfTree(moduleDir: string): string | undefined {
+  const orderFile = join(moduleDir, 'modules.order');
+  if (!existsSync(orderFile)) return undefined;
+  for (const line of readFileSync(orderFile, 'latin1').split('\n').slice(0, 20)) {
+    const path = join(moduleDir, line);
+    if (line === '' || !existsSync(path)) continue;
+    const image = readModuleImage(path, readFileSync(path));
+    if (image.ok && image.value.vermagic !== undefined) return image.value.vermagic;
+  }
+  return undefined;
+}

@@ -1,0 +1,90 @@
+import { appendJournalRecord, withLockedMachine, type OpenMachine, type StoreResult } from '../machine-store/machine-store.js';
+import { dropTornTail } from '../machine-store/journal.js';
+import { machineFiles } from '../machine-store/location.js';
+import type { JournalCommand, JournalRecord } from '../machine-store/records.js';
+import { readFreshSnapshot, writeSnapshot, type Snapshot } from '../machine-store/snapshot.js';
+import type { CommandOutcome } from './outcomes.js';
+import { MachineSession } from './session.js';
+import { snapshotOf } from './views.js';
+
+// The operations every tool is made of: run a command on a machine (rebuild it from its
+// journal, apply, append, snapshot: all under the machine's lock), look at a machine as it is
+// now, and look again at a command given earlier (rmmod --wait polling for its end).
+
+/** A command refused before it reached the machine (a bad pid, say): nothing is written. */
+export interface Refusal {
+  readonly refused: string;
+}
+
+export interface Applied {
+  readonly record: JournalRecord;
+  readonly outcome: CommandOutcome;
+  readonly snapshot: Snapshot;
+}
+
+function restore(machine: OpenMachine, trace = false): StoreResult<MachineSession> {
+  dropTornTail(machineFiles(machine.dir).journal, machine.journal);
+  const session = MachineSession.restore(machine.dir, machine.config, machine.journal.records, { trace });
+  return session.ok ? session : { ok: false, error: { kind: 'damaged', dir: machine.dir, file: 'journal', why: session.why } };
+}
+
+/**
+ * Runs a command: `prepare` sees the machine as it is now and gives the command to journal, or
+ * a refusal. The record is appended only once the machine has applied it without crashing.
+ */
+export function runCommand(
+  dir: string, tool: string, nowWallMs: number, prepare: (session: MachineSession) => JournalCommand | Refusal,
+): StoreResult<Applied | Refusal> {
+  return withLockedMachine<Applied | Refusal>(dir, tool, (machine) => {
+    const restored = restore(machine);
+    if (!restored.ok) return restored;
+    const session = restored.value;
+    const command = prepare(session);
+    if ('refused' in command) return { ok: true, value: command };
+    const last = machine.journal.records.at(-1);
+    // Wall clocks can step backwards; the journal's times never do.
+    const wallMs = Math.max(nowWallMs, last?.wallMs ?? machine.config.bootWallMs);
+    const record: JournalRecord = { seq: (last?.seq ?? 0) + 1, wallMs, command };
+    const oopsesBefore = session.machine.oopses.length;
+    const applied = session.apply(record);
+    if (!applied.ok) return { ok: true, value: { refused: `the simulated kernel crashed running it (${applied.why}); the machine is left as it was` } };
+    // A JavaScript exception in a task is a bug in kmodsim, not a kernel oops to keep.
+    const thrown = session.machine.oopses.slice(oopsesBefore).find((fault) => fault.kind === 'exception');
+    if (thrown !== undefined) return { ok: true, value: { refused: `internal error, nothing was recorded: ${thrown.message}` } };
+    const journalBytes = appendJournalRecord(machine, record);
+    const snapshot = snapshotOf(session, journalBytes, wallMs);
+    writeSnapshot(machineFiles(dir).snapshot, snapshot);
+    return { ok: true, value: { record, outcome: applied.value, snapshot } };
+  });
+}
+
+export interface Look {
+  readonly snapshot: Snapshot;
+  /** Set when the snapshot on disk was damaged and has been rebuilt from the journal. */
+  readonly rebuiltDamaged?: string;
+}
+
+/** The machine's views now: from the snapshot when it is current, else rebuilt from the journal. */
+export function lookAtMachine(dir: string, nowWallMs: number): StoreResult<Look> {
+  const files = machineFiles(dir);
+  const cached = readFreshSnapshot(files.snapshot, files.journal, nowWallMs);
+  if (cached.kind === 'fresh') return { ok: true, value: { snapshot: cached.snapshot } };
+  const rebuilt = refresh(dir, nowWallMs, () => undefined);
+  if (!rebuilt.ok) return rebuilt;
+  return { ok: true, value: { snapshot: rebuilt.value.snapshot, ...(cached.kind === 'damaged' ? { rebuiltDamaged: cached.why } : {}) } };
+}
+
+/** Rebuilds the machine up to now, writes its snapshot, and lets `inspect` look at the live session. */
+export function refresh<T>(dir: string, nowWallMs: number, inspect: (session: MachineSession) => T, options: { trace?: boolean } = {}): StoreResult<{ snapshot: Snapshot; seen: T }> {
+  return withLockedMachine(dir, 'kmodsim (reading)', (machine) => {
+    const restored = restore(machine, options.trace ?? false);
+    if (!restored.ok) return restored;
+    const session = restored.value;
+    const wallMs = Math.max(nowWallMs, machine.journal.records.at(-1)?.wallMs ?? machine.config.bootWallMs);
+    const advanced = session.advanceTo(wallMs);
+    if (!advanced.ok) return { ok: false, error: { kind: 'damaged', dir, file: 'journal', why: advanced.why } };
+    const snapshot = snapshotOf(session, machine.journal.bytes, wallMs);
+    writeSnapshot(machineFiles(dir).snapshot, snapshot);
+    return { ok: true, value: { snapshot, seen: inspect(session) } };
+  });
+}

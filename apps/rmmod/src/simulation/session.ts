@@ -1,0 +1,153 @@
+import { scheduleTimeout, setCurrentState, spawn, type KernelCode, type Machine, type TraceEvent } from '@kmodsim/cpu';
+import { readModuleImage, type ModuleImage } from '@kmodsim/linker';
+import type { ModuleCore } from '@kmodsim/module';
+import { readImage } from '../machine-store/machine-store.js';
+import type { BootConfig, ImageRef, JournalRecord } from '../machine-store/records.js';
+import { commandTask, type CommandContext, type Holder } from './command-tasks.js';
+import { bootKernel } from './kernel-boot.js';
+import type { CommandOutcome } from './outcomes.js';
+import { cyclesAt, cyclesPerMs } from './time.js';
+
+// A machine brought back to life: booted from its configuration, then every journal record
+// applied in order. Each record is one "kmodsim" driver task: it sleeps until the record's
+// wall time (timers that fall due meanwhile fire: holders whose --for ends), starts the
+// command's task, and waits until that task has finished or gone to sleep with nothing else
+// left to run. The same journal therefore gives the same machine, byte for byte.
+
+/** How often the driver looks whether the command has settled: a microsecond's worth of cycles. */
+const SETTLE_POLL_MS = 0.001;
+export const DRIVER_COMM = 'kmodsim';
+
+export type SessionResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly why: string };
+
+/** Parsed module images, by content, shared by every replay in this process. */
+const imageCache = new Map<string, ModuleImage>();
+
+export class MachineSession {
+  readonly holders = new Map<number, Holder>();
+  readonly notes = new Map<number, string>();
+  private readonly outcomes = new Map<number, CommandOutcome>();
+  /** Trace position at the start of each applied record, by sequence number. */
+  private readonly traceMarks = new Map<number, number>();
+  private readonly context: CommandContext;
+
+  private constructor(readonly dir: string, readonly config: BootConfig, readonly machine: Machine, readonly core: ModuleCore, private readonly traceEvents: readonly TraceEvent[] | undefined) {
+    this.context = {
+      machine,
+      core,
+      embedded: config.kernel.kind === 'embedded',
+      image: (ref) => this.image(ref),
+      holders: this.holders,
+      notes: this.notes,
+      cyclesForMs: (ms) => ms * cyclesPerMs(machine),
+    };
+  }
+
+  static boot(dir: string, config: BootConfig, options: { readonly trace: boolean }): SessionResult<MachineSession> {
+    const booted = bootKernel(config, options);
+    if (!booted.ok) return booted;
+    const { machine, core, trace } = booted.kernel;
+    return { ok: true, value: new MachineSession(dir, config, machine, core, trace?.events) };
+  }
+
+  /** Boots and replays a journal. A replay that faults means the journal and this kmodsim disagree. */
+  static restore(dir: string, config: BootConfig, records: readonly JournalRecord[], options: { readonly trace: boolean }): SessionResult<MachineSession> {
+    const session = MachineSession.boot(dir, config, options);
+    if (!session.ok) return session;
+    for (const record of records) {
+      const applied = session.value.apply(record);
+      if (!applied.ok) return { ok: false, why: `replaying journal record ${record.seq} failed: ${applied.why}` };
+    }
+    return session;
+  }
+
+  /** Runs the machine up to the record's time, then the command, until it settles. */
+  apply(record: JournalRecord): SessionResult<CommandOutcome> {
+    // Images are read before the machine runs: a missing one is damage to report, not an oops.
+    if (record.command.kind === 'insmod') {
+      for (const ref of record.command.images) {
+        const image = this.loadImage(ref);
+        if (typeof image === 'string') return { ok: false, why: image };
+      }
+    }
+    this.traceMarks.set(record.seq, this.traceEvents?.length ?? 0);
+    const task = commandTask(this.context, record.command, record.wallMs);
+    this.outcomes.set(record.seq, task.outcome);
+    const run = this.drive(record.wallMs, task);
+    return run.ok ? { ok: true, value: task.outcome } : run;
+  }
+
+  /** Lets simulated time run up to a wall time with no command: what a reader sees now. */
+  advanceTo(wallMs: number): SessionResult<undefined> {
+    return this.drive(wallMs, undefined);
+  }
+
+  /** Records applied so far. */
+  get journalLength(): number {
+    return this.outcomes.size;
+  }
+
+  outcomeOf(seq: number): CommandOutcome | undefined {
+    return this.outcomes.get(seq);
+  }
+
+  /** Trace events from the start of record `seq` on (all of them without tracing: none). */
+  traceSince(seq: number): readonly TraceEvent[] {
+    return this.traceEvents?.slice(this.traceMarks.get(seq) ?? 0) ?? [];
+  }
+
+  isAlive(pid: number): boolean {
+    const task = this.machine.task(pid);
+    return task !== undefined && task.state !== 'TASK_DEAD';
+  }
+
+  private drive(wallMs: number, task: ReturnType<typeof commandTask> | undefined): SessionResult<undefined> {
+    const machine = this.machine;
+    const targetCycles = cyclesAt(machine, this.config.bootWallMs, wallMs);
+    const pollCycles = SETTLE_POLL_MS * cyclesPerMs(machine);
+    machine.spawn({
+      name: DRIVER_COMM,
+      cpu: 0,
+      bound: true,
+      body: function* (self): KernelCode<void> {
+        yield* sleepCycles(targetCycles - machine.clockOf(self.cpu));
+        if (task === undefined) return;
+        const pid = yield spawn({ name: task.comm, daemon: true, body: task.body });
+        while (!settled(machine, pid)) yield* sleepCycles(pollCycles);
+      },
+    });
+    const run = machine.run();
+    return run.ok ? { ok: true, value: undefined } : { ok: false, why: `the machine stopped: ${run.fault.kind}: ${run.fault.message}` };
+  }
+
+  private image(ref: ImageRef): ModuleImage {
+    const image = this.loadImage(ref);
+    if (typeof image === 'string') throw new Error(image);
+    return image;
+  }
+
+  private loadImage(ref: ImageRef): ModuleImage | string {
+    const cached = imageCache.get(ref.sha256);
+    if (cached !== undefined) return cached;
+    const bytes = readImage(this.dir, ref.sha256);
+    if (bytes === undefined) return `images/${ref.sha256}.ko (${ref.file}) is missing`;
+    const image = readModuleImage(ref.file, bytes);
+    if (!image.ok) return `images/${ref.sha256}.ko (${ref.file}) no longer reads as a module: ${image.message}`;
+    imageCache.set(ref.sha256, image.value);
+    return image.value;
+  }
+}
+
+function* sleepCycles(cycles: number): KernelCode<void> {
+  if (cycles <= 0) return;
+  yield setCurrentState('TASK_INTERRUPTIBLE');
+  yield scheduleTimeout(cycles);
+}
+
+/** The command's task has ended or sleeps, and nothing else is left to run but the driver. */
+function settled(machine: Machine, pid: number): boolean {
+  const task = machine.task(pid);
+  if (task === undefined) return true;
+  const resting = task.state === 'TASK_DEAD' || (task.state !== 'TASK_RUNNING' && !task.onCpu);
+  return resting && machine.activeCpuCount <= 1;
+}

@@ -1,0 +1,26 @@
+import type { Machine } from '@kmodsim/cpu';
+
+// Simulated time follows wall time: simulated cycle 0 is the boot, and a command given t ms
+// after it runs at t ms' worth of cycles of the machine's clock rate. Between commands the
+// machine idles (timers still fire), so a holder's --for ends at its wall time, whichever
+// command happens to replay past it.
+
+export function cyclesPerMs(machine: Machine): number {
+  return machine.profile.ghz * 1e6;
+}
+
+export function cyclesAt(machine: Machine, bootWallMs: number, wallMs: number): number {
+  return Math.max(0, wallMs - bootWallMs) * cyclesPerMs(machine);
+}
+
+export function wallMsAt(machine: Machine, bootWallMs: number, cycles: number): number {
+  return bootWallMs + cycles / cyclesPerMs(machine);
+}
+
+/** Parses --for values: 30, 30s, 500ms, 2m, 1h (seconds when bare). */
+export function parseDurationMs(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text);
+  if (match === null) return undefined;
+  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] ?? 1000;
+  return Math.round(Number(match[1]) * scale);
+}
