@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { checksumOf } from './checksum.js';
 import { writeFileAtomic } from './durable-file.js';
 
@@ -33,6 +33,8 @@ export interface SnapshotDmesgLine {
 export interface Snapshot {
   /** The journal's length in bytes when this was taken: a different length means it is stale. */
   readonly journalBytes: number;
+  /** And the journal's checksum: an edited or corrupted journal is never read through a stale snapshot. */
+  readonly journalChecksum: string;
   readonly asOfWallMs: number;
   /** When simulated time will change what it shows (a holder's --for ends); null: never by itself. */
   readonly validUntilWallMs: number | null;
@@ -51,21 +53,32 @@ export type SnapshotRead =
   | { readonly kind: 'stale' }
   | { readonly kind: 'damaged'; readonly why: string };
 
-export function writeSnapshot(path: string, snapshot: Snapshot): void {
+/** Writes the views, stamped with the journal as it is on disk now (the caller holds the lock). */
+export function writeSnapshot(path: string, journalPath: string, views: Omit<Snapshot, 'journalBytes' | 'journalChecksum'>): Snapshot {
+  const journal = readJournalBytes(journalPath);
+  const snapshot: Snapshot = { journalBytes: journal.length, journalChecksum: checksumOf(journal), ...views };
   const json = JSON.stringify(snapshot);
   writeFileAtomic(path, `${checksumOf(json)}\n${json}`);
+  return snapshot;
+}
+
+function readJournalBytes(journalPath: string): Buffer {
+  try {
+    return readFileSync(journalPath);
+  } catch {
+    return Buffer.alloc(0);
+  }
 }
 
 /** The snapshot, if it describes the journal as it is now and the time now. */
 export function readFreshSnapshot(snapshotPath: string, journalPath: string, nowWallMs: number): SnapshotRead {
   let text: string;
-  let journalBytes: number;
   try {
     text = readFileSync(snapshotPath, 'utf8');
-    journalBytes = statSync(journalPath).size;
   } catch {
     return { kind: 'stale' };
   }
+  const journal = readJournalBytes(journalPath);
   const newline = text.indexOf('\n');
   const json = text.slice(newline + 1);
   if (newline !== 8 || checksumOf(json) !== text.slice(0, 8)) return { kind: 'damaged', why: 'checksum mismatch' };
@@ -75,7 +88,7 @@ export function readFreshSnapshot(snapshotPath: string, journalPath: string, now
   } catch {
     return { kind: 'damaged', why: 'not JSON' };
   }
-  if (snapshot.journalBytes !== journalBytes) return { kind: 'stale' };
+  if (snapshot.journalBytes !== journal.length || snapshot.journalChecksum !== checksumOf(journal)) return { kind: 'stale' };
   if (snapshot.validUntilWallMs !== null && nowWallMs >= snapshot.validUntilWallMs) return { kind: 'stale' };
   return { kind: 'fresh', snapshot };
 }

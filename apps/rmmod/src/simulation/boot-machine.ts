@@ -6,7 +6,7 @@ import type { BootConfig, KernelSource, LocalArch } from '../machine-store/recor
 import { writeSnapshot } from '../machine-store/snapshot.js';
 import { depmodDirOf, EMBEDDED_RELEASE, findModuleDir, installEmbeddedTree, moduleDirOf, vermagicOfTree, writeDepmodFiles } from './kernel-files.js';
 import { MachineSession } from './session.js';
-import { snapshotOf } from './views.js';
+import { viewsOf } from './views.js';
 
 // kmodsim boot: a new machine directory with its configuration, its module tree (the embedded
 // kernel's, copied in) and the depmod files modprobe reads, generated now.
@@ -41,7 +41,8 @@ export function bootMachine(dir: string, request: BootRequest, nowWallMs: number
   const created = createMachineDir(dir, config, request.reboot, () => {
     if (kernel.kind === 'embedded') installEmbeddedTree(dir);
     depmodWarnings = writeDepmodFiles(moduleDir, depmodDirOf(dir, kernel));
-    writeSnapshot(machineFiles(dir).snapshot, snapshotOf(session.value, 0, nowWallMs));
+    const files = machineFiles(dir);
+    writeSnapshot(files.snapshot, files.journal, viewsOf(session.value, nowWallMs));
   });
   return created.ok ? { ok: true, value: { config, moduleDir, depmodWarnings } } : created;
 }

@@ -2,10 +2,10 @@ import { appendJournalRecord, withLockedMachine, type OpenMachine, type StoreRes
 import { dropTornTail } from '../machine-store/journal.js';
 import { machineFiles } from '../machine-store/location.js';
 import type { JournalCommand, JournalRecord } from '../machine-store/records.js';
-import { readFreshSnapshot, writeSnapshot, type Snapshot } from '../machine-store/snapshot.js';
+import { writeSnapshot, type Snapshot } from '../machine-store/snapshot.js';
 import type { CommandOutcome } from './outcomes.js';
 import { MachineSession } from './session.js';
-import { snapshotOf } from './views.js';
+import { viewsOf } from './views.js';
 
 // The operations every tool is made of: run a command on a machine (rebuild it from its
 // journal, apply, append, snapshot: all under the machine's lock), look at a machine as it is
@@ -51,27 +51,11 @@ export function runCommand(
     // A JavaScript exception in a task is a bug in kmodsim, not a kernel oops to keep.
     const thrown = session.machine.oopses.slice(oopsesBefore).find((fault) => fault.kind === 'exception');
     if (thrown !== undefined) return { ok: true, value: { refused: `internal error, nothing was recorded: ${thrown.message}` } };
-    const journalBytes = appendJournalRecord(machine, record);
-    const snapshot = snapshotOf(session, journalBytes, wallMs);
-    writeSnapshot(machineFiles(dir).snapshot, snapshot);
+    appendJournalRecord(machine, record);
+    const files = machineFiles(dir);
+    const snapshot = writeSnapshot(files.snapshot, files.journal, viewsOf(session, wallMs));
     return { ok: true, value: { record, outcome: applied.value, snapshot } };
   });
-}
-
-export interface Look {
-  readonly snapshot: Snapshot;
-  /** Set when the snapshot on disk was damaged and has been rebuilt from the journal. */
-  readonly rebuiltDamaged?: string;
-}
-
-/** The machine's views now: from the snapshot when it is current, else rebuilt from the journal. */
-export function lookAtMachine(dir: string, nowWallMs: number): StoreResult<Look> {
-  const files = machineFiles(dir);
-  const cached = readFreshSnapshot(files.snapshot, files.journal, nowWallMs);
-  if (cached.kind === 'fresh') return { ok: true, value: { snapshot: cached.snapshot } };
-  const rebuilt = refresh(dir, nowWallMs, () => undefined);
-  if (!rebuilt.ok) return rebuilt;
-  return { ok: true, value: { snapshot: rebuilt.value.snapshot, ...(cached.kind === 'damaged' ? { rebuiltDamaged: cached.why } : {}) } };
 }
 
 /** Rebuilds the machine up to now, writes its snapshot, and lets `inspect` look at the live session. */
@@ -83,8 +67,8 @@ export function refresh<T>(dir: string, nowWallMs: number, inspect: (session: Ma
     const wallMs = Math.max(nowWallMs, machine.journal.records.at(-1)?.wallMs ?? machine.config.bootWallMs);
     const advanced = session.advanceTo(wallMs);
     if (!advanced.ok) return { ok: false, error: { kind: 'damaged', dir, file: 'journal', why: advanced.why } };
-    const snapshot = snapshotOf(session, machine.journal.bytes, wallMs);
-    writeSnapshot(machineFiles(dir).snapshot, snapshot);
+    const files = machineFiles(dir);
+    const snapshot = writeSnapshot(files.snapshot, files.journal, viewsOf(session, wallMs));
     return { ok: true, value: { snapshot, seen: inspect(session) } };
   });
 }

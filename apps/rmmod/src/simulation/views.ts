@@ -6,12 +6,11 @@ import { DRIVER_COMM, type MachineSession } from './session.js';
 // What user space sees of the machine: lsmod's and /proc/modules' rows, the kernel log with its
 // oopses, the task list, the taint. Written into the snapshot after each command.
 
-export function snapshotOf(session: MachineSession, journalBytes: number, asOfWallMs: number): Snapshot {
+export function viewsOf(session: MachineSession, asOfWallMs: number): Omit<Snapshot, 'journalBytes' | 'journalChecksum'> {
   const { core, machine } = session;
   const infos = core.list().map(moduleInfo);
   const dmesg = kernelLog(session);
   return {
-    journalBytes,
     asOfWallMs,
     validUntilWallMs: nextChangeWallMs(session),
     kernelTaint: formatKernelTaint(core.taints),
