@@ -1,6 +1,6 @@
 import { measureRate, type BenchmarkLine } from '@kmodsim/bench';
 import { explore, findSuiteScenario } from '@kmodsim/explore';
-import { findStrategy, strategies, type RefcountStrategy } from '@kmodsim/refcount';
+import { findStrategy, flawedStrategies, strategies, type RefcountStrategy } from '@kmodsim/refcount';
 
 const SEED_DESIGN = 'percpu-stop-machine';
 
@@ -45,7 +45,7 @@ export function benchDpor(): BenchmarkLine {
 // explore.find: time to the first counterexample for each known-bad variant.
 export function benchFind(): BenchmarkLine[] {
   const lines: BenchmarkLine[] = [];
-  for (const strategy of Object.values(strategies).filter((candidate) => candidate.flaw !== undefined)) {
+  for (const strategy of flawedStrategies()) {
     let found = '';
     let executions = 0;
     const elapsed = seconds(() => {

@@ -1,7 +1,7 @@
 import type { BenchmarkLine } from '@kmodsim/bench';
 import { createMachine, type Machine } from '@kmodsim/cpu';
 import { bootDemoKernel, type KernelModule, type ModuleCore } from '@kmodsim/module';
-import { strategies, type RefcountStrategy } from '@kmodsim/refcount';
+import { soundStrategies, type RefcountStrategy } from '@kmodsim/refcount';
 
 // Simulated cycles are exact and deterministic, so these figures need no repetition: they are
 // what the cost model charges for the operations at each machine size.
@@ -40,7 +40,7 @@ function cyclesPerGetPut(strategy: RefcountStrategy, cpuCount: number): number {
 
 /** module.get_put: per strategy, cycles per get+put at 1..1024 CPUs; the ratio is 1024 CPUs against 1. */
 export function benchGetPut(): BenchmarkLine[] {
-  return Object.values(strategies).filter((strategy) => strategy.flaw === undefined).map((strategy) => {
+  return soundStrategies().map((strategy) => {
     const figures = Object.fromEntries(CPU_COUNTS.map((cpuCount) => [`cpus${cpuCount}`, round(cyclesPerGetPut(strategy, cpuCount))]));
     const at1 = figures['cpus1'] ?? 0;
     const at1024 = figures['cpus1024'] ?? 0;
@@ -65,7 +65,7 @@ function unloadCycles(strategy: RefcountStrategy, cpuCount: number): number {
 
 /** module.unload: per strategy, cycles for an unload at 1..1024 CPUs; the ratio is 1024 CPUs against 1. */
 export function benchUnload(): BenchmarkLine[] {
-  return Object.values(strategies).filter((strategy) => strategy.flaw === undefined).map((strategy) => {
+  return soundStrategies().map((strategy) => {
     const figures = Object.fromEntries(CPU_COUNTS.map((cpuCount) => [`cpus${cpuCount}`, unloadCycles(strategy, cpuCount)]));
     const at1 = figures['cpus1'] ?? 0;
     const at1024 = figures['cpus1024'] ?? 0;

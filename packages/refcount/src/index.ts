@@ -12,5 +12,6 @@ export {
   type StrategyEnvironment,
   type UnloadFlags,
 } from './strategy.js';
-export { findStrategy, strategies, strategyNames, type StrategyName } from './registry.js';
+export { findStrategy, flawedStrategies, soundStrategies, strategies, strategyNames, type StrategyName } from './registry.js';
 export { globalSpinlock } from './strategies/global-spinlock.js';
+export { percpuEarlyFree, percpuLostWakeup, percpuNaiveSum, percpuPlainLocal, percpuStopMachine } from './strategies/percpu.js';

@@ -1,9 +1,15 @@
 import { globalSpinlock } from './strategies/global-spinlock.js';
+import { percpuEarlyFree, percpuLostWakeup, percpuNaiveSum, percpuPlainLocal, percpuStopMachine } from './strategies/percpu.js';
 import type { RefcountStrategy } from './strategy.js';
 
 /** Every strategy kmodsim ships, by name. */
 export const strategies = {
+  'percpu-stop-machine': percpuStopMachine,
   'global-spinlock': globalSpinlock,
+  'percpu-naive-sum': percpuNaiveSum,
+  'percpu-plain-local': percpuPlainLocal,
+  'percpu-lost-wakeup': percpuLostWakeup,
+  'percpu-early-free': percpuEarlyFree,
 } as const satisfies Record<string, RefcountStrategy>;
 
 export type StrategyName = keyof typeof strategies;
@@ -14,4 +20,14 @@ export function strategyNames(): string[] {
 
 export function findStrategy(name: string): RefcountStrategy | undefined {
   return Object.hasOwn(strategies, name) ? strategies[name as StrategyName] : undefined;
+}
+
+/** The strategies meant to be correct (the flawed variants left out). */
+export function soundStrategies(): RefcountStrategy[] {
+  return Object.values(strategies).filter((strategy) => strategy.flaw === undefined);
+}
+
+/** The deliberately broken variants, each missing one protection. */
+export function flawedStrategies(): RefcountStrategy[] {
+  return Object.values(strategies).filter((strategy) => strategy.flaw !== undefined);
 }

@@ -112,7 +112,7 @@ const forcedWhileInUse = scenario(
   'rmmod -f on a kernel with forced unload while CPU 1 uses the module: the user\'s next call into it, or its put, touches freed memory (an oops)',
   { cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], forceUnload: true, expected: ['call-into-freed-code', 'use-after-free'] },
   (machine, core) => {
-    machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) { yield* useDevice(core, self, 2); } });
+    machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) { yield* useDevice(core, self, 12); } });
     const results: { rmmod?: string } = {};
     machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
       const result = yield* core.deleteModule(self, 'demo_chardev', { nonblock: true, trunc: true });
