@@ -6,7 +6,7 @@ import type { CliIo } from '../cli/io.js';
 import { parseTraceFormat, printRun } from './run-output.js';
 import { usageError } from './usage.js';
 
-export const DEFAULT_STRATEGY = 'percpu-stop-machine';
+export const DEFAULT_STRATEGY = 'global-spinlock';
 
 /** `kmodsim scenario list` and `kmodsim scenario run NAME [...]`. */
 export function scenarioCommand(argv: readonly string[], io: CliIo): number {
