@@ -59,3 +59,5 @@ export { MAX_CPUS, defaultTopology, type Topology } from './topology.js';
 export { MemoryTraceSink, formatChromeTrace, formatFtrace, formatFtraceLine, type TraceEvent, type TraceSink } from './trace.js';
 export { spinLock, spinLockIrqsave, spinUnlock, spinUnlockIrqrestore, spinlockAt, type Spinlock } from './sync/spinlock.js';
 export { MUTEX_CELLS, mutexAt, mutexLock, mutexTrylock, mutexUnlock, type Mutex } from './sync/mutex.js';
+export { mightSleep } from './sync/might-sleep.js';
+export { waitEvent } from './sync/wait-event.js';

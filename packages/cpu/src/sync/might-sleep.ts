@@ -1,0 +1,17 @@
+import { check, type ExecutionContext, type KernelCode } from '../ops.js';
+
+// Every function that may sleep begins with might_sleep(): under CONFIG_DEBUG_ATOMIC_SLEEP a call
+// from interrupt context, or with preemption or interrupts off, is reported. Here it is a fault
+// with the trace; when the caller may sleep it costs no step.
+
+/** Faults, in Linux's wording, when the caller may not sleep. `where` names the function. */
+export function* mightSleep(self: ExecutionContext, where: string): KernelCode<void> {
+  if (!self.inIrq && self.preemptCount === 0 && !self.irqsDisabled) return;
+  const inAtomic = self.inIrq || self.preemptCount > 0 ? 1 : 0;
+  const context = self.inIrq ? ' (called from interrupt context)' : '';
+  yield check(
+    false,
+    `BUG: sleeping function called from invalid context at ${where}${context}\n` +
+      `in_atomic(): ${inAtomic}, irqs_disabled(): ${self.irqsDisabled ? 1 : 0}, pid: ${self.pid}, name: ${self.comm}`,
+  );
+}

@@ -1,0 +1,2 @@
+export { createRcu } from './create.js';
+export type { Rcu, RcuCallback } from './rcu.js';
