@@ -1,10 +1,8 @@
+import { load, preemptDisable, preemptEnable, setCurrentState, schedule, store, wakeUpProcess, type ExecutionContext, type KernelCode, type Machine } from '@kmodsim/cpu';
+import { allocPerCpu, freePerCpu, localOps, perCpuPtr, perCpuSum, type LocalOps, type PerCpuVar } from '@kmodsim/percpu';
+import { createStopMachine, type StopMachine } from '@kmodsim/stop-machine';
 import {
-  CELLS_PER_LINE, alloc, atomicAdd, free, load, localAdd, preemptDisable, preemptEnable, schedule, setCurrentState, store, wakeUpProcess,
-  type ExecutionContext, type KernelCode, type Machine,
-} from '@kmodsim/cpu';
-import { StopMachine } from '../internal/stop-cpus.js';
-import {
-  ModuleState, type LocalFlavour, type ModuleCells, type ModuleRefcount, type RefcountStrategy, type StopOutcome, type UnloadFlags,
+  ModuleState, type ModuleCells, type ModuleRefcount, type RefcountStrategy, type StopOutcome, type UnloadFlags,
 } from '../strategy.js';
 
 // The seed's design (Rusty Russell, 2002): one local_t per CPU, each on its own cache line;
@@ -22,22 +20,19 @@ class PercpuCount implements ModuleRefcount {
   constructor(
     private readonly machine: Machine,
     private readonly stopper: StopMachine,
-    private readonly refs: number,
+    private readonly refs: PerCpuVar,
     private readonly cells: ModuleCells,
-    private readonly flavour: LocalFlavour | 'plain',
+    private readonly local: LocalOps,
     private readonly flaw: PercpuFlaw | undefined,
   ) {}
 
   private refOf(cpu: number): number {
-    return this.refs + cpu * CELLS_PER_LINE;
+    return perCpuPtr(this.refs, cpu);
   }
 
   /** local_add on this CPU's counter: one instruction, a locked one, or (the flaw) load+store. */
   private *localAdd(cpu: number, delta: number): KernelCode<void> {
-    const cell = this.refOf(cpu);
-    if (this.flavour === 'native') yield localAdd(cell, delta);
-    else if (this.flavour === 'atomic') yield atomicAdd(cell, delta);
-    else yield store(cell, (yield load(cell)) + delta);
+    yield* this.local.add(this.refOf(cpu), delta);
   }
 
   *tryGet(self: ExecutionContext): KernelCode<boolean> {
@@ -72,10 +67,8 @@ class PercpuCount implements ModuleRefcount {
   }
 
   /** Reads every CPU's counter, one load each. */
-  private *sum(): KernelCode<number> {
-    let total = 0;
-    for (let cpu = 0; cpu < this.machine.cpuCount; cpu++) total += yield load(this.refOf(cpu));
-    return total;
+  private sum(): KernelCode<number> {
+    return perCpuSum(this.refs);
   }
 
   /** With every CPU frozen no count changes: sum, decide, and mark the module GOING in one go. */
@@ -92,7 +85,14 @@ class PercpuCount implements ModuleRefcount {
     // The flaw: sum while the other CPUs run, so a get can slip in between the sum and GOING.
     if (this.flaw === 'naive-sum') return yield* this.decide(self.pid, flags);
     // The waiter is the unloader, not the stopper thread that happens to run the decision.
-    return yield* this.stopper.run(self, () => this.decide(self.pid, flags));
+    let outcome: StopOutcome | undefined;
+    const decide = (): KernelCode<StopOutcome> => this.decide(self.pid, flags);
+    yield* this.stopper.run(self, function* () {
+      outcome = yield* decide();
+      return 0;
+    });
+    if (outcome === undefined) throw new Error('stop_machine returned without running the decision');
+    return outcome;
   }
 
   *waitForZero(): KernelCode<void> {
@@ -122,7 +122,7 @@ class PercpuCount implements ModuleRefcount {
   }
 
   *release(): KernelCode<void> {
-    yield free(this.refs);
+    yield* freePerCpu(this.refs);
   }
 }
 
@@ -132,14 +132,14 @@ function percpuStrategy(name: string, description: string, flaw?: { readonly kin
     description,
     ...(flaw === undefined ? {} : { flaw: flaw.text }),
     attach: ({ machine, arch }) => {
-      const stopper = new StopMachine(machine);
-      const flavour = flaw?.kind === 'plain-local' ? 'plain' : arch;
+      const stopper = createStopMachine(machine);
+      const local = localOps(flaw?.kind === 'plain-local' ? 'plain' : arch);
       return {
         *createModule(self, cells) {
-          const refs = yield alloc(`${cells.name}.ref`, machine.cpuCount * CELLS_PER_LINE, { lineAligned: true });
+          const refs = yield* allocPerCpu(`${cells.name}.ref`, machine.cpuCount);
           // The loader holds a reference during init, counted on the CPU it loads from.
-          yield store(refs + self.cpu * CELLS_PER_LINE, 1);
-          return new PercpuCount(machine, stopper, refs, cells, flavour, flaw?.kind);
+          yield store(perCpuPtr(refs, self.cpu), 1);
+          return new PercpuCount(machine, stopper, refs, cells, local, flaw?.kind);
         },
       };
     },
