@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CELLS_PER_LINE, runScenario } from '@kmodsim/cpu';
-import { definePerCpu, getCpu, localOps, perCpuPtr, putCpu, racySumScenario, thisCpuPtr } from '@kmodsim/percpu';
+import { CELLS_PER_LINE, runScenario, type ExecutionContext, type Fault, type KernelCode } from '@kmodsim/cpu';
+import { definePerCpu, getCpu, localOps, perCpuPtr, putCpu, racySumScenario, smpProcessorId, thisCpuPtr, type PerCpuVar } from '@kmodsim/percpu';
 import { cyclesPerInc } from '../bench/local-inc.js';
 import { machineOf } from './helpers.js';
 
@@ -47,27 +47,43 @@ describe('summing a per-CPU counter while writers run', () => {
 });
 
 describe('misuse, as CONFIG_DEBUG_PREEMPT reports it', () => {
+  /** Runs one task's body as a scenario; returns its fault, which carries the trace. */
+  function faultOf(name: string, body: (self: ExecutionContext, counter: PerCpuVar) => KernelCode<void>): Fault {
+    const run = runScenario(
+      { name, description: name, setup(machine) {
+        const counter = definePerCpu(machine, 'counter');
+        machine.spawn({ name, cpu: 0, body: (self) => body(self, counter) });
+        return undefined;
+      } },
+      { cpuCount: 2, schedule: 'kms1:rr' },
+    );
+    if (!run.ok) expect.fail(run.error.message);
+    if (run.value.fault === undefined) expect.fail('the misuse was not caught');
+    expect(run.value.fault.trace.at(-1)?.name).toBe('fault');
+    return run.value.fault;
+  }
+
   it('this-CPU access with preemption on is a fault naming the task, with the trace', () => {
-    const machine = machineOf({ cpuCount: 2, schedule: 'kms1:rr' });
-    const counter = definePerCpu(machine, 'counter');
-    machine.spawn({ name: 'careless', cpu: 0, body: function* (self) {
+    const fault = faultOf('careless', function* (self, counter) {
       yield* localOps('native').inc(yield* thisCpuPtr(self, counter));
-    } });
-    const run = machine.run();
-    expect(run.ok).toBe(false);
-    if (!run.ok) expect(run.fault.message).toMatch(/^BUG: using this_cpu_ptr\(counter\) in preemptible \[00000000\] code: careless\/\d+$/);
+    });
+    expect(fault.message).toMatch(/^BUG: using this_cpu_ptr\(counter\) in preemptible \[00000000\] code: careless\/\d+$/);
   });
 
-  it('put_cpu without get_cpu is a fault', () => {
-    const machine = machineOf({ cpuCount: 1, schedule: 'kms1:rr' });
-    machine.spawn({ name: 'unbalanced', cpu: 0, body: function* (self) {
+  it('smp_processor_id() with preemption on is a fault too', () => {
+    const fault = faultOf('careless', function* (self) {
+      yield* smpProcessorId(self);
+    });
+    expect(fault.message).toMatch(/^BUG: using smp_processor_id\(\) in preemptible \[00000000\] code: careless\/\d+$/);
+  });
+
+  it('put_cpu without get_cpu is a fault, with the trace', () => {
+    const fault = faultOf('unbalanced', function* (self) {
       yield* getCpu(self);
       yield* putCpu(self);
       yield* putCpu(self);
-    } });
-    const run = machine.run();
-    expect(run.ok).toBe(false);
-    if (!run.ok) expect(run.fault.message).toMatch(/^BUG: put_cpu\(\) without get_cpu\(\) in unbalanced\/\d+/);
+    });
+    expect(fault.message).toMatch(/^BUG: put_cpu\(\) without get_cpu\(\) in unbalanced\/\d+/);
   });
 
   it('this-CPU access inside get_cpu/put_cpu or an interrupt handler is fine', () => {
