@@ -11,6 +11,7 @@ import { linkImage, resolverFor, type ImageLoadOptions, type KernelImage } from 
 import { VMLINUX, bumpAllocator, type ModuleImage, type ModuleMemoryAllocator } from '@kmodsim/linker';
 import { KernelLog } from './kernel-log.js';
 import { KernelModule } from './kernel-module.js';
+import { contractBroken, isModuleRefcount, refcountProblem, stopOutcomeProblem, tryGetProblem } from './strategy-contract.js';
 import { isGplCompatible, type ExportedSymbol, type ModuleLoad } from './module-load.js';
 import type { TaintName } from './taint.js';
 
@@ -105,7 +106,9 @@ export class ModuleCore {
   // ---- References, calls ----
 
   *tryModuleGet(self: ExecutionContext, module: KernelModule): KernelCode<boolean> {
-    return yield* this.refcountOf(module).tryGet(self);
+    const got: unknown = yield* this.refcountOf(module).tryGet(self);
+    const problem = tryGetProblem(got);
+    return problem === undefined ? got === true : yield* contractBroken(this.strategy.name, problem);
   }
 
   *moduleGet(self: ExecutionContext, module: KernelModule): KernelCode<void> {
@@ -179,7 +182,7 @@ export class ModuleCore {
     yield* mutexLock(this.mutex, self);
     yield store(module.cells.state, ModuleState.LIVE);
     yield store(module.cells.live, 1);
-    yield* this.refcountOf(module).put(self);
+    yield* this.modulePut(self, module);
     yield* this.dropInit(module);
     yield* this.notify(self, 'LIVE', module);
     yield* mutexUnlock(this.mutex, self);
@@ -229,7 +232,9 @@ export class ModuleCore {
     yield store(cells.state, ModuleState.UNFORMED);
     const module = new KernelModule(load, cells, { structBase, textBase, initTextBase }, this.takeAddress(load), (address) => this.machine.read(address));
     this.modules.push(module);
-    module.refcount = yield* this.refcounts.createModule(self, cells);
+    const refcount: unknown = yield* this.refcounts.createModule(self, cells);
+    if (!isModuleRefcount(refcount)) return yield* contractBroken(this.strategy.name, refcountProblem(refcount) ?? '');
+    module.refcount = refcount;
     return module;
   }
 
@@ -242,7 +247,7 @@ export class ModuleCore {
     for (const symbol of module.load.imports) {
       const owner = this.resolve(symbol, module.load.license)?.owner;
       if (owner === undefined || module.uses.has(owner)) continue;
-      if (!(yield* this.refcountOf(owner).tryGet(self))) {
+      if (!(yield* this.tryModuleGet(self, owner))) {
         return failure('EBUSY', `module ${owner.name}, which ${module.name} needs, is going away`);
       }
       module.uses.add(owner);
@@ -275,9 +280,8 @@ export class ModuleCore {
     yield store(module.cells.state, ModuleState.GOING);
     yield store(module.cells.waiter, self.pid);
     yield* this.notify(self, 'GOING', module);
-    const refcount = this.refcountOf(module);
-    yield* refcount.put(self);
-    yield* refcount.waitForZero(self);
+    yield* this.modulePut(self, module);
+    yield* this.waitForUsers(self, module);
     yield* mutexLock(this.mutex, self);
     yield* this.freeModule(self, module);
     yield* mutexUnlock(this.mutex, self);
@@ -307,6 +311,8 @@ export class ModuleCore {
     const refcount = this.refcountOf(module);
     const force = this.forceUnload && flags.trunc;
     const outcome = yield* refcount.stop(self, { nonblock: flags.nonblock, force });
+    const problem = stopOutcomeProblem(outcome);
+    if (problem !== undefined) return yield* contractBroken(this.strategy.name, problem);
     if (outcome.kind === 'busy') {
       yield* mutexUnlock(this.mutex, self);
       return failure('EWOULDBLOCK', `module ${name} is in use (${outcome.count} references)`);
@@ -316,7 +322,7 @@ export class ModuleCore {
     if (!forced && outcome.count !== 0) {
       // Sleep without the lock, so other modules can come and go while we wait for users.
       yield* mutexUnlock(this.mutex, self);
-      yield* refcount.waitForZero(self);
+      yield* this.waitForUsers(self, module);
       yield* mutexLock(this.mutex, self);
     }
     yield* this.notify(self, 'GOING', module);
@@ -325,6 +331,13 @@ export class ModuleCore {
     yield* mutexUnlock(this.mutex, self);
     this.print(self, `${name}: module unloaded${forced ? ' (forced)' : ''}`);
     return success;
+  }
+
+  /** The strategy's wait for zero, with the waiting task noted on the module for observers. */
+  private *waitForUsers(self: ExecutionContext, module: KernelModule): KernelCode<void> {
+    module.waitingUnloader = self.pid;
+    yield* this.refcountOf(module).waitForZero(self);
+    module.waitingUnloader = 0;
   }
 
   private checkUnload(name: string, flags: DeleteFlags):
@@ -368,7 +381,7 @@ export class ModuleCore {
     const refcount = this.refcountOf(module);
     yield* refcount.beforeFree(self);
     for (const owner of module.uses) {
-      yield* this.refcountOf(owner).put(self);
+      yield* this.modulePut(self, owner);
       owner.usedBy.delete(module);
     }
     module.uses.clear();

@@ -29,6 +29,11 @@ export class KernelModule {
   readonly variables = new Map<string, number>();
   initDropped = false;
   freed = false;
+  /**
+   * Pid of the delete_module (rmmod --wait) sleeping until the count falls to zero, 0 when none:
+   * what /proc/PID/wchan would show. Bookkeeping for observers; module_put reads the waiter cell.
+   */
+  waitingUnloader = 0;
 
   constructor(
     readonly load: ModuleLoad,

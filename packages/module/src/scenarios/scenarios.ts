@@ -1,7 +1,8 @@
-import { setAffinity, work, type ExecutionContext, type KernelCode, type Machine, type Scenario, type ScenarioCheck } from '@kmodsim/cpu';
+import { scheduleTimeout, setAffinity, setCurrentState, work, type ExecutionContext, type KernelCode, type Machine, type Scenario, type ScenarioCheck } from '@kmodsim/cpu';
 import type { LocalFlavour, RefcountStrategy } from '@kmodsim/refcount';
 import type { ModuleContext } from '../behaviour.js';
 import type { ModuleCore } from '../core.js';
+import type { KernelModule } from '../kernel-module.js';
 import { bootDemoKernel } from '../demo/boot.js';
 import { demoModuleLoads } from '../demo/loads.js';
 import type { SyscallResult } from '../errno.js';
@@ -122,6 +123,11 @@ const waitForUsers = define(
       while (moduleInfo(open.module).state !== 'Unloading') yield work(2000, 'read');
       const second = yield* openDevice(core, self, 'demo_chardev');
       results.push(`second open ${second.ok ? 'ok' : second.errno}`);
+      // A user that finishes later: it keeps the device open (reading now and then) until the
+      // unloader sleeps waiting for it, so its close is the put that has to wake the unloader.
+      // Unloading shows as soon as the module is GOING, which under stop_machine is well before
+      // the unloader has left the stopped machine and dropped module_mutex to sleep.
+      while (!unloaderAsleep(machine, open.module)) yield* nap(2000);
       yield* closeDevice(core, self, open.module);
       results.push('closed');
     } });
@@ -136,6 +142,18 @@ const waitForUsers = define(
     };
   },
 );
+
+/** The module's unloader sleeps in its wait for zero (woken only by a put). */
+function unloaderAsleep(machine: Machine, module: KernelModule): boolean {
+  const pid = module.waitingUnloader;
+  return pid !== 0 && machine.task(pid)?.state === 'TASK_UNINTERRUPTIBLE';
+}
+
+/** msleep(): lets the CPU go to whatever else wants it. */
+function* nap(cycles: number): KernelCode<void> {
+  yield setCurrentState('TASK_INTERRUPTIBLE');
+  yield scheduleTimeout(cycles);
+}
 
 /** A reference taken on one CPU and dropped on another: per-CPU counts go +1 here, -1 there. */
 const migratePut = define(
