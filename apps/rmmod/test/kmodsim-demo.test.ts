@@ -14,12 +14,28 @@ function capture() {
 }
 
 describe('kmodsim demo', () => {
-  test('prints the ftrace of rmmod --wait sleeping until the last put wakes it', async () => {
+  test('prints the ftrace of rmmod --wait sleeping until the last put wakes it, under the seed\'s design', async () => {
     const { stdout, stderr } = await run(process.execPath, [bin, 'demo']);
     expect(stdout).toContain('# tracer: nop');
-    expect(stdout).toMatch(/rmmod-2 \[000\] \.\.\.\.\s+\d+: sched_switch: prev_comm=rmmod prev_pid=2 prev_state=D/);
-    expect(stdout).toMatch(/cat-1 \[001\] \.\.\.\.\s+\d+: sched_wakeup: comm=rmmod pid=2/);
-    expect(stderr).toMatch(/replay: kmodsim demo --cpus 2 --schedule 'kms1:list:[^']+'/);
+    expect(stdout).toMatch(/^# strategy: percpu-stop-machine: /m);
+    const asleep = /rmmod-(\d+) \[000\] \.\.\.\.\s+(\d+): sched_switch: prev_comm=rmmod prev_pid=\1 prev_state=D/.exec(stdout);
+    expect(asleep).not.toBeNull();
+    const pid = asleep?.[1] ?? '';
+    // The user's module_put wakes it, from inside its preempt-off section (get_cpu/put_cpu).
+    const woken = new RegExp(`cat-\\d+ \\[001\\] \\.\\.\\.1\\s+(\\d+): sched_wakeup: comm=rmmod pid=${pid} `).exec(stdout);
+    expect(woken).not.toBeNull();
+    expect(Number(woken?.[1])).toBeGreaterThan(Number(asleep?.[2]));
+    expect(stdout).toMatch(new RegExp(`rmmod-${pid} .*: sched_process_exit: comm=rmmod pid=${pid}\\n`));
+    expect(stderr).toMatch(/replay: kmodsim demo --cpus 2 --schedule 'kms1:list:[^']+' --strategy percpu-stop-machine\n/);
+  });
+
+  test('--strategy runs the same demo on another design', async () => {
+    const { io, out, err } = capture();
+    expect(await main(['demo', '--strategy', 'global-spinlock'], io)).toBe(0);
+    expect(out.join('')).toMatch(/^# strategy: global-spinlock: /m);
+    expect(out.join('')).toMatch(/cat-\d+ \[001\] d\.\.1\s+\d+: sched_wakeup: comm=rmmod pid=\d+ /);
+    expect(out.join('')).not.toContain('migration/');
+    expect(err.join('')).toMatch(/--strategy global-spinlock\n$/);
   });
 
   test('the replay string it prints reproduces the same trace, byte for byte', async () => {
@@ -35,6 +51,8 @@ describe('kmodsim demo', () => {
   test('bad input is a usage error naming the problem', async () => {
     for (const [args, message] of [
       [['demo', '--cpus', '0'], 'cpuCount must be a whole number from 1 to 1024, got 0'],
+      [['demo', '--cpus', '1'], 'scenario wait-for-users needs at least 2 CPUs, got 1'],
+      [['demo', '--strategy', 'magic'], "unknown strategy 'magic'; known: percpu-stop-machine, global-spinlock"],
       [['demo', '--schedule', 'kms9:rr'], "schedule string has version 'kms9'"],
       [['demo', '--format', 'xml'], "unknown trace format 'xml'"],
       [['demo', '--bogus'], "Unknown option '--bogus'"],
@@ -57,7 +75,12 @@ describe('kmodsim scenario', () => {
   test('runs a scenario and prints its trace; the forced unload ends in the expected oops', async () => {
     const wait = capture();
     expect(await main(['scenario', 'run', 'wait-for-users'], wait.io)).toBe(0);
-    expect(wait.out.join('')).toMatch(/sched_wakeup: comm=rmmod pid=\d+/);
+    expect(wait.out.join('')).toMatch(/^# strategy: percpu-stop-machine: /m);
+    expect(wait.out.join('')).toMatch(/cat-\d+ \[001\] \.\.\.1\s+\d+: sched_wakeup: comm=rmmod pid=\d+/);
+    expect(wait.err.join('')).toMatch(/replay: kmodsim scenario run wait-for-users --strategy percpu-stop-machine --cpus 2 --schedule/);
+    const spinlock = capture();
+    expect(await main(['scenario', 'run', 'wait-for-users', '--strategy', 'global-spinlock'], spinlock.io)).toBe(0);
+    expect(spinlock.out.join('')).toMatch(/cat-\d+ \[001\] d\.\.1\s+\d+: sched_wakeup: comm=rmmod pid=\d+/);
     const forced = capture();
     expect(await main(['scenario', 'run', 'forced-unload'], forced.io)).toBe(0);
     expect(forced.err.join('')).toMatch(/ended as expected in call-into-freed-code on CPU 1 \(cat-\d+\)/);

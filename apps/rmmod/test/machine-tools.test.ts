@@ -96,6 +96,22 @@ describe('rmmod --wait', () => {
   });
 });
 
+describe('the refcount design', () => {
+  test('boot runs the seed\'s design unless --strategy names another; the tools work the same on global-spinlock', async () => {
+    const dir = newMachineDir();
+    const t = tool(dir);
+    expect((await t.run('kmodsim', ['boot', '--cpus', '2'])).stdout).toContain('refcount strategy percpu-stop-machine,');
+    expect((await t.run('kmodsim', ['ps'])).stdout).toMatch(/^\s+1 S\s+0 migration\/0\n\s+2 S\s+1 migration\/1\n$/m);
+    const { t: spin } = await bootedWithChardev(['--strategy', 'global-spinlock']);
+    expect((await spin.run('kmodsim', ['hold', 'demo_chardev', '--for', '500ms'])).status).toBe(0);
+    expect(await spin.run('rmmod', ['demo_chardev'])).toMatchObject({ status: 1, stderr: 'rmmod: ERROR: Module demo_chardev is in use\n' });
+    expect(await spin.run('rmmod', ['-w', 'demo_chardev'])).toEqual({ status: 0, stdout: '', stderr: '' });
+    expect((await spin.run('kmodsim', ['ps'])).stdout).toBe('  PID STAT CPU COMMAND          WHAT\n');
+    expect((await spin.run('lsmod', [])).stdout).toMatch(/^Module {18}Size {2}Used by\ndemo_lib +16384 {2}0\n$/);
+    expect(await spin.run('kmodsim', ['boot', '--strategy', 'magic', '--reboot'])).toMatchObject({ status: 2, stderr: expect.stringContaining("unknown refcount strategy 'magic'; known: percpu-stop-machine, global-spinlock") as string });
+  });
+});
+
 describe('rmmod -f', () => {
   test('refused with EWOULDBLOCK on a kernel without forced unload', async () => {
     const { t } = await bootedWithChardev();

@@ -24,9 +24,10 @@ The simulated machine (kept in --machine DIR, else $KMODSIM_MACHINE, else
       What the machine did for the last N commands.
 
 Runs without a machine:
-  demo [--cpus N] [--schedule STRING] [--format ftrace|chrome]
-      Run a small scenario on the bare simulated machine (rmmod --wait sleeping until the
-      last user of a module drops its reference) and print its trace.
+  demo [--cpus N] [--schedule STRING] [--format ftrace|chrome] [--strategy NAME]
+      Boot the embedded kernel and run rmmod --wait while a user holds the module: the
+      unloader sleeps until the user's last put wakes it; print the trace. The refcount
+      design is the seed's (percpu-stop-machine) unless --strategy names another.
   scenario list
       List the module core's scenarios.
   scenario run NAME [--strategy NAME] [--cpus N] [--schedule STRING] [--format ftrace|chrome]

@@ -1,25 +1,29 @@
 import { parseArgs } from 'node:util';
-import { runScenario } from '@kmodsim/cpu';
+import { findModuleScenario } from '@kmodsim/module';
 import type { CliIo } from '../cli/io.js';
-import { waitForZeroDemo } from '../demo/wait-for-zero.js';
-import { parseTraceFormat, printRun } from './run-output.js';
+import { DEFAULT_STRATEGY, runModuleScenario } from './scenario.js';
 import { usageError } from './usage.js';
+
+/** The scenario `kmodsim demo` shows: rmmod --wait, asleep until the last user's put wakes it. */
+export const DEMO_SCENARIO = 'wait-for-users';
 
 export function demoCommand(argv: readonly string[], io: CliIo): number {
   let options;
   try {
     options = parseArgs({
       args: [...argv],
-      options: { cpus: { type: 'string', default: '2' }, schedule: { type: 'string', default: 'kms1:rr' }, format: { type: 'string', default: 'ftrace' } },
+      options: {
+        cpus: { type: 'string', default: '2' },
+        schedule: { type: 'string', default: 'kms1:rr' },
+        format: { type: 'string', default: 'ftrace' },
+        strategy: { type: 'string', default: DEFAULT_STRATEGY },
+      },
       strict: true,
     }).values;
   } catch (error) {
     return usageError(io, 'demo', error);
   }
-  const format = parseTraceFormat(options.format);
-  if (format === undefined) return usageError(io, 'demo', `unknown trace format '${options.format}' (ftrace or chrome)`);
-  const run = runScenario(waitForZeroDemo, { cpuCount: Number(options.cpus), schedule: options.schedule, trace: true });
-  if (!run.ok) return usageError(io, 'demo', run.error.message);
-  if (format === 'ftrace') io.stdout.write(`# scenario: ${waitForZeroDemo.name}: ${waitForZeroDemo.description}\n`);
-  return printRun(io, run.value, format, (schedule) => `kmodsim demo --cpus ${options.cpus} --schedule '${schedule}'`);
+  const scenario = findModuleScenario(DEMO_SCENARIO);
+  if (scenario === undefined) throw new Error(`the module core has no ${DEMO_SCENARIO} scenario`);
+  return runModuleScenario(io, 'demo', scenario, options, (run) => `kmodsim demo --cpus ${run.cpus} --schedule '${run.schedule}' --strategy ${run.strategy}`);
 }

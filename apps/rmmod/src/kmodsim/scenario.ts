@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import { runScenario } from '@kmodsim/cpu';
-import { findModuleScenario, moduleScenarios } from '@kmodsim/module';
+import { findModuleScenario, moduleScenarios, type ModuleScenario } from '@kmodsim/module';
 import { findStrategy, strategyNames } from '@kmodsim/refcount';
 import type { CliIo } from '../cli/io.js';
 import { parseTraceFormat, printRun } from './run-output.js';
 import { usageError } from './usage.js';
 
-export const DEFAULT_STRATEGY = 'global-spinlock';
+/** The seed's design: what every kmodsim command runs unless told otherwise. */
+export const DEFAULT_STRATEGY = 'percpu-stop-machine';
 
 /** `kmodsim scenario list` and `kmodsim scenario run NAME [...]`. */
 export function scenarioCommand(argv: readonly string[], io: CliIo): number {
@@ -45,14 +46,39 @@ function runCommand(argv: readonly string[], io: CliIo): number {
   if (scenario === undefined) {
     return usageError(io, 'scenario run', `unknown scenario '${name ?? ''}'; known: ${moduleScenarios.map((known) => known.name).join(', ')}`);
   }
-  const strategy = findStrategy(values.strategy);
-  if (strategy === undefined) return usageError(io, 'scenario run', `unknown strategy '${values.strategy}'; known: ${strategyNames().join(', ')}`);
-  const format = parseTraceFormat(values.format);
-  if (format === undefined) return usageError(io, 'scenario run', `unknown trace format '${values.format}' (ftrace or chrome)`);
-  const cpus = values.cpus ?? String(scenario.cpuCount);
-  const run = runScenario(scenario.build({ strategy }), { cpuCount: Number(cpus), schedule: values.schedule, trace: true });
-  if (!run.ok) return usageError(io, 'scenario run', run.error.message);
+  return runModuleScenario(io, 'scenario run', scenario, values, (run) =>
+    `kmodsim scenario run ${scenario.name} --strategy ${run.strategy} --cpus ${run.cpus} --schedule '${run.schedule}'`);
+}
+
+export interface ScenarioRequest {
+  readonly strategy: string;
+  /** CPUs as given on the command line; the scenario's own count when absent. */
+  readonly cpus?: string | undefined;
+  readonly schedule: string;
+  readonly format: string;
+}
+
+/** What a replay command line needs to say. */
+export interface ReplayParts {
+  readonly strategy: string;
+  readonly cpus: string;
+  readonly schedule: string;
+}
+
+/** Boots the embedded kernel with the strategy, runs the scenario, prints its trace and replay line. */
+export function runModuleScenario(io: CliIo, command: string, scenario: ModuleScenario, request: ScenarioRequest, replay: (parts: ReplayParts) => string): number {
+  const strategy = findStrategy(request.strategy);
+  if (strategy === undefined) return usageError(io, command, `unknown strategy '${request.strategy}'; known: ${strategyNames().join(', ')}`);
+  const format = parseTraceFormat(request.format);
+  if (format === undefined) return usageError(io, command, `unknown trace format '${request.format}' (ftrace or chrome)`);
+  const cpus = request.cpus ?? String(scenario.cpuCount);
+  const cpuCount = Number(cpus);
+  // Fewer CPUs than the scenario places tasks on is the user's mistake, not a run that faults.
+  if (Number.isInteger(cpuCount) && cpuCount >= 1 && cpuCount < scenario.cpuCount) {
+    return usageError(io, command, `scenario ${scenario.name} needs at least ${scenario.cpuCount} CPUs, got ${cpuCount}`);
+  }
+  const run = runScenario(scenario.build({ strategy }), { cpuCount, schedule: request.schedule, trace: true });
+  if (!run.ok) return usageError(io, command, run.error.message);
   if (format === 'ftrace') io.stdout.write(`# scenario: ${scenario.name}: ${scenario.description}\n# strategy: ${strategy.name}: ${strategy.description}\n`);
-  const replay = (schedule: string): string => `kmodsim scenario run ${scenario.name} --strategy ${strategy.name} --cpus ${cpus} --schedule '${schedule}'`;
-  return printRun(io, run.value, format, replay, scenario.expectedFault);
+  return printRun(io, run.value, format, (schedule) => replay({ strategy: strategy.name, cpus, schedule }), scenario.expectedFault);
 }

@@ -36,6 +36,10 @@ export function bootMachine(dir: string, request: BootRequest, nowWallMs: number
   // Boot it once in memory first: a configuration the machine refuses never becomes a directory.
   const session = MachineSession.boot(dir, config, { trace: false });
   if (!session.ok) return { ok: false, usage: session.why };
+  // The boot's own tasks (a strategy's stopper kthreads) start and go to sleep before anyone
+  // looks: ps right after boot shows them asleep, as every later command's replay has them.
+  const settled = session.value.advanceTo(nowWallMs);
+  if (!settled.ok) return { ok: false, usage: settled.why };
   const moduleDir = moduleDirOf(dir, kernel);
   let depmodWarnings: string[] = [];
   const created = createMachineDir(dir, config, request.reboot, () => {

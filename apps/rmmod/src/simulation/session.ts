@@ -11,8 +11,8 @@ import { cyclesAt, cyclesPerMs } from './time.js';
 // A machine brought back to life: booted from its configuration, then every journal record
 // applied in order. Each record is one "kmodsim" driver task: it sleeps until the record's
 // wall time (timers that fall due meanwhile fire: holders whose --for ends), starts the
-// command's task, and waits until that task has finished or gone to sleep with nothing else
-// left to run. The same journal therefore gives the same machine, byte for byte.
+// command's task, and waits until that task has finished or gone to sleep and the machine has
+// nothing else left to run. The same journal therefore gives the same machine, byte for byte.
 
 /** How often the driver looks whether the command has settled: a microsecond's worth of cycles. */
 const SETTLE_POLL_MS = 0.001;
@@ -111,9 +111,9 @@ export class MachineSession {
       bound: true,
       body: function* (self): KernelCode<void> {
         yield* sleepCycles(targetCycles - machine.clockOf(self.cpu));
-        if (task === undefined) return;
-        const pid = yield spawn({ name: task.comm, daemon: true, body: task.body });
-        while (!settled(machine, pid)) yield* sleepCycles(pollCycles);
+        const pid = task === undefined ? undefined : yield spawn({ name: task.comm, daemon: true, body: task.body });
+        // Whatever the command (or the time that passed) set going plays out before the driver ends.
+        while (!settled(machine, self.cpu, pid)) yield* sleepCycles(pollCycles);
       },
     });
     const run = machine.run();
@@ -144,10 +144,15 @@ function* sleepCycles(cycles: number): KernelCode<void> {
   yield scheduleTimeout(cycles);
 }
 
-/** The command's task has ended or sleeps, and nothing else is left to run but the driver. */
-function settled(machine: Machine, pid: number): boolean {
-  const task = machine.task(pid);
-  if (task === undefined) return true;
-  const resting = task.state === 'TASK_DEAD' || (task.state !== 'TASK_RUNNING' && !task.onCpu);
-  return resting && machine.activeCpuCount <= 1;
+/**
+ * The command's task has ended or sleeps, and nothing is left to run but the driver: no other
+ * CPU has work, and none waits on the driver's own CPU either. That last part matters: a task
+ * the command woke may sit on the driver's run queue, preempted there by a stopper thread (as
+ * rmmod --wait is when its stop_machine wakes migration/0), and a driver that ended then would
+ * leave it runnable, never run, until some later command happened to replay past it.
+ */
+function settled(machine: Machine, driverCpu: number, pid: number | undefined): boolean {
+  const task = pid === undefined ? undefined : machine.task(pid);
+  if (task !== undefined && task.state !== 'TASK_DEAD' && (task.state === 'TASK_RUNNING' || task.onCpu)) return false;
+  return machine.activeCpuCount <= 1 && machine.runQueueLength(driverCpu) === 0 && !machine.ipiDeliverable(driverCpu);
 }
