@@ -1,5 +1,9 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { main as kmodsim } from '../src/cli/kmodsim.js';
+import { checksumOf } from '../src/machine-store/checksum.js';
+import { readFreshSnapshot, SNAPSHOT_FORMAT } from '../src/machine-store/snapshot.js';
 import { main as modprobe } from '../src/cli/modprobe.js';
 import type { JournalCommand } from '../src/machine-store/records.js';
 import { refresh, runCommand, type Applied } from '../src/simulation/operations.js';
@@ -49,4 +53,17 @@ describe.each(['percpu-stop-machine', 'global-spinlock'])('the persistent machin
     if (!seen.ok) expect.fail(JSON.stringify(seen.error));
     expect(seen.value.seen).toMatchObject({ kind: 'rmmod', finished: true, results: [{ name: 'demo_chardev', result: { kind: 'removed' } }] });
   });
+});
+
+test('a snapshot an older kmodsim derived (another format) is rebuilt from the journal, not shown', async () => {
+  const dir = newMachineDir();
+  const { io } = quietIo(dir);
+  expect(await kmodsim(['boot', '--cpus', '2'], io)).toBe(0);
+  const snapshotPath = join(dir, 'snapshot.json');
+  const journalPath = join(dir, 'journal');
+  expect(readFreshSnapshot(snapshotPath, journalPath, Date.now()).kind).toBe('fresh');
+  const current = JSON.parse(readFileSync(snapshotPath, 'utf8').split('\n')[1] ?? '') as Record<string, unknown>;
+  const older = JSON.stringify({ ...current, format: SNAPSHOT_FORMAT - 1 });
+  writeFileSync(snapshotPath, `${checksumOf(older)}\n${older}`);
+  expect(readFreshSnapshot(snapshotPath, journalPath, Date.now()).kind).toBe('stale');
 });

@@ -30,7 +30,15 @@ export interface SnapshotDmesgLine {
   readonly text: string;
 }
 
+/**
+ * What a snapshot's views mean: raised whenever a kmodsim replays a journal differently (as when
+ * a command's record came to run until the whole machine is quiet), so views an older kmodsim
+ * derived are rebuilt rather than shown.
+ */
+export const SNAPSHOT_FORMAT = 2;
+
 export interface Snapshot {
+  readonly format: number;
   /** The journal's length in bytes when this was taken: a different length means it is stale. */
   readonly journalBytes: number;
   /** And the journal's checksum: an edited or corrupted journal is never read through a stale snapshot. */
@@ -54,9 +62,9 @@ export type SnapshotRead =
   | { readonly kind: 'damaged'; readonly why: string };
 
 /** Writes the views, stamped with the journal as it is on disk now (the caller holds the lock). */
-export function writeSnapshot(path: string, journalPath: string, views: Omit<Snapshot, 'journalBytes' | 'journalChecksum'>): Snapshot {
+export function writeSnapshot(path: string, journalPath: string, views: Omit<Snapshot, 'format' | 'journalBytes' | 'journalChecksum'>): Snapshot {
   const journal = readJournalBytes(journalPath);
-  const snapshot: Snapshot = { journalBytes: journal.length, journalChecksum: checksumOf(journal), ...views };
+  const snapshot: Snapshot = { format: SNAPSHOT_FORMAT, journalBytes: journal.length, journalChecksum: checksumOf(journal), ...views };
   const json = JSON.stringify(snapshot);
   writeFileAtomic(path, `${checksumOf(json)}\n${json}`);
   return snapshot;
@@ -88,6 +96,7 @@ export function readFreshSnapshot(snapshotPath: string, journalPath: string, now
   } catch {
     return { kind: 'damaged', why: 'not JSON' };
   }
+  if (snapshot.format !== SNAPSHOT_FORMAT) return { kind: 'stale' };
   if (snapshot.journalBytes !== journal.length || snapshot.journalChecksum !== checksumOf(journal)) return { kind: 'stale' };
   if (snapshot.validUntilWallMs !== null && nowWallMs >= snapshot.validUntilWallMs) return { kind: 'stale' };
   return { kind: 'fresh', snapshot };

@@ -6,7 +6,7 @@ import { DRIVER_COMM, type MachineSession } from './session.js';
 // What user space sees of the machine: lsmod's and /proc/modules' rows, the kernel log with its
 // oopses, the task list, the taint. Written into the snapshot after each command.
 
-export function viewsOf(session: MachineSession, asOfWallMs: number): Omit<Snapshot, 'journalBytes' | 'journalChecksum'> {
+export function viewsOf(session: MachineSession, asOfWallMs: number): Omit<Snapshot, 'format' | 'journalBytes' | 'journalChecksum'> {
   const { core, machine } = session;
   const infos = core.list().map(moduleInfo);
   const dmesg = kernelLog(session);
