@@ -12,6 +12,7 @@ import { encodeRecord } from '../src/machine-store/journal.js';
 import { machineFiles } from '../src/machine-store/location.js';
 import { saveImage } from '../src/machine-store/machine-store.js';
 import type { JournalCommand, JournalRecord } from '../src/machine-store/records.js';
+import { DEFAULT_STRATEGY } from '../src/kmodsim/scenario.js';
 import { bootMachine } from '../src/simulation/boot-machine.js';
 import { refresh } from '../src/simulation/operations.js';
 import { MachineSession } from '../src/simulation/session.js';
@@ -27,7 +28,7 @@ const version = existsSync(treesDir) ? readdirSync(treesDir).find((v) => existsS
 /** Builds the machine: boots on the tree, applies the commands in one session, writes the journal. */
 function buildMachine(treeRoot: string): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'kmodsim-bench-')), 'machine');
-  const booted = bootMachine(dir, { cpuCount: 4, strategy: 'global-spinlock', arch: 'native', forceUnload: false, tree: { dir: treeRoot, symvers: join(treeRoot, 'Module.symvers') }, reboot: false }, Date.now());
+  const booted = bootMachine(dir, { cpuCount: 4, strategy: DEFAULT_STRATEGY, arch: 'native', forceUnload: false, tree: { dir: treeRoot, symvers: join(treeRoot, 'Module.symvers') }, reboot: false }, Date.now());
   if (!booted.ok) throw new Error(`boot failed: ${JSON.stringify(booted)}`);
   const { config, moduleDir } = booted.value;
   const session = MachineSession.boot(dir, config, { trace: false });
