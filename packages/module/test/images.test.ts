@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { createMachine } from '@kmodsim/cpu';
 import { KernelSymbolTable, parseModuleSymvers, readModuleImage, type KernelConfig, type ModuleImage } from '@kmodsim/linker';
-import { globalSpinlock } from '@kmodsim/refcount';
+import { percpuStopMachine } from '@kmodsim/refcount';
 import { ModuleCore, demoBehaviours, demoModuleLoads, formatProcModules, moduleInfo, type SyscallResult } from '@kmodsim/module';
 
 // Real .ko files through init_module: the project's demo modules, built by gcc from its own C
@@ -24,7 +24,7 @@ function kernel() {
   const created = createMachine({ cpuCount: 2 });
   if (!created.ok) expect.fail(created.error.message);
   const machine = created.value;
-  const core = new ModuleCore(machine, { strategy: globalSpinlock, irqLines: 1, kernel: { symbols: KernelSymbolTable.fromVmlinux({ symvers: symvers.value }), config: EMBEDDED } });
+  const core = new ModuleCore(machine, { strategy: percpuStopMachine, irqLines: 1, kernel: { symbols: KernelSymbolTable.fromVmlinux({ symvers: symvers.value }), config: EMBEDDED } });
   return { machine, core };
 }
 

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { createMachine, type Machine, type MachineConfig } from '@kmodsim/cpu';
-import { globalSpinlock, type RefcountStrategy } from '@kmodsim/refcount';
+import { percpuStopMachine, type RefcountStrategy } from '@kmodsim/refcount';
 import { ModuleCore, type ModuleLoad } from '@kmodsim/module';
 
 export interface TestKernel {
@@ -13,7 +13,7 @@ export function bootKernel(options: { strategy?: RefcountStrategy; forceUnload?:
   if (!created.ok) expect.fail(created.error.message);
   const machine = created.value;
   const core = new ModuleCore(machine, {
-    strategy: options.strategy ?? globalSpinlock,
+    strategy: options.strategy ?? percpuStopMachine,
     forceUnload: options.forceUnload ?? false,
     kernelSymbols: [{ name: 'printk', gplOnly: false }, { name: 'register_chrdev', gplOnly: false }, { name: 'kthread_create', gplOnly: true }],
   });

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { soundStrategies } from '@kmodsim/refcount';
 import { formatProcModules, formatKernelTaint, moduleInfo, type SyscallResult } from '@kmodsim/module';
 import { bootKernel, moduleLoad } from './kernel.js';
 
@@ -7,9 +8,9 @@ function resultText(result: SyscallResult | undefined): string {
   return result.ok ? 'ok' : result.errno;
 }
 
-describe('init_module and delete_module', () => {
+describe.each(soundStrategies())('init_module and delete_module with $name', (strategy) => {
   test('a module loads, shows in /proc/modules, and unloads when unused', () => {
-    const { machine, core } = bootKernel();
+    const { machine, core } = bootKernel({ strategy });
     const results: SyscallResult[] = [];
     let proc = '';
     machine.spawn({ name: 'insmod', body: function* (self) {
@@ -26,7 +27,7 @@ describe('init_module and delete_module', () => {
   });
 
   test('the kernel refuses, in 2.6.0 order: EPERM, ENOENT, EWOULDBLOCK for holders, EBUSY for a permanent module', () => {
-    const { machine, core } = bootKernel();
+    const { machine, core } = bootKernel({ strategy });
     const results: string[] = [];
     let proc = '';
     machine.spawn({ name: 'shell', body: function* (self) {
@@ -54,7 +55,7 @@ describe('init_module and delete_module', () => {
   });
 
   test('loading refuses duplicates (EEXIST) and unknown or GPL-only symbols for a non-GPL module (ENOENT)', () => {
-    const { machine, core } = bootKernel();
+    const { machine, core } = bootKernel({ strategy });
     const results: string[] = [];
     machine.spawn({ name: 'insmod', body: function* (self) {
       results.push(resultText(yield* core.initModule(self, moduleLoad('demo'))));
@@ -73,9 +74,9 @@ describe('init_module and delete_module', () => {
   });
 });
 
-describe('refcount underflow', () => {
+describe.each(soundStrategies())('refcount underflow with $name', (strategy) => {
   test('a put without a get is caught as it happens', () => {
-    const { machine, core } = bootKernel();
+    const { machine, core } = bootKernel({ strategy });
     machine.spawn({ name: 'buggy', body: function* (self) {
       yield* core.initModule(self, moduleLoad('demo'));
       const demo = core.find('demo');
