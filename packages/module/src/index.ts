@@ -11,4 +11,4 @@ export { formatProcModules, moduleInfo, type ModuleInfo } from './proc-modules.j
 export { TAINT_FLAGS, formatKernelTaint, formatModuleTaint, taintNameOf, type TaintLetter, type TaintName } from './taint.js';
 export { bootDemoKernel, type DemoKernelOptions } from './demo/boot.js';
 export { demoKernelSymbols, demoModuleLoads } from './demo/loads.js';
-export { findModuleScenario, moduleScenarios, type ModuleScenario, type ModuleScenarioOptions } from './scenarios/scenarios.js';
+export { findModuleScenario, moduleScenarios, scenarioMismatch, type ModuleScenario, type ModuleScenarioOptions } from './scenarios/scenarios.js';

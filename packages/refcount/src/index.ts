@@ -13,5 +13,7 @@ export {
   type UnloadFlags,
 } from './strategy.js';
 export { findStrategy, flawedStrategies, soundStrategies, strategies, strategyNames, type StrategyName } from './registry.js';
+export { atomicBias } from './strategies/atomic-bias.js';
 export { globalSpinlock } from './strategies/global-spinlock.js';
+export { percpuRef } from './strategies/percpu-ref.js';
 export { percpuEarlyFree, percpuLostWakeup, percpuNaiveSum, percpuPlainLocal, percpuStopMachine } from './strategies/percpu.js';

@@ -76,6 +76,12 @@ export interface RefcountStrategy {
   readonly description: string;
   /** For the deliberately broken variants: the one protection they remove. */
   readonly flaw?: string;
+  /**
+   * false for designs that never wait for users (today's Linux): unloading a module in use is
+   * refused with EWOULDBLOCK whether or not O_NONBLOCK is set, so `rmmod --wait` cannot wait.
+   * The seed's kernel, and the default, wait.
+   */
+  readonly waitsForUsers?: boolean;
   attach(environment: StrategyEnvironment): RefcountRuntime;
 }
 

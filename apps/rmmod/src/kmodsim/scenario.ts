@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { runScenario } from '@kmodsim/cpu';
-import { findModuleScenario, moduleScenarios, type ModuleScenario } from '@kmodsim/module';
+import { findModuleScenario, moduleScenarios, scenarioMismatch, type ModuleScenario } from '@kmodsim/module';
 import { findStrategy, strategyNames } from '@kmodsim/refcount';
 import type { CliIo } from '../cli/io.js';
 import { parseTraceFormat, printRun } from './run-output.js';
@@ -69,6 +69,8 @@ export interface ReplayParts {
 export function runModuleScenario(io: CliIo, command: string, scenario: ModuleScenario, request: ScenarioRequest, replay: (parts: ReplayParts) => string): number {
   const strategy = findStrategy(request.strategy);
   if (strategy === undefined) return usageError(io, command, `unknown strategy '${request.strategy}'; known: ${strategyNames().join(', ')}`);
+  const mismatch = scenarioMismatch(scenario, strategy);
+  if (mismatch !== undefined) return usageError(io, command, mismatch);
   const format = parseTraceFormat(request.format);
   if (format === undefined) return usageError(io, command, `unknown trace format '${request.format}' (ftrace or chrome)`);
   const cpus = request.cpus ?? String(scenario.cpuCount);

@@ -24,7 +24,15 @@ export interface ModuleScenario {
   readonly cpuCount: number;
   /** A fault the scenario is meant to end in (forced unload oopses), if any. */
   readonly expectedFault?: string;
+  /** Whether it relies on `rmmod --wait` sleeping until users leave, which some designs refuse to do. */
+  readonly needsWaitingUnload: boolean;
   build(options: ModuleScenarioOptions): Scenario;
+}
+
+/** Why a scenario cannot run under a strategy, or undefined when it can. */
+export function scenarioMismatch(scenario: ModuleScenario, strategy: RefcountStrategy): string | undefined {
+  if (!scenario.needsWaitingUnload || strategy.waitsForUsers !== false) return undefined;
+  return `scenario ${scenario.name} needs an unload that waits for users (rmmod --wait), and strategy ${strategy.name} refuses a module in use instead`;
 }
 
 type Body = (machine: Machine, core: ModuleCore) => ScenarioCheck | undefined;
@@ -32,13 +40,20 @@ type Body = (machine: Machine, core: ModuleCore) => ScenarioCheck | undefined;
 function define(
   name: string,
   description: string,
-  settings: { readonly cpuCount: number; readonly modules: readonly string[]; readonly forceUnload?: boolean; readonly expectedFault?: string },
+  settings: {
+    readonly cpuCount: number;
+    readonly modules: readonly string[];
+    readonly forceUnload?: boolean;
+    readonly expectedFault?: string;
+    readonly needsWaitingUnload?: boolean;
+  },
   body: Body,
 ): ModuleScenario {
   return {
     name,
     description,
     cpuCount: settings.cpuCount,
+    needsWaitingUnload: settings.needsWaitingUnload ?? false,
     ...(settings.expectedFault === undefined ? {} : { expectedFault: settings.expectedFault }),
     build: (options) => ({
       name,
@@ -112,7 +127,7 @@ const irqGetPut = define(
 const waitForUsers = define(
   'wait-for-users',
   'rmmod --wait demo_chardev while a user holds it open: the module shows Unloading, a second open is refused, and rmmod finishes once the user closes',
-  { cpuCount: 2, modules: ['demo_lib', 'demo_chardev'] },
+  { cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], needsWaitingUnload: true },
   (machine, core) => {
     const results: string[] = [];
     let holding = false;
@@ -159,7 +174,7 @@ function* nap(cycles: number): KernelCode<void> {
 const migratePut = define(
   'migrate-put',
   'a user opens demo_chardev on CPU 0, migrates to CPU 1 and closes it there, while rmmod checks the count: the sum is right although no single CPU\'s counter is',
-  { cpuCount: 2, modules: ['demo_lib', 'demo_chardev'] },
+  { cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], needsWaitingUnload: true },
   (machine, core) => {
     let rmmodResult = '';
     let opened = false;
