@@ -47,6 +47,9 @@ interface Mod {
   readonly deps: Mod[];
   users: number;
   depSortIndex: number;
+  /** Scratch for the walks below: users not yet sorted, and the last walk that met this module. */
+  pendingUsers: number;
+  seenInWalk: number;
 }
 
 interface SymbolEntry {
@@ -91,6 +94,8 @@ function orderModules(input: DepmodInput): Mod[] {
     deps: [],
     users: 0,
     depSortIndex: Number.MAX_SAFE_INTEGER,
+    pendingUsers: 0,
+    seenInWalk: -1,
   }));
   if (input.modulesOrder === undefined) return mods;
   const byPath = new Map(mods.map((m) => [m.module.uncompressedPath, m]));
@@ -119,7 +124,7 @@ function linkDependencies(input: DepmodInput, mods: readonly Mod[], symbols: Rea
   const warnings: string[] = [];
   for (const mod of mods) {
     for (const wanted of mod.module.summary?.dependencySymbols ?? []) {
-      const symbol = symbols.get(wanted.name.startsWith('.') ? wanted.name.slice(1) : wanted.name);
+      const symbol = symbols.get(wanted.name.charCodeAt(0) === DOT ? wanted.name.slice(1) : wanted.name);
       if (symbol === undefined) {
         if (input.printUnknown && !wanted.weak) warnings.push(`${mod.module.file} needs unknown symbol ${wanted.name}`);
         continue;
@@ -136,62 +141,77 @@ function linkDependencies(input: DepmodInput, mods: readonly Mod[], symbols: Rea
   return warnings;
 }
 
+const DOT = 0x2e;
+
 /** Kahn's algorithm with the roots kept on a stack; modules nobody uses come first. */
 function sortTopologically(mods: readonly Mod[]): string | undefined {
-  const users = new Map(mods.map((m) => [m, m.users]));
-  const roots = mods.filter((m) => m.users === 0);
+  const roots: Mod[] = [];
+  for (const mod of mods) {
+    mod.pendingUsers = mod.users;
+    if (mod.users === 0) roots.push(mod);
+  }
   let sorted = 0;
   for (let root = roots.pop(); root !== undefined; root = roots.pop()) {
     root.depSortIndex = sorted++;
-    for (const dep of root.deps) {
-      const left = (users.get(dep) ?? 0) - 1;
-      users.set(dep, left);
-      if (left === 0) roots.push(dep);
-    }
+    for (const dep of root.deps) if (--dep.pendingUsers === 0) roots.push(dep);
   }
   if (sorted < mods.length) return `Found ${mods.length - sorted} modules in dependency cycles!`;
-  for (const mod of mods) mod.deps.sort((a, b) => a.depSortIndex - b.depSortIndex);
+  for (const mod of mods) if (mod.deps.length > 1) mod.deps.sort((a, b) => a.depSortIndex - b.depSortIndex);
   return undefined;
 }
 
-function allDependencies(mod: Mod, into: Mod[]): Mod[] {
+/** Every module `mod` needs, directly or not, each once (`walk` numbers this walk). */
+function allDependencies(mod: Mod, walk: number, into: Mod[]): Mod[] {
   for (const dep of mod.deps) {
-    if (into.includes(dep)) continue;
+    if (dep.seenInWalk === walk) continue;
+    dep.seenInWalk = walk;
     into.push(dep);
-    allDependencies(dep, into);
+    allDependencies(dep, walk, into);
   }
   return into;
 }
 
 function formatDeps(mods: readonly Mod[]): string {
-  return mods
-    .map((mod) => {
-      const deps = allDependencies(mod, []).sort((a, b) => a.depSortIndex - b.depSortIndex);
-      return `${mod.module.path}:${deps.map((d) => ` ${d.module.path}`).join('')}\n`;
-    })
-    .join('');
+  let text = '';
+  mods.forEach((mod, walk) => {
+    text += `${mod.module.path}:`;
+    const deps = allDependencies(mod, walk, []);
+    if (deps.length > 1) deps.sort((a, b) => a.depSortIndex - b.depSortIndex);
+    for (const dep of deps) text += ` ${dep.module.path}`;
+    text += '\n';
+  });
+  return text;
 }
 
 function infoValues(mod: Mod, key: string): string[] {
-  return (mod.module.summary?.modinfo ?? []).filter((e) => e.key === key).map((e) => e.value);
+  const values: string[] = [];
+  for (const entry of mod.module.summary?.modinfo ?? []) if (entry.key === key) values.push(entry.value);
+  return values;
 }
 
 function formatAliases(mods: readonly Mod[]): string {
-  const lines = mods.flatMap((mod) => infoValues(mod, 'alias').map((alias) => `alias ${alias} ${mod.module.name}\n`));
-  return `# Aliases extracted from modules themselves.\n${lines.join('')}`;
+  let text = '# Aliases extracted from modules themselves.\n';
+  for (const mod of mods) {
+    for (const entry of mod.module.summary?.modinfo ?? []) if (entry.key === 'alias') text += `alias ${entry.value} ${mod.module.name}\n`;
+  }
+  return text;
 }
 
 function formatSoftdeps(mods: readonly Mod[]): string {
-  const lines = mods.flatMap((mod) => infoValues(mod, 'softdep').map((softdep) => `softdep ${mod.module.name} ${softdep}\n`));
-  return `# Soft dependencies extracted from modules themselves.\n${lines.join('')}`;
+  let text = '# Soft dependencies extracted from modules themselves.\n';
+  for (const mod of mods) {
+    for (const entry of mod.module.summary?.modinfo ?? []) if (entry.key === 'softdep') text += `softdep ${mod.module.name} ${entry.value}\n`;
+  }
+  return text;
 }
 
 function formatSymbols(symbols: ReadonlyMap<string, SymbolEntry>): string {
-  const lines = kmodHashOrder(symbols.keys(), SYMBOL_BUCKETS).flatMap((name) => {
+  let text = '# Aliases for symbols, used by symbol_request().\n';
+  for (const name of kmodHashOrder(symbols.keys(), SYMBOL_BUCKETS)) {
     const owner = symbols.get(name)?.owner;
-    return owner === undefined ? [] : [`alias symbol:${name} ${owner.module.name}\n`];
-  });
-  return `# Aliases for symbols, used by symbol_request().\n${lines.join('')}`;
+    if (owner !== undefined) text += `alias symbol:${name} ${owner.module.name}\n`;
+  }
+  return text;
 }
 
 /** Device nodes from `devname:` aliases paired with a char-major-M-N or block-major-M-N alias. */
@@ -202,7 +222,7 @@ function formatDevnames(mods: readonly Mod[], warnings: string[]): string {
     let node: string | undefined;
     for (const alias of infoValues(mod, 'alias')) {
       if (alias.startsWith('devname:')) devname = alias.slice('devname:'.length);
-      else {
+      else if (alias.startsWith('char-major-') || alias.startsWith('block-major-')) {
         const match = /^(char|block)-major-(\d+)-(\d+)/.exec(alias);
         if (match !== null) node = `${match[1] === 'char' ? 'c' : 'b'}${Number(match[2])}:${Number(match[3])}`;
       }

@@ -4,11 +4,16 @@
 
 /** SuperFastHash over the key's bytes, with C's signed char where kmod reads single bytes. */
 export function superFastHash(key: Uint8Array): number {
+  return superFastHashLatin1(Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1'));
+}
+
+/** SuperFastHash over a latin1 string, whose code units are the bytes: no byte copy is made. */
+export function superFastHashLatin1(key: string): number {
   let hash = key.length >>> 0;
   const rem = key.length & 3;
   let at = 0;
-  const u16 = (i: number): number => (key[i] ?? 0) | ((key[i + 1] ?? 0) << 8);
-  const signedByte = (i: number): number => ((key[i] ?? 0) << 24) >> 24;
+  const u16 = (i: number): number => key.charCodeAt(i) | (key.charCodeAt(i + 1) << 8);
+  const signedByte = (i: number): number => (key.charCodeAt(i) << 24) >> 24;
   for (let blocks = key.length >>> 2; blocks > 0; blocks--) {
     hash = (hash + u16(at)) >>> 0;
     const tmp = ((u16(at + 2) << 11) ^ hash) >>> 0;
@@ -49,6 +54,6 @@ export const compareBytes = (a: string, b: string): number => (a < b ? -1 : a > 
 /** The keys in the order kmod's hash_iter visits them in a table of `bucketCount` buckets. */
 export function kmodHashOrder(keys: Iterable<string>, bucketCount: number): string[] {
   const buckets: string[][] = Array.from({ length: bucketCount }, () => []);
-  for (const key of keys) buckets[superFastHash(Buffer.from(key, 'latin1')) & (bucketCount - 1)]?.push(key);
+  for (const key of keys) buckets[superFastHashLatin1(key) & (bucketCount - 1)]?.push(key);
   return buckets.flatMap((bucket) => bucket.sort(compareBytes));
 }
