@@ -38,6 +38,17 @@ describe('kmodsim-compare check', () => {
     expect(again.stdout).toMatch(/# (use-after-free|call-into-freed-code): /);
   });
 
+  test('scenarios are searched at their documented bounds; the tearable local_t is caught where an interrupt takes a reference', async () => {
+    const result = await check('--strategy', 'percpu-stop-machine', '--strategy', 'percpu-plain-local', '--scenario', 'irq-get-worker-put');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^percpu-stop-machine\s+irq-get-worker-put\s+CLEAN\s+\d+\s+exhausted within 1 preemptions, 1 interrupts/m);
+    expect(result.stdout).toMatch(/^percpu-plain-local\s+irq-get-worker-put\s+VIOLATION\s+\d+\s+assertion: module_put: refcount of demo_chardev underflowed/m);
+    const schedule = /--replay '([^']+)'/.exec(result.stdout)?.[1] ?? '';
+    const again = await check('--strategy', 'percpu-plain-local', '--scenario', 'irq-get-worker-put', '--replay', schedule);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toMatch(/# assertion: module_put: refcount of demo_chardev underflowed/);
+  });
+
   test('--json prints one object per verdict', async () => {
     const result = await check('--strategy', 'global-spinlock', '--scenario', 'irq-get-put', '--json');
     const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { verdict: string; counts: { exhausted: boolean } });

@@ -1,10 +1,10 @@
-import { formatChoice, type Choice, type FaultKind, type Machine, type ScenarioCheck } from '@kmodsim/cpu';
-import { footprintOf, type Footprint } from './footprint.js';
+import { OpCode, type Choice, type FaultKind, type Machine, type Operation, type ScenarioCheck } from '@kmodsim/cpu';
+import { footprintOf, withSchedulerWrites, type Footprint } from './footprint.js';
 import { SpinWatch } from './spin-watch.js';
 
 /** Limits of one search. */
 export interface Bounds {
-  /** Context switches away from a CPU that could have gone on, plus task preemptions. */
+  /** Switches away from a CPU whose task could have gone on, plus task preemptions. */
   readonly preemptions: number;
   /** Interrupts delivered from interrupt sources. */
   readonly irqs: number;
@@ -33,93 +33,134 @@ export interface Violation {
 export type Outcome =
   | { readonly kind: 'complete'; readonly signature: string }
   | { readonly kind: 'violation'; readonly violation: Violation }
-  /** Cut short: every remaining choice was asleep (explored elsewhere) or over a bound. */
-  | { readonly kind: 'pruned' };
+  /** Cut short: every remaining choice was asleep (explored elsewhere). */
+  | { readonly kind: 'pruned' }
+  /** Cut short by a bound: the only ways on needed more preemptions or interrupts than allowed. */
+  | { readonly kind: 'cut' };
 
 /** One point of an execution where the search may choose. */
 export interface ChoicePoint {
   readonly choices: readonly Choice[];
-  readonly keys: readonly string[];
-  /** The CPU that stepped last, and the bound counters so far. */
-  readonly lastCpu: number;
-  readonly preemptions: number;
-  readonly irqs: number;
+  /** A small number per choice, the same for the same choice at every point of a search. */
+  readonly keys: readonly number[];
+  /** Preemptions each choice costs here. */
+  readonly costs: readonly number[];
+  /** True when a choice was left out because it would pass a bound. */
+  readonly bounded: boolean;
+  /** True when any CPU may be chosen here without a preemption (the last one stopped of itself). */
+  readonly freeSwitch: boolean;
 }
+
+/** Steps at the end of an execution in which a bound left a choice out: then the step bound is a cut, not a livelock. */
+const BOUNDED_WINDOW_STEPS = 1000;
 
 /**
  * Drives one execution choice by choice after setup. The caller decides at each point; this
  * class keeps the bound counters, the spin-waiting CPUs and the outcome.
+ *
+ * The preemption bound counts what CHESS counts: a switch away from a CPU whose task could have
+ * gone on. A switch after the last CPU's task slept, exited, spun on memory no one had written,
+ * or was switched out (a stopper thread woken for stop_machine taking its CPU) is free: the
+ * machine or the task itself gave the other CPUs their turn.
  */
 export class ExecutionDriver {
   private readonly spin: SpinWatch;
   private lastCpu = -1;
+  /** The last step on `lastCpu` changed what that CPU runs (or ended its task's turn). */
+  private lastSwitched = false;
   private preemptions = 0;
   private irqs = 0;
   private explored = 0;
-  private readonly stepKeys: string[] = [];
+  private boundedAt = -Infinity;
+  private readonly cpuCount: number;
+  private readonly irqSources: number;
   readonly setupSteps: number;
 
   constructor(readonly machine: Machine, private readonly check: ScenarioCheck | undefined, private readonly bounds: Bounds) {
+    this.cpuCount = machine.cpuCount;
+    this.irqSources = machine.irqSourceCount;
     this.spin = new SpinWatch(machine.cpuCount);
     this.setupSteps = machine.stepCount;
   }
 
-  /**
-   * Moves the machine on to its next choice point: lets idle time pass, and returns undefined
-   * with `outcome` set once the execution is over.
-   */
-  nextPoint(): ChoicePoint | undefined {
+  /** Lets idle time pass; false once the execution is over (ended, faulted, or out of steps). */
+  settle(): boolean {
     const machine = this.machine;
     while (machine.status === 'running' && machine.activeCpuCount === 0) machine.advanceIdle();
-    if (machine.status !== 'running') return undefined;
-    if (this.explored >= this.bounds.steps) return undefined;
-    const choices = this.allowedChoices();
-    return {
-      choices,
-      keys: choices.map((choice) => this.keyOf(choice)),
-      lastCpu: this.lastCpu,
-      preemptions: this.preemptions,
-      irqs: this.irqs,
-    };
+    return machine.status === 'running' && this.explored < this.bounds.steps;
   }
 
-  /** Performs `choice` (one of the point's), updates the counters, and returns what it touched. */
+  /** The machine's next choice point, or undefined with the execution over. */
+  nextPoint(): ChoicePoint | undefined {
+    if (!this.settle()) return undefined;
+    return this.allowedChoices();
+  }
+
+  /** A number for a choice: steps, then IPIs, then interrupt sources, then preemptions. */
+  keyOf(choice: Choice): number {
+    const cpus = this.cpuCount;
+    switch (choice.kind) {
+      case 'step':
+        return choice.cpu;
+      case 'ipi':
+        return cpus + choice.cpu;
+      case 'irq':
+        return 2 * cpus + choice.source * cpus + choice.cpu;
+      case 'preempt':
+        return (2 + this.irqSources) * cpus + choice.cpu * cpus + choice.target;
+    }
+  }
+
+  /** Performs choice `index` of `point` and returns what it touched. */
   perform(point: ChoicePoint, index: number): Footprint {
     const choice = point.choices[index];
     if (choice === undefined) throw new RangeError(`choice ${index} is not at this point`);
-    const footprint = footprintOf(this.machine, choice);
-    const cost = this.cost(choice, point);
-    this.preemptions += cost.preemptions;
-    this.irqs += cost.irqs;
-    const op = choice.kind === 'step' ? this.machine.pendingOperation(choice.cpu) : undefined;
-    this.machine.perform(choice);
-    this.spin.record(choice.cpu, choice.kind === 'step' ? 'step' : 'other', op, footprint);
-    this.lastCpu = choice.cpu;
+    return this.performChoice(choice, point.costs[index] ?? 0, footprintOf(this.machine, choice));
+  }
+
+  /**
+   * Performs a choice made in an earlier execution at this same point, with the footprint and
+   * cost it had then; the pending operation must be the one it was then.
+   */
+  replay(choice: Choice, cost: number, footprint: Footprint, expectedOp: number): boolean {
+    if (pendingCode(this.machine, choice) !== expectedOp) return false;
+    this.performChoice(choice, cost, footprint);
+    return true;
+  }
+
+  private performChoice(choice: Choice, cost: number, footprint: Footprint): Footprint {
+    const machine = this.machine;
+    const cpu = choice.cpu;
+    this.preemptions += cost;
+    if (choice.kind === 'irq') this.irqs++;
+    const op = choice.kind === 'step' ? machine.pendingOperation(cpu) : undefined;
+    const before = machine.contextOf(cpu);
+    machine.perform(choice);
+    const switched = machine.contextOf(cpu) !== before || choice.kind !== 'step';
+    let touched = footprint;
+    if (switched && op !== undefined && !switchesItself(op)) touched = withSchedulerWrites(machine, footprint);
+    this.spin.record(cpu, choice.kind === 'step' ? op : undefined, touched, switched);
+    this.lastCpu = cpu;
+    this.lastSwitched = choice.kind === 'step' && switched && op !== undefined && blocks(op);
     this.explored++;
-    return footprint;
+    return touched;
   }
 
-  /** Choice keys, with the common ones (a CPU's step) made once. */
-  private keyOf(choice: Choice): string {
-    if (choice.kind !== 'step') return formatChoice(choice);
-    let key = this.stepKeys[choice.cpu];
-    if (key === undefined) {
-      key = formatChoice(choice);
-      this.stepKeys[choice.cpu] = key;
-    }
-    return key;
-  }
-
-  /** How the execution ended; call once nextPoint() has returned undefined or a point with no choices. */
-  outcome(pruned: boolean): Outcome {
+  /** How the execution ended; call once no point is left or a point had no choices. */
+  outcome(pruned: boolean, point?: ChoicePoint): Outcome {
     const machine = this.machine;
     if (machine.fault !== undefined) {
       const fault = machine.fault;
       return this.violation(fault.kind, fault.message, fault.cpu, fault.comm, fault.pid);
     }
     if (machine.status === 'running') {
-      if (this.explored >= this.bounds.steps) return this.violation('livelock', `no end after ${this.bounds.steps} steps`, -1, '', 0);
-      if (!pruned && this.spin.anyWaiting) return this.violation('livelock', 'every CPU that could run spins on memory no one will write', -1, '', 0);
+      if (pruned) return { kind: 'pruned' };
+      if (this.explored >= this.bounds.steps) {
+        if (this.explored - this.boundedAt <= BOUNDED_WINDOW_STEPS) return { kind: 'cut' };
+        return this.violation('livelock', `no end after ${this.bounds.steps} steps`, -1, '', 0);
+      }
+      if (point?.bounded === true) return { kind: 'cut' };
+      if (this.spin.anyWaiting) return this.violation('livelock', 'every CPU that could run spins on memory no one will write', -1, '', 0);
       return { kind: 'pruned' };
     }
     const problem = this.runCheck();
@@ -129,6 +170,10 @@ export class ExecutionDriver {
 
   get preemptionCount(): number {
     return this.preemptions;
+  }
+
+  get stepCount(): number {
+    return this.explored;
   }
 
   private runCheck(): string | undefined {
@@ -157,37 +202,45 @@ export class ExecutionDriver {
     };
   }
 
-  private allowedChoices(): Choice[] {
-    const point = { lastCpu: this.lastCpu, preemptions: this.preemptions, irqs: this.irqs };
+  private allowedChoices(): ChoicePoint {
     const enabled = this.machine.enabledChoices();
-    const lastCanStep = this.lastCpu >= 0 && !this.spin.isWaiting(this.lastCpu) && enabled.some((choice) => choice.kind === 'step' && choice.cpu === this.lastCpu);
-    const stepEnabled = (cpu: number): boolean => cpu === this.lastCpu && lastCanStep;
-    return enabled.filter((choice) => {
-      if (choice.kind === 'step' && this.spin.isWaiting(choice.cpu)) return false;
-      const cost = this.costOf(choice, point, stepEnabled);
-      return point.preemptions + cost.preemptions <= this.bounds.preemptions && point.irqs + cost.irqs <= this.bounds.irqs;
-    });
-  }
-
-  private cost(choice: Choice, point: ChoicePoint): { preemptions: number; irqs: number } {
-    return this.costOf(choice, point, (cpu) => point.choices.some((other) => other.kind === 'step' && other.cpu === cpu));
-  }
-
-  /** A preemption is a switch away from a CPU that could have gone on, or a task preempted. */
-  private costOf(choice: Choice, point: { lastCpu: number }, stepEnabled: (cpu: number) => boolean): { preemptions: number; irqs: number } {
-    switch (choice.kind) {
-      case 'irq':
-        return { preemptions: 0, irqs: 1 };
-      case 'preempt':
-        return { preemptions: 1, irqs: 0 };
-      case 'ipi':
-        return { preemptions: 0, irqs: 0 };
-      case 'step': {
-        const switched = point.lastCpu >= 0 && choice.cpu !== point.lastCpu && stepEnabled(point.lastCpu);
-        return { preemptions: switched ? 1 : 0, irqs: 0 };
+    const last = this.lastCpu;
+    const lastContinues = last >= 0 && !this.lastSwitched && !this.spin.isWaiting(last) && this.machine.isActive(last);
+    const choices: Choice[] = [];
+    const keys: number[] = [];
+    const costs: number[] = [];
+    let bounded = false;
+    for (const choice of enabled) {
+      if (choice.kind === 'step' && this.spin.isWaiting(choice.cpu)) continue;
+      const cost = choice.kind === 'preempt' ? 1 : choice.kind === 'step' && lastContinues && choice.cpu !== last ? 1 : 0;
+      const irqCost = choice.kind === 'irq' ? 1 : 0;
+      if (this.preemptions + cost > this.bounds.preemptions || this.irqs + irqCost > this.bounds.irqs) {
+        bounded = true;
+        continue;
       }
+      choices.push(choice);
+      keys.push(this.keyOf(choice));
+      costs.push(cost);
     }
+    if (bounded) this.boundedAt = this.explored;
+    return { choices, keys, costs, bounded, freeSwitch: !lastContinues };
   }
+}
+
+/** Operations that end a task's turn on its CPU when they switch: sleeping and exiting. */
+function blocks(op: Operation): boolean {
+  return op.code === OpCode.Schedule || op.code === OpCode.ScheduleTimeout || op.code === OpCode.Exit;
+}
+
+/** Operations whose step switches tasks by itself (their footprints already say so). */
+function switchesItself(op: Operation): boolean {
+  return op.code === OpCode.Schedule || op.code === OpCode.ScheduleTimeout || op.code === OpCode.Exit || op.code === OpCode.SetAffinity;
+}
+
+/** The pending operation's code for a step (-1 when the CPU has none, -2 for other choices). */
+export function pendingCode(machine: Machine, choice: Choice): number {
+  if (choice.kind !== 'step') return -2;
+  return machine.pendingOperation(choice.cpu)?.code ?? -1;
 }
 
 /** A short fingerprint of the final state: every allocated cell's value and every task's state. */

@@ -1,20 +1,35 @@
 import { dependent, type Footprint } from './footprint.js';
-import { ExecutionDriver, type Bounds, type ChoicePoint, type Outcome } from './execution.js';
+import { ExecutionDriver, pendingCode, type Bounds, type ChoicePoint, type Outcome } from './execution.js';
 import { startExecution, type ExploreTarget } from './target.js';
 import { SearchTally, type SearchProgress } from './tally.js';
 
 // Exhaustive bounded search with dynamic partial-order reduction (Flanagan and Godefroid's DPOR
 // with sleep sets). Executions are re-run from the start (the simulated machine cannot be copied),
-// each following a prefix of choices and then a default that keeps the last CPU running. After
-// each execution, every pair of dependent steps that were not ordered by happens-before is a race,
-// and the search schedules the later step's CPU before the earlier one at the earlier point.
-// Interrupt arrivals and preemptions are added at every point the bounds allow them: they are
-// the events no other step can reveal. Without reduction, every choice at every point is tried.
+// each following a prefix of choices and then a default that keeps the last CPU running. The
+// prefix is replayed without recomputing its choice points: each step is checked against the
+// operation it performed before, and a different one means the scenario is not deterministic.
+// After each execution, every pair of dependent steps that were not ordered by happens-before is
+// a race, and the search schedules the later step's CPU before the earlier one at the earlier
+// point. Interrupt arrivals and preemptions are added at every point the bounds allow them: they
+// are the events no other step can reveal. Without reduction, every choice at every point is tried.
+//
+// A preemption bound makes plain DPOR incomplete: the point where a race is reversed may need a
+// preemption the bound no longer allows, while the same reordering at an earlier point where the
+// search switches CPUs anyway would have been free. As in Coons, Musuvathi and McKinley's bounded
+// partial-order reduction (OOPSLA 2013), a race whose reversal costs a preemption also schedules
+// the later step's CPU at the latest earlier point where a switch was free.
 
 export interface ExhaustiveOptions {
   readonly bounds: Bounds;
   /** Partial-order reduction; off explores every interleaving within the bounds. */
   readonly reduction: boolean;
+  /**
+   * Sleep sets on top of the reduction. Off by default: under a preemption bound a choice asleep
+   * here was explored from a point with other preemptions left and another CPU last, so what the
+   * bound cut there may be reachable here (a use after free in percpu-early-free was missed so).
+   * They save about a third of the executions of the suite's scenarios.
+   */
+  readonly sleepSets?: boolean;
   readonly stopAtFirstViolation: boolean;
   readonly maxExecutions: number;
   /** Explore only the subtrees at the first branching point that belong to this shard. */
@@ -25,30 +40,32 @@ export interface ExhaustiveOptions {
 interface SearchNode {
   readonly point: ChoicePoint;
   chosen: number;
-  readonly done: Set<string>;
-  readonly backtrack: Set<string>;
-  readonly sleep: Map<string, Footprint>;
-  /** Happens-before clock of the step taken here, by process (choice key) number. */
+  readonly done: Set<number>;
+  readonly backtrack: Set<number>;
+  readonly sleep: Map<number, Footprint>;
+  /** Happens-before clock of the step taken here, indexed by choice key. */
   clock: number[];
   /** How many steps of its process this step is. */
   epoch: number;
   /** The shards' split point: alternatives are explored in index order across all shards. */
   readonly split: boolean;
   /** What each alternative explored here touched (only taken alternatives are ever needed). */
-  readonly footprints: Map<string, Footprint>;
+  readonly footprints: Map<number, Footprint>;
+  /** The pending operation's code when the taken choice was made, for checking a replay. */
+  op: number;
 }
 
 export class NondeterminismError extends Error {}
 
 export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptions): SearchTally {
   const tally = new SearchTally(options.onProgress);
-  const processes = new Map<string, number>();
   const path: SearchNode[] = [];
+  const index = new AccessIndex();
   let divergeAt = 0;
   for (;;) {
-    const outcome = runOne(target, options, path);
+    const outcome = runOne(target, options, path, divergeAt);
     tally.record(outcome);
-    if (options.reduction) analyzeRaces(path, divergeAt, processes);
+    if (options.reduction) analyzeRaces(path, divergeAt, index);
     if (tally.shouldStop(options.stopAtFirstViolation, options.maxExecutions)) break;
     const next = nextBranch(path);
     if (next === undefined) {
@@ -60,50 +77,79 @@ export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptio
   return tally;
 }
 
-function runOne(target: ExploreTarget, options: ExhaustiveOptions, path: SearchNode[]): Outcome {
+function runOne(target: ExploreTarget, options: ExhaustiveOptions, path: SearchNode[], divergeAt: number): Outcome {
   const started = startExecution(target);
   if ('error' in started) throw new Error(started.error);
   const driver = new ExecutionDriver(started.machine, started.check, options.bounds);
-  let depth = 0;
-  let pruned = false;
-  for (let point = driver.nextPoint(); point !== undefined && point.choices.length > 0; point = driver.nextPoint()) {
+  for (let depth = 0; depth < divergeAt; depth++) replayNode(driver, path[depth], depth);
+  let depth = divergeAt;
+  let point: ChoicePoint | undefined;
+  for (point = driver.nextPoint(); point !== undefined && point.choices.length > 0; point = driver.nextPoint()) {
     let node = path[depth];
     if (node === undefined) {
-      const sleep = depth === 0 || !options.reduction ? new Map<string, Footprint>() : childSleep(path[depth - 1]);
+      const sleep = depth === 0 || !options.reduction || !options.sleepSets ? new Map<number, Footprint>() : childSleep(path[depth - 1]);
       const firstBranch = point.choices.length > 1 && path.every((earlier) => earlier.point.choices.length === 1);
       const shard = options.shard;
       const created = shard !== undefined && firstBranch ? shardNode(point, shard) : newNode(point, sleep, options.reduction);
-      if (created === undefined) {
-        pruned = true;
-        break;
-      }
+      if (created === undefined) return driver.outcome(true);
       node = created;
       path.push(node);
-    } else if (node.point.keys.join() !== point.keys.join()) {
-      throw new NondeterminismError(
-        `the scenario is not deterministic: at step ${depth} after setup the choices were [${node.point.keys.join(' ')}], now [${point.keys.join(' ')}]`,
-      );
+    } else if (!sameKeys(node.point.keys, point.keys)) {
+      throw notDeterministic(depth, node.point.keys, point.keys);
     }
-    node.footprints.set(point.keys[node.chosen] ?? '', driver.perform(point, node.chosen));
+    const choice = point.choices[node.chosen];
+    node.op = choice === undefined ? -2 : pendingCode(driver.machine, choice);
+    node.footprints.set(point.keys[node.chosen] ?? -1, driver.perform(point, node.chosen));
     depth++;
   }
-  return driver.outcome(pruned);
+  return driver.outcome(false, point);
+}
+
+/** Replays the choice taken at `node` in an earlier execution. */
+function replayNode(driver: ExecutionDriver, node: SearchNode | undefined, depth: number): void {
+  const key = node?.point.keys[node.chosen];
+  const choice = node?.point.choices[node.chosen];
+  const footprint = key === undefined ? undefined : node?.footprints.get(key);
+  if (node === undefined || choice === undefined || footprint === undefined) throw new Error(`no choice recorded at step ${depth}`);
+  if (!driver.settle() || !driver.replay(choice, node.point.costs[node.chosen] ?? 0, footprint, node.op) || driver.machine.fault?.kind === 'replay-diverged') {
+    throw new NondeterminismError(`the scenario is not deterministic: at step ${depth} after setup the run no longer fits the choices made before`);
+  }
+}
+
+function sameKeys(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
+}
+
+function notDeterministic(depth: number, before: readonly number[], now: readonly number[]): NondeterminismError {
+  return new NondeterminismError(`the scenario is not deterministic: at step ${depth} after setup the choices were [${before.join(' ')}], now [${now.join(' ')}]`);
 }
 
 /** A node for a new point: the default choice is the last CPU again, else the first awake choice. */
-function newNode(point: ChoicePoint, sleep: Map<string, Footprint>, reduction: boolean): SearchNode | undefined {
-  const awake = point.keys.map((key, index) => (sleep.has(key) ? -1 : index)).filter((index) => index >= 0);
-  if (awake.length === 0) return undefined;
-  const sameCpu = awake.find((index) => point.choices[index]?.kind === 'step' && point.choices[index].cpu === point.lastCpu);
-  const ipiHere = awake.find((index) => point.choices[index]?.kind === 'ipi' && point.choices[index].cpu === point.lastCpu);
-  const firstStep = awake.find((index) => point.choices[index]?.kind === 'step');
-  const chosen = ipiHere ?? sameCpu ?? firstStep ?? awake[0] ?? 0;
-  const backtrack = new Set<string>([point.keys[chosen] ?? '']);
-  for (const index of awake) {
-    const kind = point.choices[index]?.kind;
-    if (!reduction || kind === 'irq' || kind === 'preempt') backtrack.add(point.keys[index] ?? '');
+function newNode(point: ChoicePoint, sleep: Map<number, Footprint>, reduction: boolean): SearchNode | undefined {
+  let chosen = -1;
+  let firstStep = -1;
+  let firstAwake = -1;
+  for (let index = 0; index < point.keys.length; index++) {
+    if (sleep.has(point.keys[index] ?? -1)) continue;
+    if (firstAwake < 0) firstAwake = index;
+    const choice = point.choices[index];
+    if (choice?.kind !== 'step') continue;
+    if (firstStep < 0) firstStep = index;
+    // Staying on the CPU that stepped last costs nothing: that is the step whose cost is 0 while a switch would cost 1.
+    if (chosen < 0 && point.costs[index] === 0 && !point.freeSwitch) chosen = index;
   }
-  return { point, chosen, done: new Set(), backtrack, sleep, clock: [], epoch: 0, split: false, footprints: new Map() };
+  if (firstAwake < 0) return undefined;
+  if (chosen < 0) chosen = firstStep >= 0 ? firstStep : firstAwake;
+  const backtrack = new Set<number>([point.keys[chosen] ?? -1]);
+  for (let index = 0; index < point.keys.length; index++) {
+    const key = point.keys[index] ?? -1;
+    if (sleep.has(key)) continue;
+    const kind = point.choices[index]?.kind;
+    if (!reduction || kind === 'irq' || kind === 'preempt') backtrack.add(key);
+  }
+  return { point, chosen, done: new Set(), backtrack, sleep, clock: [], epoch: 0, split: false, footprints: new Map(), op: -2 };
 }
 
 /**
@@ -118,14 +164,14 @@ function shardNode(point: ChoicePoint, shard: { readonly index: number; readonly
   const first = owned[0];
   if (first === undefined) return undefined;
   const chosen = point.keys.indexOf(first);
-  return { point, chosen, done: new Set(point.keys.slice(0, chosen)), backtrack: new Set(owned), sleep: new Map(), clock: [], epoch: 0, split: true, footprints: new Map() };
+  return { point, chosen, done: new Set(point.keys.slice(0, chosen)), backtrack: new Set(owned), sleep: new Map(), clock: [], epoch: 0, split: true, footprints: new Map(), op: -2 };
 }
 
 /** Choices explored before the one taken here, and still independent of it, sleep in the child. */
-function childSleep(parent: SearchNode | undefined): Map<string, Footprint> {
-  const sleep = new Map<string, Footprint>();
+function childSleep(parent: SearchNode | undefined): Map<number, Footprint> {
+  const sleep = new Map<number, Footprint>();
   if (parent === undefined) return sleep;
-  const takenKey = parent.point.keys[parent.chosen] ?? '';
+  const takenKey = parent.point.keys[parent.chosen] ?? -1;
   const taken = parent.footprints.get(takenKey);
   if (taken === undefined) return sleep;
   for (const [key, footprint] of parent.sleep) if (!dependent(footprint, taken)) sleep.set(key, footprint);
@@ -137,15 +183,6 @@ function childSleep(parent: SearchNode | undefined): Map<string, Footprint> {
   return sleep;
 }
 
-function processOf(processes: Map<string, number>, key: string): number {
-  let id = processes.get(key);
-  if (id === undefined) {
-    id = processes.size;
-    processes.set(key, id);
-  }
-  return id;
-}
-
 /**
  * For each step from `from` on, finds the latest earlier dependent step not ordered before it by
  * happens-before: a race. The later step's process is scheduled at the earlier step's point (or
@@ -154,70 +191,115 @@ function processOf(processes: Map<string, number>, key: string): number {
  * Only the latest dependent steps per location and per CPU need looking at: any earlier one is
  * ordered before one of them, and so before this step too.
  */
-function analyzeRaces(path: SearchNode[], from: number, processes: Map<string, number>): void {
-  const index = new AccessIndex();
-  for (let position = 0; position < path.length; position++) {
+function analyzeRaces(path: SearchNode[], from: number, index: AccessIndex): void {
+  // The index still holds the steps before `from` from the last execution, which shared them.
+  index.truncate(from);
+  for (let position = from; position < path.length; position++) {
     const node = path[position];
-    const key = node?.point.keys[node.chosen];
-    const footprint = key === undefined ? undefined : node?.footprints.get(key);
-    if (node === undefined || key === undefined || footprint === undefined) continue;
-    if (position >= from) clockStep(path, node, key, index.predecessors(key, footprint), processes);
+    if (node === undefined) continue;
+    const key = node.point.keys[node.chosen];
+    const footprint = key === undefined ? undefined : node.footprints.get(key);
+    if (key === undefined || footprint === undefined) continue;
+    clockStep(path, position, key, index.predecessors(key, footprint));
     index.add(position, key, footprint);
   }
 }
 
 /** Gives a step its happens-before clock from its dependent predecessors, reversing the latest race. */
-function clockStep(path: readonly SearchNode[], node: SearchNode, key: string, predecessors: readonly number[], processes: Map<string, number>): void {
-  const programPredecessor = predecessors.find((position) => {
-    const earlier = path[position];
-    return earlier !== undefined && earlier.point.keys[earlier.chosen] === key;
-  });
-  node.epoch = programPredecessor === undefined ? 1 : (path[programPredecessor]?.epoch ?? 0) + 1;
-  node.clock = [];
+function clockStep(path: readonly SearchNode[], position: number, key: number, predecessors: readonly number[]): void {
+  const node = path[position];
+  if (node === undefined) return;
+  let epoch = 1;
+  for (const earlierPosition of predecessors) {
+    const earlier = path[earlierPosition];
+    if (earlier !== undefined && earlier.point.keys[earlier.chosen] === key) {
+      epoch = earlier.epoch + 1;
+      break;
+    }
+  }
+  node.epoch = epoch;
+  const clock: number[] = [];
   let raced = false;
-  for (const position of predecessors) {
-    const earlier = path[position];
+  for (const earlierPosition of predecessors) {
+    const earlier = path[earlierPosition];
     if (earlier === undefined) continue;
-    const earlierKey = earlier.point.keys[earlier.chosen] ?? '';
-    const earlierProcess = processOf(processes, earlierKey);
-    const ordered = (node.clock[earlierProcess] ?? 0) >= earlier.epoch;
+    const earlierKey = earlier.point.keys[earlier.chosen] ?? -1;
+    const ordered = (clock[earlierKey] ?? 0) >= earlier.epoch;
     if (!ordered && earlierKey !== key && !raced) {
-      reverseRace(earlier, key);
+      reverseRace(path, earlierPosition, key);
       raced = true;
     }
-    merge(node.clock, earlier.clock);
-    node.clock[earlierProcess] = Math.max(node.clock[earlierProcess] ?? 0, earlier.epoch);
+    merge(clock, earlier.clock);
+    if ((clock[earlierKey] ?? 0) < earlier.epoch) clock[earlierKey] = earlier.epoch;
   }
-  node.clock[processOf(processes, key)] = node.epoch;
+  clock[key] = epoch;
+  node.clock = clock;
 }
 
-/** The latest steps that touched each location, ran on each CPU, or belong to each process. */
+/** What adding one step changed in the index, to take it back. */
+interface IndexUndo {
+  readonly position: number;
+  readonly key: number;
+  readonly previousOfProcess: number | undefined;
+  readonly cpu: number;
+  readonly previousOnCpu: number | undefined;
+  readonly footprint: Footprint;
+  /** Per written location: its last writer and its readers before this step. */
+  readonly writes: readonly { readonly lastWrite: number | undefined; readonly readers: number[] | undefined }[];
+}
+
+/**
+ * The latest steps that touched each location, ran on each CPU, or belong to each process. It is
+ * kept from one execution to the next: the steps the next one shares are taken back no further
+ * than where it diverges, so each execution's analysis costs only its new steps.
+ */
 class AccessIndex {
   private readonly lastWrite = new Map<number, number>();
   private readonly readsSinceWrite = new Map<number, number[]>();
-  private readonly lastOnCpu = new Map<number, number>();
-  private readonly lastOfProcess = new Map<string, number>();
+  private readonly lastOnCpu: (number | undefined)[] = [];
+  private readonly lastOfProcess: (number | undefined)[] = [];
+  private readonly undo: IndexUndo[] = [];
 
-  /** Positions of the steps a step with this footprint depends on directly, latest first. */
-  predecessors(key: string, footprint: Footprint): number[] {
-    const found = new Set<number>();
-    const add = (position: number | undefined): void => {
-      if (position !== undefined) found.add(position);
-    };
-    add(this.lastOfProcess.get(key));
-    add(this.lastOnCpu.get(footprint.cpu));
-    for (const location of footprint.reads) add(this.lastWrite.get(location));
-    for (const location of footprint.writes) {
-      add(this.lastWrite.get(location));
-      for (const reader of this.readsSinceWrite.get(location) ?? []) found.add(reader);
+  /** Takes back every step from `position` on. */
+  truncate(position: number): void {
+    for (let entry = this.undo.at(-1); entry !== undefined && entry.position >= position; entry = this.undo.at(-1)) {
+      this.undo.pop();
+      const { footprint } = entry;
+      for (let read = footprint.reads.length - 1; read >= 0; read--) this.readsSinceWrite.get(footprint.reads[read] ?? -1)?.pop();
+      for (let write = footprint.writes.length - 1; write >= 0; write--) {
+        const location = footprint.writes[write] ?? -1;
+        const saved = entry.writes[write];
+        if (saved?.lastWrite === undefined) this.lastWrite.delete(location);
+        else this.lastWrite.set(location, saved.lastWrite);
+        if (saved?.readers === undefined) this.readsSinceWrite.delete(location);
+        else this.readsSinceWrite.set(location, saved.readers);
+      }
+      this.lastOnCpu[entry.cpu] = entry.previousOnCpu;
+      this.lastOfProcess[entry.key] = entry.previousOfProcess;
     }
-    return [...found].sort((a, b) => b - a);
   }
 
-  add(position: number, key: string, footprint: Footprint): void {
-    this.lastOfProcess.set(key, position);
-    this.lastOnCpu.set(footprint.cpu, position);
+  /** Positions of the steps a step with this footprint depends on directly, latest first. */
+  predecessors(key: number, footprint: Footprint): number[] {
+    const found: number[] = [];
+    addPosition(found, this.lastOfProcess[key]);
+    addPosition(found, this.lastOnCpu[footprint.cpu]);
+    for (const location of footprint.reads) addPosition(found, this.lastWrite.get(location));
     for (const location of footprint.writes) {
+      addPosition(found, this.lastWrite.get(location));
+      const readers = this.readsSinceWrite.get(location);
+      if (readers !== undefined) for (const reader of readers) addPosition(found, reader);
+    }
+    return found.length > 1 ? found.sort(latestFirst) : found;
+  }
+
+  add(position: number, key: number, footprint: Footprint): void {
+    const writes: { lastWrite: number | undefined; readers: number[] | undefined }[] = [];
+    this.undo.push({ position, key, previousOfProcess: this.lastOfProcess[key], cpu: footprint.cpu, previousOnCpu: this.lastOnCpu[footprint.cpu], footprint, writes });
+    this.lastOfProcess[key] = position;
+    this.lastOnCpu[footprint.cpu] = position;
+    for (const location of footprint.writes) {
+      writes.push({ lastWrite: this.lastWrite.get(location), readers: this.readsSinceWrite.get(location) });
       this.lastWrite.set(location, position);
       this.readsSinceWrite.set(location, []);
     }
@@ -229,15 +311,39 @@ class AccessIndex {
   }
 }
 
-function reverseRace(earlier: SearchNode, laterKey: string): void {
-  if (earlier.point.keys.includes(laterKey)) earlier.backtrack.add(laterKey);
+function addPosition(found: number[], position: number | undefined): void {
+  if (position !== undefined && !found.includes(position)) found.push(position);
+}
+
+function latestFirst(a: number, b: number): number {
+  return b - a;
+}
+
+/**
+ * Schedules `laterKey` at the earlier step's point, or every choice there when it was not one.
+ * When it costs a preemption there, it is also scheduled at the latest earlier point where any
+ * CPU could be chosen for free (bounded partial-order reduction's conservative branch).
+ */
+function reverseRace(path: readonly SearchNode[], earlierPosition: number, laterKey: number): void {
+  const earlier = path[earlierPosition];
+  if (earlier === undefined) return;
+  const at = earlier.point.keys.indexOf(laterKey);
+  if (at >= 0) earlier.backtrack.add(laterKey);
   else for (const key of earlier.point.keys) earlier.backtrack.add(key);
+  if (at >= 0 && (earlier.point.costs[at] ?? 0) === 0) return;
+  // Not a choice there (over the bound, or spinning), or a costly one: try it where switching was free.
+  for (let position = earlierPosition - 1; position >= 0; position--) {
+    const node = path[position];
+    if (node === undefined || !node.point.freeSwitch) continue;
+    if (node.point.keys.includes(laterKey)) node.backtrack.add(laterKey);
+    return;
+  }
 }
 
 function merge(into: number[], from: readonly number[]): void {
   for (let index = 0; index < from.length; index++) {
-    const value = from[index] ?? 0;
-    if (value > (into[index] ?? 0)) into[index] = value;
+    const value = from[index];
+    if (value !== undefined && value > (into[index] ?? 0)) into[index] = value;
   }
 }
 
@@ -247,7 +353,7 @@ function nextBranch(path: SearchNode[]): number | undefined {
     const depth = path.length - 1;
     const node = path[depth];
     if (node === undefined) break;
-    node.done.add(node.point.keys[node.chosen] ?? '');
+    node.done.add(node.point.keys[node.chosen] ?? -1);
     const next = node.point.keys.findIndex((key) => node.backtrack.has(key) && !node.done.has(key) && !node.sleep.has(key));
     if (next >= 0) {
       node.chosen = next;

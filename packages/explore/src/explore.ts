@@ -16,6 +16,8 @@ export interface ExploreOptions {
   readonly maxSteps?: number;
   /** Partial-order reduction for exhaustive search (on by default). */
   readonly reduction?: boolean;
+  /** Sleep sets on top of the reduction (off by default: under a preemption bound they can hide violations). */
+  readonly sleepSets?: boolean;
   /** Exhaustive search raises the preemption bound from 0, so the violation found first needs the fewest. */
   readonly iterative?: boolean;
   readonly stopAtFirstViolation?: boolean;
@@ -58,6 +60,7 @@ export function explore(target: ExploreTarget, options: ExploreOptions = {}): Ex
       const tally = exhaustiveSearch(target, {
         bounds: { ...bounds, preemptions: bound },
         reduction: options.reduction ?? true,
+        sleepSets: options.sleepSets ?? false,
         stopAtFirstViolation,
         maxExecutions: options.maxExecutions ?? EXPLORE_DEFAULTS.maxExecutions,
         ...(options.shard === undefined ? {} : { shard: options.shard }),
@@ -88,6 +91,7 @@ function sumCounts(tallies: readonly SearchTally[]): SearchCounts {
     executions: counts.reduce((sum, count) => sum + count.executions, 0),
     completed: counts.reduce((sum, count) => sum + count.completed, 0),
     pruned: counts.reduce((sum, count) => sum + count.pruned, 0),
+    cut: counts.reduce((sum, count) => sum + count.cut, 0),
     distinctOutcomes: Math.max(0, ...counts.map((count) => count.distinctOutcomes)),
     exhausted: last?.exhausted ?? false,
   };
@@ -107,6 +111,7 @@ export function mergeReports(reports: readonly ExploreReport[]): ExploreReport {
       executions: reports.reduce((sum, report) => sum + report.counts.executions, 0),
       completed: reports.reduce((sum, report) => sum + report.counts.completed, 0),
       pruned: reports.reduce((sum, report) => sum + report.counts.pruned, 0),
+      cut: reports.reduce((sum, report) => sum + report.counts.cut, 0),
       distinctOutcomes: Math.max(...reports.map((report) => report.counts.distinctOutcomes)),
       exhausted: reports.every((report) => report.counts.exhausted),
     },

@@ -5,12 +5,14 @@ import { OpCode, type Choice, type Machine } from '@kmodsim/cpu';
 // budgets get numbers above any address. Two choices are dependent when they run on the same
 // CPU or one writes a location the other reads or writes.
 
-const OBJECT_BASE = 2 ** 40;
-const SCHED = 2 ** 41;
+// Every location stays below 2^30 so that it is a small integer to V8 (maps and sets keyed by
+// heap numbers are several times slower): cells below 2^24, objects above.
+export const OBJECT_BASE = 2 ** 24;
+const SCHED = 2 ** 28;
 const ALLOC = SCHED + 1;
 const IPI_QUEUE_BASE = SCHED + 16;
 const RUN_QUEUE_BASE = SCHED + 4096;
-const IRQ_SOURCE_BASE = 2 ** 42;
+const IRQ_SOURCE_BASE = 2 ** 29;
 
 export interface Footprint {
   readonly cpu: number;
@@ -38,6 +40,9 @@ function stepFootprint(machine: Machine, cpu: number): Footprint {
   const writes: number[] = [];
   const code = machine.codeObjectOf(cpu);
   if (code >= 0) reads.push(OBJECT_BASE + code);
+  // Every step reads its CPU's run queue: a task woken onto it (a stopper thread for
+  // stop_machine) turns this CPU's next step into a switch, so the step and the wake do not commute.
+  reads.push(RUN_QUEUE_BASE + cpu);
   if (op === undefined) {
     // An idle CPU switching to a task on its own run queue, or taking an IPI.
     writes.push(RUN_QUEUE_BASE + cpu, IPI_QUEUE_BASE + cpu);
@@ -63,12 +68,18 @@ function stepFootprint(machine: Machine, cpu: number): Footprint {
       reads.push(objectOf(op.address));
       break;
     case OpCode.SetState:
+      // Only a wake reads a task's state.
+      writes.push(SCHED);
+      break;
     case OpCode.Schedule:
     case OpCode.ScheduleTimeout:
+    case OpCode.Exit:
+      // Sleeping, yielding and exiting change only this CPU's run queue (and the task's state).
+      writes.push(SCHED, RUN_QUEUE_BASE + cpu);
+      break;
     case OpCode.Wake:
     case OpCode.Spawn:
     case OpCode.SetAffinity:
-    case OpCode.Exit:
       writes.push(...schedulerWrites(machine));
       break;
     case OpCode.SendIpi:
@@ -78,6 +89,14 @@ function stepFootprint(machine: Machine, cpu: number): Footprint {
       break;
   }
   return { cpu, reads, writes };
+}
+
+/**
+ * A step that switched its CPU to another task (a forced switch to a woken stopper thread, or an
+ * idle CPU dispatching): it touched the scheduler, whatever operation was pending before it.
+ */
+export function withSchedulerWrites(machine: Machine, footprint: Footprint): Footprint {
+  return { cpu: footprint.cpu, reads: footprint.reads, writes: [...footprint.writes, ...schedulerWrites(machine)] };
 }
 
 /**

@@ -45,11 +45,12 @@ function runSampled(target: ExploreTarget, bounds: Bounds, pick: Picker): { outc
   if ('error' in started) throw new Error(started.error);
   const driver = new ExecutionDriver(started.machine, started.check, bounds);
   let steps = 0;
-  for (let point = driver.nextPoint(); point !== undefined && point.choices.length > 0; point = driver.nextPoint()) {
+  let point = driver.nextPoint();
+  for (; point !== undefined && point.choices.length > 0; point = driver.nextPoint()) {
     driver.perform(point, pick(point, steps));
     steps++;
   }
-  return { outcome: driver.outcome(false), steps };
+  return { outcome: driver.outcome(false, point), steps };
 }
 
 function randomPicker(prng: Prng): Picker {

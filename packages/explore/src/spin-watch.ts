@@ -1,19 +1,30 @@
 import { OpCode, type Operation } from '@kmodsim/cpu';
-import type { Footprint } from './footprint.js';
+import { OBJECT_BASE, type Footprint } from './footprint.js';
 
 /**
  * Keeps spin loops from blowing up a search, as GenMC and loom do: a CPU that calls cpu_relax()
  * after only reading cells is waiting for one of them to change, so it is not scheduled again
  * until another CPU writes one of those cells (or an interrupt or preemption changes what it
- * runs). If every CPU that could run is waiting so, nothing can ever change: a livelock.
+ * runs). A yield loop (schedule() while TASK_RUNNING that comes straight back, as 2.6.0's
+ * stop_refcounts waits for its threads) waits the same way. If every CPU that could run is
+ * waiting so, and no choice a bound left out could change that, nothing can ever change: a
+ * livelock.
  */
 export class SpinWatch {
-  private readonly readsSinceWrite: Set<number>[];
-  private readonly waitingOn: (Set<number> | undefined)[];
+  /**
+   * Per CPU: cells read since its last write, its last relax, or its last change of context, each
+   * followed by the cell's write count when it was read.
+   */
+  private readonly readsSinceWrite: number[][];
+  /** Writes seen per cell: a cell written between a read and the relax after it is no reason to wait. */
+  private readonly writeCounts = new Map<number, number>();
+  /** Per CPU: the cells it waits on, or undefined when it is not waiting. */
+  private readonly waitingOn: (number[] | undefined)[];
+  private waiting = 0;
 
   constructor(cpuCount: number) {
-    this.readsSinceWrite = Array.from({ length: cpuCount }, () => new Set<number>());
-    this.waitingOn = new Array<Set<number> | undefined>(cpuCount).fill(undefined);
+    this.readsSinceWrite = Array.from({ length: cpuCount }, () => []);
+    this.waitingOn = new Array<number[] | undefined>(cpuCount).fill(undefined);
   }
 
   isWaiting(cpu: number): boolean {
@@ -21,41 +32,88 @@ export class SpinWatch {
   }
 
   get anyWaiting(): boolean {
-    return this.waitingOn.some((cells) => cells !== undefined);
+    return this.waiting > 0;
   }
 
-  /** Records a performed choice: `op` is what a step executed (undefined for other choices). */
-  record(cpu: number, kind: 'step' | 'other', op: Operation | undefined, footprint: Footprint): void {
-    this.wakeWaitersOn(cpu, footprint);
+  /**
+   * Records a performed choice. `op` is what a step executed (undefined for other choices and for
+   * a step that only switched tasks); `switched` is true when the CPU runs another frame after it.
+   */
+  record(cpu: number, op: Operation | undefined, footprint: Footprint, switched: boolean): void {
+    if (footprint.writes.length > 0) {
+      for (const location of footprint.writes) if (location < OBJECT_BASE) this.writeCounts.set(location, (this.writeCounts.get(location) ?? 0) + 1);
+      if (this.waiting > 0) this.wakeWaitersOn(cpu, footprint.writes);
+    }
     const reads = this.readsSinceWrite[cpu];
     if (reads === undefined) return;
-    if (kind === 'other' || op === undefined) {
-      this.waitingOn[cpu] = undefined;
-      reads.clear();
+    if (op === undefined || (switched && op.code !== OpCode.Schedule)) {
+      this.stopWaiting(cpu);
+      reads.length = 0;
       return;
     }
     switch (op.code) {
       case OpCode.Load:
-        reads.add(op.cell);
+        reads.push(op.cell, this.writeCounts.get(op.cell) ?? 0);
+        return;
+      case OpCode.Schedule:
+        // A schedule() that switched away really slept or yielded the CPU; one that came straight
+        // back is a relax in a yield loop.
+        if (switched) {
+          this.stopWaiting(cpu);
+          reads.length = 0;
+          return;
+        }
+        this.relax(cpu, reads);
         return;
       case OpCode.CpuRelax:
-        if (reads.size > 0) this.waitingOn[cpu] = new Set(reads);
-        reads.clear();
+        this.relax(cpu, reads);
         return;
       case OpCode.Store:
       case OpCode.Rmw:
-        reads.clear();
+        reads.length = 0;
         return;
       default:
         return;
     }
   }
 
-  private wakeWaitersOn(writer: number, footprint: Footprint): void {
-    if (footprint.writes.length === 0) return;
+  /**
+   * A relax after reads waits for one of the cells read to change, unless one already has since
+   * it was read: then the next round of the loop sees a new value, and nothing needs waiting for.
+   */
+  private relax(cpu: number, reads: number[]): void {
+    if (reads.length > 0 && this.unchangedSinceRead(reads)) {
+      const cells: number[] = [];
+      for (let index = 0; index < reads.length; index += 2) cells.push(reads[index] ?? -1);
+      if (this.waitingOn[cpu] === undefined) this.waiting++;
+      this.waitingOn[cpu] = cells;
+    }
+    reads.length = 0;
+  }
+
+  private unchangedSinceRead(reads: readonly number[]): boolean {
+    for (let index = 0; index < reads.length; index += 2) {
+      if ((this.writeCounts.get(reads[index] ?? -1) ?? 0) !== reads[index + 1]) return false;
+    }
+    return true;
+  }
+
+  private stopWaiting(cpu: number): void {
+    if (this.waitingOn[cpu] === undefined) return;
+    this.waitingOn[cpu] = undefined;
+    this.waiting--;
+  }
+
+  private wakeWaitersOn(writer: number, writes: readonly number[]): void {
     for (let cpu = 0; cpu < this.waitingOn.length; cpu++) {
       const cells = this.waitingOn[cpu];
-      if (cpu !== writer && cells !== undefined && footprint.writes.some((location) => cells.has(location))) this.waitingOn[cpu] = undefined;
+      if (cpu === writer || cells === undefined) continue;
+      for (const location of writes) {
+        if (cells.includes(location)) {
+          this.stopWaiting(cpu);
+          break;
+        }
+      }
     }
   }
 }

@@ -10,8 +10,10 @@ export interface SearchCounts {
   readonly executions: number;
   /** Executions that ran to their end (with or without a violation). */
   readonly completed: number;
-  /** Executions cut short because everything left was equivalent to what was explored (sleep sets) or over a bound. */
+  /** Executions cut short because everything left was equivalent to what was explored (sleep sets). */
   readonly pruned: number;
+  /** Executions cut short by a bound: going on needed more preemptions or interrupts than allowed. */
+  readonly cut: number;
   /** Different final states among the completed executions. */
   readonly distinctOutcomes: number;
   /** True when the search covered everything within its bounds. */
@@ -25,6 +27,7 @@ export class SearchTally {
   executions = 0;
   completed = 0;
   pruned = 0;
+  cut = 0;
   exhausted = false;
   readonly violations: Violation[] = [];
   private readonly outcomes = new Set<string>();
@@ -46,6 +49,9 @@ export class SearchTally {
       case 'pruned':
         this.pruned++;
         break;
+      case 'cut':
+        this.cut++;
+        break;
     }
     if (this.onProgress !== undefined && this.executions % PROGRESS_EVERY === 0) {
       this.onProgress({ executions: this.executions, violations: this.violations.length });
@@ -65,6 +71,7 @@ export class SearchTally {
       executions: this.executions,
       completed: this.completed,
       pruned: this.pruned,
+      cut: this.cut,
       distinctOutcomes: this.outcomes.size,
       exhausted: this.exhausted,
     };

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { describeViolation, explore, mergeReports, replay } from '@kmodsim/explore';
-import { counter, localCounter, spinForever, waitForFlag } from './scenarios.js';
+import { counter, handshake, privateThenShared, localCounter, spinBehindQueued, spinForever, waitForFlag, yieldLoop } from './scenarios.js';
 
 describe('exhaustive search', () => {
   test('finds the lost update of an unlocked counter, with a schedule that replays it', () => {
@@ -29,12 +29,19 @@ describe('exhaustive search', () => {
   });
 
   test('partial-order reduction explores fewer executions and finds the same outcomes', () => {
-    const target = { scenario: counter(false, 2), cpuCount: 2 };
+    for (const target of [{ scenario: counter(false, 2), cpuCount: 2 }, { scenario: privateThenShared(4), cpuCount: 2 }]) {
+      const reduced = explore(target, { preemptions: 3, irqs: 0, iterative: false, stopAtFirstViolation: false });
+      const full = explore(target, { preemptions: 3, irqs: 0, iterative: false, stopAtFirstViolation: false, reduction: false });
+      expect(full.counts.exhausted && reduced.counts.exhausted).toBe(true);
+      expect(reduced.counts.executions).toBeLessThanOrEqual(full.counts.executions);
+      expect(reduced.counts.distinctOutcomes).toBe(full.counts.distinctOutcomes);
+      const messages = (report: typeof full): string[] => [...new Set(report.violations.map((violation) => violation.message))].sort();
+      expect(messages(reduced)).toEqual(messages(full));
+    }
+    const target = { scenario: privateThenShared(4), cpuCount: 2 };
     const reduced = explore(target, { preemptions: 3, irqs: 0, iterative: false, stopAtFirstViolation: false });
     const full = explore(target, { preemptions: 3, irqs: 0, iterative: false, stopAtFirstViolation: false, reduction: false });
-    expect(full.counts.exhausted && reduced.counts.exhausted).toBe(true);
     expect(reduced.counts.executions).toBeLessThan(full.counts.executions);
-    expect(reduced.counts.distinctOutcomes).toBe(full.counts.distinctOutcomes);
   });
 
   test('finds the lost wakeup of testing before setting the state, and none in Linux\'s order', () => {
@@ -59,6 +66,29 @@ describe('exhaustive search', () => {
   test('a CPU spinning on memory no one will write is reported as a livelock, not run forever', () => {
     const report = explore({ scenario: spinForever(), cpuCount: 2 }, { preemptions: 1, irqs: 0 });
     expect(report.violations[0]?.kind).toBe('livelock');
+  });
+
+  test('a flag written between a spinner\'s read and its cpu_relax() is no livelock: the next round sees it', () => {
+    for (const preemptions of [0, 1, 2, 3]) {
+      const report = explore({ scenario: handshake(), cpuCount: 2 }, { preemptions, irqs: 0, iterative: false, stopAtFirstViolation: false });
+      expect(report.violations, `preemption bound ${preemptions}`).toEqual([]);
+      expect(report.counts.exhausted).toBe(true);
+    }
+  });
+
+  test('a yield loop waits like a spin loop: no livelock, and no run to the step bound', () => {
+    const report = explore({ scenario: yieldLoop(), cpuCount: 2 }, { preemptions: 0, irqs: 0, iterative: false, stopAtFirstViolation: false, maxSteps: 500 });
+    expect(report.violations).toEqual([]);
+    expect(report.counts.exhausted).toBe(true);
+  });
+
+  test('a spinner that needs a preemption the bound forbids is cut by the bound, not a livelock', () => {
+    const bounded = explore({ scenario: spinBehindQueued(), cpuCount: 1 }, { preemptions: 0, irqs: 0, iterative: false, stopAtFirstViolation: false });
+    expect(bounded.violations).toEqual([]);
+    expect(bounded.counts.cut).toBeGreaterThan(0);
+    const allowed = explore({ scenario: spinBehindQueued(), cpuCount: 1 }, { preemptions: 1, irqs: 0, iterative: false, stopAtFirstViolation: false });
+    expect(allowed.violations).toEqual([]);
+    expect(allowed.counts.completed).toBeGreaterThan(0);
   });
 
   test('shards split the search and their merged counts equal the whole search', () => {

@@ -96,3 +96,81 @@ export function spinForever(): Scenario {
     },
   };
 }
+
+/**
+ * A handshake: CPU 0 spins until CPU 1 sets `go`, then answers; CPU 1 waits for the answer. CPU 1
+ * may set `go` between CPU 0's read and its cpu_relax(), which is no reason for CPU 0 to wait.
+ */
+export function handshake(): Scenario {
+  return {
+    name: 'handshake',
+    description: 'two CPUs spin on each other in turn',
+    setup(machine: Machine) {
+      const go = machine.alloc('go', 1, { lineAligned: true }).base;
+      const answer = machine.alloc('answer', 1, { lineAligned: true }).base;
+      machine.spawn({ name: 'waiter', cpu: 0, bound: true, body: function* () {
+        while ((yield load(go)) === 0) yield cpuRelax();
+        yield store(answer, 1);
+      } });
+      machine.spawn({ name: 'starter', cpu: 1, bound: true, body: function* () {
+        yield store(go, 1);
+        while ((yield load(answer)) === 0) yield cpuRelax();
+      } });
+      return undefined;
+    },
+  };
+}
+
+/** As 2.6.0's stop_refcounts waits for its threads: a yield loop (schedule() while running) until a flag is set. */
+export function yieldLoop(): Scenario {
+  return {
+    name: 'yield-loop',
+    description: 'a CPU yields in a loop until another sets a flag',
+    setup(machine: Machine) {
+      const flag = machine.alloc('flag', 1, { lineAligned: true }).base;
+      machine.spawn({ name: 'yielder', cpu: 0, bound: true, body: function* () {
+        while ((yield load(flag)) === 0) yield schedule();
+      } });
+      machine.spawn({ name: 'setter', cpu: 1, bound: true, body: function* () {
+        yield atomicAdd(flag, 1);
+      } });
+      return undefined;
+    },
+  };
+}
+
+/** One CPU: a task spins (preemptible) on a flag that only a task queued behind it on the same CPU sets. */
+export function spinBehindQueued(): Scenario {
+  return {
+    name: 'spin-behind-queued',
+    description: 'a spinning task needs to be preempted for the task that releases it to run',
+    setup(machine: Machine) {
+      const flag = machine.alloc('flag', 1).base;
+      machine.spawn({ name: 'spinner', cpu: 0, bound: true, body: function* () {
+        while ((yield load(flag)) === 0) yield cpuRelax();
+      } });
+      machine.spawn({ name: 'setter', cpu: 0, bound: true, body: function* () { yield store(flag, 1); } });
+      return undefined;
+    },
+  };
+}
+
+/** Two tasks each do private work on their own cache line, then both add to one shared counter unlocked. */
+export function privateThenShared(privateSteps: number): Scenario {
+  return {
+    name: 'private-then-shared',
+    description: 'independent work, then a racy shared update',
+    setup(machine: Machine) {
+      const shared = machine.alloc('shared', 1, { lineAligned: true }).base;
+      for (let index = 0; index < 2; index++) {
+        const own = machine.alloc(`own${index}`, 1, { lineAligned: true }).base;
+        machine.spawn({ name: `worker${index}`, cpu: index, bound: true, body: function* () {
+          for (let step = 0; step < privateSteps; step++) yield store(own, step + 1);
+          const value = yield load(shared);
+          yield store(shared, value + 1);
+        } });
+      }
+      return (m) => (m.read(shared) === 2 ? undefined : `lost update: shared is ${m.read(shared)}`);
+    },
+  };
+}

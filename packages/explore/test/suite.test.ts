@@ -1,32 +1,72 @@
 import { describe, expect, test } from 'vitest';
-import { runScenario } from '@kmodsim/cpu';
-import { explore, suite, type SuiteScenario } from '@kmodsim/explore';
-import type { RefcountStrategy } from '@kmodsim/refcount';
-import { soundStrategies } from '@kmodsim/refcount';
+import type { FaultKind } from '@kmodsim/cpu';
+import { explore, findSuiteScenario, replay, suite } from '@kmodsim/explore';
+import { findStrategy } from '@kmodsim/refcount';
 
-// Every correct strategy must pass every scenario of the suite within small bounds; the forced
-// unload scenario must show its oops whatever the strategy.
-describe.each(soundStrategies())('the suite against $name', (strategy) => {
+// The seed's design must pass every scenario of the suite, exhaustively, at each scenario's
+// documented bounds (the forced unload scenario must show its oops, found by the search itself);
+// each known-bad variant must be caught by the scenario that exists for it, with a schedule that
+// replays the same fault.
+
+const SEED = 'percpu-stop-machine';
+
+function strategy(name: string) {
+  const found = findStrategy(name);
+  if (found === undefined) throw new Error(`no strategy ${name}`);
+  return found;
+}
+
+describe(`the suite against ${SEED}, at the documented bounds`, () => {
   test.each(suite.map((entry) => [entry.name, entry] as const))('%s', (_name, entry) => {
-    const report = explore({ scenario: entry.build(strategy), cpuCount: entry.cpuCount }, { preemptions: 1, irqs: 1, maxExecutions: 3000 });
+    const target = { scenario: entry.build(strategy(SEED)), cpuCount: entry.cpuCount };
+    const report = explore(target, { ...entry.bounds, maxExecutions: 1_000_000 });
     const first = report.violations[0];
     if (entry.expected === 'clean') {
       expect(first, `${first?.kind ?? ''}: ${first?.message ?? ''} (replay: ${first?.schedule ?? ''})`).toBeUndefined();
-      expect(report.counts.executions).toBeGreaterThan(1);
-    } else {
-      // The oops needs the rmmod to land while the user is inside. Behind stop_machine's
-      // handshake that needs more CPU switches than these bounds allow, so the machine's own
-      // random scheduler must show it then (a known limit of the bounded search).
-      const kind = first?.kind ?? randomFault(entry, strategy);
-      expect(entry.expected).toContain(kind);
+      expect(report.counts.exhausted).toBe(true);
+      expect(report.counts.completed).toBeGreaterThan(1);
+      return;
     }
-  }, 120_000);
+    if (first === undefined) expect.fail(`the search did not show ${entry.expected.join(' or ')}`);
+    expect(entry.expected).toContain(first.kind);
+    const replayed = replay(target, first.schedule);
+    if ('error' in replayed) expect.fail(replayed.error);
+    expect(replayed.reproduced).toBe(true);
+    expect(replayed.fault?.kind).toBe(first.kind);
+  }, 300_000);
 });
 
-function randomFault(entry: SuiteScenario, strategy: RefcountStrategy): string | undefined {
-  for (let seed = 0; seed < 50; seed++) {
-    const run = runScenario(entry.build(strategy), { cpuCount: entry.cpuCount, schedule: `kms1:random:${seed}` });
-    if (run.ok && run.value.fault !== undefined) return run.value.fault.kind;
-  }
-  return undefined;
-}
+const knownBad: readonly (readonly [string, string, readonly (FaultKind | 'invariant')[]])[] = [
+  ['percpu-naive-sum', 'unload-vs-get', ['use-after-free', 'call-into-freed-code']],
+  ['percpu-plain-local', 'irq-get-worker-put', ['assertion', 'invariant']],
+  ['percpu-lost-wakeup', 'wait-vs-last-put', ['sleeps-forever']],
+  ['percpu-early-free', 'wait-vs-last-put', ['use-after-free']],
+];
+
+describe('the known-bad variants are caught, with a schedule that replays the fault', () => {
+  test.each(knownBad)('%s by %s', (name, scenarioName, kinds) => {
+    const entry = findSuiteScenario(scenarioName);
+    if (entry === undefined) expect.fail(`no scenario ${scenarioName}`);
+    const target = { scenario: entry.build(strategy(name)), cpuCount: entry.cpuCount };
+    const report = explore(target, { ...entry.bounds, maxExecutions: 200_000 });
+    const first = report.violations[0];
+    if (first === undefined) expect.fail(`${name} passed ${scenarioName} (${report.counts.executions} executions)`);
+    expect(kinds).toContain(first.kind);
+    const replayed = replay(target, first.schedule);
+    if ('error' in replayed) expect.fail(replayed.error);
+    expect(replayed.reproduced).toBe(true);
+    // A failed final check is reported by the replay as the scenario's check fault.
+    if (first.kind !== 'invariant') expect(replayed.fault?.kind).toBe(first.kind);
+    expect(replayed.fault?.message).toBe(first.message);
+  }, 300_000);
+
+  test('the IRQ-safe local_t of the seed passes the scenario that catches the tearable one', () => {
+    const entry = findSuiteScenario('irq-get-worker-put');
+    if (entry === undefined) expect.fail('no irq-get-worker-put');
+    for (const arch of ['native', 'atomic'] as const) {
+      const report = explore({ scenario: entry.build(strategy(SEED), arch), cpuCount: entry.cpuCount }, entry.bounds);
+      expect(report.violations, arch).toEqual([]);
+      expect(report.counts.exhausted).toBe(true);
+    }
+  });
+});

@@ -47,11 +47,11 @@ function targetOf(options: CheckOptions, strategy: RefcountStrategy, scenario: S
   return { scenario: scenario.build(strategy), cpuCount: options.cpus ?? scenario.cpuCount };
 }
 
-function searchOptions(options: CheckOptions): ExploreOptions {
+function searchOptions(options: CheckOptions, scenario: SuiteScenario): ExploreOptions {
   return {
     mode: options.mode,
-    preemptions: options.preemptions,
-    irqs: options.irqs,
+    preemptions: options.preemptions ?? scenario.bounds.preemptions,
+    irqs: options.irqs ?? scenario.bounds.irqs,
     seed: options.seed,
     executions: options.executions,
     maxExecutions: options.maxExecutions,
@@ -70,7 +70,7 @@ async function searchOrExplain(options: CheckOptions, spec: string, strategy: Re
 }
 
 async function search(options: CheckOptions, spec: string, strategy: RefcountStrategy, scenario: SuiteScenario, io: CompareIo, cwd: string): Promise<ExploreReport> {
-  const common = searchOptions(options);
+  const common = searchOptions(options, scenario);
   if (options.workers > 1) {
     return searchWithWorkers({ strategy: spec, cwd, scenario: scenario.name, cpus: options.cpus, search: { ...common } }, options.workers);
   }

@@ -6,8 +6,9 @@ export interface CheckOptions {
   readonly strategies: readonly string[];
   readonly scenarios: readonly string[];
   readonly cpus: number | undefined;
-  readonly preemptions: number;
-  readonly irqs: number;
+  /** Bounds given on the command line; each scenario's documented bounds otherwise. */
+  readonly preemptions: number | undefined;
+  readonly irqs: number | undefined;
   readonly mode: SearchMode;
   readonly seed: number;
   readonly executions: number;
@@ -31,8 +32,8 @@ Options:
   --strategy NAME|FILE   a strategy by name, or a .js/.mjs file exporting one (repeatable; default: all)
   --scenario NAME        a scenario of the suite (repeatable; default: all)
   --cpus N               CPUs (default: the scenario's own)
-  --preemptions K        preemption bound, 0-${MAX_BOUND} (default 2)
-  --irqs K               interrupt bound, 0-${MAX_BOUND} (default 1)
+  --preemptions K        preemption bound, 0-${MAX_BOUND} (default: the scenario's documented bound)
+  --irqs K               interrupt bound, 0-${MAX_BOUND} (default: the scenario's documented bound)
   --mode MODE            exhaustive (default), random or pct
   --seed S               seed for random and pct (default 1)
   --executions N         executions for random and pct (default 1000)
@@ -56,8 +57,8 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
         strategy: { type: 'string', multiple: true },
         scenario: { type: 'string', multiple: true },
         cpus: { type: 'string' },
-        preemptions: { type: 'string', default: '2' },
-        irqs: { type: 'string', default: '1' },
+        preemptions: { type: 'string' },
+        irqs: { type: 'string' },
         mode: { type: 'string', default: 'exhaustive' },
         seed: { type: 'string', default: '1' },
         executions: { type: 'string', default: '1000' },
@@ -88,8 +89,8 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
     strategies: values.strategy ?? [],
     scenarios,
     cpus,
-    preemptions: whole('--preemptions', values.preemptions, 0, MAX_BOUND),
-    irqs: whole('--irqs', values.irqs, 0, MAX_BOUND),
+    preemptions: values.preemptions === undefined ? undefined : whole('--preemptions', values.preemptions, 0, MAX_BOUND),
+    irqs: values.irqs === undefined ? undefined : whole('--irqs', values.irqs, 0, MAX_BOUND),
     mode,
     seed: whole('--seed', values.seed, 0, 0xffffffff),
     executions: whole('--executions', values.executions, 1, 100_000_000),
