@@ -143,6 +143,8 @@ function linkDependencies(input: DepmodInput, mods: readonly Mod[], symbols: Rea
 
 const DOT = 0x2e;
 
+const byDepSortIndex = (a: Mod, b: Mod): number => a.depSortIndex - b.depSortIndex;
+
 /** Kahn's algorithm with the roots kept on a stack; modules nobody uses come first. */
 function sortTopologically(mods: readonly Mod[]): string | undefined {
   const roots: Mod[] = [];
@@ -156,7 +158,7 @@ function sortTopologically(mods: readonly Mod[]): string | undefined {
     for (const dep of root.deps) if (--dep.pendingUsers === 0) roots.push(dep);
   }
   if (sorted < mods.length) return `Found ${mods.length - sorted} modules in dependency cycles!`;
-  for (const mod of mods) if (mod.deps.length > 1) mod.deps.sort((a, b) => a.depSortIndex - b.depSortIndex);
+  for (const mod of mods) if (mod.deps.length > 1) mod.deps.sort(byDepSortIndex);
   return undefined;
 }
 
@@ -176,7 +178,7 @@ function formatDeps(mods: readonly Mod[]): string {
   mods.forEach((mod, walk) => {
     text += `${mod.module.path}:`;
     const deps = allDependencies(mod, walk, []);
-    if (deps.length > 1) deps.sort((a, b) => a.depSortIndex - b.depSortIndex);
+    if (deps.length > 1) deps.sort(byDepSortIndex);
     for (const dep of deps) text += ` ${dep.module.path}`;
     text += '\n';
   });

@@ -7,34 +7,36 @@ export function superFastHash(key: Uint8Array): number {
   return superFastHashLatin1(Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1'));
 }
 
+/** Two bytes little-endian, and one byte as C's signed char, from a latin1 string. */
+const u16 = (key: string, i: number): number => key.charCodeAt(i) | (key.charCodeAt(i + 1) << 8);
+const signedByte = (key: string, i: number): number => (key.charCodeAt(i) << 24) >> 24;
+
 /** SuperFastHash over a latin1 string, whose code units are the bytes: no byte copy is made. */
 export function superFastHashLatin1(key: string): number {
   let hash = key.length >>> 0;
   const rem = key.length & 3;
   let at = 0;
-  const u16 = (i: number): number => key.charCodeAt(i) | (key.charCodeAt(i + 1) << 8);
-  const signedByte = (i: number): number => (key.charCodeAt(i) << 24) >> 24;
   for (let blocks = key.length >>> 2; blocks > 0; blocks--) {
-    hash = (hash + u16(at)) >>> 0;
-    const tmp = ((u16(at + 2) << 11) ^ hash) >>> 0;
+    hash = (hash + u16(key, at)) >>> 0;
+    const tmp = ((u16(key, at + 2) << 11) ^ hash) >>> 0;
     hash = ((hash << 16) ^ tmp) >>> 0;
     at += 4;
     hash = (hash + (hash >>> 11)) >>> 0;
   }
   switch (rem) {
     case 3:
-      hash = (hash + u16(at)) >>> 0;
+      hash = (hash + u16(key, at)) >>> 0;
       hash = (hash ^ (hash << 16)) >>> 0;
-      hash = (hash ^ (signedByte(at + 2) << 18)) >>> 0;
+      hash = (hash ^ (signedByte(key, at + 2) << 18)) >>> 0;
       hash = (hash + (hash >>> 11)) >>> 0;
       break;
     case 2:
-      hash = (hash + u16(at)) >>> 0;
+      hash = (hash + u16(key, at)) >>> 0;
       hash = (hash ^ (hash << 11)) >>> 0;
       hash = (hash + (hash >>> 17)) >>> 0;
       break;
     case 1:
-      hash = (hash + signedByte(at)) >>> 0;
+      hash = (hash + signedByte(key, at)) >>> 0;
       hash = (hash ^ (hash << 10)) >>> 0;
       hash = (hash + (hash >>> 1)) >>> 0;
       break;

@@ -147,27 +147,40 @@ interface Wanted {
   symtab: number;
 }
 
+// The helpers below are top-level functions rather than closures: they run for every module,
+// and a closure is allocated (and, under tsx, named) each time its enclosing function runs.
+
 function summarize(window: ByteWindow): ModuleSummary {
   const { sections, wanted } = readSectionHeaders(window);
-  const contents = (index: number, what: string): Buffer =>
-    index < 0 || sections.type[index] === SHT_NOBITS ? Buffer.alloc(0) : window.bytes(sections.offset[index] ?? 0, sections.size[index] ?? 0, what);
   const symtab = checkSymtab(sections, wanted.symtab);
   const ranges: [number, number][] = [];
-  const want = (index: number, extra = 0): void => {
-    if (index >= 0) ranges.push([sections.offset[index] ?? 0, Math.min(window.size, (sections.offset[index] ?? 0) + (sections.size[index] ?? 0) + extra)]);
-  };
-  want(wanted.modinfo);
-  want(wanted.versions);
+  wantSection(ranges, window, sections, wanted.modinfo, 0);
+  wantSection(ranges, window, sections, wanted.versions, 0);
   if (symtab !== undefined) {
-    want(wanted.symtab);
-    want(symtab.strings, CRC_PREFIX.length - 1);
+    wantSection(ranges, window, sections, wanted.symtab, 0);
+    wantSection(ranges, window, sections, symtab.strings, CRC_PREFIX.length - 1);
   }
   window.prefetch(ranges);
-  const modinfo = parseModinfo(contents(wanted.modinfo, 'section .modinfo'));
+  const modinfo = parseModinfo(contents(window, sections, wanted.modinfo, 'section .modinfo'));
   const scan = symtab === undefined ? { crcs: new Map<string, number>(), imports: [], names: Buffer.alloc(0), nameStarts: [] } : scanSymbols(window, sections, symtab);
   const versions = readVersions(window, sections, wanted.versions, scan);
-  const exports = scan.crcs.size > 0 ? [...scan.crcs].map(([name, crc]) => ({ name, crc })) : exportStrings(contents(wanted.ksymtabStrings, 'section __ksymtab_strings'));
+  const exports: { name: string; crc: number }[] = [];
+  for (const [name, crc] of scan.crcs) exports.push({ name, crc });
+  if (exports.length === 0) exportStrings(contents(window, sections, wanted.ksymtabStrings, 'section __ksymtab_strings'), exports);
   return { modinfo, exports, dependencySymbols: dependencySymbols(scan.imports, versions) };
+}
+
+/** A section's bytes, as ElfFile.contents gives them: none for SHT_NOBITS or a missing section. */
+function contents(window: ByteWindow, sections: Sections, index: number, what: string): Buffer {
+  return index < 0 || sections.type[index] === SHT_NOBITS ? EMPTY : window.bytes(sections.offset[index] ?? 0, sections.size[index] ?? 0, what);
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function wantSection(ranges: [number, number][], window: ByteWindow, sections: Sections, index: number, extraBytes: number): void {
+  if (index < 0) return;
+  const start = sections.offset[index] ?? 0;
+  ranges.push([start, Math.min(window.size, start + (sections.size[index] ?? 0) + extraBytes)]);
 }
 
 function readSectionHeaders(window: ByteWindow): { sections: Sections; wanted: Wanted } {
@@ -184,25 +197,19 @@ function readSectionHeaders(window: ByteWindow): { sections: Sections; wanted: W
   const table = window.bytes(tableOffset, count * SECTION_HEADER_BYTES, 'section header table', NAMES_SLACK_BYTES);
   const sections = sectionArrays(count);
   const view = new DataView(table.buffer, table.byteOffset, table.byteLength);
-  // The field name is only spelled out for a defect: building it per field would cost more than the read.
-  const safe = (at: number, index: number, field: string): number => {
-    const high = view.getUint32(at + 4, true);
-    if (high >= UNSAFE_HIGH_WORD) defect(`section header ${index} ${field} is absurd`);
-    return high * TWO_POW_32 + view.getUint32(at, true);
-  };
   let nobitsBytes = 0;
   let symtabCount = 0;
   let symtab = -1;
   for (let index = 0; index < count; index++) {
     const at = index * SECTION_HEADER_BYTES;
     const type = view.getUint32(at + 4, true);
-    const offset = safe(at + 24, index, 'sh_offset');
-    const size = safe(at + 32, index, 'sh_size');
+    const offset = safeField(view, at + 24, index, 'sh_offset');
+    const size = safeField(view, at + 32, index, 'sh_size');
     if (type !== SHT_NOBITS && type !== SHT_NULL && offset + size > window.size) checkInside(window, offset, size, `contents of section ${index}`);
-    const alignment = safe(at + 48, index, 'sh_addralign');
+    const alignment = safeField(view, at + 48, index, 'sh_addralign');
     if (alignment > 1 << 16 || (alignment !== 0 && (alignment & (alignment - 1)) !== 0)) defect(`section header ${index}: alignment ${alignment} is not a sane power of two`);
-    safe(at + 8, index, 'sh_flags');
-    safe(at + 56, index, 'sh_entsize');
+    safeField(view, at + 8, index, 'sh_flags');
+    safeField(view, at + 56, index, 'sh_entsize');
     if (type === SHT_NOBITS) nobitsBytes += size;
     if (type === SHT_SYMTAB && symtabCount++ === 0) symtab = index;
     sections.type[index] = type;
@@ -231,6 +238,13 @@ function readSectionHeaders(window: ByteWindow): { sections: Sections; wanted: W
     else if (wanted.ksymtabStrings < 0 && nameIs(names, at, KSYMTAB_STRINGS)) wanted.ksymtabStrings = index;
   }
   return { sections, wanted };
+}
+
+/** A u64 field of section header `index`. Its name is only spelled out for a defect: building it per field would cost more than the read. */
+function safeField(view: DataView, at: number, index: number, field: string): number {
+  const high = view.getUint32(at + 4, true);
+  if (high >= UNSAFE_HIGH_WORD) defect(`section header ${index} ${field} is absurd`);
+  return high * TWO_POW_32 + view.getUint32(at, true);
 }
 
 function checkInside(window: ByteWindow, offset: number, size: number, what: string): void {
@@ -271,8 +285,9 @@ function readVersions(window: ByteWindow, sections: Sections, index: number, sca
   let next = 0;
   for (let at = 0; at < size; at += VERSION_ENTRY_BYTES) {
     const nameStart = at + VERSION_CRC_BYTES;
-    const end = bytes.indexOf(0, nameStart);
-    if (end < 0 || end >= at + VERSION_ENTRY_BYTES) defect(`__versions name at offset ${nameStart} is not NUL-terminated inside its table`);
+    let end = nameStart;
+    while (end < at + VERSION_ENTRY_BYTES && bytes[end] !== 0) end++;
+    if (end >= at + VERSION_ENTRY_BYTES) defect(`__versions name at offset ${nameStart} is not NUL-terminated inside its table`);
     let name: string | undefined;
     for (let tried = 0; tried < 2 && next < scan.imports.length; tried++, next++) {
       if (sameBytes(bytes, nameStart, end, scan.names, scan.nameStarts[next] ?? 0)) {
@@ -308,6 +323,15 @@ interface SymbolScan {
   readonly nameStarts: number[];
 }
 
+/** Where the name at `at` ends: its NUL, which must lie inside the string table. */
+function nameEnd(strings: Buffer, stringsSize: number, index: number, at: number): number {
+  // Names are short: a plain loop finds the NUL sooner than a call into Buffer#indexOf.
+  let end = at;
+  while (end < stringsSize && strings[end] !== 0) end++;
+  if (end >= stringsSize) defect(`name of symbol ${index} (string table offset ${at}) is not NUL-terminated inside its table`);
+  return end;
+}
+
 /** One pass over the symbol table: `__crc_` symbols (readCrcs) and undefined symbols (readImports). */
 function scanSymbols(window: ByteWindow, sections: Sections, symtab: Symtab): SymbolScan {
   const table = window.bytes(sections.offset[symtab.index] ?? 0, symtab.count * SYMBOL_BYTES, 'symbol table');
@@ -315,11 +339,6 @@ function scanSymbols(window: ByteWindow, sections: Sections, symtab: Symtab): Sy
   const stringsSize = sections.size[symtab.strings] ?? 0;
   // A few bytes past the table, as ElfFile's prefix test reads file bytes and not table bytes.
   const strings = window.bytes(stringsOffset, Math.min(window.size - stringsOffset, stringsSize + CRC_PREFIX.length - 1), 'symbol string table');
-  const nameEnd = (index: number, at: number): number => {
-    const end = strings.indexOf(0, at);
-    if (end < 0 || end >= stringsSize) defect(`name of symbol ${index} at offset ${stringsOffset + at} is not NUL-terminated inside its table`);
-    return end;
-  };
   const crcSites: { name: string; section: number; low: number; high: number }[] = [];
   const imports: Import[] = [];
   const nameStarts: number[] = [];
@@ -330,14 +349,14 @@ function scanSymbols(window: ByteWindow, sections: Sections, symtab: Symtab): Sy
     if (nameAt >= stringsSize) defect(`symbol ${index} names offset ${nameAt}, past the ${stringsSize}-byte string table`);
     const section = view.getUint16(at + 6, true);
     if (section === SHN_UNDEF) {
-      const name = latin1(strings, nameAt, nameEnd(index, nameAt));
+      const name = latin1(strings, nameAt, nameEnd(strings, stringsSize, index, nameAt));
       if (name !== '') {
         imports.push({ name, crc: 0, weak: (table[at + 4] ?? 0) >> 4 === STB_WEAK });
         nameStarts.push(nameAt);
       }
     }
     if (strings[nameAt] !== 0x5f || !nameIs(strings, nameAt, CRC_PREFIX)) continue;
-    const name = latin1(strings, nameAt + CRC_PREFIX.length, nameEnd(index, nameAt));
+    const name = latin1(strings, nameAt + CRC_PREFIX.length, nameEnd(strings, stringsSize, index, nameAt));
     crcSites.push({ name, section, low: view.getUint32(at + 8, true), high: view.getUint32(at + 12, true) });
   }
   return { crcs: readCrcValues(window, sections, crcSites), imports, names: strings, nameStarts };
@@ -368,12 +387,10 @@ function readCrcValues(window: ByteWindow, sections: Sections, sites: readonly {
   return crcs;
 }
 
-function exportStrings(strings: Buffer): { name: string; crc: number }[] {
-  return strings
-    .toString('latin1', 0, strings.length)
-    .split('\0')
-    .filter((name) => name !== '')
-    .map((name) => ({ name, crc: 0 }));
+/** Without `__crc_` symbols, every name in __ksymtab_strings is an export (as readExportStrings reads them). */
+function exportStrings(strings: Buffer, into: { name: string; crc: number }[]): void {
+  if (strings.length === 0) return;
+  for (const name of latin1(strings, 0, strings.length).split('\0')) if (name !== '') into.push({ name, crc: 0 });
 }
 
 /**
@@ -383,9 +400,10 @@ function exportStrings(strings: Buffer): { name: string; crc: number }[] {
 function dependencySymbols(imports: Import[], versions: readonly SymbolVersion[]): DependencySymbol[] {
   if (versions.length === 0) return imports;
   const firstByName = new Map<string, number>();
-  versions.forEach((version, index) => {
-    if (!firstByName.has(version.name)) firstByName.set(version.name, index);
-  });
+  for (let index = 0; index < versions.length; index++) {
+    const name = versions[index]?.name ?? '';
+    if (!firstByName.has(name)) firstByName.set(name, index);
+  }
   const used = new Uint8Array(versions.length);
   const symbols: DependencySymbol[] = imports;
   for (const symbol of imports) {
@@ -394,8 +412,9 @@ function dependencySymbols(imports: Import[], versions: readonly SymbolVersion[]
     used[first] = 1;
     symbol.crc = versions[first]?.crc ?? 0;
   }
-  versions.forEach((version, index) => {
-    if (used[firstByName.get(version.name) ?? index] === 0) symbols.push({ name: version.name, crc: version.crc, weak: false });
-  });
+  for (let index = 0; index < versions.length; index++) {
+    const version = versions[index];
+    if (version !== undefined && used[firstByName.get(version.name) ?? index] === 0) symbols.push({ name: version.name, crc: version.crc, weak: false });
+  }
   return symbols;
 }
