@@ -62,7 +62,8 @@ interface Chunk {
 export class FileWindow implements ByteWindow {
   size = 0;
   private fd = -1;
-  private arena: Buffer = Buffer.allocUnsafeSlow(INITIAL_ARENA_BYTES);
+  /** Allocated on the first read, so that importing the package costs nothing. */
+  private arena: Buffer = Buffer.alloc(0);
   private arenaUsed = 0;
   private readonly chunks: Chunk[] = [];
 
