@@ -25,6 +25,14 @@ describe('kmodsim-compare check', () => {
     expect(result.stdout).toMatch(/^global-spinlock\s+wait-vs-last-put\s+CLEAN/m);
   });
 
+  test("today's Linux design is clean where it applies and N/A where a scenario needs rmmod --wait", async () => {
+    const result = await check('--strategy', 'atomic-bias', '--scenario', 'unload-vs-get', '--scenario', 'wait-vs-last-put', '--preemptions', '1', '--json');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { scenario: string; verdict: string; reason?: string });
+    expect(lines.map((line) => [line.scenario, line.verdict])).toEqual([['unload-vs-get', 'clean'], ['wait-vs-last-put', 'n/a']]);
+    expect(lines[1]?.reason).toContain('atomic-bias refuses a module in use instead');
+  });
+
   test("a user's own strategy file plugs in unchanged, and its race is found with a replay that reproduces it", async () => {
     const result = await check('--strategy', './racy-atomic.mjs', '--scenario', 'unload-vs-get', '--preemptions', '2', '--irqs', '0');
     expect(result.code).toBe(1);

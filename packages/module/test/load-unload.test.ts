@@ -75,14 +75,21 @@ describe.each(soundStrategies())('init_module and delete_module with $name', (st
 });
 
 describe.each(soundStrategies())('refcount underflow with $name', (strategy) => {
-  test('a put without a get is caught as it happens', () => {
+  test('a put without a get is caught as it happens (or, where the count has a base to eat, at the next put)', () => {
     const { machine, core } = bootKernel({ strategy });
     machine.spawn({ name: 'buggy', body: function* (self) {
       yield* core.initModule(self, moduleLoad('demo'));
       const demo = core.find('demo');
-      if (demo !== undefined) yield* core.modulePut(self, demo);
+      if (demo === undefined) return;
+      yield* core.modulePut(self, demo);
+      yield* core.modulePut(self, demo);
     } });
     const result = machine.run();
-    expect(result.ok ? '' : result.fault.message).toBe('module_put: refcount of demo underflowed to -1');
+    // today's Linux (atomic-bias) cannot tell the first extra put from unload taking its base;
+    // its module_put warns when there is nothing left to take.
+    const expected = strategy.waitsForUsers === false
+      ? 'WARNING: module_put: demo refcount would go below zero'
+      : 'module_put: refcount of demo underflowed to -1';
+    expect(result.ok ? '' : result.fault.message).toBe(expected);
   });
 });

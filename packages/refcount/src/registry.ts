@@ -1,4 +1,6 @@
+import { atomicBias } from './strategies/atomic-bias.js';
 import { globalSpinlock } from './strategies/global-spinlock.js';
+import { percpuRef } from './strategies/percpu-ref.js';
 import { percpuEarlyFree, percpuLostWakeup, percpuNaiveSum, percpuPlainLocal, percpuStopMachine } from './strategies/percpu.js';
 import type { RefcountStrategy } from './strategy.js';
 
@@ -6,6 +8,8 @@ import type { RefcountStrategy } from './strategy.js';
 export const strategies = {
   'percpu-stop-machine': percpuStopMachine,
   'global-spinlock': globalSpinlock,
+  'atomic-bias': atomicBias,
+  'percpu-ref': percpuRef,
   'percpu-naive-sum': percpuNaiveSum,
   'percpu-plain-local': percpuPlainLocal,
   'percpu-lost-wakeup': percpuLostWakeup,

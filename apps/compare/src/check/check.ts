@@ -1,9 +1,9 @@
-import { NondeterminismError, describeViolation, explore, findSuiteScenario, replay, type ExploreOptions, type ExploreReport, type SuiteScenario } from '@kmodsim/explore';
+import { NondeterminismError, describeViolation, explore, findSuiteScenario, replay, scenarioMismatch, type ExploreOptions, type ExploreReport, type SuiteScenario } from '@kmodsim/explore';
 import { strategyNames, type RefcountStrategy } from '@kmodsim/refcount';
 import { UsageError, type CompareIo } from '../io.js';
 import { loadStrategy } from './load-strategy.js';
 import { CHECK_USAGE, parseCheckOptions, type CheckOptions } from './options.js';
-import { formatVerdict, isFailure, judge, verdictHeader, verdictJson } from './verdict.js';
+import { formatNotApplicable, formatVerdict, isFailure, judge, notApplicableJson, verdictHeader, verdictJson } from './verdict.js';
 import { searchWithWorkers } from './worker-pool.js';
 
 /** `kmodsim-compare check`: a verdict per strategy and scenario. Thin: the search is @kmodsim/explore's. */
@@ -23,6 +23,11 @@ export async function checkCommand(argv: readonly string[], io: CompareIo): Prom
   for (const { spec, strategy } of strategies) {
     for (const name of parsed.scenarios) {
       const scenario = scenarioNamed(name);
+      const mismatch = scenarioMismatch(scenario, strategy);
+      if (mismatch !== undefined) {
+        io.stdout.write(parsed.json ? notApplicableJson(strategy.name, scenario.name, mismatch) : formatNotApplicable(strategy.name, scenario.name, mismatch));
+        continue;
+      }
       const report = await searchOrExplain(parsed, spec, strategy, scenario, io, cwd);
       if (report === undefined) return 1;
       const verdict = judge(strategy.name, scenario, report, (schedule) => replayLine(spec, scenario, parsed, schedule));

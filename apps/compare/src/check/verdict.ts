@@ -42,6 +42,15 @@ export function formatVerdict(verdict: Verdict): string {
   return verdict.replay === undefined ? line : `${line}${''.padEnd(WIDTHS.strategy)}replay: ${verdict.replay}\n`;
 }
 
+/** A pair the scenario cannot judge (it needs a waiting unload the design does not offer): no search, not a failure. */
+export function formatNotApplicable(strategy: string, scenario: string, reason: string): string {
+  return `${strategy.padEnd(WIDTHS.strategy)}${scenario.padEnd(WIDTHS.scenario)}${'N/A'.padEnd(WIDTHS.verdict)}${'0'.padStart(WIDTHS.executions)}  ${reason}\n`;
+}
+
+export function notApplicableJson(strategy: string, scenario: string, reason: string): string {
+  return `${JSON.stringify({ strategy, scenario, verdict: 'n/a', reason })}\n`;
+}
+
 export function verdictJson(verdict: Verdict): string {
   return `${JSON.stringify({
     strategy: verdict.strategy,

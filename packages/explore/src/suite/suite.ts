@@ -21,6 +21,8 @@ export interface SuiteScenario {
    * caught at them by the scenarios that exist for it.
    */
   readonly bounds: { readonly preemptions: number; readonly irqs: number };
+  /** Whether it relies on `rmmod --wait` sleeping until users leave (see scenarioMismatch). */
+  readonly needsWaitingUnload: boolean;
   build(strategy: RefcountStrategy, arch?: LocalFlavour): Scenario;
 }
 
@@ -37,6 +39,7 @@ function scenario(
     readonly forceUnload?: boolean;
     readonly expected?: readonly FaultKind[];
     readonly bounds?: SuiteScenario['bounds'];
+    readonly needsWaitingUnload?: boolean;
   },
   body: Body,
 ): SuiteScenario {
@@ -46,6 +49,7 @@ function scenario(
     cpuCount: settings.cpuCount,
     expected: settings.expected ?? 'clean',
     bounds: settings.bounds ?? DEFAULT_BOUNDS,
+    needsWaitingUnload: settings.needsWaitingUnload ?? false,
     build: (strategy, arch = 'native') => ({
       name,
       description,
@@ -90,7 +94,7 @@ const unloadVersusGet = scenario(
 const waitVersusLastPut = scenario(
   'wait-vs-last-put',
   'rmmod --wait on CPU 0 while a user on CPU 1 holds the device open, against that user\'s close: the last module_put must wake the unloader (no lost wakeup), and the module must not be freed under the put',
-  { cpuCount: 2, modules: ['demo_lib', 'demo_chardev'] },
+  { cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], needsWaitingUnload: true },
   (machine, core) => {
     const results: { rmmod?: string } = {};
     // The user says it holds the device through simulated memory, so the search sees the order.
@@ -171,7 +175,7 @@ function* waitWhile(cell: number, busy: (value: number) => boolean): KernelCode<
 const migratedPut = scenario(
   'migrate-put',
   'a reference taken on CPU 0 and dropped on CPU 1 after the task migrates, while rmmod --wait waits on CPU 1',
-  { cpuCount: 2, modules: ['demo_lib', 'demo_chardev'] },
+  { cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], needsWaitingUnload: true },
   (machine, core) => {
     const results: { rmmod?: string } = {};
     machine.spawn({ name: 'cat', cpu: 0, body: function* (self) {
@@ -238,7 +242,7 @@ const notifiersDuringInit = scenario(
 function fromModuleScenario(name: string, bounds: SuiteScenario['bounds'], expected: SuiteScenario['expected'] = 'clean'): SuiteScenario {
   const found = findModuleScenario(name);
   if (found === undefined) throw new Error(`no module scenario ${name}`);
-  return { name, description: found.description, cpuCount: found.cpuCount, expected, bounds, build: (strategy, arch) => found.build({ strategy, ...(arch === undefined ? {} : { arch }) }) };
+  return { name, description: found.description, cpuCount: found.cpuCount, expected, bounds, needsWaitingUnload: found.needsWaitingUnload, build: (strategy, arch) => found.build({ strategy, ...(arch === undefined ? {} : { arch }) }) };
 }
 
 export const suite: readonly SuiteScenario[] = [

@@ -30,7 +30,7 @@ export interface ModuleScenario {
 }
 
 /** Why a scenario cannot run under a strategy, or undefined when it can. */
-export function scenarioMismatch(scenario: ModuleScenario, strategy: RefcountStrategy): string | undefined {
+export function scenarioMismatch(scenario: Pick<ModuleScenario, 'name' | 'needsWaitingUnload'>, strategy: RefcountStrategy): string | undefined {
   if (!scenario.needsWaitingUnload || strategy.waitsForUsers !== false) return undefined;
   return `scenario ${scenario.name} needs an unload that waits for users (rmmod --wait), and strategy ${strategy.name} refuses a module in use instead`;
 }

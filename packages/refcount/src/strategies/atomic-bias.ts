@@ -47,9 +47,13 @@ class BiasedCount implements ModuleRefcount {
     yield preemptEnable();
   }
 
-  /** module_refcount(): the users; -1 once unload has taken the base (lsmod shows that too). */
+  /**
+   * module_refcount(): the count less its base; 0, not -1, once the base is taken (by unload, or
+   * in the instant try_release_module_ref() holds it before putting it back).
+   */
   count(): number {
-    return this.read(this.refcnt) - MODULE_REF_BASE;
+    const value = this.read(this.refcnt);
+    return value === 0 ? 0 : value - MODULE_REF_BASE;
   }
 
   /** try_release_module_ref(): 0 when no user is left and no get can succeed any more. */
