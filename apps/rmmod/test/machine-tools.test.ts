@@ -62,6 +62,9 @@ describe('rmmod --wait', () => {
     expect((await t.run('kmodsim', ['ps'])).stdout).toMatch(/^\s+\d+ D\s+\d+ rmmod\s+rmmod --wait demo_chardev: sleeps until its users are gone$/m);
     expect((await t.run('kmodsim', ['cat', '/proc/modules'])).stdout).toMatch(/^demo_chardev 12288 1 - Unloading /m);
     expect(await t.run('kmodsim', ['hold', 'demo_chardev'])).toMatchObject({ status: 1, stderr: expect.stringContaining('could not hold demo_chardev: No such device') as string });
+    // A second rmmod finds it loaded but in use; a second --wait reaches the kernel, which is busy with the first.
+    expect(await t.run('rmmod', ['demo_chardev'])).toMatchObject({ status: 1, stderr: 'rmmod: ERROR: Module demo_chardev is in use\n' });
+    expect(await t.run('rmmod', ['--wait', 'demo_chardev'])).toMatchObject({ status: 1, stderr: 'rmmod: ERROR: could not remove module demo_chardev: Device or resource busy\n' });
     let finished = false;
     void waiting.done.then(() => (finished = true));
     await new Promise((resolve) => setTimeout(resolve, 300));

@@ -106,7 +106,9 @@ function* removeOne(
   context: CommandContext, self: ExecutionContext, name: string, command: Extract<JournalCommand, { kind: 'rmmod' }>, outcome: RmmodOutcome,
 ): KernelCode<RemoveResult> {
   const module = context.core.find(name);
-  if (module === undefined || moduleInfo(module).state !== 'Live') return { kind: 'not-loaded' };
+  // A module that is still coming or already going is loaded (its initstate says so): kmod goes
+  // on to its in-use checks and the kernel answers EBUSY.
+  if (module === undefined) return { kind: 'not-loaded' };
   if (!command.force) {
     // kmod's check_module_inuse; --wait means to wait for users, so only holders refuse it.
     const info = moduleInfo(module);
