@@ -331,7 +331,10 @@ export class Machine implements SchedulerView {
         if (this.irqDeliverable(cpu, source)) choices.push({ kind: 'irq', cpu, source });
       }
       if (!this.preemptible(cpu)) continue;
-      if (this.runQueueLength(cpu) > 0) choices.push({ kind: 'preempt', cpu, target: cpu });
+      // Preempting in place only matters when a queued task may run instead: a stopper thread
+      // put back behind ordinary tasks would be dispatched again at once.
+      const task = this.current[cpu];
+      if (task !== undefined && this.hasWaiterAtLeast(cpu, task.rank)) choices.push({ kind: 'preempt', cpu, target: cpu });
       if (!this.migratable(cpu)) continue;
       for (let target = 0; target < this.cpuCount; target++) {
         if (target !== cpu) choices.push({ kind: 'preempt', cpu, target });
