@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
+import { skipWithout } from '@kmodsim/vitest-config/real-data';
 import { main } from '../src/cli/depmod.js';
 
 // Our depmod against kmod's on the same trees: a real Debian tree (skipped only when
@@ -28,7 +29,7 @@ function kmod(argv: readonly string[]): { status: number; stdout: string; stderr
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe.skipIf(version === undefined || !hasKmod)('depmod on a real Debian tree', () => {
+describe.skipIf(skipWithout("kmod's depmod and " + 'the Debian kernel tree (bash scripts/fetch-kernel-tree.sh)', version !== undefined && hasKmod))('depmod on a real Debian tree', () => {
   test('-n prints exactly what kmod depmod -n prints', async () => {
     const args = ['-n', '-b', realRoot, version ?? ''];
     expect((await ours(args)).stdout === kmod(args).stdout).toBe(true);
@@ -61,7 +62,7 @@ function fixtureTree(): string {
   return root;
 }
 
-describe.skipIf(!hasKmod)('depmod on the fixture modules', () => {
+describe.skipIf(skipWithout("kmod's depmod (apt-get install kmod)", hasKmod))('depmod on the fixture modules', () => {
   test('writes the same modules.dep, .alias, .softdep, .symbols and .devname files as kmod', async () => {
     const [mine, theirs] = [fixtureTree(), fixtureTree()];
     expect((await ours(['-b', mine, '6.1.0-kmodsim'])).status).toBe(0);
@@ -94,6 +95,6 @@ describe('depmod errors, in kmod words', () => {
   });
 });
 
-test.skipIf(!hasKmod)('kmod is the one in /usr/sbin (the comparisons above are against it)', () => {
+test.skipIf(skipWithout("kmod's depmod (apt-get install kmod)", hasKmod))('kmod is the one in /usr/sbin (the comparisons above are against it)', () => {
   expect(execFileSync(KMOD_DEPMOD, ['--version']).toString()).toMatch(/^kmod version \d+/);
 });

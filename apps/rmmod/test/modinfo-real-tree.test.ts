@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
+import { skipWithout } from '@kmodsim/vitest-config/real-data';
 import { main } from '../src/cli/modinfo.js';
 
 // Our modinfo against kmod's on every module of a real Debian tree: the same bytes, signature
@@ -19,7 +20,7 @@ function ours(argv: readonly string[]): Promise<{ status: number; stdout: string
   return main(argv, io).then((status) => ({ status, stdout, stderr }));
 }
 
-describe.skipIf(version === undefined || !existsSync(KMOD_MODINFO))('modinfo on a real Debian tree', () => {
+describe.skipIf(skipWithout("kmod's modinfo and " + 'the Debian kernel tree (bash scripts/fetch-kernel-tree.sh)', version !== undefined && existsSync(KMOD_MODINFO)))('modinfo on a real Debian tree', () => {
   test('prints every module exactly as kmod modinfo does', async () => {
     const files = execFileSync('find', [moduleDir, '-name', '*.ko']).toString().trim().split('\n').sort();
     const kmod = execFileSync(KMOD_MODINFO, files, { maxBuffer: 1 << 30 }).toString('latin1');

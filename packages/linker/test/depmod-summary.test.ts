@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
+import { skipWithout } from '@kmodsim/vitest-config/real-data';
 import { readElf, summarizeModule, summarizeModuleFile, summarizeModuleImage, type LinkerResult, type ModuleSummary } from '@kmodsim/linker';
 import { findKernelTree } from './kernel-tree.js';
 import { fixtureBytes, fixturesDir } from './fixtures.js';
@@ -15,7 +16,7 @@ const tree = findKernelTree();
 
 const outcome = (result: LinkerResult<ModuleSummary>): ModuleSummary | string => (result.ok ? result.value : result.errno);
 
-describe.skipIf(tree === undefined)('on the real Debian tree', () => {
+describe.skipIf(skipWithout('the Debian kernel tree (bash scripts/fetch-kernel-tree.sh)', tree !== undefined))('on the real Debian tree', () => {
   test('every module summarises as summarizeModule reads it from the whole file', () => {
     const files = execFileSync('find', [tree?.moduleDir ?? '', '-name', '*.ko']).toString().trim().split('\n');
     expect(files.length).toBeGreaterThan(1000);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import { skipWithout } from '@kmodsim/vitest-config/real-data';
 import { KernelSymbolTable, bumpAllocator, formatKallsyms, linkModule, parseModuleSymvers, parseSystemMap } from '@kmodsim/linker';
 import { EMBEDDED_KERNEL, embeddedKernelSymbols, fixtureImage } from './fixtures.js';
 import { findKernelTree } from './kernel-tree.js';
@@ -29,7 +30,7 @@ describe('the kernel symbol table', () => {
   });
 
   const tree = findKernelTree();
-  test.skipIf(tree === undefined)("Debian's System.map is a stub pointing at the -dbg package: it reads, and marks no exports", () => {
+  test.skipIf(skipWithout('the Debian kernel tree (bash scripts/fetch-kernel-tree.sh)', tree !== undefined))("Debian's System.map is a stub pointing at the -dbg package: it reads, and marks no exports", () => {
     const map = parseSystemMap(tree!.systemMap, readFileSync(tree!.systemMap, 'latin1'));
     const symvers = parseModuleSymvers(tree!.symvers, readFileSync(tree!.symvers, 'latin1'));
     if (!map.ok || !symvers.ok) throw new Error(map.ok ? (symvers.ok ? '' : symvers.message) : map.message);

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 // The real Debian module tree scripts/fetch-kernel-tree.sh unpacks (never committed). Tests
-// that need it skip only when it is absent; CI fetches it.
+// that need it skip only when it is absent, and never in CI (see @kmodsim/vitest-config/real-data).
 
 export interface KernelTree {
   readonly root: string;

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, test } from 'vitest';
+import { skipWithout } from '@kmodsim/vitest-config/real-data';
 import { ElfFile, KernelSymbolTable, bumpAllocator, linkModule, parseModuleSymvers, type LinkedModule } from '@kmodsim/linker';
 import { EMBEDDED_KERNEL, fixtureImage, fixturesDir } from './fixtures.js';
 
@@ -59,7 +60,7 @@ function expectSameBytes(object: string, module: LinkedModule): void {
   }
 }
 
-describe.skipIf(!hasLd)('relocated bytes equal GNU ld output', () => {
+describe.skipIf(skipWithout('GNU ld (apt-get install binutils)', hasLd))('relocated bytes equal GNU ld output', () => {
   test('reloc_types, placed low, with every relocation type the kernel applies', () => {
     const result = linkModule(fixtureImage('reloc_types'), { resolver: kernelTable(0x01000000n), kernel: EMBEDDED_KERNEL, memory: bumpAllocator(0x10000000n) });
     if (!result.ok) throw new Error(result.message);

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
+import { skipWithout } from '@kmodsim/vitest-config/real-data';
 import { readModuleImage } from '@kmodsim/linker';
 import { findKernelTree } from './kernel-tree.js';
 import { fixtureBytes } from './fixtures.js';
 
 const tree = findKernelTree();
 
-describe.skipIf(tree === undefined)('real Debian modules', () => {
+describe.skipIf(skipWithout('the Debian kernel tree (bash scripts/fetch-kernel-tree.sh)', tree !== undefined))('real Debian modules', () => {
   const moduleDir = tree?.moduleDir ?? '';
   const jbd2 = `${moduleDir}/kernel/fs/jbd2/jbd2.ko`;
 

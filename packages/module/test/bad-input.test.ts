@@ -59,6 +59,7 @@ describe.each(soundStrategies())('bad input to the module core with $name', (str
     expect(core.list()).toEqual([]);
   });
 
+  // Without --wait (atomic-bias) no first unload waits; unload-protocol checks its refusal.
   test.skipIf(strategy.waitsForUsers === false)('a second unload while the first one waits for users gives EBUSY; the first still finishes', () => {
     const { machine, core } = bootKernel({ strategy });
     const results: string[] = [];

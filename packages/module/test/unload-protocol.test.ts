@@ -27,6 +27,8 @@ function scenario(name: string, strategy: RefcountStrategy, forceUnload: boolean
 }
 
 describe.each(soundStrategies())('unload protocol with $name', (strategy) => {
+  // Designs without rmmod --wait (today's Linux) refuse a module in use instead of waiting: the
+  // two --wait tests do not apply to them, and the runIf test below checks the refusal.
   const noWait = strategy.waitsForUsers === false;
 
   test.skipIf(noWait)('rmmod of a module in use fails with EWOULDBLOCK; --wait sleeps until the last user leaves', () => {

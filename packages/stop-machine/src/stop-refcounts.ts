@@ -55,7 +55,9 @@ export class StopRefcounts implements StopMachine {
   /** Holds every other CPU with interrupts off, then this one; resumes with the thread count. */
   private *stopRefcounts(self: ExecutionContext): KernelCode<number> {
     const callerCpu = self.cpu;
-    // FIXME in the original too: racy with set_cpus_allowed by others.
+    // Bound to the CPU it happens to be on, as 2.6.0 did: another set_cpus_allowed() on this
+    // task meanwhile would be lost (a race 2.6.0 noted and kept), and afterwards the task may run
+    // anywhere, whatever its mask was (the machine does not expose a task's mask to restore).
     yield setAffinity(callerCpu);
     yield* mutexLock(this.mutex, self);
     this.clock = new RoundClock(this.machine, self.pid, self.cpu);

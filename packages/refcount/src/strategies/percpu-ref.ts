@@ -15,10 +15,9 @@ import { ModuleState, type ModuleCells, type ModuleRefcount, type RefcountStrate
 // unload (O_NONBLOCK with users) resurrects the ref into per-CPU mode again.
 
 const PERCPU_COUNT_BIAS = 2 ** 40;
-/** The mode word: per-CPU, killed but not yet folded, and atomic (folded, exact). */
+/** The mode word: per-CPU, or dead (killed: gets fail, puts go to the atomic count). */
 const PERCPU = 0;
-const DYING = 1;
-const ATOMIC = 2;
+const DEAD = 1;
 const MODE = 0;
 const COUNT = 1;
 const CELLS = 2;
@@ -69,8 +68,8 @@ class PercpuRefCount implements ModuleRefcount {
 
   count(): number {
     const atomic = this.machine.read(this.atomic);
-    // While the bias is in, the per-CPU counters still hold part of the count; once folded
-    // (even a step before the mode word says so) the atomic count is all of it.
+    // While the bias is in, the per-CPU counters still hold part of the count; once folded the
+    // atomic count is all of it.
     if (atomic < PERCPU_COUNT_BIAS / 2) return atomic;
     let sum = 0;
     for (let cpu = 0; cpu < this.counters.cpuCount; cpu++) sum += this.machine.read(perCpuPtr(this.counters, cpu));
@@ -92,13 +91,11 @@ class PercpuRefCount implements ModuleRefcount {
   /** percpu_ref_kill() and the switch to atomic mode it starts; resumes with the exact count. */
   private *kill(self: ExecutionContext): KernelCode<number> {
     // From now on every get fails and every put goes to the atomic count.
-    yield store(this.mode, DYING);
+    yield store(this.mode, DEAD);
     // Readers that saw per-CPU mode are inside RCU read-side sections: wait them out.
     yield* this.rcu.synchronize(self);
     const sum = yield* perCpuSum(this.counters);
-    const count = yield atomicAdd(this.atomic, sum - PERCPU_COUNT_BIAS);
-    yield store(this.mode, ATOMIC);
-    return count;
+    return yield atomicAdd(this.atomic, sum - PERCPU_COUNT_BIAS);
   }
 
   /** percpu_ref_resurrect(): the count moves back under the bias, the per-CPU counters restart from zero. */
