@@ -57,6 +57,14 @@ describe('kmodsim-compare check', () => {
     expect(again.stdout).toMatch(/# assertion: module_put: refcount of demo_chardev underflowed/);
   });
 
+  test('a random search says it sampled: it never claims to have exhausted the space', async () => {
+    const result = await check('--strategy', 'global-atomic', '--scenario', 'unload-vs-get', '--mode', 'random', '--seed', '3', '--executions', '40');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^global-atomic\s+unload-vs-get\s+CLEAN\s+40\s+40 random executions \(a sample: nothing proved\) within 2 preemptions/m);
+    const json = await check('--strategy', 'global-atomic', '--scenario', 'unload-vs-get', '--mode', 'pct', '--executions', '20', '--json');
+    expect((JSON.parse(json.stdout) as { counts: { exhausted: boolean } }).counts.exhausted).toBe(false);
+  });
+
   test('--json prints one object per verdict', async () => {
     const result = await check('--strategy', 'global-spinlock', '--scenario', 'irq-get-put', '--json');
     const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { verdict: string; counts: { exhausted: boolean } });

@@ -52,7 +52,7 @@ describe('kmodsim demo', () => {
     for (const [args, message] of [
       [['demo', '--cpus', '0'], 'cpuCount must be a whole number from 1 to 1024, got 0'],
       [['demo', '--cpus', '1'], 'scenario wait-for-users needs at least 2 CPUs, got 1'],
-      [['demo', '--strategy', 'magic'], "unknown strategy 'magic'; known: percpu-stop-machine, global-spinlock, atomic-bias, percpu-ref"],
+      [['demo', '--strategy', 'magic'], "unknown strategy 'magic'; known: percpu-stop-machine, global-spinlock, global-atomic, atomic-bias, percpu-ref"],
       [['demo', '--strategy', 'atomic-bias'], 'scenario wait-for-users needs an unload that waits for users (rmmod --wait), and strategy atomic-bias refuses a module in use instead'],
       [['demo', '--schedule', 'kms9:rr'], "schedule string has version 'kms9'"],
       [['demo', '--format', 'xml'], "unknown trace format 'xml'"],

@@ -2,6 +2,7 @@ import { dependent, type Footprint } from './footprint.js';
 import { ExecutionDriver, pendingCode, type Bounds, type ChoicePoint, type Outcome } from './execution.js';
 import { startExecution, type ExploreTarget } from './target.js';
 import { SearchTally, type SearchProgress } from './tally.js';
+import { traceFingerprint, type PerformedStep } from './trace-class.js';
 
 // Exhaustive bounded search with dynamic partial-order reduction (Flanagan and Godefroid's DPOR
 // with sleep sets). Executions are re-run from the start (the simulated machine cannot be copied),
@@ -32,6 +33,8 @@ export interface ExhaustiveOptions {
   readonly sleepSets?: boolean;
   readonly stopAtFirstViolation: boolean;
   readonly maxExecutions: number;
+  /** Count the distinct Mazurkiewicz traces among the completed executions (costs time). */
+  readonly countTraces?: boolean;
   /** Explore only the subtrees at the first branching point that belong to this shard. */
   readonly shard?: { readonly index: number; readonly count: number };
   readonly onProgress?: (progress: SearchProgress) => void;
@@ -65,6 +68,7 @@ export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptio
   for (;;) {
     const outcome = runOne(target, options, path, divergeAt);
     tally.record(outcome);
+    if (options.countTraces === true && (outcome.kind === 'complete' || outcome.kind === 'violation')) tally.recordTrace(traceFingerprint(performedSteps(path)));
     if (options.reduction) analyzeRaces(path, divergeAt, index);
     if (tally.shouldStop(options.stopAtFirstViolation, options.maxExecutions)) break;
     const next = nextBranch(path);
@@ -103,6 +107,14 @@ function runOne(target: ExploreTarget, options: ExhaustiveOptions, path: SearchN
     depth++;
   }
   return driver.outcome(false, point);
+}
+
+function* performedSteps(path: readonly SearchNode[]): Generator<PerformedStep> {
+  for (const node of path) {
+    const key = node.point.keys[node.chosen];
+    const footprint = key === undefined ? undefined : node.footprints.get(key);
+    if (key !== undefined && footprint !== undefined) yield { key, footprint };
+  }
 }
 
 /** Replays the choice taken at `node` in an earlier execution. */

@@ -18,6 +18,8 @@ export interface ExploreOptions {
   readonly reduction?: boolean;
   /** Sleep sets on top of the reduction (off by default: under a preemption bound they can hide violations). */
   readonly sleepSets?: boolean;
+  /** Exhaustive search: count the distinct Mazurkiewicz traces among the completed executions. */
+  readonly countTraces?: boolean;
   /** Exhaustive search raises the preemption bound from 0, so the violation found first needs the fewest. */
   readonly iterative?: boolean;
   readonly stopAtFirstViolation?: boolean;
@@ -63,6 +65,7 @@ export function explore(target: ExploreTarget, options: ExploreOptions = {}): Ex
         sleepSets: options.sleepSets ?? false,
         stopAtFirstViolation,
         maxExecutions: options.maxExecutions ?? EXPLORE_DEFAULTS.maxExecutions,
+        countTraces: options.countTraces ?? false,
         ...(options.shard === undefined ? {} : { shard: options.shard }),
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
       });
@@ -94,6 +97,7 @@ function sumCounts(tallies: readonly SearchTally[]): SearchCounts {
     cut: counts.reduce((sum, count) => sum + count.cut, 0),
     distinctOutcomes: Math.max(0, ...counts.map((count) => count.distinctOutcomes)),
     exhausted: last?.exhausted ?? false,
+    ...(last?.distinctTraces === undefined ? {} : { distinctTraces: last.distinctTraces }),
   };
 }
 

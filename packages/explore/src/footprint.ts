@@ -12,6 +12,8 @@ const SCHED = 2 ** 28;
 const ALLOC = SCHED + 1;
 const IPI_QUEUE_BASE = SCHED + 16;
 const RUN_QUEUE_BASE = SCHED + 4096;
+/** One location per task: its state, which set_current_state(), schedule(), exit and a wake touch. */
+const TASK_STATE_BASE = SCHED + 2 ** 16;
 const IRQ_SOURCE_BASE = 2 ** 29;
 
 export interface Footprint {
@@ -68,16 +70,22 @@ function stepFootprint(machine: Machine, cpu: number): Footprint {
       reads.push(objectOf(op.address));
       break;
     case OpCode.SetState:
-      // Only a wake reads a task's state.
-      writes.push(SCHED);
+      // A task sets only its own state; a wake of that task is the one other step that reads it.
+      writes.push(taskState(machine, cpu));
       break;
     case OpCode.Schedule:
-    case OpCode.ScheduleTimeout:
     case OpCode.Exit:
-      // Sleeping, yielding and exiting change only this CPU's run queue (and the task's state).
-      writes.push(SCHED, RUN_QUEUE_BASE + cpu);
+      // Sleeping, yielding and exiting change only this CPU's run queue and the task's state
+      // (which CPUs are idle is part of every run queue: a wake placing a task reads them all).
+      writes.push(taskState(machine, cpu), RUN_QUEUE_BASE + cpu);
+      break;
+    case OpCode.ScheduleTimeout:
+      // Also arms a timer: timers are one queue for the whole machine.
+      writes.push(SCHED, taskState(machine, cpu), RUN_QUEUE_BASE + cpu);
       break;
     case OpCode.Wake:
+      writes.push(TASK_STATE_BASE + op.pid, ...schedulerWrites(machine));
+      break;
     case OpCode.Spawn:
     case OpCode.SetAffinity:
       writes.push(...schedulerWrites(machine));
@@ -89,6 +97,11 @@ function stepFootprint(machine: Machine, cpu: number): Footprint {
       break;
   }
   return { cpu, reads, writes };
+}
+
+/** The state location of the task running on `cpu` (steps that set state run in task context). */
+function taskState(machine: Machine, cpu: number): number {
+  return TASK_STATE_BASE + (machine.contextOf(cpu)?.pid ?? 0);
 }
 
 /**

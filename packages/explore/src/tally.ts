@@ -18,6 +18,11 @@ export interface SearchCounts {
   readonly distinctOutcomes: number;
   /** True when the search covered everything within its bounds. */
   readonly exhausted: boolean;
+  /**
+   * Different Mazurkiewicz traces among the completed executions (orders of dependent steps), when
+   * asked for: in a search without reduction, the fewest executions a reduction could need.
+   */
+  readonly distinctTraces?: number;
 }
 
 const PROGRESS_EVERY = 1000;
@@ -31,6 +36,7 @@ export class SearchTally {
   exhausted = false;
   readonly violations: Violation[] = [];
   private readonly outcomes = new Set<string>();
+  private traces: Set<string> | undefined;
 
   constructor(private readonly onProgress?: (progress: SearchProgress) => void) {}
 
@@ -58,6 +64,10 @@ export class SearchTally {
     }
   }
 
+  recordTrace(fingerprint: string): void {
+    (this.traces ??= new Set()).add(fingerprint);
+  }
+
   shouldStop(stopAtFirstViolation: boolean, maxExecutions: number): boolean {
     return (stopAtFirstViolation && this.violations.length > 0) || this.executions >= maxExecutions;
   }
@@ -74,6 +84,7 @@ export class SearchTally {
       cut: this.cut,
       distinctOutcomes: this.outcomes.size,
       exhausted: this.exhausted,
+      ...(this.traces === undefined ? {} : { distinctTraces: this.traces.size }),
     };
   }
 }

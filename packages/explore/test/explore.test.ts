@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { describeViolation, explore, mergeReports, replay } from '@kmodsim/explore';
-import { counter, handshake, privateThenShared, localCounter, spinBehindQueued, spinForever, waitForFlag, yieldLoop } from './scenarios.js';
+import { counter, handshake, privateThenShared, privateWaits, localCounter, spinBehindQueued, spinForever, waitForFlag, yieldLoop } from './scenarios.js';
 
 describe('exhaustive search', () => {
   test('finds the lost update of an unlocked counter, with a schedule that replays it', () => {
@@ -42,6 +42,29 @@ describe('exhaustive search', () => {
     const reduced = explore(target, { preemptions: 3, irqs: 0, iterative: false, stopAtFirstViolation: false });
     const full = explore(target, { preemptions: 3, irqs: 0, iterative: false, stopAtFirstViolation: false, reduction: false });
     expect(reduced.counts.executions).toBeLessThan(full.counts.executions);
+  });
+
+  test('tasks setting only their own state commute: two such tasks on two CPUs are one execution', () => {
+    const target = { scenario: privateWaits(3), cpuCount: 2 };
+    const options = { preemptions: 2, irqs: 0, iterative: false, stopAtFirstViolation: false } as const;
+    const reduced = explore(target, options);
+    const full = explore(target, { ...options, reduction: false });
+    expect(reduced.counts.exhausted && full.counts.exhausted).toBe(true);
+    expect(reduced.counts.executions).toBe(1);
+    expect(full.counts.executions).toBeGreaterThan(10);
+  });
+
+  test('counts the distinct traces: two unlocked increments have four orders of their dependent steps', () => {
+    // Loads commute; each store is ordered against the other task's load and store:
+    // L0 S0 L1 S1, L1 S1 L0 S0, and both loads first with either store first.
+    const target = { scenario: counter(false), cpuCount: 2 };
+    const options = { preemptions: 2, irqs: 0, iterative: false, stopAtFirstViolation: false, countTraces: true } as const;
+    const full = explore(target, { ...options, reduction: false });
+    const reduced = explore(target, options);
+    expect(full.counts.distinctTraces).toBe(4);
+    expect(reduced.counts.distinctTraces).toBe(4);
+    expect(explore({ scenario: privateWaits(3), cpuCount: 2 }, { ...options, reduction: false }).counts.distinctTraces).toBe(1);
+    expect(explore(target, { ...options, countTraces: false }).counts.distinctTraces).toBeUndefined();
   });
 
   test('finds the lost wakeup of testing before setting the state, and none in Linux\'s order', () => {

@@ -174,3 +174,28 @@ export function privateThenShared(privateSteps: number): Scenario {
     },
   };
 }
+
+/**
+ * A task on each CPU goes through the motions of a wait whose condition already holds: it sets
+ * its own state, tests its own flag and sets itself running again. The tasks share nothing.
+ */
+export function privateWaits(rounds: number): Scenario {
+  return {
+    name: 'private-waits',
+    description: 'two tasks each set their own state around a test of their own flag',
+    setup(machine: Machine) {
+      for (let index = 0; index < 2; index++) {
+        const flag = machine.alloc(`flag${index}`, 1).base;
+        machine.write(flag, 1);
+        machine.spawn({ name: `waiter${index}`, cpu: index, bound: true, body: function* (): KernelCode<void> {
+          for (let round = 0; round < rounds; round++) {
+            yield setCurrentState('TASK_UNINTERRUPTIBLE');
+            if ((yield load(flag)) !== 1) yield schedule();
+            yield setCurrentState('TASK_RUNNING');
+          }
+        } });
+      }
+      return undefined;
+    },
+  };
+}

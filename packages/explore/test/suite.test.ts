@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { FaultKind } from '@kmodsim/cpu';
 import { explore, findSuiteScenario, replay, suite } from '@kmodsim/explore';
-import { findStrategy } from '@kmodsim/refcount';
+import { findStrategy, soundStrategies } from '@kmodsim/refcount';
 
 // The seed's design must pass every scenario of the suite, exhaustively, at each scenario's
 // documented bounds (the forced unload scenario must show its oops, found by the search itself);
@@ -69,4 +69,20 @@ describe('the known-bad variants are caught, with a schedule that replays the fa
       expect(report.counts.exhausted).toBe(true);
     }
   });
+});
+
+describe('a forced unload of a module in use oopses under every sound design, found by the search', () => {
+  // Forcing is the one way past any design's protection: each must show the oops at the
+  // scenario's documented bounds (percpu-ref's two grace periods once hid it behind the bound).
+  test.each(soundStrategies().map((design) => [design.name, design] as const))('%s', (_name, design) => {
+    const entry = findSuiteScenario('forced-unload-in-use');
+    if (entry === undefined || entry.expected === 'clean') expect.fail('no forced-unload-in-use scenario with an expected fault');
+    const target = { scenario: entry.build(design), cpuCount: entry.cpuCount };
+    const first = explore(target, { ...entry.bounds, maxExecutions: 200_000 }).violations[0];
+    if (first === undefined) expect.fail(`no oops shown for ${design.name}`);
+    expect(entry.expected).toContain(first.kind);
+    const replayed = replay(target, first.schedule);
+    if ('error' in replayed) expect.fail(replayed.error);
+    expect(replayed.fault?.kind).toBe(first.kind);
+  }, 120_000);
 });

@@ -14,6 +14,7 @@ export {
 } from './strategy.js';
 export { findStrategy, flawedStrategies, soundStrategies, strategies, strategyNames, type StrategyName } from './registry.js';
 export { atomicBias } from './strategies/atomic-bias.js';
+export { globalAtomic } from './strategies/global-atomic.js';
 export { globalSpinlock } from './strategies/global-spinlock.js';
 export { percpuRef } from './strategies/percpu-ref.js';
 export { percpuEarlyFree, percpuLostWakeup, percpuNaiveSum, percpuPlainLocal, percpuStopMachine } from './strategies/percpu.js';

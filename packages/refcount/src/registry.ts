@@ -1,4 +1,5 @@
 import { atomicBias } from './strategies/atomic-bias.js';
+import { globalAtomic } from './strategies/global-atomic.js';
 import { globalSpinlock } from './strategies/global-spinlock.js';
 import { percpuRef } from './strategies/percpu-ref.js';
 import { percpuEarlyFree, percpuLostWakeup, percpuNaiveSum, percpuPlainLocal, percpuStopMachine } from './strategies/percpu.js';
@@ -8,6 +9,7 @@ import type { RefcountStrategy } from './strategy.js';
 export const strategies = {
   'percpu-stop-machine': percpuStopMachine,
   'global-spinlock': globalSpinlock,
+  'global-atomic': globalAtomic,
   'atomic-bias': atomicBias,
   'percpu-ref': percpuRef,
   'percpu-naive-sum': percpuNaiveSum,

@@ -36,10 +36,16 @@ export function verdictHeader(): string {
 export function formatVerdict(verdict: Verdict): string {
   const { counts, bounds } = verdict.report;
   const detail = verdict.violation === undefined
-    ? `${counts.exhausted ? 'exhausted' : 'not exhausted'} within ${bounds.preemptions} preemptions, ${bounds.irqs} interrupts (${counts.pruned} pruned, ${counts.cut} cut by a bound, ${counts.distinctOutcomes} outcomes)`
+    ? `${searched(verdict.report)} within ${bounds.preemptions} preemptions, ${bounds.irqs} interrupts (${counts.pruned} pruned, ${counts.cut} cut by a bound, ${counts.distinctOutcomes} outcomes)`
     : `${verdict.violation.kind}: ${verdict.violation.message} (${verdict.violation.preemptions} preemptions, ${verdict.violation.irqs} interrupts, ${verdict.violation.steps} steps)`;
   const line = `${verdict.strategy.padEnd(WIDTHS.strategy)}${verdict.scenario.padEnd(WIDTHS.scenario)}${verdict.verdict.toUpperCase().padEnd(WIDTHS.verdict)}${String(counts.executions).padStart(WIDTHS.executions)}  ${detail}\n`;
   return verdict.replay === undefined ? line : `${line}${''.padEnd(WIDTHS.strategy)}replay: ${verdict.replay}\n`;
+}
+
+/** How much of the space the search covered: all of it, part of it, or a sample. */
+function searched(report: ExploreReport): string {
+  if (report.mode !== 'exhaustive') return `${report.counts.executions} ${report.mode} executions (a sample: nothing proved)`;
+  return report.counts.exhausted ? 'exhausted' : 'not exhausted (stopped at the execution cap)';
 }
 
 /** A pair the scenario cannot judge (it needs a waiting unload the design does not offer): no search, not a failure. */

@@ -59,10 +59,18 @@ function scenario(
 }
 
 /** The user of a device: open, read, close; returns whether the open succeeded. */
-function* useDevice(core: ModuleCore, self: Parameters<Parameters<Machine['spawn']>[0]['body']>[0], reads: number): KernelCode<boolean> {
+/**
+ * open, `reads` reads, close. With `yieldBetweenReads` the reader calls cond_resched() between
+ * reads, as a long read loop does: the CPU may switch there (RCU's quiescent state) for free.
+ */
+function* useDevice(core: ModuleCore, self: Parameters<Parameters<Machine['spawn']>[0]['body']>[0], reads: number, yieldBetweenReads = false): KernelCode<boolean> {
   const open = yield* openDevice(core, self, 'demo_chardev');
   if (!open.ok) return false;
-  for (let read = 0; read < reads; read++) yield* readDevice(core, self, open.module);
+  for (let read = 0; read < reads; read++) {
+    // schedule() in TASK_RUNNING switches only when a task of the same class waits for this CPU.
+    if (yieldBetweenReads && read > 0) yield schedule();
+    yield* readDevice(core, self, open.module);
+  }
   yield* closeDevice(core, self, open.module);
   return true;
 }
@@ -194,10 +202,10 @@ const migratedPut = scenario(
 
 const forcedWhileInUse = scenario(
   'forced-unload-in-use',
-  'rmmod -f on a kernel with forced unload while CPU 1 uses the module: the user\'s next call into it, or its put, touches freed memory (an oops)',
+  'rmmod -f on a kernel with forced unload while CPU 1 uses the module, reading in a loop with cond_resched() between reads: the user\'s next call into it, or its put, touches freed memory (an oops)',
   { cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], forceUnload: true, expected: ['call-into-freed-code', 'use-after-free'], bounds: { preemptions: 2, irqs: 0 } },
   (machine, core) => {
-    machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) { yield* useDevice(core, self, 12); } });
+    machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) { yield* useDevice(core, self, 12, true); } });
     const results: { rmmod?: string } = {};
     machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
       const result = yield* core.deleteModule(self, 'demo_chardev', { nonblock: true, trunc: true });

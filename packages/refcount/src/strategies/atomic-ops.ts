@@ -10,13 +10,21 @@ export function* atomicIncNotZero(cell: number): KernelCode<boolean> {
 
 /** atomic_add_unless(v, a, u): adds `delta` unless the value is `unless`; resumes with true if it added. */
 export function* atomicAddUnless(cell: number, delta: number, unless: number): KernelCode<boolean> {
+  return (yield* atomicAddIf(cell, delta, (value) => value !== unless)).added;
+}
+
+/**
+ * Adds `delta` if the value allows it, as one atomic step: resumes with whether it added and the
+ * value it decided on (the one it changed, or the one that forbade it).
+ */
+export function* atomicAddIf(cell: number, delta: number, allows: (value: number) => boolean): KernelCode<{ added: boolean; value: number }> {
   let seen = yield load(cell);
-  while (seen !== unless) {
+  while (allows(seen)) {
     const before = yield cmpxchg(cell, seen, seen + delta);
-    if (before === seen) return true;
+    if (before === seen) return { added: true, value: seen };
     seen = before;
   }
-  return false;
+  return { added: false, value: seen };
 }
 
 /** atomic_dec_if_positive(): decrements unless that would go below zero; resumes with the old value minus 1 either way. */
