@@ -29,6 +29,16 @@ export type RunResult =
 
 export type MachineStatus = 'running' | 'finished' | 'faulted';
 
+/** What wake_up_process() of a task would do if it ran now (for a model checker's dependencies). */
+export interface WakeEffect {
+  /** The run queue the task would join, or -1 when the wake only sets it running (not asleep, or still on a CPU or queue). */
+  readonly runQueue: number;
+  /** True when that queue was picked by looking at which CPUs are idle (the task is not bound). */
+  readonly readsIdleCpus: boolean;
+  /** True when the wake cancels the task's schedule_timeout() timer. */
+  readonly cancelsTimer: boolean;
+}
+
 export interface TaskInfo {
   readonly pid: number;
   readonly comm: string;
@@ -356,6 +366,16 @@ export class Machine implements SchedulerView {
   /** Who is on the CPU now: the interrupt handler's context or the task's. */
   contextOf(cpu: number): { readonly pid: number; readonly comm: string; readonly inIrq: boolean } | undefined {
     return this.topFrame(cpu);
+  }
+
+  /** What a wake of `pid` would do now, as wakeTask() decides it; undefined for no such task. */
+  wakeEffect(pid: number): WakeEffect | undefined {
+    const task = this.tasks[pid];
+    if (task === undefined) return undefined;
+    const asleep = task.state === 'TASK_UNINTERRUPTIBLE' || task.state === 'TASK_INTERRUPTIBLE';
+    const cancelsTimer = asleep && task.timerId !== 0;
+    if (!asleep || this.current[task.cpuNow] === task || task.queued) return { runQueue: -1, readsIdleCpus: false, cancelsTimer };
+    return { runQueue: this.placementCpu(task, task.cpuNow), readsIdleCpus: !task.bound, cancelsTimer };
   }
 
   // ---- Inspecting tasks ----
@@ -778,12 +798,13 @@ export class Machine implements SchedulerView {
 
   /** Queues a runnable task: on its CPU if bound, else preferably an idle one (as select_idle_sibling). */
   private place(task: Task, preferredCpu: number): void {
-    let cpu = task.homeCpu;
-    if (!task.bound) {
-      cpu = preferredCpu;
-      if (!this.idle.has(cpu) && this.idle.size > 0) cpu = this.idle.at(0);
-    }
-    this.requeue(task, cpu);
+    this.requeue(task, this.placementCpu(task, preferredCpu));
+  }
+
+  /** A bound task goes to its CPU; another to the preferred CPU, or an idle one if that is busy. */
+  private placementCpu(task: Task, preferredCpu: number): number {
+    if (task.bound) return task.homeCpu;
+    return !this.idle.has(preferredCpu) && this.idle.size > 0 ? this.idle.at(0) : preferredCpu;
   }
 
   private requeue(task: Task, cpu: number): void {

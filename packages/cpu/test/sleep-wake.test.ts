@@ -3,6 +3,7 @@ import {
   load, runScenario, schedule, scheduleTimeout, setCurrentState, store, wakeUpProcess,
   type KernelCode, type Machine, type Scenario,
 } from '@kmodsim/cpu';
+import { machineOf } from './helpers.js';
 
 // The classic wait loop of the seed's unloader: a waiter sleeps until a flag is set, a waker sets
 // the flag and wakes it. Linux's order (set state, then test, then schedule) never loses the
@@ -109,5 +110,31 @@ describe('sleep and wake', () => {
     if (!run.ok) expect.fail(run.error.message);
     expect(run.value.fault).toBeUndefined();
     expect(run.value.cycles).toBeGreaterThanOrEqual(50_000);
+  });
+});
+
+describe('wakeEffect: what a wake would do, for a model checker', () => {
+  test('names the run queue a sleeping task would join, whether idle CPUs decided it, and nothing for a task not asleep', () => {
+    const machine = machineOf({ cpuCount: 3, schedule: 'kms1:rr' });
+    const sleep = function* (): KernelCode<void> {
+      yield setCurrentState('TASK_UNINTERRUPTIBLE');
+      yield schedule();
+    };
+    const bound = machine.spawn({ name: 'bound', cpu: 2, bound: true, body: sleep });
+    const free = machine.spawn({ name: 'free', cpu: 1, body: sleep });
+    const cell = machine.alloc('spin', 1).base;
+    const busy = machine.spawn({ name: 'busy', cpu: 0, bound: true, body: function* () { for (;;) yield load(cell); } });
+    const asleep = (pid: number): boolean => machine.task(pid)?.state === 'TASK_UNINTERRUPTIBLE' && machine.task(pid)?.onCpu === false;
+    for (let step = 0; step < 100 && !(asleep(bound) && asleep(free)); step++) {
+      const steps = machine.enabledChoices().filter((choice) => choice.kind === 'step');
+      machine.perform(steps[step % steps.length]!);
+    }
+    expect(machine.fault).toBeUndefined();
+    expect(asleep(bound) && asleep(free)).toBe(true);
+    expect(machine.wakeEffect(bound)).toEqual({ runQueue: 2, readsIdleCpus: false, cancelsTimer: false });
+    // CPU 1, where it slept, is idle: it goes back there, a choice made by looking at idle CPUs.
+    expect(machine.wakeEffect(free)).toEqual({ runQueue: 1, readsIdleCpus: true, cancelsTimer: false });
+    expect(machine.wakeEffect(busy)).toEqual({ runQueue: -1, readsIdleCpus: false, cancelsTimer: false });
+    expect(machine.wakeEffect(99)).toBeUndefined();
   });
 });

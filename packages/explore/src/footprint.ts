@@ -25,10 +25,11 @@ export interface Footprint {
 export function footprintOf(machine: Machine, choice: Choice): Footprint {
   const cpu = choice.cpu;
   switch (choice.kind) {
+    // An interrupt makes an idle CPU busy while its handler runs (see wakeFootprint).
     case 'irq':
-      return { cpu, reads: [], writes: [IRQ_SOURCE_BASE + choice.source] };
+      return { cpu, reads: [], writes: [IRQ_SOURCE_BASE + choice.source, RUN_QUEUE_BASE + cpu] };
     case 'ipi':
-      return { cpu, reads: [], writes: [IPI_QUEUE_BASE + cpu] };
+      return { cpu, reads: [], writes: [IPI_QUEUE_BASE + cpu, RUN_QUEUE_BASE + cpu] };
     case 'preempt':
       return { cpu, reads: [], writes: schedulerWrites(machine) };
     case 'step':
@@ -84,7 +85,7 @@ function stepFootprint(machine: Machine, cpu: number): Footprint {
       writes.push(SCHED, taskState(machine, cpu), RUN_QUEUE_BASE + cpu);
       break;
     case OpCode.Wake:
-      writes.push(TASK_STATE_BASE + op.pid, ...schedulerWrites(machine));
+      wakeFootprint(machine, op.pid, reads, writes);
       break;
     case OpCode.Spawn:
     case OpCode.SetAffinity:
@@ -97,6 +98,22 @@ function stepFootprint(machine: Machine, cpu: number): Footprint {
       break;
   }
   return { cpu, reads, writes };
+}
+
+/**
+ * A wake sets its task's state; if the task had gone to sleep it also joins a run queue (and
+ * may preempt that CPU's task), picked among the idle CPUs unless the task is bound; a timer it
+ * cancels is in the machine-wide timer queue. Which CPUs are idle is part of their run queues'
+ * locations: every step that makes a CPU idle or busy writes that CPU's run queue.
+ */
+function wakeFootprint(machine: Machine, pid: number, reads: number[], writes: number[]): void {
+  writes.push(TASK_STATE_BASE + pid);
+  const effect = machine.wakeEffect(pid);
+  if (effect === undefined) return;
+  if (effect.cancelsTimer) writes.push(SCHED);
+  if (effect.runQueue < 0) return;
+  if (effect.readsIdleCpus) for (let cpu = 0; cpu < machine.cpuCount; cpu++) reads.push(RUN_QUEUE_BASE + cpu);
+  writes.push(RUN_QUEUE_BASE + effect.runQueue);
 }
 
 /** The state location of the task running on `cpu` (steps that set state run in task context). */
@@ -113,8 +130,9 @@ export function withSchedulerWrites(machine: Machine, footprint: Footprint): Foo
 }
 
 /**
- * Sleeping, waking, exiting and moving tasks change what every CPU may run next (a woken task
- * goes to an idle CPU if there is one): they conflict with each other and with every run queue.
+ * Spawning, migrating and preempting tasks, and a switch a step forced, may change what any CPU
+ * runs next: they conflict with each other and with every run queue. (Sleeping, exiting and
+ * waking are narrower: see stepFootprint and wakeFootprint.)
  */
 function schedulerWrites(machine: Machine): number[] {
   const writes = [SCHED];

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { describeViolation, explore, mergeReports, replay } from '@kmodsim/explore';
-import { counter, handshake, privateThenShared, privateWaits, localCounter, spinBehindQueued, spinForever, waitForFlag, yieldLoop } from './scenarios.js';
+import { counter, handshake, privateThenShared, privateWaits, wakeOnOwnCpu, localCounter, spinBehindQueued, spinForever, waitForFlag, yieldLoop } from './scenarios.js';
 
 describe('exhaustive search', () => {
   test('finds the lost update of an unlocked counter, with a schedule that replays it', () => {
@@ -52,6 +52,17 @@ describe('exhaustive search', () => {
     expect(reduced.counts.exhausted && full.counts.exhausted).toBe(true);
     expect(reduced.counts.executions).toBe(1);
     expect(full.counts.executions).toBeGreaterThan(10);
+  });
+
+  test('a wake that queues its task on the waker\'s own CPU commutes with another CPU\'s steps', () => {
+    const target = { scenario: wakeOnOwnCpu(3), cpuCount: 2 };
+    const options = { preemptions: 0, irqs: 0, iterative: false, stopAtFirstViolation: false, countTraces: true } as const;
+    const reduced = explore(target, options);
+    const full = explore(target, { ...options, reduction: false });
+    // Every order of the two CPUs' steps is one trace, explored once.
+    expect(full.counts.executions).toBeGreaterThan(1);
+    expect(full.counts.distinctTraces).toBe(1);
+    expect(reduced.counts.executions).toBe(1);
   });
 
   test('counts the distinct traces: two unlocked increments have four orders of their dependent steps', () => {

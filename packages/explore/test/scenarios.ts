@@ -199,3 +199,34 @@ export function privateWaits(rounds: number): Scenario {
     },
   };
 }
+
+/**
+ * On CPU 0 a task sleeps and another task bound there wakes it; on CPU 1 a task reads its own
+ * cell. The wake puts the sleeper on CPU 0's run queue only: nothing CPU 1 does depends on it.
+ */
+export function wakeOnOwnCpu(loads: number): Scenario {
+  return {
+    name: 'wake-on-own-cpu',
+    description: 'a sleep and a wake on CPU 0 next to private loads on CPU 1',
+    setup(machine: Machine) {
+      const flag = machine.alloc('flag', 1).base;
+      const own = machine.alloc('own', 1).base;
+      const sleeper = machine.spawn({ name: 'sleeper', cpu: 0, bound: true, body: function* (): KernelCode<void> {
+        for (;;) {
+          yield setCurrentState('TASK_UNINTERRUPTIBLE');
+          if ((yield load(flag)) === 1) break;
+          yield schedule();
+        }
+        yield setCurrentState('TASK_RUNNING');
+      } });
+      machine.spawn({ name: 'waker', cpu: 0, bound: true, body: function* () {
+        yield store(flag, 1);
+        yield wakeUpProcess(sleeper);
+      } });
+      machine.spawn({ name: 'reader', cpu: 1, bound: true, body: function* () {
+        for (let index = 0; index < loads; index++) yield load(own);
+      } });
+      return undefined;
+    },
+  };
+}

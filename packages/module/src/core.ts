@@ -246,7 +246,9 @@ export class ModuleCore {
   private *referenceOwners(self: ExecutionContext, module: KernelModule): KernelCode<SyscallResult> {
     for (const symbol of module.load.imports) {
       const owner = this.resolve(symbol, module.load.license)?.owner;
-      if (owner === undefined || module.uses.has(owner)) continue;
+      if (owner === undefined) continue;
+      module.linkedCalls.set(symbol, owner);
+      if (module.uses.has(owner)) continue;
       if (!(yield* this.tryModuleGet(self, owner))) {
         return failure('EBUSY', `module ${owner.name}, which ${module.name} needs, is going away`);
       }
@@ -424,7 +426,7 @@ export class ModuleCore {
 
   /** A call from one module into a symbol another exports (or the kernel: a no-op here). */
   private *callSymbol(self: ExecutionContext, caller: KernelModule, symbol: string, argument: number): KernelCode<number> {
-    const owner = [...caller.uses].find((used) => used.load.exports.some((exported) => exported.name === symbol));
+    const owner = caller.linkedCalls.get(symbol);
     if (owner === undefined) return 0;
     return yield* this.call(self, owner, symbol, argument);
   }

@@ -24,6 +24,12 @@ export class KernelModule {
   readonly usedBy = new Set<KernelModule>();
   /** Modules this one uses: it holds a reference on each. */
   readonly uses = new Set<KernelModule>();
+  /**
+   * Where each imported function's calls go, fixed when the module is linked (relocations are
+   * written into its text): a call never consults the kernel's current bookkeeping, which other
+   * CPUs change, so code still running after its module was freed jumps where it always did.
+   */
+  readonly linkedCalls = new Map<string, KernelModule>();
   readonly taints: Set<TaintName>;
   /** The module's static variables, set up by its init. */
   readonly variables = new Map<string, number>();
