@@ -187,6 +187,11 @@ export class Machine implements SchedulerView {
     return this.currentFault;
   }
 
+  /** Ordinary (not daemon) tasks that have not exited: the run is over when none is left. */
+  get liveTaskCount(): number {
+    return this.liveTasks;
+  }
+
   get stepCount(): number {
     return this.steps;
   }

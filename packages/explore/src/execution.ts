@@ -1,5 +1,5 @@
 import { OpCode, type Choice, type FaultKind, type Machine, type Operation, type ScenarioCheck } from '@kmodsim/cpu';
-import { footprintOf, withSchedulerWrites, type Footprint } from './footprint.js';
+import { footprintOf, pendingFootprint, withSchedulerWrites, type Footprint } from './footprint.js';
 import { SpinWatch } from './spin-watch.js';
 
 /** Limits of one search. */
@@ -166,6 +166,18 @@ export class ExecutionDriver {
     const problem = this.runCheck();
     if (problem !== undefined) return this.violation('invariant', problem, -1, '', 0);
     return { kind: 'complete', signature: outcomeSignature(machine) };
+  }
+
+  /** Each CPU's step still pending (what it would do next), with its key and footprint. */
+  pendingSteps(): { key: number; footprint: Footprint }[] {
+    const pending: { key: number; footprint: Footprint }[] = [];
+    const machine = this.machine;
+    for (let cpu = 0; cpu < this.cpuCount; cpu++) {
+      if (!machine.isActive(cpu)) continue;
+      const step = machine.stepChoice(cpu);
+      pending.push({ key: this.keyOf(step), footprint: pendingFootprint(machine, step) });
+    }
+    return pending;
   }
 
   get preemptionCount(): number {

@@ -66,10 +66,15 @@ export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptio
   const index = new AccessIndex();
   let divergeAt = 0;
   for (;;) {
-    const outcome = runOne(target, options, path, divergeAt);
+    const { outcome, pending } = runOne(target, options, path, divergeAt);
     tally.record(outcome);
-    if (options.countTraces === true && (outcome.kind === 'complete' || outcome.kind === 'violation')) tally.recordTrace(traceFingerprint(performedSteps(path)));
-    if (options.reduction) analyzeRaces(path, divergeAt, index);
+    // A step a daemon had pending at the end counts as taken last: an execution that stopped just
+    // before an independent step is the same trace as one that took it.
+    if (options.countTraces === true && (outcome.kind === 'complete' || outcome.kind === 'violation')) tally.recordTrace(traceFingerprint([...performedSteps(path), ...pending]));
+    if (options.reduction) {
+      analyzeRaces(path, divergeAt, index);
+      analyzePending(path, pending, index);
+    }
     if (tally.shouldStop(options.stopAtFirstViolation, options.maxExecutions)) break;
     const next = nextBranch(path);
     if (next === undefined) {
@@ -81,7 +86,13 @@ export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptio
   return tally;
 }
 
-function runOne(target: ExploreTarget, options: ExhaustiveOptions, path: SearchNode[], divergeAt: number): Outcome {
+interface ExecutionEnd {
+  readonly outcome: Outcome;
+  /** What each CPU would have done next when the execution ended. */
+  readonly pending: readonly PerformedStep[];
+}
+
+function runOne(target: ExploreTarget, options: ExhaustiveOptions, path: SearchNode[], divergeAt: number): ExecutionEnd {
   const started = startExecution(target);
   if ('error' in started) throw new Error(started.error);
   const driver = new ExecutionDriver(started.machine, started.check, options.bounds);
@@ -95,7 +106,7 @@ function runOne(target: ExploreTarget, options: ExhaustiveOptions, path: SearchN
       const firstBranch = point.choices.length > 1 && path.every((earlier) => earlier.point.choices.length === 1);
       const shard = options.shard;
       const created = shard !== undefined && firstBranch ? shardNode(point, shard) : newNode(point, sleep, options.reduction);
-      if (created === undefined) return driver.outcome(true);
+      if (created === undefined) return { outcome: driver.outcome(true), pending: [] };
       node = created;
       path.push(node);
     } else if (!sameKeys(node.point.keys, point.keys)) {
@@ -106,7 +117,7 @@ function runOne(target: ExploreTarget, options: ExhaustiveOptions, path: SearchN
     node.footprints.set(point.keys[node.chosen] ?? -1, driver.perform(point, node.chosen));
     depth++;
   }
-  return driver.outcome(false, point);
+  return { outcome: driver.outcome(false, point), pending: options.reduction || options.countTraces === true ? driver.pendingSteps() : [] };
 }
 
 function* performedSteps(path: readonly SearchNode[]): Generator<PerformedStep> {
@@ -221,6 +232,17 @@ function analyzeRaces(path: SearchNode[], from: number, index: AccessIndex): voi
 function clockStep(path: readonly SearchNode[], position: number, key: number, predecessors: readonly number[]): void {
   const node = path[position];
   if (node === undefined) return;
+  const ordering = happensBefore(path, key, predecessors);
+  node.epoch = ordering.epoch;
+  node.clock = ordering.clock;
+  if (ordering.raceWith !== undefined) reverseRace(path, ordering.raceWith, key);
+}
+
+/**
+ * A step's happens-before clock and epoch from its dependent predecessors (latest first), and
+ * the latest of them not already ordered before it by another: the race to reverse, if any.
+ */
+function happensBefore(path: readonly SearchNode[], key: number, predecessors: readonly number[]): { clock: number[]; epoch: number; raceWith: number | undefined } {
   let epoch = 1;
   for (const earlierPosition of predecessors) {
     const earlier = path[earlierPosition];
@@ -229,23 +251,31 @@ function clockStep(path: readonly SearchNode[], position: number, key: number, p
       break;
     }
   }
-  node.epoch = epoch;
   const clock: number[] = [];
-  let raced = false;
+  let raceWith: number | undefined;
   for (const earlierPosition of predecessors) {
     const earlier = path[earlierPosition];
     if (earlier === undefined) continue;
     const earlierKey = earlier.point.keys[earlier.chosen] ?? -1;
     const ordered = (clock[earlierKey] ?? 0) >= earlier.epoch;
-    if (!ordered && earlierKey !== key && !raced) {
-      reverseRace(path, earlierPosition, key);
-      raced = true;
-    }
+    if (!ordered && earlierKey !== key && raceWith === undefined) raceWith = earlierPosition;
     merge(clock, earlier.clock);
     if ((clock[earlierKey] ?? 0) < earlier.epoch) clock[earlierKey] = earlier.epoch;
   }
   clock[key] = epoch;
-  node.clock = clock;
+  return { clock, epoch, raceWith };
+}
+
+/**
+ * The steps still pending when an execution ended (a daemon such as a stopper thread left
+ * between two operations when the last ordinary task exited) race with what ran before them
+ * just as executed steps do; without this, a search would never run them earlier.
+ */
+function analyzePending(path: readonly SearchNode[], pending: readonly PerformedStep[], index: AccessIndex): void {
+  for (const { key, footprint } of pending) {
+    const raceWith = happensBefore(path, key, index.predecessors(key, footprint)).raceWith;
+    if (raceWith !== undefined) reverseRace(path, raceWith, key);
+  }
 }
 
 /** What adding one step changed in the index, to take it back. */

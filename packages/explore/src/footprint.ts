@@ -12,6 +12,8 @@ const SCHED = 2 ** 28;
 const ALLOC = SCHED + 1;
 const IPI_QUEUE_BASE = SCHED + 16;
 const RUN_QUEUE_BASE = SCHED + 4096;
+/** The end of the run: the last ordinary task's exit writes it, and every step still pending then reads it. */
+const RUN_END = SCHED + 3;
 /** One location per task: its state, which set_current_state(), schedule(), exit and a wake touch. */
 const TASK_STATE_BASE = SCHED + 2 ** 16;
 const IRQ_SOURCE_BASE = 2 ** 29;
@@ -79,6 +81,7 @@ function stepFootprint(machine: Machine, cpu: number): Footprint {
       // Sleeping, yielding and exiting change only this CPU's run queue and the task's state
       // (which CPUs are idle is part of every run queue: a wake placing a task reads them all).
       writes.push(taskState(machine, cpu), RUN_QUEUE_BASE + cpu);
+      if (op.code === OpCode.Exit && endsRun(machine, cpu)) writes.push(RUN_END);
       break;
     case OpCode.ScheduleTimeout:
       // Also arms a timer: timers are one queue for the whole machine.
@@ -114,6 +117,27 @@ function wakeFootprint(machine: Machine, pid: number, reads: number[], writes: n
   if (effect.runQueue < 0) return;
   if (effect.readsIdleCpus) for (let cpu = 0; cpu < machine.cpuCount; cpu++) reads.push(RUN_QUEUE_BASE + cpu);
   writes.push(RUN_QUEUE_BASE + effect.runQueue);
+}
+
+/** The end of the run is the search's own location: it orders pending steps, it is no access of the program. */
+export function isRunEnd(location: number): boolean {
+  return location === RUN_END;
+}
+
+/** True when the task exiting on `cpu` is the last ordinary one: its exit ends the run. */
+function endsRun(machine: Machine, cpu: number): boolean {
+  const pid = machine.contextOf(cpu)?.pid;
+  return pid !== undefined && machine.liveTaskCount === 1 && machine.task(pid)?.daemon === false;
+}
+
+/**
+ * What a step still pending when the run ended touches: its own footprint, and the end of the
+ * run, which came before it and so is ordered with it (a kthread's step left pending by the
+ * last exit could have run before that exit).
+ */
+export function pendingFootprint(machine: Machine, choice: Choice): Footprint {
+  const footprint = footprintOf(machine, choice);
+  return { cpu: footprint.cpu, reads: [...footprint.reads, RUN_END], writes: footprint.writes };
 }
 
 /** The state location of the task running on `cpu` (steps that set state run in task context). */

@@ -1,4 +1,4 @@
-import type { Footprint } from './footprint.js';
+import { isRunEnd, type Footprint } from './footprint.js';
 
 /** One performed choice of an execution, as the search recorded it. */
 export interface PerformedStep {
@@ -36,8 +36,9 @@ export function traceFingerprint(steps: Iterable<PerformedStep>): string {
     const onCpu = (stepsOnCpu.get(footprint.cpu) ?? 0) + 1;
     stepsOnCpu.set(footprint.cpu, onCpu);
     fact(0, footprint.cpu, onCpu, id);
-    for (const location of footprint.reads) fact(1, id, location, lastWriter.get(location) ?? -1);
+    for (const location of footprint.reads) if (!isRunEnd(location)) fact(1, id, location, lastWriter.get(location) ?? -1);
     for (const location of footprint.writes) {
+      if (isRunEnd(location)) continue;
       const order = (writesSeen.get(location) ?? 0) + 1;
       writesSeen.set(location, order);
       lastWriter.set(location, id);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { describeViolation, explore, mergeReports, replay } from '@kmodsim/explore';
-import { counter, handshake, privateThenShared, privateWaits, wakeOnOwnCpu, localCounter, spinBehindQueued, spinForever, waitForFlag, yieldLoop } from './scenarios.js';
+import { counter, handshake, privateThenShared, privateWaits, wakeOnOwnCpu, daemonAfterFree, localCounter, spinBehindQueued, spinForever, waitForFlag, yieldLoop } from './scenarios.js';
 
 describe('exhaustive search', () => {
   test('finds the lost update of an unlocked counter, with a schedule that replays it', () => {
@@ -63,6 +63,15 @@ describe('exhaustive search', () => {
     expect(full.counts.executions).toBeGreaterThan(1);
     expect(full.counts.distinctTraces).toBe(1);
     expect(reduced.counts.executions).toBe(1);
+  });
+
+  test('a step a kernel thread still had pending when the last task exited is explored before that exit', () => {
+    const target = { scenario: daemonAfterFree(), cpuCount: 2 };
+    const options = { preemptions: 1, irqs: 0, iterative: false, stopAtFirstViolation: false } as const;
+    const full = explore(target, { ...options, reduction: false });
+    const reduced = explore(target, options);
+    expect(full.violations[0]?.kind).toBe('use-after-free');
+    expect(reduced.violations[0]?.kind).toBe('use-after-free');
   });
 
   test('counts the distinct traces: two unlocked increments have four orders of their dependent steps', () => {

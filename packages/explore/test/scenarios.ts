@@ -1,5 +1,5 @@
 import {
-  atomicAdd, cpuRelax, load, localAdd, schedule, setCurrentState, spinLock, spinlockAt, spinUnlock, store, wakeUpProcess,
+  atomicAdd, cpuRelax, free, load, localAdd, schedule, setCurrentState, spinLock, spinlockAt, spinUnlock, store, wakeUpProcess,
   type KernelCode, type Machine, type Scenario,
 } from '@kmodsim/cpu';
 
@@ -226,6 +226,24 @@ export function wakeOnOwnCpu(loads: number): Scenario {
       machine.spawn({ name: 'reader', cpu: 1, bound: true, body: function* () {
         for (let index = 0; index < loads; index++) yield load(own);
       } });
+      return undefined;
+    },
+  };
+}
+
+/**
+ * A kernel thread (a daemon: the run may end with it still pending) reads an object that the
+ * only ordinary task frees just before it exits. The read lands after the free only if the
+ * thread runs between the free and the exit.
+ */
+export function daemonAfterFree(): Scenario {
+  return {
+    name: 'daemon-after-free',
+    description: 'a kthread reads an object the last task frees before exiting',
+    setup(machine: Machine) {
+      const object = machine.alloc('object', 1).base;
+      machine.spawn({ name: 'kthread', cpu: 1, bound: true, daemon: true, body: function* () { yield load(object); } });
+      machine.spawn({ name: 'owner', cpu: 0, bound: true, body: function* () { yield free(object); } });
       return undefined;
     },
   };
