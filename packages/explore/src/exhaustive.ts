@@ -45,7 +45,7 @@ interface SearchNode {
   chosen: number;
   readonly done: Set<number>;
   readonly backtrack: Set<number>;
-  readonly sleep: Map<number, Footprint>;
+  readonly sleep: ReadonlyMap<number, Footprint>;
   /** Happens-before clock of the step taken here, indexed by choice key. */
   clock: number[];
   /** How many steps of its process this step is. */
@@ -86,6 +86,14 @@ export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptio
   return tally;
 }
 
+/** The sleep set of every node when sleep sets are off (never written). */
+const NO_SLEEP: ReadonlyMap<number, Footprint> = new Map();
+
+/** True at the first point of the tree with more than one choice: where shards split. */
+function isFirstBranch(path: readonly SearchNode[], point: ChoicePoint): boolean {
+  return point.choices.length > 1 && path.every((earlier) => earlier.point.choices.length === 1);
+}
+
 interface ExecutionEnd {
   readonly outcome: Outcome;
   /** What each CPU would have done next when the execution ended. */
@@ -102,10 +110,9 @@ function runOne(target: ExploreTarget, options: ExhaustiveOptions, path: SearchN
   for (point = driver.nextPoint(); point !== undefined && point.choices.length > 0; point = driver.nextPoint()) {
     let node = path[depth];
     if (node === undefined) {
-      const sleep = depth === 0 || !options.reduction || !options.sleepSets ? new Map<number, Footprint>() : childSleep(path[depth - 1]);
-      const firstBranch = point.choices.length > 1 && path.every((earlier) => earlier.point.choices.length === 1);
+      const sleep = depth === 0 || !options.reduction || !options.sleepSets ? NO_SLEEP : childSleep(path[depth - 1]);
       const shard = options.shard;
-      const created = shard !== undefined && firstBranch ? shardNode(point, shard) : newNode(point, sleep, options.reduction);
+      const created = shard !== undefined && isFirstBranch(path, point) ? shardNode(point, shard) : newNode(point, sleep, options.reduction);
       if (created === undefined) return { outcome: driver.outcome(true), pending: [] };
       node = created;
       path.push(node);
@@ -150,7 +157,7 @@ function notDeterministic(depth: number, before: readonly number[], now: readonl
 }
 
 /** A node for a new point: the default choice is the last CPU again, else the first awake choice. */
-function newNode(point: ChoicePoint, sleep: Map<number, Footprint>, reduction: boolean): SearchNode | undefined {
+function newNode(point: ChoicePoint, sleep: ReadonlyMap<number, Footprint>, reduction: boolean): SearchNode | undefined {
   let chosen = -1;
   let firstStep = -1;
   let firstAwake = -1;
