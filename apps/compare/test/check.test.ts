@@ -65,6 +65,19 @@ describe('kmodsim-compare check', () => {
     expect((JSON.parse(json.stdout) as { counts: { exhausted: boolean } }).counts.exhausted).toBe(false);
   });
 
+  test('--traces counts the distinct orders of dependent steps the search covered', async () => {
+    const result = await check('--strategy', 'global-spinlock', '--scenario', 'unload-vs-get', '--preemptions', '1', '--traces');
+    expect(result.code).toBe(0);
+    const traces = /(\d+) outcomes, (\d+) traces\)/.exec(result.stdout);
+    if (traces === null) expect.fail(`no trace count in: ${result.stdout}`);
+    const executions = Number(/CLEAN\s+(\d+)/.exec(result.stdout)?.[1]);
+    expect(Number(traces[2])).toBeGreaterThan(1);
+    expect(Number(traces[2])).toBeLessThanOrEqual(executions);
+    const refused = await check('--scenario', 'unload-vs-get', '--traces', '--workers', '2');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--traces counts the traces of one whole exhaustive search');
+  });
+
   test('--json prints one object per verdict', async () => {
     const result = await check('--strategy', 'global-spinlock', '--scenario', 'irq-get-put', '--json');
     const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { verdict: string; counts: { exhausted: boolean } });

@@ -60,6 +60,7 @@ function searchOptions(options: CheckOptions, scenario: SuiteScenario): ExploreO
     seed: options.seed,
     executions: options.executions,
     maxExecutions: options.maxExecutions,
+    countTraces: options.traces,
   };
 }
 

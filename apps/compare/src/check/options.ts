@@ -18,6 +18,8 @@ export interface CheckOptions {
   readonly replay: string | undefined;
   readonly format: 'ftrace' | 'chrome';
   readonly maxExecutions: number;
+  /** Also count the distinct traces the exhaustive search covered. */
+  readonly traces: boolean;
 }
 
 const MAX_BOUND = 10;
@@ -40,6 +42,8 @@ Options:
   --max-executions N     cap for exhaustive search (default 1000000)
   --shard i/n            run only shard i of n (from 0), to split a search across machines
   --workers N            split the search across N worker threads
+  --traces               also count the distinct traces covered: executions that differ only in the
+                         order of independent steps count once (exhaustive, without --shard or --workers)
   --json                 one JSON object per verdict
   --replay STRING        rerun one schedule (with one --strategy and one --scenario) and print its trace
   --format FORMAT        trace format for --replay: ftrace (default, with a column per CPU) or chrome (Perfetto JSON)
@@ -66,6 +70,7 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
         shard: { type: 'string' },
         workers: { type: 'string', default: '1' },
         json: { type: 'boolean', default: false },
+        traces: { type: 'boolean', default: false },
         replay: { type: 'string' },
         format: { type: 'string', default: 'ftrace' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -98,6 +103,7 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
     shard: values.shard === undefined ? undefined : parseShard(values.shard),
     workers: whole('--workers', values.workers, 1, MAX_WORKERS),
     json: values.json,
+    traces: values.traces,
     replay: values.replay,
     format,
   };
@@ -105,6 +111,9 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
     throw new UsageError('--replay needs exactly one --strategy and one --scenario');
   }
   if (options.shard !== undefined && options.workers > 1) throw new UsageError('--shard and --workers do not go together: workers split the shard they run');
+  if (options.traces && (options.mode !== 'exhaustive' || options.shard !== undefined || options.workers > 1)) {
+    throw new UsageError('--traces counts the traces of one whole exhaustive search: not with --mode random or pct, --shard or --workers');
+  }
   return options;
 }
 
