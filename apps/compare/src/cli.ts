@@ -1,10 +1,12 @@
 import { checkCommand } from './check/check.js';
+import { mergeCommand } from './merge/merge.js';
 import { UsageError, type CompareIo } from './io.js';
 
 const USAGE = `Usage: kmodsim-compare COMMAND [OPTIONS]
 
 Commands:
   check    check refcount strategies against the scenario suite (see: kmodsim-compare check --help)
+  merge    join the shards of searches run apart into one verdict each (see: kmodsim-compare merge --help)
 `;
 
 export async function main(argv: readonly string[], io: CompareIo): Promise<number> {
@@ -13,6 +15,8 @@ export async function main(argv: readonly string[], io: CompareIo): Promise<numb
     switch (command) {
       case 'check':
         return await checkCommand(rest, io);
+      case 'merge':
+        return mergeCommand(rest, io);
       case '-h':
       case '--help':
         io.stdout.write(USAGE);
@@ -22,7 +26,7 @@ export async function main(argv: readonly string[], io: CompareIo): Promise<numb
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`kmodsim-compare: ERROR: ${error.message}\n${command === 'check' ? '' : USAGE}`);
+    io.stderr.write(`kmodsim-compare: ERROR: ${error.message}\n${command === 'check' || command === 'merge' ? '' : USAGE}`);
     return 2;
   }
 }

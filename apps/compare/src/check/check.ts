@@ -32,7 +32,7 @@ export async function checkCommand(argv: readonly string[], io: CompareIo): Prom
       if (report === undefined) return 1;
       const verdict = judge(strategy.name, scenario, report, (schedule) => replayLine(spec, scenario, parsed, schedule));
       failed ||= isFailure(verdict);
-      io.stdout.write(parsed.json ? verdictJson(verdict) : formatVerdict(verdict));
+      io.stdout.write(parsed.json ? verdictJson(verdict, parsed.shard ?? null) : formatVerdict(verdict));
       if (!parsed.json && verdict.violation !== undefined && isFailure(verdict)) {
         const described = describeViolation(targetOf(parsed, strategy, scenario), verdict.violation);
         io.stdout.write(indent(described.columns));

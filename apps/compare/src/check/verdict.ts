@@ -57,7 +57,10 @@ export function notApplicableJson(strategy: string, scenario: string, reason: st
   return `${JSON.stringify({ strategy, scenario, verdict: 'n/a', reason })}\n`;
 }
 
-export function verdictJson(verdict: Verdict): string {
+/** Which part of a search a report covers: shard `index` of `count`, or null for all of it. */
+export type ShardOfSearch = { readonly index: number; readonly count: number } | null;
+
+export function verdictJson(verdict: Verdict, shard: ShardOfSearch = null): string {
   return `${JSON.stringify({
     strategy: verdict.strategy,
     scenario: verdict.scenario,
@@ -65,6 +68,7 @@ export function verdictJson(verdict: Verdict): string {
     mode: verdict.report.mode,
     cpus: verdict.report.cpuCount,
     bounds: verdict.report.bounds,
+    shard,
     counts: verdict.report.counts,
     violation: verdict.violation ?? null,
     replay: verdict.replay ?? null,

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { findSuiteScenario, mergeReports, type ExploreReport } from '@kmodsim/explore';
+import { UsageError, type CompareIo } from '../io.js';
+import { formatNotApplicable, formatVerdict, isFailure, judge, notApplicableJson, verdictHeader, verdictJson, type Verdict } from '../check/verdict.js';
+import { parseShardLine, type ShardLine } from './shard-report.js';
+
+export const MERGE_USAGE = `Usage: kmodsim-compare merge [--json] FILE...
+
+Joins the shards of searches run apart ('check --json --shard i/n' on several machines or jobs,
+each writing its lines to a file) and prints one verdict per strategy and scenario, as check does.
+Every shard of each search must be there exactly once.
+
+Exit status: 0 when nothing unexpected was found, 1 when a violation was, 2 for bad input.
+`;
+
+type ReportLine = Extract<ShardLine, { kind: 'report' }>;
+
+/** One search: the strategy, scenario, mode, CPUs and bounds its shards share. */
+interface SearchGroup {
+  readonly strategy: string;
+  readonly lines: ReportLine[];
+  readonly where: string[];
+}
+
+/** `kmodsim-compare merge`: thin, like check; the joining is @kmodsim/explore's mergeReports. */
+export function mergeCommand(argv: readonly string[], io: CompareIo): number {
+  if (argv.includes('-h') || argv.includes('--help')) {
+    io.stdout.write(MERGE_USAGE);
+    return 0;
+  }
+  const json = argv.includes('--json');
+  const files = argv.filter((argument) => argument !== '--json');
+  const unknown = files.find((file) => file.startsWith('-'));
+  if (unknown !== undefined) throw new UsageError(`unknown option '${unknown}'`);
+  if (files.length === 0) throw new UsageError('no files to merge');
+  const { groups, notApplicable } = groupLines(files, io.cwd);
+  // Every input is checked before anything is printed: a missing shard leaves no partial table.
+  const verdicts = [...groups.values()].map(judgeGroup);
+  if (!json) io.stdout.write(verdictHeader());
+  for (const line of notApplicable.values()) {
+    io.stdout.write(json ? notApplicableJson(line.strategy, line.scenario, line.reason) : formatNotApplicable(line.strategy, line.scenario, line.reason));
+  }
+  for (const verdict of verdicts) io.stdout.write(json ? verdictJson(verdict) : formatVerdict(verdict));
+  return verdicts.some(isFailure) ? 1 : 0;
+}
+
+function judgeGroup(group: SearchGroup): Verdict {
+  const report = joinShards(group);
+  const scenario = findSuiteScenario(report.scenario);
+  if (scenario === undefined) throw new UsageError(`${group.where[0] ?? ''}: unknown scenario '${report.scenario}'`);
+  // The replay command of the shard whose violation was kept.
+  const replays = new Map(group.lines.flatMap((line) => (line.replay === undefined ? [] : line.report.violations.map((violation) => [violation.schedule, line.replay] as const))));
+  return judge(group.strategy, scenario, report, (schedule) => replays.get(schedule) ?? schedule);
+}
+
+function groupLines(files: readonly string[], cwd: string) {
+  const groups = new Map<string, SearchGroup>();
+  const notApplicable = new Map<string, Extract<ShardLine, { kind: 'not-applicable' }>>();
+  for (const file of files) {
+    const lines = readLines(file, cwd);
+    lines.forEach((text, index) => {
+      if (text.trim() === '') return;
+      const where = `${file}:${index + 1}`;
+      const line = parseShardLine(text, where);
+      if (line.kind === 'not-applicable') {
+        notApplicable.set(`${line.strategy}\u0000${line.scenario}`, line);
+        return;
+      }
+      const { report } = line;
+      const key = JSON.stringify([line.strategy, report.scenario, report.mode, report.cpuCount, report.bounds.preemptions, report.bounds.irqs, report.bounds.steps]);
+      const group = groups.get(key) ?? { strategy: line.strategy, lines: [], where: [] };
+      group.lines.push(line);
+      group.where.push(where);
+      groups.set(key, group);
+    });
+  }
+  return { groups, notApplicable };
+}
+
+function readLines(file: string, cwd: string): string[] {
+  try {
+    return readFileSync(resolve(cwd, file), 'utf8').split('\n');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read '${file}': ${code === 'ENOENT' ? 'No such file or directory' : error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The shards of one search joined; every shard 0..n-1 must be there exactly once. */
+function joinShards(group: SearchGroup): ExploreReport {
+  const first = group.lines[0];
+  if (first === undefined) throw new Error('a search group without lines');
+  const name = `${group.strategy} on ${first.report.scenario}`;
+  const whole = group.lines.filter((line) => line.shard === null);
+  if (whole.length > 0) {
+    if (group.lines.length > 1) throw new UsageError(`${name}: the whole search and ${group.lines.length - 1} more report(s) of it (${group.where.join(', ')}): merge only shards`);
+    return first.report;
+  }
+  const count = first.shard?.count ?? 0;
+  const seen = new Map<number, string>();
+  group.lines.forEach((line, index) => {
+    const where = group.where[index] ?? '';
+    if (line.shard?.count !== count) throw new UsageError(`${name}: shards of different splits (${where} is ${line.shard?.index ?? 0}/${line.shard?.count ?? 0}, others are of ${count})`);
+    const earlier = seen.get(line.shard.index);
+    if (earlier !== undefined) throw new UsageError(`${name}: shard ${line.shard.index}/${count} appears twice (${earlier} and ${where})`);
+    seen.set(line.shard.index, where);
+  });
+  const missing = Array.from({ length: count }, (_, index) => index).filter((index) => !seen.has(index));
+  if (missing.length > 0) throw new UsageError(`${name}: shard${missing.length > 1 ? 's' : ''} ${missing.map((index) => `${index}/${count}`).join(', ')} missing`);
+  return mergeReports(group.lines.map((line) => line.report));
+}

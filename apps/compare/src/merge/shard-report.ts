@@ -1,0 +1,77 @@
+import type { Bounds, ExploreReport, SearchCounts, SearchMode, Violation } from '@kmodsim/explore';
+import { UsageError } from '../io.js';
+import type { ShardOfSearch } from '../check/verdict.js';
+
+/** One line of `check --json`: a verdict on (part of) a search, or a pair that does not apply. */
+export type ShardLine =
+  | {
+    readonly kind: 'report';
+    readonly strategy: string;
+    readonly report: ExploreReport;
+    readonly shard: ShardOfSearch;
+    readonly replay: string | undefined;
+  }
+  | { readonly kind: 'not-applicable'; readonly strategy: string; readonly scenario: string; readonly reason: string };
+
+const MODES: readonly SearchMode[] = ['exhaustive', 'random', 'pct'];
+
+/** Reads one JSON line of `check --json`; `where` names it in errors (file:line). */
+export function parseShardLine(text: string, where: string): ShardLine {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UsageError(`${where}: not a line of 'kmodsim-compare check --json' output (not JSON)`);
+  }
+  const line = asRecord(value, where, 'the line');
+  const strategy = readText(line, 'strategy', where);
+  const scenario = readText(line, 'scenario', where);
+  if (line['verdict'] === 'n/a') return { kind: 'not-applicable', strategy, scenario, reason: readText(line, 'reason', where) };
+  const mode = line['mode'];
+  if (!MODES.includes(mode as SearchMode)) throw new UsageError(`${where}: 'mode' is not one of ${MODES.join(', ')}`);
+  const cpus = readCount(line, 'cpus', where);
+  const boundsRecord = asRecord(line['bounds'], where, "'bounds'");
+  const bounds: Bounds = { preemptions: readCount(boundsRecord, 'preemptions', where), irqs: readCount(boundsRecord, 'irqs', where), steps: readCount(boundsRecord, 'steps', where) };
+  const countsRecord = asRecord(line['counts'], where, "'counts'");
+  const counts: SearchCounts = {
+    executions: readCount(countsRecord, 'executions', where),
+    completed: readCount(countsRecord, 'completed', where),
+    pruned: readCount(countsRecord, 'pruned', where),
+    cut: readCount(countsRecord, 'cut', where),
+    distinctOutcomes: readCount(countsRecord, 'distinctOutcomes', where),
+    exhausted: countsRecord['exhausted'] === true,
+  };
+  const violation = line['violation'] === null ? undefined : (asRecord(line['violation'], where, "'violation'") as unknown as Violation);
+  if (violation !== undefined && (typeof violation.schedule !== 'string' || typeof violation.kind !== 'string' || typeof violation.message !== 'string')) {
+    throw new UsageError(`${where}: the violation lacks its kind, message or schedule`);
+  }
+  const report: ExploreReport = { scenario, cpuCount: cpus, mode: mode as SearchMode, bounds, counts, violations: violation === undefined ? [] : [violation] };
+  const replay = typeof line['replay'] === 'string' ? line['replay'] : undefined;
+  return { kind: 'report', strategy, report, shard: parseShard(line['shard'], where), replay };
+}
+
+function parseShard(value: unknown, where: string): ShardOfSearch {
+  if (value === null || value === undefined) return null;
+  const shard = asRecord(value, where, "'shard'");
+  const index = readCount(shard, 'index', where);
+  const total = readCount(shard, 'count', where);
+  if (total < 1 || index >= total) throw new UsageError(`${where}: shard ${index}/${total} does not exist`);
+  return { index, count: total };
+}
+
+function asRecord(value: unknown, where: string, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${where}: ${what} is not an object`);
+  return value as Record<string, unknown>;
+}
+
+function readText(record: Record<string, unknown>, key: string, where: string): string {
+  const value = record[key];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`${where}: '${key}' is missing or not a string`);
+  return value;
+}
+
+function readCount(record: Record<string, unknown>, key: string, where: string): number {
+  const value = record[key];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new UsageError(`${where}: '${key}' is missing or not a whole number`);
+  return value;
+}

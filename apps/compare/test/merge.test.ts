@@ -1,0 +1,74 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, test } from 'vitest';
+
+// Shards of one search run apart (as jobs of a CI matrix would), each writing `check --json`
+// lines to a file, then joined by `merge`: the verdict is the one the whole search gives.
+
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL('../bin/kmodsim-compare.js', import.meta.url));
+
+async function compare(cwd: string, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const failed = error as { stdout: string; stderr: string; code: number };
+    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
+  }
+}
+
+const SEARCH = ['check', '--strategy', 'percpu-naive-sum', '--strategy', 'global-spinlock', '--strategy', 'atomic-bias', '--scenario', 'unload-vs-get', '--scenario', 'wait-vs-last-put', '--json'];
+let dir = '';
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'kmodsim-merge-'));
+  for (const index of [0, 1, 2]) {
+    const shard = await compare(dir, ...SEARCH, '--shard', `${index}/3`);
+    writeFileSync(join(dir, `shard${index}.jsonl`), shard.stdout);
+  }
+}, 300_000);
+
+describe('kmodsim-compare merge', () => {
+  test('joins the shards into the verdicts of the whole search, with the replay of the violation kept', async () => {
+    const whole = await compare(dir, ...SEARCH);
+    const merged = await compare(dir, 'merge', '--json', 'shard0.jsonl', 'shard1.jsonl', 'shard2.jsonl');
+    expect(merged.code).toBe(1);
+    expect(whole.code).toBe(1);
+    type Line = { strategy: string; scenario: string; verdict: string; counts?: { exhausted: boolean }; violation?: { kind: string } | null; replay?: string | null };
+    const parse = (text: string): Line[] => text.trim().split('\n').map((line) => JSON.parse(line) as Line);
+    const key = (line: Line): string => `${line.strategy} ${line.scenario} ${line.verdict} ${line.violation?.kind ?? ''}`;
+    expect(parse(merged.stdout).map(key).sort()).toEqual(parse(whole.stdout).map(key).sort());
+    const violation = parse(merged.stdout).find((line) => line.verdict === 'violation');
+    expect(violation?.replay).toMatch(/^kmodsim-compare check --strategy percpu-naive-sum --scenario unload-vs-get --replay 'kms1:/);
+    expect(parse(merged.stdout).filter((line) => line.verdict === 'clean').every((line) => line.counts?.exhausted === true)).toBe(true);
+    const text = await compare(dir, 'merge', 'shard2.jsonl', 'shard0.jsonl', 'shard1.jsonl');
+    expect(text.stdout).toMatch(/^percpu-naive-sum\s+unload-vs-get\s+VIOLATION\s+\d+\s+use-after-free/m);
+    expect(text.stdout).toMatch(/^atomic-bias\s+wait-vs-last-put\s+N\/A/m);
+  });
+
+  test('bad input: a missing or repeated shard, mixed splits, a line that is not check output, a missing file: exit 2, nothing printed', async () => {
+    writeFileSync(join(dir, 'garbage.jsonl'), 'not json\n');
+    const other = await compare(dir, ...SEARCH, '--scenario', 'unload-vs-get', '--shard', '0/2');
+    writeFileSync(join(dir, 'half.jsonl'), other.stdout);
+    const cases: [string[], string][] = [
+      [['shard0.jsonl', 'shard2.jsonl'], 'shard 1/3 missing'],
+      [['shard0.jsonl', 'shard0.jsonl', 'shard1.jsonl', 'shard2.jsonl'], 'shard 0/3 appears twice'],
+      [['shard0.jsonl', 'shard1.jsonl', 'shard2.jsonl', 'half.jsonl'], 'shards of different splits'],
+      [['garbage.jsonl'], "garbage.jsonl:1: not a line of 'kmodsim-compare check --json' output"],
+      [['absent.jsonl'], "cannot read 'absent.jsonl': No such file or directory"],
+      [[], 'no files to merge'],
+      [['--quiet', 'shard0.jsonl'], "unknown option '--quiet'"],
+    ];
+    for (const [files, message] of cases) {
+      const result = await compare(dir, 'merge', ...files);
+      expect(result.code, files.join(' ')).toBe(2);
+      expect(result.stderr).toContain(message);
+      expect(result.stdout).toBe('');
+    }
+  });
+});
