@@ -413,9 +413,7 @@ export class ModuleCore {
         },
       },
       callSymbol: (symbol, argument) => this.callSymbol(self, module, symbol, argument),
-      *requestIrq(line, handler) {
-        return irqLines.request(module, line, handler);
-      },
+      requestIrq: (line, handler) => irqLines.request(module, line, handler),
       freeIrq: (line) => irqLines.free(line),
       registerChrdev: (name) => this.chardevs.register(name, module),
       unregisterChrdev: (name) => this.chardevs.unregister(name),
