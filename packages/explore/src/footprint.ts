@@ -1,9 +1,10 @@
 import { OpCode, type Choice, type Machine } from '@kmodsim/cpu';
 
 // What a choice touches, for deciding which choices commute. Locations are numbers: cells are
-// their addresses; objects, the scheduler's state, the allocator, IPI queues and interrupt
-// budgets get numbers above any address. Two choices are dependent when they run on the same
-// CPU or one writes a location the other reads or writes.
+// their addresses; objects, each task's state, each CPU's run queue, the scheduler's and timers'
+// shared state, the allocator, IPI queues, interrupt budgets and the end of the run get numbers
+// above any address. Two choices are dependent when they run on the same CPU or one writes a
+// location the other reads or writes.
 
 // Every location stays below 2^30 so that it is a small integer to V8 (maps and sets keyed by
 // heap numbers are several times slower): cells below 2^24, objects above.
