@@ -1,6 +1,7 @@
 import { OpCode, type Choice, type FaultKind, type Machine, type Operation, type ScenarioCheck } from '@kmodsim/cpu';
 import { footprintOf, pendingFootprint, withSchedulerWrites, type Footprint } from './footprint.js';
 import { SpinWatch } from './spin-watch.js';
+import type { PerformedStep } from './trace-class.js';
 
 /** Limits of one search. */
 export interface Bounds {
@@ -169,8 +170,8 @@ export class ExecutionDriver {
   }
 
   /** Each CPU's step still pending (what it would do next), with its key and footprint. */
-  pendingSteps(): { key: number; footprint: Footprint }[] {
-    const pending: { key: number; footprint: Footprint }[] = [];
+  pendingSteps(): PerformedStep[] {
+    const pending: PerformedStep[] = [];
     const machine = this.machine;
     for (let cpu = 0; cpu < this.cpuCount; cpu++) {
       if (!machine.isActive(cpu)) continue;

@@ -50,15 +50,16 @@ export function traceFingerprint(steps: Iterable<PerformedStep>): string {
 
 /** A 32-bit hash of four numbers (ids may pass 2^32: both halves are mixed in). */
 function mix(kind: number, a: number, b: number, c: number, seed: number): number {
-  let hash = seed ^ kind;
-  for (const value of [a, b, c]) {
-    hash = Math.imul(hash ^ (value | 0), 0xcc9e2d51);
-    hash = Math.imul((hash << 15) | (hash >>> 17), 0x1b873593);
-    hash = Math.imul(hash ^ Math.floor(value / 2 ** 32), 0xe6546b64);
-  }
+  let hash = mixIn(mixIn(mixIn(seed ^ kind, a), b), c);
   hash ^= hash >>> 16;
   hash = Math.imul(hash, 0x85ebca6b);
   hash ^= hash >>> 13;
   hash = Math.imul(hash, 0xc2b2ae35);
   return (hash ^ (hash >>> 16)) >>> 0;
+}
+
+function mixIn(hash: number, value: number): number {
+  const mixed = Math.imul(hash ^ (value | 0), 0xcc9e2d51);
+  const rotated = Math.imul((mixed << 15) | (mixed >>> 17), 0x1b873593);
+  return Math.imul(rotated ^ Math.floor(value / 2 ** 32), 0xe6546b64);
 }

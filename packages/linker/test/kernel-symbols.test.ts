@@ -30,7 +30,7 @@ describe('the kernel symbol table', () => {
   });
 
   const tree = findKernelTree();
-  test.skipIf(skipWithout('the Debian kernel tree (bash scripts/fetch-kernel-tree.sh)', tree !== undefined))("Debian's System.map is a stub pointing at the -dbg package: it reads, and marks no exports", () => {
+  test.skipIf(skipWithout('the Debian kernel tree (bash scripts/fetch-kernel-tree.sh)', tree !== undefined))("Debian's System.map holds one line sending readers to the -dbg package: it reads, and marks no exports", () => {
     const map = parseSystemMap(tree!.systemMap, readFileSync(tree!.systemMap, 'latin1'));
     const symvers = parseModuleSymvers(tree!.symvers, readFileSync(tree!.symvers, 'latin1'));
     if (!map.ok || !symvers.ok) throw new Error(map.ok ? (symvers.ok ? '' : symvers.message) : map.message);
