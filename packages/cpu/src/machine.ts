@@ -111,6 +111,8 @@ export class Machine implements SchedulerView {
   private readonly tasks: (Task | undefined)[] = [undefined];
   private readonly irqSources: IrqSource[] = [];
   private readonly timers = new TimerQueue();
+  /** Tasks whose timers fired during the last choice (the explorer adds those wakes to the choice's footprint). */
+  private readonly timerWoken: number[] = [];
   private readonly recorded = new ChoiceLog();
   private liveTasks = 0;
   /** IPIs sent and not yet handled, plus handlers running: a run does not end with any left. */
@@ -262,6 +264,7 @@ export class Machine implements SchedulerView {
       else this.recorded.push(choice);
     }
     this.steps++;
+    if (this.timerWoken.length > 0) this.timerWoken.length = 0;
     if (!this.isActive(cpu)) {
       this.diverged(`CPU ${cpu} has nothing to do`);
       return;
@@ -366,6 +369,14 @@ export class Machine implements SchedulerView {
   /** The code object the CPU executes in now (-1 for the kernel's own code): every step reads it. */
   codeObjectOf(cpu: number): number {
     return this.topFrame(cpu)?.codeTop ?? -1;
+  }
+
+  /**
+   * The tasks whose schedule_timeout() timers the last choice's step fired: a step that carries
+   * its CPU's clock past an expiry wakes the timer's task as part of that step.
+   */
+  get timerWakesOfLastChoice(): readonly number[] {
+    return this.timerWoken;
   }
 
   /** Who is on the CPU now: the interrupt handler's context or the task's. */
@@ -778,6 +789,7 @@ export class Machine implements SchedulerView {
 
   private fireDueTimers(cpu: number): void {
     for (let timer = this.timers.takeDue(this.clocks[cpu]); timer !== undefined; timer = this.timers.takeDue(this.clocks[cpu])) {
+      this.timerWoken.push(timer.pid);
       this.fireTimer(timer.pid, timer.expiresAtCycles, cpu);
     }
   }

@@ -137,4 +137,25 @@ describe('wakeEffect: what a wake would do, for a model checker', () => {
     expect(machine.wakeEffect(busy)).toEqual({ runQueue: -1, readsIdleCpus: false, cancelsTimer: false });
     expect(machine.wakeEffect(99)).toBeUndefined();
   });
+
+  test('names the task a step\'s timer wake woke, for that step only', () => {
+    const machine = machineOf({ cpuCount: 2, schedule: 'kms1:rr' });
+    const sleeper = machine.spawn({ name: 'sleeper', cpu: 0, bound: true, body: function* (): KernelCode<void> {
+      yield setCurrentState('TASK_INTERRUPTIBLE');
+      yield scheduleTimeout(100);
+    } });
+    const cell = machine.alloc('own', 1).base;
+    machine.spawn({ name: 'reader', cpu: 1, bound: true, body: function* () { for (let index = 0; index < 50; index++) yield load(cell); } });
+    const firing: number[][] = [];
+    for (let step = 0; step < 200 && machine.status === 'running'; step++) {
+      const choices = machine.enabledChoices();
+      // The sleeper goes to sleep first; then only the reader's CPU steps, and its clock fires the timer.
+      const choice = choices.find((candidate) => candidate.cpu === 0) ?? choices[0];
+      if (choice === undefined) { machine.advanceIdle(); continue; }
+      machine.perform(choice);
+      if (machine.timerWakesOfLastChoice.length > 0) firing.push([choice.cpu, ...machine.timerWakesOfLastChoice]);
+    }
+    expect(machine.fault).toBeUndefined();
+    expect(firing).toEqual([[1, sleeper]]);
+  });
 });

@@ -1,5 +1,5 @@
 import { OpCode, type Choice, type FaultKind, type Machine, type Operation, type ScenarioCheck } from '@kmodsim/cpu';
-import { footprintOf, pendingFootprint, withSchedulerWrites, type Footprint } from './footprint.js';
+import { footprintOf, pendingFootprint, withSchedulerWrites, withTimerWakes, type Footprint } from './footprint.js';
 import { SpinWatch } from './spin-watch.js';
 import type { PerformedStep } from './trace-class.js';
 
@@ -140,6 +140,8 @@ export class ExecutionDriver {
     const switched = machine.contextOf(cpu) !== before || choice.kind !== 'step';
     let touched = footprint;
     if (switched && op !== undefined && !switchesItself(op)) touched = withSchedulerWrites(machine, footprint);
+    const timerWakes = machine.timerWakesOfLastChoice;
+    if (timerWakes.length > 0) touched = withTimerWakes(machine, touched, timerWakes);
     this.spin.record(cpu, choice.kind === 'step' ? op : undefined, touched, switched);
     this.lastCpu = cpu;
     this.lastSwitched = choice.kind === 'step' && switched && op !== undefined && blocks(op);

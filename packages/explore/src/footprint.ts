@@ -155,6 +155,18 @@ export function withSchedulerWrites(machine: Machine, footprint: Footprint): Foo
 }
 
 /**
+ * A step that carried its CPU's clock past a schedule_timeout() expiry also woke the timer's task:
+ * it took the timer off the machine-wide queue, set the task's state and queued it (on an idle
+ * CPU if it is not bound). Known only once the step has run: how far a step moves its CPU's clock
+ * is not known before.
+ */
+export function withTimerWakes(machine: Machine, footprint: Footprint, pids: readonly number[]): Footprint {
+  const writes = [...footprint.writes, ...schedulerWrites(machine)];
+  for (const pid of pids) writes.push(TASK_STATE_BASE + pid);
+  return { cpu: footprint.cpu, reads: footprint.reads, writes };
+}
+
+/**
  * Spawning, migrating and preempting tasks, and a switch a step forced, may change what any CPU
  * runs next: they conflict with each other and with every run queue. (Sleeping, exiting and
  * waking are narrower: see stepFootprint and wakeFootprint.)

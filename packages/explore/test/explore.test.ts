@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { describeViolation, explore, mergeReports, replay } from '@kmodsim/explore';
-import { counter, handshake, privateThenShared, privateWaits, wakeOnOwnCpu, daemonAfterFree, localCounter, spinBehindQueued, spinForever, waitForFlag, yieldLoop } from './scenarios.js';
+import { counter, handshake, privateThenShared, privateWaits, wakeOnOwnCpu, daemonAfterFree, localCounter, spinBehindQueued, spinForever, timerOrWake, SLEEP_END, waitForFlag, yieldLoop } from './scenarios.js';
 
 describe('exhaustive search', () => {
   test('finds the lost update of an unlocked counter, with a schedule that replays it', () => {
@@ -72,6 +72,18 @@ describe('exhaustive search', () => {
     const reduced = explore(target, options);
     expect(full.violations[0]?.kind).toBe('use-after-free');
     expect(reduced.violations[0]?.kind).toBe('use-after-free');
+  });
+
+  test('a timer fired by another CPU\'s step races a wake of its task: the reduced search finds all three endings', () => {
+    // The check reports each ending as a violation, so the searches list the endings they reached.
+    const target = { scenario: timerOrWake(3, 100), cpuCount: 3 };
+    const options = { preemptions: 2, irqs: 0, iterative: false, stopAtFirstViolation: false } as const;
+    const endings = (report: ReturnType<typeof explore>) => [...new Set(report.violations.map((violation) => violation.message))].sort();
+    const all = Object.values(SLEEP_END).map((end) => `ending ${end}`).sort();
+    const reduced = explore(target, options);
+    expect(endings(explore(target, { ...options, reduction: false }))).toEqual(all);
+    expect(endings(reduced)).toEqual(all);
+    expect(reduced.counts.exhausted).toBe(true);
   });
 
   test('counts the distinct traces: two unlocked increments have four orders of their dependent steps', () => {

@@ -1,5 +1,5 @@
 import {
-  atomicAdd, cpuRelax, free, load, localAdd, schedule, setCurrentState, spinLock, spinlockAt, spinUnlock, store, wakeUpProcess,
+  atomicAdd, cpuRelax, free, load, localAdd, schedule, scheduleTimeout, setCurrentState, spinLock, spinlockAt, spinUnlock, store, wakeUpProcess,
   type KernelCode, type Machine, type Scenario,
 } from '@kmodsim/cpu';
 
@@ -245,6 +245,36 @@ export function daemonAfterFree(): Scenario {
       machine.spawn({ name: 'kthread', cpu: 1, bound: true, daemon: true, body: function* () { yield load(object); } });
       machine.spawn({ name: 'owner', cpu: 0, bound: true, body: function* () { yield free(object); } });
       return undefined;
+    },
+  };
+}
+
+/** How a sleep with a timeout ended, as `timerOrWake` records it. */
+export const SLEEP_END = { neverSlept: 3, wokenInTime: 1, timedOut: 2 } as const;
+
+/**
+ * A task sleeps with a short timeout on CPU 0; a task on CPU 2 wakes it; a task on CPU 1 reads
+ * its own cell, and the step of those reads that carries CPU 1's clock past the expiry fires the
+ * timer. Three endings: the wake before the sleep, the wake during it, the timer first.
+ */
+export function timerOrWake(reads: number, timeoutCycles: number): Scenario {
+  return {
+    name: 'timer-or-wake',
+    description: 'a wake races a schedule_timeout() timer that another CPU\'s clock fires',
+    setup(machine: Machine) {
+      const ending = machine.alloc('ending', 1).base;
+      const own = machine.alloc('own', 1, { lineAligned: true }).base;
+      const sleeper = machine.spawn({ name: 'sleeper', cpu: 0, bound: true, body: function* (): KernelCode<void> {
+        yield setCurrentState('TASK_INTERRUPTIBLE');
+        const leftCycles: number = yield scheduleTimeout(timeoutCycles);
+        const end = leftCycles === timeoutCycles ? SLEEP_END.neverSlept : leftCycles > 0 ? SLEEP_END.wokenInTime : SLEEP_END.timedOut;
+        yield store(ending, end);
+      } });
+      machine.spawn({ name: 'reader', cpu: 1, bound: true, body: function* () {
+        for (let index = 0; index < reads; index++) yield load(own);
+      } });
+      machine.spawn({ name: 'waker', cpu: 2, bound: true, body: function* () { yield wakeUpProcess(sleeper); } });
+      return (m) => `ending ${m.read(ending)}`;
     },
   };
 }
