@@ -1,5 +1,6 @@
 import { measureRate, type BenchmarkLine } from '@kmodsim/bench';
 import { explore, findSuiteScenario } from '@kmodsim/explore';
+import { createMachine, type Scenario } from '@kmodsim/cpu';
 import { findStrategy, flawedStrategies, strategies, type RefcountStrategy } from '@kmodsim/refcount';
 
 const SEED_DESIGN = 'percpu-stop-machine';
@@ -22,14 +23,37 @@ function seconds(body: () => void): number {
 }
 
 // explore.rate: executions per second exhausting unload-vs-get for the seed design at 2 CPUs,
-// preemption bound 2 (the scenario's documented bounds: no interrupts), against the goal.
+// preemption bound 2 (the scenario's documented bounds: no interrupts). The baseline, measured in
+// the same run, is the simulator alone: the same scenario set up on a fresh machine and run to
+// its end under round-robin, with no search. A search that re-runs every execution from the start
+// cannot beat it, so the ratio says what the search itself costs; `goalRatio` compares with the
+// issue's absolute goal.
 export function benchRate(): BenchmarkLine {
   const strategy = seedStrategy();
   const target = unloadVersusGet(strategy);
   const search = () => explore(target, { preemptions: 2, irqs: 0, iterative: false, stopAtFirstViolation: false });
   const executions = search().counts.executions;
   const perSecond = measureRate(() => { search(); }, executions, { minSeconds: 2, rounds: 2 }).perSecond;
-  return { name: 'explore.rate', value: Math.round(perSecond), unit: 'executions/s', baseline: 50_000, ratio: round(perSecond / 50_000), strategy: strategy.name, executions, goal: 'ratio >= 1 (50,000 executions/s on one core)' };
+  const simulatorPerSecond = measureRate(() => { runToEnd(target.scenario); }, 1, { minSeconds: 1, rounds: 2 }).perSecond;
+  return {
+    name: 'explore.rate', value: Math.round(perSecond), unit: 'executions/s', baseline: Math.round(simulatorPerSecond), ratio: round(perSecond / simulatorPerSecond),
+    strategy: strategy.name, executions, goal: '50,000 executions/s on one core', goalRatio: round(perSecond / GOAL_PER_SECOND),
+    note: 'baseline = runs/s of the simulator alone (setup and one round-robin run of the scenario, no search)',
+  };
+}
+
+const GOAL_PER_SECOND = 50_000;
+
+/** One run of the scenario as the search starts each execution (a fresh machine, round-robin setup), to its end. */
+function runToEnd(scenario: Scenario): void {
+  const created = createMachine({ cpuCount: 2, profile: 'generic', schedule: 'kms1:rr' });
+  if (!created.ok) throw new Error(created.error.message);
+  const machine = created.value;
+  const check = scenario.setup(machine);
+  const result = machine.run();
+  if (!result.ok) throw new Error(`unload-vs-get failed under round-robin: ${result.fault.message}`);
+  const problem = check?.(machine);
+  if (problem !== undefined) throw new Error(`unload-vs-get failed its check under round-robin: ${problem}`);
 }
 
 /** Executions of the search without reduction are capped: the ratio is then an upper bound. */
