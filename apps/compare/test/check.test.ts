@@ -78,6 +78,30 @@ describe('kmodsim-compare check', () => {
     expect(refused.stderr).toContain('--traces counts the traces of one whole exhaustive search');
   });
 
+  test('--workers gives each thread whole searches and prints the same verdicts, in the same order, as one thread', async () => {
+    const args = ['--strategy', 'global-spinlock', '--strategy', './racy-atomic.mjs', '--scenario', 'unload-vs-get', '--scenario', 'irq-get-put', '--preemptions', '1', '--json'];
+    const alone = await check(...args);
+    const pooled = await check(...args, '--workers', '2');
+    expect(pooled.code).toBe(alone.code);
+    expect(alone.code).toBe(1);
+    expect(pooled.stdout).toBe(alone.stdout);
+    const verdicts = pooled.stdout.trim().split('\n').map((line) => JSON.parse(line) as { strategy: string; scenario: string; verdict: string; shard: unknown });
+    expect(verdicts.map((line) => `${line.strategy} ${line.scenario} ${line.verdict}`)).toEqual([
+      'global-spinlock unload-vs-get clean', 'global-spinlock irq-get-put clean', 'racy-atomic unload-vs-get violation', 'racy-atomic irq-get-put clean',
+    ]);
+    expect(verdicts.every((line) => line.shard === null)).toBe(true);
+  });
+
+  test('--workers splits a single search into shards whose merged verdict is the whole search\'s', async () => {
+    const args = ['--strategy', 'percpu-naive-sum', '--scenario', 'unload-vs-get', '--json'];
+    const [alone, pooled] = await Promise.all([check(...args), check(...args, '--workers', '2')]);
+    const verdict = (stdout: string) => JSON.parse(stdout) as { verdict: string; violation: { kind: string; preemptions: number } | null };
+    expect(pooled.code).toBe(1);
+    expect(verdict(pooled.stdout).verdict).toBe('violation');
+    expect(verdict(pooled.stdout).violation?.kind).toBe(verdict(alone.stdout).violation?.kind);
+    expect(verdict(pooled.stdout).violation?.preemptions).toBe(verdict(alone.stdout).violation?.preemptions);
+  });
+
   test('--json prints one object per verdict', async () => {
     const result = await check('--strategy', 'global-spinlock', '--scenario', 'irq-get-put', '--json');
     const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { verdict: string; counts: { exhausted: boolean } });

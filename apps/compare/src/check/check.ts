@@ -4,7 +4,7 @@ import { UsageError, type CompareIo } from '../io.js';
 import { loadStrategy } from './load-strategy.js';
 import { CHECK_USAGE, parseCheckOptions, type CheckOptions } from './options.js';
 import { formatNotApplicable, formatVerdict, isFailure, judge, notApplicableJson, verdictHeader, verdictJson } from './verdict.js';
-import { searchWithWorkers } from './worker-pool.js';
+import { WorkerPool } from './worker-pool.js';
 
 /** `kmodsim-compare check`: a verdict per strategy and scenario. Thin: the search is @kmodsim/explore's. */
 export async function checkCommand(argv: readonly string[], io: CompareIo): Promise<number> {
@@ -18,28 +18,97 @@ export async function checkCommand(argv: readonly string[], io: CompareIo): Prom
   const strategies: { spec: string; strategy: RefcountStrategy }[] = [];
   for (const spec of specs) strategies.push({ spec, strategy: await loadStrategy(spec, cwd) });
   if (parsed.replay !== undefined) return replayCommand(parsed, strategies[0]?.strategy, io, parsed.replay);
+  const pairs = planPairs(strategies, parsed.scenarios);
+  const pool = parsed.workers > 1 ? new WorkerPool(parsed.workers) : undefined;
+  try {
+    return await checkPairs(pairs, parsed, io, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+/** One strategy against one scenario, and why the pair cannot be judged, if it cannot. */
+interface Pair {
+  readonly spec: string;
+  readonly strategy: RefcountStrategy;
+  readonly scenario: SuiteScenario;
+  readonly mismatch: string | undefined;
+}
+
+function planPairs(strategies: readonly { spec: string; strategy: RefcountStrategy }[], scenarios: readonly string[]): Pair[] {
+  return strategies.flatMap(({ spec, strategy }) => scenarios.map((name) => {
+    const scenario = scenarioNamed(name);
+    return { spec, strategy, scenario, mismatch: scenarioMismatch(scenario, strategy) };
+  }));
+}
+
+/** Prints a verdict per pair, in order, as the searches finish; 1 when any verdict is a failure. */
+async function checkPairs(pairs: readonly Pair[], options: CheckOptions, io: CompareIo, pool: WorkerPool | undefined): Promise<number> {
+  const searches = startSearches(pairs, options, io, pool);
   let failed = false;
-  if (!parsed.json) io.stdout.write(verdictHeader());
-  for (const { spec, strategy } of strategies) {
-    for (const name of parsed.scenarios) {
-      const scenario = scenarioNamed(name);
-      const mismatch = scenarioMismatch(scenario, strategy);
-      if (mismatch !== undefined) {
-        io.stdout.write(parsed.json ? notApplicableJson(strategy.name, scenario.name, mismatch) : formatNotApplicable(strategy.name, scenario.name, mismatch));
-        continue;
-      }
-      const report = await searchOrExplain(parsed, spec, strategy, scenario, io, cwd);
-      if (report === undefined) return 1;
-      const verdict = judge(strategy.name, scenario, report, (schedule) => replayLine(spec, scenario, parsed, schedule));
-      failed ||= isFailure(verdict);
-      io.stdout.write(parsed.json ? verdictJson(verdict, parsed.shard ?? null) : formatVerdict(verdict));
-      if (!parsed.json && verdict.violation !== undefined && isFailure(verdict)) {
-        const described = describeViolation(targetOf(parsed, strategy, scenario), verdict.violation);
-        io.stdout.write(indent(described.columns));
-      }
+  if (!options.json) io.stdout.write(verdictHeader());
+  for (const [index, { spec, strategy, scenario, mismatch }] of pairs.entries()) {
+    if (mismatch !== undefined) {
+      io.stdout.write(options.json ? notApplicableJson(strategy.name, scenario.name, mismatch) : formatNotApplicable(strategy.name, scenario.name, mismatch));
+      continue;
+    }
+    const report = await explained(searches[index], strategy, scenario, io);
+    if (report === undefined) return 1;
+    const verdict = judge(strategy.name, scenario, report, (schedule) => replayLine(spec, scenario, options, schedule));
+    failed ||= isFailure(verdict);
+    io.stdout.write(options.json ? verdictJson(verdict, options.shard ?? null) : formatVerdict(verdict));
+    if (!options.json && verdict.violation !== undefined && isFailure(verdict)) {
+      const described = describeViolation(targetOf(options, strategy, scenario), verdict.violation);
+      io.stdout.write(indent(described.columns));
     }
   }
   return failed ? 1 : 0;
+}
+
+/**
+ * A search per judgeable pair (undefined for the others). Without workers each runs when its
+ * verdict is due, in this thread. With workers, several pairs go to the pool at once, each a
+ * whole search on one thread (sharding would give up reduction at the split); a single pair is
+ * split into shards instead, so every thread has part of it.
+ */
+function startSearches(pairs: readonly Pair[], options: CheckOptions, io: CompareIo, pool: WorkerPool | undefined): (() => Promise<ExploreReport>)[] {
+  const judgeable = pairs.filter((pair) => pair.mismatch === undefined).length;
+  if (pool === undefined) return pairs.map((pair) => () => Promise.resolve(searchHere(options, pair, io)));
+  const progress = new PoolProgress(judgeable, io);
+  return pairs.map((pair) => {
+    if (pair.mismatch !== undefined) return () => Promise.reject(new Error('no search for a pair that cannot be judged'));
+    const job = { strategy: pair.spec, cwd: io.cwd, scenario: pair.scenario.name, cpus: options.cpus, search: { ...searchOptions(options, pair.scenario) } };
+    const started = judgeable === 1 ? pool.searchSharded(job, options.workers) : pool.search(job);
+    const counted = started.then((report) => { progress.done(); return report; });
+    // Awaited in order later; until then a failure must not count as unhandled.
+    counted.catch(() => undefined);
+    return () => counted;
+  });
+}
+
+/** On a terminal, how many of the pool's searches have finished. */
+class PoolProgress {
+  private finished = 0;
+
+  constructor(private readonly total: number, private readonly io: CompareIo) {}
+
+  done(): void {
+    this.finished++;
+    if (this.io.isTty !== true) return;
+    this.io.stderr.write(this.finished === this.total ? '\r\u001b[K' : `\r${this.finished} of ${this.total} searches done`);
+  }
+}
+
+/** The search's report, or undefined after saying why it could not run (a scenario or strategy that is not deterministic). */
+async function explained(search: (() => Promise<ExploreReport>) | undefined, strategy: RefcountStrategy, scenario: SuiteScenario, io: CompareIo): Promise<ExploreReport | undefined> {
+  if (search === undefined) throw new Error(`no search started for ${strategy.name} on ${scenario.name}`);
+  try {
+    return await search();
+  } catch (error) {
+    if (!(error instanceof NondeterminismError)) throw error;
+    io.stderr.write(`kmodsim-compare: ERROR: ${strategy.name} on ${scenario.name}: ${error.message}\n`);
+    return undefined;
+  }
 }
 
 function scenarioNamed(name: string): SuiteScenario {
@@ -64,26 +133,13 @@ function searchOptions(options: CheckOptions, scenario: SuiteScenario): ExploreO
   };
 }
 
-/** The search, or undefined after saying why it could not run (a scenario or strategy that is not deterministic). */
-async function searchOrExplain(options: CheckOptions, spec: string, strategy: RefcountStrategy, scenario: SuiteScenario, io: CompareIo, cwd: string): Promise<ExploreReport | undefined> {
-  try {
-    return await search(options, spec, strategy, scenario, io, cwd);
-  } catch (error) {
-    if (!(error instanceof NondeterminismError)) throw error;
-    io.stderr.write(`kmodsim-compare: ERROR: ${strategy.name} on ${scenario.name}: ${error.message}\n`);
-    return undefined;
-  }
-}
-
-async function search(options: CheckOptions, spec: string, strategy: RefcountStrategy, scenario: SuiteScenario, io: CompareIo, cwd: string): Promise<ExploreReport> {
-  const common = searchOptions(options, scenario);
-  if (options.workers > 1) {
-    return searchWithWorkers({ strategy: spec, cwd, scenario: scenario.name, cpus: options.cpus, search: { ...common } }, options.workers);
-  }
+/** One search in this thread, with progress on a terminal. */
+function searchHere(options: CheckOptions, pair: Pair, io: CompareIo): ExploreReport {
+  const { strategy, scenario } = pair;
   const progress = io.isTty === true
     ? { onProgress: (state: { executions: number; violations: number }) => io.stderr.write(`\r${strategy.name} ${scenario.name}: ${state.executions} executions, ${state.violations} violations`) }
     : {};
-  const report = explore(targetOf(options, strategy, scenario), { ...common, ...progress, ...(options.shard === undefined ? {} : { shard: options.shard }) });
+  const report = explore(targetOf(options, strategy, scenario), { ...searchOptions(options, scenario), ...progress, ...(options.shard === undefined ? {} : { shard: options.shard }) });
   if (io.isTty === true) io.stderr.write('\r\u001b[K');
   return report;
 }

@@ -41,7 +41,7 @@ Options:
   --executions N         executions for random and pct (default 1000)
   --max-executions N     cap for exhaustive search (default 1000000)
   --shard i/n            run only shard i of n (from 0), to split a search across machines
-  --workers N            split the search across N worker threads
+  --workers N            search on N worker threads: pairs are shared out whole, a single pair is split in N shards
   --traces               also count the distinct traces covered: executions that differ only in the
                          order of independent steps count once (exhaustive, without --shard or --workers)
   --json                 one JSON object per verdict

@@ -1,33 +1,101 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { mergeReports, type ExploreReport } from '@kmodsim/explore';
+import { NondeterminismError, mergeReports, type ExploreReport } from '@kmodsim/explore';
 
-/** What one worker is asked to search: everything it needs to rebuild the target itself. */
-export interface WorkerTask {
+/** One search for a worker: everything it needs to rebuild the target itself (objects cannot cross threads). */
+export interface SearchJob {
   readonly strategy: string;
   readonly cwd: string;
   readonly scenario: string;
   readonly cpus: number | undefined;
   readonly search: Record<string, unknown>;
-  readonly shard: { readonly index: number; readonly count: number };
+  readonly shard?: { readonly index: number; readonly count: number };
 }
 
-/** Runs the shards of one search on worker threads and merges their reports. */
-export async function searchWithWorkers(base: Omit<WorkerTask, 'shard'>, workers: number): Promise<ExploreReport> {
-  const script = fileURLToPath(new URL('./worker.js', import.meta.url));
-  const reports = await Promise.all(
-    Array.from({ length: workers }, (_, index) => runWorker(script, { ...base, shard: { index, count: workers } })),
-  );
-  return mergeReports(reports);
+/** A worker's answer to job `id`: its report, or why it failed. */
+export type JobAnswer =
+  | { readonly id: number; readonly report: ExploreReport }
+  | { readonly id: number; readonly error: string; readonly nondeterministic: boolean };
+
+interface Waiting {
+  readonly id: number;
+  readonly job: SearchJob;
+  readonly resolve: (report: ExploreReport) => void;
+  readonly reject: (error: Error) => void;
 }
 
-function runWorker(script: string, task: WorkerTask): Promise<ExploreReport> {
-  return new Promise((resolvePromise, reject) => {
-    const worker = new Worker(script, { workerData: task });
-    worker.once('message', (message: { report?: ExploreReport; error?: string }) => {
-      if (message.report !== undefined) resolvePromise(message.report);
-      else reject(new Error(message.error ?? 'worker failed'));
+/**
+ * Worker threads that stay up for the whole command and take searches from one queue, each
+ * starting the next as soon as it is free: a long search on one thread does not hold up the short
+ * ones behind it. Close it when done, or the threads keep the process alive.
+ */
+export class WorkerPool {
+  private readonly idle: Worker[] = [];
+  private readonly queue: Waiting[] = [];
+  private readonly running = new Map<Worker, Waiting>();
+  private nextId = 0;
+
+  constructor(size: number) {
+    const script = fileURLToPath(new URL('./worker.js', import.meta.url));
+    for (let index = 0; index < size; index++) this.idle.push(this.startWorker(script));
+  }
+
+  /** The report of one search (a whole one, or the shard the job names). */
+  search(job: SearchJob): Promise<ExploreReport> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, job, resolve, reject });
+      this.dispatch();
     });
-    worker.once('error', reject);
-  });
+  }
+
+  /** One search split into as many shards as there are threads, merged. */
+  async searchSharded(job: SearchJob, shards: number): Promise<ExploreReport> {
+    const reports = await Promise.all(Array.from({ length: shards }, (_, index) => this.search({ ...job, shard: { index, count: shards } })));
+    return mergeReports(reports);
+  }
+
+  async close(): Promise<void> {
+    const workers = [...this.idle, ...this.running.keys()];
+    this.idle.length = 0;
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+
+  private startWorker(script: string): Worker {
+    const worker = new Worker(script);
+    worker.on('message', (answer: JobAnswer) => { this.finish(worker, answer); });
+    worker.on('error', (error) => { this.fail(worker, error); });
+    return worker;
+  }
+
+  private dispatch(): void {
+    for (let worker = this.idle.pop(); worker !== undefined; worker = this.idle.pop()) {
+      const next = this.queue.shift();
+      if (next === undefined) {
+        this.idle.push(worker);
+        return;
+      }
+      this.running.set(worker, next);
+      worker.postMessage({ id: next.id, job: next.job });
+    }
+  }
+
+  private finish(worker: Worker, answer: JobAnswer): void {
+    const waiting = this.running.get(worker);
+    if (waiting?.id !== answer.id) return;
+    this.running.delete(worker);
+    this.idle.push(worker);
+    if ('report' in answer) waiting.resolve(answer.report);
+    else waiting.reject(answer.nondeterministic ? new NondeterminismError(answer.error) : new Error(answer.error));
+    this.dispatch();
+  }
+
+  /** A thread that died takes its search with it; the others go on. */
+  private fail(worker: Worker, error: Error): void {
+    const waiting = this.running.get(worker);
+    this.running.delete(worker);
+    waiting?.reject(error);
+    if (this.idle.length === 0 && this.running.size === 0) {
+      for (const queued of this.queue.splice(0)) queued.reject(new Error(`every worker thread failed: ${error.message}`));
+    }
+  }
 }

@@ -1,21 +1,33 @@
-import { parentPort, workerData } from 'node:worker_threads';
-import { explore, findSuiteScenario } from '@kmodsim/explore';
+import { parentPort } from 'node:worker_threads';
+import { NondeterminismError, explore, findSuiteScenario, type ExploreReport } from '@kmodsim/explore';
+import type { RefcountStrategy } from '@kmodsim/refcount';
 import { loadStrategy } from './load-strategy.js';
-import type { WorkerTask } from './worker-pool.js';
+import type { JobAnswer, SearchJob } from './worker-pool.js';
 
-// One shard of a search, on its own thread: rebuilds the strategy and scenario from their names
-// (a strategy object cannot cross threads) and posts back its report.
+// A thread of the pool: runs the searches it is sent, one at a time, and answers each with its
+// report. Strategies are loaded once per thread (a user's file is imported once, not per search).
 
-const task = workerData as WorkerTask;
+const strategies = new Map<string, Promise<RefcountStrategy>>();
 
-async function run(): Promise<void> {
-  const strategy = await loadStrategy(task.strategy, task.cwd);
-  const scenario = findSuiteScenario(task.scenario);
-  if (scenario === undefined) throw new Error(`no scenario ${task.scenario}`);
-  const report = explore({ scenario: scenario.build(strategy), cpuCount: task.cpus ?? scenario.cpuCount }, { ...task.search, shard: task.shard });
-  parentPort?.postMessage({ report });
+async function search(job: SearchJob): Promise<ExploreReport> {
+  const key = `${job.cwd}\0${job.strategy}`;
+  let strategy = strategies.get(key);
+  if (strategy === undefined) {
+    strategy = loadStrategy(job.strategy, job.cwd);
+    strategies.set(key, strategy);
+  }
+  const scenario = findSuiteScenario(job.scenario);
+  if (scenario === undefined) throw new Error(`no scenario ${job.scenario}`);
+  const target = { scenario: scenario.build(await strategy), cpuCount: job.cpus ?? scenario.cpuCount };
+  return explore(target, { ...job.search, ...(job.shard === undefined ? {} : { shard: job.shard }) });
 }
 
-run().catch((error: unknown) => {
-  parentPort?.postMessage({ error: error instanceof Error ? error.message : String(error) });
+parentPort?.on('message', ({ id, job }: { id: number; job: SearchJob }) => {
+  search(job).then(
+    (report) => { parentPort?.postMessage({ id, report } satisfies JobAnswer); },
+    (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      parentPort?.postMessage({ id, error: message, nondeterministic: error instanceof NondeterminismError } satisfies JobAnswer);
+    },
+  );
 });
