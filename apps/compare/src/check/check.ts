@@ -44,7 +44,8 @@ function planPairs(strategies: readonly { spec: string; strategy: RefcountStrate
 
 /** Prints a verdict per pair, in order, as the searches finish; 1 when any verdict is a failure. */
 async function checkPairs(pairs: readonly Pair[], options: CheckOptions, io: CompareIo, pool: WorkerPool | undefined): Promise<number> {
-  const searches = startSearches(pairs, options, io, pool);
+  const progress = pool === undefined ? undefined : new PoolProgress(pairs.filter((pair) => pair.mismatch === undefined).length, io);
+  const searches = startSearches(pairs, options, io, pool, progress);
   let failed = false;
   if (!options.json) io.stdout.write(verdictHeader());
   for (const [index, { spec, strategy, scenario, mismatch }] of pairs.entries()) {
@@ -53,6 +54,7 @@ async function checkPairs(pairs: readonly Pair[], options: CheckOptions, io: Com
       continue;
     }
     const report = await explained(searches[index], strategy, scenario, io);
+    progress?.clear();
     if (report === undefined) return 1;
     const verdict = judge(strategy.name, scenario, report, (schedule) => replayLine(spec, scenario, options, schedule));
     failed ||= isFailure(verdict);
@@ -61,7 +63,9 @@ async function checkPairs(pairs: readonly Pair[], options: CheckOptions, io: Com
       const described = describeViolation(targetOf(options, strategy, scenario), verdict.violation);
       io.stdout.write(indent(described.columns));
     }
+    progress?.show();
   }
+  progress?.clear();
   return failed ? 1 : 0;
 }
 
@@ -71,22 +75,21 @@ async function checkPairs(pairs: readonly Pair[], options: CheckOptions, io: Com
  * whole search on one thread (sharding would give up reduction at the split); a single pair is
  * split into shards instead, so every thread has part of it.
  */
-function startSearches(pairs: readonly Pair[], options: CheckOptions, io: CompareIo, pool: WorkerPool | undefined): (() => Promise<ExploreReport>)[] {
-  const judgeable = pairs.filter((pair) => pair.mismatch === undefined).length;
+function startSearches(pairs: readonly Pair[], options: CheckOptions, io: CompareIo, pool: WorkerPool | undefined, progress: PoolProgress | undefined): (() => Promise<ExploreReport>)[] {
   if (pool === undefined) return pairs.map((pair) => () => Promise.resolve(searchHere(options, pair, io)));
-  const progress = new PoolProgress(judgeable, io);
+  const judgeable = pairs.filter((pair) => pair.mismatch === undefined).length;
   return pairs.map((pair) => {
     if (pair.mismatch !== undefined) return () => Promise.reject(new Error('no search for a pair that cannot be judged'));
     const job = { strategy: pair.spec, cwd: io.cwd, scenario: pair.scenario.name, cpus: options.cpus, search: { ...searchOptions(options, pair.scenario) } };
     const started = judgeable === 1 ? pool.searchSharded(job, options.workers) : pool.search(job);
-    const counted = started.then((report) => { progress.done(); return report; });
+    const counted = started.then((report) => { progress?.done(); return report; });
     // Awaited in order later; until then a failure must not count as unhandled.
     counted.catch(() => undefined);
     return () => counted;
   });
 }
 
-/** On a terminal, how many of the pool's searches have finished. */
+/** On a terminal, how many of the pool's searches have finished: one stderr line, cleared while a verdict prints. */
 class PoolProgress {
   private finished = 0;
 
@@ -94,8 +97,15 @@ class PoolProgress {
 
   done(): void {
     this.finished++;
-    if (this.io.isTty !== true) return;
-    this.io.stderr.write(this.finished === this.total ? '\r\u001b[K' : `\r${this.finished} of ${this.total} searches done`);
+    this.show();
+  }
+
+  show(): void {
+    if (this.io.isTty === true && this.finished < this.total) this.io.stderr.write(`\r${this.finished} of ${this.total} searches done`);
+  }
+
+  clear(): void {
+    if (this.io.isTty === true) this.io.stderr.write('\r\u001b[K');
   }
 }
 
