@@ -102,6 +102,16 @@ describe('kmodsim-compare check', () => {
     expect(verdict(pooled.stdout).violation?.preemptions).toBe(verdict(alone.stdout).violation?.preemptions);
   });
 
+  test('a strategy whose code throws during setup is named with its error and exit 1, on one thread or several', async () => {
+    for (const workers of ['1', '2']) {
+      const result = await check('--strategy', './throws-in-tryget.mjs', '--scenario', 'unload-vs-get', '--scenario', 'irq-get-put', '--preemptions', '0', '--workers', workers);
+      expect(result.code, `--workers ${workers}`).toBe(1);
+      expect(result.stderr).toContain('kmodsim-compare: ERROR: throws-in-tryget on unload-vs-get: setup of unload-vs-get failed:');
+      expect(result.stderr).toContain('threw: tryGet is not written yet');
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
   test('--json prints one object per verdict', async () => {
     const result = await check('--strategy', 'global-spinlock', '--scenario', 'irq-get-put', '--json');
     const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { verdict: string; counts: { exhausted: boolean } });

@@ -1,5 +1,6 @@
 import { dependent, type Footprint } from './footprint.js';
 import { ExecutionDriver, pendingCode, type Bounds, type ChoicePoint, type Outcome } from './execution.js';
+import { NondeterminismError, ScenarioSetupError } from './search-errors.js';
 import { startExecution, type ExploreTarget } from './target.js';
 import { SearchTally, type SearchProgress } from './tally.js';
 import { traceFingerprint, type PerformedStep } from './trace-class.js';
@@ -58,8 +59,6 @@ interface SearchNode {
   op: number;
 }
 
-export class NondeterminismError extends Error {}
-
 export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptions): SearchTally {
   const tally = new SearchTally(options.onProgress);
   const path: SearchNode[] = [];
@@ -102,7 +101,7 @@ interface ExecutionEnd {
 
 function runOne(target: ExploreTarget, options: ExhaustiveOptions, path: SearchNode[], divergeAt: number): ExecutionEnd {
   const started = startExecution(target);
-  if ('error' in started) throw new Error(started.error);
+  if ('error' in started) throw new ScenarioSetupError(started.error);
   const driver = new ExecutionDriver(started.machine, started.check, options.bounds);
   for (let depth = 0; depth < divergeAt; depth++) replayNode(driver, path[depth], depth);
   let depth = divergeAt;

@@ -1,6 +1,6 @@
 export { EXPLORE_DEFAULTS, explore, mergeReports, shortestFirst, type ExploreOptions, type ExploreReport, type SearchMode } from './explore.js';
 export type { Bounds, Outcome, Violation } from './execution.js';
-export { NondeterminismError } from './exhaustive.js';
+export { NondeterminismError, ScenarioSetupError, SearchError } from './search-errors.js';
 export type { SearchCounts, SearchProgress } from './tally.js';
 export type { ExploreTarget } from './target.js';
 export { describeViolation, formatColumns, replay, type ReplayResult, type ViolationReport } from './describe.js';

@@ -1,5 +1,6 @@
 import { createPrng, type Prng } from '@kmodsim/cpu';
 import { ExecutionDriver, type Bounds, type ChoicePoint } from './execution.js';
+import { ScenarioSetupError } from './search-errors.js';
 import { startExecution, type ExploreTarget } from './target.js';
 import { SearchTally, type SearchProgress } from './tally.js';
 
@@ -42,7 +43,7 @@ export function samplingSearch(target: ExploreTarget, options: SamplingOptions):
 
 function runSampled(target: ExploreTarget, bounds: Bounds, pick: Picker): { outcome: ReturnType<ExecutionDriver['outcome']>; steps: number } {
   const started = startExecution(target);
-  if ('error' in started) throw new Error(started.error);
+  if ('error' in started) throw new ScenarioSetupError(started.error);
   const driver = new ExecutionDriver(started.machine, started.check, bounds);
   let steps = 0;
   let point = driver.nextPoint();

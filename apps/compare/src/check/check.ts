@@ -1,4 +1,4 @@
-import { NondeterminismError, describeViolation, explore, findSuiteScenario, replay, scenarioMismatch, type ExploreOptions, type ExploreReport, type SuiteScenario } from '@kmodsim/explore';
+import { SearchError, describeViolation, explore, findSuiteScenario, replay, scenarioMismatch, type ExploreOptions, type ExploreReport, type SuiteScenario } from '@kmodsim/explore';
 import { strategyNames, type RefcountStrategy } from '@kmodsim/refcount';
 import { UsageError, type CompareIo } from '../io.js';
 import { loadStrategy } from './load-strategy.js';
@@ -109,13 +109,13 @@ class PoolProgress {
   }
 }
 
-/** The search's report, or undefined after saying why it could not run (a scenario or strategy that is not deterministic). */
+/** The search's report, or undefined after saying why it could not run (a setup that fails, a scenario or strategy that is not deterministic). */
 async function explained(search: (() => Promise<ExploreReport>) | undefined, strategy: RefcountStrategy, scenario: SuiteScenario, io: CompareIo): Promise<ExploreReport | undefined> {
   if (search === undefined) throw new Error(`no search started for ${strategy.name} on ${scenario.name}`);
   try {
     return await search();
   } catch (error) {
-    if (!(error instanceof NondeterminismError)) throw error;
+    if (!(error instanceof SearchError)) throw error;
     io.stderr.write(`kmodsim-compare: ERROR: ${strategy.name} on ${scenario.name}: ${error.message}\n`);
     return undefined;
   }

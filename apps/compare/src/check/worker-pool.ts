@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { NondeterminismError, mergeReports, type ExploreReport } from '@kmodsim/explore';
+import { SearchError, mergeReports, type ExploreReport } from '@kmodsim/explore';
 
 /** One search for a worker: everything it needs to rebuild the target itself (objects cannot cross threads). */
 export interface SearchJob {
@@ -12,10 +12,13 @@ export interface SearchJob {
   readonly shard?: { readonly index: number; readonly count: number };
 }
 
-/** A worker's answer to job `id`: its report, or why it failed. */
+/**
+ * A worker's answer to job `id`: its report, or why it failed; `ofTarget` when the scenario or
+ * strategy searched was at fault (a SearchError, rebuilt on this side of the thread boundary).
+ */
 export type JobAnswer =
   | { readonly id: number; readonly report: ExploreReport }
-  | { readonly id: number; readonly error: string; readonly nondeterministic: boolean };
+  | { readonly id: number; readonly error: string; readonly ofTarget: boolean };
 
 interface Waiting {
   readonly id: number;
@@ -85,7 +88,7 @@ export class WorkerPool {
     this.running.delete(worker);
     this.idle.push(worker);
     if ('report' in answer) waiting.resolve(answer.report);
-    else waiting.reject(answer.nondeterministic ? new NondeterminismError(answer.error) : new Error(answer.error));
+    else waiting.reject(answer.ofTarget ? new SearchError(answer.error) : new Error(answer.error));
     this.dispatch();
   }
 

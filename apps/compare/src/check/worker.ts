@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { NondeterminismError, explore, findSuiteScenario, type ExploreReport } from '@kmodsim/explore';
+import { SearchError, explore, findSuiteScenario, type ExploreReport } from '@kmodsim/explore';
 import type { RefcountStrategy } from '@kmodsim/refcount';
 import { loadStrategy } from './load-strategy.js';
 import type { JobAnswer, SearchJob } from './worker-pool.js';
@@ -27,7 +27,7 @@ parentPort?.on('message', ({ id, job }: { id: number; job: SearchJob }) => {
     (report) => { parentPort?.postMessage({ id, report } satisfies JobAnswer); },
     (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
-      parentPort?.postMessage({ id, error: message, nondeterministic: error instanceof NondeterminismError } satisfies JobAnswer);
+      parentPort?.postMessage({ id, error: message, ofTarget: error instanceof SearchError } satisfies JobAnswer);
     },
   );
 });
