@@ -19,7 +19,10 @@ export async function checkCommand(argv: readonly string[], io: CompareIo): Prom
   for (const spec of specs) strategies.push({ spec, strategy: await loadStrategy(spec, cwd) });
   if (parsed.replay !== undefined) return replayCommand(parsed, strategies[0]?.strategy, io, parsed.replay);
   const pairs = planPairs(strategies, parsed.scenarios);
-  const pool = parsed.workers > 1 ? new WorkerPool(parsed.workers) : undefined;
+  const judgeable = pairs.filter((pair) => pair.mismatch === undefined).length;
+  // A thread per search at most when pairs are shared out whole; all of them when one pair is sharded.
+  const threads = judgeable > 1 ? Math.min(parsed.workers, judgeable) : parsed.workers;
+  const pool = parsed.workers > 1 && judgeable > 0 ? new WorkerPool(threads) : undefined;
   try {
     return await checkPairs(pairs, parsed, io, pool);
   } finally {
