@@ -19,7 +19,7 @@ export async function checkCommand(argv: readonly string[], io: CompareIo): Prom
   for (const spec of specs) strategies.push({ spec, strategy: await loadStrategy(spec, cwd) });
   if (parsed.replay !== undefined) return replayCommand(parsed, strategies[0]?.strategy, io, parsed.replay);
   const pairs = planPairs(strategies, parsed.scenarios);
-  const judgeable = pairs.filter((pair) => pair.mismatch === undefined).length;
+  const judgeable = judgeableCount(pairs);
   // A thread per search at most when pairs are shared out whole; all of them when one pair is sharded.
   const threads = judgeable > 1 ? Math.min(parsed.workers, judgeable) : parsed.workers;
   const pool = parsed.workers > 1 && judgeable > 0 ? new WorkerPool(threads) : undefined;
@@ -38,6 +38,10 @@ interface Pair {
   readonly mismatch: string | undefined;
 }
 
+function judgeableCount(pairs: readonly Pair[]): number {
+  return pairs.filter((pair) => pair.mismatch === undefined).length;
+}
+
 function planPairs(strategies: readonly { spec: string; strategy: RefcountStrategy }[], scenarios: readonly string[]): Pair[] {
   return strategies.flatMap(({ spec, strategy }) => scenarios.map((name) => {
     const scenario = scenarioNamed(name);
@@ -47,7 +51,7 @@ function planPairs(strategies: readonly { spec: string; strategy: RefcountStrate
 
 /** Prints a verdict per pair, in order, as the searches finish; 1 when any verdict is a failure. */
 async function checkPairs(pairs: readonly Pair[], options: CheckOptions, io: CompareIo, pool: WorkerPool | undefined): Promise<number> {
-  const progress = pool === undefined ? undefined : new PoolProgress(pairs.filter((pair) => pair.mismatch === undefined).length, io);
+  const progress = pool === undefined ? undefined : new PoolProgress(judgeableCount(pairs), io);
   const searches = startSearches(pairs, options, io, pool, progress);
   let failed = false;
   if (!options.json) io.stdout.write(verdictHeader());
@@ -78,11 +82,11 @@ async function checkPairs(pairs: readonly Pair[], options: CheckOptions, io: Com
  * whole search on one thread (sharding would give up reduction at the split); a single pair is
  * split into shards instead, so every thread has part of it.
  */
-function startSearches(pairs: readonly Pair[], options: CheckOptions, io: CompareIo, pool: WorkerPool | undefined, progress: PoolProgress | undefined): (() => Promise<ExploreReport>)[] {
-  if (pool === undefined) return pairs.map((pair) => () => Promise.resolve(searchHere(options, pair, io)));
-  const judgeable = pairs.filter((pair) => pair.mismatch === undefined).length;
+function startSearches(pairs: readonly Pair[], options: CheckOptions, io: CompareIo, pool: WorkerPool | undefined, progress: PoolProgress | undefined): ((() => Promise<ExploreReport>) | undefined)[] {
+  if (pool === undefined) return pairs.map((pair) => (pair.mismatch !== undefined ? undefined : () => Promise.resolve(searchHere(options, pair, io))));
+  const judgeable = judgeableCount(pairs);
   return pairs.map((pair) => {
-    if (pair.mismatch !== undefined) return () => Promise.reject(new Error('no search for a pair that cannot be judged'));
+    if (pair.mismatch !== undefined) return undefined;
     const job = { strategy: pair.spec, cwd: io.cwd, scenario: pair.scenario.name, cpus: options.cpus, search: { ...searchOptions(options, pair.scenario) } };
     const started = judgeable === 1 ? pool.searchSharded(job, options.workers) : pool.search(job);
     const counted = started.then((report) => { progress?.done(); return report; });
