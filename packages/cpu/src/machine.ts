@@ -95,7 +95,7 @@ export class Machine implements SchedulerView {
   private readonly traceSink: TraceSink | undefined;
   private readonly maxSteps: number;
   private readonly record: boolean;
-  private readonly faultPolicy: FaultPolicy;
+  private faultPolicy: FaultPolicy;
   private readonly oopsList: Fault[] = [];
 
   private readonly clocks: Float64Array;
@@ -971,6 +971,15 @@ export class Machine implements SchedulerView {
 
   private diverged(why: string): void {
     this.raise('replay-diverged', `the schedule does not fit this run at step ${this.steps}: ${why}`, NO_CPU, undefined);
+  }
+
+  /**
+   * Changes what a task's fault does from now on. A model checker sets a scenario up under 'stop'
+   * (a fault there is the scenario's own bug) and searches under 'oops', so that after the first
+   * fault it can still see what the other CPUs would have done next.
+   */
+  setFaultPolicy(policy: FaultPolicy): void {
+    this.faultPolicy = policy;
   }
 
   /** Faults that killed a task while the machine went on (fault policy 'oops'), oldest first. */

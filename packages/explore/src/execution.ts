@@ -1,6 +1,7 @@
 import { OpCode, type Choice, type FaultKind, type Machine, type Operation, type ScenarioCheck } from '@kmodsim/cpu';
 import { footprintOf, pendingFootprint, withSchedulerWrites, withTimerWakes, type Footprint } from './footprint.js';
 import { SpinWatch } from './spin-watch.js';
+import { firstFault } from './target.js';
 import type { PerformedStep } from './trace-class.js';
 
 /** Limits of one search. */
@@ -87,8 +88,15 @@ export class ExecutionDriver {
   /** Lets idle time pass; false once the execution is over (ended, faulted, or out of steps). */
   settle(): boolean {
     const machine = this.machine;
+    if (this.faulted) return false;
     while (machine.status === 'running' && machine.activeCpuCount === 0) machine.advanceIdle();
+    // Letting time pass runs no task code, so it cannot oops: only the machine's own faults stop it here.
     return machine.status === 'running' && this.explored < this.bounds.steps;
+  }
+
+  /** A task faulted (the machine killed it and could go on) or the run stopped on a fault. */
+  private get faulted(): boolean {
+    return this.machine.oopses.length > 0 || this.machine.fault !== undefined;
   }
 
   /** The machine's next choice point, or undefined with the execution over. */
@@ -136,10 +144,13 @@ export class ExecutionDriver {
     if (choice.kind === 'irq') this.irqs++;
     const op = choice.kind === 'step' ? machine.pendingOperation(cpu) : undefined;
     const before = machine.contextOf(cpu);
+    const oopsesBefore = machine.oopses.length;
     machine.perform(choice);
     const switched = machine.contextOf(cpu) !== before || choice.kind !== 'step';
     let touched = footprint;
-    if (switched && op !== undefined && !switchesItself(op)) touched = withSchedulerWrites(machine, footprint);
+    // A task killed by its fault leaves its CPU too, but the execution ends there: that is no scheduling another step could race with.
+    const killed = machine.oopses.length > oopsesBefore;
+    if (switched && op !== undefined && !switchesItself(op) && !killed) touched = withSchedulerWrites(machine, footprint);
     const timerWakes = machine.timerWakesOfLastChoice;
     if (timerWakes.length > 0) touched = withTimerWakes(machine, touched, timerWakes);
     this.spin.record(cpu, choice.kind === 'step' ? op : undefined, touched, switched);
@@ -152,10 +163,8 @@ export class ExecutionDriver {
   /** How the execution ended; call once no point is left or a point had no choices. */
   outcome(pruned: boolean, point?: ChoicePoint): Outcome {
     const machine = this.machine;
-    if (machine.fault !== undefined) {
-      const fault = machine.fault;
-      return this.violation(fault.kind, fault.message, fault.cpu, fault.comm, fault.pid);
-    }
+    const fault = firstFault(machine);
+    if (fault !== undefined) return this.violation(fault.kind, fault.message, fault.cpu, fault.comm, fault.pid, fault.choices);
     if (machine.status === 'running') {
       if (pruned) return { kind: 'pruned' };
       if (this.explored >= this.bounds.steps) {
@@ -183,6 +192,29 @@ export class ExecutionDriver {
     return pending;
   }
 
+  /**
+   * The pending steps again, each taken further through the steps its CPU would run next that
+   * no other CPU can see (dispatching a queued task, preemption and interrupt toggles,
+   * cpu_relax()) and up to the first one another CPU can: a race with what ran before may hide
+   * behind them. A task that never got past being dispatched before a fault ended the run has
+   * its first load here. This runs those steps, so it comes last: the execution is spent after.
+   */
+  lookahead(pending: readonly PerformedStep[]): PerformedStep[] {
+    const machine = this.machine;
+    if (machine.fault !== undefined) return [...pending];
+    return pending.map((step) => {
+      let footprint = step.footprint;
+      const cpu = footprint.cpu;
+      for (let ahead = 0; ahead < LOOKAHEAD_STEPS && machine.isActive(cpu) && isLocal(machine.pendingOperation(cpu)); ahead++) {
+        const before = machine.stepCount;
+        machine.perform(machine.stepChoice(cpu));
+        if (machine.fault !== undefined || machine.stepCount === before || !machine.isActive(cpu)) break;
+        footprint = union(footprint, footprintOf(machine, machine.stepChoice(cpu)));
+      }
+      return { key: step.key, footprint };
+    });
+  }
+
   get preemptionCount(): number {
     return this.preemptions;
   }
@@ -199,13 +231,13 @@ export class ExecutionDriver {
     }
   }
 
-  private violation(kind: Violation['kind'], message: string, cpu: number, comm: string, pid: number): Outcome {
+  private violation(kind: Violation['kind'], message: string, cpu: number, comm: string, pid: number, schedule = this.machine.choiceString()): Outcome {
     return {
       kind: 'violation',
       violation: {
         kind,
         message,
-        schedule: this.machine.choiceString(),
+        schedule,
         steps: this.explored,
         preemptions: this.preemptions,
         irqs: this.irqs,
@@ -240,6 +272,33 @@ export class ExecutionDriver {
     if (bounded) this.boundedAt = this.explored;
     return { choices, keys, costs, bounded, freeSwitch: !lastContinues };
   }
+}
+
+/** How far `lookahead` follows a CPU through steps no other CPU can see. */
+const LOOKAHEAD_STEPS = 8;
+
+/** A step no other CPU's step depends on, except through the CPU's own run queue: none pending (a dispatch), toggles, relaxing, work. */
+function isLocal(op: Operation | undefined): boolean {
+  if (op === undefined) return true;
+  switch (op.code) {
+    case OpCode.PreemptDisable:
+    case OpCode.PreemptEnable:
+    case OpCode.IrqDisable:
+    case OpCode.IrqEnable:
+    case OpCode.IrqSave:
+    case OpCode.IrqRestore:
+    case OpCode.CpuRelax:
+    case OpCode.Work:
+    case OpCode.Note:
+    case OpCode.Check:
+      return true;
+    default:
+      return false;
+  }
+}
+
+function union(a: Footprint, b: Footprint): Footprint {
+  return { cpu: a.cpu, reads: [...a.reads, ...b.reads], writes: [...a.writes, ...b.writes] };
 }
 
 /** Operations that end a task's turn on its CPU when they switch: sleeping and exiting. */

@@ -11,15 +11,22 @@ import { traceFingerprint, type PerformedStep } from './trace-class.js';
 // prefix is replayed without recomputing its choice points: each step is checked against the
 // operation it performed before, and a different one means the scenario is not deterministic.
 // After each execution, every pair of dependent steps that were not ordered by happens-before is
-// a race, and the search schedules the later step's CPU before the earlier one at the earlier
-// point. Interrupt arrivals and preemptions are added at every point the bounds allow them: they
-// are the events no other step can reveal. Without reduction, every choice at every point is tried.
+// a race (a write races with every unordered read before it, not only the latest), and the search
+// schedules the later step's CPU before the earlier one at the earlier point. What each CPU would
+// have done next when the execution ended races too: a fault ends it early, and a task that never
+// got past being dispatched is seen through to its first step another CPU can see. Interrupt
+// arrivals and preemptions are added at every point the bounds allow them: they are the events no
+// other step can reveal. Without reduction, every choice at every point is tried.
 //
 // A preemption bound makes plain DPOR incomplete: the point where a race is reversed may need a
-// preemption the bound no longer allows, while the same reordering at an earlier point where the
-// search switches CPUs anyway would have been free. As in Coons, Musuvathi and McKinley's bounded
-// partial-order reduction (OOPSLA 2013), a race whose reversal costs a preemption also schedules
-// the later step's CPU at the latest earlier point where a switch was free.
+// preemption the bound no longer allows, while the same reordering elsewhere would not. As in
+// Coons, Musuvathi and McKinley's bounded partial-order reduction (OOPSLA 2013), a race whose
+// reversal costs a preemption also schedules the later step's CPU where the earlier step's CPU
+// began its run of steps (a switch there costs what the switch to that CPU cost) and at the latest
+// earlier point where a switch was free; when the later step is an interrupt handler's, the
+// earlier step's CPU is also tried before the interrupt's delivery, so that it can arrive later.
+// The differential test (test/reduction.test.ts) checks all of this against the unreduced search
+// on random programs.
 
 export interface ExhaustiveOptions {
   readonly bounds: Bounds;
@@ -57,6 +64,8 @@ interface SearchNode {
   readonly footprints: Map<number, Footprint>;
   /** The pending operation's code when the taken choice was made, for checking a replay. */
   op: number;
+  /** The choice taken was a step of an interrupt handler. */
+  inIrq: boolean;
 }
 
 export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptions): SearchTally {
@@ -65,14 +74,14 @@ export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptio
   const index = new AccessIndex();
   let divergeAt = 0;
   for (;;) {
-    const { outcome, pending } = runOne(target, options, path, divergeAt);
+    const { outcome, pending, racing } = runOne(target, options, path, divergeAt);
     tally.record(outcome);
     // A step a daemon had pending at the end counts as taken last: an execution that stopped just
     // before an independent step is the same trace as one that took it.
     if (options.countTraces === true && (outcome.kind === 'complete' || outcome.kind === 'violation')) tally.recordTrace(traceFingerprint([...performedSteps(path), ...pending]));
     if (options.reduction) {
       analyzeRaces(path, divergeAt, index);
-      analyzePending(path, pending, index);
+      analyzePending(path, racing, index);
     }
     if (tally.shouldStop(options.stopAtFirstViolation, options.maxExecutions)) break;
     const next = nextBranch(path);
@@ -97,6 +106,8 @@ interface ExecutionEnd {
   readonly outcome: Outcome;
   /** What each CPU would have done next when the execution ended. */
   readonly pending: readonly PerformedStep[];
+  /** The same, taken on through steps no other CPU sees (see ExecutionDriver.lookahead): what races. */
+  readonly racing: readonly PerformedStep[];
 }
 
 function runOne(target: ExploreTarget, options: ExhaustiveOptions, path: SearchNode[], divergeAt: number): ExecutionEnd {
@@ -112,7 +123,7 @@ function runOne(target: ExploreTarget, options: ExhaustiveOptions, path: SearchN
       const sleep = depth === 0 || !options.reduction || !options.sleepSets ? NO_SLEEP : childSleep(path[depth - 1]);
       const shard = options.shard;
       const created = shard !== undefined && isFirstBranch(path, point) ? shardNode(point, shard) : newNode(point, sleep, options.reduction);
-      if (created === undefined) return { outcome: driver.outcome(true), pending: [] };
+      if (created === undefined) return { outcome: driver.outcome(true), pending: [], racing: [] };
       node = created;
       path.push(node);
     } else if (!sameKeys(node.point.keys, point.keys)) {
@@ -120,10 +131,13 @@ function runOne(target: ExploreTarget, options: ExhaustiveOptions, path: SearchN
     }
     const choice = point.choices[node.chosen];
     node.op = choice === undefined ? -2 : pendingCode(driver.machine, choice);
+    node.inIrq = choice?.kind === 'step' && driver.machine.contextOf(choice.cpu)?.inIrq === true;
     node.footprints.set(point.keys[node.chosen] ?? -1, driver.perform(point, node.chosen));
     depth++;
   }
-  return { outcome: driver.outcome(false, point), pending: options.reduction || options.countTraces === true ? driver.pendingSteps() : [] };
+  const outcome = driver.outcome(false, point);
+  const pending = options.reduction || options.countTraces === true ? driver.pendingSteps() : [];
+  return { outcome, pending, racing: options.reduction ? driver.lookahead(pending) : [] };
 }
 
 function* performedSteps(path: readonly SearchNode[]): Generator<PerformedStep> {
@@ -178,7 +192,7 @@ function newNode(point: ChoicePoint, sleep: ReadonlyMap<number, Footprint>, redu
     const kind = point.choices[index]?.kind;
     if (!reduction || kind === 'irq' || kind === 'preempt') backtrack.add(key);
   }
-  return { point, chosen, done: new Set(), backtrack, sleep, clock: [], epoch: 0, split: false, footprints: new Map(), op: -2 };
+  return { point, chosen, done: new Set(), backtrack, sleep, clock: [], epoch: 0, split: false, footprints: new Map(), op: -2, inIrq: false };
 }
 
 /**
@@ -193,7 +207,7 @@ function shardNode(point: ChoicePoint, shard: { readonly index: number; readonly
   const first = owned[0];
   if (first === undefined) return undefined;
   const chosen = point.keys.indexOf(first);
-  return { point, chosen, done: new Set(point.keys.slice(0, chosen)), backtrack: new Set(owned), sleep: new Map(), clock: [], epoch: 0, split: true, footprints: new Map(), op: -2 };
+  return { point, chosen, done: new Set(point.keys.slice(0, chosen)), backtrack: new Set(owned), sleep: new Map(), clock: [], epoch: 0, split: true, footprints: new Map(), op: -2, inIrq: false };
 }
 
 /** Choices explored before the one taken here, and still independent of it, sleep in the child. */
@@ -241,14 +255,14 @@ function clockStep(path: readonly SearchNode[], position: number, key: number, p
   const ordering = happensBefore(path, key, predecessors);
   node.epoch = ordering.epoch;
   node.clock = ordering.clock;
-  if (ordering.raceWith !== undefined) reverseRace(path, ordering.raceWith, key);
+  for (const earlier of ordering.races) reverseRace(path, earlier, key, position);
 }
 
 /**
  * A step's happens-before clock and epoch from its dependent predecessors (latest first), and
  * the latest of them not already ordered before it by another: the race to reverse, if any.
  */
-function happensBefore(path: readonly SearchNode[], key: number, predecessors: readonly number[]): { clock: number[]; epoch: number; raceWith: number | undefined } {
+function happensBefore(path: readonly SearchNode[], key: number, predecessors: readonly number[]): { clock: number[]; epoch: number; races: number[] } {
   let epoch = 1;
   for (const earlierPosition of predecessors) {
     const earlier = path[earlierPosition];
@@ -258,18 +272,18 @@ function happensBefore(path: readonly SearchNode[], key: number, predecessors: r
     }
   }
   const clock: number[] = [];
-  let raceWith: number | undefined;
+  const races: number[] = [];
   for (const earlierPosition of predecessors) {
     const earlier = path[earlierPosition];
     if (earlier === undefined) continue;
     const earlierKey = earlier.point.keys[earlier.chosen] ?? -1;
     const ordered = (clock[earlierKey] ?? 0) >= earlier.epoch;
-    if (!ordered && earlierKey !== key && raceWith === undefined) raceWith = earlierPosition;
+    if (!ordered && earlierKey !== key) races.push(earlierPosition);
     merge(clock, earlier.clock);
     if ((clock[earlierKey] ?? 0) < earlier.epoch) clock[earlierKey] = earlier.epoch;
   }
   clock[key] = epoch;
-  return { clock, epoch, raceWith };
+  return { clock, epoch, races };
 }
 
 /**
@@ -279,8 +293,7 @@ function happensBefore(path: readonly SearchNode[], key: number, predecessors: r
  */
 function analyzePending(path: readonly SearchNode[], pending: readonly PerformedStep[], index: AccessIndex): void {
   for (const { key, footprint } of pending) {
-    const raceWith = happensBefore(path, key, index.predecessors(key, footprint)).raceWith;
-    if (raceWith !== undefined) reverseRace(path, raceWith, key);
+    for (const earlier of happensBefore(path, key, index.predecessors(key, footprint)).races) reverseRace(path, earlier, key);
   }
 }
 
@@ -369,16 +382,21 @@ function latestFirst(a: number, b: number): number {
 
 /**
  * Schedules `laterKey` at the earlier step's point, or every choice there when it was not one.
- * When it costs a preemption there, it is also scheduled at the latest earlier point where any
- * CPU could be chosen for free (bounded partial-order reduction's conservative branch).
+ * When it costs a preemption there, it is also scheduled where the earlier step's run of
+ * consecutive steps began (bounded partial-order reduction's conservative branch: switching to
+ * another process there costs what the switch to this one cost), and at the latest earlier point
+ * where any CPU could be chosen for free.
  */
-function reverseRace(path: readonly SearchNode[], earlierPosition: number, laterKey: number): void {
+function reverseRace(path: readonly SearchNode[], earlierPosition: number, laterKey: number, laterPosition?: number): void {
   const earlier = path[earlierPosition];
   if (earlier === undefined) return;
   const at = earlier.point.keys.indexOf(laterKey);
   if (at >= 0) earlier.backtrack.add(laterKey);
   else for (const key of earlier.point.keys) earlier.backtrack.add(key);
   if (at >= 0 && (earlier.point.costs[at] ?? 0) === 0) return;
+  const blockStart = path[runStart(path, earlierPosition)];
+  if (blockStart?.point.keys.includes(laterKey) === true) blockStart.backtrack.add(laterKey);
+  if (laterPosition !== undefined) runBeforeInterrupt(path, earlierPosition, laterPosition);
   // Not a choice there (over the bound, or spinning), or a costly one: try it where switching was free.
   for (let position = earlierPosition - 1; position >= 0; position--) {
     const node = path[position];
@@ -386,6 +404,44 @@ function reverseRace(path: readonly SearchNode[], earlierPosition: number, later
     if (node.point.keys.includes(laterKey)) node.backtrack.add(laterKey);
     return;
   }
+}
+
+/**
+ * The later step of a race ran in an interrupt handler delivered before the earlier step: the
+ * earlier step's process also goes first at the delivery, so that the interrupt can arrive
+ * later, right before the earlier step, at the cost of no preemption (interrupts are tried at
+ * every point anyway). Without this, putting the handler's step first would need a switch away
+ * from the handler and another back.
+ */
+function runBeforeInterrupt(path: readonly SearchNode[], earlierPosition: number, laterPosition: number): void {
+  const earlier = path[earlierPosition];
+  const later = path[laterPosition];
+  if (earlier === undefined || later?.inIrq !== true) return;
+  const earlierKey = earlier.point.keys[earlier.chosen];
+  if (earlierKey === undefined) return;
+  const cpu = chosenCpu(later);
+  for (let position = laterPosition - 1; position >= 0; position--) {
+    const node = path[position];
+    const choice = node?.point.choices[node.chosen];
+    if (node === undefined || choice === undefined || choice.cpu !== cpu || choice.kind === 'step') continue;
+    if (position < earlierPosition && node.point.keys.includes(earlierKey)) node.backtrack.add(earlierKey);
+    return;
+  }
+}
+
+/**
+ * Where the run of consecutive choices on the CPU of the choice at `position` began: its steps,
+ * and the interrupts delivered to it, whose handlers run as its steps.
+ */
+function runStart(path: readonly SearchNode[], position: number): number {
+  const cpu = chosenCpu(path[position]);
+  let start = position;
+  while (start > 0 && chosenCpu(path[start - 1]) === cpu) start--;
+  return start;
+}
+
+function chosenCpu(node: SearchNode | undefined): number | undefined {
+  return node?.point.choices[node.chosen]?.cpu;
 }
 
 function merge(into: number[], from: readonly number[]): void {

@@ -1,4 +1,4 @@
-import { createMachine, type Machine, type Scenario, type ScenarioCheck } from '@kmodsim/cpu';
+import { createMachine, type Fault, type Machine, type Scenario, type ScenarioCheck } from '@kmodsim/cpu';
 
 /** What to check: a scenario and the machine to run it on. */
 export interface ExploreTarget {
@@ -27,8 +27,17 @@ export function startExecution(target: ExploreTarget): StartedExecution | { read
   try {
     const check = target.scenario.setup(machine);
     if (machine.fault !== undefined) return { error: `setup of ${target.scenario.name} faulted: ${machine.fault.message}` };
+    // From here a task's fault kills the task and the machine goes on (an oops): the search
+    // reports the first one and ends the execution there, and may still look at what the other
+    // CPUs would have done next.
+    machine.setFaultPolicy('oops');
     return { machine, check };
   } catch (error) {
     return { error: `setup of ${target.scenario.name} failed: ${error instanceof Error ? error.message : String(error)}` };
   }
+}
+
+/** The search's first fault: the first oops (a task's fault the machine went on after), else the fault that stopped the run. */
+export function firstFault(machine: Machine): Fault | undefined {
+  return machine.oopses[0] ?? machine.fault;
 }
