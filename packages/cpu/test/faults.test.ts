@@ -144,4 +144,20 @@ describe('the oops policy', () => {
     expect(machine.read(done)).toBe(1);
     expect(machine.task(1)?.state).toBe('TASK_DEAD');
   });
+
+  test('the policy can change between runs: set up under stop, then after setFaultPolicy(\'oops\') a fault only kills its task', () => {
+    const created = createMachine({ cpuCount: 1 });
+    if (!created.ok) expect.fail(created.error.message);
+    const machine = created.value;
+    const object = machine.alloc('object', 1).base;
+    machine.spawn({ name: 'setup', body: function* () { yield store(object, 1); } });
+    expect(machine.run().ok).toBe(true);
+    machine.setFaultPolicy('oops');
+    const done = machine.alloc('done', 1).base;
+    machine.spawn({ name: 'victim', body: function* () { yield free(object); yield load(object); } });
+    machine.spawn({ name: 'after', body: function* () { yield store(done, 1); } });
+    expect(machine.run().ok).toBe(true);
+    expect(machine.oopses.map((oops) => `${oops.comm}: ${oops.kind}`)).toEqual(['victim: use-after-free']);
+    expect(machine.read(done)).toBe(1);
+  });
 });
