@@ -14,9 +14,10 @@ import { traceFingerprint, type PerformedStep } from './trace-class.js';
 // a race (a write races with every unordered read before it, not only the latest), and the search
 // schedules the later step's CPU before the earlier one at the earlier point. What each CPU would
 // have done next when the execution ended races too: a fault ends it early, and a task that never
-// got past being dispatched is seen through to its first step another CPU can see. Interrupt
-// arrivals and preemptions are added at every point the bounds allow them: they are the events no
-// other step can reveal. Without reduction, every choice at every point is tried.
+// got past being dispatched is seen through to its first step another CPU can see. Interrupt and
+// IPI arrivals and preemptions are added at every point the bounds allow them: they are the events
+// no other step can reveal (a handler's steps are its CPU's, so no race reorders them against the
+// task it interrupted). Without reduction, every choice at every point is tried.
 //
 // A preemption bound makes plain DPOR incomplete: the point where a race is reversed may need a
 // preemption the bound no longer allows, while the same reordering elsewhere would not. As in
@@ -190,7 +191,7 @@ function newNode(point: ChoicePoint, sleep: ReadonlyMap<number, Footprint>, redu
     const key = point.keys[index] ?? -1;
     if (sleep.has(key)) continue;
     const kind = point.choices[index]?.kind;
-    if (!reduction || kind === 'irq' || kind === 'preempt') backtrack.add(key);
+    if (!reduction || kind === 'irq' || kind === 'ipi' || kind === 'preempt') backtrack.add(key);
   }
   return { point, chosen, done: new Set(), backtrack, sleep, clock: [], epoch: 0, split: false, footprints: new Map(), op: -2, inIrq: false };
 }

@@ -1,13 +1,14 @@
 import {
-  atomicAdd, cpuRelax, createPrng, free, load, preemptDisable, preemptEnable, schedule, scheduleTimeout, setCurrentState, store, wakeUpProcess,
+  atomicAdd, cpuRelax, createPrng, free, load, preemptDisable, preemptEnable, schedule, scheduleTimeout, sendIpi, setAffinity, setCurrentState, store, wakeUpProcess,
   type KernelCode, type Machine, type Prng, type Scenario,
 } from '@kmodsim/cpu';
 
 // Small random kernel programs for checking the partial-order reduction against the full search:
-// a few tasks on two or three CPUs doing loads, stores, atomics, sleeps and wakes, timed sleeps,
-// spins, preempt-disabled sections, a free, and an interrupt. Every value a task reads is folded
-// into a number it stores at the end, so an order of steps that changes what any task saw
-// changes the final state. Each program is named by its seed: a failing one is rebuilt from it.
+// a few tasks on two or three CPUs (bound to them or free to move) doing loads, stores, atomics,
+// sleeps and wakes, timed sleeps, spins, preempt-disabled sections, a free, IPIs, migration, and
+// an interrupt. Every value a task reads is folded into a number it stores at the end, so an
+// order of steps that changes what any task saw changes the final state. Each program is named by
+// its seed: a failing one is rebuilt from it.
 
 /** What one step of a random program does; `cell` and `task` are indexes into the program's cells and tasks. */
 type Action =
@@ -21,10 +22,13 @@ type Action =
   | { readonly kind: 'spin'; readonly cell: number }
   | { readonly kind: 'atomic'; readonly cell: number }
   | { readonly kind: 'free' }
-  | { readonly kind: 'touch' };
+  | { readonly kind: 'touch' }
+  | { readonly kind: 'ipi'; readonly cpu: number; readonly cell: number }
+  | { readonly kind: 'migrate'; readonly cpu: number };
 
 interface TaskPlan {
   readonly cpu: number;
+  readonly bound: boolean;
   readonly actions: readonly Action[];
 }
 
@@ -46,16 +50,16 @@ export function randomPlan(seed: number): ProgramPlan {
   for (let index = 0; index < taskCount; index++) {
     const actions: Action[] = [];
     const length = 1 + prng.below(3);
-    for (let step = 0; step < length; step++) actions.push(randomAction(prng, cells, taskCount, index));
-    tasks.push({ cpu: index % cpuCount, actions });
+    for (let step = 0; step < length; step++) actions.push(randomAction(prng, cells, taskCount, index, cpuCount));
+    tasks.push({ cpu: index % cpuCount, bound: prng.below(3) !== 0, actions });
   }
   return { seed, cpuCount, cells, tasks, irq: prng.below(4) === 0 };
 }
 
-function randomAction(prng: Prng, cells: number, taskCount: number, self: number): Action {
+function randomAction(prng: Prng, cells: number, taskCount: number, self: number, cpuCount: number): Action {
   const cell = prng.below(cells);
   const other = (self + 1 + prng.below(taskCount - 1)) % taskCount;
-  const roll = prng.below(20);
+  const roll = prng.below(23);
   if (roll < 4) return { kind: 'load', cell };
   if (roll < 7) return { kind: 'store', cell, value: 1 + prng.below(3) };
   if (roll < 10) return { kind: 'add', cell };
@@ -66,7 +70,9 @@ function randomAction(prng: Prng, cells: number, taskCount: number, self: number
   if (roll < 16) return { kind: 'spin', cell };
   if (roll < 18) return { kind: 'atomic', cell };
   if (roll < 19) return { kind: 'free' };
-  return { kind: 'touch' };
+  if (roll < 20) return { kind: 'touch' };
+  if (roll < 22) return { kind: 'ipi', cpu: prng.below(cpuCount), cell };
+  return { kind: 'migrate', cpu: prng.below(cpuCount) };
 }
 
 /** The program as a scenario whose check reports the final state: every ending is a distinct message. */
@@ -81,7 +87,7 @@ export function programScenario(plan: ProgramPlan): Scenario {
       const pids: number[] = [];
       const context = { cells, object, pids };
       for (const [index, task] of plan.tasks.entries()) {
-        pids.push(machine.spawn({ name: `t${index}`, cpu: task.cpu, bound: true, body: () => runTask(task.actions, context, seen[index] ?? 0) }));
+        pids.push(machine.spawn({ name: `t${index}`, cpu: task.cpu, bound: task.bound, body: () => runTask(task.actions, context, seen[index] ?? 0) }));
       }
       if (plan.irq) machine.addIrqSource({ name: 'irq', cpus: [0], limit: 1, handler: function* () { yield atomicAdd(cells[0] ?? 0, 10); } });
       return (m) => `final ${[...cells, ...seen].map((cell) => m.read(cell)).join(' ')}`;
@@ -148,5 +154,13 @@ function* perform(action: Action, { cells, object, pids }: ProgramCells): Kernel
       return 0;
     case 'touch':
       return yield load(object);
+    case 'ipi': {
+      const cell = cellAt(action.cell);
+      yield sendIpi(action.cpu, 'ipi', function* () { yield atomicAdd(cell, 100); });
+      return 0;
+    }
+    case 'migrate':
+      yield setAffinity(action.cpu);
+      return 0;
   }
 }
