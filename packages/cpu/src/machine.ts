@@ -79,6 +79,7 @@ export interface MachineParts {
 export type FaultPolicy = 'stop' | 'oops';
 
 const TASK_FAULTS: ReadonlySet<FaultKind> = new Set(['use-after-free', 'call-into-freed-code', 'invalid-access', 'assertion', 'invalid-op', 'exception']);
+const NO_PIDS: readonly number[] = [];
 
 /**
  * The simulated SMP machine. Each call to `perform` carries out one choice: one operation on one
@@ -111,8 +112,12 @@ export class Machine implements SchedulerView {
   private readonly tasks: (Task | undefined)[] = [undefined];
   private readonly irqSources: IrqSource[] = [];
   private readonly timers = new TimerQueue();
-  /** Tasks whose timers fired during the last choice (the explorer adds those wakes to the choice's footprint). */
+  /**
+   * Tasks whose timers fired during choice number `timerWokenAtStep` (the explorer adds those
+   * wakes to the choice's footprint). Stamped, so the step loop never has to clear it.
+   */
   private readonly timerWoken: number[] = [];
+  private timerWokenAtStep = 0;
   private readonly recorded = new ChoiceLog();
   private liveTasks = 0;
   /** IPIs sent and not yet handled, plus handlers running: a run does not end with any left. */
@@ -264,7 +269,6 @@ export class Machine implements SchedulerView {
       else this.recorded.push(choice);
     }
     this.steps++;
-    if (this.timerWoken.length > 0) this.timerWoken.length = 0;
     if (!this.isActive(cpu)) {
       this.diverged(`CPU ${cpu} has nothing to do`);
       return;
@@ -376,7 +380,7 @@ export class Machine implements SchedulerView {
    * its CPU's clock past an expiry wakes the timer's task as part of that step.
    */
   get timerWakesOfLastChoice(): readonly number[] {
-    return this.timerWoken;
+    return this.timerWokenAtStep === this.steps ? this.timerWoken : NO_PIDS;
   }
 
   /** Who is on the CPU now: the interrupt handler's context or the task's. */
@@ -390,7 +394,7 @@ export class Machine implements SchedulerView {
     if (task === undefined) return undefined;
     const asleep = task.state === 'TASK_UNINTERRUPTIBLE' || task.state === 'TASK_INTERRUPTIBLE';
     const cancelsTimer = asleep && task.timerId !== 0;
-    if (!asleep || this.current[task.cpuNow] === task || task.queued) return { runQueue: -1, readsIdleCpus: false, cancelsTimer };
+    if (!asleep || this.onCpuOrQueued(task)) return { runQueue: -1, readsIdleCpus: false, cancelsTimer };
     return { runQueue: this.placementCpu(task, task.cpuNow), readsIdleCpus: !task.bound, cancelsTimer };
   }
 
@@ -763,10 +767,15 @@ export class Machine implements SchedulerView {
     }
     // Still on its CPU between set_current_state() and schedule(), or preempted there and queued:
     // either way its schedule() will now find it running and return at once.
-    if (this.current[task.cpuNow] === task || task.queued) return true;
+    if (this.onCpuOrQueued(task)) return true;
     task.readyAtCycles = nowCycles;
     this.place(task, task.cpuNow);
     return true;
+  }
+
+  /** Still on its CPU (between set_current_state() and schedule()) or queued: a wake only sets it running. */
+  private onCpuOrQueued(task: Task): boolean {
+    return this.current[task.cpuNow] === task || task.queued;
   }
 
   private exitTask(cpu: number, task: Task): void {
@@ -789,6 +798,10 @@ export class Machine implements SchedulerView {
 
   private fireDueTimers(cpu: number): void {
     for (let timer = this.timers.takeDue(this.clocks[cpu]); timer !== undefined; timer = this.timers.takeDue(this.clocks[cpu])) {
+      if (this.timerWokenAtStep !== this.steps) {
+        this.timerWoken.length = 0;
+        this.timerWokenAtStep = this.steps;
+      }
       this.timerWoken.push(timer.pid);
       this.fireTimer(timer.pid, timer.expiresAtCycles, cpu);
     }

@@ -261,7 +261,7 @@ function clockStep(path: readonly SearchNode[], position: number, key: number, p
 
 /**
  * A step's happens-before clock and epoch from its dependent predecessors (latest first), and
- * the latest of them not already ordered before it by another: the race to reverse, if any.
+ * those of them of another process not ordered before it through another: the races to reverse.
  */
 function happensBefore(path: readonly SearchNode[], key: number, predecessors: readonly number[]): { clock: number[]; epoch: number; races: number[] } {
   let epoch = 1;
@@ -424,7 +424,7 @@ function runBeforeInterrupt(path: readonly SearchNode[], earlierPosition: number
   for (let position = laterPosition - 1; position >= 0; position--) {
     const node = path[position];
     const choice = node?.point.choices[node.chosen];
-    if (node === undefined || choice === undefined || choice.cpu !== cpu || choice.kind === 'step') continue;
+    if (node === undefined || choice === undefined || choice.cpu !== cpu || (choice.kind !== 'irq' && choice.kind !== 'ipi')) continue;
     if (position < earlierPosition && node.point.keys.includes(earlierKey)) node.backtrack.add(earlierKey);
     return;
   }

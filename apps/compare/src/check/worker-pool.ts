@@ -37,6 +37,7 @@ export class WorkerPool {
   private readonly queue: Waiting[] = [];
   private readonly running = new Map<Worker, Waiting>();
   private nextId = 0;
+  private closing = false;
 
   constructor(size: number) {
     const script = fileURLToPath(new URL('./worker.js', import.meta.url));
@@ -58,6 +59,7 @@ export class WorkerPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     const workers = [...this.idle, ...this.running.keys()];
     this.idle.length = 0;
     await Promise.all(workers.map((worker) => worker.terminate()));
@@ -67,6 +69,8 @@ export class WorkerPool {
     const worker = new Worker(script);
     worker.on('message', (answer: JobAnswer) => { this.finish(worker, answer); });
     worker.on('error', (error) => { this.fail(worker, error); });
+    // A thread that ends by itself (not closed by us) is lost as if it had failed.
+    worker.on('exit', (code) => { if (!this.closing) this.fail(worker, new Error(`a worker thread exited with code ${code}`)); });
     return worker;
   }
 
@@ -96,6 +100,8 @@ export class WorkerPool {
   private fail(worker: Worker, error: Error): void {
     const waiting = this.running.get(worker);
     this.running.delete(worker);
+    const idleAt = this.idle.indexOf(worker);
+    if (idleAt >= 0) this.idle.splice(idleAt, 1);
     waiting?.reject(error);
     if (this.idle.length === 0 && this.running.size === 0) {
       for (const queued of this.queue.splice(0)) queued.reject(new Error(`every worker thread failed: ${error.message}`));
