@@ -22,10 +22,11 @@ import { traceFingerprint, type PerformedStep } from './trace-class.js';
 // A preemption bound makes plain DPOR incomplete: the point where a race is reversed may need a
 // preemption the bound no longer allows, while the same reordering elsewhere would not. As in
 // Coons, Musuvathi and McKinley's bounded partial-order reduction (OOPSLA 2013), a race whose
-// reversal costs a preemption also schedules the later step's CPU where the earlier step's CPU
-// began its run of steps (a switch there costs what the switch to that CPU cost) and at the latest
-// earlier point where a switch was free; when the later step is an interrupt handler's, the
-// earlier step's CPU is also tried before the interrupt's delivery, so that it can arrive later.
+// reversal costs a preemption also schedules the later step's CPU where the earlier step's block
+// began: the latest point where a switch was free, if the earlier step's CPU has run since without
+// a switch, else where that CPU's run of steps began (a switch there costs what the switch to that
+// CPU cost). When the later step is an interrupt handler's, the earlier step's CPU is also tried
+// before the interrupt's delivery, so that it can arrive later.
 // The differential test (test/reduction.test.ts) checks all of this against the unreduced search
 // on random programs.
 
@@ -383,10 +384,8 @@ function latestFirst(a: number, b: number): number {
 
 /**
  * Schedules `laterKey` at the earlier step's point, or every choice there when it was not one.
- * When it costs a preemption there, it is also scheduled where the earlier step's run of
- * consecutive steps began (bounded partial-order reduction's conservative branch: switching to
- * another process there costs what the switch to this one cost), and at the latest earlier point
- * where any CPU could be chosen for free.
+ * When it costs a preemption there, it is also scheduled where the earlier step's block began
+ * (bounded partial-order reduction's conservative branch, see blockStartOf).
  */
 function reverseRace(path: readonly SearchNode[], earlierPosition: number, laterKey: number, laterPosition?: number): void {
   const earlier = path[earlierPosition];
@@ -395,16 +394,21 @@ function reverseRace(path: readonly SearchNode[], earlierPosition: number, later
   if (at >= 0) earlier.backtrack.add(laterKey);
   else for (const key of earlier.point.keys) earlier.backtrack.add(key);
   if (at >= 0 && (earlier.point.costs[at] ?? 0) === 0) return;
-  const blockStart = path[runStart(path, earlierPosition)];
+  const blockStart = path[blockStartOf(path, earlierPosition)];
   if (blockStart?.point.keys.includes(laterKey) === true) blockStart.backtrack.add(laterKey);
   if (laterPosition !== undefined) runBeforeInterrupt(path, earlierPosition, laterPosition);
-  // Not a choice there (over the bound, or spinning), or a costly one: try it where switching was free.
-  for (let position = earlierPosition - 1; position >= 0; position--) {
-    const node = path[position];
-    if (node === undefined || !node.point.freeSwitch) continue;
-    if (node.point.keys.includes(laterKey)) node.backtrack.add(laterKey);
-    return;
-  }
+}
+
+/**
+ * Where the block of steps ending at `position` began, in bounded partial-order reduction's
+ * sense: the latest earlier point where any CPU could be chosen for free, when the CPU of that
+ * step has run without a switch since; else where that CPU's run of steps began. Inserting
+ * another CPU's steps there costs no more than the switch that started the block.
+ */
+function blockStartOf(path: readonly SearchNode[], position: number): number {
+  const start = runStart(path, position);
+  for (let earlier = position - 1; earlier >= start; earlier--) if (path[earlier]?.point.freeSwitch === true) return earlier;
+  return start;
 }
 
 /**
