@@ -322,6 +322,9 @@ class AccessIndex {
   private readonly lastOnCpu: (number | undefined)[] = [];
   private readonly lastOfProcess: (number | undefined)[] = [];
   private readonly undo: IndexUndo[] = [];
+  /** For `predecessors`: the call that last listed each position, and how many calls there were. */
+  private readonly listedIn: number[] = [];
+  private calls = 0;
 
   /** Takes back every step from `position` on. */
   truncate(position: number): void {
@@ -345,15 +348,25 @@ class AccessIndex {
   /** Positions of the steps a step with this footprint depends on directly, latest first. */
   predecessors(key: number, footprint: Footprint): number[] {
     const found: number[] = [];
-    addPosition(found, this.lastOfProcess[key]);
-    addPosition(found, this.lastOnCpu[footprint.cpu]);
-    for (const location of footprint.reads) addPosition(found, this.lastWrite.get(location));
+    const call = ++this.calls;
+    this.note(found, this.lastOfProcess[key], call);
+    this.note(found, this.lastOnCpu[footprint.cpu], call);
+    for (const location of footprint.reads) this.note(found, this.lastWrite.get(location), call);
     for (const location of footprint.writes) {
-      addPosition(found, this.lastWrite.get(location));
+      this.note(found, this.lastWrite.get(location), call);
       const readers = this.readsSinceWrite.get(location);
-      if (readers !== undefined) for (const reader of readers) addPosition(found, reader);
+      // Latest first, so that the sort below finds them nearly in place.
+      if (readers !== undefined) for (let reader = readers.length - 1; reader >= 0; reader--) this.note(found, readers[reader], call);
     }
-    return found.length > 1 ? found.sort(latestFirst) : found;
+    sortLatestFirst(found);
+    return found;
+  }
+
+  /** Adds a position once per call: `listedIn` says by which call it was last listed. */
+  private note(found: number[], position: number | undefined, call: number): void {
+    if (position === undefined || this.listedIn[position] === call) return;
+    this.listedIn[position] = call;
+    found.push(position);
   }
 
   add(position: number, key: number, footprint: Footprint): void {
@@ -364,7 +377,7 @@ class AccessIndex {
     for (const location of footprint.writes) {
       writes.push({ lastWrite: this.lastWrite.get(location), readers: this.readsSinceWrite.get(location) });
       this.lastWrite.set(location, position);
-      this.readsSinceWrite.set(location, []);
+      this.readsSinceWrite.delete(location);
     }
     for (const location of footprint.reads) {
       const readers = this.readsSinceWrite.get(location);
@@ -374,12 +387,17 @@ class AccessIndex {
   }
 }
 
-function addPosition(found: number[], position: number | undefined): void {
-  if (position !== undefined && !found.includes(position)) found.push(position);
-}
-
-function latestFirst(a: number, b: number): number {
-  return b - a;
+/**
+ * Insertion sort, latest first. The lists are short and nearly sorted, and Array.prototype.sort
+ * allocated a sixth of everything the search allocated.
+ */
+function sortLatestFirst(positions: number[]): void {
+  for (let index = 1; index < positions.length; index++) {
+    const position = positions[index] ?? 0;
+    let hole = index;
+    for (; hole > 0 && (positions[hole - 1] ?? 0) < position; hole--) positions[hole] = positions[hole - 1] ?? 0;
+    positions[hole] = position;
+  }
 }
 
 /**
