@@ -129,11 +129,27 @@ describe('kmodsim-compare check', () => {
       [['--strategy', './missing-put.mjs'], "lacks 'put'"],
       [['--strategy', './no-such-file.mjs'], 'did not load'],
       [['--strategy', 'global-spinlock', '--scenario', 'unload-vs-get', '--replay', 'kms2:rr'], "schedule string has version 'kms2'"],
+      [['--seed', '-1'], "--seed must be a whole number from 0 to 4294967295, got '-1'"],
+      [['--preemptions', '-1'], "--preemptions must be a whole number from 0 to 10, got '-1'"],
+      [['--strategy', './throws-in-attach.mjs'], 'strategy throws-in-attach in ./throws-in-attach.mjs: attach() threw: no counter page configured'],
+      [['--strategy', './throws-in-create.mjs'], 'strategy throws-in-create in ./throws-in-create.mjs: createModule() failed on a one-CPU machine:'],
+      [['--strategy', 'percpu-stop-machine', '--scenario', 'unload-vs-get', '--cpus', '1'], '--cpus 1: scenario unload-vs-get needs at least 2 CPUs'],
+      [['--strategy', 'global-spinlock', '--scenario', 'unload-vs-get', '--replay', 'kms1:rr', '--json'], '--replay reruns one schedule and prints its trace: not with --json'],
+      [['--strategy', 'atomic-bias', '--scenario', 'wait-vs-last-put', '--replay', 'kms1:rr'], 'atomic-bias on wait-vs-last-put cannot be judged (N/A)'],
+      [['--strategy', 'percpu-naive-sum', '--scenario', 'unload-vs-get', '--replay', 'kms1:list:0*3'], 'the schedule stops before the run ends'],
     ];
     for (const [args, message] of cases) {
       const result = await check(...args);
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr).toContain(message);
+      expect(result.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
     }
+  });
+
+  test('--max-executions caps the whole search, every pass of the raised bound included', async () => {
+    const result = await check('--strategy', 'percpu-stop-machine', '--scenario', 'unload-vs-get', '--preemptions', '10', '--max-executions', '500', '--json');
+    const line = JSON.parse(result.stdout) as { counts: { executions: number; exhausted: boolean } };
+    expect(line.counts.executions).toBe(500);
+    expect(line.counts.exhausted).toBe(false);
   });
 });

@@ -51,8 +51,9 @@ describe('kmodsim-compare merge', () => {
     expect(text.stdout).toMatch(/^atomic-bias\s+wait-vs-last-put\s+N\/A/m);
   });
 
-  test('bad input: a missing or repeated shard, mixed splits, a line that is not check output, a missing file: exit 2, nothing printed', async () => {
+  test('bad input: a missing or repeated shard, mixed splits, a line that is not check output, a missing or empty file: exit 2, nothing printed', async () => {
     writeFileSync(join(dir, 'garbage.jsonl'), 'not json\n');
+    writeFileSync(join(dir, 'empty.jsonl'), '');
     const other = await compare(dir, ...SEARCH, '--scenario', 'unload-vs-get', '--shard', '0/2');
     writeFileSync(join(dir, 'half.jsonl'), other.stdout);
     const cases: [string[], string][] = [
@@ -61,6 +62,7 @@ describe('kmodsim-compare merge', () => {
       [['shard0.jsonl', 'shard1.jsonl', 'shard2.jsonl', 'half.jsonl'], 'shards of different splits'],
       [['garbage.jsonl'], "garbage.jsonl:1: not a line of 'kmodsim-compare check --json' output"],
       [['absent.jsonl'], "cannot read 'absent.jsonl': No such file or directory"],
+      [['shard0.jsonl', 'shard1.jsonl', 'shard2.jsonl', 'empty.jsonl'], "'empty.jsonl' holds no verdicts"],
       [[], 'no files to merge'],
       [['--quiet', 'shard0.jsonl'], "unknown option '--quiet'"],
     ];

@@ -45,7 +45,7 @@ export interface ExhaustiveOptions {
   readonly maxExecutions: number;
   /** Count the distinct Mazurkiewicz traces among the completed executions (costs time). */
   readonly countTraces?: boolean;
-  /** Explore only the subtrees at the first branching point that belong to this shard. */
+  /** Explore only this shard's part of the tree (see ShardPlan). */
   readonly shard?: { readonly index: number; readonly count: number };
   readonly onProgress?: (progress: SearchProgress) => void;
 }
@@ -60,8 +60,14 @@ interface SearchNode {
   clock: number[];
   /** How many steps of its process this step is. */
   epoch: number;
-  /** The shards' split point: alternatives are explored in index order across all shards. */
-  readonly split: boolean;
+  /** Alternatives here whose subtrees another shard explores, and those every shard starts (see ShardPlan). */
+  readonly ownedElsewhere: Set<number>;
+  readonly shared: Set<number>;
+  /** The choice first taken here (the execution that made the point took it). */
+  readonly firstKey: number;
+  /** A hash of the choices taken before this point, and how many of them were not the first taken at their point. */
+  prefixHash: number;
+  detours: number;
   /** What each alternative explored here touched (only taken alternatives are ever needed). */
   readonly footprints: Map<number, Footprint>;
   /** The pending operation's code when the taken choice was made, for checking a replay. */
@@ -74,16 +80,19 @@ export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptio
   const tally = new SearchTally(options.onProgress);
   const path: SearchNode[] = [];
   const index = new AccessIndex();
+  const plan = options.shard === undefined ? undefined : new ShardPlan(options.shard);
+  const request: Request = plan === undefined ? addAlternative : (node, key) => { plan.request(node, key); };
   let divergeAt = 0;
   for (;;) {
-    const { outcome, pending, racing } = runOne(target, options, path, divergeAt);
+    plan?.beginExecution(path[divergeAt], tally.executions === 0);
+    const { outcome, pending, racing } = runOne(target, options, path, divergeAt, request);
     tally.record(outcome);
     // A step a daemon had pending at the end counts as taken last: an execution that stopped just
     // before an independent step is the same trace as one that took it.
     if (options.countTraces === true && (outcome.kind === 'complete' || outcome.kind === 'violation')) tally.recordTrace(traceFingerprint([...performedSteps(path), ...pending]));
     if (options.reduction) {
-      analyzeRaces(path, divergeAt, index);
-      analyzePending(path, racing, index);
+      analyzeRaces(path, divergeAt, index, request);
+      analyzePending(path, racing, index, request);
     }
     if (tally.shouldStop(options.stopAtFirstViolation, options.maxExecutions)) break;
     const next = nextBranch(path);
@@ -99,11 +108,6 @@ export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptio
 /** The sleep set of every node when sleep sets are off (never written). */
 const NO_SLEEP: ReadonlyMap<number, Footprint> = new Map();
 
-/** True at the first point of the tree with more than one choice: where shards split. */
-function isFirstBranch(path: readonly SearchNode[], point: ChoicePoint): boolean {
-  return point.choices.length > 1 && path.every((earlier) => earlier.point.choices.length === 1);
-}
-
 interface ExecutionEnd {
   readonly outcome: Outcome;
   /** What each CPU would have done next when the execution ended. */
@@ -112,7 +116,7 @@ interface ExecutionEnd {
   readonly racing: readonly PerformedStep[];
 }
 
-function runOne(target: ExploreTarget, options: ExhaustiveOptions, path: SearchNode[], divergeAt: number): ExecutionEnd {
+function runOne(target: ExploreTarget, options: ExhaustiveOptions, path: SearchNode[], divergeAt: number, request: Request): ExecutionEnd {
   const started = startExecution(target);
   if ('error' in started) throw new ScenarioSetupError(started.error);
   const driver = new ExecutionDriver(started.machine, started.check, options.bounds);
@@ -123,8 +127,7 @@ function runOne(target: ExploreTarget, options: ExhaustiveOptions, path: SearchN
     let node = path[depth];
     if (node === undefined) {
       const sleep = depth === 0 || !options.reduction || !options.sleepSets ? NO_SLEEP : childSleep(path[depth - 1]);
-      const shard = options.shard;
-      const created = shard !== undefined && isFirstBranch(path, point) ? shardNode(point, shard) : newNode(point, sleep, options.reduction);
+      const created = newNode(point, sleep, options.reduction, path[depth - 1], request);
       if (created === undefined) return { outcome: driver.outcome(true), pending: [], racing: [] };
       node = created;
       path.push(node);
@@ -171,8 +174,31 @@ function notDeterministic(depth: number, before: readonly number[], now: readonl
   return new NondeterminismError(`the scenario is not deterministic: at step ${depth} after setup the choices were [${before.join(' ')}], now [${now.join(' ')}]`);
 }
 
-/** A node for a new point: the default choice is the last CPU again, else the first awake choice. */
-function newNode(point: ChoicePoint, sleep: ReadonlyMap<number, Footprint>, reduction: boolean): SearchNode | undefined {
+/**
+ * A node for a new point: the default choice is the last CPU again, else the first awake choice.
+ * Interrupts, IPIs and preemptions (every choice, without reduction) are asked for at once.
+ */
+function newNode(point: ChoicePoint, sleep: ReadonlyMap<number, Footprint>, reduction: boolean, parent: SearchNode | undefined, request: Request): SearchNode | undefined {
+  const chosen = defaultChoice(point, sleep);
+  if (chosen === undefined) return undefined;
+  const firstKey = point.keys[chosen] ?? -1;
+  const parentKey = parent?.point.keys[parent.chosen] ?? -1;
+  const node: SearchNode = {
+    point, chosen, done: new Set(), backtrack: new Set([firstKey]), sleep, clock: [], epoch: 0, ownedElsewhere: new Set(), shared: new Set(), firstKey,
+    prefixHash: parent === undefined ? HASH_SEED : mixHash(parent.prefixHash, parentKey), detours: parent === undefined ? 0 : parent.detours + (parentKey === parent.firstKey ? 0 : 1),
+    footprints: new Map(), op: -2, inIrq: false,
+  };
+  for (let index = 0; index < point.keys.length; index++) {
+    const key = point.keys[index] ?? -1;
+    if (sleep.has(key) || key === firstKey) continue;
+    const kind = point.choices[index]?.kind;
+    if (!reduction || kind === 'irq' || kind === 'ipi' || kind === 'preempt') request(node, key);
+  }
+  return node;
+}
+
+/** The index of the choice a new point takes first, or undefined when every choice is asleep. */
+function defaultChoice(point: ChoicePoint, sleep: ReadonlyMap<number, Footprint>): number | undefined {
   let chosen = -1;
   let firstStep = -1;
   let firstAwake = -1;
@@ -186,30 +212,62 @@ function newNode(point: ChoicePoint, sleep: ReadonlyMap<number, Footprint>, redu
     if (chosen < 0 && point.costs[index] === 0 && !point.freeSwitch) chosen = index;
   }
   if (firstAwake < 0) return undefined;
-  if (chosen < 0) chosen = firstStep >= 0 ? firstStep : firstAwake;
-  const backtrack = new Set<number>([point.keys[chosen] ?? -1]);
-  for (let index = 0; index < point.keys.length; index++) {
-    const key = point.keys[index] ?? -1;
-    if (sleep.has(key)) continue;
-    const kind = point.choices[index]?.kind;
-    if (!reduction || kind === 'irq' || kind === 'ipi' || kind === 'preempt') backtrack.add(key);
-  }
-  return { point, chosen, done: new Set(), backtrack, sleep, clock: [], epoch: 0, split: false, footprints: new Map(), op: -2, inIrq: false };
+  if (chosen >= 0) return chosen;
+  return firstStep >= 0 ? firstStep : firstAwake;
 }
 
+/** Asks for an alternative at a point: plainly, or through the shard plan. */
+type Request = (node: SearchNode, key: number) => void;
+
+function addAlternative(node: SearchNode, key: number): void {
+  node.backtrack.add(key);
+}
+
+/** Alternatives that stray from the first execution by at most this many choices are started by every shard. */
+const SHARED_DETOURS = 2;
+
 /**
- * Shards split the tree at its first point with more than one choice: alternative i there belongs
- * to shard i mod n, and every alternative is explored (no reduction at the split), so races found
- * in one shard's subtrees never need a branch another shard owns. All shards take the
- * alternatives in index order and treat the lower ones as explored (another shard explores them),
- * so sleep sets prune each shard's subtrees exactly as one search taking that order would.
+ * How shards split one search with no word between them. Every shard runs the first execution,
+ * and every alternative it asks for that strays from it by at most SHARED_DETOURS choices is
+ * started by every shard too: what those shared executions ask for is the same in every shard.
+ * Anything further they ask for is dealt by a hash of its choices: its owner explores its whole
+ * subtree, the others skip it. What a shard's own executions ask for, and no shared execution
+ * dealt, is explored by that shard: no other shard may ever see the race that asks for it. Every
+ * alternative asked for is explored by some shard, so together they cover what one search
+ * covers; an alternative found by two shards is explored twice, which costs time, not coverage.
  */
-function shardNode(point: ChoicePoint, shard: { readonly index: number; readonly count: number }): SearchNode | undefined {
-  const owned = point.keys.filter((_, index) => index % shard.count === shard.index);
-  const first = owned[0];
-  if (first === undefined) return undefined;
-  const chosen = point.keys.indexOf(first);
-  return { point, chosen, done: new Set(point.keys.slice(0, chosen)), backtrack: new Set(owned), sleep: new Map(), clock: [], epoch: 0, split: true, footprints: new Map(), op: -2, inIrq: false };
+class ShardPlan {
+  private sharedExecution = true;
+
+  constructor(private readonly shard: { readonly index: number; readonly count: number }) {}
+
+  /** The execution about to run is every shard's when it starts an alternative every shard starts. */
+  beginExecution(diverging: SearchNode | undefined, first: boolean): void {
+    const key = diverging?.point.keys[diverging.chosen];
+    this.sharedExecution = first || (key !== undefined && diverging?.shared.has(key) === true);
+  }
+
+  request(node: SearchNode, key: number): void {
+    if (!this.sharedExecution || key === node.firstKey) {
+      if (!node.ownedElsewhere.has(key)) node.backtrack.add(key);
+      return;
+    }
+    if (node.shared.has(key) || node.ownedElsewhere.has(key)) return;
+    if (node.detours < SHARED_DETOURS) {
+      node.shared.add(key);
+      node.backtrack.add(key);
+    } else if (mixHash(node.prefixHash, key) % this.shard.count === this.shard.index) {
+      node.backtrack.add(key);
+    } else {
+      node.ownedElsewhere.add(key);
+    }
+  }
+}
+
+const HASH_SEED = 0x811c9dc5;
+
+function mixHash(hash: number, key: number): number {
+  return Math.imul(hash ^ (key + 1), 0x01000193) >>> 0;
 }
 
 /** Choices explored before the one taken here, and still independent of it, sleep in the child. */
@@ -236,7 +294,7 @@ function childSleep(parent: SearchNode | undefined): Map<number, Footprint> {
  * Only the latest dependent steps per location and per CPU need looking at: any earlier one is
  * ordered before one of them, and so before this step too.
  */
-function analyzeRaces(path: SearchNode[], from: number, index: AccessIndex): void {
+function analyzeRaces(path: SearchNode[], from: number, index: AccessIndex, request: Request): void {
   // The index still holds the steps before `from` from the last execution, which shared them.
   index.truncate(from);
   for (let position = from; position < path.length; position++) {
@@ -245,19 +303,19 @@ function analyzeRaces(path: SearchNode[], from: number, index: AccessIndex): voi
     const key = node.point.keys[node.chosen];
     const footprint = key === undefined ? undefined : node.footprints.get(key);
     if (key === undefined || footprint === undefined) continue;
-    clockStep(path, position, key, index.predecessors(key, footprint));
+    clockStep(path, position, key, index.predecessors(key, footprint), request);
     index.add(position, key, footprint);
   }
 }
 
 /** Gives a step its happens-before clock from its dependent predecessors, reversing the latest race. */
-function clockStep(path: readonly SearchNode[], position: number, key: number, predecessors: readonly number[]): void {
+function clockStep(path: readonly SearchNode[], position: number, key: number, predecessors: readonly number[], request: Request): void {
   const node = path[position];
   if (node === undefined) return;
   const ordering = happensBefore(path, key, predecessors);
   node.epoch = ordering.epoch;
   node.clock = ordering.clock;
-  for (const earlier of ordering.races) reverseRace(path, earlier, key, position);
+  for (const earlier of ordering.races) reverseRace(path, request, earlier, key, position);
 }
 
 /**
@@ -293,9 +351,9 @@ function happensBefore(path: readonly SearchNode[], key: number, predecessors: r
  * between two operations when the last ordinary task exited) race with what ran before them
  * just as executed steps do; without this, a search would never run them earlier.
  */
-function analyzePending(path: readonly SearchNode[], pending: readonly PerformedStep[], index: AccessIndex): void {
+function analyzePending(path: readonly SearchNode[], pending: readonly PerformedStep[], index: AccessIndex, request: Request): void {
   for (const { key, footprint } of pending) {
-    for (const earlier of happensBefore(path, key, index.predecessors(key, footprint)).races) reverseRace(path, earlier, key);
+    for (const earlier of happensBefore(path, key, index.predecessors(key, footprint)).races) reverseRace(path, request, earlier, key);
   }
 }
 
@@ -405,16 +463,16 @@ function sortLatestFirst(positions: number[]): void {
  * When it costs a preemption there, it is also scheduled where the earlier step's block began
  * (bounded partial-order reduction's conservative branch, see blockStartOf).
  */
-function reverseRace(path: readonly SearchNode[], earlierPosition: number, laterKey: number, laterPosition?: number): void {
+function reverseRace(path: readonly SearchNode[], request: Request, earlierPosition: number, laterKey: number, laterPosition?: number): void {
   const earlier = path[earlierPosition];
   if (earlier === undefined) return;
   const at = earlier.point.keys.indexOf(laterKey);
-  if (at >= 0) earlier.backtrack.add(laterKey);
-  else for (const key of earlier.point.keys) earlier.backtrack.add(key);
+  if (at >= 0) request(earlier, laterKey);
+  else for (const key of earlier.point.keys) request(earlier, key);
   if (at >= 0 && (earlier.point.costs[at] ?? 0) === 0) return;
   const blockStart = path[blockStartOf(path, earlierPosition)];
-  if (blockStart?.point.keys.includes(laterKey) === true) blockStart.backtrack.add(laterKey);
-  if (laterPosition !== undefined) runBeforeInterrupt(path, earlierPosition, laterPosition);
+  if (blockStart?.point.keys.includes(laterKey) === true) request(blockStart, laterKey);
+  if (laterPosition !== undefined) runBeforeInterrupt(path, request, earlierPosition, laterPosition);
 }
 
 /**
@@ -436,7 +494,7 @@ function blockStartOf(path: readonly SearchNode[], position: number): number {
  * every point anyway). Without this, putting the handler's step first would need a switch away
  * from the handler and another back.
  */
-function runBeforeInterrupt(path: readonly SearchNode[], earlierPosition: number, laterPosition: number): void {
+function runBeforeInterrupt(path: readonly SearchNode[], request: Request, earlierPosition: number, laterPosition: number): void {
   const earlier = path[earlierPosition];
   const later = path[laterPosition];
   if (earlier === undefined || later?.inIrq !== true) return;
@@ -447,7 +505,7 @@ function runBeforeInterrupt(path: readonly SearchNode[], earlierPosition: number
     const node = path[position];
     const choice = node?.point.choices[node.chosen];
     if (node === undefined || choice === undefined || choice.cpu !== cpu || (choice.kind !== 'irq' && choice.kind !== 'ipi')) continue;
-    if (position < earlierPosition && node.point.keys.includes(earlierKey)) node.backtrack.add(earlierKey);
+    if (position < earlierPosition && node.point.keys.includes(earlierKey)) request(node, earlierKey);
     return;
   }
 }
@@ -481,10 +539,9 @@ function nextBranch(path: SearchNode[]): number | undefined {
     const node = path[depth];
     if (node === undefined) break;
     node.done.add(node.point.keys[node.chosen] ?? -1);
-    const next = node.point.keys.findIndex((key) => node.backtrack.has(key) && !node.done.has(key) && !node.sleep.has(key));
+    const next = node.point.keys.findIndex((key) => node.backtrack.has(key) && !node.done.has(key) && !node.sleep.has(key) && !node.ownedElsewhere.has(key));
     if (next >= 0) {
       node.chosen = next;
-      if (node.split) for (const key of node.point.keys.slice(0, next)) node.done.add(key);
       return depth;
     }
     path.pop();

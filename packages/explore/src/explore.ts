@@ -27,7 +27,7 @@ export interface ExploreOptions {
   readonly seed?: number;
   readonly executions?: number;
   readonly depth?: number;
-  /** Exhaustive: a cap on executions (the search then reports it was not exhausted). */
+  /** Exhaustive: a cap on executions, all passes of an iterative search together (the search then reports it was not exhausted). */
   readonly maxExecutions?: number;
   /** Run only this share of the search: shard `index` of `count` (from 0). */
   readonly shard?: { readonly index: number; readonly count: number };
@@ -58,19 +58,23 @@ export function explore(target: ExploreTarget, options: ExploreOptions = {}): Ex
   const tallies: SearchTally[] = [];
   if (mode === 'exhaustive') {
     const iterative = options.iterative ?? stopAtFirstViolation;
+    // The cap is on the whole search: the passes at lower bounds spend from it too.
+    const cap = options.maxExecutions ?? EXPLORE_DEFAULTS.maxExecutions;
+    let spent = 0;
     for (let bound = iterative ? 0 : bounds.preemptions; bound <= bounds.preemptions; bound++) {
       const tally = exhaustiveSearch(target, {
         bounds: { ...bounds, preemptions: bound },
         reduction: options.reduction ?? true,
         sleepSets: options.sleepSets ?? false,
         stopAtFirstViolation,
-        maxExecutions: options.maxExecutions ?? EXPLORE_DEFAULTS.maxExecutions,
+        maxExecutions: cap - spent,
         countTraces: options.countTraces ?? false,
         ...(options.shard === undefined ? {} : { shard: options.shard }),
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
       });
       tallies.push(tally);
-      if (stopAtFirstViolation && tally.violations.length > 0) break;
+      spent += tally.executions;
+      if ((stopAtFirstViolation && tally.violations.length > 0) || !tally.exhausted) break;
     }
   } else {
     tallies.push(samplingSearch(target, {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { describeViolation, explore, mergeReports, replay } from '@kmodsim/explore';
+import { describeViolation, explore, mergeReports, replay, type ExploreReport } from '@kmodsim/explore';
 import { counter, handshake, privateThenShared, privateWaits, wakeOnOwnCpu, daemonAfterFree, localCounter, spinBehindQueued, spinForever, timerOrWake, SLEEP_END, waitForFlag, yieldLoop } from './scenarios.js';
 
 describe('exhaustive search', () => {
@@ -146,14 +146,19 @@ describe('exhaustive search', () => {
     expect(allowed.counts.completed).toBeGreaterThan(0);
   });
 
-  test('shards split the search and their merged counts equal the whole search', () => {
+  test('shards split the search: each runs less than the whole, and together they find what it finds', () => {
     const target = { scenario: counter(false, 2), cpuCount: 2 };
-    const options = { preemptions: 2, irqs: 0, iterative: false, stopAtFirstViolation: false, reduction: false } as const;
-    const whole = explore(target, options);
-    const shards = [0, 1, 2].map((index) => explore(target, { ...options, shard: { index, count: 3 } }));
-    const merged = mergeReports(shards);
-    expect(merged.counts.completed).toBe(whole.counts.completed);
-    expect(merged.violations.length).toBe(whole.violations.length);
+    for (const reduction of [true, false]) {
+      const options = { preemptions: 2, irqs: 0, iterative: false, stopAtFirstViolation: false, reduction } as const;
+      const whole = explore(target, options);
+      const shards = [0, 1, 2].map((index) => explore(target, { ...options, shard: { index, count: 3 } }));
+      for (const shard of shards) expect(shard.counts.executions, `reduction ${reduction}`).toBeLessThan(whole.counts.executions);
+      const merged = mergeReports(shards);
+      expect(merged.counts.exhausted).toBe(true);
+      const endings = (report: ExploreReport) => [...new Set(report.violations.map((violation) => violation.message))].sort();
+      expect(endings(merged), `reduction ${reduction}`).toEqual(endings(whole));
+      expect(whole.violations.length).toBeGreaterThan(0);
+    }
   });
 });
 

@@ -9,6 +9,12 @@ import { programScenario, randomPlan } from './random-programs.js';
 
 /** Programs compared per run, taken from seed 1 on. */
 const PROGRAMS = 40;
+/**
+ * Programs also searched in three shards, from the first compared on, and two later seeds that
+ * catch shards dealing out what their own executions found (then nobody may explore it).
+ */
+const SHARDED_PROGRAMS = 15;
+const SHARDS_CAUGHT = [64, 78];
 /** Programs whose unreduced search is larger than this are passed over (about one in three). */
 const FULL_CAP = 10_000;
 /**
@@ -23,13 +29,14 @@ function endings(report: ExploreReport): string[] {
 }
 
 describe('partial-order reduction against the full search', () => {
-  test(`random programs: the reduced search finds every ending the unreduced one does (${PROGRAMS} programs, and ${CAUGHT_BEFORE.length} that caught misses before)`, () => {
+  test(`random programs: the reduced search finds every ending the unreduced one does (${PROGRAMS} programs, and ${CAUGHT_BEFORE.length + SHARDS_CAUGHT.length} that caught misses before; ${SHARDED_PROGRAMS + SHARDS_CAUGHT.length} also in shards)`, () => {
     const missed: string[] = [];
     let compared = 0;
-    const seeds = new Set([...Array.from({ length: 4 * PROGRAMS }, (_, index) => index + 1), ...CAUGHT_BEFORE]);
+    const alwaysCompared = [...CAUGHT_BEFORE, ...SHARDS_CAUGHT];
+    const seeds = new Set([...Array.from({ length: 4 * PROGRAMS }, (_, index) => index + 1), ...alwaysCompared]);
     let comparedOthers = 0;
     for (const seed of seeds) {
-      const always = CAUGHT_BEFORE.includes(seed);
+      const always = alwaysCompared.includes(seed);
       if (comparedOthers >= PROGRAMS && !always) continue;
       const plan = randomPlan(seed);
       const target = { scenario: programScenario(plan), cpuCount: plan.cpuCount };
@@ -45,8 +52,13 @@ describe('partial-order reduction against the full search', () => {
       for (const ending of all) if (!found.includes(ending)) missed.push(`seed ${seed}: missed ${ending}`);
       // And nothing the full search cannot reach: that would be a replay gone wrong.
       for (const ending of found) if (!all.includes(ending)) missed.push(`seed ${seed}: unreachable ${ending}`);
+      if (compared > SHARDED_PROGRAMS && !SHARDS_CAUGHT.includes(seed)) continue;
+      // Shards of the reduced search, run apart, must find together what one search finds.
+      const shards = [0, 1, 2].map((index) => explore(target, { ...bounds, shard: { index, count: 3 } }));
+      const together = [...new Set(shards.flatMap(endings))].sort();
+      for (const ending of all) if (!together.includes(ending)) missed.push(`seed ${seed}, 3 shards: missed ${ending}`);
     }
     expect(missed).toEqual([]);
-    expect(compared).toBe(PROGRAMS + CAUGHT_BEFORE.length);
+    expect(compared).toBe(PROGRAMS + alwaysCompared.length);
   }, 120_000);
 });

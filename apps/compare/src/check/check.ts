@@ -79,8 +79,8 @@ async function checkPairs(pairs: readonly Pair[], options: CheckOptions, io: Com
 /**
  * A search per judgeable pair (undefined for the others). Without workers each runs when its
  * verdict is due, in this thread. With workers, several pairs go to the pool at once, each a
- * whole search on one thread (sharding would give up reduction at the split); a single pair is
- * split into shards instead, so every thread has part of it.
+ * whole search on one thread (shards repeat some executions and some alternatives); a single
+ * pair is split into shards instead, so every thread has part of it.
  */
 function startSearches(pairs: readonly Pair[], options: CheckOptions, io: CompareIo, pool: WorkerPool | undefined, progress: PoolProgress | undefined): ((() => Promise<ExploreReport>) | undefined)[] {
   if (pool === undefined) return pairs.map((pair) => (pair.mismatch !== undefined ? undefined : () => Promise.resolve(searchHere(options, pair, io))));
@@ -169,6 +169,8 @@ function replayLine(spec: string, scenario: SuiteScenario, options: CheckOptions
 function replayCommand(options: CheckOptions, strategy: RefcountStrategy | undefined, io: CompareIo, schedule: string): number {
   const scenario = scenarioNamed(options.scenarios[0] ?? '');
   if (strategy === undefined) throw new UsageError('--replay needs a --strategy');
+  const mismatch = scenarioMismatch(scenario, strategy);
+  if (mismatch !== undefined) throw new UsageError(`${strategy.name} on ${scenario.name} cannot be judged (N/A): ${mismatch}`);
   const target = targetOf(options, strategy, scenario);
   const replayed = replay(target, schedule);
   if ('error' in replayed) throw new UsageError(replayed.error);
@@ -178,14 +180,20 @@ function replayCommand(options: CheckOptions, strategy: RefcountStrategy | undef
   }
   const described = describeViolation(target, { kind: 'invariant', message: '', schedule, steps: 0, preemptions: 0, irqs: 0, cpu: -1, comm: '', pid: 0, setupSteps: 0 });
   const fault = replayed.fault;
-  const ending = fault === undefined ? 'the run ends cleanly' : `${fault.kind}: ${fault.message}`;
+  const cutShort = fault?.kind === 'replay-diverged';
+  const ending = fault === undefined ? 'the run ends cleanly' : cutShort ? `the schedule ends but the run does not: ${fault.message}` : `${fault.kind}: ${fault.message}`;
   if (options.format === 'chrome') {
     io.stdout.write(`${described.chromeJson}\n`);
     io.stderr.write(`# ${ending}\n`);
   } else {
     io.stdout.write(`${described.ftrace}\n${described.columns}# ${ending}\n`);
   }
-  return fault === undefined || fault.kind === 'replay-diverged' ? 0 : 1;
+  if (cutShort) {
+    // A schedule check printed runs to its violation's end; one that stops while tasks still run was cut (only a livelock's stops so, and its trace shows the loop).
+    io.stderr.write(`kmodsim-compare: ERROR: the schedule stops before the run ends: ${fault.message}\n`);
+    return 2;
+  }
+  return fault === undefined ? 0 : 1;
 }
 
 function indent(text: string): string {

@@ -37,25 +37,31 @@ function checkStrategy(candidate: Record<string, unknown>, spec: string): Refcou
     throw new UsageError(`strategy in ${spec} does not implement RefcountStrategy: 'name' must be a string and 'attach' a function`);
   }
   const strategy = candidate as unknown as RefcountStrategy;
-  const missing = missingModuleMembers(strategy);
-  if (missing !== undefined) throw new UsageError(`strategy ${strategy.name} in ${spec}: the object its createModule returns lacks '${missing}' (ModuleRefcount needs ${MODULE_REFCOUNT_MEMBERS.join(', ')})`);
+  const problem = moduleProblem(strategy);
+  if (problem !== undefined) throw new UsageError(`strategy ${strategy.name} in ${spec}: ${problem}`);
   return strategy;
 }
 
-/** Creates one module's count on a scratch machine and names the first member it lacks. */
-function missingModuleMembers(strategy: RefcountStrategy): string | undefined {
+/** Creates one module's count on a scratch machine; says what went wrong, if anything did. */
+function moduleProblem(strategy: RefcountStrategy): string | undefined {
   const created = createMachine({ cpuCount: 1, maxSteps: 100_000 });
   if (!created.ok) throw new Error(created.error.message);
   const machine = created.value;
   const base = machine.alloc('probe: struct module', 3).base;
-  const runtime = strategy.attach({ machine, arch: 'native' });
+  let runtime: ReturnType<RefcountStrategy['attach']>;
+  try {
+    runtime = strategy.attach({ machine, arch: 'native' });
+  } catch (error) {
+    return `attach() threw: ${error instanceof Error ? error.message : String(error)}`;
+  }
   let made: Record<string, unknown> | undefined;
   machine.spawn({ name: 'probe', body: function* (self) {
     made = (yield* runtime.createModule(self, { name: 'probe', state: base, live: base + 1, waiter: base + 2 })) as unknown as Record<string, unknown>;
   } });
   const result = machine.run();
-  if (!result.ok) return `createModule (it faulted: ${result.fault.message})`;
+  if (!result.ok) return `createModule() failed on a one-CPU machine: ${result.fault.message}`;
   const module = made;
-  if (module === undefined) return 'createModule (it returned nothing)';
-  return MODULE_REFCOUNT_MEMBERS.find((member) => typeof module[member] !== 'function');
+  if (module === undefined) return 'createModule() returned nothing';
+  const missing = MODULE_REFCOUNT_MEMBERS.find((member) => typeof module[member] !== 'function');
+  return missing === undefined ? undefined : `the object its createModule() returns lacks '${missing}' (ModuleRefcount needs ${MODULE_REFCOUNT_MEMBERS.join(', ')})`;
 }

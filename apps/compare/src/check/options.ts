@@ -56,7 +56,7 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
   let values;
   try {
     values = parseArgs({
-      args: [...argv],
+      args: joinNegativeValues(argv),
       options: {
         strategy: { type: 'string', multiple: true },
         scenario: { type: 'string', multiple: true },
@@ -90,6 +90,9 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
     if (!suite.some((entry) => entry.name === name)) throw new UsageError(`unknown scenario '${name}'; known: ${suite.map((entry) => entry.name).join(', ')}`);
   }
   const cpus = values.cpus === undefined ? undefined : whole('--cpus', values.cpus, 1, mode === 'exhaustive' ? MAX_EXHAUSTIVE_CPUS : 1024);
+  // Each scenario binds its tasks to the CPUs it was written for: fewer cannot run it at all.
+  const tooSmall = cpus === undefined ? undefined : suite.find((entry) => scenarios.includes(entry.name) && entry.cpuCount > cpus);
+  if (tooSmall !== undefined) throw new UsageError(`--cpus ${cpus}: scenario ${tooSmall.name} needs at least ${tooSmall.cpuCount} CPUs`);
   const options: CheckOptions = {
     strategies: values.strategy ?? [],
     scenarios,
@@ -110,11 +113,34 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
   if (options.replay !== undefined && (options.strategies.length !== 1 || options.scenarios.length !== 1)) {
     throw new UsageError('--replay needs exactly one --strategy and one --scenario');
   }
+  if (options.replay !== undefined && (options.json || options.shard !== undefined || options.workers > 1 || options.traces)) {
+    throw new UsageError('--replay reruns one schedule and prints its trace: not with --json (use --format chrome), --shard, --workers or --traces');
+  }
   if (options.shard !== undefined && options.workers > 1) throw new UsageError('--shard and --workers do not go together: workers split the shard they run');
   if (options.traces && (options.mode !== 'exhaustive' || options.shard !== undefined || options.workers > 1)) {
     throw new UsageError('--traces counts the traces of one whole exhaustive search: not with --mode random or pct, --shard or --workers');
   }
   return options;
+}
+
+/**
+ * `--seed -1` would make parseArgs take -1 for an option and answer with three lines about
+ * ambiguity: a value that looks like a negative number is joined to its option, so the range
+ * check names it instead.
+ */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index] ?? '';
+    const next = argv[index + 1];
+    if (argument.startsWith('--') && !argument.includes('=') && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${argument}=${next}`);
+      index++;
+    } else {
+      joined.push(argument);
+    }
+  }
+  return joined;
 }
 
 function whole(option: string, text: string, min: number, max: number): number {

@@ -59,6 +59,8 @@ function groupLines(files: readonly string[], cwd: string) {
   const notApplicable = new Map<string, Extract<ShardLine, { kind: 'not-applicable' }>>();
   for (const file of files) {
     const lines = readLines(file, cwd);
+    // A shard job that wrote nothing (it failed, or wrote elsewhere) must not read as "nothing unexpected".
+    if (lines.every((text) => text.trim() === '')) throw new UsageError(`'${file}' holds no verdicts: is it the output of 'check --json'?`);
     lines.forEach((text, index) => {
       if (text.trim() === '') return;
       const where = `${file}:${index + 1}`;
