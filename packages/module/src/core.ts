@@ -10,6 +10,7 @@ import { IrqLines } from './irq-lines.js';
 import { linkImage, resolverFor, type ImageLoadOptions, type KernelImage } from './image-link.js';
 import { VMLINUX, bumpAllocator, type ModuleImage, type ModuleMemoryAllocator } from '@kmodsim/linker';
 import { KernelLog } from './kernel-log.js';
+import { parseModuleArgs } from './params.js';
 import { KernelModule } from './kernel-module.js';
 import { contractBroken, isModuleRefcount, refcountProblem, stopOutcomeProblem, tryGetProblem } from './strategy-contract.js';
 import { isGplCompatible, type ExportedSymbol, type ModuleLoad } from './module-load.js';
@@ -134,8 +135,8 @@ export class ModuleCore {
 
   // ---- init_module ----
 
-  *initModule(self: ExecutionContext, load: ModuleLoad): KernelCode<SyscallResult> {
-    return yield* this.load(self, () => load);
+  *initModule(self: ExecutionContext, load: ModuleLoad, args = ''): KernelCode<SyscallResult> {
+    return yield* this.load(self, () => load, args);
   }
 
   /**
@@ -150,11 +151,11 @@ export class ModuleCore {
       if (duplicate !== undefined) return duplicate;
       const resolver = resolverFor(kernel, () => this.modules.filter((module) => !module.freed && module.state !== ModuleState.UNFORMED));
       return linkImage(image, kernel, resolver, this.moduleMemory, options, (line) => { this.print(self, line); });
-    });
+    }, options.args ?? '');
   }
 
   /** load_module: under module_mutex, prepare (or link) the module, then add it and run its init. */
-  private *load(self: ExecutionContext, prepare: () => ModuleLoad | SyscallResult): KernelCode<SyscallResult> {
+  private *load(self: ExecutionContext, prepare: () => ModuleLoad | SyscallResult, args: string): KernelCode<SyscallResult> {
     yield* mutexLock(this.mutex, self);
     const prepared = prepare();
     const refused = isModuleLoad(prepared) ? this.checkLoad(self, prepared) : prepared;
@@ -175,6 +176,13 @@ export class ModuleCore {
     yield* this.notify(self, 'COMING', module);
     // Like the kernel, drop the lock while init runs: init may load other modules.
     yield* mutexUnlock(this.mutex, self);
+    // As load_module: the parameters are set once the module is COMING, before its init runs.
+    const parsed = parseModuleArgs(module.name, args, module.load.params ?? []);
+    for (const line of parsed.log) this.print(self, line);
+    if (parsed.errno !== undefined) {
+      yield* this.unwindComing(self, module);
+      return failure(parsed.errno, `${module.name}: invalid parameters`);
+    }
     const initResult = yield* this.runInit(self, module);
     if (initResult !== 0) return yield* this.failInit(self, module, initResult);
     // As 2.6.0: LIVE and the loader's reference dropped under module_mutex, so no unload can
@@ -278,6 +286,14 @@ export class ModuleCore {
 
   /** A failed init: the module goes, its users (if it went live early) are waited for, it is freed. */
   private *failInit(self: ExecutionContext, module: KernelModule, initResult: number): KernelCode<SyscallResult> {
+    yield* this.unwindComing(self, module);
+    const errno = initResult < 0 ? errnoFromNumber(-initResult) : undefined;
+    this.print(self, `${module.name}: init failed with error ${initResult}`);
+    return failure(errno ?? 'EINVAL', `${module.name}'s init returned ${initResult}`);
+  }
+
+  /** A module that got as far as COMING and will not go live: GOING, its users waited for, freed. */
+  private *unwindComing(self: ExecutionContext, module: KernelModule): KernelCode<void> {
     yield store(module.cells.live, 0);
     yield store(module.cells.state, ModuleState.GOING);
     yield store(module.cells.waiter, self.pid);
@@ -287,9 +303,6 @@ export class ModuleCore {
     yield* mutexLock(this.mutex, self);
     yield* this.freeModule(self, module);
     yield* mutexUnlock(this.mutex, self);
-    const errno = initResult < 0 ? errnoFromNumber(-initResult) : undefined;
-    this.print(self, `${module.name}: init failed with error ${initResult}`);
-    return failure(errno ?? 'EINVAL', `${module.name}'s init returned ${initResult}`);
   }
 
   private *dropInit(module: KernelModule): KernelCode<void> {

@@ -13,6 +13,8 @@ export const ERRNO = {
   EEXIST: 17,
   ENODEV: 19,
   EINVAL: 22,
+  ENOSPC: 28,
+  ERANGE: 34,
   ESRCH: 3,
   EKEYREJECTED: 129,
 } as const;
@@ -32,6 +34,8 @@ const STRERROR: Readonly<Record<Errno, string>> = {
   EEXIST: 'File exists',
   ENODEV: 'No such device',
   EINVAL: 'Invalid argument',
+  ENOSPC: 'No space left on device',
+  ERANGE: 'Numerical result out of range',
   EKEYREJECTED: 'Key was rejected by service',
 };
 

@@ -6,6 +6,7 @@ import type { ModuleBehaviour } from './behaviour.js';
 import { failure, type SyscallFailure } from './errno.js';
 import type { KernelModule } from './kernel-module.js';
 import type { ModuleLoad } from './module-load.js';
+import type { ModuleParam } from './params.js';
 
 /** The running kernel as the in-kernel linker sees it: vmlinux's symbols and its configuration. */
 export interface KernelImage {
@@ -18,6 +19,8 @@ export interface ImageLoadOptions {
   readonly behaviour?: ModuleBehaviour;
   /** insmod -f / --force-vermagic / --force-modversion. */
   readonly force?: ForceFlags;
+  /** init_module's parameter string: `name=value` words, as insmod joins its arguments. */
+  readonly args?: string;
 }
 
 /**
@@ -69,5 +72,19 @@ function loadOf(image: ModuleImage, linked: LinkedModule, behaviour: ModuleBehav
     taints: linked.taints,
     ...(linked.core[0] === undefined ? {} : { address: linked.core[0].address }),
     ...(behaviour === undefined ? {} : { behaviour }),
+    params: declaredParams(image),
   };
+}
+
+/** The parameters the image's .modinfo names (parm= or parmtype=), with their types. */
+function declaredParams(image: ModuleImage): ModuleParam[] {
+  const params = new Map<string, string | undefined>();
+  for (const { key, value } of image.modinfo) {
+    const colon = value.indexOf(':');
+    if ((key !== 'parm' && key !== 'parmtype') || colon < 0) continue;
+    const name = value.slice(0, colon);
+    if (key === 'parmtype') params.set(name, value.slice(colon + 1));
+    else if (!params.has(name)) params.set(name, undefined);
+  }
+  return [...params].map(([name, type]) => ({ name, type }));
 }

@@ -12,3 +12,4 @@ export { TAINT_FLAGS, formatKernelTaint, formatModuleTaint, taintNameOf, type Ta
 export { bootDemoKernel, type DemoKernelOptions } from './demo/boot.js';
 export { demoKernelSymbols, demoModuleLoads } from './demo/loads.js';
 export { findModuleScenario, moduleScenarios, scenarioMismatch, type ModuleScenario, type ModuleScenarioOptions } from './scenarios/scenarios.js';
+export { parseModuleArgs, splitArgs, type ModuleParam, type ParsedArgs } from './params.js';

@@ -1,5 +1,6 @@
 import type { TaintName } from './taint.js';
 import type { ModuleBehaviour } from './behaviour.js';
+import type { ModuleParam } from './params.js';
 
 /** A symbol a module exports. */
 export interface ExportedSymbol {
@@ -28,6 +29,8 @@ export interface ModuleLoad {
   readonly behaviour?: ModuleBehaviour;
   /** Where the linker placed the core text (modules loaded without an image get an address from the core). */
   readonly address?: bigint;
+  /** The parameters it declares, which parse_args sets from init_module's argument string. */
+  readonly params?: readonly ModuleParam[];
 }
 
 export { isGplCompatible } from '@kmodsim/linker';

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { computeDepmod } from '@kmodsim/linker';
 import type { CliIo } from './io.js';
 import { getopt, type OptionSpec } from '../modinfo/getopt.js';
+import { VERSION_TEXT } from '../tool-support/options.js';
 import { walkModuleTree } from '../depmod/module-tree.js';
 import { loadSymvers, loadSystemMap, type KernelSymbolsOutcome } from '../depmod/kernel-symbols.js';
 
@@ -21,6 +22,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { short: 'n', long: 'show', takesArgument: false },
   { short: 'n', long: 'dry-run', takesArgument: false },
   { short: 'v', long: 'verbose', takesArgument: false },
+  { short: 'V', long: 'version', takesArgument: false },
   { short: 'h', long: 'help', takesArgument: false },
 ];
 
@@ -37,6 +39,7 @@ Options:
 \t-e, --errsyms        Report not supplied symbols
 \t-n, --show           Write the dependency file on stdout only
 \t-v, --verbose        Enable verbose mode
+\t-V, --version        show version
 \t-h, --help           show this help
 
 The following options are useful for people managing distributions:
@@ -69,6 +72,10 @@ function run(argv: readonly string[], io: CliIo): number {
   for (const { short, argument } of parsed.options) {
     if (short === 'h') {
       io.stdout.write(USAGE);
+      return 0;
+    }
+    if (short === 'V') {
+      io.stdout.write(VERSION_TEXT);
       return 0;
     }
     if (short === 'b' && argument !== undefined) settings.basedir = resolve(argument);

@@ -6,6 +6,7 @@ import { runCommand } from '../simulation/operations.js';
 import { readModuleFile } from '../tool-support/module-file.js';
 import { parseKmodTool } from '../tool-support/options.js';
 import { reportStoreError } from '../tool-support/report.js';
+import { syslogWriter } from '../tool-support/syslog.js';
 
 // insmod FILE [param=value ...]: kmod's interface and messages, on the simulated machine. The
 // file is linked by the simulated kernel against its symbols and the modules loaded now.
@@ -17,7 +18,8 @@ Options:
 \t                          data corruption and crash your machine.
 \t    --force-vermagic      ignore the module's version magic
 \t    --force-modversion    ignore the module's symbol versions
-\t-s, --syslog              print to syslog, not stderr
+\t-s, --syslog              print to syslog, not stderr (this host's
+\t                          syslog, through logger(1))
 \t-v, --verbose             enables more messages
 \t-V, --version             show version
 \t-h, --help                show this help
@@ -40,9 +42,10 @@ function insmod(argv: readonly string[], io: CliIo): number {
   const parsed = parseKmodTool(io, 'insmod', argv, OPTIONS, USAGE);
   if (!parsed.ok) return parsed.status;
   const { line } = parsed;
+  const report = line.has('s') ? syslogWriter('insmod') : (text: string) => { io.stderr.write(text); };
   const [file, ...params] = line.operands;
   if (file === undefined) {
-    io.stderr.write('insmod: ERROR: missing filename.\n');
+    report('insmod: ERROR: missing filename.\n');
     return 1;
   }
   const dir = machineDirFrom(line.value('M'), io.env);
@@ -50,7 +53,7 @@ function insmod(argv: readonly string[], io: CliIo): number {
   if (notMachine !== undefined) return reportStoreError(io, 'insmod', notMachine);
   const read = readModuleFile(file, dir);
   if (!read.ok) {
-    io.stderr.write(read.stage === 'read' ? `insmod: ERROR: could not load module ${file}: ${read.strerror}\n` : `insmod: ERROR: could not insert module ${file}: Invalid module format\n`);
+    report(read.stage === 'read' ? `insmod: ERROR: could not load module ${file}: ${read.strerror}\n` : `insmod: ERROR: could not insert module ${file}: Invalid module format\n`);
     return 1;
   }
   const force = { ignoreVermagic: line.has('f') || line.has('1'), ignoreModversions: line.has('f') || line.has('2') };
@@ -63,6 +66,6 @@ function insmod(argv: readonly string[], io: CliIo): number {
   const outcome = applied.value.outcome;
   const result = outcome.kind === 'insmod' ? outcome.results[0]?.result : undefined;
   if (result?.kind === 'loaded') return 0;
-  io.stderr.write(`insmod: ERROR: could not insert module ${file}: ${result?.kind === 'failed' ? insmodStrerror(result.errno) : 'no result'}\n`);
+  report(`insmod: ERROR: could not insert module ${file}: ${result?.kind === 'failed' ? insmodStrerror(result.errno) : 'no result'}\n`);
   return 1;
 }

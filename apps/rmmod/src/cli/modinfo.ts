@@ -3,8 +3,14 @@ import { isAbsolute, resolve } from 'node:path';
 import type { CliIo } from './io.js';
 import { getopt, type OptionSpec } from '../modinfo/getopt.js';
 import { formatInfo, paramWarnings } from '../modinfo/format.js';
-import { builtinModinfo, isModuleFilename, lookupModule, type LookupHit } from '../modinfo/module-lookup.js';
+import { builtinModinfo, isModuleFilename, lookupModule, type LookupDirs, type LookupHit } from '../modinfo/module-lookup.js';
 import { readInfo } from '../modinfo/read-info.js';
+import { openMachine } from '../machine-store/machine-store.js';
+import { machineDirFrom } from '../machine-store/location.js';
+import type { StoreError } from '../machine-store/store-error.js';
+import { machineTree } from '../tool-support/machine-tree.js';
+import { MACHINE_OPTION } from '../tool-support/options.js';
+import { reportStoreError } from '../tool-support/report.js';
 
 // modinfo [-F FIELD] [-0] [-k VERSION] [-b BASEDIR] MODULE|FILE..., with kmod's options,
 // output and messages.
@@ -22,6 +28,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { short: 'b', long: 'basedir', takesArgument: true },
   { short: 'V', long: 'version', takesArgument: false },
   { short: 'h', long: 'help', takesArgument: false },
+  MACHINE_OPTION,
 ];
 
 const USAGE = `Usage:
@@ -39,6 +46,8 @@ Options:
 \t-b, --basedir=DIR           Use DIR as filesystem root for /lib/modules
 \t-V, --version               Show version
 \t-h, --help                  Show this help
+\t-M, --machine DIR           the simulated machine's modules (default: $KMODSIM_MACHINE,
+\t                            unless -k or -b says where to look)
 `;
 
 const FIELD_OF_OPTION: Readonly<Record<string, string>> = { a: 'author', d: 'description', l: 'license', p: 'parm', n: 'filename' };
@@ -49,6 +58,7 @@ interface Settings {
   byName: boolean;
   version?: string | undefined;
   basedir?: string | undefined;
+  machine?: string | undefined;
 }
 
 export function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -77,23 +87,46 @@ function run(argv: readonly string[], io: CliIo): number {
     else if (short === 'm') settings.byName = true;
     else if (short === 'k') settings.version = argument;
     else if (short === 'b') settings.basedir = argument;
+    else if (short === 'M') settings.machine = argument;
   }
   if (parsed.operands.length === 0) {
     io.stderr.write('modinfo: ERROR: missing module or filename.\n');
     return 1;
   }
-  const moduleDir = `${settings.basedir ?? ''}/lib/modules/${settings.version ?? release()}`;
   let failed = false;
+  // The module directory is found only when a name needs looking up: a file needs no machine.
+  let dirs: LookupDirs | undefined;
   for (const argument of parsed.operands) {
-    const hits: LookupHit[] = !settings.byName && isModuleFilename(argument) ? [{ kind: 'file', path: argument }] : lookupModule(moduleDir, argument);
+    const isFile = !settings.byName && isModuleFilename(argument);
+    if (!isFile && dirs === undefined) {
+      const found = lookupDirs(settings, io);
+      if ('error' in found) return reportStoreError(io, 'modinfo', found.error);
+      dirs = found;
+    }
+    const hits: LookupHit[] = isFile || dirs === undefined ? [{ kind: 'file', name: argument, path: argument }] : lookupModule(dirs, argument);
     if (hits.length === 0) {
       io.stderr.write(`modinfo: ERROR: Module ${argument} not found.\n`);
       failed = true;
       continue;
     }
-    for (const hit of hits) if (!showModule(hit, settings, moduleDir, io)) failed = true;
+    for (const hit of hits) if (!showModule(hit, settings, dirs?.moduleDir ?? '', io)) failed = true;
   }
   return failed ? 1 : 0;
+}
+
+/**
+ * Where modules are looked up: -b and -k name a module directory as kmod's modinfo does; else
+ * the simulated machine's (--machine, else $KMODSIM_MACHINE), where lsmod and rmmod look too;
+ * else this host's /lib/modules/`uname -r`.
+ */
+function lookupDirs(settings: Settings, io: CliIo): LookupDirs | { error: StoreError } {
+  const machineDir = settings.machine ?? (settings.basedir === undefined && settings.version === undefined ? io.env['KMODSIM_MACHINE'] : undefined);
+  if (machineDir === undefined || machineDir === '') {
+    const moduleDir = `${settings.basedir ?? ''}/lib/modules/${settings.version ?? release()}`;
+    return { moduleDir, depmodDir: moduleDir };
+  }
+  const machine = openMachine(machineDirFrom(machineDir, io.env));
+  return machine.ok ? machineTree(machine.value.dir, machine.value.config) : { error: machine.error };
 }
 
 function showModule(hit: LookupHit, settings: Settings, moduleDir: string, io: CliIo): boolean {
@@ -115,6 +148,7 @@ function showModule(hit: LookupHit, settings: Settings, moduleDir: string, io: C
     io.stdout.write(`${path}${separator}`);
     return true;
   }
+  // kmod prints the filename before it reads the file, so a file it cannot read still gets this line.
   if (field === undefined) io.stdout.write(`${'filename:'.padEnd(16)}${path}${separator}`);
   const info = readInfo(path);
   if (!info.ok) {

@@ -2,28 +2,35 @@ import { moduleNameFromPath } from '@kmodsim/linker';
 import type { CliIo } from './io.js';
 import { modprobeStrerror } from '../kmod-text/errors.js';
 import { modprobeRemoveMessage } from '../kmod-text/rmmod-messages.js';
-import { checkMachineDir, openMachine } from '../machine-store/machine-store.js';
+import { openMachine } from '../machine-store/machine-store.js';
 import { machineDirFrom } from '../machine-store/location.js';
 import type { ImageRef } from '../machine-store/records.js';
-import { depmodDirOf, moduleDirOf } from '../simulation/kernel-files.js';
+import type { SnapshotModule } from '../machine-store/snapshot.js';
+import { lookupModule, type LookupDirs, type LookupHit } from '../modinfo/module-lookup.js';
 import { runCommand } from '../simulation/operations.js';
+import { lookAtMachine } from '../tool-support/look.js';
+import { machineTree } from '../tool-support/machine-tree.js';
 import { readModuleFile } from '../tool-support/module-file.js';
-import { moduleArgument } from '../tool-support/module-names.js';
 import { loadOrder, readModulesDep, type DepEntry } from '../tool-support/modules-dep.js';
 import { parseKmodTool, type ParsedCommandLine } from '../tool-support/options.js';
 import { reportStoreError } from '../tool-support/report.js';
+import { syslogWriter } from '../tool-support/syslog.js';
 
-// modprobe [-r] [--show-depends] MODULE [param=value ...]: a module and what it needs, through
-// the machine's module tree and the modules.dep depmod computed for it at boot.
+// modprobe [-r] [-D] [-n] [-q] [-v] MODULE|ALIAS [param=value ...]: a module and what it needs,
+// through the machine's module tree and the depmod files computed for it at boot. The argument
+// is looked up as kmod looks it up: a module name, else an alias pattern, else a built-in
+// module (which is already there: nothing to do, and nothing to remove).
 
 const USAGE = `Usage:
 \tmodprobe [options] modulename [module parameters...]
-\tmodprobe [options] -r modulename
+\tmodprobe [options] -r modulename ...
 Options:
 \t-r, --remove                Remove modules instead of inserting
 \t-D, --show-depends          Only print module dependencies and exit
 \t-n, --dry-run               Do not execute operations, just print out
 \t-q, --quiet                 disable messages
+\t-s, --syslog                print to syslog, not stderr (this host's syslog,
+\t                            through logger(1))
 \t-v, --verbose               enables more messages
 \t-V, --version               show version
 \t-h, --help                  show this help
@@ -35,54 +42,92 @@ const OPTIONS = [
   { short: 'D', long: 'show-depends', takesArgument: false },
   { short: 'n', long: 'dry-run', takesArgument: false },
   { short: 'q', long: 'quiet', takesArgument: false },
+  { short: 's', long: 'syslog', takesArgument: false },
   { short: 'v', long: 'verbose', takesArgument: false },
 ];
 
-export function main(argv: readonly string[], io: CliIo): Promise<number> {
-  return Promise.resolve(modprobe(argv, io));
+/** What one modprobe run knows: its options, where it prints, the machine and its tree. */
+interface Probe {
+  readonly io: CliIo;
+  readonly line: ParsedCommandLine;
+  readonly dir: string;
+  readonly tree: LookupDirs;
+  readonly deps: ReadonlyMap<string, DepEntry>;
+  /** kmod's messages, which -q silences (the exit status still tells). */
+  say(text: string): void;
+  /** kmod's SHOW(): the actions, with -v, -n -v or -D. */
+  show(text: string): void;
 }
 
-function modprobe(argv: readonly string[], io: CliIo): number {
+export function main(argv: readonly string[], io: CliIo): Promise<number> {
+  return modprobe(argv, io);
+}
+
+async function modprobe(argv: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseKmodTool(io, 'modprobe', argv, OPTIONS, USAGE);
   if (!parsed.ok) return parsed.status;
   const { line } = parsed;
-  const [operand, ...params] = line.operands;
-  if (operand === undefined) {
-    io.stderr.write('modprobe: ERROR: missing parameters. See -h.\n');
-    return 1;
-  }
-  const argument = moduleArgument(operand);
-  if (!argument.ok || argument.name.includes('/')) {
-    io.stderr.write(`modprobe: FATAL: Module ${operand} not found.\n`);
+  const quiet = line.has('q');
+  const log = line.has('s') ? syslogWriter('modprobe') : (text: string) => { io.stderr.write(text); };
+  const say = (text: string): void => { if (!quiet) log(text); };
+  if (line.operands.length === 0) {
+    say('modprobe: ERROR: missing parameters. See -h.\n');
     return 1;
   }
   const dir = machineDirFrom(line.value('M'), io.env);
   const machine = openMachine(dir);
   if (!machine.ok) return reportStoreError(io, 'modprobe', machine.error);
-  const { kernel } = machine.value.config;
-  const moduleDir = moduleDirOf(dir, kernel);
-  const entry = readModulesDep(depmodDirOf(dir, kernel), moduleDir)?.get(argument.name);
-  if (line.has('r')) return remove(io, dir, argument.name, entry, line);
-  if (entry === undefined) {
-    io.stderr.write(`modprobe: FATAL: Module ${argument.name} not found in directory ${moduleDir}\n`);
+  const tree = machineTree(dir, machine.value.config);
+  const probe: Probe = {
+    io, line, dir, tree,
+    deps: readModulesDep(tree.depmodDir, tree.moduleDir) ?? new Map(),
+    say,
+    show: (text) => { if (line.has('v') || line.has('D')) io.stdout.write(text); },
+  };
+  if (line.has('r')) return removeAll(probe);
+  const [alias = '', ...params] = line.operands;
+  const hits = lookupModule(tree, alias);
+  if (hits.length === 0) {
+    probe.say(`modprobe: FATAL: Module ${alias} not found in directory ${tree.moduleDir}\n`);
     return 1;
   }
-  if (line.has('D') || line.has('n')) {
-    for (const path of loadOrder(entry)) io.stdout.write(`insmod ${path} ${path === entry.path ? params.join(' ') : ''}\n`);
-    return 0;
-  }
-  return insert(io, dir, entry, params, line);
+  let status = 0;
+  for (const hit of hits) status = await probeOne(probe, hit, params);
+  return status;
 }
 
-function insert(io: CliIo, dir: string, entry: DepEntry, params: readonly string[], line: ParsedCommandLine): number {
+async function probeOne(probe: Probe, hit: LookupHit, params: readonly string[]): Promise<number> {
+  // A built-in module is in the kernel already; only --show-depends, which ignores what is loaded, says so.
+  if (hit.kind === 'builtin') {
+    if (probe.line.has('D')) probe.show(`builtin ${hit.name}\n`);
+    return 0;
+  }
+  const entry = probe.deps.get(hit.name);
+  if (entry === undefined) return 0;
+  const files = loadOrder(entry);
+  const action = (path: string): string => `insmod ${path} ${path === entry.path ? params.join(' ') : ''}\n`;
+  if (probe.line.has('D')) {
+    for (const path of files) probe.show(action(path));
+    return 0;
+  }
+  if (probe.line.has('n')) {
+    const loaded = await loadedModules(probe);
+    if (loaded === undefined) return 1;
+    for (const path of files) if (!loaded.has(moduleNameFromPath(path))) probe.show(action(path));
+    return 0;
+  }
+  return insert(probe, entry, files, params, action);
+}
+
+function insert(probe: Probe, entry: DepEntry, files: readonly string[], params: readonly string[], action: (path: string) => string): number {
+  const { io, dir } = probe;
   const images: ImageRef[] = [];
-  for (const path of loadOrder(entry)) {
+  for (const path of files) {
     const read = readModuleFile(path, dir);
     if (!read.ok) {
-      io.stderr.write(`modprobe: ERROR: could not insert '${entry.name}': ${read.stage === 'read' ? read.strerror : 'Invalid module format'}\n`);
+      probe.say(`modprobe: ERROR: could not insert '${entry.name}': ${read.stage === 'read' ? read.strerror : 'Invalid module format'}\n`);
       return 1;
     }
-    if (line.has('v')) io.stdout.write(`insmod ${path} ${path === entry.path ? params.join(' ') : ''}\n`);
     images.push(read.ref);
   }
   const applied = runCommand(dir, 'modprobe', Date.now(), () => ({
@@ -94,17 +139,50 @@ function insert(io: CliIo, dir: string, entry: DepEntry, params: readonly string
     return 1;
   }
   const outcome = applied.value.outcome;
-  const failed = outcome.kind === 'insmod' ? outcome.results.find((result) => result.result.kind === 'failed') : undefined;
-  if (failed?.result.kind !== 'failed') return 0;
-  if (!line.has('q')) io.stderr.write(`modprobe: ERROR: could not insert '${failed.name}': ${modprobeStrerror(failed.result.errno)}\n`);
-  return 1;
+  let status = 0;
+  for (const { name, file, result } of outcome.kind === 'insmod' ? outcome.results : []) {
+    // kmod shows each insmod it makes; a module loaded already is passed over in silence.
+    if (result.kind === 'already-loaded') continue;
+    probe.show(action(file));
+    if (result.kind !== 'failed') continue;
+    probe.say(`modprobe: ERROR: could not insert '${name}': ${modprobeStrerror(result.errno)}\n`);
+    status = 1;
+  }
+  return status;
 }
 
-function remove(io: CliIo, dir: string, name: string, entry: DepEntry | undefined, line: ParsedCommandLine): number {
-  const problem = checkMachineDir(dir);
-  if (problem !== undefined) return reportStoreError(io, 'modprobe', problem);
-  const deps = entry?.deps.map(moduleNameFromPath) ?? [];
-  const applied = runCommand(dir, 'modprobe -r', Date.now(), () => ({ kind: 'rmmod', tool: 'modprobe', names: [name], wait: false, force: false, thenIfUnused: deps }));
+/** modprobe -r: every argument in turn; a FATAL message ends the run, as kmod's exit(1) in LOG does. */
+async function removeAll(probe: Probe): Promise<number> {
+  let status = 0;
+  for (const alias of probe.line.operands) {
+    const hits = lookupModule(probe.tree, alias);
+    if (hits.length === 0) {
+      probe.say(`modprobe: FATAL: Module ${alias} not found.\n`);
+      return 1;
+    }
+    for (const hit of hits) {
+      if (hit.kind === 'builtin') {
+        probe.say(`modprobe: FATAL: Module ${hit.name} is builtin.\n`);
+        return 1;
+      }
+      const removed = probe.line.has('n') ? await dryRemove(probe, hit.name) : remove(probe, hit.name);
+      if (removed !== 0) {
+        status = removed;
+        break;
+      }
+    }
+  }
+  return status;
+}
+
+function dependenciesOf(probe: Probe, name: string): string[] {
+  return probe.deps.get(name)?.deps.map(moduleNameFromPath) ?? [];
+}
+
+function remove(probe: Probe, name: string): number {
+  const { io, dir } = probe;
+  const thenIfUnused = dependenciesOf(probe, name);
+  const applied = runCommand(dir, 'modprobe -r', Date.now(), () => ({ kind: 'rmmod', tool: 'modprobe', names: [name], wait: false, force: false, thenIfUnused }));
   if (!applied.ok) return reportStoreError(io, 'modprobe', applied.error);
   if ('refused' in applied.value) {
     io.stderr.write(`modprobe: ERROR: ${applied.value.refused}\n`);
@@ -113,10 +191,37 @@ function remove(io: CliIo, dir: string, name: string, entry: DepEntry | undefine
   const outcome = applied.value.outcome;
   let status = 0;
   for (const { name: removed, result } of outcome.kind === 'rmmod' ? outcome.results : []) {
+    // kmod shows the rmmod of each module it asks the kernel to remove, before it asks.
+    if (result.kind === 'removed' || result.kind === 'failed') probe.show(`rmmod ${removed}\n`);
     const message = modprobeRemoveMessage(removed, result);
     if (message === undefined) continue;
-    if (!line.has('q')) io.stderr.write(message);
+    probe.say(message);
     status = 1;
   }
   return status;
+}
+
+/** modprobe -r -n: kmod's checks and the rmmod it would run, against the machine as it is. */
+async function dryRemove(probe: Probe, name: string): Promise<number> {
+  const loaded = await loadedModules(probe);
+  if (loaded === undefined) return 1;
+  const module = loaded.get(name);
+  if (module === undefined) return 0;
+  if (module.refcount > 0) {
+    probe.say(`modprobe: FATAL: Module ${name} is in use.\n`);
+    return 1;
+  }
+  probe.show(`rmmod ${name}\n`);
+  // Nothing was removed, so a dependency still counts this module as its user unless it has none.
+  for (const dependency of dependenciesOf(probe, name)) if (loaded.get(dependency)?.refcount === 0) probe.show(`rmmod ${dependency}\n`);
+  return 0;
+}
+
+async function loadedModules(probe: Probe): Promise<Map<string, SnapshotModule> | undefined> {
+  const look = await lookAtMachine(probe.dir, Date.now());
+  if (!look.ok) {
+    reportStoreError(probe.io, 'modprobe', look.error);
+    return undefined;
+  }
+  return new Map(look.value.snapshot.modules.map((module) => [module.name, module]));
 }

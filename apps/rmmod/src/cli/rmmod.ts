@@ -1,16 +1,22 @@
 import type { CliIo } from './io.js';
-import { rmmodMessage } from '../kmod-text/rmmod-messages.js';
+import { rmmodBuiltinMessage, rmmodMessage } from '../kmod-text/rmmod-messages.js';
+import { openMachine } from '../machine-store/machine-store.js';
 import { machineDirFrom } from '../machine-store/location.js';
+import { isBuiltin } from '../modinfo/module-lookup.js';
 import { runCommand } from '../simulation/operations.js';
 import type { CommandOutcome, RmmodOutcome } from '../simulation/outcomes.js';
 import { moduleArgument } from '../tool-support/module-names.js';
 import { parseKmodTool } from '../tool-support/options.js';
+import { machineTree } from '../tool-support/machine-tree.js';
 import { reportStoreError } from '../tool-support/report.js';
+import { syslogWriter } from '../tool-support/syslog.js';
 import { waitForCommand } from '../tool-support/wait.js';
 
 // rmmod with kmod's options, messages and exit status, plus module-init-tools' --wait: without
 // O_NONBLOCK the simulated kernel marks the module going (new users are refused) and the
-// simulated rmmod sleeps until the last user leaves; this process waits for that.
+// simulated rmmod sleeps until the last user leaves; this process waits for that. A module
+// modules.builtin names is part of the kernel: kmod refuses it before asking the kernel. With
+// -s the messages go to this host's syslog (see tool-support/syslog.ts), as kmod's do.
 
 const USAGE = `Usage:
 \trmmod [options] modulename ...
@@ -22,7 +28,8 @@ Options:
 \t                  will stop new users from accessing the module
 \t                  (so it should eventually fall to zero); waits
 \t                  until it does (module-init-tools' option)
-\t-s, --syslog      print to syslog, not stderr
+\t-s, --syslog      print to syslog, not stderr (this host's syslog,
+\t                  through logger(1))
 \t-v, --verbose     enables more messages
 \t-V, --version     show version
 \t-h, --help        show this help
@@ -36,63 +43,94 @@ const OPTIONS = [
   { short: 'v', long: 'verbose', takesArgument: false },
 ];
 
+/** Each operand in order: a built-in module (refused in user space) or one the kernel is asked to remove. */
+type Target = { readonly name: string; readonly builtin: boolean };
+
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseKmodTool(io, 'rmmod', argv, OPTIONS, USAGE);
   if (!parsed.ok) return parsed.status;
   const { line } = parsed;
+  const report = line.has('s') ? syslogWriter('rmmod') : (text: string) => { io.stderr.write(text); };
   if (line.operands.length === 0) {
-    io.stderr.write('rmmod: ERROR: missing module name.\n');
+    report('rmmod: ERROR: missing module name.\n');
     return 1;
   }
   const names: string[] = [];
   for (const operand of line.operands) {
     const argument = moduleArgument(operand);
     if (!argument.ok) {
-      io.stderr.write(`rmmod: ERROR: could not use module ${operand}: ${argument.strerror}\n`);
+      report(`rmmod: ERROR: could not use module ${operand}: ${argument.strerror}\n`);
       return 1;
     }
     names.push(argument.name);
   }
   const dir = machineDirFrom(line.value('M'), io.env);
+  const machine = openMachine(dir);
+  if (!machine.ok) return reportStoreError(io, 'rmmod', machine.error);
+  const { moduleDir } = machineTree(dir, machine.value.config);
+  const targets: Target[] = names.map((name) => ({ name, builtin: isBuiltin(moduleDir, name) }));
+  const removing = targets.filter((target) => !target.builtin).map((target) => target.name);
+  const print = (outcome: RmmodOutcome | undefined, printed: Printed): Printed => printResults(report, targets, outcome, printed);
+  if (removing.length === 0) {
+    print(undefined, { targets: 0, results: 0 });
+    return 1;
+  }
   const wait = line.has('w');
-  const applied = runCommand(dir, 'rmmod', Date.now(), () => ({ kind: 'rmmod', tool: 'rmmod', names, wait, force: line.has('f'), thenIfUnused: [] }));
+  const applied = runCommand(dir, 'rmmod', Date.now(), () => ({ kind: 'rmmod', tool: 'rmmod', names: removing, wait, force: line.has('f'), thenIfUnused: [] }));
   if (!applied.ok) return reportStoreError(io, 'rmmod', applied.error);
   if ('refused' in applied.value) {
     io.stderr.write(`rmmod: ERROR: ${applied.value.refused}\n`);
     return 1;
   }
   const outcome = applied.value.outcome as RmmodOutcome;
-  let printed = printResults(io, outcome, 0);
-  if (outcome.finished) return exitStatus(outcome);
+  const builtinFailed = removing.length < targets.length;
+  let printed = print(outcome, { targets: 0, results: 0 });
+  if (outcome.finished) return exitStatus(outcome, builtinFailed);
   const waited = await waitForCommand(dir, applied.value.record.seq, io.signal, (seen) => asRmmod(seen)?.finished ?? true, (seen) => {
     const rmmod = asRmmod(seen);
-    if (rmmod !== undefined) printed = printResults(io, rmmod, printed);
+    if (rmmod !== undefined) printed = print(rmmod, printed);
   });
   if (!waited.ok) return reportStoreError(io, 'rmmod', waited.error);
   if (waited.value.kind === 'interrupted') {
     io.stderr.write(
       `rmmod: interrupted; the simulated rmmod (pid ${outcome.pid}) stays asleep in the kernel in uninterruptible sleep (D), ` +
-      `and finishes removing ${outcome.waitingFor ?? names.join(' ')} once its users are gone (see kmodsim ps)\n`,
+      `and finishes removing ${outcome.waitingFor ?? removing.join(' ')} once its users are gone (see kmodsim ps)\n`,
     );
     return 130;
   }
   const final = asRmmod(waited.value.outcome);
-  return final === undefined ? 1 : exitStatus(final);
+  return final === undefined ? 1 : exitStatus(final, builtinFailed);
 }
 
 function asRmmod(outcome: CommandOutcome | undefined): RmmodOutcome | undefined {
   return outcome?.kind === 'rmmod' ? outcome : undefined;
 }
 
-/** Prints the results not printed yet; returns how many are printed now. */
-function printResults(io: CliIo, outcome: RmmodOutcome, alreadyPrinted: number): number {
-  for (const { name, result } of outcome.results.slice(alreadyPrinted)) {
-    const message = rmmodMessage(name, result);
-    if (message !== undefined) io.stderr.write(message);
-  }
-  return outcome.results.length;
+/** How far the messages have got: operands dealt with, and kernel results among them. */
+interface Printed {
+  readonly targets: number;
+  readonly results: number;
 }
 
-function exitStatus(outcome: RmmodOutcome): number {
-  return outcome.results.every(({ result }) => result.kind === 'removed') ? 0 : 1;
+/** Prints, in operand order, the messages not printed yet, up to the first result still to come. */
+function printResults(report: (text: string) => void, targets: readonly Target[], outcome: RmmodOutcome | undefined, printed: Printed): Printed {
+  let { targets: at, results } = printed;
+  for (; at < targets.length; at++) {
+    const target = targets[at];
+    if (target === undefined) break;
+    if (target.builtin) {
+      report(rmmodBuiltinMessage(target.name));
+      continue;
+    }
+    const entry = outcome?.results[results];
+    if (entry === undefined) break;
+    results++;
+    const message = rmmodMessage(entry.name, entry.result);
+    if (message !== undefined) report(message);
+  }
+  return { targets: at, results };
+}
+
+function exitStatus(outcome: RmmodOutcome, builtinFailed: boolean): number {
+  return !builtinFailed && outcome.results.every(({ result }) => result.kind === 'removed') ? 0 : 1;
 }

@@ -17,6 +17,11 @@ export function rmmodMessage(name: string, result: RemoveResult): string | undef
   }
 }
 
+/** rmmod's refusal of a module modules.builtin names: it is part of the kernel image. */
+export function rmmodBuiltinMessage(name: string): string {
+  return `rmmod: ERROR: Module ${name} is builtin.\n`;
+}
+
 /** modprobe -r's message for one module's result, kmod's words; undefined when there is nothing to say. */
 export function modprobeRemoveMessage(name: string, result: RemoveResult): string | undefined {
   switch (result.kind) {
@@ -27,6 +32,7 @@ export function modprobeRemoveMessage(name: string, result: RemoveResult): strin
     case 'in-use':
       return `modprobe: FATAL: Module ${name} is in use.\n`;
     case 'failed':
-      return `modprobe: FATAL: could not remove '${name}': ${strerror(result.errno)}\n`;
+      // libkmod's own complaint, at its ERR priority; modprobe adds nothing to it.
+      return `modprobe: ERROR: could not remove '${name}': ${strerror(result.errno)}\n`;
   }
 }

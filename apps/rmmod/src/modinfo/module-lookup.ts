@@ -1,12 +1,21 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { moduleNameFromPath } from '@kmodsim/linker';
 
-// How modinfo turns its argument into modules, as libkmod's lookup does: an existing file with
-// a module extension is read directly; otherwise the name is looked up in the version
-// directory's modules.dep, then as an alias in modules.alias (shell patterns), then in
+// How modinfo and modprobe turn their argument into modules, as libkmod's lookup does: an
+// existing file with a module extension is read directly (modinfo); otherwise the name, with
+// '-' read as '_', is looked up in modules.dep, then matched against modules.alias's shell
+// patterns (normalised the same way, as depmod's binary index stores them), then in
 // modules.builtin.
 
-export type LookupHit = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'builtin'; readonly name: string };
+export type LookupHit =
+  | { readonly kind: 'file'; readonly name: string; readonly path: string }
+  | { readonly kind: 'builtin'; readonly name: string };
+
+/** Where the lookup reads: depmod's files, and the module tree (modules.builtin, and what modules.dep's paths are relative to). */
+export interface LookupDirs {
+  readonly depmodDir: string;
+  readonly moduleDir: string;
+}
 
 const MODULE_EXTENSIONS = ['.ko', '.ko.gz', '.ko.xz', '.ko.zst'];
 
@@ -34,12 +43,12 @@ function readLines(path: string): string[] {
   return existsSync(path) ? readFileSync(path, 'latin1').split('\n') : [];
 }
 
-function depPath(moduleDir: string, name: string): string | undefined {
-  for (const line of readLines(`${moduleDir}/modules.dep`)) {
+function depPath(dirs: LookupDirs, name: string): string | undefined {
+  for (const line of readLines(`${dirs.depmodDir}/modules.dep`)) {
     const colon = line.indexOf(':');
     if (colon < 0) continue;
     const relative = line.slice(0, colon);
-    if (moduleNameFromPath(relative) === name) return relative.startsWith('/') ? relative : `${moduleDir}/${relative}`;
+    if (moduleNameFromPath(relative) === name) return relative.startsWith('/') ? relative : `${dirs.moduleDir}/${relative}`;
   }
   return undefined;
 }
@@ -64,22 +73,26 @@ function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${source}$`, 's');
 }
 
-export function lookupModule(moduleDir: string, argument: string): LookupHit[] {
+export function lookupModule(dirs: LookupDirs, argument: string): LookupHit[] {
   const name = normalizeName(argument);
-  const direct = depPath(moduleDir, name);
-  if (direct !== undefined) return [{ kind: 'file', path: direct }];
+  const direct = depPath(dirs, name);
+  if (direct !== undefined) return [{ kind: 'file', name, path: direct }];
   const hits: LookupHit[] = [];
-  for (const line of readLines(`${moduleDir}/modules.alias`)) {
+  for (const line of readLines(`${dirs.depmodDir}/modules.alias`)) {
     const match = /^alias (\S+) (\S+)$/.exec(line);
     if (match === null) continue;
     const [, pattern = '', owner = ''] = match;
-    if (!globToRegExp(pattern).test(name)) continue;
-    const path = depPath(moduleDir, owner);
-    if (path !== undefined && !hits.some((h) => h.kind === 'file' && h.path === path)) hits.push({ kind: 'file', path });
+    if (!globToRegExp(normalizeName(pattern)).test(name)) continue;
+    const path = depPath(dirs, owner);
+    if (path !== undefined && !hits.some((h) => h.kind === 'file' && h.path === path)) hits.push({ kind: 'file', name: owner, path });
   }
   if (hits.length > 0) return hits;
-  const builtin = readLines(`${moduleDir}/modules.builtin`).some((line) => moduleNameFromPath(line) === name);
-  return builtin ? [{ kind: 'builtin', name }] : [];
+  return isBuiltin(dirs.moduleDir, name) ? [{ kind: 'builtin', name }] : [];
+}
+
+/** Whether modules.builtin names the module: it is part of the kernel, never loaded or removed. */
+export function isBuiltin(moduleDir: string, name: string): boolean {
+  return readLines(`${moduleDir}/modules.builtin`).some((line) => line !== '' && moduleNameFromPath(line) === name);
 }
 
 /** modules.builtin.modinfo: `module.key=value` strings separated by NULs. */

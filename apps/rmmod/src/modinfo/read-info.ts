@@ -4,7 +4,7 @@ import { infoList } from './format.js';
 
 // Reads the info list of one module file, with the errno kmod would report when it cannot:
 // ENOENT for a missing file or a missing .modinfo section, ENOEXEC for something that is not ELF
-// at all, EINVAL for an ELF kmod's reader rejects.
+// at all, EINVAL for an ELF kmod's reader rejects or a file too short to hold a format's magic.
 
 export type InfoOutcome = { readonly ok: true; readonly list: ModinfoEntry[] } | { readonly ok: false; readonly strerror: string };
 
@@ -14,6 +14,8 @@ const STRERROR = {
   EINVAL: 'Invalid argument',
 } as const;
 
+const LONGEST_MAGIC_BYTES = 6;
+
 export function readInfo(path: string): InfoOutcome {
   let data: Uint8Array;
   try {
@@ -21,6 +23,8 @@ export function readInfo(path: string): InfoOutcome {
   } catch {
     return { ok: false, strerror: STRERROR.ENOENT };
   }
+  // libkmod reads the longest compression magic (xz's six bytes) first: a shorter file fails there.
+  if (data.length < LONGEST_MAGIC_BYTES) return { ok: false, strerror: STRERROR.EINVAL };
   let image: Uint8Array;
   try {
     image = decompress(data, compressionOf(data));

@@ -63,20 +63,12 @@ function* insmod(context: CommandContext, self: ExecutionContext, command: Extra
     }
     const image = context.image(ref);
     const behaviour = context.embedded ? demoBehaviours[image.name] : undefined;
-    // Parameters belong to the module named on the command line: the last one loaded.
-    if (ref === command.images.at(-1)) logUnknownParams(context, self, image, command.params);
-    const result = yield* context.core.insertImage(self, image, { force: command.force, ...(behaviour === undefined ? {} : { behaviour }) });
+    // Parameters belong to the module named on the command line, the last one loaded; the
+    // kernel reads them as one string, the arguments joined by spaces, as insmod joins them.
+    const args = ref === command.images.at(-1) ? command.params.join(' ') : '';
+    const result = yield* context.core.insertImage(self, image, { force: command.force, args, ...(behaviour === undefined ? {} : { behaviour }) });
     outcome.results.push({ name: ref.name, file: ref.file, result: result.ok ? { kind: 'loaded' } : { kind: 'failed', errno: result.errno, reason: result.reason } });
     if (!result.ok) return;
-  }
-}
-
-/** As parse_args does for a module's parameters: ones the module does not declare are ignored, with a warning. */
-function logUnknownParams(context: CommandContext, self: ExecutionContext, image: ModuleImage, params: readonly string[]): void {
-  const declared = new Set(image.modinfo.filter((entry) => entry.key === 'parm').map((entry) => entry.value.split(':')[0]));
-  for (const param of params) {
-    const name = param.split('=')[0] ?? param;
-    if (!declared.has(name)) context.core.log.print(context.machine.clockOf(self.cpu), `${image.name}: unknown parameter '${name}' ignored`);
   }
 }
 
