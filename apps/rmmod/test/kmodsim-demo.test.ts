@@ -50,7 +50,7 @@ describe('kmodsim demo', () => {
 
   test('bad input is a usage error naming the problem', async () => {
     for (const [args, message] of [
-      [['demo', '--cpus', '0'], 'cpuCount must be a whole number from 1 to 1024, got 0'],
+      [['demo', '--cpus', '0'], "--cpus takes a whole number of CPUs from 1 to 1024, not '0'"],
       [['demo', '--cpus', '1'], 'scenario wait-for-users needs at least 2 CPUs, got 1'],
       [['demo', '--strategy', 'magic'], "unknown strategy 'magic'; known: percpu-stop-machine, global-spinlock, global-atomic, atomic-bias, percpu-ref"],
       [['demo', '--strategy', 'atomic-bias'], 'scenario wait-for-users needs an unload that waits for users (rmmod --wait), and strategy atomic-bias refuses a module in use instead'],

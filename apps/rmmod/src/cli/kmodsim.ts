@@ -4,11 +4,12 @@ import { demoCommand } from '../kmodsim/demo.js';
 import { holdCommand, releaseCommand } from '../kmodsim/hold.js';
 import { scenarioCommand } from '../kmodsim/scenario.js';
 import { traceCommand } from '../kmodsim/trace.js';
+import { VERSION_TEXT } from '../tool-support/options.js';
 import { catCommand, dmesgCommand, psCommand } from '../kmodsim/views.js';
 
 const USAGE = `Usage: kmodsim COMMAND [OPTIONS]
 
-The simulated machine (kept in --machine DIR, else $KMODSIM_MACHINE, else
+The simulated machine (kept in -M/--machine DIR, else $KMODSIM_MACHINE, else
 ~/.local/state/kmodsim/default); rmmod, insmod, modprobe and lsmod act on the same machine:
   boot [--cpus N] [--strategy NAME] [--arch native|atomic] [--force-unload]
        [--kernel DIR --symvers FILE] [--reboot]
@@ -35,6 +36,7 @@ Runs without a machine:
 
 Options:
   -h, --help     show this help (COMMAND --help: that command's)
+  -V, --version  show the version, as the kmod tools here do
 `;
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -58,6 +60,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return catCommand(rest, io);
     case 'trace':
       return traceCommand(rest, io);
+    case '-V':
+    case '--version':
+      io.stdout.write(VERSION_TEXT);
+      return 0;
     case undefined:
     case '-h':
     case '--help':

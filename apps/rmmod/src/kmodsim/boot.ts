@@ -3,11 +3,12 @@ import { describeStoreError } from '../machine-store/store-error.js';
 import { bootMachine } from '../simulation/boot-machine.js';
 import { EMBEDDED_RELEASE } from '../simulation/kernel-files.js';
 import { parseMachineArgs } from './machine-args.js';
+import { parseCpuCount } from './numbers.js';
 import { DEFAULT_STRATEGY } from './scenario.js';
 import { usageError } from './usage.js';
 
 export const BOOT_USAGE = `Usage: kmodsim boot [--cpus N] [--strategy NAME] [--arch native|atomic] [--force-unload]
-                   [--kernel DIR --symvers FILE] [--reboot] [--machine DIR]
+                   [--kernel DIR --symvers FILE] [--reboot] [-M|--machine DIR]
 
 Creates a simulated machine in DIR (default: $KMODSIM_MACHINE, else ~/.local/state/kmodsim/default).
 Without --kernel it boots the embedded kernel: its symbol table and the demo modules
@@ -36,7 +37,8 @@ export function bootCommand(argv: readonly string[], io: CliIo): number {
   if (!parsed.ok) return parsed.status;
   const { args } = parsed;
   if (args.positionals.length > 0) return usageError(io, 'boot', `unexpected argument '${args.positionals[0] ?? ''}'`);
-  const cpuCount = Number(args.string('cpus'));
+  const cpuCount = parseCpuCount(args.string('cpus') ?? '');
+  if (typeof cpuCount !== 'number') return usageError(io, 'boot', cpuCount.problem);
   const arch = args.string('arch');
   if (arch !== 'native' && arch !== 'atomic') return usageError(io, 'boot', `--arch is native or atomic, not '${arch ?? ''}'`);
   const kernel = args.string('kernel');

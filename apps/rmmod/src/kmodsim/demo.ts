@@ -1,29 +1,22 @@
-import { parseArgs } from 'node:util';
 import { findModuleScenario } from '@kmodsim/module';
 import type { CliIo } from '../cli/io.js';
-import { DEFAULT_STRATEGY, runModuleScenario } from './scenario.js';
+import { parseCommandLine } from './command-line.js';
+import { DEFAULT_STRATEGY, runModuleScenario, scenarioRequest } from './scenario.js';
 import { usageError } from './usage.js';
 
 /** The scenario `kmodsim demo` shows: rmmod --wait, asleep until the last user's put wakes it. */
 export const DEMO_SCENARIO = 'wait-for-users';
 
 export function demoCommand(argv: readonly string[], io: CliIo): number {
-  let options;
-  try {
-    options = parseArgs({
-      args: [...argv],
-      options: {
-        cpus: { type: 'string', default: '2' },
-        schedule: { type: 'string', default: 'kms1:rr' },
-        format: { type: 'string', default: 'ftrace' },
-        strategy: { type: 'string', default: DEFAULT_STRATEGY },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    return usageError(io, 'demo', error);
-  }
+  const parsed = parseCommandLine(argv, {
+    cpus: { type: 'string', default: '2' },
+    schedule: { type: 'string', default: 'kms1:rr' },
+    format: { type: 'string', default: 'ftrace' },
+    strategy: { type: 'string', default: DEFAULT_STRATEGY },
+  });
+  if (!parsed.ok) return usageError(io, 'demo', parsed.problem);
+  if (parsed.positionals.length > 0) return usageError(io, 'demo', `unexpected argument '${parsed.positionals[0] ?? ''}'`);
   const scenario = findModuleScenario(DEMO_SCENARIO);
   if (scenario === undefined) throw new Error(`the module core has no ${DEMO_SCENARIO} scenario`);
-  return runModuleScenario(io, 'demo', scenario, options, (run) => `kmodsim demo --cpus ${run.cpus} --schedule '${run.schedule}' --strategy ${run.strategy}`);
+  return runModuleScenario(io, 'demo', scenario, scenarioRequest(parsed.values), (run) => `kmodsim demo --cpus ${run.cpus} --schedule '${run.schedule}' --strategy ${run.strategy}`);
 }

@@ -5,16 +5,17 @@ import { parseDurationMs } from '../simulation/time.js';
 import { moduleArgument } from '../tool-support/module-names.js';
 import { reportStoreError } from '../tool-support/report.js';
 import { parseMachineArgs } from './machine-args.js';
+import { wholeNumberIn } from './numbers.js';
 import { usageError } from './usage.js';
 
-const HOLD_USAGE = `Usage: kmodsim hold MODULE [--for DURATION] [--machine DIR]
+const HOLD_USAGE = `Usage: kmodsim hold MODULE [--for DURATION] [-M|--machine DIR]
 
 Starts a simulated user of MODULE: a task that opens its device (or, for a module without one,
 takes a reference as a kernel user does) and keeps it until \`kmodsim release PID\` or until
-DURATION (30, 30s, 500ms, 2m, 1h) has passed. Prints the task's pid.
+DURATION (30, 30s, 500ms, 2m, 1h; at most 24h) has passed. Prints the task's pid.
 `;
 
-const RELEASE_USAGE = `Usage: kmodsim release PID [--machine DIR]
+const RELEASE_USAGE = `Usage: kmodsim release PID [-M|--machine DIR]
 
 Ends a simulated user started by kmodsim hold: it closes the device, dropping its reference.
 `;
@@ -29,7 +30,7 @@ export function holdCommand(argv: readonly string[], io: CliIo): number {
   if (!module.ok) return usageError(io, 'hold', `bad module name '${operand}': ${module.strerror}`);
   const forText = args.string('for');
   const forMs = forText === undefined ? null : parseDurationMs(forText);
-  if (forMs === undefined) return usageError(io, 'hold', `bad --for duration '${forText ?? ''}' (examples: 30s, 500ms, 2m)`);
+  if (forMs === undefined) return usageError(io, 'hold', `bad --for duration '${forText ?? ''}' (from 1ms to 24h, e.g. 30s, 500ms, 2m; without --for it holds until released)`);
   const applied = runCommand(args.dir, 'kmodsim hold', Date.now(), () => ({ kind: 'hold', module: module.name, forMs }));
   if (!applied.ok) return reportStoreError(io, 'kmodsim hold', applied.error);
   const value = applied.value;
@@ -52,8 +53,8 @@ export function releaseCommand(argv: readonly string[], io: CliIo): number {
   if (!parsed.ok) return parsed.status;
   const { args } = parsed;
   const [pidText, ...extra] = args.positionals;
-  const pid = Number(pidText);
-  if (pidText === undefined || extra.length > 0 || !Number.isInteger(pid) || pid <= 0) return usageError(io, 'release', `expected one PID\n${RELEASE_USAGE.trimEnd()}`);
+  const pid = wholeNumberIn(pidText ?? '', 1, Number.MAX_SAFE_INTEGER);
+  if (pid === undefined || extra.length > 0) return usageError(io, 'release', `expected one PID\n${RELEASE_USAGE.trimEnd()}`);
   const applied = runCommand(args.dir, 'kmodsim release', Date.now(), (session) =>
     session.holders.has(pid) && session.isAlive(pid) ? { kind: 'release', pid } : { refused: `pid ${pid} is not a simulated user holding a module (kmodsim ps lists them)` });
   if (!applied.ok) return reportStoreError(io, 'kmodsim release', applied.error);

@@ -1,13 +1,11 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CliIo } from '../cli/io.js';
 import { machineDirFrom } from '../machine-store/location.js';
+import { parseCommandLine, type Options } from './command-line.js';
 import { usageError } from './usage.js';
 
-// The kmodsim subcommands that act on a machine: node's parseArgs with --machine and --help
-// added to each, and a usage error (exit 2) for anything it cannot read.
-
-type Options = NonNullable<ParseArgsConfig['options']>;
-type Values = Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
+// The kmodsim subcommands that act on a machine: their options with -M/--machine (as rmmod,
+// insmod and lsmod take it) and -h/--help added, and a usage error (exit 2) for anything that
+// cannot be read.
 
 export interface MachineArgs {
   readonly dir: string;
@@ -19,13 +17,9 @@ export interface MachineArgs {
 export type ParsedMachineArgs = { readonly ok: true; readonly args: MachineArgs } | { readonly ok: false; readonly status: number };
 
 export function parseMachineArgs(io: CliIo, command: string, argv: readonly string[], options: Options, usage: string): ParsedMachineArgs {
-  let values: Values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({ args: [...argv], options: { ...options, machine: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }));
-  } catch (error) {
-    return { ok: false, status: usageError(io, command, `${error instanceof Error ? error.message : String(error)}\n${usage.trimEnd()}`) };
-  }
+  const parsed = parseCommandLine(argv, { ...options, machine: { type: 'string', short: 'M' }, help: { type: 'boolean', short: 'h' } });
+  if (!parsed.ok) return { ok: false, status: usageError(io, command, `${parsed.problem}\n${usage.trimEnd()}`) };
+  const { values, positionals } = parsed;
   if (values['help'] === true) {
     io.stdout.write(usage);
     return { ok: false, status: 0 };

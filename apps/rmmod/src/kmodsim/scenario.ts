@@ -1,8 +1,9 @@
-import { parseArgs } from 'node:util';
-import { runScenario } from '@kmodsim/cpu';
+import { runScenario, type ScenarioRun } from '@kmodsim/cpu';
 import { findModuleScenario, moduleScenarios, scenarioMismatch, type ModuleScenario } from '@kmodsim/module';
 import { findStrategy, strategyNames } from '@kmodsim/refcount';
 import type { CliIo } from '../cli/io.js';
+import { parseCommandLine, type Values } from './command-line.js';
+import { parseCpuCount } from './numbers.js';
 import { parseTraceFormat, printRun } from './run-output.js';
 import { usageError } from './usage.js';
 
@@ -24,29 +25,20 @@ export function scenarioCommand(argv: readonly string[], io: CliIo): number {
 }
 
 function runCommand(argv: readonly string[], io: CliIo): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        strategy: { type: 'string', default: DEFAULT_STRATEGY },
-        cpus: { type: 'string' },
-        schedule: { type: 'string', default: 'kms1:rr' },
-        format: { type: 'string', default: 'ftrace' },
-      },
-      strict: true,
-    });
-  } catch (error) {
-    return usageError(io, 'scenario run', error);
-  }
-  const { values, positionals } = parsed;
-  const name = positionals[0];
+  const parsed = parseCommandLine(argv, {
+    strategy: { type: 'string', default: DEFAULT_STRATEGY },
+    cpus: { type: 'string' },
+    schedule: { type: 'string', default: 'kms1:rr' },
+    format: { type: 'string', default: 'ftrace' },
+  });
+  if (!parsed.ok) return usageError(io, 'scenario run', parsed.problem);
+  const name = parsed.positionals[0];
   const scenario = name === undefined ? undefined : findModuleScenario(name);
   if (scenario === undefined) {
     return usageError(io, 'scenario run', `unknown scenario '${name ?? ''}'; known: ${moduleScenarios.map((known) => known.name).join(', ')}`);
   }
-  return runModuleScenario(io, 'scenario run', scenario, values, (run) =>
+  if (parsed.positionals.length > 1) return usageError(io, 'scenario run', `unexpected argument '${parsed.positionals[1] ?? ''}'`);
+  return runModuleScenario(io, 'scenario run', scenario, scenarioRequest(parsed.values), (run) =>
     `kmodsim scenario run ${scenario.name} --strategy ${run.strategy} --cpus ${run.cpus} --schedule '${run.schedule}'`);
 }
 
@@ -56,6 +48,15 @@ export interface ScenarioRequest {
   readonly cpus?: string | undefined;
   readonly schedule: string;
   readonly format: string;
+}
+
+/** The request in parsed option values; every option it reads has a default but --cpus. */
+export function scenarioRequest(values: Values): ScenarioRequest {
+  const text = (name: string): string => {
+    const value = values[name];
+    return typeof value === 'string' ? value : '';
+  };
+  return { strategy: text('strategy'), cpus: typeof values['cpus'] === 'string' ? values['cpus'] : undefined, schedule: text('schedule'), format: text('format') };
 }
 
 /** What a replay command line needs to say. */
@@ -73,14 +74,24 @@ export function runModuleScenario(io: CliIo, command: string, scenario: ModuleSc
   if (mismatch !== undefined) return usageError(io, command, mismatch);
   const format = parseTraceFormat(request.format);
   if (format === undefined) return usageError(io, command, `unknown trace format '${request.format}' (ftrace or chrome)`);
-  const cpus = request.cpus ?? String(scenario.cpuCount);
-  const cpuCount = Number(cpus);
+  const cpuCount = request.cpus === undefined ? scenario.cpuCount : parseCpuCount(request.cpus);
+  if (typeof cpuCount !== 'number') return usageError(io, command, cpuCount.problem);
   // Fewer CPUs than the scenario places tasks on is the user's mistake, not a run that faults.
-  if (Number.isInteger(cpuCount) && cpuCount >= 1 && cpuCount < scenario.cpuCount) {
-    return usageError(io, command, `scenario ${scenario.name} needs at least ${scenario.cpuCount} CPUs, got ${cpuCount}`);
-  }
+  if (cpuCount < scenario.cpuCount) return usageError(io, command, `scenario ${scenario.name} needs at least ${scenario.cpuCount} CPUs, got ${cpuCount}`);
   const run = runScenario(scenario.build({ strategy }), { cpuCount, schedule: request.schedule, trace: true });
   if (!run.ok) return usageError(io, command, run.error.message);
+  // So is a schedule that asks for a choice this run cannot make: no trace, and nothing to replay.
+  const misfit = scheduleMisfit(run.value, request.schedule);
+  if (misfit !== undefined) return usageError(io, command, misfit);
   if (format === 'ftrace') io.stdout.write(`# scenario: ${scenario.name}: ${scenario.description}\n# strategy: ${strategy.name}: ${strategy.description}\n`);
-  return printRun(io, run.value, format, (schedule) => replay({ strategy: strategy.name, cpus, schedule }), scenario.expectedFault);
+  return printRun(io, run.value, format, (schedule) => replay({ strategy: strategy.name, cpus: String(cpuCount), schedule }), scenario.expectedFault);
+}
+
+/** Why the --schedule given does not fit the run (the step, and what it asked for there); undefined when it does. */
+function scheduleMisfit(run: ScenarioRun, schedule: string): string | undefined {
+  const fault = run.fault;
+  if (fault?.kind !== 'replay-diverged') return undefined;
+  const cpus = run.machine.cpuCount;
+  const which = / CPU \d+ /.test(fault.message) ? ` (this run has ${cpus === 1 ? 'CPU 0' : `CPUs 0-${cpus - 1}`})` : '';
+  return `--schedule '${schedule}' ${fault.message.replace(/^the schedule /, '')}${which}`;
 }

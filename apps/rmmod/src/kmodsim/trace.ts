@@ -3,10 +3,11 @@ import type { CliIo } from '../cli/io.js';
 import { refresh } from '../simulation/operations.js';
 import { reportStoreError } from '../tool-support/report.js';
 import { parseMachineArgs } from './machine-args.js';
+import { wholeNumberIn } from './numbers.js';
 import { parseTraceFormat } from './run-output.js';
 import { usageError } from './usage.js';
 
-const TRACE_USAGE = `Usage: kmodsim trace [--last N] [--format ftrace|chrome] [--machine DIR]
+const TRACE_USAGE = `Usage: kmodsim trace [--last N] [--format ftrace|chrome] [-M|--machine DIR]
 
 What the machine did for its last N commands (default 1), up to now: ftrace text, or Chrome
 trace JSON for Perfetto (ui.perfetto.dev) with one track per CPU.
@@ -16,8 +17,9 @@ export function traceCommand(argv: readonly string[], io: CliIo): number {
   const parsed = parseMachineArgs(io, 'trace', argv, { last: { type: 'string', default: '1' }, format: { type: 'string', default: 'ftrace' } }, TRACE_USAGE);
   if (!parsed.ok) return parsed.status;
   const { args } = parsed;
-  const last = Number(args.string('last'));
-  if (!Number.isInteger(last) || last < 1) return usageError(io, 'trace', `--last takes a whole number of commands, not '${args.string('last') ?? ''}'`);
+  if (args.positionals.length > 0) return usageError(io, 'trace', `unexpected argument '${args.positionals[0] ?? ''}'`);
+  const last = wholeNumberIn(args.string('last') ?? '', 1, Number.MAX_SAFE_INTEGER);
+  if (last === undefined) return usageError(io, 'trace', `--last takes a whole number of commands, not '${args.string('last') ?? ''}'`);
   const format = parseTraceFormat(args.string('format') ?? '');
   if (format === undefined) return usageError(io, 'trace', `unknown trace format '${args.string('format') ?? ''}' (ftrace or chrome)`);
   const seen = refresh(args.dir, Date.now(), (session) => {

@@ -7,16 +7,16 @@ import { usageError } from './usage.js';
 
 // kmodsim ps, dmesg and cat /proc/modules: the machine as it is now, read from its snapshot.
 
-const PS_USAGE = `Usage: kmodsim ps [--json] [--machine DIR]
+const PS_USAGE = `Usage: kmodsim ps [--json] [-M|--machine DIR]
 
 The simulated machine's tasks: simulated users (kmodsim hold), an rmmod --wait asleep in D
 state, kernel threads.
 `;
-const DMESG_USAGE = `Usage: kmodsim dmesg [--json] [--machine DIR]
+const DMESG_USAGE = `Usage: kmodsim dmesg [--json] [-M|--machine DIR]
 
 The simulated kernel's log: loads, unloads, taints, oopses.
 `;
-const CAT_USAGE = `Usage: kmodsim cat /proc/modules | /proc/sys/kernel/tainted [--machine DIR]
+const CAT_USAGE = `Usage: kmodsim cat /proc/modules | /proc/sys/kernel/tainted [-M|--machine DIR]
 `;
 
 async function look(io: CliIo, command: string, argv: readonly string[], usage: string, json: boolean): Promise<{ snapshot: Snapshot; positionals: readonly string[]; json: boolean } | number> {

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBootConfig, writeBootConfig } from './boot-config.js';
 import { writeFileAtomic } from './durable-file.js';
 import { appendRecord, readJournal, type JournalContents } from './journal.js';
 import { acquireLock } from './lock.js';
 import { machineFiles } from './location.js';
+import { describeFsError, makeDirectories, makeDirectoriesOrThrow } from './make-directories.js';
 import type { BootConfig, JournalRecord } from './records.js';
 import { ioError, type StoreError } from './store-error.js';
 
@@ -70,27 +71,35 @@ export function appendJournalRecord(machine: OpenMachine, record: JournalRecord)
   return appendRecord(machineFiles(machine.dir).journal, machine.journal, record);
 }
 
-/**
- * Creates a machine directory (or, with reboot, replaces the machine in one), under the lock.
- * `prepare` fills in the rest (the module tree) before machine.json makes it a machine.
- */
-export function createMachineDir(dir: string, config: BootConfig, reboot: boolean, prepare: (dir: string) => void): StoreResult<void> {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (error) {
-    return fail(ioError(dir, error));
-  }
+/** What boot puts in a new machine directory, around machine.json. */
+export interface MachineContents {
+  /** The module tree and depmod files: written before machine.json makes the directory a machine. */
+  fill(dir: string): void;
+  /** The snapshot: written after, since it is stamped with machine.json as it is on disk. */
+  seal(dir: string): void;
+}
+
+/** Creates a machine directory (or, with reboot, replaces the machine in one), under the lock. */
+export function createMachineDir(dir: string, config: BootConfig, reboot: boolean, contents: MachineContents): StoreResult<void> {
+  const made = makeDirectories(dir);
+  if (!made.ok) return fail({ kind: 'io', dir, why: made.path === dir ? `cannot create the directory: ${made.why}` : `cannot create ${made.path}: ${made.why}` });
   const files = machineFiles(dir);
   const isMachine = existsSync(files.config);
   if (isMachine && !reboot) return fail({ kind: 'exists', dir });
-  const stray = readdirSync(dir).filter((name) => name !== 'lock');
+  let stray: string[];
+  try {
+    stray = readdirSync(dir).filter((name) => name !== 'lock');
+  } catch (error) {
+    return fail({ kind: 'io', dir, why: describeFsError(error) });
+  }
   if (!isMachine && stray.length > 0) return fail({ kind: 'not-a-machine', dir, why: 'it holds other files, and kmodsim boot writes only into an empty directory' });
   const locked = acquireLock(dir, files.lock, 'kmodsim boot');
   if (!locked.ok) return fail(locked.error);
   try {
     for (const name of readdirSync(dir)) if (name !== 'lock') rmSync(join(dir, name), { recursive: true, force: true });
-    prepare(dir);
+    contents.fill(dir);
     writeBootConfig(files.config, config);
+    contents.seal(dir);
     return ok(undefined);
   } catch (error) {
     return fail(ioError(dir, error));
@@ -105,7 +114,7 @@ export function saveImage(dir: string, bytes: Uint8Array): string {
   const images = machineFiles(dir).images;
   const path = join(images, `${sha256}.ko`);
   if (!existsSync(path)) {
-    mkdirSync(images, { recursive: true });
+    makeDirectoriesOrThrow(images);
     writeFileAtomic(path, bytes);
   }
   return sha256;

@@ -1,11 +1,18 @@
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { checksumOf } from './checksum.js';
 import { writeFileAtomic } from './durable-file.js';
+import { machineFiles } from './location.js';
 
 // The derived views of a machine after its last command — what lsmod, /proc/modules, dmesg and
 // ps show — so that read-only commands answer without replaying the journal. A cache only: the
 // journal is the truth, and a snapshot that is stale or damaged is rebuilt from it. This file is
 // on lsmod's path, so it imports nothing but Node's own modules.
+//
+// A snapshot is current only for the machine.json and the journal it was taken from, byte for
+// byte: so a reader that trusts it sees a damaged or replaced machine.json exactly as a command
+// that opens the machine does (the rebuild reports the damage), instead of answering from views
+// of a machine that can no longer be booted.
 
 export interface SnapshotModule {
   readonly name: string;
@@ -61,24 +68,36 @@ export type SnapshotRead =
   | { readonly kind: 'stale' }
   | { readonly kind: 'damaged'; readonly why: string };
 
-/** Writes the views, stamped with the journal as it is on disk now (the caller holds the lock). */
+/** What a snapshot file holds beyond the views: the machine.json it was taken with. */
+interface SnapshotFile extends Snapshot {
+  readonly configChecksum: string;
+}
+
+/** Writes the views, stamped with machine.json and the journal as they are on disk now (the caller holds the lock). */
 export function writeSnapshot(path: string, journalPath: string, views: Omit<Snapshot, 'format' | 'journalBytes' | 'journalChecksum'>): Snapshot {
-  const journal = readJournalBytes(journalPath);
+  const journal = readBytes(journalPath);
   const snapshot: Snapshot = { format: SNAPSHOT_FORMAT, journalBytes: journal.length, journalChecksum: checksumOf(journal), ...views };
-  const json = JSON.stringify(snapshot);
+  const file: SnapshotFile = { ...snapshot, configChecksum: checksumOf(readBytes(configBeside(path))) };
+  const json = JSON.stringify(file);
   writeFileAtomic(path, `${checksumOf(json)}\n${json}`);
   return snapshot;
 }
 
-function readJournalBytes(journalPath: string): Buffer {
+/** The machine.json of the machine directory a snapshot lives in. */
+function configBeside(snapshotPath: string): string {
+  return machineFiles(dirname(snapshotPath)).config;
+}
+
+/** A file's bytes; none for a file that is missing or unreadable (which no stamp matches). */
+function readBytes(path: string): Buffer {
   try {
-    return readFileSync(journalPath);
+    return readFileSync(path);
   } catch {
     return Buffer.alloc(0);
   }
 }
 
-/** The snapshot, if it describes the journal as it is now and the time now. */
+/** The snapshot, if it describes machine.json and the journal as they are now, and the time now. */
 export function readFreshSnapshot(snapshotPath: string, journalPath: string, nowWallMs: number): SnapshotRead {
   let text: string;
   try {
@@ -86,18 +105,19 @@ export function readFreshSnapshot(snapshotPath: string, journalPath: string, now
   } catch {
     return { kind: 'stale' };
   }
-  const journal = readJournalBytes(journalPath);
+  const journal = readBytes(journalPath);
   const newline = text.indexOf('\n');
   const json = text.slice(newline + 1);
   if (newline !== 8 || checksumOf(json) !== text.slice(0, 8)) return { kind: 'damaged', why: 'checksum mismatch' };
-  let snapshot: Snapshot;
+  let snapshot: SnapshotFile;
   try {
-    snapshot = JSON.parse(json) as Snapshot;
+    snapshot = JSON.parse(json) as SnapshotFile;
   } catch {
     return { kind: 'damaged', why: 'not JSON' };
   }
   if (snapshot.format !== SNAPSHOT_FORMAT) return { kind: 'stale' };
   if (snapshot.journalBytes !== journal.length || snapshot.journalChecksum !== checksumOf(journal)) return { kind: 'stale' };
+  if (snapshot.configChecksum !== checksumOf(readBytes(configBeside(snapshotPath)))) return { kind: 'stale' };
   if (snapshot.validUntilWallMs !== null && nowWallMs >= snapshot.validUntilWallMs) return { kind: 'stale' };
   return { kind: 'fresh', snapshot };
 }

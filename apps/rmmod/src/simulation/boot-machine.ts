@@ -42,11 +42,15 @@ export function bootMachine(dir: string, request: BootRequest, nowWallMs: number
   if (!settled.ok) return { ok: false, usage: settled.why };
   const moduleDir = moduleDirOf(dir, kernel);
   let depmodWarnings: string[] = [];
-  const created = createMachineDir(dir, config, request.reboot, () => {
-    if (kernel.kind === 'embedded') installEmbeddedTree(dir);
-    depmodWarnings = writeDepmodFiles(moduleDir, depmodDirOf(dir, kernel));
-    const files = machineFiles(dir);
-    writeSnapshot(files.snapshot, files.journal, viewsOf(session.value, nowWallMs));
+  const created = createMachineDir(dir, config, request.reboot, {
+    fill: () => {
+      if (kernel.kind === 'embedded') installEmbeddedTree(dir);
+      depmodWarnings = writeDepmodFiles(moduleDir, depmodDirOf(dir, kernel));
+    },
+    seal: () => {
+      const files = machineFiles(dir);
+      writeSnapshot(files.snapshot, files.journal, viewsOf(session.value, nowWallMs));
+    },
   });
   return created.ok ? { ok: true, value: { config, moduleDir, depmodWarnings } } : created;
 }

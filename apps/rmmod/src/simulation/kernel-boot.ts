@@ -33,7 +33,11 @@ export function bootKernel(config: BootConfig, options: { readonly trace: boolea
     return { ok: false, why: `cannot read the kernel's symbol table ${symversFile}` };
   }
   const symvers = parseModuleSymvers(symversFile, symversText);
-  if (!symvers.ok) return { ok: false, why: symvers.message };
+  // The parser's message says which line; the user also needs to know which file.
+  if (!symvers.ok) return { ok: false, why: `${symvers.file}: ${symvers.message}` };
+  // A kernel exports hundreds of symbols: an empty file is a wrong or truncated one, and a machine
+  // booted on it would refuse every module with "Unknown symbol" for no visible reason.
+  if (symvers.value.length === 0) return { ok: false, why: `${symversFile}: no exported symbols in it (is it the kernel's Module.symvers?)` };
   const kernelConfig: KernelConfig = {
     vermagic: config.kernel.kind === 'embedded' ? EMBEDDED_VERMAGIC : config.kernel.vermagic,
     modversions: true,

@@ -1,10 +1,11 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { computeDepmod, readModuleImage } from '@kmodsim/linker';
 import type { KernelSource } from '../machine-store/records.js';
 import { walkModuleTree } from '../depmod/module-tree.js';
 import { writeFileAtomic } from '../machine-store/durable-file.js';
+import { makeDirectoriesOrThrow } from '../machine-store/make-directories.js';
 
 // Where a machine's kernel lives on disk: its module tree, its Module.symvers and the depmod
 // files modprobe reads. The embedded kernel is the project's demo modules, built from its own C
@@ -43,7 +44,7 @@ export function symversOf(kernel: KernelSource): string {
 export function installEmbeddedTree(machineDir: string): void {
   const source = embeddedKernelDir();
   const moduleDir = moduleDirOf(machineDir, { kind: 'embedded', release: EMBEDDED_RELEASE });
-  mkdirSync(join(moduleDir, 'kernel', 'demo'), { recursive: true });
+  makeDirectoriesOrThrow(join(moduleDir, 'kernel', 'demo'));
   for (const name of EMBEDDED_MODULES) copyFileSync(join(source, `${name}.ko`), join(moduleDir, 'kernel', 'demo', `${name}.ko`));
   writeFileAtomic(join(moduleDir, 'modules.order'), EMBEDDED_MODULES.map((name) => `kernel/demo/${name}.ko\n`).join(''));
 }
@@ -55,7 +56,7 @@ export function writeDepmodFiles(moduleDir: string, depmodDir: string): string[]
   const order = existsSync(orderFile) ? readFileSync(orderFile, 'latin1').split('\n').filter((line) => line !== '') : undefined;
   const output = computeDepmod({ modules: walked.modules, ...(order === undefined ? {} : { modulesOrder: order }), checkSymvers: false, printUnknown: false });
   if (output.cycleError !== undefined) return [...walked.errors, output.cycleError];
-  mkdirSync(depmodDir, { recursive: true });
+  makeDirectoriesOrThrow(depmodDir);
   for (const file of output.files) writeFileAtomic(join(depmodDir, file.name), file.contents);
   return walked.errors;
 }
