@@ -8,7 +8,7 @@ import { Memory, type MemObject } from './memory.js';
 import { EXIT_TASK, OpCode, RmwKind, type IrqDisableOp, type IrqEnableOp, type IrqRestoreOp, type IrqSaveOp, type IrqHandler, type MemoryKind, type Operation, type RmwOp, type SleepState, type TaskSpec } from './ops.js';
 import type { MachineProfile, ProfileCycles } from './profiles.js';
 import { formatChoiceList } from './schedule-string.js';
-import { ReplayExhausted } from './schedulers/replay.js';
+import { ReplayExhausted, ReplayScheduler } from './schedulers/replay.js';
 import type { Scheduler, SchedulerView } from './schedulers/scheduler.js';
 import { IrqFrame, NO_CPU, PRIORITY_RANK, Task, type Frame } from './task.js';
 import { placeCpus, type Topology } from './topology.js';
@@ -980,6 +980,15 @@ export class Machine implements SchedulerView {
     }
     const names = asleep.map((task) => `${task.comm}-${task.pid} (${task.state})`).join(', ');
     this.raise('deadlock', `no task can run: ${names} are all asleep`, NO_CPU, undefined);
+  }
+
+  /**
+   * After the last run of a replayed schedule: choices the run never made mean it is not the run
+   * recorded (it ended sooner), so the schedule does not fit. Without a replayed schedule, nothing.
+   */
+  checkScheduleUsed(): void {
+    const left = this.scheduler instanceof ReplayScheduler ? this.scheduler.remaining : 0;
+    if (left > 0 && this.currentFault === undefined) this.diverged(`the run ended with ${left} of the schedule's choices not made`);
   }
 
   private diverged(why: string): void {

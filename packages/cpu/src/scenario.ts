@@ -66,7 +66,8 @@ function runOnce(scenario: Scenario, options: RunScenarioOptions, sink: MemoryTr
     machine.reportFault('exception', `scenario ${scenario.name} failed to set up: ${errorText(error)}`);
   }
   const result = machine.run();
-  if (result.ok && check !== undefined) applyCheck(machine, check);
+  if (result.ok) machine.checkScheduleUsed();
+  if (machine.fault === undefined && check !== undefined) applyCheck(machine, check);
   const fault = machine.fault;
   return ok({
     scenario: scenario.name,

@@ -69,6 +69,14 @@ describe('determinism', () => {
     if (!short.ok) expect.fail(short.error.message);
     expect(short.value.fault?.kind).toBe('replay-diverged');
     expect(short.value.fault?.message).toContain('the schedule ends after 3 choices');
+
+    // A schedule from a run that went on longer: its run would not end here.
+    const whole = runScenario(racyCounter, { cpuCount: 2, schedule: 'kms1:rr' });
+    if (!whole.ok) expect.fail(whole.error.message);
+    const long = runScenario(racyCounter, { cpuCount: 2, schedule: `${whole.value.choices},0,0` });
+    if (!long.ok) expect.fail(long.error.message);
+    expect(long.value.fault?.kind).toBe('replay-diverged');
+    expect(long.value.fault?.message).toContain("the run ended with 2 of the schedule's choices not made");
   });
 
   test('schedule strings round-trip through parsing', () => {

@@ -34,7 +34,7 @@ describe('local_t', () => {
     // One CPU: the writer's first increment is sched_switch, preempt_disable, load; then the
     // interrupt increments; then the writer stores its stale value.
     const scenario = localCounterScenario({ flavour: 'plain', incrementsPerTask: 1, irqLimit: 1 });
-    const run = runScenario(scenario, { cpuCount: 1, schedule: 'kms1:list:0*3,i0.0,0*20' });
+    const run = runScenario(scenario, { cpuCount: 1, schedule: 'kms1:list:0*3,i0.0,0*5' });
     if (!run.ok) expect.fail(run.error.message);
     expect(run.value.fault?.message).toBe('local_t (plain): the counters sum to 1, but 2 increments were made (1 by interrupts): an update was lost');
     const names = run.value.trace.map((event) => event.name);
