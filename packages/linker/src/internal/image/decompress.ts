@@ -1,11 +1,15 @@
 import { gunzipSync } from 'node:zlib';
-import { decompress as zstdDecompress } from 'fzstd';
 import { xz } from '@napi-rs/lzma';
+import { ImageTooLarge } from './image-too-large.js';
+import { xzLayout } from './xz-streams.js';
+import { decompressZstd } from './zstd-frames.js';
 
 // Distributions ship modules as .ko.xz, .ko.zst or .ko.gz. Like kmod, the format is taken from
 // the file's magic number, not its name. Node's zlib reads gzip; xz and zstd come from maintained
 // libraries (Node 20 has no zstd). A decompressed image larger than the limit is refused rather
-// than allocated: a tiny corrupt file must not claim gigabytes.
+// // than allocated: a tiny corrupt file must not claim gigabytes, so every decoder counts the
+// image as it goes and stops as soon as it passes the limit (xz and zstd from their block
+// headers, before decoding; gzip through zlib's maxOutputLength).
 
 export type Compression = 'none' | 'gzip' | 'xz' | 'zstd';
 
@@ -25,21 +29,44 @@ export function compressionOf(data: Uint8Array): Compression {
   return 'none';
 }
 
-/** The uncompressed image; throws on corrupt compressed data (callers turn it into ENOEXEC). */
-export function decompress(data: Uint8Array, compression: Compression): Uint8Array {
+/**
+ * The uncompressed image; throws on corrupt compressed data (callers turn it into ENOEXEC), and
+ * a RangeError as soon as the image passes `maxBytes`, without decoding the rest.
+ */
+export function decompress(data: Uint8Array, compression: Compression, maxBytes = MAX_MODULE_BYTES): Uint8Array {
   switch (compression) {
     case 'none':
       return data;
     case 'gzip':
-      return gunzipSync(data, { maxOutputLength: MAX_MODULE_BYTES });
+      return gunzip(data, maxBytes);
     case 'xz':
-      return checkedSize(xz.decompressSync(data));
+      return decompressXz(data, maxBytes);
     case 'zstd':
-      return checkedSize(zstdDecompress(data));
+      return decompressZstd(data, maxBytes);
   }
 }
 
-function checkedSize(image: Uint8Array): Uint8Array {
-  if (image.length > MAX_MODULE_BYTES) throw new RangeError(`decompressed image of ${image.length} bytes exceeds ${MAX_MODULE_BYTES}`);
-  return image;
+function gunzip(data: Uint8Array, maxBytes: number): Uint8Array {
+  try {
+    return gunzipSync(data, { maxOutputLength: maxBytes });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw new ImageTooLarge(maxBytes, maxBytes + 1);
+    throw error;
+  }
+}
+
+/** Each stream of a concatenated file decoded in turn, as xz(1) and kmod read them. */
+function decompressXz(data: Uint8Array, maxBytes: number): Uint8Array {
+  const { streams, imageBytes } = xzLayout(data, maxBytes);
+  const only = streams.length === 1 ? streams[0] : undefined;
+  if (only !== undefined) return xz.decompressSync(data.subarray(only.start, only.end));
+  const image = new Uint8Array(imageBytes);
+  let offset = 0;
+  for (const { start, end } of streams) {
+    const part = xz.decompressSync(data.subarray(start, end));
+    if (offset + part.length > imageBytes) throw new Error('xz stream decoded to more than its chunks declare');
+    image.set(part, offset);
+    offset += part.length;
+  }
+  return image.subarray(0, offset);
 }

@@ -1,5 +1,8 @@
 // The .modinfo section: `key=value` strings separated by runs of NULs (padding between the
 // strings is allowed). A string without '=' is a key with an empty value, as kmod reads it.
+// The strings are the module source's C string literals, which are UTF-8 (authors' names,
+// descriptions with Greek letters), so they are decoded as UTF-8, as modinfo(8) prints them;
+// a byte sequence that is not UTF-8 becomes U+FFFD.
 
 export interface ModinfoEntry {
   readonly key: string;
@@ -7,7 +10,7 @@ export interface ModinfoEntry {
 }
 
 export function parseModinfo(section: Uint8Array): ModinfoEntry[] {
-  const text = Buffer.from(section.buffer, section.byteOffset, section.byteLength).toString('latin1');
+  const text = Buffer.from(section.buffer, section.byteOffset, section.byteLength).toString('utf8');
   const entries: ModinfoEntry[] = [];
   for (const item of text.split('\0')) {
     if (item === '') continue;

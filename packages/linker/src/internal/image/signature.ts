@@ -65,7 +65,7 @@ export function readSignature(image: Uint8Array): ModuleSignature | undefined {
   const signerStart = keyIdStart - signerBytes;
   return {
     idType: idName,
-    signer: Buffer.from(image.subarray(signerStart, keyIdStart)).toString('latin1'),
+    signer: Buffer.from(image.subarray(signerStart, keyIdStart)).toString('utf8'),
     keyId: image.subarray(keyIdStart, signatureStart),
     hashAlgorithm: hashName,
     signature: image.subarray(signatureStart, end),
