@@ -109,6 +109,22 @@ describe.skipIf(skipWithout('the Debian kernel tree (bash scripts/fetch-kernel-t
     expect((await t.run('modinfo', ['-F', 'filename', 'net-pf-15'])).stdout).toBe(`${treeModuleDir}/kernel/net/key/af_key.ko\n`);
   });
 
+  test('modprobe applies softdeps: crypto-crc32c (an alias) before jbd2 and ext4, blake2b_generic for btrfs; -r removes them after', async () => {
+    const t = await realMachine();
+    const insmod = (path: string, params = ''): string => `insmod ${treeModuleDir}/${path} ${params}\n`;
+    const crc32c = insmod('kernel/arch/x86/crypto/crc32c-intel.ko') + insmod('kernel/crypto/crc32c_generic.ko');
+    const ext4 = crc32c + insmod('kernel/fs/jbd2/jbd2.ko') + insmod('kernel/fs/mbcache.ko') + insmod('kernel/lib/crc16.ko') + insmod('kernel/fs/ext4/ext4.ko');
+    expect(await t.run('modprobe', ['--show-depends', 'ext4'])).toEqual({ status: 0, stdout: ext4, stderr: '' });
+    expect((await t.run('modprobe', ['-D', 'btrfs'])).stdout).toContain(insmod('kernel/crypto/blake2b_generic.ko'));
+    expect(await t.run('modprobe', ['-v', 'ext4'])).toEqual({ status: 0, stdout: ext4, stderr: '' });
+    expect((await t.run('lsmod', [])).stdout).toMatch(/^crc32c_generic +\d+ {2}0$/m);
+    expect(await t.run('modprobe', ['-n', '-r', 'ext4'])).toMatchObject({ status: 0, stdout: '' });
+    expect(await t.run('modprobe', ['-r', '-v', 'ext4'])).toEqual({
+      status: 0, stdout: 'rmmod ext4\nrmmod crc16\nrmmod mbcache\nrmmod jbd2\nrmmod crc32c_generic\nrmmod crc32c_intel\n', stderr: '',
+    });
+    expect((await t.run('lsmod', [])).stdout).toBe('Module                  Size  Used by\n');
+  });
+
   test('a built-in module (modules.builtin): rmmod and modprobe -r refuse it, modprobe has nothing to do', async () => {
     const t = await realMachine();
     expect(await t.run('rmmod', ['iosf_mbi'])).toEqual({ status: 1, stdout: '', stderr: 'rmmod: ERROR: Module iosf_mbi is builtin.\n' });

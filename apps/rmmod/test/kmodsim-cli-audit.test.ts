@@ -173,3 +173,14 @@ describe('kmodsim boot --symvers names the file it cannot use', () => {
     expect(existsSync(dir)).toBe(false);
   });
 });
+
+describe('every kmodsim subcommand takes -h/--help', () => {
+  const subcommands = [['demo'], ['scenario'], ['scenario', 'list'], ['scenario', 'run'], ['scenario', 'run', 'wait-for-users'],
+    ['boot'], ['hold'], ['release'], ['ps'], ['dmesg'], ['cat'], ['trace']];
+  test.each(subcommands.flatMap((words) => [[...words, '--help'], [...words, '-h']]))('kmodsim %s %s prints its usage and exits 0', async (...args) => {
+    const result = await ran(kmodsim, args, { KMODSIM_MACHINE: newMachineDir() });
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^Usage: kmodsim /);
+    expect(result.stdout).not.toMatch(/wait-for-users {2,}/);
+  });
+});

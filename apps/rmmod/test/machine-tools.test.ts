@@ -74,6 +74,15 @@ describe('rmmod --wait', () => {
     expect((await t.run('lsmod', [])).stdout).not.toContain('demo_chardev');
   });
 
+  test('a reboot under a waiting rmmod ends it with one line naming the reboot, exit 1', async () => {
+    const { t, dir } = await bootedWithChardev();
+    expect((await t.run('kmodsim', ['hold', 'demo_chardev', '--for', '1h'])).status).toBe(0);
+    const waiting = t.start('rmmod', ['--wait', 'demo_chardev']);
+    expect(await eventually(async () => (await t.run('kmodsim', ['ps'])).stdout.includes('rmmod --wait demo_chardev'))).toBe(true);
+    expect((await t.run('kmodsim', ['boot', '--reboot'])).status).toBe(0);
+    expect(await waiting.done).toEqual({ status: 1, stdout: '', stderr: `rmmod: ERROR: the machine at ${dir} was rebooted while waiting to remove demo_chardev\n` });
+  });
+
   test('a holder\'s --for ends on its own, and the waiting rmmod with it', async () => {
     const { t } = await bootedWithChardev();
     expect((await t.run('kmodsim', ['hold', 'demo_chardev', '--for', '1s'])).status).toBe(0);
@@ -133,7 +142,26 @@ describe('rmmod -f', () => {
     const dmesg = (await t.run('kmodsim', ['dmesg'])).stdout;
     expect(dmesg).toContain('demo_chardev: forced unload: tainting kernel (R)');
     expect(dmesg).toMatch(/BUG: call-into-freed-code: call to demo_chardev:release/);
-    expect(dmesg).toMatch(new RegExp(`CPU: \\d+ PID: ${pid} Comm: hold Tainted: G  R`));
+    expect(dmesg).toMatch(new RegExp(`CPU: \\d+ PID: ${pid} Comm: hold Tainted: G  R {15}$`, 'm'));
+  });
+
+  test('an oops taints the kernel D (TAINT_DIE, 128): /proc/sys/kernel/tainted and the next oops show it', async () => {
+    const { t } = await bootedWithChardev(['--force-unload']);
+    const oopsAfterForcedUnload = async (): Promise<string> => {
+      const pid = (await t.run('kmodsim', ['hold', 'demo_chardev'])).stdout.trim();
+      expect((await t.run('rmmod', ['-f', 'demo_chardev'])).status).toBe(0);
+      expect((await t.run('kmodsim', ['release', pid])).status).toBe(0);
+      return pid;
+    };
+    const first = await oopsAfterForcedUnload();
+    expect((await t.run('kmodsim', ['cat', '/proc/sys/kernel/tainted'])).stdout).toBe('136\n');
+    expect((await t.run('modprobe', ['demo_chardev'])).status).toBe(0);
+    const second = await oopsAfterForcedUnload();
+    const dmesg = (await t.run('kmodsim', ['dmesg'])).stdout;
+    // The oops that sets D is reported before it sets it, as the kernel's oops_end adds the taint last.
+    expect(dmesg).toMatch(new RegExp(`PID: ${first} Comm: hold Tainted: G  R {15}$`, 'm'));
+    expect(dmesg).toMatch(new RegExp(`PID: ${second} Comm: hold Tainted: G  R   D {11}$`, 'm'));
+    expect((await t.run('kmodsim', ['cat', '/proc/sys/kernel/tainted'])).stdout).toBe('136\n');
   });
 });
 
@@ -162,6 +190,16 @@ describe('insmod', () => {
 });
 
 describe('the machine directory', () => {
+  test('two boots of one fresh directory at once: one boots, the other says the directory holds a machine', async () => {
+    for (let round = 0; round < 3; round++) {
+      const dir = newMachineDir();
+      const t = tool(dir);
+      const boots = await Promise.all([t.start('kmodsim', ['boot', '-M', dir]).done, t.start('kmodsim', ['boot', '-M', dir, '--cpus', '2']).done]);
+      expect(boots.map((boot) => boot.status).sort()).toEqual([0, 1]);
+      expect(boots.find((boot) => boot.status === 1)?.stderr).toBe(`kmodsim boot: ERROR: ${dir} already holds a machine; pass --reboot to replace it\n`);
+    }
+  });
+
   test('concurrent commands from several processes: none is lost', async () => {
     const dir = newMachineDir();
     const t = tool(dir);

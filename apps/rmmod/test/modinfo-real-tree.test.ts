@@ -21,9 +21,10 @@ function ours(argv: readonly string[]): Promise<{ status: number; stdout: string
 }
 
 describe.skipIf(skipWithout("kmod's modinfo and " + 'the Debian kernel tree (bash scripts/fetch-kernel-tree.sh)', version !== undefined && existsSync(KMOD_MODINFO)))('modinfo on a real Debian tree', () => {
+  // modinfo text is UTF-8 (authors' names, descriptions): both outputs are read as UTF-8.
   test('prints every module exactly as kmod modinfo does', async () => {
     const files = execFileSync('find', [moduleDir, '-name', '*.ko']).toString().trim().split('\n').sort();
-    const kmod = execFileSync(KMOD_MODINFO, files, { maxBuffer: 1 << 30 }).toString('latin1');
+    const kmod = execFileSync(KMOD_MODINFO, files, { maxBuffer: 1 << 30 }).toString('utf8');
     const result = await ours(files);
     expect(result.status).toBe(0);
     expect(result.stdout === kmod).toBe(true);
@@ -38,7 +39,7 @@ describe.skipIf(skipWithout("kmod's modinfo and " + 'the Debian kernel tree (bas
     [['-F', 'depends']],
   ])('modinfo %j equals kmod on modules with parameters and aliases', async (options) => {
     const files = ['kernel/sound/pci/hda/snd-hda-intel.ko', 'kernel/fs/ext4/ext4.ko', 'kernel/drivers/usb/storage/usb-storage.ko'].map((f) => `${moduleDir}/${f}`);
-    const kmod = execFileSync(KMOD_MODINFO, [...options, ...files]).toString('latin1');
+    const kmod = execFileSync(KMOD_MODINFO, [...options, ...files]).toString('utf8');
     expect((await ours([...options, ...files])).stdout).toBe(kmod);
   });
 });

@@ -372,6 +372,14 @@ export class ModuleCore {
     return { ok: true, module, forced: false };
   }
 
+  /**
+   * An oops was reported: as the kernel's oops_end does once the report is out, taint it with
+   * TAINT_DIE ('D'), so every later "Tainted:" line and /proc/sys/kernel/tainted show it.
+   */
+  noteOops(): void {
+    this.taints.add('DIE');
+  }
+
   /** O_TRUNC on a kernel that allows it: the unload goes ahead and the kernel is tainted. */
   private taintForced(self: ExecutionContext | undefined, module: KernelModule): boolean {
     this.taints.add('FORCED_RMMOD');

@@ -11,7 +11,8 @@ import { runCommand } from '../simulation/operations.js';
 import { lookAtMachine } from '../tool-support/look.js';
 import { machineTree } from '../tool-support/machine-tree.js';
 import { readModuleFile } from '../tool-support/module-file.js';
-import { loadOrder, readModulesDep, type DepEntry } from '../tool-support/modules-dep.js';
+import { readModulesDep, type DepEntry } from '../tool-support/modules-dep.js';
+import { probeList, readSoftdeps, resolveSoftdeps, type ProbeTables } from '../tool-support/softdeps.js';
 import { parseKmodTool, type ParsedCommandLine } from '../tool-support/options.js';
 import { reportStoreError } from '../tool-support/report.js';
 import { syslogWriter } from '../tool-support/syslog.js';
@@ -47,7 +48,7 @@ const OPTIONS = [
 ];
 
 /** What one modprobe run knows: its options, where it prints, the machine and its tree. */
-interface Probe {
+interface Probe extends ProbeTables {
   readonly io: CliIo;
   readonly line: ParsedCommandLine;
   readonly dir: string;
@@ -81,6 +82,7 @@ async function modprobe(argv: readonly string[], io: CliIo): Promise<number> {
   const probe: Probe = {
     io, line, dir, tree,
     deps: readModulesDep(tree.depmodDir, tree.moduleDir) ?? new Map(),
+    softdeps: readSoftdeps(tree.depmodDir),
     say,
     show: (text) => { if (line.has('v') || line.has('D')) io.stdout.write(text); },
   };
@@ -104,7 +106,8 @@ async function probeOne(probe: Probe, hit: LookupHit, params: readonly string[])
   }
   const entry = probe.deps.get(hit.name);
   if (entry === undefined) return 0;
-  const files = loadOrder(entry);
+  // Soft dependencies come in where libkmod puts them: pre: before their module, post: after.
+  const files = probeList(probe, entry);
   const action = (path: string): string => `insmod ${path} ${path === entry.path ? params.join(' ') : ''}\n`;
   if (probe.line.has('D')) {
     for (const path of files) probe.show(action(path));
@@ -179,10 +182,23 @@ function dependenciesOf(probe: Probe, name: string): string[] {
   return probe.deps.get(name)?.deps.map(moduleNameFromPath) ?? [];
 }
 
+function softdepNames(probe: Probe, name: string, which: 'pre' | 'post'): string[] {
+  return resolveSoftdeps(probe, probe.softdeps.get(name)?.[which] ?? []).map((entry) => entry.name).reverse();
+}
+
+/**
+ * kmod's rmmod_do_module: the module's post-softdeps first (last first; not fatal), then the
+ * module, then its dependencies nothing uses any more, then its pre-softdeps, last first.
+ */
 function remove(probe: Probe, name: string): number {
+  const post = softdepNames(probe, name, 'post');
+  if (post.length > 0) removeCommand(probe, [], post);
+  return removeCommand(probe, [name], [...dependenciesOf(probe, name), ...softdepNames(probe, name, 'pre')]);
+}
+
+function removeCommand(probe: Probe, names: readonly string[], thenIfUnused: readonly string[]): number {
   const { io, dir } = probe;
-  const thenIfUnused = dependenciesOf(probe, name);
-  const applied = runCommand(dir, 'modprobe -r', Date.now(), () => ({ kind: 'rmmod', tool: 'modprobe', names: [name], wait: false, force: false, thenIfUnused }));
+  const applied = runCommand(dir, 'modprobe -r', Date.now(), () => ({ kind: 'rmmod', tool: 'modprobe', names, wait: false, force: false, thenIfUnused }));
   if (!applied.ok) return reportStoreError(io, 'modprobe', applied.error);
   if ('refused' in applied.value) {
     io.stderr.write(`modprobe: ERROR: ${applied.value.refused}\n`);
@@ -214,6 +230,7 @@ async function dryRemove(probe: Probe, name: string): Promise<number> {
   probe.show(`rmmod ${name}\n`);
   // Nothing was removed, so a dependency still counts this module as its user unless it has none.
   for (const dependency of dependenciesOf(probe, name)) if (loaded.get(dependency)?.refcount === 0) probe.show(`rmmod ${dependency}\n`);
+  for (const pre of softdepNames(probe, name, 'pre')) if (loaded.get(pre)?.refcount === 0) probe.show(`rmmod ${pre}\n`);
   return 0;
 }
 

@@ -86,7 +86,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const builtinFailed = removing.length < targets.length;
   let printed = print(outcome, { targets: 0, results: 0 });
   if (outcome.finished) return exitStatus(outcome, builtinFailed);
-  const waited = await waitForCommand(dir, applied.value.record.seq, io.signal, (seen) => asRmmod(seen)?.finished ?? true, (seen) => {
+  const waitedOn = { seq: applied.value.record.seq, bootWallMs: machine.value.config.bootWallMs };
+  const waited = await waitForCommand(dir, waitedOn, io.signal, (seen) => asRmmod(seen)?.finished ?? true, (seen) => {
     const rmmod = asRmmod(seen);
     if (rmmod !== undefined) printed = print(rmmod, printed);
   });
@@ -97,6 +98,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       `and finishes removing ${outcome.waitingFor ?? removing.join(' ')} once its users are gone (see kmodsim ps)\n`,
     );
     return 130;
+  }
+  if (waited.value.kind === 'rebooted') {
+    io.stderr.write(`rmmod: ERROR: the machine at ${dir} was rebooted while waiting to remove ${outcome.waitingFor ?? removing.join(' ')}\n`);
+    return 1;
   }
   const final = asRmmod(waited.value.outcome);
   return final === undefined ? 1 : exitStatus(final, builtinFailed);

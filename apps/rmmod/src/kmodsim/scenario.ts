@@ -5,16 +5,27 @@ import type { CliIo } from '../cli/io.js';
 import { parseCommandLine, type Values } from './command-line.js';
 import { parseCpuCount } from './numbers.js';
 import { parseTraceFormat, printRun } from './run-output.js';
-import { usageError } from './usage.js';
+import { asksForHelp, usageError } from './usage.js';
 
 /** The seed's design: what every kmodsim command runs unless told otherwise. */
 export const DEFAULT_STRATEGY = 'percpu-stop-machine';
 
+const SCENARIO_USAGE = `Usage: kmodsim scenario list
+       kmodsim scenario run NAME [--strategy NAME] [--cpus N] [--schedule STRING] [--format ftrace|chrome]
+list: the module core's scenarios. run: boot the embedded kernel, run the scenario, print its
+trace and its replay command.
+`;
+
 /** `kmodsim scenario list` and `kmodsim scenario run NAME [...]`. */
 export function scenarioCommand(argv: readonly string[], io: CliIo): number {
+  if (asksForHelp(argv)) {
+    io.stdout.write(SCENARIO_USAGE);
+    return 0;
+  }
   const [verb, ...rest] = argv;
   switch (verb ?? '') {
     case 'list':
+      if (rest.length > 0) return usageError(io, 'scenario list', `unexpected argument '${rest[0] ?? ''}'`);
       for (const scenario of moduleScenarios) io.stdout.write(`${scenario.name.padEnd(18)} ${scenario.description}\n`);
       return 0;
     case 'run':

@@ -6,7 +6,7 @@ import { writeFileAtomic } from './durable-file.js';
 import { appendRecord, readJournal, type JournalContents } from './journal.js';
 import { acquireLock } from './lock.js';
 import { machineFiles } from './location.js';
-import { describeFsError, makeDirectories, makeDirectoriesOrThrow } from './make-directories.js';
+import { makeDirectories, makeDirectoriesOrThrow } from './make-directories.js';
 import type { BootConfig, JournalRecord } from './records.js';
 import { ioError, type StoreError } from './store-error.js';
 
@@ -52,8 +52,10 @@ export function openMachine(dir: string): StoreResult<OpenMachine> {
 
 /** Runs `body` on the machine with the lock held, so nobody else changes it meanwhile. */
 export function withLockedMachine<T>(dir: string, command: string, body: (machine: OpenMachine) => StoreResult<T>): StoreResult<T> {
+  // A directory without machine.json but with a lock is being booted (or rebooted): wait for
+  // the boot's lock and look again, rather than call the machine missing halfway through.
   const problem = checkMachineDir(dir);
-  if (problem !== undefined) return fail(problem);
+  if (problem !== undefined && !(problem.kind === 'not-a-machine' && existsSync(machineFiles(dir).lock))) return fail(problem);
   const locked = acquireLock(dir, machineFiles(dir).lock, command);
   if (!locked.ok) return fail(locked.error);
   try {
@@ -84,18 +86,15 @@ export function createMachineDir(dir: string, config: BootConfig, reboot: boolea
   const made = makeDirectories(dir);
   if (!made.ok) return fail({ kind: 'io', dir, why: made.path === dir ? `cannot create the directory: ${made.why}` : `cannot create ${made.path}: ${made.why}` });
   const files = machineFiles(dir);
-  const isMachine = existsSync(files.config);
-  if (isMachine && !reboot) return fail({ kind: 'exists', dir });
-  let stray: string[];
-  try {
-    stray = readdirSync(dir).filter((name) => name !== 'lock');
-  } catch (error) {
-    return fail({ kind: 'io', dir, why: describeFsError(error) });
-  }
-  if (!isMachine && stray.length > 0) return fail({ kind: 'not-a-machine', dir, why: 'it holds other files, and kmodsim boot writes only into an empty directory' });
+  // The checks are made under the lock: a boot running beside this one holds it while it fills
+  // the directory, and what it leaves is a machine (exists), not someone else's files.
   const locked = acquireLock(dir, files.lock, 'kmodsim boot');
   if (!locked.ok) return fail(locked.error);
   try {
+    const isMachine = existsSync(files.config);
+    if (isMachine && !reboot) return fail({ kind: 'exists', dir });
+    const stray = readdirSync(dir).filter((name) => name !== 'lock');
+    if (!isMachine && stray.length > 0) return fail({ kind: 'not-a-machine', dir, why: 'it holds other files, and kmodsim boot writes only into an empty directory' });
     for (const name of readdirSync(dir)) if (name !== 'lock') rmSync(join(dir, name), { recursive: true, force: true });
     contents.fill(dir);
     writeBootConfig(files.config, config);

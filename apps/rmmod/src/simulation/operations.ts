@@ -1,7 +1,7 @@
 import { appendJournalRecord, withLockedMachine, type OpenMachine, type StoreResult } from '../machine-store/machine-store.js';
 import { dropTornTail } from '../machine-store/journal.js';
 import { machineFiles } from '../machine-store/location.js';
-import type { JournalCommand, JournalRecord } from '../machine-store/records.js';
+import type { BootConfig, JournalCommand, JournalRecord } from '../machine-store/records.js';
 import { writeSnapshot, type Snapshot } from '../machine-store/snapshot.js';
 import type { CommandOutcome } from './outcomes.js';
 import { MachineSession } from './session.js';
@@ -59,7 +59,7 @@ export function runCommand(
 }
 
 /** Rebuilds the machine up to now, writes its snapshot, and lets `inspect` look at the live session. */
-export function refresh<T>(dir: string, nowWallMs: number, inspect: (session: MachineSession) => T, options: { trace?: boolean } = {}): StoreResult<{ snapshot: Snapshot; seen: T }> {
+export function refresh<T>(dir: string, nowWallMs: number, inspect: (session: MachineSession, config: BootConfig) => T, options: { trace?: boolean } = {}): StoreResult<{ snapshot: Snapshot; seen: T }> {
   return withLockedMachine(dir, 'kmodsim (reading)', (machine) => {
     const restored = restore(machine, options.trace ?? false);
     if (!restored.ok) return restored;
@@ -69,6 +69,6 @@ export function refresh<T>(dir: string, nowWallMs: number, inspect: (session: Ma
     if (!advanced.ok) return { ok: false, error: { kind: 'damaged', dir, file: 'journal', why: advanced.why } };
     const files = machineFiles(dir);
     const snapshot = writeSnapshot(files.snapshot, files.journal, viewsOf(session, wallMs));
-    return { ok: true, value: { snapshot, seen: inspect(session) } };
+    return { ok: true, value: { snapshot, seen: inspect(session, machine.config) } };
   });
 }

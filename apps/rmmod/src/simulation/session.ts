@@ -1,6 +1,6 @@
 import { scheduleTimeout, setCurrentState, spawn, type KernelCode, type Machine, type TraceEvent } from '@kmodsim/cpu';
 import { readModuleImage, type ModuleImage } from '@kmodsim/linker';
-import type { ModuleCore } from '@kmodsim/module';
+import { formatKernelTaint, type ModuleCore } from '@kmodsim/module';
 import { readImage } from '../machine-store/machine-store.js';
 import type { BootConfig, ImageRef, JournalRecord } from '../machine-store/records.js';
 import { commandTask, type CommandContext, type Holder } from './command-tasks.js';
@@ -30,6 +30,8 @@ export class MachineSession {
   /** Trace position at the start of each applied record, by sequence number. */
   private readonly traceMarks = new Map<number, number>();
   private readonly context: CommandContext;
+  /** The kernel's "Tainted:" value as each oops reported it, before that oops added 'D'. */
+  readonly oopsTaints: string[] = [];
 
   private constructor(readonly dir: string, readonly config: BootConfig, readonly machine: Machine, readonly core: ModuleCore, private readonly traceEvents: readonly TraceEvent[] | undefined) {
     this.context = {
@@ -113,11 +115,26 @@ export class MachineSession {
         yield* sleepCycles(targetCycles - machine.clockOf(self.cpu));
         const pid = task === undefined ? undefined : yield spawn({ name: task.comm, daemon: true, body: task.body });
         // Whatever the command (or the time that passed) set going plays out before the driver ends.
-        while (!settled(machine, self.cpu, pid)) yield* sleepCycles(pollCycles);
+        while (!settled(machine, self.cpu, pid)) {
+          noticeOopses();
+          yield* sleepCycles(pollCycles);
+        }
       },
     });
+    const noticeOopses = (): void => {
+      this.noticeOopses();
+    };
     const run = machine.run();
+    this.noticeOopses();
     return run.ok ? { ok: true, value: undefined } : { ok: false, why: `the machine stopped: ${run.fault.kind}: ${run.fault.message}` };
+  }
+
+  /** Each oops the machine recorded since the last look taints the kernel, as oops_end does. */
+  private noticeOopses(): void {
+    for (let index = this.oopsTaints.length; index < this.machine.oopses.length; index++) {
+      this.oopsTaints.push(formatKernelTaint(this.core.taints));
+      this.core.noteOops();
+    }
   }
 
   private image(ref: ImageRef): ModuleImage {

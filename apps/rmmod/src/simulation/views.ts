@@ -34,7 +34,7 @@ function oopsLines(fault: Fault, session: MachineSession): KernelLogEntry[] {
   return [
     at(`BUG: ${fault.kind}: ${fault.message}`),
     at(`Oops: 0000 [#${session.machine.oopses.indexOf(fault) + 1}] SMP`),
-    at(`CPU: ${fault.cpu} PID: ${fault.pid} Comm: ${fault.comm} ${formatKernelTaint(session.core.taints)}`),
+    at(`CPU: ${fault.cpu} PID: ${fault.pid} Comm: ${fault.comm} ${session.oopsTaints[session.machine.oopses.indexOf(fault)] ?? formatKernelTaint(session.core.taints)}`),
     at('---[ end trace ]---'),
   ];
 }

@@ -8,18 +8,31 @@ import { refresh } from '../simulation/operations.js';
 
 const POLL_MS = 100;
 
-export type WaitEnd = { readonly kind: 'interrupted' } | { readonly kind: 'seen'; readonly outcome: CommandOutcome | undefined };
+export type WaitEnd =
+  | { readonly kind: 'interrupted' }
+  /** The machine was booted again: the command, and the kernel it slept in, are gone. */
+  | { readonly kind: 'rebooted' }
+  | { readonly kind: 'seen'; readonly outcome: CommandOutcome | undefined };
 
-/** Waits until `done` says so of the command's outcome, or the user interrupts; reports progress on the way. */
+/** The command waited on: its record's number in the journal of the boot made at `bootWallMs`. */
+export interface WaitedCommand {
+  readonly seq: number;
+  readonly bootWallMs: number;
+}
+
+/** Waits until `done` says so of the command's outcome, the user interrupts, or the machine reboots; reports progress on the way. */
 export async function waitForCommand(
-  dir: string, seq: number, signal: AbortSignal | undefined, done: (outcome: CommandOutcome | undefined) => boolean, progress: (outcome: CommandOutcome | undefined) => void,
+  dir: string, command: WaitedCommand, signal: AbortSignal | undefined, done: (outcome: CommandOutcome | undefined) => boolean, progress: (outcome: CommandOutcome | undefined) => void,
 ): Promise<StoreResult<WaitEnd>> {
   for (;;) {
     if (!(await pause(POLL_MS, signal))) return { ok: true, value: { kind: 'interrupted' } };
-    const seen = refresh(dir, Date.now(), (session) => session.outcomeOf(seq));
+    // A new boot starts a new journal, whose record `seq` (if any) is some other command.
+    const seen = refresh(dir, Date.now(), (session, config) => (config.bootWallMs === command.bootWallMs ? { outcome: session.outcomeOf(command.seq) } : undefined));
     if (!seen.ok) return seen;
-    progress(seen.value.seen);
-    if (done(seen.value.seen)) return { ok: true, value: { kind: 'seen', outcome: seen.value.seen } };
+    if (seen.value.seen === undefined) return { ok: true, value: { kind: 'rebooted' } };
+    const { outcome } = seen.value.seen;
+    progress(outcome);
+    if (done(outcome)) return { ok: true, value: { kind: 'seen', outcome } };
   }
 }
 
