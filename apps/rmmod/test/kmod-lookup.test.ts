@@ -84,6 +84,8 @@ const treesDir = fileURLToPath(new URL('../../../kernel-trees/', import.meta.url
 const version = existsSync(treesDir) ? readdirSync(treesDir).find((v) => existsSync(`${treesDir}${v}/.complete`)) : undefined;
 const treeModuleDir = `${treesDir}${version ?? ''}/lib/modules/${version ?? ''}`;
 
+// The real tree is downloaded, never committed: without it these skip on a developer's machine,
+// and CI (KMODSIM_REQUIRE_REAL_DATA=1, after fetching the tree) makes skipWithout fail instead.
 describe.skipIf(skipWithout('the Debian kernel tree (bash scripts/fetch-kernel-tree.sh)', version !== undefined))('on a machine booted from the real tree', () => {
   async function realMachine() {
     const t = tool(newMachineDir());

@@ -108,6 +108,9 @@ export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptio
 /** The sleep set of every node when sleep sets are off (never written). */
 const NO_SLEEP: ReadonlyMap<number, Footprint> = new Map();
 
+/** A node's shard sets when the search is not sharded (never written: only ShardPlan writes them). */
+const NO_KEYS: Set<number> = new Set();
+
 interface ExecutionEnd {
   readonly outcome: Outcome;
   /** What each CPU would have done next when the execution ended. */
@@ -127,7 +130,7 @@ function runOne(target: ExploreTarget, options: ExhaustiveOptions, path: SearchN
     let node = path[depth];
     if (node === undefined) {
       const sleep = depth === 0 || !options.reduction || !options.sleepSets ? NO_SLEEP : childSleep(path[depth - 1]);
-      const created = newNode(point, sleep, options.reduction, path[depth - 1], request);
+      const created = newNode(point, sleep, options.reduction, path[depth - 1], request, options.shard !== undefined);
       if (created === undefined) return { outcome: driver.outcome(true), pending: [], racing: [] };
       node = created;
       path.push(node);
@@ -178,13 +181,13 @@ function notDeterministic(depth: number, before: readonly number[], now: readonl
  * A node for a new point: the default choice is the last CPU again, else the first awake choice.
  * Interrupts, IPIs and preemptions (every choice, without reduction) are asked for at once.
  */
-function newNode(point: ChoicePoint, sleep: ReadonlyMap<number, Footprint>, reduction: boolean, parent: SearchNode | undefined, request: Request): SearchNode | undefined {
+function newNode(point: ChoicePoint, sleep: ReadonlyMap<number, Footprint>, reduction: boolean, parent: SearchNode | undefined, request: Request, sharded: boolean): SearchNode | undefined {
   const chosen = defaultChoice(point, sleep);
   if (chosen === undefined) return undefined;
   const firstKey = point.keys[chosen] ?? -1;
   const parentKey = parent?.point.keys[parent.chosen] ?? -1;
   const node: SearchNode = {
-    point, chosen, done: new Set(), backtrack: new Set([firstKey]), sleep, clock: [], epoch: 0, ownedElsewhere: new Set(), shared: new Set(), firstKey,
+    point, chosen, done: new Set(), backtrack: new Set([firstKey]), sleep, clock: [], epoch: 0, ownedElsewhere: sharded ? new Set() : NO_KEYS, shared: sharded ? new Set() : NO_KEYS, firstKey,
     prefixHash: parent === undefined ? HASH_SEED : mixHash(parent.prefixHash, parentKey), detours: parent === undefined ? 0 : parent.detours + (parentKey === parent.firstKey ? 0 : 1),
     footprints: new Map(), op: -2, inIrq: false,
   };
