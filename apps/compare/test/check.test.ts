@@ -46,6 +46,18 @@ describe('kmodsim-compare check', () => {
     expect(again.stdout).toMatch(/# (use-after-free|call-into-freed-code): /);
   });
 
+  test("an unloader that spins on a flag its module_put never sets is a livelock, not a clean verdict, and its replay says livelock", async () => {
+    const result = await check('--strategy', './spins-on-stale-flag.mjs', '--scenario', 'wait-vs-last-put');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^spins-on-stale-flag\s+wait-vs-last-put\s+VIOLATION\s+\d+\s+livelock: every CPU that could run spins on memory that neither another CPU nor an interrupt handler will write/m);
+    const schedule = /--replay '([^']+)'/.exec(result.stdout)?.[1] ?? '';
+    const again = await check('--strategy', './spins-on-stale-flag.mjs', '--scenario', 'wait-vs-last-put', '--replay', schedule);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toMatch(/rmmod: load demo_chardev\.users_gone -> 0/);
+    expect(again.stdout).toMatch(/# livelock: the schedule ends after \d+ choices with the run still going/);
+    expect(again.stderr).toBe('');
+  });
+
   test('scenarios are searched at their documented bounds; the tearable local_t is caught where an interrupt takes a reference', async () => {
     const result = await check('--strategy', 'percpu-stop-machine', '--strategy', 'percpu-plain-local', '--scenario', 'irq-get-worker-put');
     expect(result.code).toBe(1);

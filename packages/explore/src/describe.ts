@@ -1,4 +1,4 @@
-import { formatChromeTrace, formatFtrace, runScenario, type TraceEvent } from '@kmodsim/cpu';
+import { createMachine, formatChromeTrace, formatFtrace, parseChoiceList, RoundRobinScheduler, runScenario, type Choice, type Scheduler, type SchedulerView, type TraceEvent } from '@kmodsim/cpu';
 import type { Violation } from './execution.js';
 import type { ExploreTarget } from './target.js';
 
@@ -24,8 +24,67 @@ export function replay(target: ExploreTarget, schedule: string): ReplayResult | 
   if (fault?.kind === 'replay-diverged' && !fault.message.includes('the schedule ends after')) {
     return { reproduced: false, divergence: fault.message, trace };
   }
+  if (fault?.kind === 'replay-diverged') {
+    // Cut short: a livelock's schedule stops while its CPUs still spin. The trace shows the loop up to there.
+    const livelock = confirmLivelock(target, schedule, run.value.steps);
+    // The replay's own "schedule ends" event is no part of the livelock's story.
+    if (livelock !== undefined) return { reproduced: true, trace: trace.filter((event) => event.name !== 'fault'), fault: { kind: 'livelock', message: livelock } };
+  }
   return { reproduced: true, trace, ...(fault === undefined ? {} : { fault: { kind: fault.kind, message: fault.message } }) };
 }
+
+/** Steps a replay that its schedule left still running is taken on, under round-robin, before it counts as a livelock. */
+const LIVELOCK_CONFIRM_STEPS = 100_000;
+
+/**
+ * Runs the schedule again and then on under round-robin (interrupts arriving now and then): a run still going LIVELOCK_CONFIRM_STEPS
+ * later is a livelock (said so), one that ends was only cut short (undefined).
+ */
+function confirmLivelock(target: ExploreTarget, schedule: string, scheduledSteps: number): string | undefined {
+  const choices = parseChoiceList(schedule.trim().split(':').slice(2).join(':'));
+  if (!choices.ok) return undefined;
+  const created = createMachine({ cpuCount: target.cpuCount, profile: target.profile ?? 'generic', schedule: new ThenRoundRobin(choices.value, schedule), maxSteps: scheduledSteps + LIVELOCK_CONFIRM_STEPS, recordChoices: false });
+  if (!created.ok) return undefined;
+  const machine = created.value;
+  try {
+    target.scenario.setup(machine);
+  } catch {
+    return undefined;
+  }
+  machine.run();
+  if (machine.fault?.kind !== 'step-limit') return undefined;
+  return `the schedule ends after ${choices.value.length} choices with the run still going, and ${LIVELOCK_CONFIRM_STEPS} more steps under round-robin, with interrupts arriving, do not end it`;
+}
+
+/**
+ * The recorded choices, then round-robin with every interrupt source given its turn now and
+ * then: a spin an interrupt handler would end is no livelock.
+ */
+class ThenRoundRobin implements Scheduler {
+  private position = 0;
+  private afterwards = 0;
+  private nextInterrupt = 0;
+  private readonly roundRobin = new RoundRobinScheduler();
+
+  constructor(private readonly choices: readonly Choice[], readonly schedule: string) {}
+
+  choose(view: SchedulerView): Choice {
+    const choice = this.choices[this.position];
+    if (choice !== undefined) {
+      this.position++;
+      return choice;
+    }
+    if (++this.afterwards % INTERRUPT_EVERY_STEPS === 0) {
+      const interrupts = view.enabledChoices().filter((enabled) => enabled.kind === 'irq');
+      const interrupt = interrupts[this.nextInterrupt++ % Math.max(1, interrupts.length)];
+      if (interrupt !== undefined) return interrupt;
+    }
+    return this.roundRobin.choose(view);
+  }
+}
+
+/** How often the livelock check's round-robin lets an interrupt arrive. */
+const INTERRUPT_EVERY_STEPS = 1000;
 
 export interface ViolationReport {
   readonly violation: Violation;

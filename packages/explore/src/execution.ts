@@ -1,4 +1,4 @@
-import { OpCode, type Choice, type FaultKind, type Machine, type Operation, type ScenarioCheck } from '@kmodsim/cpu';
+import { OpCode, sameChoice, type Choice, type FaultKind, type Machine, type Operation, type ScenarioCheck } from '@kmodsim/cpu';
 import { footprintOf, pendingFootprint, withSchedulerWrites, withTimerWakes, type Footprint } from './footprint.js';
 import { SpinWatch } from './spin-watch.js';
 import { firstFault } from './target.js';
@@ -74,6 +74,10 @@ export class ExecutionDriver {
   private irqs = 0;
   private explored = 0;
   private boundedAt = -Infinity;
+  /** The last point left out interrupts only (no preemption): the bound on interrupts alone cut it. */
+  private onlyInterruptsLeftOut = false;
+  /** The outcome is a spin livelock unless an interrupt past the bound would end the spin (see confirmSpinLivelock). */
+  private livelockUnlessInterrupted = false;
   private readonly cpuCount: number;
   private readonly irqSources: number;
   readonly setupSteps: number;
@@ -88,14 +92,14 @@ export class ExecutionDriver {
   /** Lets idle time pass; false once the execution is over (ended, faulted, or out of steps). */
   settle(): boolean {
     const machine = this.machine;
-    if (this.faulted) return false;
+    if (this.faulted()) return false;
     while (machine.status === 'running' && machine.activeCpuCount === 0) machine.advanceIdle();
     // Letting time pass runs no task code, so it cannot oops: only the machine's own faults stop it here.
     return machine.status === 'running' && this.explored < this.bounds.steps;
   }
 
   /** A task faulted (the machine killed it and could go on) or the run stopped on a fault. */
-  private get faulted(): boolean {
+  private faulted(): boolean {
     return this.machine.oopses.length > 0 || this.machine.fault !== undefined;
   }
 
@@ -171,8 +175,13 @@ export class ExecutionDriver {
         if (this.explored - this.boundedAt <= BOUNDED_WINDOW_STEPS) return { kind: 'cut' };
         return this.violation('livelock', `no end after ${this.bounds.steps} steps`, -1, '', 0);
       }
-      if (point?.bounded === true) return { kind: 'cut' };
-      if (this.spin.anyWaiting) return this.violation('livelock', 'every CPU that could run spins on memory no one will write', -1, '', 0);
+      if (point?.bounded === true) {
+        if (!this.spin.anyWaiting || !this.onlyInterruptsLeftOut) return { kind: 'cut' };
+        // Only interrupts were left out: whether one could end the spin is for confirmSpinLivelock to find out.
+        this.livelockUnlessInterrupted = true;
+        return this.violation('livelock', 'every CPU that could run spins on memory that neither another CPU nor an interrupt handler will write', -1, '', 0);
+      }
+      if (this.spin.anyWaiting) return this.violation('livelock', SPIN_LIVELOCK, -1, '', 0);
       return { kind: 'pruned' };
     }
     const problem = this.runCheck();
@@ -213,6 +222,40 @@ export class ExecutionDriver {
       }
       return { key: step.key, footprint };
     });
+  }
+
+  /**
+   * An execution that ended with every CPU that could run spinning, where only interrupts past
+   * their bound were left out, is a livelock unless an interrupt could end the spin. Each
+   * interrupt that could arrive is delivered here and its handler run to its return: if none
+   * writes a cell a spinner waits on, wakes a task, spawns one or sends an IPI, nothing can end
+   * the spin and the livelock stands; otherwise the bound cut the execution. A user's unloader
+   * polling a flag its module_put never sets was called clean without this: the demo kernel's
+   * device interrupt could always still arrive. This runs the handlers, so it comes last.
+   */
+  confirmSpinLivelock(outcome: Outcome): Outcome {
+    if (!this.livelockUnlessInterrupted) return outcome;
+    this.livelockUnlessInterrupted = false;
+    const watched = this.spin.watchedCells();
+    const arrivals = this.machine.enabledChoices().filter((choice) => choice.kind === 'irq');
+    for (const arrival of arrivals) if (this.handlerCouldEndSpin(arrival, watched)) return { kind: 'cut' };
+    return outcome;
+  }
+
+  /** Delivers one interrupt and runs its handler: true when it might end a spin (or cannot be told). */
+  private handlerCouldEndSpin(arrival: Choice, watched: ReadonlySet<number>): boolean {
+    const machine = this.machine;
+    const cpu = arrival.cpu;
+    if (this.faulted() || !machine.enabledChoices().some((choice) => sameChoice(choice, arrival))) return true;
+    machine.perform(arrival);
+    for (let step = 0; step < HANDLER_PROBE_STEPS && machine.contextOf(cpu)?.inIrq === true; step++) {
+      const op = machine.pendingOperation(cpu);
+      if (op !== undefined && startsOtherWork(op)) return true;
+      if (footprintOf(machine, machine.stepChoice(cpu)).writes.some((location) => watched.has(location))) return true;
+      machine.perform(machine.stepChoice(cpu));
+      if (this.faulted()) return true;
+    }
+    return machine.contextOf(cpu)?.inIrq === true;
   }
 
   get preemptionCount(): number {
@@ -257,12 +300,14 @@ export class ExecutionDriver {
     const keys: number[] = [];
     const costs: number[] = [];
     let bounded = false;
+    let boundedPreemption = false;
     for (const choice of enabled) {
       if (choice.kind === 'step' && this.spin.isWaiting(choice.cpu)) continue;
       const cost = choice.kind === 'preempt' ? 1 : choice.kind === 'step' && lastContinues && choice.cpu !== last ? 1 : 0;
       const irqCost = choice.kind === 'irq' ? 1 : 0;
       if (this.preemptions + cost > this.bounds.preemptions || this.irqs + irqCost > this.bounds.irqs) {
         bounded = true;
+        if (choice.kind !== 'irq') boundedPreemption = true;
         continue;
       }
       choices.push(choice);
@@ -270,8 +315,19 @@ export class ExecutionDriver {
       costs.push(cost);
     }
     if (bounded) this.boundedAt = this.explored;
+    this.onlyInterruptsLeftOut = bounded && !boundedPreemption;
     return { choices, keys, costs, bounded, freeSwitch: !lastContinues };
   }
+}
+
+const SPIN_LIVELOCK = 'every CPU that could run spins on memory no one will write';
+
+/** Steps of an interrupt handler confirmSpinLivelock runs before it gives up telling (and calls the execution cut). */
+const HANDLER_PROBE_STEPS = 10_000;
+
+/** Operations of a handler that may let other code run later: a wake, a new task, an IPI. */
+function startsOtherWork(op: Operation): boolean {
+  return op.code === OpCode.Wake || op.code === OpCode.Spawn || op.code === OpCode.SendIpi;
 }
 
 /** How far `lookahead` follows a CPU through steps no other CPU can see. */

@@ -145,7 +145,8 @@ function runOne(target: ExploreTarget, options: ExhaustiveOptions, path: SearchN
   }
   const outcome = driver.outcome(false, point);
   const pending = options.reduction || options.countTraces === true ? driver.pendingSteps() : [];
-  return { outcome, pending, racing: options.reduction ? driver.lookahead(pending) : [] };
+  const racing = options.reduction ? driver.lookahead(pending) : [];
+  return { outcome: driver.confirmSpinLivelock(outcome), pending, racing };
 }
 
 function* performedSteps(path: readonly SearchNode[]): Generator<PerformedStep> {

@@ -31,6 +31,13 @@ export class SpinWatch {
     return this.waitingOn[cpu] !== undefined;
   }
 
+  /** Every cell some CPU waits on. */
+  watchedCells(): Set<number> {
+    const cells = new Set<number>();
+    for (const waiting of this.waitingOn) if (waiting !== undefined) for (const cell of waiting) cells.add(cell);
+    return cells;
+  }
+
   get anyWaiting(): boolean {
     return this.waiting > 0;
   }

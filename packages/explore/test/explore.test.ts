@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { describeViolation, explore, mergeReports, replay, type ExploreReport } from '@kmodsim/explore';
-import { counter, handshake, privateThenShared, privateWaits, wakeOnOwnCpu, daemonAfterFree, localCounter, spinBehindQueued, spinForever, timerOrWake, SLEEP_END, waitForFlag, yieldLoop } from './scenarios.js';
+import { counter, handshake, privateThenShared, privateWaits, wakeOnOwnCpu, daemonAfterFree, localCounter, spinBehindQueued, spinForever, spinUnderInterrupts, timerOrWake, SLEEP_END, waitForFlag, yieldLoop } from './scenarios.js';
 
 describe('exhaustive search', () => {
   test('finds the lost update of an unlocked counter, with a schedule that replays it', () => {
@@ -121,6 +121,32 @@ describe('exhaustive search', () => {
   test('a CPU spinning on memory no one will write is reported as a livelock, not run forever', () => {
     const report = explore({ scenario: spinForever(), cpuCount: 2 }, { preemptions: 1, irqs: 0 });
     expect(report.violations[0]?.kind).toBe('livelock');
+  });
+
+  test('a spin no interrupt handler can end is a livelock even when interrupts are left out by their bound', () => {
+    for (const irqs of [0, 1]) {
+      const report = explore({ scenario: spinUnderInterrupts(false), cpuCount: 2 }, { preemptions: 1, irqs, iterative: false });
+      expect(report.violations[0]?.kind, `interrupt bound ${irqs}`).toBe('livelock');
+      expect(report.violations[0]?.message).toContain('neither another CPU nor an interrupt handler');
+    }
+    // The handler that sets the flag ends the spin: the bound cuts the run at 0 interrupts, and with one the run completes.
+    const cut = explore({ scenario: spinUnderInterrupts(true), cpuCount: 2 }, { preemptions: 1, irqs: 0, iterative: false, stopAtFirstViolation: false });
+    expect(cut.violations).toEqual([]);
+    expect(cut.counts.cut).toBeGreaterThan(0);
+    const allowed = explore({ scenario: spinUnderInterrupts(true), cpuCount: 2 }, { preemptions: 1, irqs: 1, iterative: false, stopAtFirstViolation: false });
+    expect(allowed.violations).toEqual([]);
+    expect(allowed.counts.completed).toBeGreaterThan(0);
+  });
+
+  test('a livelock\'s schedule replays as a livelock: the run still goes on long after the schedule ends', () => {
+    const target = { scenario: spinUnderInterrupts(false), cpuCount: 2 };
+    const violation = explore(target, { preemptions: 1, irqs: 0 }).violations[0];
+    const replayed = violation === undefined ? undefined : replay(target, violation.schedule);
+    expect(replayed !== undefined && !('error' in replayed) && replayed.reproduced).toBe(true);
+    expect(replayed !== undefined && !('error' in replayed) ? replayed.fault?.kind : undefined).toBe('livelock');
+    // The same schedule on a machine whose handler sets the flag ends under round-robin: only cut short, no livelock.
+    const ends = replay({ scenario: spinUnderInterrupts(true), cpuCount: 2 }, violation?.schedule ?? '');
+    expect(!('error' in ends) ? ends.fault?.kind : undefined).toBe('replay-diverged');
   });
 
   test('a flag written between a spinner\'s read and its cpu_relax() is no livelock: the next round sees it', () => {

@@ -98,6 +98,30 @@ export function spinForever(): Scenario {
 }
 
 /**
+ * A CPU spins on a flag while a device interrupt may arrive. With `handlerSets` its handler sets
+ * the flag (a driver polling for its interrupt); without, the handler only counts, so nothing
+ * can end the spin: a livelock, whatever the bound on interrupts.
+ */
+export function spinUnderInterrupts(handlerSets: boolean): Scenario {
+  return {
+    name: `spin-under-interrupts-${handlerSets ? 'handler-sets' : 'handler-counts'}`,
+    description: 'a CPU spins on a flag that only an interrupt handler might set',
+    setup(machine: Machine) {
+      const flag = machine.alloc('flag', 1, { lineAligned: true }).base;
+      const seen = machine.alloc('interrupts seen', 1, { lineAligned: true }).base;
+      machine.spawn({ name: 'poller', cpu: 0, bound: true, body: function* () {
+        while ((yield load(flag)) === 0) yield cpuRelax();
+      } });
+      machine.addIrqSource({ name: 'device', handler: function* () {
+        yield atomicAdd(seen, 1);
+        if (handlerSets) yield store(flag, 1);
+      } });
+      return undefined;
+    },
+  };
+}
+
+/**
  * A handshake: CPU 0 spins until CPU 1 sets `go`, then answers; CPU 1 waits for the answer. CPU 1
  * may set `go` between CPU 0's read and its cpu_relax(), which is no reason for CPU 0 to wait.
  */

@@ -62,12 +62,15 @@ export class CpuStopMachine implements StopMachine {
     const cpuCount = this.machine.cpuCount;
     const work: Work = { fn, active, caller: self.pid, clock: new RoundClock(this.machine, self.pid, self.cpu), result: 0 };
     this.work = work;
+    // Publish the work and wake every stopper with preemption off, as queue_stop_cpus_work
+    // queues it. Otherwise the first stopper woken, on this CPU, would preempt us and spin
+    // forever for stoppers never woken; and a caller preempted and migrated after publishing
+    // would wait behind a stopper that saw the work (it was still awake from the last call) and
+    // spins for the others, which nobody wakes: a livelock the explorer found.
+    yield preemptDisable();
     yield store(this.pending, cpuCount);
     yield store(this.ack, cpuCount);
     yield store(this.state, PREPARE);
-    // Wake every stopper with preemption off, as queue_stop_cpus_work does: otherwise the first
-    // stopper woken, on this CPU, would preempt us and spin forever for stoppers never woken.
-    yield preemptDisable();
     for (const stopper of this.stoppers) yield wakeUpProcess(stopper);
     yield preemptEnable();
     // wait_for_completion: sleep until the last stopper is done.

@@ -189,7 +189,7 @@ function replayCommand(options: CheckOptions, strategy: RefcountStrategy | undef
     io.stdout.write(`${described.ftrace}\n${described.columns}# ${ending}\n`);
   }
   if (cutShort) {
-    // A schedule check printed runs to its violation's end; one that stops while tasks still run was cut (only a livelock's stops so, and its trace shows the loop).
+    // A schedule check printed runs to its violation's end (a livelock's goes on under round-robin and is reported so); one that stops while the run could still end was cut.
     io.stderr.write(`kmodsim-compare: ERROR: the schedule stops before the run ends: ${fault.message}\n`);
     return 2;
   }

@@ -36,10 +36,16 @@ export function verdictHeader(): string {
 export function formatVerdict(verdict: Verdict): string {
   const { counts, bounds } = verdict.report;
   const detail = verdict.violation === undefined
-    ? `${searched(verdict.report)} within ${bounds.preemptions} preemptions, ${bounds.irqs} interrupts (${counts.pruned} pruned, ${counts.cut} cut by a bound, ${counts.distinctOutcomes} outcomes${counts.distinctTraces === undefined ? '' : `, ${counts.distinctTraces} traces`})`
+    ? `${searched(verdict.report)} within ${bounds.preemptions} preemptions, ${bounds.irqs} interrupts (${counts.pruned} pruned, ${counts.cut} cut by a bound, ${counts.distinctOutcomes} outcomes${counts.distinctTraces === undefined ? '' : `, ${counts.distinctTraces} traces`})${noneEnded(verdict.report)}`
     : `${verdict.violation.kind}: ${verdict.violation.message} (${verdict.violation.preemptions} preemptions, ${verdict.violation.irqs} interrupts, ${verdict.violation.steps} steps)`;
   const line = `${verdict.strategy.padEnd(WIDTHS.strategy)}${verdict.scenario.padEnd(WIDTHS.scenario)}${verdict.verdict.toUpperCase().padEnd(WIDTHS.verdict)}${String(counts.executions).padStart(WIDTHS.executions)}  ${detail}\n`;
   return verdict.replay === undefined ? line : `${line}${''.padEnd(WIDTHS.strategy)}replay: ${verdict.replay}\n`;
+}
+
+/** A clean verdict where no execution ran to its end checked no ending: say so, and what would. */
+function noneEnded(report: ExploreReport): string {
+  if (report.counts.executions === 0 || report.counts.completed > 0) return '';
+  return '; no execution ran to its end (every one was cut by a bound): raise --preemptions or --irqs';
 }
 
 /** How much of the space the search covered: all of it, part of it, or a sample. */
