@@ -149,6 +149,9 @@ export class ExecutionDriver {
     const op = choice.kind === 'step' ? machine.pendingOperation(cpu) : undefined;
     const before = machine.contextOf(cpu);
     const oopsesBefore = machine.oopses.length;
+    // A read-modify-write that left its cell as it was (a failed cmpxchg) only read it, for the spin watch.
+    const rmwCell = op?.code === OpCode.Rmw ? op.cell : -1;
+    const rmwValue = rmwCell >= 0 ? machine.read(rmwCell) : 0;
     machine.perform(choice);
     const switched = machine.contextOf(cpu) !== before || choice.kind !== 'step';
     let touched = footprint;
@@ -157,7 +160,8 @@ export class ExecutionDriver {
     if (switched && op !== undefined && !switchesItself(op) && !killed) touched = withSchedulerWrites(machine, footprint);
     const timerWakes = machine.timerWakesOfLastChoice;
     if (timerWakes.length > 0) touched = withTimerWakes(machine, touched, timerWakes);
-    this.spin.record(cpu, choice.kind === 'step' ? op : undefined, touched, switched);
+    const unchangedCell = rmwCell >= 0 && machine.read(rmwCell) === rmwValue ? rmwCell : -1;
+    this.spin.record(cpu, choice.kind === 'step' ? op : undefined, touched, switched, unchangedCell);
     this.lastCpu = cpu;
     this.lastSwitched = choice.kind === 'step' && switched && op !== undefined && blocks(op);
     this.explored++;

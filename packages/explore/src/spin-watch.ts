@@ -45,11 +45,16 @@ export class SpinWatch {
   /**
    * Records a performed choice. `op` is what a step executed (undefined for other choices and for
    * a step that only switched tasks); `switched` is true when the CPU runs another frame after it.
+   * `unchangedCell` is the cell of a read-modify-write that left it as it was (a failed cmpxchg),
+   * else -1: that step only read the cell, so a loop of them waits like a loop of loads, and it
+   * wakes no one waiting on the cell.
    */
-  record(cpu: number, op: Operation | undefined, footprint: Footprint, switched: boolean): void {
+  record(cpu: number, op: Operation | undefined, footprint: Footprint, switched: boolean, unchangedCell = -1): void {
     if (footprint.writes.length > 0) {
-      for (const location of footprint.writes) if (location < OBJECT_BASE) this.writeCounts.set(location, (this.writeCounts.get(location) ?? 0) + 1);
-      if (this.waiting > 0) this.wakeWaitersOn(cpu, footprint.writes);
+      for (const location of footprint.writes) {
+        if (location < OBJECT_BASE && location !== unchangedCell) this.writeCounts.set(location, (this.writeCounts.get(location) ?? 0) + 1);
+      }
+      if (this.waiting > 0) this.wakeWaitersOn(cpu, footprint.writes, unchangedCell);
     }
     const reads = this.readsSinceWrite[cpu];
     if (reads === undefined) return;
@@ -75,8 +80,14 @@ export class SpinWatch {
       case OpCode.CpuRelax:
         this.relax(cpu, reads);
         return;
-      case OpCode.Store:
       case OpCode.Rmw:
+        if (op.cell === unchangedCell) {
+          reads.push(op.cell, this.writeCounts.get(op.cell) ?? 0);
+          return;
+        }
+        reads.length = 0;
+        return;
+      case OpCode.Store:
         reads.length = 0;
         return;
       default:
@@ -111,12 +122,12 @@ export class SpinWatch {
     this.waiting--;
   }
 
-  private wakeWaitersOn(writer: number, writes: readonly number[]): void {
+  private wakeWaitersOn(writer: number, writes: readonly number[], unchangedCell: number): void {
     for (let cpu = 0; cpu < this.waitingOn.length; cpu++) {
       const cells = this.waitingOn[cpu];
       if (cpu === writer || cells === undefined) continue;
       for (const location of writes) {
-        if (cells.includes(location)) {
+        if (location !== unchangedCell && cells.includes(location)) {
           this.stopWaiting(cpu);
           break;
         }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { describeViolation, explore, mergeReports, replay, type ExploreReport } from '@kmodsim/explore';
-import { counter, handshake, privateThenShared, privateWaits, wakeOnOwnCpu, daemonAfterFree, localCounter, spinBehindQueued, spinForever, spinUnderInterrupts, timerOrWake, SLEEP_END, waitForFlag, yieldLoop } from './scenarios.js';
+import { counter, handshake, privateThenShared, privateWaits, wakeOnOwnCpu, daemonAfterFree, localCounter, spinBehindQueued, spinForever, spinUnderInterrupts, testAndSetSpin, timerOrWake, SLEEP_END, waitForFlag, yieldLoop } from './scenarios.js';
 
 describe('exhaustive search', () => {
   test('finds the lost update of an unlocked counter, with a schedule that replays it', () => {
@@ -147,6 +147,20 @@ describe('exhaustive search', () => {
     // The same schedule on a machine whose handler sets the flag ends under round-robin: only cut short, no livelock.
     const ends = replay({ scenario: spinUnderInterrupts(true), cpuCount: 2 }, violation?.schedule ?? '');
     expect(!('error' in ends) ? ends.fault?.kind : undefined).toBe('replay-diverged');
+  });
+
+  test('an xchg that finds the lock still held only reads it: a test-and-set spin waits like a load spin', () => {
+    // Held forever: a livelock found at once, not a run to the step bound.
+    const held = explore({ scenario: testAndSetSpin(false), cpuCount: 2 }, { preemptions: 0, irqs: 0, iterative: false, maxSteps: 500 });
+    expect(held.violations[0]?.kind).toBe('livelock');
+    expect(held.violations[0]?.message).toBe('every CPU that could run spins on memory no one will write');
+    // Released: switching away from the spinner is free, so no bound is needed for the holder to run.
+    for (const preemptions of [0, 1, 2]) {
+      const released = explore({ scenario: testAndSetSpin(true), cpuCount: 2 }, { preemptions, irqs: 0, iterative: false, stopAtFirstViolation: false, maxSteps: 500 });
+      expect(released.violations, `preemption bound ${preemptions}`).toEqual([]);
+      expect(released.counts.exhausted).toBe(true);
+      expect(released.counts.cut).toBe(0);
+    }
   });
 
   test('a flag written between a spinner\'s read and its cpu_relax() is no livelock: the next round sees it', () => {

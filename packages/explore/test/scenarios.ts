@@ -1,5 +1,5 @@
 import {
-  atomicAdd, cpuRelax, free, load, localAdd, schedule, scheduleTimeout, setCurrentState, spinLock, spinlockAt, spinUnlock, store, wakeUpProcess,
+  atomicAdd, cpuRelax, free, load, localAdd, schedule, scheduleTimeout, setCurrentState, spinLock, spinlockAt, spinUnlock, store, wakeUpProcess, xchg,
   type KernelCode, type Machine, type Scenario,
 } from '@kmodsim/cpu';
 
@@ -115,6 +115,30 @@ export function spinUnderInterrupts(handlerSets: boolean): Scenario {
       machine.addIrqSource({ name: 'device', handler: function* () {
         yield atomicAdd(seen, 1);
         if (handlerSets) yield store(flag, 1);
+      } });
+      return undefined;
+    },
+  };
+}
+
+/**
+ * A test-and-set lock taken in a loop of xchg() and cpu_relax(), as a trylock spin does. The lock
+ * starts held; with `released` another CPU drops it, else nobody does (a livelock).
+ */
+export function testAndSetSpin(released: boolean): Scenario {
+  return {
+    name: `test-and-set-spin-${released ? 'released' : 'held-forever'}`,
+    description: 'a CPU spins taking a test-and-set lock another CPU holds',
+    setup(machine: Machine) {
+      const lock = machine.alloc('lock', 1, { lineAligned: true }).base;
+      const work = machine.alloc('work', 1, { lineAligned: true }).base;
+      machine.write(lock, 1);
+      machine.spawn({ name: 'taker', cpu: 0, bound: true, body: function* () {
+        while ((yield xchg(lock, 1)) === 1) yield cpuRelax();
+      } });
+      machine.spawn({ name: 'holder', cpu: 1, bound: true, body: function* () {
+        yield atomicAdd(work, 1);
+        if (released) yield store(lock, 0);
       } });
       return undefined;
     },
