@@ -14,6 +14,7 @@ import { parseModuleArgs } from './params.js';
 import { KernelModule } from './kernel-module.js';
 import { contractBroken, isModuleRefcount, refcountProblem, stopOutcomeProblem, tryGetProblem } from './strategy-contract.js';
 import { isGplCompatible, type ExportedSymbol, type ModuleLoad } from './module-load.js';
+import { moduleSigCheck, UnsignedModuleTaint } from './module-signing.js';
 import type { TaintName } from './taint.js';
 
 export interface ModuleCoreOptions {
@@ -72,6 +73,8 @@ export class ModuleCore {
   private readonly kernel: KernelImage | undefined;
   /** The module mapping: the linker places images here, and modules without one get their address here too. */
   private readonly moduleMemory: ModuleMemoryAllocator = bumpAllocator();
+  /** Taints modules that load without a verified signature, with the boot's one notice. */
+  private readonly unsignedTaint = new UnsignedModuleTaint();
 
   constructor(readonly machine: Machine, options: ModuleCoreOptions) {
     this.strategy = options.strategy;
@@ -81,6 +84,10 @@ export class ModuleCore {
     for (const symbol of options.kernelSymbols ?? []) this.kernelSymbols.set(symbol.name, symbol);
     this.irqLines = new IrqLines(machine, options.irqLines ?? 0, (self, module, name, argument) => this.call(self, module, name, argument));
     this.kernel = options.kernel;
+    // A kernel without CONFIG_MODULE_SIG has no module.sig_enforce to set.
+    if (options.kernel?.signing?.enforce === true && !options.kernel.config.moduleSig) {
+      throw new Error('module signatures cannot be enforced by a kernel built without CONFIG_MODULE_SIG (config.moduleSig)');
+    }
     for (const symbol of options.kernel?.symbols.all() ?? []) {
       if (symbol.owner === VMLINUX) this.kernelSymbols.set(symbol.name, { name: symbol.name, gplOnly: symbol.gplOnly });
     }
@@ -147,10 +154,20 @@ export class ModuleCore {
     const kernel = this.kernel;
     if (kernel === undefined) return failure('ENOEXEC', 'this kernel was booted without a symbol table for real module images');
     return yield* this.load(self, () => {
+      const print = (line: string): void => { this.print(self, line); };
+      // module_sig_check comes first of all, before even the duplicate check.
+      const signature = kernel.config.moduleSig ? moduleSigCheck(image.elf.bytes.data, options.force ?? {}, kernel.signing ?? {}) : undefined;
+      signature?.kernelLog.forEach(print);
+      if (signature?.ok === false) return signature.failure;
       const duplicate = this.duplicateOf(image.name);
       if (duplicate !== undefined) return duplicate;
       const resolver = resolverFor(kernel, () => this.modules.filter((module) => !module.freed && module.state !== ModuleState.UNFORMED));
-      return linkImage(image, kernel, resolver, this.moduleMemory, options, (line) => { this.print(self, line); });
+      const linked = linkImage(image, kernel, resolver, this.moduleMemory, options, print);
+      // The kernel taints (with its notice) once the module has its place in the list: after the
+      // checks of its .modinfo, whose lines come first, but before its symbols are resolved. Here
+      // that is after linking, so a module then refused for an unknown symbol leaves no 'E' (the
+      // kernel's would), and the linker's forced-version warnings come before the notice.
+      return signature?.sigOk === false && isModuleLoad(linked) ? this.unsignedTaint.apply(linked, print) : linked;
     }, options.args ?? '');
   }
 

@@ -15,6 +15,7 @@ export const ERRNO = {
   EINVAL: 22,
   ENOSPC: 28,
   ERANGE: 34,
+  EBADMSG: 74,
   ESRCH: 3,
   EKEYREJECTED: 129,
 } as const;
@@ -36,6 +37,7 @@ const STRERROR: Readonly<Record<Errno, string>> = {
   EINVAL: 'Invalid argument',
   ENOSPC: 'No space left on device',
   ERANGE: 'Numerical result out of range',
+  EBADMSG: 'Bad message',
   EKEYREJECTED: 'Key was rejected by service',
 };
 

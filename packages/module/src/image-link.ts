@@ -6,12 +6,16 @@ import type { ModuleBehaviour } from './behaviour.js';
 import { failure, type SyscallFailure } from './errno.js';
 import type { KernelModule } from './kernel-module.js';
 import type { ModuleLoad } from './module-load.js';
+import type { ModuleSigning } from './module-signing.js';
 import type { ModuleParam } from './params.js';
 
 /** The running kernel as the in-kernel linker sees it: vmlinux's symbols and its configuration. */
 export interface KernelImage {
   readonly symbols: KernelSymbolTable;
+  /** `moduleSig` is CONFIG_MODULE_SIG: whether the module core checks signatures (see `signing`). */
   readonly config: KernelConfig;
+  /** With CONFIG_MODULE_SIG: enforcement and the keys the kernel holds. Default: not enforced, any well-formed signature trusted. */
+  readonly signing?: ModuleSigning;
 }
 
 export interface ImageLoadOptions {
@@ -53,7 +57,10 @@ export function linkImage(
   options: ImageLoadOptions,
   log: (line: string) => void,
 ): ModuleLoad | SyscallFailure {
-  const linked = linkModule(image, { resolver, kernel: kernel.config, memory, ...(options.force === undefined ? {} : { force: options.force }) });
+  // The module core checks the signature itself (module_sig_check comes before anything is
+  // linked, and its notice is once per boot), so the linker is not asked to look at it again.
+  const config = { ...kernel.config, moduleSig: false };
+  const linked = linkModule(image, { resolver, kernel: config, memory, ...(options.force === undefined ? {} : { force: options.force }) });
   for (const line of linked.ok ? linked.value.kernelLog : linked.kernelLog) log(line);
   if (!linked.ok) return failure(linked.errno, linked.message);
   return loadOf(image, linked.value, options.behaviour);

@@ -2,6 +2,7 @@ export { ModuleCore, type Caller, type DeleteFlags, type ModuleCoreOptions, type
 export { KernelModule, type ModuleMemory } from './kernel-module.js';
 export { isGplCompatible, type ExportedSymbol, type ModuleLoad } from './module-load.js';
 export { resolverFor, type ImageLoadOptions, type KernelImage } from './image-link.js';
+export { moduleSigCheck, type ModuleSigning, type SignatureCheck, type SigningKey } from './module-signing.js';
 export type { ModuleBehaviour, ModuleContext, ModuleFunction, ModuleSelf } from './behaviour.js';
 export { ERRNO, errnoFromNumber, errnoNumber, failure, strerror, success, type Errno, type SyscallFailure, type SyscallResult } from './errno.js';
 export { closeDevice, mountFilesystem, openDevice, readDevice, unmountFilesystem, type OpenResult } from './vfs.js';

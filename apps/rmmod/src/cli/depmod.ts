@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { resolve } from 'node:path';
 import { computeDepmod } from '@kmodsim/linker';
@@ -7,10 +7,16 @@ import { getopt, type OptionSpec } from '../modinfo/getopt.js';
 import { VERSION_TEXT } from '../tool-support/options.js';
 import { walkModuleTree } from '../depmod/module-tree.js';
 import { loadSymvers, loadSystemMap, type KernelSymbolsOutcome } from '../depmod/kernel-symbols.js';
+import { readTreeFile, treeFileOpenWarning } from '../depmod/tree-files.js';
+import { modulesDepUpToDate } from '../depmod/up-to-date.js';
 
-// depmod [-b BASEDIR] [-E Module.symvers | -F System.map] [-e] [-n] [VERSION]: kmod's interface,
-// files and messages. It writes modules.dep, modules.alias, modules.softdep, modules.symbols and
-// modules.devname (not kmod's binary .bin indexes) into BASEDIR/lib/modules/VERSION.
+// depmod [-A] [-b BASEDIR] [-E Module.symvers | -F System.map] [-e] [-n] [VERSION]: kmod's
+// interface, files and messages. It writes modules.dep, modules.alias, modules.softdep,
+// modules.symbols and modules.devname (not kmod's binary .bin indexes) into
+// BASEDIR/lib/modules/VERSION.
+
+/** The lists of built-in modules kmod's depmod turns into indexes, in the order it opens them. */
+const BUILTIN_LISTS = ['modules.builtin', 'modules.builtin.modinfo'];
 
 const OPTIONS: readonly OptionSpec[] = [
   { short: 'a', long: 'all', takesArgument: false },
@@ -56,6 +62,7 @@ interface Settings {
   systemMap?: string | undefined;
   printUnknown: boolean;
   show: boolean;
+  quick: boolean;
 }
 
 export function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -68,7 +75,7 @@ function run(argv: readonly string[], io: CliIo): number {
     io.stderr.write(parsed.message);
     return 1;
   }
-  const settings: Settings = { basedir: '', printUnknown: false, show: false };
+  const settings: Settings = { basedir: '', printUnknown: false, show: false, quick: false };
   for (const { short, argument } of parsed.options) {
     if (short === 'h') {
       io.stdout.write(USAGE);
@@ -83,6 +90,7 @@ function run(argv: readonly string[], io: CliIo): number {
     else if (short === 'F') settings.systemMap = argument;
     else if (short === 'e') settings.printUnknown = true;
     else if (short === 'n') settings.show = true;
+    else if (short === 'A') settings.quick = true;
   }
   const [version, ...extra] = parsed.operands;
   if (version !== undefined && !/^\d+\.\d+/.test(version)) {
@@ -109,7 +117,30 @@ function kernelSymbols(settings: Settings, io: CliIo): KernelSymbolsOutcome | un
   return loaded;
 }
 
+/** -A: kmod's quick check, made before anything else is read. True: nothing needs doing. */
+function upToDate(moduleDir: string, settings: Settings, io: CliIo): boolean {
+  if (!settings.quick) return false;
+  // kmod's depmod -A -n ends here, in silence: its quick mode only ever brings files on disk up to date.
+  if (settings.show) return true;
+  const quick = modulesDepUpToDate(moduleDir);
+  for (const error of quick.errors) io.stderr.write(`depmod: ERROR: ${error}\n`);
+  return quick.upToDate;
+}
+
+/** modules.order's lines, or kmod's warning that it is missing (modules.dep then lists modules in the order found). */
+function readModulesOrder(moduleDir: string, io: CliIo): string[] | undefined {
+  const order = readTreeFile(moduleDir, 'modules.order');
+  if (!order.ok) {
+    io.stderr.write(`depmod: WARNING: ${order.warning}\n`);
+    return undefined;
+  }
+  const lines = order.text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
 function depmod(moduleDir: string, settings: Settings, io: CliIo): number {
+  if (upToDate(moduleDir, settings, io)) return 0;
   const symbols = kernelSymbols(settings, io);
   if (symbols !== undefined && !symbols.ok) return 1;
   if (!existsSync(moduleDir)) {
@@ -118,10 +149,9 @@ function depmod(moduleDir: string, settings: Settings, io: CliIo): number {
     return 1;
   }
   const walked = walkModuleTree(moduleDir);
+  // kmod reads modules.order before it reads the modules' symbols, so its warning comes first.
+  const orderLines = readModulesOrder(moduleDir, io);
   for (const error of walked.errors) io.stderr.write(`depmod: ERROR: ${error}\n`);
-  const orderFile = `${moduleDir}/modules.order`;
-  const orderLines = existsSync(orderFile) ? readFileSync(orderFile, 'latin1').split('\n') : undefined;
-  if (orderLines?.at(-1) === '') orderLines.pop();
   const output = computeDepmod({
     modules: walked.modules,
     ...(orderLines !== undefined ? { modulesOrder: orderLines } : {}),
@@ -137,6 +167,12 @@ function depmod(moduleDir: string, settings: Settings, io: CliIo): number {
   if (settings.show) {
     for (const file of output.files) io.stdout.write(file.contents);
     return 0;
+  }
+  // kmod opens these while it writes modules.builtin.bin and modules.builtin.alias.bin (on disk
+  // only, not for -n): each that does not open is a warning there, and the index is left out.
+  for (const name of BUILTIN_LISTS) {
+    const warning = treeFileOpenWarning(moduleDir, name);
+    if (warning !== undefined) io.stderr.write(`depmod: WARNING: ${warning}\n`);
   }
   mkdirSync(moduleDir, { recursive: true });
   for (const file of output.files) {

@@ -154,6 +154,13 @@ function insert(probe: Probe, entry: DepEntry, files: readonly string[], params:
   return status;
 }
 
+/**
+ * What removing one module came to, as kmod's rmmod_do_module: done (or nothing to do); an
+ * error, which the caller may pass over (a softdep's); or a FATAL message, on which kmod's LOG
+ * exits with status 1 there and then.
+ */
+type Removal = 'done' | 'error' | 'exit';
+
 /** modprobe -r: every argument in turn; a FATAL message ends the run, as kmod's exit(1) in LOG does. */
 async function removeAll(probe: Probe): Promise<number> {
   let status = 0;
@@ -168,9 +175,11 @@ async function removeAll(probe: Probe): Promise<number> {
         probe.say(`modprobe: FATAL: Module ${hit.name} is builtin.\n`);
         return 1;
       }
-      const removed = probe.line.has('n') ? await dryRemove(probe, hit.name) : remove(probe, hit.name);
-      if (removed !== 0) {
-        status = removed;
+      const seen = new Set<string>();
+      const removed = probe.line.has('n') ? await dryRemove(probe, hit.name, seen) : await remove(probe, hit.name, seen);
+      if (removed === 'exit') return 1;
+      if (removed === 'error') {
+        status = 1;
         break;
       }
     }
@@ -187,51 +196,81 @@ function softdepNames(probe: Probe, name: string, which: 'pre' | 'post'): string
 }
 
 /**
- * kmod's rmmod_do_module: the module's post-softdeps first (last first; not fatal), then the
- * module, then its dependencies nothing uses any more, then its pre-softdeps, last first.
+ * A module still in use: kmod's LOG("Module %s is in use."), a FATAL that exits — unless -q has
+ * silenced it, and then, not printed, it does not exit either, and the caller goes on as kmod does.
  */
-function remove(probe: Probe, name: string): number {
-  const post = softdepNames(probe, name, 'post');
-  if (post.length > 0) removeCommand(probe, [], post);
+function inUse(probe: Probe, name: string): Removal {
+  if (probe.line.has('q')) return 'error';
+  probe.say(`modprobe: FATAL: Module ${name} is in use.\n`);
+  return 'exit';
+}
+
+/**
+ * kmod's rmmod_do_module: nothing to do for a module that is not loaded; else its post-softdeps
+ * (last first, each removed as a module of its own: its errors passed over, but a FATAL is one),
+ * then the module, then its dependencies nothing uses any more, then its pre-softdeps (last
+ * first). kmod removes a pre-softdep as it does a post-softdep, FATAL when in use; here one in
+ * use is still passed over, as `modprobe -r -n` shows (nothing removed, a pre-softdep that is
+ * also a dependency would be "in use" there). `seen` stops a softdep cycle, on which kmod's
+ * recursion never ends (it crashes).
+ */
+async function remove(probe: Probe, name: string, seen: Set<string>): Promise<Removal> {
+  if (seen.has(name)) return 'done';
+  seen.add(name);
+  const loaded = await loadedModules(probe);
+  if (loaded === undefined) return 'exit';
+  if (!loaded.has(name)) return 'done';
+  for (const post of softdepNames(probe, name, 'post')) {
+    if (await remove(probe, post, seen) === 'exit') return 'exit';
+  }
   return removeCommand(probe, [name], [...dependenciesOf(probe, name), ...softdepNames(probe, name, 'pre')]);
 }
 
-function removeCommand(probe: Probe, names: readonly string[], thenIfUnused: readonly string[]): number {
+function removeCommand(probe: Probe, names: readonly string[], thenIfUnused: readonly string[]): Removal {
   const { io, dir } = probe;
   const applied = runCommand(dir, 'modprobe -r', Date.now(), () => ({ kind: 'rmmod', tool: 'modprobe', names, wait: false, force: false, thenIfUnused }));
-  if (!applied.ok) return reportStoreError(io, 'modprobe', applied.error);
+  if (!applied.ok) {
+    reportStoreError(io, 'modprobe', applied.error);
+    return 'exit';
+  }
   if ('refused' in applied.value) {
     io.stderr.write(`modprobe: ERROR: ${applied.value.refused}\n`);
-    return 1;
+    return 'exit';
   }
   const outcome = applied.value.outcome;
-  let status = 0;
+  let removal: Removal = 'done';
   for (const { name: removed, result } of outcome.kind === 'rmmod' ? outcome.results : []) {
     // kmod shows the rmmod of each module it asks the kernel to remove, before it asks.
     if (result.kind === 'removed' || result.kind === 'failed') probe.show(`rmmod ${removed}\n`);
+    if (result.kind === 'in-use' || result.kind === 'in-use-by') return inUse(probe, removed);
     const message = modprobeRemoveMessage(removed, result);
     if (message === undefined) continue;
     probe.say(message);
-    status = 1;
+    removal = 'error';
   }
-  return status;
+  return removal;
 }
 
 /** modprobe -r -n: kmod's checks and the rmmod it would run, against the machine as it is. */
-async function dryRemove(probe: Probe, name: string): Promise<number> {
+async function dryRemove(probe: Probe, name: string, seen: Set<string>): Promise<Removal> {
   const loaded = await loadedModules(probe);
-  if (loaded === undefined) return 1;
+  return loaded === undefined ? 'exit' : dryRemoveFrom(probe, loaded, name, seen);
+}
+
+function dryRemoveFrom(probe: Probe, loaded: ReadonlyMap<string, SnapshotModule>, name: string, seen: Set<string>): Removal {
+  if (seen.has(name)) return 'done';
+  seen.add(name);
   const module = loaded.get(name);
-  if (module === undefined) return 0;
-  if (module.refcount > 0) {
-    probe.say(`modprobe: FATAL: Module ${name} is in use.\n`);
-    return 1;
+  if (module === undefined) return 'done';
+  for (const post of softdepNames(probe, name, 'post')) {
+    if (dryRemoveFrom(probe, loaded, post, seen) === 'exit') return 'exit';
   }
+  if (module.refcount > 0) return inUse(probe, name);
   probe.show(`rmmod ${name}\n`);
   // Nothing was removed, so a dependency still counts this module as its user unless it has none.
   for (const dependency of dependenciesOf(probe, name)) if (loaded.get(dependency)?.refcount === 0) probe.show(`rmmod ${dependency}\n`);
   for (const pre of softdepNames(probe, name, 'pre')) if (loaded.get(pre)?.refcount === 0) probe.show(`rmmod ${pre}\n`);
-  return 0;
+  return 'done';
 }
 
 async function loadedModules(probe: Probe): Promise<Map<string, SnapshotModule> | undefined> {

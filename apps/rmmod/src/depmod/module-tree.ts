@@ -6,9 +6,14 @@ import { moduleNameFromPath, summarizeModuleFile, type DepmodModule } from '@kmo
 // keeping files with a module extension. Each module is read and summarised here; one that
 // cannot be read is kept without symbols, with kmod's complaint.
 
-const MODULE_EXTENSIONS = ['.ko', '.ko.gz', '.ko.xz', '.ko.zst'];
+export const MODULE_EXTENSIONS = ['.ko', '.ko.gz', '.ko.xz', '.ko.zst'];
 /** Directory entries fetched per readdir call (Node's default is 32): fewer calls for the big directories. */
 const DIRENT_BUFFER = 256;
+
+/** A module file's name: one of kmod's module extensions, after something. */
+export function isModuleFileName(name: string): boolean {
+  return MODULE_EXTENSIONS.some((ext) => name.length > ext.length && name.endsWith(ext));
+}
 
 export interface WalkResult {
   readonly modules: DepmodModule[];
@@ -30,7 +35,7 @@ function walk(moduleDir: string, relativeDir: string, result: WalkResult): void 
       const relative = relativeDir === '' ? name : `${relativeDir}/${name}`;
       const isDirectory = entry.isSymbolicLink() ? statSync(`${moduleDir}/${relative}`).isDirectory() : entry.isDirectory();
       if (isDirectory) walk(moduleDir, relative, result);
-      else if (MODULE_EXTENSIONS.some((ext) => name.length > ext.length && name.endsWith(ext))) result.modules.push(readModule(moduleDir, relative, result.errors));
+      else if (isModuleFileName(name)) result.modules.push(readModule(moduleDir, relative, result.errors));
     }
   } finally {
     dir.closeSync();

@@ -1,6 +1,7 @@
 import type { CliIo } from '../cli/io.js';
 import { describeStoreError } from '../machine-store/store-error.js';
 import { bootMachine } from '../simulation/boot-machine.js';
+import type { BootSigning } from '../simulation/kernel-boot.js';
 import { EMBEDDED_RELEASE } from '../simulation/kernel-files.js';
 import { parseMachineArgs } from './machine-args.js';
 import { parseCpuCount } from './numbers.js';
@@ -8,11 +9,15 @@ import { DEFAULT_STRATEGY } from './scenario.js';
 import { usageError } from './usage.js';
 
 export const BOOT_USAGE = `Usage: kmodsim boot [--cpus N] [--strategy NAME] [--arch native|atomic] [--force-unload]
-                   [--kernel DIR --symvers FILE] [--reboot] [-M|--machine DIR]
+                   [--kernel DIR --symvers FILE [--sig-enforce]] [--reboot] [-M|--machine DIR]
 
 Creates a simulated machine in DIR (default: $KMODSIM_MACHINE, else ~/.local/state/kmodsim/default).
 Without --kernel it boots the embedded kernel: its symbol table and the demo modules
-(demo_lib, demo_chardev, demo_fs, demo_irq) under /lib/modules/${EMBEDDED_RELEASE}.
+(demo_lib, demo_chardev, demo_fs, demo_irq) under /lib/modules/${EMBEDDED_RELEASE}, built
+without CONFIG_MODULE_SIG. A real tree whose modules are signed boots a kernel that checks
+module signatures (CONFIG_MODULE_SIG) and holds the key they were signed with: an unsigned
+module loads and taints the kernel E, as on Debian; kmodsim takes a well-formed signature by
+that key as valid without redoing its RSA check.
 
 Options:
   --cpus N            CPUs (default 4)
@@ -21,6 +26,8 @@ Options:
   --force-unload      CONFIG_MODULE_FORCE_UNLOAD: rmmod -f may remove a module in use
   --kernel DIR        a real module tree (lib/modules/VERSION, or a root holding one)
   --symvers FILE      that kernel's Module.symvers (needed with --kernel)
+  --sig-enforce       module.sig_enforce=1 on the kernel command line (as CONFIG_MODULE_SIG_FORCE):
+                      a module without a valid signature is refused (EKEYREJECTED)
   --reboot            replace the machine already in DIR
 `;
 
@@ -32,6 +39,7 @@ export function bootCommand(argv: readonly string[], io: CliIo): number {
     'force-unload': { type: 'boolean' },
     kernel: { type: 'string' },
     symvers: { type: 'string' },
+    'sig-enforce': { type: 'boolean' },
     reboot: { type: 'boolean' },
   }, BOOT_USAGE);
   if (!parsed.ok) return parsed.status;
@@ -50,6 +58,7 @@ export function bootCommand(argv: readonly string[], io: CliIo): number {
     arch,
     forceUnload: args.flag('force-unload'),
     ...(kernel !== undefined && symvers !== undefined ? { tree: { dir: kernel, symvers } } : {}),
+    sigEnforce: args.flag('sig-enforce'),
     reboot: args.flag('reboot'),
   }, Date.now());
   if ('usage' in booted) return usageError(io, 'boot', booted.usage);
@@ -62,7 +71,19 @@ export function bootCommand(argv: readonly string[], io: CliIo): number {
   io.stdout.write(
     `booted ${args.dir}: ${config.cpuCount} CPUs, kernel ${config.kernel.release}${config.kernel.kind === 'embedded' ? ' (embedded)' : ''}, ` +
     `refcount strategy ${config.strategy}, local_t ${config.arch}, forced unload ${config.forceUnload ? 'allowed' : 'not allowed'}\n` +
-    `modules: ${moduleDir}\n`,
+    `modules: ${moduleDir}\n` +
+    signingLines(config.moduleSigning),
   );
   return 0;
+}
+
+/** What the machine does with module signatures, in words: users see here why 'E' appears or a load is refused. */
+function signingLines(signing: BootSigning | undefined): string {
+  if (signing === undefined) return 'module signatures: not checked (a kernel built without CONFIG_MODULE_SIG)\n';
+  const policy = signing.enforce
+    ? 'checked and enforced (module.sig_enforce=1): a module without a valid signature is refused'
+    : 'checked, not enforced: an unsigned module loads and taints the kernel E';
+  const keys = signing.trustedKeys.map((key) => `trusted key: ${key.signer}, serial ${key.keyId} (signed this tree's modules; ` +
+    'a well-formed signature by it counts as valid, its RSA check is not redone)\n');
+  return `module signatures: ${policy}\n${keys.join('')}`;
 }

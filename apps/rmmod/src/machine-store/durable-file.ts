@@ -1,12 +1,44 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { checksumOf } from './checksum.js';
 
 // Writes that survive a crash at any point: a reader sees the old file or the new one, never
 // half of one, and once these return the data is on disk (fsync of the file, then of the
 // directory that names it).
+//
+// The new content goes first to a temporary beside the target, named for its writer: host and
+// pid. A writer killed before its rename leaves that file behind; the name is what lets a later
+// command tell a dead writer's leftover (removeDeadTemporaries) from a live writer's work.
+
+/** This host, as eight hex digits: a host name may hold dots and digits, which a name must not mix up with the pid. */
+const HOST_TAG = checksumOf(hostname());
+
+export function temporaryPathFor(path: string, pid = process.pid): string {
+  return `${path}.${HOST_TAG}-${pid}.tmp`;
+}
+
+export interface TemporaryName {
+  readonly target: string;
+  readonly pid: number;
+  /** Written on this host, so the pid is one this host's kill(2) can ask about. */
+  readonly thisHost: boolean;
+}
+
+/**
+ * What a temporary's name says about its writer; undefined for any other name. The older form
+ * `TARGET.PID.tmp` (before the host was named) counts as this host's.
+ */
+export function parseTemporaryName(name: string): TemporaryName | undefined {
+  const current = /^(.+)\.([0-9a-f]{8})-(\d+)\.tmp$/.exec(name);
+  if (current !== null) return { target: current[1] ?? '', pid: Number(current[3]), thisHost: current[2] === HOST_TAG };
+  const older = /^(.+)\.(\d+)\.tmp$/.exec(name);
+  if (older !== null) return { target: older[1] ?? '', pid: Number(older[2]), thisHost: true };
+  return undefined;
+}
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const temporary = `${path}.${process.pid}.tmp`;
+  const temporary = temporaryPathFor(path);
   const fd = openSync(temporary, 'w', 0o644);
   try {
     if (typeof data === 'string') writeSync(fd, data);

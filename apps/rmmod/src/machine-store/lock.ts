@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { processHasEnded } from './process-alive.js';
 import type { StoreError } from './store-error.js';
 
 // One command at a time changes a machine: a lock file created with O_EXCL, holding the pid,
@@ -60,12 +61,7 @@ function isStale(owner: string, lockPath: string): boolean {
   if (host !== hostname()) return false;
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return true;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return isCode(error, 'ESRCH');
-  }
+  return processHasEnded(pid);
 }
 
 function olderThan(path: string, ms: number): boolean {

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { readBootConfig, writeBootConfig } from './boot-config.js';
 import { writeFileAtomic } from './durable-file.js';
 import { appendRecord, readJournal, type JournalContents } from './journal.js';
+import { removeDeadTemporaries } from './leftover-temporaries.js';
 import { acquireLock } from './lock.js';
 import { machineFiles } from './location.js';
 import { makeDirectories, makeDirectoriesOrThrow } from './make-directories.js';
@@ -25,6 +26,9 @@ export interface OpenMachine {
 
 const ok = <T>(value: T): StoreResult<T> => ({ ok: true, value });
 const fail = <T>(error: StoreError): StoreResult<T> => ({ ok: false, error });
+
+/** How saveImage names an image: its SHA-256 in hex. */
+const IMAGE_NAME = /^[0-9a-f]{64}\.ko$/;
 
 /** Says whether dir is a machine, without reading its journal. */
 export function checkMachineDir(dir: string): StoreError | undefined {
@@ -60,12 +64,26 @@ export function withLockedMachine<T>(dir: string, command: string, body: (machin
   if (!locked.ok) return fail(locked.error);
   try {
     const machine = openMachine(dir);
-    return machine.ok ? body(machine.value) : machine;
+    if (!machine.ok) return machine;
+    removeLeftovers(dir);
+    return body(machine.value);
   } catch (error) {
     return fail(ioError(dir, error));
   } finally {
     locked.lock.release();
   }
+}
+
+/**
+ * Clears what commands killed mid-write left (their temporaries), so that leftovers do not pile
+ * up: every command that changes or refreshes the machine passes here, under the lock. Only a
+ * machine that opened cleanly is swept, so a damaged one is left exactly as it was found.
+ */
+function removeLeftovers(dir: string): void {
+  const files = machineFiles(dir);
+  const written = new Set([basename(files.config), basename(files.snapshot)]);
+  removeDeadTemporaries(dir, (target) => written.has(target));
+  removeDeadTemporaries(files.images, (target) => IMAGE_NAME.test(target));
 }
 
 /** Appends a record to the journal durably; returns the journal's new length in bytes. */

@@ -4,7 +4,8 @@ import { createMachineDir, type StoreResult } from '../machine-store/machine-sto
 import { machineFiles } from '../machine-store/location.js';
 import type { BootConfig, KernelSource, LocalArch } from '../machine-store/records.js';
 import { writeSnapshot } from '../machine-store/snapshot.js';
-import { depmodDirOf, EMBEDDED_RELEASE, findModuleDir, installEmbeddedTree, moduleDirOf, vermagicOfTree, writeDepmodFiles } from './kernel-files.js';
+import { depmodDirOf, EMBEDDED_RELEASE, findModuleDir, installEmbeddedTree, moduleDirOf, signingKeyOfTree, vermagicOfTree, writeDepmodFiles } from './kernel-files.js';
+import type { BootSigning, SigningBootConfig } from './kernel-boot.js';
 import { MachineSession } from './session.js';
 import { viewsOf } from './views.js';
 
@@ -18,11 +19,13 @@ export interface BootRequest {
   readonly forceUnload: boolean;
   /** --kernel DIR and --symvers FILE, or neither for the embedded kernel. */
   readonly tree?: { readonly dir: string; readonly symvers: string };
+  /** module.sig_enforce=1: refuse modules without a valid signature (a kernel with CONFIG_MODULE_SIG only). */
+  readonly sigEnforce?: boolean;
   readonly reboot: boolean;
 }
 
 export interface Booted {
-  readonly config: BootConfig;
+  readonly config: SigningBootConfig;
   readonly moduleDir: string;
   readonly depmodWarnings: readonly string[];
 }
@@ -32,7 +35,10 @@ export type BootOutcome = StoreResult<Booted> | { readonly ok: false; readonly u
 export function bootMachine(dir: string, request: BootRequest, nowWallMs: number): BootOutcome {
   const kernel = kernelSource(request);
   if ('usage' in kernel) return { ok: false, usage: kernel.usage };
-  const config: BootConfig = { cpuCount: request.cpuCount, strategy: request.strategy, arch: request.arch, forceUnload: request.forceUnload, kernel, bootWallMs: nowWallMs };
+  const signing = moduleSigning(kernel, request.sigEnforce ?? false);
+  if ('usage' in signing) return { ok: false, usage: signing.usage };
+  const base: BootConfig = { cpuCount: request.cpuCount, strategy: request.strategy, arch: request.arch, forceUnload: request.forceUnload, kernel, bootWallMs: nowWallMs };
+  const config: SigningBootConfig = signing.moduleSigning === undefined ? base : { ...base, moduleSigning: signing.moduleSigning };
   // Boot it once in memory first: a configuration the machine refuses never becomes a directory.
   const session = MachineSession.boot(dir, config, { trace: false });
   if (!session.ok) return { ok: false, usage: session.why };
@@ -64,4 +70,17 @@ function kernelSource(request: BootRequest): KernelSource | { usage: string } {
   const vermagic = vermagicOfTree(found.moduleDir);
   if (vermagic === undefined) return { usage: `no module in ${found.moduleDir}'s modules.order says which kernel it was built for (vermagic)` };
   return { kind: 'tree', release: found.release, moduleDir: found.moduleDir, symvers, vermagic };
+}
+
+/**
+ * CONFIG_MODULE_SIG and the built-in key: a tree whose modules are signed comes from a kernel
+ * that checks signatures and holds the key they were signed with; the embedded kernel and a
+ * tree of unsigned modules are taken as kernels built without it.
+ */
+function moduleSigning(kernel: KernelSource, enforce: boolean): { moduleSigning: BootSigning | undefined } | { usage: string } {
+  const key = kernel.kind === 'tree' ? signingKeyOfTree(kernel.moduleDir) : undefined;
+  if (key !== undefined) return { moduleSigning: { enforce, trustedKeys: [key] } };
+  if (!enforce) return { moduleSigning: undefined };
+  const why = kernel.kind === 'embedded' ? 'the embedded kernel is built without it' : `the modules in ${kernel.moduleDir} are not signed`;
+  return { usage: `--sig-enforce needs a kernel that checks module signatures (CONFIG_MODULE_SIG): ${why}` };
 }

@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { computeDepmod, readModuleImage } from '@kmodsim/linker';
+import type { SigningKey } from '@kmodsim/module';
 import type { KernelSource } from '../machine-store/records.js';
 import { walkModuleTree } from '../depmod/module-tree.js';
 import { writeFileAtomic } from '../machine-store/durable-file.js';
@@ -77,13 +78,35 @@ export function findModuleDir(given: string): { ok: true; moduleDir: string; rel
 
 /** The kernel's vermagic, as the tree's modules were built for it: the first module's in modules.order. */
 export function vermagicOfTree(moduleDir: string): string | undefined {
+  return firstInOrder(moduleDir, (path, bytes) => {
+    const image = readModuleImage(path, bytes);
+    return image.ok ? image.value.vermagic : undefined;
+  });
+}
+
+/**
+ * The key the tree's modules were signed with (the first signed module's in modules.order), or
+ * undefined for a tree of unsigned modules. A kernel that signs its modules at build time holds
+ * that key on its built-in keyring and was built with CONFIG_MODULE_SIG.
+ */
+export function signingKeyOfTree(moduleDir: string): SigningKey | undefined {
+  return firstInOrder(moduleDir, (path, bytes) => {
+    const image = readModuleImage(path, bytes);
+    const signature = image.ok ? image.value.signature : undefined;
+    if (signature?.idType !== 'PKCS#7') return undefined;
+    return { signer: signature.signer, keyId: Array.from(signature.keyId, (byte) => byte.toString(16).padStart(2, '0')).join('') };
+  });
+}
+
+/** The first answer `read` gives for the first 20 modules of modules.order. */
+function firstInOrder<T>(moduleDir: string, read: (path: string, bytes: Uint8Array) => T | undefined): T | undefined {
   const orderFile = join(moduleDir, 'modules.order');
   if (!existsSync(orderFile)) return undefined;
   for (const line of readFileSync(orderFile, 'latin1').split('\n').slice(0, 20)) {
     const path = join(moduleDir, line);
     if (line === '' || !existsSync(path)) continue;
-    const image = readModuleImage(path, readFileSync(path));
-    if (image.ok && image.value.vermagic !== undefined) return image.value.vermagic;
+    const found = read(path, readFileSync(path));
+    if (found !== undefined) return found;
   }
   return undefined;
 }
