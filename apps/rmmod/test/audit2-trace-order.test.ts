@@ -1,10 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import type { TraceEvent } from '@kmodsim/cpu';
 import { main as kmodsim } from '../src/cli/kmodsim.js';
 import { main as modprobe } from '../src/cli/modprobe.js';
 import { main as rmmod } from '../src/cli/rmmod.js';
 import type { CliMain } from '../src/cli/io.js';
-import { inTimestampOrder } from '../src/kmodsim/trace.js';
 import { newMachineDir } from './machine-harness.js';
 
 // kmodsim trace prints one merged trace, as ftrace's `trace` file does: every CPU's events by
@@ -44,15 +42,5 @@ describe('kmodsim trace --format ftrace', () => {
     // Both CPUs ran while the commands did: their lines interleave, not one CPU's block after the other's.
     const switches = events.filter((event, index) => index > 0 && event.cpu !== events[index - 1]?.cpu).length;
     expect(switches).toBeGreaterThan(4);
-  });
-});
-
-describe('inTimestampOrder', () => {
-  const event = (cpu: number, cycles: number, name: string): TraceEvent => ({ step: 0, cycles, durationCycles: 1, cpu, pid: cpu + 1, comm: 'task', flags: '....', name, detail: '' });
-
-  test('merges the CPUs by timestamp; equal timestamps keep the order the machine ran them in', () => {
-    const recorded = [event(1, 30, 'a'), event(0, 10, 'b'), event(1, 40, 'c'), event(0, 20, 'd'), event(1, 20, 'e'), event(0, 20, 'f'), event(0, 50, 'g')];
-    expect(inTimestampOrder(recorded).map((e) => e.name)).toEqual(['b', 'd', 'e', 'f', 'a', 'c', 'g']);
-    expect(recorded.map((e) => e.name)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
   });
 });

@@ -43,7 +43,8 @@ export function formatFtraceLine(event: TraceEvent): string {
 
 /**
  * The whole trace as ftrace prints it with `trace_clock` set to a cycle counter (x86-tsc): a
- * header explaining the columns, then one line per event.
+ * header explaining the columns, then one line per event, every CPU's merged by timestamp as
+ * ftrace's `trace` file merges its per-CPU buffers.
  */
 export function formatFtrace(events: readonly TraceEvent[], cpuCount: number): string {
   const header = [
@@ -59,7 +60,18 @@ export function formatFtrace(events: readonly TraceEvent[], cpuCount: number): s
     '#                  TASK-PID CPU# ||||       CYCLES  EVENT',
     '#                     | |    |   ||||          |      |',
   ];
-  return `${[...header, ...events.map(formatFtraceLine)].join('\n')}\n`;
+  return `${[...header, ...inTimestampOrder(events).map(formatFtraceLine)].join('\n')}\n`;
+}
+
+/**
+ * The events by timestamp. The machine records them in the order it runs steps, and each CPU's
+ * cycle counter runs on its own, so in that order one CPU's later cycles often come before
+ * another's earlier ones. Equal timestamps keep the machine's order, the order they happened in
+ * (Array.prototype.sort is stable); ftrace, which cannot know it, puts the lower CPU first. The
+ * Chrome JSON needs none of this: each event carries its start and duration on its CPU's track.
+ */
+function inTimestampOrder(events: readonly TraceEvent[]): TraceEvent[] {
+  return [...events].sort((a, b) => a.cycles - b.cycles);
 }
 
 interface ChromeTraceEvent {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { formatChromeTrace, formatFtrace, genericProfile, load, localIrqDisable, localIrqEnable, MemoryTraceSink, preemptDisable, preemptEnable, store } from '@kmodsim/cpu';
+import { formatChromeTrace, formatFtrace, formatFtraceLine, genericProfile, load, localIrqDisable, localIrqEnable, MemoryTraceSink, preemptDisable, preemptEnable, store } from '@kmodsim/cpu';
 import { machineOf } from './helpers.js';
+import type { TraceEvent } from '@kmodsim/cpu';
 
 function tracedRun() {
   const sink = new MemoryTraceSink();
@@ -28,6 +29,16 @@ describe('traces', () => {
     expect(storeLine).toMatch(/^\s+insmod-1 \[000\] d\.\.1\s+\d+: store: refcount = 1 \(\w+\)$/);
     const loadLine = text.split('\n').find((line) => line.includes('load:'));
     expect(loadLine).toMatch(/^\s+rmmod-2 \[001\] \.\.\.\.\s+\d+: load: refcount -> \d \(\w+\)$/);
+  });
+
+  test('ftrace text merges the CPUs by timestamp, as ftrace merges its per-CPU buffers; equal stamps keep the order they ran in', () => {
+    const event = (cpu: number, cycles: number, name: string): TraceEvent => ({ step: 0, cycles, durationCycles: 1, cpu, pid: cpu + 1, comm: 'task', flags: '....', name, detail: '' });
+    // As the machine records them: CPU 1 ran ahead in cycles before CPU 0 had its turn.
+    const recorded = [event(1, 30, 'a'), event(0, 10, 'b'), event(1, 40, 'c'), event(0, 20, 'd'), event(1, 20, 'e'), event(0, 20, 'f'), event(0, 50, 'g')];
+    const lines = formatFtrace(recorded, 2).split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    expect(lines).toEqual(['b', 'd', 'e', 'f', 'a', 'c', 'g'].map((name) => formatFtraceLine(recorded.find((e) => e.name === name) ?? recorded[0]!)));
+    // The caller's events are left in the order they were recorded.
+    expect(recorded.map((e) => e.name).join('')).toBe('abcdefg');
   });
 
   test('tracing off records nothing and changes nothing about the run', () => {

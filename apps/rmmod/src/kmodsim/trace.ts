@@ -1,4 +1,4 @@
-import { formatChromeTrace, formatFtrace, type TraceEvent } from '@kmodsim/cpu';
+import { formatChromeTrace, formatFtrace } from '@kmodsim/cpu';
 import type { CliIo } from '../cli/io.js';
 import { refresh } from '../simulation/operations.js';
 import { reportStoreError } from '../tool-support/report.js';
@@ -28,19 +28,7 @@ export function traceCommand(argv: readonly string[], io: CliIo): number {
   }, { trace: true });
   if (!seen.ok) return reportStoreError(io, 'kmodsim trace', seen.error);
   const { events, cpuCount, ghz } = seen.value.seen;
-  io.stdout.write(format === 'chrome' ? `${formatChromeTrace(events, cpuCount, ghz)}\n` : formatFtrace(inTimestampOrder(events), cpuCount));
+  io.stdout.write(format === 'chrome' ? `${formatChromeTrace(events, cpuCount, ghz)}\n` : formatFtrace(events, cpuCount));
   return 0;
 }
 
-/**
- * The events as ftrace's merged trace lists them: by timestamp across all CPUs. The machine
- * records events in the order it runs steps, and each CPU's cycle counter runs on its own, so in
- * that order one CPU's later cycles often come before another CPU's earlier ones. Events with
- * equal timestamps keep the machine's order, which is the order they happened in; ftrace, which
- * cannot know that order, puts the lower CPU first. The Chrome JSON needs none of this: each of
- * its events carries its own start and duration on its CPU's track, and Perfetto orders them.
- */
-export function inTimestampOrder(events: readonly TraceEvent[]): TraceEvent[] {
-  // Array.prototype.sort is stable (ECMAScript 2019 on): equal timestamps keep their order.
-  return [...events].sort((a, b) => a.cycles - b.cycles);
-}
