@@ -183,14 +183,24 @@ export class ExecutionDriver {
         if (!this.spin.anyWaiting || !this.onlyInterruptsLeftOut) return { kind: 'cut' };
         // Only interrupts were left out: whether one could end the spin is for confirmSpinLivelock to find out.
         this.livelockUnlessInterrupted = true;
-        return this.violation('livelock', 'every CPU that could run spins on memory that neither another CPU nor an interrupt handler will write', -1, '', 0);
+        return this.violation('livelock', `every CPU that could run spins on memory that neither another CPU nor an interrupt handler will write: ${this.spinners()}`, -1, '', 0);
       }
-      if (this.spin.anyWaiting) return this.violation('livelock', SPIN_LIVELOCK, -1, '', 0);
+      if (this.spin.anyWaiting) return this.violation('livelock', `${SPIN_LIVELOCK}: ${this.spinners()}`, -1, '', 0);
       return { kind: 'pruned' };
     }
     const problem = this.runCheck();
     if (problem !== undefined) return this.violation('invariant', problem, -1, '', 0);
     return { kind: 'complete', signature: outcomeSignature(machine) };
+  }
+
+  /** Who spins on what, for a livelock's message: `CPU 0 (worker, in an interrupt handler) on demo_lib.ref[1]`. */
+  private spinners(): string {
+    const machine = this.machine;
+    return this.spin.waiters().map(({ cpu, cells }) => {
+      const context = machine.contextOf(cpu);
+      const who = context === undefined ? '' : ` (${context.comm}${context.inIrq ? ', in an interrupt handler' : ''})`;
+      return `CPU ${cpu}${who} on ${[...new Set(cells)].map((cell) => machine.memory.describe(cell)).join(', ')}`;
+    }).join('; ');
   }
 
   /** Each CPU's step still pending (what it would do next), with its key and footprint. */

@@ -31,6 +31,13 @@ export class SpinWatch {
     return this.waitingOn[cpu] !== undefined;
   }
 
+  /** The CPUs waiting, each with the cells it waits on. */
+  waiters(): { readonly cpu: number; readonly cells: readonly number[] }[] {
+    const found: { cpu: number; cells: readonly number[] }[] = [];
+    this.waitingOn.forEach((cells, cpu) => { if (cells !== undefined) found.push({ cpu, cells }); });
+    return found;
+  }
+
   /** Every cell some CPU waits on. */
   watchedCells(): Set<number> {
     const cells = new Set<number>();

@@ -153,7 +153,7 @@ describe('exhaustive search', () => {
     // Held forever: a livelock found at once, not a run to the step bound.
     const held = explore({ scenario: testAndSetSpin(false), cpuCount: 2 }, { preemptions: 0, irqs: 0, iterative: false, maxSteps: 500 });
     expect(held.violations[0]?.kind).toBe('livelock');
-    expect(held.violations[0]?.message).toBe('every CPU that could run spins on memory no one will write');
+    expect(held.violations[0]?.message).toBe('every CPU that could run spins on memory no one will write: CPU 0 (taker) on lock');
     // Released: switching away from the spinner is free, so no bound is needed for the holder to run.
     for (const preemptions of [0, 1, 2]) {
       const released = explore({ scenario: testAndSetSpin(true), cpuCount: 2 }, { preemptions, irqs: 0, iterative: false, stopAtFirstViolation: false, maxSteps: 500 });
