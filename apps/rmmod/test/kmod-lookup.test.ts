@@ -39,10 +39,13 @@ describe('modprobe\'s -q, -v and -n', () => {
     expect(await t.run('modprobe', ['-r', 'no_such_module'])).toEqual({ status: 1, stdout: '', stderr: 'modprobe: FATAL: Module no_such_module not found.\n' });
   });
 
-  test('-r -v shows each rmmod, the dependency freed after it too; -r -n -v shows what it would remove and removes nothing', async () => {
+  // demo_chardev has `softdep demo_chardev pre: demo_lib`, and demo_lib is its dependency too.
+  // -n removes nothing, so the pre-softdep is still in use when kmod comes to it: kmod 30's
+  // modprobe -r -n -v prints the rmmod, then "FATAL: Module demo_lib is in use." and exits 1.
+  test('-r -v shows each rmmod, the dependency freed after it too; -r -n -v shows what it would remove, removes nothing, and stops at the pre-softdep still in use', async () => {
     const { t } = await embeddedMachine();
     await t.run('modprobe', ['demo_chardev']);
-    expect(await t.run('modprobe', ['-r', '-n', '-v', 'demo_chardev'])).toEqual({ status: 0, stdout: 'rmmod demo_chardev\n', stderr: '' });
+    expect(await t.run('modprobe', ['-r', '-n', '-v', 'demo_chardev'])).toEqual({ status: 1, stdout: 'rmmod demo_chardev\n', stderr: 'modprobe: FATAL: Module demo_lib is in use.\n' });
     expect((await t.run('lsmod', [])).stdout).toContain('demo_chardev');
     expect(await t.run('modprobe', ['-n', '-v', 'demo_irq'])).toMatchObject({ status: 0, stdout: expect.stringMatching(/^insmod \S+\/demo_irq\.ko \n$/) as string });
     expect(await t.run('modprobe', ['-r', '-v', 'demo_chardev'])).toEqual({ status: 0, stdout: 'rmmod demo_chardev\nrmmod demo_lib\n', stderr: '' });

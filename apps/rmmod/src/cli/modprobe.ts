@@ -60,6 +60,17 @@ interface Probe extends ProbeTables {
   show(text: string): void;
 }
 
+/** kmod's DEFAULT_VERBOSE (LOG_WARNING): SHOW prints only above it. */
+const DEFAULT_VERBOSITY = 4;
+
+/**
+ * kmod's verbose level, option by option: -v raises it by one; -q sets it to LOG_EMERG (0), so
+ * after -q even -v -v shows nothing (five -v after it would show again).
+ */
+function verbosity(line: ParsedCommandLine): number {
+  return line.options.reduce((level, option) => (option.short === 'q' ? 0 : option.short === 'v' ? level + 1 : level), DEFAULT_VERBOSITY);
+}
+
 export function main(argv: readonly string[], io: CliIo): Promise<number> {
   return modprobe(argv, io);
 }
@@ -84,7 +95,7 @@ async function modprobe(argv: readonly string[], io: CliIo): Promise<number> {
     deps: readModulesDep(tree.depmodDir, tree.moduleDir) ?? new Map(),
     softdeps: readSoftdeps(tree.depmodDir),
     say,
-    show: (text) => { if (line.has('v') || line.has('D')) io.stdout.write(text); },
+    show: (text) => { if (line.has('D') || verbosity(line) > DEFAULT_VERBOSITY) io.stdout.write(text); },
   };
   if (line.has('r')) return removeAll(probe);
   const [alias = '', ...params] = line.operands;
@@ -207,12 +218,11 @@ function inUse(probe: Probe, name: string): Removal {
 
 /**
  * kmod's rmmod_do_module: nothing to do for a module that is not loaded; else its post-softdeps
- * (last first, each removed as a module of its own: its errors passed over, but a FATAL is one),
- * then the module, then its dependencies nothing uses any more, then its pre-softdeps (last
- * first). kmod removes a pre-softdep as it does a post-softdep, FATAL when in use; here one in
- * use is still passed over, as `modprobe -r -n` shows (nothing removed, a pre-softdep that is
- * also a dependency would be "in use" there). `seen` stops a softdep cycle, on which kmod's
- * recursion never ends (it crashes).
+ * (last first), then the module, then its dependencies nothing uses any more, then its
+ * pre-softdeps (last first). Each softdep is removed as a module of its own: its errors are
+ * passed over, but "Module X is in use." is a FATAL for a pre-softdep as for a post-softdep,
+ * and ends the run after what was removed before it. `seen` stops a softdep cycle, on which
+ * kmod's recursion never ends (it crashes).
  */
 async function remove(probe: Probe, name: string, seen: Set<string>): Promise<Removal> {
   if (seen.has(name)) return 'done';
@@ -223,12 +233,21 @@ async function remove(probe: Probe, name: string, seen: Set<string>): Promise<Re
   for (const post of softdepNames(probe, name, 'post')) {
     if (await remove(probe, post, seen) === 'exit') return 'exit';
   }
-  return removeCommand(probe, [name], [...dependenciesOf(probe, name), ...softdepNames(probe, name, 'pre')]);
+  const removal = removeCommand(probe, name, dependenciesOf(probe, name));
+  if (removal !== 'done') return removal;
+  for (const pre of softdepNames(probe, name, 'pre')) {
+    if (await remove(probe, pre, seen) === 'exit') return 'exit';
+  }
+  return 'done';
 }
 
-function removeCommand(probe: Probe, names: readonly string[], thenIfUnused: readonly string[]): Removal {
+/**
+ * One module, then its dependencies that nothing uses now. Only the module's own result counts:
+ * kmod prints a dependency's failure but does not make it the run's (its status stays 0).
+ */
+function removeCommand(probe: Probe, name: string, thenIfUnused: readonly string[]): Removal {
   const { io, dir } = probe;
-  const applied = runCommand(dir, 'modprobe -r', Date.now(), () => ({ kind: 'rmmod', tool: 'modprobe', names, wait: false, force: false, thenIfUnused }));
+  const applied = runCommand(dir, 'modprobe -r', Date.now(), () => ({ kind: 'rmmod', tool: 'modprobe', names: [name], wait: false, force: false, thenIfUnused }));
   if (!applied.ok) {
     reportStoreError(io, 'modprobe', applied.error);
     return 'exit';
@@ -246,7 +265,7 @@ function removeCommand(probe: Probe, names: readonly string[], thenIfUnused: rea
     const message = modprobeRemoveMessage(removed, result);
     if (message === undefined) continue;
     probe.say(message);
-    removal = 'error';
+    if (removed === name) removal = 'error';
   }
   return removal;
 }
@@ -269,7 +288,11 @@ function dryRemoveFrom(probe: Probe, loaded: ReadonlyMap<string, SnapshotModule>
   probe.show(`rmmod ${name}\n`);
   // Nothing was removed, so a dependency still counts this module as its user unless it has none.
   for (const dependency of dependenciesOf(probe, name)) if (loaded.get(dependency)?.refcount === 0) probe.show(`rmmod ${dependency}\n`);
-  for (const pre of softdepNames(probe, name, 'pre')) if (loaded.get(pre)?.refcount === 0) probe.show(`rmmod ${pre}\n`);
+  // Each pre-softdep as a module of its own, checked against the machine as it is: one that is
+  // also a dependency is still used by this module, and is "in use" as kmod -n says it is.
+  for (const pre of softdepNames(probe, name, 'pre')) {
+    if (dryRemoveFrom(probe, loaded, pre, seen) === 'exit') return 'exit';
+  }
   return 'done';
 }
 
