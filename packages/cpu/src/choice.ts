@@ -10,7 +10,16 @@ export type Choice =
   /** The oldest pending inter-processor interrupt is taken by `cpu`. */
   | { readonly kind: 'ipi'; readonly cpu: number }
   /** The task on `cpu` is preempted and queued on `target`'s run queue (another CPU: migration). */
-  | { readonly kind: 'preempt'; readonly cpu: number; readonly target: number };
+  | { readonly kind: 'preempt'; readonly cpu: number; readonly target: number }
+  /**
+   * Time passes to the earliest pending timer, which fires (`cpu` is -1: no CPU steps). The
+   * explorer makes this choice when every CPU that could run spins and nothing else can happen:
+   * the spinning steps, which change nothing, are left out of the schedule.
+   */
+  | { readonly kind: 'time'; readonly cpu: -1 };
+
+/** The one `time` choice. */
+export const TIME_PASSES: Choice = { kind: 'time', cpu: -1 };
 
 export function formatChoice(choice: Choice): string {
   switch (choice.kind) {
@@ -22,6 +31,8 @@ export function formatChoice(choice: Choice): string {
       return `x${choice.cpu}`;
     case 'preempt':
       return `p${choice.cpu}>${choice.target}`;
+    case 'time':
+      return 't';
   }
 }
 

@@ -46,7 +46,7 @@ export {
 } from './ops.js';
 export { genericProfile, profiles, xeon8176PerfbookProfile, type MachineProfile, type ProfileCycles, type ProfileName } from './profiles.js';
 export { configError, err, ok, type ConfigError, type Result } from './result.js';
-export { formatChoice, sameChoice, type Choice } from './choice.js';
+export { formatChoice, sameChoice, TIME_PASSES, type Choice } from './choice.js';
 export type { Fault, FaultKind } from './fault.js';
 export { createPrng, type Prng } from './prng.js';
 export { formatChoiceList, parseChoiceList, parseSchedule, SCHEDULE_VERSION } from './schedule-string.js';

@@ -241,6 +241,11 @@ export class Machine implements SchedulerView {
     }
   }
 
+  /** A schedule_timeout() timer is armed: a `time` choice can fire it. */
+  get timerPending(): boolean {
+    return this.timers.size > 0;
+  }
+
   /**
    * With no CPU able to step: lets time pass to the next timer, or, when none is pending, ends
    * the run with the fault that explains why nothing can ever run again. For callers that drive
@@ -269,6 +274,10 @@ export class Machine implements SchedulerView {
       else this.recorded.push(choice);
     }
     this.steps++;
+    if (choice.kind === 'time') {
+      if (!this.fireEarliestTimer()) this.diverged('time cannot pass to a timer: none is pending');
+      return;
+    }
     if (!this.isActive(cpu)) {
       this.diverged(`CPU ${cpu} has nothing to do`);
       return;

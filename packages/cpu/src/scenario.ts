@@ -44,7 +44,10 @@ export function runScenario(scenario: Scenario, options: RunScenarioOptions): Re
   if (!first.ok) return first;
   const run = first.value;
   if (run.fault === undefined || run.fault.trace.length > 0 || run.steps === 0) return first;
-  const replay = runOnce(scenario, { ...options, schedule: run.fault.choices }, new MemoryTraceSink());
+  // A schedule that does not fit is replayed as given: the choices made stop short of its misfit.
+  const schedule = run.fault.kind === 'replay-diverged' ? options.schedule : run.fault.choices;
+  if (typeof schedule !== 'string') return first;
+  const replay = runOnce(scenario, { ...options, schedule }, new MemoryTraceSink());
   if (!replay.ok) return first;
   const again = replay.value.fault;
   if (again?.kind === run.fault.kind && again.step === run.fault.step) {

@@ -1,4 +1,4 @@
-import { formatChoice, type Choice } from './choice.js';
+import { formatChoice, TIME_PASSES, type Choice } from './choice.js';
 import { configError, err, ok, type ConfigError, type Result } from './result.js';
 import { DEFAULT_SLICE_STEPS, RoundRobinScheduler } from './schedulers/round-robin.js';
 import { RandomScheduler, RANDOM_DEFAULTS } from './schedulers/random.js';
@@ -9,8 +9,9 @@ import type { Scheduler } from './schedulers/scheduler.js';
 // from an incompatible kmodsim is refused rather than replayed wrongly:
 //   kms1:rr                      round-robin (optionally :slice=N steps per time slice)
 //   kms1:random:SEED[:irq=P][:preempt=P][:migrate=P]
-//   kms1:list:0*12,1,i0.0,x1,p0>1,1*3   the exact choices: CPU steps, IRQ source on a CPU,
-//                                       IPI taken, preemption (to a CPU); *N repeats a choice
+//   kms1:list:0*12,1,i0.0,x1,p0>1,t,1*3 the exact choices: CPU steps, IRQ source on a CPU,
+//                                       IPI taken, preemption (to a CPU), time passing to the
+//                                       next timer; *N repeats a choice
 //   kms1:list:0*3,(0,1)*40,1            (...)*N repeats a group: CPUs taking turns
 
 export const SCHEDULE_VERSION = 'kms1';
@@ -80,7 +81,7 @@ function repeatsAt(tokens: readonly string[], start: number, size: number): numb
   }
 }
 
-const CHOICE_TOKEN = /^(?:(\d+)|i(\d+)\.(\d+)|x(\d+)|p(\d+)>(\d+))(?:\*(\d+))?$/;
+const CHOICE_TOKEN = /^(?:(\d+)|i(\d+)\.(\d+)|x(\d+)|p(\d+)>(\d+)|(t))(?:\*(\d+))?$/;
 const MAX_REPEAT = 100_000_000;
 
 export function parseChoiceList(text: string): Result<Choice[], ConfigError> {
@@ -130,13 +131,14 @@ function splitTopLevel(text: string): string[] {
 function parseToken(token: string, choices: Choice[]): string | undefined {
   const match = CHOICE_TOKEN.exec(token);
   if (match === null) return `malformed choice '${token}' in schedule string`;
-  const [, step, irqCpu, irqSource, ipiCpu, preemptCpu, preemptTarget, repeatText] = match;
+  const [, step, irqCpu, irqSource, ipiCpu, preemptCpu, preemptTarget, time, repeatText] = match;
   const repeat = repeatText === undefined ? 1 : Number(repeatText);
   if (repeat < 1 || repeat > MAX_REPEAT || choices.length + repeat > MAX_REPEAT) return `repeat count in '${token}' is out of range`;
   let choice: Choice;
   if (step !== undefined) choice = { kind: 'step', cpu: Number(step) };
   else if (irqCpu !== undefined) choice = { kind: 'irq', cpu: Number(irqCpu), source: Number(irqSource) };
   else if (ipiCpu !== undefined) choice = { kind: 'ipi', cpu: Number(ipiCpu) };
+  else if (time !== undefined) choice = TIME_PASSES;
   else choice = { kind: 'preempt', cpu: Number(preemptCpu), target: Number(preemptTarget) };
   for (let i = 0; i < repeat; i++) choices.push(choice);
   return undefined;

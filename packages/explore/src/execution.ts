@@ -1,4 +1,4 @@
-import { OpCode, sameChoice, type Choice, type FaultKind, type Machine, type Operation, type ScenarioCheck } from '@kmodsim/cpu';
+import { OpCode, sameChoice, TIME_PASSES, type Choice, type FaultKind, type Machine, type Operation, type ScenarioCheck } from '@kmodsim/cpu';
 import { footprintOf, pendingFootprint, withSchedulerWrites, withTimerWakes, type Footprint } from './footprint.js';
 import { SpinWatch } from './spin-watch.js';
 import { firstFault } from './target.js';
@@ -89,13 +89,28 @@ export class ExecutionDriver {
     this.setupSteps = machine.stepCount;
   }
 
-  /** Lets idle time pass; false once the execution is over (ended, faulted, or out of steps). */
+  /** Lets time pass where it must; false once the execution is over (ended, faulted, or out of steps). */
   settle(): boolean {
     const machine = this.machine;
     if (this.faulted()) return false;
-    while (machine.status === 'running' && machine.activeCpuCount === 0) machine.advanceIdle();
+    do {
+      while (machine.status === 'running' && machine.activeCpuCount === 0) machine.advanceIdle();
+    } while (this.timePassesWhileSpinning());
     // Letting time pass runs no task code, so it cannot oops: only the machine's own faults stop it here.
     return machine.status === 'running' && this.explored < this.bounds.steps;
+  }
+
+  /**
+   * When every CPU that could run spins and nothing else can happen, time passes while they
+   * spin, up to the next schedule_timeout() timer, which fires: the `t` of a schedule string.
+   * Without this, a CPU spinning on a flag that a task sets after a timed sleep was a livelock.
+   * Replaying an execution takes the same turn at the same place: what decides it is the state.
+   */
+  private timePassesWhileSpinning(): boolean {
+    const machine = this.machine;
+    if (!this.spin.anyWaiting || !machine.timerPending || machine.status !== 'running' || this.allowedChoices().choices.length > 0) return false;
+    machine.perform(TIME_PASSES);
+    return true;
   }
 
   /** A task faulted (the machine killed it and could go on) or the run stopped on a fault. */
@@ -121,6 +136,8 @@ export class ExecutionDriver {
         return 2 * cpus + choice.source * cpus + choice.cpu;
       case 'preempt':
         return (2 + this.irqSources) * cpus + choice.cpu * cpus + choice.target;
+      case 'time':
+        return (3 + this.irqSources) * cpus * cpus;
     }
   }
 

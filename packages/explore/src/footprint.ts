@@ -33,7 +33,9 @@ export function footprintOf(machine: Machine, choice: Choice): Footprint {
       return { cpu, reads: [], writes: [IRQ_SOURCE_BASE + choice.source, RUN_QUEUE_BASE + cpu] };
     case 'ipi':
       return { cpu, reads: [], writes: [IPI_QUEUE_BASE + cpu, RUN_QUEUE_BASE + cpu] };
+    // Time passing fires a timer: its task's wake may place it on any run queue, as a preemption may.
     case 'preempt':
+    case 'time':
       return { cpu, reads: [], writes: schedulerWrites(machine) };
     case 'step':
       return stepFootprint(machine, cpu);

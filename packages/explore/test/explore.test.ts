@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { describeViolation, explore, mergeReports, replay, type ExploreReport } from '@kmodsim/explore';
-import { counter, handshake, privateThenShared, privateWaits, wakeOnOwnCpu, daemonAfterFree, localCounter, spinBehindQueued, spinForever, spinUnderInterrupts, testAndSetSpin, timerOrWake, SLEEP_END, waitForFlag, yieldLoop } from './scenarios.js';
+import { counter, handshake, privateThenShared, privateWaits, wakeOnOwnCpu, daemonAfterFree, localCounter, spinBehindQueued, spinForever, spinUnderInterrupts, spinUntilTimer, testAndSetSpin, timerOrWake, SLEEP_END, waitForFlag, yieldLoop } from './scenarios.js';
 
 describe('exhaustive search', () => {
   test('finds the lost update of an unlocked counter, with a schedule that replays it', () => {
@@ -161,6 +161,21 @@ describe('exhaustive search', () => {
       expect(released.counts.exhausted).toBe(true);
       expect(released.counts.cut).toBe(0);
     }
+  });
+
+  test('time passes while every CPU spins: a flag set after a timed sleep ends the spin, and what follows is searched', () => {
+    for (const preemptions of [0, 1, 2]) {
+      const clean = explore({ scenario: spinUntilTimer(false), cpuCount: 2 }, { preemptions, irqs: 0, iterative: false, stopAtFirstViolation: false });
+      expect(clean.violations, `preemption bound ${preemptions}`).toEqual([]);
+      expect(clean.counts.completed).toBe(clean.counts.executions);
+    }
+    const target = { scenario: spinUntilTimer(true), cpuCount: 2 };
+    const found = explore(target, { preemptions: 0, irqs: 0 }).violations[0];
+    expect(found?.kind).toBe('use-after-free');
+    // The schedule says where time passed (`t`), and replays the fault.
+    expect(found?.schedule).toMatch(/,t,/);
+    const replayed = replay(target, found?.schedule ?? '');
+    expect(!('error' in replayed) && replayed.reproduced ? replayed.fault?.kind : undefined).toBe('use-after-free');
   });
 
   test('a flag written between a spinner\'s read and its cpu_relax() is no livelock: the next round sees it', () => {

@@ -146,6 +146,33 @@ export function testAndSetSpin(released: boolean): Scenario {
 }
 
 /**
+ * A CPU spins on a flag that a task on the other CPU sets after a timed sleep: time passes while
+ * it spins, and the flag comes. With `freeFirst` the sleeper frees an object before it sets the
+ * flag, and the spinner then uses it: a use after free found only past the timer.
+ */
+export function spinUntilTimer(freeFirst: boolean): Scenario {
+  return {
+    name: `spin-until-timer${freeFirst ? '-use-after-free' : ''}`,
+    description: 'a CPU spins on a flag a task sets after schedule_timeout()',
+    setup(machine: Machine) {
+      const flag = machine.alloc('flag', 1, { lineAligned: true }).base;
+      const object = machine.alloc('object', 1, { lineAligned: true }).base;
+      machine.spawn({ name: 'spinner', cpu: 0, bound: true, body: function* () {
+        while ((yield load(flag)) === 0) yield cpuRelax();
+        yield load(object);
+      } });
+      machine.spawn({ name: 'sleeper', cpu: 1, bound: true, body: function* () {
+        yield setCurrentState('TASK_UNINTERRUPTIBLE');
+        yield scheduleTimeout(5000);
+        if (freeFirst) yield free(object);
+        yield store(flag, 1);
+      } });
+      return (m) => (m.read(flag) === 1 ? undefined : 'the flag was never set');
+    },
+  };
+}
+
+/**
  * A handshake: CPU 0 spins until CPU 1 sets `go`, then answers; CPU 1 waits for the answer. CPU 1
  * may set `go` between CPU 0's read and its cpu_relax(), which is no reason for CPU 0 to wait.
  */

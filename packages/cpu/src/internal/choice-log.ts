@@ -1,14 +1,17 @@
-import type { Choice } from '../choice.js';
+import { TIME_PASSES, type Choice } from '../choice.js';
 import { growInt32 } from './growable.js';
 
 // The record of a run's choices, kept as integers in a typed array: recording is on for every
 // run (a failing run must print what reproduces it), so it must cost next to nothing.
-// A step is `cpu * 4`; the other kinds take a second word (IRQ source, preemption target).
+// A step is `cpu * 4`; the other kinds take a second word (IRQ source, preemption target),
+// except time passing, which is -1.
 
 const STEP = 0;
 const IRQ = 1;
 const IPI = 2;
 const PREEMPT = 3;
+/** Time passing has no CPU: the one negative word. */
+const TIME = -1;
 
 export class ChoiceLog {
   private words = new Int32Array(1024);
@@ -38,6 +41,9 @@ export class ChoiceLog {
         words[this.length++] = choice.cpu * 4 + PREEMPT;
         words[this.length++] = choice.target;
         return;
+      case 'time':
+        words[this.length++] = TIME;
+        return;
     }
   }
 
@@ -45,6 +51,10 @@ export class ChoiceLog {
     const choices: Choice[] = [];
     for (let index = 0; index < this.length; index++) {
       const word = this.words[index] ?? 0;
+      if (word === TIME) {
+        choices.push(TIME_PASSES);
+        continue;
+      }
       const cpu = word >> 2;
       switch (word & 3) {
         case STEP:
