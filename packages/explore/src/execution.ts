@@ -76,8 +76,8 @@ export class ExecutionDriver {
   private boundedAt = -Infinity;
   /** The last point left out interrupts only (no preemption): the bound on interrupts alone cut it. */
   private onlyInterruptsLeftOut = false;
-  /** The outcome is a spin livelock unless an interrupt past the bound would end the spin (see confirmSpinLivelock). */
-  private livelockUnlessInterrupted = false;
+  /** The outcome is a spin livelock still to confirm (see confirmSpinLivelock): plainly, or unless an interrupt past the bound would end it. */
+  private spinLivelock: 'none' | 'plain' | 'unless-interrupted' = 'none';
   private readonly cpuCount: number;
   private readonly irqSources: number;
   readonly setupSteps: number;
@@ -199,10 +199,13 @@ export class ExecutionDriver {
       if (point?.bounded === true) {
         if (!this.spin.anyWaiting || !this.onlyInterruptsLeftOut) return { kind: 'cut' };
         // Only interrupts were left out: whether one could end the spin is for confirmSpinLivelock to find out.
-        this.livelockUnlessInterrupted = true;
+        this.spinLivelock = 'unless-interrupted';
         return this.violation('livelock', `every CPU that could run spins on memory that neither another CPU nor an interrupt handler will write: ${this.spinners()}`, -1, '', 0);
       }
-      if (this.spin.anyWaiting) return this.violation('livelock', `${SPIN_LIVELOCK}: ${this.spinners()}`, -1, '', 0);
+      if (this.spin.anyWaiting) {
+        this.spinLivelock = 'plain';
+        return this.violation('livelock', `${SPIN_LIVELOCK}: ${this.spinners()}`, -1, '', 0);
+      }
       return { kind: 'pruned' };
     }
     const problem = this.runCheck();
@@ -256,21 +259,44 @@ export class ExecutionDriver {
   }
 
   /**
-   * An execution that ended with every CPU that could run spinning, where only interrupts past
-   * their bound were left out, is a livelock unless an interrupt could end the spin. Each
-   * interrupt that could arrive is delivered here and its handler run to its return: if none
-   * writes a cell a spinner waits on, wakes a task, spawns one or sends an IPI, nothing can end
-   * the spin and the livelock stands; otherwise the bound cut the execution. A user's unloader
-   * polling a flag its module_put never sets was called clean without this: the demo kernel's
-   * device interrupt could always still arrive. This runs the handlers, so it comes last.
+   * A spin livelock is confirmed before it is reported; this runs steps, so it comes last.
+   *
+   * First the spinners are stepped on for a while: the spin watch takes a loop that re-reads the
+   * same cells for one that always will, but a loop that gives up after some rounds (a counter
+   * in its local variables, which the watch cannot see) leaves them. Then, when only interrupts
+   * past their bound were left out, each interrupt that could still arrive is delivered and its
+   * handler run to its return: if one writes a cell a spinner waits on, wakes a task, spawns one
+   * or sends an IPI, it could end the spin. Either way out makes the execution one the bounds
+   * cut, not a livelock. (A user's unloader polling a flag its module_put never sets was called
+   * clean without the second check: the demo kernel's device interrupt could always arrive.)
    */
   confirmSpinLivelock(outcome: Outcome): Outcome {
-    if (!this.livelockUnlessInterrupted) return outcome;
-    this.livelockUnlessInterrupted = false;
+    const kind = this.spinLivelock;
+    if (kind === 'none') return outcome;
+    this.spinLivelock = 'none';
     const watched = this.spin.watchedCells();
+    if (!this.spinnersKeepSpinning(watched)) return { kind: 'cut' };
+    if (kind === 'plain') return outcome;
     const arrivals = this.machine.enabledChoices().filter((choice) => choice.kind === 'irq');
     for (const arrival of arrivals) if (this.handlerCouldEndSpin(arrival, watched)) return { kind: 'cut' };
     return outcome;
+  }
+
+  /** Steps each spinning CPU SPIN_CONFIRM_STEPS times: true when every one only went on reading what it waits on. */
+  private spinnersKeepSpinning(watched: ReadonlySet<number>): boolean {
+    const machine = this.machine;
+    const spinners = this.spin.waiters().map((waiter) => ({ cpu: waiter.cpu, context: machine.contextOf(waiter.cpu) }));
+    for (let step = 0; step < SPIN_CONFIRM_STEPS; step++) {
+      for (const { cpu, context } of spinners) {
+        const op = machine.pendingOperation(cpu);
+        if (op === undefined || !machine.isActive(cpu) || !staysInSpin(op, watched)) return false;
+        const before = op.code === OpCode.Rmw ? machine.read(op.cell) : 0;
+        machine.perform(machine.stepChoice(cpu));
+        if (this.faulted() || machine.status !== 'running' || machine.contextOf(cpu) !== context) return false;
+        if (op.code === OpCode.Rmw && machine.read(op.cell) !== before) return false;
+      }
+    }
+    return true;
   }
 
   /** Delivers one interrupt and runs its handler: true when it might end a spin (or cannot be told). */
@@ -352,6 +378,20 @@ export class ExecutionDriver {
 }
 
 const SPIN_LIVELOCK = 'every CPU that could run spins on memory no one will write';
+
+/** Steps each spinner is taken on before its spin counts as endless (a loop that gives up later than this is taken for a livelock). */
+const SPIN_CONFIRM_STEPS = 10_000;
+
+/** What a spin loop may do and still be the same spin: read what it waits on, relax, yield in place, toggle and note. */
+function staysInSpin(op: Operation, watched: ReadonlySet<number>): boolean {
+  switch (op.code) {
+    case OpCode.Load:
+    case OpCode.Rmw:
+      return watched.has(op.cell);
+    default:
+      return op.code === OpCode.Schedule || isLocal(op);
+  }
+}
 
 /** Steps of an interrupt handler confirmSpinLivelock runs before it gives up telling (and calls the execution cut). */
 const HANDLER_PROBE_STEPS = 10_000;

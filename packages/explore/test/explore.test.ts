@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { describeViolation, explore, mergeReports, replay, type ExploreReport } from '@kmodsim/explore';
-import { counter, handshake, privateThenShared, privateWaits, wakeOnOwnCpu, daemonAfterFree, localCounter, spinBehindQueued, spinForever, spinUnderInterrupts, spinUntilTimer, testAndSetSpin, timerOrWake, SLEEP_END, waitForFlag, yieldLoop } from './scenarios.js';
+import { counter, handshake, privateThenShared, privateWaits, wakeOnOwnCpu, daemonAfterFree, localCounter, spinBehindQueued, spinForever, spinUnderInterrupts, spinUntilTimer, boundedPoll, testAndSetSpin, timerOrWake, SLEEP_END, waitForFlag, yieldLoop } from './scenarios.js';
 
 describe('exhaustive search', () => {
   test('finds the lost update of an unlocked counter, with a schedule that replays it', () => {
@@ -176,6 +176,14 @@ describe('exhaustive search', () => {
     expect(found?.schedule).toMatch(/,t,/);
     const replayed = replay(target, found?.schedule ?? '');
     expect(!('error' in replayed) && replayed.reproduced ? replayed.fault?.kind : undefined).toBe('use-after-free');
+  });
+
+  test('a poll that gives up after some rounds is no livelock: the spin is stepped on before one is reported', () => {
+    const report = explore({ scenario: boundedPoll(200), cpuCount: 1 }, { preemptions: 0, irqs: 0, iterative: false, stopAtFirstViolation: false });
+    expect(report.violations).toEqual([]);
+    expect(report.counts.cut).toBeGreaterThan(0);
+    // A spin that never gives up is still one.
+    expect(explore({ scenario: spinForever(), cpuCount: 2 }, { preemptions: 1, irqs: 0 }).violations[0]?.kind).toBe('livelock');
   });
 
   test('a flag written between a spinner\'s read and its cpu_relax() is no livelock: the next round sees it', () => {

@@ -172,6 +172,23 @@ export function spinUntilTimer(freeFirst: boolean): Scenario {
   };
 }
 
+/** A CPU polls a flag nobody sets, but gives up after `rounds` rounds (a counter the spin watch cannot see). */
+export function boundedPoll(rounds: number): Scenario {
+  return {
+    name: `bounded-poll-${rounds}`,
+    description: 'a CPU polls a flag for a while, then gives up',
+    setup(machine: Machine) {
+      const flag = machine.alloc('flag', 1, { lineAligned: true }).base;
+      const gaveUp = machine.alloc('gave up', 1, { lineAligned: true }).base;
+      machine.spawn({ name: 'poller', cpu: 0, bound: true, body: function* () {
+        for (let round = 0; round < rounds && (yield load(flag)) === 0; round++) yield cpuRelax();
+        yield store(gaveUp, 1);
+      } });
+      return undefined;
+    },
+  };
+}
+
 /**
  * A handshake: CPU 0 spins until CPU 1 sets `go`, then answers; CPU 1 waits for the answer. CPU 1
  * may set `go` between CPU 0's read and its cpu_relax(), which is no reason for CPU 0 to wait.
