@@ -62,6 +62,25 @@ describe('locks', () => {
     expect(slept).toBeGreaterThan(0);
   });
 
+  test('mutex_lock from an interrupt handler is a sleeping function called from invalid context, even with the mutex free', () => {
+    const scenario: Scenario = {
+      name: 'mutex-in-irq',
+      description: 'an interrupt handler takes a mutex',
+      setup(machine: Machine) {
+        const mutex = mutexAt('config_mutex', machine.alloc('config_mutex', MUTEX_CELLS).base);
+        machine.spawn({ name: 'idler', cpu: 0, body: function* () { yield work(50); } });
+        machine.addIrqSource({ name: 'nic', limit: 1, handler: function* (self) {
+          yield* mutexLock(mutex, self);
+          yield* mutexUnlock(mutex, self);
+        } });
+        return undefined;
+      },
+    };
+    const run = runScenario(scenario, { cpuCount: 1, schedule: 'kms1:list:0,i0.0,0*3' });
+    if (!run.ok) expect.fail(run.error.message);
+    expect(run.value.fault?.message).toMatch(/^BUG: sleeping function called from invalid context at kernel\/locking\/mutex\.c \(mutex_lock\) \(called from interrupt context\)/);
+  });
+
   test('without the lock the same counter loses updates, so the checks above can fail', () => {
     const unlocked: Scenario = {
       name: 'unlocked-counter',

@@ -1,4 +1,5 @@
 import { cmpxchg, schedule, setCurrentState, wakeUpProcess, xchg, type ExecutionContext, type KernelCode } from '../ops.js';
+import { mightSleep } from './might-sleep.js';
 import { spinLock, spinlockAt, spinUnlock, type Spinlock } from './spinlock.js';
 
 // A sleeping lock (struct mutex): an owner word taken with cmpxchg, and a FIFO of sleepers kept
@@ -23,6 +24,8 @@ export function mutexAt(name: string, base: number): Mutex {
 export const MUTEX_CELLS = 3;
 
 export function* mutexLock(mutex: Mutex, self: ExecutionContext): KernelCode<void> {
+  // mutex_lock() begins with might_sleep(): taking one in an interrupt handler or with preemption off is a bug even when it is free.
+  yield* mightSleep(self, 'kernel/locking/mutex.c (mutex_lock)');
   while (true) {
     if ((yield cmpxchg(mutex.owner, 0, self.pid)) === 0) return;
     yield* spinLock(mutex.waitLock);
