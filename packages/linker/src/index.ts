@@ -14,6 +14,16 @@ export type { ModuleImport, SymbolVersion } from './internal/image/imports.js';
 export { readSignature, type ModuleSignature } from './internal/image/signature.js';
 export { compressionOf, decompress, MAX_MODULE_BYTES, type Compression } from './internal/image/decompress.js';
 
+export { readCertificate, type KernelCertificate } from './internal/signing/certificate.js';
+export {
+  verifyModuleSignature,
+  type SignatureErrno,
+  type SignatureVerification,
+  type VerifiedSignature,
+} from './internal/signing/verify-module-signature.js';
+export { findKernelCertificates, MAX_KERNEL_IMAGE_BYTES, type KernelCertificates } from './internal/kernel-image/kernel-certificates.js';
+export type { KernelCompression } from './internal/kernel-image/kernel-payload.js';
+
 export { VMLINUX, type KernelSymbol, type SymbolResolver } from './internal/symbols/kernel-symbol.js';
 export { KernelSymbolTable, KERNEL_TEXT_BASE, type KernelSymbolSources } from './internal/symbols/kernel-symbol-table.js';
 export { parseModuleSymvers, type SymversEntry } from './internal/symbols/symvers.js';

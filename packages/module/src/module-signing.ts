@@ -1,4 +1,4 @@
-import { readSignature, type ForceFlags } from '@kmodsim/linker';
+import { readCertificate, readSignature, verifyModuleSignature, type ForceFlags, type KernelCertificate } from '@kmodsim/linker';
 import { failure, type SyscallFailure } from './errno.js';
 import type { ModuleLoad } from './module-load.js';
 
@@ -7,13 +7,15 @@ import type { ModuleLoad } from './module-load.js';
 // load_module does: an image that ends with the marker has its signature block checked and cut
 // off; a module without one, or signed by a key the kernel does not hold, is "unsigned", which
 // is allowed (and taints the kernel 'E', once the module is added) unless signatures are
-// enforced, when it is refused with EKEYREJECTED. Any other verification error (a malformed
-// block, a message that does not parse) is fatal whether or not signatures are enforced.
+// enforced, when it is refused with EKEYREJECTED. Any other verification error is fatal whether
+// or not signatures are enforced: a malformed block (EBADMSG), and a signature its key does not
+// verify (EKEYREJECTED: the module was changed after it was signed). The kernel prints nothing
+// for that last one; insmod says "Key was rejected by service".
 //
-// kmodsim does not redo the RSA check of the PKCS#7 message: a well-formed signature by a key
-// on the kernel's keyring is taken as verified. A real tree's modules are all signed by the key
-// its kernel was built with, which that kernel holds, so on them this gives the kernel's answer;
-// a tampered module with an intact signature block would load here, where the kernel refuses it.
+// A trusted key that carries its X.509 certificate is checked for real: the linker verifies the
+// PKCS#7 signature over the module with the certificate's public key. A key known only by its
+// name and serial number (a tree without its vmlinuz, or a machine booted before certificates
+// were kept) cannot check anything: a well-formed signature naming it is taken as verified.
 // Kernel lockdown (security_locked_down on Secure Boot) is not modelled: without enforcement an
 // unsigned module is allowed, as on a machine booted without Secure Boot.
 
@@ -30,6 +32,11 @@ export interface SigningKey {
   readonly signer: string;
   /** The serial number, lower-case hex without separators: modinfo's `sig_key` without its colons. */
   readonly keyId: string;
+  /**
+   * The key's X.509 certificate (PEM text or DER bytes). With it, signatures are verified
+   * cryptographically; without it, a signature naming this key is taken on trust.
+   */
+  readonly certificate?: string | Uint8Array;
 }
 
 /** How a kernel with CONFIG_MODULE_SIG treats module signatures. */
@@ -49,10 +56,17 @@ export type SignatureCheck =
   | { readonly ok: false; readonly failure: SyscallFailure; readonly kernelLog: readonly string[] };
 
 /** mod_verify_sig's errors: the first three are not fatal without enforcement. */
-type VerifyError = 'ENODATA' | 'ENOPKG' | 'ENOKEY' | 'EBADMSG';
+type VerifyError = 'ENODATA' | 'ENOPKG' | 'ENOKEY' | 'EBADMSG' | 'EKEYREJECTED';
+type ForgivenError = Exclude<VerifyError, 'EBADMSG' | 'EKEYREJECTED'>;
+
+/** What the caller is told about the fatal errors. */
+const FATAL: Readonly<Record<Exclude<VerifyError, ForgivenError>, string>> = {
+  EBADMSG: 'the signature block appended to the module is malformed',
+  EKEYREJECTED: 'the module\'s signature does not verify with the key it names: the module was changed after it was signed',
+};
 
 /** module_sig_check's words for the errors it forgives (or, enforcing, names in its notice). */
-const FORGIVEN: Readonly<Record<Exclude<VerifyError, 'EBADMSG'>, string>> = {
+const FORGIVEN: Readonly<Record<ForgivenError, string>> = {
   ENODATA: 'unsigned module',
   ENOPKG: 'module with unsupported crypto',
   ENOKEY: 'module with unavailable key',
@@ -71,9 +85,7 @@ export function moduleSigCheck(image: Uint8Array, force: ForceFlags, signing: Mo
     if (verified === undefined) return { ok: true, sigOk: true, kernelLog };
     error = verified;
   }
-  if (error === 'EBADMSG') {
-    return { ok: false, failure: failure('EBADMSG', 'the signature block appended to the module is malformed'), kernelLog };
-  }
+  if (error === 'EBADMSG' || error === 'EKEYREJECTED') return { ok: false, failure: failure(error, FATAL[error]), kernelLog };
   const reason = FORGIVEN[error];
   if (signing.enforce === true) {
     kernelLog.push(`Loading of ${reason} is rejected`);
@@ -109,15 +121,42 @@ function modVerifySig(image: Uint8Array, length: number, signing: ModuleSigning,
   if (length <= MODULE_SIGNATURE_BYTES) return 'EBADMSG';
   const checked = modCheckSig(image.subarray(length - MODULE_SIGNATURE_BYTES, length), length, 'module', kernelLog);
   if (checked !== undefined) return checked;
+  const keys = signing.trustedKeys;
+  const certificates = keys === undefined ? [] : certificatesOf(keys);
+  if (certificates.length > 0) {
+    // The real check: the linker redoes verify_pkcs7_signature with the certificates' keys. A
+    // signer none of them names may still be a key known only by name, below.
+    const verified = verifyModuleSignature('module', image, certificates);
+    kernelLog.push(...verified.kernelLog);
+    if (verified.ok) return undefined;
+    if (verified.errno !== 'ENOKEY') return verified.errno;
+  }
   // verify_pkcs7_signature: a message that does not parse (ASN.1 that is not a CMS SignedData
   // with a signer) is EBADMSG. The block's own fields were checked above, so the linker's
   // reader sees what the kernel's parser sees.
   const signature = readSignature(image);
   if (signature === undefined) return 'EBADMSG';
   // pkcs7_validate_trust: the signer must be a key on the kernel's keyrings, else ENOKEY.
+  if (keys === undefined) return undefined;
   const keyId = hex(signature.keyId);
-  const trusted = signing.trustedKeys?.some((key) => key.signer === signature.signer && key.keyId === keyId) ?? true;
-  return trusted ? undefined : 'ENOKEY';
+  const named = keys.some((key) => key.certificate === undefined && key.signer === signature.signer && key.keyId === keyId);
+  return named ? undefined : 'ENOKEY';
+}
+
+/**
+ * The keys' certificates, read anew for each load: a certificate is parsed in microseconds, and
+ * the module core keeps no state outside the machine. One that does not parse is left out, as
+ * the kernel skips a built-in certificate it cannot load ("Problem loading in-kernel X.509
+ * certificate").
+ */
+function certificatesOf(keys: readonly SigningKey[]): KernelCertificate[] {
+  const certificates: KernelCertificate[] = [];
+  for (const key of keys) {
+    if (key.certificate === undefined) continue;
+    const read = readCertificate(key.certificate, key.signer);
+    if (read.ok) certificates.push(read.value);
+  }
+  return certificates;
 }
 
 function hex(bytes: Uint8Array): string {

@@ -1,7 +1,7 @@
 import type { CliIo } from '../cli/io.js';
+import type { ModuleSigningRecord } from '../machine-store/records.js';
 import { describeStoreError } from '../machine-store/store-error.js';
 import { bootMachine } from '../simulation/boot-machine.js';
-import type { BootSigning } from '../simulation/kernel-boot.js';
 import { EMBEDDED_RELEASE } from '../simulation/kernel-files.js';
 import { parseMachineArgs } from './machine-args.js';
 import { parseCpuCount } from './numbers.js';
@@ -15,9 +15,11 @@ Creates a simulated machine in DIR (default: $KMODSIM_MACHINE, else ~/.local/sta
 Without --kernel it boots the embedded kernel: its symbol table and the demo modules
 (demo_lib, demo_chardev, demo_fs, demo_irq) under /lib/modules/${EMBEDDED_RELEASE}, built
 without CONFIG_MODULE_SIG. A real tree whose modules are signed boots a kernel that checks
-module signatures (CONFIG_MODULE_SIG) and holds the key they were signed with: an unsigned
-module loads and taints the kernel E, as on Debian; kmodsim takes a well-formed signature by
-that key as valid without redoing its RSA check.
+module signatures (CONFIG_MODULE_SIG): an unsigned module loads and taints the kernel E, as on
+Debian, and a module changed after it was signed is refused (Key was rejected by service).
+Its built-in keyring is the X.509 certificates in the tree's boot/vmlinuz-VERSION, read once
+at boot; without that file the kernel holds the key the modules name, and kmodsim takes a
+well-formed signature by it as valid without verifying it.
 
 Options:
   --cpus N            CPUs (default 4)
@@ -66,24 +68,24 @@ export function bootCommand(argv: readonly string[], io: CliIo): number {
     io.stderr.write(`kmodsim boot: ERROR: ${describeStoreError(booted.error)}\n`);
     return 1;
   }
-  const { config, moduleDir, depmodWarnings } = booted.value;
+  const { config, signingNote, moduleDir, depmodWarnings } = booted.value;
   for (const warning of depmodWarnings) io.stderr.write(`kmodsim boot: WARNING: depmod: ${warning}\n`);
   io.stdout.write(
     `booted ${args.dir}: ${config.cpuCount} CPUs, kernel ${config.kernel.release}${config.kernel.kind === 'embedded' ? ' (embedded)' : ''}, ` +
     `refcount strategy ${config.strategy}, local_t ${config.arch}, forced unload ${config.forceUnload ? 'allowed' : 'not allowed'}\n` +
     `modules: ${moduleDir}\n` +
-    signingLines(config.moduleSigning),
+    signingLines(config.moduleSigning, signingNote),
   );
   return 0;
 }
 
 /** What the machine does with module signatures, in words: users see here why 'E' appears or a load is refused. */
-function signingLines(signing: BootSigning | undefined): string {
+function signingLines(signing: ModuleSigningRecord | undefined, note: string | undefined): string {
   if (signing === undefined) return 'module signatures: not checked (a kernel built without CONFIG_MODULE_SIG)\n';
   const policy = signing.enforce
     ? 'checked and enforced (module.sig_enforce=1): a module without a valid signature is refused'
     : 'checked, not enforced: an unsigned module loads and taints the kernel E';
-  const keys = signing.trustedKeys.map((key) => `trusted key: ${key.signer}, serial ${key.keyId} (signed this tree's modules; ` +
-    'a well-formed signature by it counts as valid, its RSA check is not redone)\n');
-  return `module signatures: ${policy}\n${keys.join('')}`;
+  const keys = signing.trustedKeys.map((key) => `trusted key: ${key.signer}, serial ${key.keyId} (` +
+    (key.certificate === undefined ? 'known by name only: a well-formed signature by it is taken as valid, not verified' : 'X.509 certificate: signatures by it are verified') + ')\n');
+  return `module signatures: ${policy}\n${keys.join('')}${note === undefined ? '' : `keyring: ${note}\n`}`;
 }

@@ -8,6 +8,31 @@ export type KernelSource =
   | { readonly kind: 'embedded'; readonly release: string }
   | { readonly kind: 'tree'; readonly release: string; readonly moduleDir: string; readonly symvers: string; readonly vermagic: string };
 
+/** A key on the kernel's built-in keyring, named as a module signature names it. */
+export interface TrustedKeyRecord {
+  /** The certificate issuer's common name: modinfo's `signer`. */
+  readonly signer: string;
+  /** The serial number in lower-case hex: modinfo's `sig_key` without its colons. */
+  readonly keyId: string;
+  /**
+   * The key's X.509 certificate as PEM, taken from the kernel image at boot so that later
+   * commands verify signatures without decompressing vmlinuz again. Absent when the tree had no
+   * vmlinuz (or the machine was booted before certificates were kept): the key is then known
+   * only by name, and a signature naming it is taken as valid.
+   */
+  readonly certificate?: string;
+}
+
+/**
+ * How the machine's kernel treats module signatures, decided at boot. A machine without it was
+ * booted on a kernel built without CONFIG_MODULE_SIG (or before kmodsim checked signatures).
+ */
+export interface ModuleSigningRecord {
+  /** module.sig_enforce=1 on the kernel command line (kmodsim boot --sig-enforce). */
+  readonly enforce: boolean;
+  readonly trustedKeys: readonly TrustedKeyRecord[];
+}
+
 export interface BootConfig {
   readonly cpuCount: number;
   readonly strategy: string;
@@ -16,6 +41,7 @@ export interface BootConfig {
   readonly kernel: KernelSource;
   /** Wall time of the boot: simulated time 0. */
   readonly bootWallMs: number;
+  readonly moduleSigning?: ModuleSigningRecord;
 }
 
 /** A module image a command loads, kept in the machine directory by content so replays never depend on the original file. */

@@ -2,10 +2,19 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createMachineDir, type StoreResult } from '../machine-store/machine-store.js';
 import { machineFiles } from '../machine-store/location.js';
-import type { BootConfig, KernelSource, LocalArch } from '../machine-store/records.js';
+import type { BootConfig, KernelSource, LocalArch, ModuleSigningRecord } from '../machine-store/records.js';
 import { writeSnapshot } from '../machine-store/snapshot.js';
-import { depmodDirOf, EMBEDDED_RELEASE, findModuleDir, installEmbeddedTree, moduleDirOf, signingKeyOfTree, vermagicOfTree, writeDepmodFiles } from './kernel-files.js';
-import type { BootSigning, SigningBootConfig } from './kernel-boot.js';
+import {
+  certificatesOfTree,
+  depmodDirOf,
+  EMBEDDED_RELEASE,
+  findModuleDir,
+  installEmbeddedTree,
+  moduleDirOf,
+  signingKeyOfTree,
+  vermagicOfTree,
+  writeDepmodFiles,
+} from './kernel-files.js';
 import { MachineSession } from './session.js';
 import { viewsOf } from './views.js';
 
@@ -25,7 +34,9 @@ export interface BootRequest {
 }
 
 export interface Booted {
-  readonly config: SigningBootConfig;
+  readonly config: BootConfig;
+  /** Where the trusted keys came from, or why their signatures cannot be verified: for the boot output. */
+  readonly signingNote: string | undefined;
   readonly moduleDir: string;
   readonly depmodWarnings: readonly string[];
 }
@@ -38,7 +49,7 @@ export function bootMachine(dir: string, request: BootRequest, nowWallMs: number
   const signing = moduleSigning(kernel, request.sigEnforce ?? false);
   if ('usage' in signing) return { ok: false, usage: signing.usage };
   const base: BootConfig = { cpuCount: request.cpuCount, strategy: request.strategy, arch: request.arch, forceUnload: request.forceUnload, kernel, bootWallMs: nowWallMs };
-  const config: SigningBootConfig = signing.moduleSigning === undefined ? base : { ...base, moduleSigning: signing.moduleSigning };
+  const config: BootConfig = signing.moduleSigning === undefined ? base : { ...base, moduleSigning: signing.moduleSigning };
   // Boot it once in memory first: a configuration the machine refuses never becomes a directory.
   const session = MachineSession.boot(dir, config, { trace: false });
   if (!session.ok) return { ok: false, usage: session.why };
@@ -58,7 +69,7 @@ export function bootMachine(dir: string, request: BootRequest, nowWallMs: number
       writeSnapshot(files.snapshot, files.journal, viewsOf(session.value, nowWallMs));
     },
   });
-  return created.ok ? { ok: true, value: { config, moduleDir, depmodWarnings } } : created;
+  return created.ok ? { ok: true, value: { config, signingNote: signing.note, moduleDir, depmodWarnings } } : created;
 }
 
 function kernelSource(request: BootRequest): KernelSource | { usage: string } {
@@ -73,13 +84,25 @@ function kernelSource(request: BootRequest): KernelSource | { usage: string } {
 }
 
 /**
- * CONFIG_MODULE_SIG and the built-in key: a tree whose modules are signed comes from a kernel
- * that checks signatures and holds the key they were signed with; the embedded kernel and a
- * tree of unsigned modules are taken as kernels built without it.
+ * CONFIG_MODULE_SIG and the built-in keyring: a tree whose modules are signed comes from a
+ * kernel that checks signatures; the embedded kernel and a tree of unsigned modules are taken as
+ * kernels built without it. The keyring is the certificates in the tree's vmlinuz, read now and
+ * kept in the configuration; without a vmlinuz (or with no certificate found in it) the kernel
+ * holds the key the modules name, known only by name, so signatures by it cannot be verified.
  */
-function moduleSigning(kernel: KernelSource, enforce: boolean): { moduleSigning: BootSigning | undefined } | { usage: string } {
+function moduleSigning(kernel: KernelSource, enforce: boolean): { moduleSigning: ModuleSigningRecord | undefined; note?: string } | { usage: string } {
   const key = kernel.kind === 'tree' ? signingKeyOfTree(kernel.moduleDir) : undefined;
-  if (key !== undefined) return { moduleSigning: { enforce, trustedKeys: [key] } };
+  if (kernel.kind === 'tree' && key !== undefined) {
+    const certificates = certificatesOfTree(kernel.moduleDir, kernel.release);
+    if (!certificates.ok) {
+      return { moduleSigning: { enforce, trustedKeys: [key] }, note: `${certificates.why}: signatures by the key that signed this tree's modules are taken as valid unchecked` };
+    }
+    const holdsTreeKey = certificates.keys.some((trusted) => trusted.signer === key.signer && trusted.keyId === key.keyId);
+    const note = holdsTreeKey
+      ? `certificates from ${certificates.vmlinuz}: signatures are verified against them`
+      : `certificates from ${certificates.vmlinuz}; none is the key that signed this tree's modules (${key.signer}, serial ${key.keyId}), so they load as unsigned`;
+    return { moduleSigning: { enforce, trustedKeys: certificates.keys }, note };
+  }
   if (!enforce) return { moduleSigning: undefined };
   const why = kernel.kind === 'embedded' ? 'the embedded kernel is built without it' : `the modules in ${kernel.moduleDir} are not signed`;
   return { usage: `--sig-enforce needs a kernel that checks module signatures (CONFIG_MODULE_SIG): ${why}` };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createMachine, MemoryTraceSink, type Machine } from '@kmodsim/cpu';
 import { KernelSymbolTable, parseModuleSymvers, type KernelConfig } from '@kmodsim/linker';
-import { ModuleCore, type SigningKey } from '@kmodsim/module';
+import { ModuleCore } from '@kmodsim/module';
 import { findStrategy, strategyNames } from '@kmodsim/refcount';
 import type { BootConfig } from '../machine-store/records.js';
 import { EMBEDDED_VERMAGIC, symversOf } from './kernel-files.js';
@@ -13,32 +13,13 @@ import { EMBEDDED_VERMAGIC, symversOf } from './kernel-files.js';
 /** Generous: a machine lives through every command of its journal, and the bound counts them all. */
 const MAX_STEPS = 2_000_000_000;
 
-/**
- * How the machine's kernel treats module signatures, decided at boot: absent for a kernel built
- * without CONFIG_MODULE_SIG (the embedded kernel, or a tree whose modules are unsigned).
- */
-export interface BootSigning {
-  /** module.sig_enforce=1 on the kernel command line (kmodsim boot --sig-enforce). */
-  readonly enforce: boolean;
-  /** The keys on the kernel's built-in keyring: the one the tree's modules were signed with. */
-  readonly trustedKeys: readonly SigningKey[];
-}
-
-/**
- * The boot configuration with its module signing. machine-store's BootConfig does not name
- * `moduleSigning`; the store writes and reads machine.json's configuration whole (under its
- * checksum), so the field is kept with the rest. Machines booted before it existed have none,
- * and replay as they were booted: without signature checks.
- */
-export type SigningBootConfig = BootConfig & { readonly moduleSigning?: BootSigning };
-
 export interface BootedKernel {
   readonly machine: Machine;
   readonly core: ModuleCore;
   readonly trace: MemoryTraceSink | undefined;
 }
 
-export function bootKernel(config: SigningBootConfig, options: { readonly trace: boolean }): { ok: true; kernel: BootedKernel } | { ok: false; why: string } {
+export function bootKernel(config: BootConfig, options: { readonly trace: boolean }): { ok: true; kernel: BootedKernel } | { ok: false; why: string } {
   const strategy = findStrategy(config.strategy);
   if (strategy === undefined) return { ok: false, why: `unknown refcount strategy '${config.strategy}'; known: ${strategyNames().join(', ')}` };
   const trace = options.trace ? new MemoryTraceSink() : undefined;

@@ -1,9 +1,8 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { computeDepmod, readModuleImage } from '@kmodsim/linker';
-import type { SigningKey } from '@kmodsim/module';
-import type { KernelSource } from '../machine-store/records.js';
+import { computeDepmod, findKernelCertificates, readModuleImage } from '@kmodsim/linker';
+import type { KernelSource, TrustedKeyRecord } from '../machine-store/records.js';
 import { walkModuleTree } from '../depmod/module-tree.js';
 import { writeFileAtomic } from '../machine-store/durable-file.js';
 import { makeDirectoriesOrThrow } from '../machine-store/make-directories.js';
@@ -89,13 +88,54 @@ export function vermagicOfTree(moduleDir: string): string | undefined {
  * undefined for a tree of unsigned modules. A kernel that signs its modules at build time holds
  * that key on its built-in keyring and was built with CONFIG_MODULE_SIG.
  */
-export function signingKeyOfTree(moduleDir: string): SigningKey | undefined {
+export function signingKeyOfTree(moduleDir: string): TrustedKeyRecord | undefined {
   return firstInOrder(moduleDir, (path, bytes) => {
     const image = readModuleImage(path, bytes);
     const signature = image.ok ? image.value.signature : undefined;
     if (signature?.idType !== 'PKCS#7') return undefined;
-    return { signer: signature.signer, keyId: Array.from(signature.keyId, (byte) => byte.toString(16).padStart(2, '0')).join('') };
+    return { signer: signature.signer, keyId: hexOf(signature.keyId) };
   });
+}
+
+/** The certificates built into the tree's kernel image, as keys the machine's kernel trusts. */
+export type TreeCertificates =
+  | { readonly ok: true; readonly vmlinuz: string; readonly keys: readonly TrustedKeyRecord[] }
+  | { readonly ok: false; readonly why: string };
+
+/**
+ * The tree's kernel image: boot/vmlinuz-RELEASE beside lib/modules/RELEASE, as a Debian
+ * package's data (or a root filesystem) lays them out.
+ */
+export function vmlinuzOfTree(moduleDir: string, release: string): string {
+  return resolve(moduleDir, '..', '..', '..', 'boot', `vmlinuz-${release}`);
+}
+
+/**
+ * The X.509 certificates in the tree's vmlinuz: what its kernel holds on its built-in keyring.
+ * This decompresses the kernel (most of a second for Debian's), so boot does it once and keeps
+ * the certificates in the machine's configuration.
+ */
+export function certificatesOfTree(moduleDir: string, release: string): TreeCertificates {
+  const vmlinuz = vmlinuzOfTree(moduleDir, release);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(vmlinuz);
+  } catch {
+    return { ok: false, why: `no kernel image at ${vmlinuz}` };
+  }
+  const found = findKernelCertificates(vmlinuz, bytes);
+  if (!found.ok) return { ok: false, why: `${vmlinuz}: ${found.message}` };
+  if (found.value.certificates.length === 0) return { ok: false, why: `no X.509 certificate in ${vmlinuz}` };
+  const keys = found.value.certificates.map((certificate) => ({
+    signer: certificate.issuer,
+    keyId: hexOf(certificate.serialNumber),
+    certificate: certificate.x509.toString(),
+  }));
+  return { ok: true, vmlinuz, keys };
+}
+
+function hexOf(bytes: Uint8Array): string {
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 /** The first answer `read` gives for the first 20 modules of modules.order. */

@@ -46,7 +46,8 @@ export function decompress(data: Uint8Array, compression: Compression, maxBytes 
   }
 }
 
-function gunzip(data: Uint8Array, maxBytes: number): Uint8Array {
+/** gzip data, refused once it would pass `maxBytes`. */
+export function gunzip(data: Uint8Array, maxBytes: number): Uint8Array {
   try {
     return gunzipSync(data, { maxOutputLength: maxBytes });
   } catch (error) {

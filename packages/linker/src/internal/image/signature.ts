@@ -1,5 +1,7 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { ContentInfo, SignedData } from '@peculiar/asn1-cms';
+import { HASH_BY_OID } from '../signing/algorithms.js';
+import { commonName, withoutLeadingZeros } from '../signing/names.js';
 
 // The signature scripts/sign-file appends to a module: the PKCS#7 (CMS) message, then a 12-byte
 // struct module_signature (algo, hash, id_type, signer_len, key_id_len, 3 pad bytes, big-endian
@@ -24,19 +26,6 @@ const TRAILER_BYTES = 12;
 const ID_TYPES = ['PGP', 'X509', 'PKCS#7'] as const;
 const PKEY_ALGO_COUNT = 2;
 const HASH_NAMES = ['md4', 'md5', 'sha1', 'rmd160', 'sha256', 'sha384', 'sha512', 'sha224', 'sm3'] as const;
-
-const HASH_BY_OID: Readonly<Record<string, string>> = {
-  '1.2.840.113549.2.4': 'md4',
-  '1.2.840.113549.2.5': 'md5',
-  '1.3.14.3.2.26': 'sha1',
-  '1.3.36.3.2.1': 'rmd160',
-  '2.16.840.1.101.3.4.2.1': 'sha256',
-  '2.16.840.1.101.3.4.2.2': 'sha384',
-  '2.16.840.1.101.3.4.2.3': 'sha512',
-  '2.16.840.1.101.3.4.2.4': 'sha224',
-  '1.2.156.10197.1.401': 'sm3',
-};
-const COMMON_NAME_OID = '2.5.4.3';
 
 /** Whether the image ends with the signature magic at all. */
 export function hasSignatureMagic(image: Uint8Array): boolean {
@@ -95,23 +84,4 @@ function readPkcs7(message: Uint8Array, signedBytes: number): ModuleSignature | 
     signature: new Uint8Array(signerInfo.signature.buffer),
     signedBytes,
   };
-}
-
-/** The issuer's common name; like kmod (OpenSSL), the last attribute when there is no CN. */
-function commonName(issuer: Iterable<Iterable<{ type: string; value: { toString(): string } }>>): string {
-  let last = '';
-  for (const rdn of issuer) {
-    for (const attribute of rdn) {
-      last = attribute.value.toString();
-      if (attribute.type === COMMON_NAME_OID) return last;
-    }
-  }
-  return last;
-}
-
-/** The serial number as a big-endian magnitude, as OpenSSL's BN_bn2bin writes it. */
-function withoutLeadingZeros(bytes: Uint8Array): Uint8Array {
-  let start = 0;
-  while (start < bytes.length && bytes[start] === 0) start++;
-  return bytes.subarray(start);
 }

@@ -19,6 +19,17 @@ export interface XzStream {
   /** Where the stream starts and ends in the file. */
   readonly start: number;
   readonly end: number;
+  readonly blocks: readonly XzBlock[];
+}
+
+/** One block of a stream: its header (which names its filter chain) and its LZMA2 chunks. */
+export interface XzBlock {
+  readonly headerStart: number;
+  /** The LZMA2 data, from the first chunk to its end marker inclusive. */
+  readonly dataStart: number;
+  readonly dataEnd: number;
+  /** The block's decoded size, from its chunk headers. */
+  readonly unpackedBytes: number;
 }
 
 export interface XzLayout {
@@ -41,7 +52,7 @@ export function xzLayout(data: Uint8Array, maxBytes: number): XzLayout {
     }
     const stream = walkStream(data, at, imageBytes, maxBytes);
     imageBytes = stream.imageBytes;
-    streams.push({ start: at, end: stream.end });
+    streams.push({ start: at, end: stream.end, blocks: stream.blocks });
     at = stream.end;
   }
   if (streams.length === 0) throw truncated('the stream header');
@@ -55,16 +66,19 @@ function skipStreamPadding(data: Uint8Array, start: number): number {
   return at;
 }
 
-function walkStream(data: Uint8Array, start: number, bytesBefore: number, maxBytes: number): { end: number; imageBytes: number } {
+function walkStream(data: Uint8Array, start: number, bytesBefore: number, maxBytes: number): { end: number; imageBytes: number; blocks: XzBlock[] } {
   if (start + STREAM_HEADER_BYTES > data.length) throw truncated('the stream header');
   if (!XZ_MAGIC.every((byte, i) => data[start + i] === byte)) throw new Error(`no xz stream header at offset ${start}`);
   const checkBytes = CHECK_BYTES[(data[start + 7] ?? 0) & 0x0f] ?? 0;
   let imageBytes = bytesBefore;
+  const blocks: XzBlock[] = [];
   let at = start + STREAM_HEADER_BYTES;
   // Blocks until the index indicator, a zero byte where a block header size would be.
   while (byte(data, at, 'a block header') !== 0) {
     const blockStart = at;
     at += (byte(data, at, 'a block header') + 1) * 4;
+    const dataStart = at;
+    const bytesBeforeBlock = imageBytes;
     for (;;) {
       const chunk = lzma2Chunk(data, at);
       at = chunk.next;
@@ -72,13 +86,14 @@ function walkStream(data: Uint8Array, start: number, bytesBefore: number, maxByt
       imageBytes += chunk.unpackedBytes;
       if (imageBytes > maxBytes) throw new ImageTooLarge(maxBytes, imageBytes);
     }
+    blocks.push({ headerStart: blockStart, dataStart, dataEnd: at, unpackedBytes: imageBytes - bytesBeforeBlock });
     at += (4 - ((at - blockStart) % 4)) % 4;
     at += checkBytes;
   }
   at = skipIndex(data, at);
   if (at + STREAM_FOOTER_BYTES > data.length) throw truncated('the stream footer');
   if (!FOOTER_MAGIC.every((b, i) => data[at + 10 + i] === b)) throw new Error(`no xz stream footer at offset ${at}`);
-  return { end: at + STREAM_FOOTER_BYTES, imageBytes };
+  return { end: at + STREAM_FOOTER_BYTES, imageBytes, blocks };
 }
 
 /** One LZMA2 chunk header: its unpacked size (0 for the end marker) and where the next chunk starts. */

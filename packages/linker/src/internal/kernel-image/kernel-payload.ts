@@ -1,0 +1,123 @@
+import { lzma2 } from '@napi-rs/lzma';
+import { gunzip } from '../image/decompress.js';
+import { ImageTooLarge } from '../image/image-too-large.js';
+import { xzLayout, type XzBlock } from '../image/xz-streams.js';
+import { decompressZstd } from '../image/zstd-frames.js';
+import { unfilterX86 } from './x86-bcj.js';
+
+// The compressed vmlinux of a bzImage, decompressed. The kernel can be built with any of
+// seven compressors (CONFIG_KERNEL_*); kmodsim reads the three its module reader already has
+// decoders for: xz (Debian, Fedora, Ubuntu before 21.10), zstd (Arch, recent Ubuntu) and gzip.
+// An xz kernel is compressed with the x86 BCJ filter before LZMA2 (scripts/xz_wrap.sh), which
+// lzma-rs does not know: its blocks are decoded as raw LZMA2 and the filter undone here.
+
+export type KernelCompression = 'none' | 'gzip' | 'xz' | 'zstd' | 'lzma' | 'bzip2' | 'lzo' | 'lz4';
+
+const MAGICS: readonly (readonly [KernelCompression, readonly number[]])[] = [
+  ['none', [0x7f, 0x45, 0x4c, 0x46]],
+  ['gzip', [0x1f, 0x8b]],
+  ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+  ['bzip2', [0x42, 0x5a, 0x68]],
+  ['lzo', [0x89, 0x4c, 0x5a, 0x4f]],
+  ['lz4', [0x02, 0x21, 0x4c, 0x18]],
+  ['lzma', [0x5d, 0x00, 0x00]],
+];
+
+const FILTER_X86 = 0x04;
+const FILTER_LZMA2 = 0x21;
+
+export function kernelCompressionOf(payload: Uint8Array): KernelCompression | undefined {
+  return MAGICS.find(([, magic]) => magic.every((byte, i) => payload[i] === byte))?.[0];
+}
+
+/**
+ * The vmlinux a payload holds; throws on corrupt or unsupported data, and ImageTooLarge when it
+ * would pass `maxBytes`. The size the payload declares in its last four bytes must be the size
+ * decoded: a check on the whole decompression, the BCJ filter included in its length only.
+ */
+export function decompressKernelPayload(payload: Uint8Array, compression: KernelCompression, maxBytes: number): Uint8Array {
+  const declaredBytes = new DataView(payload.buffer, payload.byteOffset + payload.length - 4, 4).getUint32(0, true);
+  if (declaredBytes > maxBytes) throw new ImageTooLarge(maxBytes, declaredBytes);
+  const image = decode(payload, compression, maxBytes);
+  if (image.length !== declaredBytes) throw new Error(`the payload decompressed to ${image.length} bytes, not the ${declaredBytes} it declares`);
+  return image;
+}
+
+function decode(payload: Uint8Array, compression: KernelCompression, maxBytes: number): Uint8Array {
+  // Every compressor but gzip is followed by the four size bytes (scripts/Makefile.lib size_append).
+  const compressed = payload.subarray(0, payload.length - 4);
+  switch (compression) {
+    case 'gzip':
+      return gunzip(payload, maxBytes);
+    case 'xz':
+      return decompressXzKernel(compressed, maxBytes);
+    case 'zstd':
+      return decompressZstd(compressed, maxBytes);
+    case 'none':
+    case 'lzma':
+    case 'bzip2':
+    case 'lzo':
+    case 'lz4':
+      throw new Error(`a kernel compressed with ${compression} cannot be decompressed by kmodsim (it reads xz, zstd and gzip)`);
+  }
+}
+
+/** Each block as raw LZMA2, its BCJ filter undone; the sizes were counted from chunk headers first. */
+function decompressXzKernel(data: Uint8Array, maxBytes: number): Uint8Array {
+  const { streams, imageBytes } = xzLayout(data, maxBytes);
+  const blocks = streams.flatMap((stream) => stream.blocks);
+  // The usual kernel is one block: its decoded buffer is the image, without a second copy.
+  const only = blocks.length === 1 ? blocks[0] : undefined;
+  if (only !== undefined) return decodeBlock(data, only);
+  const image = new Uint8Array(imageBytes);
+  let offset = 0;
+  for (const block of blocks) {
+    const part = decodeBlock(data, block);
+    image.set(part, offset);
+    offset += part.length;
+  }
+  return image;
+}
+
+function decodeBlock(data: Uint8Array, block: XzBlock): Uint8Array {
+  const filters = blockFilters(data, block);
+  const part = lzma2.decompressSync(data.subarray(block.dataStart, block.dataEnd));
+  if (part.length !== block.unpackedBytes) throw new Error(`an xz block decoded to ${part.length} bytes, not the ${block.unpackedBytes} its chunks declare`);
+  if (filters.x86StartOffset !== undefined) unfilterX86(part, filters.x86StartOffset);
+  return part;
+}
+
+/**
+ * The block's filter chain (xz file format, section 3.1): LZMA2 alone, or x86 BCJ then LZMA2.
+ * The BCJ filter's optional property is its start offset.
+ */
+function blockFilters(data: Uint8Array, block: XzBlock): { x86StartOffset: number | undefined } {
+  const header = data.subarray(block.headerStart, block.dataStart);
+  const flags = header[1] ?? 0;
+  let at = 2;
+  const read = (): number => {
+    let value = 0;
+    for (let i = 0; i < 9; i++) {
+      const byte = header[at++];
+      if (byte === undefined) throw new Error('xz block header ends inside a number');
+      value += (byte & 0x7f) * 2 ** (7 * i);
+      if ((byte & 0x80) === 0) return value;
+    }
+    throw new Error('xz block header number is longer than nine bytes');
+  };
+  if ((flags & 0x40) !== 0) read();
+  if ((flags & 0x80) !== 0) read();
+  const ids: number[] = [];
+  let x86StartOffset: number | undefined;
+  for (let filter = 0; filter <= (flags & 0x03); filter++) {
+    const id = read();
+    const propertyBytes = read();
+    if (id === FILTER_X86) x86StartOffset = propertyBytes === 4 ? new DataView(header.buffer, header.byteOffset + at, 4).getUint32(0, true) : 0;
+    at += propertyBytes;
+    ids.push(id);
+  }
+  const chain = ids.map((id) => `0x${id.toString(16)}`).join(', ');
+  if (ids.at(-1) !== FILTER_LZMA2 || ids.length > 2 || (ids.length === 2 && ids[0] !== FILTER_X86)) throw new Error(`xz filter chain ${chain} is not LZMA2 with at most the x86 BCJ filter`);
+  return { x86StartOffset };
+}
