@@ -85,10 +85,11 @@ describe('rmmod --wait', () => {
 
   test('a holder\'s --for ends on its own, and the waiting rmmod with it', async () => {
     const { t } = await bootedWithChardev();
-    expect((await t.run('kmodsim', ['hold', 'demo_chardev', '--for', '1s'])).status).toBe(0);
+    // Timed from before the hold, so a loaded machine that starts rmmod late cannot fail it; a hold that never ended would hang rmmod -w.
     const startMs = Date.now();
+    expect((await t.run('kmodsim', ['hold', 'demo_chardev', '--for', '1s'])).status).toBe(0);
     expect(await t.run('rmmod', ['-w', 'demo_chardev'])).toMatchObject({ status: 0, stderr: '' });
-    expect(Date.now() - startMs).toBeGreaterThan(500);
+    expect(Date.now() - startMs).toBeGreaterThanOrEqual(1000);
     expect((await t.run('kmodsim', ['dmesg'])).stdout).toMatch(/\] demo_chardev: module unloaded\n$/);
   });
 
@@ -115,9 +116,13 @@ describe('the refcount design', () => {
     expect((await t.run('kmodsim', ['boot', '--cpus', '2'])).stdout).toContain('refcount strategy percpu-stop-machine,');
     expect((await t.run('kmodsim', ['ps'])).stdout).toMatch(/^\s+1 S\s+0 migration\/0\n\s+2 S\s+1 migration\/1\n$/m);
     const { t: spin } = await bootedWithChardev(['--strategy', 'global-spinlock']);
-    expect((await spin.run('kmodsim', ['hold', 'demo_chardev', '--for', '500ms'])).status).toBe(0);
+    // Held until released, not for a while: a loaded machine must not let the hold end before rmmod looks.
+    const pid = (await spin.run('kmodsim', ['hold', 'demo_chardev'])).stdout.trim();
     expect(await spin.run('rmmod', ['demo_chardev'])).toMatchObject({ status: 1, stderr: 'rmmod: ERROR: Module demo_chardev is in use\n' });
-    expect(await spin.run('rmmod', ['-w', 'demo_chardev'])).toEqual({ status: 0, stdout: '', stderr: '' });
+    const waiting = spin.start('rmmod', ['-w', 'demo_chardev']);
+    expect(await eventually(async () => (await spin.run('kmodsim', ['ps'])).stdout.includes('rmmod --wait demo_chardev'))).toBe(true);
+    expect((await spin.run('kmodsim', ['release', pid])).status).toBe(0);
+    expect(await waiting.done).toEqual({ status: 0, stdout: '', stderr: '' });
     expect((await spin.run('kmodsim', ['ps'])).stdout).toBe('  PID STAT CPU COMMAND          WHAT\n');
     expect((await spin.run('lsmod', [])).stdout).toMatch(/^Module {18}Size {2}Used by\ndemo_lib +16384 {2}0\n$/);
     expect(await spin.run('kmodsim', ['boot', '--strategy', 'magic', '--reboot'])).toMatchObject({ status: 2, stderr: expect.stringContaining("unknown refcount strategy 'magic'; known: percpu-stop-machine, global-spinlock") as string });
