@@ -114,14 +114,24 @@ describe('kmodsim-compare check', () => {
     expect(verdict(pooled.stdout).violation?.preemptions).toBe(verdict(alone.stdout).violation?.preemptions);
   });
 
-  test('a strategy whose code throws during setup is named with its error and exit 1, on one thread or several', async () => {
+  test('a strategy whose code throws during setup is named with its error and exit 1, on one thread or several; the other strategies still get their verdicts', async () => {
     for (const workers of ['1', '2']) {
-      const result = await check('--strategy', './throws-in-tryget.mjs', '--scenario', 'unload-vs-get', '--scenario', 'irq-get-put', '--preemptions', '0', '--workers', workers);
+      const result = await check('--strategy', './throws-in-tryget.mjs', '--strategy', 'global-spinlock', '--scenario', 'unload-vs-get', '--scenario', 'irq-get-put', '--preemptions', '0', '--workers', workers);
       expect(result.code, `--workers ${workers}`).toBe(1);
       expect(result.stderr).toContain('kmodsim-compare: ERROR: throws-in-tryget on unload-vs-get: setup of unload-vs-get failed:');
       expect(result.stderr).toContain('threw: tryGet is not written yet');
       expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(result.stdout).toMatch(/^throws-in-tryget\s+unload-vs-get\s+ERROR\s+0  setup of unload-vs-get failed: .*tryGet is not written yet/m);
+      expect(result.stdout).toMatch(/^throws-in-tryget\s+irq-get-put\s+VIOLATION\s+\d+\s+exception: worker-\d+ threw: tryGet is not written yet/m);
+      expect(result.stdout).toMatch(/^global-spinlock\s+unload-vs-get\s+CLEAN/m);
+      expect(result.stdout).toMatch(/^global-spinlock\s+irq-get-put\s+CLEAN/m);
     }
+    // In --json an error is a line of its own, which merge carries through (and fails on).
+    const json = await check('--strategy', './throws-in-tryget.mjs', '--scenario', 'unload-vs-get', '--preemptions', '0', '--json');
+    expect(json.code).toBe(1);
+    const line = JSON.parse(json.stdout.trim()) as { verdict: string; reason: string };
+    expect(line.verdict).toBe('error');
+    expect(line.reason).toContain('tryGet is not written yet');
   });
 
   test('--json prints one object per verdict', async () => {

@@ -51,6 +51,15 @@ describe('kmodsim-compare merge', () => {
     expect(text.stdout).toMatch(/^atomic-bias\s+wait-vs-last-put\s+N\/A/m);
   });
 
+  test('a pair whose search could not run is carried through as ERROR, and fails the merge', async () => {
+    const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+    const failed = await compare(fixtures, 'check', '--strategy', './throws-in-tryget.mjs', '--scenario', 'unload-vs-get', '--preemptions', '0', '--json', '--shard', '0/2');
+    writeFileSync(join(dir, 'error.jsonl'), failed.stdout);
+    const merged = await compare(dir, 'merge', 'error.jsonl');
+    expect(merged.code).toBe(1);
+    expect(merged.stdout).toMatch(/^throws-in-tryget\s+unload-vs-get\s+ERROR\s+0  setup of unload-vs-get failed: .*tryGet is not written yet$/m);
+  });
+
   test('bad input: a missing or repeated shard, mixed splits, a line that is not check output, a missing or empty file: exit 2, nothing printed', async () => {
     writeFileSync(join(dir, 'garbage.jsonl'), 'not json\n');
     writeFileSync(join(dir, 'empty.jsonl'), '');

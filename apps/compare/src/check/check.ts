@@ -3,7 +3,7 @@ import { strategyNames, type RefcountStrategy } from '@kmodsim/refcount';
 import { UsageError, type CompareIo } from '../io.js';
 import { loadStrategy } from './load-strategy.js';
 import { CHECK_USAGE, parseCheckOptions, type CheckOptions } from './options.js';
-import { formatNotApplicable, formatVerdict, isFailure, judge, notApplicableJson, verdictHeader, verdictJson } from './verdict.js';
+import { formatNotApplicable, formatSearchError, formatVerdict, isFailure, judge, notApplicableJson, searchErrorJson, verdictHeader, verdictJson } from './verdict.js';
 import { WorkerPool } from './worker-pool.js';
 
 /** `kmodsim-compare check`: a verdict per strategy and scenario. Thin: the search is @kmodsim/explore's. */
@@ -62,7 +62,13 @@ async function checkPairs(pairs: readonly Pair[], options: CheckOptions, io: Com
     }
     const report = await explained(searches[index], strategy, scenario, io);
     progress?.clear();
-    if (report === undefined) return 1;
+    if (typeof report === 'string') {
+      // The strategy could not be searched here (its code faulted while the demo modules loaded, or it is not deterministic): a failure of this pair, and the others still get theirs.
+      failed = true;
+      io.stdout.write(options.json ? searchErrorJson(strategy.name, scenario.name, report) : formatSearchError(strategy.name, scenario.name, report));
+      progress?.show();
+      continue;
+    }
     const verdict = judge(strategy.name, scenario, report, (schedule) => replayLine(spec, scenario, options, schedule));
     failed ||= isFailure(verdict);
     io.stdout.write(options.json ? verdictJson(verdict, options.shard ?? null) : formatVerdict(verdict));
@@ -117,14 +123,15 @@ class PoolProgress {
 }
 
 /** The search's report, or undefined after saying why it could not run (a setup that fails, a scenario or strategy that is not deterministic). */
-async function explained(search: (() => Promise<ExploreReport>) | undefined, strategy: RefcountStrategy, scenario: SuiteScenario, io: CompareIo): Promise<ExploreReport | undefined> {
+/** The search's report, or why the pair could not be searched (also said on stderr). */
+async function explained(search: (() => Promise<ExploreReport>) | undefined, strategy: RefcountStrategy, scenario: SuiteScenario, io: CompareIo): Promise<ExploreReport | string> {
   if (search === undefined) throw new Error(`no search started for ${strategy.name} on ${scenario.name}`);
   try {
     return await search();
   } catch (error) {
     if (!(error instanceof SearchError)) throw error;
     io.stderr.write(`kmodsim-compare: ERROR: ${strategy.name} on ${scenario.name}: ${error.message}\n`);
-    return undefined;
+    return error.message;
   }
 }
 

@@ -37,7 +37,7 @@ export function formatVerdict(verdict: Verdict): string {
   const { counts, bounds } = verdict.report;
   const detail = verdict.violation === undefined
     ? `${searched(verdict.report)} within ${bounds.preemptions} preemptions, ${bounds.irqs} interrupts (${counts.pruned} pruned, ${counts.cut} cut by a bound, ${counts.distinctOutcomes} outcomes${counts.distinctTraces === undefined ? '' : `, ${counts.distinctTraces} traces`})${noneEnded(verdict.report)}`
-    : `${verdict.violation.kind}: ${verdict.violation.message} (${verdict.violation.preemptions} preemptions, ${verdict.violation.irqs} interrupts, ${verdict.violation.steps} steps)`;
+    : `${verdict.violation.kind}: ${oneLine(verdict.violation.message)} (${verdict.violation.preemptions} preemptions, ${verdict.violation.irqs} interrupts, ${verdict.violation.steps} steps)`;
   const line = `${verdict.strategy.padEnd(WIDTHS.strategy)}${verdict.scenario.padEnd(WIDTHS.scenario)}${verdict.verdict.toUpperCase().padEnd(WIDTHS.verdict)}${String(counts.executions).padStart(WIDTHS.executions)}  ${detail}\n`;
   return verdict.replay === undefined ? line : `${line}${''.padEnd(WIDTHS.strategy)}replay: ${verdict.replay}\n`;
 }
@@ -61,6 +61,20 @@ export function formatNotApplicable(strategy: string, scenario: string, reason: 
 
 export function notApplicableJson(strategy: string, scenario: string, reason: string): string {
   return `${JSON.stringify({ strategy, scenario, verdict: 'n/a', reason })}\n`;
+}
+
+/** A pair whose search could not run (the strategy faulted during setup, or is not deterministic): a failure, with why. */
+export function formatSearchError(strategy: string, scenario: string, reason: string): string {
+  return `${strategy.padEnd(WIDTHS.strategy)}${scenario.padEnd(WIDTHS.scenario)}${'ERROR'.padEnd(WIDTHS.verdict)}${'0'.padStart(WIDTHS.executions)}  ${oneLine(reason)}\n`;
+}
+
+export function searchErrorJson(strategy: string, scenario: string, reason: string): string {
+  return `${JSON.stringify({ strategy, scenario, verdict: 'error', reason })}\n`;
+}
+
+/** A message on one line of the table: a kernel BUG report spans several. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, '; ');
 }
 
 /** Which part of a search a report covers: shard `index` of `count`, or null for all of it. */

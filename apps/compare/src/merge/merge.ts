@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { findSuiteScenario, mergeReports, type ExploreReport } from '@kmodsim/explore';
 import { UsageError, type CompareIo } from '../io.js';
-import { formatNotApplicable, formatVerdict, isFailure, judge, notApplicableJson, verdictHeader, verdictJson, type Verdict } from '../check/verdict.js';
+import { formatNotApplicable, formatSearchError, formatVerdict, isFailure, judge, notApplicableJson, searchErrorJson, verdictHeader, verdictJson, type Verdict } from '../check/verdict.js';
 import { parseShardLine, type ShardLine } from './shard-report.js';
 
 export const MERGE_USAGE = `Usage: kmodsim-compare merge [--json] FILE...
@@ -34,15 +34,18 @@ export function mergeCommand(argv: readonly string[], io: CompareIo): number {
   const unknown = files.find((file) => file.startsWith('-'));
   if (unknown !== undefined) throw new UsageError(`unknown option '${unknown}'`);
   if (files.length === 0) throw new UsageError('no files to merge');
-  const { groups, notApplicable } = groupLines(files, io.cwd);
+  const { groups, notApplicable, searchErrors } = groupLines(files, io.cwd);
   // Every input is checked before anything is printed: a missing shard leaves no partial table.
   const verdicts = [...groups.values()].map(judgeGroup);
   if (!json) io.stdout.write(verdictHeader());
   for (const line of notApplicable.values()) {
     io.stdout.write(json ? notApplicableJson(line.strategy, line.scenario, line.reason) : formatNotApplicable(line.strategy, line.scenario, line.reason));
   }
+  for (const line of searchErrors.values()) {
+    io.stdout.write(json ? searchErrorJson(line.strategy, line.scenario, line.reason) : formatSearchError(line.strategy, line.scenario, line.reason));
+  }
   for (const verdict of verdicts) io.stdout.write(json ? verdictJson(verdict) : formatVerdict(verdict));
-  return verdicts.some(isFailure) ? 1 : 0;
+  return verdicts.some(isFailure) || searchErrors.size > 0 ? 1 : 0;
 }
 
 function judgeGroup(group: SearchGroup): Verdict {
@@ -56,7 +59,8 @@ function judgeGroup(group: SearchGroup): Verdict {
 
 function groupLines(files: readonly string[], cwd: string) {
   const groups = new Map<string, SearchGroup>();
-  const notApplicable = new Map<string, Extract<ShardLine, { kind: 'not-applicable' }>>();
+  const notApplicable = new Map<string, Exclude<ShardLine, { kind: 'report' }>>();
+  const searchErrors = new Map<string, Exclude<ShardLine, { kind: 'report' }>>();
   for (const file of files) {
     const lines = readLines(file, cwd);
     // A shard job that wrote nothing (it failed, or wrote elsewhere) must not read as "nothing unexpected".
@@ -65,8 +69,8 @@ function groupLines(files: readonly string[], cwd: string) {
       if (text.trim() === '') return;
       const where = `${file}:${index + 1}`;
       const line = parseShardLine(text, where);
-      if (line.kind === 'not-applicable') {
-        notApplicable.set(`${line.strategy}\u0000${line.scenario}`, line);
+      if (line.kind !== 'report') {
+        (line.kind === 'not-applicable' ? notApplicable : searchErrors).set(`${line.strategy}\u0000${line.scenario}`, line);
         return;
       }
       const { report } = line;
@@ -77,7 +81,7 @@ function groupLines(files: readonly string[], cwd: string) {
       groups.set(key, group);
     });
   }
-  return { groups, notApplicable };
+  return { groups, notApplicable, searchErrors };
 }
 
 function readLines(file: string, cwd: string): string[] {

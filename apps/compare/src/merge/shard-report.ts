@@ -2,7 +2,7 @@ import type { Bounds, ExploreReport, SearchCounts, SearchMode, Violation } from 
 import { UsageError } from '../io.js';
 import type { ShardOfSearch } from '../check/verdict.js';
 
-/** One line of `check --json`: a verdict on (part of) a search, or a pair that does not apply. */
+/** One line of `check --json`: a verdict on (part of) a search, a pair that does not apply, or one whose search could not run. */
 export type ShardLine =
   | {
     readonly kind: 'report';
@@ -11,7 +11,7 @@ export type ShardLine =
     readonly shard: ShardOfSearch;
     readonly replay: string | undefined;
   }
-  | { readonly kind: 'not-applicable'; readonly strategy: string; readonly scenario: string; readonly reason: string };
+  | { readonly kind: 'not-applicable' | 'search-error'; readonly strategy: string; readonly scenario: string; readonly reason: string };
 
 const MODES: readonly SearchMode[] = ['exhaustive', 'random', 'pct'];
 
@@ -27,6 +27,7 @@ export function parseShardLine(text: string, where: string): ShardLine {
   const strategy = readText(line, 'strategy', where);
   const scenario = readText(line, 'scenario', where);
   if (line['verdict'] === 'n/a') return { kind: 'not-applicable', strategy, scenario, reason: readText(line, 'reason', where) };
+  if (line['verdict'] === 'error') return { kind: 'search-error', strategy, scenario, reason: readText(line, 'reason', where) };
   const mode = line['mode'];
   if (!MODES.includes(mode as SearchMode)) throw new UsageError(`${where}: 'mode' is not one of ${MODES.join(', ')}`);
   const cpus = readCount(line, 'cpus', where);
