@@ -121,7 +121,7 @@ describe('kmodsim-compare check', () => {
       expect(result.stderr).toContain('kmodsim-compare: ERROR: throws-in-tryget on unload-vs-get: setup of unload-vs-get failed:');
       expect(result.stderr).toContain('threw: tryGet is not written yet');
       expect(result.stderr).not.toMatch(/\n\s+at /);
-      expect(result.stdout).toMatch(/^throws-in-tryget\s+unload-vs-get\s+ERROR\s+0  setup of unload-vs-get failed: .*tryGet is not written yet/m);
+      expect(result.stdout).toMatch(/^throws-in-tryget\s+unload-vs-get\s+ERROR\s+0 {2}setup of unload-vs-get failed: .*tryGet is not written yet/m);
       expect(result.stdout).toMatch(/^throws-in-tryget\s+irq-get-put\s+VIOLATION\s+\d+\s+exception: worker-\d+ threw: tryGet is not written yet/m);
       expect(result.stdout).toMatch(/^global-spinlock\s+unload-vs-get\s+CLEAN/m);
       expect(result.stdout).toMatch(/^global-spinlock\s+irq-get-put\s+CLEAN/m);

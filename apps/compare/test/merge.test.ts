@@ -57,7 +57,7 @@ describe('kmodsim-compare merge', () => {
     writeFileSync(join(dir, 'error.jsonl'), failed.stdout);
     const merged = await compare(dir, 'merge', 'error.jsonl');
     expect(merged.code).toBe(1);
-    expect(merged.stdout).toMatch(/^throws-in-tryget\s+unload-vs-get\s+ERROR\s+0  setup of unload-vs-get failed: .*tryGet is not written yet$/m);
+    expect(merged.stdout).toMatch(/^throws-in-tryget\s+unload-vs-get\s+ERROR\s+0 {2}setup of unload-vs-get failed: .*tryGet is not written yet$/m);
   });
 
   test('bad input: a missing or repeated shard, mixed splits, a line that is not check output, a missing or empty file: exit 2, nothing printed', async () => {
