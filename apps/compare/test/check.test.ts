@@ -9,7 +9,7 @@ const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
 async function check(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, 'check', ...args], { cwd: fixtures });
+    const { stdout, stderr } = await run(process.execPath, [bin, 'check', ...args], { cwd: fixtures, maxBuffer: 256 * 1024 * 1024 });
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const failed = error as { stdout: string; stderr: string; code: number };
@@ -56,6 +56,19 @@ describe('kmodsim-compare check', () => {
     expect(again.stdout).toMatch(/rmmod: load demo_chardev\.users_gone -> 0/);
     expect(again.stdout).toMatch(/# livelock: the schedule ends after \d+ choices with the run still going/);
     expect(again.stderr).toBe('');
+  });
+
+  test("an unloader polling with schedule_timeout() for a flag nothing sets is a livelock, shown by its last rows, and its replay says livelock", async () => {
+    const result = await check('--strategy', './polls-forever.mjs', '--scenario', 'wait-vs-last-put');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^polls-forever\s+wait-vs-last-put\s+VIOLATION\s+\d+\s+livelock: no end after 20000 steps, nor 100000 steps later under round-robin with interrupts arriving/m);
+    // The column view keeps to the loop's last rows; the replay command prints them all.
+    expect(result.stdout).toMatch(/… \d+ earlier rows not shown \(the replay command prints them all\)/);
+    expect(result.stdout.split('\n').length).toBeLessThan(300);
+    const schedule = /--replay '([^']+)'/.exec(result.stdout)?.[1] ?? '';
+    const again = await check('--strategy', './polls-forever.mjs', '--scenario', 'wait-vs-last-put', '--replay', schedule);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toMatch(/# livelock: the schedule ends after \d+ choices with the run still going/);
   });
 
   test('scenarios are searched at their documented bounds; the tearable local_t is caught where an interrupt takes a reference', async () => {

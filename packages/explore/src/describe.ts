@@ -1,4 +1,5 @@
-import { createMachine, formatChromeTrace, formatFtrace, parseChoiceList, RoundRobinScheduler, runScenario, type Choice, type Scheduler, type SchedulerView, type TraceEvent } from '@kmodsim/cpu';
+import { createMachine, formatChromeTrace, formatFtrace, parseChoiceList, runScenario, type TraceEvent } from '@kmodsim/cpu';
+import { FairRoundRobin, LIVELOCK_CONFIRM_STEPS } from './fair-round-robin.js';
 import type { Violation } from './execution.js';
 import type { ExploreTarget } from './target.js';
 
@@ -33,9 +34,6 @@ export function replay(target: ExploreTarget, schedule: string): ReplayResult | 
   return { reproduced: true, trace, ...(fault === undefined ? {} : { fault: { kind: fault.kind, message: fault.message } }) };
 }
 
-/** Steps a replay that its schedule left still running is taken on, under round-robin, before it counts as a livelock. */
-const LIVELOCK_CONFIRM_STEPS = 100_000;
-
 /**
  * Runs the schedule again and then on under round-robin (interrupts arriving now and then): a run still going LIVELOCK_CONFIRM_STEPS
  * later is a livelock (said so), one that ends was only cut short (undefined).
@@ -43,7 +41,7 @@ const LIVELOCK_CONFIRM_STEPS = 100_000;
 function confirmLivelock(target: ExploreTarget, schedule: string, scheduledSteps: number): string | undefined {
   const choices = parseChoiceList(schedule.trim().split(':').slice(2).join(':'));
   if (!choices.ok) return undefined;
-  const created = createMachine({ cpuCount: target.cpuCount, profile: target.profile ?? 'generic', schedule: new ThenRoundRobin(choices.value, schedule), maxSteps: scheduledSteps + LIVELOCK_CONFIRM_STEPS, recordChoices: false });
+  const created = createMachine({ cpuCount: target.cpuCount, profile: target.profile ?? 'generic', schedule: new FairRoundRobin(schedule, choices.value), maxSteps: scheduledSteps + LIVELOCK_CONFIRM_STEPS, recordChoices: false });
   if (!created.ok) return undefined;
   const machine = created.value;
   try {
@@ -56,36 +54,6 @@ function confirmLivelock(target: ExploreTarget, schedule: string, scheduledSteps
   return `the schedule ends after ${choices.value.length} choices with the run still going, and ${LIVELOCK_CONFIRM_STEPS} more steps under round-robin, with interrupts arriving, do not end it`;
 }
 
-/**
- * The recorded choices, then round-robin with every interrupt source given its turn now and
- * then: a spin an interrupt handler would end is no livelock.
- */
-class ThenRoundRobin implements Scheduler {
-  private position = 0;
-  private afterwards = 0;
-  private nextInterrupt = 0;
-  private readonly roundRobin = new RoundRobinScheduler();
-
-  constructor(private readonly choices: readonly Choice[], readonly schedule: string) {}
-
-  choose(view: SchedulerView): Choice {
-    const choice = this.choices[this.position];
-    if (choice !== undefined) {
-      this.position++;
-      return choice;
-    }
-    if (++this.afterwards % INTERRUPT_EVERY_STEPS === 0) {
-      const interrupts = view.enabledChoices().filter((enabled) => enabled.kind === 'irq');
-      const interrupt = interrupts[this.nextInterrupt++ % Math.max(1, interrupts.length)];
-      if (interrupt !== undefined) return interrupt;
-    }
-    return this.roundRobin.choose(view);
-  }
-}
-
-/** How often the livelock check's round-robin lets an interrupt arrive. */
-const INTERRUPT_EVERY_STEPS = 1000;
-
 export interface ViolationReport {
   readonly violation: Violation;
   readonly ftrace: string;
@@ -94,14 +62,14 @@ export interface ViolationReport {
 }
 
 /** Everything a person needs to read a violation: the trace two ways and a column per CPU. */
-export function describeViolation(target: ExploreTarget, violation: Violation, ghz = 2): ViolationReport {
+export function describeViolation(target: ExploreTarget, violation: Violation, ghz = 2, columnRows = Infinity): ViolationReport {
   const replayed = replay(target, violation.schedule);
   const trace = 'error' in replayed ? [] : replayed.trace;
   return {
     violation,
     ftrace: formatFtrace(trace, target.cpuCount),
     chromeJson: formatChromeTrace(trace, target.cpuCount, ghz),
-    columns: formatColumns(trace, target.cpuCount, violation.setupSteps),
+    columns: formatColumns(trace, target.cpuCount, violation.setupSteps, columnRows),
   };
 }
 
@@ -111,16 +79,18 @@ const COLUMN_WIDTH = 44;
  * The interleaving as a table with one column per CPU, one row per step after setup, the way
  * dscheck and Lincheck show one: what each CPU did, in the order it happened.
  */
-export function formatColumns(trace: readonly TraceEvent[], cpuCount: number, fromStep: number): string {
+export function formatColumns(trace: readonly TraceEvent[], cpuCount: number, fromStep: number, maxRows = Infinity): string {
   const header = ['step ', ...Array.from({ length: cpuCount }, (_, cpu) => `CPU ${cpu}`.padEnd(COLUMN_WIDTH))].join('| ');
-  const rows = trace
-    .filter((event) => event.step > fromStep && event.name !== 'sched_switch')
-    .map((event) => {
-      const cells = Array.from({ length: cpuCount }, () => ''.padEnd(COLUMN_WIDTH));
-      cells[event.cpu] = clip(`${event.comm}: ${event.name} ${event.detail}`).padEnd(COLUMN_WIDTH);
-      return [String(event.step).padEnd(5), ...cells].join('| ').trimEnd();
-    });
-  return [header.trimEnd(), '-'.repeat(header.trimEnd().length), ...rows].join('\n') + '\n';
+  const shown = trace.filter((event) => event.step > fromStep && event.name !== 'sched_switch');
+  // A livelock runs to the step bound: its last rows show the loop, and the replay prints them all.
+  const hidden = Math.max(0, shown.length - maxRows);
+  const rows = shown.slice(hidden).map((event) => {
+    const cells = Array.from({ length: cpuCount }, () => ''.padEnd(COLUMN_WIDTH));
+    cells[event.cpu] = clip(`${event.comm}: ${event.name} ${event.detail}`).padEnd(COLUMN_WIDTH);
+    return [String(event.step).padEnd(5), ...cells].join('| ').trimEnd();
+  });
+  const skipped = hidden > 0 ? [`… ${hidden} earlier rows not shown (the replay command prints them all)`] : [];
+  return [header.trimEnd(), '-'.repeat(header.trimEnd().length), ...skipped, ...rows].join('\n') + '\n';
 }
 
 function clip(text: string): string {

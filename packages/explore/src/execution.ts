@@ -1,5 +1,6 @@
 import { OpCode, sameChoice, TIME_PASSES, type Choice, type FaultKind, type Machine, type Operation, type ScenarioCheck } from '@kmodsim/cpu';
 import { footprintOf, pendingFootprint, withSchedulerWrites, withTimerWakes, type Footprint } from './footprint.js';
+import { goesOnUnderRoundRobin, LIVELOCK_CONFIRM_STEPS } from './fair-round-robin.js';
 import { SpinWatch } from './spin-watch.js';
 import { firstFault } from './target.js';
 import type { PerformedStep } from './trace-class.js';
@@ -74,10 +75,12 @@ export class ExecutionDriver {
   private irqs = 0;
   private explored = 0;
   private boundedAt = -Infinity;
+  /** The same, for a bound that left out something other than an interrupt. */
+  private preemptionBoundedAt = -Infinity;
   /** The last point left out interrupts only (no preemption): the bound on interrupts alone cut it. */
   private onlyInterruptsLeftOut = false;
-  /** The outcome is a spin livelock still to confirm (see confirmSpinLivelock): plainly, or unless an interrupt past the bound would end it. */
-  private spinLivelock: 'none' | 'plain' | 'unless-interrupted' = 'none';
+  /** The outcome is a spin livelock still to confirm (see confirmLivelock): plainly, or unless an interrupt past the bound would end it. */
+  private spinLivelock: 'none' | 'plain' | 'unless-interrupted' | 'endless-unless-interrupted' = 'none';
   private readonly cpuCount: number;
   private readonly irqSources: number;
   readonly setupSteps: number;
@@ -193,12 +196,15 @@ export class ExecutionDriver {
     if (machine.status === 'running') {
       if (pruned) return { kind: 'pruned' };
       if (this.explored >= this.bounds.steps) {
-        if (this.explored - this.boundedAt <= BOUNDED_WINDOW_STEPS) return { kind: 'cut' };
-        return this.violation('livelock', `no end after ${this.bounds.steps} steps`, -1, '', 0);
+        if (this.explored - this.boundedAt > BOUNDED_WINDOW_STEPS) return this.violation('livelock', `no end after ${this.bounds.steps} steps`, -1, '', 0);
+        if (this.explored - this.preemptionBoundedAt <= BOUNDED_WINDOW_STEPS) return { kind: 'cut' };
+        // Only interrupts past their bound were left out lately: confirmLivelock sees whether the run would end if they came.
+        this.spinLivelock = 'endless-unless-interrupted';
+        return this.violation('livelock', `no end after ${this.bounds.steps} steps, nor ${LIVELOCK_CONFIRM_STEPS} steps later under round-robin with interrupts arriving`, -1, '', 0);
       }
       if (point?.bounded === true) {
         if (!this.spin.anyWaiting || !this.onlyInterruptsLeftOut) return { kind: 'cut' };
-        // Only interrupts were left out: whether one could end the spin is for confirmSpinLivelock to find out.
+        // Only interrupts were left out: whether one could end the spin is for confirmLivelock to find out.
         this.spinLivelock = 'unless-interrupted';
         return this.violation('livelock', `every CPU that could run spins on memory that neither another CPU nor an interrupt handler will write: ${this.spinners()}`, -1, '', 0);
       }
@@ -259,9 +265,13 @@ export class ExecutionDriver {
   }
 
   /**
-   * A spin livelock is confirmed before it is reported; this runs steps, so it comes last.
+   * A livelock is confirmed before it is reported; this runs steps, so it comes last.
    *
-   * First the spinners are stepped on for a while: the spin watch takes a loop that re-reads the
+   * A run that reached the step bound while only interrupts past their bound were left out is
+   * taken on under round-robin, interrupts arriving now and then: if it ends, the bound cut it.
+   * (A user's unloader polling with schedule_timeout() for a flag nobody sets was called clean.)
+   *
+   * For a spin, first the spinners are stepped on for a while: the spin watch takes a loop that re-reads the
    * same cells for one that always will, but a loop that gives up after some rounds (a counter
    * in its local variables, which the watch cannot see) leaves them. Then, when only interrupts
    * past their bound were left out, each interrupt that could still arrive is delivered and its
@@ -270,10 +280,12 @@ export class ExecutionDriver {
    * cut, not a livelock. (A user's unloader polling a flag its module_put never sets was called
    * clean without the second check: the demo kernel's device interrupt could always arrive.)
    */
-  confirmSpinLivelock(outcome: Outcome): Outcome {
+  confirmLivelock(outcome: Outcome): Outcome {
     const kind = this.spinLivelock;
     if (kind === 'none') return outcome;
     this.spinLivelock = 'none';
+    // A run that reached the step bound: taken on under round-robin with interrupts arriving, does it end?
+    if (kind === 'endless-unless-interrupted') return goesOnUnderRoundRobin(this.machine) ? outcome : { kind: 'cut' };
     const watched = this.spin.watchedCells();
     if (!this.spinnersKeepSpinning(watched)) return { kind: 'cut' };
     if (kind === 'plain') return outcome;
@@ -372,6 +384,7 @@ export class ExecutionDriver {
       costs.push(cost);
     }
     if (bounded) this.boundedAt = this.explored;
+    if (boundedPreemption) this.preemptionBoundedAt = this.explored;
     this.onlyInterruptsLeftOut = bounded && !boundedPreemption;
     return { choices, keys, costs, bounded, freeSwitch: !lastContinues };
   }
@@ -393,7 +406,7 @@ function staysInSpin(op: Operation, watched: ReadonlySet<number>): boolean {
   }
 }
 
-/** Steps of an interrupt handler confirmSpinLivelock runs before it gives up telling (and calls the execution cut). */
+/** Steps of an interrupt handler confirmLivelock runs before it gives up telling (and calls the execution cut). */
 const HANDLER_PROBE_STEPS = 10_000;
 
 /** Operations of a handler that may let other code run later: a wake, a new task, an IPI. */

@@ -146,7 +146,7 @@ function runOne(target: ExploreTarget, options: ExhaustiveOptions, path: SearchN
   const outcome = driver.outcome(false, point);
   const pending = options.reduction || options.countTraces === true ? driver.pendingSteps() : [];
   const racing = options.reduction ? driver.lookahead(pending) : [];
-  return { outcome: driver.confirmSpinLivelock(outcome), pending, racing };
+  return { outcome: driver.confirmLivelock(outcome), pending, racing };
 }
 
 function* performedSteps(path: readonly SearchNode[]): Generator<PerformedStep> {

@@ -51,7 +51,7 @@ function runSampled(target: ExploreTarget, bounds: Bounds, pick: Picker): { outc
     driver.perform(point, pick(point, steps));
     steps++;
   }
-  return { outcome: driver.confirmSpinLivelock(driver.outcome(false, point)), steps };
+  return { outcome: driver.confirmLivelock(driver.outcome(false, point)), steps };
 }
 
 function randomPicker(prng: Prng): Picker {

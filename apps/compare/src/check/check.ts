@@ -30,6 +30,9 @@ export async function checkCommand(argv: readonly string[], io: CompareIo): Prom
   }
 }
 
+/** Rows of a violation's column view under its verdict; its replay command prints them all. */
+const VERDICT_COLUMN_ROWS = 200;
+
 /** One strategy against one scenario, and why the pair cannot be judged, if it cannot. */
 interface Pair {
   readonly spec: string;
@@ -73,7 +76,7 @@ async function checkPairs(pairs: readonly Pair[], options: CheckOptions, io: Com
     failed ||= isFailure(verdict);
     io.stdout.write(options.json ? verdictJson(verdict, options.shard ?? null) : formatVerdict(verdict));
     if (!options.json && verdict.violation !== undefined && isFailure(verdict)) {
-      const described = describeViolation(targetOf(options, strategy, scenario), verdict.violation);
+      const described = describeViolation(targetOf(options, strategy, scenario), verdict.violation, undefined, VERDICT_COLUMN_ROWS);
       io.stdout.write(indent(described.columns));
     }
     progress?.show();
