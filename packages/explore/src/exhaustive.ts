@@ -164,9 +164,12 @@ function replayNode(driver: ExecutionDriver, node: SearchNode | undefined, depth
   const footprint = key === undefined ? undefined : node?.footprints.get(key);
   if (node === undefined || choice === undefined || footprint === undefined) throw new Error(`no choice recorded at step ${depth}`);
   if (!driver.settle() || !driver.replay(choice, node.point.costs[node.chosen] ?? 0, footprint, node.op) || driver.machine.fault?.kind === 'replay-diverged') {
-    throw new NondeterminismError(`the scenario is not deterministic: at step ${depth} after setup the run no longer fits the choices made before`);
+    throw new NondeterminismError(`${NOT_DETERMINISTIC}: at step ${depth} after setup the run no longer fits the choices made before`);
   }
 }
+
+/** The same choices gave another run: kernel code that keeps state outside simulated memory (a counter in a closure, the host clock) does that. */
+const NOT_DETERMINISTIC = 'the run is not deterministic (does the strategy or the scenario keep state outside simulated memory, such as a variable its code closes over?)';
 
 function sameKeys(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
@@ -175,7 +178,7 @@ function sameKeys(a: readonly number[], b: readonly number[]): boolean {
 }
 
 function notDeterministic(depth: number, before: readonly number[], now: readonly number[]): NondeterminismError {
-  return new NondeterminismError(`the scenario is not deterministic: at step ${depth} after setup the choices were [${before.join(' ')}], now [${now.join(' ')}]`);
+  return new NondeterminismError(`${NOT_DETERMINISTIC}: at step ${depth} after setup the choices were [${before.join(' ')}], now [${now.join(' ')}]`);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { describeViolation, explore, mergeReports, replay, type ExploreReport } from '@kmodsim/explore';
 import { counter, handshake, privateThenShared, privateWaits, wakeOnOwnCpu, daemonAfterFree, localCounter, spinBehindQueued, spinForever, spinUnderInterrupts, spinUntilTimer, boundedPoll, testAndSetSpin, timerOrWake, SLEEP_END, waitForFlag, yieldLoop } from './scenarios.js';
+import { load, store, type Machine } from '@kmodsim/cpu';
 
 describe('exhaustive search', () => {
   test('finds the lost update of an unlocked counter, with a schedule that replays it', () => {
@@ -184,6 +185,24 @@ describe('exhaustive search', () => {
     expect(report.counts.cut).toBeGreaterThan(0);
     // A spin that never gives up is still one.
     expect(explore({ scenario: spinForever(), cpuCount: 2 }, { preemptions: 1, irqs: 0 }).violations[0]?.kind).toBe('livelock');
+  });
+
+  test('kernel code that keeps state outside simulated memory is caught: the search says the run is not deterministic', () => {
+    let executions = 0;
+    const scenario = {
+      name: 'host-counter',
+      description: 'a task whose code depends on a host variable that changes between executions',
+      setup(machine: Machine) {
+        const mine = machine.alloc('mine', 1).base;
+        const shared = machine.alloc('shared', 1).base;
+        const first = executions++ === 0;
+        // The first step differs between executions; the race on `shared` comes after it, so the next execution replays it.
+        machine.spawn({ name: 'a', cpu: 0, bound: true, body: function* () { yield (first ? store(mine, 1) : load(mine)); yield load(shared); yield store(shared, 1); } });
+        machine.spawn({ name: 'b', cpu: 1, bound: true, body: function* () { yield store(shared, 2); } });
+        return undefined;
+      },
+    };
+    expect(() => explore({ scenario, cpuCount: 2 }, { preemptions: 1, irqs: 0, iterative: false })).toThrow(/the run is not deterministic \(does the strategy or the scenario keep state outside simulated memory/);
   });
 
   test('a flag written between a spinner\'s read and its cpu_relax() is no livelock: the next round sees it', () => {

@@ -125,7 +125,6 @@ class PoolProgress {
   }
 }
 
-/** The search's report, or undefined after saying why it could not run (a setup that fails, a scenario or strategy that is not deterministic). */
 /** The search's report, or why the pair could not be searched (also said on stderr). */
 async function explained(search: (() => Promise<ExploreReport>) | undefined, strategy: RefcountStrategy, scenario: SuiteScenario, io: CompareIo): Promise<ExploreReport | string> {
   if (search === undefined) throw new Error(`no search started for ${strategy.name} on ${scenario.name}`);
