@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { describeViolation, explore, mergeReports, replay, type ExploreReport } from '@kmodsim/explore';
 import { counter, handshake, privateThenShared, privateWaits, wakeOnOwnCpu, daemonAfterFree, localCounter, spinBehindQueued, spinForever, spinUnderInterrupts, spinUntilTimer, boundedPoll, testAndSetSpin, timerOrWake, SLEEP_END, waitForFlag, yieldLoop } from './scenarios.js';
-import { load, store, type Machine } from '@kmodsim/cpu';
+import { cpuRelax, load, preemptDisable, preemptEnable, store, type Machine } from '@kmodsim/cpu';
 
 describe('exhaustive search', () => {
   test('finds the lost update of an unlocked counter, with a schedule that replays it', () => {
@@ -185,6 +185,26 @@ describe('exhaustive search', () => {
     expect(report.counts.cut).toBeGreaterThan(0);
     // A spin that never gives up is still one.
     expect(explore({ scenario: spinForever(), cpuCount: 2 }, { preemptions: 1, irqs: 0 }).violations[0]?.kind).toBe('livelock');
+  });
+
+  test('a livelock names the tasks queued behind a spinner on its CPU: the one it waits for may be among them', () => {
+    const scenario = {
+      name: 'spin-with-preemption-off',
+      description: 'a task spins with preemption off for a flag that a task queued on the same CPU would set',
+      setup(machine: Machine) {
+        const flag = machine.alloc('flag', 1).base;
+        machine.spawn({ name: 'spinner', cpu: 0, bound: true, body: function* () {
+          yield preemptDisable();
+          while ((yield load(flag)) === 0) yield cpuRelax();
+          yield preemptEnable();
+        } });
+        machine.spawn({ name: 'setter', cpu: 0, bound: true, body: function* () { yield store(flag, 1); } });
+        return undefined;
+      },
+    };
+    const found = explore({ scenario, cpuCount: 1 }, { preemptions: 1, irqs: 0 }).violations[0];
+    expect(found?.kind).toBe('livelock');
+    expect(found?.message).toBe('every CPU that could run spins on memory no one will write: CPU 0 (spinner) on flag, with setter queued behind it');
   });
 
   test('kernel code that keeps state outside simulated memory is caught: the search says the run is not deterministic', () => {
