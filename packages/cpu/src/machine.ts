@@ -112,6 +112,8 @@ export class Machine implements SchedulerView {
   private readonly tasks: (Task | undefined)[] = [undefined];
   private readonly irqSources: IrqSource[] = [];
   private readonly timers = new TimerQueue();
+  /** The CPU that updates each cell with unlocked read-modify-writes (see checkLocalOwner). */
+  private readonly localOwners = new Map<number, number>();
   /**
    * Tasks whose timers fired during choice number `timerWokenAtStep` (the explorer adds those
    * wakes to the choice's footprint). Stamped, so the step loop never has to clear it.
@@ -481,6 +483,7 @@ export class Machine implements SchedulerView {
         break;
       case OpCode.Rmw:
         if (!this.checkAccess(cpu, frame, op.cell)) return;
+        if (!op.locked && !this.checkLocalOwner(cpu, frame, op.cell)) return;
         now = this.memory.access(cpu, op.cell, true, now) + (op.locked ? cycles.atomicOverhead : 0);
         result = this.readModifyWrite(op);
         break;
@@ -592,6 +595,20 @@ export class Machine implements SchedulerView {
     if (liveness === 1) return true;
     if (liveness < 0) this.raise('invalid-access', `access to address ${String(address)}, which no allocation holds`, cpu, frame);
     else this.raise('use-after-free', `access to ${this.memory.describe(address)} after it was freed`, cpu, frame);
+    return false;
+  }
+
+  /**
+   * An unlocked read-modify-write (local_add) is one instruction: no interrupt can split it, but
+   * another CPU's update of the same cell can interleave with its read and write. The kernel's
+   * rule for local_t (Documentation/core-api/local_ops.rst) is that only the owning CPU updates
+   * it; the first CPU to update a cell so owns it, and an update from another CPU is reported.
+   */
+  private checkLocalOwner(cpu: number, frame: Frame, cell: number): boolean {
+    const owner = this.localOwners.get(cell);
+    if (owner === undefined) this.localOwners.set(cell, cpu);
+    if (owner === undefined || owner === cpu) return true;
+    this.raise('invalid-op', `local_add on ${this.memory.describe(cell)} from CPU ${cpu}, which CPU ${owner} updates: a local_t is atomic only against its own CPU's interrupts, and another CPU's update can be lost`, cpu, frame);
     return false;
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
-  alloc, cpuRelax, createMachine, enterCode, exitCode, free, load, MUTEX_CELLS, mutexAt, mutexLock, mutexUnlock, preemptDisable, preemptEnable,
+  alloc, cpuRelax, createMachine, enterCode, exitCode, free, load, localAdd, MUTEX_CELLS, mutexAt, mutexLock, mutexUnlock, preemptDisable, preemptEnable,
   runScenario, schedule, setCurrentState, store, work, type ExecutionContext, type FaultKind, type KernelCode, type Machine, type Scenario,
 } from '@kmodsim/cpu';
 
@@ -92,6 +92,27 @@ describe('faults', () => {
     const fault = faultOf(scenario, 2, 'kms1:rr', 1000);
     expect(fault.kind).toBe(kind);
     expect(fault.message).toContain(message);
+  });
+
+  test('local_add from a CPU other than the one that updates the local_t is reported; its own interrupts may update it', () => {
+    const shared = scenarioOf('local-add-from-two-cpus', (machine) => {
+      const counter = machine.alloc('events', 1).base;
+      for (const cpu of [0, 1]) machine.spawn({ name: `adder${cpu}`, cpu, bound: true, body: function* () { yield localAdd(counter, 1); } });
+    });
+    const fault = faultOf(shared, 2);
+    expect(fault.kind).toBe('invalid-op');
+    expect(fault.message).toMatch(/^local_add on events from CPU [01], which CPU [01] updates: a local_t is atomic only against its own CPU's interrupts/);
+    let counter = -1;
+    const ownIrq = scenarioOf('local-add-with-own-interrupt', (machine) => {
+      counter = machine.alloc('events', 1).base;
+      machine.spawn({ name: 'adder', cpu: 0, bound: true, body: function* () { yield localAdd(counter, 1); yield work(20); yield localAdd(counter, 1); } });
+      machine.addIrqSource({ name: 'tick', cpus: [0], limit: 1, handler: function* () { yield localAdd(counter, 1); } });
+    });
+    // The interrupt arrives between the task's two adds.
+    const run = runScenario(ownIrq, { cpuCount: 2, schedule: 'kms1:list:0*2,i0.0,0*4' });
+    if (!run.ok) expect.fail(run.error.message);
+    expect(run.value.fault).toBeUndefined();
+    expect(run.value.machine.read(counter)).toBe(3);
   });
 
   test('a scenario whose setup throws becomes a fault, and the host goes on', () => {
