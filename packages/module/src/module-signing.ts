@@ -19,13 +19,6 @@ import type { ModuleLoad } from './module-load.js';
 // Kernel lockdown (security_locked_down on Secure Boot) is not modelled: without enforcement an
 // unsigned module is allowed, as on a machine booted without Secure Boot.
 
-const MARKER = new TextEncoder().encode('~Module signature appended~\n');
-/** sizeof(struct module_signature): algo, hash, id_type, signer_len, key_id_len, 3 pad bytes, be32 sig_len. */
-const MODULE_SIGNATURE_BYTES = 12;
-const PKEY_ID_PKCS7 = 2;
-/** The struct's bytes that must be zero for PKCS#7 (all but id_type and sig_len). */
-const ZERO_FOR_PKCS7 = [0, 1, 3, 4, 5, 6, 7] as const;
-
 /** A key on the kernel's keyrings, named as a PKCS#7 signer names it (issuer and serial number). */
 export interface SigningKey {
   /** The issuer's common name: what modinfo prints as `signer`. */
@@ -80,8 +73,8 @@ export function moduleSigCheck(image: Uint8Array, force: ForceFlags, signing: Mo
   // longer the module that was signed.
   const mangled = force.ignoreVermagic === true || force.ignoreModversions === true;
   let error: VerifyError = 'ENODATA';
-  if (!mangled && endsWithMarker(image)) {
-    const verified = modVerifySig(image, image.length - MARKER.length, signing, kernelLog);
+  if (!mangled) {
+    const verified = modVerifySig(image, signing, kernelLog);
     if (verified === undefined) return { ok: true, sigOk: true, kernelLog };
     error = verified;
   }
@@ -110,34 +103,20 @@ export class UnsignedModuleTaint {
   }
 }
 
-function endsWithMarker(image: Uint8Array): boolean {
-  if (image.length <= MARKER.length) return false;
-  const tail = image.subarray(image.length - MARKER.length);
-  return MARKER.every((byte, index) => tail[index] === byte);
-}
-
-/** mod_verify_sig over the image up to `length` (the marker already cut off). */
-function modVerifySig(image: Uint8Array, length: number, signing: ModuleSigning, kernelLog: string[]): VerifyError | undefined {
-  if (length <= MODULE_SIGNATURE_BYTES) return 'EBADMSG';
-  const checked = modCheckSig(image.subarray(length - MODULE_SIGNATURE_BYTES, length), length, 'module', kernelLog);
-  if (checked !== undefined) return checked;
+/**
+ * mod_verify_sig: the linker checks the signature block (mod_check_sig), parses the PKCS#7 message
+ * and verifies it with the keys that carry a certificate. A signer none of them names may still
+ * be a key known only by name, or any key when the keyring is not modelled.
+ */
+function modVerifySig(image: Uint8Array, signing: ModuleSigning, kernelLog: string[]): VerifyError | undefined {
   const keys = signing.trustedKeys;
-  const certificates = keys === undefined ? [] : certificatesOf(keys);
-  if (certificates.length > 0) {
-    // The real check: the linker redoes verify_pkcs7_signature with the certificates' keys. A
-    // signer none of them names may still be a key known only by name, below.
-    const verified = verifyModuleSignature('module', image, certificates);
-    kernelLog.push(...verified.kernelLog);
-    if (verified.ok) return undefined;
-    if (verified.errno !== 'ENOKEY') return verified.errno;
-  }
-  // verify_pkcs7_signature: a message that does not parse (ASN.1 that is not a CMS SignedData
-  // with a signer) is EBADMSG. The block's own fields were checked above, so the linker's
-  // reader sees what the kernel's parser sees.
+  const verified = verifyModuleSignature('module', image, keys === undefined ? [] : certificatesOf(keys));
+  kernelLog.push(...verified.kernelLog);
+  if (verified.ok) return undefined;
+  if (verified.errno !== 'ENOKEY') return verified.errno;
+  if (keys === undefined) return undefined;
   const signature = readSignature(image);
   if (signature === undefined) return 'EBADMSG';
-  // pkcs7_validate_trust: the signer must be a key on the kernel's keyrings, else ENOKEY.
-  if (keys === undefined) return undefined;
   const keyId = hex(signature.keyId);
   const named = keys.some((key) => key.certificate === undefined && key.signer === signature.signer && key.keyId === keyId);
   return named ? undefined : 'ENOKEY';
@@ -161,19 +140,4 @@ function certificatesOf(keys: readonly SigningKey[]): KernelCertificate[] {
 
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-}
-
-/** mod_check_sig: the struct module_signature before the marker must describe a PKCS#7 message that fits. */
-function modCheckSig(ms: Uint8Array, fileBytes: number, name: string, kernelLog: string[]): VerifyError | undefined {
-  const signatureBytes = new DataView(ms.buffer, ms.byteOffset + 8, 4).getUint32(0, false);
-  if (signatureBytes >= fileBytes - MODULE_SIGNATURE_BYTES) return 'EBADMSG';
-  if (ms[2] !== PKEY_ID_PKCS7) {
-    kernelLog.push(`${name}: not signed with expected PKCS#7 message`);
-    return 'ENOPKG';
-  }
-  if (ZERO_FOR_PKCS7.some((index) => ms[index] !== 0)) {
-    kernelLog.push(`${name}: PKCS#7 signature info has unexpected non-zero params`);
-    return 'EBADMSG';
-  }
-  return undefined;
 }

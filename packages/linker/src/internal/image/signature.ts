@@ -22,6 +22,8 @@ export interface ModuleSignature {
 }
 
 const MAGIC = Buffer.from('~Module signature appended~\n');
+/** The magic's length: what a signed module ends with. */
+export const SIGNATURE_MAGIC_BYTES = MAGIC.length;
 const TRAILER_BYTES = 12;
 const ID_TYPES = ['PGP', 'X509', 'PKCS#7'] as const;
 const PKEY_ALGO_COUNT = 2;

@@ -3,6 +3,7 @@ import { HASH_BY_OID, KEY_TYPES_OF, PKEY_BY_OID } from './algorithms.js';
 import type { KernelCertificate } from './certificate.js';
 import { sameBytes } from './names.js';
 import { OID_DATA, readPkcs7Message, type Pkcs7Signer } from './pkcs7-message.js';
+import { hasSignatureMagic, SIGNATURE_MAGIC_BYTES } from '../image/signature.js';
 
 // A module's signature checked as Linux 6.1 checks it (kernel/module/signing.c mod_verify_sig,
 // kernel/module_signature.c mod_check_sig, certs/system_keyring.c verify_pkcs7_signature and
@@ -36,7 +37,6 @@ export type SignatureVerification =
     readonly kernelLog: readonly string[];
   };
 
-const MARKER = new TextEncoder().encode('~Module signature appended~\n');
 /** sizeof(struct module_signature). */
 const MODULE_SIGNATURE_BYTES = 12;
 const PKEY_ID_PKCS7 = 2;
@@ -52,8 +52,8 @@ const NODE_HASH_NAMES: Readonly<Record<string, string>> = { rmd160: 'ripemd160' 
 export function verifyModuleSignature(file: string, image: Uint8Array, trusted: readonly KernelCertificate[]): SignatureVerification {
   const kernelLog: string[] = [];
   const refuse = (errno: SignatureErrno, message: string): SignatureVerification => ({ ok: false, errno, file, message, kernelLog });
-  if (!endsWithMarker(image)) return refuse('ENODATA', 'the module has no signature appended');
-  const withoutMarker = image.length - MARKER.length;
+  if (!hasSignatureMagic(image)) return refuse('ENODATA', 'the module has no signature appended');
+  const withoutMarker = image.length - SIGNATURE_MAGIC_BYTES;
   if (withoutMarker <= MODULE_SIGNATURE_BYTES) return refuse('EBADMSG', 'the signature marker follows no signature block');
   const ms = image.subarray(withoutMarker - MODULE_SIGNATURE_BYTES, withoutMarker);
   const signatureBytes = new DataView(ms.buffer, ms.byteOffset + 8, 4).getUint32(0, false);
@@ -156,10 +156,4 @@ function nodeHashName(oid: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function endsWithMarker(image: Uint8Array): boolean {
-  if (image.length <= MARKER.length) return false;
-  const tail = image.subarray(image.length - MARKER.length);
-  return MARKER.every((byte, index) => tail[index] === byte);
 }
