@@ -34,6 +34,7 @@ async function booted(): Promise<string> {
 const bin = fileURLToPath(new URL('../bin/kmodsim.js', import.meta.url));
 
 describe('kmodsim boot creates the machine directory, or says in one line why it cannot', () => {
+  // /proc is Linux's (the only system kmodsim's CI and users' kernels run on); elsewhere there is no such tree to try.
   test.skipIf(!existsSync('/proc/self'))('under /proc it fails at once instead of looping forever', async () => {
     const result = await new Promise<{ code: number | null; killed: boolean; stderr: string }>((resolve) => {
       const child = execFile(process.execPath, [bin, 'boot', '--machine', '/proc/kmodsim-nope'], { timeout: 20_000 }, (_error, _stdout, stderr) => {
