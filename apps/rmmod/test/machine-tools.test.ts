@@ -242,7 +242,7 @@ describe('the machine directory', () => {
       ['insmod', [join(dir, '..', 'corrupt.ko')], 1, `insmod: ERROR: could not insert module ${join(dir, '..', 'corrupt.ko')}: Invalid module format\n`],
       ['lsmod', ['--machine', join(dir, 'lib')], 1, `lsmod: ERROR: ${join(dir, 'lib')} is not a kmodsim machine (it has no machine.json)\n`],
       ['kmodsim', ['hold'], 2, 'kmodsim hold: ERROR: expected one MODULE'],
-      ['kmodsim', ['release', 'abc'], 2, 'kmodsim release: ERROR: expected one PID'],
+      ['kmodsim', ['release', 'abc'], 2, "kmodsim release: ERROR: 'abc' is not a PID: a PID is a whole number from 1 to"],
       ['kmodsim', ['release', '99'], 1, 'kmodsim release: ERROR: pid 99 is not a simulated user holding a module'],
     ];
     for (const [bin, args, status, message] of cases) {

@@ -1,7 +1,7 @@
 import type { CliIo } from './io.js';
 import { insmodStrerror } from '../kmod-text/errors.js';
 import { checkMachineDir } from '../machine-store/machine-store.js';
-import { machineDirFrom } from '../machine-store/location.js';
+import { machineLocation } from '../machine-store/location.js';
 import { runCommand } from '../simulation/operations.js';
 import { readModuleFile } from '../tool-support/module-file.js';
 import { parseKmodTool } from '../tool-support/options.js';
@@ -48,7 +48,9 @@ function insmod(argv: readonly string[], io: CliIo): number {
     report('insmod: ERROR: missing filename.\n');
     return 1;
   }
-  const dir = machineDirFrom(line.value('M'), io.env);
+  const where = machineLocation(line.value('M'), io.env);
+  if (!where.ok) return reportStoreError(io, 'insmod', where.error);
+  const dir = where.dir;
   const notMachine = checkMachineDir(dir);
   if (notMachine !== undefined) return reportStoreError(io, 'insmod', notMachine);
   const read = readModuleFile(file, dir);

@@ -1,6 +1,6 @@
 import type { CliIo } from './io.js';
 import { formatLsmod } from '../kmod-text/lsmod-format.js';
-import { machineDirFrom } from '../machine-store/location.js';
+import { machineLocation } from '../machine-store/location.js';
 import { lookAtMachine } from '../tool-support/look.js';
 import { HELP_OPTION, JSON_OPTION, MACHINE_OPTION, parseCommandLine } from '../tool-support/options.js';
 import { reportRebuilt, reportStoreError } from '../tool-support/report.js';
@@ -33,7 +33,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr.write(`lsmod: ERROR: unexpected argument '${line.operands[0] ?? ''}'\n${USAGE}`);
     return 1;
   }
-  const dir = machineDirFrom(line.value('M'), io.env);
+  const where = machineLocation(line.value('M'), io.env);
+  if (!where.ok) return reportStoreError(io, 'lsmod', where.error);
+  const dir = where.dir;
   const look = await lookAtMachine(dir, Date.now());
   if (!look.ok) return reportStoreError(io, 'lsmod', look.error);
   reportRebuilt(io, 'lsmod', dir, look.value.rebuiltDamaged);

@@ -6,7 +6,7 @@ import { formatInfo, paramWarnings } from '../modinfo/format.js';
 import { builtinModinfo, isModuleFilename, lookupModule, type LookupDirs, type LookupHit } from '../modinfo/module-lookup.js';
 import { readInfo } from '../modinfo/read-info.js';
 import { openMachine } from '../machine-store/machine-store.js';
-import { machineDirFrom } from '../machine-store/location.js';
+import { machineLocation } from '../machine-store/location.js';
 import type { StoreError } from '../machine-store/store-error.js';
 import { machineTree } from '../tool-support/machine-tree.js';
 import { MACHINE_OPTION } from '../tool-support/options.js';
@@ -125,7 +125,9 @@ function lookupDirs(settings: Settings, io: CliIo): LookupDirs | { error: StoreE
     const moduleDir = `${settings.basedir ?? ''}/lib/modules/${settings.version ?? release()}`;
     return { moduleDir, depmodDir: moduleDir };
   }
-  const machine = openMachine(machineDirFrom(machineDir, io.env));
+  const where = machineLocation(machineDir, io.env);
+  if (!where.ok) return { error: where.error };
+  const machine = openMachine(where.dir);
   return machine.ok ? machineTree(machine.value.dir, machine.value.config) : { error: machine.error };
 }
 

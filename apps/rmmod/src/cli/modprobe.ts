@@ -3,7 +3,7 @@ import type { CliIo } from './io.js';
 import { modprobeStrerror } from '../kmod-text/errors.js';
 import { modprobeRemoveMessage } from '../kmod-text/rmmod-messages.js';
 import { openMachine } from '../machine-store/machine-store.js';
-import { machineDirFrom } from '../machine-store/location.js';
+import { machineLocation } from '../machine-store/location.js';
 import type { ImageRef } from '../machine-store/records.js';
 import type { SnapshotModule } from '../machine-store/snapshot.js';
 import { lookupModule, type LookupDirs, type LookupHit } from '../modinfo/module-lookup.js';
@@ -86,7 +86,9 @@ async function modprobe(argv: readonly string[], io: CliIo): Promise<number> {
     say('modprobe: ERROR: missing parameters. See -h.\n');
     return 1;
   }
-  const dir = machineDirFrom(line.value('M'), io.env);
+  const where = machineLocation(line.value('M'), io.env);
+  if (!where.ok) return reportStoreError(io, 'modprobe', where.error);
+  const dir = where.dir;
   const machine = openMachine(dir);
   if (!machine.ok) return reportStoreError(io, 'modprobe', machine.error);
   const tree = machineTree(dir, machine.value.config);

@@ -1,7 +1,7 @@
 import type { CliIo } from './io.js';
 import { rmmodBuiltinMessage, rmmodMessage } from '../kmod-text/rmmod-messages.js';
 import { openMachine } from '../machine-store/machine-store.js';
-import { machineDirFrom } from '../machine-store/location.js';
+import { machineLocation } from '../machine-store/location.js';
 import { isBuiltin } from '../modinfo/module-lookup.js';
 import { runCommand } from '../simulation/operations.js';
 import type { CommandOutcome, RmmodOutcome } from '../simulation/outcomes.js';
@@ -64,7 +64,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     names.push(argument.name);
   }
-  const dir = machineDirFrom(line.value('M'), io.env);
+  const where = machineLocation(line.value('M'), io.env);
+  if (!where.ok) return reportStoreError(io, 'rmmod', where.error);
+  const dir = where.dir;
   const machine = openMachine(dir);
   if (!machine.ok) return reportStoreError(io, 'rmmod', machine.error);
   const { moduleDir } = machineTree(dir, machine.value.config);

@@ -53,8 +53,9 @@ export function releaseCommand(argv: readonly string[], io: CliIo): number {
   if (!parsed.ok) return parsed.status;
   const { args } = parsed;
   const [pidText, ...extra] = args.positionals;
-  const pid = wholeNumberIn(pidText ?? '', 1, Number.MAX_SAFE_INTEGER);
-  if (pid === undefined || extra.length > 0) return usageError(io, 'release', `expected one PID\n${RELEASE_USAGE.trimEnd()}`);
+  if (pidText === undefined || extra.length > 0) return usageError(io, 'release', `expected one PID\n${RELEASE_USAGE.trimEnd()}`);
+  const pid = wholeNumberIn(pidText, 1, Number.MAX_SAFE_INTEGER);
+  if (pid === undefined) return usageError(io, 'release', `'${pidText}' is not a PID: a PID is a whole number from 1 to ${Number.MAX_SAFE_INTEGER}\n${RELEASE_USAGE.trimEnd()}`);
   const applied = runCommand(args.dir, 'kmodsim release', Date.now(), (session) =>
     session.holders.has(pid) && session.isAlive(pid) ? { kind: 'release', pid } : { refused: `pid ${pid} is not a simulated user holding a module (kmodsim ps lists them)` });
   if (!applied.ok) return reportStoreError(io, 'kmodsim release', applied.error);

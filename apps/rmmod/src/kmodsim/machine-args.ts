@@ -1,7 +1,8 @@
 import type { CliIo } from '../cli/io.js';
-import { machineDirFrom } from '../machine-store/location.js';
+import { machineLocation } from '../machine-store/location.js';
 import { parseCommandLine, type Options } from './command-line.js';
 import { usageError } from './usage.js';
+import { reportStoreError } from '../tool-support/report.js';
 
 // The kmodsim subcommands that act on a machine: their options with -M/--machine (as rmmod,
 // insmod and lsmod take it) and -h/--help added, and a usage error (exit 2) for anything that
@@ -28,5 +29,7 @@ export function parseMachineArgs(io: CliIo, command: string, argv: readonly stri
     const value = values[name];
     return typeof value === 'string' ? value : undefined;
   };
-  return { ok: true, args: { dir: machineDirFrom(string('machine'), io.env), positionals, string, flag: (name) => values[name] === true } };
+  const where = machineLocation(string('machine'), io.env);
+  if (!where.ok) return { ok: false, status: reportStoreError(io, `kmodsim ${command}`, where.error) };
+  return { ok: true, args: { dir: where.dir, positionals, string, flag: (name) => values[name] === true } };
 }

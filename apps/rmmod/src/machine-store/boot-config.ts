@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { checksumOf } from './checksum.js';
 import { writeFileAtomic } from './durable-file.js';
+import { readOwnFile } from './own-file.js';
 import type { BootConfig } from './records.js';
 
 // machine.json: what the machine was booted with. Its presence is what makes a directory a
@@ -8,6 +8,8 @@ import type { BootConfig } from './records.js';
 
 const FORMAT = 'kmodsim-machine';
 const VERSION = 1;
+/** machine.json holds a few hundred bytes, a few KiB with certificates. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 export type ConfigRead =
   | { readonly ok: true; readonly config: BootConfig }
@@ -19,12 +21,10 @@ export function writeBootConfig(path: string, config: BootConfig): void {
 }
 
 export function readBootConfig(path: string): ConfigRead {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return { ok: false, kind: 'missing', why: 'no machine.json' };
-  }
+  const read = readOwnFile(path, MAX_CONFIG_BYTES);
+  if (read.kind === 'missing') return { ok: false, kind: 'missing', why: 'no machine.json' };
+  if (read.kind !== 'read') return { ok: false, kind: 'damaged', why: read.why };
+  const text = read.bytes.toString('utf8');
   let file: { format?: unknown; version?: unknown; checksum?: unknown; config?: BootConfig };
   try {
     file = JSON.parse(text) as typeof file;

@@ -2,6 +2,7 @@ import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { checksumOf } from './checksum.js';
+import { openOwnForAppend, openOwnForReplace } from './own-file.js';
 
 // Writes that survive a crash at any point: a reader sees the old file or the new one, never
 // half of one, and once these return the data is on disk (fsync of the file, then of the
@@ -39,7 +40,9 @@ export function parseTemporaryName(name: string): TemporaryName | undefined {
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const temporary = temporaryPathFor(path);
-  const fd = openSync(temporary, 'w', 0o644);
+  // Never through a link planted under the temporary's name; the rename then replaces a link
+  // at `path` itself rather than writing where it points.
+  const fd = openOwnForReplace(temporary);
   try {
     if (typeof data === 'string') writeSync(fd, data);
     else writeSync(fd, data);
@@ -53,7 +56,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 
 /** Appends and waits for the disk: an acknowledged append is never lost. */
 export function appendDurable(path: string, text: string): void {
-  const fd = openSync(path, 'a', 0o644);
+  const fd = openOwnForAppend(path);
   try {
     writeSync(fd, text);
     fsyncSync(fd);

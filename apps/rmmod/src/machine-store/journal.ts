@@ -1,6 +1,7 @@
-import { ftruncateSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { ftruncateSync, closeSync } from 'node:fs';
 import { checksumOf } from './checksum.js';
 import { appendDurable } from './durable-file.js';
+import { openOwnForUpdate, readOwnFile } from './own-file.js';
 import type { JournalRecord } from './records.js';
 
 // The journal: one line per acknowledged command, `CHECKSUM JSON\n`. A command is acknowledged
@@ -17,23 +18,30 @@ export interface JournalContents {
   readonly tornBytes: number;
 }
 
-export type JournalRead = { readonly ok: true; readonly journal: JournalContents } | { readonly ok: false; readonly why: string };
+/** The largest journal kmodsim reads: about 200,000 commands, far more than any machine replays in reasonable time. */
+export const MAX_JOURNAL_BYTES = 64 * 1024 * 1024;
+/** The largest record, newline included: a command's module files and parameters. */
+export const MAX_RECORD_BYTES = 1024 * 1024;
+
+/** damaged: the journal is not one kmodsim wrote; unreadable: the system refused to read it. */
+export type JournalRead =
+  | { readonly ok: true; readonly journal: JournalContents }
+  | { readonly ok: false; readonly kind: 'damaged' | 'unreadable'; readonly why: string };
 
 export function readJournal(path: string): JournalRead {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, journal: { records: [], bytes: 0, tornBytes: 0 } };
-    throw error;
-  }
+  const file = readOwnFile(path, MAX_JOURNAL_BYTES);
+  if (file.kind === 'missing') return { ok: true, journal: { records: [], bytes: 0, tornBytes: 0 } };
+  if (file.kind === 'refused') return { ok: false, kind: 'damaged', why: file.why };
+  if (file.kind === 'unreadable') return { ok: false, kind: 'unreadable', why: file.why };
+  const text = file.bytes.toString('utf8');
   const end = text.lastIndexOf('\n') + 1;
   const records: JournalRecord[] = [];
   const lines = text.slice(0, end).split('\n');
   lines.pop();
   for (const [index, line] of lines.entries()) {
+    if (Buffer.byteLength(line) >= MAX_RECORD_BYTES) return { ok: false, kind: 'damaged', why: `line ${index + 1}: longer than the ${MAX_RECORD_BYTES}-byte limit on a record` };
     const parsed = parseLine(line, index + 1);
-    if (typeof parsed === 'string') return { ok: false, why: `line ${index + 1}: ${parsed}` };
+    if (typeof parsed === 'string') return { ok: false, kind: 'damaged', why: `line ${index + 1}: ${parsed}` };
     records.push(parsed);
   }
   return { ok: true, journal: { records, bytes: Buffer.byteLength(text.slice(0, end)), tornBytes: Buffer.byteLength(text.slice(end)) } };
@@ -69,7 +77,7 @@ export function encodeRecord(record: JournalRecord): string {
 /** Drops the torn last line a crash left while appending: that command was never acknowledged. */
 export function dropTornTail(path: string, journal: JournalContents): void {
   if (journal.tornBytes === 0) return;
-  const fd = openSync(path, 'r+');
+  const fd = openOwnForUpdate(path);
   try {
     ftruncateSync(fd, journal.bytes);
   } finally {
@@ -79,8 +87,17 @@ export function dropTornTail(path: string, journal: JournalContents): void {
 
 /** Appends one record durably (after dropping a torn tail); returns the journal's new length. */
 export function appendRecord(path: string, journal: JournalContents, record: JournalRecord): number {
-  dropTornTail(path, journal);
   const line = encodeRecord(record);
+  if (Buffer.byteLength(line) > MAX_RECORD_BYTES) throw new RecordTooLarge(Buffer.byteLength(line));
+  dropTornTail(path, journal);
   appendDurable(path, line);
   return journal.bytes + Buffer.byteLength(line);
+}
+
+/** A command whose record would pass MAX_RECORD_BYTES: refused before anything is written. */
+export class RecordTooLarge extends Error {
+  constructor(readonly bytes: number) {
+    super(`the command's journal record would be ${bytes} bytes, more than the ${MAX_RECORD_BYTES}-byte limit; nothing was recorded`);
+    this.name = 'RecordTooLarge';
+  }
 }

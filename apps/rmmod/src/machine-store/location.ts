@@ -1,18 +1,38 @@
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { userInfo } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { StoreError } from './store-error.js';
+
+export type MachineLocation = { readonly ok: true; readonly dir: string } | { readonly ok: false; readonly error: StoreError };
 
 /**
  * Which machine a command acts on: `--machine DIR`, else $KMODSIM_MACHINE, else the user's
  * default machine under $XDG_STATE_HOME (~/.local/state when unset), as the XDG base directory
- * specification places state that should survive restarts but is not worth backing up.
+ * specification places state that should survive restarts but is not worth backing up. The
+ * specification says a relative $XDG_STATE_HOME is invalid and is ignored; an empty or relative
+ * $HOME is no home either (it would put the machine under the current directory), so the home
+ * directory comes from the password database then, and a user without one must say -M.
  */
-export function machineDirFrom(option: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
-  if (option !== undefined && option !== '') return resolve(option);
+export function machineLocation(option: string | undefined, env: Readonly<Record<string, string | undefined>>): MachineLocation {
+  if (option !== undefined && option !== '') return { ok: true, dir: resolve(option) };
   const fromEnv = env['KMODSIM_MACHINE'];
-  if (fromEnv !== undefined && fromEnv !== '') return resolve(fromEnv);
+  if (fromEnv !== undefined && fromEnv !== '') return { ok: true, dir: resolve(fromEnv) };
   const stateHome = env['XDG_STATE_HOME'];
-  const base = stateHome !== undefined && stateHome !== '' ? stateHome : join(env['HOME'] ?? homedir(), '.local', 'state');
-  return join(base, 'kmodsim', 'default');
+  if (stateHome !== undefined && isAbsolute(stateHome)) return { ok: true, dir: join(stateHome, 'kmodsim', 'default') };
+  const home = homeDirectory(env['HOME']);
+  if (home === undefined) {
+    return { ok: false, error: { kind: 'no-default', why: 'HOME is not set to an absolute path and the password database names no home directory' } };
+  }
+  return { ok: true, dir: join(home, '.local', 'state', 'kmodsim', 'default') };
+}
+
+function homeDirectory(fromEnv: string | undefined): string | undefined {
+  if (fromEnv !== undefined && isAbsolute(fromEnv)) return fromEnv;
+  try {
+    const { homedir } = userInfo();
+    return isAbsolute(homedir) ? homedir : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The files of a machine directory. */

@@ -1,12 +1,17 @@
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { basename } from 'node:path';
+import { temporaryPathFor } from './durable-file.js';
+import { describeFsError } from './make-directories.js';
+import { NotOwnFile, openOwnForReplace, readOwnFile } from './own-file.js';
 import { processHasEnded } from './process-alive.js';
 import type { StoreError } from './store-error.js';
 
 // One command at a time changes a machine: a lock file created with O_EXCL, holding the pid,
 // host and command of its owner. A lock whose owner has died (a crash, kill -9) is stale and is
 // broken — under a second lock file, so that two waiters cannot both break it and then one
-// delete the lock the other has just taken.
+// delete the lock the other has just taken. The lock is the machine's own file: a `lock` in a
+// directory that is not a machine yet belongs to the user, and is never broken or removed.
 
 export interface LockHandle {
   release(): void;
@@ -15,13 +20,35 @@ export interface LockHandle {
 const RETRY_MS = 5;
 const BREAKER_STALE_MS = 5_000;
 export const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
+const MAX_LOCK_BYTES = 4096;
 
-export function acquireLock(dir: string, lockPath: string, command: string, timeoutMs = DEFAULT_LOCK_TIMEOUT_MS): { ok: true; lock: LockHandle } | { ok: false; error: StoreError } {
+/**
+ * machine: the directory holds machine.json, so its `lock` is kmodsim's (an old torn one is broken
+ * once it is old). new-machine: boot of a directory that is not a machine yet, where a `lock`
+ * kmodsim did not write is the user's file: it is never broken, and the boot is refused.
+ */
+export type LockMode = 'machine' | 'new-machine';
+
+export type LockResult = { ok: true; lock: LockHandle } | { ok: false; error: StoreError };
+
+export function acquireLock(dir: string, lockPath: string, command: string, timeoutMs = DEFAULT_LOCK_TIMEOUT_MS, mode: LockMode = 'machine'): LockResult {
+  try {
+    return acquire(dir, lockPath, command, timeoutMs, mode);
+  } catch (error) {
+    if (error instanceof NotOwnFile) return { ok: false, error: foreignLock(dir, mode, error.why) };
+    return { ok: false, error: { kind: 'io', dir, why: `cannot lock the machine (${basename(lockPath)}): ${describeFsError(error)}` } };
+  }
+}
+
+function acquire(dir: string, lockPath: string, command: string, timeoutMs: number, mode: LockMode): LockResult {
   const owner = `${process.pid}\n${hostname()}\n${command}\n`;
   const startMs = Date.now();
   for (;;) {
     if (tryCreate(lockPath, owner)) return { ok: true, lock: { release: () => { removeIfOurs(lockPath, owner); } } };
     const current = readOwner(lockPath);
+    if (current !== undefined && mode === 'new-machine' && parseOwner(current) === undefined) {
+      return { ok: false, error: foreignLock(dir, mode, 'it was not written by kmodsim') };
+    }
     if (current !== undefined && isStale(current, lockPath)) breakStale(lockPath, current);
     else if (Date.now() - startMs > timeoutMs) {
       return { ok: false, error: { kind: 'locked', dir, holder: describeOwner(current), waitedMs: Date.now() - startMs } };
@@ -29,7 +56,60 @@ export function acquireLock(dir: string, lockPath: string, command: string, time
   }
 }
 
+function foreignLock(dir: string, mode: LockMode, why: string): StoreError {
+  return mode === 'new-machine'
+    ? { kind: 'not-a-machine', dir, why: `it holds a file named lock, and ${why}` }
+    : { kind: 'damaged', dir, file: 'lock', why };
+}
+
+interface LockOwner {
+  readonly pid: number;
+  readonly host: string;
+  readonly command: string;
+}
+
+/** A complete lock as kmodsim writes it: pid, host and command, one a line. */
+export function parseOwner(text: string): LockOwner | undefined {
+  const match = /^(\d{1,15})\n([^\n]+)\n([^\n]*)\n$/.exec(text);
+  if (match === null) return undefined;
+  return { pid: Number(match[1]), host: match[2] ?? '', command: match[3] ?? '' };
+}
+
+/** What holds the lock at lockPath: nobody, a kmodsim command (running or not), or a file kmodsim did not write. */
+export function inspectLock(lockPath: string): { kind: 'none' } | { kind: 'kmodsim'; owner: LockOwner; running: boolean } | { kind: 'foreign' } {
+  const read = readOwnFile(lockPath, MAX_LOCK_BYTES);
+  if (read.kind === 'missing') return { kind: 'none' };
+  const owner = read.kind === 'read' ? parseOwner(read.bytes.toString('utf8')) : undefined;
+  if (owner === undefined) return { kind: 'foreign' };
+  return { kind: 'kmodsim', owner, running: owner.host !== hostname() || !processHasEnded(owner.pid) };
+}
+
+/**
+ * Creates the lock with its whole content at once: written to a temporary and linked into place
+ * (link(2) fails with EEXIST like O_EXCL), so no reader ever sees a half-written lock, even one
+ * whose writer was killed. Where the file system has no hard links, O_EXCL and a write.
+ */
 function tryCreate(path: string, content: string): boolean {
+  const temporary = temporaryPathFor(path);
+  const fd = openOwnForReplace(temporary);
+  try {
+    writeSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(temporary, path);
+    return true;
+  } catch (error) {
+    if (isCode(error, 'EEXIST')) return false;
+    if (isCode(error, 'EPERM') || isCode(error, 'ENOTSUP') || isCode(error, 'EOPNOTSUPP')) return createExclusive(path, content);
+    throw error;
+  } finally {
+    unlinkSync(temporary);
+  }
+}
+
+function createExclusive(path: string, content: string): boolean {
   let fd: number;
   try {
     fd = openSync(path, 'wx', 0o644);
@@ -45,18 +125,19 @@ function tryCreate(path: string, content: string): boolean {
   return true;
 }
 
+/** The lock's content; undefined when it is gone. A lock that is not a regular file is refused (NotOwnFile). */
 function readOwner(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
+  const read = readOwnFile(path, MAX_LOCK_BYTES);
+  if (read.kind === 'missing') return undefined;
+  if (read.kind === 'read') return read.bytes.toString('utf8');
+  if (read.kind === 'refused') throw new NotOwnFile(path, read.why);
+  throw new Error(read.why);
 }
 
 /** Stale: written by a process of this host that no longer runs (or torn by a crash while written). */
 function isStale(owner: string, lockPath: string): boolean {
   const [pidText, host] = owner.split('\n');
-  // A lock file whose owner line is incomplete: its writer died, or is still writing it.
+  // A lock file whose owner line is incomplete: written by an older kmodsim that died while writing it.
   if (host === undefined || host === '') return olderThan(lockPath, BREAKER_STALE_MS);
   if (host !== hostname()) return false;
   const pid = Number(pidText);
@@ -66,7 +147,7 @@ function isStale(owner: string, lockPath: string): boolean {
 
 function olderThan(path: string, ms: number): boolean {
   try {
-    return Date.now() - statSync(path).mtimeMs > ms;
+    return Date.now() - lstatSync(path).mtimeMs > ms;
   } catch {
     return false;
   }
@@ -98,7 +179,11 @@ function removeOldBreaker(breaker: string): void {
 }
 
 function removeIfOurs(path: string, owner: string): void {
-  if (readOwner(path) === owner) unlinkSync(path);
+  try {
+    if (readOwner(path) === owner) unlinkSync(path);
+  } catch {
+    // Not ours to judge: a lock that cannot be read is left as it is.
+  }
 }
 
 function describeOwner(owner: string | undefined): string {

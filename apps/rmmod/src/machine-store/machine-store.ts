@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readBootConfig, writeBootConfig } from './boot-config.js';
-import { writeFileAtomic } from './durable-file.js';
+import { parseTemporaryName, writeFileAtomic } from './durable-file.js';
 import { appendRecord, readJournal, type JournalContents } from './journal.js';
 import { removeDeadTemporaries } from './leftover-temporaries.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, DEFAULT_LOCK_TIMEOUT_MS, inspectLock, sleepMs } from './lock.js';
 import { machineFiles } from './location.js';
 import { makeDirectories, makeDirectoriesOrThrow } from './make-directories.js';
 import type { BootConfig, JournalRecord } from './records.js';
+import { readOwnFile } from './own-file.js';
+import { processHasEnded } from './process-alive.js';
 import { ioError, type StoreError } from './store-error.js';
 
 // A machine directory: machine.json (boot configuration), journal (acknowledged commands),
@@ -27,6 +29,9 @@ export interface OpenMachine {
 const ok = <T>(value: T): StoreResult<T> => ({ ok: true, value });
 const fail = <T>(error: StoreError): StoreResult<T> => ({ ok: false, error });
 
+/** The largest module file kept: the linker's MAX_MODULE_BYTES (not imported, to keep the store light). */
+const MAX_IMAGE_BYTES = 512 * 1024 * 1024;
+
 /** How saveImage names an image: its SHA-256 in hex. */
 const IMAGE_NAME = /^[0-9a-f]{64}\.ko$/;
 
@@ -39,8 +44,18 @@ export function checkMachineDir(dir: string): StoreError | undefined {
     return { kind: 'no-machine', dir };
   }
   if (!isDirectory) return { kind: 'not-a-machine', dir, why: 'it is not a directory' };
-  if (!existsSync(machineFiles(dir).config)) return { kind: 'not-a-machine', dir, why: 'it has no machine.json' };
+  if (!hasEntry(machineFiles(dir).config)) return { kind: 'not-a-machine', dir, why: 'it has no machine.json' };
   return undefined;
+}
+
+/** Whether a name exists in its directory (a link counts, whatever it points at). */
+function hasEntry(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function openMachine(dir: string): StoreResult<OpenMachine> {
@@ -50,16 +65,19 @@ export function openMachine(dir: string): StoreResult<OpenMachine> {
   const config = readBootConfig(files.config);
   if (!config.ok) return fail({ kind: 'damaged', dir, file: 'machine.json', why: config.why });
   const journal = readJournal(files.journal);
-  if (!journal.ok) return fail({ kind: 'damaged', dir, file: 'journal', why: journal.why });
+  if (!journal.ok) {
+    return fail(journal.kind === 'damaged' ? { kind: 'damaged', dir, file: 'journal', why: journal.why } : { kind: 'io', dir, why: `cannot read ${files.journal}: ${journal.why}` });
+  }
   return ok({ dir, config: config.config, journal: journal.journal });
 }
 
 /** Runs `body` on the machine with the lock held, so nobody else changes it meanwhile. */
 export function withLockedMachine<T>(dir: string, command: string, body: (machine: OpenMachine) => StoreResult<T>): StoreResult<T> {
-  // A directory without machine.json but with a lock is being booted (or rebooted): wait for
-  // the boot's lock and look again, rather than call the machine missing halfway through.
-  const problem = checkMachineDir(dir);
-  if (problem !== undefined && !(problem.kind === 'not-a-machine' && existsSync(machineFiles(dir).lock))) return fail(problem);
+  // A directory without machine.json but with a running boot's lock is being booted (or
+  // rebooted): wait for the boot and look again, rather than call the machine missing halfway
+  // through. Nothing is written into a directory that is not a machine, not even a lock.
+  const problem = awaitBoot(dir, checkMachineDir(dir));
+  if (problem !== undefined) return fail(problem);
   const locked = acquireLock(dir, machineFiles(dir).lock, command);
   if (!locked.ok) return fail(locked.error);
   try {
@@ -74,6 +92,20 @@ export function withLockedMachine<T>(dir: string, command: string, body: (machin
   }
 }
 
+/** While a running kmodsim boot holds the lock of a directory that is not a machine yet, waits for it; the problem that remains. */
+function awaitBoot(dir: string, problem: StoreError | undefined): StoreError | undefined {
+  const lock = machineFiles(dir).lock;
+  const startMs = Date.now();
+  let current = problem;
+  while (current?.kind === 'not-a-machine' && Date.now() - startMs < DEFAULT_LOCK_TIMEOUT_MS) {
+    const holder = inspectLock(lock);
+    if (holder.kind !== 'kmodsim' || !holder.running || !holder.owner.command.startsWith('kmodsim boot')) return current;
+    sleepMs(5);
+    current = checkMachineDir(dir);
+  }
+  return current;
+}
+
 /**
  * Clears what commands killed mid-write left (their temporaries), so that leftovers do not pile
  * up: every command that changes or refreshes the machine passes here, under the lock. Only a
@@ -81,7 +113,7 @@ export function withLockedMachine<T>(dir: string, command: string, body: (machin
  */
 function removeLeftovers(dir: string): void {
   const files = machineFiles(dir);
-  const written = new Set([basename(files.config), basename(files.snapshot)]);
+  const written = new Set([basename(files.config), basename(files.snapshot), basename(files.lock), `${basename(files.lock)}.break`]);
   removeDeadTemporaries(dir, (target) => written.has(target));
   removeDeadTemporaries(files.images, (target) => IMAGE_NAME.test(target));
 }
@@ -104,15 +136,21 @@ export function createMachineDir(dir: string, config: BootConfig, reboot: boolea
   const made = makeDirectories(dir);
   if (!made.ok) return fail({ kind: 'io', dir, why: made.path === dir ? `cannot create the directory: ${made.why}` : `cannot create ${made.path}: ${made.why}` });
   const files = machineFiles(dir);
-  // The checks are made under the lock: a boot running beside this one holds it while it fills
-  // the directory, and what it leaves is a machine (exists), not someone else's files.
-  const locked = acquireLock(dir, files.lock, 'kmodsim boot');
+  // A directory that is not a machine is booted only when it is empty (but for a kmodsim boot's
+  // lock): nothing of the user's is removed, not even a file named lock.
+  // (While another boot runs, its files are no one else's: the check waits for its lock.)
+  const isMachine = hasEntry(files.config);
+  const holder = inspectLock(files.lock);
+  const bootRunning = holder.kind === 'kmodsim' && holder.running;
+  if (!isMachine && !bootRunning && strayFiles(dir).length > 0) return fail(holdsOtherFiles(dir));
+  // The checks are made again under the lock: a boot running beside this one holds it while it
+  // fills the directory, and what it leaves is a machine (exists), not someone else's files.
+  const locked = acquireLock(dir, files.lock, 'kmodsim boot', DEFAULT_LOCK_TIMEOUT_MS, isMachine ? 'machine' : 'new-machine');
   if (!locked.ok) return fail(locked.error);
   try {
-    const isMachine = existsSync(files.config);
-    if (isMachine && !reboot) return fail({ kind: 'exists', dir });
-    const stray = readdirSync(dir).filter((name) => name !== 'lock');
-    if (!isMachine && stray.length > 0) return fail({ kind: 'not-a-machine', dir, why: 'it holds other files, and kmodsim boot writes only into an empty directory' });
+    const machineNow = hasEntry(files.config);
+    if (machineNow && !reboot) return fail({ kind: 'exists', dir });
+    if (!machineNow && strayFiles(dir).length > 0) return fail(holdsOtherFiles(dir));
     for (const name of readdirSync(dir)) if (name !== 'lock') rmSync(join(dir, name), { recursive: true, force: true });
     contents.fill(dir);
     writeBootConfig(files.config, config);
@@ -123,6 +161,19 @@ export function createMachineDir(dir: string, config: BootConfig, reboot: boolea
   } finally {
     locked.lock.release();
   }
+}
+
+const holdsOtherFiles = (dir: string): StoreError => ({ kind: 'not-a-machine', dir, why: 'it holds other files, and kmodsim boot writes only into an empty directory' });
+
+/** What a directory that is not a machine holds besides a kmodsim lock and the temporaries of dead lockers. */
+function strayFiles(dir: string): string[] {
+  const lock = basename(machineFiles(dir).lock);
+  return readdirSync(dir).filter((name) => {
+    if (name === lock) return inspectLock(join(dir, name)).kind !== 'kmodsim';
+    const temporary = parseTemporaryName(name);
+    const ours = temporary !== undefined && (temporary.target === lock || temporary.target === `${lock}.break`);
+    return !(ours && temporary.thisHost && processHasEnded(temporary.pid));
+  });
 }
 
 /** Keeps a module file in the machine by its SHA-256, so a replay reads the very bytes insmod read. */
@@ -138,9 +189,6 @@ export function saveImage(dir: string, bytes: Uint8Array): string {
 }
 
 export function readImage(dir: string, sha256: string): Uint8Array | undefined {
-  try {
-    return readFileSync(join(machineFiles(dir).images, `${sha256}.ko`));
-  } catch {
-    return undefined;
-  }
+  const read = readOwnFile(join(machineFiles(dir).images, `${sha256}.ko`), MAX_IMAGE_BYTES);
+  return read.kind === 'read' ? read.bytes : undefined;
 }

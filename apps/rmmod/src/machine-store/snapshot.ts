@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { checksumOf } from './checksum.js';
 import { writeFileAtomic } from './durable-file.js';
 import { machineFiles } from './location.js';
+import { MAX_JOURNAL_BYTES } from './journal.js';
+import { readOwnFile } from './own-file.js';
 
 // The derived views of a machine after its last command — what lsmod, /proc/modules, dmesg and
 // ps show — so that read-only commands answer without replaying the journal. A cache only: the
@@ -88,24 +89,32 @@ function configBeside(snapshotPath: string): string {
   return machineFiles(dirname(snapshotPath)).config;
 }
 
-/** A file's bytes; none for a file that is missing or unreadable (which no stamp matches). */
+/** The largest snapshot read: views of a machine are far smaller. */
+const MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A file's bytes; none for a file that is missing, unreadable or not a regular file (which no
+ * stamp matches, so the machine is opened and the problem reported by the store).
+ */
 function readBytes(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch {
-    return Buffer.alloc(0);
-  }
+  return readIfOwn(path) ?? Buffer.alloc(0);
+}
+
+/** A missing file reads as empty; one that is not a regular file, or cannot be read, as nothing. */
+function readIfOwn(path: string): Buffer | undefined {
+  const read = readOwnFile(path, MAX_JOURNAL_BYTES);
+  if (read.kind === 'missing') return Buffer.alloc(0);
+  return read.kind === 'read' ? read.bytes : undefined;
 }
 
 /** The snapshot, if it describes machine.json and the journal as they are now, and the time now. */
 export function readFreshSnapshot(snapshotPath: string, journalPath: string, nowWallMs: number): SnapshotRead {
-  let text: string;
-  try {
-    text = readFileSync(snapshotPath, 'utf8');
-  } catch {
-    return { kind: 'stale' };
-  }
-  const journal = readBytes(journalPath);
+  const read = readOwnFile(snapshotPath, MAX_SNAPSHOT_BYTES);
+  if (read.kind !== 'read') return { kind: 'stale' };
+  const text = read.bytes.toString('utf8');
+  // A journal that is not a regular file is never answered for from a snapshot: the store reports it.
+  const journal = readIfOwn(journalPath);
+  if (journal === undefined) return { kind: 'stale' };
   const newline = text.indexOf('\n');
   const json = text.slice(newline + 1);
   if (newline !== 8 || checksumOf(json) !== text.slice(0, 8)) return { kind: 'damaged', why: 'checksum mismatch' };

@@ -1,0 +1,98 @@
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { describeFsError } from './make-directories.js';
+
+// A machine's own files (machine.json, journal, snapshot.json, lock, images/*) are regular files
+// kmodsim wrote. A symbolic link, a FIFO or a device in their place is someone else's file:
+// following the link would truncate or append to whatever it names (`ln -s notes.txt journal`),
+// and reading a FIFO or /dev/zero never ends. So every open here refuses to follow a link
+// (O_NOFOLLOW), never blocks on a FIFO (O_NONBLOCK), checks the type of what it opened, and
+// reads at most a stated number of bytes. The same reader serves module files given to insmod.
+
+const { O_RDONLY, O_WRONLY, O_RDWR, O_APPEND, O_CREAT, O_TRUNC, O_NOFOLLOW, O_NONBLOCK } = constants;
+
+export type OwnFileRead =
+  | { readonly kind: 'read'; readonly bytes: Buffer }
+  | { readonly kind: 'missing' }
+  /** Not a regular file, or larger than the limit: a file that is not what kmodsim keeps there. */
+  | { readonly kind: 'refused'; readonly why: string }
+  /** The system refused (EACCES, EIO, ...): the file may be fine. */
+  | { readonly kind: 'unreadable'; readonly why: string };
+
+/** A machine file that is not a regular file kmodsim may write: thrown by the write paths, reported by the store. */
+export class NotOwnFile extends Error {
+  constructor(
+    readonly path: string,
+    readonly why: string,
+  ) {
+    super(`${path}: ${why}`);
+    this.name = 'NotOwnFile';
+  }
+}
+
+/** What is wrong with a file of this type where a regular file belongs; undefined for a regular file. */
+export function fileTypeProblem(stats: Stats): string | undefined {
+  if (stats.isFile()) return undefined;
+  if (stats.isDirectory()) return 'it is a directory, not a regular file';
+  if (stats.isFIFO()) return 'it is a FIFO, not a regular file';
+  if (stats.isCharacterDevice()) return 'it is a character device, not a regular file';
+  if (stats.isBlockDevice()) return 'it is a block device, not a regular file';
+  if (stats.isSocket()) return 'it is a socket, not a regular file';
+  return 'it is not a regular file';
+}
+
+const LINK_REFUSED = 'it is a symbolic link, and kmodsim does not follow links for a machine\'s own files';
+
+/** Reads a regular file of at most maxBytes, without following a link or blocking on a FIFO. */
+export function readOwnFile(path: string, maxBytes: number, followLinks = false): OwnFileRead {
+  let fd: number;
+  try {
+    fd = openSync(path, O_RDONLY | O_NONBLOCK | (followLinks ? 0 : O_NOFOLLOW));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'missing' };
+    return code === 'ELOOP' ? { kind: 'refused', why: LINK_REFUSED } : { kind: 'unreadable', why: describeFsError(error) };
+  }
+  try {
+    const stats = fstatSync(fd);
+    const problem = fileTypeProblem(stats);
+    if (problem !== undefined) return { kind: 'refused', why: problem };
+    if (stats.size > maxBytes) return { kind: 'refused', why: `it is ${stats.size} bytes, more than the ${maxBytes}-byte limit` };
+    // What the file held when it was opened; bytes appended meanwhile belong to a later read.
+    const bytes = Buffer.alloc(stats.size);
+    let done = 0;
+    while (done < bytes.length) {
+      const got = readSync(fd, bytes, done, bytes.length - done, done);
+      if (got === 0) break;
+      done += got;
+    }
+    return { kind: 'read', bytes: done === bytes.length ? bytes : bytes.subarray(0, done) };
+  } catch (error) {
+    return { kind: 'unreadable', why: describeFsError(error) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Opens a machine file for writing: never through a link, never anything but a regular file. */
+function openOwnForWrite(path: string, flags: number): number {
+  let fd: number;
+  try {
+    fd = openSync(path, flags | O_NOFOLLOW | O_NONBLOCK, 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new NotOwnFile(path, LINK_REFUSED);
+    throw error;
+  }
+  const problem = fileTypeProblem(fstatSync(fd));
+  if (problem !== undefined) {
+    closeSync(fd);
+    throw new NotOwnFile(path, problem);
+  }
+  return fd;
+}
+
+/** O_WRONLY | O_APPEND | O_CREAT. */
+export const openOwnForAppend = (path: string): number => openOwnForWrite(path, O_WRONLY | O_APPEND | O_CREAT);
+/** O_RDWR, the file must exist. */
+export const openOwnForUpdate = (path: string): number => openOwnForWrite(path, O_RDWR);
+/** O_WRONLY | O_CREAT | O_TRUNC: a temporary about to be filled. */
+export const openOwnForReplace = (path: string): number => openOwnForWrite(path, O_WRONLY | O_CREAT | O_TRUNC);

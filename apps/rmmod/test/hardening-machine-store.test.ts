@@ -1,0 +1,139 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { acquireLock } from '../src/machine-store/lock.js';
+import { machineLocation } from '../src/machine-store/location.js';
+import { readJournal } from '../src/machine-store/journal.js';
+import { fixtures, newMachineDir, tool } from './machine-harness.js';
+
+// Issue 21, items 5-10: a machine's own files are regular files kmodsim wrote, a directory that
+// is not a machine is never written to, and every failure is one line in kmod's manner.
+
+const hourAgo = (path: string): void => {
+  const then = new Date(Date.now() - 3_600_000);
+  utimesSync(path, then, then);
+};
+
+async function booted(): Promise<{ dir: string; t: ReturnType<typeof tool> }> {
+  const dir = newMachineDir();
+  const t = tool(dir);
+  expect((await t.run('kmodsim', ['boot'])).status).toBe(0);
+  return { dir, t };
+}
+
+describe('a directory that is not a machine is left as it was', () => {
+  test('an old file named lock survives lsmod, boot and rmmod, which say the directory is not a machine', async () => {
+    const dir = newMachineDir();
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'lock'), 'keep\n');
+    hourAgo(join(dir, 'lock'));
+    const t = tool(dir);
+    for (const [bin, args] of [['lsmod', ['-M', dir]], ['kmodsim', ['boot', '-M', dir]], ['rmmod', ['-M', dir, 'x']], ['kmodsim', ['hold', '-M', dir, 'x']]] as const) {
+      const ran = await t.run(bin, args);
+      expect([bin, ran.status]).toEqual([bin, 1]);
+      expect(ran.stderr).toMatch(new RegExp(`ERROR: ${dir} is not a kmodsim machine \\(`));
+    }
+    expect(readdirSync(dir)).toEqual(['lock']);
+    expect(readFileSync(join(dir, 'lock'), 'utf8')).toBe('keep\n');
+  });
+
+  test('a stale lock kmodsim itself left (a boot killed at once) does not stop the next boot', async () => {
+    const dir = newMachineDir();
+    mkdirSync(dir);
+    const dead = execFileSync(process.execPath, ['-p', 'process.pid'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(dir, 'lock'), `${dead}\n${(await import('node:os')).hostname()}\nkmodsim boot\n`);
+    const ran = await tool(dir).run('kmodsim', ['boot', '-M', dir]);
+    expect(ran.stderr).toBe('');
+    expect(ran.status).toBe(0);
+    expect(existsSync(join(dir, 'lock'))).toBe(false);
+  });
+});
+
+describe('a machine file that is not a regular file is refused, never followed, read or written', () => {
+  test('a symlinked journal: its target is neither truncated by lsmod nor appended to by insmod', async () => {
+    const { dir, t } = await booted();
+    writeFileSync(join(dir, 'notes.txt'), 'my notes\nno newline at the end');
+    symlinkSync('notes.txt', join(dir, 'journal'));
+    for (const [bin, args] of [['lsmod', []], ['insmod', [join(fixtures, 'demo_lib.ko')]], ['kmodsim', ['ps']]] as const) {
+      const ran = await t.run(bin, args);
+      expect([bin, ran.status]).toEqual([bin, 1]);
+      expect(ran.stderr).toMatch(/is damaged: journal: it is a symbolic link, and kmodsim does not follow links/);
+      expect(ran.stderr.trimEnd().split('\n')).toHaveLength(1);
+    }
+    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('my notes\nno newline at the end');
+  });
+
+  test.each([
+    ['a FIFO', (path: string) => { execFileSync('mkfifo', [path]); }, /it is a FIFO, not a regular file/],
+    ['a link to /dev/zero', (path: string) => { symlinkSync('/dev/zero', path); }, /it is a symbolic link/],
+    ['a directory', (path: string) => { mkdirSync(path); }, /it is a directory, not a regular file/],
+  ])('a journal that is %s: refused at once with one line', async (_what, make, message) => {
+    const { dir, t } = await booted();
+    make(join(dir, 'journal'));
+    const ran = await t.run('lsmod', []);
+    expect(ran.status).toBe(1);
+    expect(ran.stderr).toMatch(message);
+    expect(ran.stderr).not.toMatch(/EISDIR|illegal operation/);
+  });
+
+  test('insmod of /dev/zero or a FIFO is EINVAL at once, as finit_module refuses anything but a regular file', async () => {
+    const { dir, t } = await booted();
+    execFileSync('mkfifo', [join(dir, '..', 'fifo.ko')]);
+    for (const file of ['/dev/zero', join(dir, '..', 'fifo.ko')]) {
+      const ran = await t.run('insmod', [file]);
+      expect(ran).toMatchObject({ status: 1, stderr: `insmod: ERROR: could not load module ${file}: Invalid argument\n` });
+    }
+  });
+
+  test('the journal reader bounds what it reads and says which line is too long', () => {
+    const dir = newMachineDir();
+    mkdirSync(dir);
+    const path = join(dir, 'journal');
+    writeFileSync(path, `${'x'.repeat(1024 * 1024)}\n`);
+    expect(readJournal(path)).toEqual({ ok: false, kind: 'damaged', why: 'line 1: longer than the 1048576-byte limit on a record' });
+  });
+});
+
+describe('messages', () => {
+  test('a lock that cannot be created is an error value, not an exception with a stack', () => {
+    const dir = newMachineDir();
+    const locked = acquireLock(dir, join(dir, 'no-such-directory', 'lock'), 'test');
+    expect(locked).toEqual({ ok: false, error: { kind: 'io', dir, why: 'cannot lock the machine (lock): No such file or directory' } });
+  });
+
+  test.skipIf(process.getuid?.() === 0)('a read-only machine directory: one kmod-style line', async () => {
+    const { dir, t } = await booted();
+    execFileSync('chmod', ['555', dir]);
+    try {
+      const ran = await t.run('insmod', [join(fixtures, 'demo_lib.ko')]);
+      expect(ran.status).toBe(1);
+      expect(ran.stderr).toMatch(/^insmod: ERROR: .*Permission denied\n$/);
+    } finally {
+      execFileSync('chmod', ['755', dir]);
+    }
+  });
+
+  test('kmodsim release with a number no PID can be', async () => {
+    const { t } = await booted();
+    const ran = await t.run('kmodsim', ['release', '99999999999999999999999']);
+    expect(ran.status).toBe(2);
+    expect(ran.stderr).toMatch(/^kmodsim release: ERROR: '99999999999999999999999' is not a PID: a PID is a whole number from 1 to 9007199254740991\n/);
+  });
+});
+
+describe('the default machine (XDG base directory specification)', () => {
+  test('HOME empty or relative: the home directory from the password database, never the current directory', () => {
+    for (const HOME of ['', 'relative/home']) {
+      const where = machineLocation(undefined, { HOME });
+      if (where.ok) expect(where.dir).toMatch(/^\/.*\/\.local\/state\/kmodsim\/default$/);
+      else expect(where.error.kind).toBe('no-default');
+    }
+  });
+
+  test('a relative XDG_STATE_HOME is ignored, an absolute one used', () => {
+    expect(machineLocation(undefined, { HOME: '/home/u', XDG_STATE_HOME: 'state' })).toEqual({ ok: true, dir: '/home/u/.local/state/kmodsim/default' });
+    expect(machineLocation(undefined, { HOME: '/home/u', XDG_STATE_HOME: '/s' })).toEqual({ ok: true, dir: '/s/kmodsim/default' });
+    expect(machineLocation('m', {})).toMatchObject({ ok: true, dir: join(process.cwd(), 'm') });
+  });
+});
