@@ -30,7 +30,16 @@ export { parseModuleSymvers, type SymversEntry } from './internal/symbols/symver
 export { parseSystemMap, exportedNames, type SystemMapEntry } from './internal/symbols/system-map.js';
 export { formatKallsyms } from './internal/symbols/kallsyms.js';
 
-export { linkModule, type LinkOptions } from './internal/link/link-module.js';
+export { checkModuleName, linkModule, type LinkOptions } from './internal/link/link-module.js';
+export {
+  MAX_MODULE_MEMORY_BYTES,
+  MAX_MODULE_NAME_BYTES,
+  MAX_NOBITS_BYTES,
+  MAX_RELOCATIONS,
+  MAX_SECTIONS,
+  MAX_SYMBOLS,
+  MAX_ZSTD_WINDOW_BYTES,
+} from './internal/limits.js';
 export type { ForceFlags, KernelConfig } from './internal/link/kernel-config.js';
 export { bumpAllocator, MODULES_VADDR, type ModuleMemoryAllocator } from './internal/link/module-memory.js';
 export { layoutSections, PAGE_BYTES, type Layout, type PlacedSection, type RegionName } from './internal/link/layout.js';

@@ -82,7 +82,7 @@ describe('decompression bombs', () => {
     expect(counted).toBeLessThanOrEqual(MiB + LZMA2_MAX_CHUNK_BYTES);
   });
 
-  test('a zstd frame without a declared size is decoded block by block and stops at the limit', () => {
+  test('a zstd frame without a declared size is decoded into the room its blocks allow and stops at the limit', () => {
     // demo_lib.ko.zst declares its 6488 bytes; rewritten to declare only an 8 KiB window, the
     // decoder cannot know the size before decoding the (compressed) block.
     const original = fixtureBytes('demo_lib.ko.zst');
@@ -91,7 +91,7 @@ describe('decompression bombs', () => {
     const plain = fixtureBytes('demo_lib.ko');
     expect(decompress(undeclared, 'zstd')).toEqual(new Uint8Array(plain));
     expect(decompress(undeclared, 'zstd', plain.length)).toEqual(new Uint8Array(plain));
-    expect(refusal(() => decompress(undeclared, 'zstd', 4 * KiB))).toBe(`decompressed image exceeds 4096 bytes (refused after counting ${plain.length})`);
+    expect(refusal(() => decompress(undeclared, 'zstd', 4 * KiB))).toMatch(/^decompressed image exceeds 4096 bytes \(refused after counting \d+\)$/);
   });
 
   test('gzip stops at the limit too, with the same refusal', () => {

@@ -67,7 +67,7 @@ export function summarizeModuleFile(path: string): LinkerResult<ModuleSummary> {
     }
     return success(summarize(new MemoryWindow(image)));
   } catch (error) {
-    if (error instanceof ElfDefect) return failure('ENOEXEC', path, error.message);
+    if (error instanceof ElfDefect) return failure(error.errno, path, error.message);
     if (error instanceof Error && 'code' in error) return failure('EIO', path, error.message);
     throw error;
   } finally {
@@ -81,7 +81,7 @@ export function summarizeModuleImage(file: string, image: Uint8Array): LinkerRes
   try {
     return success(summarize(new MemoryWindow(image)));
   } catch (error) {
-    if (error instanceof ElfDefect) return failure('ENOEXEC', file, error.message);
+    if (error instanceof ElfDefect) return failure(error.errno, file, error.message);
     throw error;
   }
 }

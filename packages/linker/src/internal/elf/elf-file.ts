@@ -10,7 +10,8 @@ import {
   SHT_SYMTAB,
   SYMBOL_BYTES,
 } from './constants.js';
-import { defect } from './defect.js';
+import { defect, overLimit } from './defect.js';
+import { MAX_NOBITS_BYTES, MAX_SECTIONS, MAX_SYMBOLS } from '../limits.js';
 
 // An ELF64 little-endian object read from memory. The header and section headers are decoded
 // and checked when the file is opened; symbols and relocations are decoded on demand, because
@@ -55,11 +56,6 @@ export interface ElfHeader {
   readonly sectionNamesIndex: number;
 }
 
-/**
- * Largest in-memory size the NOBITS sections of one object may claim together: the biggest
- * .bss of a Debian module is a few MiB, and the linker allocates what they claim.
- */
-const MAX_NOBITS_BYTES = 64 * 1024 * 1024;
 
 export class ElfFile {
   readonly bytes: Bytes;
@@ -100,6 +96,7 @@ export class ElfFile {
     const table = tables[0];
     if (table !== undefined) {
       if (table.size % SYMBOL_BYTES !== 0) defect(`symbol table size ${table.size} is not a multiple of ${SYMBOL_BYTES}`);
+      if (table.size / SYMBOL_BYTES > MAX_SYMBOLS) overLimit(`${table.size / SYMBOL_BYTES} symbols, more than the limit of ${MAX_SYMBOLS}`);
       const strings = this.sectionAt(table.link, 'symbol table string link');
       if (strings.type !== SHT_STRTAB) defect(`symbol table links to section ${strings.name}, which is not a string table`);
     }
@@ -209,6 +206,7 @@ function readHeader(bytes: Bytes): ElfHeader {
   if (sectionHeaderSize !== SECTION_HEADER_BYTES) defect(`section header size ${sectionHeaderSize} is not ${SECTION_HEADER_BYTES}`);
   const sectionCount = bytes.u16(60, 'e_shnum');
   const sectionNamesIndex = bytes.u16(62, 'e_shstrndx');
+  if (sectionCount >= MAX_SECTIONS) defect(`${sectionCount} sections: section indices from ${MAX_SECTIONS} (SHN_LORESERVE) up are reserved`);
   if (sectionCount > 0 && sectionNamesIndex >= sectionCount) {
     defect(`section name table index ${sectionNamesIndex} is out of range (${sectionCount} sections)`);
   }

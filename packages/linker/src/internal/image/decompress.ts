@@ -3,6 +3,7 @@ import { xz } from '@napi-rs/lzma';
 import { ImageTooLarge } from './image-too-large.js';
 import { xzLayout } from './xz-streams.js';
 import { decompressZstd } from './zstd-frames.js';
+import { MAX_MODULE_BYTES } from '../limits.js';
 
 // Distributions ship modules as .ko.xz, .ko.zst or .ko.gz. Like kmod, the format is taken from
 // the file's magic number, not its name. Node's zlib reads gzip; xz and zstd come from maintained
@@ -18,7 +19,7 @@ const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 const GZIP_MAGIC = [0x1f, 0x8b];
 
 /** No real module comes near this: the largest Debian module is under 20 MiB uncompressed. */
-export const MAX_MODULE_BYTES = 512 * 1024 * 1024;
+export { MAX_MODULE_BYTES };
 
 const startsWith = (data: Uint8Array, magic: readonly number[]): boolean => magic.every((byte, i) => data[i] === byte);
 
@@ -48,26 +49,42 @@ export function decompress(data: Uint8Array, compression: Compression, maxBytes 
 
 /** gzip data, refused once it would pass `maxBytes`. */
 export function gunzip(data: Uint8Array, maxBytes: number): Uint8Array {
+  // A gzip member ends with its size (mod 2^32): zlib writes into one buffer of that size, so the
+  // image is not also collected in pieces and copied (a lying size only costs the copy again).
+  const declared = data.length >= 4 ? new DataView(data.buffer, data.byteOffset + data.length - 4, 4).getUint32(0, true) : 0;
+  const chunkSize = Math.max(64 * 1024, Math.min(declared + 1, maxBytes + 1));
   try {
-    return gunzipSync(data, { maxOutputLength: maxBytes });
+    return gunzipSync(data, { maxOutputLength: maxBytes, chunkSize });
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw new ImageTooLarge(maxBytes, maxBytes + 1);
     throw error;
   }
 }
 
-/** Each stream of a concatenated file decoded in turn, as xz(1) and kmod read them. */
+/**
+ * Each stream of a concatenated file decoded in turn, as xz(1) and kmod read them. lzma-rs hands
+ * back each stream's output as a copy of its own buffer, so a stream costs about twice its size
+ * while it is decoded; the parts are joined only once all are decoded, so that the whole image
+ * is never held beside a stream being decoded (the peak is about twice the image, not three or
+ * four times).
+ */
 function decompressXz(data: Uint8Array, maxBytes: number): Uint8Array {
   const { streams, imageBytes } = xzLayout(data, maxBytes);
-  const only = streams.length === 1 ? streams[0] : undefined;
-  if (only !== undefined) return xz.decompressSync(data.subarray(only.start, only.end));
-  const image = new Uint8Array(imageBytes);
-  let offset = 0;
+  const parts: Uint8Array[] = [];
+  let decoded = 0;
   for (const { start, end } of streams) {
     const part = xz.decompressSync(data.subarray(start, end));
-    if (offset + part.length > imageBytes) throw new Error('xz stream decoded to more than its chunks declare');
+    decoded += part.length;
+    if (decoded > imageBytes) throw new Error('xz stream decoded to more than its chunks declare');
+    parts.push(part);
+  }
+  if (parts.length === 1 && parts[0] !== undefined) return parts[0];
+  const image = new Uint8Array(decoded);
+  let offset = 0;
+  while (parts.length > 0) {
+    const part = parts.shift() ?? new Uint8Array(0);
     image.set(part, offset);
     offset += part.length;
   }
-  return image.subarray(0, offset);
+  return image;
 }

@@ -47,7 +47,7 @@ export function readModuleImage(file: string, data: Uint8Array): LinkerResult<Mo
   try {
     return buildImage(file, image, compression);
   } catch (error) {
-    if (error instanceof ElfDefect) return failure('ENOEXEC', file, error.message);
+    if (error instanceof ElfDefect) return failure(error.errno, file, error.message);
     throw error;
   }
 }
@@ -57,7 +57,7 @@ export function readElf<T>(file: string, image: Uint8Array, read: (elf: ElfFile)
   try {
     return success(read(new ElfFile(image)));
   } catch (error) {
-    if (error instanceof ElfDefect) return failure('ENOEXEC', file, error.message);
+    if (error instanceof ElfDefect) return failure(error.errno, file, error.message);
     throw error;
   }
 }

@@ -1,7 +1,9 @@
 import type { ModuleImage } from '../image/module-image.js';
-import { SHF_ALLOC, SHT_REL, SHT_RELA } from '../elf/constants.js';
+import { RELA_BYTES, SHF_ALLOC, SHT_REL, SHT_RELA } from '../elf/constants.js';
 import type { Layout } from './layout.js';
 import { effectiveFlags } from './layout.js';
+import { overLimit } from '../elf/defect.js';
+import { MAX_RELOCATIONS } from '../limits.js';
 
 // apply_relocations(): every RELA section whose target is kept in memory patches its target in
 // place. A relocation whose place lies outside its section, or whose place is not zero (the
@@ -21,6 +23,7 @@ export function applyRelocations(
   symbolAddress: (index: number) => bigint,
 ): string | undefined {
   const { elf, architecture } = image;
+  countRelocations(image, layout);
   for (const rela of elf.sections) {
     if (rela.type === SHT_REL) return `${image.name}: REL relocation section ${rela.name} is not supported on ${architecture.name}`;
     if (rela.type !== SHT_RELA) continue;
@@ -48,4 +51,14 @@ export function applyRelocations(
     }
   }
   return undefined;
+}
+
+/** Refuses (ENOMEM) a module whose relocations together pass MAX_RELOCATIONS, before any is read. */
+function countRelocations(image: ModuleImage, layout: Layout): void {
+  let entries = 0;
+  for (const rela of image.elf.sections) {
+    if (rela.type !== SHT_RELA || !layout.placed.has(rela.info)) continue;
+    entries += Math.floor(rela.size / RELA_BYTES);
+    if (entries > MAX_RELOCATIONS) overLimit(`more than ${MAX_RELOCATIONS} relocations to apply`);
+  }
 }

@@ -12,6 +12,8 @@ import { isGplCompatible } from './license.js';
 import { applyRelocations } from './apply-relocations.js';
 import { modinfoValue } from '../image/modinfo.js';
 import { ElfDefect } from '../elf/defect.js';
+import type { ElfSymbol } from '../elf/elf-file.js';
+import { MAX_MODULE_MEMORY_BYTES, MAX_MODULE_NAME_BYTES } from '../limits.js';
 
 // load_module()'s linking half, in the kernel's order: struct module version, vermagic and
 // licence (check_modinfo), layout and allocation, symbol resolution, relocation. The result is
@@ -38,7 +40,7 @@ export function linkModule(image: ModuleImage, options: LinkOptions): LinkResult
   } catch (error) {
     // A defect found only now (a symbol naming a section that does not exist, say) is still a
     // malformed module, not a broken linker.
-    if (error instanceof ElfDefect) return refuse(image.file, 'ENOEXEC', 'malformed', `${image.name}: ${error.message}`);
+    if (error instanceof ElfDefect) return refuse(image.file, error.errno, error.errno === 'ENOMEM' ? 'limit' : 'malformed', `${image.name}: ${error.message}`);
     throw error;
   }
 }
@@ -47,6 +49,8 @@ function linkChecked(image: ModuleImage, options: LinkOptions): LinkResult {
   const force = options.force ?? {};
   const { kernel, resolver } = options;
   const log: string[] = [];
+  const badName = checkModuleName(image.name);
+  if (badName !== undefined) return refuse(image.file, 'EINVAL', 'bad-name', badName);
   const layoutMismatch = checkModuleLayout(image, resolver, kernel, force);
   if (layoutMismatch !== undefined) return refuse(image.file, 'ENOEXEC', 'symbol-version', layoutMismatch);
   const vermagic = checkVermagic(image, kernel, force);
@@ -73,6 +77,10 @@ function linkChecked(image: ModuleImage, options: LinkOptions): LinkResult {
   if (common !== undefined) return refuse(image.file, 'ENOEXEC', 'malformed', `${image.name}: please compile with -fno-common`);
 
   const layout = layoutSections(image.elf);
+  const memoryBytes = Object.values(layout.regionBytes).reduce((sum, bytes) => sum + bytes, 0);
+  if (memoryBytes > MAX_MODULE_MEMORY_BYTES) {
+    return refuse(image.file, 'ENOMEM', 'limit', `${image.name}: the module needs ${memoryBytes} bytes of module memory, more than the limit of ${MAX_MODULE_MEMORY_BYTES}`);
+  }
   const regions = allocateRegions(layout, options.memory);
   const placed = placeSections(image, layout, regions);
 
@@ -107,8 +115,9 @@ function linkChecked(image: ModuleImage, options: LinkOptions): LinkResult {
   }, symbolAddress);
   if (relocationError !== undefined) return refuse(image.file, 'ENOEXEC', 'relocation', relocationError, [...log, relocationError]);
 
+  const defined = definedSymbols(image.elf.symbols());
   const definedAddress = (name: string): bigint | undefined => {
-    const symbol = image.elf.symbols().find((s) => s.name === name && s.sectionIndex !== SHN_UNDEF);
+    const symbol = defined.get(name);
     return symbol === undefined ? undefined : symbolAddress(symbol.index);
   };
   const exports: LinkedExport[] = image.exports.map((e) => ({
@@ -139,6 +148,26 @@ function linkChecked(image: ModuleImage, options: LinkOptions): LinkResult {
     kernelLog: log,
   };
   return { ok: true, value: linked };
+}
+
+/**
+ * A name the module core can use: not empty, no '/', no longer than struct module's name field.
+ * An empty name cannot name the module's sysfs directory (kobject_add refuses it with EINVAL);
+ * one with '/' has its slashes rewritten in sysfs and cannot be given back to rmmod, which reads
+ * a '/' as a path; a longer one does not fit struct module.
+ */
+export function checkModuleName(name: string): string | undefined {
+  if (name === '') return 'module has no name (missing .modinfo name field)';
+  if (name.includes('/')) return `module name '${name}' contains '/'`;
+  if (Buffer.byteLength(name) > MAX_MODULE_NAME_BYTES) return `module name '${name}' is longer than ${MAX_MODULE_NAME_BYTES} bytes (MODULE_NAME_LEN)`;
+  return undefined;
+}
+
+/** The first defined symbol of each name, as a search from the start of the table finds it. */
+function definedSymbols(symbols: readonly ElfSymbol[]): Map<string, ElfSymbol> {
+  const defined = new Map<string, ElfSymbol>();
+  for (const symbol of symbols) if (symbol.sectionIndex !== SHN_UNDEF && !defined.has(symbol.name)) defined.set(symbol.name, symbol);
+  return defined;
 }
 
 function allocateRegions(layout: Layout, memory: ModuleMemoryAllocator): Map<RegionName, MemoryRegion> {

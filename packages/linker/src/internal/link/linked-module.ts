@@ -62,10 +62,11 @@ export interface LinkedModule {
 /** A load the kernel refuses: errno, the kernel's message, and all of its log lines. */
 export interface LinkRefusal {
   readonly ok: false;
-  readonly errno: 'ENOEXEC' | 'ENOENT' | 'EINVAL';
+  readonly errno: 'ENOEXEC' | 'ENOENT' | 'EINVAL' | 'ENOMEM';
   readonly file: string;
   readonly message: string;
-  readonly reason: 'malformed' | 'bad-vermagic' | 'unknown-symbol' | 'gpl-only-symbol' | 'symbol-version' | 'namespace' | 'relocation';
+  /** limit: past one of the linker's limits (ENOMEM); bad-name: a module name the kernel cannot use (EINVAL). */
+  readonly reason: 'malformed' | 'limit' | 'bad-name' | 'bad-vermagic' | 'unknown-symbol' | 'gpl-only-symbol' | 'symbol-version' | 'namespace' | 'relocation';
   readonly kernelLog: readonly string[];
 }
 

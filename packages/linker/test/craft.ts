@@ -1,0 +1,137 @@
+import { fixtureBytes } from './fixtures.js';
+
+// Hostile inputs built in memory from the fixture modules, as issue 21's outside campaign made
+// them: extra section headers that overlap the file, tens of thousands of exports, zstd frames
+// that lie about their sizes or windows. Shared by the crafted-input tests and the fuzz campaign.
+
+const SECTION_HEADER_BYTES = 64;
+const SYMBOL_BYTES = 24;
+
+const view = (bytes: Uint8Array): DataView => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+interface RawSection {
+  readonly at: number;
+  readonly name: number;
+  readonly type: number;
+  readonly offset: number;
+  readonly size: number;
+  readonly link: number;
+}
+
+function sections(bytes: Uint8Array): RawSection[] {
+  const v = view(bytes);
+  const shoff = Number(v.getBigUint64(40, true));
+  const count = v.getUint16(60, true);
+  return Array.from({ length: count }, (_, index) => {
+    const at = shoff + index * SECTION_HEADER_BYTES;
+    return { at, name: v.getUint32(at, true), type: v.getUint32(at + 4, true), offset: Number(v.getBigUint64(at + 24, true)), size: Number(v.getBigUint64(at + 32, true)), link: v.getUint32(at + 40, true) };
+  });
+}
+
+function sectionNamed(bytes: Uint8Array, name: string): RawSection & { index: number } {
+  const all = sections(bytes);
+  const names = all[view(bytes).getUint16(62, true)];
+  if (names === undefined) throw new Error('no section names');
+  const text = Buffer.from(bytes.subarray(names.offset, names.offset + names.size)).toString('latin1');
+  const index = all.findIndex((s) => text.slice(s.name, text.indexOf('\0', s.name)) === name);
+  const found = all[index];
+  if (found === undefined) throw new Error(`no section ${name}`);
+  return { ...found, index };
+}
+
+/**
+ * The module with `extra` more section headers, each an allocated section covering the whole
+ * file: in the kernel each would be laid out and copied, claiming extra × the file in memory.
+ */
+export function withOverlappingSections(source: string, extra: number): Uint8Array {
+  const original = fixtureBytes(source);
+  const text = sectionNamed(original, '.text');
+  const table = Math.ceil(original.length / 8) * 8;
+  const count = sections(original).length + extra;
+  const bytes = new Uint8Array(table + count * SECTION_HEADER_BYTES);
+  bytes.set(original);
+  const v = view(bytes);
+  const oldTable = Number(v.getBigUint64(40, true));
+  bytes.set(original.subarray(oldTable, oldTable + sections(original).length * SECTION_HEADER_BYTES), table);
+  for (let i = sections(original).length; i < count; i++) {
+    const at = table + i * SECTION_HEADER_BYTES;
+    bytes.set(original.subarray(text.at, text.at + SECTION_HEADER_BYTES), at);
+    v.setBigUint64(at + 24, 0n, true);
+    v.setBigUint64(at + 32, BigInt(bytes.length), true);
+  }
+  v.setBigUint64(40, BigInt(table), true);
+  v.setUint16(60, count, true);
+  return bytes;
+}
+
+/**
+ * demo_lib.ko with `count` more exports: for each, a defined symbol `e_N` in .text and a marker
+ * `__ksymtab_e_N` in __ksymtab with no relocation to follow, so the linker finds each export's
+ * address by its name.
+ */
+export function withManyExports(count: number): Uint8Array {
+  const original = fixtureBytes('demo_lib.ko');
+  const symtab = sectionNamed(original, '.symtab');
+  const strtab = sections(original)[symtab.link];
+  if (strtab === undefined) throw new Error('no string table');
+  const text = sectionNamed(original, '.text');
+  const ksymtab = sectionNamed(original, '__ksymtab');
+  const names: string[] = [];
+  const symbols: [number, number][] = [];
+  let stringsAt = strtab.size;
+  for (let i = 0; i < count; i++) {
+    for (const [name, section] of [[`e_${i}`, text.index], [`__ksymtab_e_${i}`, ksymtab.index]] as const) {
+      names.push(`${name}\0`);
+      symbols.push([stringsAt, section]);
+      stringsAt += name.length + 1;
+    }
+  }
+  const strings = Buffer.concat([Buffer.from(original.subarray(strtab.offset, strtab.offset + strtab.size)), Buffer.from(names.join(''), 'latin1')]);
+  const table = new Uint8Array(symtab.size + symbols.length * SYMBOL_BYTES);
+  table.set(original.subarray(symtab.offset, symtab.offset + symtab.size));
+  const tv = view(table);
+  symbols.forEach(([name, section], i) => {
+    const at = symtab.size + i * SYMBOL_BYTES;
+    tv.setUint32(at, name, true);
+    tv.setUint8(at + 4, 0x12); // STB_GLOBAL, STT_FUNC
+    tv.setUint16(at + 6, section, true);
+  });
+  const symtabAt = Math.ceil(original.length / 8) * 8;
+  const strtabAt = symtabAt + table.length;
+  const bytes = new Uint8Array(strtabAt + strings.length);
+  bytes.set(original);
+  bytes.set(table, symtabAt);
+  bytes.set(strings, strtabAt);
+  const v = view(bytes);
+  v.setBigUint64(symtab.at + 24, BigInt(symtabAt), true);
+  v.setBigUint64(symtab.at + 32, BigInt(table.length), true);
+  v.setBigUint64(strtab.at + 24, BigInt(strtabAt), true);
+  v.setBigUint64(strtab.at + 32, BigInt(strings.length), true);
+  return bytes;
+}
+
+/** demo_lib.ko's .modinfo with its name= field saying `name` instead (at most as long as demo_lib). */
+export function withModuleName(name: string): Uint8Array {
+  const bytes = new Uint8Array(fixtureBytes('demo_lib.ko'));
+  const at = Buffer.from(bytes).indexOf('name=demo_lib\0');
+  if (at < 0 || name.length > 'demo_lib'.length) throw new Error('cannot rename');
+  bytes.set(Buffer.from(`name=${name}`.padEnd('name=demo_lib'.length, '\0'), 'latin1'), at);
+  return bytes;
+}
+
+/** An empty zstd frame: single segment, a content size of 0, one empty raw block. */
+export const EMPTY_ZSTD_FRAME = [0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x00, 0x01, 0x00, 0x00];
+
+/** A zstd frame that declares a `2 ** log2`-byte window and holds one empty raw block. */
+export function zstdFrameWithWindow(log2: number): number[] {
+  return [0x28, 0xb5, 0x2f, 0xfd, 0x00, (log2 - 10) << 3, 0x01, 0x00, 0x00];
+}
+
+/** demo_lib.ko.zst with its declared content size moved by `delta` bytes. */
+export function zstdWithContentSize(delta: number): Uint8Array {
+  const bytes = new Uint8Array(fixtureBytes('demo_lib.ko.zst'));
+  if (bytes[4] !== 0x64) throw new Error('expected a 2-byte content size');
+  const v = view(bytes);
+  v.setUint16(5, v.getUint16(5, true) + delta, true);
+  return bytes;
+}

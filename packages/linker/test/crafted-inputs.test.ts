@@ -1,0 +1,95 @@
+import { describe, expect, test } from 'vitest';
+import { bumpAllocator, decompress, linkModule, readModuleImage, type LinkResult, type LinkerResult, type ModuleImage } from '@kmodsim/linker';
+import { EMBEDDED_KERNEL, embeddedKernelSymbols, fixtureBytes } from './fixtures.js';
+import { EMPTY_ZSTD_FRAME, withManyExports, withModuleName, withOverlappingSections, zstdFrameWithWindow, zstdWithContentSize } from './craft.js';
+
+// Issue 21's crafted inputs, each built in memory: past a limit the linker answers with the
+// errno the kernel would give (ENOMEM for memory it cannot have), never an exception, and
+// without allocating what the input claims.
+
+function read(bytes: Uint8Array, file = 'crafted.ko'): LinkerResult<ModuleImage> {
+  return readModuleImage(file, bytes);
+}
+
+function link(bytes: Uint8Array): LinkResult {
+  const image = read(bytes);
+  if (!image.ok) throw new Error(image.message);
+  return linkModule(image.value, { resolver: embeddedKernelSymbols(), kernel: EMBEDDED_KERNEL, memory: bumpAllocator() });
+}
+
+describe('limits on what a module may claim', () => {
+  test('4,879 allocated sections overlapping the file: ENOMEM before any module memory is allocated', () => {
+    const result = link(withOverlappingSections('demo_irq.ko', 4879));
+    expect(result).toMatchObject({ ok: false, errno: 'ENOMEM', reason: 'limit' });
+    expect(result.ok ? '' : result.message).toMatch(/^demo_irq: the module needs \d+ bytes of module memory, more than the limit of 268435456$/);
+  });
+
+  test('a section count from SHN_LORESERVE up: ENOEXEC when read (65,480 extra headers threw a RangeError)', () => {
+    const result = read(withOverlappingSections('demo_irq.ko', 65480 - 40));
+    expect(result).toMatchObject({ ok: false, errno: 'ENOEXEC' });
+    expect(result.ok ? '' : result.message).toMatch(/^\d+ sections: section indices from 65280 \(SHN_LORESERVE\) up are reserved$/);
+  });
+
+  test('a few overlapping sections under the limit still link, as the kernel would link them', () => {
+    expect(link(withOverlappingSections('demo_lib.ko', 3)).ok).toBe(true);
+  });
+
+  test('40,000 exports found by name link in one pass over the symbols (a search per export was quadratic)', () => {
+    const result = link(withManyExports(40_000));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.exports).toHaveLength(40_004);
+    const text = result.value.sections.find((s) => s.name === '.text');
+    expect(result.value.exports.find((e) => e.name === 'e_39999')?.address).toBe(text?.address);
+    // Well under a second now; the search per export took 4.5 s, past this bound.
+  }, 2_000);
+});
+
+describe('module names the kernel cannot use are refused at load (EINVAL)', () => {
+  test.each([
+    ['../../x', /^module name '\.\.\/\.\.\/x' contains '\/'$/],
+    ['a/b', /contains '\/'/],
+  ])('%s', (name, message) => {
+    const result = link(withModuleName(name));
+    expect(result).toMatchObject({ ok: false, errno: 'EINVAL', reason: 'bad-name' });
+    expect(result.ok ? '' : result.message).toMatch(message);
+  });
+});
+
+describe('zstd frames that lie', () => {
+  test('a content size larger than the data is refused, not zero-padded', () => {
+    expect(read(zstdWithContentSize(1), 'x.ko.zst')).toMatchObject({ ok: false, errno: 'ENOEXEC', message: 'cannot decompress zstd data: zstd frame at offset 0 declares 6489 bytes of content but decodes to 6488' });
+  });
+
+  test('a content size smaller than the data is an Error (not a RangeError, which means the image limit)', () => {
+    expect(read(zstdWithContentSize(-1), 'x.ko.zst')).toMatchObject({ ok: false, errno: 'ENOEXEC', message: 'cannot decompress zstd data: zstd frame at offset 0 decodes to more than the 6487 bytes of content it declares' });
+    let thrown: unknown;
+    try {
+      decompress(zstdWithContentSize(-1), 'zstd');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(Error);
+    expect(thrown).not.toBeInstanceOf(RangeError);
+  });
+
+  test('frames declaring 512 MiB windows are refused at once, before any window is allocated', () => {
+    const frames = new Uint8Array(Array.from({ length: 16 }, () => zstdFrameWithWindow(29)).flat());
+    expect(read(frames, 'x.ko.zst')).toMatchObject({ ok: false, errno: 'ENOEXEC', message: 'cannot decompress zstd data: zstd frame at offset 0 asks for a 536870912-byte window, more than the limit of 134217728' });
+  });
+
+  test('500,000 empty frames before the module read as the module (empty frames cost no decoder call)', () => {
+    const empty = new Uint8Array(500_000 * EMPTY_ZSTD_FRAME.length);
+    for (let at = 0; at < empty.length; at += EMPTY_ZSTD_FRAME.length) empty.set(EMPTY_ZSTD_FRAME, at);
+    const bytes = new Uint8Array([...empty, ...fixtureBytes('demo_lib.ko.zst')]);
+    expect(decompress(bytes, 'zstd')).toEqual(new Uint8Array(fixtureBytes('demo_lib.ko')));
+  });
+
+  test('a frame without a content size decodes into the room its blocks allow and reports what it produced', () => {
+    const original = fixtureBytes('demo_lib.ko.zst');
+    const undeclared = new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0x04, 3 << 3, ...original.subarray(7)]);
+    const twice = new Uint8Array([...undeclared, ...undeclared]);
+    const plain = new Uint8Array(fixtureBytes('demo_lib.ko'));
+    expect(decompress(twice, 'zstd')).toEqual(new Uint8Array([...plain, ...plain]));
+  });
+});
