@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { checksumOf } from './checksum.js';
 import { openOwnForAppend, openOwnForReplace } from './own-file.js';
+import { crashPoint } from './crash-point.js';
 
 // Writes that survive a crash at any point: a reader sees the old file or the new one, never
 // half of one, and once these return the data is on disk (fsync of the file, then of the
@@ -44,13 +45,17 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   // at `path` itself rather than writing where it points.
   const fd = openOwnForReplace(temporary);
   try {
+    crashPoint('replace-opened');
     if (typeof data === 'string') writeSync(fd, data);
     else writeSync(fd, data);
+    crashPoint('replace-written');
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
+  crashPoint('replace-synced');
   renameSync(temporary, path);
+  crashPoint('replace-renamed');
   syncDirectory(dirname(path));
 }
 
@@ -59,7 +64,9 @@ export function appendDurable(path: string, text: string): void {
   const fd = openOwnForAppend(path);
   try {
     writeSync(fd, text);
+    crashPoint('append-written');
     fsyncSync(fd);
+    crashPoint('append-synced');
   } finally {
     closeSync(fd);
   }

@@ -2,6 +2,7 @@ import { ftruncateSync, closeSync } from 'node:fs';
 import { checksumOf } from './checksum.js';
 import { appendDurable } from './durable-file.js';
 import { openOwnForUpdate, readOwnFile } from './own-file.js';
+import { crashPoint } from './crash-point.js';
 import type { JournalRecord } from './records.js';
 
 // The journal: one line per acknowledged command, `CHECKSUM JSON\n`. A command is acknowledged
@@ -79,6 +80,7 @@ export function dropTornTail(path: string, journal: JournalContents): void {
   if (journal.tornBytes === 0) return;
   const fd = openOwnForUpdate(path);
   try {
+    crashPoint('truncate-torn');
     ftruncateSync(fd, journal.bytes);
   } finally {
     closeSync(fd);

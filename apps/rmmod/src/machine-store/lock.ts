@@ -5,6 +5,7 @@ import { temporaryPathFor } from './durable-file.js';
 import { describeFsError } from './make-directories.js';
 import { NotOwnFile, openOwnForReplace, readOwnFile } from './own-file.js';
 import { processHasEnded } from './process-alive.js';
+import { crashPoint } from './crash-point.js';
 import type { StoreError } from './store-error.js';
 
 // One command at a time changes a machine: a lock file created with O_EXCL, holding the pid,
@@ -97,8 +98,10 @@ function tryCreate(path: string, content: string): boolean {
   } finally {
     closeSync(fd);
   }
+  crashPoint('lock-written');
   try {
     linkSync(temporary, path);
+    crashPoint('lock-linked');
     return true;
   } catch (error) {
     if (isCode(error, 'EEXIST')) return false;

@@ -140,9 +140,12 @@ export function createMachineDir(dir: string, config: BootConfig, reboot: boolea
   // lock): nothing of the user's is removed, not even a file named lock.
   // (While another boot runs, its files are no one else's: the check waits for its lock.)
   const isMachine = hasEntry(files.config);
+  // A boot killed while it filled the directory left its lock (a dead kmodsim boot's) beside
+  // what it wrote: those files are kmodsim's, and this boot replaces them.
   const holder = inspectLock(files.lock);
   const bootRunning = holder.kind === 'kmodsim' && holder.running;
-  if (!isMachine && !bootRunning && strayFiles(dir).length > 0) return fail(holdsOtherFiles(dir));
+  const halfBooted = holder.kind === 'kmodsim' && !holder.running && holder.owner.command.startsWith('kmodsim boot');
+  if (!isMachine && !bootRunning && !halfBooted && strayFiles(dir).length > 0) return fail(holdsOtherFiles(dir));
   // The checks are made again under the lock: a boot running beside this one holds it while it
   // fills the directory, and what it leaves is a machine (exists), not someone else's files.
   const locked = acquireLock(dir, files.lock, 'kmodsim boot', DEFAULT_LOCK_TIMEOUT_MS, isMachine ? 'machine' : 'new-machine');
@@ -150,7 +153,7 @@ export function createMachineDir(dir: string, config: BootConfig, reboot: boolea
   try {
     const machineNow = hasEntry(files.config);
     if (machineNow && !reboot) return fail({ kind: 'exists', dir });
-    if (!machineNow && strayFiles(dir).length > 0) return fail(holdsOtherFiles(dir));
+    if (!machineNow && !halfBooted && strayFiles(dir).length > 0) return fail(holdsOtherFiles(dir));
     for (const name of readdirSync(dir)) if (name !== 'lock') rmSync(join(dir, name), { recursive: true, force: true });
     contents.fill(dir);
     writeBootConfig(files.config, config);
