@@ -94,3 +94,4 @@ if (version === undefined || !existsSync(KMOD_DEPMOD)) {
     });
   }
 }
+await import('./fuzz.js');

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { bumpAllocator, linkModule, readElf, readModuleImage, summarizeModule, type LinkerResult, type ModuleImage } from '@kmodsim/linker';
 import { EMBEDDED_KERNEL, embeddedKernelSymbols, fixtureBytes } from './fixtures.js';
-import { mutate, prng } from './mutate.js';
+import { mutate, prng } from '../fuzz/mutate.js';
 
 // Malformed objects are values naming the file and the defect, never exceptions, hangs or huge
 // allocations; a seeded fuzz run mutates the real fixture objects thousands of times.

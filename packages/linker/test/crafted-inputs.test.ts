@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { bumpAllocator, decompress, linkModule, readModuleImage, type LinkResult, type LinkerResult, type ModuleImage } from '@kmodsim/linker';
 import { EMBEDDED_KERNEL, embeddedKernelSymbols, fixtureBytes } from './fixtures.js';
-import { EMPTY_ZSTD_FRAME, withManyExports, withModuleName, withOverlappingSections, zstdFrameWithWindow, zstdWithContentSize } from './craft.js';
+import { EMPTY_ZSTD_FRAME, withManyExports, withModuleName, withOverlappingSections, zstdFrameWithWindow, zstdWithContentSize } from '../fuzz/craft.js';
 
 // Issue 21's crafted inputs, each built in memory: past a limit the linker answers with the
 // errno the kernel would give (ENOMEM for memory it cannot have), never an exception, and

@@ -6,7 +6,7 @@ import { skipWithout } from '@kmodsim/vitest-config/real-data';
 import { readElf, summarizeModule, summarizeModuleFile, summarizeModuleImage, type LinkerResult, type ModuleSummary } from '@kmodsim/linker';
 import { findKernelTree } from './kernel-tree.js';
 import { fixtureBytes, fixturesDir } from './fixtures.js';
-import { mutate, prng } from './mutate.js';
+import { mutate, prng } from '../fuzz/mutate.js';
 
 // depmod reads each module through summarizeModuleFile, which fetches only the sections it needs
 // and scans the symbol table as bytes. Its answer must be summarizeModule's over the whole

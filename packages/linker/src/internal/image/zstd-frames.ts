@@ -219,8 +219,9 @@ function byte(data: Uint8Array, at: number): number {
 }
 
 function littleEndian(data: Uint8Array, at: number, count: number): number {
+  if (at + count > data.length) throw new Error('zstd data ends inside a frame');
   let value = 0;
-  for (let i = 0; i < count; i++) value += byte(data, at + i) * 2 ** (8 * i);
+  for (let i = count - 1; i >= 0; i--) value = value * 256 + (data[at + i] ?? 0);
   return value;
 }
 

@@ -1,8 +1,12 @@
-import { fixtureBytes } from './fixtures.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 // Hostile inputs built in memory from the fixture modules, as issue 21's outside campaign made
 // them: extra section headers that overlap the file, tens of thousands of exports, zstd frames
-// that lie about their sizes or windows. Shared by the crafted-input tests and the fuzz campaign.
+// that lie about their sizes or windows. Shared by the crafted-input tests and the fuzz bench.
+
+const fixturesDir = fileURLToPath(new URL('../fixtures/modules/', import.meta.url));
+const fixtureBytes = (file: string): Uint8Array => new Uint8Array(readFileSync(`${fixturesDir}${file}`));
 
 const SECTION_HEADER_BYTES = 64;
 const SYMBOL_BYTES = 24;
@@ -135,3 +139,22 @@ export function zstdWithContentSize(delta: number): Uint8Array {
   v.setUint16(5, v.getUint16(5, true) + delta, true);
   return bytes;
 }
+
+/** Every crafted input of issue 21, by name, for the bench's figure. */
+export const CRAFTED: Readonly<Record<string, () => Uint8Array>> = {
+  'overlapping sections x4879': () => withOverlappingSections('demo_irq.ko', 4879),
+  'section headers x65440': () => withOverlappingSections('demo_irq.ko', 65440),
+  'exports x40000': () => withManyExports(40_000),
+  'module name ../../x': () => withModuleName('../../x'),
+  'zstd content size +1': () => zstdWithContentSize(1),
+  'zstd content size -1': () => zstdWithContentSize(-1),
+  'zstd 512 MiB windows x2': () => new Uint8Array([...zstdFrameWithWindow(29), ...zstdFrameWithWindow(29)]),
+  'zstd 512 MiB windows x16': () => new Uint8Array(Array.from({ length: 16 }, () => zstdFrameWithWindow(29)).flat()),
+  'zstd empty frames x500000': () => {
+    const module = fixtureBytes('demo_lib.ko.zst');
+    const bytes = new Uint8Array(500_000 * EMPTY_ZSTD_FRAME.length + module.length);
+    for (let at = 0; at < 500_000 * EMPTY_ZSTD_FRAME.length; at += EMPTY_ZSTD_FRAME.length) bytes.set(EMPTY_ZSTD_FRAME, at);
+    bytes.set(module, 500_000 * EMPTY_ZSTD_FRAME.length);
+    return bytes;
+  },
+};
