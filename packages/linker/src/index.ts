@@ -57,5 +57,6 @@ export type {
 
 export { computeDepmod, type DepmodInput, type DepmodModule, type DepmodOutput } from './internal/depmod/depmod.js';
 export { summarizeModule, type DependencySymbol, type ModuleSummary } from './internal/depmod/module-summary.js';
-export { summarizeModuleFile, summarizeModuleImage } from './internal/depmod/summary-reader.js';
+export { summarizeModuleImage } from './internal/depmod/summary-reader.js';
+export { summarizeModuleFile } from './internal/depmod/summary-file.js';
 export { kmodHashOrder, superFastHash } from './internal/depmod/kmod-hash-order.js';

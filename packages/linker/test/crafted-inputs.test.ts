@@ -1,5 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { bumpAllocator, decompress, linkModule, readModuleImage, type LinkResult, type LinkerResult, type ModuleImage } from '@kmodsim/linker';
+import { bumpAllocator, decompress, linkModule, readElf, readModuleImage, summarizeModule, summarizeModuleFile, summarizeModuleImage, type LinkResult, type LinkerResult, type ModuleImage } from '@kmodsim/linker';
 import { EMBEDDED_KERNEL, embeddedKernelSymbols, fixtureBytes } from './fixtures.js';
 import { EMPTY_ZSTD_FRAME, withManyExports, withModuleName, withOverlappingSections, zstdFrameWithWindow, zstdWithContentSize } from '../fuzz/craft.js';
 
@@ -28,6 +32,13 @@ describe('limits on what a module may claim', () => {
     const result = read(withOverlappingSections('demo_irq.ko', 65480 - 40));
     expect(result).toMatchObject({ ok: false, errno: 'ENOEXEC' });
     expect(result.ok ? '' : result.message).toMatch(/^\d+ sections: section indices from 65280 \(SHN_LORESERVE\) up are reserved$/);
+  });
+
+  test('depmod\'s two readers refuse the same crafted file with the same words', () => {
+    const bytes = withOverlappingSections('demo_irq.ko', 65480 - 40);
+    const fast = summarizeModuleImage('crafted.ko', bytes);
+    expect(fast).toEqual(readElf('crafted.ko', bytes, summarizeModule));
+    expect(fast).toMatchObject({ ok: false, errno: 'ENOEXEC' });
   });
 
   test('a few overlapping sections under the limit still link, as the kernel would link them', () => {
@@ -91,5 +102,14 @@ describe('zstd frames that lie', () => {
     const twice = new Uint8Array([...undeclared, ...undeclared]);
     const plain = new Uint8Array(fixtureBytes('demo_lib.ko'));
     expect(decompress(twice, 'zstd')).toEqual(new Uint8Array([...plain, ...plain]));
+  });
+});
+
+describe('depmod reads only regular files', () => {
+  test('a FIFO named like a module is EIO at once, not a read that never ends', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'linker-fifo-'));
+    const fifo = join(dir, 'fifo.ko');
+    execFileSync('mkfifo', [fifo]);
+    expect(summarizeModuleFile(fifo)).toEqual({ ok: false, errno: 'EIO', file: fifo, message: 'not a regular file' });
   });
 });

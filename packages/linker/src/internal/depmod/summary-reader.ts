@@ -1,4 +1,3 @@
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { failure, success, type LinkerResult } from '../../failure.js';
 import {
   ELF_HEADER_BYTES,
@@ -12,10 +11,10 @@ import {
   STB_WEAK,
   SYMBOL_BYTES,
 } from '../elf/constants.js';
-import { defect, ElfDefect } from '../elf/defect.js';
-import { compressionOf, decompress } from '../image/decompress.js';
+import { defect, ElfDefect, overLimit } from '../elf/defect.js';
+import { MAX_NOBITS_BYTES, MAX_SECTIONS, MAX_SYMBOLS } from '../limits.js';
 import { parseModinfo } from '../image/modinfo.js';
-import { FileWindow, MemoryWindow, type ByteWindow } from './byte-window.js';
+import { MemoryWindow, type ByteWindow } from './byte-window.js';
 import type { DependencySymbol, ModuleSummary } from './module-summary.js';
 
 // summarizeModule's answer without opening the module as an ElfFile: the reader walks the
@@ -24,11 +23,10 @@ import type { DependencySymbol, ModuleSummary } from './module-summary.js';
 // `__crc_` export). It checks what ElfFile and the readers behind summarizeModule check, so a
 // file one of them refuses the other refuses too; the fuzz test holds them to it.
 
-const MAX_NOBITS_BYTES = 64 * 1024 * 1024;
 const VERSION_ENTRY_BYTES = 64;
 const VERSION_CRC_BYTES = 8;
 /** Small modules are read whole by the first read; larger ones by their header and the parts needed. */
-const HEAD_BYTES = 16 * 1024;
+export const HEAD_BYTES = 16 * 1024;
 /** The section names usually sit just before the section headers: fetch them in the same read. */
 const NAMES_SLACK_BYTES = 4096;
 const TWO_POW_32 = 2 ** 32;
@@ -39,42 +37,6 @@ const CRC_PREFIX = Buffer.from('__crc_');
 const MODINFO = Buffer.from('.modinfo\0');
 const VERSIONS = Buffer.from('__versions\0');
 const KSYMTAB_STRINGS = Buffer.from('__ksymtab_strings\0');
-
-const fileWindow = new FileWindow();
-
-/**
- * The summary of the module in `path`, reading only what depmod needs when the file is not
- * compressed. A file that cannot be read or decompressed is EIO; a malformed object ENOEXEC.
- */
-export function summarizeModuleFile(path: string): LinkerResult<ModuleSummary> {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    return failure('EIO', path, (error as Error).message);
-  }
-  try {
-    const size = fstatSync(fd).size;
-    fileWindow.moveTo(fd, size);
-    const head = fileWindow.bytes(0, Math.min(size, HEAD_BYTES), 'file head');
-    const compression = compressionOf(head);
-    if (compression === 'none') return success(summarize(fileWindow));
-    let image: Uint8Array;
-    try {
-      image = decompress(readFileSync(fd), compression);
-    } catch (error) {
-      return failure('EIO', path, `cannot decompress ${compression} data: ${(error as Error).message}`);
-    }
-    return success(summarize(new MemoryWindow(image)));
-  } catch (error) {
-    if (error instanceof ElfDefect) return failure(error.errno, path, error.message);
-    if (error instanceof Error && 'code' in error) return failure('EIO', path, error.message);
-    throw error;
-  } finally {
-    fileWindow.moveTo(-1, 0);
-    closeSync(fd);
-  }
-}
 
 /** The same summary from an uncompressed image in memory (what readElf(file, image, summarizeModule) gives). */
 export function summarizeModuleImage(file: string, image: Uint8Array): LinkerResult<ModuleSummary> {
@@ -126,16 +88,16 @@ interface Sections {
 }
 
 /** e_shnum is 16 bits. The reader is not reentrant, so one set of arrays serves every file. */
-const MAX_SECTIONS = 0x10000;
+const SECTION_SLOTS = 0x10000;
 let scratchSections: Omit<Sections, 'count'> | undefined;
 
 function sectionArrays(count: number): Sections {
   scratchSections ??= {
-    type: new Uint32Array(MAX_SECTIONS),
-    offset: new Float64Array(MAX_SECTIONS),
-    size: new Float64Array(MAX_SECTIONS),
-    link: new Uint32Array(MAX_SECTIONS),
-    nameOffset: new Uint32Array(MAX_SECTIONS),
+    type: new Uint32Array(SECTION_SLOTS),
+    offset: new Float64Array(SECTION_SLOTS),
+    size: new Float64Array(SECTION_SLOTS),
+    link: new Uint32Array(SECTION_SLOTS),
+    nameOffset: new Uint32Array(SECTION_SLOTS),
   };
   return { count, ...scratchSections };
 }
@@ -150,7 +112,7 @@ interface Wanted {
 // The helpers below are top-level functions rather than closures: they run for every module,
 // and a closure is allocated (and, under tsx, named) each time its enclosing function runs.
 
-function summarize(window: ByteWindow): ModuleSummary {
+export function summarize(window: ByteWindow): ModuleSummary {
   const { sections, wanted } = readSectionHeaders(window);
   const symtab = checkSymtab(sections, wanted.symtab);
   const ranges: [number, number][] = [];
@@ -192,6 +154,7 @@ function readSectionHeaders(window: ByteWindow): { sections: Sections; wanted: W
   if (u16(header, 58) !== SECTION_HEADER_BYTES) defect(`section header size ${u16(header, 58)} is not ${SECTION_HEADER_BYTES}`);
   const count = u16(header, 60);
   const namesIndex = u16(header, 62);
+  if (count >= MAX_SECTIONS) defect(`${count} sections: section indices from ${MAX_SECTIONS} (SHN_LORESERVE) up are reserved`);
   if (count > 0 && namesIndex >= count) defect(`section name table index ${namesIndex} is out of range (${count} sections)`);
   const tableOffset = u64Safe(header, 40, 'e_shoff');
   const table = window.bytes(tableOffset, count * SECTION_HEADER_BYTES, 'section header table', NAMES_SLACK_BYTES);
@@ -261,6 +224,7 @@ function checkSymtab(sections: Sections, index: number): Symtab | undefined {
   if (index < 0) return undefined;
   const size = sections.size[index] ?? 0;
   if (size % SYMBOL_BYTES !== 0) defect(`symbol table size ${size} is not a multiple of ${SYMBOL_BYTES}`);
+  if (size / SYMBOL_BYTES > MAX_SYMBOLS) overLimit(`${size / SYMBOL_BYTES} symbols, more than the limit of ${MAX_SYMBOLS}`);
   const link = sections.link[index] ?? 0;
   if (link >= sections.count) defect(`symbol table string link: section index ${link} is out of range (${sections.count} sections)`);
   if (sections.type[link] !== SHT_STRTAB) defect(`symbol table links to section ${link}, which is not a string table`);

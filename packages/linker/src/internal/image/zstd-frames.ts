@@ -202,6 +202,10 @@ function walkFrame(data: Uint8Array, start: number, maxBytes: number): Frame | n
   if (contentBytes !== undefined && exactBytes > contentBytes) {
     throw new Error(`zstd frame at offset ${start} declares ${contentBytes} bytes of content but its blocks hold more`);
   }
+  // Nor is room made for more than the blocks can produce (a 17-byte frame may claim 512 MiB).
+  if (contentBytes !== undefined && contentBytes > exactBytes + boundBytes) {
+    throw new Error(`zstd frame at offset ${start} declares ${contentBytes} bytes of content but its blocks can produce at most ${exactBytes + boundBytes}`);
+  }
   const roomBytes = contentBytes ?? exactBytes + boundBytes;
   return { start, end: at, firstBlock, compressed, lastBlock, blocksEnd, contentBytes, roomBytes, certainBytes: contentBytes ?? exactBytes };
 }
