@@ -29,6 +29,11 @@ export interface CampaignOptions {
   readonly now: () => number;
   readonly runId: string;
   readonly onProgress?: (line: string) => void;
+  /**
+   * The originals' verdicts from an earlier campaign over the same sources and suite, and where
+   * to keep this campaign's: the originals cost most of a short campaign.
+   */
+  readonly baselineCache?: { readonly read: () => readonly PlannedPair[]; readonly write: (pairs: readonly PlannedPair[]) => void };
 }
 
 export interface MutantResult extends Partial<Omit<MutantOutcome, 'status'>> {
@@ -63,7 +68,10 @@ function planMutants(sandbox: Sandbox, homes: readonly StrategyHome[], options: 
 }
 
 async function runBaseline(sandbox: Sandbox, homes: readonly StrategyHome[], options: CampaignOptions): Promise<PlannedPair[]> {
+  const cached = options.baselineCache?.read() ?? [];
   const jobs = homes.flatMap((home) => options.scenarioNames.map(async (scenario): Promise<PlannedPair> => {
+    const known = cached.find((pair) => pair.strategy === home.strategy && pair.scenario === scenario);
+    if (known !== undefined) return known;
     const ref = { strategy: home.strategy, url: homeUrl(sandbox, home), exportName: home.exportName };
     // The original is judged in full, whatever it costs: it is what every mutant is held to.
     const original = (await options.runJob({ kind: 'baseline', ref, scenario }, Number.POSITIVE_INFINITY)) as PairOutcome | undefined;
@@ -71,7 +79,9 @@ async function runBaseline(sandbox: Sandbox, homes: readonly StrategyHome[], opt
     options.onProgress?.(`baseline ${home.strategy} ${scenario}: ${original.verdict} (${original.executions} executions, ${original.seconds.toFixed(1)} s)`);
     return { strategy: home.strategy, scenario, original };
   }));
-  return Promise.all(jobs);
+  const baseline = await Promise.all(jobs);
+  options.baselineCache?.write([...cached.filter((pair) => !baseline.some((fresh) => fresh.strategy === pair.strategy && fresh.scenario === pair.scenario)), ...baseline]);
+  return baseline;
 }
 
 /** A mutant's wall-clock limit: several times what its pairs cost the originals, and at least a minute. */

@@ -16,7 +16,7 @@ function selectsFlaw(node: ts.Node): boolean {
 }
 
 function functionName(node: ts.Node, source: ts.SourceFile): string {
-  for (let up: ts.Node | undefined = node; up !== undefined; up = up.parent) {
+  for (let up: ts.Node = node; !ts.isSourceFile(up); up = up.parent) {
     if ((ts.isMethodDeclaration(up) || ts.isFunctionDeclaration(up)) && up.name !== undefined) return `${up.name.getText(source)}()`;
   }
   return 'top level';

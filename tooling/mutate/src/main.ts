@@ -1,8 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCampaign, type CampaignResult } from './campaign.js';
 import { WorkerPool } from './pool.js';
+import { removeStaleSandboxes } from './sandbox.js';
 import type { Equivalents } from './report.js';
+import type { PlannedPair } from './run.js';
 import { scenarioNames } from './suite.js';
 
 // The campaign wired to this machine: the strategies package beside this one, a worker pool,
@@ -41,9 +45,51 @@ export interface RunRequest {
   readonly only: readonly string[];
   readonly seconds?: number;
   readonly limit?: number;
+  /** A file keeping the originals' verdicts between campaigns (see baselineCache). */
+  readonly baselineFile?: string;
+}
+
+/**
+ * The strategies' sources, hashed: a cached baseline is used only for the sources it was made
+ * from. The suite is not in the key (it lives in another package): delete the file when the
+ * suite changes.
+ */
+function sourcesKey(packageRoot: string): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.isDirectory()) walk(join(dir, entry.name));
+      else if (entry.name.endsWith('.ts')) hash.update(entry.name).update(readFileSync(join(dir, entry.name)));
+    }
+  };
+  walk(join(packageRoot, 'src'));
+  return hash.digest('hex').slice(0, 16);
+}
+
+function baselineCache(file: string, packageRoot: string) {
+  const key = sourcesKey(packageRoot);
+  return {
+    read: (): readonly PlannedPair[] => {
+      if (!existsSync(file)) return [];
+      const stored = JSON.parse(readFileSync(file, 'utf8')) as { key?: string; pairs?: PlannedPair[] };
+      return stored.key === key ? (stored.pairs ?? []) : [];
+    },
+    write: (pairs: readonly PlannedPair[]): void => { writeFileSync(file, `${JSON.stringify({ key, pairs }, null, 1)}\n`); },
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, owned by someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export async function mutate(request: RunRequest, environment: Environment): Promise<CampaignResult> {
+  removeStaleSandboxes(environment.packageRoot, isAlive);
   const pool = new WorkerPool(environment.workerScript, request.workers);
   try {
     return await runCampaign({
@@ -58,6 +104,7 @@ export async function mutate(request: RunRequest, environment: Environment): Pro
       now: environment.now,
       runId: `r${environment.pid}`,
       ...(environment.progress === undefined ? {} : { onProgress: environment.progress }),
+      ...(request.baselineFile === undefined ? {} : { baselineCache: baselineCache(request.baselineFile, environment.packageRoot) }),
     });
   } finally {
     await pool.close();

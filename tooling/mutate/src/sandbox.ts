@@ -65,6 +65,24 @@ export function createSandbox(packageRoot: string, runId: string): Sandbox {
   return { dir, srcDir, sources, imports };
 }
 
+/**
+ * Removes the sandboxes of campaigns whose process is gone (killed before it could clean up).
+ * Run ids start with a letter and end with the pid; `isAlive` is injected (process.kill(pid, 0)).
+ */
+export function removeStaleSandboxes(packageRoot: string, isAlive: (pid: number) => boolean): void {
+  const root = join(packageRoot, 'node_modules', '.kmodsim-mutate');
+  let entries: string[];
+  try {
+    entries = readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const pid = Number(/^[a-z]+(\d+)$/.exec(entry)?.[1]);
+    if (Number.isInteger(pid) && !isAlive(pid)) rmSync(join(root, entry), { recursive: true, force: true });
+  }
+}
+
 export function removeSandbox(sandbox: Sandbox): void {
   rmSync(sandbox.dir, { recursive: true, force: true });
 }

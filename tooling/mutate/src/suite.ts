@@ -1,9 +1,10 @@
-import { SearchError, explore, scenarioMismatch, suite } from '@kmodsim/explore';
+import { SearchError, explore } from '@kmodsim/explore';
+import { scenarioMismatch, suite } from '@kmodsim/scenarios';
 import type { RefcountStrategy } from '@kmodsim/refcount';
 
 // The one place this package meets the scenario suite and the explorer: which scenarios there
 // are, and what one strategy gets on one of them. When the suite moves to another package, only
-// the import above changes. The verdicts are `kmodsim-compare check`'s.
+// the imports above change. The verdicts are `kmodsim-compare check`'s.
 
 export type PairVerdict = 'clean' | 'violation' | 'expected' | 'missed' | 'n/a' | 'error' | 'timeout';
 
