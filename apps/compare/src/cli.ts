@@ -1,5 +1,6 @@
 import { checkCommand } from './check/check.js';
 import { mergeCommand } from './merge/merge.js';
+import { scenariosCommand } from './scenarios-command.js';
 import { UsageError, type CompareIo } from './io.js';
 
 const USAGE = `Usage: kmodsim-compare COMMAND [OPTIONS]
@@ -7,6 +8,7 @@ const USAGE = `Usage: kmodsim-compare COMMAND [OPTIONS]
 Commands:
   check    check refcount strategies against the scenario suite (see: kmodsim-compare check --help)
   merge    join the shards of searches run apart into one verdict each (see: kmodsim-compare merge --help)
+  scenarios  list the scenario catalogue: what each exercises, its bounds, what it catches
 `;
 
 export async function main(argv: readonly string[], io: CompareIo): Promise<number> {
@@ -17,6 +19,8 @@ export async function main(argv: readonly string[], io: CompareIo): Promise<numb
         return await checkCommand(rest, io);
       case 'merge':
         return mergeCommand(rest, io);
+      case 'scenarios':
+        return scenariosCommand(rest, io);
       case '-h':
       case '--help':
         io.stdout.write(USAGE);
@@ -26,7 +30,7 @@ export async function main(argv: readonly string[], io: CompareIo): Promise<numb
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`kmodsim-compare: ERROR: ${error.message}\n${command === 'check' || command === 'merge' ? '' : USAGE}`);
+    io.stderr.write(`kmodsim-compare: ERROR: ${error.message}\n${command === 'check' || command === 'merge' || command === 'scenarios' ? '' : USAGE}`);
     return 2;
   }
 }

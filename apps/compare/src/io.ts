@@ -11,6 +11,8 @@ export interface CompareIo {
   readonly cwd: string;
   /** Whether stderr is a terminal (progress is shown there only then). */
   readonly isTty?: boolean;
+  /** Milliseconds from some fixed point, for the wall time the summary reports; none, no time shown. */
+  readonly now?: () => number;
 }
 
 /** A usage error: the message on stderr, exit status 2. */

@@ -73,9 +73,11 @@ describe('kmodsim-compare check', () => {
 
   test('scenarios are searched at their documented bounds; the tearable local_t is caught where an interrupt takes a reference', async () => {
     const result = await check('--strategy', 'percpu-stop-machine', '--strategy', 'percpu-plain-local', '--scenario', 'irq-get-worker-put');
-    expect(result.code).toBe(1);
+    // The broken variant declares this violation: caught as declared is success (exit 0), and says why it was expected.
+    expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^percpu-stop-machine\s+irq-get-worker-put\s+CLEAN\s+\d+\s+exhausted within 1 preemptions, 1 interrupts/m);
-    expect(result.stdout).toMatch(/^percpu-plain-local\s+irq-get-worker-put\s+VIOLATION\s+\d+\s+assertion: module_put: refcount of demo_chardev underflowed/m);
+    expect(result.stdout).toMatch(/^percpu-plain-local\s+irq-get-worker-put\s+EXPECTED\s+\d+\s+assertion: module_put: refcount of demo_chardev underflowed.*; known: /m);
+    expect(result.stdout).toMatch(/^2 pairs: 1 clean, 1 expected, 0 unexpected, 0 n\/a; \d+ executions/m);
     const schedule = /--replay '([^']+)'/.exec(result.stdout)?.[1] ?? '';
     const again = await check('--strategy', 'percpu-plain-local', '--scenario', 'irq-get-worker-put', '--replay', schedule);
     expect(again.code).toBe(1);
@@ -121,8 +123,8 @@ describe('kmodsim-compare check', () => {
     const args = ['--strategy', 'percpu-naive-sum', '--scenario', 'unload-vs-get', '--json'];
     const [alone, pooled] = await Promise.all([check(...args), check(...args, '--workers', '2')]);
     const verdict = (stdout: string) => JSON.parse(stdout) as { verdict: string; violation: { kind: string; preemptions: number } | null };
-    expect(pooled.code).toBe(1);
-    expect(verdict(pooled.stdout).verdict).toBe('violation');
+    expect(pooled.code).toBe(0);
+    expect(verdict(pooled.stdout).verdict).toBe('expected');
     expect(verdict(pooled.stdout).violation?.kind).toBe(verdict(alone.stdout).violation?.kind);
     expect(verdict(pooled.stdout).violation?.preemptions).toBe(verdict(alone.stdout).violation?.preemptions);
   });
@@ -172,6 +174,9 @@ describe('kmodsim-compare check', () => {
       [['--strategy', 'global-spinlock', '--scenario', 'unload-vs-get', '--replay', 'kms1:rr', '--json'], '--replay reruns one schedule and prints its trace: not with --json'],
       [['--strategy', 'atomic-bias', '--scenario', 'wait-vs-last-put', '--replay', 'kms1:rr'], 'atomic-bias on wait-vs-last-put cannot be judged (N/A)'],
       [['--strategy', 'percpu-naive-sum', '--scenario', 'unload-vs-get', '--replay', 'kms1:list:0*3'], 'the schedule stops before the run ends'],
+      [['--strategy', './declares-unknown-scenario.mjs'], "declares-unknown-scenario declares a known violation in scenario 'unload-vs-gets', which does not exist"],
+      [['--strategy', './declares-unknown-kind.mjs'], "declares-unknown-kind: unknown violation kind 'kaboom' in 'unload-vs-get'"],
+      [['--reporter', 'xml'], "unknown reporter 'xml'; known: table, junit"],
     ];
     for (const [args, message] of cases) {
       const result = await check(...args);
@@ -179,6 +184,22 @@ describe('kmodsim-compare check', () => {
       expect(result.stderr).toContain(message);
       expect(result.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
     }
+  });
+
+  test("a user's strategy may declare the violation it has: found, it is EXPECTED and the check exits 0; a pair declared clean that fails is a surprise", async () => {
+    const result = await check('--strategy', './declares-its-race.mjs', '--scenario', 'unload-vs-get', '--scenario', 'irq-get-put', '--preemptions', '1');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^declares-its-race\s+unload-vs-get\s+EXPECTED\s+\d+\s+(use-after-free|call-into-freed-code): .*; known: tests live before it increments/m);
+    expect(result.stdout).toMatch(/^declares-its-race\s+irq-get-put\s+CLEAN/m);
+  });
+
+  test('--reporter junit writes one testcase per pair, with each surprise as a failure carrying its replay command', async () => {
+    const result = await check('--strategy', './racy-atomic.mjs', '--strategy', 'global-spinlock', '--scenario', 'unload-vs-get', '--preemptions', '1', '--reporter', 'junit');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites>/);
+    expect(result.stdout).toContain('<testsuite name="kmodsim-compare check" tests="2" failures="1" errors="0" skipped="0"');
+    expect(result.stdout).toMatch(/<testcase name="unload-vs-get" classname="kmodsim-compare.racy-atomic"><failure message="VIOLATION: [^"]+" type="violation">[^<]*replay: kmodsim-compare check --strategy .\/racy-atomic.mjs --scenario unload-vs-get --replay '[^<]*<\/failure><\/testcase>/);
+    expect(result.stdout).toMatch(/<testcase name="unload-vs-get" classname="kmodsim-compare.global-spinlock"><system-out>CLEAN: no violation found<\/system-out><\/testcase>/);
   });
 
   test('--max-executions caps the whole search, every pass of the raised bound included', async () => {

@@ -1,27 +1,63 @@
 import { describe, expect, test } from 'vitest';
-import { findSuiteScenario, type ExploreReport } from '@kmodsim/explore';
-import { formatVerdict, judge } from '../src/check/verdict.js';
+import type { ExploreReport, Violation } from '@kmodsim/explore';
+import { columnsFor, formatVerdict, isFailure, judge } from '../src/check/verdict.js';
 
-function report(completed: number, cut: number): ExploreReport {
+function report(completed: number, cut: number, violation?: Violation): ExploreReport {
   return {
     scenario: 'wait-vs-last-put', cpuCount: 2, mode: 'exhaustive', bounds: { preemptions: 0, irqs: 0, steps: 20_000 },
     counts: { executions: completed + cut, completed, pruned: 0, cut, distinctOutcomes: completed > 0 ? 1 : 0, exhausted: true },
-    violations: [],
+    violations: violation === undefined ? [] : [violation],
   };
 }
 
-describe('a verdict line', () => {
-  const scenario = findSuiteScenario('wait-vs-last-put');
-  if (scenario === undefined) throw new Error('the suite lost wait-vs-last-put');
+const freed: Violation = {
+  kind: 'use-after-free', message: 'access to demo_chardev.live after it was freed', schedule: 'kms1:list:0', steps: 9, preemptions: 1, irqs: 0,
+  cpu: 0, comm: 'cat', pid: 5, setupSteps: 3,
+};
 
+const columns = columnsFor(['mine'], ['wait-vs-last-put']);
+const clean = { kind: 'clean' } as const;
+const declared = { kind: 'declared', kinds: ['use-after-free'], why: 'frees before the last put is done' } as const;
+
+describe('a verdict line', () => {
   test('a clean search in which every execution was cut by a bound says that nothing ran to its end, and what to raise', () => {
-    const line = formatVerdict(judge('mine', scenario, report(0, 34), () => ''));
+    const line = formatVerdict(judge('mine', clean, report(0, 34), () => ''), columns);
     expect(line).toMatch(/^mine\s+wait-vs-last-put\s+CLEAN\s+34\s+exhausted/);
     expect(line).toContain('no execution ran to its end (every one was cut by a bound): raise --preemptions or --irqs');
   });
 
   test('a clean search with executions that ended makes no such remark', () => {
-    const line = formatVerdict(judge('mine', scenario, report(3, 31), () => ''));
+    const line = formatVerdict(judge('mine', clean, report(3, 31), () => ''), columns);
     expect(line).not.toContain('no execution ran to its end');
+  });
+
+  test('long names never run into the next column', () => {
+    const wide = columnsFor(['a-strategy-with-a-very-long-name-indeed'], ['refused-open-while-waiting']);
+    const line = formatVerdict(judge('a-strategy-with-a-very-long-name-indeed', clean, { ...report(3, 0), scenario: 'refused-open-while-waiting' }, () => ''), wide);
+    expect(line).toMatch(/^a-strategy-with-a-very-long-name-indeed {2,}refused-open-while-waiting {2,}CLEAN/);
+  });
+});
+
+describe('what a verdict means', () => {
+  test('a violation nobody declared is a surprise; the same one declared is EXPECTED, with its reason', () => {
+    const surprise = judge('mine', clean, report(3, 0, freed), (schedule) => `replay ${schedule}`);
+    expect(surprise.verdict).toBe('violation');
+    expect(isFailure(surprise)).toBe(true);
+    const known = judge('mine', declared, report(3, 0, freed), () => '');
+    expect(known.verdict).toBe('expected');
+    expect(isFailure(known)).toBe(false);
+    expect(formatVerdict(known, columns)).toContain('known: frees before the last put is done');
+  });
+
+  test('a declared violation that the search did not find is MISSED, a surprise', () => {
+    const missed = judge('mine', declared, report(3, 0), () => '');
+    expect(missed.verdict).toBe('missed');
+    expect(isFailure(missed)).toBe(true);
+    expect(formatVerdict(missed, columns)).toContain('expected use-after-free, found none');
+  });
+
+  test('a violation of another kind than the one declared is a surprise', () => {
+    const other = judge('mine', { ...declared, kinds: ['sleeps-forever'] }, report(3, 0, freed), () => '');
+    expect(other.verdict).toBe('violation');
   });
 });

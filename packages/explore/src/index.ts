@@ -5,5 +5,3 @@ export type { SearchCounts, SearchProgress } from './tally.js';
 export type { ExploreTarget } from './target.js';
 export { describeViolation, formatColumns, replay, type ReplayResult, type ViolationReport } from './describe.js';
 export { dependent, footprintOf, type Footprint } from './footprint.js';
-export { findSuiteScenario, suite, type SuiteScenario } from './suite/suite.js';
-export { scenarioMismatch } from '@kmodsim/module';

@@ -317,9 +317,21 @@ export class ModuleCore {
     yield* this.notify(self, 'GOING', module);
     yield* this.modulePut(self, module);
     yield* this.waitForUsers(self, module);
+    yield* this.checkNoUsers(module, 'it is freed after its init failed');
     yield* mutexLock(this.mutex, self);
     yield* this.freeModule(self, module);
     yield* mutexUnlock(this.mutex, self);
+  }
+
+  /**
+   * What the unload has waited for, checked from outside the machine (as KASAN would): once the
+   * strategy says no user is left, its count, read exactly at this instant, must be zero. A design
+   * whose wait misses a reference fails here even when the holder would only touch the freed
+   * module later.
+   */
+  private *checkNoUsers(module: KernelModule, when: string): KernelCode<void> {
+    const held = this.refcountOf(module).count();
+    if (held !== 0) yield check(false, `${module.name}: ${when} while ${held} reference${held === 1 ? ' is' : 's are'} still held (the unload did not wait for every user)`);
   }
 
   private *dropInit(module: KernelModule): KernelCode<void> {
@@ -357,6 +369,7 @@ export class ModuleCore {
       yield* this.waitForUsers(self, module);
       yield* mutexLock(this.mutex, self);
     }
+    if (!forced) yield* this.checkNoUsers(module, 'its exit runs');
     yield* this.notify(self, 'GOING', module);
     yield* this.runExit(self, module);
     yield* this.freeModule(self, module);

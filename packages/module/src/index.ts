@@ -6,11 +6,7 @@ export { moduleSigCheck, type ModuleSigning, type SignatureCheck, type SigningKe
 export type { ModuleBehaviour, ModuleContext, ModuleFunction, ModuleSelf } from './behaviour.js';
 export { ERRNO, errnoFromNumber, errnoNumber, failure, strerror, success, type Errno, type SyscallFailure, type SyscallResult } from './errno.js';
 export { closeDevice, mountFilesystem, openDevice, readDevice, unmountFilesystem, type OpenResult } from './vfs.js';
-export { demoBehaviours } from './demo/behaviours.js';
 export { KernelLog, formatDmesg, type KernelLogEntry } from './kernel-log.js';
 export { formatProcModules, moduleInfo, type ModuleInfo } from './proc-modules.js';
 export { TAINT_FLAGS, formatKernelTaint, formatModuleTaint, taintNameOf, type TaintLetter, type TaintName } from './taint.js';
-export { bootDemoKernel, type DemoKernelOptions } from './demo/boot.js';
-export { demoKernelSymbols, demoModuleLoads } from './demo/loads.js';
-export { findModuleScenario, moduleScenarios, scenarioMismatch, type ModuleScenario, type ModuleScenarioOptions } from './scenarios/scenarios.js';
 export { parseModuleArgs, splitArgs, type ModuleParam, type ParsedArgs } from './params.js';

@@ -1,8 +1,10 @@
 export {
   ModuleState,
+  VIOLATION_KINDS,
   MODULE_REFCOUNT_MEMBERS,
   REFCOUNT_STRATEGY_MEMBERS,
   type LocalFlavour,
+  type KnownViolation,
   type ModuleCells,
   type ModuleRefcount,
   type ModuleStateValue,
@@ -11,10 +13,11 @@ export {
   type StopOutcome,
   type StrategyEnvironment,
   type UnloadFlags,
+  type ViolationKind,
 } from './strategy.js';
 export { findStrategy, flawedStrategies, soundStrategies, strategies, strategyNames, type StrategyName } from './registry.js';
 export { atomicBias } from './strategies/atomic-bias.js';
 export { globalAtomic } from './strategies/global-atomic.js';
 export { globalSpinlock } from './strategies/global-spinlock.js';
 export { percpuRef } from './strategies/percpu-ref.js';
-export { percpuEarlyFree, percpuLostWakeup, percpuNaiveSum, percpuPlainLocal, percpuStopMachine } from './strategies/percpu.js';
+export { percpuEarlyFree, percpuLostWakeup, percpuNaiveSum, percpuPlainLocal, percpuSplitCounters, percpuStopMachine } from './strategies/percpu.js';

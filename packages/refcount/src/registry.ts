@@ -2,12 +2,13 @@ import { atomicBias } from './strategies/atomic-bias.js';
 import { globalAtomic } from './strategies/global-atomic.js';
 import { globalSpinlock } from './strategies/global-spinlock.js';
 import { percpuRef } from './strategies/percpu-ref.js';
-import { percpuEarlyFree, percpuLostWakeup, percpuNaiveSum, percpuPlainLocal, percpuStopMachine } from './strategies/percpu.js';
+import { percpuEarlyFree, percpuLostWakeup, percpuNaiveSum, percpuPlainLocal, percpuSplitCounters, percpuStopMachine } from './strategies/percpu.js';
 import type { RefcountStrategy } from './strategy.js';
 
 /** Every strategy kmodsim ships, by name. */
 export const strategies = {
   'percpu-stop-machine': percpuStopMachine,
+  'percpu-split-counters': percpuSplitCounters,
   'global-spinlock': globalSpinlock,
   'global-atomic': globalAtomic,
   'atomic-bias': atomicBias,

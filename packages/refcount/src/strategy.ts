@@ -1,4 +1,4 @@
-import type { ExecutionContext, KernelCode, Machine } from '@kmodsim/cpu';
+import type { ExecutionContext, FaultKind, KernelCode, Machine } from '@kmodsim/cpu';
 
 // The contract between the module core and a refcount design. The core never knows which design
 // runs: it asks the strategy to take and drop references, to stop the count for unload, to wait
@@ -71,11 +71,35 @@ export interface RefcountRuntime {
   createModule(self: ExecutionContext, cells: ModuleCells): KernelCode<ModuleRefcount>;
 }
 
+/** How a check reports a violation: a machine fault, a failed final check, or CPUs spinning for ever. */
+export type ViolationKind = FaultKind | 'invariant' | 'livelock';
+
+export const VIOLATION_KINDS: readonly ViolationKind[] = [
+  'use-after-free', 'call-into-freed-code', 'invalid-access', 'sleeps-forever', 'deadlock', 'step-limit',
+  'assertion', 'invalid-op', 'exception', 'invariant', 'livelock',
+];
+
+/**
+ * A violation a strategy is known to have, declared so that a check can tell a known bug shown
+ * (EXPECTED) from a surprise. A check fails when a declared one is not found, as when an
+ * undeclared one is.
+ */
+export interface KnownViolation {
+  /** The catalogue scenario that shows it. */
+  readonly scenario: string;
+  /** The kinds it may be reported as (the first violation the search finds is one of these). */
+  readonly kinds: readonly ViolationKind[];
+  /** Why the design fails there, for the reader of the verdict. */
+  readonly why: string;
+}
+
 export interface RefcountStrategy {
   readonly name: string;
   readonly description: string;
   /** For the deliberately broken variants: the one protection they remove. */
   readonly flaw?: string;
+  /** The scenarios where this design is known to fail, and why (see KnownViolation). */
+  readonly knownViolations?: readonly KnownViolation[];
   /**
    * false for designs that never wait for users (today's Linux): unloading a module in use is
    * refused with EWOULDBLOCK whether or not O_NONBLOCK is set, so `rmmod --wait` cannot wait.

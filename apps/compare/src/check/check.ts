@@ -1,9 +1,11 @@
-import { SearchError, describeViolation, explore, findSuiteScenario, replay, scenarioMismatch, type ExploreOptions, type ExploreReport, type SuiteScenario } from '@kmodsim/explore';
+import { SearchError, describeViolation, explore, replay, type ExploreOptions, type ExploreReport } from '@kmodsim/explore';
+import { declarationProblems, expectationOf, findSuiteScenario, scenarioMismatch, type SuiteScenario } from '@kmodsim/scenarios';
 import { strategyNames, type RefcountStrategy } from '@kmodsim/refcount';
 import { UsageError, type CompareIo } from '../io.js';
 import { loadStrategy } from './load-strategy.js';
 import { CHECK_USAGE, parseCheckOptions, type CheckOptions } from './options.js';
-import { formatNotApplicable, formatSearchError, formatVerdict, isFailure, judge, notApplicableJson, searchErrorJson, verdictHeader, verdictJson } from './verdict.js';
+import { emptySummary, jsonReporter, junitReporter, tableReporter, tally, type CheckReporter } from './reporters.js';
+import { columnsFor, isFailure, judge } from './verdict.js';
 import { WorkerPool } from './worker-pool.js';
 
 /** `kmodsim-compare check`: a verdict per strategy and scenario. Thin: the search is @kmodsim/explore's. */
@@ -16,7 +18,12 @@ export async function checkCommand(argv: readonly string[], io: CompareIo): Prom
   }
   const specs = parsed.strategies.length > 0 ? parsed.strategies : strategyNames();
   const strategies: { spec: string; strategy: RefcountStrategy }[] = [];
-  for (const spec of specs) strategies.push({ spec, strategy: await loadStrategy(spec, cwd) });
+  for (const spec of specs) {
+    const strategy = await loadStrategy(spec, cwd);
+    const problems = declarationProblems(strategy);
+    if (problems.length > 0) throw new UsageError(problems.join('; '));
+    strategies.push({ spec, strategy });
+  }
   if (parsed.replay !== undefined) return replayCommand(parsed, strategies[0]?.strategy, io, parsed.replay);
   const pairs = planPairs(strategies, parsed.scenarios);
   const judgeable = judgeableCount(pairs);
@@ -52,15 +59,24 @@ function planPairs(strategies: readonly { spec: string; strategy: RefcountStrate
   }));
 }
 
-/** Prints a verdict per pair, in order, as the searches finish; 1 when any verdict is a failure. */
+function reporterFor(pairs: readonly Pair[], options: CheckOptions, io: CompareIo): CheckReporter {
+  if (options.json) return jsonReporter(io, options.shard ?? null);
+  if (options.reporter === 'junit') return junitReporter(io);
+  return tableReporter(io, columnsFor(pairs.map((pair) => pair.strategy.name), pairs.map((pair) => pair.scenario.name)));
+}
+
+/** Prints a verdict per pair, in order, as the searches finish, then a summary; 1 when any verdict is a surprise. */
 async function checkPairs(pairs: readonly Pair[], options: CheckOptions, io: CompareIo, pool: WorkerPool | undefined): Promise<number> {
+  const started = io.now?.();
   const progress = pool === undefined ? undefined : new PoolProgress(judgeableCount(pairs), io);
   const searches = startSearches(pairs, options, io, pool, progress);
+  const reporter = reporterFor(pairs, options, io);
+  const summary = emptySummary();
   let failed = false;
-  if (!options.json) io.stdout.write(verdictHeader());
   for (const [index, { spec, strategy, scenario, mismatch }] of pairs.entries()) {
     if (mismatch !== undefined) {
-      io.stdout.write(options.json ? notApplicableJson(strategy.name, scenario.name, mismatch) : formatNotApplicable(strategy.name, scenario.name, mismatch));
+      summary.notApplicable++;
+      reporter.notApplicable(strategy.name, scenario.name, mismatch);
       continue;
     }
     const report = await explained(searches[index], strategy, scenario, io);
@@ -68,20 +84,25 @@ async function checkPairs(pairs: readonly Pair[], options: CheckOptions, io: Com
     if (typeof report === 'string') {
       // The strategy could not be searched here (its code faulted while the demo modules loaded, or it is not deterministic): a failure of this pair, and the others still get theirs.
       failed = true;
-      io.stdout.write(options.json ? searchErrorJson(strategy.name, scenario.name, report) : formatSearchError(strategy.name, scenario.name, report));
+      summary.pairs++;
+      summary.unexpected++;
+      reporter.error(strategy.name, scenario.name, report);
       progress?.show();
       continue;
     }
-    const verdict = judge(strategy.name, scenario, report, (schedule) => replayLine(spec, scenario, options, schedule));
+    const verdict = judge(strategy.name, expectationOf(strategy, scenario), report, (schedule) => replayLine(spec, scenario, options, schedule));
     failed ||= isFailure(verdict);
-    io.stdout.write(options.json ? verdictJson(verdict, options.shard ?? null) : formatVerdict(verdict));
-    if (!options.json && verdict.violation !== undefined && isFailure(verdict)) {
-      const described = describeViolation(targetOf(options, strategy, scenario), verdict.violation, undefined, VERDICT_COLUMN_ROWS);
-      io.stdout.write(indent(described.columns));
-    }
+    tally(summary, verdict);
+    const columnView = verdict.violation !== undefined && isFailure(verdict) && !options.json
+      ? describeViolation(targetOf(options, strategy, scenario), verdict.violation, undefined, VERDICT_COLUMN_ROWS).columns
+      : undefined;
+    reporter.verdict(verdict, columnView);
     progress?.show();
   }
   progress?.clear();
+  const finished = io.now?.();
+  summary.wallMs = started === undefined || finished === undefined ? undefined : finished - started;
+  reporter.end(summary);
   return failed ? 1 : 0;
 }
 
@@ -170,9 +191,14 @@ function searchHere(options: CheckOptions, pair: Pair, io: CompareIo): ExploreRe
   return report;
 }
 
+/** The command that reruns a counterexample, pasteable from where check ran (the strategy as the user named it, quoted for the shell). */
 function replayLine(spec: string, scenario: SuiteScenario, options: CheckOptions, schedule: string): string {
   const cpus = options.cpus === undefined ? '' : ` --cpus ${options.cpus}`;
-  return `kmodsim-compare check --strategy ${spec} --scenario ${scenario.name}${cpus} --replay '${schedule}'`;
+  return `kmodsim-compare check --strategy ${shellWord(spec)} --scenario ${scenario.name}${cpus} --replay '${schedule}'`;
+}
+
+function shellWord(word: string): string {
+  return /^[\w./@%+=:,-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 }
 
 function replayCommand(options: CheckOptions, strategy: RefcountStrategy | undefined, io: CompareIo, schedule: string): number {
@@ -203,8 +229,4 @@ function replayCommand(options: CheckOptions, strategy: RefcountStrategy | undef
     return 2;
   }
   return fault === undefined ? 0 : 1;
-}
-
-function indent(text: string): string {
-  return text.split('\n').map((line) => (line === '' ? line : `    ${line}`)).join('\n');
 }

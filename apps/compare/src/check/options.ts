@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { suite, type SearchMode } from '@kmodsim/explore';
+import type { SearchMode } from '@kmodsim/explore';
+import { suite } from '@kmodsim/scenarios';
 import { UsageError } from '../io.js';
 
 export interface CheckOptions {
@@ -15,6 +16,8 @@ export interface CheckOptions {
   readonly shard: { readonly index: number; readonly count: number } | undefined;
   readonly workers: number;
   readonly json: boolean;
+  /** `junit`: a JUnit XML report on stdout, one testcase per pair, for CI. */
+  readonly reporter: 'table' | 'junit';
   readonly replay: string | undefined;
   readonly format: 'ftrace' | 'chrome';
   readonly maxExecutions: number;
@@ -45,11 +48,17 @@ Options:
   --traces               also count the distinct traces covered: executions that differ only in the
                          order of independent steps count once (exhaustive, without --shard or --workers)
   --json                 one JSON object per verdict
+  --reporter junit       a JUnit XML report instead of the table: one testcase per pair, a failure
+                         for each surprise with its counterexample and replay command
   --replay STRING        rerun one schedule (with one --strategy and one --scenario) and print its trace
   --format FORMAT        trace format for --replay: ftrace (default, with a column per CPU) or chrome (Perfetto JSON)
   -h, --help             show this help
 
-Exit status: 0 when nothing unexpected was found, 1 when a violation was, 2 for usage errors.
+Verdicts: CLEAN (nothing found), EXPECTED (the violation the pair is known to show: a scenario's
+own oops, or one the strategy declares in knownViolations), VIOLATION (one nobody declared),
+MISSED (a declared one not found), ERROR (the search could not run), N/A (the pair cannot be judged).
+Exit status: 0 when every verdict is as declared, 1 on any VIOLATION, MISSED or ERROR, 2 for usage
+errors (a strategy declaring a scenario or violation kind that does not exist among them).
 `;
 
 export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help' {
@@ -70,6 +79,7 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
         shard: { type: 'string' },
         workers: { type: 'string', default: '1' },
         json: { type: 'boolean', default: false },
+        reporter: { type: 'string', default: 'table' },
         traces: { type: 'boolean', default: false },
         replay: { type: 'string' },
         format: { type: 'string', default: 'ftrace' },
@@ -83,6 +93,9 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
   if (values.help) return 'help';
   const mode = values.mode;
   if (mode !== 'exhaustive' && mode !== 'random' && mode !== 'pct') throw new UsageError(`unknown mode '${mode}'; known: exhaustive, random, pct`);
+  const reporter = values.reporter;
+  if (reporter !== 'table' && reporter !== 'junit') throw new UsageError(`unknown reporter '${reporter}'; known: table, junit`);
+  if (reporter === 'junit' && values.json) throw new UsageError('--reporter junit and --json are two formats: choose one');
   const format = values.format;
   if (format !== 'ftrace' && format !== 'chrome') throw new UsageError(`unknown trace format '${format}'; known: ftrace, chrome`);
   const scenarios = values.scenario ?? suite.map((entry) => entry.name);
@@ -106,6 +119,7 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
     shard: values.shard === undefined ? undefined : parseShard(values.shard),
     workers: whole('--workers', values.workers, 1, MAX_WORKERS),
     json: values.json,
+    reporter,
     traces: values.traces,
     replay: values.replay,
     format,

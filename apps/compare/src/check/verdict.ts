@@ -1,25 +1,28 @@
-import type { ExploreReport, SuiteScenario, Violation } from '@kmodsim/explore';
+import type { ExploreReport, Violation } from '@kmodsim/explore';
+import type { Expectation } from '@kmodsim/scenarios';
 
 /** What a check of one strategy against one scenario concluded. */
 export interface Verdict {
   readonly strategy: string;
   readonly scenario: string;
   /**
-   * clean: no violation within the bounds. violation: one a correct design must not have.
-   * expected: the fault the scenario exists to show (forced unload). missed: that fault was not shown.
+   * clean: no violation within the bounds, as expected. expected: the violation the pair is known
+   * to show (the scenario's own oops, or one the strategy declares). violation: one nobody
+   * declared. missed: a declared one was not found.
    */
   readonly verdict: 'clean' | 'violation' | 'expected' | 'missed';
+  readonly expectation: Expectation;
   readonly report: ExploreReport;
   readonly violation: Violation | undefined;
   readonly replay: string | undefined;
 }
 
-export function judge(strategy: string, scenario: SuiteScenario, report: ExploreReport, replayCommand: (schedule: string) => string): Verdict {
+export function judge(strategy: string, expectation: Expectation, report: ExploreReport, replayCommand: (schedule: string) => string): Verdict {
   const violation = report.violations[0];
   const replay = violation === undefined ? undefined : replayCommand(violation.schedule);
-  const base = { strategy, scenario: scenario.name, report, violation, replay };
-  if (scenario.expected === 'clean') return { ...base, verdict: violation === undefined ? 'clean' : 'violation' };
-  const shown = violation !== undefined && scenario.expected.some((kind) => kind === violation.kind);
+  const base = { strategy, scenario: report.scenario, expectation, report, violation, replay };
+  if (expectation.kind === 'clean') return { ...base, verdict: violation === undefined ? 'clean' : 'violation' };
+  const shown = violation !== undefined && expectation.kinds.includes(violation.kind);
   return { ...base, verdict: shown ? 'expected' : violation === undefined ? 'missed' : 'violation' };
 }
 
@@ -27,19 +30,47 @@ export function isFailure(verdict: Verdict): boolean {
   return verdict.verdict === 'violation' || verdict.verdict === 'missed';
 }
 
-const WIDTHS = { strategy: 22, scenario: 22, verdict: 10, executions: 11 } as const;
-
-export function verdictHeader(): string {
-  return `${'STRATEGY'.padEnd(WIDTHS.strategy)}${'SCENARIO'.padEnd(WIDTHS.scenario)}${'VERDICT'.padEnd(WIDTHS.verdict)}${'EXECUTIONS'.padStart(WIDTHS.executions)}  DETAIL\n`;
+/** Column widths of the verdict table, wide enough for every name it will print. */
+export interface Columns {
+  readonly strategy: number;
+  readonly scenario: number;
 }
 
-export function formatVerdict(verdict: Verdict): string {
+const VERDICT_WIDTH = 10;
+const EXECUTIONS_WIDTH = 11;
+
+export function columnsFor(strategies: readonly string[], scenarios: readonly string[]): Columns {
+  const widest = (names: readonly string[], heading: string): number => Math.max(heading.length, ...names.map((name) => name.length)) + 2;
+  return { strategy: widest(strategies, 'STRATEGY'), scenario: widest(scenarios, 'SCENARIO') };
+}
+
+/** One row of the table: the only place its layout is written. */
+function row(columns: Columns, strategy: string, scenario: string, verdict: string, executions: string, detail: string): string {
+  return `${strategy.padEnd(columns.strategy)}${scenario.padEnd(columns.scenario)}${verdict.padEnd(VERDICT_WIDTH)}${executions.padStart(EXECUTIONS_WIDTH)}  ${detail}\n`;
+}
+
+export function verdictHeader(columns: Columns): string {
+  return row(columns, 'STRATEGY', 'SCENARIO', 'VERDICT', 'EXECUTIONS', 'DETAIL');
+}
+
+export function formatVerdict(verdict: Verdict, columns: Columns): string {
   const { counts, bounds } = verdict.report;
   const detail = verdict.violation === undefined
-    ? `${searched(verdict.report)} within ${bounds.preemptions} preemptions, ${bounds.irqs} interrupts (${counts.pruned} pruned, ${counts.cut} cut by a bound, ${counts.distinctOutcomes} outcomes${counts.distinctTraces === undefined ? '' : `, ${counts.distinctTraces} traces`})${noneEnded(verdict.report)}`
-    : `${verdict.violation.kind}: ${oneLine(verdict.violation.message)} (${verdict.violation.preemptions} preemptions, ${verdict.violation.irqs} interrupts, ${verdict.violation.steps} steps)`;
-  const line = `${verdict.strategy.padEnd(WIDTHS.strategy)}${verdict.scenario.padEnd(WIDTHS.scenario)}${verdict.verdict.toUpperCase().padEnd(WIDTHS.verdict)}${String(counts.executions).padStart(WIDTHS.executions)}  ${detail}\n`;
-  return verdict.replay === undefined ? line : `${line}${''.padEnd(WIDTHS.strategy)}replay: ${verdict.replay}\n`;
+    ? `${searched(verdict.report)} within ${bounds.preemptions} preemptions, ${bounds.irqs} interrupts (${counts.pruned} pruned, ${counts.cut} cut by a bound, ${counts.distinctOutcomes} outcomes${counts.distinctTraces === undefined ? '' : `, ${counts.distinctTraces} traces`})${noneEnded(verdict.report)}${missedWhat(verdict)}`
+    : `${verdict.violation.kind}: ${oneLine(verdict.violation.message)} (${verdict.violation.preemptions} preemptions, ${verdict.violation.irqs} interrupts, ${verdict.violation.steps} steps)${knownBecause(verdict)}`;
+  const line = row(columns, verdict.strategy, verdict.scenario, verdict.verdict.toUpperCase(), String(counts.executions), detail);
+  return verdict.replay === undefined ? line : `${line}${''.padEnd(columns.strategy)}replay: ${verdict.replay}\n`;
+}
+
+/** Why an EXPECTED violation was expected: the strategy's own declaration. */
+function knownBecause(verdict: Verdict): string {
+  return verdict.verdict === 'expected' && verdict.expectation.kind === 'declared' ? `; known: ${verdict.expectation.why}` : '';
+}
+
+/** What a MISSED verdict did not find. */
+function missedWhat(verdict: Verdict): string {
+  if (verdict.verdict !== 'missed' || verdict.expectation.kind === 'clean') return '';
+  return `; expected ${verdict.expectation.kinds.join(' or ')}, found none`;
 }
 
 /** A clean verdict where no execution ran to its end checked no ending: say so, and what would. */
@@ -55,8 +86,8 @@ function searched(report: ExploreReport): string {
 }
 
 /** A pair the scenario cannot judge (it needs a waiting unload the design does not offer): no search, not a failure. */
-export function formatNotApplicable(strategy: string, scenario: string, reason: string): string {
-  return `${strategy.padEnd(WIDTHS.strategy)}${scenario.padEnd(WIDTHS.scenario)}${'N/A'.padEnd(WIDTHS.verdict)}${'0'.padStart(WIDTHS.executions)}  ${reason}\n`;
+export function formatNotApplicable(strategy: string, scenario: string, reason: string, columns: Columns): string {
+  return row(columns, strategy, scenario, 'N/A', '0', reason);
 }
 
 export function notApplicableJson(strategy: string, scenario: string, reason: string): string {
@@ -64,8 +95,8 @@ export function notApplicableJson(strategy: string, scenario: string, reason: st
 }
 
 /** A pair whose search could not run (the strategy faulted during setup, or is not deterministic): a failure, with why. */
-export function formatSearchError(strategy: string, scenario: string, reason: string): string {
-  return `${strategy.padEnd(WIDTHS.strategy)}${scenario.padEnd(WIDTHS.scenario)}${'ERROR'.padEnd(WIDTHS.verdict)}${'0'.padStart(WIDTHS.executions)}  ${oneLine(reason)}\n`;
+export function formatSearchError(strategy: string, scenario: string, reason: string, columns: Columns): string {
+  return row(columns, strategy, scenario, 'ERROR', '0', oneLine(reason));
 }
 
 export function searchErrorJson(strategy: string, scenario: string, reason: string): string {
@@ -90,6 +121,7 @@ export function verdictJson(verdict: Verdict, shard: ShardOfSearch = null): stri
     bounds: verdict.report.bounds,
     shard,
     counts: verdict.report.counts,
+    expectation: verdict.expectation,
     violation: verdict.violation ?? null,
     replay: verdict.replay ?? null,
   })}\n`;

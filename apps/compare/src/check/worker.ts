@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import { SearchError, explore, findSuiteScenario, type ExploreReport } from '@kmodsim/explore';
+import { SearchError, explore, type ExploreReport } from '@kmodsim/explore';
+import { findSuiteScenario } from '@kmodsim/scenarios';
 import type { RefcountStrategy } from '@kmodsim/refcount';
 import { loadStrategy } from './load-strategy.js';
 import type { JobAnswer, SearchJob } from './worker-pool.js';

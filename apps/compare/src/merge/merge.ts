@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { findSuiteScenario, mergeReports, type ExploreReport } from '@kmodsim/explore';
+import { mergeReports, type ExploreReport } from '@kmodsim/explore';
+import { findSuiteScenario, type Expectation } from '@kmodsim/scenarios';
 import { UsageError, type CompareIo } from '../io.js';
-import { formatNotApplicable, formatSearchError, formatVerdict, isFailure, judge, notApplicableJson, searchErrorJson, verdictHeader, verdictJson, type Verdict } from '../check/verdict.js';
+import { columnsFor, formatNotApplicable, formatSearchError, formatVerdict, isFailure, judge, notApplicableJson, searchErrorJson, verdictHeader, verdictJson, type Verdict } from '../check/verdict.js';
 import { parseShardLine, type ShardLine } from './shard-report.js';
 
 export const MERGE_USAGE = `Usage: kmodsim-compare merge [--json] FILE...
@@ -37,14 +38,16 @@ export function mergeCommand(argv: readonly string[], io: CompareIo): number {
   const { groups, notApplicable, searchErrors } = groupLines(files, io.cwd);
   // Every input is checked before anything is printed: a missing shard leaves no partial table.
   const verdicts = [...groups.values()].map(judgeGroup);
-  if (!json) io.stdout.write(verdictHeader());
+  const others = [...notApplicable.values(), ...searchErrors.values()];
+  const columns = columnsFor([...verdicts.map((verdict) => verdict.strategy), ...others.map((line) => line.strategy)], [...verdicts.map((verdict) => verdict.scenario), ...others.map((line) => line.scenario)]);
+  if (!json) io.stdout.write(verdictHeader(columns));
   for (const line of notApplicable.values()) {
-    io.stdout.write(json ? notApplicableJson(line.strategy, line.scenario, line.reason) : formatNotApplicable(line.strategy, line.scenario, line.reason));
+    io.stdout.write(json ? notApplicableJson(line.strategy, line.scenario, line.reason) : formatNotApplicable(line.strategy, line.scenario, line.reason, columns));
   }
   for (const line of searchErrors.values()) {
-    io.stdout.write(json ? searchErrorJson(line.strategy, line.scenario, line.reason) : formatSearchError(line.strategy, line.scenario, line.reason));
+    io.stdout.write(json ? searchErrorJson(line.strategy, line.scenario, line.reason) : formatSearchError(line.strategy, line.scenario, line.reason, columns));
   }
-  for (const verdict of verdicts) io.stdout.write(json ? verdictJson(verdict) : formatVerdict(verdict));
+  for (const verdict of verdicts) io.stdout.write(json ? verdictJson(verdict) : formatVerdict(verdict, columns));
   return verdicts.some(isFailure) || searchErrors.size > 0 ? 1 : 0;
 }
 
@@ -54,7 +57,9 @@ function judgeGroup(group: SearchGroup): Verdict {
   if (scenario === undefined) throw new UsageError(`${group.where[0] ?? ''}: unknown scenario '${report.scenario}'`);
   // The replay command of the shard whose violation was kept.
   const replays = new Map(group.lines.flatMap((line) => (line.replay === undefined ? [] : line.report.violations.map((violation) => [violation.schedule, line.replay] as const))));
-  return judge(group.strategy, scenario, report, (schedule) => replays.get(schedule) ?? schedule);
+  // Every shard of a search carries what the pair was expected to show; a shard of another suite has no scenario here.
+  const expectation: Expectation = group.lines[0]?.expectation ?? { kind: 'clean' };
+  return judge(group.strategy, expectation, report, (schedule) => replays.get(schedule) ?? schedule);
 }
 
 function groupLines(files: readonly string[], cwd: string) {

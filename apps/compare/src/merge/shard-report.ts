@@ -1,6 +1,7 @@
 import type { Bounds, ExploreReport, SearchCounts, SearchMode, Violation } from '@kmodsim/explore';
 import { UsageError } from '../io.js';
 import type { ShardOfSearch } from '../check/verdict.js';
+import type { Expectation } from '@kmodsim/scenarios';
 
 /** One line of `check --json`: a verdict on (part of) a search, a pair that does not apply, or one whose search could not run. */
 export type ShardLine =
@@ -10,6 +11,7 @@ export type ShardLine =
     readonly report: ExploreReport;
     readonly shard: ShardOfSearch;
     readonly replay: string | undefined;
+    readonly expectation: Expectation;
   }
   | { readonly kind: 'not-applicable' | 'search-error'; readonly strategy: string; readonly scenario: string; readonly reason: string };
 
@@ -48,7 +50,21 @@ export function parseShardLine(text: string, where: string): ShardLine {
   }
   const report: ExploreReport = { scenario, cpuCount: cpus, mode: mode as SearchMode, bounds, counts, violations: violation === undefined ? [] : [violation] };
   const replay = typeof line['replay'] === 'string' ? line['replay'] : undefined;
-  return { kind: 'report', strategy, report, shard: parseShard(line['shard'], where), replay };
+  return { kind: 'report', strategy, report, shard: parseShard(line['shard'], where), replay, expectation: parseExpectation(line['expectation'], where) };
+}
+
+/** What the pair was expected to show, as check wrote it (a line without one is from before declarations: clean). */
+function parseExpectation(value: unknown, where: string): Expectation {
+  if (value === undefined || value === null) return { kind: 'clean' };
+  const record = asRecord(value, where, "'expectation'");
+  const kind = record['kind'];
+  if (kind === 'clean') return { kind };
+  const kinds = record['kinds'];
+  if ((kind !== 'declared' && kind !== 'scenario-fault') || !Array.isArray(kinds) || !kinds.every((entry) => typeof entry === 'string')) {
+    throw new UsageError(`${where}: 'expectation' is not one check writes`);
+  }
+  const typed = kinds as Extract<Expectation, { kind: 'declared' }>['kinds'];
+  return kind === 'declared' ? { kind, kinds: typed, why: typeof record['why'] === 'string' ? record['why'] : '' } : { kind, kinds: typed };
 }
 
 function parseShard(value: unknown, where: string): ShardOfSearch {

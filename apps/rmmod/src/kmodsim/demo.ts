@@ -1,4 +1,4 @@
-import { findModuleScenario } from '@kmodsim/module';
+import { findScenario } from '@kmodsim/scenarios';
 import type { CliIo } from '../cli/io.js';
 import { parseCommandLine } from './command-line.js';
 import { DEFAULT_STRATEGY, runModuleScenario, scenarioRequest } from './scenario.js';
@@ -25,7 +25,7 @@ export function demoCommand(argv: readonly string[], io: CliIo): number {
   });
   if (!parsed.ok) return usageError(io, 'demo', parsed.problem);
   if (parsed.positionals.length > 0) return usageError(io, 'demo', `unexpected argument '${parsed.positionals[0] ?? ''}'`);
-  const scenario = findModuleScenario(DEMO_SCENARIO);
+  const scenario = findScenario(DEMO_SCENARIO);
   if (scenario === undefined) throw new Error(`the module core has no ${DEMO_SCENARIO} scenario`);
   return runModuleScenario(io, 'demo', scenario, scenarioRequest(parsed.values), (run) => `kmodsim demo --cpus ${run.cpus} --schedule '${run.schedule}' --strategy ${run.strategy}`);
 }

@@ -1,5 +1,5 @@
 import { runScenario, type ScenarioRun } from '@kmodsim/cpu';
-import { findModuleScenario, moduleScenarios, scenarioMismatch, type ModuleScenario } from '@kmodsim/module';
+import { catalogue, findScenario, scenarioMismatch, type CatalogueScenario } from '@kmodsim/scenarios';
 import { findStrategy, strategyNames } from '@kmodsim/refcount';
 import type { CliIo } from '../cli/io.js';
 import { parseCommandLine, type Values } from './command-line.js';
@@ -12,9 +12,11 @@ export const DEFAULT_STRATEGY = 'percpu-stop-machine';
 
 const SCENARIO_USAGE = `Usage: kmodsim scenario list
        kmodsim scenario run NAME [--strategy NAME] [--cpus N] [--schedule STRING] [--format ftrace|chrome]
-list: the module core's scenarios. run: boot the embedded kernel, run the scenario, print its
+list: the scenario catalogue. run: boot the embedded kernel, run the scenario, print its
 trace and its replay command.
 `;
+
+const NAME_WIDTH = Math.max(...catalogue.map((scenario) => scenario.name.length)) + 1;
 
 /** `kmodsim scenario list` and `kmodsim scenario run NAME [...]`. */
 export function scenarioCommand(argv: readonly string[], io: CliIo): number {
@@ -26,7 +28,7 @@ export function scenarioCommand(argv: readonly string[], io: CliIo): number {
   switch (verb ?? '') {
     case 'list':
       if (rest.length > 0) return usageError(io, 'scenario list', `unexpected argument '${rest[0] ?? ''}'`);
-      for (const scenario of moduleScenarios) io.stdout.write(`${scenario.name.padEnd(18)} ${scenario.description}\n`);
+      for (const scenario of catalogue) io.stdout.write(`${scenario.name.padEnd(NAME_WIDTH)} ${scenario.description}\n`);
       return 0;
     case 'run':
       return runCommand(rest, io);
@@ -44,9 +46,9 @@ function runCommand(argv: readonly string[], io: CliIo): number {
   });
   if (!parsed.ok) return usageError(io, 'scenario run', parsed.problem);
   const name = parsed.positionals[0];
-  const scenario = name === undefined ? undefined : findModuleScenario(name);
+  const scenario = name === undefined ? undefined : findScenario(name);
   if (scenario === undefined) {
-    return usageError(io, 'scenario run', `unknown scenario '${name ?? ''}'; known: ${moduleScenarios.map((known) => known.name).join(', ')}`);
+    return usageError(io, 'scenario run', `unknown scenario '${name ?? ''}'; known: ${catalogue.map((known) => known.name).join(', ')}`);
   }
   if (parsed.positionals.length > 1) return usageError(io, 'scenario run', `unexpected argument '${parsed.positionals[1] ?? ''}'`);
   return runModuleScenario(io, 'scenario run', scenario, scenarioRequest(parsed.values), (run) =>
@@ -78,7 +80,7 @@ export interface ReplayParts {
 }
 
 /** Boots the embedded kernel with the strategy, runs the scenario, prints its trace and replay line. */
-export function runModuleScenario(io: CliIo, command: string, scenario: ModuleScenario, request: ScenarioRequest, replay: (parts: ReplayParts) => string): number {
+export function runModuleScenario(io: CliIo, command: string, scenario: CatalogueScenario, request: ScenarioRequest, replay: (parts: ReplayParts) => string): number {
   const strategy = findStrategy(request.strategy);
   if (strategy === undefined) return usageError(io, command, `unknown strategy '${request.strategy}'; known: ${strategyNames().join(', ')}`);
   const mismatch = scenarioMismatch(scenario, strategy);
@@ -89,13 +91,13 @@ export function runModuleScenario(io: CliIo, command: string, scenario: ModuleSc
   if (typeof cpuCount !== 'number') return usageError(io, command, cpuCount.problem);
   // Fewer CPUs than the scenario places tasks on is the user's mistake, not a run that faults.
   if (cpuCount < scenario.cpuCount) return usageError(io, command, `scenario ${scenario.name} needs at least ${scenario.cpuCount} CPUs, got ${cpuCount}`);
-  const run = runScenario(scenario.build({ strategy }), { cpuCount, schedule: request.schedule, trace: true });
+  const run = runScenario(scenario.build(strategy), { cpuCount, schedule: request.schedule, trace: true });
   if (!run.ok) return usageError(io, command, run.error.message);
   // So is a schedule that asks for a choice this run cannot make: no trace, and nothing to replay.
   const misfit = scheduleMisfit(run.value, request.schedule);
   if (misfit !== undefined) return usageError(io, command, misfit);
   if (format === 'ftrace') io.stdout.write(`# scenario: ${scenario.name}: ${scenario.description}\n# strategy: ${strategy.name}: ${strategy.description}\n`);
-  return printRun(io, run.value, format, (schedule) => replay({ strategy: strategy.name, cpus: String(cpuCount), schedule }), scenario.expectedFault);
+  return printRun(io, run.value, format, (schedule) => replay({ strategy: strategy.name, cpus: String(cpuCount), schedule }), scenario.expected === 'clean' ? [] : scenario.expected);
 }
 
 /** Why the --schedule given does not fit the run (the step, and what it asked for there); undefined when it does. */

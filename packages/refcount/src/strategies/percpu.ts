@@ -1,9 +1,10 @@
-import { load, preemptDisable, preemptEnable, setCurrentState, schedule, store, wakeUpProcess, type ExecutionContext, type KernelCode, type Machine } from '@kmodsim/cpu';
-import { allocPerCpu, freePerCpu, localOps, perCpuPtr, perCpuSum, type LocalOps, type PerCpuVar } from '@kmodsim/percpu';
+import { load, preemptDisable, preemptEnable, setCurrentState, schedule, store, wakeUpProcess, type ExecutionContext, type KernelCode } from '@kmodsim/cpu';
+import { localOps } from '@kmodsim/percpu';
 import { createStopMachine, type StopMachine } from '@kmodsim/stop-machine';
 import {
-  ModuleState, type ModuleCells, type ModuleRefcount, type RefcountStrategy, type StopOutcome, type UnloadFlags,
+  ModuleState, type KnownViolation, type ModuleCells, type ModuleRefcount, type RefcountStrategy, type StopOutcome, type UnloadFlags,
 } from '../strategy.js';
+import { singleCounters, splitCounters, type PercpuCounters } from './percpu-counters.js';
 
 // The seed's design (Rusty Russell, 2002): one local_t per CPU, each on its own cache line;
 // try_module_get and module_put touch only this CPU's counter under get_cpu()/put_cpu(), with the
@@ -18,40 +19,29 @@ export type PercpuFlaw = 'naive-sum' | 'plain-local' | 'lost-wakeup' | 'early-fr
 
 class PercpuCount implements ModuleRefcount {
   constructor(
-    private readonly machine: Machine,
     private readonly stopper: StopMachine,
-    private readonly refs: PerCpuVar,
+    private readonly counters: PercpuCounters,
     private readonly cells: ModuleCells,
-    private readonly local: LocalOps,
     private readonly flaw: PercpuFlaw | undefined,
   ) {}
-
-  private refOf(cpu: number): number {
-    return perCpuPtr(this.refs, cpu);
-  }
-
-  /** local_add on this CPU's counter: one instruction, a locked one, or (the flaw) load+store. */
-  private *localAdd(cpu: number, delta: number): KernelCode<void> {
-    yield* this.local.add(this.refOf(cpu), delta);
-  }
 
   *tryGet(self: ExecutionContext): KernelCode<boolean> {
     yield preemptDisable();
     const live = (yield load(this.cells.live)) === 1;
-    if (live) yield* this.localAdd(self.cpu, 1);
+    if (live) yield* this.counters.inc(self.cpu);
     yield preemptEnable();
     return live;
   }
 
   *get(self: ExecutionContext): KernelCode<void> {
     yield preemptDisable();
-    yield* this.localAdd(self.cpu, 1);
+    yield* this.counters.inc(self.cpu);
     yield preemptEnable();
   }
 
   *put(self: ExecutionContext): KernelCode<void> {
     yield preemptDisable();
-    yield* this.localAdd(self.cpu, -1);
+    yield* this.counters.dec(self.cpu);
     // Maybe they're waiting for us to drop a reference?
     if ((yield load(this.cells.live)) === 0) {
       const waiter = yield load(this.cells.waiter);
@@ -61,14 +51,12 @@ class PercpuCount implements ModuleRefcount {
   }
 
   count(): number {
-    let sum = 0;
-    for (let cpu = 0; cpu < this.machine.cpuCount; cpu++) sum += this.machine.read(this.refOf(cpu));
-    return sum;
+    return this.counters.hostSum();
   }
 
   /** Reads every CPU's counter, one load each. */
   private sum(): KernelCode<number> {
-    return perCpuSum(this.refs);
+    return this.counters.sum();
   }
 
   /** With every CPU frozen no count changes: sum, decide, and mark the module GOING in one go. */
@@ -122,51 +110,114 @@ class PercpuCount implements ModuleRefcount {
   }
 
   *release(): KernelCode<void> {
-    yield* freePerCpu(this.refs);
+    yield* this.counters.release();
   }
 }
 
-function percpuStrategy(name: string, description: string, flaw?: { readonly kind: PercpuFlaw; readonly text: string }): RefcountStrategy {
+interface PercpuVariant {
+  readonly name: string;
+  readonly description: string;
+  /** 2.6.35's increments and decrements apart, or 2.6.0's one counter per CPU. */
+  readonly split?: boolean;
+  readonly flaw?: { readonly kind: PercpuFlaw; readonly text: string };
+  readonly knownViolations?: readonly KnownViolation[];
+}
+
+function percpuStrategy(variant: PercpuVariant): RefcountStrategy {
+  const { flaw } = variant;
   return {
-    name,
-    description,
+    name: variant.name,
+    description: variant.description,
     ...(flaw === undefined ? {} : { flaw: flaw.text }),
+    ...(variant.knownViolations === undefined ? {} : { knownViolations: variant.knownViolations }),
     attach: ({ machine, arch }) => {
       const stopper = createStopMachine(machine);
       const local = localOps(flaw?.kind === 'plain-local' ? 'plain' : arch);
       return {
         *createModule(self, cells) {
-          const refs = yield* allocPerCpu(`${cells.name}.ref`, machine.cpuCount);
+          const counters = variant.split === true ? yield* splitCounters(machine, cells.name, local) : yield* singleCounters(machine, cells.name, local);
           // The loader holds a reference during init, counted on the CPU it loads from.
-          yield store(perCpuPtr(refs, self.cpu), 1);
-          return new PercpuCount(machine, stopper, refs, cells, local, flaw?.kind);
+          yield* counters.start(self.cpu);
+          return new PercpuCount(stopper, counters, cells, flaw?.kind);
         },
       };
     },
   };
 }
 
-export const percpuStopMachine = percpuStrategy(
-  'percpu-stop-machine',
-  "the seed's design: per-CPU local_t under get_cpu, a live flag, stop_machine to sum and mark GOING",
-);
+/**
+ * The seed's one known bug, found in 2.6.35: the wait for zero sums the counters unstopped, so
+ * a reference that moves between CPUs during the sum (taken with __module_get on a CPU already
+ * summed, its holder's dropped on one not yet summed) is missed and the sum reads zero.
+ */
+const MODULE_GET_RACE: KnownViolation = {
+  scenario: 'module-get-during-wait',
+  kinds: ['call-into-freed-code', 'use-after-free'],
+  why: "2.6.0's wait sums the per-CPU counts without stopping the machine: a __module_get on a CPU already summed and a put on one not yet summed make the sum zero while a reference is held (fixed in 2.6.35 by percpu-split-counters)",
+};
 
-export const percpuNaiveSum = percpuStrategy('percpu-naive-sum', 'the seed design summing the counters without stopping the machine', {
+export const percpuStopMachine = percpuStrategy({
+  name: 'percpu-stop-machine',
+  description: "the seed's design: per-CPU local_t under get_cpu, a live flag, stop_machine to sum and mark GOING",
+  knownViolations: [MODULE_GET_RACE],
+});
+
+export const percpuSplitCounters = percpuStrategy({
+  name: 'percpu-split-counters',
+  description: "2.6.35's fix of the seed: per-CPU increments and decrements apart, the decrements summed first",
+  split: true,
+});
+
+function caught(scenario: string, kinds: KnownViolation['kinds'], why: string): KnownViolation {
+  return { scenario, kinds, why };
+}
+
+const FREED: KnownViolation['kinds'] = ['use-after-free', 'call-into-freed-code'];
+
+const NAIVE_SUM_CAUGHT: readonly KnownViolation[] = [
+  caught('unload-vs-get', FREED, 'a get slips in after its CPU was summed, and the module is freed under it'),
+  caught('migrate-put', FREED, 'the sum misses a reference moving between CPUs, and the module is freed under its holder'),
+  MODULE_GET_RACE,
+];
+
+const PLAIN_LOCAL_CAUGHT: readonly KnownViolation[] = [
+  caught('irq-get-worker-put', ['assertion', 'invariant'], 'an interrupt between the load and the store of a local increment loses an update'),
+  MODULE_GET_RACE,
+];
+
+const LOST_WAKEUP_CAUGHT: readonly KnownViolation[] = [
+  caught('wait-vs-last-put', ['sleeps-forever'], 'the last put wakes the unloader before it sleeps'),
+  caught('migrate-put', ['sleeps-forever'], 'the last put wakes the unloader before it sleeps'),
+  MODULE_GET_RACE,
+];
+
+const EARLY_FREE_CAUGHT: readonly KnownViolation[] = [
+  caught('wait-vs-last-put', FREED, 'the module is freed while the last put still reads its live flag'),
+  caught('migrate-put', FREED, 'the module is freed while the last put still reads its live flag'),
+  MODULE_GET_RACE,
+];
+
+/** A flawed variant of the seed: the seed's known bug, plus what its own flaw breaks. */
+function flawed(name: string, description: string, flaw: NonNullable<PercpuVariant['flaw']>, caughtBy: readonly KnownViolation[]): RefcountStrategy {
+  return percpuStrategy({ name, description, flaw, knownViolations: caughtBy });
+}
+
+export const percpuNaiveSum = flawed('percpu-naive-sum', 'the seed design summing the counters without stopping the machine', {
   kind: 'naive-sum',
   text: 'sums the per-CPU counters while other CPUs run: a get can slip in after its counter was read',
-});
+}, NAIVE_SUM_CAUGHT);
 
-export const percpuPlainLocal = percpuStrategy('percpu-plain-local', 'the seed design with local_t as a plain load, add and store', {
+export const percpuPlainLocal = flawed('percpu-plain-local', 'the seed design with local_t as a plain load, add and store', {
   kind: 'plain-local',
   text: 'increments local_t with a load and a store: an interrupt on the same CPU in between loses an update',
-});
+}, PLAIN_LOCAL_CAUGHT);
 
-export const percpuLostWakeup = percpuStrategy('percpu-lost-wakeup', 'the seed design whose unloader tests the count before setting its task state', {
+export const percpuLostWakeup = flawed('percpu-lost-wakeup', 'the seed design whose unloader tests the count before setting its task state', {
   kind: 'lost-wakeup',
   text: 'tests the count before set_current_state(): the last put can wake it before it sleeps, and it sleeps forever',
-});
+}, LOST_WAKEUP_CAUGHT);
 
-export const percpuEarlyFree = percpuStrategy('percpu-early-free', 'the seed design freeing the module without waiting for in-flight puts', {
+export const percpuEarlyFree = flawed('percpu-early-free', 'the seed design freeing the module without waiting for in-flight puts', {
   kind: 'early-free',
   text: 'frees the module while a put may still read its live flag: use after free',
-});
+}, EARLY_FREE_CAUGHT);

@@ -1,5 +1,5 @@
 import { alloc, atomicAdd, free, load, work } from '@kmodsim/cpu';
-import type { ModuleBehaviour, ModuleContext } from '../behaviour.js';
+import type { ModuleBehaviour, ModuleContext } from '@kmodsim/module';
 
 // What the project's demo modules do when the simulation runs them. Their .ko files are built
 // from the project's own C sources; these behaviours give their functions a body.

@@ -1,5 +1,6 @@
 import { measureRate, type BenchmarkLine } from '@kmodsim/bench';
-import { explore, findSuiteScenario } from '@kmodsim/explore';
+import { explore } from '@kmodsim/explore';
+import { findSuiteScenario } from '@kmodsim/scenarios';
 import { createMachine, type Scenario } from '@kmodsim/cpu';
 import { findStrategy, flawedStrategies, strategies, type RefcountStrategy } from '@kmodsim/refcount';
 

@@ -1,4 +1,4 @@
-import type { ExportedSymbol, ModuleLoad } from '../module-load.js';
+import type { ExportedSymbol, ModuleLoad } from '@kmodsim/module';
 import { demoBehaviours } from './behaviours.js';
 
 // The demo modules as init_module sees them after linking: their sizes, exports and imports.

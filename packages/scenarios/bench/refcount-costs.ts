@@ -1,6 +1,7 @@
 import type { BenchmarkLine } from '@kmodsim/bench';
 import { createMachine, type Machine, type TraceEvent, type TraceSink } from '@kmodsim/cpu';
-import { bootDemoKernel, type KernelModule, type ModuleCore } from '@kmodsim/module';
+import type { KernelModule, ModuleCore } from '@kmodsim/module';
+import { bootDemoKernel } from '../src/demo/boot.js';
 import { percpuStopMachine, soundStrategies, type RefcountStrategy } from '@kmodsim/refcount';
 
 // Simulated cycles are exact and deterministic, so these figures need no repetition: they are

@@ -1,6 +1,6 @@
 import type { Machine } from '@kmodsim/cpu';
 import type { LocalFlavour, RefcountStrategy } from '@kmodsim/refcount';
-import { ModuleCore } from '../core.js';
+import { ModuleCore } from '@kmodsim/module';
 import { demoKernelSymbols, demoModuleLoads } from './loads.js';
 
 export interface DemoKernelOptions {

@@ -1,0 +1,111 @@
+import type { CompareIo } from '../io.js';
+import {
+  formatNotApplicable, formatSearchError, formatVerdict, isFailure, notApplicableJson, searchErrorJson, verdictHeader, verdictJson,
+  type Columns, type ShardOfSearch, type Verdict,
+} from './verdict.js';
+
+// How check prints what it found: the table a person reads, JSON lines that merge joins, or
+// JUnit XML a CI system shows. Each hears every pair in order, then the summary.
+
+export interface CheckSummary {
+  pairs: number;
+  clean: number;
+  expected: number;
+  unexpected: number;
+  notApplicable: number;
+  executions: number;
+  wallMs: number | undefined;
+}
+
+export interface CheckReporter {
+  notApplicable(strategy: string, scenario: string, reason: string): void;
+  error(strategy: string, scenario: string, reason: string): void;
+  /** A verdict, with the column view of its counterexample when it is a surprise. */
+  verdict(verdict: Verdict, columnView: string | undefined): void;
+  end(summary: CheckSummary): void;
+}
+
+export function emptySummary(): CheckSummary {
+  return { pairs: 0, clean: 0, expected: 0, unexpected: 0, notApplicable: 0, executions: 0, wallMs: undefined };
+}
+
+/** Counts a verdict into the summary. */
+export function tally(summary: CheckSummary, verdict: Verdict): void {
+  summary.pairs++;
+  summary.executions += verdict.report.counts.executions;
+  if (isFailure(verdict)) summary.unexpected++;
+  else if (verdict.verdict === 'expected') summary.expected++;
+  else summary.clean++;
+}
+
+export function formatSummary(summary: CheckSummary): string {
+  const time = summary.wallMs === undefined ? '' : ` in ${(summary.wallMs / 1000).toFixed(1)} s`;
+  return `${summary.pairs} pairs: ${summary.clean} clean, ${summary.expected} expected, ${summary.unexpected} unexpected, ${summary.notApplicable} n/a; ${summary.executions} executions${time}\n`;
+}
+
+export function tableReporter(io: CompareIo, columns: Columns): CheckReporter {
+  io.stdout.write(verdictHeader(columns));
+  return {
+    notApplicable: (strategy, scenario, reason) => io.stdout.write(formatNotApplicable(strategy, scenario, reason, columns)),
+    error: (strategy, scenario, reason) => io.stdout.write(formatSearchError(strategy, scenario, reason, columns)),
+    verdict: (verdict, columnView) => {
+      io.stdout.write(formatVerdict(verdict, columns));
+      if (columnView !== undefined) io.stdout.write(indent(columnView));
+    },
+    end: (summary) => io.stdout.write(formatSummary(summary)),
+  };
+}
+
+/** JSON lines on stdout (merge reads them); the summary goes to stderr so the lines stay pure. */
+export function jsonReporter(io: CompareIo, shard: ShardOfSearch): CheckReporter {
+  return {
+    notApplicable: (strategy, scenario, reason) => io.stdout.write(notApplicableJson(strategy, scenario, reason)),
+    error: (strategy, scenario, reason) => io.stdout.write(searchErrorJson(strategy, scenario, reason)),
+    verdict: (verdict) => io.stdout.write(verdictJson(verdict, shard)),
+    end: (summary) => io.stderr.write(formatSummary(summary)),
+  };
+}
+
+interface JunitCase {
+  readonly name: string;
+  readonly className: string;
+  readonly body: string;
+}
+
+/** A JUnit XML report: a testsuite, a testcase per pair; surprises are failures, N/A is skipped. */
+export function junitReporter(io: CompareIo): CheckReporter {
+  const cases: JunitCase[] = [];
+  const add = (strategy: string, scenario: string, body: string): void => {
+    cases.push({ name: scenario, className: `kmodsim-compare.${strategy}`, body });
+  };
+  return {
+    notApplicable: (strategy, scenario, reason) => {
+      add(strategy, scenario, `<skipped message="${xml(reason)}"/>`);
+    },
+    error: (strategy, scenario, reason) => {
+      add(strategy, scenario, `<error message="${xml(reason)}"/>`);
+    },
+    verdict: (verdict, columnView) => {
+      const failed = isFailure(verdict);
+      const what = `${verdict.verdict.toUpperCase()}: ${verdict.violation === undefined ? 'no violation found' : `${verdict.violation.kind}: ${verdict.violation.message}`}`;
+      const detail = [what, verdict.replay === undefined ? '' : `replay: ${verdict.replay}`, columnView ?? ''].filter((part) => part !== '').join('\n');
+      add(verdict.strategy, verdict.scenario, failed ? `<failure message="${xml(what)}" type="${verdict.verdict}">${xml(detail)}</failure>` : `<system-out>${xml(detail)}</system-out>`);
+    },
+    end: (summary) => {
+      const failures = cases.filter((entry) => entry.body.startsWith('<failure')).length;
+      const errors = cases.filter((entry) => entry.body.startsWith('<error')).length;
+      const skipped = cases.filter((entry) => entry.body.startsWith('<skipped')).length;
+      const time = summary.wallMs === undefined ? '' : ` time="${(summary.wallMs / 1000).toFixed(3)}"`;
+      const body = cases.map((entry) => `    <testcase name="${xml(entry.name)}" classname="${xml(entry.className)}">${entry.body}</testcase>`).join('\n');
+      io.stdout.write(`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="kmodsim-compare check" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}"${time}>\n${body}\n  </testsuite>\n</testsuites>\n`);
+    },
+  };
+}
+
+function xml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((line) => (line === '' ? line : `    ${line}`)).join('\n');
+}

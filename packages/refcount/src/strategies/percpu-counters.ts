@@ -1,0 +1,60 @@
+import { store, type KernelCode, type Machine } from '@kmodsim/cpu';
+import { allocPerCpu, freePerCpu, perCpuPtr, perCpuSum, type LocalOps, type PerCpuVar } from '@kmodsim/percpu';
+
+// How a per-CPU module count is kept. 2.6.0 (the seed): one local_t per CPU, up on a get and
+// down on a put. 2.6.35: two per CPU, increments and decrements, so that a sum that reads every
+// decrement before any increment can never come out below the true count (see sum()).
+
+export interface PercpuCounters {
+  /** The loader's reference, counted on the CPU that loads. */
+  start(cpu: number): KernelCode<void>;
+  inc(cpu: number): KernelCode<void>;
+  dec(cpu: number): KernelCode<void>;
+  /** Reads every CPU's counters, one load each, while other CPUs may run. */
+  sum(): KernelCode<number>;
+  /** The same sum read by the host, for lsmod: it may be stale. */
+  hostSum(): number;
+  release(): KernelCode<void>;
+}
+
+function hostSumOf(machine: Machine, counters: PerCpuVar): number {
+  let sum = 0;
+  for (let cpu = 0; cpu < counters.cpuCount; cpu++) sum += machine.read(perCpuPtr(counters, cpu));
+  return sum;
+}
+
+/** 2.6.0's `struct module_ref { local_t count; } ref[NR_CPUS]`. */
+export function* singleCounters(machine: Machine, name: string, local: LocalOps): KernelCode<PercpuCounters> {
+  const refs = yield* allocPerCpu(`${name}.ref`, machine.cpuCount);
+  return {
+    *start(cpu) { yield store(perCpuPtr(refs, cpu), 1); },
+    *inc(cpu) { yield* local.add(perCpuPtr(refs, cpu), 1); },
+    *dec(cpu) { yield* local.add(perCpuPtr(refs, cpu), -1); },
+    sum: () => perCpuSum(refs),
+    hostSum: () => hostSumOf(machine, refs),
+    release: () => freePerCpu(refs),
+  };
+}
+
+/** 2.6.35's `struct module_ref { unsigned int incs; unsigned int decs; }`, per CPU. */
+export function* splitCounters(machine: Machine, name: string, local: LocalOps): KernelCode<PercpuCounters> {
+  const incs = yield* allocPerCpu(`${name}.refptr.incs`, machine.cpuCount);
+  const decs = yield* allocPerCpu(`${name}.refptr.decs`, machine.cpuCount);
+  return {
+    *start(cpu) { yield store(perCpuPtr(incs, cpu), 1); },
+    *inc(cpu) { yield* local.add(perCpuPtr(incs, cpu), 1); },
+    *dec(cpu) { yield* local.add(perCpuPtr(decs, cpu), 1); },
+    *sum() {
+      // module_refcount() of 2.6.35: every put follows its get, so reading all decrements first
+      // (then, after smp_rmb(), all increments) counts the get of every put it saw.
+      const decsSum = yield* perCpuSum(decs);
+      const incsSum = yield* perCpuSum(incs);
+      return incsSum - decsSum;
+    },
+    hostSum: () => hostSumOf(machine, incs) - hostSumOf(machine, decs),
+    *release() {
+      yield* freePerCpu(incs);
+      yield* freePerCpu(decs);
+    },
+  };
+}

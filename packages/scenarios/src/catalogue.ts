@@ -1,0 +1,52 @@
+import { waitForUsers } from './catalogue/demonstrations.js';
+import { forcedUnload, forcedWhileInUse } from './catalogue/forced.js';
+import { failingInit, failingInitWithUser, liveDuringInit, notifiersDuringInit } from './catalogue/init.js';
+import { irqGetPut, irqGetWorkerPut } from './catalogue/interrupts.js';
+import { moduleGetDuringWait } from './catalogue/module-get.js';
+import { miscOpenVersusUnload, reschedulingReaderVersusUnload, unloadVersusGet, unloadVersusUse } from './catalogue/unload.js';
+import { migratedPut, refusedOpenWhileWaiting, waitVersusLastPut } from './catalogue/waiting.js';
+import type { CatalogueScenario, SuiteScenario } from './scenario.js';
+
+/**
+ * Every scenario kmodsim has, under the one set of names that `kmodsim scenario`,
+ * `kmodsim-compare check` and `kmodsim-compare scenarios` use. The checked ones come first, in
+ * the order a check prints them.
+ */
+export const catalogue: readonly CatalogueScenario[] = [
+  unloadVersusGet,
+  miscOpenVersusUnload,
+  reschedulingReaderVersusUnload,
+  irqGetPut,
+  irqGetWorkerPut,
+  waitVersusLastPut,
+  refusedOpenWhileWaiting,
+  migratedPut,
+  moduleGetDuringWait,
+  forcedWhileInUse,
+  notifiersDuringInit,
+  failingInit,
+  failingInitWithUser,
+  waitForUsers,
+  unloadVersusUse,
+  forcedUnload,
+  liveDuringInit,
+];
+
+function isChecked(scenario: CatalogueScenario): scenario is SuiteScenario {
+  return scenario.kind === 'checked';
+}
+
+/** The scenarios `kmodsim-compare check` searches. */
+export const suite: readonly SuiteScenario[] = catalogue.filter(isChecked);
+
+export function findScenario(name: string): CatalogueScenario | undefined {
+  return catalogue.find((entry) => entry.name === name);
+}
+
+export function findSuiteScenario(name: string): SuiteScenario | undefined {
+  return suite.find((entry) => entry.name === name);
+}
+
+export function scenarioNames(): string[] {
+  return catalogue.map((entry) => entry.name);
+}

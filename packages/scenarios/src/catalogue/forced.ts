@@ -1,0 +1,52 @@
+import { work } from '@kmodsim/cpu';
+import { closeDevice, openDevice, readDevice } from '@kmodsim/module';
+import { defineScenario } from '../scenario.js';
+import { unload, unloadConsistent, useDevice, type UnloadRecord } from '../users.js';
+
+// rmmod -f on a kernel built with forced unload: the module goes while in use, and its user's
+// next call into it oopses. Every design shows it; a search that does not has lost its way.
+
+export const forcedWhileInUse = defineScenario(
+  'forced-unload-in-use',
+  'rmmod -f on a kernel with forced unload while CPU 1 uses the module, reading in a loop with cond_resched() between reads: the user\'s next call into it, or its put, touches freed memory (an oops)',
+  {
+    cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], forceUnload: true, expected: ['call-into-freed-code', 'use-after-free'],
+    catches: 'nothing: forcing is the one way past every design, and the search must show its oops',
+    exercises: [],
+  },
+  (machine, core) => {
+    machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) { yield* useDevice(core, self, 12, true); } });
+    const record: UnloadRecord = {};
+    machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) { yield* unload(core, self, record, { force: true }); } });
+    return () => unloadConsistent(core, record);
+  },
+);
+
+/** rmmod -f on a kernel with forced unload: the module goes while used, and its user crashes. */
+export const forcedUnload = defineScenario(
+  'forced-unload',
+  'rmmod -f demo_chardev while a user has it open, on a kernel built with forced unload: the kernel is tainted R and the user\'s next call into the module oopses',
+  {
+    cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], forceUnload: true, expected: ['call-into-freed-code'], kind: 'demonstration',
+    catches: 'nothing: it shows what rmmod -f does to a user',
+    exercises: [],
+  },
+  (machine, core) => {
+    let holding = false;
+    let forced = false;
+    machine.spawn({ name: 'cat', cpu: 1, body: function* (self) {
+      const open = yield* openDevice(core, self, 'demo_chardev');
+      if (!open.ok) return;
+      holding = true;
+      while (!forced) yield work(1000, 'sleep');
+      yield* readDevice(core, self, open.module);
+      yield* closeDevice(core, self, open.module);
+    } });
+    machine.spawn({ name: 'rmmod', cpu: 0, body: function* (self) {
+      while (!holding) yield work(500);
+      forced = (yield* core.deleteModule(self, 'demo_chardev', { nonblock: true, trunc: true })).ok;
+    } });
+    return () => (core.taints.has('FORCED_RMMOD') ? undefined : 'forced unload did not taint the kernel');
+  },
+);
+

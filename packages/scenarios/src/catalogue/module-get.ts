@@ -1,0 +1,85 @@
+import { cpuRelax, load, scheduleTimeout, setCurrentState, spinLock, spinlockAt, spinUnlock, store, wakeUpProcess, type KernelCode } from '@kmodsim/cpu';
+import { closeDevice, openDevice, readDevice } from '@kmodsim/module';
+import { ModuleState } from '@kmodsim/refcount';
+import { cell } from '../contract.js';
+import { defineScenario } from '../scenario.js';
+import { unload, unloadConsistent, waitWhile, type UnloadRecord } from '../users.js';
+
+/**
+ * __module_get() during rmmod --wait: the reference Linux 2.6.35 found the seed's design could
+ * lose ("module: fix up possibly racy module refcounting"). A user holds the device open on CPU 1
+ * and hands work to a kworker on CPU 0, which pins the module with __module_get (under the
+ * device's lock, seeing the file open: a reference is certainly held) and runs the work later;
+ * then the user closes. The waiting unloader sums the per-CPU counters without stopping anything:
+ * if it reads CPU 0's counter before the kworker's increment and CPU 1's after the user's
+ * decrement, the sum is zero while the kworker's reference is held, and the module goes under
+ * the kworker. 2.6.35 counts increments and decrements apart and sums the decrements first, so
+ * every decrement it sees comes with the increment before it.
+ */
+export const moduleGetDuringWait = defineScenario(
+  'module-get-during-wait',
+  'rmmod --wait on CPU 0 while a user on CPU 1 holds the device and hands work to a kworker on CPU 0, which takes its own reference with __module_get and runs the work later; the user then closes: the unloader must not see zero while the kworker holds its reference',
+  {
+    cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], needsWaitingUnload: true, bounds: { preemptions: 2, irqs: 0 },
+    catches: 'a count summed while references move between CPUs (the race 2.6.35 fixed by splitting increments from decrements)',
+    exercises: [cell('get', 'wait', 'preempt-off'), cell('put', 'wait', 'preemptible'), cell('put', 'before-free', 'preemptible')],
+  },
+  (machine, core) => {
+    const module = core.find('demo_chardev');
+    if (module === undefined) throw new Error('the demo kernel has no demo_chardev');
+    const record: UnloadRecord = {};
+    const lock = spinlockAt('demo_chardev.lock', machine.alloc('demo_chardev.lock', 2, { lineAligned: true }).base);
+    const opened = machine.alloc('demo_chardev: open count', 1).base;
+    const holding = machine.alloc('cat: device open', 1).base;
+    const handed = machine.alloc('demo_chardev: work handed on', 1).base;
+    const queued = machine.alloc('demo_chardev: work queued', 1).base;
+    let catPid = 0;
+    const kworker = machine.spawn({ name: 'kworker/0:1', cpu: 0, bound: true, body: function* (self) {
+      yield* waitWhile(queued, (value) => value === 0);
+      yield* spinLock(lock);
+      const pinned = (yield load(opened)) > 0;
+      // The open file holds a reference, so this one may be taken unconditionally.
+      if (pinned) yield* core.moduleGet(self, module);
+      yield store(handed, 1);
+      yield* spinUnlock(lock);
+      yield wakeUpProcess(catPid);
+      if (!pinned) return;
+      // Delayed work: it runs once the machine has nothing more urgent to do.
+      yield setCurrentState('TASK_INTERRUPTIBLE');
+      yield scheduleTimeout(WORK_DELAY_CYCLES);
+      yield* readDevice(core, self, module);
+      yield* core.modulePut(self, module);
+    } });
+    catPid = machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) {
+      const open = yield* openDevice(core, self, 'demo_chardev');
+      if (!open.ok) {
+        yield store(queued, 1);
+        yield wakeUpProcess(kworker);
+        return;
+      }
+      yield* setOpened(lock, opened, 1);
+      yield store(holding, 1);
+      // The user hands its work on once the unload has begun (the module is GOING).
+      while ((yield load(open.module.cells.state)) !== ModuleState.GOING) yield cpuRelax();
+      yield store(queued, 1);
+      yield wakeUpProcess(kworker);
+      yield* waitWhile(handed, (value) => value === 0);
+      yield* setOpened(lock, opened, 0);
+      yield* closeDevice(core, self, open.module);
+    } });
+    machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
+      while ((yield load(holding)) === 0) yield cpuRelax();
+      yield* unload(core, self, record, { wait: true });
+    } });
+    return () => unloadConsistent(core, record);
+  },
+);
+
+/** How long the kworker's delayed work waits before it runs. */
+const WORK_DELAY_CYCLES = 1_000_000;
+
+function* setOpened(lock: ReturnType<typeof spinlockAt>, opened: number, value: number): KernelCode<void> {
+  yield* spinLock(lock);
+  yield store(opened, value);
+  yield* spinUnlock(lock);
+}

@@ -1,0 +1,99 @@
+import { cpuRelax, load, setAffinity, store, type Machine } from '@kmodsim/cpu';
+import { closeDevice, openDevice } from '@kmodsim/module';
+import { ModuleState } from '@kmodsim/refcount';
+import { cell } from '../contract.js';
+import { defineScenario } from '../scenario.js';
+import { unload, unloadConsistent, type UnloadRecord } from '../users.js';
+
+// rmmod --wait: the module goes, new users are refused, and the unloader sleeps until the last
+// put. What a design must get right here: the last put wakes it, a refused get leaves no trace,
+// and a reference moved between CPUs is still counted.
+
+/** A cell the holder sets once its open succeeded, so the search sees the order. */
+function holdingCell(machine: Machine): number {
+  return machine.alloc('cat: device open', 1).base;
+}
+
+export const waitVersusLastPut = defineScenario(
+  'wait-vs-last-put',
+  'rmmod --wait on CPU 0 while a user on CPU 1 holds the device open, against that user\'s close: the last module_put must wake the unloader (no lost wakeup), and the module must not be freed under the put',
+  {
+    cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], needsWaitingUnload: true,
+    catches: 'a lost wakeup (the last put wakes nobody) and a module freed while a put still reads it',
+    exercises: [cell('put', 'stop', 'preemptible'), cell('put', 'wait', 'preemptible'), cell('put', 'before-free', 'preemptible')],
+  },
+  (machine, core) => {
+    const record: UnloadRecord = {};
+    const holding = holdingCell(machine);
+    machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) {
+      const open = yield* openDevice(core, self, 'demo_chardev');
+      if (!open.ok) return;
+      yield store(holding, 1);
+      yield* closeDevice(core, self, open.module);
+    } });
+    machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
+      while ((yield load(holding)) === 0) yield cpuRelax();
+      yield* unload(core, self, record, { wait: true });
+    } });
+    return () => unloadConsistent(core, record);
+  },
+);
+
+export const migratedPut = defineScenario(
+  'migrate-put',
+  'a reference taken on CPU 0 and dropped on CPU 1 after the task migrates, while rmmod --wait waits on CPU 1',
+  {
+    cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], needsWaitingUnload: true,
+    catches: 'a count that is right per CPU but wrong in sum (a reference taken on one CPU and dropped on another)',
+    exercises: [cell('put', 'wait', 'preemptible'), cell('tryGet', 'stop', 'preempt-off')],
+  },
+  (machine, core) => {
+    const record: UnloadRecord = {};
+    machine.spawn({ name: 'cat', cpu: 0, body: function* (self) {
+      const open = yield* openDevice(core, self, 'demo_chardev');
+      if (!open.ok) return;
+      yield setAffinity(1);
+      yield* closeDevice(core, self, open.module);
+    } });
+    machine.spawn({ name: 'rmmod', cpu: 1, body: function* (self) { yield* unload(core, self, record, { wait: true }); } });
+    return () => unloadConsistent(core, record);
+  },
+);
+
+/**
+ * rmmod --wait while a user holds the device; the user, seeing the module go, opens it again
+ * (refused) and then closes its first open. A design that keeps a refused get's increment leaves
+ * the count above zero for ever, and its unloader never wakes.
+ */
+export const refusedOpenWhileWaiting = defineScenario(
+  'refused-open-while-waiting',
+  'rmmod --wait on CPU 0 while a user on CPU 1 holds the device; once the module is going the user opens it again (refused: ENODEV) and then closes: the refused get must leave the count as it was, and the unload must finish',
+  {
+    cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], needsWaitingUnload: true,
+    catches: 'a refused try_module_get that leaves a reference behind (the count never returns to zero)',
+    exercises: [cell('tryGet', 'wait', 'preempt-off'), cell('put', 'wait', 'preemptible')],
+  },
+  (machine, core) => {
+    const record: UnloadRecord = {};
+    const holding = holdingCell(machine);
+    const refused: string[] = [];
+    machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) {
+      const open = yield* openDevice(core, self, 'demo_chardev');
+      if (!open.ok) return;
+      yield store(holding, 1);
+      // Wait until the unload has begun: the module's state word says GOING.
+      while ((yield load(open.module.cells.state)) !== ModuleState.GOING) yield cpuRelax();
+      const again = yield* openDevice(core, self, 'demo_chardev');
+      if (again.ok) {
+        refused.push('a second open succeeded on a module that is going');
+        yield* closeDevice(core, self, again.module);
+      }
+      yield* closeDevice(core, self, open.module);
+    } });
+    machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
+      while ((yield load(holding)) === 0) yield cpuRelax();
+      yield* unload(core, self, record, { wait: true });
+    } });
+    return () => refused[0] ?? unloadConsistent(core, record);
+  },
+);

@@ -1,0 +1,67 @@
+import { schedule, setCurrentState, load, type ExecutionContext, type KernelCode } from '@kmodsim/cpu';
+import { closeDevice, moduleInfo, openDevice, readDevice, type KernelModule, type ModuleCore, type SyscallResult } from '@kmodsim/module';
+
+// What the scenarios' users and unloaders do, and the checks every scenario ends with: no
+// reference leaked, the unload and the module's presence agreeing, nothing left half done.
+
+/**
+ * open, `reads` reads, close; returns whether the open succeeded. With `yieldBetweenReads` the
+ * reader calls cond_resched() between reads, as a long read loop does: the CPU may switch there,
+ * which is also an RCU quiescent state, so a design that counts on users never rescheduling
+ * while they hold a reference is caught.
+ */
+export function* useDevice(core: ModuleCore, self: ExecutionContext, reads: number, yieldBetweenReads = false): KernelCode<boolean> {
+  const open = yield* openDevice(core, self, 'demo_chardev');
+  if (!open.ok) return false;
+  for (let read = 0; read < reads; read++) {
+    // schedule() in TASK_RUNNING switches only when a task of the same class waits for this CPU.
+    if (yieldBetweenReads && read > 0) yield schedule();
+    yield* readDevice(core, self, open.module);
+  }
+  yield* closeDevice(core, self, open.module);
+  return true;
+}
+
+/** Sleeps while `busy(value of cell)`, in Linux's order: set the state, then test. */
+export function* waitWhile(cell: number, busy: (value: number) => boolean): KernelCode<void> {
+  for (;;) {
+    yield setCurrentState('TASK_UNINTERRUPTIBLE');
+    if (!busy(yield load(cell))) break;
+    yield schedule();
+  }
+  yield setCurrentState('TASK_RUNNING');
+}
+
+/** A syscall's result as the scenarios record it: 'ok' or the errno. */
+export function resultText(result: SyscallResult): string {
+  return result.ok ? 'ok' : result.errno;
+}
+
+/** Where each scenario's unloader writes how its delete_module ended. */
+export interface UnloadRecord {
+  rmmod?: string;
+}
+
+/**
+ * After the run: rmmod returned, its answer and the module's presence agree, and a module left
+ * behind counts exactly the references still held (`held`: those the scenario keeps on purpose).
+ */
+export function unloadConsistent(core: ModuleCore, record: UnloadRecord, held = 0): string | undefined {
+  const module = core.find('demo_chardev');
+  if (record.rmmod === undefined) return 'rmmod never returned (the unloader did not finish)';
+  if ((record.rmmod === 'ok') !== (module === undefined)) return `rmmod returned ${record.rmmod} but the module is ${module === undefined ? 'gone' : 'still loaded'}`;
+  return module === undefined ? undefined : referencesLeaked(module, held);
+}
+
+/** The count of a module left loaded, against the references its users still hold. */
+export function referencesLeaked(module: KernelModule, held = 0): string | undefined {
+  const count = moduleInfo(module).refcount;
+  if (count === held) return undefined;
+  return `${held === 0 ? 'no user is left' : `${held} references are held`} but the refcount of ${module.name} is ${count} (${count > held ? 'a reference leaked' : 'an update was lost'})`;
+}
+
+/** rmmod on the scenario's module, recording its answer. */
+export function* unload(core: ModuleCore, self: ExecutionContext, record: UnloadRecord, flags: { readonly wait?: boolean; readonly force?: boolean } = {}): KernelCode<void> {
+  const result = yield* core.deleteModule(self, 'demo_chardev', { nonblock: flags.wait !== true, trunc: flags.force === true });
+  record.rmmod = resultText(result);
+}
