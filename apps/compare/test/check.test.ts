@@ -159,7 +159,7 @@ describe('kmodsim-compare check', () => {
 
   test('usage errors exit 2 and say what is wrong', async () => {
     const cases: [string[], string][] = [
-      [['--strategy', 'magic'], "unknown strategy 'magic'; known: percpu-stop-machine, global-spinlock"],
+      [['--strategy', 'magic'], "unknown strategy 'magic'; known: percpu-stop-machine, percpu-split-counters, global-spinlock"],
       [['--scenario', 'nope'], "unknown scenario 'nope'; known: unload-vs-get,"],
       [['--preemptions=-1'], '--preemptions must be a whole number from 0 to 10'],
       [['--mode', 'psychic'], "unknown mode 'psychic'"],

@@ -21,7 +21,7 @@ describe('kmodsim-compare scenarios', () => {
     const run = io();
     expect(await main(['scenarios', '--json'], run.io)).toBe(0);
     const entries = run.out.join('').trim().split('\n').map((line) => JSON.parse(line) as { name: string; exercises: { method: string; phase: string; context: string }[] });
-    expect(entries.find((entry) => entry.name === 'misc-open-vs-unload')?.exercises).toContainEqual({ method: 'tryGet', phase: 'stop', context: 'preemptible' });
+    expect(entries.find((entry) => entry.name === 'module-get-during-wait')?.exercises).toContainEqual({ method: 'get', phase: 'wait', context: 'preempt-off' });
   });
 
   test('an unknown argument is a usage error', async () => {

@@ -47,9 +47,6 @@ export function unreachableBecause(entry: ContractCell): string | undefined {
   if (method === 'get' && (phase === 'before-free' || phase === 'init-free')) {
     return '__module_get needs a reference already held, and none is left once the count has reached zero';
   }
-  if (method === 'put' && phase === 'init-free') {
-    return 'no user can hold a reference past the wait of a failed init';
-  }
   if (method === 'tryGet' && phase === 'init-free') {
     return 'a module whose init failed is unregistered before its wait: nothing can still find it';
   }
@@ -58,6 +55,20 @@ export function unreachableBecause(entry: ContractCell): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Cells a sound design can meet that no checked scenario reaches yet (within the capped search the
+ * coverage test watches): written down so the table says so, and a new scenario must shrink it.
+ */
+export const KNOWN_GAPS: readonly string[] = [
+  'tryGet/stop/preemptible', 'tryGet/stop/irq', 'tryGet/wait/preemptible', 'tryGet/wait/irq',
+  'tryGet/before-free/preemptible', 'tryGet/before-free/preempt-off', 'tryGet/before-free/irq',
+  'tryGet/init-wait/preemptible', 'tryGet/init-wait/preempt-off', 'tryGet/init-wait/irq',
+  'get/stop/preemptible', 'get/stop/irq', 'get/wait/preemptible', 'get/wait/irq',
+  'put/stop/preempt-off', 'put/stop/irq', 'put/wait/preempt-off', 'put/wait/irq',
+  'put/before-free/preempt-off', 'put/before-free/irq',
+  'put/init-wait/preempt-off', 'put/init-wait/irq', 'put/init-free/preempt-off', 'put/init-free/irq',
+];
 
 /** Every cell a sound design can meet. */
 export function reachableCells(): ContractCell[] {

@@ -1,7 +1,7 @@
 export { catalogue, findScenario, findSuiteScenario, scenarioNames, suite } from './catalogue.js';
 export { DEFAULT_BOUNDS, defineScenario, scenarioMismatch, type CatalogueScenario, type ScenarioBody, type ScenarioBounds, type ScenarioSettings, type SuiteScenario } from './scenario.js';
 export {
-  CALLER_CONTEXTS, CONTRACT_METHODS, UNLOAD_PHASES, cell, cellKey, reachableCells, unreachableBecause,
+  CALLER_CONTEXTS, CONTRACT_METHODS, KNOWN_GAPS, UNLOAD_PHASES, cell, cellKey, reachableCells, unreachableBecause,
   type CallerContext, type ContractCell, type ContractMethod, type UnloadPhase,
 } from './contract.js';
 export { recordingStrategy, type ContractObservation } from './coverage/recorder.js';

@@ -1,5 +1,6 @@
 import { work } from '@kmodsim/cpu';
 import { closeDevice, openDevice, readDevice } from '@kmodsim/module';
+import { cell } from '../contract.js';
 import { defineScenario } from '../scenario.js';
 import { unload, unloadConsistent, useDevice, type UnloadRecord } from '../users.js';
 
@@ -12,7 +13,7 @@ export const forcedWhileInUse = defineScenario(
   {
     cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], forceUnload: true, expected: ['call-into-freed-code', 'use-after-free'],
     catches: 'nothing: forcing is the one way past every design, and the search must show its oops',
-    exercises: [],
+    exercises: [cell('tryGet', 'stop', 'preempt-off')],
   },
   (machine, core) => {
     machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) { yield* useDevice(core, self, 12, true); } });

@@ -123,7 +123,7 @@ export const failingInitWithUser = defineScenario(
   {
     cpuCount: 2, modules: ['demo_lib'],
     catches: 'a failed init that frees the module while a user it let in early still holds a reference',
-    exercises: [cell('put', 'init-wait', 'preemptible')],
+    exercises: [cell('put', 'init-wait', 'preemptible'), cell('put', 'init-free', 'preemptible')],
   },
   (machine, core) => {
     const base = demoModuleLoads['demo_chardev'];

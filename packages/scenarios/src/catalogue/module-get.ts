@@ -22,7 +22,7 @@ export const moduleGetDuringWait = defineScenario(
   {
     cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], needsWaitingUnload: true, bounds: { preemptions: 2, irqs: 0 },
     catches: 'a count summed while references move between CPUs (the race 2.6.35 fixed by splitting increments from decrements)',
-    exercises: [cell('get', 'wait', 'preempt-off'), cell('put', 'wait', 'preemptible'), cell('put', 'before-free', 'preemptible')],
+    exercises: [cell('get', 'stop', 'preempt-off'), cell('get', 'wait', 'preempt-off'), cell('put', 'stop', 'preemptible'), cell('put', 'wait', 'preemptible')],
   },
   (machine, core) => {
     const module = core.find('demo_chardev');

@@ -45,7 +45,7 @@ export const migratedPut = defineScenario(
   {
     cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], needsWaitingUnload: true,
     catches: 'a count that is right per CPU but wrong in sum (a reference taken on one CPU and dropped on another)',
-    exercises: [cell('put', 'wait', 'preemptible'), cell('tryGet', 'stop', 'preempt-off')],
+    exercises: [cell('put', 'stop', 'preemptible')],
   },
   (machine, core) => {
     const record: UnloadRecord = {};
@@ -71,7 +71,7 @@ export const refusedOpenWhileWaiting = defineScenario(
   {
     cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], needsWaitingUnload: true,
     catches: 'a refused try_module_get that leaves a reference behind (the count never returns to zero)',
-    exercises: [cell('tryGet', 'wait', 'preempt-off'), cell('put', 'wait', 'preemptible')],
+    exercises: [cell('tryGet', 'stop', 'preempt-off'), cell('tryGet', 'wait', 'preempt-off'), cell('put', 'stop', 'preemptible'), cell('put', 'wait', 'preemptible'), cell('put', 'before-free', 'preemptible')],
   },
   (machine, core) => {
     const record: UnloadRecord = {};
