@@ -2,7 +2,7 @@
 // catalogue's declarations (test/contract-coverage.test.ts checks both the README and the
 // declarations against what the scenarios really do).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { catalogue, coverageTable } from '@kmodsim/scenarios';
+import { catalogue, coverageTable } from '../src/index.js';
 
 const README = new URL('../README.md', import.meta.url);
 const BEGIN = '<!-- contract-coverage:begin -->';

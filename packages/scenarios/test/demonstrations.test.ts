@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { formatFtrace, runScenario } from '@kmodsim/cpu';
 import { soundStrategies } from '@kmodsim/refcount';
-import { catalogue, expectationOf, scenarioMismatch } from '@kmodsim/scenarios';
+import { catalogue, expectationOf, scenarioMismatch } from '../src/index.js';
 
 // Every scenario of the catalogue, run as `kmodsim scenario run` runs it: under random schedules
 // it ends as the strategy's declarations say, and its trace replays byte for byte.

@@ -5,7 +5,7 @@ import { createMachine } from '@kmodsim/cpu';
 import { KernelSymbolTable, parseModuleSymvers, readModuleImage, type KernelConfig, type ModuleImage } from '@kmodsim/linker';
 import { percpuStopMachine } from '@kmodsim/refcount';
 import { ModuleCore, formatProcModules, moduleInfo, type SyscallResult } from '@kmodsim/module';
-import { demoBehaviours, demoModuleLoads } from '@kmodsim/scenarios';
+import { demoBehaviours, demoModuleLoads } from '../src/index.js';
 
 // Real .ko files through init_module: the project's demo modules, built by gcc from its own C
 // sources (packages/linker/fixtures/modules), linked by the in-kernel linker.

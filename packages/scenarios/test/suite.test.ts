@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { explore, replay } from '@kmodsim/explore';
 import { findStrategy, flawedStrategies, soundStrategies, strategies } from '@kmodsim/refcount';
-import { expectationOf, findSuiteScenario, scenarioMismatch, suite } from '@kmodsim/scenarios';
+import { expectationOf, findSuiteScenario, scenarioMismatch, suite } from '../src/index.js';
 
 // The seed's design must give, on every scenario of the suite, exhaustively at each scenario's
 // documented bounds, what it declares: clean, the scenario's own oops, or its one known bug
