@@ -1,6 +1,6 @@
 import { measureRate, type BenchmarkLine } from '@kmodsim/bench';
 import { explore } from '@kmodsim/explore';
-import { findSuiteScenario } from '@kmodsim/scenarios';
+import { findSuiteScenario } from '../src/index.js';
 import { createMachine, type Scenario } from '@kmodsim/cpu';
 import { findStrategy, flawedStrategies, strategies, type RefcountStrategy } from '@kmodsim/refcount';
 
