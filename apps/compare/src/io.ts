@@ -13,6 +13,8 @@ export interface CompareIo {
   readonly isTty?: boolean;
   /** Milliseconds from some fixed point, for the wall time the summary reports; none, no time shown. */
   readonly now?: () => number;
+  /** The terminal's width in characters, when stdout is one: a counterexample's columns fill it. */
+  readonly columns?: number | undefined;
 }
 
 /** A usage error: the message on stderr, exit status 2. */

@@ -154,8 +154,8 @@ export class Machine implements SchedulerView {
 
   // ---- Setting a machine up (host side: no simulated time passes) ----
 
-  alloc(name: string, cells: number, options: { kind?: MemoryKind; lineAligned?: boolean } = {}): MemObject {
-    return this.memory.allocate(name, cells, options.kind ?? 'data', options.lineAligned ?? false);
+  alloc(name: string, cells: number, options: { kind?: MemoryKind; lineAligned?: boolean; fields?: readonly string[] } = {}): MemObject {
+    return this.memory.allocate(name, cells, options.kind ?? 'data', options.lineAligned ?? false, options.fields);
   }
 
   read(address: number): number {
@@ -531,7 +531,7 @@ export class Machine implements SchedulerView {
         now += Math.max(0, op.cycles);
         break;
       case OpCode.Alloc:
-        result = this.memory.allocate(op.name, op.cells, op.kind, op.lineAligned).base;
+        result = this.memory.allocate(op.name, op.cells, op.kind, op.lineAligned, op.fields).base;
         now += cycles.allocFree;
         break;
       case OpCode.Free:

@@ -16,6 +16,8 @@ export interface MemObject {
   readonly base: number;
   readonly cells: number;
   readonly kind: MemoryKind;
+  /** What each cell holds, for a reader of a trace or a fault (`demo_chardev.live`); '' for none. */
+  readonly fields?: readonly string[];
 }
 
 /** Where a line was found by an access: the cost class the profile charges. */
@@ -73,13 +75,13 @@ export class Memory {
     return SOURCE_NAMES[this.lastSourceClass] ?? 'hit';
   }
 
-  allocate(name: string, cells: number, kind: MemoryKind, lineAligned: boolean): MemObject {
+  allocate(name: string, cells: number, kind: MemoryKind, lineAligned: boolean, fields?: readonly string[]): MemObject {
     if (!Number.isInteger(cells) || cells < 1 || cells > 1 << 24) {
       throw new RangeError(`cannot allocate ${String(cells)} cells for ${name}`);
     }
     const base = lineAligned ? alignUp(this.nextAddress) : this.nextAddress;
     const end = lineAligned ? alignUp(base + cells) : base + cells;
-    const object: MemObject = { id: this.objects.length, name, base, cells, kind };
+    const object: MemObject = { id: this.objects.length, name, base, cells, kind, ...(fields === undefined ? {} : { fields }) };
     this.objects.push(object);
     this.nextAddress = end;
     this.values = growFloat64(this.values, end);
@@ -141,6 +143,8 @@ export class Memory {
   describe(address: number): string {
     const object = this.objectAt(address);
     if (object === undefined) return `0x${address.toString(16)}`;
+    const field = object.fields?.[address - object.base];
+    if (field !== undefined && field !== '') return field;
     return object.cells === 1 ? object.name : `${object.name}[${address - object.base}]`;
   }
 

@@ -96,7 +96,7 @@ export interface ScheduleTimeoutOp { readonly code: 11; readonly timeoutCycles: 
 export interface WakeOp { readonly code: 12; readonly pid: number }
 export interface CpuRelaxOp { readonly code: 13 }
 export interface WorkOp { readonly code: 14; readonly cycles: number; readonly what: string }
-export interface AllocOp { readonly code: 15; readonly name: string; readonly cells: number; readonly kind: MemoryKind; readonly lineAligned: boolean }
+export interface AllocOp { readonly code: 15; readonly name: string; readonly cells: number; readonly kind: MemoryKind; readonly lineAligned: boolean; readonly fields: readonly string[] | undefined }
 export interface FreeOp { readonly code: 16; readonly address: number }
 export interface EnterCodeOp { readonly code: 17; readonly address: number; readonly what: string }
 export interface ExitCodeOp { readonly code: 18 }
@@ -166,8 +166,9 @@ export const cpuRelax = (): CpuRelaxOp => CPU_RELAX;
 export const work = (cycles: number, what = 'work'): WorkOp => ({ code: OpCode.Work, cycles, what });
 
 /** Allocates `cells` 8-byte cells; resumes with the base address. */
-export const alloc = (name: string, cells: number, options: { kind?: MemoryKind; lineAligned?: boolean } = {}): AllocOp =>
-  ({ code: OpCode.Alloc, name, cells, kind: options.kind ?? 'data', lineAligned: options.lineAligned ?? false });
+/** kmalloc: `fields` names the cells for traces and faults (`['demo_chardev.state', ...]`). */
+export const alloc = (name: string, cells: number, options: { kind?: MemoryKind; lineAligned?: boolean; fields?: readonly string[] } = {}): AllocOp =>
+  ({ code: OpCode.Alloc, name, cells, kind: options.kind ?? 'data', lineAligned: options.lineAligned ?? false, fields: options.fields });
 export const free = (address: number): FreeOp => ({ code: OpCode.Free, address });
 /** Marks the start of executing code that lives in the object at `address` (a call into a module). */
 export const enterCode = (address: number, what: string): EnterCodeOp => ({ code: OpCode.EnterCode, address, what });

@@ -28,6 +28,13 @@ const cases: [FaultKind, Scenario, string][] = [
       yield load(object + 1);
     } });
   }), 'access to struct foo[1] after it was freed'],
+  ['use-after-free', scenarioOf('uaf-named-field', (machine) => {
+    machine.spawn({ name: 'user', body: function* () {
+      const object = yield alloc('demo: struct module', 3, { fields: ['demo.state', 'demo.live', 'demo.waiter'] });
+      yield free(object);
+      yield load(object + 1);
+    } });
+  }), 'access to demo.live after it was freed'],
   ['use-after-free', scenarioOf('double-free', (machine) => {
     machine.spawn({ name: 'user', body: function* () {
       const object = yield alloc('struct foo', 1);

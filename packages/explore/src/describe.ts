@@ -62,37 +62,41 @@ export interface ViolationReport {
 }
 
 /** Everything a person needs to read a violation: the trace two ways and a column per CPU. */
-export function describeViolation(target: ExploreTarget, violation: Violation, ghz = 2, columnRows = Infinity): ViolationReport {
+export function describeViolation(target: ExploreTarget, violation: Violation, ghz = 2, columnRows = Infinity, lineWidth?: number): ViolationReport {
   const replayed = replay(target, violation.schedule);
   const trace = 'error' in replayed ? [] : replayed.trace;
   return {
     violation,
     ftrace: formatFtrace(trace, target.cpuCount),
     chromeJson: formatChromeTrace(trace, target.cpuCount, ghz),
-    columns: formatColumns(trace, target.cpuCount, violation.setupSteps, columnRows),
+    columns: formatColumns(trace, target.cpuCount, violation.setupSteps, columnRows, lineWidth),
   };
 }
 
-const COLUMN_WIDTH = 44;
+/** The narrowest a CPU's column gets; a wider line (a terminal's width) widens every column. */
+const MIN_COLUMN_WIDTH = 44;
+/** The step number and the separators around the columns. */
+const STEP_WIDTH = 7;
 
 /**
  * The interleaving as a table with one column per CPU, one row per step after setup, the way
  * dscheck and Lincheck show one: what each CPU did, in the order it happened.
  */
-export function formatColumns(trace: readonly TraceEvent[], cpuCount: number, fromStep: number, maxRows = Infinity): string {
-  const header = ['step ', ...Array.from({ length: cpuCount }, (_, cpu) => `CPU ${cpu}`.padEnd(COLUMN_WIDTH))].join('| ');
+export function formatColumns(trace: readonly TraceEvent[], cpuCount: number, fromStep: number, maxRows = Infinity, lineWidth?: number): string {
+  const width = lineWidth === undefined ? MIN_COLUMN_WIDTH : Math.max(MIN_COLUMN_WIDTH, Math.floor((lineWidth - STEP_WIDTH) / cpuCount) - 2);
+  const header = ['step ', ...Array.from({ length: cpuCount }, (_, cpu) => `CPU ${cpu}`.padEnd(width))].join('| ');
   const shown = trace.filter((event) => event.step > fromStep && event.name !== 'sched_switch');
   // A livelock runs to the step bound: its last rows show the loop, and the replay prints them all.
   const hidden = Math.max(0, shown.length - maxRows);
   const rows = shown.slice(hidden).map((event) => {
-    const cells = Array.from({ length: cpuCount }, () => ''.padEnd(COLUMN_WIDTH));
-    cells[event.cpu] = clip(`${event.comm}: ${event.name} ${event.detail}`).padEnd(COLUMN_WIDTH);
+    const cells = Array.from({ length: cpuCount }, () => ''.padEnd(width));
+    cells[event.cpu] = clip(`${event.comm}: ${event.name} ${event.detail}`, width).padEnd(width);
     return [String(event.step).padEnd(5), ...cells].join('| ').trimEnd();
   });
   const skipped = hidden > 0 ? [`… ${hidden} earlier rows not shown (the replay command prints them all)`] : [];
   return [header.trimEnd(), '-'.repeat(header.trimEnd().length), ...skipped, ...rows].join('\n') + '\n';
 }
 
-function clip(text: string): string {
-  return text.length <= COLUMN_WIDTH - 1 ? text : `${text.slice(0, COLUMN_WIDTH - 2)}…`;
+function clip(text: string, width: number): string {
+  return text.length <= width - 1 ? text : `${text.slice(0, width - 2)}…`;
 }

@@ -250,7 +250,7 @@ export class ModuleCore {
   }
 
   private *addUnformed(self: ExecutionContext, load: ModuleLoad): KernelCode<KernelModule> {
-    const structBase = yield alloc(`${load.name}: struct module`, STRUCT_CELLS, { lineAligned: true });
+    const structBase = yield alloc(`${load.name}: struct module`, STRUCT_CELLS, { lineAligned: true, fields: ['state', 'live', 'waiter'].map((field) => `${load.name}.${field}`) });
     const textBase = yield alloc(`${load.name}.ko .text`, TEXT_CELLS, { kind: 'code', lineAligned: true });
     const initTextBase = load.hasInit ? yield alloc(`${load.name}.ko .init.text`, TEXT_CELLS, { kind: 'code', lineAligned: true }) : undefined;
     const cells: ModuleCells = { name: load.name, state: structBase, live: structBase + 1, waiter: structBase + 2 };

@@ -54,8 +54,19 @@ export function definePerCpu(machine: Machine, name: string, options: PerCpuOpti
 /** alloc_percpu: allocates the variable from running kernel code; resumes with it. */
 export function* allocPerCpu(name: string, cpuCount: number, options: PerCpuOptions = {}): KernelCode<PerCpuVar> {
   const layout = layoutOf(name, cpuCount, options);
-  const base = yield alloc(name, layout.totalCells, { lineAligned: true });
+  const base = yield alloc(name, layout.totalCells, { lineAligned: true, fields: perCpuFields(name, cpuCount, layout) });
   return { name, base, cpuCount, ...withoutTotal(layout) };
+}
+
+/** Each CPU's instance named as a reader wants it: `demo_chardev.ref[cpu 1]`, its padding unnamed. */
+function perCpuFields(name: string, cpuCount: number, layout: Layout): string[] {
+  const fields = new Array<string>(layout.totalCells).fill('');
+  for (let cpu = 0; cpu < cpuCount; cpu++) {
+    for (let cell = 0; cell < layout.cellsPerCpu; cell++) {
+      fields[cpu * layout.strideCells + cell] = layout.cellsPerCpu === 1 ? `${name}[cpu ${cpu}]` : `${name}[cpu ${cpu}]+${cell}`;
+    }
+  }
+  return fields;
 }
 
 /** free_percpu. */

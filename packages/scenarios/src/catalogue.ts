@@ -3,6 +3,7 @@ import { forcedUnload, forcedWhileInUse } from './catalogue/forced.js';
 import { failingInit, failingInitWithUser, liveDuringInit, notifiersDuringInit } from './catalogue/init.js';
 import { irqGetPut, irqGetWorkerPut } from './catalogue/interrupts.js';
 import { moduleGetDuringWait } from './catalogue/module-get.js';
+import { irqUserVersusUnload, irqUserVersusWait, refusedUnloadThenReuse } from './catalogue/reuse.js';
 import { miscOpenVersusUnload, reschedulingReaderVersusUnload, unloadVersusGet, unloadVersusUse } from './catalogue/unload.js';
 import { migratedPut, refusedOpenWhileWaiting, waitVersusLastPut } from './catalogue/waiting.js';
 import type { CatalogueScenario, SuiteScenario } from './scenario.js';
@@ -16,12 +17,15 @@ export const catalogue: readonly CatalogueScenario[] = [
   unloadVersusGet,
   miscOpenVersusUnload,
   reschedulingReaderVersusUnload,
+  refusedUnloadThenReuse,
+  irqUserVersusUnload,
   irqGetPut,
   irqGetWorkerPut,
   waitVersusLastPut,
   refusedOpenWhileWaiting,
   migratedPut,
   moduleGetDuringWait,
+  irqUserVersusWait,
   forcedWhileInUse,
   notifiersDuringInit,
   failingInit,

@@ -47,8 +47,8 @@ export function unreachableBecause(entry: ContractCell): string | undefined {
   if (method === 'get' && (phase === 'before-free' || phase === 'init-free')) {
     return '__module_get needs a reference already held, and none is left once the count has reached zero';
   }
-  if (method === 'tryGet' && phase === 'init-free') {
-    return 'a module whose init failed is unregistered before its wait: nothing can still find it';
+  if (method === 'tryGet' && (phase === 'init-wait' || phase === 'init-free')) {
+    return 'a module whose init failed has unregistered what it registered before the core waits for its users: nothing can still look it up';
   }
   if (method === 'get' && phase === 'init-wait') {
     return 'a module whose init failed was live only briefly; this catalogue has no holder that hands a reference on during that wait';
@@ -58,14 +58,16 @@ export function unreachableBecause(entry: ContractCell): string | undefined {
 
 /**
  * Cells a sound design can meet that no checked scenario reaches yet (within the capped search the
- * coverage test watches): written down so the table says so, and a new scenario must shrink it.
+ * coverage test watches, up to 25,000 executions a scenario): written down so the table says so, and a new scenario must shrink it.
  */
 export const KNOWN_GAPS: readonly string[] = [
-  'tryGet/stop/preemptible', 'tryGet/stop/irq', 'tryGet/wait/preemptible', 'tryGet/wait/irq',
+  // Linux also looks modules up without a table their exit clears (kprobes' __module_address()
+  // under preempt_disable, then try_module_get): a get in flight while the module is freed. The
+  // demo kernel has no such lookup yet.
+  'tryGet/wait/preemptible',
   'tryGet/before-free/preemptible', 'tryGet/before-free/preempt-off', 'tryGet/before-free/irq',
-  'tryGet/init-wait/preemptible', 'tryGet/init-wait/preempt-off', 'tryGet/init-wait/irq',
-  'get/stop/preemptible', 'get/stop/irq', 'get/wait/preemptible', 'get/wait/irq',
-  'put/stop/preempt-off', 'put/stop/irq', 'put/wait/preempt-off', 'put/wait/irq',
+  'get/stop/irq', 'get/wait/preemptible', 'get/wait/irq',
+  'put/stop/preempt-off', 'put/wait/preempt-off', 'put/wait/irq',
   'put/before-free/preempt-off', 'put/before-free/irq',
   'put/init-wait/preempt-off', 'put/init-wait/irq', 'put/init-free/preempt-off', 'put/init-free/irq',
 ];

@@ -31,8 +31,11 @@ export function declarationProblems(strategy: RefcountStrategy): string[] {
   const seen = new Set<string>();
   for (const entry of declared as readonly Partial<KnownViolation>[]) {
     const scenario = typeof entry.scenario === 'string' ? entry.scenario : '';
-    if (findScenario(scenario) === undefined) problems.push(`${strategy.name} declares a known violation in scenario '${scenario}', which does not exist`);
-    else if (findScenario(scenario)?.kind !== 'checked') problems.push(`${strategy.name} declares a known violation in scenario '${scenario}', which is a demonstration, not checked`);
+    const found = findScenario(scenario);
+    if (found === undefined) problems.push(`${strategy.name} declares a known violation in scenario '${scenario}', which does not exist`);
+    else if (found.kind !== 'checked') problems.push(`${strategy.name} declares a known violation in scenario '${scenario}', which is a demonstration, not checked`);
+    else if (found.expected !== 'clean') problems.push(`${strategy.name} declares a known violation in scenario '${scenario}', which every design fails by design (${found.expected.join(' or ')}): nothing to declare there`);
+    if (typeof entry.why !== 'string' || entry.why.trim() === '') problems.push(`${strategy.name}: the known violation in '${scenario}' says no why (a sentence for the reader of the verdict)`);
     if (seen.has(scenario)) problems.push(`${strategy.name} declares scenario '${scenario}' twice`);
     seen.add(scenario);
     const kinds: unknown = entry.kinds;

@@ -94,7 +94,7 @@ async function checkPairs(pairs: readonly Pair[], options: CheckOptions, io: Com
     failed ||= isFailure(verdict);
     tally(summary, verdict);
     const columnView = verdict.violation !== undefined && isFailure(verdict) && !options.json
-      ? describeViolation(targetOf(options, strategy, scenario), verdict.violation, undefined, VERDICT_COLUMN_ROWS).columns
+      ? describeViolation(targetOf(options, strategy, scenario), verdict.violation, undefined, VERDICT_COLUMN_ROWS, io.columns === undefined ? undefined : io.columns - 4).columns
       : undefined;
     reporter.verdict(verdict, columnView);
     progress?.show();
@@ -213,7 +213,7 @@ function replayCommand(options: CheckOptions, strategy: RefcountStrategy | undef
     io.stderr.write(`kmodsim-compare: ERROR: the schedule does not fit this run (is it from another version of the scenario or of kmodsim?): ${replayed.divergence ?? ''}\n`);
     return 2;
   }
-  const described = describeViolation(target, { kind: 'invariant', message: '', schedule, steps: 0, preemptions: 0, irqs: 0, cpu: -1, comm: '', pid: 0, setupSteps: 0 });
+  const described = describeViolation(target, { kind: 'invariant', message: '', schedule, steps: 0, preemptions: 0, irqs: 0, cpu: -1, comm: '', pid: 0, setupSteps: 0 }, undefined, Infinity, io.columns);
   const fault = replayed.fault;
   const cutShort = fault?.kind === 'replay-diverged';
   const ending = fault === undefined ? 'the run ends cleanly' : cutShort ? `the schedule ends but the run does not: ${fault.message}` : `${fault.kind}: ${fault.message}`;

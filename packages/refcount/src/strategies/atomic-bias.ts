@@ -44,6 +44,10 @@ class BiasedCount implements ModuleRefcount {
     yield preemptDisable();
     const left = yield* atomicDecIfPositive(this.refcnt);
     if (left < 0) yield check(false, `WARNING: module_put: ${this.cells.name} refcount would go below zero`);
+    // trace_module_put() reads the module after the decrement: this is what the preempt-off
+    // section (and free_module's synchronize_rcu()) protects, once the count may have fallen to
+    // the base and an unload on another CPU gone ahead.
+    yield load(this.cells.state);
     yield preemptEnable();
   }
 

@@ -179,6 +179,8 @@ const FREED: KnownViolation['kinds'] = ['use-after-free', 'call-into-freed-code'
 const NAIVE_SUM_CAUGHT: readonly KnownViolation[] = [
   caught('unload-vs-get', FREED, 'a get slips in after its CPU was summed, and the module is freed under it'),
   caught('migrate-put', FREED, 'the sum misses a reference moving between CPUs, and the module is freed under its holder'),
+  caught('misc-open-vs-unload', FREED, 'a get slips in after its CPU was summed, and the module is freed under it'),
+  caught('rescheduling-reader-vs-unload', FREED, 'a get slips in after its CPU was summed, and the module is freed under it'),
   MODULE_GET_RACE,
 ];
 
@@ -190,12 +192,15 @@ const PLAIN_LOCAL_CAUGHT: readonly KnownViolation[] = [
 const LOST_WAKEUP_CAUGHT: readonly KnownViolation[] = [
   caught('wait-vs-last-put', ['sleeps-forever'], 'the last put wakes the unloader before it sleeps'),
   caught('migrate-put', ['sleeps-forever'], 'the last put wakes the unloader before it sleeps'),
+  caught('refused-open-while-waiting', ['sleeps-forever'], 'the last put wakes the unloader before it sleeps'),
   MODULE_GET_RACE,
 ];
 
 const EARLY_FREE_CAUGHT: readonly KnownViolation[] = [
   caught('wait-vs-last-put', FREED, 'the module is freed while the last put still reads its live flag'),
   caught('migrate-put', FREED, 'the module is freed while the last put still reads its live flag'),
+  caught('refused-open-while-waiting', FREED, 'the module is freed while the last put still reads its live flag'),
+  caught('failing-init-with-user', FREED, 'a failed init frees the module while its early user\'s put still reads the live flag'),
   MODULE_GET_RACE,
 ];
 

@@ -3,7 +3,7 @@ import { closeDevice, openDevice, readDevice, type ModuleContext } from '@kmodsi
 import { cell } from '../contract.js';
 import { defineScenario } from '../scenario.js';
 import { demoModuleLoads } from '../demo/loads.js';
-import { resultText } from '../users.js';
+import { referencesLeaked, resultText } from '../users.js';
 
 // Loading: a module is not live until its init says so, a failed init unwinds completely, and
 // the seed's two-state init lets a module go live early.
@@ -13,7 +13,7 @@ export const notifiersDuringInit = defineScenario(
   'insmod on CPU 0 of a module that registers its device and goes live during init, while CPU 1 opens the device and a COMING notifier tries to get the module: no reference is granted while it is not live',
   {
     cpuCount: 2, modules: ['demo_lib'],
-    catches: 'a reference granted on a module that is not live yet (COMING)',
+    catches: 'a reference granted on a module that is not live yet (COMING), or a refused one that leaves its increment behind',
     exercises: [],
   },
   (machine, core) => {
@@ -40,7 +40,12 @@ export const notifiersDuringInit = defineScenario(
       yield check((yield load(module.cells.live)) === 1, 'a reference was granted on a module that is not live');
       yield* core.modulePut(self, module);
     } });
-    return undefined;
+    // Every reference taken was dropped, the refused ones included: a get that keeps its increment
+    // when it refuses leaves the module counted as used for ever.
+    return () => {
+      const module = core.find('demo_chardev');
+      return module === undefined ? 'the module did not load' : referencesLeaked(module);
+    };
   },
 );
 

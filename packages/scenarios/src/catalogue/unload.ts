@@ -48,8 +48,7 @@ export const miscOpenVersusUnload = defineScenario(
   {
     cpuCount: 2, modules: ['demo_lib'],
     catches: 'a try_module_get whose test of live and whose increment are not in one preempt-off section (a get granted on a module already going)',
-    // Its preemptible get lies deep in the search: the capped coverage run does not reach it.
-    exercises: [],
+    exercises: [cell('tryGet', 'stop', 'preemptible'), cell('put', 'stop', 'preemptible')],
   },
   (machine, core) => {
     const miscMutex = mutexAt('misc_mtx', machine.alloc('misc_mtx', MUTEX_CELLS, { lineAligned: true }).base);

@@ -1,0 +1,136 @@
+import { cpuRelax, load, scheduleTimeout, setCurrentState, store, wakeUpProcess, type ExecutionContext, type KernelCode } from '@kmodsim/cpu';
+import { closeDevice, openDevice, readDevice } from '@kmodsim/module';
+import { cell } from '../contract.js';
+import { defineScenario } from '../scenario.js';
+import { resultText, unload, unloadConsistent, waitWhile, type UnloadRecord } from '../users.js';
+
+// What a refused unload must leave behind: nothing. The module stays live and usable, its count
+// is what its users hold, and once they are gone an unload succeeds. And an interrupt handler is
+// a user like any other.
+
+/**
+ * rmmod as kmod runs it while a user holds the device (and takes and drops a second reference
+ * with __module_get, as a driver pins itself for a moment): it must be refused with EWOULDBLOCK,
+ * then the user opens the device again (it must work), closes both, and a second rmmod succeeds.
+ */
+export const refusedUnloadThenReuse = defineScenario(
+  'refused-unload-then-reuse',
+  'rmmod (O_NONBLOCK) on CPU 0 while a user on CPU 1 holds the device and takes and drops a second reference with __module_get: refused with EWOULDBLOCK; the user then opens the device again and closes both; a second rmmod succeeds',
+  {
+    cpuCount: 2, modules: ['demo_lib', 'demo_chardev'],
+    catches: 'a refused unload that leaves the module half going (not live, or its count changed), an idle module refused, or an unconditional get that does not count',
+    exercises: [cell('get', 'stop', 'preemptible'), cell('put', 'stop', 'preemptible')],
+  },
+  (machine, core) => {
+    const holding = machine.alloc('cat: device open', 1).base;
+    const refused = machine.alloc('rmmod: first answer given', 1).base;
+    const closed = machine.alloc('cat: device closed', 1).base;
+    const results: string[] = [];
+    let rmmodPid = 0;
+    const catPid = machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) {
+      const open = yield* openDevice(core, self, 'demo_chardev');
+      if (!open.ok) {
+        results.push(`first open ${open.errno}`);
+        return;
+      }
+      yield store(holding, 1);
+      yield* core.moduleGet(self, open.module);
+      yield* core.modulePut(self, open.module);
+      yield* waitWhile(refused, (value) => value === 0);
+      const again = yield* openDevice(core, self, 'demo_chardev');
+      results.push(`second open ${again.ok ? 'ok' : again.errno}`);
+      if (again.ok) yield* closeDevice(core, self, again.module);
+      yield* closeDevice(core, self, open.module);
+      yield store(closed, 1);
+      yield wakeUpProcess(rmmodPid);
+    } });
+    rmmodPid = machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
+      while ((yield load(holding)) === 0) yield cpuRelax();
+      results.push(`rmmod ${resultText(yield* core.deleteModule(self, 'demo_chardev', { nonblock: true, trunc: false }))}`);
+      yield store(refused, 1);
+      yield wakeUpProcess(catPid);
+      yield* waitWhile(closed, (value) => value === 0);
+      results.push(`rmmod ${resultText(yield* core.deleteModule(self, 'demo_chardev', { nonblock: true, trunc: false }))}`);
+    } });
+    return () => {
+      const expected = 'rmmod EWOULDBLOCK, second open ok, rmmod ok';
+      if (results.join(', ') !== expected) return `saw [${results.join(', ')}], expected [${expected}]`;
+      return core.find('demo_chardev') === undefined ? undefined : 'rmmod said ok but the module is still loaded';
+    };
+  },
+);
+
+/**
+ * An interrupt on CPU 1 whose handler reaches the device (a lookup under the device table's
+ * lock, a call into the module, the reference dropped, all in interrupt context) while rmmod
+ * runs on CPU 0.
+ */
+export const irqUserVersusUnload = defineScenario(
+  'irq-user-vs-unload',
+  'rmmod (O_NONBLOCK) on CPU 0 while an interrupt on CPU 1 looks the device up, takes its module\'s reference, calls into it and drops the reference, all in interrupt context',
+  {
+    cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], bounds: { preemptions: 1, irqs: 1 },
+    catches: 'a get or put that is not safe in interrupt context against an unload on another CPU',
+    exercises: [cell('tryGet', 'stop', 'irq'), cell('put', 'stop', 'irq')],
+  },
+  (machine, core) => {
+    const record: { rmmod?: string } = {};
+    machine.addIrqSource({ name: 'demo_chardev', cpus: [1], limit: 1, handler: function* (self: ExecutionContext): KernelCode<void> {
+      const module = yield* core.chardevs.lookupAndGet(self, 'demo_chardev', (task, found) => core.tryModuleGet(task, found));
+      if (module === undefined) return;
+      yield* readDevice(core, self, module);
+      yield* core.modulePut(self, module);
+    } });
+    machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
+      record.rmmod = resultText(yield* core.deleteModule(self, 'demo_chardev', { nonblock: true, trunc: false }));
+    } });
+    return () => {
+      if (record.rmmod === undefined) return 'rmmod never returned';
+      const module = core.find('demo_chardev');
+      if ((record.rmmod === 'ok') !== (module === undefined)) return `rmmod returned ${record.rmmod} but the module is ${module === undefined ? 'gone' : 'still loaded'}`;
+      return undefined;
+    };
+  },
+);
+
+/**
+ * The same interrupt user while rmmod --wait sleeps for a user that holds the device on CPU 0:
+ * the handler's lookup finds a module that is going (refused), or its reference is one more the
+ * wait must see fall to zero.
+ */
+export const irqUserVersusWait = defineScenario(
+  'irq-user-vs-wait',
+  'rmmod --wait on CPU 0 while a user there holds the device for a while, against an interrupt on CPU 1 that looks the device up, takes its module\'s reference, calls into it and drops the reference',
+  {
+    cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], needsWaitingUnload: true, bounds: { preemptions: 1, irqs: 1 },
+    catches: 'a get that an interrupt can win against a going module, or a put from interrupt context the wait does not see',
+    exercises: [cell('tryGet', 'wait', 'irq')],
+  },
+  (machine, core) => {
+    const record: UnloadRecord = {};
+    const holding = machine.alloc('cat: device open', 1).base;
+    machine.addIrqSource({ name: 'demo_chardev', cpus: [1], limit: 1, handler: function* (self: ExecutionContext): KernelCode<void> {
+      const module = yield* core.chardevs.lookupAndGet(self, 'demo_chardev', (task, found) => core.tryModuleGet(task, found));
+      if (module === undefined) return;
+      yield* readDevice(core, self, module);
+      yield* core.modulePut(self, module);
+    } });
+    machine.spawn({ name: 'cat', cpu: 0, bound: true, body: function* (self) {
+      const open = yield* openDevice(core, self, 'demo_chardev');
+      if (!open.ok) return;
+      yield store(holding, 1);
+      // msleep(): it holds the device until the machine has nothing more urgent to do.
+      yield setCurrentState('TASK_INTERRUPTIBLE');
+      yield scheduleTimeout(HOLD_CYCLES);
+      yield* closeDevice(core, self, open.module);
+    } });
+    machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
+      while ((yield load(holding)) === 0) yield cpuRelax();
+      yield* unload(core, self, record, { wait: true });
+    } });
+    return () => unloadConsistent(core, record);
+  },
+);
+
+/** How long the user of irq-user-vs-wait holds the device. */
+const HOLD_CYCLES = 1_000_000;
