@@ -52,7 +52,7 @@ describe('kmodsim demo', () => {
     for (const [args, message] of [
       [['demo', '--cpus', '0'], "--cpus takes a whole number of CPUs from 1 to 1024, not '0'"],
       [['demo', '--cpus', '1'], 'scenario wait-for-users needs at least 2 CPUs, got 1'],
-      [['demo', '--strategy', 'magic'], "unknown strategy 'magic'; known: percpu-stop-machine, global-spinlock, global-atomic, atomic-bias, percpu-ref"],
+      [['demo', '--strategy', 'magic'], "unknown strategy 'magic'; known: percpu-stop-machine, percpu-split-counters, global-spinlock, global-atomic, atomic-bias, percpu-ref"],
       [['demo', '--strategy', 'atomic-bias'], 'scenario wait-for-users needs an unload that waits for users (rmmod --wait), and strategy atomic-bias refuses a module in use instead'],
       [['demo', '--schedule', 'kms9:rr'], "schedule string has version 'kms9'"],
       [['demo', '--format', 'xml'], "unknown trace format 'xml'"],
@@ -90,7 +90,7 @@ describe('kmodsim scenario', () => {
   test('unknown scenarios and strategies are usage errors that list the known ones', async () => {
     const bad = capture();
     expect(await main(['scenario', 'run', 'nope'], bad.io)).toBe(2);
-    expect(bad.err.join('')).toContain("unknown scenario 'nope'; known: unload-vs-use,");
+    expect(bad.err.join('')).toContain("unknown scenario 'nope'; known: unload-vs-get, misc-open-vs-unload,");
     const badStrategy = capture();
     expect(await main(['scenario', 'run', 'wait-for-users', '--strategy', 'magic'], badStrategy.io)).toBe(2);
     expect(badStrategy.err.join('')).toMatch(/unknown strategy 'magic'; known: .*global-spinlock/);

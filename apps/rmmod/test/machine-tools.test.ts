@@ -125,7 +125,7 @@ describe('the refcount design', () => {
     expect(await waiting.done).toEqual({ status: 0, stdout: '', stderr: '' });
     expect((await spin.run('kmodsim', ['ps'])).stdout).toBe('  PID STAT CPU COMMAND          WHAT\n');
     expect((await spin.run('lsmod', [])).stdout).toMatch(/^Module {18}Size {2}Used by\ndemo_lib +16384 {2}0\n$/);
-    expect(await spin.run('kmodsim', ['boot', '--strategy', 'magic', '--reboot'])).toMatchObject({ status: 2, stderr: expect.stringContaining("unknown refcount strategy 'magic'; known: percpu-stop-machine, global-spinlock") as string });
+    expect(await spin.run('kmodsim', ['boot', '--strategy', 'magic', '--reboot'])).toMatchObject({ status: 2, stderr: expect.stringContaining("unknown refcount strategy 'magic'; known: percpu-stop-machine, percpu-split-counters, global-spinlock") as string });
   });
 });
 
