@@ -90,7 +90,7 @@ async function checkPairs(pairs: readonly Pair[], options: CheckOptions, io: Com
       progress?.show();
       continue;
     }
-    const verdict = judge(strategy.name, expectationOf(strategy, scenario), report, (schedule) => replayLine(spec, scenario, options, schedule));
+    const verdict = judge(strategy.name, expectationOf(strategy, scenario), report, (schedule) => replayLine(spec, scenario, options, schedule, io.env));
     failed ||= isFailure(verdict);
     tally(summary, verdict);
     const columnView = verdict.violation !== undefined && isFailure(verdict) && !options.json
@@ -192,9 +192,14 @@ function searchHere(options: CheckOptions, pair: Pair, io: CompareIo): ExploreRe
 }
 
 /** The command that reruns a counterexample, pasteable from where check ran (the strategy as the user named it, quoted for the shell). */
-function replayLine(spec: string, scenario: SuiteScenario, options: CheckOptions, schedule: string): string {
+function replayLine(spec: string, scenario: SuiteScenario, options: CheckOptions, schedule: string, env: CompareIo['env']): string {
   const cpus = options.cpus === undefined ? '' : ` --cpus ${options.cpus}`;
-  return `kmodsim-compare check --strategy ${shellWord(spec)} --scenario ${scenario.name}${cpus} --replay '${schedule}'`;
+  return `${commandPrefix(env)}kmodsim-compare check --strategy ${shellWord(spec)} --scenario ${scenario.name}${cpus} --replay '${schedule}'`;
+}
+
+/** `pnpm exec ` when check was started that way (the binary is then not on the user's PATH). */
+function commandPrefix(env: CompareIo['env']): string {
+  return env['npm_command'] === 'exec' && (env['npm_config_user_agent'] ?? '').startsWith('pnpm/') ? 'pnpm exec ' : '';
 }
 
 function shellWord(word: string): string {
