@@ -158,6 +158,11 @@ export class Machine implements SchedulerView {
     return this.memory.allocate(name, cells, options.kind ?? 'data', options.lineAligned ?? false, options.fields);
   }
 
+  /** Every allocation not yet freed (host side, for end-of-run checks such as a leak after unload). */
+  liveObjects(): MemObject[] {
+    return this.memory.liveObjects();
+  }
+
   read(address: number): number {
     return this.memory.read(address);
   }

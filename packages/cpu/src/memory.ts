@@ -109,6 +109,11 @@ export class Memory {
     return object;
   }
 
+  /** Every object allocated and not freed, oldest first (what kmemleak would scan). */
+  liveObjects(): MemObject[] {
+    return this.objects.filter((object) => this.objectFreed[object.id] !== 1);
+  }
+
   objectAt(address: number): MemObject | undefined {
     const id = Number.isInteger(address) && address >= 0 && address < this.nextAddress ? this.cellObject[address] : NO_OBJECT;
     return id === undefined || id === NO_OBJECT ? undefined : this.objects[id];

@@ -50,7 +50,17 @@ export function unloadConsistent(core: ModuleCore, record: UnloadRecord, held = 
   const module = core.find('demo_chardev');
   if (record.rmmod === undefined) return 'rmmod never returned (the unloader did not finish)';
   if ((record.rmmod === 'ok') !== (module === undefined)) return `rmmod returned ${record.rmmod} but the module is ${module === undefined ? 'gone' : 'still loaded'}`;
-  return module === undefined ? undefined : referencesLeaked(module, held);
+  return module === undefined ? memoryLeaked(core, 'demo_chardev') : referencesLeaked(module, held);
+}
+
+/**
+ * What an unloaded module leaves allocated, as kmemleak would report it: the module core's and
+ * the strategy's memory for it is named after the module (`demo_chardev.ref`, `demo_chardev:
+ * struct module`), and none of it may outlive the unload.
+ */
+export function memoryLeaked(core: ModuleCore, name: string): string | undefined {
+  const left = core.machine.liveObjects().filter((object) => object.name.startsWith(`${name}.`) || object.name.startsWith(`${name}:`));
+  return left.length === 0 ? undefined : `${name} was unloaded but its ${left.map((object) => object.name).join(', ')} ${left.length === 1 ? 'is' : 'are'} still allocated (a leak)`;
 }
 
 /** The count of a module left loaded, against the references its users still hold. */

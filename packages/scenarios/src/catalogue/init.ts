@@ -133,7 +133,7 @@ export const failingInitWithUser = defineScenario(
   (machine, core) => {
     const base = demoModuleLoads['demo_chardev'];
     if (base === undefined) throw new Error('the demo kernel has no demo_chardev');
-    const ready = machine.alloc('demo_chardev: registered and live', 1).base;
+    const ready = machine.alloc('device: registered and live', 1).base;
     const results: string[] = [];
     const init = function* (context: ModuleContext): KernelCode<number> {
       yield* context.registerChrdev('demo_chardev');

@@ -56,8 +56,8 @@ export const irqGetWorkerPut = defineScenario(
     if (module === undefined) throw new Error('the demo kernel has no demo_chardev');
     // The device may interrupt until the user, done with it, masks it; the work item is 0 when
     // idle, 1 while queued (holding its reference) and 2 once the kworker has run it and dropped it.
-    const masked = machine.alloc('demo_chardev: interrupt masked', 1).base;
-    const workState = machine.alloc('demo_chardev: deferred work', 1).base;
+    const masked = machine.alloc('device: interrupt masked', 1).base;
+    const workState = machine.alloc('device: deferred work', 1).base;
     let catPid = 0;
     const kworker = machine.spawn({ name: 'kworker/0:1', cpu: 0, bound: true, daemon: true, body: function* (self) {
       yield* waitWhile(workState, (state) => state !== 1);

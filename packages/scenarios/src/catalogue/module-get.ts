@@ -28,11 +28,11 @@ export const moduleGetDuringWait = defineScenario(
     const module = core.find('demo_chardev');
     if (module === undefined) throw new Error('the demo kernel has no demo_chardev');
     const record: UnloadRecord = {};
-    const lock = spinlockAt('demo_chardev.lock', machine.alloc('demo_chardev.lock', 2, { lineAligned: true }).base);
-    const opened = machine.alloc('demo_chardev: open count', 1).base;
+    const lock = spinlockAt('device: demo_chardev lock', machine.alloc('device: demo_chardev lock', 2, { lineAligned: true }).base);
+    const opened = machine.alloc('device: open count', 1).base;
     const holding = machine.alloc('cat: device open', 1).base;
-    const handed = machine.alloc('demo_chardev: work handed on', 1).base;
-    const queued = machine.alloc('demo_chardev: work queued', 1).base;
+    const handed = machine.alloc('device: work handed on', 1).base;
+    const queued = machine.alloc('device: work queued', 1).base;
     let catPid = 0;
     const kworker = machine.spawn({ name: 'kworker/0:1', cpu: 0, bound: true, body: function* (self) {
       yield* waitWhile(queued, (value) => value === 0);
