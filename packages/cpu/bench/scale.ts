@@ -27,7 +27,7 @@ function* ownLine(cell: number): KernelCode<void> {
 
 function runPerCpuWork(cpuCount: number): void {
   const created = createMachine({ cpuCount, recordChoices: false });
-  if (!created.ok) throw new Error(created.error.message);
+  if (!created.ok) throw new Error(created.message);
   const machine = created.value;
   for (let cpu = 0; cpu < cpuCount; cpu++) {
     const cell = machine.alloc(`counter${cpu}`, 1, { lineAligned: true }).base;

@@ -28,7 +28,7 @@ function* pingPong(cell: number): KernelCode<void> {
 
 function runMachine(): void {
   const created = createMachine({ cpuCount: 2 });
-  if (!created.ok) throw new Error(created.error.message);
+  if (!created.ok) throw new Error(created.message);
   const machine = created.value;
   const cell = machine.alloc('ball', 1).base;
   machine.spawn({ name: 'ping', cpu: 0, bound: true, body: () => pingPong(cell) });

@@ -1,6 +1,6 @@
 import { Machine, type FaultPolicy } from './machine.js';
 import { profiles, type MachineProfile } from './profiles.js';
-import { configError, err, ok, type ConfigError, type Result } from './result.js';
+import { configError, ok, type ConfigError, type Result } from './result.js';
 import { parseSchedule } from './schedule-string.js';
 import type { Scheduler } from './schedulers/scheduler.js';
 import { defaultTopology, validateCpuCount, validateTopology, type Topology } from './topology.js';
@@ -39,7 +39,7 @@ export function createMachine(config: MachineConfig): Result<Machine, ConfigErro
   if (!scheduler.ok) return scheduler;
   const maxSteps = config.maxSteps ?? DEFAULT_MAX_STEPS;
   if (!Number.isInteger(maxSteps) || maxSteps < 1) {
-    return err(configError('maxSteps', `maxSteps must be a whole number of at least 1, got ${String(maxSteps)}`));
+    return configError('maxSteps', `maxSteps must be a whole number of at least 1, got ${String(maxSteps)}`);
   }
   return ok(
     new Machine({
@@ -60,7 +60,7 @@ function resolveProfile(profile: string | MachineProfile | undefined): Result<Ma
   if (typeof profile !== 'string') return ok(profile);
   const known = Object.keys(profiles);
   if (!Object.hasOwn(profiles, profile)) {
-    return err(configError('profile', `unknown machine profile '${profile}'; known profiles: ${known.join(', ')}`));
+    return configError('profile', `unknown machine profile '${profile}'; known profiles: ${known.join(', ')}`);
   }
   return ok(profiles[profile as keyof typeof profiles]);
 }

@@ -45,7 +45,8 @@ export {
   type TaskStateName,
 } from './ops.js';
 export { genericProfile, profiles, xeon8176PerfbookProfile, type MachineProfile, type ProfileCycles, type ProfileName } from './profiles.js';
-export { configError, err, ok, type ConfigError, type Result } from './result.js';
+export { configError, done, fail, ok, type ConfigError, type Failure, type Ok, type Result } from './result.js';
+export { ERRNO, errnoFromNumber, errnoNumber, strerror, type Errno } from './errno.js';
 export { formatChoice, sameChoice, TIME_PASSES, type Choice } from './choice.js';
 export type { Fault, FaultKind } from './fault.js';
 export { createPrng, type Prng } from './prng.js';

@@ -1,7 +1,7 @@
 import { createMachine, type MachineConfig } from './create-machine.js';
 import type { Fault, FaultKind } from './fault.js';
 import type { Machine } from './machine.js';
-import { err, ok, type ConfigError, type Result } from './result.js';
+import { ok, type ConfigError, type Result } from './result.js';
 import { MemoryTraceSink, type TraceEvent } from './trace.js';
 
 /** A named, documented situation to run on a machine. Setup must be deterministic. */
@@ -60,7 +60,7 @@ export function runScenario(scenario: Scenario, options: RunScenarioOptions): Re
 function runOnce(scenario: Scenario, options: RunScenarioOptions, sink: MemoryTraceSink | undefined): Result<ScenarioRun, ConfigError> {
   const { trace: _trace, ...config } = options;
   const created = createMachine(sink === undefined ? config : { ...config, trace: sink });
-  if (!created.ok) return err(created.error);
+  if (!created.ok) return created;
   const machine = created.value;
   let check: ScenarioCheck | undefined;
   try {

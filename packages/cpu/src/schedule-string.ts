@@ -1,5 +1,5 @@
 import { formatChoice, TIME_PASSES, type Choice } from './choice.js';
-import { configError, err, ok, type ConfigError, type Result } from './result.js';
+import { configError, ok, type ConfigError, type Result } from './result.js';
 import { DEFAULT_SLICE_STEPS, RoundRobinScheduler } from './schedulers/round-robin.js';
 import { RandomScheduler, RANDOM_DEFAULTS } from './schedulers/random.js';
 import { ReplayScheduler } from './schedulers/replay.js';
@@ -87,7 +87,7 @@ const MAX_REPEAT = 100_000_000;
 export function parseChoiceList(text: string): Result<Choice[], ConfigError> {
   const choices: Choice[] = [];
   const parsed = parseInto(text, choices);
-  return parsed === undefined ? ok(choices) : err(configError('schedule', parsed));
+  return parsed === undefined ? ok(choices) : configError('schedule', parsed);
 }
 
 /** Appends the choices `text` names to `choices`; returns what is wrong with it, if anything. */
@@ -149,7 +149,7 @@ export function parseSchedule(schedule: string): Result<Scheduler, ConfigError> 
   const [version, kind, ...rest] = schedule.trim().split(':');
   if (version !== SCHEDULE_VERSION) {
     const seen = version === undefined || version === '' ? 'no version' : `version '${version}'`;
-    return err(configError('schedule', `schedule string has ${seen}; this kmodsim reads '${SCHEDULE_VERSION}:' strings`));
+    return configError('schedule', `schedule string has ${seen}; this kmodsim reads '${SCHEDULE_VERSION}:' strings`);
   }
   switch (kind ?? '') {
     case 'rr':
@@ -161,7 +161,7 @@ export function parseSchedule(schedule: string): Result<Scheduler, ConfigError> 
       return choices.ok ? ok(new ReplayScheduler(choices.value, schedule.trim())) : choices;
     }
     default:
-      return err(configError('schedule', `unknown scheduler '${kind ?? ''}' in schedule string; known: rr, random, list`));
+      return configError('schedule', `unknown scheduler '${kind ?? ''}' in schedule string; known: rr, random, list`);
   }
 }
 
@@ -169,7 +169,7 @@ function parseRoundRobin(parts: readonly string[]): Result<Scheduler, ConfigErro
   const options = parseOptions(parts, ['slice']);
   if (!options.ok) return options;
   const slice = options.value.get('slice') ?? DEFAULT_SLICE_STEPS;
-  if (!Number.isInteger(slice) || slice < 1) return err(configError('schedule', `slice must be a whole number of steps, got ${slice}`));
+  if (!Number.isInteger(slice) || slice < 1) return configError('schedule', `slice must be a whole number of steps, got ${slice}`);
   return ok(new RoundRobinScheduler(slice));
 }
 
@@ -177,12 +177,12 @@ function parseRandom(parts: readonly string[]): Result<Scheduler, ConfigError> {
   const [seedText, ...optionParts] = parts;
   const seed = Number(seedText);
   if (seedText === undefined || seedText === '' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    return err(configError('schedule', `random schedule needs a seed from 0 to 4294967295, got '${seedText ?? ''}'`));
+    return configError('schedule', `random schedule needs a seed from 0 to 4294967295, got '${seedText ?? ''}'`);
   }
   const options = parseOptions(optionParts, ['irq', 'preempt', 'migrate']);
   if (!options.ok) return options;
   for (const [name, value] of options.value) {
-    if (!(value >= 0 && value <= 1)) return err(configError('schedule', `${name} must be a probability from 0 to 1, got ${value}`));
+    if (!(value >= 0 && value <= 1)) return configError('schedule', `${name} must be a probability from 0 to 1, got ${value}`);
   }
   return ok(
     new RandomScheduler({
@@ -199,10 +199,10 @@ function parseOptions(parts: readonly string[], known: readonly string[]): Resul
   for (const part of parts) {
     const [name, valueText] = part.split('=');
     if (name === undefined || !known.includes(name) || valueText === undefined) {
-      return err(configError('schedule', `unknown schedule option '${part}'; known: ${known.join(', ')}`));
+      return configError('schedule', `unknown schedule option '${part}'; known: ${known.join(', ')}`);
     }
     const value = Number(valueText);
-    if (valueText === '' || Number.isNaN(value)) return err(configError('schedule', `option ${name} needs a number, got '${valueText}'`));
+    if (valueText === '' || Number.isNaN(value)) return configError('schedule', `option ${name} needs a number, got '${valueText}'`);
     options.set(name, value);
   }
   return ok(options);

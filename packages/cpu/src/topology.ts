@@ -1,5 +1,5 @@
 import type { MachineProfile } from './profiles.js';
-import { configError, err, ok, type ConfigError, type Result } from './result.js';
+import { configError, ok, type ConfigError, type Result } from './result.js';
 
 export const MAX_CPUS = 1024;
 
@@ -20,7 +20,7 @@ export interface CpuPlacement {
 
 export function validateCpuCount(cpuCount: unknown): Result<number, ConfigError> {
   if (typeof cpuCount !== 'number' || !Number.isInteger(cpuCount) || cpuCount < 1 || cpuCount > MAX_CPUS) {
-    return err(configError('cpuCount', `cpuCount must be a whole number from 1 to ${MAX_CPUS}, got ${String(cpuCount)}`));
+    return configError('cpuCount', `cpuCount must be a whole number from 1 to ${MAX_CPUS}, got ${String(cpuCount)}`);
   }
   return ok(cpuCount);
 }
@@ -42,12 +42,12 @@ export function validateTopology(cpuCount: number, topology: Topology): Result<T
   const { sockets, coresPerSocket, threadsPerCore, socketsPerBoard } = topology;
   for (const [field, value] of Object.entries({ sockets, coresPerSocket, threadsPerCore, socketsPerBoard })) {
     if (!Number.isInteger(value) || value < 1) {
-      return err(configError(`topology.${field}`, `topology.${field} must be a whole number of at least 1, got ${String(value)}`));
+      return configError(`topology.${field}`, `topology.${field} must be a whole number of at least 1, got ${String(value)}`);
     }
   }
   const product = sockets * coresPerSocket * threadsPerCore;
   if (product !== cpuCount) {
-    return err(configError('topology', `topology has ${sockets} sockets x ${coresPerSocket} cores x ${threadsPerCore} threads = ${product} CPUs, but cpuCount is ${cpuCount}`));
+    return configError('topology', `topology has ${sockets} sockets x ${coresPerSocket} cores x ${threadsPerCore} threads = ${product} CPUs, but cpuCount is ${cpuCount}`);
   }
   return ok(topology);
 }

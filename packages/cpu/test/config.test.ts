@@ -15,9 +15,9 @@ describe('bad machine configurations are typed errors naming the problem', () =>
     const created = createMachine(config);
     expect(created.ok).toBe(false);
     if (created.ok) return;
-    expect(created.error.code).toBe('EINVAL');
-    expect(created.error.field).toBe(field);
-    expect(created.error.message).toContain(message);
+    expect(created.errno).toBe('EINVAL');
+    expect(created.field).toBe(field);
+    expect(created.message).toContain(message);
   });
 
   test.each([
@@ -33,12 +33,12 @@ describe('bad machine configurations are typed errors naming the problem', () =>
   ])('schedule string %j', (text, message) => {
     const parsed = parseSchedule(text);
     expect(parsed.ok).toBe(false);
-    if (!parsed.ok) expect(parsed.error.message).toContain(message);
+    if (!parsed.ok) expect(parsed.message).toContain(message);
   });
 
   test('a machine of 1024 CPUs is accepted and gets a topology from the profile', () => {
     const created = createMachine({ cpuCount: 1024 });
-    if (!created.ok) expect.fail(created.error.message);
+    if (!created.ok) expect.fail(created.message);
     expect(created.value.topology).toEqual({ sockets: 16, coresPerSocket: 64, threadsPerCore: 1, socketsPerBoard: 2 });
   });
 });

@@ -34,7 +34,7 @@ const racyCounter: Scenario = {
 
 function traceText(schedule: string): string {
   const run = runScenario(racyCounter, { cpuCount: 2, schedule, trace: true });
-  if (!run.ok) expect.fail(run.error.message);
+  if (!run.ok) expect.fail(run.message);
   return formatFtrace(run.value.trace, 2);
 }
 
@@ -49,11 +49,11 @@ describe('determinism', () => {
 
   test('the recorded choice list replays a random run exactly, byte for byte', () => {
     const original = runScenario(racyCounter, { cpuCount: 2, schedule: 'kms1:random:7:irq=0.3:preempt=0.1', trace: true });
-    if (!original.ok) expect.fail(original.error.message);
+    if (!original.ok) expect.fail(original.message);
     const choices = original.value.choices;
     expect(choices).toMatch(/^kms1:list:/);
     const replayed = runScenario(racyCounter, { cpuCount: 2, schedule: choices, trace: true });
-    if (!replayed.ok) expect.fail(replayed.error.message);
+    if (!replayed.ok) expect.fail(replayed.message);
     expect(replayed.value.fault).toBeUndefined();
     expect(formatFtrace(replayed.value.trace, 2)).toBe(formatFtrace(original.value.trace, 2));
     expect(replayed.value.machine.read(0)).toBe(original.value.machine.read(0));
@@ -61,20 +61,20 @@ describe('determinism', () => {
 
   test('a schedule that does not fit the run is reported as a divergence, not replayed wrongly', () => {
     const run = runScenario(racyCounter, { cpuCount: 2, schedule: 'kms1:list:0*5,5' });
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     expect(run.value.fault?.kind).toBe('replay-diverged');
     expect(run.value.fault?.message).toContain('CPU 5 has nothing to do');
 
     const short = runScenario(racyCounter, { cpuCount: 2, schedule: 'kms1:list:0*3' });
-    if (!short.ok) expect.fail(short.error.message);
+    if (!short.ok) expect.fail(short.message);
     expect(short.value.fault?.kind).toBe('replay-diverged');
     expect(short.value.fault?.message).toContain('the schedule ends after 3 choices');
 
     // A schedule from a run that went on longer: its run would not end here.
     const whole = runScenario(racyCounter, { cpuCount: 2, schedule: 'kms1:rr' });
-    if (!whole.ok) expect.fail(whole.error.message);
+    if (!whole.ok) expect.fail(whole.message);
     const long = runScenario(racyCounter, { cpuCount: 2, schedule: `${whole.value.choices},0,0` });
-    if (!long.ok) expect.fail(long.error.message);
+    if (!long.ok) expect.fail(long.message);
     expect(long.value.fault?.kind).toBe('replay-diverged');
     expect(long.value.fault?.message).toContain("the run ended with 2 of the schedule's choices not made");
     // Collecting its trace replays the schedule as given, so the misfit is not taken for nondeterminism.
@@ -85,7 +85,7 @@ describe('determinism', () => {
   test('schedule strings round-trip through parsing', () => {
     for (const text of ['kms1:rr', 'kms1:rr:slice=50', 'kms1:random:9', 'kms1:random:9:irq=0.5', 'kms1:list:0*3,i1.0,x0,p1>0,1', 'kms1:list:0*2,(0,1*3)*4,(i0.1,x1,p0>1)*2']) {
       const parsed = parseSchedule(text);
-      if (!parsed.ok) expect.fail(parsed.error.message);
+      if (!parsed.ok) expect.fail(parsed.message);
       expect(parsed.value.schedule).toBe(text);
     }
   });
@@ -114,7 +114,7 @@ describe('time passing in a schedule', () => {
   test('`t` fires the earliest timer; the run records it, and the string round-trips', () => {
     // The napper sleeps (3 steps), the spinner spins once (3), time passes, the napper stores and exits (3), the spinner sees it (2).
     const run = runScenario(napper, { cpuCount: 2, schedule: 'kms1:list:0*3,1*3,t,0*3,1*2' });
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     expect(run.value.fault).toBeUndefined();
     expect(run.value.choices).toBe('kms1:list:0*3,1*3,t,0*3,1*2');
     // Without `t` the spinner has to spin until its clock passes the timer: many more steps.
@@ -126,7 +126,7 @@ describe('time passing in a schedule', () => {
 
   test('`t` with no timer pending does not fit the run', () => {
     const run = runScenario(napper, { cpuCount: 2, schedule: 'kms1:list:1,t' });
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     expect(run.value.fault?.kind).toBe('replay-diverged');
     expect(run.value.fault?.message).toContain('time cannot pass to a timer: none is pending');
   });
@@ -138,7 +138,7 @@ describe('schedule strings stay short', () => {
     const text = formatChoiceList(choices);
     expect(text).toBe('kms1:list:0*4,(1,0)*39,1*3');
     const parsed = parseChoiceList(text.slice('kms1:list:'.length));
-    if (!parsed.ok) expect.fail(parsed.error.message);
+    if (!parsed.ok) expect.fail(parsed.message);
     expect(parsed.value).toEqual(choices);
   });
 });

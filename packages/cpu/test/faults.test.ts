@@ -11,7 +11,7 @@ function scenarioOf(name: string, setup: (machine: Machine) => void): Scenario {
 /** Runs a scenario untraced (as a search would) and returns its fault, which must carry a trace. */
 function faultOf(scenario: Scenario, cpuCount = 1, schedule = 'kms1:rr', maxSteps?: number) {
   const run = runScenario(scenario, { cpuCount, schedule, ...(maxSteps === undefined ? {} : { maxSteps }) });
-  if (!run.ok) expect.fail(run.error.message);
+  if (!run.ok) expect.fail(run.message);
   const fault = run.value.fault;
   if (fault === undefined) expect.fail(`scenario ${scenario.name} ran without a fault`);
   expect(fault.trace.length, `trace of ${fault.kind}`).toBeGreaterThan(0);
@@ -117,14 +117,14 @@ describe('faults', () => {
     });
     // The interrupt arrives between the task's two adds.
     const run = runScenario(ownIrq, { cpuCount: 2, schedule: 'kms1:list:0*2,i0.0,0*4' });
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     expect(run.value.fault).toBeUndefined();
     expect(run.value.machine.read(counter)).toBe(3);
   });
 
   test('a scenario whose setup throws becomes a fault, and the host goes on', () => {
     const run = runScenario(scenarioOf('bad-setup', () => { throw new TypeError('no such device'); }), { cpuCount: 1 });
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     expect(run.value.fault?.kind).toBe('exception');
     expect(run.value.fault?.message).toBe('scenario bad-setup failed to set up: no such device');
   });
@@ -137,7 +137,7 @@ describe('faults', () => {
       } },
       { cpuCount: 1 },
     );
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     expect(run.value.fault?.kind).toBe('assertion');
     expect(run.value.fault?.trace.map((event) => event.name)).toEqual(['sched_switch', 'work', 'sched_process_exit', 'fault']);
   });
@@ -146,7 +146,7 @@ describe('faults', () => {
     const run = runScenario(scenarioOf('garbage', (machine) => {
       machine.spawn({ name: 'garbage', body: function* () { yield { code: 99 } as never; } });
     }), { cpuCount: 1 });
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     expect(run.value.fault?.kind).toBe('invalid-op');
     expect(run.value.fault?.message).toContain('is not an operation');
   });
@@ -155,7 +155,7 @@ describe('faults', () => {
 describe('the oops policy', () => {
   test('a faulting task is killed and the rest of the machine goes on, as after a kernel oops', () => {
     const created = createMachine({ cpuCount: 2, faultPolicy: 'oops' });
-    if (!created.ok) expect.fail(created.error.message);
+    if (!created.ok) expect.fail(created.message);
     const machine = created.value;
     const text = machine.alloc('mod.ko .text', 4, { kind: 'code' }).base;
     const done = machine.alloc('done', 1).base;
@@ -175,7 +175,7 @@ describe('the oops policy', () => {
 
   test('the policy can change between runs: set up under stop, then after setFaultPolicy(\'oops\') a fault only kills its task', () => {
     const created = createMachine({ cpuCount: 1 });
-    if (!created.ok) expect.fail(created.error.message);
+    if (!created.ok) expect.fail(created.message);
     const machine = created.value;
     const object = machine.alloc('object', 1).base;
     machine.spawn({ name: 'setup', body: function* () { yield store(object, 1); } });

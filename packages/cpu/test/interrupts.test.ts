@@ -53,7 +53,7 @@ describe('interrupts', () => {
   test('arrive only where the CPU has interrupts enabled, under hundreds of random schedules', () => {
     for (let seed = 0; seed < 300; seed++) {
       const run = runScenario(irqsOffSections(), { cpuCount: 2, schedule: `kms1:random:${seed}:irq=0.3` });
-      if (!run.ok) expect.fail(run.error.message);
+      if (!run.ok) expect.fail(run.message);
       expect(run.value.fault, `seed ${seed}: ${run.value.fault?.message ?? ''}`).toBeUndefined();
     }
   });
@@ -73,7 +73,7 @@ describe('interrupts', () => {
       // Switch in, load, then the interrupt (entry + its add), then the task's store and its exit.
       { cpuCount: 1, schedule: 'kms1:list:0,0,i0.0,0,0,0', trace: true },
     );
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     expect(run.value.fault).toBeUndefined();
     const names = run.value.trace.map((event) => event.name);
     expect(names).toEqual(['sched_switch', 'load', 'irq_handler_entry', 'atomic_add_return', 'irq_handler_exit', 'store', 'sched_process_exit']);
@@ -118,7 +118,7 @@ describe('interrupts', () => {
     };
     for (let seed = 0; seed < 100; seed++) {
       const run = runScenario(scenario, { cpuCount: 2, schedule: `kms1:random:${seed}` });
-      if (!run.ok) expect.fail(run.error.message);
+      if (!run.ok) expect.fail(run.message);
       expect(run.value.fault, `seed ${seed}: ${run.value.fault?.message ?? ''}`).toBeUndefined();
     }
   });

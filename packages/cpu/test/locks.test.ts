@@ -46,7 +46,7 @@ describe('locks', () => {
   test('a spinlock excludes under thousands of random schedules with preemption and migration', () => {
     for (let seed = 0; seed < 2000; seed++) {
       const run = runScenario(lockedCounter('spinlock', 3, 3), { cpuCount: 2, schedule: `kms1:random:${seed}:preempt=0.1` });
-      if (!run.ok) expect.fail(run.error.message);
+      if (!run.ok) expect.fail(run.message);
       expect(run.value.fault, `seed ${seed}: ${run.value.fault?.message ?? ''}`).toBeUndefined();
     }
   });
@@ -55,7 +55,7 @@ describe('locks', () => {
     let slept = 0;
     for (let seed = 0; seed < 1000; seed++) {
       const run = runScenario(lockedCounter('mutex', 3, 3), { cpuCount: 2, schedule: `kms1:random:${seed}:preempt=0.1`, trace: seed < 50 });
-      if (!run.ok) expect.fail(run.error.message);
+      if (!run.ok) expect.fail(run.message);
       expect(run.value.fault, `seed ${seed}: ${run.value.fault?.message ?? ''}`).toBeUndefined();
       if (run.value.trace.some((event) => event.detail.includes('prev_state=D'))) slept++;
     }
@@ -77,7 +77,7 @@ describe('locks', () => {
       },
     };
     const run = runScenario(scenario, { cpuCount: 1, schedule: 'kms1:list:0,i0.0,0*3' });
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     expect(run.value.fault?.message).toMatch(/^BUG: sleeping function called from invalid context at kernel\/locking\/mutex\.c \(mutex_lock\) \(called from interrupt context\)/);
   });
 
@@ -97,7 +97,7 @@ describe('locks', () => {
       },
     };
     const run = runScenario(unlocked, { cpuCount: 2 });
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     expect(run.value.fault?.kind).toBe('assertion');
     expect(run.value.fault?.message).toBe('lost updates: counter is 1');
   });

@@ -21,7 +21,7 @@ describe('preemption and migration', () => {
     // Switched in on CPU 0 (its code runs up to the first yield there), preempted before that
     // first step and moved to CPU 1, switched in there; both steps and the exit then run on CPU 1.
     const run = runScenario(scenario, { cpuCount: 2, schedule: 'kms1:list:0,p0>1,1,1,1,1', trace: true });
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     expect(run.value.fault).toBeUndefined();
     expect(cpusSeen).toEqual([0, 1]);
     expect(run.value.trace.filter((event) => event.name === 'sched_switch').map((event) => `${event.cpu}:${event.detail}`)).toEqual([
@@ -41,7 +41,7 @@ describe('preemption and migration', () => {
       },
     };
     const run = runScenario(scenario, { cpuCount: 2, schedule: 'kms1:list:0,0,p0>1' });
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     expect(run.value.fault?.kind).toBe('replay-diverged');
     expect(run.value.fault?.message).toContain('CPU 0 cannot be preempted to CPU 1 now');
   });

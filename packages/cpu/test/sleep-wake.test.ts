@@ -59,14 +59,14 @@ function racingSchedule(order: 'linux' | 'check-then-set'): string {
 describe('sleep and wake', () => {
   test("Linux's order does not lose a wake that lands between set_current_state() and schedule()", () => {
     const run = runScenario(waitScenario('linux'), { cpuCount: 2, schedule: racingSchedule('linux') });
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     expect(run.value.fault).toBeUndefined();
     expect(run.value.machine.taskList().every((task) => task.state === 'TASK_DEAD')).toBe(true);
   });
 
   test('testing the condition before setting the state loses the wakeup: the task sleeps forever', () => {
     const run = runScenario(waitScenario('check-then-set'), { cpuCount: 2, schedule: racingSchedule('check-then-set') });
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     const fault = run.value.fault;
     expect(fault?.kind).toBe('sleeps-forever');
     expect(fault?.message).toContain('waiter-1 sleeps in TASK_UNINTERRUPTIBLE');
@@ -78,10 +78,10 @@ describe('sleep and wake', () => {
     let lost = 0;
     for (let seed = 0; seed < 300; seed++) {
       const good = runScenario(waitScenario('linux'), { cpuCount: 2, schedule: `kms1:random:${seed}` });
-      if (!good.ok) expect.fail(good.error.message);
+      if (!good.ok) expect.fail(good.message);
       expect(good.value.fault, `seed ${seed}`).toBeUndefined();
       const bad = runScenario(waitScenario('check-then-set'), { cpuCount: 2, schedule: `kms1:random:${seed}` });
-      if (!bad.ok) expect.fail(bad.error.message);
+      if (!bad.ok) expect.fail(bad.message);
       if (bad.value.fault?.kind === 'sleeps-forever') lost++;
     }
     expect(lost).toBeGreaterThan(0);
@@ -107,7 +107,7 @@ describe('sleep and wake', () => {
       },
       { cpuCount: 1 },
     );
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     expect(run.value.fault).toBeUndefined();
     expect(run.value.cycles).toBeGreaterThanOrEqual(50_000);
   });
