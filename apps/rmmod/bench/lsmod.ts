@@ -8,14 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reportBenchmark } from '@kmodsim/bench';
-import { encodeRecord } from '../src/machine-store/journal.js';
-import { machineFiles } from '../src/machine-store/location.js';
-import { saveImage } from '../src/machine-store/machine-store.js';
-import type { JournalCommand, JournalRecord } from '../src/machine-store/records.js';
+import { encodeRecord, machineFiles, saveImage, type JournalCommand, type JournalRecord, bootMachine, bootSession, refresh } from '@kmodsim/machine';
 import { DEFAULT_STRATEGY } from '../src/kmodsim/scenario.js';
-import { bootMachine } from '../src/simulation/boot-machine.js';
-import { refresh } from '../src/simulation/operations.js';
-import { MachineSession } from '../src/simulation/session.js';
 import { readModulesDep } from '../src/tool-support/modules-dep.js';
 
 const MODULES = 100;
@@ -26,12 +20,12 @@ const lsmodBin = fileURLToPath(new URL('../bin/lsmod.js', import.meta.url));
 const version = existsSync(treesDir) ? readdirSync(treesDir).find((v) => existsSync(`${treesDir}${v}/.complete`)) : undefined;
 
 /** Builds the machine: boots on the tree, applies the commands in one session, writes the journal. */
-function buildMachine(treeRoot: string): string {
+async function buildMachine(treeRoot: string): Promise<string> {
   const dir = join(mkdtempSync(join(tmpdir(), 'kmodsim-bench-')), 'machine');
-  const booted = bootMachine(dir, { cpuCount: 4, strategy: DEFAULT_STRATEGY, arch: 'native', forceUnload: false, tree: { dir: treeRoot, symvers: join(treeRoot, 'Module.symvers') }, reboot: false }, Date.now());
+  const booted = await bootMachine(dir, { cpuCount: 4, strategy: DEFAULT_STRATEGY, arch: 'native', forceUnload: false, tree: { dir: treeRoot, symvers: join(treeRoot, 'Module.symvers') }, reboot: false }, Date.now());
   if (!booted.ok) throw new Error(`boot failed: ${JSON.stringify(booted)}`);
   const { config, moduleDir } = booted.value;
-  const session = MachineSession.boot(dir, config, { trace: false });
+  const session = await bootSession(dir, config, { trace: false });
   if (!session.ok) throw new Error(session.why);
   const records: JournalRecord[] = [];
   const apply = (command: JournalCommand) => {
@@ -61,7 +55,7 @@ function buildMachine(treeRoot: string): string {
     if (held.kind === 'hold' && records.length < COMMANDS) apply({ kind: 'release', pid: held.pid });
   }
   writeFileSync(machineFiles(dir).journal, records.map(encodeRecord).join(''));
-  const snapshot = refresh(dir, Date.now(), () => undefined);
+  const snapshot = await refresh(dir, Date.now(), () => undefined);
   if (!snapshot.ok) throw new Error(JSON.stringify(snapshot.error));
   return dir;
 }
@@ -84,7 +78,7 @@ function bestMs(args: readonly string[], env: NodeJS.ProcessEnv): { ms: number; 
 if (version === undefined) {
   process.stderr.write('cli.lsmod: no kernel tree in kernel-trees/ (scripts/fetch-kernel-tree.sh fetches it); skipped\n');
 } else {
-  const dir = buildMachine(join(treesDir, version));
+  const dir = await buildMachine(join(treesDir, version));
   const env = { ...process.env, KMODSIM_MACHINE: dir };
   const lsmod = bestMs([lsmodBin], env);
   const rows = lsmod.stdout.trimEnd().split('\n').length - 1;

@@ -3,11 +3,11 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, test } from 'vitest';
+import { temporaryPathFor } from '@kmodsim/machine';
 import { main as kmodsim } from '../src/cli/kmodsim.js';
 import { main as lsmod } from '../src/cli/lsmod.js';
 import { main as modprobe } from '../src/cli/modprobe.js';
 import type { CliMain } from '../src/cli/io.js';
-import { temporaryPathFor } from '../src/machine-store/durable-file.js';
 import { newMachineDir } from './machine-harness.js';
 
 // A kmodsim command killed while it writes a file (kill -9) leaves the temporary it was writing
@@ -21,14 +21,15 @@ async function ran(tool: CliMain, args: readonly string[]) {
   return { status, stdout: out.join(''), stderr: err.join('') };
 }
 
-const durableFile = fileURLToPath(new URL('../dist/machine-store/durable-file.js', import.meta.url));
+/** The app's directory: a script run there imports the built @kmodsim/machine as the tools do. */
+const appDir = fileURLToPath(new URL('..', import.meta.url));
 
 /** A process that starts writing `target` as writeFileAtomic does, and is SIGKILLed before the rename; its pid. */
 function killedWhileWriting(target: string): number {
-  const script = `const { temporaryPathFor } = await import(${JSON.stringify(durableFile)});
+  const script = `const { temporaryPathFor } = await import('@kmodsim/machine');
     (await import('node:fs')).writeFileSync(temporaryPathFor(${JSON.stringify(target)}), 'half a file');
     process.kill(process.pid, 'SIGKILL');`;
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script]);
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: appDir });
   expect(child.signal).toBe('SIGKILL');
   return child.pid;
 }

@@ -2,9 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { acquireLock } from '../src/machine-store/lock.js';
-import { machineLocation } from '../src/machine-store/location.js';
-import { readJournal } from '../src/machine-store/journal.js';
+import { acquireLock, machineLocation, readJournal } from '@kmodsim/machine';
 import { fixtures, newMachineDir, tool } from './machine-harness.js';
 
 // Issue 21, items 5-10: a machine's own files are regular files kmodsim wrote, a directory that

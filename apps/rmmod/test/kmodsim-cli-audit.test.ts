@@ -4,13 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
+import { makeDirectories, readFreshSnapshot, parseDurationMs } from '@kmodsim/machine';
 import { main as kmodsim } from '../src/cli/kmodsim.js';
 import { main as lsmod } from '../src/cli/lsmod.js';
 import { main as modprobe } from '../src/cli/modprobe.js';
 import type { CliMain } from '../src/cli/io.js';
-import { makeDirectories } from '../src/machine-store/make-directories.js';
-import { readFreshSnapshot } from '../src/machine-store/snapshot.js';
-import { parseDurationMs } from '../src/simulation/time.js';
 import { fixtures, newMachineDir } from './machine-harness.js';
 
 // What a user audit of the kmodsim CLI found: each mistake ends in one line naming the problem

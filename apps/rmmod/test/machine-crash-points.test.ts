@@ -3,7 +3,7 @@ import { appendFileSync, cpSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { CRASH_POINTS, type CrashPoint } from '../src/machine-store/crash-point.js';
+import { CRASH_POINTS, type CrashPoint } from '@kmodsim/machine';
 import { newMachineDir } from './machine-harness.js';
 
 // The store's fault campaign: a command is killed (SIGKILL, as kill -9) at every write point in

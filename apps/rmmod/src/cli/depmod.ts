@@ -2,10 +2,10 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { resolve } from 'node:path';
 import { computeDepmod } from '@kmodsim/linker';
+import { walkModuleTree } from '@kmodsim/machine';
 import type { CliIo } from './io.js';
 import { getopt, type OptionSpec } from '../modinfo/getopt.js';
 import { VERSION_TEXT } from '../tool-support/options.js';
-import { walkModuleTree } from '../depmod/module-tree.js';
 import { loadSymvers, loadSystemMap, type KernelSymbolsOutcome } from '../depmod/kernel-symbols.js';
 import { readTreeFile, treeFileOpenWarning } from '../depmod/tree-files.js';
 import { modulesDepUpToDate } from '../depmod/up-to-date.js';
@@ -65,11 +65,7 @@ interface Settings {
   quick: boolean;
 }
 
-export function main(argv: readonly string[], io: CliIo): Promise<number> {
-  return Promise.resolve(run(argv, io));
-}
-
-function run(argv: readonly string[], io: CliIo): number {
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const parsed = getopt('depmod', argv, OPTIONS);
   if (!parsed.ok) {
     io.stderr.write(parsed.message);
@@ -139,7 +135,7 @@ function readModulesOrder(moduleDir: string, io: CliIo): string[] | undefined {
   return lines;
 }
 
-function depmod(moduleDir: string, settings: Settings, io: CliIo): number {
+async function depmod(moduleDir: string, settings: Settings, io: CliIo): Promise<number> {
   if (upToDate(moduleDir, settings, io)) return 0;
   const symbols = kernelSymbols(settings, io);
   if (symbols !== undefined && !symbols.ok) return 1;
@@ -148,7 +144,7 @@ function depmod(moduleDir: string, settings: Settings, io: CliIo): number {
     io.stderr.write('depmod: FATAL: could not search modules: No such file or directory\n');
     return 1;
   }
-  const walked = walkModuleTree(moduleDir);
+  const walked = await walkModuleTree(moduleDir);
   // kmod reads modules.order before it reads the modules' symbols, so its warning comes first.
   const orderLines = readModulesOrder(moduleDir, io);
   for (const error of walked.errors) io.stderr.write(`depmod: ERROR: ${error}\n`);

@@ -1,8 +1,6 @@
+import { checkMachineDir, machineLocation, runCommand } from '@kmodsim/machine';
 import type { CliIo } from './io.js';
 import { insmodStrerror } from '../kmod-text/errors.js';
-import { checkMachineDir } from '../machine-store/machine-store.js';
-import { machineLocation } from '../machine-store/location.js';
-import { runCommand } from '../simulation/operations.js';
 import { readModuleFile } from '../tool-support/module-file.js';
 import { parseKmodTool } from '../tool-support/options.js';
 import { reportStoreError } from '../tool-support/report.js';
@@ -34,11 +32,7 @@ const OPTIONS = [
   { short: 'v', long: 'verbose', takesArgument: false },
 ];
 
-export function main(argv: readonly string[], io: CliIo): Promise<number> {
-  return Promise.resolve(insmod(argv, io));
-}
-
-function insmod(argv: readonly string[], io: CliIo): number {
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseKmodTool(io, 'insmod', argv, OPTIONS, USAGE);
   if (!parsed.ok) return parsed.status;
   const { line } = parsed;
@@ -59,7 +53,7 @@ function insmod(argv: readonly string[], io: CliIo): number {
     return 1;
   }
   const force = { ignoreVermagic: line.has('f') || line.has('1'), ignoreModversions: line.has('f') || line.has('2') };
-  const applied = runCommand(dir, 'insmod', Date.now(), () => ({ kind: 'insmod', tool: 'insmod', images: [read.ref], params, skipLoaded: false, force }));
+  const applied = await runCommand(dir, 'insmod', Date.now(), () => ({ kind: 'insmod', tool: 'insmod', images: [read.ref], params, skipLoaded: false, force }));
   if (!applied.ok) return reportStoreError(io, 'insmod', applied.error);
   if ('refused' in applied.value) {
     io.stderr.write(`insmod: ERROR: ${applied.value.refused}\n`);

@@ -1,7 +1,7 @@
+import { machineLocation } from '@kmodsim/machine';
 import type { CliIo } from './io.js';
 import { formatLsmod } from '../kmod-text/lsmod-format.js';
-import { machineLocation } from '../machine-store/location.js';
-import { lookAtMachine } from '../tool-support/look.js';
+import { lookAtMachine } from '@kmodsim/machine';
 import { HELP_OPTION, JSON_OPTION, MACHINE_OPTION, parseCommandLine } from '../tool-support/options.js';
 import { reportRebuilt, reportStoreError } from '../tool-support/report.js';
 

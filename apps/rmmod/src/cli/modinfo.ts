@@ -1,13 +1,11 @@
 import { release } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
+import { openMachine, machineLocation, type StoreError } from '@kmodsim/machine';
 import type { CliIo } from './io.js';
 import { getopt, type OptionSpec } from '../modinfo/getopt.js';
 import { formatInfo, paramWarnings } from '../modinfo/format.js';
 import { builtinModinfo, isModuleFilename, lookupModule, type LookupDirs, type LookupHit } from '../modinfo/module-lookup.js';
 import { readInfo } from '../modinfo/read-info.js';
-import { openMachine } from '../machine-store/machine-store.js';
-import { machineLocation } from '../machine-store/location.js';
-import type { StoreError } from '../machine-store/store-error.js';
 import { machineTree } from '../tool-support/machine-tree.js';
 import { MACHINE_OPTION } from '../tool-support/options.js';
 import { reportStoreError } from '../tool-support/report.js';

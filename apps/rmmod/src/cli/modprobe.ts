@@ -1,14 +1,10 @@
 import { moduleNameFromPath } from '@kmodsim/linker';
+import { openMachine, machineLocation, type ImageRef, type SnapshotModule, runCommand } from '@kmodsim/machine';
 import type { CliIo } from './io.js';
 import { modprobeStrerror } from '../kmod-text/errors.js';
 import { modprobeRemoveMessage } from '../kmod-text/rmmod-messages.js';
-import { openMachine } from '../machine-store/machine-store.js';
-import { machineLocation } from '../machine-store/location.js';
-import type { ImageRef } from '../machine-store/records.js';
-import type { SnapshotModule } from '../machine-store/snapshot.js';
 import { lookupModule, type LookupDirs, type LookupHit } from '../modinfo/module-lookup.js';
-import { runCommand } from '../simulation/operations.js';
-import { lookAtMachine } from '../tool-support/look.js';
+import { lookAtMachine } from '@kmodsim/machine';
 import { machineTree } from '../tool-support/machine-tree.js';
 import { readModuleFile } from '../tool-support/module-file.js';
 import { readModulesDep, type DepEntry } from '../tool-support/modules-dep.js';
@@ -135,7 +131,7 @@ async function probeOne(probe: Probe, hit: LookupHit, params: readonly string[])
   return insert(probe, entry, files, params, action);
 }
 
-function insert(probe: Probe, entry: DepEntry, files: readonly string[], params: readonly string[], action: (path: string) => string): number {
+async function insert(probe: Probe, entry: DepEntry, files: readonly string[], params: readonly string[], action: (path: string) => string): Promise<number> {
   const { io, dir } = probe;
   const images: ImageRef[] = [];
   for (const path of files) {
@@ -146,7 +142,7 @@ function insert(probe: Probe, entry: DepEntry, files: readonly string[], params:
     }
     images.push(read.ref);
   }
-  const applied = runCommand(dir, 'modprobe', Date.now(), () => ({
+  const applied = await runCommand(dir, 'modprobe', Date.now(), () => ({
     kind: 'insmod', tool: 'modprobe', images, params, skipLoaded: true, force: { ignoreVermagic: false, ignoreModversions: false },
   }));
   if (!applied.ok) return reportStoreError(io, 'modprobe', applied.error);
@@ -235,7 +231,7 @@ async function remove(probe: Probe, name: string, seen: Set<string>): Promise<Re
   for (const post of softdepNames(probe, name, 'post')) {
     if (await remove(probe, post, seen) === 'exit') return 'exit';
   }
-  const removal = removeCommand(probe, name, dependenciesOf(probe, name));
+  const removal = await removeCommand(probe, name, dependenciesOf(probe, name));
   if (removal !== 'done') return removal;
   for (const pre of softdepNames(probe, name, 'pre')) {
     if (await remove(probe, pre, seen) === 'exit') return 'exit';
@@ -247,9 +243,9 @@ async function remove(probe: Probe, name: string, seen: Set<string>): Promise<Re
  * One module, then its dependencies that nothing uses now. Only the module's own result counts:
  * kmod prints a dependency's failure but does not make it the run's (its status stays 0).
  */
-function removeCommand(probe: Probe, name: string, thenIfUnused: readonly string[]): Removal {
+async function removeCommand(probe: Probe, name: string, thenIfUnused: readonly string[]): Promise<Removal> {
   const { io, dir } = probe;
-  const applied = runCommand(dir, 'modprobe -r', Date.now(), () => ({ kind: 'rmmod', tool: 'modprobe', names: [name], wait: false, force: false, thenIfUnused }));
+  const applied = await runCommand(dir, 'modprobe -r', Date.now(), () => ({ kind: 'rmmod', tool: 'modprobe', names: [name], wait: false, force: false, thenIfUnused }));
   if (!applied.ok) {
     reportStoreError(io, 'modprobe', applied.error);
     return 'exit';

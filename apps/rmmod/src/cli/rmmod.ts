@@ -1,10 +1,7 @@
+import { openMachine, machineLocation, runCommand, type CommandOutcome, type RmmodOutcome } from '@kmodsim/machine';
 import type { CliIo } from './io.js';
 import { rmmodBuiltinMessage, rmmodMessage } from '../kmod-text/rmmod-messages.js';
-import { openMachine } from '../machine-store/machine-store.js';
-import { machineLocation } from '../machine-store/location.js';
 import { isBuiltin } from '../modinfo/module-lookup.js';
-import { runCommand } from '../simulation/operations.js';
-import type { CommandOutcome, RmmodOutcome } from '../simulation/outcomes.js';
 import { moduleArgument } from '../tool-support/module-names.js';
 import { parseKmodTool } from '../tool-support/options.js';
 import { machineTree } from '../tool-support/machine-tree.js';
@@ -78,7 +75,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 1;
   }
   const wait = line.has('w');
-  const applied = runCommand(dir, 'rmmod', Date.now(), () => ({ kind: 'rmmod', tool: 'rmmod', names: removing, wait, force: line.has('f'), thenIfUnused: [] }));
+  const applied = await runCommand(dir, 'rmmod', Date.now(), () => ({ kind: 'rmmod', tool: 'rmmod', names: removing, wait, force: line.has('f'), thenIfUnused: [] }));
   if (!applied.ok) return reportStoreError(io, 'rmmod', applied.error);
   if ('refused' in applied.value) {
     io.stderr.write(`rmmod: ERROR: ${applied.value.refused}\n`);

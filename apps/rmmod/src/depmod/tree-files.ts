@@ -1,5 +1,5 @@
+import { describeFsError } from '@kmodsim/machine';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { describeFsError } from '../machine-store/make-directories.js';
 
 // The files depmod reads beside the modules when they are there: modules.order (the order
 // modules.dep lists modules in), modules.builtin and modules.builtin.modinfo (what its .bin

@@ -1,6 +1,5 @@
+import { describeFsError, isModuleFileName } from '@kmodsim/machine';
 import { opendirSync, statSync, type Dir, type Stats } from 'node:fs';
-import { describeFsError } from '../machine-store/make-directories.js';
-import { isModuleFileName } from './module-tree.js';
 
 // depmod -A (--quick): nothing to do when modules.dep is there and no module file is newer than
 // it, as kmod's depfile_up_to_date decides: mtimes in whole seconds (time_t), build/ and source/

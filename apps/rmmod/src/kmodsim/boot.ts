@@ -1,8 +1,5 @@
+import { type ModuleSigningRecord, describeStoreError, bootMachine, EMBEDDED_RELEASE } from '@kmodsim/machine';
 import type { CliIo } from '../cli/io.js';
-import type { ModuleSigningRecord } from '../machine-store/records.js';
-import { describeStoreError } from '../machine-store/store-error.js';
-import { bootMachine } from '../simulation/boot-machine.js';
-import { EMBEDDED_RELEASE } from '../simulation/kernel-files.js';
 import { parseMachineArgs } from './machine-args.js';
 import { parseCpuCount } from './numbers.js';
 import { DEFAULT_STRATEGY } from './scenario.js';
@@ -33,7 +30,7 @@ Options:
   --reboot            replace the machine already in DIR
 `;
 
-export function bootCommand(argv: readonly string[], io: CliIo): number {
+export async function bootCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseMachineArgs(io, 'boot', argv, {
     cpus: { type: 'string', default: '4' },
     strategy: { type: 'string', default: DEFAULT_STRATEGY },
@@ -54,7 +51,7 @@ export function bootCommand(argv: readonly string[], io: CliIo): number {
   const kernel = args.string('kernel');
   const symvers = args.string('symvers');
   if ((kernel === undefined) !== (symvers === undefined)) return usageError(io, 'boot', '--kernel and --symvers go together');
-  const booted = bootMachine(args.dir, {
+  const booted = await bootMachine(args.dir, {
     cpuCount,
     strategy: args.string('strategy') ?? DEFAULT_STRATEGY,
     arch,

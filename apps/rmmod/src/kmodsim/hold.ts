@@ -1,7 +1,6 @@
 import { strerror } from '@kmodsim/module';
+import { runCommand, parseDurationMs } from '@kmodsim/machine';
 import type { CliIo } from '../cli/io.js';
-import { runCommand } from '../simulation/operations.js';
-import { parseDurationMs } from '../simulation/time.js';
 import { moduleArgument } from '../tool-support/module-names.js';
 import { reportStoreError } from '../tool-support/report.js';
 import { parseMachineArgs } from './machine-args.js';
@@ -20,7 +19,7 @@ const RELEASE_USAGE = `Usage: kmodsim release PID [-M|--machine DIR]
 Ends a simulated user started by kmodsim hold: it closes the device, dropping its reference.
 `;
 
-export function holdCommand(argv: readonly string[], io: CliIo): number {
+export async function holdCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseMachineArgs(io, 'hold', argv, { for: { type: 'string' } }, HOLD_USAGE);
   if (!parsed.ok) return parsed.status;
   const { args } = parsed;
@@ -31,7 +30,7 @@ export function holdCommand(argv: readonly string[], io: CliIo): number {
   const forText = args.string('for');
   const forMs = forText === undefined ? null : parseDurationMs(forText);
   if (forMs === undefined) return usageError(io, 'hold', `bad --for duration '${forText ?? ''}' (from 1ms to 24h, e.g. 30s, 500ms, 2m; without --for it holds until released)`);
-  const applied = runCommand(args.dir, 'kmodsim hold', Date.now(), () => ({ kind: 'hold', module: module.name, forMs }));
+  const applied = await runCommand(args.dir, 'kmodsim hold', Date.now(), () => ({ kind: 'hold', module: module.name, forMs }));
   if (!applied.ok) return reportStoreError(io, 'kmodsim hold', applied.error);
   const value = applied.value;
   if ('refused' in value) {
@@ -48,7 +47,7 @@ export function holdCommand(argv: readonly string[], io: CliIo): number {
   return 0;
 }
 
-export function releaseCommand(argv: readonly string[], io: CliIo): number {
+export async function releaseCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseMachineArgs(io, 'release', argv, {}, RELEASE_USAGE);
   if (!parsed.ok) return parsed.status;
   const { args } = parsed;
@@ -56,7 +55,7 @@ export function releaseCommand(argv: readonly string[], io: CliIo): number {
   if (pidText === undefined || extra.length > 0) return usageError(io, 'release', `expected one PID\n${RELEASE_USAGE.trimEnd()}`);
   const pid = wholeNumberIn(pidText, 1, Number.MAX_SAFE_INTEGER);
   if (pid === undefined) return usageError(io, 'release', `'${pidText}' is not a PID: a PID is a whole number from 1 to ${Number.MAX_SAFE_INTEGER}\n${RELEASE_USAGE.trimEnd()}`);
-  const applied = runCommand(args.dir, 'kmodsim release', Date.now(), (session) =>
+  const applied = await runCommand(args.dir, 'kmodsim release', Date.now(), (session) =>
     session.holders.has(pid) && session.isAlive(pid) ? { kind: 'release', pid } : { refused: `pid ${pid} is not a simulated user holding a module (kmodsim ps lists them)` });
   if (!applied.ok) return reportStoreError(io, 'kmodsim release', applied.error);
   if ('refused' in applied.value) {

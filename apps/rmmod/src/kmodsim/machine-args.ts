@@ -1,5 +1,5 @@
+import { machineLocation } from '@kmodsim/machine';
 import type { CliIo } from '../cli/io.js';
-import { machineLocation } from '../machine-store/location.js';
 import { parseCommandLine, type Options } from './command-line.js';
 import { usageError } from './usage.js';
 import { reportStoreError } from '../tool-support/report.js';

@@ -92,7 +92,7 @@ export function runModuleScenario(io: CliIo, command: string, scenario: Catalogu
   // Fewer CPUs than the scenario places tasks on is the user's mistake, not a run that faults.
   if (cpuCount < scenario.cpuCount) return usageError(io, command, `scenario ${scenario.name} needs at least ${scenario.cpuCount} CPUs, got ${cpuCount}`);
   const run = runScenario(scenario.build(strategy), { cpuCount, schedule: request.schedule, trace: true });
-  if (!run.ok) return usageError(io, command, run.error.message);
+  if (!run.ok) return usageError(io, command, run.message);
   // So is a schedule that asks for a choice this run cannot make: no trace, and nothing to replay.
   const misfit = scheduleMisfit(run.value, request.schedule);
   if (misfit !== undefined) return usageError(io, command, misfit);

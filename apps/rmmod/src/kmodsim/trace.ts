@@ -1,6 +1,6 @@
 import { formatChromeTrace, formatFtrace } from '@kmodsim/cpu';
+import { refresh } from '@kmodsim/machine';
 import type { CliIo } from '../cli/io.js';
-import { refresh } from '../simulation/operations.js';
 import { reportStoreError } from '../tool-support/report.js';
 import { parseMachineArgs } from './machine-args.js';
 import { wholeNumberIn } from './numbers.js';
@@ -13,7 +13,7 @@ What the machine did for its last N commands (default 1), up to now: ftrace text
 trace JSON for Perfetto (ui.perfetto.dev) with one track per CPU.
 `;
 
-export function traceCommand(argv: readonly string[], io: CliIo): number {
+export async function traceCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseMachineArgs(io, 'trace', argv, { last: { type: 'string', default: '1' }, format: { type: 'string', default: 'ftrace' } }, TRACE_USAGE);
   if (!parsed.ok) return parsed.status;
   const { args } = parsed;
@@ -22,7 +22,7 @@ export function traceCommand(argv: readonly string[], io: CliIo): number {
   if (last === undefined) return usageError(io, 'trace', `--last takes a whole number of commands, not '${args.string('last') ?? ''}'`);
   const format = parseTraceFormat(args.string('format') ?? '');
   if (format === undefined) return usageError(io, 'trace', `unknown trace format '${args.string('format') ?? ''}' (ftrace or chrome)`);
-  const seen = refresh(args.dir, Date.now(), (session) => {
+  const seen = await refresh(args.dir, Date.now(), (session) => {
     const records = session.journalLength;
     return { events: session.traceSince(Math.max(1, records - last + 1)), cpuCount: session.machine.cpuCount, ghz: session.machine.profile.ghz };
   }, { trace: true });

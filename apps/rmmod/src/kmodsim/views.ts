@@ -1,7 +1,7 @@
+import { type Snapshot } from '@kmodsim/machine';
 import type { CliIo } from '../cli/io.js';
-import { lookAtMachine } from '../tool-support/look.js';
+import { lookAtMachine } from '@kmodsim/machine';
 import { reportRebuilt, reportStoreError } from '../tool-support/report.js';
-import type { Snapshot } from '../machine-store/snapshot.js';
 import { parseMachineArgs } from './machine-args.js';
 import { usageError } from './usage.js';
 

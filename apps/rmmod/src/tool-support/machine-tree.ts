@@ -1,5 +1,4 @@
-import type { BootConfig } from '../machine-store/records.js';
-import { depmodDirOf, moduleDirOf } from '../simulation/kernel-files.js';
+import { type BootConfig, depmodDirOf, moduleDirOf } from '@kmodsim/machine';
 import type { LookupDirs } from '../modinfo/module-lookup.js';
 
 /**

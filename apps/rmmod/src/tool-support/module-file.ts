@@ -1,9 +1,6 @@
+import { saveImage, readOwnFile, describeFsError, type ImageRef } from '@kmodsim/machine';
 import { join } from 'node:path';
 import { MAX_MODULE_BYTES, readModuleImage, type ModuleImage } from '@kmodsim/linker';
-import { saveImage } from '../machine-store/machine-store.js';
-import { readOwnFile } from '../machine-store/own-file.js';
-import { describeFsError } from '../machine-store/make-directories.js';
-import type { ImageRef } from '../machine-store/records.js';
 
 // Reading a module file for insmod and modprobe, as user space does before init_module: the
 // path as given; an absolute path that is not on this host is looked up in the machine's own

@@ -1,6 +1,4 @@
-import type { StoreResult } from '../machine-store/machine-store.js';
-import type { CommandOutcome } from '../simulation/outcomes.js';
-import { refresh } from '../simulation/operations.js';
+import { type StoreResult, type CommandOutcome, refresh } from '@kmodsim/machine';
 
 // A tool that waits for the simulated kernel (rmmod --wait): it does not hold the machine's
 // lock while it waits, so other terminals can release the module's users; every poll rebuilds
@@ -27,7 +25,7 @@ export async function waitForCommand(
   for (;;) {
     if (!(await pause(POLL_MS, signal))) return { ok: true, value: { kind: 'interrupted' } };
     // A new boot starts a new journal, whose record `seq` (if any) is some other command.
-    const seen = refresh(dir, Date.now(), (session, config) => (config.bootWallMs === command.bootWallMs ? { outcome: session.outcomeOf(command.seq) } : undefined));
+    const seen = await refresh(dir, Date.now(), (session, config) => (config.bootWallMs === command.bootWallMs ? { outcome: session.outcomeOf(command.seq) } : undefined));
     if (!seen.ok) return seen;
     if (seen.value.seen === undefined) return { ok: true, value: { kind: 'rebooted' } };
     const { outcome } = seen.value.seen;

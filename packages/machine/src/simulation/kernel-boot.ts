@@ -24,7 +24,7 @@ export function bootKernel(config: BootConfig, options: { readonly trace: boolea
   if (strategy === undefined) return { ok: false, why: `unknown refcount strategy '${config.strategy}'; known: ${strategyNames().join(', ')}` };
   const trace = options.trace ? new MemoryTraceSink() : undefined;
   const created = createMachine({ cpuCount: config.cpuCount, faultPolicy: 'oops', maxSteps: MAX_STEPS, recordChoices: false, ...(trace === undefined ? {} : { trace }) });
-  if (!created.ok) return { ok: false, why: created.error.message };
+  if (!created.ok) return { ok: false, why: created.message };
   const symversFile = symversOf(config.kernel);
   let symversText: string;
   try {

@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import type { ModuleInfo } from '@kmodsim/module';
 import { checksumOf } from './checksum.js';
 import { writeFileAtomic } from './durable-file.js';
 import { machineFiles } from './location.js';
@@ -8,20 +9,15 @@ import { readOwnFile } from './own-file.js';
 // The derived views of a machine after its last command — what lsmod, /proc/modules, dmesg and
 // ps show — so that read-only commands answer without replaying the journal. A cache only: the
 // journal is the truth, and a snapshot that is stale or damaged is rebuilt from it. This file is
-// on lsmod's path, so it imports nothing but Node's own modules.
+// on lsmod's path, so at run time it imports nothing but Node's own modules (types are erased).
 //
 // A snapshot is current only for the machine.json and the journal it was taken from, byte for
 // byte: so a reader that trusts it sees a damaged or replaced machine.json exactly as a command
 // that opens the machine does (the rebuild reports the damage), instead of answering from views
 // of a machine that can no longer be booted.
 
-export interface SnapshotModule {
-  readonly name: string;
-  readonly sizeBytes: number;
-  readonly refcount: number;
-  readonly holders: readonly string[];
-  readonly state: 'Live' | 'Loading' | 'Unloading';
-}
+/** lsmod's columns of a module, as the module core reports them. */
+export type SnapshotModule = Pick<ModuleInfo, 'name' | 'sizeBytes' | 'refcount' | 'holders' | 'state'>;
 
 export interface SnapshotTask {
   readonly pid: number;

@@ -1,19 +1,14 @@
 import { opendirSync, statSync } from 'node:fs';
 import { moduleNameFromPath, summarizeModuleFile, type DepmodModule } from '@kmodsim/linker';
+import { isModuleFileName } from './module-names.js';
 
 // The directory walk depmod does over /lib/modules/VERSION: directory entries in the order the
 // file system returns them (not sorted: kmod does not sort either), skipping build/ and source/,
 // keeping files with a module extension. Each module is read and summarised here; one that
 // cannot be read is kept without symbols, with kmod's complaint.
 
-export const MODULE_EXTENSIONS = ['.ko', '.ko.gz', '.ko.xz', '.ko.zst'];
 /** Directory entries fetched per readdir call (Node's default is 32): fewer calls for the big directories. */
 const DIRENT_BUFFER = 256;
-
-/** A module file's name: one of kmod's module extensions, after something. */
-export function isModuleFileName(name: string): boolean {
-  return MODULE_EXTENSIONS.some((ext) => name.length > ext.length && name.endsWith(ext));
-}
 
 export interface WalkResult {
   readonly modules: DepmodModule[];

@@ -4,17 +4,8 @@ import { createMachineDir, type StoreResult } from '../machine-store/machine-sto
 import { machineFiles } from '../machine-store/location.js';
 import type { BootConfig, KernelSource, LocalArch, ModuleSigningRecord } from '../machine-store/records.js';
 import { writeSnapshot } from '../machine-store/snapshot.js';
-import {
-  certificatesOfTree,
-  depmodDirOf,
-  EMBEDDED_RELEASE,
-  findModuleDir,
-  installEmbeddedTree,
-  moduleDirOf,
-  signingKeyOfTree,
-  vermagicOfTree,
-  writeDepmodFiles,
-} from './kernel-files.js';
+import { depmodDirOf, EMBEDDED_RELEASE, moduleDirOf } from '../machine-store/kernel-dirs.js';
+import { certificatesOfTree, findModuleDir, installEmbeddedTree, signingKeyOfTree, vermagicOfTree, writeDepmodFiles } from './kernel-files.js';
 import { MachineSession } from './session.js';
 import { viewsOf } from './views.js';
 

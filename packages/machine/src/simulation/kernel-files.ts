@@ -3,37 +3,28 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { computeDepmod, findKernelCertificates, readModuleImage } from '@kmodsim/linker';
 import type { KernelSource, TrustedKeyRecord } from '../machine-store/records.js';
-import { walkModuleTree } from '../depmod/module-tree.js';
+import { walkModuleTree } from '../kernel-tree/module-tree.js';
 import { writeFileAtomic } from '../machine-store/durable-file.js';
 import { makeDirectoriesOrThrow } from '../machine-store/make-directories.js';
+import { EMBEDDED_RELEASE, moduleDirOf } from '../machine-store/kernel-dirs.js';
 
 // Where a machine's kernel lives on disk: its module tree, its Module.symvers and the depmod
 // files modprobe reads. The embedded kernel is the project's demo modules, built from its own C
 // sources, copied into the machine at boot; a real tree stays where it is, and only its depmod
 // files (computed at boot) go into the machine directory.
 
-export const EMBEDDED_RELEASE = '6.1.0-kmodsim';
 export const EMBEDDED_VERMAGIC = '6.1.0-kmodsim SMP preempt mod_unload modversions ';
 const EMBEDDED_MODULES = ['demo_lib', 'demo_chardev', 'demo_fs', 'demo_irq'];
 
-/** The embedded kernel's files: copied next to the build (an installed package), else the workspace's fixtures. */
+/**
+ * The embedded kernel's files, shipped in this package's dist/embedded-kernel/ (copied there at
+ * build). This file sits two levels below the package root both as source (src/simulation/) and
+ * built (dist/simulation/), so one relative path finds them from either.
+ */
 function embeddedKernelDir(): string {
-  const candidates = [new URL('../embedded-kernel/', import.meta.url), new URL('../../../../packages/linker/fixtures/modules/', import.meta.url)];
-  for (const candidate of candidates) {
-    const dir = fileURLToPath(candidate);
-    if (existsSync(join(dir, 'Module.symvers'))) return dir;
-  }
-  throw new Error('the embedded kernel\'s files are missing (run pnpm build)');
-}
-
-/** The module directory a machine's modules come from. */
-export function moduleDirOf(machineDir: string, kernel: KernelSource): string {
-  return kernel.kind === 'embedded' ? join(machineDir, 'lib', 'modules', kernel.release) : kernel.moduleDir;
-}
-
-/** Where the machine keeps modules.dep and the other depmod files. */
-export function depmodDirOf(machineDir: string, kernel: KernelSource): string {
-  return kernel.kind === 'embedded' ? moduleDirOf(machineDir, kernel) : join(machineDir, 'depmod');
+  const dir = fileURLToPath(new URL('../../dist/embedded-kernel/', import.meta.url));
+  if (!existsSync(join(dir, 'Module.symvers'))) throw new Error(`the embedded kernel's files are missing from ${dir} (run pnpm build)`);
+  return dir;
 }
 
 export function symversOf(kernel: KernelSource): string {

@@ -1,0 +1,64 @@
+import type { StoreResult } from './machine-store/machine-store.js';
+import { machineFiles } from './machine-store/location.js';
+import type { BootConfig, JournalCommand } from './machine-store/records.js';
+import { readFreshSnapshot, type Snapshot } from './machine-store/snapshot.js';
+import type { StoreError } from './machine-store/store-error.js';
+import type { WalkResult } from './kernel-tree/module-tree.js';
+import type { BootOutcome, BootRequest } from './simulation/boot-machine.js';
+import type { Applied, Refusal } from './simulation/operations.js';
+import type { MachineSession, SessionResult } from './simulation/session.js';
+
+// The operations that need the simulator (the SMP machine, the module core, the linker), each
+// loading it on first use. Loading it costs half a second; a tool that only reads a current
+// snapshot (lsmod, ps, dmesg) never pays it, and stays as quick as a Node process can be.
+
+/** Boots a new machine in dir (or, with request.reboot, replaces the one there). */
+export async function bootMachine(dir: string, request: BootRequest, nowWallMs: number): Promise<BootOutcome> {
+  return (await import('./simulation/boot-machine.js')).bootMachine(dir, request, nowWallMs);
+}
+
+/**
+ * Runs a command under the machine's lock: `prepare` sees the machine as it is now and gives the
+ * command to journal, or a refusal. The record is appended only once the machine has applied it.
+ */
+export async function runCommand(
+  dir: string, tool: string, nowWallMs: number, prepare: (session: MachineSession) => JournalCommand | Refusal,
+): Promise<StoreResult<Applied | Refusal>> {
+  return (await import('./simulation/operations.js')).runCommand(dir, tool, nowWallMs, prepare);
+}
+
+/** Rebuilds the machine up to now, writes its snapshot, and lets `inspect` look at the live session. */
+export async function refresh<T>(
+  dir: string, nowWallMs: number, inspect: (session: MachineSession, config: BootConfig) => T, options: { trace?: boolean } = {},
+): Promise<StoreResult<{ snapshot: Snapshot; seen: T }>> {
+  return (await import('./simulation/operations.js')).refresh(dir, nowWallMs, inspect, options);
+}
+
+/** A session booted from a configuration with no journal applied: for benchmarks and tools that drive it themselves. */
+export async function bootSession(dir: string, config: BootConfig, options: { readonly trace: boolean }): Promise<SessionResult<MachineSession>> {
+  return (await import('./simulation/session.js')).MachineSession.boot(dir, config, options);
+}
+
+/** depmod's walk over a module tree: every module file read and summarised, and what could not be. */
+export async function walkModuleTree(moduleDir: string): Promise<WalkResult> {
+  return (await import('./kernel-tree/module-tree.js')).walkModuleTree(moduleDir);
+}
+
+export interface Look {
+  readonly snapshot: Snapshot;
+  /** Set when the snapshot on disk was damaged and was rebuilt from the journal. */
+  readonly rebuiltDamaged?: string;
+}
+
+/**
+ * The machine as user space sees it now (lsmod, /proc/modules, dmesg, ps): its snapshot when
+ * that is current, else the machine rebuilt from its journal.
+ */
+export async function lookAtMachine(dir: string, nowWallMs: number): Promise<{ ok: true; value: Look } | { ok: false; error: StoreError }> {
+  const files = machineFiles(dir);
+  const cached = readFreshSnapshot(files.snapshot, files.journal, nowWallMs);
+  if (cached.kind === 'fresh') return { ok: true, value: { snapshot: cached.snapshot } };
+  const rebuilt = await refresh(dir, nowWallMs, () => undefined);
+  if (!rebuilt.ok) return rebuilt;
+  return { ok: true, value: { snapshot: rebuilt.value.snapshot, ...(cached.kind === 'damaged' ? { rebuiltDamaged: cached.why } : {}) } };
+}
