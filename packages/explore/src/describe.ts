@@ -19,7 +19,7 @@ export interface ReplayResult {
  */
 export function replay(target: ExploreTarget, schedule: string): ReplayResult | { readonly error: string } {
   const run = runScenario(target.scenario, { cpuCount: target.cpuCount, profile: target.profile ?? 'generic', schedule, trace: true });
-  if (!run.ok) return { error: run.error.message };
+  if (!run.ok) return { error: run.message };
   const fault = run.value.fault;
   const trace = run.value.trace.length > 0 ? run.value.trace : fault?.trace ?? [];
   if (fault?.kind === 'replay-diverged' && !fault.message.includes('the schedule ends after')) {

@@ -121,8 +121,8 @@ interface ExecutionEnd {
 
 function runOne(target: ExploreTarget, options: ExhaustiveOptions, path: SearchNode[], divergeAt: number, request: Request): ExecutionEnd {
   const started = startExecution(target);
-  if ('error' in started) throw new ScenarioSetupError(started.error);
-  const driver = new ExecutionDriver(started.machine, started.check, options.bounds);
+  if (!started.ok) throw new ScenarioSetupError(started.message);
+  const driver = new ExecutionDriver(started.value.machine, started.value.check, options.bounds);
   for (let depth = 0; depth < divergeAt; depth++) replayNode(driver, path[depth], depth);
   let depth = divergeAt;
   let point: ChoicePoint | undefined;

@@ -43,8 +43,8 @@ export function samplingSearch(target: ExploreTarget, options: SamplingOptions):
 
 function runSampled(target: ExploreTarget, bounds: Bounds, pick: Picker): { outcome: ReturnType<ExecutionDriver['outcome']>; steps: number } {
   const started = startExecution(target);
-  if ('error' in started) throw new ScenarioSetupError(started.error);
-  const driver = new ExecutionDriver(started.machine, started.check, bounds);
+  if (!started.ok) throw new ScenarioSetupError(started.message);
+  const driver = new ExecutionDriver(started.value.machine, started.value.check, bounds);
   let steps = 0;
   let point = driver.nextPoint();
   for (; point !== undefined && point.choices.length > 0; point = driver.nextPoint()) {

@@ -1,4 +1,4 @@
-import { createMachine, type Fault, type Machine, type Scenario, type ScenarioCheck } from '@kmodsim/cpu';
+import { createMachine, fail, ok, type Fault, type Machine, type Result, type Scenario, type ScenarioCheck } from '@kmodsim/cpu';
 
 /** What to check: a scenario and the machine to run it on. */
 export interface ExploreTarget {
@@ -18,22 +18,23 @@ const SETUP_STEPS = 5_000_000;
 
 /**
  * A fresh machine with the scenario set up. Setup runs under round-robin (it may boot a kernel),
- * so it is the same in every execution; the search explores what comes after.
+ * so it is the same in every execution; the search explores what comes after. A bad machine or
+ * a setup that faults or throws is EINVAL: the target, not the search, is wrong.
  */
-export function startExecution(target: ExploreTarget): StartedExecution | { readonly error: string } {
+export function startExecution(target: ExploreTarget): Result<StartedExecution> {
   const created = createMachine({ cpuCount: target.cpuCount, profile: target.profile ?? 'generic', schedule: 'kms1:rr', maxSteps: SETUP_STEPS });
-  if (!created.ok) return { error: created.error.message };
+  if (!created.ok) return created;
   const machine = created.value;
   try {
     const check = target.scenario.setup(machine);
-    if (machine.fault !== undefined) return { error: `setup of ${target.scenario.name} faulted: ${machine.fault.message}` };
+    if (machine.fault !== undefined) return fail('EINVAL', `setup of ${target.scenario.name} faulted: ${machine.fault.message}`);
     // From here a task's fault kills the task and the machine goes on (an oops): the search
     // reports the first one and ends the execution there, and may still look at what the other
     // CPUs would have done next.
     machine.setFaultPolicy('oops');
-    return { machine, check };
+    return ok({ machine, check });
   } catch (error) {
-    return { error: `setup of ${target.scenario.name} failed: ${error instanceof Error ? error.message : String(error)}` };
+    return fail('EINVAL', `setup of ${target.scenario.name} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

@@ -1,10 +1,11 @@
 import {
-  MUTEX_CELLS, alloc, check, enterCode, exitCode, free, mutexAt, mutexLock, mutexUnlock, store,
+  MUTEX_CELLS, alloc, check, done, enterCode, errnoFromNumber, exitCode, free, mutexAt, mutexLock, mutexUnlock, ok, store,
+  type Result,
   type ExecutionContext, type KernelCode, type Machine, type Mutex,
 } from '@kmodsim/cpu';
 import { ModuleState, type LocalFlavour, type ModuleCells, type RefcountRuntime, type RefcountStrategy } from '@kmodsim/refcount';
 import type { ModuleContext } from './behaviour.js';
-import { errnoFromNumber, failure, success, type SyscallResult } from './errno.js';
+import { syscallFailure, type SyscallFailure, type SyscallResult } from './syscall-result.js';
 import { DeviceTable } from './device-table.js';
 import { IrqLines } from './irq-lines.js';
 import { linkImage, resolverFor, type ImageLoadOptions, type KernelImage } from './image-link.js';
@@ -152,13 +153,13 @@ export class ModuleCore {
    */
   *insertImage(self: ExecutionContext, image: ModuleImage, options: ImageLoadOptions = {}): KernelCode<SyscallResult> {
     const kernel = this.kernel;
-    if (kernel === undefined) return failure('ENOEXEC', 'this kernel was booted without a symbol table for real module images');
+    if (kernel === undefined) return syscallFailure('ENOEXEC', 'this kernel was booted without a symbol table for real module images');
     return yield* this.load(self, () => {
       const print = (line: string): void => { this.print(self, line); };
       // module_sig_check comes first of all, before even the duplicate check.
       const signature = kernel.config.moduleSig ? moduleSigCheck(image.elf.bytes.data, options.force ?? {}, kernel.signing ?? {}) : undefined;
       signature?.kernelLog.forEach(print);
-      if (signature?.ok === false) return signature.failure;
+      if (signature?.ok === false) return syscallFailure(signature.errno, signature.message);
       const duplicate = this.duplicateOf(image.name);
       if (duplicate !== undefined) return duplicate;
       const resolver = resolverFor(kernel, () => this.modules.filter((module) => !module.freed && module.state !== ModuleState.UNFORMED));
@@ -167,7 +168,7 @@ export class ModuleCore {
       // checks of its .modinfo, whose lines come first, but before its symbols are resolved. Here
       // that is after linking, so a module then refused for an unknown symbol leaves no 'E' (the
       // kernel's would), and the linker's forced-version warnings come before the notice.
-      return signature?.sigOk === false && isModuleLoad(linked) ? this.unsignedTaint.apply(linked, print) : linked;
+      return signature?.ok === true && !signature.value.sigOk && isModuleLoad(linked) ? this.unsignedTaint.apply(linked, print) : linked;
     }, options.args ?? '');
   }
 
@@ -178,7 +179,7 @@ export class ModuleCore {
     const refused = isModuleLoad(prepared) ? this.checkLoad(self, prepared) : prepared;
     if (refused !== undefined || !isModuleLoad(prepared)) {
       yield* mutexUnlock(this.mutex, self);
-      return refused ?? success;
+      return refused ?? done;
     }
     const load = prepared;
     const module = yield* this.addUnformed(self, load);
@@ -198,7 +199,7 @@ export class ModuleCore {
     for (const line of parsed.log) this.print(self, line);
     if (parsed.errno !== undefined) {
       yield* this.unwindComing(self, module);
-      return failure(parsed.errno, `${module.name}: invalid parameters`);
+      return syscallFailure(parsed.errno, `${module.name}: invalid parameters`);
     }
     const initResult = yield* this.runInit(self, module);
     if (initResult !== 0) return yield* this.failInit(self, module, initResult);
@@ -212,7 +213,7 @@ export class ModuleCore {
     yield* this.notify(self, 'LIVE', module);
     yield* mutexUnlock(this.mutex, self);
     this.print(self, `${module.name}: module loaded`);
-    return success;
+    return done;
   }
 
   private duplicateOf(name: string): SyscallResult | undefined {
@@ -220,8 +221,8 @@ export class ModuleCore {
     if (existing === undefined) return undefined;
     // A live copy: EEXIST. One still coming or going: the kernel waits for it, then says EBUSY.
     return existing.state === ModuleState.LIVE
-      ? failure('EEXIST', `module ${name} is already loaded`)
-      : failure('EBUSY', `module ${name} is still being loaded or unloaded`);
+      ? syscallFailure('EEXIST', `module ${name} is already loaded`)
+      : syscallFailure('EBUSY', `module ${name} is still being loaded or unloaded`);
   }
 
   private checkLoad(self: ExecutionContext, load: ModuleLoad): SyscallResult | undefined {
@@ -230,7 +231,7 @@ export class ModuleCore {
     for (const symbol of load.imports) {
       if (this.resolve(symbol, load.license) === undefined) {
         this.print(self, `${load.name}: Unknown symbol ${symbol} (err -2)`);
-        return failure('ENOENT', `Unknown symbol ${symbol} (err -2)`);
+        return syscallFailure('ENOENT', `Unknown symbol ${symbol} (err -2)`);
       }
     }
     return undefined;
@@ -275,12 +276,12 @@ export class ModuleCore {
       module.linkedCalls.set(symbol, owner);
       if (module.uses.has(owner)) continue;
       if (!(yield* this.tryModuleGet(self, owner))) {
-        return failure('EBUSY', `module ${owner.name}, which ${module.name} needs, is going away`);
+        return syscallFailure('EBUSY', `module ${owner.name}, which ${module.name} needs, is going away`);
       }
       module.uses.add(owner);
       owner.usedBy.add(module);
     }
-    return success;
+    return done;
   }
 
   private applyLoadTaints(self: ExecutionContext, module: KernelModule): void {
@@ -306,7 +307,7 @@ export class ModuleCore {
     yield* this.unwindComing(self, module);
     const errno = initResult < 0 ? errnoFromNumber(-initResult) : undefined;
     this.print(self, `${module.name}: init failed with error ${initResult}`);
-    return failure(errno ?? 'EINVAL', `${module.name}'s init returned ${initResult}`);
+    return syscallFailure(errno ?? 'EINVAL', `${module.name}'s init returned ${initResult}`);
   }
 
   /** A module that got as far as COMING and will not go live: GOING, its users waited for, freed. */
@@ -343,15 +344,15 @@ export class ModuleCore {
 
   /** delete_module(2) with 2.6.0's checks in 2.6.0's order. */
   *deleteModule(self: ExecutionContext, name: string, flags: DeleteFlags, caller: Caller = ROOT): KernelCode<SyscallResult> {
-    if (!caller.capSysModule) return failure('EPERM', 'deleting a module needs CAP_SYS_MODULE');
+    if (!caller.capSysModule) return syscallFailure('EPERM', 'deleting a module needs CAP_SYS_MODULE');
     yield* mutexLock(this.mutex, self);
     const checked = this.checkUnload(name, flags);
     if (!checked.ok) {
       yield* mutexUnlock(this.mutex, self);
-      return checked.result;
+      return checked;
     }
-    const { module } = checked;
-    let forced = checked.forced;
+    const { module } = checked.value;
+    let forced = checked.value.forced;
     const refcount = this.refcountOf(module);
     const force = this.forceUnload && flags.trunc;
     const outcome = yield* refcount.stop(self, { nonblock: flags.nonblock, force });
@@ -359,7 +360,7 @@ export class ModuleCore {
     if (problem !== undefined) return yield* contractBroken(this.strategy.name, problem);
     if (outcome.kind === 'busy') {
       yield* mutexUnlock(this.mutex, self);
-      return failure('EWOULDBLOCK', `module ${name} is in use (${outcome.count} references)`);
+      return syscallFailure('EWOULDBLOCK', `module ${name} is in use (${outcome.count} references)`);
     }
     // Users remain and the caller would not wait: only force gets here (the strategy refused otherwise).
     if (outcome.count !== 0 && flags.nonblock) forced = this.taintForced(self, module);
@@ -375,7 +376,7 @@ export class ModuleCore {
     yield* this.freeModule(self, module);
     yield* mutexUnlock(this.mutex, self);
     this.print(self, `${name}: module unloaded${forced ? ' (forced)' : ''}`);
-    return success;
+    return done;
   }
 
   /** The strategy's wait for zero, with the waiting task noted on the module for observers. */
@@ -385,21 +386,19 @@ export class ModuleCore {
     module.waitingUnloader = 0;
   }
 
-  private checkUnload(name: string, flags: DeleteFlags):
-    | { ok: true; module: KernelModule; forced: boolean }
-    | { ok: false; result: SyscallResult } {
+  private checkUnload(name: string, flags: DeleteFlags): Result<{ module: KernelModule; forced: boolean }, SyscallFailure> {
     const module = this.find(name);
-    if (module === undefined) return { ok: false, result: failure('ENOENT', `no module named ${name}`) };
+    if (module === undefined) return syscallFailure('ENOENT', `no module named ${name}`);
     if (module.usedBy.size > 0) {
       const holders = [...module.usedBy].map((holder) => holder.name).join(' ');
-      return { ok: false, result: failure('EWOULDBLOCK', `module ${name} is used by ${holders}`) };
+      return syscallFailure('EWOULDBLOCK', `module ${name} is used by ${holders}`);
     }
-    if (module.state !== ModuleState.LIVE) return { ok: false, result: failure('EBUSY', `module ${name} is not live (still loading or already going)`) };
+    if (module.state !== ModuleState.LIVE) return syscallFailure('EBUSY', `module ${name} is not live (still loading or already going)`);
     if (module.permanent) {
-      if (!(this.forceUnload && flags.trunc)) return { ok: false, result: failure('EBUSY', `module ${name} has init but no exit: it cannot be removed`) };
-      return { ok: true, module, forced: this.taintForced(undefined, module) };
+      if (!(this.forceUnload && flags.trunc)) return syscallFailure('EBUSY', `module ${name} has init but no exit: it cannot be removed`);
+      return ok({ module, forced: this.taintForced(undefined, module) });
     }
-    return { ok: true, module, forced: false };
+    return ok({ module, forced: false });
   }
 
   /**

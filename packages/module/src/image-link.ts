@@ -3,7 +3,7 @@ import {
   type ModuleImage, type ModuleMemoryAllocator, type SymbolResolver,
 } from '@kmodsim/linker';
 import type { ModuleBehaviour } from './behaviour.js';
-import { failure, type SyscallFailure } from './errno.js';
+import { syscallFailure, type SyscallFailure } from './syscall-result.js';
 import type { KernelModule } from './kernel-module.js';
 import type { ModuleLoad } from './module-load.js';
 import type { ModuleSigning } from './module-signing.js';
@@ -62,7 +62,7 @@ export function linkImage(
   const config = { ...kernel.config, moduleSig: false };
   const linked = linkModule(image, { resolver, kernel: config, memory, ...(options.force === undefined ? {} : { force: options.force }) });
   for (const line of linked.ok ? linked.value.kernelLog : linked.kernelLog) log(line);
-  if (!linked.ok) return failure(linked.errno, linked.message);
+  if (!linked.ok) return syscallFailure(linked.errno, linked.message);
   return loadOf(image, linked.value, options.behaviour);
 }
 

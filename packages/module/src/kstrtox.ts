@@ -1,4 +1,4 @@
-import type { Errno } from './errno.js';
+import type { Errno } from '@kmodsim/cpu';
 
 // The kernel's kstrto*() (lib/kstrtox.c) with base 0, as the module parameter setters call them:
 // "0x" means hex and a leading 0 octal; one trailing newline is allowed; anything else left

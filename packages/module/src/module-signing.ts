@@ -1,5 +1,6 @@
+import { ok, type Result } from '@kmodsim/cpu';
 import { readCertificate, readSignature, verifyModuleSignature, type ForceFlags, type KernelCertificate } from '@kmodsim/linker';
-import { failure, type SyscallFailure } from './errno.js';
+import { syscallFailure, type SyscallFailure } from './syscall-result.js';
 import type { ModuleLoad } from './module-load.js';
 
 // Module signature checking, as a kernel built with CONFIG_MODULE_SIG does it (Linux 6.1,
@@ -44,9 +45,7 @@ export interface ModuleSigning {
 }
 
 /** What module_sig_check decided: load_module goes on (with info->sig_ok), or returns the error. */
-export type SignatureCheck =
-  | { readonly ok: true; readonly sigOk: boolean; readonly kernelLog: readonly string[] }
-  | { readonly ok: false; readonly failure: SyscallFailure; readonly kernelLog: readonly string[] };
+export type SignatureCheck = Result<{ readonly sigOk: boolean }, SyscallFailure> & { readonly kernelLog: readonly string[] };
 
 /** mod_verify_sig's errors: the first three are not fatal without enforcement. */
 type VerifyError = 'ENODATA' | 'ENOPKG' | 'ENOKEY' | 'EBADMSG' | 'EKEYREJECTED';
@@ -75,16 +74,16 @@ export function moduleSigCheck(image: Uint8Array, force: ForceFlags, signing: Mo
   let error: VerifyError = 'ENODATA';
   if (!mangled) {
     const verified = modVerifySig(image, signing, kernelLog);
-    if (verified === undefined) return { ok: true, sigOk: true, kernelLog };
+    if (verified === undefined) return { ...ok({ sigOk: true }), kernelLog };
     error = verified;
   }
-  if (error === 'EBADMSG' || error === 'EKEYREJECTED') return { ok: false, failure: failure(error, FATAL[error]), kernelLog };
+  if (error === 'EBADMSG' || error === 'EKEYREJECTED') return { ...syscallFailure(error, FATAL[error]), kernelLog };
   const reason = FORGIVEN[error];
   if (signing.enforce === true) {
     kernelLog.push(`Loading of ${reason} is rejected`);
-    return { ok: false, failure: failure('EKEYREJECTED', `loading of ${reason} is rejected: module signatures are enforced`), kernelLog };
+    return { ...syscallFailure('EKEYREJECTED', `loading of ${reason} is rejected: module signatures are enforced`), kernelLog };
   }
-  return { ok: true, sigOk: false, kernelLog };
+  return { ...ok({ sigOk: false }), kernelLog };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Errno } from './errno.js';
+import type { Errno } from '@kmodsim/cpu';
 import { parseInteger, parseKernelBool, type IntegerType } from './kstrtox.js';
 
 // A module's parameters as load_module hands them to parse_args (kernel/params.c, Linux 6.1):

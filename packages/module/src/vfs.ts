@@ -1,6 +1,6 @@
-import type { ExecutionContext, KernelCode } from '@kmodsim/cpu';
+import { ok, type ExecutionContext, type KernelCode, type Result } from '@kmodsim/cpu';
 import type { ModuleCore } from './core.js';
-import { failure, type SyscallFailure } from './errno.js';
+import { syscallFailure, type SyscallFailure } from './syscall-result.js';
 import type { KernelModule } from './kernel-module.js';
 
 // The places where the rest of the kernel takes references on modules for user space: opening a
@@ -8,20 +8,18 @@ import type { KernelModule } from './kernel-module.js';
 // before the first call into the module and dropped after the last one returns, so the module
 // code itself never drops the reference that keeps it loaded.
 
-export type OpenResult = { readonly ok: true; readonly module: KernelModule } | SyscallFailure;
-
 const tryGetOf = (core: ModuleCore) => (self: ExecutionContext, module: KernelModule) => core.tryModuleGet(self, module);
 
 /** open(2) on a device: a reference on its module (refused once the module is going), then its open(). */
-export function* openDevice(core: ModuleCore, self: ExecutionContext, deviceName: string): KernelCode<OpenResult> {
+export function* openDevice(core: ModuleCore, self: ExecutionContext, deviceName: string): KernelCode<Result<KernelModule, SyscallFailure>> {
   const module = yield* core.chardevs.lookupAndGet(self, deviceName, tryGetOf(core));
   if (module === undefined) return notThere(deviceName);
   const result = yield* core.call(self, module, 'open');
   if (result < 0) {
     yield* core.modulePut(self, module);
-    return failure('ENODEV', `${deviceName}: open returned ${result}`);
+    return syscallFailure('ENODEV', `${deviceName}: open returned ${result}`);
   }
-  return { ok: true, module };
+  return ok(module);
 }
 
 /** close(2): the module's release(), then the reference goes. */
@@ -36,11 +34,11 @@ export function* readDevice(core: ModuleCore, self: ExecutionContext, module: Ke
 }
 
 /** mount(2): the filesystem's module is held for as long as the mount exists. */
-export function* mountFilesystem(core: ModuleCore, self: ExecutionContext, filesystem: string): KernelCode<OpenResult> {
+export function* mountFilesystem(core: ModuleCore, self: ExecutionContext, filesystem: string): KernelCode<Result<KernelModule, SyscallFailure>> {
   const module = yield* core.filesystems.lookupAndGet(self, filesystem, tryGetOf(core));
   if (module === undefined) return notThere(filesystem);
   yield* core.call(self, module, 'fill_super');
-  return { ok: true, module };
+  return ok(module);
 }
 
 export function* unmountFilesystem(core: ModuleCore, self: ExecutionContext, module: KernelModule): KernelCode<void> {
@@ -49,5 +47,5 @@ export function* unmountFilesystem(core: ModuleCore, self: ExecutionContext, mod
 }
 
 function notThere(name: string): SyscallFailure {
-  return failure('ENODEV', `no ${name} registered (its module is not loaded or is going away)`);
+  return syscallFailure('ENODEV', `no ${name} registered (its module is not loaded or is going away)`);
 }

@@ -22,7 +22,7 @@ function runLoad(strategy: RefcountStrategy, load: ModuleLoad, after?: (core: Mo
       return undefined;
     },
   }, { cpuCount: 2, trace: true });
-  if (!run.ok) expect.fail(run.error.message);
+  if (!run.ok) expect.fail(run.message);
   return run.value;
 }
 
@@ -191,7 +191,7 @@ describe('a strategy that breaks its contract', () => {
         return undefined;
       },
     }, { cpuCount: 2 });
-    if (!neverWakes.ok) expect.fail(neverWakes.error.message);
+    if (!neverWakes.ok) expect.fail(neverWakes.message);
     expect(neverWakes.value.fault).toMatchObject({ kind: 'sleeps-forever', comm: 'rmmod' });
     expect(neverWakes.value.fault?.trace.length).toBeGreaterThan(0);
   });

@@ -10,7 +10,7 @@ export interface TestKernel {
 
 export function bootKernel(options: { strategy?: RefcountStrategy; forceUnload?: boolean; machine?: Partial<MachineConfig> } = {}): TestKernel {
   const created = createMachine({ cpuCount: 2, ...options.machine });
-  if (!created.ok) expect.fail(created.error.message);
+  if (!created.ok) expect.fail(created.message);
   const machine = created.value;
   const core = new ModuleCore(machine, {
     strategy: options.strategy ?? percpuStopMachine,

@@ -62,7 +62,7 @@ function realKernel(options: { moduleSig?: boolean; signing?: ModuleSigning; for
   const vermagic = image(DUMMY).vermagic ?? '';
   const config: KernelConfig = { vermagic, modversions: true, moduleSig: options.moduleSig ?? true, forceLoad: options.forceLoad ?? false };
   const created = createMachine({ cpuCount: 2 });
-  if (!created.ok) expect.fail(created.error.message);
+  if (!created.ok) expect.fail(created.message);
   const machine = created.value;
   const kernel = { symbols: KernelSymbolTable.fromVmlinux({ symvers: symvers.value }), config, ...(options.signing === undefined ? {} : { signing: options.signing }) };
   const core = new ModuleCore(machine, { strategy: percpuStopMachine, kernel });

@@ -63,7 +63,7 @@ function realKernel(signing: ModuleSigning) {
   if (!symvers.ok) expect.fail(symvers.message);
   const config: KernelConfig = { vermagic: image(DUMMY).vermagic ?? '', modversions: true, moduleSig: true, forceLoad: false };
   const created = createMachine({ cpuCount: 2 });
-  if (!created.ok) expect.fail(created.error.message);
+  if (!created.ok) expect.fail(created.message);
   const machine = created.value;
   const core = new ModuleCore(machine, { strategy: percpuStopMachine, kernel: { symbols: KernelSymbolTable.fromVmlinux({ symvers: symvers.value }), config, signing } });
   const insmod = (images: readonly ModuleImage[]): string[] => {

@@ -60,7 +60,7 @@ describe.each(soundStrategies())('unload protocol with $name', (strategy) => {
     }, ['ok', 'EWOULDBLOCK', 'Live 1', 'cat done', 'wait ok', 'gone']);
     for (let seed = 0; seed < 50; seed++) {
       const run = runScenario(sc, { cpuCount: 2, schedule: `kms1:random:${seed}` });
-      if (!run.ok) expect.fail(run.error.message);
+      if (!run.ok) expect.fail(run.message);
       expect(run.value.fault, `seed ${seed}: ${run.value.fault?.message ?? ''}`).toBeUndefined();
     }
   });
@@ -88,7 +88,7 @@ describe.each(soundStrategies())('unload protocol with $name', (strategy) => {
     }, ['ok', 'wait EWOULDBLOCK', 'Live 1', 'ok']);
     for (let seed = 0; seed < 30; seed++) {
       const run = runScenario(sc, { cpuCount: 2, schedule: `kms1:random:${seed}` });
-      if (!run.ok) expect.fail(run.error.message);
+      if (!run.ok) expect.fail(run.message);
       expect(run.value.fault, `seed ${seed}: ${run.value.fault?.message ?? ''}`).toBeUndefined();
     }
   });
@@ -120,7 +120,7 @@ describe.each(soundStrategies())('unload protocol with $name', (strategy) => {
       } });
     }, ['ok', 'late get false', 'wait ok']);
     const run = runScenario(sc, { cpuCount: 2 });
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     expect(run.value.fault?.message).toBeUndefined();
   });
 
@@ -148,7 +148,7 @@ describe.each(soundStrategies())('unload protocol with $name', (strategy) => {
         } });
       }, forceUnload ? ['ok', 'force ok'] : ['ok', 'force EWOULDBLOCK', 'user done']);
       const run = runScenario(sc, { cpuCount: 2 });
-      if (!run.ok) expect.fail(run.error.message);
+      if (!run.ok) expect.fail(run.message);
       if (forceUnload) {
         // The user's release() calls into the freed module text: the simulated oops.
         expect(run.value.fault?.kind).toBe('call-into-freed-code');
@@ -170,7 +170,7 @@ describe.each(soundStrategies())('unload protocol with $name', (strategy) => {
       } });
     }, ['ENODEV', 'gone', 'ok']);
     const run = runScenario(sc, { cpuCount: 2 });
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     expect(run.value.fault?.message).toBeUndefined();
   });
 
@@ -193,7 +193,7 @@ describe.each(soundStrategies())('unload protocol with $name', (strategy) => {
         } });
       }, goesLive ? ['notifier get false', 'init get true', 'ok'] : ['notifier get false', 'ok']);
       const run = runScenario(sc, { cpuCount: 2 });
-      if (!run.ok) expect.fail(run.error.message);
+      if (!run.ok) expect.fail(run.message);
       expect(run.value.fault?.message).toBeUndefined();
     }
   });

@@ -11,7 +11,7 @@ const INCREMENTS_PER_CPU = 100;
 /** Mean cycles per local_inc with every CPU incrementing its own instance at once. */
 export function cyclesPerInc(flavour: LocalFlavour, cpuCount: number, packed: boolean): number {
   const created = createMachine({ cpuCount, schedule: 'kms1:rr:slice=1', maxSteps: 50_000_000 });
-  if (!created.ok) throw new Error(created.error.message);
+  if (!created.ok) throw new Error(created.message);
   const machine = created.value;
   const counter = definePerCpu(machine, 'counter', { packed });
   const ops = localOps(flavour);

@@ -10,7 +10,7 @@ function firstLostUpdate(flavour: 'plain' | 'native' | 'atomic', seeds: number, 
   const scenario = localCounterScenario({ flavour, incrementsPerTask: 6 });
   for (let seed = 1; seed <= seeds; seed++) {
     const run = runScenario(scenario, { cpuCount, schedule: `kms1:random:${seed}:irq=0.3:preempt=0.1:migrate=0.1` });
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     const fault = run.value.fault;
     if (fault !== undefined) return { seed, message: fault.message, schedule: fault.choices };
   }
@@ -26,7 +26,7 @@ describe('local_t', () => {
     expect(firstLostUpdate('plain', 500, 2)).toEqual(found);
     // The exact choices replay the loss.
     const replay = runScenario(localCounterScenario({ flavour: 'plain', incrementsPerTask: 6 }), { cpuCount: 2, schedule: found.schedule });
-    if (!replay.ok) expect.fail(replay.error.message);
+    if (!replay.ok) expect.fail(replay.message);
     expect(replay.value.fault?.message).toBe(found.message);
   });
 
@@ -35,7 +35,7 @@ describe('local_t', () => {
     // interrupt increments; then the writer stores its stale value.
     const scenario = localCounterScenario({ flavour: 'plain', incrementsPerTask: 1, irqLimit: 1 });
     const run = runScenario(scenario, { cpuCount: 1, schedule: 'kms1:list:0*3,i0.0,0*5' });
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     expect(run.value.fault?.message).toBe('local_t (plain): the counters sum to 1, but 2 increments were made (1 by interrupts): an update was lost');
     const names = run.value.trace.map((event) => event.name);
     const loadAt = names.indexOf('load');

@@ -35,7 +35,7 @@ describe('summing a per-CPU counter while writers run', () => {
     const search = (): { seed: number; message: string } | undefined => {
       for (let seed = 1; seed <= 2000; seed++) {
         const run = runScenario(racySumScenario(), { cpuCount: 3, schedule: `kms1:random:${seed}` });
-        if (!run.ok) expect.fail(run.error.message);
+        if (!run.ok) expect.fail(run.message);
         if (run.value.fault !== undefined) return { seed, message: run.value.fault.message };
       }
       return undefined;
@@ -57,7 +57,7 @@ describe('misuse, as CONFIG_DEBUG_PREEMPT reports it', () => {
       } },
       { cpuCount: 2, schedule: 'kms1:rr' },
     );
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     if (run.value.fault === undefined) expect.fail('the misuse was not caught');
     expect(run.value.fault.trace.at(-1)?.name).toBe('fault');
     return run.value.fault;
@@ -104,7 +104,7 @@ describe('misuse, as CONFIG_DEBUG_PREEMPT reports it', () => {
       } },
       { cpuCount: 2, schedule: 'kms1:random:4:irq=0.5' },
     );
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     expect(run.value.fault).toBeUndefined();
   });
 });

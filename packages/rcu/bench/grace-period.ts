@@ -11,7 +11,7 @@ type Kind = 'normal' | 'expedited';
 
 function gracePeriodCycles(kind: Kind, cpuCount: number): number {
   const created = createMachine({ cpuCount, maxSteps: 50_000_000 });
-  if (!created.ok) throw new Error(created.error.message);
+  if (!created.ok) throw new Error(created.message);
   const machine = created.value;
   const rcu = createRcu(machine);
   let cycles = 0;

@@ -155,7 +155,7 @@ describe('misuse, as lockdep and CONFIG_PROVE_RCU report it', () => {
       },
     };
     const run = runScenario(misuse, { cpuCount: 2, schedule: 'kms1:rr' });
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     const fault = run.value.fault;
     if (fault === undefined) expect.fail('the misuse was not caught');
     expect(fault.trace.at(-1)?.name).toBe('fault');

@@ -46,7 +46,7 @@ describe.each(soundStrategies())('$name', (strategy) => {
   test('every get from a task or an interrupt is matched by its put: the count returns to zero', () => {
     for (let seed = 0; seed < 200; seed++) {
       const run = runScenario(balancedUse(strategy, 3), { cpuCount: 3, schedule: `kms1:random:${seed}:irq=0.2:preempt=0.05` });
-      if (!run.ok) expect.fail(run.error.message);
+      if (!run.ok) expect.fail(run.message);
       expect(run.value.fault, `seed ${seed}: ${run.value.fault?.message ?? ''}`).toBeUndefined();
     }
   });
@@ -68,7 +68,7 @@ describe.each(soundStrategies())('$name', (strategy) => {
         return () => (got[0] === false ? undefined : `tryGet on a GOING module returned ${String(got[0])}`);
       },
     }, { cpuCount: 1 });
-    if (!run.ok) expect.fail(run.error.message);
+    if (!run.ok) expect.fail(run.message);
     expect(run.value.fault?.message).toBeUndefined();
   });
 });

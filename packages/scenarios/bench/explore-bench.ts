@@ -48,7 +48,7 @@ const GOAL_PER_SECOND = 50_000;
 /** One run of the scenario as the search starts each execution (a fresh machine, round-robin setup), to its end. */
 function runToEnd(scenario: Scenario): void {
   const created = createMachine({ cpuCount: 2, profile: 'generic', schedule: 'kms1:rr' });
-  if (!created.ok) throw new Error(created.error.message);
+  if (!created.ok) throw new Error(created.message);
   const machine = created.value;
   const check = scenario.setup(machine);
   const result = machine.run();

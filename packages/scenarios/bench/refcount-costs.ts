@@ -21,7 +21,7 @@ function benchName(base: string, strategy: RefcountStrategy): string {
 
 function bootWith(strategy: RefcountStrategy, cpuCount: number, trace?: TraceSink): { machine: Machine; core: ModuleCore; lib: KernelModule } {
   const created = createMachine({ cpuCount, maxSteps: 50_000_000, recordChoices: false, ...(trace === undefined ? {} : { trace }) });
-  if (!created.ok) throw new Error(created.error.message);
+  if (!created.ok) throw new Error(created.message);
   const machine = created.value;
   const core = bootDemoKernel(machine, { strategy, modules: ['demo_lib'] });
   const lib = core.find('demo_lib');

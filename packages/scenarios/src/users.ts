@@ -1,5 +1,5 @@
-import { schedule, setCurrentState, load, type ExecutionContext, type KernelCode } from '@kmodsim/cpu';
-import { closeDevice, moduleInfo, openDevice, readDevice, type KernelModule, type ModuleCore, type SyscallResult } from '@kmodsim/module';
+import { schedule, setCurrentState, load, type ExecutionContext, type KernelCode, type Result } from '@kmodsim/cpu';
+import { closeDevice, moduleInfo, openDevice, readDevice, type KernelModule, type ModuleCore } from '@kmodsim/module';
 
 // What the scenarios' users and unloaders do, and the checks every scenario ends with: no
 // reference leaked, the unload and the module's presence agreeing, nothing left half done.
@@ -16,9 +16,9 @@ export function* useDevice(core: ModuleCore, self: ExecutionContext, reads: numb
   for (let read = 0; read < reads; read++) {
     // schedule() in TASK_RUNNING switches only when a task of the same class waits for this CPU.
     if (yieldBetweenReads && read > 0) yield schedule();
-    yield* readDevice(core, self, open.module);
+    yield* readDevice(core, self, open.value);
   }
-  yield* closeDevice(core, self, open.module);
+  yield* closeDevice(core, self, open.value);
   return true;
 }
 
@@ -33,7 +33,7 @@ export function* waitWhile(cell: number, busy: (value: number) => boolean): Kern
 }
 
 /** A syscall's result as the scenarios record it: 'ok' or the errno. */
-export function resultText(result: SyscallResult): string {
+export function resultText(result: Result<unknown>): string {
   return result.ok ? 'ok' : result.errno;
 }
 

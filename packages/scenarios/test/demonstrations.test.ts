@@ -12,7 +12,7 @@ describe.each(soundStrategies())('the catalogue with $name', (strategy) => {
     const expectation = expectationOf(strategy, scenario);
     for (let seed = 0; seed < 30; seed++) {
       const run = runScenario(scenario.build(strategy), { cpuCount: scenario.cpuCount, schedule: `kms1:random:${seed}:irq=0.1:preempt=0.02` });
-      if (!run.ok) expect.fail(run.error.message);
+      if (!run.ok) expect.fail(run.message);
       const fault = run.value.fault;
       const where = `seed ${seed}: ${fault?.kind ?? ''} ${fault?.message ?? ''}`;
       if (expectation.kind === 'clean') expect(fault, where).toBeUndefined();
@@ -23,9 +23,9 @@ describe.each(soundStrategies())('the catalogue with $name', (strategy) => {
   test('every scenario\'s trace reads as ftrace and its choices replay it byte for byte', () => {
     for (const scenario of applicable) {
       const first = runScenario(scenario.build(strategy), { cpuCount: scenario.cpuCount, schedule: 'kms1:random:5', trace: true });
-      if (!first.ok) expect.fail(first.error.message);
+      if (!first.ok) expect.fail(first.message);
       const again = runScenario(scenario.build(strategy), { cpuCount: scenario.cpuCount, schedule: first.value.choices, trace: true });
-      if (!again.ok) expect.fail(again.error.message);
+      if (!again.ok) expect.fail(again.message);
       const text = formatFtrace(first.value.trace, scenario.cpuCount);
       expect(text).toContain('sched_switch');
       expect(formatFtrace(again.value.trace, scenario.cpuCount), scenario.name).toBe(text);

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { createMachine } from '@kmodsim/cpu';
+import { createMachine, type Result } from '@kmodsim/cpu';
 import { KernelSymbolTable, parseModuleSymvers, readModuleImage, type KernelConfig, type ModuleImage } from '@kmodsim/linker';
 import { percpuStopMachine } from '@kmodsim/refcount';
-import { ModuleCore, formatProcModules, moduleInfo, type SyscallResult } from '@kmodsim/module';
+import { ModuleCore, formatProcModules, moduleInfo } from '@kmodsim/module';
 import { demoBehaviours, demoModuleLoads } from '../src/index.js';
 
 // Real .ko files through init_module: the project's demo modules, built by gcc from its own C
@@ -23,14 +23,14 @@ function kernel() {
   const symvers = parseModuleSymvers('Module.symvers', readFileSync(`${fixtures}Module.symvers`, 'utf8'));
   if (!symvers.ok) expect.fail(symvers.message);
   const created = createMachine({ cpuCount: 2 });
-  if (!created.ok) expect.fail(created.error.message);
+  if (!created.ok) expect.fail(created.message);
   const machine = created.value;
   const core = new ModuleCore(machine, { strategy: percpuStopMachine, irqLines: 1, kernel: { symbols: KernelSymbolTable.fromVmlinux({ symvers: symvers.value }), config: EMBEDDED } });
   return { machine, core };
 }
 
-function text(result: SyscallResult): string {
-  return result.ok ? 'ok' : `${result.errno} ${result.reason}`;
+function text(result: Result<unknown>): string {
+  return result.ok ? 'ok' : `${result.errno} ${result.message}`;
 }
 
 describe('init_module with real module images', () => {

@@ -9,7 +9,7 @@ const CPU_COUNTS = [1, 4, 16, 64, 256, 1024] as const;
 /** One stop_machine call from CPU 0 of an otherwise idle machine. */
 function oneCall(variant: StopMachineVariant, cpuCount: number): StopRound {
   const created = createMachine({ cpuCount, maxSteps: 50_000_000 });
-  if (!created.ok) throw new Error(created.error.message);
+  if (!created.ok) throw new Error(created.message);
   const machine = created.value;
   const stop = createStopMachine(machine, { variant });
   machine.spawn({ name: 'caller', cpu: 0, body: function* (self) {

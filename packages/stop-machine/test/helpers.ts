@@ -5,6 +5,6 @@ import { createMachine, MemoryTraceSink, type Machine, type MachineConfig } from
 export function tracedMachine(config: MachineConfig): { machine: Machine; trace: MemoryTraceSink } {
   const trace = new MemoryTraceSink();
   const created = createMachine({ ...config, trace });
-  if (!created.ok) expect.fail(created.error.message);
+  if (!created.ok) expect.fail(created.message);
   return { machine: created.value, trace };
 }

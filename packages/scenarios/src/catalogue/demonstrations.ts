@@ -23,15 +23,15 @@ export const waitForUsers = defineScenario(
       const open = yield* openDevice(core, self, 'demo_chardev');
       if (!open.ok) return;
       holding = true;
-      while (moduleInfo(open.module).state !== 'Unloading') yield work(2000, 'read');
+      while (moduleInfo(open.value).state !== 'Unloading') yield work(2000, 'read');
       const second = yield* openDevice(core, self, 'demo_chardev');
       results.push(`second open ${second.ok ? 'ok' : second.errno}`);
       // A user that finishes later: it keeps the device open (reading now and then) until the
       // unloader sleeps waiting for it, so its close is the put that has to wake the unloader.
       // Unloading shows as soon as the module is GOING, which under stop_machine is well before
       // the unloader has left the stopped machine and dropped module_mutex to sleep.
-      while (!unloaderAsleep(machine, open.module)) yield* nap(2000);
-      yield* closeDevice(core, self, open.module);
+      while (!unloaderAsleep(machine, open.value)) yield* nap(2000);
+      yield* closeDevice(core, self, open.value);
       results.push('closed');
     } });
     machine.spawn({ name: 'rmmod', cpu: 0, body: function* (self) {

@@ -40,8 +40,8 @@ export const forcedUnload = defineScenario(
       if (!open.ok) return;
       holding = true;
       while (!forced) yield work(1000, 'sleep');
-      yield* readDevice(core, self, open.module);
-      yield* closeDevice(core, self, open.module);
+      yield* readDevice(core, self, open.value);
+      yield* closeDevice(core, self, open.value);
     } });
     machine.spawn({ name: 'rmmod', cpu: 0, body: function* (self) {
       while (!holding) yield work(500);

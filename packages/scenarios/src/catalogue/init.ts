@@ -106,7 +106,7 @@ export const liveDuringInit = defineScenario(
       while (phase !== 3) yield work(100);
       const live = yield* openDevice(core, self, 'demo_chardev');
       results.push(`open after goLive ${live.ok ? 'ok' : live.errno}`);
-      if (live.ok) yield* closeDevice(core, self, live.module);
+      if (live.ok) yield* closeDevice(core, self, live.value);
       phase = 4;
     } });
     return () => {
@@ -150,8 +150,8 @@ export const failingInitWithUser = defineScenario(
       while ((yield load(ready)) === 0) yield cpuRelax();
       const open = yield* openDevice(core, self, 'demo_chardev');
       if (!open.ok) return;
-      yield* readDevice(core, self, open.module);
-      yield* closeDevice(core, self, open.module);
+      yield* readDevice(core, self, open.value);
+      yield* closeDevice(core, self, open.value);
     } });
     return () => {
       if (results[0] !== 'ENODEV') return `insmod returned ${results[0] ?? 'nothing'}, expected ENODEV`;

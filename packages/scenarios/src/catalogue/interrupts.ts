@@ -75,8 +75,8 @@ export const irqGetWorkerPut = defineScenario(
     catPid = machine.spawn({ name: 'cat', cpu: 0, bound: true, body: function* (self) {
       const open = yield* openDevice(core, self, 'demo_chardev');
       if (!open.ok) return;
-      yield* readDevice(core, self, open.module);
-      yield* closeDevice(core, self, open.module);
+      yield* readDevice(core, self, open.value);
+      yield* closeDevice(core, self, open.value);
       yield store(masked, 1);
       // flush_work(): the deferred work, if any was queued, has run and dropped its reference.
       yield* waitWhile(workState, (state) => state === 1);

@@ -60,12 +60,12 @@ export const moduleGetDuringWait = defineScenario(
       yield* setOpened(lock, opened, 1);
       yield store(holding, 1);
       // The user hands its work on once the unload has begun (the module is GOING).
-      while ((yield load(open.module.cells.state)) !== ModuleState.GOING) yield cpuRelax();
+      while ((yield load(open.value.cells.state)) !== ModuleState.GOING) yield cpuRelax();
       yield store(queued, 1);
       yield wakeUpProcess(kworker);
       yield* waitWhile(handed, (value) => value === 0);
       yield* setOpened(lock, opened, 0);
-      yield* closeDevice(core, self, open.module);
+      yield* closeDevice(core, self, open.value);
     } });
     machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
       while ((yield load(holding)) === 0) yield cpuRelax();

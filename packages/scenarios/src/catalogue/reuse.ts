@@ -34,13 +34,13 @@ export const refusedUnloadThenReuse = defineScenario(
         return;
       }
       yield store(holding, 1);
-      yield* core.moduleGet(self, open.module);
-      yield* core.modulePut(self, open.module);
+      yield* core.moduleGet(self, open.value);
+      yield* core.modulePut(self, open.value);
       yield* waitWhile(refused, (value) => value === 0);
       const again = yield* openDevice(core, self, 'demo_chardev');
       results.push(`second open ${again.ok ? 'ok' : again.errno}`);
-      if (again.ok) yield* closeDevice(core, self, again.module);
-      yield* closeDevice(core, self, open.module);
+      if (again.ok) yield* closeDevice(core, self, again.value);
+      yield* closeDevice(core, self, open.value);
       yield store(closed, 1);
       yield wakeUpProcess(rmmodPid);
     } });
@@ -122,7 +122,7 @@ export const irqUserVersusWait = defineScenario(
       // msleep(): it holds the device until the machine has nothing more urgent to do.
       yield setCurrentState('TASK_INTERRUPTIBLE');
       yield scheduleTimeout(HOLD_CYCLES);
-      yield* closeDevice(core, self, open.module);
+      yield* closeDevice(core, self, open.value);
     } });
     machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
       while ((yield load(holding)) === 0) yield cpuRelax();

@@ -29,7 +29,7 @@ export const waitVersusLastPut = defineScenario(
       const open = yield* openDevice(core, self, 'demo_chardev');
       if (!open.ok) return;
       yield store(holding, 1);
-      yield* closeDevice(core, self, open.module);
+      yield* closeDevice(core, self, open.value);
     } });
     machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
       while ((yield load(holding)) === 0) yield cpuRelax();
@@ -53,7 +53,7 @@ export const migratedPut = defineScenario(
       const open = yield* openDevice(core, self, 'demo_chardev');
       if (!open.ok) return;
       yield setAffinity(1);
-      yield* closeDevice(core, self, open.module);
+      yield* closeDevice(core, self, open.value);
     } });
     machine.spawn({ name: 'rmmod', cpu: 1, body: function* (self) { yield* unload(core, self, record, { wait: true }); } });
     return () => unloadConsistent(core, record);
@@ -82,13 +82,13 @@ export const refusedOpenWhileWaiting = defineScenario(
       if (!open.ok) return;
       yield store(holding, 1);
       // Wait until the unload has begun: the module's state word says GOING.
-      while ((yield load(open.module.cells.state)) !== ModuleState.GOING) yield cpuRelax();
+      while ((yield load(open.value.cells.state)) !== ModuleState.GOING) yield cpuRelax();
       const again = yield* openDevice(core, self, 'demo_chardev');
       if (again.ok) {
         refused.push('a second open succeeded on a module that is going');
-        yield* closeDevice(core, self, again.module);
+        yield* closeDevice(core, self, again.value);
       }
-      yield* closeDevice(core, self, open.module);
+      yield* closeDevice(core, self, open.value);
     } });
     machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
       while ((yield load(holding)) === 0) yield cpuRelax();

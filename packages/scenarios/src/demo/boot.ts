@@ -33,7 +33,7 @@ export function bootDemoKernel(machine: Machine, options: DemoKernelOptions): Mo
       cpu: 0,
       body: function* (self) {
         const result = yield* core.initModule(self, load);
-        if (!result.ok) failures.push(`${name}: ${result.errno} (${result.reason})`);
+        if (!result.ok) failures.push(`${name}: ${result.errno} (${result.message})`);
       },
     });
     const run = machine.run();
