@@ -3,7 +3,7 @@ import {
   type Result,
   type ExecutionContext, type KernelCode, type Machine, type Mutex,
 } from '@kmodsim/cpu';
-import { ModuleState, type LocalFlavour, type ModuleCells, type RefcountRuntime, type RefcountStrategy } from '@kmodsim/refcount';
+import { ModuleState, type ArchLocalFlavour, type ModuleCells, type RefcountRuntime, type RefcountStrategy } from '@kmodsim/refcount';
 import type { ModuleContext } from './behaviour.js';
 import { syscallFailure, type SyscallFailure, type SyscallResult } from './syscall-result.js';
 import { DeviceTable } from './device-table.js';
@@ -21,7 +21,7 @@ import type { TaintName } from './taint.js';
 export interface ModuleCoreOptions {
   readonly strategy: RefcountStrategy;
   /** How local_t is built on this machine; strategies with per-CPU counters follow it. */
-  readonly arch?: LocalFlavour;
+  readonly arch?: ArchLocalFlavour;
   /** CONFIG_MODULE_FORCE_UNLOAD: whether O_TRUNC may force an unload. */
   readonly forceUnload?: boolean;
   /** Symbols the kernel itself exports (vmlinux's part of the symbol table). */

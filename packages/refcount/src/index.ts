@@ -3,7 +3,7 @@ export {
   VIOLATION_KINDS,
   MODULE_REFCOUNT_MEMBERS,
   REFCOUNT_STRATEGY_MEMBERS,
-  type LocalFlavour,
+  type ArchLocalFlavour,
   type KnownViolation,
   type ModuleCells,
   type ModuleRefcount,

@@ -1,4 +1,5 @@
 import type { ExecutionContext, FaultKind, KernelCode, Machine } from '@kmodsim/cpu';
+import type { LocalFlavour } from '@kmodsim/percpu';
 
 // The contract between the module core and a refcount design. The core never knows which design
 // runs: it asks the strategy to take and drop references, to stop the count for unload, to wait
@@ -54,12 +55,15 @@ export interface ModuleRefcount {
   release(self: ExecutionContext): KernelCode<void>;
 }
 
-/** How `local_t` is built on this machine, like an architecture's choice. */
-export type LocalFlavour = 'native' | 'atomic';
+/**
+ * How `local_t` is built on this machine, like an architecture's choice: percpu's flavours less
+ * `plain`, which no arch provides (a strategy that wants it, to show the tear, asks for it itself).
+ */
+export type ArchLocalFlavour = Exclude<LocalFlavour, 'plain'>;
 
 export interface StrategyEnvironment {
   readonly machine: Machine;
-  readonly arch: LocalFlavour;
+  readonly arch: ArchLocalFlavour;
 }
 
 /** A strategy bound to one machine: it may keep per-machine services (stopper threads, RCU). */

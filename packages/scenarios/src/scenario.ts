@@ -1,6 +1,6 @@
 import type { FaultKind, Machine, Scenario, ScenarioCheck } from '@kmodsim/cpu';
 import type { ModuleCore } from '@kmodsim/module';
-import type { LocalFlavour, RefcountStrategy } from '@kmodsim/refcount';
+import type { ArchLocalFlavour, RefcountStrategy } from '@kmodsim/refcount';
 import type { ContractCell } from './contract.js';
 import { bootDemoKernel } from './demo/boot.js';
 
@@ -39,7 +39,7 @@ export interface CatalogueScenario {
   readonly catches: string;
   /** The cells of the contract table it covers: a method called by another task during a phase. */
   readonly exercises: readonly ContractCell[];
-  build(strategy: RefcountStrategy, arch?: LocalFlavour): Scenario;
+  build(strategy: RefcountStrategy, arch?: ArchLocalFlavour): Scenario;
 }
 
 /** The checked scenarios: what `kmodsim-compare check` searches. */

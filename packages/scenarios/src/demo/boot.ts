@@ -1,11 +1,11 @@
 import type { Machine } from '@kmodsim/cpu';
-import type { LocalFlavour, RefcountStrategy } from '@kmodsim/refcount';
+import type { ArchLocalFlavour, RefcountStrategy } from '@kmodsim/refcount';
 import { ModuleCore } from '@kmodsim/module';
 import { demoKernelSymbols, demoModuleLoads } from './loads.js';
 
 export interface DemoKernelOptions {
   readonly strategy: RefcountStrategy;
-  readonly arch?: LocalFlavour;
+  readonly arch?: ArchLocalFlavour;
   readonly forceUnload?: boolean;
   /** Demo modules to load at boot, in order (a module after the ones it needs). */
   readonly modules?: readonly string[];
