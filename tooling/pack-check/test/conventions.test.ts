@@ -20,6 +20,16 @@ describe('every workspace package', () => {
   }
 });
 
+describe('this package', () => {
+  it('depends on every library, so turbo builds each before the README examples are checked against it', () => {
+    const all = workspacePackages();
+    const own = all.find((pkg) => pkg.path === 'tooling/pack-check');
+    const libraries = all.filter((pkg) => pkg.path.startsWith('packages/')).map((pkg) => pkg.json.name);
+    const missing = libraries.filter((name) => own?.json.devDependencies?.[name] !== 'workspace:*');
+    expect(missing, 'add these to tooling/pack-check devDependencies as "workspace:*", then pnpm install').toEqual([]);
+  });
+});
+
 const README = `# @kmodsim/example
 
 What it is.
