@@ -1,9 +1,9 @@
 // @kmodsim/linker: real .ko files in, linked modules and depmod's files out.
 
-export { failure, success, type LinkerErrno, type LinkerFailure, type LinkerResult } from './failure.js';
+export type { LinkerErrno, LinkerFailure } from './failure.js';
 
 export { ElfFile, type ElfHeader, type ElfRela, type ElfSection, type ElfSymbol } from './internal/elf/elf-file.js';
-export type { Architecture, RelocationOutcome, RelocationSite } from './internal/arch/arch.js';
+export type { Architecture, RelocationSite } from './internal/arch/arch.js';
 export { x86_64 } from './internal/arch/x86-64.js';
 export { architectures } from './internal/arch/registry.js';
 
@@ -48,7 +48,6 @@ export type {
   LinkedExport,
   LinkedModule,
   LinkRefusal,
-  LinkResult,
   MemoryRegion,
   ModuleTaint,
   ResolvedImport,

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { bumpAllocator, linkModule, readElf, readModuleImage, summarizeModule, type LinkerResult, type ModuleImage } from '@kmodsim/linker';
+import type { Result } from '@kmodsim/cpu';
+import { bumpAllocator, linkModule, readElf, readModuleImage, summarizeModule, type LinkerFailure, type ModuleImage } from '@kmodsim/linker';
 import { EMBEDDED_KERNEL, embeddedKernelSymbols, fixtureBytes } from './fixtures.js';
 import { mutate, prng } from '../fuzz/mutate.js';
 
@@ -9,7 +10,7 @@ import { mutate, prng } from '../fuzz/mutate.js';
 const original = (): Uint8Array => new Uint8Array(fixtureBytes('demo_irq.ko'));
 const view = (bytes: Uint8Array): DataView => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-function read(bytes: Uint8Array): LinkerResult<ModuleImage> {
+function read(bytes: Uint8Array): Result<ModuleImage, LinkerFailure> {
   return readModuleImage('broken.ko', bytes);
 }
 

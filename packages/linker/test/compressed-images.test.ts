@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { xz } from '@napi-rs/lzma';
-import { decompress, MAX_MODULE_BYTES, readModuleImage, type LinkerResult, type ModuleImage } from '@kmodsim/linker';
+import type { Result } from '@kmodsim/cpu';
+import { decompress, MAX_MODULE_BYTES, readModuleImage, type LinkerFailure, type ModuleImage } from '@kmodsim/linker';
 import { fixtureBytes } from './fixtures.js';
 
 // Compressed modules: a small file that claims gigabytes is refused after the decoder has
@@ -34,7 +35,7 @@ function xzZeros(mebibytes: number): Uint8Array {
 }
 
 /** Where the decoder stopped counting, from a refusal's message. */
-function countedBytes(result: LinkerResult<unknown>): number {
+function countedBytes(result: Result<unknown, LinkerFailure>): number {
   if (result.ok) throw new Error('expected a refusal');
   const match = /exceeds (\d+) bytes \(refused after counting (\d+)\)/.exec(result.message);
   if (match === null) throw new Error(`unexpected message: ${result.message}`);
@@ -67,7 +68,7 @@ describe('decompression bombs', () => {
   });
 
   test('520 MiB of zeros from xz(1) is ENOEXEC, refused within one LZMA2 chunk past the limit', () => {
-    const result: LinkerResult<ModuleImage> = readModuleImage('bomb.ko.xz', xzZeros(520));
+    const result: Result<ModuleImage, LinkerFailure> = readModuleImage('bomb.ko.xz', xzZeros(520));
     expect(result).toMatchObject({ ok: false, errno: 'ENOEXEC', file: 'bomb.ko.xz' });
     const counted = countedBytes(result);
     expect(counted).toBeGreaterThan(MAX_MODULE_BYTES);

@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { bumpAllocator, decompress, linkModule, readElf, readModuleImage, summarizeModule, summarizeModuleFile, summarizeModuleImage, type LinkResult, type LinkerResult, type ModuleImage } from '@kmodsim/linker';
+import type { Result } from '@kmodsim/cpu';
+import { bumpAllocator, decompress, linkModule, readElf, readModuleImage, summarizeModule, summarizeModuleFile, summarizeModuleImage, type LinkedModule, type LinkRefusal, type LinkerFailure, type ModuleImage } from '@kmodsim/linker';
 import { EMBEDDED_KERNEL, embeddedKernelSymbols, fixtureBytes } from './fixtures.js';
 import { EMPTY_ZSTD_FRAME, withManyExports, withModuleName, withOverlappingSections, zstdFrameWithWindow, zstdWithContentSize } from '../fuzz/craft.js';
 
@@ -11,11 +12,11 @@ import { EMPTY_ZSTD_FRAME, withManyExports, withModuleName, withOverlappingSecti
 // errno the kernel would give (ENOMEM for memory it cannot have), never an exception, and
 // without allocating what the input claims.
 
-function read(bytes: Uint8Array, file = 'crafted.ko'): LinkerResult<ModuleImage> {
+function read(bytes: Uint8Array, file = 'crafted.ko'): Result<ModuleImage, LinkerFailure> {
   return readModuleImage(file, bytes);
 }
 
-function link(bytes: Uint8Array): LinkResult {
+function link(bytes: Uint8Array): Result<LinkedModule, LinkRefusal> {
   const image = read(bytes);
   if (!image.ok) throw new Error(image.message);
   return linkModule(image.value, { resolver: embeddedKernelSymbols(), kernel: EMBEDDED_KERNEL, memory: bumpAllocator() });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { skipWithout } from '@kmodsim/vitest-config/real-data';
-import { readElf, summarizeModule, summarizeModuleFile, summarizeModuleImage, type LinkerResult, type ModuleSummary } from '@kmodsim/linker';
+import type { Result } from '@kmodsim/cpu';
+import { readElf, summarizeModule, summarizeModuleFile, summarizeModuleImage, type LinkerFailure, type ModuleSummary } from '@kmodsim/linker';
 import { findKernelTree } from './kernel-tree.js';
 import { fixtureBytes, fixturesDir } from './fixtures.js';
 import { mutate, prng } from '../fuzz/mutate.js';
@@ -14,7 +15,7 @@ import { mutate, prng } from '../fuzz/mutate.js';
 
 const tree = findKernelTree();
 
-const outcome = (result: LinkerResult<ModuleSummary>): ModuleSummary | string => (result.ok ? result.value : result.errno);
+const outcome = (result: Result<ModuleSummary, LinkerFailure>): ModuleSummary | string => (result.ok ? result.value : result.errno);
 
 describe.skipIf(skipWithout('the Debian kernel tree (bash scripts/fetch-kernel-tree.sh)', tree !== undefined))('on the real Debian tree', () => {
   test('every module summarises as summarizeModule reads it from the whole file', () => {

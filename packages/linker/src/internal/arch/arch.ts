@@ -1,3 +1,5 @@
+import type { Failure, Result } from '@kmodsim/cpu';
+
 // The machine-specific part of the in-kernel linker: which ELF machine a module must be built
 // for, and how each relocation type writes its value (arch/*/kernel/module.c,
 // apply_relocate_add). Everything else in the linker is machine-independent.
@@ -11,17 +13,13 @@ export interface RelocationSite {
   readonly placeAddress: bigint;
 }
 
-/** The bytes to store at the place, or why the kernel refuses (an ENOEXEC message). */
-export type RelocationOutcome =
-  | { readonly ok: true; readonly bytes: Uint8Array }
-  | { readonly ok: false; readonly message: string };
-
 export interface Architecture {
   readonly name: string;
   readonly elfMachine: number;
   /** How many bytes a relocation type patches, or undefined if the kernel does not know it. */
   patchBytes(type: number): number | undefined;
-  relocate(site: RelocationSite): RelocationOutcome;
+  /** The bytes to store at the place, or why the kernel refuses it (ENOEXEC). */
+  relocate(site: RelocationSite): Result<Uint8Array, Failure<'ENOEXEC'>>;
   /** The relocation type's name as binutils prints it, for messages. */
   typeName(type: number): string;
 }

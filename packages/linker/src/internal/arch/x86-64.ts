@@ -1,4 +1,5 @@
-import type { Architecture, RelocationOutcome, RelocationSite } from './arch.js';
+import { fail, ok, type Failure, type Result } from '@kmodsim/cpu';
+import type { Architecture, RelocationSite } from './arch.js';
 import { EM_X86_64 } from '../elf/constants.js';
 
 // x86-64 relocations as arch/x86/kernel/module.c applies them in a module: absolute 64- and
@@ -38,8 +39,8 @@ function littleEndian(value: bigint, byteCount: number): Uint8Array {
 }
 
 /** The kernel's wording when a value does not fit its field. */
-function overflow(type: number, value: bigint): RelocationOutcome {
-  return { ok: false, message: `overflow in relocation type ${type} val ${(value & U64_MASK).toString(16)}` };
+function overflow(type: number, value: bigint): Failure<'ENOEXEC'> {
+  return fail('ENOEXEC', `overflow in relocation type ${type} val ${(value & U64_MASK).toString(16)}`);
 }
 
 const fitsSigned32 = (value: bigint): boolean => value >= -(1n << 31n) && value < 1n << 31n;
@@ -47,26 +48,26 @@ const fitsSigned32 = (value: bigint): boolean => value >= -(1n << 31n) && value 
 /** A 64-bit value as the kernel holds it: an unsigned long. */
 const asUnsigned64 = (value: bigint): bigint => value & U64_MASK;
 
-function relocate(site: RelocationSite): RelocationOutcome {
+function relocate(site: RelocationSite): Result<Uint8Array, Failure<'ENOEXEC'>> {
   const value = asUnsigned64(site.value);
   switch (site.type) {
     case R_X86_64_NONE:
-      return { ok: true, bytes: new Uint8Array(0) };
+      return ok(new Uint8Array(0));
     case R_X86_64_64:
-      return { ok: true, bytes: littleEndian(value, 8) };
+      return ok(littleEndian(value, 8));
     case R_X86_64_32:
-      return value <= 0xffffffffn ? { ok: true, bytes: littleEndian(value, 4) } : overflow(site.type, value);
+      return value <= 0xffffffffn ? ok(littleEndian(value, 4)) : overflow(site.type, value);
     case R_X86_64_32S:
-      return fitsSigned32(BigInt.asIntN(64, value)) ? { ok: true, bytes: littleEndian(value, 4) } : overflow(site.type, value);
+      return fitsSigned32(BigInt.asIntN(64, value)) ? ok(littleEndian(value, 4)) : overflow(site.type, value);
     case R_X86_64_PC32:
     case R_X86_64_PLT32: {
       const relative = BigInt.asIntN(64, value - asUnsigned64(site.placeAddress));
-      return fitsSigned32(relative) ? { ok: true, bytes: littleEndian(relative, 4) } : overflow(site.type, relative);
+      return fitsSigned32(relative) ? ok(littleEndian(relative, 4)) : overflow(site.type, relative);
     }
     case R_X86_64_PC64:
-      return { ok: true, bytes: littleEndian(value - asUnsigned64(site.placeAddress), 8) };
+      return ok(littleEndian(value - asUnsigned64(site.placeAddress), 8));
     default:
-      return { ok: false, message: `Unknown rela relocation: ${site.type}` };
+      return fail('ENOEXEC', `Unknown rela relocation: ${site.type}`);
   }
 }
 

@@ -1,4 +1,5 @@
-import { failure, success, type LinkerResult } from '../../failure.js';
+import { fail, ok, type Result } from '@kmodsim/cpu';
+import type { LinkerFailure } from '../../failure.js';
 import {
   ELF_HEADER_BYTES,
   SECTION_HEADER_BYTES,
@@ -39,11 +40,11 @@ const VERSIONS = Buffer.from('__versions\0');
 const KSYMTAB_STRINGS = Buffer.from('__ksymtab_strings\0');
 
 /** The same summary from an uncompressed image in memory (what readElf(file, image, summarizeModule) gives). */
-export function summarizeModuleImage(file: string, image: Uint8Array): LinkerResult<ModuleSummary> {
+export function summarizeModuleImage(file: string, image: Uint8Array): Result<ModuleSummary, LinkerFailure> {
   try {
-    return success(summarize(new MemoryWindow(image)));
+    return ok(summarize(new MemoryWindow(image)));
   } catch (error) {
-    if (error instanceof ElfDefect) return failure(error.errno, file, error.message);
+    if (error instanceof ElfDefect) return fail(error.errno, error.message, { file: file });
     throw error;
   }
 }

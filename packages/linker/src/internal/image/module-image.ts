@@ -3,7 +3,8 @@ import { ElfDefect } from '../elf/defect.js';
 import { ET_REL, SHF_ALLOC, SHN_UNDEF, SHT_NOBITS } from '../elf/constants.js';
 import { architectures } from '../arch/registry.js';
 import type { Architecture } from '../arch/arch.js';
-import { failure, success, type LinkerResult } from '../../failure.js';
+import { fail, ok, type Result } from '@kmodsim/cpu';
+import type { LinkerFailure } from '../../failure.js';
 import { parseModinfo, modinfoValue, type ModinfoEntry } from './modinfo.js';
 import { readExports, type ModuleExport } from './exports.js';
 import { readImports, readVersions, type ModuleImport, type SymbolVersion } from './imports.js';
@@ -36,42 +37,42 @@ export interface ModuleImage {
 }
 
 /** Reads a module from its file bytes (compressed or not). Malformed input is an ENOEXEC value. */
-export function readModuleImage(file: string, data: Uint8Array): LinkerResult<ModuleImage> {
+export function readModuleImage(file: string, data: Uint8Array): Result<ModuleImage, LinkerFailure> {
   const compression = compressionOf(data);
   let image: Uint8Array;
   try {
     image = decompress(data, compression);
   } catch (error) {
-    return failure('ENOEXEC', file, `cannot decompress ${compression} data: ${(error as Error).message}`);
+    return fail('ENOEXEC', `cannot decompress ${compression} data: ${(error as Error).message}`, { file: file });
   }
   try {
     return buildImage(file, image, compression);
   } catch (error) {
-    if (error instanceof ElfDefect) return failure(error.errno, file, error.message);
+    if (error instanceof ElfDefect) return fail(error.errno, error.message, { file: file });
     throw error;
   }
 }
 
 /** Runs a reader over an ELF image, turning a defect into an ENOEXEC value naming the file. */
-export function readElf<T>(file: string, image: Uint8Array, read: (elf: ElfFile) => T): LinkerResult<T> {
+export function readElf<T>(file: string, image: Uint8Array, read: (elf: ElfFile) => T): Result<T, LinkerFailure> {
   try {
-    return success(read(new ElfFile(image)));
+    return ok(read(new ElfFile(image)));
   } catch (error) {
-    if (error instanceof ElfDefect) return failure(error.errno, file, error.message);
+    if (error instanceof ElfDefect) return fail(error.errno, error.message, { file: file });
     throw error;
   }
 }
 
-function buildImage(file: string, image: Uint8Array, compression: Compression): LinkerResult<ModuleImage> {
+function buildImage(file: string, image: Uint8Array, compression: Compression): Result<ModuleImage, LinkerFailure> {
   const elf = new ElfFile(image);
-  if (elf.header.type !== ET_REL) return failure('ENOEXEC', file, `Invalid ELF header type: ${elf.header.type} != ${ET_REL}`);
+  if (elf.header.type !== ET_REL) return fail('ENOEXEC', `Invalid ELF header type: ${elf.header.type} != ${ET_REL}`, { file: file });
   const architecture = architectures.get(elf.header.machine);
-  if (architecture === undefined) return failure('ENOEXEC', file, `Invalid architecture in ELF header: ${elf.header.machine}`);
+  if (architecture === undefined) return fail('ENOEXEC', `Invalid architecture in ELF header: ${elf.header.machine}`, { file: file });
   const thisModule = uniqueSection(elf, '.gnu.linkonce.this_module');
   if (thisModule === undefined || thisModule.type === SHT_NOBITS || (thisModule.flags & SHF_ALLOC) === 0) {
-    return failure('ENOEXEC', file, 'Exactly one .gnu.linkonce.this_module section must exist.');
+    return fail('ENOEXEC', 'Exactly one .gnu.linkonce.this_module section must exist.', { file: file });
   }
-  if (elf.symtab() === undefined) return failure('ENOEXEC', file, 'module has no symbols (stripped?)');
+  if (elf.symtab() === undefined) return fail('ENOEXEC', 'module has no symbols (stripped?)', { file: file });
   const infoSection = elf.section('.modinfo');
   const modinfo = infoSection === undefined ? [] : parseModinfo(elf.contents(infoSection));
   const license = modinfoValue(modinfo, 'license');
@@ -79,7 +80,7 @@ function buildImage(file: string, image: Uint8Array, compression: Compression): 
   const initSymbol = definedSymbol(elf, 'init_module');
   const exitSymbol = definedSymbol(elf, 'cleanup_module');
   const signature = readSignature(image);
-  return success({
+  return ok({
     file,
     name: modinfoValue(modinfo, 'name') ?? moduleNameFromPath(file),
     elf,

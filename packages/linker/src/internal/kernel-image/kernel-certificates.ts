@@ -1,4 +1,5 @@
-import { failure, success, type LinkerResult } from '../../failure.js';
+import { fail, ok, type Result } from '@kmodsim/cpu';
+import type { LinkerFailure } from '../../failure.js';
 import { ImageTooLarge } from '../image/image-too-large.js';
 import type { KernelCertificate } from '../signing/certificate.js';
 import { bzImagePayload, isBzImage } from './bzimage.js';
@@ -27,23 +28,23 @@ export interface KernelCertificates {
  * decompress past `maxBytes` is refused without decoding it all. No certificate at all is not
  * a failure: a kernel built without CONFIG_MODULE_SIG has none.
  */
-export function findKernelCertificates(file: string, data: Uint8Array, maxBytes = MAX_KERNEL_IMAGE_BYTES): LinkerResult<KernelCertificates> {
+export function findKernelCertificates(file: string, data: Uint8Array, maxBytes = MAX_KERNEL_IMAGE_BYTES): Result<KernelCertificates, LinkerFailure> {
   let vmlinux = data;
   let compression: KernelCompression = 'none';
   if (isBzImage(data)) {
     const place = bzImagePayload(data);
-    if ('why' in place) return failure('ENOEXEC', file, place.why);
+    if ('why' in place) return fail('ENOEXEC', place.why, { file: file });
     const payload = data.subarray(place.start, place.end);
     const found = kernelCompressionOf(payload);
-    if (found === undefined || found === 'none') return failure('ENOEXEC', file, 'the bzImage payload is in no compression format kmodsim knows');
+    if (found === undefined || found === 'none') return fail('ENOEXEC', 'the bzImage payload is in no compression format kmodsim knows', { file: file });
     compression = found;
     try {
       vmlinux = decompressKernelPayload(payload, compression, maxBytes);
     } catch (error) {
-      return failure('ENOEXEC', file, error instanceof ImageTooLarge ? error.message : `${compression} payload: ${(error as Error).message}`);
+      return fail('ENOEXEC', error instanceof ImageTooLarge ? error.message : `${compression} payload: ${(error as Error).message}`, { file: file });
     }
   } else if (kernelCompressionOf(data) !== 'none') {
-    return failure('ENOEXEC', file, 'neither a bzImage (no HdrS header) nor an ELF vmlinux');
+    return fail('ENOEXEC', 'neither a bzImage (no HdrS header) nor an ELF vmlinux', { file: file });
   }
-  return success({ certificates: scanCertificates(vmlinux, file), compression, vmlinuxBytes: vmlinux.length });
+  return ok({ certificates: scanCertificates(vmlinux, file), compression, vmlinuxBytes: vmlinux.length });
 }

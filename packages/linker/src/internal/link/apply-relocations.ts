@@ -47,7 +47,7 @@ export function applyRelocations(
       if (bytes.subarray(place, place + patch).some((b) => b !== 0)) {
         return `x86/modules: Invalid relocation target, existing value is nonzero for type ${relocation.type}, loc ${(base + relocation.offset).toString(16)}`;
       }
-      bytes.set(outcome.bytes, place);
+      bytes.set(outcome.value, place);
     }
   }
   return undefined;

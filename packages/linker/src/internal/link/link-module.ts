@@ -1,10 +1,11 @@
+import { ok, type Result } from '@kmodsim/cpu';
 import type { ModuleImage } from '../image/module-image.js';
 import type { SymbolResolver } from '../symbols/kernel-symbol.js';
 import { SHN_ABS, SHN_COMMON, SHN_UNDEF, SHT_NOBITS } from '../elf/constants.js';
 import type { ForceFlags, KernelConfig } from './kernel-config.js';
 import { CORE_REGIONS, INIT_REGIONS, layoutSections, type Layout, type RegionName } from './layout.js';
 import type { ModuleMemoryAllocator } from './module-memory.js';
-import type { LinkedExport, LinkedModule, LinkResult, MemoryRegion, ModuleTaint, SectionPlacement } from './linked-module.js';
+import type { LinkedExport, LinkedModule, LinkRefusal, MemoryRegion, ModuleTaint, SectionPlacement } from './linked-module.js';
 import { refuse } from './refusal.js';
 import { checkVermagic } from './version-checks.js';
 import { checkModuleLayout, licenseOf, resolveSymbols } from './resolve-symbols.js';
@@ -34,7 +35,7 @@ const TAINT_LETTERS: ReadonlyArray<readonly [ModuleTaint, string]> = [
   ['UNSIGNED_MODULE', 'E'],
 ];
 
-export function linkModule(image: ModuleImage, options: LinkOptions): LinkResult {
+export function linkModule(image: ModuleImage, options: LinkOptions): Result<LinkedModule, LinkRefusal> {
   try {
     return linkChecked(image, options);
   } catch (error) {
@@ -45,7 +46,7 @@ export function linkModule(image: ModuleImage, options: LinkOptions): LinkResult
   }
 }
 
-function linkChecked(image: ModuleImage, options: LinkOptions): LinkResult {
+function linkChecked(image: ModuleImage, options: LinkOptions): Result<LinkedModule, LinkRefusal> {
   const force = options.force ?? {};
   const { kernel, resolver } = options;
   const log: string[] = [];
@@ -147,7 +148,7 @@ function linkChecked(image: ModuleImage, options: LinkOptions): LinkResult {
     taintLetters: TAINT_LETTERS.filter(([taint]) => taints.has(taint)).map(([, letter]) => letter).join(''),
     kernelLog: log,
   };
-  return { ok: true, value: linked };
+  return ok(linked);
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Failure } from '@kmodsim/cpu';
 import type { RegionName } from './layout.js';
 
 // What linking produces: the module laid out in simulated memory, with everything the module
@@ -60,14 +61,9 @@ export interface LinkedModule {
 }
 
 /** A load the kernel refuses: errno, the kernel's message, and all of its log lines. */
-export interface LinkRefusal {
-  readonly ok: false;
-  readonly errno: 'ENOEXEC' | 'ENOENT' | 'EINVAL' | 'ENOMEM';
+export interface LinkRefusal extends Failure<'ENOEXEC' | 'ENOENT' | 'EINVAL' | 'ENOMEM'> {
   readonly file: string;
-  readonly message: string;
   /** limit: past one of the linker's limits (ENOMEM); bad-name: a module name the kernel cannot use (EINVAL). */
   readonly reason: 'malformed' | 'limit' | 'bad-name' | 'bad-vermagic' | 'unknown-symbol' | 'gpl-only-symbol' | 'symbol-version' | 'namespace' | 'relocation';
   readonly kernelLog: readonly string[];
 }
-
-export type LinkResult = { readonly ok: true; readonly value: LinkedModule } | LinkRefusal;

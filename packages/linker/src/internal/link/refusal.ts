@@ -1,3 +1,4 @@
+import { fail } from '@kmodsim/cpu';
 import type { LinkRefusal } from './linked-module.js';
 
 export const refuse = (
@@ -6,4 +7,4 @@ export const refuse = (
   reason: LinkRefusal['reason'],
   message: string,
   kernelLog: readonly string[] = [message],
-): LinkRefusal => ({ ok: false, errno, file, reason, message, kernelLog });
+): LinkRefusal => fail(errno, message, { file, reason, kernelLog });

@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, id_ce_subjectKeyIdentifier, SubjectKeyIdentifier, type Name } from '@peculiar/asn1-x509';
-import { failure, success, type LinkerResult } from '../../failure.js';
+import { fail, ok, type Result } from '@kmodsim/cpu';
+import type { LinkerFailure } from '../../failure.js';
 import { commonName, withoutLeadingZeros } from './names.js';
 
 // A key the kernel trusts, as it holds it: an X.509 certificate on its built-in (or secondary)
@@ -27,12 +28,12 @@ export interface KernelCertificate {
  * An X.509 certificate from PEM text or DER bytes (PEM bytes too). Anything node:crypto cannot
  * read as a certificate is an EINVAL value naming `file`.
  */
-export function readCertificate(source: string | Uint8Array, file = 'certificate'): LinkerResult<KernelCertificate> {
+export function readCertificate(source: string | Uint8Array, file = 'certificate'): Result<KernelCertificate, LinkerFailure> {
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(typeof source === 'string' ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength));
   } catch (error) {
-    return failure('EINVAL', file, `not an X.509 certificate (${(error as Error).message})`);
+    return fail('EINVAL', `not an X.509 certificate (${(error as Error).message})`, { file: file });
   }
   const der = new Uint8Array(x509.raw);
   let parsed: Certificate;
@@ -40,10 +41,10 @@ export function readCertificate(source: string | Uint8Array, file = 'certificate
     parsed = AsnConvert.parse(der, Certificate);
   } catch (error) {
     // node:crypto (OpenSSL) read it, so this would be a gap in the ASN.1 schema, not bad input.
-    return failure('EINVAL', file, `an X.509 certificate kmodsim cannot take apart (${(error as Error).message})`);
+    return fail('EINVAL', `an X.509 certificate kmodsim cannot take apart (${(error as Error).message})`, { file: file });
   }
   const tbs = parsed.tbsCertificate;
-  return success({
+  return ok({
     der,
     x509,
     subject: commonName(tbs.subject),

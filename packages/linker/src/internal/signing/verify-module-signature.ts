@@ -1,4 +1,5 @@
 import { createHash, verify } from 'node:crypto';
+import { fail, ok, type Failure, type Result } from '@kmodsim/cpu';
 import { HASH_BY_OID, KEY_TYPES_OF, PKEY_BY_OID } from './algorithms.js';
 import type { KernelCertificate } from './certificate.js';
 import { sameBytes } from './names.js';
@@ -26,16 +27,10 @@ export interface VerifiedSignature {
   readonly signedBytes: number;
 }
 
-export type SignatureVerification =
-  | { readonly ok: true; readonly value: VerifiedSignature; readonly kernelLog: readonly string[] }
-  | {
-    readonly ok: false;
-    readonly errno: SignatureErrno;
-    readonly file: string;
-    readonly message: string;
-    /** What the kernel prints on the way to this answer (most answers print nothing). */
-    readonly kernelLog: readonly string[];
-  };
+/** The signer, or the kernel's answer and the file; either way what the kernel printed on the way (most answers print nothing). */
+export type SignatureVerification = Result<VerifiedSignature, Failure<SignatureErrno> & { readonly file: string }> & {
+  readonly kernelLog: readonly string[];
+};
 
 /** sizeof(struct module_signature). */
 const MODULE_SIGNATURE_BYTES = 12;
@@ -51,7 +46,7 @@ const NODE_HASH_NAMES: Readonly<Record<string, string>> = { rmd160: 'ripemd160' 
  */
 export function verifyModuleSignature(file: string, image: Uint8Array, trusted: readonly KernelCertificate[]): SignatureVerification {
   const kernelLog: string[] = [];
-  const refuse = (errno: SignatureErrno, message: string): SignatureVerification => ({ ok: false, errno, file, message, kernelLog });
+  const refuse = (errno: SignatureErrno, message: string): SignatureVerification => fail(errno, message, { file, kernelLog });
   if (!hasSignatureMagic(image)) return refuse('ENODATA', 'the module has no signature appended');
   const withoutMarker = image.length - SIGNATURE_MAGIC_BYTES;
   if (withoutMarker <= MODULE_SIGNATURE_BYTES) return refuse('EBADMSG', 'the signature marker follows no signature block');
@@ -117,7 +112,7 @@ function validateTrust(signers: readonly Pkcs7Signer[], content: Uint8Array, tru
     }
     verified ??= { certificate, hashAlgorithm, signedBytes };
   }
-  if (verified !== undefined) return { ok: true, value: verified, kernelLog };
+  if (verified !== undefined) return { ...ok(verified), kernelLog };
   if (unsupported !== undefined) return refuse('ENOPKG', unsupported);
   return refuse('ENOKEY', 'the module was signed by a key the kernel does not hold');
 }

@@ -1,4 +1,5 @@
-import { failure, success, type LinkerResult } from '../../failure.js';
+import { fail, ok, type Result } from '@kmodsim/cpu';
+import type { LinkerFailure } from '../../failure.js';
 
 // System.map: `address type name` per line, as nm prints vmlinux. Exported symbols are the
 // ones with a `__ksymtab_<name>` entry beside them (depmod -F reads exports that way).
@@ -9,18 +10,18 @@ export interface SystemMapEntry {
   readonly name: string;
 }
 
-export function parseSystemMap(file: string, text: string): LinkerResult<SystemMapEntry[]> {
+export function parseSystemMap(file: string, text: string): Result<SystemMapEntry[], LinkerFailure> {
   const entries: SystemMapEntry[] = [];
   const lines = text.split('\n');
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index] ?? '';
     if (line === '') continue;
     const match = /^([0-9a-fA-F]+) (\S) (.+)$/.exec(line);
-    if (match === null) return failure('EINVAL', file, `line ${index + 1}: invalid line: ${JSON.stringify(line)}`);
+    if (match === null) return fail('EINVAL', `line ${index + 1}: invalid line: ${JSON.stringify(line)}`, { file: file });
     const [, address = '0', type = '?', name = ''] = match;
     entries.push({ address: BigInt(`0x${address}`), type, name });
   }
-  return success(entries);
+  return ok(entries);
 }
 
 const KSYMTAB_PREFIX = '__ksymtab_';
