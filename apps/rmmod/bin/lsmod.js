@@ -1,4 +1,5 @@
 #!/usr/bin/env node
 import { main } from '../dist/cli/lsmod.js';
+import { processIo } from '@kmodsim/cli';
 
-process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+process.exitCode = await main(process.argv.slice(2), processIo());

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { main } from '../dist/cli/rmmod.js';
+import { processIo } from '@kmodsim/cli';
 
 // Ctrl-C while rmmod --wait waits: the tool stops waiting and says what the simulated rmmod does.
 const interrupted = new AbortController();
 process.on('SIGINT', () => { interrupted.abort(); });
-process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: interrupted.signal });
+process.exitCode = await main(process.argv.slice(2), processIo(interrupted.signal));

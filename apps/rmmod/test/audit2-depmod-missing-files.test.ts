@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { skipWithout } from '@kmodsim/vitest-config/real-data';
+import { runTool, type Ran } from './run-tool.js';
 import { main } from '../src/cli/depmod.js';
 
 // depmod on a tree that lacks the files beside its modules says what kmod 30's depmod says, in
@@ -36,12 +37,7 @@ function tree(extras: readonly Extra[]): { root: string; dir: string } {
   return { root, dir };
 }
 
-async function ours(argv: readonly string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const status = await main(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: {} });
-  return { status, stdout, stderr };
-}
+const ours = (argv: readonly string[]): Promise<Ran> => runTool(main, argv);
 
 const warning = (dir: string, name: string): string => `depmod: WARNING: could not open ${name} at ${dir}: No such file or directory\n`;
 

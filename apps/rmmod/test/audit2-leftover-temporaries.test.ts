@@ -7,19 +7,15 @@ import { temporaryPathFor } from '@kmodsim/machine';
 import { main as kmodsim } from '../src/cli/kmodsim.js';
 import { main as lsmod } from '../src/cli/lsmod.js';
 import { main as modprobe } from '../src/cli/modprobe.js';
-import type { CliMain } from '../src/cli/io.js';
+import type { CliMain } from '@kmodsim/cli';
+import { runTool, type Ran } from './run-tool.js';
 import { newMachineDir } from './machine-harness.js';
 
 // A kmodsim command killed while it writes a file (kill -9) leaves the temporary it was writing
 // beside the target. The next command that takes the machine's lock removes those of writers
 // that have died, and only those: a live writer's, another host's and the user's own stay.
 
-async function ran(tool: CliMain, args: readonly string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const status = await tool(args, { stdout: { write: (text: string) => out.push(text) }, stderr: { write: (text: string) => err.push(text) }, env: {} });
-  return { status, stdout: out.join(''), stderr: err.join('') };
-}
+const ran = (tool: CliMain, args: readonly string[]): Promise<Ran> => runTool(tool, args);
 
 /** The app's directory: a script run there imports the built @kmodsim/machine as the tools do. */
 const appDir = fileURLToPath(new URL('..', import.meta.url));

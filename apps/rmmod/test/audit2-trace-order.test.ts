@@ -2,18 +2,14 @@ import { describe, expect, test } from 'vitest';
 import { main as kmodsim } from '../src/cli/kmodsim.js';
 import { main as modprobe } from '../src/cli/modprobe.js';
 import { main as rmmod } from '../src/cli/rmmod.js';
-import type { CliMain } from '../src/cli/io.js';
+import type { CliMain } from '@kmodsim/cli';
+import { runTool, type Ran } from './run-tool.js';
 import { newMachineDir } from './machine-harness.js';
 
 // kmodsim trace prints one merged trace, as ftrace's `trace` file does: every CPU's events by
 // timestamp, not in the order the simulator happened to run the CPUs' steps.
 
-async function ran(tool: CliMain, args: readonly string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const status = await tool(args, { stdout: { write: (text: string) => out.push(text) }, stderr: { write: (text: string) => err.push(text) }, env: {} });
-  return { status, stdout: out.join(''), stderr: err.join('') };
-}
+const ran = (tool: CliMain, args: readonly string[]): Promise<Ran> => runTool(tool, args);
 
 /** The event lines of ftrace text: CPU and timestamp. */
 function eventLines(text: string): { cpu: number; cycles: number; line: string }[] {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { skipWithout } from '@kmodsim/vitest-config/real-data';
+import { runTool, type Ran } from './run-tool.js';
 import { main } from '../src/cli/depmod.js';
 
 // Our depmod against kmod's on the same trees: a real Debian tree (skipped only when
@@ -17,12 +18,7 @@ const version = existsSync(treesDir) ? readdirSync(treesDir).find((v) => existsS
 const realRoot = `${treesDir}${version ?? ''}`;
 const TEXT_FILES = ['modules.dep', 'modules.alias', 'modules.softdep', 'modules.symbols', 'modules.devname'];
 
-async function ours(argv: readonly string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const status = await main(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: {} });
-  return { status, stdout, stderr };
-}
+const ours = (argv: readonly string[]): Promise<Ran> => runTool(main, argv);
 
 function kmod(argv: readonly string[]): { status: number; stdout: string; stderr: string } {
   const result = spawnSync(KMOD_DEPMOD, argv, { encoding: 'latin1', maxBuffer: 1 << 30 });

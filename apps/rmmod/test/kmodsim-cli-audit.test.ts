@@ -8,19 +8,15 @@ import { makeDirectories, readFreshSnapshot, parseDurationMs } from '@kmodsim/ma
 import { main as kmodsim } from '../src/cli/kmodsim.js';
 import { main as lsmod } from '../src/cli/lsmod.js';
 import { main as modprobe } from '../src/cli/modprobe.js';
-import type { CliMain } from '../src/cli/io.js';
+import type { CliMain } from '@kmodsim/cli';
+import { runTool, type Ran } from './run-tool.js';
 import { fixtures, newMachineDir } from './machine-harness.js';
 
 // What a user audit of the kmodsim CLI found: each mistake ends in one line naming the problem
 // and a non-zero status (2 for usage), never a hang, a stack trace or an answer from a damaged
 // machine.
 
-async function ran(tool: CliMain, args: readonly string[], env: Readonly<Record<string, string>> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const status = await tool(args, { stdout: { write: (text: string) => out.push(text) }, stderr: { write: (text: string) => err.push(text) }, env });
-  return { status, stdout: out.join(''), stderr: err.join('') };
-}
+const ran = (tool: CliMain, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Ran> => runTool(tool, args, { env });
 
 async function booted(): Promise<string> {
   const dir = newMachineDir();

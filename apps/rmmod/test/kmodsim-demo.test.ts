@@ -2,16 +2,12 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
+import { testIo } from '@kmodsim/cli';
 import { main } from '../src/cli/kmodsim.js';
 
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../bin/kmodsim.js', import.meta.url));
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { stdout: { write: (text: string) => out.push(text) }, stderr: { write: (text: string) => err.push(text) }, env: {} }, out, err };
-}
 
 describe('kmodsim demo', () => {
   test('prints the ftrace of rmmod --wait sleeping until the last put wakes it, under the seed\'s design', async () => {
@@ -30,22 +26,22 @@ describe('kmodsim demo', () => {
   });
 
   test('--strategy runs the same demo on another design', async () => {
-    const { io, out, err } = capture();
+    const io = testIo();
     expect(await main(['demo', '--strategy', 'global-spinlock'], io)).toBe(0);
-    expect(out.join('')).toMatch(/^# strategy: global-spinlock: /m);
-    expect(out.join('')).toMatch(/cat-\d+ \[001\] d\.\.1\s+\d+: sched_wakeup: comm=rmmod pid=\d+ /);
-    expect(out.join('')).not.toContain('migration/');
-    expect(err.join('')).toMatch(/--strategy global-spinlock\n$/);
+    expect(io.stdoutText()).toMatch(/^# strategy: global-spinlock: /m);
+    expect(io.stdoutText()).toMatch(/cat-\d+ \[001\] d\.\.1\s+\d+: sched_wakeup: comm=rmmod pid=\d+ /);
+    expect(io.stdoutText()).not.toContain('migration/');
+    expect(io.stderrText()).toMatch(/--strategy global-spinlock\n$/);
   });
 
   test('the replay string it prints reproduces the same trace, byte for byte', async () => {
-    const first = capture();
-    expect(await main(['demo', '--schedule', 'kms1:random:11'], first.io)).toBe(0);
-    const replay = /--schedule '([^']+)'/.exec(first.err.join(''))?.[1];
+    const first = testIo();
+    expect(await main(['demo', '--schedule', 'kms1:random:11'], first)).toBe(0);
+    const replay = /--schedule '([^']+)'/.exec(first.stderrText())?.[1];
     expect(replay).toBeDefined();
-    const second = capture();
-    expect(await main(['demo', '--schedule', replay ?? ''], second.io)).toBe(0);
-    expect(second.out.join('')).toBe(first.out.join(''));
+    const second = testIo();
+    expect(await main(['demo', '--schedule', replay ?? ''], second)).toBe(0);
+    expect(second.stdoutText()).toBe(first.stdoutText());
   });
 
   test('bad input is a usage error naming the problem', async () => {
@@ -56,43 +52,56 @@ describe('kmodsim demo', () => {
       [['demo', '--strategy', 'atomic-bias'], 'scenario wait-for-users needs an unload that waits for users (rmmod --wait), and strategy atomic-bias refuses a module in use instead'],
       [['demo', '--schedule', 'kms9:rr'], "schedule string has version 'kms9'"],
       [['demo', '--format', 'xml'], "unknown trace format 'xml'"],
-      [['demo', '--bogus'], "Unknown option '--bogus'"],
-      [['frobnicate'], "unknown command 'frobnicate'"],
+      [['frobnicate'], "kmodsim: ERROR: unknown command 'frobnicate'; see 'kmodsim --help'\n"],
     ] as const) {
-      const { io, err } = capture();
+      const io = testIo();
       expect(await main(args, io)).toBe(2);
-      expect(err.join('')).toContain(message);
+      expect(io.stderrText()).toContain(message);
     }
+  });
+});
+
+describe('an option kmodsim does not know', () => {
+  test.each([
+    [['boot', '--bogus'], "kmodsim boot: unrecognized option '--bogus'\nTry 'kmodsim boot --help' for more information.\n"],
+    [['demo', '--bogus'], "kmodsim demo: unrecognized option '--bogus'\nTry 'kmodsim demo --help' for more information.\n"],
+    [['scenario', 'run', 'wait-for-users', '-x'], "kmodsim scenario run: invalid option -- 'x'\nTry 'kmodsim scenario run --help' for more information.\n"],
+    [['hold', 'demo_chardev', '--for'], "kmodsim hold: option '--for' requires an argument\nTry 'kmodsim hold --help' for more information.\n"],
+    [['--bogus'], "kmodsim: unrecognized option '--bogus'\nTry 'kmodsim --help' for more information.\n"],
+  ])('kmodsim %j: getopt\'s one line and where to find help, exit 2, nothing else', async (args, message) => {
+    const io = testIo({ env: { KMODSIM_MACHINE: '/nonexistent/kmodsim-machine' } });
+    expect(await main(args, io)).toBe(2);
+    expect([io.stderrText(), io.stdoutText()]).toEqual([message, '']);
   });
 });
 
 describe('kmodsim scenario', () => {
   test('lists the module core scenarios', async () => {
-    const { io, out } = capture();
+    const io = testIo();
     expect(await main(['scenario', 'list'], io)).toBe(0);
-    expect(out.join('')).toMatch(/^wait-for-users\s+rmmod --wait demo_chardev/m);
+    expect(io.stdoutText()).toMatch(/^wait-for-users\s+rmmod --wait demo_chardev/m);
   });
 
   test('runs a scenario and prints its trace; the forced unload ends in the expected oops', async () => {
-    const wait = capture();
-    expect(await main(['scenario', 'run', 'wait-for-users'], wait.io)).toBe(0);
-    expect(wait.out.join('')).toMatch(/^# strategy: percpu-stop-machine: /m);
-    expect(wait.out.join('')).toMatch(/cat-\d+ \[001\] \.\.\.1\s+\d+: sched_wakeup: comm=rmmod pid=\d+/);
-    expect(wait.err.join('')).toMatch(/replay: kmodsim scenario run wait-for-users --strategy percpu-stop-machine --cpus 2 --schedule/);
-    const spinlock = capture();
-    expect(await main(['scenario', 'run', 'wait-for-users', '--strategy', 'global-spinlock'], spinlock.io)).toBe(0);
-    expect(spinlock.out.join('')).toMatch(/cat-\d+ \[001\] d\.\.1\s+\d+: sched_wakeup: comm=rmmod pid=\d+/);
-    const forced = capture();
-    expect(await main(['scenario', 'run', 'forced-unload'], forced.io)).toBe(0);
-    expect(forced.err.join('')).toMatch(/ended as expected in call-into-freed-code on CPU 1 \(cat-\d+\)/);
+    const wait = testIo();
+    expect(await main(['scenario', 'run', 'wait-for-users'], wait)).toBe(0);
+    expect(wait.stdoutText()).toMatch(/^# strategy: percpu-stop-machine: /m);
+    expect(wait.stdoutText()).toMatch(/cat-\d+ \[001\] \.\.\.1\s+\d+: sched_wakeup: comm=rmmod pid=\d+/);
+    expect(wait.stderrText()).toMatch(/replay: kmodsim scenario run wait-for-users --strategy percpu-stop-machine --cpus 2 --schedule/);
+    const spinlock = testIo();
+    expect(await main(['scenario', 'run', 'wait-for-users', '--strategy', 'global-spinlock'], spinlock)).toBe(0);
+    expect(spinlock.stdoutText()).toMatch(/cat-\d+ \[001\] d\.\.1\s+\d+: sched_wakeup: comm=rmmod pid=\d+/);
+    const forced = testIo();
+    expect(await main(['scenario', 'run', 'forced-unload'], forced)).toBe(0);
+    expect(forced.stderrText()).toMatch(/ended as expected in call-into-freed-code on CPU 1 \(cat-\d+\)/);
   });
 
   test('unknown scenarios and strategies are usage errors that list the known ones', async () => {
-    const bad = capture();
-    expect(await main(['scenario', 'run', 'nope'], bad.io)).toBe(2);
-    expect(bad.err.join('')).toContain("unknown scenario 'nope'; known: unload-vs-get, misc-open-vs-unload,");
-    const badStrategy = capture();
-    expect(await main(['scenario', 'run', 'wait-for-users', '--strategy', 'magic'], badStrategy.io)).toBe(2);
-    expect(badStrategy.err.join('')).toMatch(/unknown strategy 'magic'; known: .*global-spinlock/);
+    const bad = testIo();
+    expect(await main(['scenario', 'run', 'nope'], bad)).toBe(2);
+    expect(bad.stderrText()).toContain("unknown scenario 'nope'; known: unload-vs-get, misc-open-vs-unload,");
+    const badStrategy = testIo();
+    expect(await main(['scenario', 'run', 'wait-for-users', '--strategy', 'magic'], badStrategy)).toBe(2);
+    expect(badStrategy.stderrText()).toMatch(/unknown strategy 'magic'; known: .*global-spinlock/);
   });
 });

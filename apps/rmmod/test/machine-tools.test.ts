@@ -2,10 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { eventually, fixtures, newMachineDir, tool } from './machine-harness.js';
+import { eventually, eventuallyWithin, fixtures, newMachineDir, processes, tool, type ToolName } from './machine-harness.js';
 
-// End to end: the real rmmod, insmod, modprobe, lsmod and kmodsim, each a process of its own,
-// acting on one persistent simulated machine.
+// The real rmmod, insmod, modprobe, lsmod and kmodsim, one command after another as a user types
+// them, acting on one persistent simulated machine: in-process, with a test clock, so a second of
+// simulated waiting takes no second. Two tests run them as processes, as a user does: two boots
+// racing for one directory, and Ctrl-C reaching rmmod --wait.
 
 async function bootedWithChardev(bootArgs: readonly string[] = []) {
   const dir = newMachineDir();
@@ -67,7 +69,9 @@ describe('rmmod --wait', () => {
     expect(await t.run('rmmod', ['--wait', 'demo_chardev'])).toMatchObject({ status: 1, stderr: 'rmmod: ERROR: could not remove module demo_chardev: Device or resource busy\n' });
     let finished = false;
     void waiting.done.then(() => (finished = true));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A second of polling, in simulated time: still asleep while the user holds on.
+    const startMs = t.clock.nowMs();
+    expect(await eventually(async () => Promise.resolve(t.clock.nowMs() - startMs >= 1000), 1000)).toBe(true);
     expect(finished).toBe(false);
     expect((await t.run('kmodsim', ['release', pid])).status).toBe(0);
     expect(await waiting.done).toEqual({ status: 0, stdout: '', stderr: '' });
@@ -85,19 +89,19 @@ describe('rmmod --wait', () => {
 
   test('a holder\'s --for ends on its own, and the waiting rmmod with it', async () => {
     const { t } = await bootedWithChardev();
-    // Timed from before the hold, so a loaded machine that starts rmmod late cannot fail it; a hold that never ended would hang rmmod -w.
-    const startMs = Date.now();
+    const startMs = t.clock.nowMs();
     expect((await t.run('kmodsim', ['hold', 'demo_chardev', '--for', '1s'])).status).toBe(0);
     expect(await t.run('rmmod', ['-w', 'demo_chardev'])).toMatchObject({ status: 0, stderr: '' });
-    expect(Date.now() - startMs).toBeGreaterThanOrEqual(1000);
+    // rmmod -w waited, in the machine's time, until the holder's second was up.
+    expect(t.clock.nowMs() - startMs).toBeGreaterThanOrEqual(1000);
     expect((await t.run('kmodsim', ['dmesg'])).stdout).toMatch(/\] demo_chardev: module unloaded\n$/);
   });
 
-  test('Ctrl-C leaves the simulated rmmod asleep in D state and says so', async () => {
-    const { t } = await bootedWithChardev();
+  test('Ctrl-C leaves the simulated rmmod asleep in D state and says so (rmmod as a process, sent SIGINT)', async () => {
+    const { t, dir } = await bootedWithChardev();
     const pid = (await t.run('kmodsim', ['hold', 'demo_chardev'])).stdout.trim();
-    const waiting = t.start('rmmod', ['-w', 'demo_chardev']);
-    expect(await eventually(async () => (await t.run('kmodsim', ['ps'])).stdout.includes('rmmod --wait'))).toBe(true);
+    const waiting = processes(dir).start('rmmod', ['-w', 'demo_chardev']);
+    expect(await eventuallyWithin(async () => (await t.run('kmodsim', ['ps'])).stdout.includes('rmmod --wait'))).toBe(true);
     waiting.child.kill('SIGINT');
     const ended = await waiting.done;
     expect(ended.status).toBe(130);
@@ -195,17 +199,17 @@ describe('insmod', () => {
 });
 
 describe('the machine directory', () => {
-  test('two boots of one fresh directory at once: one boots, the other says the directory holds a machine', async () => {
-    for (let round = 0; round < 3; round++) {
+  test('two boots of one fresh directory at once (two kmodsim processes): one boots, the other says the directory holds a machine', async () => {
+    for (let round = 0; round < 2; round++) {
       const dir = newMachineDir();
-      const t = tool(dir);
+      const t = processes(dir);
       const boots = await Promise.all([t.start('kmodsim', ['boot', '-M', dir]).done, t.start('kmodsim', ['boot', '-M', dir, '--cpus', '2']).done]);
       expect(boots.map((boot) => boot.status).sort()).toEqual([0, 1]);
       expect(boots.find((boot) => boot.status === 1)?.stderr).toBe(`kmodsim boot: ERROR: ${dir} already holds a machine; pass --reboot to replace it\n`);
     }
   });
 
-  test('concurrent commands from several processes: none is lost', async () => {
+  test('commands given at once: none is lost', async () => {
     const dir = newMachineDir();
     const t = tool(dir);
     await t.run('kmodsim', ['boot']);
@@ -234,7 +238,7 @@ describe('the machine directory', () => {
     const { dir, t } = await bootedWithChardev();
     const before = t.journal();
     writeFileSync(join(dir, '..', 'corrupt.ko'), 'not an ELF file');
-    const cases: [string, string[], number, string][] = [
+    const cases: [ToolName, string[], number, string][] = [
       ['rmmod', ['--bogus'], 1, "rmmod: unrecognized option '--bogus'\nrmmod: ERROR: unexpected getopt_long() value '?'.\n"],
       ['rmmod', [], 1, 'rmmod: ERROR: missing module name.\n'],
       ['rmmod', ['../demo_chardev'], 1, 'rmmod: ERROR: could not use module ../demo_chardev: No such file or directory\n'],

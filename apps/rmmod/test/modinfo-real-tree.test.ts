@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { skipWithout } from '@kmodsim/vitest-config/real-data';
+import { runTool, type Ran } from './run-tool.js';
 import { main } from '../src/cli/modinfo.js';
 
 // Our modinfo against kmod's on every module of a real Debian tree: the same bytes, signature
@@ -13,12 +14,7 @@ const treesDir = fileURLToPath(new URL('../../../kernel-trees/', import.meta.url
 const version = existsSync(treesDir) ? readdirSync(treesDir).find((v) => existsSync(`${treesDir}${v}/.complete`)) : undefined;
 const moduleDir = `${treesDir}${version ?? ''}/lib/modules/${version ?? ''}`;
 
-function ours(argv: readonly string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: {} };
-  return main(argv, io).then((status) => ({ status, stdout, stderr }));
-}
+const ours = (argv: readonly string[]): Promise<Ran> => runTool(main, argv);
 
 describe.skipIf(skipWithout("kmod's modinfo and " + 'the Debian kernel tree (bash scripts/fetch-kernel-tree.sh)', version !== undefined && existsSync(KMOD_MODINFO)))('modinfo on a real Debian tree', () => {
   // modinfo text is UTF-8 (authors' names, descriptions): both outputs are read as UTF-8.

@@ -1,5 +1,5 @@
 import { checkMachineDir, machineLocation, runCommand } from '@kmodsim/machine';
-import type { CliIo } from './io.js';
+import type { CliIo } from '@kmodsim/cli';
 import { insmodStrerror } from '../kmod-text/errors.js';
 import { readModuleFile } from '../tool-support/module-file.js';
 import { parseKmodTool } from '../tool-support/options.js';
@@ -53,7 +53,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 1;
   }
   const force = { ignoreVermagic: line.has('f') || line.has('1'), ignoreModversions: line.has('f') || line.has('2') };
-  const applied = await runCommand(dir, 'insmod', Date.now(), () => ({ kind: 'insmod', tool: 'insmod', images: [read.ref], params, skipLoaded: false, force }));
+  const applied = await runCommand(dir, 'insmod', io.clock.nowMs(), () => ({ kind: 'insmod', tool: 'insmod', images: [read.ref], params, skipLoaded: false, force }));
   if (!applied.ok) return reportStoreError(io, 'insmod', applied.error);
   if ('refused' in applied.value) {
     io.stderr.write(`insmod: ERROR: ${applied.value.refused}\n`);

@@ -1,4 +1,4 @@
-import type { CliIo } from './io.js';
+import { parseCommandLine, reportOptionError, reportUsageError, USAGE_STATUS, type CliIo, type OptionSpec } from '@kmodsim/cli';
 import { bootCommand } from '../kmodsim/boot.js';
 import { demoCommand } from '../kmodsim/demo.js';
 import { holdCommand, releaseCommand } from '../kmodsim/hold.js';
@@ -39,6 +39,9 @@ Options:
   -V, --version  show the version, as the kmod tools here do
 `;
 
+/** kmodsim's own options, before any command. */
+const OPTIONS: readonly OptionSpec[] = [{ short: 'h', long: 'help', takesArgument: false }, { short: 'V', long: 'version', takesArgument: false }];
+
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -60,17 +63,18 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return catCommand(rest, io);
     case 'trace':
       return traceCommand(rest, io);
-    case '-V':
-    case '--version':
-      io.stdout.write(VERSION_TEXT);
-      return 0;
     case undefined:
-    case '-h':
-    case '--help':
       io.stdout.write(USAGE);
-      return command === undefined ? 2 : 0;
+      return USAGE_STATUS;
     default:
-      io.stderr.write(`kmodsim: ERROR: unknown command '${command}'\n${USAGE}`);
-      return 2;
+      return command.startsWith('-') ? topLevelOption(command, io) : reportUsageError(io, 'kmodsim', `unknown command '${command}'; see 'kmodsim --help'`);
   }
+}
+
+/** -h, -V, or getopt's word on an option kmodsim does not have. */
+function topLevelOption(option: string, io: CliIo): number {
+  const parsed = parseCommandLine('kmodsim', [option], OPTIONS);
+  if (!parsed.ok) return reportOptionError(io, 'kmodsim', parsed.message);
+  io.stdout.write(parsed.line.has('help') ? USAGE : VERSION_TEXT);
+  return 0;
 }

@@ -1,8 +1,8 @@
 import { machineLocation } from '@kmodsim/machine';
-import type { CliIo } from './io.js';
+import { parseCommandLine, type CliIo } from '@kmodsim/cli';
 import { formatLsmod } from '../kmod-text/lsmod-format.js';
 import { lookAtMachine } from '@kmodsim/machine';
-import { HELP_OPTION, JSON_OPTION, MACHINE_OPTION, parseCommandLine } from '../tool-support/options.js';
+import { HELP_OPTION, JSON_OPTION, MACHINE_OPTION } from '../tool-support/options.js';
 import { reportRebuilt, reportStoreError } from '../tool-support/report.js';
 
 // lsmod: the loaded modules of the simulated machine, in kmod's format (or JSON).
@@ -36,7 +36,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const where = machineLocation(line.value('M'), io.env);
   if (!where.ok) return reportStoreError(io, 'lsmod', where.error);
   const dir = where.dir;
-  const look = await lookAtMachine(dir, Date.now());
+  const look = await lookAtMachine(dir, io.clock.nowMs());
   if (!look.ok) return reportStoreError(io, 'lsmod', look.error);
   reportRebuilt(io, 'lsmod', dir, look.value.rebuiltDamaged);
   const { modules } = look.value.snapshot;

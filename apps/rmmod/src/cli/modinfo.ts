@@ -1,8 +1,8 @@
 import { release } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { openMachine, machineLocation, type StoreError } from '@kmodsim/machine';
-import type { CliIo } from './io.js';
-import { getopt, type OptionSpec } from '../modinfo/getopt.js';
+import type { CliIo } from '@kmodsim/cli';
+import { getopt, type OptionSpec } from '@kmodsim/cli';
 import { formatInfo, paramWarnings } from '../modinfo/format.js';
 import { builtinModinfo, isModuleFilename, lookupModule, type LookupDirs, type LookupHit } from '../modinfo/module-lookup.js';
 import { readInfo } from '../modinfo/read-info.js';
@@ -70,7 +70,7 @@ function run(argv: readonly string[], io: CliIo): number {
     return 1;
   }
   const settings: Settings = { separator: '\n', byName: false };
-  for (const { short, argument } of parsed.options) {
+  for (const { short = '', argument } of parsed.options) {
     if (short === 'h') {
       io.stdout.write(USAGE);
       return 0;

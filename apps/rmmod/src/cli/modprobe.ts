@@ -1,6 +1,6 @@
 import { moduleNameFromPath } from '@kmodsim/linker';
 import { openMachine, machineLocation, type ImageRef, type SnapshotModule, runCommand } from '@kmodsim/machine';
-import type { CliIo } from './io.js';
+import type { CliIo } from '@kmodsim/cli';
 import { modprobeStrerror } from '../kmod-text/errors.js';
 import { modprobeRemoveMessage } from '../kmod-text/rmmod-messages.js';
 import { lookupModule, type LookupDirs, type LookupHit } from '../modinfo/module-lookup.js';
@@ -9,7 +9,8 @@ import { machineTree } from '../tool-support/machine-tree.js';
 import { readModuleFile } from '../tool-support/module-file.js';
 import { readModulesDep, type DepEntry } from '../tool-support/modules-dep.js';
 import { probeList, readSoftdeps, resolveSoftdeps, type ProbeTables } from '../tool-support/softdeps.js';
-import { parseKmodTool, type ParsedCommandLine } from '../tool-support/options.js';
+import type { CommandLine } from '@kmodsim/cli';
+import { parseKmodTool } from '../tool-support/options.js';
 import { reportStoreError } from '../tool-support/report.js';
 import { syslogWriter } from '../tool-support/syslog.js';
 
@@ -46,7 +47,7 @@ const OPTIONS = [
 /** What one modprobe run knows: its options, where it prints, the machine and its tree. */
 interface Probe extends ProbeTables {
   readonly io: CliIo;
-  readonly line: ParsedCommandLine;
+  readonly line: CommandLine;
   readonly dir: string;
   readonly tree: LookupDirs;
   readonly deps: ReadonlyMap<string, DepEntry>;
@@ -63,7 +64,7 @@ const DEFAULT_VERBOSITY = 4;
  * kmod's verbose level, option by option: -v raises it by one; -q sets it to LOG_EMERG (0), so
  * after -q even -v -v shows nothing (five -v after it would show again).
  */
-function verbosity(line: ParsedCommandLine): number {
+function verbosity(line: CommandLine): number {
   return line.options.reduce((level, option) => (option.short === 'q' ? 0 : option.short === 'v' ? level + 1 : level), DEFAULT_VERBOSITY);
 }
 
@@ -142,7 +143,7 @@ async function insert(probe: Probe, entry: DepEntry, files: readonly string[], p
     }
     images.push(read.ref);
   }
-  const applied = await runCommand(dir, 'modprobe', Date.now(), () => ({
+  const applied = await runCommand(dir, 'modprobe', probe.io.clock.nowMs(), () => ({
     kind: 'insmod', tool: 'modprobe', images, params, skipLoaded: true, force: { ignoreVermagic: false, ignoreModversions: false },
   }));
   if (!applied.ok) return reportStoreError(io, 'modprobe', applied.error);
@@ -245,7 +246,7 @@ async function remove(probe: Probe, name: string, seen: Set<string>): Promise<Re
  */
 async function removeCommand(probe: Probe, name: string, thenIfUnused: readonly string[]): Promise<Removal> {
   const { io, dir } = probe;
-  const applied = await runCommand(dir, 'modprobe -r', Date.now(), () => ({ kind: 'rmmod', tool: 'modprobe', names: [name], wait: false, force: false, thenIfUnused }));
+  const applied = await runCommand(dir, 'modprobe -r', probe.io.clock.nowMs(), () => ({ kind: 'rmmod', tool: 'modprobe', names: [name], wait: false, force: false, thenIfUnused }));
   if (!applied.ok) {
     reportStoreError(io, 'modprobe', applied.error);
     return 'exit';
@@ -295,7 +296,7 @@ function dryRemoveFrom(probe: Probe, loaded: ReadonlyMap<string, SnapshotModule>
 }
 
 async function loadedModules(probe: Probe): Promise<Map<string, SnapshotModule> | undefined> {
-  const look = await lookAtMachine(probe.dir, Date.now());
+  const look = await lookAtMachine(probe.dir, probe.io.clock.nowMs());
   if (!look.ok) {
     reportStoreError(probe.io, 'modprobe', look.error);
     return undefined;

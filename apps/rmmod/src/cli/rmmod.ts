@@ -1,5 +1,5 @@
 import { openMachine, machineLocation, runCommand, type CommandOutcome, type RmmodOutcome } from '@kmodsim/machine';
-import type { CliIo } from './io.js';
+import type { CliIo } from '@kmodsim/cli';
 import { rmmodBuiltinMessage, rmmodMessage } from '../kmod-text/rmmod-messages.js';
 import { isBuiltin } from '../modinfo/module-lookup.js';
 import { moduleArgument } from '../tool-support/module-names.js';
@@ -75,7 +75,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 1;
   }
   const wait = line.has('w');
-  const applied = await runCommand(dir, 'rmmod', Date.now(), () => ({ kind: 'rmmod', tool: 'rmmod', names: removing, wait, force: line.has('f'), thenIfUnused: [] }));
+  const applied = await runCommand(dir, 'rmmod', io.clock.nowMs(), () => ({ kind: 'rmmod', tool: 'rmmod', names: removing, wait, force: line.has('f'), thenIfUnused: [] }));
   if (!applied.ok) return reportStoreError(io, 'rmmod', applied.error);
   if ('refused' in applied.value) {
     io.stderr.write(`rmmod: ERROR: ${applied.value.refused}\n`);
@@ -86,7 +86,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   let printed = print(outcome, { targets: 0, results: 0 });
   if (outcome.finished) return exitStatus(outcome, builtinFailed);
   const waitedOn = { seq: applied.value.record.seq, bootWallMs: machine.value.config.bootWallMs };
-  const waited = await waitForCommand(dir, waitedOn, io.signal, (seen) => asRmmod(seen)?.finished ?? true, (seen) => {
+  const waited = await waitForCommand(dir, waitedOn, io, (seen) => asRmmod(seen)?.finished ?? true, (seen) => {
     const rmmod = asRmmod(seen);
     if (rmmod !== undefined) printed = print(rmmod, printed);
   });

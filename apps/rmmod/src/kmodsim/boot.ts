@@ -1,9 +1,8 @@
 import { type ModuleSigningRecord, describeStoreError, bootMachine, EMBEDDED_RELEASE } from '@kmodsim/machine';
-import type { CliIo } from '../cli/io.js';
-import { parseMachineArgs } from './machine-args.js';
+import type { CliIo } from '@kmodsim/cli';
+import { flag, parseMachineArgs, usageError, withValue } from './machine-args.js';
 import { parseCpuCount } from './numbers.js';
 import { DEFAULT_STRATEGY } from './scenario.js';
-import { usageError } from './usage.js';
 
 export const BOOT_USAGE = `Usage: kmodsim boot [--cpus N] [--strategy NAME] [--arch native|atomic] [--force-unload]
                    [--kernel DIR --symvers FILE [--sig-enforce]] [--reboot] [-M|--machine DIR]
@@ -31,23 +30,17 @@ Options:
 `;
 
 export async function bootCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseMachineArgs(io, 'boot', argv, {
-    cpus: { type: 'string', default: '4' },
-    strategy: { type: 'string', default: DEFAULT_STRATEGY },
-    arch: { type: 'string', default: 'native' },
-    'force-unload': { type: 'boolean' },
-    kernel: { type: 'string' },
-    symvers: { type: 'string' },
-    'sig-enforce': { type: 'boolean' },
-    reboot: { type: 'boolean' },
-  }, BOOT_USAGE);
+  const parsed = parseMachineArgs(io, 'boot', argv, [
+    ...['cpus', 'strategy', 'arch', 'kernel', 'symvers'].map(withValue),
+    ...['force-unload', 'sig-enforce', 'reboot'].map(flag),
+  ], BOOT_USAGE);
   if (!parsed.ok) return parsed.status;
   const { args } = parsed;
   if (args.positionals.length > 0) return usageError(io, 'boot', `unexpected argument '${args.positionals[0] ?? ''}'`);
-  const cpuCount = parseCpuCount(args.string('cpus') ?? '');
+  const cpuCount = parseCpuCount(args.string('cpus') ?? '4');
   if (typeof cpuCount !== 'number') return usageError(io, 'boot', cpuCount.problem);
-  const arch = args.string('arch');
-  if (arch !== 'native' && arch !== 'atomic') return usageError(io, 'boot', `--arch is native or atomic, not '${arch ?? ''}'`);
+  const arch = args.string('arch') ?? 'native';
+  if (arch !== 'native' && arch !== 'atomic') return usageError(io, 'boot', `--arch is native or atomic, not '${arch}'`);
   const kernel = args.string('kernel');
   const symvers = args.string('symvers');
   if ((kernel === undefined) !== (symvers === undefined)) return usageError(io, 'boot', '--kernel and --symvers go together');
@@ -59,7 +52,7 @@ export async function bootCommand(argv: readonly string[], io: CliIo): Promise<n
     ...(kernel !== undefined && symvers !== undefined ? { tree: { dir: kernel, symvers } } : {}),
     sigEnforce: args.flag('sig-enforce'),
     reboot: args.flag('reboot'),
-  }, Date.now());
+  }, io.clock.nowMs());
   if ('usage' in booted) return usageError(io, 'boot', booted.usage);
   if (!booted.ok) {
     io.stderr.write(`kmodsim boot: ERROR: ${describeStoreError(booted.error)}\n`);

@@ -1,11 +1,11 @@
 import { strerror } from '@kmodsim/module';
 import { runCommand, parseDurationMs } from '@kmodsim/machine';
-import type { CliIo } from '../cli/io.js';
+import type { CliIo } from '@kmodsim/cli';
 import { moduleArgument } from '../tool-support/module-names.js';
 import { reportStoreError } from '../tool-support/report.js';
-import { parseMachineArgs } from './machine-args.js';
+import { parseMachineArgs, withValue } from './machine-args.js';
 import { wholeNumberIn } from './numbers.js';
-import { usageError } from './usage.js';
+import { usageError } from './machine-args.js';
 
 const HOLD_USAGE = `Usage: kmodsim hold MODULE [--for DURATION] [-M|--machine DIR]
 
@@ -20,7 +20,7 @@ Ends a simulated user started by kmodsim hold: it closes the device, dropping it
 `;
 
 export async function holdCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseMachineArgs(io, 'hold', argv, { for: { type: 'string' } }, HOLD_USAGE);
+  const parsed = parseMachineArgs(io, 'hold', argv, [withValue('for')], HOLD_USAGE);
   if (!parsed.ok) return parsed.status;
   const { args } = parsed;
   const [operand, ...extra] = args.positionals;
@@ -30,7 +30,7 @@ export async function holdCommand(argv: readonly string[], io: CliIo): Promise<n
   const forText = args.string('for');
   const forMs = forText === undefined ? null : parseDurationMs(forText);
   if (forMs === undefined) return usageError(io, 'hold', `bad --for duration '${forText ?? ''}' (from 1ms to 24h, e.g. 30s, 500ms, 2m; without --for it holds until released)`);
-  const applied = await runCommand(args.dir, 'kmodsim hold', Date.now(), () => ({ kind: 'hold', module: module.name, forMs }));
+  const applied = await runCommand(args.dir, 'kmodsim hold', io.clock.nowMs(), () => ({ kind: 'hold', module: module.name, forMs }));
   if (!applied.ok) return reportStoreError(io, 'kmodsim hold', applied.error);
   const value = applied.value;
   if ('refused' in value) {
@@ -48,14 +48,14 @@ export async function holdCommand(argv: readonly string[], io: CliIo): Promise<n
 }
 
 export async function releaseCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseMachineArgs(io, 'release', argv, {}, RELEASE_USAGE);
+  const parsed = parseMachineArgs(io, 'release', argv, [], RELEASE_USAGE);
   if (!parsed.ok) return parsed.status;
   const { args } = parsed;
   const [pidText, ...extra] = args.positionals;
   if (pidText === undefined || extra.length > 0) return usageError(io, 'release', `expected one PID\n${RELEASE_USAGE.trimEnd()}`);
   const pid = wholeNumberIn(pidText, 1, Number.MAX_SAFE_INTEGER);
   if (pid === undefined) return usageError(io, 'release', `'${pidText}' is not a PID: a PID is a whole number from 1 to ${Number.MAX_SAFE_INTEGER}\n${RELEASE_USAGE.trimEnd()}`);
-  const applied = await runCommand(args.dir, 'kmodsim release', Date.now(), (session) =>
+  const applied = await runCommand(args.dir, 'kmodsim release', io.clock.nowMs(), (session) =>
     session.holders.has(pid) && session.isAlive(pid) ? { kind: 'release', pid } : { refused: `pid ${pid} is not a simulated user holding a module (kmodsim ps lists them)` });
   if (!applied.ok) return reportStoreError(io, 'kmodsim release', applied.error);
   if ('refused' in applied.value) {

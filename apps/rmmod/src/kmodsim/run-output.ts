@@ -1,5 +1,5 @@
 import { formatChromeTrace, formatFtrace, type ScenarioRun } from '@kmodsim/cpu';
-import type { CliIo } from '../cli/io.js';
+import type { CliIo } from '@kmodsim/cli';
 
 export type TraceFormat = 'ftrace' | 'chrome';
 

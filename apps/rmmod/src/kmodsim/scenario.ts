@@ -1,11 +1,11 @@
 import { runScenario, type ScenarioRun } from '@kmodsim/cpu';
 import { catalogue, findScenario, scenarioMismatch, type CatalogueScenario } from '@kmodsim/scenarios';
 import { findStrategy, strategyNames } from '@kmodsim/refcount';
-import type { CliIo } from '../cli/io.js';
-import { parseCommandLine, type Values } from './command-line.js';
+import type { CliIo } from '@kmodsim/cli';
 import { parseCpuCount } from './numbers.js';
 import { parseTraceFormat, printRun } from './run-output.js';
-import { asksForHelp, usageError } from './usage.js';
+import { asksForHelp, type OptionSpec } from '@kmodsim/cli';
+import { parseSubcommand, usageError, withValue, type SubcommandArgs } from './machine-args.js';
 
 /** The seed's design: what every kmodsim command runs unless told otherwise. */
 export const DEFAULT_STRATEGY = 'percpu-stop-machine';
@@ -37,21 +37,20 @@ export function scenarioCommand(argv: readonly string[], io: CliIo): number {
   }
 }
 
+/** The options of every command that runs a scenario (demo, scenario run). */
+export const SCENARIO_OPTIONS: readonly OptionSpec[] = ['strategy', 'cpus', 'schedule', 'format'].map(withValue);
+
 function runCommand(argv: readonly string[], io: CliIo): number {
-  const parsed = parseCommandLine(argv, {
-    strategy: { type: 'string', default: DEFAULT_STRATEGY },
-    cpus: { type: 'string' },
-    schedule: { type: 'string', default: 'kms1:rr' },
-    format: { type: 'string', default: 'ftrace' },
-  });
-  if (!parsed.ok) return usageError(io, 'scenario run', parsed.problem);
-  const name = parsed.positionals[0];
+  const parsed = parseSubcommand(io, 'scenario run', argv, SCENARIO_OPTIONS, SCENARIO_USAGE);
+  if (!parsed.ok) return parsed.status;
+  const { positionals } = parsed.args;
+  const name = positionals[0];
   const scenario = name === undefined ? undefined : findScenario(name);
   if (scenario === undefined) {
     return usageError(io, 'scenario run', `unknown scenario '${name ?? ''}'; known: ${catalogue.map((known) => known.name).join(', ')}`);
   }
-  if (parsed.positionals.length > 1) return usageError(io, 'scenario run', `unexpected argument '${parsed.positionals[1] ?? ''}'`);
-  return runModuleScenario(io, 'scenario run', scenario, scenarioRequest(parsed.values), (run) =>
+  if (positionals.length > 1) return usageError(io, 'scenario run', `unexpected argument '${positionals[1] ?? ''}'`);
+  return runModuleScenario(io, 'scenario run', scenario, scenarioRequest(parsed.args), (run) =>
     `kmodsim scenario run ${scenario.name} --strategy ${run.strategy} --cpus ${run.cpus} --schedule '${run.schedule}'`);
 }
 
@@ -63,13 +62,9 @@ export interface ScenarioRequest {
   readonly format: string;
 }
 
-/** The request in parsed option values; every option it reads has a default but --cpus. */
-export function scenarioRequest(values: Values): ScenarioRequest {
-  const text = (name: string): string => {
-    const value = values[name];
-    return typeof value === 'string' ? value : '';
-  };
-  return { strategy: text('strategy'), cpus: typeof values['cpus'] === 'string' ? values['cpus'] : undefined, schedule: text('schedule'), format: text('format') };
+/** The request the options give, with their defaults; --cpus has none (the scenario's own count). */
+export function scenarioRequest(args: SubcommandArgs): ScenarioRequest {
+  return { strategy: args.string('strategy') ?? DEFAULT_STRATEGY, cpus: args.string('cpus'), schedule: args.string('schedule') ?? 'kms1:rr', format: args.string('format') ?? 'ftrace' };
 }
 
 /** What a replay command line needs to say. */

@@ -1,11 +1,11 @@
 import { formatChromeTrace, formatFtrace } from '@kmodsim/cpu';
 import { refresh } from '@kmodsim/machine';
-import type { CliIo } from '../cli/io.js';
+import type { CliIo } from '@kmodsim/cli';
 import { reportStoreError } from '../tool-support/report.js';
-import { parseMachineArgs } from './machine-args.js';
+import { parseMachineArgs, withValue } from './machine-args.js';
 import { wholeNumberIn } from './numbers.js';
 import { parseTraceFormat } from './run-output.js';
-import { usageError } from './usage.js';
+import { usageError } from './machine-args.js';
 
 const TRACE_USAGE = `Usage: kmodsim trace [--last N] [--format ftrace|chrome] [-M|--machine DIR]
 
@@ -14,15 +14,15 @@ trace JSON for Perfetto (ui.perfetto.dev) with one track per CPU.
 `;
 
 export async function traceCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseMachineArgs(io, 'trace', argv, { last: { type: 'string', default: '1' }, format: { type: 'string', default: 'ftrace' } }, TRACE_USAGE);
+  const parsed = parseMachineArgs(io, 'trace', argv, [withValue('last'), withValue('format')], TRACE_USAGE);
   if (!parsed.ok) return parsed.status;
   const { args } = parsed;
   if (args.positionals.length > 0) return usageError(io, 'trace', `unexpected argument '${args.positionals[0] ?? ''}'`);
-  const last = wholeNumberIn(args.string('last') ?? '', 1, Number.MAX_SAFE_INTEGER);
-  if (last === undefined) return usageError(io, 'trace', `--last takes a whole number of commands, not '${args.string('last') ?? ''}'`);
-  const format = parseTraceFormat(args.string('format') ?? '');
-  if (format === undefined) return usageError(io, 'trace', `unknown trace format '${args.string('format') ?? ''}' (ftrace or chrome)`);
-  const seen = await refresh(args.dir, Date.now(), (session) => {
+  const last = wholeNumberIn(args.string('last') ?? '1', 1, Number.MAX_SAFE_INTEGER);
+  if (last === undefined) return usageError(io, 'trace', `--last takes a whole number of commands, not '${args.string('last') ?? '1'}'`);
+  const format = parseTraceFormat(args.string('format') ?? 'ftrace');
+  if (format === undefined) return usageError(io, 'trace', `unknown trace format '${args.string('format') ?? 'ftrace'}' (ftrace or chrome)`);
+  const seen = await refresh(args.dir, io.clock.nowMs(), (session) => {
     const records = session.journalLength;
     return { events: session.traceSince(Math.max(1, records - last + 1)), cpuCount: session.machine.cpuCount, ghz: session.machine.profile.ghz };
   }, { trace: true });

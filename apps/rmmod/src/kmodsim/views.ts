@@ -1,9 +1,9 @@
 import { type Snapshot } from '@kmodsim/machine';
-import type { CliIo } from '../cli/io.js';
+import type { CliIo } from '@kmodsim/cli';
 import { lookAtMachine } from '@kmodsim/machine';
 import { reportRebuilt, reportStoreError } from '../tool-support/report.js';
-import { parseMachineArgs } from './machine-args.js';
-import { usageError } from './usage.js';
+import { flag, parseMachineArgs } from './machine-args.js';
+import { usageError } from './machine-args.js';
 
 // kmodsim ps, dmesg and cat /proc/modules: the machine as it is now, read from its snapshot.
 
@@ -20,9 +20,9 @@ const CAT_USAGE = `Usage: kmodsim cat /proc/modules | /proc/sys/kernel/tainted [
 `;
 
 async function look(io: CliIo, command: string, argv: readonly string[], usage: string, json: boolean): Promise<{ snapshot: Snapshot; positionals: readonly string[]; json: boolean } | number> {
-  const parsed = parseMachineArgs(io, command, argv, json ? { json: { type: 'boolean' } } : {}, usage);
+  const parsed = parseMachineArgs(io, command, argv, json ? [flag('json')] : [], usage);
   if (!parsed.ok) return parsed.status;
-  const looked = await lookAtMachine(parsed.args.dir, Date.now());
+  const looked = await lookAtMachine(parsed.args.dir, io.clock.nowMs());
   if (!looked.ok) return reportStoreError(io, `kmodsim ${command}`, looked.error);
   reportRebuilt(io, `kmodsim ${command}`, parsed.args.dir, looked.value.rebuiltDamaged);
   return { snapshot: looked.value.snapshot, positionals: parsed.args.positionals, json: parsed.args.flag('json') };

@@ -1,5 +1,4 @@
-import type { CliIo } from '../cli/io.js';
-import { getopt, type OptionSpec, type ParsedOption } from '../modinfo/getopt.js';
+import { parseCommandLine, type CliIo, type CommandLine, type OptionSpec } from '@kmodsim/cli';
 
 // Options as kmod's tools read them (GNU getopt_long), plus --machine, which every tool here
 // takes to say which simulated machine it acts on.
@@ -7,30 +6,6 @@ import { getopt, type OptionSpec, type ParsedOption } from '../modinfo/getopt.js
 export const MACHINE_OPTION: OptionSpec = { short: 'M', long: 'machine', takesArgument: true };
 export const JSON_OPTION: OptionSpec = { short: 'J', long: 'json', takesArgument: false };
 export const HELP_OPTION: OptionSpec = { short: 'h', long: 'help', takesArgument: false };
-
-export interface ParsedCommandLine {
-  readonly options: readonly ParsedOption[];
-  readonly operands: readonly string[];
-  has(short: string): boolean;
-  value(short: string): string | undefined;
-}
-
-export type CommandLine = { readonly ok: true; readonly line: ParsedCommandLine } | { readonly ok: false; readonly message: string };
-
-export function parseCommandLine(program: string, argv: readonly string[], specs: readonly OptionSpec[]): CommandLine {
-  const parsed = getopt(program, argv, specs);
-  if (!parsed.ok) return parsed;
-  const { options, operands } = parsed;
-  return {
-    ok: true,
-    line: {
-      options,
-      operands,
-      has: (short) => options.some((option) => option.short === short),
-      value: (short) => options.findLast((option) => option.short === short)?.argument,
-    },
-  };
-}
 
 export const VERSION_TEXT = 'kmodsim 0.1.0 (kmod-compatible tools on a simulated machine)\n';
 
@@ -43,7 +18,7 @@ const COMMON_OPTIONS: readonly OptionSpec[] = [{ short: 'V', long: 'version', ta
  */
 export function parseKmodTool(
   io: CliIo, program: string, argv: readonly string[], specs: readonly OptionSpec[], usage: string,
-): { readonly ok: true; readonly line: ParsedCommandLine } | { readonly ok: false; readonly status: number } {
+): { readonly ok: true; readonly line: CommandLine } | { readonly ok: false; readonly status: number } {
   const parsed = parseCommandLine(program, argv, [...specs, ...COMMON_OPTIONS]);
   if (!parsed.ok) {
     io.stderr.write(`${parsed.message}${program}: ERROR: unexpected getopt_long() value '?'.\n`);

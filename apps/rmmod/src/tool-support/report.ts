@@ -1,5 +1,5 @@
 import { describeStoreError, type StoreError } from '@kmodsim/machine';
-import type { CliIo } from '../cli/io.js';
+import type { CliIo } from '@kmodsim/cli';
 
 /** A machine that cannot be used: the reason, in the tool's voice; exit status 1. */
 export function reportStoreError(io: CliIo, program: string, error: StoreError): number {

@@ -1,3 +1,4 @@
+import type { CliIo } from '@kmodsim/cli';
 import { type StoreResult, type CommandOutcome, refresh } from '@kmodsim/machine';
 
 // A tool that waits for the simulated kernel (rmmod --wait): it does not hold the machine's
@@ -20,32 +21,16 @@ export interface WaitedCommand {
 
 /** Waits until `done` says so of the command's outcome, the user interrupts, or the machine reboots; reports progress on the way. */
 export async function waitForCommand(
-  dir: string, command: WaitedCommand, signal: AbortSignal | undefined, done: (outcome: CommandOutcome | undefined) => boolean, progress: (outcome: CommandOutcome | undefined) => void,
+  dir: string, command: WaitedCommand, io: Pick<CliIo, 'clock' | 'signal'>, done: (outcome: CommandOutcome | undefined) => boolean, progress: (outcome: CommandOutcome | undefined) => void,
 ): Promise<StoreResult<WaitEnd>> {
   for (;;) {
-    if (!(await pause(POLL_MS, signal))) return { ok: true, value: { kind: 'interrupted' } };
+    if (!(await io.clock.sleepMs(POLL_MS, io.signal))) return { ok: true, value: { kind: 'interrupted' } };
     // A new boot starts a new journal, whose record `seq` (if any) is some other command.
-    const seen = await refresh(dir, Date.now(), (session, config) => (config.bootWallMs === command.bootWallMs ? { outcome: session.outcomeOf(command.seq) } : undefined));
+    const seen = await refresh(dir, io.clock.nowMs(), (session, config) => (config.bootWallMs === command.bootWallMs ? { outcome: session.outcomeOf(command.seq) } : undefined));
     if (!seen.ok) return seen;
     if (seen.value.seen === undefined) return { ok: true, value: { kind: 'rebooted' } };
     const { outcome } = seen.value.seen;
     progress(outcome);
     if (done(outcome)) return { ok: true, value: { kind: 'seen', outcome } };
   }
-}
-
-/** Resolves true after ms, or false as soon as the signal aborts. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  if (signal?.aborted === true) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -4,13 +4,16 @@
 // Messages match glibc's, so a mistyped option reads as it does with kmod.
 
 export interface OptionSpec {
-  readonly short: string;
+  /** The letter of `-x`; none for an option that is only ever spelled out. */
+  readonly short?: string;
   readonly long: string;
   readonly takesArgument: boolean;
 }
 
+/** One option as given, named both ways (whichever way the user spelled it). */
 export interface ParsedOption {
-  readonly short: string;
+  readonly short?: string;
+  readonly long: string;
   readonly argument?: string;
 }
 
@@ -36,12 +39,12 @@ export function getopt(program: string, argv: readonly string[], specs: readonly
       }
       if (!spec.takesArgument) {
         if (inline !== undefined) return { ok: false, message: `${program}: option '--${spec.long}' doesn't allow an argument\n` };
-        options.push({ short: spec.short });
+        options.push(named(spec));
         continue;
       }
       const argument = inline ?? argv[++i];
       if (argument === undefined) return { ok: false, message: `${program}: option '--${spec.long}' requires an argument\n` };
-      options.push({ short: spec.short, argument });
+      options.push(named(spec, argument));
       continue;
     }
     if (!word.startsWith('-') || word === '-') {
@@ -53,16 +56,20 @@ export function getopt(program: string, argv: readonly string[], specs: readonly
       const spec = specs.find((s) => s.short === letter);
       if (spec === undefined) return { ok: false, message: `${program}: invalid option -- '${letter}'\n` };
       if (!spec.takesArgument) {
-        options.push({ short: letter });
+        options.push(named(spec));
         continue;
       }
       const argument = at + 1 < word.length ? word.slice(at + 1) : argv[++i];
       if (argument === undefined) return { ok: false, message: `${program}: option requires an argument -- '${letter}'\n` };
-      options.push({ short: letter, argument });
+      options.push(named(spec, argument));
       break;
     }
   }
   return { ok: true, options, operands };
+}
+
+function named(spec: OptionSpec, argument?: string): ParsedOption {
+  return { long: spec.long, ...(spec.short === undefined ? {} : { short: spec.short }), ...(argument === undefined ? {} : { argument }) };
 }
 
 function splitOnce(text: string, separator: string): [string, string | undefined] {
