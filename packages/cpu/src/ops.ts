@@ -52,6 +52,8 @@ export interface ExecutionContext {
   readonly preemptCount: number;
   readonly irqsDisabled: boolean;
   readonly inIrq: boolean;
+  /** What set_current_state() last set (TASK_RUNNING in an interrupt handler). */
+  readonly taskState: TaskStateName;
 }
 
 export type KernelCode<TReturn = unknown> = Generator<Operation, TReturn, number>;

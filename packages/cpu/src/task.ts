@@ -43,6 +43,7 @@ export abstract class Frame implements ExecutionContext {
   abstract readonly comm: string;
   abstract readonly inIrq: boolean;
   abstract get irqsDisabled(): boolean;
+  abstract get taskState(): TaskStateName;
 
   get cpu(): number {
     return this.cpuNow;
@@ -80,6 +81,10 @@ export class Task extends Frame {
     return false;
   }
 
+  get taskState(): TaskStateName {
+    return this.state;
+  }
+
   get irqsDisabled(): boolean {
     return this.irqsOff;
   }
@@ -104,6 +109,10 @@ export class IrqFrame extends Frame {
 
   get inIrq(): boolean {
     return true;
+  }
+
+  get taskState(): TaskStateName {
+    return 'TASK_RUNNING';
   }
 
   get irqsDisabled(): boolean {

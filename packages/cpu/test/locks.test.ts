@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
-  atomicAdd, check, load, MUTEX_CELLS, mutexAt, mutexLock, mutexUnlock, runScenario, spinLock, spinlockAt, spinUnlock, store, work,
+  atomicAdd, check, load, MUTEX_CELLS, mutexAt, mutexLock, mutexUnlock, runScenario, setCurrentState, spinLock, spinlockAt, spinUnlock, store, work,
   type Machine, type Scenario,
 } from '@kmodsim/cpu';
 
@@ -79,6 +79,25 @@ describe('locks', () => {
     const run = runScenario(scenario, { cpuCount: 1, schedule: 'kms1:list:0,i0.0,0*3' });
     if (!run.ok) expect.fail(run.message);
     expect(run.value.fault?.message).toMatch(/^BUG: sleeping function called from invalid context at kernel\/locking\/mutex\.c \(mutex_lock\) \(called from interrupt context\)/);
+  });
+
+  test('mutex_lock after set_current_state() warns as __might_sleep does: the sleep would lose the wakeup the task waits for', () => {
+    const scenario: Scenario = {
+      name: 'mutex-while-sleeping',
+      description: 'a task sets itself to sleep and then takes a mutex before calling schedule()',
+      setup(machine: Machine) {
+        const mutex = mutexAt('config_mutex', machine.alloc('config_mutex', MUTEX_CELLS).base);
+        machine.spawn({ name: 'waiter', cpu: 0, body: function* (self) {
+          yield setCurrentState('TASK_UNINTERRUPTIBLE');
+          yield* mutexLock(mutex, self);
+          yield* mutexUnlock(mutex, self);
+        } });
+        return undefined;
+      },
+    };
+    const run = runScenario(scenario, { cpuCount: 1, schedule: 'kms1:list:0*4' });
+    if (!run.ok) expect.fail(run.message);
+    expect(run.value.fault?.message).toMatch(/^WARNING: do not call blocking ops when !TASK_RUNNING; state=TASK_UNINTERRUPTIBLE at kernel\/locking\/mutex\.c \(mutex_lock\)/);
   });
 
   test('without the lock the same counter loses updates, so the checks above can fail', () => {
