@@ -1,8 +1,11 @@
+import { moduleAddressVersusUnload } from './catalogue/address-lookup.js';
+import { receiveInterruptVersusWait, transferCompletionVersusFailedInit, transferCompletionVersusWait } from './catalogue/completions.js';
 import { waitForUsers } from './catalogue/demonstrations.js';
 import { forcedUnload, forcedWhileInUse } from './catalogue/forced.js';
 import { failingInit, failingInitWithUser, liveDuringInit, notifiersDuringInit } from './catalogue/init.js';
 import { irqGetPut, irqGetWorkerPut } from './catalogue/interrupts.js';
-import { moduleGetDuringWait } from './catalogue/module-get.js';
+import { putTooMany, putTooManyWhileWaiting, putsPastZero } from './catalogue/misuse.js';
+import { moduleGetDuringWait, moduleGetVersusClose } from './catalogue/module-get.js';
 import { irqUserVersusUnload, irqUserVersusWait, refusedUnloadThenReuse } from './catalogue/reuse.js';
 import { miscOpenVersusUnload, reschedulingReaderVersusUnload, unloadVersusGet, unloadVersusUse } from './catalogue/unload.js';
 import { migratedPut, refusedOpenWhileWaiting, waitVersusLastPut } from './catalogue/waiting.js';
@@ -25,11 +28,19 @@ export const catalogue: readonly CatalogueScenario[] = [
   refusedOpenWhileWaiting,
   migratedPut,
   moduleGetDuringWait,
+  moduleGetVersusClose,
   irqUserVersusWait,
+  transferCompletionVersusWait,
+  receiveInterruptVersusWait,
+  moduleAddressVersusUnload,
+  putTooMany,
+  putsPastZero,
+  putTooManyWhileWaiting,
   forcedWhileInUse,
   notifiersDuringInit,
   failingInit,
   failingInitWithUser,
+  transferCompletionVersusFailedInit,
   waitForUsers,
   unloadVersusUse,
   forcedUnload,

@@ -1,9 +1,9 @@
-import { cpuRelax, load, scheduleTimeout, setCurrentState, spinLock, spinlockAt, spinUnlock, store, wakeUpProcess, type KernelCode } from '@kmodsim/cpu';
+import { atomicInc, cpuRelax, load, scheduleTimeout, setCurrentState, spinLock, spinlockAt, spinUnlock, store, wakeUpProcess, type KernelCode } from '@kmodsim/cpu';
 import { closeDevice, openDevice, readDevice } from '@kmodsim/module';
 import { ModuleState } from '@kmodsim/refcount';
 import { cell } from '../contract.js';
 import { defineScenario } from '../scenario.js';
-import { unload, unloadConsistent, waitWhile, type UnloadRecord } from '../users.js';
+import { referencesLeaked, unload, unloadConsistent, waitWhile, type UnloadRecord } from '../users.js';
 
 /**
  * __module_get() during rmmod --wait: the reference Linux 2.6.35 found the seed's design could
@@ -83,3 +83,40 @@ function* setOpened(lock: ReturnType<typeof spinlockAt>, opened: number, value: 
   yield store(opened, value);
   yield* spinUnlock(lock);
 }
+
+/**
+ * __module_get() racing a put of another reference on another CPU, with no unload at all: a user
+ * on CPU 0 pins the module for a moment (a second reference for work it does itself) while a user
+ * on CPU 1 closes its own open. Both counts must survive: the references all go, and the count
+ * ends at zero. A __module_get that reads and writes the count in two steps without the lock the
+ * puts take loses one of the two updates.
+ */
+export const moduleGetVersusClose = defineScenario(
+  'module-get-vs-close',
+  'two users hold the device open; the one on CPU 0 pins the module with __module_get for work of its own while the one on CPU 1 closes; then CPU 0 drops both: no update may be lost, the count ends at zero',
+  {
+    cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], bounds: { preemptions: 1, irqs: 0 },
+    catches: 'a __module_get that is not atomic against a module_put on another CPU (a lost update: a reference leaked or one freed too early)',
+    exercises: [],
+  },
+  (machine, core) => {
+    const module = core.find('demo_chardev');
+    if (module === undefined) throw new Error('the demo kernel has no demo_chardev');
+    const bothOpen = machine.alloc('users: devices open', 1).base;
+    for (const cpu of [0, 1]) {
+      machine.spawn({ name: `user${cpu}`, cpu, bound: true, body: function* (self) {
+        const open = yield* openDevice(core, self, 'demo_chardev');
+        if (!open.ok) return;
+        yield atomicInc(bothOpen);
+        while ((yield load(bothOpen)) < 2) yield cpuRelax();
+        if (cpu === 0) {
+          yield* core.moduleGet(self, open.value);
+          yield* readDevice(core, self, open.value);
+          yield* core.modulePut(self, open.value);
+        }
+        yield* closeDevice(core, self, open.value);
+      } });
+    }
+    return () => referencesLeaked(module);
+  },
+);

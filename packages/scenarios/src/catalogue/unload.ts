@@ -1,4 +1,4 @@
-import { MUTEX_CELLS, load, mutexAt, mutexLock, mutexUnlock, store, type KernelCode } from '@kmodsim/cpu';
+import { MUTEX_CELLS, cpuRelax, load, mutexAt, mutexLock, mutexUnlock, store, type KernelCode } from '@kmodsim/cpu';
 import { closeDevice, readDevice, type ModuleContext } from '@kmodsim/module';
 import { cell } from '../contract.js';
 import { demoModuleLoads } from '../demo/loads.js';
@@ -107,12 +107,31 @@ export const reschedulingReaderVersusUnload = defineScenario(
   userAgainstUnload(2, true),
 );
 
-/** A user on CPU 1 (open, `reads` reads, close) against rmmod as kmod runs it on CPU 0. */
+/**
+ * A user on CPU 1 (open, `reads` reads, close) against rmmod as kmod runs it on CPU 0. A refusal
+ * is right only while the user is there: once it has closed, rmmod is run again and must unload
+ * (a refusal that left the count or the module's state behind shows here).
+ */
 function userAgainstUnload(reads: number, yieldBetweenReads: boolean): ScenarioBody {
   return (machine, core) => {
     const record: UnloadRecord = {};
-    machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) { yield* useDevice(core, self, reads, yieldBetweenReads); } });
-    machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) { yield* unload(core, self, record); } });
-    return () => unloadConsistent(core, record);
+    const done = machine.alloc('cat: finished', 1).base;
+    const answers: string[] = [];
+    machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) {
+      yield* useDevice(core, self, reads, yieldBetweenReads);
+      yield store(done, 1);
+    } });
+    machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
+      yield* unload(core, self, record);
+      answers.push(record.rmmod ?? 'no answer');
+      if (record.rmmod === 'ok') return;
+      while ((yield load(done)) === 0) yield cpuRelax();
+      yield* unload(core, self, record);
+      answers.push(record.rmmod ?? 'no answer');
+    } });
+    return () => {
+      if (answers.length === 2 && answers[1] !== 'ok') return `rmmod was refused (${answers[0]}) while the user held the device, and again (${answers[1]}) after the user had closed it: a refused unload left the module unremovable`;
+      return unloadConsistent(core, record);
+    };
   };
 }
