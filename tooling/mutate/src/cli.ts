@@ -30,7 +30,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const campaign = await mutate(options, environment);
   const equivalents = readEquivalents(environment.equivalentsFile);
-  const result = score(campaign, equivalents);
+  const result = score(campaign, equivalents, options.only.length === 0 && options.limit === undefined);
   process.stdout.write(options.json ? jsonLines(campaign, equivalents, result) : `${formatTable(campaign, equivalents)}\n${formatSummary(campaign, result)}`);
   return result.score >= GOAL && result.killedEquivalents.length === 0 ? 0 : 1;
 }

@@ -27,13 +27,17 @@ export function isEquivalent(result: MutantResult, equivalents: Equivalents): bo
   return result.status !== 'killed' && result.status !== 'not-run' && Object.hasOwn(equivalents, result.mutant.id);
 }
 
-export function score(campaign: CampaignResult, equivalents: Equivalents): Score {
+/**
+ * `everyMutant`: the campaign generated every mutant of the files it touched (no --mutant or
+ * --limit), so a record naming none of them is stale.
+ */
+export function score(campaign: CampaignResult, equivalents: Equivalents, everyMutant = true): Score {
   const results = campaign.results;
   const run = results.filter((result) => result.status !== 'not-run');
   const killed = run.filter((result) => result.status === 'killed').length;
   const equivalent = run.filter((result) => isEquivalent(result, equivalents)).length;
   const ids = new Set(results.map((result) => result.mutant.id));
-  const covered = results.length > 0 && results.every((result) => result.status !== 'not-run');
+  const covered = everyMutant && results.length > 0 && results.every((result) => result.status !== 'not-run');
   return {
     total: results.length,
     run: run.length,
