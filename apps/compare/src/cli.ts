@@ -1,7 +1,8 @@
 import { checkCommand } from './check/check.js';
 import { mergeCommand } from './merge/merge.js';
 import { scenariosCommand } from './scenarios-command.js';
-import { UsageError, type CompareIo } from './io.js';
+import { getopt, reportOptionError, reportUsageError } from '@kmodsim/cli';
+import { OptionError, UsageError, type CompareIo } from './io.js';
 
 const USAGE = `Usage: kmodsim-compare COMMAND [OPTIONS]
 
@@ -25,12 +26,22 @@ export async function main(argv: readonly string[], io: CompareIo): Promise<numb
       case '--help':
         io.stdout.write(USAGE);
         return 0;
-      default:
-        throw new UsageError(command === undefined ? 'no command given' : `unknown command '${command}'`);
+      case undefined:
+        throw new UsageError('no command given');
+      default: {
+        // An option where the command should be: getopt's words for it, as for any option.
+        const parsed = command.startsWith('-') ? getopt('kmodsim-compare', [command], []) : undefined;
+        if (parsed?.ok === false) throw new OptionError(parsed.message);
+        throw new UsageError(`unknown command '${command}'`);
+      }
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`kmodsim-compare: ERROR: ${error.message}\n${command === 'check' || command === 'merge' || command === 'scenarios' ? '' : USAGE}`);
-    return 2;
+    const known = command === 'check' || command === 'merge' || command === 'scenarios';
+    if (error instanceof OptionError) return reportOptionError(io, known ? `kmodsim-compare ${command}` : 'kmodsim-compare', error.message);
+    const status = reportUsageError(io, 'kmodsim-compare', error.message);
+    // Without a command it is not clear what the user wanted: the commands there are.
+    if (!known) io.stderr.write(USAGE);
+    return status;
   }
 }

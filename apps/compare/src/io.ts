@@ -1,14 +1,11 @@
-export interface TextSink {
-  write(text: string): unknown;
-}
+import type { CliIo, OptionSpec } from '@kmodsim/cli';
 
-/** The streams and environment a command runs with; passed in, never read from globals. */
-export interface CompareIo {
-  readonly stdout: TextSink;
-  readonly stderr: TextSink;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** Where relative paths (a strategy file) are resolved from. */
-  readonly cwd: string;
+/**
+ * The streams, environment and directory a command runs with (every tool's, from @kmodsim/cli;
+ * cwd is where a strategy file's relative path is resolved from), and what check shows on a
+ * terminal; passed in, never read from globals.
+ */
+export interface CompareIo extends Pick<CliIo, 'stdout' | 'stderr' | 'env' | 'cwd'> {
   /** Whether stderr is a terminal (progress is shown there only then). */
   readonly isTty?: boolean;
   /** Milliseconds from some fixed point, for the wall time the summary reports; none, no time shown. */
@@ -19,3 +16,9 @@ export interface CompareIo {
 
 /** A usage error: the message on stderr, exit status 2. */
 export class UsageError extends Error {}
+
+/** The options of merge and scenarios, which print JSON on request. */
+export const JSON_AND_HELP: readonly OptionSpec[] = [{ long: 'json', takesArgument: false }, { short: 'h', long: 'help', takesArgument: false }];
+
+/** A command line getopt could not read: its message is getopt's own line, which names the program. */
+export class OptionError extends UsageError {}

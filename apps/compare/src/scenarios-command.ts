@@ -1,5 +1,6 @@
 import { catalogue } from '@kmodsim/scenarios';
-import { UsageError, type CompareIo } from './io.js';
+import { parseCommandLine } from '@kmodsim/cli';
+import { JSON_AND_HELP, OptionError, UsageError, type CompareIo } from './io.js';
 
 export const SCENARIOS_USAGE = `Usage: kmodsim-compare scenarios [--json]
 
@@ -10,13 +11,15 @@ design that fails it gets wrong.
 
 /** `kmodsim-compare scenarios`: the catalogue, one line each. */
 export function scenariosCommand(argv: readonly string[], io: CompareIo): number {
-  if (argv.includes('-h') || argv.includes('--help')) {
+  const parsed = parseCommandLine('kmodsim-compare scenarios', argv, JSON_AND_HELP);
+  if (!parsed.ok) throw new OptionError(parsed.message);
+  if (parsed.line.has('help')) {
     io.stdout.write(SCENARIOS_USAGE);
     return 0;
   }
-  const unknown = argv.find((argument) => argument !== '--json');
-  if (unknown !== undefined) throw new UsageError(`unexpected argument '${unknown}'`);
-  if (argv.includes('--json')) {
+  const [unexpected] = parsed.line.operands;
+  if (unexpected !== undefined) throw new UsageError(`unexpected argument '${unexpected}'`);
+  if (parsed.line.has('json')) {
     for (const entry of catalogue) {
       const { name, kind, cpuCount, bounds, expected, needsWaitingUnload, catches, exercises, description } = entry;
       io.stdout.write(`${JSON.stringify({ name, kind, cpus: cpuCount, bounds, expected, needsWaitingUnload, catches, exercises, description })}\n`);

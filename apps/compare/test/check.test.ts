@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { testIo } from '@kmodsim/cli';
 import { describe, expect, test } from 'vitest';
+import { main } from '../src/cli.js';
 
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../bin/kmodsim-compare.js', import.meta.url));
@@ -15,6 +17,13 @@ async function check(...args: string[]): Promise<{ stdout: string; stderr: strin
     const failed = error as { stdout: string; stderr: string; code: number };
     return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
   }
+}
+
+/** check run in-process, its real main with the fixtures as its working directory: for what needs no process of its own. */
+async function checkInProcess(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  const io = testIo({ cwd: fixtures });
+  const code = await main(['check', ...args], io);
+  return { stdout: io.stdoutText(), stderr: io.stderrText(), code };
 }
 
 describe('kmodsim-compare check', () => {
@@ -179,7 +188,7 @@ describe('kmodsim-compare check', () => {
       [['--reporter', 'xml'], "unknown reporter 'xml'; known: table, junit"],
     ];
     for (const [args, message] of cases) {
-      const result = await check(...args);
+      const result = await checkInProcess(...args);
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr).toContain(message);
       expect(result.stderr, args.join(' ')).not.toMatch(/\n\s+at /);

@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
+import { parseCommandLine, type OptionSpec } from '@kmodsim/cli';
 import type { SearchMode } from '@kmodsim/explore';
 import { suite } from '@kmodsim/scenarios';
-import { UsageError } from '../io.js';
+import { OptionError, UsageError } from '../io.js';
 
 export interface CheckOptions {
   readonly strategies: readonly string[];
@@ -61,35 +61,44 @@ Exit status: 0 when every verdict is as declared, 1 on any VIOLATION, MISSED or 
 errors (a strategy declaring a scenario or violation kind that does not exist among them).
 `;
 
+/** check's options: all spelled out, and each takes a value but the flags. */
+const CHECK_OPTIONS: readonly OptionSpec[] = [
+  ...['strategy', 'scenario', 'cpus', 'preemptions', 'irqs', 'mode', 'seed', 'executions', 'max-executions', 'shard', 'workers', 'reporter', 'replay', 'format']
+    .map((long) => ({ long, takesArgument: true })),
+  ...['json', 'traces'].map((long) => ({ long, takesArgument: false })),
+  { short: 'h', long: 'help', takesArgument: false },
+];
+
+/** The command line as getopt_long reads it (an option's value is the next word, whatever it starts with), with the defaults. */
+function readCheckLine(argv: readonly string[]) {
+  const parsed = parseCommandLine('kmodsim-compare check', argv, CHECK_OPTIONS);
+  if (!parsed.ok) throw new OptionError(parsed.message);
+  const { line } = parsed;
+  if (line.operands.length > 0) throw new UsageError(`unexpected argument '${line.operands[0] ?? ''}'`);
+  const value = (name: string, fallback: string): string => line.value(name) ?? fallback;
+  return {
+    help: line.has('help'),
+    strategy: line.values('strategy'),
+    scenario: line.values('scenario'),
+    cpus: line.value('cpus'),
+    preemptions: line.value('preemptions'),
+    irqs: line.value('irqs'),
+    mode: value('mode', 'exhaustive'),
+    seed: value('seed', '1'),
+    executions: value('executions', '1000'),
+    'max-executions': value('max-executions', '1000000'),
+    shard: line.value('shard'),
+    workers: value('workers', '1'),
+    json: line.has('json'),
+    reporter: value('reporter', 'table'),
+    traces: line.has('traces'),
+    replay: line.value('replay'),
+    format: value('format', 'ftrace'),
+  };
+}
+
 export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help' {
-  let values;
-  try {
-    values = parseArgs({
-      args: joinNegativeValues(argv),
-      options: {
-        strategy: { type: 'string', multiple: true },
-        scenario: { type: 'string', multiple: true },
-        cpus: { type: 'string' },
-        preemptions: { type: 'string' },
-        irqs: { type: 'string' },
-        mode: { type: 'string', default: 'exhaustive' },
-        seed: { type: 'string', default: '1' },
-        executions: { type: 'string', default: '1000' },
-        'max-executions': { type: 'string', default: '1000000' },
-        shard: { type: 'string' },
-        workers: { type: 'string', default: '1' },
-        json: { type: 'boolean', default: false },
-        reporter: { type: 'string', default: 'table' },
-        traces: { type: 'boolean', default: false },
-        replay: { type: 'string' },
-        format: { type: 'string', default: 'ftrace' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const values = readCheckLine(argv);
   if (values.help) return 'help';
   const mode = values.mode;
   if (mode !== 'exhaustive' && mode !== 'random' && mode !== 'pct') throw new UsageError(`unknown mode '${mode}'; known: exhaustive, random, pct`);
@@ -98,7 +107,7 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
   if (reporter === 'junit' && values.json) throw new UsageError('--reporter junit and --json are two formats: choose one');
   const format = values.format;
   if (format !== 'ftrace' && format !== 'chrome') throw new UsageError(`unknown trace format '${format}'; known: ftrace, chrome`);
-  const scenarios = values.scenario ?? suite.map((entry) => entry.name);
+  const scenarios = values.scenario.length > 0 ? values.scenario : suite.map((entry) => entry.name);
   for (const name of scenarios) {
     if (!suite.some((entry) => entry.name === name)) throw new UsageError(`unknown scenario '${name}'; known: ${suite.map((entry) => entry.name).join(', ')}`);
   }
@@ -107,7 +116,7 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
   const tooSmall = cpus === undefined ? undefined : suite.find((entry) => scenarios.includes(entry.name) && entry.cpuCount > cpus);
   if (tooSmall !== undefined) throw new UsageError(`--cpus ${cpus}: scenario ${tooSmall.name} needs at least ${tooSmall.cpuCount} CPUs`);
   const options: CheckOptions = {
-    strategies: values.strategy ?? [],
+    strategies: values.strategy,
     scenarios,
     cpus,
     preemptions: values.preemptions === undefined ? undefined : whole('--preemptions', values.preemptions, 0, MAX_BOUND),
@@ -135,26 +144,6 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
     throw new UsageError('--traces counts the traces of one whole exhaustive search: not with --mode random or pct, --shard or --workers');
   }
   return options;
-}
-
-/**
- * `--seed -1` would make parseArgs take -1 for an option and answer with three lines about
- * ambiguity: a value that looks like a negative number is joined to its option, so the range
- * check names it instead.
- */
-function joinNegativeValues(argv: readonly string[]): string[] {
-  const joined: string[] = [];
-  for (let index = 0; index < argv.length; index++) {
-    const argument = argv[index] ?? '';
-    const next = argv[index + 1];
-    if (argument.startsWith('--') && !argument.includes('=') && next !== undefined && /^-\d/.test(next)) {
-      joined.push(`${argument}=${next}`);
-      index++;
-    } else {
-      joined.push(argument);
-    }
-  }
-  return joined;
 }
 
 function whole(option: string, text: string, min: number, max: number): number {

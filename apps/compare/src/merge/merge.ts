@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { mergeReports, type ExploreReport } from '@kmodsim/explore';
 import { findSuiteScenario, type Expectation } from '@kmodsim/scenarios';
-import { UsageError, type CompareIo } from '../io.js';
+import { parseCommandLine } from '@kmodsim/cli';
+import { JSON_AND_HELP, OptionError, UsageError, type CompareIo } from '../io.js';
 import { columnsFor, formatNotApplicable, formatSearchError, formatVerdict, isFailure, judge, notApplicableJson, searchErrorJson, verdictHeader, verdictJson, type Verdict } from '../check/verdict.js';
 import { parseShardLine, type ShardLine } from './shard-report.js';
 
@@ -26,14 +27,14 @@ interface SearchGroup {
 
 /** `kmodsim-compare merge`: thin, like check; the joining is @kmodsim/explore's mergeReports. */
 export function mergeCommand(argv: readonly string[], io: CompareIo): number {
-  if (argv.includes('-h') || argv.includes('--help')) {
+  const parsed = parseCommandLine('kmodsim-compare merge', argv, JSON_AND_HELP);
+  if (!parsed.ok) throw new OptionError(parsed.message);
+  if (parsed.line.has('help')) {
     io.stdout.write(MERGE_USAGE);
     return 0;
   }
-  const json = argv.includes('--json');
-  const files = argv.filter((argument) => argument !== '--json');
-  const unknown = files.find((file) => file.startsWith('-'));
-  if (unknown !== undefined) throw new UsageError(`unknown option '${unknown}'`);
+  const json = parsed.line.has('json');
+  const files = parsed.line.operands;
   if (files.length === 0) throw new UsageError('no files to merge');
   const { groups, notApplicable, searchErrors } = groupLines(files, io.cwd);
   // Every input is checked before anything is printed: a missing shard leaves no partial table.
