@@ -46,7 +46,7 @@ export {
 } from './ops.js';
 export { genericProfile, profiles, xeon8176PerfbookProfile, type MachineProfile, type ProfileCycles, type ProfileName } from './profiles.js';
 export { configError, done, fail, ok, type ConfigError, type Failure, type Ok, type Result } from './result.js';
-export { ERRNO, errnoFromNumber, errnoNumber, strerror, type Errno } from './errno.js';
+export { ERRNO, errnoFromNumber, errnoNumber, isErrno, strerror, type Errno } from './errno.js';
 export { formatChoice, sameChoice, TIME_PASSES, type Choice } from './choice.js';
 export type { Fault, FaultKind } from './fault.js';
 export { createPrng, type Prng } from './prng.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { done, errnoFromNumber, errnoNumber, fail, ok, strerror } from '@kmodsim/cpu';
+import { done, errnoFromNumber, errnoNumber, fail, isErrno, ok, strerror } from '@kmodsim/cpu';
 
 describe('the one result vocabulary', () => {
   test('a failure carries its errno, its message and the detail a caller needs beside them', () => {
@@ -19,5 +19,9 @@ describe('the one result vocabulary', () => {
     expect(errnoNumber('ENODEV')).toBe(19);
     expect(errnoFromNumber(19)).toBe('ENODEV');
     expect(errnoFromNumber(9999)).toBeUndefined();
+    // A front end reads Node's code for a failed file call into the same vocabulary.
+    expect(isErrno('EACCES') && strerror('EACCES')).toBe('Permission denied');
+    expect(isErrno('ERR_INVALID_ARG_TYPE')).toBe(false);
+    expect(isErrno('toString')).toBe(false);
   });
 });
