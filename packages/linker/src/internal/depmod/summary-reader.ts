@@ -44,7 +44,7 @@ export function summarizeModuleImage(file: string, image: Uint8Array): Result<Mo
   try {
     return ok(summarize(new MemoryWindow(image)));
   } catch (error) {
-    if (error instanceof ElfDefect) return fail(error.errno, error.message, { file: file });
+    if (error instanceof ElfDefect) return fail(error.errno, error.message, { file });
     throw error;
   }
 }

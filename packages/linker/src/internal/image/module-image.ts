@@ -43,12 +43,12 @@ export function readModuleImage(file: string, data: Uint8Array): Result<ModuleIm
   try {
     image = decompress(data, compression);
   } catch (error) {
-    return fail('ENOEXEC', `cannot decompress ${compression} data: ${(error as Error).message}`, { file: file });
+    return fail('ENOEXEC', `cannot decompress ${compression} data: ${(error as Error).message}`, { file });
   }
   try {
     return buildImage(file, image, compression);
   } catch (error) {
-    if (error instanceof ElfDefect) return fail(error.errno, error.message, { file: file });
+    if (error instanceof ElfDefect) return fail(error.errno, error.message, { file });
     throw error;
   }
 }
@@ -58,21 +58,21 @@ export function readElf<T>(file: string, image: Uint8Array, read: (elf: ElfFile)
   try {
     return ok(read(new ElfFile(image)));
   } catch (error) {
-    if (error instanceof ElfDefect) return fail(error.errno, error.message, { file: file });
+    if (error instanceof ElfDefect) return fail(error.errno, error.message, { file });
     throw error;
   }
 }
 
 function buildImage(file: string, image: Uint8Array, compression: Compression): Result<ModuleImage, LinkerFailure> {
   const elf = new ElfFile(image);
-  if (elf.header.type !== ET_REL) return fail('ENOEXEC', `Invalid ELF header type: ${elf.header.type} != ${ET_REL}`, { file: file });
+  if (elf.header.type !== ET_REL) return fail('ENOEXEC', `Invalid ELF header type: ${elf.header.type} != ${ET_REL}`, { file });
   const architecture = architectures.get(elf.header.machine);
-  if (architecture === undefined) return fail('ENOEXEC', `Invalid architecture in ELF header: ${elf.header.machine}`, { file: file });
+  if (architecture === undefined) return fail('ENOEXEC', `Invalid architecture in ELF header: ${elf.header.machine}`, { file });
   const thisModule = uniqueSection(elf, '.gnu.linkonce.this_module');
   if (thisModule === undefined || thisModule.type === SHT_NOBITS || (thisModule.flags & SHF_ALLOC) === 0) {
-    return fail('ENOEXEC', 'Exactly one .gnu.linkonce.this_module section must exist.', { file: file });
+    return fail('ENOEXEC', 'Exactly one .gnu.linkonce.this_module section must exist.', { file });
   }
-  if (elf.symtab() === undefined) return fail('ENOEXEC', 'module has no symbols (stripped?)', { file: file });
+  if (elf.symtab() === undefined) return fail('ENOEXEC', 'module has no symbols (stripped?)', { file });
   const infoSection = elf.section('.modinfo');
   const modinfo = infoSection === undefined ? [] : parseModinfo(elf.contents(infoSection));
   const license = modinfoValue(modinfo, 'license');

@@ -33,18 +33,18 @@ export function findKernelCertificates(file: string, data: Uint8Array, maxBytes 
   let compression: KernelCompression = 'none';
   if (isBzImage(data)) {
     const place = bzImagePayload(data);
-    if ('why' in place) return fail('ENOEXEC', place.why, { file: file });
-    const payload = data.subarray(place.start, place.end);
+    if (!place.ok) return { ...place, file };
+    const payload = data.subarray(place.value.start, place.value.end);
     const found = kernelCompressionOf(payload);
-    if (found === undefined || found === 'none') return fail('ENOEXEC', 'the bzImage payload is in no compression format kmodsim knows', { file: file });
+    if (found === undefined || found === 'none') return fail('ENOEXEC', 'the bzImage payload is in no compression format kmodsim knows', { file });
     compression = found;
     try {
       vmlinux = decompressKernelPayload(payload, compression, maxBytes);
     } catch (error) {
-      return fail('ENOEXEC', error instanceof ImageTooLarge ? error.message : `${compression} payload: ${(error as Error).message}`, { file: file });
+      return fail('ENOEXEC', error instanceof ImageTooLarge ? error.message : `${compression} payload: ${(error as Error).message}`, { file });
     }
   } else if (kernelCompressionOf(data) !== 'none') {
-    return fail('ENOEXEC', 'neither a bzImage (no HdrS header) nor an ELF vmlinux', { file: file });
+    return fail('ENOEXEC', 'neither a bzImage (no HdrS header) nor an ELF vmlinux', { file });
   }
   return ok({ certificates: scanCertificates(vmlinux, file), compression, vmlinuxBytes: vmlinux.length });
 }

@@ -33,7 +33,7 @@ export function readCertificate(source: string | Uint8Array, file = 'certificate
   try {
     x509 = new X509Certificate(typeof source === 'string' ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength));
   } catch (error) {
-    return fail('EINVAL', `not an X.509 certificate (${(error as Error).message})`, { file: file });
+    return fail('EINVAL', `not an X.509 certificate (${(error as Error).message})`, { file });
   }
   const der = new Uint8Array(x509.raw);
   let parsed: Certificate;
@@ -41,7 +41,7 @@ export function readCertificate(source: string | Uint8Array, file = 'certificate
     parsed = AsnConvert.parse(der, Certificate);
   } catch (error) {
     // node:crypto (OpenSSL) read it, so this would be a gap in the ASN.1 schema, not bad input.
-    return fail('EINVAL', `an X.509 certificate kmodsim cannot take apart (${(error as Error).message})`, { file: file });
+    return fail('EINVAL', `an X.509 certificate kmodsim cannot take apart (${(error as Error).message})`, { file });
   }
   const tbs = parsed.tbsCertificate;
   return ok({

@@ -21,7 +21,7 @@ export function parseModuleSymvers(file: string, text: string): Result<SymversEn
     const [crcText = '', name = '', owner = '', exportType = '', namespace = ''] = line.split('\t');
     const crc = Number.parseInt(crcText, 16);
     if (!/^0x[0-9a-fA-F]{1,8}$/.test(crcText) || name === '' || owner === '' || !exportType.startsWith('EXPORT_SYMBOL')) {
-      return fail('EINVAL', `line ${index + 1}: not a Module.symvers line: ${JSON.stringify(line)}`, { file: file });
+      return fail('EINVAL', `line ${index + 1}: not a Module.symvers line: ${JSON.stringify(line)}`, { file });
     }
     entries.push({ crc, name, owner, gplOnly: exportType === 'EXPORT_SYMBOL_GPL', ...(namespace !== '' ? { namespace } : {}) });
   }

@@ -17,7 +17,7 @@ export function parseSystemMap(file: string, text: string): Result<SystemMapEntr
     const line = lines[index] ?? '';
     if (line === '') continue;
     const match = /^([0-9a-fA-F]+) (\S) (.+)$/.exec(line);
-    if (match === null) return fail('EINVAL', `line ${index + 1}: invalid line: ${JSON.stringify(line)}`, { file: file });
+    if (match === null) return fail('EINVAL', `line ${index + 1}: invalid line: ${JSON.stringify(line)}`, { file });
     const [, address = '0', type = '?', name = ''] = match;
     entries.push({ address: BigInt(`0x${address}`), type, name });
   }
