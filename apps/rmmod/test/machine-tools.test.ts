@@ -244,6 +244,7 @@ describe('the machine directory', () => {
       ['rmmod', ['../demo_chardev'], 1, 'rmmod: ERROR: could not use module ../demo_chardev: No such file or directory\n'],
       ['insmod', [], 1, 'insmod: ERROR: missing filename.\n'],
       ['insmod', [join(dir, '..', 'corrupt.ko')], 1, `insmod: ERROR: could not insert module ${join(dir, '..', 'corrupt.ko')}: Invalid module format\n`],
+      ['lsmod', ['--bogus'], 1, "lsmod: unrecognized option '--bogus'\n"],
       ['lsmod', ['--machine', join(dir, 'lib')], 1, `lsmod: ERROR: ${join(dir, 'lib')} is not a kmodsim machine (it has no machine.json)\n`],
       ['kmodsim', ['hold'], 2, 'kmodsim hold: ERROR: expected one MODULE'],
       ['kmodsim', ['release', 'abc'], 2, "kmodsim release: ERROR: 'abc' is not a PID: a PID is a whole number from 1 to"],

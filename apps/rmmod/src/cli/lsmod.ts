@@ -20,8 +20,9 @@ Options:
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseCommandLine('lsmod', argv, [MACHINE_OPTION, JSON_OPTION, HELP_OPTION]);
+  // kmod's lsmod: getopt's line alone, exit 1.
   if (!parsed.ok) {
-    io.stderr.write(`${parsed.message}${USAGE}`);
+    io.stderr.write(parsed.message);
     return 1;
   }
   const { line } = parsed;

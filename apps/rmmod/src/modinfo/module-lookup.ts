@@ -43,14 +43,24 @@ function readLines(path: string): string[] {
   return existsSync(path) ? readFileSync(path, 'latin1').split('\n') : [];
 }
 
-function depPath(dirs: LookupDirs, name: string): string | undefined {
+/** modules.dep's modules by name, each with its path. */
+function depPaths(dirs: LookupDirs): Map<string, string> {
+  const paths = new Map<string, string>();
   for (const line of readLines(`${dirs.depmodDir}/modules.dep`)) {
     const colon = line.indexOf(':');
     if (colon < 0) continue;
     const relative = line.slice(0, colon);
-    if (moduleNameFromPath(relative) === name) return relative.startsWith('/') ? relative : `${dirs.moduleDir}/${relative}`;
+    const name = moduleNameFromPath(relative);
+    // The first line for a name wins, as a scan from the top would find it.
+    if (!paths.has(name)) paths.set(name, relative.startsWith('/') ? relative : `${dirs.moduleDir}/${relative}`);
   }
-  return undefined;
+  return paths;
+}
+
+/** The pattern's text before its first wildcard: a name without it cannot match, so most aliases are skipped unparsed. */
+function literalPrefix(pattern: string): string {
+  const wildcard = pattern.search(/[*?[]/);
+  return wildcard < 0 ? pattern : pattern.slice(0, wildcard);
 }
 
 /** fnmatch() for the patterns modules.alias holds: *, ? and [...] classes. */
@@ -75,15 +85,17 @@ function globToRegExp(pattern: string): RegExp {
 
 export function lookupModule(dirs: LookupDirs, argument: string): LookupHit[] {
   const name = normalizeName(argument);
-  const direct = depPath(dirs, name);
+  const paths = depPaths(dirs);
+  const direct = paths.get(name);
   if (direct !== undefined) return [{ kind: 'file', name, path: direct }];
   const hits: LookupHit[] = [];
   for (const line of readLines(`${dirs.depmodDir}/modules.alias`)) {
     const match = /^alias (\S+) (\S+)$/.exec(line);
     if (match === null) continue;
     const [, pattern = '', owner = ''] = match;
-    if (!globToRegExp(normalizeName(pattern)).test(name)) continue;
-    const path = depPath(dirs, owner);
+    const normalized = normalizeName(pattern);
+    if (!name.startsWith(literalPrefix(normalized)) || !globToRegExp(normalized).test(name)) continue;
+    const path = paths.get(owner);
     if (path !== undefined && !hits.some((h) => h.kind === 'file' && h.path === path)) hits.push({ kind: 'file', name: owner, path });
   }
   if (hits.length > 0) return hits;
