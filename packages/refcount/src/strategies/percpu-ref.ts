@@ -2,7 +2,7 @@ import {
   alloc, atomicAdd, free, load, store, waitEvent, wakeUpProcess,
   type ExecutionContext, type KernelCode, type Machine,
 } from '@kmodsim/cpu';
-import { allocPerCpu, freePerCpu, localOps, perCpuPtr, perCpuSum, type LocalOps, type PerCpuVar } from '@kmodsim/percpu';
+import { allocPerCpu, freePerCpu, localOps, perCpuPtr, perCpuSum, thisCpuPtr, type LocalOps, type PerCpuVar } from '@kmodsim/percpu';
 import { createRcu, type Rcu } from '@kmodsim/rcu';
 import { ModuleState, type ModuleCells, type ModuleRefcount, type RefcountStrategy, type StopOutcome, type UnloadFlags } from '../strategy.js';
 
@@ -42,14 +42,14 @@ class PercpuRefCount implements ModuleRefcount {
     yield* this.rcu.readLock(self);
     // percpu_ref_tryget_live(): only in per-CPU mode, and (the seed's two-state init) only once live.
     const got = (yield load(this.cells.live)) === 1 && (yield load(this.mode)) === PERCPU;
-    if (got) yield* this.local.add(perCpuPtr(this.counters, self.cpu), 1);
+    if (got) yield* this.local.add(yield* thisCpuPtr(self, this.counters), 1);
     yield* this.rcu.readUnlock(self);
     return got;
   }
 
   *get(self: ExecutionContext): KernelCode<void> {
     yield* this.rcu.readLock(self);
-    if ((yield load(this.mode)) === PERCPU) yield* this.local.add(perCpuPtr(this.counters, self.cpu), 1);
+    if ((yield load(this.mode)) === PERCPU) yield* this.local.add(yield* thisCpuPtr(self, this.counters), 1);
     else yield atomicAdd(this.atomic, 1);
     yield* this.rcu.readUnlock(self);
   }
@@ -57,7 +57,7 @@ class PercpuRefCount implements ModuleRefcount {
   *put(self: ExecutionContext): KernelCode<void> {
     yield* this.rcu.readLock(self);
     if ((yield load(this.mode)) === PERCPU) {
-      yield* this.local.add(perCpuPtr(this.counters, self.cpu), -1);
+      yield* this.local.add(yield* thisCpuPtr(self, this.counters), -1);
     } else if ((yield atomicAdd(this.atomic, -1)) === 0) {
       // The release callback: the last user wakes the unloader. Zero is reachable only once folded.
       const waiter = yield load(this.cells.waiter);

@@ -1,5 +1,5 @@
 import { load, preemptDisable, preemptEnable, setCurrentState, schedule, store, wakeUpProcess, type ExecutionContext, type KernelCode } from '@kmodsim/cpu';
-import { localOps } from '@kmodsim/percpu';
+import { localOps, smpProcessorId } from '@kmodsim/percpu';
 import { createStopMachine, type StopMachine } from '@kmodsim/stop-machine';
 import {
   ModuleState, type KnownViolation, type ModuleCells, type ModuleRefcount, type RefcountStrategy, type StopOutcome, type UnloadFlags,
@@ -28,20 +28,20 @@ class PercpuCount implements ModuleRefcount {
   *tryGet(self: ExecutionContext): KernelCode<boolean> {
     yield preemptDisable();
     const live = (yield load(this.cells.live)) === 1;
-    if (live) yield* this.counters.inc(self.cpu);
+    if (live) yield* this.counters.inc(yield* smpProcessorId(self));
     yield preemptEnable();
     return live;
   }
 
   *get(self: ExecutionContext): KernelCode<void> {
     yield preemptDisable();
-    yield* this.counters.inc(self.cpu);
+    yield* this.counters.inc(yield* smpProcessorId(self));
     yield preemptEnable();
   }
 
   *put(self: ExecutionContext): KernelCode<void> {
     yield preemptDisable();
-    yield* this.counters.dec(self.cpu);
+    yield* this.counters.dec(yield* smpProcessorId(self));
     // Maybe they're waiting for us to drop a reference?
     if ((yield load(this.cells.live)) === 0) {
       const waiter = yield load(this.cells.waiter);
