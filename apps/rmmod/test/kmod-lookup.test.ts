@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { skipWithout } from '@kmodsim/vitest-config/real-data';
 import { VERSION_TEXT } from '../src/tool-support/options.js';
-import { newMachineDir, tool } from './machine-harness.js';
+import { bootedCopy, newMachineDir, tool } from './machine-harness.js';
 
 // How modprobe, modinfo and rmmod find a module as kmod does (name, alias pattern, built-in),
 // and what they print doing it: -q, -v, -n, -s, as kmod 30's tools do on the same tree.
@@ -91,8 +91,8 @@ const treeModuleDir = `${treesDir}${version ?? ''}/lib/modules/${version ?? ''}`
 // and CI (KMODSIM_REQUIRE_REAL_DATA=1, after fetching the tree) makes skipWithout fail instead.
 describe.skipIf(skipWithout('the Debian kernel tree (bash scripts/fetch-kernel-tree.sh)', version !== undefined))('on a machine booted from the real tree', () => {
   async function realMachine() {
-    const t = tool(newMachineDir());
-    expect((await t.run('kmodsim', ['boot', '--kernel', treeModuleDir, '--symvers', `${treesDir}${version ?? ''}/Module.symvers`])).status).toBe(0);
+    const { t, booted } = await bootedCopy(['--kernel', treeModuleDir, '--symvers', `${treesDir}${version ?? ''}/Module.symvers`]);
+    expect(booted).toMatchObject({ status: 0, stderr: '' });
     return t;
   }
 

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,26 @@ export function tool(dir: string) {
     return { done: runTool(TOOLS[bin], args, { env, clock, signal: controller.signal }), interrupt: () => { controller.abort(); } };
   };
   return { run, start, clock, journal: () => readFileSync(join(dir, 'journal'), 'utf8') };
+}
+
+const bootTemplates = new Map<string, Promise<{ readonly dir: string; readonly booted: Ran }>>();
+
+/**
+ * A machine booted with these arguments, for a test of its own: the first caller boots it (a real
+ * tree's boot reads its vmlinuz, seconds), every caller gets a copy of that machine directory.
+ */
+export async function bootedCopy(bootArgs: readonly string[]): Promise<{ t: ReturnType<typeof tool>; booted: Ran }> {
+  const key = JSON.stringify(bootArgs);
+  let template = bootTemplates.get(key);
+  if (template === undefined) {
+    const dir = newMachineDir();
+    template = tool(dir).run('kmodsim', ['boot', ...bootArgs]).then((booted) => ({ dir, booted }));
+    bootTemplates.set(key, template);
+  }
+  const { dir: from, booted } = await template;
+  const dir = newMachineDir();
+  if (booted.status === 0) cpSync(from, dir, { recursive: true });
+  return { t: tool(dir), booted };
 }
 
 /** The same commands as processes of their own, with the real clock: for end-to-end tests. */

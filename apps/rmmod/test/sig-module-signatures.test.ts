@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { skipWithout } from '@kmodsim/vitest-config/real-data';
-import { newMachineDir, tool } from './machine-harness.js';
+import { bootedCopy, newMachineDir, tool } from './machine-harness.js';
 
 // What a user sees of module signatures on a machine booted from a real Debian tree (its kernel
 // has CONFIG_MODULE_SIG=y, not enforced): kmod's words, /proc/modules, the taint number, dmesg.
@@ -31,10 +31,9 @@ function copyOf(path: string, name: string, change: 'strip' | 'non-zero-algo'): 
 }
 
 async function realMachine(...extra: string[]) {
-  const t = tool(newMachineDir());
-  const booted = await t.run('kmodsim', ['boot', '--kernel', treeModuleDir, '--symvers', symvers, ...extra]);
-  expect(booted.status).toBe(0);
-  return { t, booted };
+  const machine = await bootedCopy(['--kernel', treeModuleDir, '--symvers', symvers, ...extra]);
+  expect(machine.booted.status).toBe(0);
+  return machine;
 }
 
 // The real tree is downloaded, never committed: without it these skip on a developer's machine,
