@@ -32,7 +32,12 @@ export const TYPESCRIPT_EXPORT = {
   default: './dist/index.js',
 } as const;
 
-const REQUIRED_SECTIONS = ['Install', 'Example', 'API'] as const;
+/** The sections a README must have, each under one of these headings. */
+const REQUIRED_SECTIONS = {
+  Install: ['Install'],
+  Example: ['Example', 'Examples'],
+  API: ['API', 'Public API', 'Commands'],
+} as const;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -134,16 +139,18 @@ function readmeProblems(facts: PackageFacts): string[] {
   if (readme.split('\n')[0] !== `# ${json.name}`) problems.push(`README.md: must open with "# ${json.name}"`);
   const found = sections(readme);
   const testOnly = exportEntries(json).length === 0 && binNames(json).length === 0;
-  for (const title of REQUIRED_SECTIONS) {
-    const section = found.find((s) => s.title === title);
+  for (const [title, headings] of Object.entries(REQUIRED_SECTIONS)) {
+    const section = found.find((s) => (headings as readonly string[]).includes(s.title));
     if (section === undefined) {
       if (!(title === 'API' && testOnly)) problems.push(`README.md: no "## ${title}" section`);
       continue;
     }
     const body = section.lines.join('\n');
     if (title === 'Install') {
-      const command = json.private === true ? 'pnpm install' : `npm install ${json.name}`;
-      if (!body.includes(command)) problems.push(`README.md: the Install section does not say \`${command}\``);
+      // A published package is installed from npm (other names and flags may come with it); a
+      // private one only from the workspace.
+      const installs = json.private === true ? body.includes('pnpm install') : new RegExp(`npm (install|i)\\b[^\\n\`]*${json.name}(?![\\w-])`).test(body);
+      if (!installs) problems.push(`README.md: the Install section does not say \`${json.private === true ? 'pnpm install' : `npm install ${json.name}`}\``);
     }
     if (title === 'Example' && !/^(```|~~~)/m.test(body)) problems.push('README.md: the Example section has no code block');
     if (title === 'API') problems.push(...apiProblems(facts, section.lines));

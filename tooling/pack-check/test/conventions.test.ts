@@ -103,6 +103,14 @@ describe('the convention check', () => {
     expect(breaking({ exportedNames: ['one'] })).toEqual(['README API table: names nothing exports: `Two`']);
   });
 
+  it('takes the usual spellings of the headings, and an install line with flags or other packages', () => {
+    const spelled = README.replace('## Example', '## Examples').replace('## API', '## Public API')
+      .replace('npm install @kmodsim/example', 'npm install --save @kmodsim/cpu @kmodsim/example');
+    expect(breaking({ readme: spelled })).toEqual([]);
+    expect(breaking({ readme: README.replace('npm install @kmodsim/example', 'npm install @kmodsim/example-other') }))
+      .toEqual(['README.md: the Install section does not say `npm install @kmodsim/example`']);
+  });
+
   it('asks an app for its commands in the API table', () => {
     const app = { ...good.json, exports: undefined, main: undefined, types: undefined, private: true, bin: { tool: './bin/tool.js' }, files: ['bin', 'dist'], publishConfig: undefined };
     const readme = README.replace('npm install @kmodsim/example', 'pnpm install').replace('| `one`, `Two` |', '| `tool` |');
