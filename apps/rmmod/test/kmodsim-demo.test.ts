@@ -1,17 +1,12 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { testIo } from '@kmodsim/cli';
 import { main } from '../src/cli/kmodsim.js';
 
-const run = promisify(execFile);
-const bin = fileURLToPath(new URL('../bin/kmodsim.js', import.meta.url));
-
-
 describe('kmodsim demo', () => {
   test('prints the ftrace of rmmod --wait sleeping until the last put wakes it, under the seed\'s design', async () => {
-    const { stdout, stderr } = await run(process.execPath, [bin, 'demo']);
+    const io = testIo();
+    expect(await main(['demo'], io)).toBe(0);
+    const [stdout, stderr] = [io.stdoutText(), io.stderrText()];
     expect(stdout).toContain('# tracer: nop');
     expect(stdout).toMatch(/^# strategy: percpu-stop-machine: /m);
     const asleep = /rmmod-(\d+) \[000\] \.\.\.\.\s+(\d+): sched_switch: prev_comm=rmmod prev_pid=\1 prev_state=D/.exec(stdout);

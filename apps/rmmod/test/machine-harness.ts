@@ -105,8 +105,11 @@ export async function eventually(check: () => Promise<boolean>, tries = 200): Pr
   return false;
 }
 
-/** Polls until `check` holds, for up to timeoutMs of real time: only for a command run as a process. */
-export async function eventuallyWithin(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
+/**
+ * Polls until `check` holds, for a command run as a process: it returns as soon as it holds, so
+ * the generous limit only ends a wait for something that never happens, however loaded the machine.
+ */
+export async function eventuallyWithin(check: () => Promise<boolean>, timeoutMs = 120_000): Promise<boolean> {
   const start = Date.now();
   while (Date.now() - start < timeoutMs) {
     if (await check()) return true;
