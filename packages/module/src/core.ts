@@ -17,6 +17,7 @@ import { contractBroken, isModuleRefcount, refcountProblem, stopOutcomeProblem, 
 import { isGplCompatible, type ExportedSymbol, type ModuleLoad } from './module-load.js';
 import { moduleSigCheck, UnsignedModuleTaint } from './module-signing.js';
 import type { TaintName } from './taint.js';
+import { ModuleAddressTree } from './module-address.js';
 
 export interface ModuleCoreOptions {
   readonly strategy: RefcountStrategy;
@@ -30,6 +31,13 @@ export interface ModuleCoreOptions {
   readonly irqLines?: number;
   /** The kernel's own symbol table and configuration, for loading real module images. */
   readonly kernel?: KernelImage;
+  /**
+   * Modules can be found by an address inside them (__module_address(), as kprobes and ftrace
+   * do), so free_module() unlinks a module and waits for an RCU grace period before freeing it.
+   * Off by default: RCU's kthreads then take no part in the searches of kernels that never look
+   * modules up that way.
+   */
+  readonly rcuModuleList?: boolean;
 }
 
 /** delete_module's flags. */
@@ -65,6 +73,7 @@ export class ModuleCore {
   private readonly mutex: Mutex;
   private readonly refcounts: RefcountRuntime;
   private readonly modules: KernelModule[] = [];
+  private readonly addressTree: ModuleAddressTree | undefined;
   private readonly kernelSymbols = new Map<string, ExportedSymbol>();
   private readonly notifiers: ModuleNotifier[] = [];
   private readonly irqLines: IrqLines;
@@ -94,6 +103,7 @@ export class ModuleCore {
     }
     this.chardevs = new DeviceTable(machine, 'chrdevs');
     this.filesystems = new DeviceTable(machine, 'file_systems');
+    this.addressTree = options.rcuModuleList === true ? new ModuleAddressTree(machine) : undefined;
   }
 
   // ---- Looking at modules ----
@@ -110,6 +120,16 @@ export class ModuleCore {
 
   registerNotifier(notifier: ModuleNotifier): void {
     this.notifiers.push(notifier);
+  }
+
+  /**
+   * __module_address(): the module whose core holds `address`. The caller holds off preemption
+   * until it has taken the reference it wants (try_module_get), which must be refused once the
+   * module is going: only a kernel booted with `rcuModuleList` keeps a found module there that long.
+   */
+  moduleAddress(self: ExecutionContext, address: bigint): KernelCode<KernelModule | undefined> {
+    if (this.addressTree === undefined) throw new Error('this kernel was booted without rcuModuleList: it cannot look modules up by address');
+    return this.addressTree.lookup(self, address);
   }
 
   // ---- References, calls ----
@@ -258,6 +278,7 @@ export class ModuleCore {
     yield store(cells.state, ModuleState.UNFORMED);
     const module = new KernelModule(load, cells, { structBase, textBase, initTextBase }, this.takeAddress(load), (address) => this.machine.read(address));
     this.modules.push(module);
+    if (this.addressTree !== undefined) yield* this.addressTree.link(module);
     const refcount: unknown = yield* this.refcounts.createModule(self, cells);
     if (!isModuleRefcount(refcount)) return yield* contractBroken(this.strategy.name, refcountProblem(refcount) ?? '');
     module.refcount = refcount;
@@ -428,10 +449,14 @@ export class ModuleCore {
     yield exitCode();
   }
 
-  /** free_module: after in-flight puts are done, drop what it uses and release its memory. */
+  /** free_module: after in-flight puts (and lookups by address) are done, drop what it uses and release its memory. */
   private *freeModule(self: ExecutionContext, module: KernelModule): KernelCode<void> {
     const refcount = this.refcountOf(module);
     yield* refcount.beforeFree(self);
+    // A lookup by address may find the module until it is unlinked here, as 2.6.24 unlinked it
+    // inside its stop_machine: its try_module_get must be refused, and it must be over before the
+    // memory goes.
+    if (this.addressTree !== undefined) yield* this.addressTree.unlinkAndWait(self, module);
     for (const owner of module.uses) {
       yield* this.modulePut(self, owner);
       owner.usedBy.delete(module);
