@@ -57,6 +57,8 @@ export interface ScenarioSettings {
   readonly expected?: readonly FaultKind[];
   readonly bounds?: ScenarioBounds;
   readonly needsWaitingUnload?: boolean;
+  /** Boot a kernel whose modules can be looked up by address (see bootDemoKernel). */
+  readonly rcuModuleList?: boolean;
   readonly catches: string;
   readonly exercises: readonly ContractCell[];
 }
@@ -76,7 +78,7 @@ export function defineScenario(name: string, description: string, settings: Scen
     build: (strategy, arch = 'native') => ({
       name,
       description,
-      setup: (machine) => body(machine, bootDemoKernel(machine, { strategy, arch, modules: settings.modules, forceUnload: settings.forceUnload ?? false })),
+      setup: (machine) => body(machine, bootDemoKernel(machine, { strategy, arch, modules: settings.modules, forceUnload: settings.forceUnload ?? false, rcuModuleList: settings.rcuModuleList ?? false })),
     }),
   };
 }

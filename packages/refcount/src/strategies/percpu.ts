@@ -186,14 +186,14 @@ const NAIVE_SUM_CAUGHT: readonly KnownViolation[] = [
 
 const PLAIN_LOCAL_CAUGHT: readonly KnownViolation[] = [
   caught('irq-get-worker-put', ['assertion', 'invariant'], 'an interrupt between the load and the store of a local increment loses an update'),
-  MODULE_GET_RACE,
+  ...['transfer-completion-vs-wait', 'transfer-completion-vs-failed-init'].map((scenario) => caught(scenario, ['sleeps-forever', 'assertion', 'invariant'], 'a completion interrupt between the load and the store of a local update loses it: the count never falls to zero, and the unloader sleeps for ever')), MODULE_GET_RACE,
 ];
 
 const LOST_WAKEUP_CAUGHT: readonly KnownViolation[] = [
   caught('wait-vs-last-put', ['sleeps-forever'], 'the last put wakes the unloader before it sleeps'),
   caught('migrate-put', ['sleeps-forever'], 'the last put wakes the unloader before it sleeps'),
   caught('refused-open-while-waiting', ['sleeps-forever'], 'the last put wakes the unloader before it sleeps'),
-  MODULE_GET_RACE,
+  ...['transfer-completion-vs-wait', 'receive-interrupt-vs-wait', 'transfer-completion-vs-failed-init'].map((scenario) => caught(scenario, ['sleeps-forever'], 'the last put wakes the unloader before it sleeps')), MODULE_GET_RACE,
 ];
 
 const EARLY_FREE_CAUGHT: readonly KnownViolation[] = [
@@ -201,7 +201,7 @@ const EARLY_FREE_CAUGHT: readonly KnownViolation[] = [
   caught('migrate-put', FREED, 'the module is freed while the last put still reads its live flag'),
   caught('refused-open-while-waiting', FREED, 'the module is freed while the last put still reads its live flag'),
   caught('failing-init-with-user', FREED, 'a failed init frees the module while its early user\'s put still reads the live flag'),
-  MODULE_GET_RACE,
+  caught('locked-close-vs-failed-init', FREED, 'a failed init frees the module while its early user\'s put still reads the live flag'), MODULE_GET_RACE,
 ];
 
 /** A flawed variant of the seed: the seed's known bug, plus what its own flaw breaks. */

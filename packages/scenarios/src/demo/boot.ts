@@ -9,6 +9,8 @@ export interface DemoKernelOptions {
   readonly forceUnload?: boolean;
   /** Demo modules to load at boot, in order (a module after the ones it needs). */
   readonly modules?: readonly string[];
+  /** Whether modules can be looked up by address, free_module then waiting for RCU readers (ModuleCoreOptions). */
+  readonly rcuModuleList?: boolean;
 }
 
 /**
@@ -23,6 +25,7 @@ export function bootDemoKernel(machine: Machine, options: DemoKernelOptions): Mo
     forceUnload: options.forceUnload ?? false,
     kernelSymbols: demoKernelSymbols,
     irqLines: 1,
+    rcuModuleList: options.rcuModuleList ?? false,
   });
   const failures: string[] = [];
   for (const name of options.modules ?? []) {
