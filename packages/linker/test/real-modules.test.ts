@@ -12,10 +12,17 @@ describe.skipIf(skipWithout('the Debian kernel tree (bash scripts/fetch-kernel-t
   const moduleDir = tree?.moduleDir ?? '';
   const jbd2 = `${moduleDir}/kernel/fs/jbd2/jbd2.ko`;
 
-  test('every module in the tree reads without a defect, signed by the build key', () => {
-    const files = execFileSync('find', [moduleDir, '-name', '*.ko']).toString().trim().split('\n');
+  const files = tree === undefined ? [] : execFileSync('find', [moduleDir, '-name', '*.ko']).toString().trim().split('\n').sort();
+  /** The tree in slices of a thousand modules, a test each, so that no one test reads them all. */
+  const SLICE = 1000;
+  const slices = Array.from({ length: Math.ceil(files.length / SLICE) }, (_, index) => [index * SLICE + 1, Math.min((index + 1) * SLICE, files.length)] as const);
+
+  test('the tree holds the whole distribution\'s modules', () => {
     expect(files.length).toBeGreaterThan(1000);
-    for (const file of files) {
+  });
+
+  test.each(slices)('modules %i to %i read without a defect, signed by the build key', (first, last) => {
+    for (const file of files.slice(first - 1, last)) {
       const image = readModuleImage(file, readFileSync(file));
       if (!image.ok) throw new Error(`${file}: ${image.message}`);
       expect(image.value.signature?.idType).toBe('PKCS#7');
