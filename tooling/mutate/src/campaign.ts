@@ -34,13 +34,19 @@ export interface CampaignOptions {
    * to keep this campaign's: the originals cost most of a short campaign.
    */
   readonly baselineCache?: { readonly read: () => readonly PlannedPair[]; readonly write: (pairs: readonly PlannedPair[]) => void };
+  /**
+   * Mutants recorded as equivalent, which are not run (each would cost a whole run of the suite
+   * only to survive) unless `recheckEquivalents` asks to see whether one is killed after all.
+   */
+  readonly equivalents?: ReadonlySet<string>;
+  readonly recheckEquivalents?: boolean;
 }
 
 export interface MutantResult extends Partial<Omit<MutantOutcome, 'status'>> {
   readonly mutant: Mutant;
   readonly strategies: readonly string[];
-  /** `not-run`: the budget ran out first. */
-  readonly status: MutantOutcome['status'] | 'not-run';
+  /** `not-run`: the budget ran out first; `equivalent`: recorded as equivalent, so not run. */
+  readonly status: MutantOutcome['status'] | 'not-run' | 'equivalent';
 }
 
 export interface CampaignResult {
@@ -146,10 +152,12 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   try {
     const homes = await selectedHomes(sandbox, options.strategies);
     const planned = planMutants(sandbox, homes, options);
-    const needed = homes.filter((home) => planned.some((entry) => entry.homes.includes(home)));
+    const skipped = (entry: Planned): boolean => options.recheckEquivalents !== true && (options.equivalents?.has(entry.mutant.id) ?? false);
+    const needed = homes.filter((home) => planned.some((entry) => !skipped(entry) && entry.homes.includes(home)));
     const baseline = await runBaseline(sandbox, needed, options);
     const deadline = options.seconds === undefined ? Number.POSITIVE_INFINITY : started + options.seconds * 1000;
     const results = await inLanes(planned, options.lanes, (entry, index) => {
+      if (skipped(entry)) return Promise.resolve<MutantResult>({ mutant: entry.mutant, strategies: entry.homes.map((home) => home.strategy), status: 'equivalent' });
       if (options.now() > deadline) return Promise.resolve<MutantResult>({ mutant: entry.mutant, strategies: entry.homes.map((home) => home.strategy), status: 'not-run' });
       return runOne(sandbox, entry, index, baseline, options);
     });

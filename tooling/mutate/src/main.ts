@@ -47,6 +47,8 @@ export interface RunRequest {
   readonly limit?: number;
   /** A file keeping the originals' verdicts between campaigns (see baselineCache). */
   readonly baselineFile?: string;
+  /** Run the mutants recorded as equivalent too, to see whether one is killed after all. */
+  readonly recheckEquivalents?: boolean;
 }
 
 /**
@@ -105,6 +107,8 @@ export async function mutate(request: RunRequest, environment: Environment): Pro
       runId: `r${environment.pid}`,
       ...(environment.progress === undefined ? {} : { onProgress: environment.progress }),
       ...(request.baselineFile === undefined ? {} : { baselineCache: baselineCache(request.baselineFile, environment.packageRoot) }),
+      equivalents: new Set(Object.keys(readEquivalents(environment.equivalentsFile))),
+      recheckEquivalents: request.recheckEquivalents === true,
     });
   } finally {
     await pool.close();

@@ -12,9 +12,10 @@ export interface MutateOptions {
   readonly list: boolean;
   readonly quiet: boolean;
   readonly baselineFile?: string;
+  readonly recheckEquivalents: boolean;
 }
 
-export const USAGE = `usage: kmodsim-mutate [--workers N] [--strategy NAME]... [--mutant ID]... [--seconds S] [--limit N] [--baseline FILE] [--list] [--json] [--quiet]
+export const USAGE = `usage: kmodsim-mutate [--workers N] [--strategy NAME]... [--mutant ID]... [--seconds S] [--limit N] [--baseline FILE] [--recheck-equivalents] [--list] [--json] [--quiet]
 
 Mutates every sound refcount strategy's source and runs each mutant against the whole scenario
 suite; a mutant is killed when a verdict differs from the unmutated strategy's. Prints every
@@ -27,6 +28,9 @@ mutant with what killed it, and suite.mutation = killed / non-equivalent (equiva
   --limit N        at most N mutants
   --baseline FILE  keep the unmutated strategies' verdicts in FILE and reuse them while the
                    strategies' sources are unchanged (delete it when the suite changes)
+  --recheck-equivalents
+                   run the mutants recorded in equivalent.json too (skipped otherwise), and
+                   say which of them the suite now kills
   --list           list the mutants and exit
   --json           one JSON line per mutant, then a summary line
   --quiet          no progress on stderr
@@ -44,7 +48,7 @@ export function parseOptions(argv: readonly string[]): MutateOptions | 'help' {
     args: [...argv],
     options: {
       workers: { type: 'string' }, strategy: { type: 'string', multiple: true }, mutant: { type: 'string', multiple: true },
-      seconds: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, list: { type: 'boolean' }, quiet: { type: 'boolean' }, baseline: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      seconds: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, list: { type: 'boolean' }, quiet: { type: 'boolean' }, baseline: { type: 'string' }, 'recheck-equivalents': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help === true) return 'help';
@@ -59,6 +63,7 @@ export function parseOptions(argv: readonly string[]): MutateOptions | 'help' {
     json: values.json === true,
     list: values.list === true,
     quiet: values.quiet === true,
+    recheckEquivalents: values['recheck-equivalents'] === true,
     ...(values.baseline === undefined ? {} : { baselineFile: values.baseline }),
   };
 }
