@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { readModuleImage } from '@kmodsim/linker';
 import { describe, expect, test } from 'vitest';
 import { skipWithout } from '@kmodsim/vitest-config/real-data';
-import { newMachineDir, tool } from './machine-harness.js';
+import { bootedCopy } from './machine-harness.js';
 
 // A machine booted on the real Debian tree takes its kernel's built-in certificate from the
 // tree's vmlinuz at boot and verifies module signatures with it: a module changed after it was
@@ -50,11 +50,10 @@ function rootWith(name: string, vmlinuz: boolean): { root: string; vmlinuz: stri
 }
 
 async function boot(kernelDir: string, ...extra: string[]) {
-  const t = tool(newMachineDir());
-  const booted = await t.run('kmodsim', ['boot', '--kernel', kernelDir, '--symvers', symvers, ...extra]);
-  expect(booted.stderr).toBe('');
-  expect(booted.status).toBe(0);
-  return { t, booted };
+  const machine = await bootedCopy(['--kernel', kernelDir, '--symvers', symvers, ...extra]);
+  expect(machine.booted.stderr).toBe('');
+  expect(machine.booted.status).toBe(0);
+  return machine;
 }
 
 describe.skipIf(skipWithout('the Debian kernel tree (bash scripts/fetch-kernel-tree.sh)', version !== undefined))('signatures verified with the certificate in the tree\'s vmlinuz', () => {
