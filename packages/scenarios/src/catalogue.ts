@@ -1,5 +1,5 @@
 import { moduleAddressVersusUnload } from './catalogue/address-lookup.js';
-import { lockedCloseVersusFailedInit, receiveInterruptVersusWait, transferCompletionVersusFailedInit, transferCompletionVersusWait } from './catalogue/completions.js';
+import { lockedCloseVersusFailedInit, lockedCloseVersusWait, receiveInterruptVersusWait, transferCompletionVersusFailedInit, transferCompletionVersusWait } from './catalogue/completions.js';
 import { waitForUsers } from './catalogue/demonstrations.js';
 import { forcedUnload, forcedWhileInUse } from './catalogue/forced.js';
 import { failingInit, failingInitWithUser, liveDuringInit, notifiersDuringInit } from './catalogue/init.js';
@@ -31,6 +31,7 @@ export const catalogue: readonly CatalogueScenario[] = [
   moduleGetVersusClose,
   irqUserVersusWait,
   transferCompletionVersusWait,
+  lockedCloseVersusWait,
   receiveInterruptVersusWait,
   moduleAddressVersusUnload,
   putTooMany,

@@ -84,6 +84,40 @@ export const transferCompletionVersusWait = defineScenario(
   },
 );
 
+/**
+ * rmmod --wait while a user holds the device; once the module is going the user closes, and the
+ * driver's release drops the module reference under its spinlock. That put is the last: it wakes
+ * the unloader, which may reach free_module while the put, preemption off, is still finishing.
+ */
+export const lockedCloseVersusWait = defineScenario(
+  'locked-close-vs-wait',
+  'rmmod --wait on CPU 0 while a user on CPU 1 holds the device; once the module is going the user closes it, the driver dropping the module reference under its spinlock: the last put wakes the unloader, and the module must not be freed while that put is still in flight',
+  {
+    cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], needsWaitingUnload: true, bounds: { preemptions: 2, irqs: 0 },
+    catches: 'a module freed while the last put, with preemption off, still reads it, or a put with preemption off that the waiting unloader misses',
+    exercises: [cell('put', 'stop', 'preempt-off'), cell('put', 'wait', 'preempt-off'), cell('put', 'before-free', 'preempt-off')],
+  },
+  (machine, core) => {
+    const module = core.find('demo_chardev');
+    if (module === undefined) throw new Error('the demo kernel has no demo_chardev');
+    const lock = deviceLock(machine);
+    const holding = machine.alloc('app: device open', 1).base;
+    const record: UnloadRecord = {};
+    machine.spawn({ name: 'app', cpu: 1, bound: true, body: function* (self) {
+      const open = yield* openDevice(core, self, 'demo_chardev');
+      if (!open.ok) return;
+      yield store(holding, 1);
+      while ((yield load(module.cells.state)) !== ModuleState.GOING) yield cpuRelax();
+      yield* closeLocked(core, self, module, lock);
+    } });
+    machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
+      while ((yield load(holding)) === 0) yield cpuRelax();
+      yield* unload(core, self, record, { wait: true });
+    } });
+    return () => unloadConsistent(core, record);
+  },
+);
+
 /** What the user of a failed-init scenario does once it has opened the device (the device's flag for the probe given). */
 type EarlyUser = (core: ModuleCore, self: ExecutionContext, module: KernelModule, signalProbe: () => KernelCode<void>, lock: Spinlock) => KernelCode<void>;
 
