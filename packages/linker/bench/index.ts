@@ -94,4 +94,5 @@ if (version === undefined || !existsSync(KMOD_DEPMOD)) {
     });
   }
 }
+await import('./many-exports.js');
 await import('./fuzz.js');

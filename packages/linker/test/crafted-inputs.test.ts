@@ -46,15 +46,15 @@ describe('limits on what a module may claim', () => {
     expect(link(withOverlappingSections('demo_lib.ko', 3)).ok).toBe(true);
   });
 
-  test('40,000 exports found by name link in one pass over the symbols (a search per export was quadratic)', () => {
+  test('40,000 exports found by name all link, each at its address', () => {
     const result = link(withManyExports(40_000));
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.value.exports).toHaveLength(40_004);
     const text = result.value.sections.find((s) => s.name === '.text');
     expect(result.value.exports.find((e) => e.name === 'e_39999')?.address).toBe(text?.address);
-    // Well under a second now; the search per export took 4.5 s, past this bound.
-  }, 2_000);
+    // How long it takes (a search per export once took 4.5 s) is linker.exports in pnpm bench.
+  });
 });
 
 describe('module names the kernel cannot use are refused at load (EINVAL)', () => {
