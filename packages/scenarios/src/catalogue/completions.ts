@@ -40,6 +40,29 @@ function* submitTransfer(core: ModuleCore, self: ExecutionContext, module: Kerne
 }
 
 /**
+ * A user on CPU 1 opens the device and holds it while rmmod --wait on CPU 0 begins; once the
+ * module is going it runs `whileGoing`, which must drop the open's reference. Returns the check.
+ */
+function userWhileWaitingUnload(machine: Machine, core: ModuleCore, whileGoing: (self: ExecutionContext, module: KernelModule) => KernelCode<void>): () => string | undefined {
+  const module = core.find('demo_chardev');
+  if (module === undefined) throw new Error('the demo kernel has no demo_chardev');
+  const holding = machine.alloc('app: device open', 1).base;
+  const record: UnloadRecord = {};
+  machine.spawn({ name: 'app', cpu: 1, bound: true, body: function* (self) {
+    const open = yield* openDevice(core, self, 'demo_chardev');
+    if (!open.ok) return;
+    yield store(holding, 1);
+    while ((yield load(module.cells.state)) !== ModuleState.GOING) yield cpuRelax();
+    yield* whileGoing(self, module);
+  } });
+  machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
+    while ((yield load(holding)) === 0) yield cpuRelax();
+    yield* unload(core, self, record, { wait: true });
+  } });
+  return () => unloadConsistent(core, record);
+}
+
+/**
  * rmmod --wait while a user holds the device: once the module is going the user submits a
  * transfer (__module_get with preemption on), tries to open the device again through its inode
  * (chrdev_open's fops_get: try_module_get with preemption on, refused), and closes, dropping its
@@ -58,29 +81,17 @@ export const transferCompletionVersusWait = defineScenario(
     ],
   },
   (machine, core) => {
-    const module = core.find('demo_chardev');
-    if (module === undefined) throw new Error('the demo kernel has no demo_chardev');
     const lock = deviceLock(machine);
-    const holding = machine.alloc('app: device open', 1).base;
-    const record: UnloadRecord = {};
     const refused: string[] = [];
-    machine.spawn({ name: 'app', cpu: 1, bound: true, body: function* (self) {
-      const open = yield* openDevice(core, self, 'demo_chardev');
-      if (!open.ok) return;
-      yield store(holding, 1);
-      while ((yield load(module.cells.state)) !== ModuleState.GOING) yield cpuRelax();
+    const check = userWhileWaitingUnload(machine, core, function* (self, module) {
       yield* submitTransfer(core, self, module, 1);
       if (yield* core.tryModuleGet(self, module)) {
         refused.push('a second open got a reference on a module that is going');
         yield* core.modulePut(self, module);
       }
       yield* closeLocked(core, self, module, lock);
-    } });
-    machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
-      while ((yield load(holding)) === 0) yield cpuRelax();
-      yield* unload(core, self, record, { wait: true });
-    } });
-    return () => refused[0] ?? unloadConsistent(core, record);
+    });
+    return () => refused[0] ?? check();
   },
 );
 
@@ -98,23 +109,8 @@ export const lockedCloseVersusWait = defineScenario(
     exercises: [cell('put', 'stop', 'preempt-off'), cell('put', 'wait', 'preempt-off'), cell('put', 'before-free', 'preempt-off')],
   },
   (machine, core) => {
-    const module = core.find('demo_chardev');
-    if (module === undefined) throw new Error('the demo kernel has no demo_chardev');
     const lock = deviceLock(machine);
-    const holding = machine.alloc('app: device open', 1).base;
-    const record: UnloadRecord = {};
-    machine.spawn({ name: 'app', cpu: 1, bound: true, body: function* (self) {
-      const open = yield* openDevice(core, self, 'demo_chardev');
-      if (!open.ok) return;
-      yield store(holding, 1);
-      while ((yield load(module.cells.state)) !== ModuleState.GOING) yield cpuRelax();
-      yield* closeLocked(core, self, module, lock);
-    } });
-    machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
-      while ((yield load(holding)) === 0) yield cpuRelax();
-      yield* unload(core, self, record, { wait: true });
-    } });
-    return () => unloadConsistent(core, record);
+    return userWhileWaitingUnload(machine, core, (self, module) => closeLocked(core, self, module, lock));
   },
 );
 
@@ -213,16 +209,8 @@ export const receiveInterruptVersusWait = defineScenario(
     exercises: [cell('get', 'stop', 'irq'), cell('get', 'wait', 'irq')],
   },
   (machine, core) => {
-    const module = core.find('demo_chardev');
-    if (module === undefined) throw new Error('the demo kernel has no demo_chardev');
-    const holding = machine.alloc('app: device open', 1).base;
     const queued = machine.alloc('device: data queued', 1).base;
-    const record: UnloadRecord = {};
-    machine.spawn({ name: 'app', cpu: 1, bound: true, body: function* (self) {
-      const open = yield* openDevice(core, self, 'demo_chardev');
-      if (!open.ok) return;
-      yield store(holding, 1);
-      while ((yield load(module.cells.state)) !== ModuleState.GOING) yield cpuRelax();
+    return userWhileWaitingUnload(machine, core, function* (self, module) {
       yield sendIpi(1, 'demo_chardev: data received', function* (irq: ExecutionContext): KernelCode<void> {
         yield* core.moduleGet(irq, module);
         yield store(queued, 1);
@@ -230,11 +218,6 @@ export const receiveInterruptVersusWait = defineScenario(
       while ((yield load(queued)) === 0) yield cpuRelax();
       yield* core.modulePut(self, module);
       yield* closeDevice(core, self, module);
-    } });
-    machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
-      while ((yield load(holding)) === 0) yield cpuRelax();
-      yield* unload(core, self, record, { wait: true });
-    } });
-    return () => unloadConsistent(core, record);
+    });
   },
 );
