@@ -34,13 +34,7 @@ export function fail(errno: Errno, message: string, detail: object = {}): Failur
 /** A bad argument from the caller: which one, and what is wrong with it. */
 export interface ConfigError extends Failure<'EINVAL'> {
   readonly field: string;
-  /**
-   * Transitional: the same failure as it was nested before results were flat, kept only while
-   * apps/rmmod, apps/compare and packages/machine still read it. Read `message` and `field`.
-   * It carries no deprecation tag, so that their lint keeps passing until they do.
-   */
-  readonly error: { readonly code: 'EINVAL'; readonly field: string; readonly message: string };
 }
 
 export const configError = (field: string, message: string): ConfigError =>
-  fail('EINVAL', message, { field, error: { code: 'EINVAL' as const, field, message } });
+  fail('EINVAL', message, { field });

@@ -45,7 +45,7 @@ function checkStrategy(candidate: Record<string, unknown>, spec: string): Refcou
 /** Creates one module's count on a scratch machine; says what went wrong, if anything did. */
 function moduleProblem(strategy: RefcountStrategy): string | undefined {
   const created = createMachine({ cpuCount: 1, maxSteps: 100_000 });
-  if (!created.ok) throw new Error(created.error.message);
+  if (!created.ok) throw new Error(created.message);
   const machine = created.value;
   const base = machine.alloc('probe: struct module', 3).base;
   let runtime: ReturnType<RefcountStrategy['attach']>;
