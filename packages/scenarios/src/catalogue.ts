@@ -8,7 +8,7 @@ import { putTooMany, putTooManyWhileWaiting, putsPastZero } from './catalogue/mi
 import { moduleGetDuringWait, moduleGetVersusClose } from './catalogue/module-get.js';
 import { irqUserVersusUnload, irqUserVersusWait, refusedUnloadThenReuse } from './catalogue/reuse.js';
 import { miscOpenVersusUnload, reschedulingReaderVersusUnload, unloadVersusGet, unloadVersusUse } from './catalogue/unload.js';
-import { migratedPut, refusedOpenWhileWaiting, waitVersusLastPut } from './catalogue/waiting.js';
+import { migratedPut, openDuringForcedWait, refusedOpenWhileWaiting, waitVersusLastPut } from './catalogue/waiting.js';
 import type { CatalogueScenario, SuiteScenario } from './scenario.js';
 
 /**
@@ -26,6 +26,7 @@ export const catalogue: readonly CatalogueScenario[] = [
   irqGetWorkerPut,
   waitVersusLastPut,
   refusedOpenWhileWaiting,
+  openDuringForcedWait,
   migratedPut,
   moduleGetDuringWait,
   moduleGetVersusClose,

@@ -2,7 +2,7 @@ import { cpuRelax, load, setAffinity, store, type Machine } from '@kmodsim/cpu';
 import { closeDevice, openDevice } from '@kmodsim/module';
 import { ModuleState } from '@kmodsim/refcount';
 import { cell } from '../contract.js';
-import { defineScenario } from '../scenario.js';
+import { defineScenario, type ScenarioBody } from '../scenario.js';
 import { unload, unloadConsistent, type UnloadRecord } from '../users.js';
 
 // rmmod --wait: the module goes, new users are refused, and the unloader sleeps until the last
@@ -73,7 +73,29 @@ export const refusedOpenWhileWaiting = defineScenario(
     catches: 'a refused try_module_get that leaves a reference behind (the count never returns to zero)',
     exercises: [cell('tryGet', 'stop', 'preempt-off'), cell('tryGet', 'wait', 'preempt-off'), cell('put', 'stop', 'preemptible'), cell('put', 'wait', 'preemptible'), cell('put', 'before-free', 'preemptible')],
   },
-  (machine, core) => {
+  openAgainWhileGoing({ wait: true }),
+);
+
+/**
+ * The same with rmmod -f --wait on a kernel built with forced unload. Without O_NONBLOCK the
+ * kernel does not force (2.6's delete_module forces only a caller that would not wait), so the
+ * unload waits for the user; today's Linux, which has no wait, forces at once and polls. Either
+ * way the module is going, and an open must be refused even though references are still held:
+ * a design that refuses gets only by its count reaching zero lets this one in.
+ */
+export const openDuringForcedWait = defineScenario(
+  'open-during-forced-wait',
+  'rmmod -f --wait on CPU 0, on a kernel built with forced unload, while a user on CPU 1 holds the device; once the module is going the user opens it again (refused even though references remain) and then closes: the unload finishes',
+  {
+    cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], forceUnload: true, bounds: { preemptions: 1, irqs: 0 },
+    catches: 'a try_module_get granted on a going module whose count is not zero (gets refused only by the count, not by the module\'s state)',
+    exercises: [cell('tryGet', 'wait', 'preempt-off')],
+  },
+  openAgainWhileGoing({ wait: true, force: true }),
+);
+
+function openAgainWhileGoing(flags: { readonly wait: boolean; readonly force?: boolean }): ScenarioBody {
+  return (machine, core) => {
     const record: UnloadRecord = {};
     const holding = holdingCell(machine);
     const refused: string[] = [];
@@ -92,8 +114,8 @@ export const refusedOpenWhileWaiting = defineScenario(
     } });
     machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
       while ((yield load(holding)) === 0) yield cpuRelax();
-      yield* unload(core, self, record, { wait: true });
+      yield* unload(core, self, record, flags);
     } });
     return () => refused[0] ?? unloadConsistent(core, record);
-  },
-);
+  };
+}
