@@ -1,11 +1,10 @@
 import {
-  MUTEX_CELLS, alloc, check, done, enterCode, errnoFromNumber, exitCode, free, mutexAt, mutexLock, mutexUnlock, ok, store,
+  MUTEX_CELLS, alloc, check, done, enterCode, errnoFromNumber, exitCode, fail, free, mutexAt, mutexLock, mutexUnlock, ok, store,
   type Result,
   type ExecutionContext, type KernelCode, type Machine, type Mutex,
 } from '@kmodsim/cpu';
 import { ModuleState, type ArchLocalFlavour, type ModuleCells, type RefcountRuntime, type RefcountStrategy } from '@kmodsim/refcount';
 import type { ModuleContext } from './behaviour.js';
-import { syscallFailure, type SyscallFailure, type SyscallResult } from './syscall-result.js';
 import { DeviceTable } from './device-table.js';
 import { IrqLines } from './irq-lines.js';
 import { linkImage, resolverFor, type ImageLoadOptions, type KernelImage } from './image-link.js';
@@ -163,7 +162,7 @@ export class ModuleCore {
 
   // ---- init_module ----
 
-  *initModule(self: ExecutionContext, load: ModuleLoad, args = ''): KernelCode<SyscallResult> {
+  *initModule(self: ExecutionContext, load: ModuleLoad, args = ''): KernelCode<Result<undefined>> {
     return yield* this.load(self, () => load, args);
   }
 
@@ -171,15 +170,15 @@ export class ModuleCore {
    * init_module(2) with a real module image: the in-kernel linker resolves it against vmlinux
    * and the modules loaded now, relocates it, and refuses what the kernel refuses.
    */
-  *insertImage(self: ExecutionContext, image: ModuleImage, options: ImageLoadOptions = {}): KernelCode<SyscallResult> {
+  *insertImage(self: ExecutionContext, image: ModuleImage, options: ImageLoadOptions = {}): KernelCode<Result<undefined>> {
     const kernel = this.kernel;
-    if (kernel === undefined) return syscallFailure('ENOEXEC', 'this kernel was booted without a symbol table for real module images');
+    if (kernel === undefined) return fail('ENOEXEC', 'this kernel was booted without a symbol table for real module images');
     return yield* this.load(self, () => {
       const print = (line: string): void => { this.print(self, line); };
       // module_sig_check comes first of all, before even the duplicate check.
       const signature = kernel.config.moduleSig ? moduleSigCheck(image.elf.bytes.data, options.force ?? {}, kernel.signing ?? {}) : undefined;
       signature?.kernelLog.forEach(print);
-      if (signature?.ok === false) return syscallFailure(signature.errno, signature.message);
+      if (signature?.ok === false) return fail(signature.errno, signature.message);
       const duplicate = this.duplicateOf(image.name);
       if (duplicate !== undefined) return duplicate;
       const resolver = resolverFor(kernel, () => this.modules.filter((module) => !module.freed && module.state !== ModuleState.UNFORMED));
@@ -193,7 +192,7 @@ export class ModuleCore {
   }
 
   /** load_module: under module_mutex, prepare (or link) the module, then add it and run its init. */
-  private *load(self: ExecutionContext, prepare: () => ModuleLoad | SyscallResult, args: string): KernelCode<SyscallResult> {
+  private *load(self: ExecutionContext, prepare: () => ModuleLoad | Result<undefined>, args: string): KernelCode<Result<undefined>> {
     yield* mutexLock(this.mutex, self);
     const prepared = prepare();
     const refused = isModuleLoad(prepared) ? this.checkLoad(self, prepared) : prepared;
@@ -219,7 +218,7 @@ export class ModuleCore {
     for (const line of parsed.log) this.print(self, line);
     if (parsed.errno !== undefined) {
       yield* this.unwindComing(self, module);
-      return syscallFailure(parsed.errno, `${module.name}: invalid parameters`);
+      return fail(parsed.errno, `${module.name}: invalid parameters`);
     }
     const initResult = yield* this.runInit(self, module);
     if (initResult !== 0) return yield* this.failInit(self, module, initResult);
@@ -236,22 +235,22 @@ export class ModuleCore {
     return done;
   }
 
-  private duplicateOf(name: string): SyscallResult | undefined {
+  private duplicateOf(name: string): Result<undefined> | undefined {
     const existing = this.modules.find((module) => module.name === name && !module.freed);
     if (existing === undefined) return undefined;
     // A live copy: EEXIST. One still coming or going: the kernel waits for it, then says EBUSY.
     return existing.state === ModuleState.LIVE
-      ? syscallFailure('EEXIST', `module ${name} is already loaded`)
-      : syscallFailure('EBUSY', `module ${name} is still being loaded or unloaded`);
+      ? fail('EEXIST', `module ${name} is already loaded`)
+      : fail('EBUSY', `module ${name} is still being loaded or unloaded`);
   }
 
-  private checkLoad(self: ExecutionContext, load: ModuleLoad): SyscallResult | undefined {
+  private checkLoad(self: ExecutionContext, load: ModuleLoad): Result<undefined> | undefined {
     const duplicate = this.duplicateOf(load.name);
     if (duplicate !== undefined) return duplicate;
     for (const symbol of load.imports) {
       if (this.resolve(symbol, load.license) === undefined) {
         this.print(self, `${load.name}: Unknown symbol ${symbol} (err -2)`);
-        return syscallFailure('ENOENT', `Unknown symbol ${symbol} (err -2)`);
+        return fail('ENOENT', `Unknown symbol ${symbol} (err -2)`);
       }
     }
     return undefined;
@@ -290,14 +289,14 @@ export class ModuleCore {
   }
 
   /** ref_module: each module whose symbols this one uses gets a reference and a holder. */
-  private *referenceOwners(self: ExecutionContext, module: KernelModule): KernelCode<SyscallResult> {
+  private *referenceOwners(self: ExecutionContext, module: KernelModule): KernelCode<Result<undefined>> {
     for (const symbol of module.load.imports) {
       const owner = this.resolve(symbol, module.load.license)?.owner;
       if (owner === undefined) continue;
       module.linkedCalls.set(symbol, owner);
       if (module.uses.has(owner)) continue;
       if (!(yield* this.tryModuleGet(self, owner))) {
-        return syscallFailure('EBUSY', `module ${owner.name}, which ${module.name} needs, is going away`);
+        return fail('EBUSY', `module ${owner.name}, which ${module.name} needs, is going away`);
       }
       module.uses.add(owner);
       owner.usedBy.add(module);
@@ -324,11 +323,11 @@ export class ModuleCore {
   }
 
   /** A failed init: the module goes, its users (if it went live early) are waited for, it is freed. */
-  private *failInit(self: ExecutionContext, module: KernelModule, initResult: number): KernelCode<SyscallResult> {
+  private *failInit(self: ExecutionContext, module: KernelModule, initResult: number): KernelCode<Result<undefined>> {
     yield* this.unwindComing(self, module);
     const errno = initResult < 0 ? errnoFromNumber(-initResult) : undefined;
     this.print(self, `${module.name}: init failed with error ${initResult}`);
-    return syscallFailure(errno ?? 'EINVAL', `${module.name}'s init returned ${initResult}`);
+    return fail(errno ?? 'EINVAL', `${module.name}'s init returned ${initResult}`);
   }
 
   /** A module that got as far as COMING and will not go live: GOING, its users waited for, freed. */
@@ -364,8 +363,8 @@ export class ModuleCore {
   // ---- delete_module ----
 
   /** delete_module(2) with 2.6.0's checks in 2.6.0's order. */
-  *deleteModule(self: ExecutionContext, name: string, flags: DeleteFlags, caller: Caller = ROOT): KernelCode<SyscallResult> {
-    if (!caller.capSysModule) return syscallFailure('EPERM', 'deleting a module needs CAP_SYS_MODULE');
+  *deleteModule(self: ExecutionContext, name: string, flags: DeleteFlags, caller: Caller = ROOT): KernelCode<Result<undefined>> {
+    if (!caller.capSysModule) return fail('EPERM', 'deleting a module needs CAP_SYS_MODULE');
     yield* mutexLock(this.mutex, self);
     const checked = this.checkUnload(name, flags);
     if (!checked.ok) {
@@ -381,7 +380,7 @@ export class ModuleCore {
     if (problem !== undefined) return yield* contractBroken(this.strategy.name, problem);
     if (outcome.kind === 'busy') {
       yield* mutexUnlock(this.mutex, self);
-      return syscallFailure('EWOULDBLOCK', `module ${name} is in use (${outcome.count} references)`);
+      return fail('EWOULDBLOCK', `module ${name} is in use (${outcome.count} references)`);
     }
     // Users remain and the caller would not wait: only force gets here (the strategy refused otherwise).
     if (outcome.count !== 0 && flags.nonblock) forced = this.taintForced(self, module);
@@ -407,16 +406,16 @@ export class ModuleCore {
     module.waitingUnloader = 0;
   }
 
-  private checkUnload(name: string, flags: DeleteFlags): Result<{ module: KernelModule; forced: boolean }, SyscallFailure> {
+  private checkUnload(name: string, flags: DeleteFlags): Result<{ module: KernelModule; forced: boolean }> {
     const module = this.find(name);
-    if (module === undefined) return syscallFailure('ENOENT', `no module named ${name}`);
+    if (module === undefined) return fail('ENOENT', `no module named ${name}`);
     if (module.usedBy.size > 0) {
       const holders = [...module.usedBy].map((holder) => holder.name).join(' ');
-      return syscallFailure('EWOULDBLOCK', `module ${name} is used by ${holders}`);
+      return fail('EWOULDBLOCK', `module ${name} is used by ${holders}`);
     }
-    if (module.state !== ModuleState.LIVE) return syscallFailure('EBUSY', `module ${name} is not live (still loading or already going)`);
+    if (module.state !== ModuleState.LIVE) return fail('EBUSY', `module ${name} is not live (still loading or already going)`);
     if (module.permanent) {
-      if (!(this.forceUnload && flags.trunc)) return syscallFailure('EBUSY', `module ${name} has init but no exit: it cannot be removed`);
+      if (!(this.forceUnload && flags.trunc)) return fail('EBUSY', `module ${name} has init but no exit: it cannot be removed`);
       return ok({ module, forced: this.taintForced(undefined, module) });
     }
     return ok({ module, forced: false });
@@ -511,6 +510,6 @@ export class ModuleCore {
   }
 }
 
-function isModuleLoad(value: ModuleLoad | SyscallResult): value is ModuleLoad {
+function isModuleLoad(value: ModuleLoad | Result<undefined>): value is ModuleLoad {
   return 'name' in value;
 }

@@ -3,7 +3,7 @@ import {
   type ModuleImage, type ModuleMemoryAllocator, type SymbolResolver,
 } from '@kmodsim/linker';
 import type { ModuleBehaviour } from './behaviour.js';
-import { syscallFailure, type SyscallFailure } from './syscall-result.js';
+import { fail, type Failure } from '@kmodsim/cpu';
 import type { KernelModule } from './kernel-module.js';
 import type { ModuleLoad } from './module-load.js';
 import type { ModuleSigning } from './module-signing.js';
@@ -56,13 +56,13 @@ export function linkImage(
   memory: ModuleMemoryAllocator,
   options: ImageLoadOptions,
   log: (line: string) => void,
-): ModuleLoad | SyscallFailure {
+): ModuleLoad | Failure {
   // The module core checks the signature itself (module_sig_check comes before anything is
   // linked, and its notice is once per boot), so the linker is not asked to look at it again.
   const config = { ...kernel.config, moduleSig: false };
   const linked = linkModule(image, { resolver, kernel: config, memory, ...(options.force === undefined ? {} : { force: options.force }) });
   for (const line of linked.ok ? linked.value.kernelLog : linked.kernelLog) log(line);
-  if (!linked.ok) return syscallFailure(linked.errno, linked.message);
+  if (!linked.ok) return fail(linked.errno, linked.message);
   return loadOf(image, linked.value, options.behaviour);
 }
 

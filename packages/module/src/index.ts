@@ -4,10 +4,6 @@ export { isGplCompatible, type ExportedSymbol, type ModuleLoad } from './module-
 export { resolverFor, type ImageLoadOptions, type KernelImage } from './image-link.js';
 export { moduleSigCheck, type ModuleSigning, type SignatureCheck, type SigningKey } from './module-signing.js';
 export type { ModuleBehaviour, ModuleContext, ModuleFunction, ModuleSelf } from './behaviour.js';
-export type { SyscallFailure, SyscallResult } from './syscall-result.js';
-// Transitional: apps/rmmod still imports these from here; they are cpu's, and go from this door
-// once it imports them from @kmodsim/cpu.
-export { strerror, type Errno } from '@kmodsim/cpu';
 export { closeDevice, mountFilesystem, openDevice, readDevice, unmountFilesystem } from './vfs.js';
 export { KernelLog, formatDmesg, type KernelLogEntry } from './kernel-log.js';
 export { formatProcModules, moduleInfo, type ModuleInfo } from './proc-modules.js';

@@ -1,6 +1,5 @@
-import { ok, type Result } from '@kmodsim/cpu';
+import { fail, ok, type Result } from '@kmodsim/cpu';
 import { readCertificate, readSignature, verifyModuleSignature, type ForceFlags, type KernelCertificate } from '@kmodsim/linker';
-import { syscallFailure, type SyscallFailure } from './syscall-result.js';
 import type { ModuleLoad } from './module-load.js';
 
 // Module signature checking, as a kernel built with CONFIG_MODULE_SIG does it (Linux 6.1,
@@ -45,7 +44,7 @@ export interface ModuleSigning {
 }
 
 /** What module_sig_check decided: load_module goes on (with info->sig_ok), or returns the error. */
-export type SignatureCheck = Result<{ readonly sigOk: boolean }, SyscallFailure> & { readonly kernelLog: readonly string[] };
+export type SignatureCheck = Result<{ readonly sigOk: boolean }> & { readonly kernelLog: readonly string[] };
 
 /** mod_verify_sig's errors: the first three are not fatal without enforcement. */
 type VerifyError = 'ENODATA' | 'ENOPKG' | 'ENOKEY' | 'EBADMSG' | 'EKEYREJECTED';
@@ -77,11 +76,11 @@ export function moduleSigCheck(image: Uint8Array, force: ForceFlags, signing: Mo
     if (verified === undefined) return { ...ok({ sigOk: true }), kernelLog };
     error = verified;
   }
-  if (error === 'EBADMSG' || error === 'EKEYREJECTED') return { ...syscallFailure(error, FATAL[error]), kernelLog };
+  if (error === 'EBADMSG' || error === 'EKEYREJECTED') return { ...fail(error, FATAL[error]), kernelLog };
   const reason = FORGIVEN[error];
   if (signing.enforce === true) {
     kernelLog.push(`Loading of ${reason} is rejected`);
-    return { ...syscallFailure('EKEYREJECTED', `loading of ${reason} is rejected: module signatures are enforced`), kernelLog };
+    return { ...fail('EKEYREJECTED', `loading of ${reason} is rejected: module signatures are enforced`), kernelLog };
   }
   return { ...ok({ sigOk: false }), kernelLog };
 }

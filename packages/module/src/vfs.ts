@@ -1,6 +1,5 @@
-import { ok, type ExecutionContext, type KernelCode, type Result } from '@kmodsim/cpu';
+import { fail, ok, type ExecutionContext, type Failure, type KernelCode, type Result } from '@kmodsim/cpu';
 import type { ModuleCore } from './core.js';
-import { syscallFailure, type SyscallFailure } from './syscall-result.js';
 import type { KernelModule } from './kernel-module.js';
 
 // The places where the rest of the kernel takes references on modules for user space: opening a
@@ -11,13 +10,13 @@ import type { KernelModule } from './kernel-module.js';
 const tryGetOf = (core: ModuleCore) => (self: ExecutionContext, module: KernelModule) => core.tryModuleGet(self, module);
 
 /** open(2) on a device: a reference on its module (refused once the module is going), then its open(). */
-export function* openDevice(core: ModuleCore, self: ExecutionContext, deviceName: string): KernelCode<Result<KernelModule, SyscallFailure>> {
+export function* openDevice(core: ModuleCore, self: ExecutionContext, deviceName: string): KernelCode<Result<KernelModule>> {
   const module = yield* core.chardevs.lookupAndGet(self, deviceName, tryGetOf(core));
   if (module === undefined) return notThere(deviceName);
   const result = yield* core.call(self, module, 'open');
   if (result < 0) {
     yield* core.modulePut(self, module);
-    return syscallFailure('ENODEV', `${deviceName}: open returned ${result}`);
+    return fail('ENODEV', `${deviceName}: open returned ${result}`);
   }
   return ok(module);
 }
@@ -34,7 +33,7 @@ export function* readDevice(core: ModuleCore, self: ExecutionContext, module: Ke
 }
 
 /** mount(2): the filesystem's module is held for as long as the mount exists. */
-export function* mountFilesystem(core: ModuleCore, self: ExecutionContext, filesystem: string): KernelCode<Result<KernelModule, SyscallFailure>> {
+export function* mountFilesystem(core: ModuleCore, self: ExecutionContext, filesystem: string): KernelCode<Result<KernelModule>> {
   const module = yield* core.filesystems.lookupAndGet(self, filesystem, tryGetOf(core));
   if (module === undefined) return notThere(filesystem);
   yield* core.call(self, module, 'fill_super');
@@ -46,6 +45,6 @@ export function* unmountFilesystem(core: ModuleCore, self: ExecutionContext, mod
   yield* core.modulePut(self, module);
 }
 
-function notThere(name: string): SyscallFailure {
-  return syscallFailure('ENODEV', `no ${name} registered (its module is not loaded or is going away)`);
+function notThere(name: string): Failure {
+  return fail('ENODEV', `no ${name} registered (its module is not loaded or is going away)`);
 }

@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { runScenario, schedule, setCurrentState, work, type ExecutionContext, type KernelCode, type Machine } from '@kmodsim/cpu';
+import { runScenario, schedule, setCurrentState, work, type ExecutionContext, type KernelCode, type Machine, type Result } from '@kmodsim/cpu';
 import { percpuStopMachine, soundStrategies, type ModuleRefcount, type RefcountStrategy } from '@kmodsim/refcount';
-import { ModuleCore, type KernelModule, type ModuleLoad, type SyscallResult } from '@kmodsim/module';
+import { ModuleCore, type KernelModule, type ModuleLoad } from '@kmodsim/module';
 import { bootKernel, moduleLoad } from './kernel.js';
 
-function text(result: SyscallResult): string {
+function text(result: Result<undefined>): string {
   return result.ok ? 'ok' : result.errno;
 }
 

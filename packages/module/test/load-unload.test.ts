@@ -1,9 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { soundStrategies } from '@kmodsim/refcount';
-import { formatProcModules, formatKernelTaint, moduleInfo, type SyscallResult } from '@kmodsim/module';
+import type { Result } from '@kmodsim/cpu';
+import { formatProcModules, formatKernelTaint, moduleInfo } from '@kmodsim/module';
 import { bootKernel, moduleLoad } from './kernel.js';
 
-function resultText(result: SyscallResult | undefined): string {
+function resultText(result: Result<undefined> | undefined): string {
   if (result === undefined) return 'never returned';
   return result.ok ? 'ok' : result.errno;
 }
@@ -11,7 +12,7 @@ function resultText(result: SyscallResult | undefined): string {
 describe.each(soundStrategies())('init_module and delete_module with $name', (strategy) => {
   test('a module loads, shows in /proc/modules, and unloads when unused', () => {
     const { machine, core } = bootKernel({ strategy });
-    const results: SyscallResult[] = [];
+    const results: Result<undefined>[] = [];
     let proc = '';
     machine.spawn({ name: 'insmod', body: function* (self) {
       results.push(yield* core.initModule(self, moduleLoad('demo')));

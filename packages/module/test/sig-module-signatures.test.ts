@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { createMachine } from '@kmodsim/cpu';
+import { createMachine, type Result } from '@kmodsim/cpu';
 import { KernelSymbolTable, parseModuleSymvers, readModuleImage, type ForceFlags, type KernelConfig, type ModuleImage } from '@kmodsim/linker';
 import { percpuStopMachine } from '@kmodsim/refcount';
-import { ModuleCore, formatKernelTaint, formatProcModules, moduleInfo, type ModuleSigning, type SyscallResult } from '@kmodsim/module';
+import { ModuleCore, formatKernelTaint, formatProcModules, moduleInfo, type ModuleSigning } from '@kmodsim/module';
 import { skipWithout } from '@kmodsim/vitest-config/real-data';
 
 // Module signatures as a kernel built with CONFIG_MODULE_SIG checks them (kernel/module/signing.c),
@@ -81,7 +81,7 @@ function realKernel(options: { moduleSig?: boolean; signing?: ModuleSigning; for
   return { core, insmod, log, procModules };
 }
 
-function text(result: SyscallResult): string {
+function text(result: Result<undefined>): string {
   return result.ok ? 'ok' : result.errno;
 }
 

@@ -1,12 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { load, runScenario, work, type Machine, type Scenario } from '@kmodsim/cpu';
+import { load, runScenario, work, type Machine, type Result, type Scenario } from '@kmodsim/cpu';
 import { soundStrategies, type RefcountStrategy } from '@kmodsim/refcount';
-import { ModuleCore, moduleInfo, type KernelModule, type ModuleContext, type SyscallResult } from '@kmodsim/module';
+import { ModuleCore, moduleInfo, type KernelModule, type ModuleContext } from '@kmodsim/module';
 import { moduleLoad } from './kernel.js';
 
 // The unload protocol every strategy must honour, run against each one in the registry.
 
-function resultText(result: SyscallResult | undefined): string {
+function resultText(result: Result<undefined> | undefined): string {
   if (result === undefined) return 'never returned';
   return result.ok ? 'ok' : result.errno;
 }

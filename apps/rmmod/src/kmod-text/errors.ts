@@ -1,4 +1,4 @@
-import { strerror, type Errno } from '@kmodsim/module';
+import { strerror, type Errno } from '@kmodsim/cpu';
 
 // The words kmod's tools put on an errno (libkmod's mod_strerror for insertions, strerror for
 // the rest), so a failure reads exactly as it would on a real machine.

@@ -1,5 +1,5 @@
 import { type RemoveResult } from '@kmodsim/machine';
-import { strerror } from '@kmodsim/module';
+import { strerror } from '@kmodsim/cpu';
 
 /** rmmod's message for one module's result, kmod's words; undefined when it went. */
 export function rmmodMessage(name: string, result: RemoveResult): string | undefined {

@@ -1,4 +1,4 @@
-import { strerror } from '@kmodsim/module';
+import { strerror } from '@kmodsim/cpu';
 import { runCommand, parseDurationMs } from '@kmodsim/machine';
 import type { CliIo } from '@kmodsim/cli';
 import { moduleArgument } from '../tool-support/module-names.js';

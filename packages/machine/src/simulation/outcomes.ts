@@ -1,4 +1,4 @@
-import type { Errno } from '@kmodsim/module';
+import type { Errno } from '@kmodsim/cpu';
 
 // What a command did in the machine, as values the CLIs turn into kmod's words. A command's
 // outcome fills in as its task runs: an rmmod --wait outcome stays unfinished while the task
