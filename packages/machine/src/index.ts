@@ -8,7 +8,7 @@
 export { machineLocation, machineFiles, type MachineLocation } from './machine-store/location.js';
 export { checkMachineDir, openMachine, saveImage, type OpenMachine, type StoreResult } from './machine-store/machine-store.js';
 export { describeStoreError, type StoreError } from './machine-store/store-error.js';
-export type { BootConfig, ImageRef, JournalCommand, JournalRecord, KernelSource, LocalArch, ModuleSigningRecord, TrustedKeyRecord } from './machine-store/records.js';
+export type { BootConfig, ImageRef, JournalCommand, JournalRecord, KernelSource, ModuleSigningRecord, TrustedKeyRecord } from './machine-store/records.js';
 export { readJournal, encodeRecord, type JournalContents, type JournalRead } from './machine-store/journal.js';
 export { acquireLock, type LockHandle, type LockResult } from './machine-store/lock.js';
 export { CRASH_POINTS, type CrashPoint } from './machine-store/crash-point.js';

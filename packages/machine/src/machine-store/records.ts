@@ -1,7 +1,7 @@
 // What a machine directory holds, as plain data: the boot configuration and the journal's
 // commands. The simulation gives them meaning (src/simulation); the store only keeps them safe.
 
-export type LocalArch = 'native' | 'atomic';
+import type { ArchLocalFlavour } from '@kmodsim/refcount';
 
 /** The kernel a machine boots: the embedded one, or a real module tree with its Module.symvers. */
 export type KernelSource =
@@ -36,7 +36,7 @@ export interface ModuleSigningRecord {
 export interface BootConfig {
   readonly cpuCount: number;
   readonly strategy: string;
-  readonly arch: LocalArch;
+  readonly arch: ArchLocalFlavour;
   readonly forceUnload: boolean;
   readonly kernel: KernelSource;
   /** Wall time of the boot: simulated time 0. */

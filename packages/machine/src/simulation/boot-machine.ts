@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createMachineDir, type StoreResult } from '../machine-store/machine-store.js';
 import { machineFiles } from '../machine-store/location.js';
-import type { BootConfig, KernelSource, LocalArch, ModuleSigningRecord } from '../machine-store/records.js';
+import type { ArchLocalFlavour } from '@kmodsim/refcount';
+import type { BootConfig, KernelSource, ModuleSigningRecord } from '../machine-store/records.js';
 import { writeSnapshot } from '../machine-store/snapshot.js';
 import { depmodDirOf, EMBEDDED_RELEASE, moduleDirOf } from '../machine-store/kernel-dirs.js';
 import { certificatesOfTree, findModuleDir, installEmbeddedTree, signingKeyOfTree, vermagicOfTree, writeDepmodFiles } from './kernel-files.js';
@@ -15,7 +16,7 @@ import { viewsOf } from './views.js';
 export interface BootRequest {
   readonly cpuCount: number;
   readonly strategy: string;
-  readonly arch: LocalArch;
+  readonly arch: ArchLocalFlavour;
   readonly forceUnload: boolean;
   /** --kernel DIR and --symvers FILE, or neither for the embedded kernel. */
   readonly tree?: { readonly dir: string; readonly symvers: string };
