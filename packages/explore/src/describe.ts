@@ -1,4 +1,4 @@
-import { createMachine, formatChromeTrace, formatFtrace, parseChoiceList, runScenario, type TraceEvent } from '@kmodsim/cpu';
+import { createMachine, formatChromeTrace, formatFtrace, ok, parseChoiceList, runScenario, type ConfigError, type Result, type TraceEvent } from '@kmodsim/cpu';
 import { FairRoundRobin, LIVELOCK_CONFIRM_STEPS } from './fair-round-robin.js';
 import type { Violation } from './execution.js';
 import type { ExploreTarget } from './target.js';
@@ -15,23 +15,24 @@ export interface ReplayResult {
 
 /**
  * Reruns one schedule with tracing on. A schedule from another version of the scenario or of
- * kmodsim no longer fits the run; that is reported as a divergence, never replayed wrongly.
+ * kmodsim no longer fits the run; that is reported as a divergence, never replayed wrongly. A
+ * schedule that is not one at all, or a target the machine cannot take, is the ConfigError.
  */
-export function replay(target: ExploreTarget, schedule: string): ReplayResult | { readonly error: string } {
+export function replay(target: ExploreTarget, schedule: string): Result<ReplayResult, ConfigError> {
   const run = runScenario(target.scenario, { cpuCount: target.cpuCount, profile: target.profile ?? 'generic', schedule, trace: true });
-  if (!run.ok) return { error: run.message };
+  if (!run.ok) return run;
   const fault = run.value.fault;
   const trace = run.value.trace.length > 0 ? run.value.trace : fault?.trace ?? [];
   if (fault?.kind === 'replay-diverged' && !fault.message.includes('the schedule ends after')) {
-    return { reproduced: false, divergence: fault.message, trace };
+    return ok({ reproduced: false, divergence: fault.message, trace });
   }
   if (fault?.kind === 'replay-diverged') {
     // Cut short: a livelock's schedule stops while its CPUs still spin. The trace shows the loop up to there.
     const livelock = confirmLivelock(target, schedule, run.value.steps);
     // The replay's own "schedule ends" event is no part of the livelock's story.
-    if (livelock !== undefined) return { reproduced: true, trace: trace.filter((event) => event.name !== 'fault'), fault: { kind: 'livelock', message: livelock } };
+    if (livelock !== undefined) return ok({ reproduced: true, trace: trace.filter((event) => event.name !== 'fault'), fault: { kind: 'livelock', message: livelock } });
   }
-  return { reproduced: true, trace, ...(fault === undefined ? {} : { fault: { kind: fault.kind, message: fault.message } }) };
+  return ok({ reproduced: true, trace, ...(fault === undefined ? {} : { fault: { kind: fault.kind, message: fault.message } }) });
 }
 
 /**
@@ -64,7 +65,7 @@ export interface ViolationReport {
 /** Everything a person needs to read a violation: the trace two ways and a column per CPU. */
 export function describeViolation(target: ExploreTarget, violation: Violation, ghz = 2, columnRows = Infinity, lineWidth?: number): ViolationReport {
   const replayed = replay(target, violation.schedule);
-  const trace = 'error' in replayed ? [] : replayed.trace;
+  const trace = replayed.ok ? replayed.value.trace : [];
   return {
     violation,
     ftrace: formatFtrace(trace, target.cpuCount),

@@ -13,9 +13,9 @@ describe('exhaustive search', () => {
     expect(violation.message).toBe('lost update: counter is 1, expected 2');
     expect(violation.preemptions).toBe(1);
     const replayed = replay(target, violation.schedule);
-    if ('error' in replayed) expect.fail(replayed.error);
-    expect(replayed.reproduced).toBe(true);
-    expect(replayed.fault?.message).toBe('lost update: counter is 1, expected 2');
+    if (!replayed.ok) expect.fail(replayed.message);
+    expect(replayed.value.reproduced).toBe(true);
+    expect(replayed.value.fault?.message).toBe('lost update: counter is 1, expected 2');
     const described = describeViolation(target, violation);
     expect(described.columns).toMatch(/CPU 0\s+\| CPU 1/);
     expect(described.columns).toMatch(/inc0: load counter -> 0/);
@@ -143,11 +143,11 @@ describe('exhaustive search', () => {
     const target = { scenario: spinUnderInterrupts(false), cpuCount: 2 };
     const violation = explore(target, { preemptions: 1, irqs: 0 }).violations[0];
     const replayed = violation === undefined ? undefined : replay(target, violation.schedule);
-    expect(replayed !== undefined && !('error' in replayed) && replayed.reproduced).toBe(true);
-    expect(replayed !== undefined && !('error' in replayed) ? replayed.fault?.kind : undefined).toBe('livelock');
+    expect(replayed?.ok === true && replayed.value.reproduced).toBe(true);
+    expect(replayed?.ok === true ? replayed.value.fault?.kind : undefined).toBe('livelock');
     // The same schedule on a machine whose handler sets the flag ends under round-robin: only cut short, no livelock.
     const ends = replay({ scenario: spinUnderInterrupts(true), cpuCount: 2 }, violation?.schedule ?? '');
-    expect(!('error' in ends) ? ends.fault?.kind : undefined).toBe('replay-diverged');
+    expect(ends.ok ? ends.value.fault?.kind : undefined).toBe('replay-diverged');
   });
 
   test('an xchg that finds the lock still held only reads it: a test-and-set spin waits like a load spin', () => {
@@ -176,7 +176,7 @@ describe('exhaustive search', () => {
     // The schedule says where time passed (`t`), and replays the fault.
     expect(found?.schedule).toMatch(/,t,/);
     const replayed = replay(target, found?.schedule ?? '');
-    expect(!('error' in replayed) && replayed.reproduced ? replayed.fault?.kind : undefined).toBe('use-after-free');
+    expect(replayed.ok && replayed.value.reproduced ? replayed.value.fault?.kind : undefined).toBe('use-after-free');
   });
 
   test('a poll that gives up after some rounds is no livelock: the spin is stepped on before one is reported', () => {
@@ -281,8 +281,8 @@ describe('replay', () => {
   test('a schedule that no longer fits the scenario is reported as a divergence', () => {
     const target = { scenario: counter(false), cpuCount: 2 };
     const replayed = replay(target, 'kms1:list:0,0,0,5');
-    if ('error' in replayed) expect.fail(replayed.error);
-    expect(replayed.reproduced).toBe(false);
-    expect(replayed.divergence).toContain('CPU 5 has nothing to do');
+    if (!replayed.ok) expect.fail(replayed.message);
+    expect(replayed.value.reproduced).toBe(false);
+    expect(replayed.value.divergence).toContain('CPU 5 has nothing to do');
   });
 });

@@ -58,7 +58,7 @@ export function checkSeedOn(entry: SuiteScenario, shard?: Shard): void {
   if (first === undefined) expect.fail(`the search did not show ${expectation.kinds.join(' or ')}`);
   expect(expectation.kinds).toContain(first.kind);
   const replayed = replay(target, first.schedule);
-  if ('error' in replayed) expect.fail(replayed.error);
-  expect(replayed.reproduced).toBe(true);
-  expect(replayed.fault?.message).toBe(first.message);
+  if (!replayed.ok) expect.fail(replayed.message);
+  expect(replayed.value.reproduced).toBe(true);
+  expect(replayed.value.fault?.message).toBe(first.message);
 }

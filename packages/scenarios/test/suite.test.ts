@@ -30,9 +30,9 @@ describe('the known-bad variants are caught where they declare, with a schedule 
     if (first === undefined) expect.fail(`${name} passed ${scenarioName} (${report.counts.executions} executions)`);
     expect(kinds).toContain(first.kind);
     const replayed = replay(target, first.schedule);
-    if ('error' in replayed) expect.fail(replayed.error);
-    expect(replayed.reproduced).toBe(true);
-    expect(replayed.fault?.message).toBe(first.message);
+    if (!replayed.ok) expect.fail(replayed.message);
+    expect(replayed.value.reproduced).toBe(true);
+    expect(replayed.value.fault?.message).toBe(first.message);
   });
 
   test('the IRQ-safe local_t of the seed passes the scenario that catches the tearable one', () => {
@@ -57,8 +57,8 @@ describe('a forced unload of a module in use oopses under every sound design, fo
     if (first === undefined) expect.fail(`no oops shown for ${design.name}`);
     expect(entry.expected).toContain(first.kind);
     const replayed = replay(target, first.schedule);
-    if ('error' in replayed) expect.fail(replayed.error);
-    expect(replayed.fault?.kind).toBe(first.kind);
+    if (!replayed.ok) expect.fail(replayed.message);
+    expect(replayed.value.fault?.kind).toBe(first.kind);
   });
 });
 

@@ -212,8 +212,9 @@ function replayCommand(options: CheckOptions, strategy: RefcountStrategy | undef
   const mismatch = scenarioMismatch(scenario, strategy);
   if (mismatch !== undefined) throw new UsageError(`${strategy.name} on ${scenario.name} cannot be judged (N/A): ${mismatch}`);
   const target = targetOf(options, strategy, scenario);
-  const replayed = replay(target, schedule);
-  if ('error' in replayed) throw new UsageError(replayed.error);
+  const run = replay(target, schedule);
+  if (!run.ok) throw new UsageError(run.message);
+  const replayed = run.value;
   if (!replayed.reproduced) {
     io.stderr.write(`kmodsim-compare: ERROR: the schedule does not fit this run (is it from another version of the scenario or of kmodsim?): ${replayed.divergence ?? ''}\n`);
     return 2;
