@@ -5,8 +5,9 @@ import { computeDepmod } from '@kmodsim/linker';
 import { walkModuleTree } from '@kmodsim/machine';
 import type { CliIo } from '@kmodsim/cli';
 import { getopt, type OptionSpec } from '@kmodsim/cli';
+import { strerror, type Result } from '@kmodsim/cpu';
 import { VERSION_TEXT } from '../tool-support/options.js';
-import { loadSymvers, loadSystemMap, type KernelSymbolsOutcome } from '../depmod/kernel-symbols.js';
+import { loadSymvers, loadSystemMap, type KernelSymbols } from '../depmod/kernel-symbols.js';
 import { readTreeFile, treeFileOpenWarning } from '../depmod/tree-files.js';
 import { modulesDepUpToDate } from '../depmod/up-to-date.js';
 
@@ -100,7 +101,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   return depmod(`${settings.basedir}/lib/modules/${version ?? release()}`, settings, io);
 }
 
-function kernelSymbols(settings: Settings, io: CliIo): KernelSymbolsOutcome | undefined {
+function kernelSymbols(settings: Settings, io: CliIo): Result<KernelSymbols> | undefined {
   const file = settings.symvers ?? settings.systemMap;
   if (file === undefined) {
     if (settings.printUnknown) io.stderr.write('depmod: WARNING: -e needs -E or -F\n');
@@ -108,8 +109,8 @@ function kernelSymbols(settings: Settings, io: CliIo): KernelSymbolsOutcome | un
     return undefined;
   }
   const loaded = settings.symvers !== undefined ? loadSymvers(file) : loadSystemMap(file);
-  if (!loaded.ok) io.stderr.write(`depmod: FATAL: could not load ${file}: ${loaded.strerror}\n`);
-  else for (const error of loaded.errors) io.stderr.write(`depmod: ERROR: ${error}\n`);
+  if (!loaded.ok) io.stderr.write(`depmod: FATAL: could not load ${file}: ${strerror(loaded.errno)}\n`);
+  else for (const error of loaded.value.errors) io.stderr.write(`depmod: ERROR: ${error}\n`);
   return loaded;
 }
 
@@ -151,7 +152,7 @@ async function depmod(moduleDir: string, settings: Settings, io: CliIo): Promise
   const output = computeDepmod({
     modules: walked.modules,
     ...(orderLines !== undefined ? { modulesOrder: orderLines } : {}),
-    ...(symbols?.ok === true ? { kernelSymbols: symbols.symbols } : {}),
+    ...(symbols?.ok === true ? { kernelSymbols: symbols.value.symbols } : {}),
     checkSymvers: settings.symvers !== undefined,
     printUnknown: settings.printUnknown,
   });

@@ -49,11 +49,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (notMachine !== undefined) return reportStoreError(io, 'insmod', notMachine);
   const read = readModuleFile(file, dir);
   if (!read.ok) {
-    report(read.stage === 'read' ? `insmod: ERROR: could not load module ${file}: ${read.strerror}\n` : `insmod: ERROR: could not insert module ${file}: Invalid module format\n`);
+    report(read.stage === 'read' ? `insmod: ERROR: could not load module ${file}: ${read.message}\n` : `insmod: ERROR: could not insert module ${file}: Invalid module format\n`);
     return 1;
   }
   const force = { ignoreVermagic: line.has('f') || line.has('1'), ignoreModversions: line.has('f') || line.has('2') };
-  const applied = await runCommand(dir, 'insmod', io.clock.nowMs(), () => ({ kind: 'insmod', tool: 'insmod', images: [read.ref], params, skipLoaded: false, force }));
+  const applied = await runCommand(dir, 'insmod', io.clock.nowMs(), () => ({ kind: 'insmod', tool: 'insmod', images: [read.value.ref], params, skipLoaded: false, force }));
   if (!applied.ok) return reportStoreError(io, 'insmod', applied.error);
   if ('refused' in applied.value) {
     io.stderr.write(`insmod: ERROR: ${applied.value.refused}\n`);

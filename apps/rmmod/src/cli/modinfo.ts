@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { openMachine, machineLocation, type StoreError } from '@kmodsim/machine';
 import type { CliIo } from '@kmodsim/cli';
 import { getopt, type OptionSpec } from '@kmodsim/cli';
+import { strerror } from '@kmodsim/cpu';
 import { formatInfo, paramWarnings } from '../modinfo/format.js';
 import { builtinModinfo, isModuleFilename, lookupModule, type LookupDirs, type LookupHit } from '../modinfo/module-lookup.js';
 import { readInfo } from '../modinfo/read-info.js';
@@ -153,10 +154,10 @@ function showModule(hit: LookupHit, settings: Settings, moduleDir: string, io: C
   const info = readInfo(path);
   if (!info.ok) {
     const name = path.slice(path.lastIndexOf('/') + 1).split('.')[0]?.replaceAll('-', '_') ?? path;
-    io.stderr.write(`modinfo: ERROR: could not get modinfo from '${name}': ${info.strerror}\n`);
+    io.stderr.write(`modinfo: ERROR: could not get modinfo from '${name}': ${strerror(info.errno)}\n`);
     return false;
   }
-  for (const warning of paramWarnings(info.list)) io.stderr.write(`modinfo: ERROR: ${warning}\n`);
-  io.stdout.write(formatInfo(info.list, { separator, ...(field !== undefined ? { field } : {}) }));
+  for (const warning of paramWarnings(info.value)) io.stderr.write(`modinfo: ERROR: ${warning}\n`);
+  io.stdout.write(formatInfo(info.value, { separator, ...(field !== undefined ? { field } : {}) }));
   return true;
 }

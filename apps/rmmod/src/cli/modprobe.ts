@@ -138,10 +138,10 @@ async function insert(probe: Probe, entry: DepEntry, files: readonly string[], p
   for (const path of files) {
     const read = readModuleFile(path, dir);
     if (!read.ok) {
-      probe.say(`modprobe: ERROR: could not insert '${entry.name}': ${read.stage === 'read' ? read.strerror : 'Invalid module format'}\n`);
+      probe.say(`modprobe: ERROR: could not insert '${entry.name}': ${read.stage === 'read' ? read.message : 'Invalid module format'}\n`);
       return 1;
     }
-    images.push(read.ref);
+    images.push(read.value.ref);
   }
   const applied = await runCommand(dir, 'modprobe', probe.io.clock.nowMs(), () => ({
     kind: 'insmod', tool: 'modprobe', images, params, skipLoaded: true, force: { ignoreVermagic: false, ignoreModversions: false },

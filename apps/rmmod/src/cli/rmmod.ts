@@ -1,5 +1,6 @@
 import { openMachine, machineLocation, runCommand, type CommandOutcome, type RmmodOutcome } from '@kmodsim/machine';
 import type { CliIo } from '@kmodsim/cli';
+import { strerror } from '@kmodsim/cpu';
 import { rmmodBuiltinMessage, rmmodMessage } from '../kmod-text/rmmod-messages.js';
 import { isBuiltin } from '../modinfo/module-lookup.js';
 import { moduleArgument } from '../tool-support/module-names.js';
@@ -56,10 +57,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   for (const operand of line.operands) {
     const argument = moduleArgument(operand);
     if (!argument.ok) {
-      report(`rmmod: ERROR: could not use module ${operand}: ${argument.strerror}\n`);
+      report(`rmmod: ERROR: could not use module ${operand}: ${strerror(argument.errno)}\n`);
       return 1;
     }
-    names.push(argument.name);
+    names.push(argument.value);
   }
   const where = machineLocation(line.value('M'), io.env);
   if (!where.ok) return reportStoreError(io, 'rmmod', where.error);

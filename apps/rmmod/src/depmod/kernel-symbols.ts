@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { fail, ok, strerror, type Result } from '@kmodsim/cpu';
 
 // vmlinux's exports for depmod -E (Module.symvers, with CRCs) and -F (System.map, names only),
 // read as kmod reads them: lines it cannot use are skipped, only vmlinux's lines count.
 
-export type KernelSymbolsOutcome =
-  | { readonly ok: true; readonly symbols: { name: string; crc: number }[]; readonly errors: string[] }
-  | { readonly ok: false; readonly strerror: string };
+/** The symbols, and the lines kmod complains about (depmod goes on past them). */
+export interface KernelSymbols {
+  readonly symbols: { name: string; crc: number }[];
+  readonly errors: string[];
+}
 
 function readText(file: string): string | undefined {
   try {
@@ -15,9 +18,9 @@ function readText(file: string): string | undefined {
   }
 }
 
-export function loadSymvers(file: string): KernelSymbolsOutcome {
+export function loadSymvers(file: string): Result<KernelSymbols> {
   const text = readText(file);
-  if (text === undefined) return { ok: false, strerror: 'No such file or directory' };
+  if (text === undefined) return fail('ENOENT', strerror('ENOENT'));
   const symbols: { name: string; crc: number }[] = [];
   const errors: string[] = [];
   text.split('\n').forEach((line, index) => {
@@ -29,12 +32,12 @@ export function loadSymvers(file: string): KernelSymbolsOutcome {
     }
     symbols.push({ name, crc: Number(BigInt(crcText.startsWith('0x') ? crcText : `0x${crcText}`) & 0xffffffffn) });
   });
-  return { ok: true, symbols, errors };
+  return ok({ symbols, errors });
 }
 
-export function loadSystemMap(file: string): KernelSymbolsOutcome {
+export function loadSystemMap(file: string): Result<KernelSymbols> {
   const text = readText(file);
-  if (text === undefined) return { ok: false, strerror: 'No such file or directory' };
+  if (text === undefined) return fail('ENOENT', strerror('ENOENT'));
   const symbols: { name: string; crc: number }[] = [];
   const errors: string[] = [];
   const lines = text.split('\n');
@@ -48,5 +51,5 @@ export function loadSystemMap(file: string): KernelSymbolsOutcome {
     const name = fields.slice(2).join(' ');
     if (name.startsWith('__ksymtab_')) symbols.push({ name: name.slice('__ksymtab_'.length), crc: 0 });
   });
-  return { ok: true, symbols, errors };
+  return ok({ symbols, errors });
 }

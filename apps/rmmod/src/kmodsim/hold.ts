@@ -26,11 +26,11 @@ export async function holdCommand(argv: readonly string[], io: CliIo): Promise<n
   const [operand, ...extra] = args.positionals;
   if (operand === undefined || extra.length > 0) return usageError(io, 'hold', `expected one MODULE\n${HOLD_USAGE.trimEnd()}`);
   const module = moduleArgument(operand);
-  if (!module.ok) return usageError(io, 'hold', `bad module name '${operand}': ${module.strerror}`);
+  if (!module.ok) return usageError(io, 'hold', `bad module name '${operand}': ${strerror(module.errno)}`);
   const forText = args.string('for');
   const forMs = forText === undefined ? null : parseDurationMs(forText);
   if (forMs === undefined) return usageError(io, 'hold', `bad --for duration '${forText ?? ''}' (from 1ms to 24h, e.g. 30s, 500ms, 2m; without --for it holds until released)`);
-  const applied = await runCommand(args.dir, 'kmodsim hold', io.clock.nowMs(), () => ({ kind: 'hold', module: module.name, forMs }));
+  const applied = await runCommand(args.dir, 'kmodsim hold', io.clock.nowMs(), () => ({ kind: 'hold', module: module.value, forMs }));
   if (!applied.ok) return reportStoreError(io, 'kmodsim hold', applied.error);
   const value = applied.value;
   if ('refused' in value) {
@@ -40,7 +40,7 @@ export async function holdCommand(argv: readonly string[], io: CliIo): Promise<n
   const outcome = value.outcome;
   if (outcome.kind !== 'hold' || outcome.result.kind !== 'holding') {
     const failure = outcome.kind === 'hold' && outcome.result.kind === 'failed' ? `${strerror(outcome.result.errno)} (${outcome.result.reason})` : 'it did not start';
-    io.stderr.write(`kmodsim hold: ERROR: could not hold ${module.name}: ${failure}\n`);
+    io.stderr.write(`kmodsim hold: ERROR: could not hold ${module.value}: ${failure}\n`);
     return 1;
   }
   io.stdout.write(`${outcome.pid}\n`);
