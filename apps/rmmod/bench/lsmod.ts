@@ -56,7 +56,7 @@ async function buildMachine(treeRoot: string): Promise<string> {
   }
   writeFileSync(machineFiles(dir).journal, records.map(encodeRecord).join(''));
   const snapshot = await refresh(dir, Date.now(), () => undefined);
-  if (!snapshot.ok) throw new Error(JSON.stringify(snapshot.error));
+  if (!snapshot.ok) throw new Error(snapshot.message);
   return dir;
 }
 

@@ -97,7 +97,7 @@ describe('messages', () => {
   test('a lock that cannot be created is an error value, not an exception with a stack', () => {
     const dir = newMachineDir();
     const locked = acquireLock(dir, join(dir, 'no-such-directory', 'lock'), 'test');
-    expect(locked).toEqual({ ok: false, error: { kind: 'io', dir, why: 'cannot lock the machine (lock): No such file or directory' } });
+    expect(locked).toEqual({ ok: false, errno: 'EIO', kind: 'io', dir, message: `${dir}: cannot lock the machine (lock): No such file or directory` });
   });
 
   test.skipIf(process.getuid?.() === 0)('a read-only machine directory: one kmod-style line', async () => {
@@ -124,14 +124,14 @@ describe('the default machine (XDG base directory specification)', () => {
   test('HOME empty or relative: the home directory from the password database, never the current directory', () => {
     for (const HOME of ['', 'relative/home']) {
       const where = machineLocation(undefined, { HOME });
-      if (where.ok) expect(where.dir).toMatch(/^\/.*\/\.local\/state\/kmodsim\/default$/);
-      else expect(where.error.kind).toBe('no-default');
+      if (where.ok) expect(where.value).toMatch(/^\/.*\/\.local\/state\/kmodsim\/default$/);
+      else expect(where.kind).toBe('no-default');
     }
   });
 
   test('a relative XDG_STATE_HOME is ignored, an absolute one used', () => {
-    expect(machineLocation(undefined, { HOME: '/home/u', XDG_STATE_HOME: 'state' })).toEqual({ ok: true, dir: '/home/u/.local/state/kmodsim/default' });
-    expect(machineLocation(undefined, { HOME: '/home/u', XDG_STATE_HOME: '/s' })).toEqual({ ok: true, dir: '/s/kmodsim/default' });
-    expect(machineLocation('m', {})).toMatchObject({ ok: true, dir: join(process.cwd(), 'm') });
+    expect(machineLocation(undefined, { HOME: '/home/u', XDG_STATE_HOME: 'state' })).toEqual({ ok: true, value: '/home/u/.local/state/kmodsim/default' });
+    expect(machineLocation(undefined, { HOME: '/home/u', XDG_STATE_HOME: '/s' })).toEqual({ ok: true, value: '/s/kmodsim/default' });
+    expect(machineLocation('m', {})).toMatchObject({ ok: true, value: join(process.cwd(), 'm') });
   });
 });

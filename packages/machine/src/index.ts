@@ -1,13 +1,13 @@
 // @kmodsim/machine: a simulated Linux machine that lives in a directory between commands.
 // Any front end (the kmod-style tools, an editor plugin, a teaching notebook) finds a machine,
 // boots one, runs a command on it under its lock, and reads what user space would see; every
-// expected failure comes back as a value (StoreError, a Refusal, a usage message) for the front
-// end to word, never as text printed here.
+// expected failure comes back as a value in @kmodsim/cpu's Failure shape (a StoreError, a
+// Refusal, a BootUsage), its message for the front end to print, never as text printed here.
 
 // Where a machine is and what its directory holds.
 export { machineLocation, machineFiles, type MachineLocation } from './machine-store/location.js';
-export { checkMachineDir, openMachine, saveImage, type OpenMachine, type StoreResult } from './machine-store/machine-store.js';
-export { describeStoreError, type StoreError } from './machine-store/store-error.js';
+export { checkMachineDir, openMachine, saveImage, type OpenMachine } from './machine-store/machine-store.js';
+export type { StoreError, StoreErrorDetail, StoreResult } from './machine-store/store-error.js';
 export type { BootConfig, ImageRef, JournalCommand, JournalRecord, KernelSource, ModuleSigningRecord, TrustedKeyRecord } from './machine-store/records.js';
 export { readJournal, encodeRecord, type JournalContents, type JournalRead } from './machine-store/journal.js';
 export { acquireLock, type LockHandle, type LockResult } from './machine-store/lock.js';
@@ -23,7 +23,7 @@ export { checksumOf } from './machine-store/checksum.js';
 // Booting, running commands and looking: the session that replays the journal on the module
 // core. These load the simulator on first use, so a tool that only reads a snapshot stays quick.
 export { bootMachine, bootSession, lookAtMachine, refresh, runCommand, walkModuleTree, type Look } from './simulator.js';
-export type { BootOutcome, BootRequest, Booted } from './simulation/boot-machine.js';
+export type { BootOutcome, BootRequest, BootUsage, Booted } from './simulation/boot-machine.js';
 export type { Applied, Refusal } from './simulation/operations.js';
 export type { MachineSession, SessionResult } from './simulation/session.js';
 export type { CommandOutcome, HoldOutcome, InsmodOutcome, LoadResult, ReleaseOutcome, RemoveResult, RmmodOutcome, SyscallError } from './simulation/outcomes.js';

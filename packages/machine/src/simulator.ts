@@ -1,8 +1,8 @@
-import type { StoreResult } from './machine-store/machine-store.js';
+import type { Result } from '@kmodsim/cpu';
+import type { StoreError, StoreResult } from './machine-store/store-error.js';
 import { machineFiles } from './machine-store/location.js';
 import type { BootConfig, JournalCommand } from './machine-store/records.js';
 import { readFreshSnapshot, type Snapshot } from './machine-store/snapshot.js';
-import type { StoreError } from './machine-store/store-error.js';
 import type { WalkResult } from './kernel-tree/module-tree.js';
 import type { BootOutcome, BootRequest } from './simulation/boot-machine.js';
 import type { Applied, Refusal } from './simulation/operations.js';
@@ -23,7 +23,7 @@ export async function bootMachine(dir: string, request: BootRequest, nowWallMs: 
  */
 export async function runCommand(
   dir: string, tool: string, nowWallMs: number, prepare: (session: MachineSession) => JournalCommand | Refusal,
-): Promise<StoreResult<Applied | Refusal>> {
+): Promise<Result<Applied, StoreError | Refusal>> {
   return (await import('./simulation/operations.js')).runCommand(dir, tool, nowWallMs, prepare);
 }
 
@@ -54,7 +54,7 @@ export interface Look {
  * The machine as user space sees it now (lsmod, /proc/modules, dmesg, ps): its snapshot when
  * that is current, else the machine rebuilt from its journal.
  */
-export async function lookAtMachine(dir: string, nowWallMs: number): Promise<{ ok: true; value: Look } | { ok: false; error: StoreError }> {
+export async function lookAtMachine(dir: string, nowWallMs: number): Promise<StoreResult<Look>> {
   const files = machineFiles(dir);
   const cached = readFreshSnapshot(files.snapshot, files.journal, nowWallMs);
   if (cached.kind === 'fresh') return { ok: true, value: { snapshot: cached.snapshot } };

@@ -16,15 +16,14 @@ export function newMachineDir(): string {
 
 export async function boot(dir: string, request: Partial<BootRequest> = {}): Promise<BootConfig> {
   const booted = await bootMachine(dir, { cpuCount: 2, strategy: 'percpu-stop-machine', arch: 'native', forceUnload: false, reboot: false, ...request }, BOOT_WALL_MS);
-  if (!booted.ok) expect.fail('usage' in booted ? booted.usage : JSON.stringify(booted.error));
+  if (!booted.ok) expect.fail(booted.message);
   return booted.value.config;
 }
 
 /** Applies one command `afterMs` after the boot; fails the test on a refusal. */
 export async function apply(dir: string, command: JournalCommand, afterMs = 0): Promise<Applied> {
   const applied = await runCommand(dir, 'test', BOOT_WALL_MS + afterMs, () => command);
-  if (!applied.ok) expect.fail(JSON.stringify(applied.error));
-  if ('refused' in applied.value) expect.fail(applied.value.refused);
+  if (!applied.ok) expect.fail(applied.message);
   return applied.value;
 }
 

@@ -38,7 +38,7 @@ describe.each(['percpu-stop-machine', 'global-spinlock'])('the persistent machin
     expect(released.snapshot.modules.map((module) => module.name)).toEqual(['demo_lib']);
     expect(released.snapshot.dmesgText).toMatch(/\] demo_chardev: module unloaded\n$/);
     const seen = await refresh(dir, BOOT_WALL_MS + 40, (session) => session.outcomeOf(waiting.record.seq));
-    if (!seen.ok) expect.fail(JSON.stringify(seen.error));
+    if (!seen.ok) expect.fail(seen.message);
     expect(seen.value.seen).toMatchObject({ kind: 'rmmod', finished: true, results: [{ name: 'demo_chardev', result: { kind: 'removed' } }] });
   });
 });
@@ -50,7 +50,7 @@ test('a holder\'s --for ends at its wall time, whichever later look replays past
   await apply(dir, { kind: 'hold', module: 'demo_chardev', forMs: 1000 }, 10);
   const refcountAt = async (afterMs: number): Promise<number | undefined> => {
     const seen = await refresh(dir, BOOT_WALL_MS + afterMs, () => undefined);
-    if (!seen.ok) expect.fail(JSON.stringify(seen.error));
+    if (!seen.ok) expect.fail(seen.message);
     return seen.value.snapshot.modules.find((module) => module.name === 'demo_chardev')?.refcount;
   };
   expect(await refcountAt(1009)).toBe(1);

@@ -43,8 +43,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 1;
   }
   const where = machineLocation(line.value('M'), io.env);
-  if (!where.ok) return reportStoreError(io, 'insmod', where.error);
-  const dir = where.dir;
+  if (!where.ok) return reportStoreError(io, 'insmod', where);
+  const dir = where.value;
   const notMachine = checkMachineDir(dir);
   if (notMachine !== undefined) return reportStoreError(io, 'insmod', notMachine);
   const read = readModuleFile(file, dir);
@@ -54,11 +54,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   const force = { ignoreVermagic: line.has('f') || line.has('1'), ignoreModversions: line.has('f') || line.has('2') };
   const applied = await runCommand(dir, 'insmod', io.clock.nowMs(), () => ({ kind: 'insmod', tool: 'insmod', images: [read.value.ref], params, skipLoaded: false, force }));
-  if (!applied.ok) return reportStoreError(io, 'insmod', applied.error);
-  if ('refused' in applied.value) {
-    io.stderr.write(`insmod: ERROR: ${applied.value.refused}\n`);
-    return 1;
-  }
+  if (!applied.ok) return reportStoreError(io, 'insmod', applied);
   const outcome = applied.value.outcome;
   const result = outcome.kind === 'insmod' ? outcome.results[0]?.result : undefined;
   if (result?.kind === 'loaded') return 0;

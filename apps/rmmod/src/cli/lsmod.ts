@@ -35,10 +35,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 1;
   }
   const where = machineLocation(line.value('M'), io.env);
-  if (!where.ok) return reportStoreError(io, 'lsmod', where.error);
-  const dir = where.dir;
+  if (!where.ok) return reportStoreError(io, 'lsmod', where);
+  const dir = where.value;
   const look = await lookAtMachine(dir, io.clock.nowMs());
-  if (!look.ok) return reportStoreError(io, 'lsmod', look.error);
+  if (!look.ok) return reportStoreError(io, 'lsmod', look);
   reportRebuilt(io, 'lsmod', dir, look.value.rebuiltDamaged);
   const { modules } = look.value.snapshot;
   io.stdout.write(line.has('J') ? `${JSON.stringify(modules)}\n` : formatLsmod(modules));

@@ -99,7 +99,7 @@ function run(argv: readonly string[], io: CliIo): number {
     const isFile = !settings.byName && isModuleFilename(argument);
     if (!isFile && dirs === undefined) {
       const found = lookupDirs(settings, io);
-      if ('error' in found) return reportStoreError(io, 'modinfo', found.error);
+      if ('errno' in found) return reportStoreError(io, 'modinfo', found);
       dirs = found;
     }
     const hits: LookupHit[] = isFile || dirs === undefined ? [{ kind: 'file', name: argument, path: argument }] : lookupModule(dirs, argument);
@@ -118,16 +118,16 @@ function run(argv: readonly string[], io: CliIo): number {
  * the simulated machine's (--machine, else $KMODSIM_MACHINE), where lsmod and rmmod look too;
  * else this host's /lib/modules/`uname -r`.
  */
-function lookupDirs(settings: Settings, io: CliIo): LookupDirs | { error: StoreError } {
+function lookupDirs(settings: Settings, io: CliIo): LookupDirs | StoreError {
   const machineDir = settings.machine ?? (settings.basedir === undefined && settings.version === undefined ? io.env['KMODSIM_MACHINE'] : undefined);
   if (machineDir === undefined || machineDir === '') {
     const moduleDir = `${settings.basedir ?? ''}/lib/modules/${settings.version ?? release()}`;
     return { moduleDir, depmodDir: moduleDir };
   }
   const where = machineLocation(machineDir, io.env);
-  if (!where.ok) return { error: where.error };
-  const machine = openMachine(where.dir);
-  return machine.ok ? machineTree(machine.value.dir, machine.value.config) : { error: machine.error };
+  if (!where.ok) return where;
+  const machine = openMachine(where.value);
+  return machine.ok ? machineTree(machine.value.dir, machine.value.config) : machine;
 }
 
 function showModule(hit: LookupHit, settings: Settings, moduleDir: string, io: CliIo): boolean {

@@ -84,10 +84,10 @@ async function modprobe(argv: readonly string[], io: CliIo): Promise<number> {
     return 1;
   }
   const where = machineLocation(line.value('M'), io.env);
-  if (!where.ok) return reportStoreError(io, 'modprobe', where.error);
-  const dir = where.dir;
+  if (!where.ok) return reportStoreError(io, 'modprobe', where);
+  const dir = where.value;
   const machine = openMachine(dir);
-  if (!machine.ok) return reportStoreError(io, 'modprobe', machine.error);
+  if (!machine.ok) return reportStoreError(io, 'modprobe', machine);
   const tree = machineTree(dir, machine.value.config);
   const probe: Probe = {
     io, line, dir, tree,
@@ -146,11 +146,7 @@ async function insert(probe: Probe, entry: DepEntry, files: readonly string[], p
   const applied = await runCommand(dir, 'modprobe', probe.io.clock.nowMs(), () => ({
     kind: 'insmod', tool: 'modprobe', images, params, skipLoaded: true, force: { ignoreVermagic: false, ignoreModversions: false },
   }));
-  if (!applied.ok) return reportStoreError(io, 'modprobe', applied.error);
-  if ('refused' in applied.value) {
-    io.stderr.write(`modprobe: ERROR: ${applied.value.refused}\n`);
-    return 1;
-  }
+  if (!applied.ok) return reportStoreError(io, 'modprobe', applied);
   const outcome = applied.value.outcome;
   let status = 0;
   for (const { name, file, result } of outcome.kind === 'insmod' ? outcome.results : []) {
@@ -248,11 +244,7 @@ async function removeCommand(probe: Probe, name: string, thenIfUnused: readonly 
   const { io, dir } = probe;
   const applied = await runCommand(dir, 'modprobe -r', probe.io.clock.nowMs(), () => ({ kind: 'rmmod', tool: 'modprobe', names: [name], wait: false, force: false, thenIfUnused }));
   if (!applied.ok) {
-    reportStoreError(io, 'modprobe', applied.error);
-    return 'exit';
-  }
-  if ('refused' in applied.value) {
-    io.stderr.write(`modprobe: ERROR: ${applied.value.refused}\n`);
+    reportStoreError(io, 'modprobe', applied);
     return 'exit';
   }
   const outcome = applied.value.outcome;
@@ -298,7 +290,7 @@ function dryRemoveFrom(probe: Probe, loaded: ReadonlyMap<string, SnapshotModule>
 async function loadedModules(probe: Probe): Promise<Map<string, SnapshotModule> | undefined> {
   const look = await lookAtMachine(probe.dir, probe.io.clock.nowMs());
   if (!look.ok) {
-    reportStoreError(probe.io, 'modprobe', look.error);
+    reportStoreError(probe.io, 'modprobe', look);
     return undefined;
   }
   return new Map(look.value.snapshot.modules.map((module) => [module.name, module]));

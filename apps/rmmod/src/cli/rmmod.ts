@@ -63,10 +63,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     names.push(argument.value);
   }
   const where = machineLocation(line.value('M'), io.env);
-  if (!where.ok) return reportStoreError(io, 'rmmod', where.error);
-  const dir = where.dir;
+  if (!where.ok) return reportStoreError(io, 'rmmod', where);
+  const dir = where.value;
   const machine = openMachine(dir);
-  if (!machine.ok) return reportStoreError(io, 'rmmod', machine.error);
+  if (!machine.ok) return reportStoreError(io, 'rmmod', machine);
   const { moduleDir } = machineTree(dir, machine.value.config);
   const targets: Target[] = names.map((name) => ({ name, builtin: isBuiltin(moduleDir, name) }));
   const removing = targets.filter((target) => !target.builtin).map((target) => target.name);
@@ -77,11 +77,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   const wait = line.has('w');
   const applied = await runCommand(dir, 'rmmod', io.clock.nowMs(), () => ({ kind: 'rmmod', tool: 'rmmod', names: removing, wait, force: line.has('f'), thenIfUnused: [] }));
-  if (!applied.ok) return reportStoreError(io, 'rmmod', applied.error);
-  if ('refused' in applied.value) {
-    io.stderr.write(`rmmod: ERROR: ${applied.value.refused}\n`);
-    return 1;
-  }
+  if (!applied.ok) return reportStoreError(io, 'rmmod', applied);
   const outcome = applied.value.outcome as RmmodOutcome;
   const builtinFailed = removing.length < targets.length;
   let printed = print(outcome, { targets: 0, results: 0 });
@@ -91,7 +87,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const rmmod = asRmmod(seen);
     if (rmmod !== undefined) printed = print(rmmod, printed);
   });
-  if (!waited.ok) return reportStoreError(io, 'rmmod', waited.error);
+  if (!waited.ok) return reportStoreError(io, 'rmmod', waited);
   if (waited.value.kind === 'interrupted') {
     io.stderr.write(
       `rmmod: interrupted; the simulated rmmod (pid ${outcome.pid}) stays asleep in the kernel in uninterruptible sleep (D), ` +

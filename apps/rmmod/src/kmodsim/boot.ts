@@ -1,4 +1,4 @@
-import { type ModuleSigningRecord, describeStoreError, bootMachine, EMBEDDED_RELEASE } from '@kmodsim/machine';
+import { type ModuleSigningRecord, bootMachine, EMBEDDED_RELEASE } from '@kmodsim/machine';
 import type { CliIo } from '@kmodsim/cli';
 import { flag, parseMachineArgs, usageError, withValue } from './machine-args.js';
 import { parseCpuCount } from './numbers.js';
@@ -53,9 +53,9 @@ export async function bootCommand(argv: readonly string[], io: CliIo): Promise<n
     sigEnforce: args.flag('sig-enforce'),
     reboot: args.flag('reboot'),
   }, io.clock.nowMs());
-  if ('usage' in booted) return usageError(io, 'boot', booted.usage);
+  if (!booted.ok && booted.kind === 'usage') return usageError(io, 'boot', booted.message);
   if (!booted.ok) {
-    io.stderr.write(`kmodsim boot: ERROR: ${describeStoreError(booted.error)}\n`);
+    io.stderr.write(`kmodsim boot: ERROR: ${booted.message}\n`);
     return 1;
   }
   const { config, signingNote, moduleDir, depmodWarnings } = booted.value;

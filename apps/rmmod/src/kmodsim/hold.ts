@@ -1,4 +1,4 @@
-import { strerror } from '@kmodsim/cpu';
+import { fail, strerror } from '@kmodsim/cpu';
 import { runCommand, parseDurationMs } from '@kmodsim/machine';
 import type { CliIo } from '@kmodsim/cli';
 import { moduleArgument } from '../tool-support/module-names.js';
@@ -31,12 +31,8 @@ export async function holdCommand(argv: readonly string[], io: CliIo): Promise<n
   const forMs = forText === undefined ? null : parseDurationMs(forText);
   if (forMs === undefined) return usageError(io, 'hold', `bad --for duration '${forText ?? ''}' (from 1ms to 24h, e.g. 30s, 500ms, 2m; without --for it holds until released)`);
   const applied = await runCommand(args.dir, 'kmodsim hold', io.clock.nowMs(), () => ({ kind: 'hold', module: module.value, forMs }));
-  if (!applied.ok) return reportStoreError(io, 'kmodsim hold', applied.error);
+  if (!applied.ok) return reportStoreError(io, 'kmodsim hold', applied);
   const value = applied.value;
-  if ('refused' in value) {
-    io.stderr.write(`kmodsim hold: ERROR: ${value.refused}\n`);
-    return 1;
-  }
   const outcome = value.outcome;
   if (outcome.kind !== 'hold' || outcome.result.kind !== 'holding') {
     const failure = outcome.kind === 'hold' && outcome.result.kind === 'failed' ? `${strerror(outcome.result.errno)} (${outcome.result.reason})` : 'it did not start';
@@ -56,11 +52,7 @@ export async function releaseCommand(argv: readonly string[], io: CliIo): Promis
   const pid = wholeNumberIn(pidText, 1, Number.MAX_SAFE_INTEGER);
   if (pid === undefined) return usageError(io, 'release', `'${pidText}' is not a PID: a PID is a whole number from 1 to ${Number.MAX_SAFE_INTEGER}\n${RELEASE_USAGE.trimEnd()}`);
   const applied = await runCommand(args.dir, 'kmodsim release', io.clock.nowMs(), (session) =>
-    session.holders.has(pid) && session.isAlive(pid) ? { kind: 'release', pid } : { refused: `pid ${pid} is not a simulated user holding a module (kmodsim ps lists them)` });
-  if (!applied.ok) return reportStoreError(io, 'kmodsim release', applied.error);
-  if ('refused' in applied.value) {
-    io.stderr.write(`kmodsim release: ERROR: ${applied.value.refused}\n`);
-    return 1;
-  }
+    session.holders.has(pid) && session.isAlive(pid) ? { kind: 'release', pid } : fail('ESRCH', `pid ${pid} is not a simulated user holding a module (kmodsim ps lists them)`, { kind: 'refused' as const }));
+  if (!applied.ok) return reportStoreError(io, 'kmodsim release', applied);
   return 0;
 }

@@ -41,8 +41,8 @@ export function parseMachineArgs(io: CliIo, command: string, argv: readonly stri
   const parsed = parseSubcommand(io, command, argv, [...specs, MACHINE_OPTION], usage);
   if (!parsed.ok) return parsed;
   const where = machineLocation(parsed.args.string('machine'), io.env);
-  if (!where.ok) return { ok: false, status: reportStoreError(io, `kmodsim ${command}`, where.error) };
-  return { ok: true, args: { ...parsed.args, dir: where.dir } };
+  if (!where.ok) return { ok: false, status: reportStoreError(io, `kmodsim ${command}`, where) };
+  return { ok: true, args: { ...parsed.args, dir: where.value } };
 }
 
 /** A usage error of a kmodsim subcommand: `kmodsim COMMAND: ERROR: ...`, exit 2. */

@@ -26,7 +26,7 @@ export async function traceCommand(argv: readonly string[], io: CliIo): Promise<
     const records = session.journalLength;
     return { events: session.traceSince(Math.max(1, records - last + 1)), cpuCount: session.machine.cpuCount, ghz: session.machine.profile.ghz };
   }, { trace: true });
-  if (!seen.ok) return reportStoreError(io, 'kmodsim trace', seen.error);
+  if (!seen.ok) return reportStoreError(io, 'kmodsim trace', seen);
   const { events, cpuCount, ghz } = seen.value.seen;
   io.stdout.write(format === 'chrome' ? `${formatChromeTrace(events, cpuCount, ghz)}\n` : formatFtrace(events, cpuCount));
   return 0;

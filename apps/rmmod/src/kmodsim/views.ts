@@ -23,7 +23,7 @@ async function look(io: CliIo, command: string, argv: readonly string[], usage: 
   const parsed = parseMachineArgs(io, command, argv, json ? [flag('json')] : [], usage);
   if (!parsed.ok) return parsed.status;
   const looked = await lookAtMachine(parsed.args.dir, io.clock.nowMs());
-  if (!looked.ok) return reportStoreError(io, `kmodsim ${command}`, looked.error);
+  if (!looked.ok) return reportStoreError(io, `kmodsim ${command}`, looked);
   reportRebuilt(io, `kmodsim ${command}`, parsed.args.dir, looked.value.rebuiltDamaged);
   return { snapshot: looked.value.snapshot, positionals: parsed.args.positionals, json: parsed.args.flag('json') };
 }

@@ -1,9 +1,9 @@
-import { describeStoreError, type StoreError } from '@kmodsim/machine';
+import type { Failure } from '@kmodsim/cpu';
 import type { CliIo } from '@kmodsim/cli';
 
-/** A machine that cannot be used: the reason, in the tool's voice; exit status 1. */
-export function reportStoreError(io: CliIo, program: string, error: StoreError): number {
-  io.stderr.write(`${program}: ERROR: ${describeStoreError(error)}\n`);
+/** A machine that cannot be used, or a command it refused: the reason, in the tool's voice; exit status 1. */
+export function reportStoreError(io: CliIo, program: string, failure: Failure): number {
+  io.stderr.write(`${program}: ERROR: ${failure.message}\n`);
   return 1;
 }
 

@@ -1,8 +1,9 @@
 import { userInfo } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { StoreError } from './store-error.js';
+import { noDefault, type StoreResult } from './store-error.js';
 
-export type MachineLocation = { readonly ok: true; readonly dir: string } | { readonly ok: false; readonly error: StoreError };
+/** The machine's directory. */
+export type MachineLocation = StoreResult<string>;
 
 /**
  * Which machine a command acts on: `--machine DIR`, else $KMODSIM_MACHINE, else the user's
@@ -13,16 +14,16 @@ export type MachineLocation = { readonly ok: true; readonly dir: string } | { re
  * directory comes from the password database then, and a user without one must say -M.
  */
 export function machineLocation(option: string | undefined, env: Readonly<Record<string, string | undefined>>): MachineLocation {
-  if (option !== undefined && option !== '') return { ok: true, dir: resolve(option) };
+  if (option !== undefined && option !== '') return { ok: true, value: resolve(option) };
   const fromEnv = env['KMODSIM_MACHINE'];
-  if (fromEnv !== undefined && fromEnv !== '') return { ok: true, dir: resolve(fromEnv) };
+  if (fromEnv !== undefined && fromEnv !== '') return { ok: true, value: resolve(fromEnv) };
   const stateHome = env['XDG_STATE_HOME'];
-  if (stateHome !== undefined && isAbsolute(stateHome)) return { ok: true, dir: join(stateHome, 'kmodsim', 'default') };
+  if (stateHome !== undefined && isAbsolute(stateHome)) return { ok: true, value: join(stateHome, 'kmodsim', 'default') };
   const home = homeDirectory(env['HOME']);
   if (home === undefined) {
-    return { ok: false, error: { kind: 'no-default', why: 'HOME is not set to an absolute path and the password database names no home directory' } };
+    return noDefault('HOME is not set to an absolute path and the password database names no home directory');
   }
-  return { ok: true, dir: join(home, '.local', 'state', 'kmodsim', 'default') };
+  return { ok: true, value: join(home, '.local', 'state', 'kmodsim', 'default') };
 }
 
 function homeDirectory(fromEnv: string | undefined): string | undefined {

@@ -6,7 +6,7 @@ import { describeFsError } from './make-directories.js';
 import { NotOwnFile, openOwnForReplace, readOwnFile } from './own-file.js';
 import { processHasEnded } from './process-alive.js';
 import { crashPoint } from './crash-point.js';
-import type { StoreError } from './store-error.js';
+import { damaged, ioFailure, locked, notAMachine, type StoreError, type StoreResult } from './store-error.js';
 
 // One command at a time changes a machine: a lock file created with O_EXCL, holding the pid,
 // host and command of its owner. A lock whose owner has died (a crash, kill -9) is stale and is
@@ -30,14 +30,14 @@ const MAX_LOCK_BYTES = 4096;
  */
 export type LockMode = 'machine' | 'new-machine';
 
-export type LockResult = { ok: true; lock: LockHandle } | { ok: false; error: StoreError };
+export type LockResult = StoreResult<LockHandle>;
 
 export function acquireLock(dir: string, lockPath: string, command: string, timeoutMs = DEFAULT_LOCK_TIMEOUT_MS, mode: LockMode = 'machine'): LockResult {
   try {
     return acquire(dir, lockPath, command, timeoutMs, mode);
   } catch (error) {
-    if (error instanceof NotOwnFile) return { ok: false, error: foreignLock(dir, mode, error.why) };
-    return { ok: false, error: { kind: 'io', dir, why: `cannot lock the machine (${basename(lockPath)}): ${describeFsError(error)}` } };
+    if (error instanceof NotOwnFile) return foreignLock(dir, mode, error.why);
+    return ioFailure(dir, `cannot lock the machine (${basename(lockPath)}): ${describeFsError(error)}`);
   }
 }
 
@@ -45,22 +45,22 @@ function acquire(dir: string, lockPath: string, command: string, timeoutMs: numb
   const owner = `${process.pid}\n${hostname()}\n${command}\n`;
   const startMs = Date.now();
   for (;;) {
-    if (tryCreate(lockPath, owner)) return { ok: true, lock: { release: () => { removeIfOurs(lockPath, owner); } } };
+    if (tryCreate(lockPath, owner)) return { ok: true, value: { release: () => { removeIfOurs(lockPath, owner); } } };
     const current = readOwner(lockPath);
     if (current !== undefined && mode === 'new-machine' && parseOwner(current) === undefined) {
-      return { ok: false, error: foreignLock(dir, mode, 'it was not written by kmodsim') };
+      return foreignLock(dir, mode, 'it was not written by kmodsim');
     }
     if (current !== undefined && isStale(current, lockPath)) breakStale(lockPath, current);
     else if (Date.now() - startMs > timeoutMs) {
-      return { ok: false, error: { kind: 'locked', dir, holder: describeOwner(current), waitedMs: Date.now() - startMs } };
+      return locked(dir, describeOwner(current), Date.now() - startMs);
     } else sleepMs(RETRY_MS);
   }
 }
 
 function foreignLock(dir: string, mode: LockMode, why: string): StoreError {
   return mode === 'new-machine'
-    ? { kind: 'not-a-machine', dir, why: `it holds a file named lock, and ${why}` }
-    : { kind: 'damaged', dir, file: 'lock', why };
+    ? notAMachine(dir, `it holds a file named lock, and ${why}`)
+    : damaged(dir, 'lock', why);
 }
 
 interface LockOwner {

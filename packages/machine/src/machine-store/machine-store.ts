@@ -11,14 +11,13 @@ import { makeDirectories, makeDirectoriesOrThrow } from './make-directories.js';
 import type { BootConfig, JournalRecord } from './records.js';
 import { readOwnFile } from './own-file.js';
 import { processHasEnded } from './process-alive.js';
-import { ioError, type StoreError } from './store-error.js';
+import type { Failure, Result } from '@kmodsim/cpu';
+import { damaged, exists, ioError, ioFailure, noMachine, notAMachine, type StoreError, type StoreResult } from './store-error.js';
 
 // A machine directory: machine.json (boot configuration), journal (acknowledged commands),
 // snapshot.json (derived views), images/ (module files by content), lock. Every command that
 // changes the machine runs under the lock: read the journal, rebuild the machine, apply itself,
 // append, write the snapshot. So two terminals never lose each other's updates.
-
-export type StoreResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: StoreError };
 
 export interface OpenMachine {
   readonly dir: string;
@@ -26,8 +25,8 @@ export interface OpenMachine {
   readonly journal: JournalContents;
 }
 
+// cpu's ok, written out: the store does not load @kmodsim/cpu (see store-error.ts).
 const ok = <T>(value: T): StoreResult<T> => ({ ok: true, value });
-const fail = <T>(error: StoreError): StoreResult<T> => ({ ok: false, error });
 
 /** The largest module file kept: the linker's MAX_MODULE_BYTES (not imported, to keep the store light). */
 const MAX_IMAGE_BYTES = 512 * 1024 * 1024;
@@ -41,10 +40,10 @@ export function checkMachineDir(dir: string): StoreError | undefined {
   try {
     isDirectory = statSync(dir).isDirectory();
   } catch {
-    return { kind: 'no-machine', dir };
+    return noMachine(dir);
   }
-  if (!isDirectory) return { kind: 'not-a-machine', dir, why: 'it is not a directory' };
-  if (!hasEntry(machineFiles(dir).config)) return { kind: 'not-a-machine', dir, why: 'it has no machine.json' };
+  if (!isDirectory) return notAMachine(dir, 'it is not a directory');
+  if (!hasEntry(machineFiles(dir).config)) return notAMachine(dir, 'it has no machine.json');
   return undefined;
 }
 
@@ -60,35 +59,37 @@ function hasEntry(path: string): boolean {
 
 export function openMachine(dir: string): StoreResult<OpenMachine> {
   const problem = checkMachineDir(dir);
-  if (problem !== undefined) return fail(problem);
+  if (problem !== undefined) return problem;
   const files = machineFiles(dir);
   const config = readBootConfig(files.config);
-  if (!config.ok) return fail({ kind: 'damaged', dir, file: 'machine.json', why: config.why });
+  if (!config.ok) return damaged(dir, 'machine.json', config.why);
   const journal = readJournal(files.journal);
   if (!journal.ok) {
-    return fail(journal.kind === 'damaged' ? { kind: 'damaged', dir, file: 'journal', why: journal.why } : { kind: 'io', dir, why: `cannot read ${files.journal}: ${journal.why}` });
+    return journal.kind === 'damaged' ? damaged(dir, 'journal', journal.why) : ioFailure(dir, `cannot read ${files.journal}: ${journal.why}`);
   }
   return ok({ dir, config: config.config, journal: journal.journal });
 }
 
-/** Runs `body` on the machine with the lock held, so nobody else changes it meanwhile. */
-export function withLockedMachine<T>(dir: string, command: string, body: (machine: OpenMachine) => StoreResult<T>): StoreResult<T> {
+/** Runs `body` on the machine with the lock held, so nobody else changes it meanwhile; F: failures of the body's own. */
+export function withLockedMachine<T, F extends Failure = StoreError>(
+  dir: string, command: string, body: (machine: OpenMachine) => Result<T, StoreError | F>,
+): Result<T, StoreError | F> {
   // A directory without machine.json but with a running boot's lock is being booted (or
   // rebooted): wait for the boot and look again, rather than call the machine missing halfway
   // through. Nothing is written into a directory that is not a machine, not even a lock.
   const problem = awaitBoot(dir, checkMachineDir(dir));
-  if (problem !== undefined) return fail(problem);
+  if (problem !== undefined) return problem;
   const locked = acquireLock(dir, machineFiles(dir).lock, command);
-  if (!locked.ok) return fail(locked.error);
+  if (!locked.ok) return locked;
   try {
     const machine = openMachine(dir);
     if (!machine.ok) return machine;
     removeLeftovers(dir);
     return body(machine.value);
   } catch (error) {
-    return fail(ioError(dir, error));
+    return ioError(dir, error);
   } finally {
-    locked.lock.release();
+    locked.value.release();
   }
 }
 
@@ -134,7 +135,7 @@ export interface MachineContents {
 /** Creates a machine directory (or, with reboot, replaces the machine in one), under the lock. */
 export function createMachineDir(dir: string, config: BootConfig, reboot: boolean, contents: MachineContents): StoreResult<void> {
   const made = makeDirectories(dir);
-  if (!made.ok) return fail({ kind: 'io', dir, why: made.path === dir ? `cannot create the directory: ${made.why}` : `cannot create ${made.path}: ${made.why}` });
+  if (!made.ok) return ioFailure(dir, made.path === dir ? `cannot create the directory: ${made.why}` : `cannot create ${made.path}: ${made.why}`);
   const files = machineFiles(dir);
   // A directory that is not a machine is booted only when it is empty (but for a kmodsim boot's
   // lock): nothing of the user's is removed, not even a file named lock.
@@ -145,28 +146,28 @@ export function createMachineDir(dir: string, config: BootConfig, reboot: boolea
   const holder = inspectLock(files.lock);
   const bootRunning = holder.kind === 'kmodsim' && holder.running;
   const halfBooted = holder.kind === 'kmodsim' && !holder.running && holder.owner.command.startsWith('kmodsim boot');
-  if (!isMachine && !bootRunning && !halfBooted && strayFiles(dir).length > 0) return fail(holdsOtherFiles(dir));
+  if (!isMachine && !bootRunning && !halfBooted && strayFiles(dir).length > 0) return holdsOtherFiles(dir);
   // The checks are made again under the lock: a boot running beside this one holds it while it
   // fills the directory, and what it leaves is a machine (exists), not someone else's files.
   const locked = acquireLock(dir, files.lock, 'kmodsim boot', DEFAULT_LOCK_TIMEOUT_MS, isMachine ? 'machine' : 'new-machine');
-  if (!locked.ok) return fail(locked.error);
+  if (!locked.ok) return locked;
   try {
     const machineNow = hasEntry(files.config);
-    if (machineNow && !reboot) return fail({ kind: 'exists', dir });
-    if (!machineNow && !halfBooted && strayFiles(dir).length > 0) return fail(holdsOtherFiles(dir));
+    if (machineNow && !reboot) return exists(dir);
+    if (!machineNow && !halfBooted && strayFiles(dir).length > 0) return holdsOtherFiles(dir);
     for (const name of readdirSync(dir)) if (name !== 'lock') rmSync(join(dir, name), { recursive: true, force: true });
     contents.fill(dir);
     writeBootConfig(files.config, config);
     contents.seal(dir);
     return ok(undefined);
   } catch (error) {
-    return fail(ioError(dir, error));
+    return ioError(dir, error);
   } finally {
-    locked.lock.release();
+    locked.value.release();
   }
 }
 
-const holdsOtherFiles = (dir: string): StoreError => ({ kind: 'not-a-machine', dir, why: 'it holds other files, and kmodsim boot writes only into an empty directory' });
+const holdsOtherFiles = (dir: string): StoreError => notAMachine(dir, 'it holds other files, and kmodsim boot writes only into an empty directory');
 
 /** What a directory that is not a machine holds besides a kmodsim lock and the temporaries of dead lockers. */
 function strayFiles(dir: string): string[] {

@@ -1,38 +1,49 @@
 import { relative } from 'node:path';
+import type { Errno, Failure, Result } from '@kmodsim/cpu';
 import { describeFsError } from './make-directories.js';
 import { NotOwnFile } from './own-file.js';
 
 // What can be wrong with a machine directory. These are expected failures (a user's typo, a
-// crash, an edited file), so they are values; the CLIs turn them into messages and exit 1.
+// crash, an edited file), so they are values in cpu's Failure shape: the errno, the message the
+// CLIs print (exit 1), and what kind of trouble it is. Only the types come from @kmodsim/cpu:
+// the store is on lsmod's path, which stays quick by never loading it.
 
-export type StoreError =
+export type StoreErrorDetail =
   | { readonly kind: 'no-machine'; readonly dir: string }
-  | { readonly kind: 'not-a-machine'; readonly dir: string; readonly why: string }
-  | { readonly kind: 'damaged'; readonly dir: string; readonly file: string; readonly why: string }
+  | { readonly kind: 'not-a-machine'; readonly dir: string }
+  | { readonly kind: 'damaged'; readonly dir: string; readonly file: string }
   | { readonly kind: 'locked'; readonly dir: string; readonly holder: string; readonly waitedMs: number }
   | { readonly kind: 'exists'; readonly dir: string }
-  | { readonly kind: 'io'; readonly dir: string; readonly why: string }
-  | { readonly kind: 'no-default'; readonly why: string };
+  | { readonly kind: 'io'; readonly dir: string }
+  | { readonly kind: 'no-default' };
 
-export function describeStoreError(error: StoreError): string {
-  switch (error.kind) {
-    case 'no-machine':
-      return `no simulated machine at ${error.dir}; create one with: kmodsim boot --machine ${error.dir}`;
-    case 'not-a-machine':
-      return `${error.dir} is not a kmodsim machine (${error.why})`;
-    case 'damaged':
-      return `the machine state in ${error.dir} is damaged: ${error.file}: ${error.why}. Nothing was changed; ` +
-        'move the directory aside and boot a new machine, or restore the file from a backup';
-    case 'locked':
-      return `the machine at ${error.dir} has been locked by ${error.holder} for ${Math.round(error.waitedMs / 1000)} s; giving up`;
-    case 'exists':
-      return `${error.dir} already holds a machine; pass --reboot to replace it`;
-    case 'io':
-      return `${error.dir}: ${error.why}`;
-    case 'no-default':
-      return `cannot find the default machine: ${error.why}; name one with --machine DIR or KMODSIM_MACHINE`;
-  }
-}
+export type StoreError = Failure & StoreErrorDetail;
+
+/** An answer of the store: the value, or what is wrong with the machine. */
+export type StoreResult<T> = Result<T, StoreError>;
+
+const storeError = (errno: Errno, message: string, detail: StoreErrorDetail): StoreError => ({ ...detail, ok: false, errno, message });
+
+export const noMachine = (dir: string): StoreError =>
+  storeError('ENOENT', `no simulated machine at ${dir}; create one with: kmodsim boot --machine ${dir}`, { kind: 'no-machine', dir });
+
+export const notAMachine = (dir: string, why: string): StoreError =>
+  storeError('ENOENT', `${dir} is not a kmodsim machine (${why})`, { kind: 'not-a-machine', dir });
+
+export const damaged = (dir: string, file: string, why: string): StoreError =>
+  storeError('EIO', `the machine state in ${dir} is damaged: ${file}: ${why}. Nothing was changed; ` +
+    'move the directory aside and boot a new machine, or restore the file from a backup', { kind: 'damaged', dir, file });
+
+export const locked = (dir: string, holder: string, waitedMs: number): StoreError =>
+  storeError('EBUSY', `the machine at ${dir} has been locked by ${holder} for ${Math.round(waitedMs / 1000)} s; giving up`, { kind: 'locked', dir, holder, waitedMs });
+
+export const exists = (dir: string): StoreError =>
+  storeError('EEXIST', `${dir} already holds a machine; pass --reboot to replace it`, { kind: 'exists', dir });
+
+export const ioFailure = (dir: string, why: string): StoreError => storeError('EIO', `${dir}: ${why}`, { kind: 'io', dir });
+
+export const noDefault = (why: string): StoreError =>
+  storeError('ENOENT', `cannot find the default machine: ${why}; name one with --machine DIR or KMODSIM_MACHINE`, { kind: 'no-default' });
 
 /**
  * An exception from the file system while a command changed the machine, as a value: a file that
@@ -40,9 +51,9 @@ export function describeStoreError(error: StoreError): string {
  * with the path, never as a stack trace.
  */
 export function ioError(dir: string, error: unknown): StoreError {
-  if (error instanceof NotOwnFile) return { kind: 'damaged', dir, file: relative(dir, error.path) || error.path, why: error.why };
+  if (error instanceof NotOwnFile) return damaged(dir, relative(dir, error.path) || error.path, error.why);
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const path = (error as NodeJS.ErrnoException | undefined)?.path;
-  if (typeof code === 'string' && typeof path === 'string') return { kind: 'io', dir, why: `${path}: ${describeFsError(error)}` };
-  return { kind: 'io', dir, why: error instanceof Error ? error.message : String(error) };
+  if (typeof code === 'string' && typeof path === 'string') return ioFailure(dir, `${path}: ${describeFsError(error)}`);
+  return ioFailure(dir, error instanceof Error ? error.message : String(error));
 }

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createMachineDir, type StoreResult } from '../machine-store/machine-store.js';
+import type { Failure, Result } from '@kmodsim/cpu';
+import { createMachineDir } from '../machine-store/machine-store.js';
+import type { StoreError } from '../machine-store/store-error.js';
 import { machineFiles } from '../machine-store/location.js';
 import type { ArchLocalFlavour } from '@kmodsim/refcount';
 import type { BootConfig, KernelSource, ModuleSigningRecord } from '../machine-store/records.js';
@@ -33,22 +35,27 @@ export interface Booted {
   readonly depmodWarnings: readonly string[];
 }
 
-export type BootOutcome = StoreResult<Booted> | { readonly ok: false; readonly usage: string };
+/** A boot request the machine cannot take (a bad --kernel, an unknown strategy): a usage error, EINVAL. */
+export type BootUsage = Failure<'EINVAL'> & { readonly kind: 'usage' };
+
+export type BootOutcome = Result<Booted, StoreError | BootUsage>;
+
+const usage = (message: string): BootUsage => ({ ok: false, errno: 'EINVAL', message, kind: 'usage' });
 
 export function bootMachine(dir: string, request: BootRequest, nowWallMs: number): BootOutcome {
   const kernel = kernelSource(request);
-  if ('usage' in kernel) return { ok: false, usage: kernel.usage };
+  if ('usage' in kernel) return usage(kernel.usage);
   const signing = moduleSigning(kernel, request.sigEnforce ?? false);
-  if ('usage' in signing) return { ok: false, usage: signing.usage };
+  if ('usage' in signing) return usage(signing.usage);
   const base: BootConfig = { cpuCount: request.cpuCount, strategy: request.strategy, arch: request.arch, forceUnload: request.forceUnload, kernel, bootWallMs: nowWallMs };
   const config: BootConfig = signing.moduleSigning === undefined ? base : { ...base, moduleSigning: signing.moduleSigning };
   // Boot it once in memory first: a configuration the machine refuses never becomes a directory.
   const session = MachineSession.boot(dir, config, { trace: false });
-  if (!session.ok) return { ok: false, usage: session.why };
+  if (!session.ok) return usage(session.why);
   // The boot's own tasks (a strategy's stopper kthreads) start and go to sleep before anyone
   // looks: ps right after boot shows them asleep, as every later command's replay has them.
   const settled = session.value.advanceTo(nowWallMs);
-  if (!settled.ok) return { ok: false, usage: settled.why };
+  if (!settled.ok) return usage(settled.why);
   const moduleDir = moduleDirOf(dir, kernel);
   let depmodWarnings: string[] = [];
   const created = createMachineDir(dir, config, request.reboot, {

@@ -1,4 +1,6 @@
-import { appendJournalRecord, withLockedMachine, type OpenMachine, type StoreResult } from '../machine-store/machine-store.js';
+import type { Failure, Result } from '@kmodsim/cpu';
+import { appendJournalRecord, withLockedMachine, type OpenMachine } from '../machine-store/machine-store.js';
+import { damaged, type StoreError, type StoreResult } from '../machine-store/store-error.js';
 import { dropTornTail } from '../machine-store/journal.js';
 import { machineFiles } from '../machine-store/location.js';
 import type { BootConfig, JournalCommand, JournalRecord } from '../machine-store/records.js';
@@ -11,10 +13,13 @@ import { viewsOf } from './views.js';
 // journal, apply, append, snapshot: all under the machine's lock), look at a machine as it is
 // now, and look again at a command given earlier (rmmod --wait polling for its end).
 
-/** A command refused before it reached the machine (a bad pid, say): nothing is written. */
-export interface Refusal {
-  readonly refused: string;
-}
+/**
+ * A command refused before it reached the machine (a bad pid, say), or that the machine could
+ * not run: nothing is written. The CLIs print its message as they print a StoreError's.
+ */
+export type Refusal = Failure & { readonly kind: 'refused' };
+
+const refusal = (errno: Refusal['errno'], message: string): Refusal => ({ ok: false, errno, message, kind: 'refused' });
 
 export interface Applied {
   readonly record: JournalRecord;
@@ -25,7 +30,7 @@ export interface Applied {
 function restore(machine: OpenMachine, trace = false): StoreResult<MachineSession> {
   dropTornTail(machineFiles(machine.dir).journal, machine.journal);
   const session = MachineSession.restore(machine.dir, machine.config, machine.journal.records, { trace });
-  return session.ok ? session : { ok: false, error: { kind: 'damaged', dir: machine.dir, file: 'journal', why: session.why } };
+  return session.ok ? session : damaged(machine.dir, 'journal', session.why);
 }
 
 /**
@@ -34,23 +39,23 @@ function restore(machine: OpenMachine, trace = false): StoreResult<MachineSessio
  */
 export function runCommand(
   dir: string, tool: string, nowWallMs: number, prepare: (session: MachineSession) => JournalCommand | Refusal,
-): StoreResult<Applied | Refusal> {
-  return withLockedMachine<Applied | Refusal>(dir, tool, (machine) => {
+): Result<Applied, StoreError | Refusal> {
+  return withLockedMachine<Applied, Refusal>(dir, tool, (machine) => {
     const restored = restore(machine);
     if (!restored.ok) return restored;
     const session = restored.value;
     const command = prepare(session);
-    if ('refused' in command) return { ok: true, value: command };
+    if ('ok' in command) return command;
     const last = machine.journal.records.at(-1);
     // Wall clocks can step backwards; the journal's times never do.
     const wallMs = Math.max(nowWallMs, last?.wallMs ?? machine.config.bootWallMs);
     const record: JournalRecord = { seq: (last?.seq ?? 0) + 1, wallMs, command };
     const oopsesBefore = session.machine.oopses.length;
     const applied = session.apply(record);
-    if (!applied.ok) return { ok: true, value: { refused: `the simulated kernel crashed running it (${applied.why}); the machine is left as it was` } };
+    if (!applied.ok) return refusal('EIO', `the simulated kernel crashed running it (${applied.why}); the machine is left as it was`);
     // A JavaScript exception in a task is a bug in kmodsim, not a kernel oops to keep.
     const thrown = session.machine.oopses.slice(oopsesBefore).find((fault) => fault.kind === 'exception');
-    if (thrown !== undefined) return { ok: true, value: { refused: `internal error, nothing was recorded: ${thrown.message}` } };
+    if (thrown !== undefined) return refusal('EIO', `internal error, nothing was recorded: ${thrown.message}`);
     appendJournalRecord(machine, record);
     const files = machineFiles(dir);
     const snapshot = writeSnapshot(files.snapshot, files.journal, viewsOf(session, wallMs));
@@ -60,13 +65,13 @@ export function runCommand(
 
 /** Rebuilds the machine up to now, writes its snapshot, and lets `inspect` look at the live session. */
 export function refresh<T>(dir: string, nowWallMs: number, inspect: (session: MachineSession, config: BootConfig) => T, options: { trace?: boolean } = {}): StoreResult<{ snapshot: Snapshot; seen: T }> {
-  return withLockedMachine(dir, 'kmodsim (reading)', (machine) => {
+  return withLockedMachine<{ snapshot: Snapshot; seen: T }, never>(dir, 'kmodsim (reading)', (machine) => {
     const restored = restore(machine, options.trace ?? false);
     if (!restored.ok) return restored;
     const session = restored.value;
     const wallMs = Math.max(nowWallMs, machine.journal.records.at(-1)?.wallMs ?? machine.config.bootWallMs);
     const advanced = session.advanceTo(wallMs);
-    if (!advanced.ok) return { ok: false, error: { kind: 'damaged', dir, file: 'journal', why: advanced.why } };
+    if (!advanced.ok) return damaged(dir, 'journal', advanced.why);
     const files = machineFiles(dir);
     const snapshot = writeSnapshot(files.snapshot, files.journal, viewsOf(session, wallMs));
     return { ok: true, value: { snapshot, seen: inspect(session, machine.config) } };
