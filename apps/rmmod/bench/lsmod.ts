@@ -26,12 +26,12 @@ async function buildMachine(treeRoot: string): Promise<string> {
   if (!booted.ok) throw new Error(`boot failed: ${JSON.stringify(booted)}`);
   const { config, moduleDir } = booted.value;
   const session = await bootSession(dir, config, { trace: false });
-  if (!session.ok) throw new Error(session.why);
+  if (!session.ok) throw new Error(session.message);
   const records: JournalRecord[] = [];
   const apply = (command: JournalCommand) => {
     const record: JournalRecord = { seq: records.length + 1, wallMs: config.bootWallMs + records.length, command };
     const applied = session.value.apply(record);
-    if (!applied.ok) throw new Error(applied.why);
+    if (!applied.ok) throw new Error(applied.message);
     records.push(record);
     return applied.value;
   };

@@ -6,10 +6,10 @@ import { makeDirectories, parseDurationMs } from '../src/index.js';
 
 test('makeDirectories creates every missing level, and names the file that stands in the way', () => {
   const base = mkdtempSync(join(tmpdir(), 'kmodsim-machine-test-'));
-  expect(makeDirectories(join(base, 'a', 'b', 'c'))).toEqual({ ok: true });
+  expect(makeDirectories(join(base, 'a', 'b', 'c'))).toEqual({ ok: true, value: undefined });
   expect(existsSync(join(base, 'a', 'b', 'c'))).toBe(true);
   writeFileSync(join(base, 'file'), 'mine');
-  expect(makeDirectories(join(base, 'file', 'machine'))).toEqual({ ok: false, path: join(base, 'file', 'machine'), why: 'Not a directory' });
+  expect(makeDirectories(join(base, 'file', 'machine'))).toEqual({ ok: false, errno: 'ENOTDIR', message: 'Not a directory', path: join(base, 'file', 'machine') });
 });
 
 test('--for takes 1 ms to 24 h; a holder for longer is one started without --for', () => {

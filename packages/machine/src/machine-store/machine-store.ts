@@ -135,7 +135,7 @@ export interface MachineContents {
 /** Creates a machine directory (or, with reboot, replaces the machine in one), under the lock. */
 export function createMachineDir(dir: string, config: BootConfig, reboot: boolean, contents: MachineContents): StoreResult<void> {
   const made = makeDirectories(dir);
-  if (!made.ok) return ioFailure(dir, made.path === dir ? `cannot create the directory: ${made.why}` : `cannot create ${made.path}: ${made.why}`);
+  if (!made.ok) return ioFailure(dir, made.path === dir ? `cannot create the directory: ${made.message}` : `cannot create ${made.path}: ${made.message}`);
   const files = machineFiles(dir);
   // A directory that is not a machine is booted only when it is empty (but for a kmodsim boot's
   // lock): nothing of the user's is removed, not even a file named lock.

@@ -1,5 +1,6 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { Errno, Failure, Result } from '@kmodsim/cpu';
 
 // `mkdir -p`, one level at a time. Node's mkdirSync(dir, { recursive: true }) retries a level
 // that fails with ENOENT after finding its parent present, and under /proc (where creating any
@@ -7,10 +8,15 @@ import { dirname, resolve } from 'node:path';
 // missing level is created once, from the deepest existing ancestor down, and the first failure
 // is returned with the path it was about.
 
-export type MadeDirectories = { readonly ok: true } | { readonly ok: false; readonly path: string; readonly why: string };
+/** Done, or the first level that could not be made (`path`) and why. */
+export type MadeDirectories = Result<undefined, Failure & { readonly path: string }>;
 
-/** The C library's words for what mkdir(2) and stat(2) say here; anything else keeps Node's message. */
-const STRERROR: Readonly<Record<string, string>> = {
+/**
+ * The C library's words for what mkdir(2) and stat(2) say here; anything else keeps Node's
+ * message. cpu's strerror has them all, but the store is on lsmod's path, which does not load
+ * @kmodsim/cpu (about 50 ms): these few are kept here.
+ */
+const STRERROR: Readonly<Partial<Record<Errno, string>>> = {
   ENOENT: 'No such file or directory',
   ENOTDIR: 'Not a directory',
   EACCES: 'Permission denied',
@@ -23,8 +29,15 @@ const STRERROR: Readonly<Record<string, string>> = {
 
 export function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code !== undefined && Object.hasOwn(STRERROR, code)) return STRERROR[code] ?? code;
+  if (code !== undefined && Object.hasOwn(STRERROR, code)) return STRERROR[code as Errno] ?? code;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A failed level: the errno Node gave (EIO when it is none of the table's), and its words. */
+function failedAt(path: string, error: unknown): MadeDirectories {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const errno: Errno = code !== undefined && Object.hasOwn(STRERROR, code) ? (code as Errno) : 'EIO';
+  return { ok: false, errno, message: describeFsError(error), path };
 }
 
 export function makeDirectories(dir: string): MadeDirectories {
@@ -32,7 +45,8 @@ export function makeDirectories(dir: string): MadeDirectories {
   for (let path = resolve(dir); ; path = dirname(path)) {
     const found = lookAt(path);
     if (found === 'directory') break;
-    if (found !== 'missing') return { ok: false, path, why: found === 'file' ? 'Not a directory' : found.why };
+    if (found === 'file') return { ok: false, errno: 'ENOTDIR', message: STRERROR.ENOTDIR ?? 'Not a directory', path };
+    if (found !== 'missing') return failedAt(path, found.error);
     missing.unshift(path);
     // The root always exists; this only guards the loop against a dirname that stops moving.
     if (dirname(path) === path) break;
@@ -43,22 +57,22 @@ export function makeDirectories(dir: string): MadeDirectories {
     } catch (error) {
       // Another process (a second boot) may have made it meanwhile: that is what we wanted.
       if ((error as NodeJS.ErrnoException).code === 'EEXIST' && lookAt(path) === 'directory') continue;
-      return { ok: false, path, why: describeFsError(error) };
+      return failedAt(path, error);
     }
   }
-  return { ok: true };
+  return { ok: true, value: undefined };
 }
 
 /** For directories inside a machine that exists, where a failure is an I/O error of the command's. */
 export function makeDirectoriesOrThrow(dir: string): void {
   const made = makeDirectories(dir);
-  if (!made.ok) throw new Error(`cannot create ${made.path}: ${made.why}`);
+  if (!made.ok) throw new Error(`cannot create ${made.path}: ${made.message}`);
 }
 
-function lookAt(path: string): 'directory' | 'file' | 'missing' | { why: string } {
+function lookAt(path: string): 'directory' | 'file' | 'missing' | { error: unknown } {
   try {
     return statSync(path).isDirectory() ? 'directory' : 'file';
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : { why: describeFsError(error) };
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : { error };
   }
 }

@@ -51,11 +51,11 @@ export function bootMachine(dir: string, request: BootRequest, nowWallMs: number
   const config: BootConfig = signing.moduleSigning === undefined ? base : { ...base, moduleSigning: signing.moduleSigning };
   // Boot it once in memory first: a configuration the machine refuses never becomes a directory.
   const session = MachineSession.boot(dir, config, { trace: false });
-  if (!session.ok) return usage(session.why);
+  if (!session.ok) return usage(session.message);
   // The boot's own tasks (a strategy's stopper kthreads) start and go to sleep before anyone
   // looks: ps right after boot shows them asleep, as every later command's replay has them.
   const settled = session.value.advanceTo(nowWallMs);
-  if (!settled.ok) return usage(settled.why);
+  if (!settled.ok) return usage(settled.message);
   const moduleDir = moduleDirOf(dir, kernel);
   let depmodWarnings: string[] = [];
   const created = createMachineDir(dir, config, request.reboot, {
@@ -74,12 +74,12 @@ export function bootMachine(dir: string, request: BootRequest, nowWallMs: number
 function kernelSource(request: BootRequest): KernelSource | { usage: string } {
   if (request.tree === undefined) return { kind: 'embedded', release: EMBEDDED_RELEASE };
   const found = findModuleDir(request.tree.dir);
-  if (!found.ok) return { usage: found.why };
+  if (!found.ok) return { usage: found.message };
   const symvers = resolve(request.tree.symvers);
   if (!existsSync(symvers)) return { usage: `${request.tree.symvers}: No such file or directory` };
-  const vermagic = vermagicOfTree(found.moduleDir);
-  if (vermagic === undefined) return { usage: `no module in ${found.moduleDir}'s modules.order says which kernel it was built for (vermagic)` };
-  return { kind: 'tree', release: found.release, moduleDir: found.moduleDir, symvers, vermagic };
+  const vermagic = vermagicOfTree(found.value.moduleDir);
+  if (vermagic === undefined) return { usage: `no module in ${found.value.moduleDir}'s modules.order says which kernel it was built for (vermagic)` };
+  return { kind: 'tree', release: found.value.release, moduleDir: found.value.moduleDir, symvers, vermagic };
 }
 
 /**
@@ -94,13 +94,13 @@ function moduleSigning(kernel: KernelSource, enforce: boolean): { moduleSigning:
   if (kernel.kind === 'tree' && key !== undefined) {
     const certificates = certificatesOfTree(kernel.moduleDir, kernel.release);
     if (!certificates.ok) {
-      return { moduleSigning: { enforce, trustedKeys: [key] }, note: `${certificates.why}: signatures by the key that signed this tree's modules are taken as valid unchecked` };
+      return { moduleSigning: { enforce, trustedKeys: [key] }, note: `${certificates.message}: signatures by the key that signed this tree's modules are taken as valid unchecked` };
     }
-    const holdsTreeKey = certificates.keys.some((trusted) => trusted.signer === key.signer && trusted.keyId === key.keyId);
+    const holdsTreeKey = certificates.value.keys.some((trusted) => trusted.signer === key.signer && trusted.keyId === key.keyId);
     const note = holdsTreeKey
-      ? `certificates from ${certificates.vmlinuz}: signatures are verified against them`
-      : `certificates from ${certificates.vmlinuz}; none is the key that signed this tree's modules (${key.signer}, serial ${key.keyId}), so they load as unsigned`;
-    return { moduleSigning: { enforce, trustedKeys: certificates.keys }, note };
+      ? `certificates from ${certificates.value.vmlinuz}: signatures are verified against them`
+      : `certificates from ${certificates.value.vmlinuz}; none is the key that signed this tree's modules (${key.signer}, serial ${key.keyId}), so they load as unsigned`;
+    return { moduleSigning: { enforce, trustedKeys: certificates.value.keys }, note };
   }
   if (!enforce) return { moduleSigning: undefined };
   const why = kernel.kind === 'embedded' ? 'the embedded kernel is built without it' : `the modules in ${kernel.moduleDir} are not signed`;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createMachine, MemoryTraceSink, type Machine } from '@kmodsim/cpu';
+import { createMachine, fail, MemoryTraceSink, ok, type Machine, type Result } from '@kmodsim/cpu';
 import { KernelSymbolTable, parseModuleSymvers, type KernelConfig } from '@kmodsim/linker';
 import { ModuleCore } from '@kmodsim/module';
 import { findStrategy, strategyNames } from '@kmodsim/refcount';
@@ -19,25 +19,25 @@ export interface BootedKernel {
   readonly trace: MemoryTraceSink | undefined;
 }
 
-export function bootKernel(config: BootConfig, options: { readonly trace: boolean }): { ok: true; kernel: BootedKernel } | { ok: false; why: string } {
+export function bootKernel(config: BootConfig, options: { readonly trace: boolean }): Result<BootedKernel> {
   const strategy = findStrategy(config.strategy);
-  if (strategy === undefined) return { ok: false, why: `unknown refcount strategy '${config.strategy}'; known: ${strategyNames().join(', ')}` };
+  if (strategy === undefined) return fail('EINVAL', `unknown refcount strategy '${config.strategy}'; known: ${strategyNames().join(', ')}`);
   const trace = options.trace ? new MemoryTraceSink() : undefined;
   const created = createMachine({ cpuCount: config.cpuCount, faultPolicy: 'oops', maxSteps: MAX_STEPS, recordChoices: false, ...(trace === undefined ? {} : { trace }) });
-  if (!created.ok) return { ok: false, why: created.message };
+  if (!created.ok) return created;
   const symversFile = symversOf(config.kernel);
   let symversText: string;
   try {
     symversText = readFileSync(symversFile, 'utf8');
-  } catch {
-    return { ok: false, why: `cannot read the kernel's symbol table ${symversFile}` };
+  } catch (error) {
+    return fail((error as NodeJS.ErrnoException).code === 'ENOENT' ? 'ENOENT' : 'EIO', `cannot read the kernel's symbol table ${symversFile}`);
   }
   const symvers = parseModuleSymvers(symversFile, symversText);
   // The parser's message says which line; the user also needs to know which file.
-  if (!symvers.ok) return { ok: false, why: `${symvers.file}: ${symvers.message}` };
+  if (!symvers.ok) return fail(symvers.errno, `${symvers.file}: ${symvers.message}`);
   // A kernel exports hundreds of symbols: an empty file is a wrong or truncated one, and a machine
   // booted on it would refuse every module with "Unknown symbol" for no visible reason.
-  if (symvers.value.length === 0) return { ok: false, why: `${symversFile}: no exported symbols in it (is it the kernel's Module.symvers?)` };
+  if (symvers.value.length === 0) return fail('EINVAL', `${symversFile}: no exported symbols in it (is it the kernel's Module.symvers?)`);
   const kernelConfig: KernelConfig = {
     vermagic: config.kernel.kind === 'embedded' ? EMBEDDED_VERMAGIC : config.kernel.vermagic,
     modversions: true,
@@ -52,5 +52,5 @@ export function bootKernel(config: BootConfig, options: { readonly trace: boolea
     irqLines: 1,
     kernel: { symbols: KernelSymbolTable.fromVmlinux({ symvers: symvers.value }), config: kernelConfig, ...signing },
   });
-  return { ok: true, kernel: { machine: created.value, core, trace } };
+  return ok({ machine: created.value, core, trace });
 }

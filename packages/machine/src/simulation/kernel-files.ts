@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fail, ok, strerror, type Result } from '@kmodsim/cpu';
 import { computeDepmod, findKernelCertificates, readModuleImage } from '@kmodsim/linker';
 import type { KernelSource, TrustedKeyRecord } from '../machine-store/records.js';
 import { walkModuleTree } from '../kernel-tree/module-tree.js';
@@ -56,14 +57,14 @@ export function writeDepmodFiles(moduleDir: string, depmodDir: string): string[]
  * The real tree's module directory from what the user named: the directory itself, or a root
  * holding lib/modules/VERSION (one version).
  */
-export function findModuleDir(given: string): { ok: true; moduleDir: string; release: string } | { ok: false; why: string } {
+export function findModuleDir(given: string): Result<{ readonly moduleDir: string; readonly release: string }> {
   const dir = resolve(given);
-  if (!existsSync(dir)) return { ok: false, why: `${given}: No such file or directory` };
-  if (existsSync(join(dir, 'modules.order')) || existsSync(join(dir, 'kernel'))) return { ok: true, moduleDir: dir, release: dir.slice(dir.lastIndexOf('/') + 1) };
+  if (!existsSync(dir)) return fail('ENOENT', `${given}: ${strerror('ENOENT')}`);
+  if (existsSync(join(dir, 'modules.order')) || existsSync(join(dir, 'kernel'))) return ok({ moduleDir: dir, release: dir.slice(dir.lastIndexOf('/') + 1) });
   const versions = existsSync(join(dir, 'lib', 'modules')) ? readdirSync(join(dir, 'lib', 'modules')) : [];
   const [release] = versions;
-  if (release === undefined || versions.length > 1) return { ok: false, why: `${given} is neither a module directory nor a root with exactly one lib/modules/VERSION` };
-  return { ok: true, moduleDir: join(dir, 'lib', 'modules', release), release };
+  if (release === undefined || versions.length > 1) return fail('ENOENT', `${given} is neither a module directory nor a root with exactly one lib/modules/VERSION`);
+  return ok({ moduleDir: join(dir, 'lib', 'modules', release), release });
 }
 
 /** The kernel's vermagic, as the tree's modules were built for it: the first module's in modules.order. */
@@ -89,9 +90,7 @@ export function signingKeyOfTree(moduleDir: string): TrustedKeyRecord | undefine
 }
 
 /** The certificates built into the tree's kernel image, as keys the machine's kernel trusts. */
-export type TreeCertificates =
-  | { readonly ok: true; readonly vmlinuz: string; readonly keys: readonly TrustedKeyRecord[] }
-  | { readonly ok: false; readonly why: string };
+export type TreeCertificates = Result<{ readonly vmlinuz: string; readonly keys: readonly TrustedKeyRecord[] }>;
 
 /**
  * The tree's kernel image: boot/vmlinuz-RELEASE beside lib/modules/RELEASE, as a Debian
@@ -112,17 +111,17 @@ export function certificatesOfTree(moduleDir: string, release: string): TreeCert
   try {
     bytes = readFileSync(vmlinuz);
   } catch {
-    return { ok: false, why: `no kernel image at ${vmlinuz}` };
+    return fail('ENOENT', `no kernel image at ${vmlinuz}`);
   }
   const found = findKernelCertificates(vmlinuz, bytes);
-  if (!found.ok) return { ok: false, why: `${vmlinuz}: ${found.message}` };
-  if (found.value.certificates.length === 0) return { ok: false, why: `no X.509 certificate in ${vmlinuz}` };
+  if (!found.ok) return fail(found.errno, `${vmlinuz}: ${found.message}`);
+  if (found.value.certificates.length === 0) return fail('ENOKEY', `no X.509 certificate in ${vmlinuz}`);
   const keys = found.value.certificates.map((certificate) => ({
     signer: certificate.issuer,
     keyId: hexOf(certificate.serialNumber),
     certificate: certificate.x509.toString(),
   }));
-  return { ok: true, vmlinuz, keys };
+  return ok({ vmlinuz, keys });
 }
 
 function hexOf(bytes: Uint8Array): string {

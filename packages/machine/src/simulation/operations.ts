@@ -30,7 +30,7 @@ export interface Applied {
 function restore(machine: OpenMachine, trace = false): StoreResult<MachineSession> {
   dropTornTail(machineFiles(machine.dir).journal, machine.journal);
   const session = MachineSession.restore(machine.dir, machine.config, machine.journal.records, { trace });
-  return session.ok ? session : damaged(machine.dir, 'journal', session.why);
+  return session.ok ? session : damaged(machine.dir, 'journal', session.message);
 }
 
 /**
@@ -52,7 +52,7 @@ export function runCommand(
     const record: JournalRecord = { seq: (last?.seq ?? 0) + 1, wallMs, command };
     const oopsesBefore = session.machine.oopses.length;
     const applied = session.apply(record);
-    if (!applied.ok) return refusal('EIO', `the simulated kernel crashed running it (${applied.why}); the machine is left as it was`);
+    if (!applied.ok) return refusal('EIO', `the simulated kernel crashed running it (${applied.message}); the machine is left as it was`);
     // A JavaScript exception in a task is a bug in kmodsim, not a kernel oops to keep.
     const thrown = session.machine.oopses.slice(oopsesBefore).find((fault) => fault.kind === 'exception');
     if (thrown !== undefined) return refusal('EIO', `internal error, nothing was recorded: ${thrown.message}`);
@@ -71,7 +71,7 @@ export function refresh<T>(dir: string, nowWallMs: number, inspect: (session: Ma
     const session = restored.value;
     const wallMs = Math.max(nowWallMs, machine.journal.records.at(-1)?.wallMs ?? machine.config.bootWallMs);
     const advanced = session.advanceTo(wallMs);
-    if (!advanced.ok) return damaged(dir, 'journal', advanced.why);
+    if (!advanced.ok) return damaged(dir, 'journal', advanced.message);
     const files = machineFiles(dir);
     const snapshot = writeSnapshot(files.snapshot, files.journal, viewsOf(session, wallMs));
     return { ok: true, value: { snapshot, seen: inspect(session, machine.config) } };

@@ -1,4 +1,4 @@
-import { scheduleTimeout, setCurrentState, spawn, type KernelCode, type Machine, type TraceEvent } from '@kmodsim/cpu';
+import { done, fail, ok, scheduleTimeout, setCurrentState, spawn, type KernelCode, type Machine, type Result, type TraceEvent } from '@kmodsim/cpu';
 import { readModuleImage, type ModuleImage } from '@kmodsim/linker';
 import { formatKernelTaint, type ModuleCore } from '@kmodsim/module';
 import { readImage } from '../machine-store/machine-store.js';
@@ -18,7 +18,8 @@ import { cyclesAt, cyclesPerMs } from './time.js';
 const SETTLE_POLL_MS = 0.001;
 export const DRIVER_COMM = 'kmodsim';
 
-export type SessionResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly why: string };
+/** A session's answer: a machine that cannot boot, or a journal it cannot replay, is the failure (EIO, or the boot's errno). */
+export type SessionResult<T> = Result<T>;
 
 /** Parsed module images, by content, shared by every replay in this process. */
 const imageCache = new Map<string, ModuleImage>();
@@ -48,8 +49,8 @@ export class MachineSession {
   static boot(dir: string, config: BootConfig, options: { readonly trace: boolean }): SessionResult<MachineSession> {
     const booted = bootKernel(config, options);
     if (!booted.ok) return booted;
-    const { machine, core, trace } = booted.kernel;
-    return { ok: true, value: new MachineSession(dir, config, machine, core, trace?.events) };
+    const { machine, core, trace } = booted.value;
+    return ok(new MachineSession(dir, config, machine, core, trace?.events));
   }
 
   /** Boots and replays a journal. A replay that faults means the journal and this kmodsim disagree. */
@@ -58,7 +59,7 @@ export class MachineSession {
     if (!session.ok) return session;
     for (const record of records) {
       const applied = session.value.apply(record);
-      if (!applied.ok) return { ok: false, why: `replaying journal record ${record.seq} failed: ${applied.why}` };
+      if (!applied.ok) return fail(applied.errno, `replaying journal record ${record.seq} failed: ${applied.message}`);
     }
     return session;
   }
@@ -69,14 +70,14 @@ export class MachineSession {
     if (record.command.kind === 'insmod') {
       for (const ref of record.command.images) {
         const image = this.loadImage(ref);
-        if (typeof image === 'string') return { ok: false, why: image };
+        if (typeof image === 'string') return fail('EIO', image);
       }
     }
     this.traceMarks.set(record.seq, this.traceEvents?.length ?? 0);
     const task = commandTask(this.context, record.command, record.wallMs);
     this.outcomes.set(record.seq, task.outcome);
     const run = this.drive(record.wallMs, task);
-    return run.ok ? { ok: true, value: task.outcome } : run;
+    return run.ok ? ok(task.outcome) : run;
   }
 
   /** Lets simulated time run up to a wall time with no command: what a reader sees now. */
@@ -126,7 +127,7 @@ export class MachineSession {
     };
     const run = machine.run();
     this.noticeOopses();
-    return run.ok ? { ok: true, value: undefined } : { ok: false, why: `the machine stopped: ${run.fault.kind}: ${run.fault.message}` };
+    return run.ok ? done : fail('EIO', `the machine stopped: ${run.fault.kind}: ${run.fault.message}`);
   }
 
   /** Each oops the machine recorded since the last look taints the kernel, as oops_end does. */
