@@ -89,7 +89,7 @@ describe('a machine file that is not a regular file is refused, never followed, 
     mkdirSync(dir);
     const path = join(dir, 'journal');
     writeFileSync(path, `${'x'.repeat(1024 * 1024)}\n`);
-    expect(readJournal(path)).toEqual({ ok: false, kind: 'damaged', why: 'line 1: longer than the 1048576-byte limit on a record' });
+    expect(readJournal(path)).toEqual({ ok: false, errno: 'EIO', kind: 'damaged', message: 'line 1: longer than the 1048576-byte limit on a record' });
   });
 });
 

@@ -1,6 +1,7 @@
 import { checksumOf } from './checksum.js';
 import { writeFileAtomic } from './durable-file.js';
 import { readOwnFile } from './own-file.js';
+import type { Errno, Failure, Result } from '@kmodsim/cpu';
 import type { BootConfig } from './records.js';
 
 // machine.json: what the machine was booted with. Its presence is what makes a directory a
@@ -11,9 +12,11 @@ const VERSION = 1;
 /** machine.json holds a few hundred bytes, a few KiB with certificates. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
-export type ConfigRead =
-  | { readonly ok: true; readonly config: BootConfig }
-  | { readonly ok: false; readonly kind: 'missing' | 'damaged'; readonly why: string };
+/** The configuration; or no machine.json (ENOENT), or one kmodsim did not write as it is (EIO). */
+export type ConfigRead = Result<BootConfig, Failure & { readonly kind: 'missing' | 'damaged' }>;
+
+// cpu's fail, written out: the store does not load @kmodsim/cpu (see store-error.ts).
+const failed = (errno: Errno, kind: 'missing' | 'damaged', message: string): ConfigRead => ({ ok: false, errno, kind, message });
 
 export function writeBootConfig(path: string, config: BootConfig): void {
   const json = JSON.stringify(config);
@@ -22,17 +25,17 @@ export function writeBootConfig(path: string, config: BootConfig): void {
 
 export function readBootConfig(path: string): ConfigRead {
   const read = readOwnFile(path, MAX_CONFIG_BYTES);
-  if (read.kind === 'missing') return { ok: false, kind: 'missing', why: 'no machine.json' };
-  if (read.kind !== 'read') return { ok: false, kind: 'damaged', why: read.why };
+  if (read.kind === 'missing') return failed('ENOENT', 'missing', 'no machine.json');
+  if (read.kind !== 'read') return failed('EIO', 'damaged', read.why);
   const text = read.bytes.toString('utf8');
   let file: { format?: unknown; version?: unknown; checksum?: unknown; config?: BootConfig };
   try {
     file = JSON.parse(text) as typeof file;
   } catch {
-    return { ok: false, kind: 'damaged', why: 'not JSON' };
+    return failed('EIO', 'damaged', 'not JSON');
   }
-  if (file.format !== FORMAT) return { ok: false, kind: 'damaged', why: `format is ${JSON.stringify(file.format)}, not ${FORMAT}` };
-  if (file.version !== VERSION) return { ok: false, kind: 'damaged', why: `version ${String(file.version)} is not one this kmodsim reads (${VERSION})` };
-  if (file.config === undefined || file.checksum !== checksumOf(JSON.stringify(file.config))) return { ok: false, kind: 'damaged', why: 'checksum mismatch' };
-  return { ok: true, config: file.config };
+  if (file.format !== FORMAT) return failed('EIO', 'damaged', `format is ${JSON.stringify(file.format)}, not ${FORMAT}`);
+  if (file.version !== VERSION) return failed('EIO', 'damaged', `version ${String(file.version)} is not one this kmodsim reads (${VERSION})`);
+  if (file.config === undefined || file.checksum !== checksumOf(JSON.stringify(file.config))) return failed('EIO', 'damaged', 'checksum mismatch');
+  return { ok: true, value: file.config };
 }

@@ -1,3 +1,4 @@
+import type { Failure, Result } from '@kmodsim/cpu';
 import { ftruncateSync, closeSync } from 'node:fs';
 import { checksumOf } from './checksum.js';
 import { appendDurable } from './durable-file.js';
@@ -25,27 +26,28 @@ export const MAX_JOURNAL_BYTES = 64 * 1024 * 1024;
 export const MAX_RECORD_BYTES = 1024 * 1024;
 
 /** damaged: the journal is not one kmodsim wrote; unreadable: the system refused to read it. */
-export type JournalRead =
-  | { readonly ok: true; readonly journal: JournalContents }
-  | { readonly ok: false; readonly kind: 'damaged' | 'unreadable'; readonly why: string };
+export type JournalRead = Result<JournalContents, Failure<'EIO'> & { readonly kind: 'damaged' | 'unreadable' }>;
+
+// cpu's fail, written out: the store does not load @kmodsim/cpu (see store-error.ts).
+const failed = (kind: 'damaged' | 'unreadable', message: string): JournalRead => ({ ok: false, errno: 'EIO', kind, message });
 
 export function readJournal(path: string): JournalRead {
   const file = readOwnFile(path, MAX_JOURNAL_BYTES);
-  if (file.kind === 'missing') return { ok: true, journal: { records: [], bytes: 0, tornBytes: 0 } };
-  if (file.kind === 'refused') return { ok: false, kind: 'damaged', why: file.why };
-  if (file.kind === 'unreadable') return { ok: false, kind: 'unreadable', why: file.why };
+  if (file.kind === 'missing') return { ok: true, value: { records: [], bytes: 0, tornBytes: 0 } };
+  if (file.kind === 'refused') return failed('damaged', file.why);
+  if (file.kind === 'unreadable') return failed('unreadable', file.why);
   const text = file.bytes.toString('utf8');
   const end = text.lastIndexOf('\n') + 1;
   const records: JournalRecord[] = [];
   const lines = text.slice(0, end).split('\n');
   lines.pop();
   for (const [index, line] of lines.entries()) {
-    if (Buffer.byteLength(line) >= MAX_RECORD_BYTES) return { ok: false, kind: 'damaged', why: `line ${index + 1}: longer than the ${MAX_RECORD_BYTES}-byte limit on a record` };
+    if (Buffer.byteLength(line) >= MAX_RECORD_BYTES) return failed('damaged', `line ${index + 1}: longer than the ${MAX_RECORD_BYTES}-byte limit on a record`);
     const parsed = parseLine(line, index + 1);
-    if (typeof parsed === 'string') return { ok: false, kind: 'damaged', why: `line ${index + 1}: ${parsed}` };
+    if (typeof parsed === 'string') return failed('damaged', `line ${index + 1}: ${parsed}`);
     records.push(parsed);
   }
-  return { ok: true, journal: { records, bytes: Buffer.byteLength(text.slice(0, end)), tornBytes: Buffer.byteLength(text.slice(end)) } };
+  return { ok: true, value: { records, bytes: Buffer.byteLength(text.slice(0, end)), tornBytes: Buffer.byteLength(text.slice(end)) } };
 }
 
 function parseLine(line: string, expectedSeq: number): JournalRecord | string {

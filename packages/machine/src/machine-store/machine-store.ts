@@ -62,12 +62,12 @@ export function openMachine(dir: string): StoreResult<OpenMachine> {
   if (problem !== undefined) return problem;
   const files = machineFiles(dir);
   const config = readBootConfig(files.config);
-  if (!config.ok) return damaged(dir, 'machine.json', config.why);
+  if (!config.ok) return damaged(dir, 'machine.json', config.message);
   const journal = readJournal(files.journal);
   if (!journal.ok) {
-    return journal.kind === 'damaged' ? damaged(dir, 'journal', journal.why) : ioFailure(dir, `cannot read ${files.journal}: ${journal.why}`);
+    return journal.kind === 'damaged' ? damaged(dir, 'journal', journal.message) : ioFailure(dir, `cannot read ${files.journal}: ${journal.message}`);
   }
-  return ok({ dir, config: config.config, journal: journal.journal });
+  return ok({ dir, config: config.value, journal: journal.value });
 }
 
 /** Runs `body` on the machine with the lock held, so nobody else changes it meanwhile; F: failures of the body's own. */
