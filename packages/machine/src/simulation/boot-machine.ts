@@ -44,9 +44,9 @@ const usage = (message: string): BootUsage => ({ ok: false, errno: 'EINVAL', mes
 
 export function bootMachine(dir: string, request: BootRequest, nowWallMs: number): BootOutcome {
   const kernel = kernelSource(request);
-  if ('usage' in kernel) return usage(kernel.usage);
+  if ('errno' in kernel) return kernel;
   const signing = moduleSigning(kernel, request.sigEnforce ?? false);
-  if ('usage' in signing) return usage(signing.usage);
+  if ('errno' in signing) return signing;
   const base: BootConfig = { cpuCount: request.cpuCount, strategy: request.strategy, arch: request.arch, forceUnload: request.forceUnload, kernel, bootWallMs: nowWallMs };
   const config: BootConfig = signing.moduleSigning === undefined ? base : { ...base, moduleSigning: signing.moduleSigning };
   // Boot it once in memory first: a configuration the machine refuses never becomes a directory.
@@ -71,14 +71,14 @@ export function bootMachine(dir: string, request: BootRequest, nowWallMs: number
   return created.ok ? { ok: true, value: { config, signingNote: signing.note, moduleDir, depmodWarnings } } : created;
 }
 
-function kernelSource(request: BootRequest): KernelSource | { usage: string } {
+function kernelSource(request: BootRequest): KernelSource | BootUsage {
   if (request.tree === undefined) return { kind: 'embedded', release: EMBEDDED_RELEASE };
   const found = findModuleDir(request.tree.dir);
-  if (!found.ok) return { usage: found.message };
+  if (!found.ok) return usage(found.message);
   const symvers = resolve(request.tree.symvers);
-  if (!existsSync(symvers)) return { usage: `${request.tree.symvers}: No such file or directory` };
+  if (!existsSync(symvers)) return usage(`${request.tree.symvers}: No such file or directory`);
   const vermagic = vermagicOfTree(found.value.moduleDir);
-  if (vermagic === undefined) return { usage: `no module in ${found.value.moduleDir}'s modules.order says which kernel it was built for (vermagic)` };
+  if (vermagic === undefined) return usage(`no module in ${found.value.moduleDir}'s modules.order says which kernel it was built for (vermagic)`);
   return { kind: 'tree', release: found.value.release, moduleDir: found.value.moduleDir, symvers, vermagic };
 }
 
@@ -89,7 +89,7 @@ function kernelSource(request: BootRequest): KernelSource | { usage: string } {
  * kept in the configuration; without a vmlinuz (or with no certificate found in it) the kernel
  * holds the key the modules name, known only by name, so signatures by it cannot be verified.
  */
-function moduleSigning(kernel: KernelSource, enforce: boolean): { moduleSigning: ModuleSigningRecord | undefined; note?: string } | { usage: string } {
+function moduleSigning(kernel: KernelSource, enforce: boolean): { moduleSigning: ModuleSigningRecord | undefined; note?: string } | BootUsage {
   const key = kernel.kind === 'tree' ? signingKeyOfTree(kernel.moduleDir) : undefined;
   if (kernel.kind === 'tree' && key !== undefined) {
     const certificates = certificatesOfTree(kernel.moduleDir, kernel.release);
@@ -104,5 +104,5 @@ function moduleSigning(kernel: KernelSource, enforce: boolean): { moduleSigning:
   }
   if (!enforce) return { moduleSigning: undefined };
   const why = kernel.kind === 'embedded' ? 'the embedded kernel is built without it' : `the modules in ${kernel.moduleDir} are not signed`;
-  return { usage: `--sig-enforce needs a kernel that checks module signatures (CONFIG_MODULE_SIG): ${why}` };
+  return usage(`--sig-enforce needs a kernel that checks module signatures (CONFIG_MODULE_SIG): ${why}`);
 }
