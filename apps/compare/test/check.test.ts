@@ -217,4 +217,21 @@ describe('kmodsim-compare check', () => {
     expect(line.counts.executions).toBe(500);
     expect(line.counts.exhausted).toBe(false);
   });
+
+  test('a search stopped at the cap before it was exhausted is INCOMPLETE, exit 1, never CLEAN: in the table, its summary, --json and junit', async () => {
+    const args = ['--strategy', 'global-spinlock', '--scenario', 'unload-vs-get', '--max-executions', '5'];
+    const table = await checkInProcess(...args);
+    expect(table.code).toBe(1);
+    expect(table.stdout).toMatch(/^global-spinlock\s+unload-vs-get\s+INCOMPLETE\s+5\s+stopped at 5 executions before the search was exhausted: no verdict; raise --max-executions/m);
+    expect(table.stdout).not.toContain('CLEAN');
+    expect(table.stdout).toMatch(/^1 pairs: 0 clean, 0 expected, 1 unexpected \(1 incomplete: no verdict\), 0 n\/a;/m);
+    const json = await checkInProcess(...args, '--json');
+    expect(json.code).toBe(1);
+    expect((JSON.parse(json.stdout) as { verdict: string }).verdict).toBe('incomplete');
+    const junit = await checkInProcess(...args, '--reporter', 'junit');
+    expect(junit.code).toBe(1);
+    expect(junit.stdout).toContain('failures="1"');
+    expect(junit.stdout).toContain('<failure message="INCOMPLETE: stopped at 5 executions before the search was exhausted: no verdict; raise --max-executions" type="incomplete">');
+    expect(junit.stdout).not.toContain('CLEAN');
+  });
 });

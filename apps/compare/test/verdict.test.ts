@@ -61,3 +61,35 @@ describe('what a verdict means', () => {
     expect(other.verdict).toBe('violation');
   });
 });
+
+describe('a search stopped at the execution cap', () => {
+  const capped = (violation?: Violation): ExploreReport => {
+    const base = report(5, 0, violation);
+    return { ...base, counts: { ...base.counts, exhausted: false } };
+  };
+
+  test('that found nothing is INCOMPLETE, a failure, and says it proves nothing and what to raise', () => {
+    const verdict = judge('mine', clean, capped(), () => '');
+    expect(verdict.verdict).toBe('incomplete');
+    expect(isFailure(verdict)).toBe(true);
+    const line = formatVerdict(verdict, columns);
+    expect(line).toMatch(/^mine\s+wait-vs-last-put\s+INCOMPLETE\s+5\s+stopped at 5 executions before the search was exhausted: no verdict; raise --max-executions/);
+    expect(line).not.toContain('CLEAN');
+  });
+
+  test('that found nothing where a violation was declared is INCOMPLETE, not MISSED: it may lie past the cap', () => {
+    expect(judge('mine', declared, capped(), () => '').verdict).toBe('incomplete');
+  });
+
+  test('that found a violation still reports it: what was found stands', () => {
+    expect(judge('mine', clean, capped(freed), () => '').verdict).toBe('violation');
+    expect(judge('mine', declared, capped(freed), () => '').verdict).toBe('expected');
+  });
+
+  test('a random sample, never exhausted, keeps its CLEAN and says it is a sample', () => {
+    const sample: ExploreReport = { ...capped(), mode: 'random' };
+    const verdict = judge('mine', clean, sample, () => '');
+    expect(verdict.verdict).toBe('clean');
+    expect(formatVerdict(verdict, columns)).toContain('a sample: nothing proved');
+  });
+});

@@ -56,8 +56,10 @@ Options:
 
 Verdicts: CLEAN (nothing found), EXPECTED (the violation the pair is known to show: a scenario's
 own oops, or one the strategy declares in knownViolations), VIOLATION (one nobody declared),
-MISSED (a declared one not found), ERROR (the search could not run), N/A (the pair cannot be judged).
-Exit status: 0 when every verdict is as declared, 1 on any VIOLATION, MISSED or ERROR, 2 for usage
+MISSED (a declared one not found), INCOMPLETE (an exhaustive search stopped at --max-executions
+before it was exhausted: no verdict), ERROR (the search could not run), N/A (the pair cannot be judged).
+Random and pct searches are samples, never exhausted: CLEAN there means nothing found in the sample.
+Exit status: 0 when every verdict is as declared, 1 on any VIOLATION, MISSED, INCOMPLETE or ERROR, 2 for usage
 errors (a strategy declaring a scenario or violation kind that does not exist among them).
 `;
 

@@ -1,6 +1,6 @@
 import type { CompareIo } from '../io.js';
 import {
-  formatNotApplicable, formatSearchError, formatVerdict, isFailure, notApplicableJson, searchErrorJson, verdictHeader, verdictJson,
+  formatNotApplicable, formatSearchError, formatVerdict, incompleteWhy, isFailure, notApplicableJson, searchErrorJson, verdictHeader, verdictJson,
   type Columns, type ShardOfSearch, type Verdict,
 } from './verdict.js';
 
@@ -12,6 +12,8 @@ export interface CheckSummary {
   clean: number;
   expected: number;
   unexpected: number;
+  /** Of the unexpected, searches stopped at the cap before they were exhausted. */
+  incomplete: number;
   notApplicable: number;
   executions: number;
   wallMs: number | undefined;
@@ -26,13 +28,14 @@ export interface CheckReporter {
 }
 
 export function emptySummary(): CheckSummary {
-  return { pairs: 0, clean: 0, expected: 0, unexpected: 0, notApplicable: 0, executions: 0, wallMs: undefined };
+  return { pairs: 0, clean: 0, expected: 0, unexpected: 0, incomplete: 0, notApplicable: 0, executions: 0, wallMs: undefined };
 }
 
 /** Counts a verdict into the summary. */
 export function tally(summary: CheckSummary, verdict: Verdict): void {
   summary.pairs++;
   summary.executions += verdict.report.counts.executions;
+  if (verdict.verdict === 'incomplete') summary.incomplete++;
   if (isFailure(verdict)) summary.unexpected++;
   else if (verdict.verdict === 'expected') summary.expected++;
   else summary.clean++;
@@ -40,7 +43,7 @@ export function tally(summary: CheckSummary, verdict: Verdict): void {
 
 export function formatSummary(summary: CheckSummary): string {
   const time = summary.wallMs === undefined ? '' : ` in ${(summary.wallMs / 1000).toFixed(1)} s`;
-  return `${summary.pairs} pairs: ${summary.clean} clean, ${summary.expected} expected, ${summary.unexpected} unexpected, ${summary.notApplicable} n/a; ${summary.executions} executions${time}\n`;
+  return `${summary.pairs} pairs: ${summary.clean} clean, ${summary.expected} expected, ${summary.unexpected} unexpected${summary.incomplete > 0 ? ` (${summary.incomplete} incomplete: no verdict)` : ''}, ${summary.notApplicable} n/a; ${summary.executions} executions${time}\n`;
 }
 
 export function tableReporter(io: CompareIo, columns: Columns): CheckReporter {
@@ -87,7 +90,8 @@ export function junitReporter(io: CompareIo): CheckReporter {
     },
     verdict: (verdict, columnView) => {
       const failed = isFailure(verdict);
-      const what = `${verdict.verdict.toUpperCase()}: ${verdict.violation === undefined ? 'no violation found' : `${verdict.violation.kind}: ${verdict.violation.message}`}`;
+      const found = verdict.verdict === 'incomplete' ? incompleteWhy(verdict.report) : verdict.violation === undefined ? 'no violation found' : `${verdict.violation.kind}: ${verdict.violation.message}`;
+      const what = `${verdict.verdict.toUpperCase()}: ${found}`;
       const detail = [what, verdict.replay === undefined ? '' : `replay: ${verdict.replay}`, columnView ?? ''].filter((part) => part !== '').join('\n');
       add(verdict.strategy, verdict.scenario, failed ? `<failure message="${xml(what)}" type="${verdict.verdict}">${xml(detail)}</failure>` : `<system-out>${xml(detail)}</system-out>`);
     },

@@ -8,9 +8,10 @@ export interface Verdict {
   /**
    * clean: no violation within the bounds, as expected. expected: the violation the pair is known
    * to show (the scenario's own oops, or one the strategy declares). violation: one nobody
-   * declared. missed: a declared one was not found.
+   * declared. missed: a declared one was not found. incomplete: an exhaustive search stopped at
+   * the execution cap before it was exhausted, with nothing found: it proves nothing either way.
    */
-  readonly verdict: 'clean' | 'violation' | 'expected' | 'missed';
+  readonly verdict: 'clean' | 'violation' | 'expected' | 'missed' | 'incomplete';
   readonly expectation: Expectation;
   readonly report: ExploreReport;
   readonly violation: Violation | undefined;
@@ -21,13 +22,21 @@ export function judge(strategy: string, expectation: Expectation, report: Explor
   const violation = report.violations[0];
   const replay = violation === undefined ? undefined : replayCommand(violation.schedule);
   const base = { strategy, scenario: report.scenario, expectation, report, violation, replay };
+  // A verdict claims the whole space within the bounds was searched; a search cut short by the cap found nothing yet.
+  // Random and PCT searches are samples the user asked for: never exhausted, judged on what they found, and say so.
+  if (violation === undefined && report.mode === 'exhaustive' && !report.counts.exhausted) return { ...base, verdict: 'incomplete' };
   if (expectation.kind === 'clean') return { ...base, verdict: violation === undefined ? 'clean' : 'violation' };
   const shown = violation !== undefined && expectation.kinds.includes(violation.kind);
   return { ...base, verdict: shown ? 'expected' : violation === undefined ? 'missed' : 'violation' };
 }
 
 export function isFailure(verdict: Verdict): boolean {
-  return verdict.verdict === 'violation' || verdict.verdict === 'missed';
+  return verdict.verdict === 'violation' || verdict.verdict === 'missed' || verdict.verdict === 'incomplete';
+}
+
+/** Why an INCOMPLETE verdict is none, and what would give one. */
+export function incompleteWhy(report: ExploreReport): string {
+  return `stopped at ${report.counts.executions} executions before the search was exhausted: no verdict; raise --max-executions`;
 }
 
 /** Column widths of the verdict table, wide enough for every name it will print. */
@@ -55,7 +64,9 @@ export function verdictHeader(columns: Columns): string {
 
 export function formatVerdict(verdict: Verdict, columns: Columns): string {
   const { counts, bounds } = verdict.report;
-  const detail = verdict.violation === undefined
+  const detail = verdict.verdict === 'incomplete'
+    ? `${incompleteWhy(verdict.report)} (within ${bounds.preemptions} preemptions, ${bounds.irqs} interrupts)`
+    : verdict.violation === undefined
     ? `${searched(verdict.report)} within ${bounds.preemptions} preemptions, ${bounds.irqs} interrupts (${counts.pruned} pruned, ${counts.cut} cut by a bound, ${counts.distinctOutcomes} outcomes${counts.distinctTraces === undefined ? '' : `, ${counts.distinctTraces} traces`})${noneEnded(verdict.report)}${missedWhat(verdict)}`
     : `${verdict.violation.kind}: ${oneLine(verdict.violation.message)} (${verdict.violation.preemptions} preemptions, ${verdict.violation.irqs} interrupts, ${verdict.violation.steps} steps)${knownBecause(verdict)}`;
   const line = row(columns, verdict.strategy, verdict.scenario, verdict.verdict.toUpperCase(), String(counts.executions), detail);

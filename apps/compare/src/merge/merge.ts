@@ -13,7 +13,7 @@ Joins the shards of searches run apart ('check --json --shard i/n' on several ma
 each writing its lines to a file) and prints one verdict per strategy and scenario, as check does.
 Every shard of each search must be there exactly once.
 
-Exit status: 0 when every verdict is as declared, 1 on any VIOLATION, MISSED or ERROR, 2 for bad input.
+Exit status: 0 when every verdict is as declared, 1 on any VIOLATION, MISSED, INCOMPLETE or ERROR, 2 for bad input.
 `;
 
 type ReportLine = Extract<ShardLine, { kind: 'report' }>;
