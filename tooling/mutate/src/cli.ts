@@ -1,13 +1,23 @@
 #!/usr/bin/env node
+import { soundStrategies } from '@kmodsim/refcount';
 import { listMutants } from './campaign.js';
-import { defaultEnvironment, mutate, readEquivalents } from './main.js';
-import { USAGE, parseOptions, type MutateOptions } from './options.js';
+import { defaultEnvironment, mutate, readEquivalents, type Environment } from './main.js';
+import { USAGE, mutantProblems, parseOptions, strategyProblem, type MutateOptions } from './options.js';
 import { formatSummary, formatTable, jsonLines, score } from './report.js';
 
 // `pnpm mutate`: thin. Parses, runs the campaign, prints; exits 1 when the score is below the
 // goal or an equivalence record is contradicted, 2 on a usage error.
 
 const GOAL = 0.95;
+
+/** The usage errors in what was chosen: a strategy that is not sound, a --mutant id of no selected file. */
+async function selectionProblems(options: MutateOptions, environment: Environment): Promise<string[]> {
+  const strategies = strategyProblem(options.strategies, soundStrategies().map((strategy) => strategy.name));
+  if (strategies !== undefined) return [strategies];
+  if (options.only.length === 0) return [];
+  const all = await listMutants({ packageRoot: environment.packageRoot, strategies: options.strategies, only: [], runId: `c${environment.pid}` });
+  return mutantProblems(options.only, all.map((entry) => entry.mutant.id));
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   let options: MutateOptions | 'help';
@@ -23,6 +33,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const quiet = options.quiet;
   const environment = defaultEnvironment(quiet ? undefined : (line) => process.stderr.write(`${line}\n`));
+  const problems = await selectionProblems(options, environment);
+  for (const problem of problems) process.stderr.write(`kmodsim-mutate: ERROR: ${problem}\n`);
+  if (problems.length > 0) return 2;
   if (options.list) {
     const listed = await listMutants({ packageRoot: environment.packageRoot, strategies: options.strategies, only: options.only, ...(options.limit === undefined ? {} : { limit: options.limit }), runId: `l${environment.pid}` });
     for (const { mutant, strategies } of listed) process.stdout.write(`${mutant.id}  [${strategies.join(', ')}]  ${mutant.description}\n`);

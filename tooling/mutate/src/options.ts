@@ -67,3 +67,49 @@ export function parseOptions(argv: readonly string[]): MutateOptions | 'help' {
     ...(values.baseline === undefined ? {} : { baselineFile: values.baseline }),
   };
 }
+
+/** Why the chosen strategies cannot be mutated (one is not among the sound ones), or undefined. */
+export function strategyProblem(wanted: readonly string[], sound: readonly string[]): string | undefined {
+  const unknown = [...new Set(wanted.filter((name) => !sound.includes(name)))];
+  if (unknown.length === 0) return undefined;
+  return `${unknown.map((name) => `'${name}'`).join(', ')} ${unknown.length === 1 ? 'is not a sound strategy' : 'are not sound strategies'} (sound: ${sound.join(', ')})`;
+}
+
+/**
+ * One line for each --mutant id that is not a mutant of the selected files (a typo would
+ * otherwise run nothing and score a perfect 1.000), with the ids closest to it, if any are close.
+ */
+export function mutantProblems(wanted: readonly string[], known: readonly string[]): string[] {
+  const unknown = [...new Set(wanted.filter((id) => !known.includes(id)))];
+  return unknown.map((id) => {
+    const close = closest(id, known);
+    const hint = close.length === 0 ? '' : `; did you mean ${close.map((near) => `'${near}'`).join(' or ')}?`;
+    return `no mutant '${id}' in the selected strategies' files${hint}`;
+  });
+}
+
+/** At most three ids a few edits from `id` (or ending with it), nearest first. */
+function closest(id: string, known: readonly string[]): string[] {
+  const most = Math.max(2, Math.floor(id.length / 4));
+  return known
+    .map((candidate) => ({ candidate, distance: candidate.endsWith(id) ? 0 : editDistance(id, candidate, most) }))
+    .filter((entry) => entry.distance <= most)
+    .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
+    .slice(0, 3)
+    .map((entry) => entry.candidate);
+}
+
+/** Levenshtein distance, or more than `most` once it is sure to be. */
+function editDistance(a: string, b: string, most: number): number {
+  if (Math.abs(a.length - b.length) > most) return most + 1;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    if (Math.min(...current) > most) return most + 1;
+    previous = current;
+  }
+  return previous[b.length] ?? most + 1;
+}
