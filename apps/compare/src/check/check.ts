@@ -1,7 +1,8 @@
-import { SearchError, describeViolation, explore, replay, type ExploreOptions, type ExploreReport } from '@kmodsim/explore';
+import { SearchError, describeViolation, explore, replay, type ExploreOptions, type ExploreReport, type Violation } from '@kmodsim/explore';
 import { declarationProblems, expectationOf, findSuiteScenario, scenarioMismatch, type SuiteScenario } from '@kmodsim/scenarios';
 import { strategyNames, type RefcountStrategy } from '@kmodsim/refcount';
 import { UsageError, type CompareIo } from '../io.js';
+import { counterexampleColumns, counterexampleWidth } from './columns.js';
 import { loadStrategy } from './load-strategy.js';
 import { CHECK_USAGE, parseCheckOptions, type CheckOptions } from './options.js';
 import { emptySummary, jsonReporter, junitReporter, tableReporter, tally, type CheckReporter } from './reporters.js';
@@ -39,6 +40,19 @@ export async function checkCommand(argv: readonly string[], io: CompareIo): Prom
 
 /** Rows of a violation's column view under its verdict; its replay command prints them all. */
 const VERDICT_COLUMN_ROWS = 200;
+
+/** How wide a counterexample's column view may be: the table indents it by 4; JUnit keeps every cell whole. */
+function columnViewWidth(options: CheckOptions, io: CompareIo): number | undefined {
+  if (options.reporter === 'junit') return undefined;
+  const width = counterexampleWidth(io.columns, io.env);
+  return width === undefined ? undefined : width - 4;
+}
+
+/** The column view of a violation's counterexample, replayed. */
+function violationColumns(target: ReturnType<typeof targetOf>, violation: Violation, lineWidth: number | undefined): string {
+  const run = replay(target, violation.schedule);
+  return counterexampleColumns(run.ok ? run.value.trace : [], target.cpuCount, violation.setupSteps, VERDICT_COLUMN_ROWS, lineWidth);
+}
 
 /** One strategy against one scenario, and why the pair cannot be judged, if it cannot. */
 interface Pair {
@@ -94,7 +108,7 @@ async function checkPairs(pairs: readonly Pair[], options: CheckOptions, io: Com
     failed ||= isFailure(verdict);
     tally(summary, verdict);
     const columnView = verdict.violation !== undefined && isFailure(verdict) && !options.json
-      ? describeViolation(targetOf(options, strategy, scenario), verdict.violation, undefined, VERDICT_COLUMN_ROWS, io.columns === undefined ? undefined : io.columns - 4).columns
+      ? violationColumns(targetOf(options, strategy, scenario), verdict.violation, columnViewWidth(options, io))
       : undefined;
     reporter.verdict(verdict, columnView);
     progress?.show();
@@ -219,7 +233,8 @@ function replayCommand(options: CheckOptions, strategy: RefcountStrategy | undef
     io.stderr.write(`kmodsim-compare: ERROR: the schedule does not fit this run (is it from another version of the scenario or of kmodsim?): ${replayed.divergence ?? ''}\n`);
     return 2;
   }
-  const described = describeViolation(target, { kind: 'invariant', message: '', schedule, steps: 0, preemptions: 0, irqs: 0, cpu: -1, comm: '', pid: 0, setupSteps: 0 }, undefined, Infinity, io.columns);
+  const described = describeViolation(target, { kind: 'invariant', message: '', schedule, steps: 0, preemptions: 0, irqs: 0, cpu: -1, comm: '', pid: 0, setupSteps: 0 });
+  const columns = counterexampleColumns(replayed.trace, target.cpuCount, 0, Infinity, counterexampleWidth(io.columns, io.env));
   const fault = replayed.fault;
   const cutShort = fault?.kind === 'replay-diverged';
   const ending = fault === undefined ? 'the run ends cleanly' : cutShort ? `the schedule ends but the run does not: ${fault.message}` : `${fault.kind}: ${fault.message}`;
@@ -227,7 +242,7 @@ function replayCommand(options: CheckOptions, strategy: RefcountStrategy | undef
     io.stdout.write(`${described.chromeJson}\n`);
     io.stderr.write(`# ${ending}\n`);
   } else {
-    io.stdout.write(`${described.ftrace}\n${described.columns}# ${ending}\n`);
+    io.stdout.write(`${described.ftrace}\n${columns}# ${ending}\n`);
   }
   if (cutShort) {
     // A schedule check printed runs to its violation's end (a livelock's goes on under round-robin and is reported so); one that stops while the run could still end was cut.

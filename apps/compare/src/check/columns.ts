@@ -1,0 +1,55 @@
+import type { TraceEvent } from '@kmodsim/cpu';
+
+/** The narrowest a CPU's column gets on a narrow line: a longer cell wraps onto more lines, it is never cut. */
+const MIN_CELL_WIDTH = 12;
+/** The step number's column ("step "), before the first separator. */
+const STEP_WIDTH = 5;
+const SEPARATOR = '| ';
+
+/**
+ * A counterexample as a table with one column per CPU, one row per step after `fromStep` (the
+ * last `maxRows` of them), the way dscheck and Lincheck show one. Without a line width every
+ * cell is whole on one line; with one, the columns share it and a cell that does not fit wraps.
+ */
+export function counterexampleColumns(trace: readonly TraceEvent[], cpuCount: number, fromStep: number, maxRows: number, lineWidth: number | undefined): string {
+  const shown = trace.filter((event) => event.step > fromStep && event.name !== 'sched_switch');
+  const hidden = Math.max(0, shown.length - maxRows);
+  const kept = shown.slice(hidden).map((event) => ({ step: event.step, cpu: event.cpu, text: `${event.comm}: ${event.name} ${event.detail}`.trimEnd() }));
+  const longest = Math.max(`CPU ${cpuCount - 1}`.length, ...kept.map((row) => row.text.length));
+  const width = lineWidth === undefined
+    ? longest
+    : Math.min(longest, Math.max(MIN_CELL_WIDTH, Math.floor((lineWidth - STEP_WIDTH) / cpuCount) - SEPARATOR.length));
+  const line = (step: string, cells: readonly string[]): string => [step.padEnd(STEP_WIDTH), ...cells.map((cell) => cell.padEnd(width))].join(SEPARATOR).trimEnd();
+  const header = line('step', Array.from({ length: cpuCount }, (_, cpu) => `CPU ${cpu}`));
+  const rows = kept.flatMap((row) => wrap(row.text, width).map((piece, index) => {
+    const cells = Array.from({ length: cpuCount }, () => '');
+    cells[row.cpu] = piece;
+    return line(index === 0 ? String(row.step) : '', cells);
+  }));
+  const skipped = hidden > 0 ? [`… ${hidden} earlier rows not shown (the replay command prints them all)`] : [];
+  return [header, '-'.repeat(header.length), ...skipped, ...rows].join('\n') + '\n';
+}
+
+/** `text` in pieces of at most `width` characters, broken after a space where one is near the end. */
+function wrap(text: string, width: number): string[] {
+  const pieces: string[] = [];
+  let rest = text;
+  while (rest.length > width) {
+    const space = rest.lastIndexOf(' ', width);
+    const cut = space > width / 2 ? space + 1 : width;
+    pieces.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut);
+  }
+  pieces.push(rest);
+  return pieces;
+}
+
+/**
+ * The line width a counterexample's columns get: the terminal's when stdout is one, else
+ * COLUMNS from the environment when it is set, else none (cells whole, however long).
+ */
+export function counterexampleWidth(terminalColumns: number | undefined, env: Readonly<Record<string, string | undefined>>): number | undefined {
+  if (terminalColumns !== undefined && terminalColumns > 0) return terminalColumns;
+  const fromEnv = Number(env['COLUMNS']);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : undefined;
+}
