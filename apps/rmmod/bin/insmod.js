@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 import { main } from '../dist/cli/insmod.js';
-import { processIo } from '@kmodsim/cli';
+import { endOnClosedPipe, processIo } from '@kmodsim/cli';
+
+// A reader that stops early (`| head`) closes the pipe: that ends the output, it is no error.
+endOnClosedPipe();
 
 process.exitCode = await main(process.argv.slice(2), processIo());

@@ -50,3 +50,18 @@ export const systemClock: Clock = {
 export function processIo(signal?: AbortSignal): CliIo {
   return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), clock: systemClock, ...(signal === undefined ? {} : { signal }) };
 }
+
+/**
+ * For a bin script: a reader that stops early (`| head`) closes the pipe, and that ends the
+ * output; it is no error. The process exits at once with the status set so far (0 if none)
+ * instead of dying of Node's unhandled 'error' event with a stack trace. Any other error on the
+ * streams is thrown as before.
+ */
+export function endOnClosedPipe(streams: readonly NodeJS.EventEmitter[] = [process.stdout, process.stderr]): void {
+  for (const stream of streams) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      process.exit();
+    });
+  }
+}
