@@ -106,8 +106,13 @@ export function junitReporter(io: CompareIo): CheckReporter {
   };
 }
 
+/** Characters XML 1.0 cannot hold, escaped or not: C0 controls but tab, LF and CR; lone surrogates; U+FFFE and U+FFFF. */
+// eslint-disable-next-line no-control-regex -- the control characters XML forbids are what it must find
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Text for an attribute or element of the report: markup escaped, and what XML cannot hold replaced by U+FFFD. */
 function xml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return text.replace(NOT_XML, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 function indent(text: string): string {
