@@ -158,6 +158,13 @@ describe('kmodsim-compare check', () => {
     expect(line.reason).toContain('tryGet is not written yet');
   });
 
+  test('a strategy or scenario named twice is searched and counted once', async () => {
+    const result = await checkInProcess('--strategy', 'global-spinlock', '--strategy', 'global-spinlock', '--scenario', 'irq-get-put', '--scenario', 'irq-get-put', '--preemptions', '0');
+    expect(result.code).toBe(0);
+    expect(result.stdout.match(/^global-spinlock\s+irq-get-put\s+CLEAN/gm)).toHaveLength(1);
+    expect(result.stdout).toMatch(/^1 pairs: 1 clean,/m);
+  });
+
   test('--json prints one object per verdict', async () => {
     const result = await check('--strategy', 'global-spinlock', '--scenario', 'irq-get-put', '--json');
     const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { verdict: string; counts: { exhausted: boolean } });
@@ -186,6 +193,7 @@ describe('kmodsim-compare check', () => {
       [['--strategy', './declares-unknown-scenario.mjs'], "declares-unknown-scenario declares a known violation in scenario 'unload-vs-gets', which does not exist"],
       [['--strategy', './declares-unknown-kind.mjs'], "declares-unknown-kind: unknown violation kind 'kaboom' in 'unload-vs-get'"],
       [['--reporter', 'xml'], "unknown reporter 'xml'; known: table, junit"],
+      [['--scenario', 'wait-for-users'], "scenario 'wait-for-users' is a demonstration to watch, not one check searches: run it with 'kmodsim scenario run wait-for-users'"],
     ];
     for (const [args, message] of cases) {
       const result = await checkInProcess(...args);

@@ -71,10 +71,16 @@ describe('kmodsim-compare merge', () => {
     // The same search split in two instead of three.
     const other = await compare(dir, ...SEARCH, '--shard', '0/2');
     writeFileSync(join(dir, 'half.jsonl'), other.stdout);
+    // Shard 1 of the same split, run at another preemption bound.
+    const otherBound = await compare(dir, 'check', '--strategy', 'global-spinlock', '--scenario', 'unload-vs-get', '--json', '--shard', '1/2', '--preemptions', '1');
+    writeFileSync(join(dir, 'other-bound.jsonl'), otherBound.stdout);
+    const firstHalf = await compare(dir, 'check', '--strategy', 'global-spinlock', '--scenario', 'unload-vs-get', '--json', '--shard', '0/2');
+    writeFileSync(join(dir, 'first-half.jsonl'), firstHalf.stdout);
     const cases: [string[], string][] = [
       [['shard0.jsonl', 'shard2.jsonl'], 'shard 1/3 missing'],
       [['shard0.jsonl', 'shard0.jsonl', 'shard1.jsonl', 'shard2.jsonl'], 'shard 0/3 appears twice'],
       [['shard0.jsonl', 'shard1.jsonl', 'shard2.jsonl', 'half.jsonl'], 'shards of different splits'],
+      [['first-half.jsonl', 'other-bound.jsonl'], 'global-spinlock on unload-vs-get: its shards were run with different settings, so they are not one search: --preemptions 2 in first-half.jsonl:1 but 1 in other-bound.jsonl:1'],
       [['garbage.jsonl'], "garbage.jsonl:1: not a line of 'kmodsim-compare check --json' output"],
       [['absent.jsonl'], "cannot read 'absent.jsonl': No such file or directory"],
       [['shard0.jsonl', 'shard1.jsonl', 'shard2.jsonl', 'empty.jsonl'], "'empty.jsonl' holds no verdicts"],

@@ -1,6 +1,6 @@
 import { parseCommandLine, type OptionSpec } from '@kmodsim/cli';
 import type { SearchMode } from '@kmodsim/explore';
-import { suite } from '@kmodsim/scenarios';
+import { catalogue, suite } from '@kmodsim/scenarios';
 import { OptionError, UsageError } from '../io.js';
 
 export interface CheckOptions {
@@ -109,8 +109,12 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
   if (reporter === 'junit' && values.json) throw new UsageError('--reporter junit and --json are two formats: choose one');
   const format = values.format;
   if (format !== 'ftrace' && format !== 'chrome') throw new UsageError(`unknown trace format '${format}'; known: ftrace, chrome`);
-  const scenarios = values.scenario.length > 0 ? values.scenario : suite.map((entry) => entry.name);
+  // A strategy or scenario named twice is still one: each pair is searched and counted once.
+  const scenarios = values.scenario.length > 0 ? [...new Set(values.scenario)] : suite.map((entry) => entry.name);
   for (const name of scenarios) {
+    if (catalogue.some((entry) => entry.name === name && entry.kind === 'demonstration')) {
+      throw new UsageError(`scenario '${name}' is a demonstration to watch, not one check searches: run it with 'kmodsim scenario run ${name}'`);
+    }
     if (!suite.some((entry) => entry.name === name)) throw new UsageError(`unknown scenario '${name}'; known: ${suite.map((entry) => entry.name).join(', ')}`);
   }
   const cpus = values.cpus === undefined ? undefined : whole('--cpus', values.cpus, 1, mode === 'exhaustive' ? MAX_EXHAUSTIVE_CPUS : 1024);
@@ -118,7 +122,7 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
   const tooSmall = cpus === undefined ? undefined : suite.find((entry) => scenarios.includes(entry.name) && entry.cpuCount > cpus);
   if (tooSmall !== undefined) throw new UsageError(`--cpus ${cpus}: scenario ${tooSmall.name} needs at least ${tooSmall.cpuCount} CPUs`);
   const options: CheckOptions = {
-    strategies: values.strategy,
+    strategies: [...new Set(values.strategy)],
     scenarios,
     cpus,
     preemptions: values.preemptions === undefined ? undefined : whole('--preemptions', values.preemptions, 0, MAX_BOUND),

@@ -37,6 +37,7 @@ export function mergeCommand(argv: readonly string[], io: CompareIo): number {
   const files = parsed.line.operands;
   if (files.length === 0) throw new UsageError('no files to merge');
   const { groups, notApplicable, searchErrors } = groupLines(files, io.cwd);
+  refuseMixedSettings(groups);
   // Every input is checked before anything is printed: a missing shard leaves no partial table.
   const verdicts = [...groups.values()].map(judgeGroup);
   const others = [...notApplicable.values(), ...searchErrors.values()];
@@ -88,6 +89,32 @@ function groupLines(files: readonly string[], cwd: string) {
     });
   }
   return { groups, notApplicable, searchErrors };
+}
+
+/** The settings a search's shards must share, as check's options name them. */
+const SETTINGS: readonly { readonly option: string; readonly of: (report: ExploreReport) => string | number }[] = [
+  { option: '--mode', of: (report) => report.mode },
+  { option: '--cpus', of: (report) => report.cpuCount },
+  { option: '--preemptions', of: (report) => report.bounds.preemptions },
+  { option: '--irqs', of: (report) => report.bounds.irqs },
+  { option: 'step bound', of: (report) => report.bounds.steps },
+];
+
+/** Shards of one pair run with different settings are not one search: say which differ, with their values, not that a shard is missing. */
+function refuseMixedSettings(groups: ReadonlyMap<string, SearchGroup>): void {
+  const byPair = new Map<string, SearchGroup[]>();
+  for (const group of groups.values()) {
+    const pair = `${group.strategy}\u0000${group.lines[0]?.report.scenario ?? ''}`;
+    byPair.set(pair, [...(byPair.get(pair) ?? []), group]);
+  }
+  for (const mixed of byPair.values()) {
+    const searches = mixed.flatMap((group) => (group.lines[0] === undefined ? [] : [{ report: group.lines[0].report, where: group.where.join(', ') }]));
+    const [first] = searches;
+    if (searches.length < 2 || first === undefined) continue;
+    const differing = SETTINGS.filter((setting) => new Set(searches.map((search) => setting.of(search.report))).size > 1);
+    const values = differing.map((setting) => `${setting.option} ${searches.map((search) => `${setting.of(search.report)} in ${search.where}`).join(' but ')}`);
+    throw new UsageError(`${mixed[0]?.strategy ?? ''} on ${first.report.scenario}: its shards were run with different settings, so they are not one search: ${values.join('; ')}`);
+  }
 }
 
 function readLines(file: string, cwd: string): string[] {
