@@ -1,8 +1,9 @@
 #!/usr/bin/env node
+import { USAGE_STATUS, endOnClosedPipe, reportOptionError, reportUsageError } from '@kmodsim/cli';
 import { soundStrategies } from '@kmodsim/refcount';
 import { listMutants } from './campaign.js';
 import { defaultEnvironment, mutate, readEquivalents, type Environment } from './main.js';
-import { USAGE, mutantProblems, parseOptions, strategyProblem, type MutateOptions } from './options.js';
+import { PROGRAM, USAGE, mutantProblems, parseOptions, strategyProblem, type MutateOptions } from './options.js';
 import { formatSummary, formatTable, jsonLines, score } from './report.js';
 
 // `pnpm mutate`: thin. Parses, runs the campaign, prints; exits 1 when the score is below the
@@ -20,22 +21,25 @@ async function selectionProblems(options: MutateOptions, environment: Environmen
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  let options: MutateOptions | 'help';
-  try {
-    options = parseOptions(argv);
-  } catch (error) {
-    process.stderr.write(`kmodsim-mutate: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    return 2;
+  const io = { stderr: process.stderr };
+  const parsed = parseOptions(argv);
+  switch (parsed.kind) {
+    case 'help':
+      process.stdout.write(USAGE);
+      return 0;
+    case 'option-error':
+      return reportOptionError(io, PROGRAM, parsed.message);
+    case 'usage-error':
+      return reportUsageError(io, PROGRAM, parsed.problem);
+    case 'run':
+      break;
   }
-  if (options === 'help') {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const { options } = parsed;
   const quiet = options.quiet;
   const environment = defaultEnvironment(quiet ? undefined : (line) => process.stderr.write(`${line}\n`));
   const problems = await selectionProblems(options, environment);
-  for (const problem of problems) process.stderr.write(`kmodsim-mutate: ERROR: ${problem}\n`);
-  if (problems.length > 0) return 2;
+  for (const problem of problems) reportUsageError(io, PROGRAM, problem);
+  if (problems.length > 0) return USAGE_STATUS;
   if (options.list) {
     const listed = await listMutants({ packageRoot: environment.packageRoot, strategies: options.strategies, only: options.only, ...(options.limit === undefined ? {} : { limit: options.limit }), runId: `l${environment.pid}` });
     for (const { mutant, strategies } of listed) process.stdout.write(`${mutant.id}  [${strategies.join(', ')}]  ${mutant.description}\n`);
@@ -48,6 +52,8 @@ async function main(argv: readonly string[]): Promise<number> {
   return result.score >= GOAL && result.killedEquivalents.length === 0 ? 0 : 1;
 }
 
+// A reader that stops early (`--list | head`) closes the pipe: that ends the output, it is no error.
+endOnClosedPipe();
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (error: unknown) => {

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { asksForHelp, parseCommandLine, type OptionSpec } from '@kmodsim/cli';
 
 // `kmodsim-mutate` arguments.
 
@@ -36,36 +36,74 @@ mutant with what killed it, and suite.mutation = killed / non-equivalent (equiva
   --quiet          no progress on stderr
 `;
 
-function positive(text: string | undefined, name: string): number | undefined {
+export const PROGRAM = 'kmodsim-mutate';
+
+const SPECS: readonly OptionSpec[] = [
+  { long: 'workers', takesArgument: true },
+  { long: 'strategy', takesArgument: true },
+  { long: 'mutant', takesArgument: true },
+  { long: 'seconds', takesArgument: true },
+  { long: 'limit', takesArgument: true },
+  { long: 'baseline', takesArgument: true },
+  { long: 'recheck-equivalents', takesArgument: false },
+  { long: 'list', takesArgument: false },
+  { long: 'json', takesArgument: false },
+  { long: 'quiet', takesArgument: false },
+  { short: 'h', long: 'help', takesArgument: false },
+];
+
+/**
+ * The command line read: options to run with, a request for the usage, getopt's own line for an
+ * option it cannot read (unknown, ambiguous, missing its value), or one line on a value that
+ * makes no sense.
+ */
+export type ParsedOptions =
+  | { readonly kind: 'run'; readonly options: MutateOptions }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'option-error'; readonly message: string }
+  | { readonly kind: 'usage-error'; readonly problem: string };
+
+class BadValue extends Error {}
+
+function positive(text: string | undefined, name: string, whole: boolean): number | undefined {
   if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} takes a positive number, not '${text}'`);
+  const value = text.trim() === '' ? Number.NaN : Number(text);
+  if (!Number.isFinite(value) || value <= 0 || (whole && !Number.isInteger(value))) throw new BadValue(`--${name} takes a positive ${whole ? 'whole ' : ''}number, not '${text}'`);
   return value;
 }
 
-export function parseOptions(argv: readonly string[]): MutateOptions | 'help' {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      workers: { type: 'string' }, strategy: { type: 'string', multiple: true }, mutant: { type: 'string', multiple: true },
-      seconds: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, list: { type: 'boolean' }, quiet: { type: 'boolean' }, baseline: { type: 'string' }, 'recheck-equivalents': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help === true) return 'help';
-  const seconds = positive(values.seconds, '--seconds');
-  const limit = positive(values.limit, '--limit');
-  return {
-    workers: Math.floor(positive(values.workers, '--workers') ?? 2),
-    strategies: values.strategy ?? [],
-    only: values.mutant ?? [],
-    ...(seconds === undefined ? {} : { seconds }),
-    ...(limit === undefined ? {} : { limit: Math.floor(limit) }),
-    json: values.json === true,
-    list: values.list === true,
-    quiet: values.quiet === true,
-    recheckEquivalents: values['recheck-equivalents'] === true,
-    ...(values.baseline === undefined ? {} : { baselineFile: values.baseline }),
-  };
+export function parseOptions(argv: readonly string[]): ParsedOptions {
+  if (asksForHelp(argv)) return { kind: 'help' };
+  const parsed = parseCommandLine(PROGRAM, argv, SPECS);
+  if (!parsed.ok) return { kind: 'option-error', message: parsed.message };
+  const { line } = parsed;
+  const [operand] = line.operands;
+  if (operand !== undefined) return { kind: 'usage-error', problem: `unexpected argument '${operand}' (mutants are chosen with --strategy and --mutant)` };
+  const baseline = line.value('baseline');
+  if (baseline === '') return { kind: 'usage-error', problem: '--baseline takes a file name, not an empty one' };
+  try {
+    const workers = positive(line.value('workers'), 'workers', true);
+    const seconds = positive(line.value('seconds'), 'seconds', false);
+    const limit = positive(line.value('limit'), 'limit', true);
+    return {
+      kind: 'run',
+      options: {
+        workers: workers ?? 2,
+        strategies: line.values('strategy'),
+        only: line.values('mutant'),
+        ...(seconds === undefined ? {} : { seconds }),
+        ...(limit === undefined ? {} : { limit }),
+        json: line.has('json'),
+        list: line.has('list'),
+        quiet: line.has('quiet'),
+        recheckEquivalents: line.has('recheck-equivalents'),
+        ...(baseline === undefined ? {} : { baselineFile: baseline }),
+      },
+    };
+  } catch (error) {
+    if (error instanceof BadValue) return { kind: 'usage-error', problem: error.message };
+    throw error;
+  }
 }
 
 /** Why the chosen strategies cannot be mutated (one is not among the sound ones), or undefined. */

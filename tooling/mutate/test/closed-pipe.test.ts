@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { mutateCli } from './run-cli.js';
 
 // A reader that stops early (`| head -1`, `| head -c 10`) closes the pipe the tool writes to: that
 // ends the output, it is no error. Every bin (the kmod tools, kmodsim, kmodsim-mutate) is run,
@@ -58,5 +59,10 @@ describe('a reader that closes the pipe early ends the output, no stack trace', 
     expect(ended.read).toBeGreaterThan(0);
     expect([ended.status, ended.signal]).toEqual([0, null]);
     expect(ended.stderr).not.toMatch(/EPIPE|Error|\n\s+at /);
+  });
+
+  it.each(['before', 'first-chunk'] as const)('kmodsim-mutate --list, the pipe closed %s', async (when) => {
+    const ended = await closeEarly(mutateCli, ['--list', '--quiet'], when);
+    expect([ended.status, ended.signal, ended.stderr]).toEqual([0, null, '']);
   });
 });

@@ -1,7 +1,6 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { mutantProblems, strategyProblem } from '../src/options.js';
+import { runMutate } from './run-cli.js';
 
 // A selection that names nothing real is a usage error, not an empty campaign: `--mutant` with a
 // typo used to run no mutant and print a perfect score, exit 0.
@@ -45,23 +44,15 @@ describe('the mutants chosen', () => {
 });
 
 describe('kmodsim-mutate (built) with a selection that names nothing', () => {
-  const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-  const run = (args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      execFile(process.execPath, [cli, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
-        resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
-      });
-    });
-
   it('an unknown strategy: one line naming the sound ones, exit 2, no stack trace', async () => {
-    const ran = await run(['--strategy', 'nope', '--list']);
+    const ran = await runMutate(['--strategy', 'nope', '--list']);
     expect(ran.status).toBe(2);
     expect(ran.stdout).toBe('');
     expect(ran.stderr).toMatch(/^kmodsim-mutate: ERROR: 'nope' is not a sound strategy \(sound: [a-z-]+(, [a-z-]+)*\)\n$/);
   });
 
   it('an unknown mutant: named, exit 2, and no score', async () => {
-    const ran = await run(['--quiet', '--strategy', 'global-spinlock', '--mutant', 'no-such-id']);
+    const ran = await runMutate(['--quiet', '--strategy', 'global-spinlock', '--mutant', 'no-such-id']);
     expect(ran).toEqual({ status: 2, stdout: '', stderr: "kmodsim-mutate: ERROR: no mutant 'no-such-id' in the selected strategies' files\n" });
   });
 });
