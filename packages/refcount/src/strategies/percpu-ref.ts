@@ -4,7 +4,7 @@ import {
 } from '@kmodsim/cpu';
 import { allocPerCpu, freePerCpu, localOps, perCpuPtr, perCpuSum, thisCpuPtr, type LocalOps, type PerCpuVar } from '@kmodsim/percpu';
 import { createRcu, type Rcu } from '@kmodsim/rcu';
-import { ModuleState, type ModuleCells, type ModuleRefcount, type RefcountStrategy, type StopOutcome, type UnloadFlags } from '../strategy.js';
+import { ModuleState, type KnownViolation, type ModuleCells, type ModuleRefcount, type RefcountStrategy, type StopOutcome, type UnloadFlags } from '../strategy.js';
 
 // The module count as a percpu_ref (lib/percpu-refcount.c), the design that replaced the seed's
 // stop_machine in other subsystems: gets and puts touch only this CPU's counter inside an RCU
@@ -123,9 +123,21 @@ class PercpuRefCount implements ModuleRefcount {
   }
 }
 
+/**
+ * percpu_ref can only learn the count by killing the ref: a refused rmmod kills it, waits a grace
+ * period, finds users and resurrects it, and every try_module_get in that window fails, though
+ * the module never goes. An open that races a refused rmmod fails with ENODEV.
+ */
+const REFUSED_STOP_REFUSES_GETS: KnownViolation = {
+  scenario: 'refused-unload-then-reuse',
+  kinds: ['invariant'],
+  why: 'a refused unload kills the ref to read its count and resurrects it a grace period later: a try_module_get in between fails though the module stays',
+};
+
 export const percpuRef: RefcountStrategy = {
   name: 'percpu-ref',
   description: 'per-CPU counters under RCU, killed into atomic mode after a grace period (percpu_ref), no stop_machine',
+  knownViolations: [REFUSED_STOP_REFUSES_GETS],
   attach: ({ machine, arch }) => {
     const rcu = createRcu(machine);
     const local = localOps(arch);

@@ -3,7 +3,7 @@ import { closeDevice, openDevice, readDevice, type ModuleContext } from '@kmodsi
 import { cell } from '../contract.js';
 import { defineScenario } from '../scenario.js';
 import { demoModuleLoads } from '../demo/loads.js';
-import { referencesLeaked, resultText } from '../users.js';
+import { memoryLeaked, referencesLeaked, resultText } from '../users.js';
 
 // Loading: a module is not live until its init says so, a failed init unwinds completely, and
 // the seed's two-state init lets a module go live early.
@@ -68,7 +68,11 @@ export const failingInit = defineScenario(
       results.push(core.find('demo_chardev') === undefined ? 'gone' : 'left behind');
       results.push(resultText(yield* core.initModule(self, base)));
     } });
-    return () => (results.join(' ') === 'ENODEV gone ok' ? undefined : `saw ${results.join(' ')}`);
+    return () => {
+      if (results.join(' ') !== 'ENODEV gone ok') return `saw ${results.join(' ')}`;
+      const module = core.find('demo_chardev');
+      return module === undefined ? 'the retried load is not there' : referencesLeaked(module);
+    };
   },
 );
 
@@ -155,7 +159,7 @@ export const failingInitWithUser = defineScenario(
     } });
     return () => {
       if (results[0] !== 'ENODEV') return `insmod returned ${results[0] ?? 'nothing'}, expected ENODEV`;
-      return core.find('demo_chardev') === undefined ? undefined : 'the module whose init failed is still loaded';
+      return core.find('demo_chardev') === undefined ? memoryLeaked(core, 'demo_chardev') : 'the module whose init failed is still loaded';
     };
   },
 );
