@@ -203,6 +203,9 @@ describe('kmodsim-compare check', () => {
     }
   });
 
+});
+
+describe('kmodsim-compare check: declarations, reporters and the execution cap', () => {
   test("a user's strategy may declare the violation it has: found, it is EXPECTED and the check exits 0; a pair declared clean that fails is a surprise", async () => {
     const result = await check('--strategy', './declares-its-race.mjs', '--scenario', 'unload-vs-get', '--scenario', 'irq-get-put', '--preemptions', '1');
     expect(result.code).toBe(0);

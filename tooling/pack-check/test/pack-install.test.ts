@@ -71,6 +71,20 @@ const TSCONFIG = {
   files: ['use.ts'],
 };
 
+/** The scratch project: a package.json naming every tarball, the files that use them, a tsconfig. */
+function writeScratchProject(scratch: string, packed: readonly PackedTarball[], vendored: readonly VendoredPackage[]): void {
+  const dependencies = Object.fromEntries([
+    ...packed.map((t): [string, string] => [t.name, `file:${relative(scratch, t.filename)}`]),
+    ...vendored.map((v): [string, string] => [v.name, `file:${relative(scratch, v.tarball)}`]),
+  ]);
+  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module', dependencies }, null, 2));
+  writeFileSync(join(scratch, 'use.mjs'), USE_ESM);
+  writeFileSync(join(scratch, 'use.cjs'), USE_CJS);
+  writeFileSync(join(scratch, 'use.ts'), USE_TS);
+  writeFileSync(join(scratch, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
+  mkdirSync(join(scratch, 'npm-cache'));
+}
+
 describe('the packed tarballs, installed with npm outside the repository', () => {
   let scratch = '';
   let packed: PackedTarball[] = [];
@@ -86,16 +100,7 @@ describe('the packed tarballs, installed with npm outside the repository', () =>
       packWithPnpm(repoRoot, closure.map((pkg) => pkg.json.name), join(scratch, 'tarballs')),
       vendorDependencies(roots, isWorkspacePackage, join(scratch, 'vendor')),
     ]);
-    const dependencies = Object.fromEntries([
-      ...packed.map((t): [string, string] => [t.name, `file:${relative(scratch, t.filename)}`]),
-      ...vendored.map((v): [string, string] => [v.name, `file:${relative(scratch, v.tarball)}`]),
-    ]);
-    writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module', dependencies }, null, 2));
-    writeFileSync(join(scratch, 'use.mjs'), USE_ESM);
-    writeFileSync(join(scratch, 'use.cjs'), USE_CJS);
-    writeFileSync(join(scratch, 'use.ts'), USE_TS);
-    writeFileSync(join(scratch, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
-    mkdirSync(join(scratch, 'npm-cache'));
+    writeScratchProject(scratch, packed, vendored);
     npmInstall = await run('npm', ['install', '--no-package-lock'], { cwd: scratch, env: npmEnvironment(scratch) });
     // The type check is the slowest step: it starts now and runs while node loads the packages.
     const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');

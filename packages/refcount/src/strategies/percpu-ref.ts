@@ -130,7 +130,7 @@ class PercpuRefCount implements ModuleRefcount {
  */
 const REFUSED_STOP_REFUSES_GETS: KnownViolation = {
   scenario: 'refused-unload-then-reuse',
-  kinds: ['invariant'],
+  kinds: ['invariant', 'assertion'],
   why: 'a refused unload kills the ref to read its count and resurrects it a grace period later: a try_module_get in between fails though the module stays',
 };
 
