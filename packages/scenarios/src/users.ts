@@ -1,4 +1,4 @@
-import { schedule, setCurrentState, load, type ExecutionContext, type KernelCode, type Result } from '@kmodsim/cpu';
+import { cpuRelax, schedule, setCurrentState, load, type ExecutionContext, type KernelCode, type Machine, type Result } from '@kmodsim/cpu';
 import { closeDevice, moduleInfo, openDevice, readDevice, type KernelModule, type ModuleCore } from '@kmodsim/module';
 
 // What the scenarios' users and unloaders do, and the checks every scenario ends with: no
@@ -74,4 +74,15 @@ export function referencesLeaked(module: KernelModule, held = 0): string | undef
 export function* unload(core: ModuleCore, self: ExecutionContext, record: UnloadRecord, flags: { readonly wait?: boolean; readonly force?: boolean } = {}): KernelCode<void> {
   const result = yield* core.deleteModule(self, 'demo_chardev', { nonblock: flags.wait !== true, trunc: flags.force === true });
   record.rmmod = resultText(result);
+}
+
+/**
+ * rmmod on CPU 0 once `holding` is set (its user has the device open), recording its answer: the
+ * unload then races whatever the user does next. Resumes with the unloader's pid.
+ */
+export function spawnUnloaderOnceHeld(machine: Machine, core: ModuleCore, holding: number, record: UnloadRecord, flags: { readonly wait?: boolean; readonly force?: boolean } = {}): number {
+  return machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
+    while ((yield load(holding)) === 0) yield cpuRelax();
+    yield* unload(core, self, record, flags);
+  } });
 }

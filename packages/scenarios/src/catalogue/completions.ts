@@ -7,7 +7,7 @@ import { ModuleState } from '@kmodsim/refcount';
 import { cell, type ContractCell } from '../contract.js';
 import { demoModuleLoads } from '../demo/loads.js';
 import { defineScenario } from '../scenario.js';
-import { memoryLeaked, resultText, unload, unloadConsistent, type UnloadRecord } from '../users.js';
+import { memoryLeaked, resultText, unloadConsistent, type UnloadRecord , spawnUnloaderOnceHeld } from '../users.js';
 
 // References dropped where the unloader's wait must still see them: by a transfer's completion
 // interrupt (a driver's submit pins its module, the interrupt that completes the transfer drops
@@ -55,10 +55,7 @@ function userWhileWaitingUnload(machine: Machine, core: ModuleCore, whileGoing: 
     while ((yield load(module.cells.state)) !== ModuleState.GOING) yield cpuRelax();
     yield* whileGoing(self, module);
   } });
-  machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
-    while ((yield load(holding)) === 0) yield cpuRelax();
-    yield* unload(core, self, record, { wait: true });
-  } });
+  spawnUnloaderOnceHeld(machine, core, holding, record, { wait: true });
   return () => unloadConsistent(core, record);
 }
 

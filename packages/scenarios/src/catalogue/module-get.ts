@@ -3,7 +3,7 @@ import { closeDevice, openDevice, readDevice } from '@kmodsim/module';
 import { ModuleState } from '@kmodsim/refcount';
 import { cell } from '../contract.js';
 import { defineScenario } from '../scenario.js';
-import { referencesLeaked, unload, unloadConsistent, waitWhile, type UnloadRecord } from '../users.js';
+import { referencesLeaked, unloadConsistent, waitWhile, type UnloadRecord , spawnUnloaderOnceHeld } from '../users.js';
 
 /**
  * __module_get() during rmmod --wait: the reference Linux 2.6.35 found the seed's design could
@@ -67,10 +67,7 @@ export const moduleGetDuringWait = defineScenario(
       yield* setOpened(lock, opened, 0);
       yield* closeDevice(core, self, open.value);
     } });
-    machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
-      while ((yield load(holding)) === 0) yield cpuRelax();
-      yield* unload(core, self, record, { wait: true });
-    } });
+    spawnUnloaderOnceHeld(machine, core, holding, record, { wait: true });
     return () => unloadConsistent(core, record);
   },
 );

@@ -2,7 +2,7 @@ import { cpuRelax, load, scheduleTimeout, setCurrentState, store, wakeUpProcess,
 import { closeDevice, openDevice, readDevice } from '@kmodsim/module';
 import { cell } from '../contract.js';
 import { defineScenario } from '../scenario.js';
-import { memoryLeaked, resultText, unload, unloadConsistent, waitWhile, type UnloadRecord } from '../users.js';
+import { memoryLeaked, resultText, unloadConsistent, waitWhile, type UnloadRecord , spawnUnloaderOnceHeld } from '../users.js';
 
 // What a refused unload must leave behind: nothing. The module stays live and usable, its count
 // is what its users hold, and once they are gone an unload succeeds. And an interrupt handler is
@@ -122,10 +122,7 @@ export const irqUserVersusWait = defineScenario(
       yield scheduleTimeout(HOLD_CYCLES);
       yield* closeDevice(core, self, open.value);
     } });
-    machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
-      while ((yield load(holding)) === 0) yield cpuRelax();
-      yield* unload(core, self, record, { wait: true });
-    } });
+    spawnUnloaderOnceHeld(machine, core, holding, record, { wait: true });
     return () => unloadConsistent(core, record);
   },
 );

@@ -3,7 +3,7 @@ import { closeDevice, openDevice } from '@kmodsim/module';
 import { ModuleState } from '@kmodsim/refcount';
 import { cell } from '../contract.js';
 import { defineScenario, type ScenarioBody } from '../scenario.js';
-import { unload, unloadConsistent, type UnloadRecord } from '../users.js';
+import { unload, unloadConsistent, type UnloadRecord , spawnUnloaderOnceHeld } from '../users.js';
 
 // rmmod --wait: the module goes, new users are refused, and the unloader sleeps until the last
 // put. What a design must get right here: the last put wakes it, a refused get leaves no trace,
@@ -31,10 +31,7 @@ export const waitVersusLastPut = defineScenario(
       yield store(holding, 1);
       yield* closeDevice(core, self, open.value);
     } });
-    machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
-      while ((yield load(holding)) === 0) yield cpuRelax();
-      yield* unload(core, self, record, { wait: true });
-    } });
+    spawnUnloaderOnceHeld(machine, core, holding, record, { wait: true });
     return () => unloadConsistent(core, record);
   },
 );
@@ -112,10 +109,7 @@ function openAgainWhileGoing(flags: { readonly wait: boolean; readonly force?: b
       }
       yield* closeDevice(core, self, open.value);
     } });
-    machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
-      while ((yield load(holding)) === 0) yield cpuRelax();
-      yield* unload(core, self, record, flags);
-    } });
+    spawnUnloaderOnceHeld(machine, core, holding, record, flags);
     return () => refused[0] ?? unloadConsistent(core, record);
   };
 }
