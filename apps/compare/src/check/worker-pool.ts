@@ -17,13 +17,19 @@ export interface SearchJob {
  * strategy searched was at fault (a SearchError, rebuilt on this side of the thread boundary).
  */
 export type JobAnswer =
-  | { readonly id: number; readonly report: ExploreReport }
+  | { readonly id: number; readonly report: ExploreReport; readonly searchMs: number }
   | { readonly id: number; readonly error: string; readonly ofTarget: boolean };
+
+/** A search's report and its wall time on the thread that ran it (a sharded one's: its slowest shard's). */
+export interface TimedReport {
+  readonly report: ExploreReport;
+  readonly searchMs: number | undefined;
+}
 
 interface Waiting {
   readonly id: number;
   readonly job: SearchJob;
-  readonly resolve: (report: ExploreReport) => void;
+  readonly resolve: (timed: TimedReport) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -45,7 +51,7 @@ export class WorkerPool {
   }
 
   /** The report of one search (a whole one, or the shard the job names). */
-  search(job: SearchJob): Promise<ExploreReport> {
+  search(job: SearchJob): Promise<TimedReport> {
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, job, resolve, reject });
       this.dispatch();
@@ -53,9 +59,9 @@ export class WorkerPool {
   }
 
   /** One search split into as many shards as there are threads, merged. */
-  async searchSharded(job: SearchJob, shards: number): Promise<ExploreReport> {
-    const reports = await Promise.all(Array.from({ length: shards }, (_, index) => this.search({ ...job, shard: { index, count: shards } })));
-    return mergeReports(reports);
+  async searchSharded(job: SearchJob, shards: number): Promise<TimedReport> {
+    const timed = await Promise.all(Array.from({ length: shards }, (_, index) => this.search({ ...job, shard: { index, count: shards } })));
+    return { report: mergeReports(timed.map((shard) => shard.report)), searchMs: Math.max(...timed.map((shard) => shard.searchMs ?? 0)) };
   }
 
   async close(): Promise<void> {
@@ -91,7 +97,7 @@ export class WorkerPool {
     if (waiting?.id !== answer.id) return;
     this.running.delete(worker);
     this.idle.push(worker);
-    if ('report' in answer) waiting.resolve(answer.report);
+    if ('report' in answer) waiting.resolve({ report: answer.report, searchMs: answer.searchMs });
     else waiting.reject(answer.ofTarget ? new SearchError(answer.error) : new Error(answer.error));
     this.dispatch();
   }

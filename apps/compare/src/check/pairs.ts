@@ -1,0 +1,194 @@
+import { SearchError, explore, type ExploreOptions, type ExploreReport, type ExploreTarget } from '@kmodsim/explore';
+import { declarationProblems, expectationOf, findSuiteScenario, scenarioMismatch, type SuiteScenario } from '@kmodsim/scenarios';
+import { strategyNames, type RefcountStrategy } from '@kmodsim/refcount';
+import { UsageError, type CompareIo } from '../io.js';
+import { loadStrategy } from './load-strategy.js';
+import type { CheckOptions } from './options.js';
+import { judge, type Verdict } from './verdict.js';
+import { WorkerPool, type TimedReport } from './worker-pool.js';
+
+// The searches check runs, and what each concluded, as data: check prints the results as they
+// come, the report draws them. Both see the same pairs, searched the same way.
+
+/** A strategy as the user named it (a registry name or a file) and as it loaded. */
+export interface NamedStrategy {
+  readonly spec: string;
+  readonly strategy: RefcountStrategy;
+}
+
+/** One strategy against one scenario, and why the pair cannot be judged, if it cannot. */
+export interface Pair extends NamedStrategy {
+  readonly scenario: SuiteScenario;
+  readonly mismatch: string | undefined;
+}
+
+/** What became of one pair: no search (N/A), a search that could not run (ERROR), or a verdict. */
+export type PairResult =
+  | { readonly kind: 'n/a'; readonly pair: Pair; readonly reason: string }
+  | { readonly kind: 'error'; readonly pair: Pair; readonly reason: string }
+  /** `searchMs`: the search's wall time, when a clock was given (on a worker thread, its own). */
+  | { readonly kind: 'verdict'; readonly pair: Pair; readonly verdict: Verdict; readonly searchMs: number | undefined };
+
+/** The strategies named on the command line (all built-in ones when none is), loaded, their declarations checked. */
+export async function loadStrategies(options: CheckOptions, cwd: string): Promise<NamedStrategy[]> {
+  const specs = options.strategies.length > 0 ? options.strategies : strategyNames();
+  const strategies: NamedStrategy[] = [];
+  for (const spec of specs) {
+    const strategy = await loadStrategy(spec, cwd);
+    const problems = declarationProblems(strategy);
+    if (problems.length > 0) throw new UsageError(problems.join('; '));
+    strategies.push({ spec, strategy });
+  }
+  return strategies;
+}
+
+export function planPairs(strategies: readonly NamedStrategy[], scenarios: readonly string[]): Pair[] {
+  return strategies.flatMap(({ spec, strategy }) => scenarios.map((name) => {
+    const scenario = scenarioNamed(name);
+    return { spec, strategy, scenario, mismatch: scenarioMismatch(scenario, strategy) };
+  }));
+}
+
+export function judgeableCount(pairs: readonly Pair[]): number {
+  return pairs.filter((pair) => pair.mismatch === undefined).length;
+}
+
+/**
+ * Every pair's result, in the pairs' order, each as soon as its search is done: searched here or
+ * on `--workers` threads (started here and closed when the last result has been taken).
+ */
+export async function* judgePairs(pairs: readonly Pair[], options: CheckOptions, io: CompareIo): AsyncGenerator<PairResult> {
+  const judgeable = judgeableCount(pairs);
+  // A thread per search at most when pairs are shared out whole; all of them when one pair is sharded.
+  const threads = judgeable > 1 ? Math.min(options.workers, judgeable) : options.workers;
+  const pool = options.workers > 1 && judgeable > 0 ? new WorkerPool(threads) : undefined;
+  try {
+    const progress = pool === undefined ? undefined : new PoolProgress(judgeable, io);
+    const searches = startSearches(pairs, options, io, pool, progress);
+    for (const [index, pair] of pairs.entries()) {
+      if (pair.mismatch !== undefined) {
+        yield { kind: 'n/a', pair, reason: pair.mismatch };
+        continue;
+      }
+      const timed = await explained(searches[index], pair.strategy, pair.scenario, io);
+      progress?.clear();
+      // The strategy could not be searched here (its code faulted while the demo modules loaded, or it is not deterministic): a failure of this pair, and the others still get theirs.
+      if (typeof timed === 'string') yield { kind: 'error', pair, reason: timed };
+      else yield { kind: 'verdict', pair, verdict: judgePair(pair, timed.report, options, io), searchMs: timed.searchMs };
+      progress?.show();
+    }
+    progress?.clear();
+  } finally {
+    await pool?.close();
+  }
+}
+
+function judgePair(pair: Pair, report: ExploreReport, options: CheckOptions, io: CompareIo): Verdict {
+  const { spec, strategy, scenario } = pair;
+  return judge(strategy.name, expectationOf(strategy, scenario), report, (schedule) => replayLine(spec, scenario, options, schedule, io.env));
+}
+
+type Search = () => Promise<TimedReport>;
+
+/**
+ * A search per judgeable pair (undefined for the others). Without workers each runs when its
+ * verdict is due, in this thread. With workers, several pairs go to the pool at once, each a
+ * whole search on one thread (shards repeat some executions and some alternatives); a single
+ * pair is split into shards instead, so every thread has part of it.
+ */
+function startSearches(pairs: readonly Pair[], options: CheckOptions, io: CompareIo, pool: WorkerPool | undefined, progress: PoolProgress | undefined): (Search | undefined)[] {
+  if (pool === undefined) return pairs.map((pair) => (pair.mismatch !== undefined ? undefined : () => Promise.resolve(searchHere(options, pair, io))));
+  const judgeable = judgeableCount(pairs);
+  return pairs.map((pair) => {
+    if (pair.mismatch !== undefined) return undefined;
+    const job = { strategy: pair.spec, cwd: io.cwd, scenario: pair.scenario.name, cpus: options.cpus, search: { ...searchOptions(options, pair.scenario) } };
+    const started = judgeable === 1 ? pool.searchSharded(job, options.workers) : pool.search(job);
+    const counted = started.then((timed) => { progress?.done(); return timed; });
+    // Awaited in order later; until then a failure must not count as unhandled.
+    counted.catch(() => undefined);
+    return () => counted;
+  });
+}
+
+/** On a terminal, how many of the pool's searches have finished: one stderr line, cleared while a verdict prints. */
+class PoolProgress {
+  private finished = 0;
+
+  constructor(private readonly total: number, private readonly io: CompareIo) {}
+
+  done(): void {
+    this.finished++;
+    this.show();
+  }
+
+  show(): void {
+    if (this.io.isTty === true && this.finished < this.total) this.io.stderr.write(`\r${this.finished} of ${this.total} searches done`);
+  }
+
+  clear(): void {
+    if (this.io.isTty === true) this.io.stderr.write('\r\u001b[K');
+  }
+}
+
+/** The search's report, or why the pair could not be searched (also said on stderr). */
+async function explained(search: Search | undefined, strategy: RefcountStrategy, scenario: SuiteScenario, io: CompareIo): Promise<TimedReport | string> {
+  if (search === undefined) throw new Error(`no search started for ${strategy.name} on ${scenario.name}`);
+  try {
+    return await search();
+  } catch (error) {
+    if (!(error instanceof SearchError)) throw error;
+    io.stderr.write(`kmodsim-compare: ERROR: ${strategy.name} on ${scenario.name}: ${error.message}\n`);
+    return error.message;
+  }
+}
+
+export function scenarioNamed(name: string): SuiteScenario {
+  const scenario = findSuiteScenario(name);
+  if (scenario === undefined) throw new UsageError(`unknown scenario '${name}'`);
+  return scenario;
+}
+
+/** What a pair's search runs on: the scenario built for the strategy, on check's CPUs. */
+export function targetOf(options: CheckOptions, strategy: RefcountStrategy, scenario: SuiteScenario): ExploreTarget {
+  return { scenario: scenario.build(strategy), cpuCount: options.cpus ?? scenario.cpuCount };
+}
+
+function searchOptions(options: CheckOptions, scenario: SuiteScenario): ExploreOptions {
+  return {
+    mode: options.mode,
+    preemptions: options.preemptions ?? scenario.bounds.preemptions,
+    irqs: options.irqs ?? scenario.bounds.irqs,
+    seed: options.seed,
+    executions: options.executions,
+    maxExecutions: options.maxExecutions,
+    countTraces: options.traces,
+  };
+}
+
+/** One search in this thread, with progress on a terminal. */
+function searchHere(options: CheckOptions, pair: Pair, io: CompareIo): TimedReport {
+  const { strategy, scenario } = pair;
+  const progress = io.isTty === true
+    ? { onProgress: (state: { executions: number; violations: number }) => io.stderr.write(`\r${strategy.name} ${scenario.name}: ${state.executions} executions, ${state.violations} violations`) }
+    : {};
+  const started = io.now?.();
+  const report = explore(targetOf(options, strategy, scenario), { ...searchOptions(options, scenario), ...progress, ...(options.shard === undefined ? {} : { shard: options.shard }) });
+  const finished = io.now?.();
+  if (io.isTty === true) io.stderr.write('\r\u001b[K');
+  return { report, searchMs: started === undefined || finished === undefined ? undefined : finished - started };
+}
+
+/** The command that reruns a counterexample, pasteable from where check ran (the strategy as the user named it, quoted for the shell). */
+function replayLine(spec: string, scenario: SuiteScenario, options: CheckOptions, schedule: string, env: CompareIo['env']): string {
+  const cpus = options.cpus === undefined ? '' : ` --cpus ${options.cpus}`;
+  return `${commandPrefix(env)}kmodsim-compare check --strategy ${shellWord(spec)} --scenario ${scenario.name}${cpus} --replay '${schedule}'`;
+}
+
+/** `pnpm exec ` when check was started that way (the binary is then not on the user's PATH). */
+function commandPrefix(env: CompareIo['env']): string {
+  return env['npm_command'] === 'exec' && (env['npm_config_user_agent'] ?? '').startsWith('pnpm/') ? 'pnpm exec ' : '';
+}
+
+function shellWord(word: string): string {
+  return /^[\w./@%+=:,-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+}
