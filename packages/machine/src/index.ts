@@ -13,10 +13,10 @@ export { readJournal, encodeRecord, type JournalContents, type JournalRead } fro
 export { acquireLock, type LockHandle, type LockResult } from './machine-store/lock.js';
 export { CRASH_POINTS, type CrashPoint } from './machine-store/crash-point.js';
 export { temporaryPathFor } from './machine-store/durable-file.js';
-export { readFreshSnapshot, SNAPSHOT_FORMAT, type Snapshot, type SnapshotModule, type SnapshotRead, type SnapshotTask } from './machine-store/snapshot.js';
+export { readFreshSnapshot, SNAPSHOT_FORMAT, type Snapshot, type SnapshotDamaged, type SnapshotModule, type SnapshotRead, type SnapshotTask } from './machine-store/snapshot.js';
 
 // Files the tools read the way the kernel and kmod would: only the machine's own, never through a link.
-export { readOwnFile, type OwnFileRead } from './machine-store/own-file.js';
+export { readOwnFile, type OwnFile, type OwnFileFailure, type OwnFileRead } from './machine-store/own-file.js';
 export { describeFsError, makeDirectories, type MadeDirectories } from './machine-store/make-directories.js';
 export { checksumOf } from './machine-store/checksum.js';
 

@@ -46,7 +46,7 @@ export async function walkModuleTree(moduleDir: string): Promise<WalkResult> {
 
 export interface Look {
   readonly snapshot: Snapshot;
-  /** Set when the snapshot on disk was damaged and was rebuilt from the journal. */
+  /** Set when the snapshot on disk was damaged and was rebuilt from the journal: what was wrong with it (its failure's message). */
   readonly rebuiltDamaged?: string;
 }
 
@@ -60,5 +60,5 @@ export async function lookAtMachine(dir: string, nowWallMs: number): Promise<Sto
   if (cached.kind === 'fresh') return { ok: true, value: { snapshot: cached.snapshot } };
   const rebuilt = await refresh(dir, nowWallMs, () => undefined);
   if (!rebuilt.ok) return rebuilt;
-  return { ok: true, value: { snapshot: rebuilt.value.snapshot, ...(cached.kind === 'damaged' ? { rebuiltDamaged: cached.why } : {}) } };
+  return { ok: true, value: { snapshot: rebuilt.value.snapshot, ...(cached.kind === 'damaged' ? { rebuiltDamaged: cached.message } : {}) } };
 }

@@ -35,7 +35,7 @@ export async function holdCommand(argv: readonly string[], io: CliIo): Promise<n
   const value = applied.value;
   const outcome = value.outcome;
   if (outcome.kind !== 'hold' || outcome.result.kind !== 'holding') {
-    const failure = outcome.kind === 'hold' && outcome.result.kind === 'failed' ? `${strerror(outcome.result.errno)} (${outcome.result.reason})` : 'it did not start';
+    const failure = outcome.kind === 'hold' && outcome.result.kind === 'failed' ? `${strerror(outcome.result.errno)} (${outcome.result.message})` : 'it did not start';
     io.stderr.write(`kmodsim hold: ERROR: could not hold ${module.value}: ${failure}\n`);
     return 1;
   }

@@ -1,4 +1,4 @@
-import { saveImage, readOwnFile, describeFsError, type ImageRef } from '@kmodsim/machine';
+import { saveImage, readOwnFile, describeFsError, type ImageRef, type OwnFile } from '@kmodsim/machine';
 import { join } from 'node:path';
 import { fail, ok, strerror, type Errno, type Failure, type Result } from '@kmodsim/cpu';
 import { MAX_MODULE_BYTES, readModuleImage, type ModuleImage } from '@kmodsim/linker';
@@ -16,10 +16,10 @@ export type ModuleFileFailure = Failure & { readonly stage: 'read' | 'format' };
 
 export function readModuleFile(path: string, machineDir: string): Result<{ readonly ref: ImageRef; readonly image: ModuleImage }, ModuleFileFailure> {
   let read = readBytes(path);
-  if (read.kind === 'missing' && path.startsWith('/')) read = readBytes(join(machineDir, path));
-  if (read.kind === 'missing') return readFailure('ENOENT');
-  if (read.kind !== 'read') return read.failure;
-  const { bytes } = read;
+  if (read.ok && read.value.kind === 'missing' && path.startsWith('/')) read = readBytes(join(machineDir, path));
+  if (!read.ok) return read;
+  if (read.value.kind === 'missing') return readFailure('ENOENT');
+  const { bytes } = read.value;
   const image = readModuleImage(path, bytes);
   if (!image.ok) return fail('ENOEXEC', image.message, { stage: 'format' as const });
   let sha256: string;
@@ -39,12 +39,12 @@ const readFailure = (errno: Errno, message = strerror(errno)): ModuleFileFailure
  * regular file is EINVAL (so /dev/zero or a FIFO is refused at once instead of read for ever),
  * and a file larger than the module limit EFBIG. Links are followed: the path is the user's.
  */
-function readBytes(path: string): { kind: 'read'; bytes: Uint8Array } | { kind: 'missing' } | { kind: 'refused'; failure: ModuleFileFailure } {
+function readBytes(path: string): Result<OwnFile, ModuleFileFailure> {
   const read = readOwnFile(path, MAX_MODULE_BYTES, true);
-  if (read.kind === 'read' || read.kind === 'missing') return read;
+  if (read.ok) return read;
   // The system's own refusal (EACCES, EIO, ...) is already in strerror's words.
-  if (read.kind === 'unreadable') return { kind: 'refused', failure: readFailure('EIO', read.why) };
-  return { kind: 'refused', failure: readFailure(read.why.includes('more than') ? 'EFBIG' : 'EINVAL') };
+  if (read.kind === 'unreadable') return readFailure(read.errno, read.message);
+  return readFailure(read.errno === 'EFBIG' ? 'EFBIG' : 'EINVAL');
 }
 
 function describeError(error: unknown): string {

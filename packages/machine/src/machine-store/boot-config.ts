@@ -25,9 +25,9 @@ export function writeBootConfig(path: string, config: BootConfig): void {
 
 export function readBootConfig(path: string): ConfigRead {
   const read = readOwnFile(path, MAX_CONFIG_BYTES);
-  if (read.kind === 'missing') return failed('ENOENT', 'missing', 'no machine.json');
-  if (read.kind !== 'read') return failed('EIO', 'damaged', read.why);
-  const text = read.bytes.toString('utf8');
+  if (!read.ok) return failed('EIO', 'damaged', read.message);
+  if (read.value.kind === 'missing') return failed('ENOENT', 'missing', 'no machine.json');
+  const text = read.value.bytes.toString('utf8');
   let file: { format?: unknown; version?: unknown; checksum?: unknown; config?: BootConfig };
   try {
     file = JSON.parse(text) as typeof file;

@@ -33,10 +33,9 @@ const failed = (kind: 'damaged' | 'unreadable', message: string): JournalRead =>
 
 export function readJournal(path: string): JournalRead {
   const file = readOwnFile(path, MAX_JOURNAL_BYTES);
-  if (file.kind === 'missing') return { ok: true, value: { records: [], bytes: 0, tornBytes: 0 } };
-  if (file.kind === 'refused') return failed('damaged', file.why);
-  if (file.kind === 'unreadable') return failed('unreadable', file.why);
-  const text = file.bytes.toString('utf8');
+  if (!file.ok) return failed(file.kind === 'refused' ? 'damaged' : 'unreadable', file.message);
+  if (file.value.kind === 'missing') return { ok: true, value: { records: [], bytes: 0, tornBytes: 0 } };
+  const text = file.value.bytes.toString('utf8');
   const end = text.lastIndexOf('\n') + 1;
   const records: JournalRecord[] = [];
   const lines = text.slice(0, end).split('\n');

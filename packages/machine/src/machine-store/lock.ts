@@ -36,7 +36,7 @@ export function acquireLock(dir: string, lockPath: string, command: string, time
   try {
     return acquire(dir, lockPath, command, timeoutMs, mode);
   } catch (error) {
-    if (error instanceof NotOwnFile) return foreignLock(dir, mode, error.why);
+    if (error instanceof NotOwnFile) return foreignLock(dir, mode, error.failure.message);
     return ioFailure(dir, `cannot lock the machine (${basename(lockPath)}): ${describeFsError(error)}`);
   }
 }
@@ -79,8 +79,8 @@ export function parseOwner(text: string): LockOwner | undefined {
 /** What holds the lock at lockPath: nobody, a kmodsim command (running or not), or a file kmodsim did not write. */
 export function inspectLock(lockPath: string): { kind: 'none' } | { kind: 'kmodsim'; owner: LockOwner; running: boolean } | { kind: 'foreign' } {
   const read = readOwnFile(lockPath, MAX_LOCK_BYTES);
-  if (read.kind === 'missing') return { kind: 'none' };
-  const owner = read.kind === 'read' ? parseOwner(read.bytes.toString('utf8')) : undefined;
+  if (read.ok && read.value.kind === 'missing') return { kind: 'none' };
+  const owner = read.ok && read.value.kind === 'read' ? parseOwner(read.value.bytes.toString('utf8')) : undefined;
   if (owner === undefined) return { kind: 'foreign' };
   return { kind: 'kmodsim', owner, running: owner.host !== hostname() || !processHasEnded(owner.pid) };
 }
@@ -131,10 +131,8 @@ function createExclusive(path: string, content: string): boolean {
 /** The lock's content; undefined when it is gone. A lock that is not a regular file is refused (NotOwnFile). */
 function readOwner(path: string): string | undefined {
   const read = readOwnFile(path, MAX_LOCK_BYTES);
-  if (read.kind === 'missing') return undefined;
-  if (read.kind === 'read') return read.bytes.toString('utf8');
-  if (read.kind === 'refused') throw new NotOwnFile(path, read.why);
-  throw new Error(read.why);
+  if (!read.ok) throw read.kind === 'refused' ? new NotOwnFile(path, read) : new Error(read.message);
+  return read.value.kind === 'read' ? read.value.bytes.toString('utf8') : undefined;
 }
 
 /** Stale: written by a process of this host that no longer runs (or torn by a crash while written). */

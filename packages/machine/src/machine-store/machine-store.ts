@@ -194,5 +194,5 @@ export function saveImage(dir: string, bytes: Uint8Array): string {
 
 export function readImage(dir: string, sha256: string): Uint8Array | undefined {
   const read = readOwnFile(join(machineFiles(dir).images, `${sha256}.ko`), MAX_IMAGE_BYTES);
-  return read.kind === 'read' ? read.bytes : undefined;
+  return read.ok && read.value.kind === 'read' ? read.value.bytes : undefined;
 }

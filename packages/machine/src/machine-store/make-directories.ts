@@ -33,11 +33,15 @@ export function describeFsError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** A failed level: the errno Node gave (EIO when it is none of the table's), and its words. */
-function failedAt(path: string, error: unknown): MadeDirectories {
+/** The errno Node gave, when it is one of the table's; EIO for any other. */
+export function errnoOf(error: unknown): Errno {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const errno: Errno = code !== undefined && Object.hasOwn(STRERROR, code) ? (code as Errno) : 'EIO';
-  return { ok: false, errno, message: describeFsError(error), path };
+  return code !== undefined && Object.hasOwn(STRERROR, code) ? (code as Errno) : 'EIO';
+}
+
+/** A failed level: the errno Node gave, and its words. */
+function failedAt(path: string, error: unknown): MadeDirectories {
+  return { ok: false, errno: errnoOf(error), message: describeFsError(error), path };
 }
 
 export function makeDirectories(dir: string): MadeDirectories {

@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { describeFsError } from './make-directories.js';
+import type { Errno, Failure, Result } from '@kmodsim/cpu';
+import { describeFsError, errnoOf } from './make-directories.js';
 
 // A machine's own files (machine.json, journal, snapshot.json, lock, images/*) are regular files
 // kmodsim wrote. A symbolic link, a FIFO or a device in their place is someone else's file:
@@ -10,26 +11,34 @@ import { describeFsError } from './make-directories.js';
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_APPEND, O_CREAT, O_TRUNC, O_NOFOLLOW, O_NONBLOCK } = constants;
 
-export type OwnFileRead =
-  | { readonly kind: 'read'; readonly bytes: Buffer }
-  | { readonly kind: 'missing' }
-  /** Not a regular file, or larger than the limit: a file that is not what kmodsim keeps there. */
-  | { readonly kind: 'refused'; readonly why: string }
-  /** The system refused (EACCES, EIO, ...): the file may be fine. */
-  | { readonly kind: 'unreadable'; readonly why: string };
+/** A file read whole, or no file there: both are answers, not failures (a missing lock is a free one). */
+export type OwnFile = { readonly kind: 'read'; readonly bytes: Buffer } | { readonly kind: 'missing' };
+
+/**
+ * Why a file could not be read or written as a machine's own. refused: it is not what kmodsim
+ * keeps there (ELOOP a symbolic link, EINVAL not a regular file, EFBIG larger than the limit);
+ * unreadable: the system refused (EACCES, EIO, ...), and the file may be fine.
+ */
+export type OwnFileFailure = Failure & { readonly kind: 'refused' | 'unreadable' };
+
+export type OwnFileRead = Result<OwnFile, OwnFileFailure>;
+
+// cpu's fail, written out: the store does not load @kmodsim/cpu (see store-error.ts).
+const refused = (errno: Errno, message: string): OwnFileFailure => ({ ok: false, errno, message, kind: 'refused' });
+const unreadable = (error: unknown): OwnFileFailure => ({ ok: false, errno: errnoOf(error), message: describeFsError(error), kind: 'unreadable' });
 
 /** A machine file that is not a regular file kmodsim may write: thrown by the write paths, reported by the store. */
 export class NotOwnFile extends Error {
   constructor(
     readonly path: string,
-    readonly why: string,
+    readonly failure: OwnFileFailure,
   ) {
-    super(`${path}: ${why}`);
+    super(`${path}: ${failure.message}`);
     this.name = 'NotOwnFile';
   }
 }
 
-/** What is wrong with a file of this type where a regular file belongs; undefined for a regular file. */
+/** What is wrong with a file of this type where a regular file belongs (EINVAL); undefined for a regular file. */
 export function fileTypeProblem(stats: Stats): string | undefined {
   if (stats.isFile()) return undefined;
   if (stats.isDirectory()) return 'it is a directory, not a regular file';
@@ -40,7 +49,7 @@ export function fileTypeProblem(stats: Stats): string | undefined {
   return 'it is not a regular file';
 }
 
-const LINK_REFUSED = 'it is a symbolic link, and kmodsim does not follow links for a machine\'s own files';
+const linkRefused = (): OwnFileFailure => refused('ELOOP', 'it is a symbolic link, and kmodsim does not follow links for a machine\'s own files');
 
 /** Reads a regular file of at most maxBytes, without following a link or blocking on a FIFO. */
 export function readOwnFile(path: string, maxBytes: number, followLinks = false): OwnFileRead {
@@ -49,14 +58,14 @@ export function readOwnFile(path: string, maxBytes: number, followLinks = false)
     fd = openSync(path, O_RDONLY | O_NONBLOCK | (followLinks ? 0 : O_NOFOLLOW));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { kind: 'missing' };
-    return code === 'ELOOP' ? { kind: 'refused', why: LINK_REFUSED } : { kind: 'unreadable', why: describeFsError(error) };
+    if (code === 'ENOENT') return { ok: true, value: { kind: 'missing' } };
+    return code === 'ELOOP' ? linkRefused() : unreadable(error);
   }
   try {
     const stats = fstatSync(fd);
     const problem = fileTypeProblem(stats);
-    if (problem !== undefined) return { kind: 'refused', why: problem };
-    if (stats.size > maxBytes) return { kind: 'refused', why: `it is ${stats.size} bytes, more than the ${maxBytes}-byte limit` };
+    if (problem !== undefined) return refused('EINVAL', problem);
+    if (stats.size > maxBytes) return refused('EFBIG', `it is ${stats.size} bytes, more than the ${maxBytes}-byte limit`);
     // What the file held when it was opened; bytes appended meanwhile belong to a later read.
     const bytes = Buffer.alloc(stats.size);
     let done = 0;
@@ -65,9 +74,9 @@ export function readOwnFile(path: string, maxBytes: number, followLinks = false)
       if (got === 0) break;
       done += got;
     }
-    return { kind: 'read', bytes: done === bytes.length ? bytes : bytes.subarray(0, done) };
+    return { ok: true, value: { kind: 'read', bytes: done === bytes.length ? bytes : bytes.subarray(0, done) } };
   } catch (error) {
-    return { kind: 'unreadable', why: describeFsError(error) };
+    return unreadable(error);
   } finally {
     closeSync(fd);
   }
@@ -79,13 +88,13 @@ function openOwnForWrite(path: string, flags: number): number {
   try {
     fd = openSync(path, flags | O_NOFOLLOW | O_NONBLOCK, 0o644);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new NotOwnFile(path, LINK_REFUSED);
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new NotOwnFile(path, linkRefused());
     throw error;
   }
   const problem = fileTypeProblem(fstatSync(fd));
   if (problem !== undefined) {
     closeSync(fd);
-    throw new NotOwnFile(path, problem);
+    throw new NotOwnFile(path, refused('EINVAL', problem));
   }
   return fd;
 }

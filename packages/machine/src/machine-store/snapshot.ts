@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import type { Failure } from '@kmodsim/cpu';
 import type { ModuleInfo } from '@kmodsim/module';
 import { checksumOf } from './checksum.js';
 import { writeFileAtomic } from './durable-file.js';
@@ -60,10 +61,19 @@ export interface Snapshot {
   readonly tasks: readonly SnapshotTask[];
 }
 
-export type SnapshotRead =
-  | { readonly kind: 'fresh'; readonly snapshot: Snapshot }
-  | { readonly kind: 'stale' }
-  | { readonly kind: 'damaged'; readonly why: string };
+/** A snapshot file kmodsim did not write as it is (a checksum that does not match, text that is not JSON). */
+export type SnapshotDamaged = Failure<'EIO'> & { readonly kind: 'damaged' };
+
+/**
+ * A snapshot current for the machine as it is (fresh), or one to rebuild from the journal: stale
+ * (missing, or taken before a later command or time), which is no failure, or damaged, which the
+ * rebuild reports.
+ */
+export type SnapshotRead = { readonly kind: 'fresh'; readonly snapshot: Snapshot } | { readonly kind: 'stale' } | SnapshotDamaged;
+
+const STALE: SnapshotRead = { kind: 'stale' };
+// cpu's fail, written out: this file does not load @kmodsim/cpu (see store-error.ts).
+const damaged = (message: string): SnapshotDamaged => ({ ok: false, errno: 'EIO', message, kind: 'damaged' });
 
 /** What a snapshot file holds beyond the views: the machine.json it was taken with. */
 interface SnapshotFile extends Snapshot {
@@ -99,30 +109,30 @@ function readBytes(path: string): Buffer {
 /** A missing file reads as empty; one that is not a regular file, or cannot be read, as nothing. */
 function readIfOwn(path: string): Buffer | undefined {
   const read = readOwnFile(path, MAX_JOURNAL_BYTES);
-  if (read.kind === 'missing') return Buffer.alloc(0);
-  return read.kind === 'read' ? read.bytes : undefined;
+  if (!read.ok) return undefined;
+  return read.value.kind === 'read' ? read.value.bytes : Buffer.alloc(0);
 }
 
 /** The snapshot, if it describes machine.json and the journal as they are now, and the time now. */
 export function readFreshSnapshot(snapshotPath: string, journalPath: string, nowWallMs: number): SnapshotRead {
   const read = readOwnFile(snapshotPath, MAX_SNAPSHOT_BYTES);
-  if (read.kind !== 'read') return { kind: 'stale' };
-  const text = read.bytes.toString('utf8');
+  if (!read.ok || read.value.kind !== 'read') return STALE;
+  const text = read.value.bytes.toString('utf8');
   // A journal that is not a regular file is never answered for from a snapshot: the store reports it.
   const journal = readIfOwn(journalPath);
-  if (journal === undefined) return { kind: 'stale' };
+  if (journal === undefined) return STALE;
   const newline = text.indexOf('\n');
   const json = text.slice(newline + 1);
-  if (newline !== 8 || checksumOf(json) !== text.slice(0, 8)) return { kind: 'damaged', why: 'checksum mismatch' };
+  if (newline !== 8 || checksumOf(json) !== text.slice(0, 8)) return damaged('checksum mismatch');
   let snapshot: SnapshotFile;
   try {
     snapshot = JSON.parse(json) as SnapshotFile;
   } catch {
-    return { kind: 'damaged', why: 'not JSON' };
+    return damaged('not JSON');
   }
-  if (snapshot.format !== SNAPSHOT_FORMAT) return { kind: 'stale' };
-  if (snapshot.journalBytes !== journal.length || snapshot.journalChecksum !== checksumOf(journal)) return { kind: 'stale' };
-  if (snapshot.configChecksum !== checksumOf(readBytes(configBeside(snapshotPath)))) return { kind: 'stale' };
-  if (snapshot.validUntilWallMs !== null && nowWallMs >= snapshot.validUntilWallMs) return { kind: 'stale' };
+  if (snapshot.format !== SNAPSHOT_FORMAT) return STALE;
+  if (snapshot.journalBytes !== journal.length || snapshot.journalChecksum !== checksumOf(journal)) return STALE;
+  if (snapshot.configChecksum !== checksumOf(readBytes(configBeside(snapshotPath)))) return STALE;
+  if (snapshot.validUntilWallMs !== null && nowWallMs >= snapshot.validUntilWallMs) return STALE;
   return { kind: 'fresh', snapshot };
 }

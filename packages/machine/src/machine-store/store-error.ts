@@ -51,7 +51,7 @@ export const noDefault = (why: string): StoreError =>
  * with the path, never as a stack trace.
  */
 export function ioError(dir: string, error: unknown): StoreError {
-  if (error instanceof NotOwnFile) return damaged(dir, relative(dir, error.path) || error.path, error.why);
+  if (error instanceof NotOwnFile) return damaged(dir, relative(dir, error.path) || error.path, error.failure.message);
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const path = (error as NodeJS.ErrnoException | undefined)?.path;
   if (typeof code === 'string' && typeof path === 'string') return ioFailure(dir, `${path}: ${describeFsError(error)}`);

@@ -68,7 +68,7 @@ function* insmod(context: CommandContext, self: ExecutionContext, command: Extra
     // kernel reads them as one string, the arguments joined by spaces, as insmod joins them.
     const args = ref === command.images.at(-1) ? command.params.join(' ') : '';
     const result = yield* context.core.insertImage(self, image, { force: command.force, args, ...(behaviour === undefined ? {} : { behaviour }) });
-    outcome.results.push({ name: ref.name, file: ref.file, result: result.ok ? { kind: 'loaded' } : { kind: 'failed', errno: result.errno, reason: result.message } });
+    outcome.results.push({ name: ref.name, file: ref.file, result: result.ok ? { kind: 'loaded' } : { kind: 'failed', errno: result.errno, message: result.message } });
     if (!result.ok) return;
   }
 }
@@ -84,7 +84,7 @@ function* rmmod(context: CommandContext, self: ExecutionContext, command: Extrac
       const module = context.core.find(name);
       if (module === undefined || isInUse(module)) continue;
       const result = yield* context.core.deleteModule(self, name, { nonblock: true, trunc: false });
-      outcome.results.push({ name, result: result.ok ? { kind: 'removed' } : { kind: 'failed', errno: result.errno, reason: result.message } });
+      outcome.results.push({ name, result: result.ok ? { kind: 'removed' } : { kind: 'failed', errno: result.errno, message: result.message } });
     }
   }
   outcome.finished = true;
@@ -115,7 +115,7 @@ function* removeOne(
   const result = yield* context.core.deleteModule(self, name, { nonblock: !command.wait, trunc: command.force });
   outcome.waitingFor = undefined;
   context.notes.delete(self.pid);
-  return result.ok ? { kind: 'removed' } : { kind: 'failed', errno: result.errno, reason: result.message };
+  return result.ok ? { kind: 'removed' } : { kind: 'failed', errno: result.errno, message: result.message };
 }
 
 /**
@@ -130,13 +130,13 @@ function* hold(
   const { core } = context;
   const module = core.find(name);
   if (module === undefined) {
-    outcome.result = { kind: 'failed', errno: 'ENOENT', reason: `module ${name} is not loaded` };
+    outcome.result = { kind: 'failed', errno: 'ENOENT', message: `module ${name} is not loaded` };
     return;
   }
   const how = core.chardevs.has(name) ? 'device' : 'reference';
   const held = how === 'device' ? (yield* openDevice(core, self, name)).ok : yield* core.tryModuleGet(self, module);
   if (!held) {
-    outcome.result = { kind: 'failed', errno: 'ENODEV', reason: `${name} is going away` };
+    outcome.result = { kind: 'failed', errno: 'ENODEV', message: `${name} is going away` };
     return;
   }
   outcome.result = { kind: 'holding', how };

@@ -1,13 +1,11 @@
-import type { Errno } from '@kmodsim/cpu';
+import type { Failure } from '@kmodsim/cpu';
 
 // What a command did in the machine, as values the CLIs turn into kmod's words. A command's
 // outcome fills in as its task runs: an rmmod --wait outcome stays unfinished while the task
 // sleeps, and completes in a later replay once the module's users have gone.
 
-export interface SyscallError {
-  readonly errno: Errno;
-  readonly reason: string;
-}
+/** A system call's failure as the module core returned it (cpu's Failure), kept in a command's outcome beside its other cases. */
+export type SyscallError = Pick<Failure, 'errno' | 'message'>;
 
 export type LoadResult =
   | { readonly kind: 'loaded' }
