@@ -1,5 +1,5 @@
 import { moduleAddressVersusUnload } from './catalogue/address-lookup.js';
-import { lockedCloseVersusFailedInit, lockedCloseVersusWait, receiveInterruptVersusWait, transferCompletionVersusFailedInit, transferCompletionVersusWait } from './catalogue/completions.js';
+import { completionLastPutVersusFailedInit, completionLastPutVersusWait, lockedCloseVersusFailedInit, lockedCloseVersusWait, receiveInterruptVersusWait, transferCompletionVersusFailedInit, transferCompletionVersusWait } from './catalogue/completions.js';
 import { waitForUsers } from './catalogue/demonstrations.js';
 import { forcedUnload, forcedWhileInUse } from './catalogue/forced.js';
 import { failingInit, failingInitWithUser, liveDuringInit, notifiersDuringInit } from './catalogue/init.js';
@@ -33,6 +33,7 @@ export const catalogue: readonly CatalogueScenario[] = [
   irqUserVersusWait,
   transferCompletionVersusWait,
   lockedCloseVersusWait,
+  completionLastPutVersusWait,
   receiveInterruptVersusWait,
   moduleAddressVersusUnload,
   putTooMany,
@@ -44,6 +45,7 @@ export const catalogue: readonly CatalogueScenario[] = [
   failingInitWithUser,
   lockedCloseVersusFailedInit,
   transferCompletionVersusFailedInit,
+  completionLastPutVersusFailedInit,
   waitForUsers,
   unloadVersusUse,
   forcedUnload,

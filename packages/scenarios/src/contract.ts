@@ -65,11 +65,6 @@ export const KNOWN_GAPS: readonly string[] = [
   // section; kmodsim's RCU is the preempt-disable flavour, so that section has preemption off. Only a
   // CONFIG_PREEMPT_RCU kernel, which kmodsim does not model, has a preemptible try_module_get then.
   'tryGet/before-free/preemptible',
-  // The last put still in flight, in an interrupt handler, when the unloader it woke reaches
-  // free_module. transfer-completion-vs-wait reaches put/before-free/irq at a preemption bound of 2,
-  // and transfer-completion-vs-failed-init reaches put/init-free/irq at 1, but their searches there
-  // pass 40,000 and 60,000 executions (percpu-split-counters' and percpu-ref's).
-  'put/before-free/irq', 'put/init-free/irq',
 ];
 
 /** Every cell a sound design can meet. */

@@ -1,5 +1,5 @@
 import {
-  cpuRelax, load, sendIpi, spinLock, spinlockAt, spinUnlock, store,
+  cpuRelax, load, scheduleTimeout, sendIpi, setCurrentState, spinLock, spinlockAt, spinUnlock, store,
   type ExecutionContext, type KernelCode, type Machine, type Spinlock,
 } from '@kmodsim/cpu';
 import { closeDevice, openDevice, type KernelModule, type ModuleContext, type ModuleCore } from '@kmodsim/module';
@@ -34,6 +34,11 @@ function* closeLocked(core: ModuleCore, self: ExecutionContext, module: KernelMo
  */
 function* submitTransfer(core: ModuleCore, self: ExecutionContext, module: KernelModule, cpu: number): KernelCode<void> {
   yield* core.moduleGet(self, module);
+  yield* completeTransfer(core, module, cpu);
+}
+
+/** The device raises a transfer's completion interrupt on `cpu`; its handler drops the transfer's reference. */
+function* completeTransfer(core: ModuleCore, module: KernelModule, cpu: number): KernelCode<void> {
   yield sendIpi(cpu, 'demo_chardev: transfer complete', function* (irq: ExecutionContext): KernelCode<void> {
     yield* core.modulePut(irq, module);
   });
@@ -216,5 +221,67 @@ export const receiveInterruptVersusWait = defineScenario(
       yield* core.modulePut(self, module);
       yield* closeDevice(core, self, module);
     });
+  },
+);
+
+/** How long the device takes over a transfer in the completion-last-put scenarios. */
+const TRANSFER_CYCLES = 1_000_000;
+
+/**
+ * A transfer that outlives its file: the user opens the device, submits a transfer (__module_get)
+ * and closes, so only the transfer pins the module when rmmod --wait on CPU 0 begins; while it
+ * waits the transfer completes, and its interrupt's put on CPU 1 is the last: it wakes
+ * the unloader, which goes on towards free_module while that put is still finishing.
+ */
+export const completionLastPutVersusWait = defineScenario(
+  'completion-last-put-vs-wait',
+  'a user on CPU 1 opens the device, submits a transfer (__module_get) and closes it; rmmod --wait on CPU 0 begins while the transfer is in flight, and the transfer completes while it waits: its interrupt on CPU 1 drops the last reference and wakes the unloader, which must free nothing the interrupt\'s put still reads',
+  {
+    cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], needsWaitingUnload: true, bounds: { preemptions: 1, irqs: 0 },
+    catches: 'a module freed while the last put, in an interrupt handler on another CPU, is still in flight, and a last put from interrupt context that never wakes the unloader',
+    exercises: [cell('put', 'wait', 'irq'), cell('put', 'before-free', 'irq')],
+  },
+  (machine, core) => {
+    const module = core.find('demo_chardev');
+    if (module === undefined) throw new Error('the demo kernel has no demo_chardev');
+    const submitted = machine.alloc('app: transfer submitted', 1).base;
+    const record: UnloadRecord = {};
+    machine.spawn({ name: 'app', cpu: 1, bound: true, body: function* (self) {
+      const open = yield* openDevice(core, self, 'demo_chardev');
+      if (!open.ok) return;
+      yield* core.moduleGet(self, module);
+      yield* closeDevice(core, self, module);
+      yield store(submitted, 1);
+      // The device takes its time: the transfer completes once the machine has nothing more
+      // urgent to do (the unloader asleep in its wait), not while the user spins on a CPU.
+      yield setCurrentState('TASK_INTERRUPTIBLE');
+      yield scheduleTimeout(TRANSFER_CYCLES);
+      yield* completeTransfer(core, module, 1);
+    } });
+    spawnUnloaderOnceHeld(machine, core, submitted, record, { wait: true });
+    return () => unloadConsistent(core, record);
+  },
+);
+
+/**
+ * The failed-init twin: the user opens, submits a transfer and closes, the probe fails, and the
+ * transfer completes while the failed load waits for its users, so its interrupt's put is the last and is
+ * still finishing on CPU 1 while the failed load, woken by it, frees the module.
+ */
+export const completionLastPutVersusFailedInit = failedInitWithEarlyUser(
+  'completion-last-put-vs-failed-init',
+  'insmod on CPU 0 of a module that registers its device, goes live, waits until a user on CPU 1 has opened it, submitted a transfer (__module_get) and closed it, then fails its init with -ENODEV; the transfer completes while the failed load waits for its users: its interrupt on CPU 1 drops the last reference and wakes the failed load, which must free nothing the interrupt\'s put still reads',
+  {
+    preemptions: 1,
+    catches: 'a failed init that frees the module while the last put, in an interrupt handler on another CPU, is still in flight',
+    exercises: [cell('put', 'init-wait', 'irq'), cell('put', 'init-free', 'irq')],
+  },
+  function* (core, self, module, signalProbe) {
+    yield* core.moduleGet(self, module);
+    yield* closeDevice(core, self, module);
+    yield* signalProbe();
+    yield setCurrentState('TASK_INTERRUPTIBLE');
+    yield scheduleTimeout(TRANSFER_CYCLES);
+    yield* completeTransfer(core, module, 1);
   },
 );
