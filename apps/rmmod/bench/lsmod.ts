@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reportBenchmark } from '@kmodsim/bench';
-import { encodeRecord, machineFiles, saveImage, type JournalCommand, type JournalRecord, bootMachine, bootSession, refresh } from '@kmodsim/machine';
+import { encodeRecord, machineFiles, readProbeTables, saveImage, type JournalCommand, type JournalRecord, bootMachine, bootSession, refresh } from '@kmodsim/machine';
 import { DEFAULT_STRATEGY } from '../src/kmodsim/scenario.js';
-import { readModulesDep } from '../src/tool-support/modules-dep.js';
 
 const MODULES = 100;
 const COMMANDS = 1000;
@@ -37,7 +36,7 @@ async function buildMachine(treeRoot: string): Promise<string> {
   };
   // Modules that need no other module, in modules.dep order; the ones the kernel refuses (a
   // symbol this Module.symvers lacks) count as commands too, as they would on a real machine.
-  const standalone = [...(readModulesDep(join(dir, 'depmod'), moduleDir)?.values() ?? [])].filter((entry) => entry.deps.length === 0);
+  const standalone = [...readProbeTables({ depmodDir: join(dir, 'depmod'), moduleDir }).deps.values()].filter((entry) => entry.deps.length === 0);
   let loaded = 0;
   const holdable: string[] = [];
   for (const entry of standalone) {

@@ -22,7 +22,7 @@ export { checksumOf } from './machine-store/checksum.js';
 
 // Booting, running commands and looking: the session that replays the journal on the module
 // core. These load the simulator on first use, so a tool that only reads a snapshot stays quick.
-export { bootMachine, bootSession, lookAtMachine, refresh, runCommand, walkModuleTree, type Look } from './simulator.js';
+export { bootMachine, bootSession, lookAtMachine, readModuleFile, refresh, runCommand, walkModuleTree, type Look } from './simulator.js';
 export type { BootOutcome, BootRequest, BootUsage, Booted } from './simulation/boot-machine.js';
 export type { Applied, Refusal } from './simulation/operations.js';
 export type { MachineSession, SessionResult } from './simulation/session.js';
@@ -33,3 +33,13 @@ export { parseDurationMs, MAX_DURATION_MS } from './simulation/time.js';
 export { EMBEDDED_RELEASE, depmodDirOf, moduleDirOf } from './machine-store/kernel-dirs.js';
 export { isModuleFileName, MODULE_EXTENSIONS } from './kernel-tree/module-names.js';
 export type { WalkResult } from './kernel-tree/module-tree.js';
+
+// What libkmod does for kmod's tools: find a module by name, alias or as built-in, in a machine's
+// tree; read modules.dep and modules.softdep; the order modprobe inserts and removes modules in;
+// a module file read for insmod. The tools keep their options, messages and printing.
+export { builtinModinfo, isBuiltinModule, isModuleFile, lookupModule, machineTree, type LookupDirs, type LookupHit } from './kmod/module-lookup.js';
+export { moduleNameOfArgument } from './kmod/module-argument.js';
+export type { DepEntry } from './kmod/modules-dep.js';
+export { probeList, readProbeTables, type ProbeTables, type Softdeps } from './kmod/softdeps.js';
+export { removeWithDependencies, type RemovalStep, type RemovalSteps } from './kmod/removal-order.js';
+export type { ModuleFile, ModuleFileFailure } from './kmod/module-file.js';

@@ -4,6 +4,7 @@ import { machineFiles } from './machine-store/location.js';
 import type { BootConfig, JournalCommand } from './machine-store/records.js';
 import { readFreshSnapshot, type Snapshot } from './machine-store/snapshot.js';
 import type { WalkResult } from './kernel-tree/module-tree.js';
+import type { ModuleFile, ModuleFileFailure } from './kmod/module-file.js';
 import type { BootOutcome, BootRequest } from './simulation/boot-machine.js';
 import type { Applied, Refusal } from './simulation/operations.js';
 import type { MachineSession, SessionResult } from './simulation/session.js';
@@ -42,6 +43,14 @@ export async function bootSession(dir: string, config: BootConfig, options: { re
 /** depmod's walk over a module tree: every module file read and summarised, and what could not be. */
 export async function walkModuleTree(moduleDir: string): Promise<WalkResult> {
   return (await import('./kernel-tree/module-tree.js')).walkModuleTree(moduleDir);
+}
+
+/**
+ * Reads a module file for insmod or modprobe (a path not on this host is looked up in the
+ * machine's own root) and keeps a copy in the machine for later replays.
+ */
+export async function readModuleFile(path: string, machineDir: string): Promise<Result<ModuleFile, ModuleFileFailure>> {
+  return (await import('./kmod/module-file.js')).readModuleFile(path, machineDir);
 }
 
 export interface Look {

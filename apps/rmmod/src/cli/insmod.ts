@@ -1,7 +1,6 @@
-import { checkMachineDir, machineLocation, runCommand } from '@kmodsim/machine';
+import { checkMachineDir, machineLocation, readModuleFile, runCommand } from '@kmodsim/machine';
 import type { CliIo } from '@kmodsim/cli';
 import { insmodStrerror } from '../kmod-text/errors.js';
-import { readModuleFile } from '../tool-support/module-file.js';
 import { parseKmodTool } from '../tool-support/options.js';
 import { reportStoreError } from '../tool-support/report.js';
 import { syslogWriter } from '../tool-support/syslog.js';
@@ -47,7 +46,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const dir = where.value;
   const notMachine = checkMachineDir(dir);
   if (notMachine !== undefined) return reportStoreError(io, 'insmod', notMachine);
-  const read = readModuleFile(file, dir);
+  const read = await readModuleFile(file, dir);
   if (!read.ok) {
     report(read.stage === 'read' ? `insmod: ERROR: could not load module ${file}: ${read.message}\n` : `insmod: ERROR: could not insert module ${file}: Invalid module format\n`);
     return 1;

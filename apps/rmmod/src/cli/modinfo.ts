@@ -1,13 +1,11 @@
 import { release } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import { openMachine, machineLocation, type StoreError } from '@kmodsim/machine';
+import { builtinModinfo, isModuleFile, lookupModule, machineLocation, machineTree, openMachine, type LookupDirs, type LookupHit, type StoreError } from '@kmodsim/machine';
 import type { CliIo } from '@kmodsim/cli';
 import { getopt, type OptionSpec } from '@kmodsim/cli';
 import { strerror } from '@kmodsim/cpu';
 import { formatInfo, paramWarnings } from '../modinfo/format.js';
-import { builtinModinfo, isModuleFilename, lookupModule, type LookupDirs, type LookupHit } from '../modinfo/module-lookup.js';
 import { readInfo } from '../modinfo/read-info.js';
-import { machineTree } from '../tool-support/machine-tree.js';
 import { MACHINE_OPTION } from '../tool-support/options.js';
 import { reportStoreError } from '../tool-support/report.js';
 
@@ -96,7 +94,7 @@ function run(argv: readonly string[], io: CliIo): number {
   // The module directory is found only when a name needs looking up: a file needs no machine.
   let dirs: LookupDirs | undefined;
   for (const argument of parsed.operands) {
-    const isFile = !settings.byName && isModuleFilename(argument);
+    const isFile = !settings.byName && isModuleFile(argument);
     if (!isFile && dirs === undefined) {
       const found = lookupDirs(settings, io);
       if ('errno' in found) return reportStoreError(io, 'modinfo', found);

@@ -1,15 +1,11 @@
+import {
+  lookAtMachine, lookupModule, machineLocation, machineTree, openMachine, probeList, readModuleFile, readProbeTables, removeWithDependencies, runCommand,
+  type DepEntry, type ImageRef, type LookupHit, type ProbeTables, type RemovalStep, type RemovalSteps, type SnapshotModule,
+} from '@kmodsim/machine';
+import type { CliIo, CommandLine } from '@kmodsim/cli';
 import { moduleNameFromPath } from '@kmodsim/linker';
-import { openMachine, machineLocation, type ImageRef, type SnapshotModule, runCommand } from '@kmodsim/machine';
-import type { CliIo } from '@kmodsim/cli';
 import { modprobeStrerror } from '../kmod-text/errors.js';
 import { modprobeRemoveMessage } from '../kmod-text/rmmod-messages.js';
-import { lookupModule, type LookupDirs, type LookupHit } from '../modinfo/module-lookup.js';
-import { lookAtMachine } from '@kmodsim/machine';
-import { machineTree } from '../tool-support/machine-tree.js';
-import { readModuleFile } from '../tool-support/module-file.js';
-import { readModulesDep, type DepEntry } from '../tool-support/modules-dep.js';
-import { probeList, readSoftdeps, resolveSoftdeps, type ProbeTables } from '../tool-support/softdeps.js';
-import type { CommandLine } from '@kmodsim/cli';
 import { parseKmodTool } from '../tool-support/options.js';
 import { reportStoreError } from '../tool-support/report.js';
 import { syslogWriter } from '../tool-support/syslog.js';
@@ -17,7 +13,9 @@ import { syslogWriter } from '../tool-support/syslog.js';
 // modprobe [-r] [-D] [-n] [-q] [-v] MODULE|ALIAS [param=value ...]: a module and what it needs,
 // through the machine's module tree and the depmod files computed for it at boot. The argument
 // is looked up as kmod looks it up: a module name, else an alias pattern, else a built-in
-// module (which is already there: nothing to do, and nothing to remove).
+// module (which is already there: nothing to do, and nothing to remove). What to insert or
+// remove, and in which order, is @kmodsim/machine's (libkmod's part); this file keeps kmod's
+// options, messages and printing.
 
 const USAGE = `Usage:
 \tmodprobe [options] modulename [module parameters...]
@@ -49,8 +47,6 @@ interface Probe extends ProbeTables {
   readonly io: CliIo;
   readonly line: CommandLine;
   readonly dir: string;
-  readonly tree: LookupDirs;
-  readonly deps: ReadonlyMap<string, DepEntry>;
   /** kmod's messages, which -q silences (the exit status still tells). */
   say(text: string): void;
   /** kmod's SHOW(): the actions, with -v, -n -v or -D. */
@@ -90,9 +86,7 @@ async function modprobe(argv: readonly string[], io: CliIo): Promise<number> {
   if (!machine.ok) return reportStoreError(io, 'modprobe', machine);
   const tree = machineTree(dir, machine.value.config);
   const probe: Probe = {
-    io, line, dir, tree,
-    deps: readModulesDep(tree.depmodDir, tree.moduleDir) ?? new Map(),
-    softdeps: readSoftdeps(tree.depmodDir),
+    io, line, dir, ...readProbeTables(tree),
     say,
     show: (text) => { if (line.has('D') || verbosity(line) > DEFAULT_VERBOSITY) io.stdout.write(text); },
   };
@@ -136,7 +130,7 @@ async function insert(probe: Probe, entry: DepEntry, files: readonly string[], p
   const { io, dir } = probe;
   const images: ImageRef[] = [];
   for (const path of files) {
-    const read = readModuleFile(path, dir);
+    const read = await readModuleFile(path, dir);
     if (!read.ok) {
       probe.say(`modprobe: ERROR: could not insert '${entry.name}': ${read.stage === 'read' ? read.message : 'Invalid module format'}\n`);
       return 1;
@@ -160,13 +154,6 @@ async function insert(probe: Probe, entry: DepEntry, files: readonly string[], p
   return status;
 }
 
-/**
- * What removing one module came to, as kmod's rmmod_do_module: done (or nothing to do); an
- * error, which the caller may pass over (a softdep's); or a FATAL message, on which kmod's LOG
- * exits with status 1 there and then.
- */
-type Removal = 'done' | 'error' | 'exit';
-
 /** modprobe -r: every argument in turn; a FATAL message ends the run, as kmod's exit(1) in LOG does. */
 async function removeAll(probe: Probe): Promise<number> {
   let status = 0;
@@ -181,10 +168,12 @@ async function removeAll(probe: Probe): Promise<number> {
         probe.say(`modprobe: FATAL: Module ${hit.name} is builtin.\n`);
         return 1;
       }
-      const seen = new Set<string>();
-      const removed = probe.line.has('n') ? await dryRemove(probe, hit.name, seen) : await remove(probe, hit.name, seen);
-      if (removed === 'exit') return 1;
-      if (removed === 'error') {
+      // The order (softdeps, the module, the dependencies it leaves unused) is the library's;
+      // each step is this tool's: ask the kernel, or with -n only say what it would do.
+      const steps = probe.line.has('n') ? dryRunSteps(probe) : removalSteps(probe);
+      const removed = await removeWithDependencies(probe, hit.name, steps);
+      if (removed === 'stop') return 1;
+      if (removed === 'failed') {
         status = 1;
         break;
       }
@@ -193,62 +182,37 @@ async function removeAll(probe: Probe): Promise<number> {
   return status;
 }
 
-function dependenciesOf(probe: Probe, name: string): string[] {
-  return probe.deps.get(name)?.deps.map(moduleNameFromPath) ?? [];
-}
-
-function softdepNames(probe: Probe, name: string, which: 'pre' | 'post'): string[] {
-  return resolveSoftdeps(probe, probe.softdeps.get(name)?.[which] ?? []).map((entry) => entry.name).reverse();
-}
-
 /**
  * A module still in use: kmod's LOG("Module %s is in use."), a FATAL that exits — unless -q has
  * silenced it, and then, not printed, it does not exit either, and the caller goes on as kmod does.
  */
-function inUse(probe: Probe, name: string): Removal {
-  if (probe.line.has('q')) return 'error';
+function inUse(probe: Probe, name: string): RemovalStep {
+  if (probe.line.has('q')) return 'failed';
   probe.say(`modprobe: FATAL: Module ${name} is in use.\n`);
-  return 'exit';
+  return 'stop';
 }
 
-/**
- * kmod's rmmod_do_module: nothing to do for a module that is not loaded; else its post-softdeps
- * (last first), then the module, then its dependencies nothing uses any more, then its
- * pre-softdeps (last first). Each softdep is removed as a module of its own: its errors are
- * passed over, but "Module X is in use." is a FATAL for a pre-softdep as for a post-softdep,
- * and ends the run after what was removed before it. `seen` stops a softdep cycle, on which
- * kmod's recursion never ends (it crashes).
- */
-async function remove(probe: Probe, name: string, seen: Set<string>): Promise<Removal> {
-  if (seen.has(name)) return 'done';
-  seen.add(name);
-  const loaded = await loadedModules(probe);
-  if (loaded === undefined) return 'exit';
-  if (!loaded.has(name)) return 'done';
-  for (const post of softdepNames(probe, name, 'post')) {
-    if (await remove(probe, post, seen) === 'exit') return 'exit';
-  }
-  const removal = await removeCommand(probe, name, dependenciesOf(probe, name));
-  if (removal !== 'done') return removal;
-  for (const pre of softdepNames(probe, name, 'pre')) {
-    if (await remove(probe, pre, seen) === 'exit') return 'exit';
-  }
-  return 'done';
+/** modprobe -r: each module removed by the simulated kernel, the machine looked at afresh before each. */
+function removalSteps(probe: Probe): RemovalSteps {
+  return {
+    isLoaded: async (name) => (await loadedModules(probe))?.has(name),
+    remove: (name, dependencies) => removeCommand(probe, name, dependencies),
+  };
 }
 
 /**
  * One module, then its dependencies that nothing uses now. Only the module's own result counts:
  * kmod prints a dependency's failure but does not make it the run's (its status stays 0).
  */
-async function removeCommand(probe: Probe, name: string, thenIfUnused: readonly string[]): Promise<Removal> {
+async function removeCommand(probe: Probe, name: string, thenIfUnused: readonly string[]): Promise<RemovalStep> {
   const { io, dir } = probe;
   const applied = await runCommand(dir, 'modprobe -r', probe.io.clock.nowMs(), () => ({ kind: 'rmmod', tool: 'modprobe', names: [name], wait: false, force: false, thenIfUnused }));
   if (!applied.ok) {
     reportStoreError(io, 'modprobe', applied);
-    return 'exit';
+    return 'stop';
   }
   const outcome = applied.value.outcome;
-  let removal: Removal = 'done';
+  let removal: RemovalStep = 'done';
   for (const { name: removed, result } of outcome.kind === 'rmmod' ? outcome.results : []) {
     // kmod shows the rmmod of each module it asks the kernel to remove, before it asks.
     if (result.kind === 'removed' || result.kind === 'failed') probe.show(`rmmod ${removed}\n`);
@@ -256,37 +220,33 @@ async function removeCommand(probe: Probe, name: string, thenIfUnused: readonly 
     const message = modprobeRemoveMessage(removed, result);
     if (message === undefined) continue;
     probe.say(message);
-    if (removed === name) removal = 'error';
+    if (removed === name) removal = 'failed';
   }
   return removal;
 }
 
-/** modprobe -r -n: kmod's checks and the rmmod it would run, against the machine as it is. */
-async function dryRemove(probe: Probe, name: string, seen: Set<string>): Promise<Removal> {
-  const loaded = await loadedModules(probe);
-  return loaded === undefined ? 'exit' : dryRemoveFrom(probe, loaded, name, seen);
+/**
+ * modprobe -r -n: kmod's checks and the rmmod it would run, against the machine as it is, looked
+ * at once. Nothing is removed, so a pre-softdep that is also a dependency is still used by the
+ * module, and is "in use" as kmod -n says it is.
+ */
+function dryRunSteps(probe: Probe): RemovalSteps {
+  let loaded: Promise<Map<string, SnapshotModule> | undefined> | undefined;
+  const modules = (): Promise<Map<string, SnapshotModule> | undefined> => (loaded ??= loadedModules(probe));
+  return {
+    isLoaded: async (name) => (await modules())?.has(name),
+    remove: async (name, dependencies) => {
+      const now = await modules();
+      if ((now?.get(name)?.refcount ?? 0) > 0) return inUse(probe, name);
+      probe.show(`rmmod ${name}\n`);
+      // Nothing was removed, so a dependency still counts this module as its user unless it has none.
+      for (const dependency of dependencies) if (now?.get(dependency)?.refcount === 0) probe.show(`rmmod ${dependency}\n`);
+      return 'done';
+    },
+  };
 }
 
-function dryRemoveFrom(probe: Probe, loaded: ReadonlyMap<string, SnapshotModule>, name: string, seen: Set<string>): Removal {
-  if (seen.has(name)) return 'done';
-  seen.add(name);
-  const module = loaded.get(name);
-  if (module === undefined) return 'done';
-  for (const post of softdepNames(probe, name, 'post')) {
-    if (dryRemoveFrom(probe, loaded, post, seen) === 'exit') return 'exit';
-  }
-  if (module.refcount > 0) return inUse(probe, name);
-  probe.show(`rmmod ${name}\n`);
-  // Nothing was removed, so a dependency still counts this module as its user unless it has none.
-  for (const dependency of dependenciesOf(probe, name)) if (loaded.get(dependency)?.refcount === 0) probe.show(`rmmod ${dependency}\n`);
-  // Each pre-softdep as a module of its own, checked against the machine as it is: one that is
-  // also a dependency is still used by this module, and is "in use" as kmod -n says it is.
-  for (const pre of softdepNames(probe, name, 'pre')) {
-    if (dryRemoveFrom(probe, loaded, pre, seen) === 'exit') return 'exit';
-  }
-  return 'done';
-}
-
+/** The modules loaded now, by name; undefined when the machine cannot be looked at (said already). */
 async function loadedModules(probe: Probe): Promise<Map<string, SnapshotModule> | undefined> {
   const look = await lookAtMachine(probe.dir, probe.io.clock.nowMs());
   if (!look.ok) {

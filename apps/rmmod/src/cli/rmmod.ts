@@ -1,11 +1,8 @@
-import { openMachine, machineLocation, runCommand, type CommandOutcome, type RmmodOutcome } from '@kmodsim/machine';
+import { isBuiltinModule, machineLocation, machineTree, moduleNameOfArgument, openMachine, runCommand, type CommandOutcome, type RmmodOutcome } from '@kmodsim/machine';
 import type { CliIo } from '@kmodsim/cli';
 import { strerror } from '@kmodsim/cpu';
 import { rmmodBuiltinMessage, rmmodMessage } from '../kmod-text/rmmod-messages.js';
-import { isBuiltin } from '../modinfo/module-lookup.js';
-import { moduleArgument } from '../tool-support/module-names.js';
 import { parseKmodTool } from '../tool-support/options.js';
-import { machineTree } from '../tool-support/machine-tree.js';
 import { reportStoreError } from '../tool-support/report.js';
 import { syslogWriter } from '../tool-support/syslog.js';
 import { waitForCommand } from '../tool-support/wait.js';
@@ -55,7 +52,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   const names: string[] = [];
   for (const operand of line.operands) {
-    const argument = moduleArgument(operand);
+    const argument = moduleNameOfArgument(operand);
     if (!argument.ok) {
       report(`rmmod: ERROR: could not use module ${operand}: ${strerror(argument.errno)}\n`);
       return 1;
@@ -68,7 +65,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const machine = openMachine(dir);
   if (!machine.ok) return reportStoreError(io, 'rmmod', machine);
   const { moduleDir } = machineTree(dir, machine.value.config);
-  const targets: Target[] = names.map((name) => ({ name, builtin: isBuiltin(moduleDir, name) }));
+  const targets: Target[] = names.map((name) => ({ name, builtin: isBuiltinModule(moduleDir, name) }));
   const removing = targets.filter((target) => !target.builtin).map((target) => target.name);
   const print = (outcome: RmmodOutcome | undefined, printed: Printed): Printed => printResults(report, targets, outcome, printed);
   if (removing.length === 0) {

@@ -1,7 +1,6 @@
 import { fail, strerror } from '@kmodsim/cpu';
-import { runCommand, parseDurationMs } from '@kmodsim/machine';
+import { moduleNameOfArgument, parseDurationMs, runCommand } from '@kmodsim/machine';
 import type { CliIo } from '@kmodsim/cli';
-import { moduleArgument } from '../tool-support/module-names.js';
 import { reportStoreError } from '../tool-support/report.js';
 import { parseMachineArgs, withValue } from './machine-args.js';
 import { wholeNumberIn } from './numbers.js';
@@ -25,7 +24,7 @@ export async function holdCommand(argv: readonly string[], io: CliIo): Promise<n
   const { args } = parsed;
   const [operand, ...extra] = args.positionals;
   if (operand === undefined || extra.length > 0) return usageError(io, 'hold', `expected one MODULE\n${HOLD_USAGE.trimEnd()}`);
-  const module = moduleArgument(operand);
+  const module = moduleNameOfArgument(operand);
   if (!module.ok) return usageError(io, 'hold', `bad module name '${operand}': ${strerror(module.errno)}`);
   const forText = args.string('for');
   const forMs = forText === undefined ? null : parseDurationMs(forText);

@@ -3,7 +3,9 @@ import { type StoreResult, type CommandOutcome, refresh } from '@kmodsim/machine
 
 // A tool that waits for the simulated kernel (rmmod --wait): it does not hold the machine's
 // lock while it waits, so other terminals can release the module's users; every poll rebuilds
-// the machine up to now and looks at the command's outcome again.
+// the machine up to now and looks at the command's outcome again. The loop stays in the tool,
+// not in @kmodsim/machine: in kmod too the waiting is the tool's (modprobe.c's --wait polls and
+// sleeps between attempts), and libkmod only answers each one.
 
 const POLL_MS = 100;
 

@@ -1,11 +1,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { moduleNameFromPath } from '@kmodsim/linker';
+import type { BootConfig } from '../machine-store/records.js';
+import { depmodDirOf, moduleDirOf } from '../machine-store/kernel-dirs.js';
+import { isModuleFileName, moduleNameOfPath } from '../kernel-tree/module-names.js';
 
-// How modinfo and modprobe turn their argument into modules, as libkmod's lookup does: an
-// existing file with a module extension is read directly (modinfo); otherwise the name, with
-// '-' read as '_', is looked up in modules.dep, then matched against modules.alias's shell
-// patterns (normalised the same way, as depmod's binary index stores them), then in
-// modules.builtin.
+// How modinfo and modprobe turn their argument into modules, as libkmod's lookup does
+// (kmod_module_new_from_lookup): an existing file with a module extension is read directly
+// (modinfo); otherwise the name, with '-' read as '_', is looked up in modules.dep, then matched
+// against modules.alias's shell patterns (normalised the same way, as depmod's binary index
+// stores them), then in modules.builtin. These only read text files, so they load neither the
+// linker nor the simulator.
 
 export type LookupHit =
   | { readonly kind: 'file'; readonly name: string; readonly path: string }
@@ -17,18 +20,25 @@ export interface LookupDirs {
   readonly moduleDir: string;
 }
 
-const MODULE_EXTENSIONS = ['.ko', '.ko.gz', '.ko.xz', '.ko.zst'];
+/**
+ * A machine's module tree as the tools look modules up in it: the tree itself (modules.builtin,
+ * and what modules.dep's paths are relative to) and the depmod files computed for it at boot.
+ */
+export function machineTree(machineDir: string, config: BootConfig): LookupDirs {
+  return { moduleDir: moduleDirOf(machineDir, config.kernel), depmodDir: depmodDirOf(machineDir, config.kernel) };
+}
 
-export function isModuleFilename(path: string): boolean {
+/** Whether the path is an existing regular file with a module extension: kmod reads such an argument as a file, not a name. */
+export function isModuleFile(path: string): boolean {
   try {
-    return statSync(path).isFile() && MODULE_EXTENSIONS.some((ext) => path.length > ext.length && path.endsWith(ext));
+    return statSync(path).isFile() && isModuleFileName(path);
   } catch {
     return false;
   }
 }
 
 /** kmod's alias_normalize: '-' reads as '_' outside bracket expressions. */
-export function normalizeName(name: string): string {
+export function normalizeModuleName(name: string): string {
   let inBrackets = false;
   let text = '';
   for (const char of name) {
@@ -50,7 +60,7 @@ function depPaths(dirs: LookupDirs): Map<string, string> {
     const colon = line.indexOf(':');
     if (colon < 0) continue;
     const relative = line.slice(0, colon);
-    const name = moduleNameFromPath(relative);
+    const name = moduleNameOfPath(relative);
     // The first line for a name wins, as a scan from the top would find it.
     if (!paths.has(name)) paths.set(name, relative.startsWith('/') ? relative : `${dirs.moduleDir}/${relative}`);
   }
@@ -83,8 +93,9 @@ function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${source}$`, 's');
 }
 
+/** The modules an argument names: one by its name, those whose alias patterns match it, or a built-in one; none when nothing does. */
 export function lookupModule(dirs: LookupDirs, argument: string): LookupHit[] {
-  const name = normalizeName(argument);
+  const name = normalizeModuleName(argument);
   const paths = depPaths(dirs);
   const direct = paths.get(name);
   if (direct !== undefined) return [{ kind: 'file', name, path: direct }];
@@ -93,21 +104,21 @@ export function lookupModule(dirs: LookupDirs, argument: string): LookupHit[] {
     const match = /^alias (\S+) (\S+)$/.exec(line);
     if (match === null) continue;
     const [, pattern = '', owner = ''] = match;
-    const normalized = normalizeName(pattern);
+    const normalized = normalizeModuleName(pattern);
     if (!name.startsWith(literalPrefix(normalized)) || !globToRegExp(normalized).test(name)) continue;
     const path = paths.get(owner);
     if (path !== undefined && !hits.some((h) => h.kind === 'file' && h.path === path)) hits.push({ kind: 'file', name: owner, path });
   }
   if (hits.length > 0) return hits;
-  return isBuiltin(dirs.moduleDir, name) ? [{ kind: 'builtin', name }] : [];
+  return isBuiltinModule(dirs.moduleDir, name) ? [{ kind: 'builtin', name }] : [];
 }
 
 /** Whether modules.builtin names the module: it is part of the kernel, never loaded or removed. */
-export function isBuiltin(moduleDir: string, name: string): boolean {
-  return readLines(`${moduleDir}/modules.builtin`).some((line) => line !== '' && moduleNameFromPath(line) === name);
+export function isBuiltinModule(moduleDir: string, name: string): boolean {
+  return readLines(`${moduleDir}/modules.builtin`).some((line) => line !== '' && moduleNameOfPath(line) === name);
 }
 
-/** modules.builtin.modinfo: `module.key=value` strings separated by NULs. */
+/** A built-in module's info list, from modules.builtin.modinfo (`module.key=value` strings separated by NULs); undefined when the tree has no such file. */
 export function builtinModinfo(moduleDir: string, name: string): { key: string; value: string }[] | undefined {
   const path = `${moduleDir}/modules.builtin.modinfo`;
   if (!existsSync(path)) return undefined;

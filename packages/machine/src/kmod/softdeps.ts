@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lookupModule, normalizeName, type LookupDirs } from '../modinfo/module-lookup.js';
-import { loadOrder, type DepEntry } from './modules-dep.js';
+import { lookupModule, normalizeModuleName, type LookupDirs } from './module-lookup.js';
+import { loadOrder, readModulesDep, type DepEntry } from './modules-dep.js';
 
 // Soft dependencies as libkmod applies them: depmod's modules.softdep holds lines
 // `softdep MODULE pre: A B post: C`, each name resolved as a module name or an alias (one
@@ -31,7 +31,7 @@ export function readSoftdeps(depmodDir: string): Map<string, Softdeps> {
       else if (word === 'post:') into = post;
       else into?.push(word);
     }
-    const name = normalizeName(module);
+    const name = normalizeModuleName(module);
     const known = softdeps.get(name);
     softdeps.set(name, { pre: [...(known?.pre ?? []), ...pre], post: [...(known?.post ?? []), ...post] });
   }
@@ -43,6 +43,11 @@ export interface ProbeTables {
   readonly tree: LookupDirs;
   readonly deps: ReadonlyMap<string, DepEntry>;
   readonly softdeps: ReadonlyMap<string, Softdeps>;
+}
+
+/** modules.dep and modules.softdep of a tree, read once for a whole modprobe run; a file that cannot be read holds nothing. */
+export function readProbeTables(tree: LookupDirs): ProbeTables {
+  return { tree, deps: readModulesDep(tree.depmodDir, tree.moduleDir), softdeps: readSoftdeps(tree.depmodDir) };
 }
 
 /** A softdep's modules: each name as a module or an alias, built-in modules left out (nothing to load). */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { moduleNameFromPath } from '@kmodsim/linker';
+import { moduleNameOfPath } from '../kernel-tree/module-names.js';
 
 // modules.dep as modprobe reads it: `path: dep dep ...`, paths relative to the module
 // directory. Each module's list holds all it needs, the ones to load last first.
@@ -13,12 +13,13 @@ export interface DepEntry {
   readonly deps: readonly string[];
 }
 
-export function readModulesDep(depmodDir: string, moduleDir: string): Map<string, DepEntry> | undefined {
+/** modules.dep's modules by name; none when it cannot be read, as modprobe then finds nothing in it. */
+export function readModulesDep(depmodDir: string, moduleDir: string): Map<string, DepEntry> {
   let text: string;
   try {
     text = readFileSync(join(depmodDir, 'modules.dep'), 'latin1');
   } catch {
-    return undefined;
+    return new Map();
   }
   const absolute = (path: string): string => (isAbsolute(path) ? path : join(moduleDir, path));
   const entries = new Map<string, DepEntry>();
@@ -27,7 +28,7 @@ export function readModulesDep(depmodDir: string, moduleDir: string): Map<string
     if (colon <= 0) continue;
     const path = line.slice(0, colon);
     const deps = line.slice(colon + 1).split(' ').filter((dep) => dep !== '').map(absolute);
-    const name = moduleNameFromPath(path);
+    const name = moduleNameOfPath(path);
     if (!entries.has(name)) entries.set(name, { name, path: absolute(path), deps });
   }
   return entries;

@@ -1,12 +1,16 @@
-import { saveImage, readOwnFile, describeFsError, type ImageRef, type OwnFile } from '@kmodsim/machine';
 import { join } from 'node:path';
 import { fail, ok, strerror, type Errno, type Failure, type Result } from '@kmodsim/cpu';
 import { MAX_MODULE_BYTES, readModuleImage, type ModuleImage } from '@kmodsim/linker';
+import { saveImage } from '../machine-store/machine-store.js';
+import { describeFsError } from '../machine-store/make-directories.js';
+import { readOwnFile, type OwnFile } from '../machine-store/own-file.js';
+import type { ImageRef } from '../machine-store/records.js';
 
 // Reading a module file for insmod and modprobe, as user space does before init_module: the
 // path as given; an absolute path that is not on this host is looked up in the machine's own
 // root (the embedded kernel's /lib/modules lives in the machine directory). A readable module
-// is kept in the machine, by content, for every later replay.
+// is kept in the machine, by content, for every later replay. This loads the linker: the
+// package's door reaches it through simulator.ts, on first use.
 
 /**
  * A file that could not be read ('read': the message is what kmod prints after "could not load
@@ -14,7 +18,13 @@ import { MAX_MODULE_BYTES, readModuleImage, type ModuleImage } from '@kmodsim/li
  */
 export type ModuleFileFailure = Failure & { readonly stage: 'read' | 'format' };
 
-export function readModuleFile(path: string, machineDir: string): Result<{ readonly ref: ImageRef; readonly image: ModuleImage }, ModuleFileFailure> {
+/** A module file read: the image as the linker parsed it, and the reference to its copy kept in the machine. */
+export interface ModuleFile {
+  readonly ref: ImageRef;
+  readonly image: ModuleImage;
+}
+
+export function readModuleFile(path: string, machineDir: string): Result<ModuleFile, ModuleFileFailure> {
   let read = readBytes(path);
   if (read.ok && read.value.kind === 'missing' && path.startsWith('/')) read = readBytes(join(machineDir, path));
   if (!read.ok) return read;
