@@ -52,6 +52,12 @@ export class Memory {
   /** Cost of each source class, indexed by SOURCE_* below. */
   private readonly sourceCycles: Float64Array;
   private lastSourceClass = SOURCE_HIT;
+  /**
+   * Per CPU, the cycles its accesses spent on coherence traffic: bringing a line from another
+   * CPU's cache, or waiting for a line another CPU's transfer holds. A fetch from memory (no cache
+   * has the line) is a miss, not coherence traffic; its wait behind another CPU's transfer is.
+   */
+  private readonly coherence: Float64Array;
 
   private readonly coreOf: Int32Array;
   private readonly socketOf: Int32Array;
@@ -63,6 +69,7 @@ export class Memory {
     cycles: ProfileCycles,
   ) {
     this.sourceCycles = Float64Array.from(SOURCE_NAMES, (name) => cycles[name]);
+    this.coherence = new Float64Array(cpuCount);
     this.sharerWords = Math.ceil(cpuCount / 32);
     this.sharerBits = new Int32Array(32 * this.sharerWords);
     this.coreOf = placement.core;
@@ -73,6 +80,11 @@ export class Memory {
   /** Where the line of the last access came from. */
   get lastSource(): AccessSource {
     return SOURCE_NAMES[this.lastSourceClass] ?? 'hit';
+  }
+
+  /** Cycles `cpu` has spent on coherence traffic so far (see `coherence`). */
+  coherenceCyclesOf(cpu: number): number {
+    return this.coherence[cpu] ?? 0;
   }
 
   allocate(name: string, cells: number, kind: MemoryKind, lineAligned: boolean, fields?: readonly string[]): MemObject {
@@ -179,6 +191,7 @@ export class Memory {
     const start = Math.max(nowCycles, this.lineReadyCycles[line] ?? 0);
     const done = start + this.transferCycles(from, cpu);
     this.lineReadyCycles[line] = done;
+    this.chargeCoherence(cpu, from, nowCycles, start, done);
     if (owner !== NO_OWNER) {
       this.lineOwner[line] = NO_OWNER;
       this.addSharer(line, owner);
@@ -196,10 +209,17 @@ export class Memory {
     }
     const start = Math.max(nowCycles, this.lineReadyCycles[line] ?? 0);
     const done = start + this.transferCycles(from, cpu);
+    this.chargeCoherence(cpu, from, nowCycles, start, done);
     if (shared) this.clearSharers(line);
     this.lineOwner[line] = cpu;
     this.lineReadyCycles[line] = done;
     return done;
+  }
+
+  /** The whole access when the line came from another CPU's cache, else only the wait for it. */
+  private chargeCoherence(cpu: number, from: number, nowCycles: number, start: number, done: number): void {
+    const fromCache = from !== NO_OWNER && from !== cpu;
+    this.coherence[cpu] = (this.coherence[cpu] ?? 0) + (fromCache ? done : start) - nowCycles;
   }
 
   private transferCycles(from: number, to: number): number {

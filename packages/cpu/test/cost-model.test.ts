@@ -45,6 +45,24 @@ describe('cost model', () => {
     expect(accessSources(false).cycles).toBe(contextSwitch + memory + 9 * hit);
   });
 
+  test('coherence cycles count the transfers from another CPU\'s cache, not the first fetch from memory nor hits', () => {
+    const { contextSwitch, memory } = genericProfile.cycles;
+    const bouncing = machineOf({ cpuCount: 2, schedule: 'kms1:rr' });
+    const line = bouncing.alloc('ball', 1, { lineAligned: true }).base;
+    bouncing.spawn({ name: 'left', cpu: 0, bound: true, body: () => touch(line, 10) });
+    bouncing.spawn({ name: 'right', cpu: 1, bound: true, body: () => touch(line, 10) });
+    expect(bouncing.run().ok).toBe(true);
+    // Past its task's switch-in, all of a CPU's time goes to the line (moving it, or waiting for
+    // it to arrive at the other CPU) but CPU 0's first store, which fetches it from memory.
+    expect(bouncing.clockOf(0) - bouncing.memory.coherenceCyclesOf(0)).toBe(contextSwitch + memory);
+    expect(bouncing.clockOf(1) - bouncing.memory.coherenceCyclesOf(1)).toBe(contextSwitch);
+    const alone = machineOf({ cpuCount: 2, schedule: 'kms1:rr' });
+    const own = [alone.alloc('a', 1, { lineAligned: true }).base, alone.alloc('b', 1, { lineAligned: true }).base];
+    own.forEach((cell, cpu) => alone.spawn({ name: `own${cpu}`, cpu, bound: true, body: () => touch(cell, 10) }));
+    expect(alone.run().ok).toBe(true);
+    expect([alone.memory.coherenceCyclesOf(0), alone.memory.coherenceCyclesOf(1)]).toEqual([0, 0]);
+  });
+
   test('distance follows the topology: sibling thread, same socket, other socket, other board', () => {
     const machine = machineOf({ cpuCount: 448, profile: 'xeon-8176-perfbook' });
     // 2 threads per core, 28 cores per socket, 4 sockets per board.
