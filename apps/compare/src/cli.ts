@@ -1,5 +1,6 @@
 import { checkCommand } from './check/check.js';
 import { mergeCommand } from './merge/merge.js';
+import { reportCommand } from './report/report-command.js';
 import { scenariosCommand } from './scenarios-command.js';
 import { getopt, reportOptionError, reportUsageError } from '@kmodsim/cli';
 import { OptionError, UsageError, type CompareIo } from './io.js';
@@ -10,6 +11,7 @@ Commands:
   check    check refcount strategies against the scenario suite (see: kmodsim-compare check --help)
   merge    join the shards of searches run apart into one verdict each (see: kmodsim-compare merge --help)
   scenarios  list the scenario catalogue: what each exercises, its bounds, what it catches
+  report   check and price the strategies into one HTML page with charts (see: kmodsim-compare report --help)
 `;
 
 export async function main(argv: readonly string[], io: CompareIo): Promise<number> {
@@ -22,6 +24,8 @@ export async function main(argv: readonly string[], io: CompareIo): Promise<numb
         return mergeCommand(rest, io);
       case 'scenarios':
         return scenariosCommand(rest, io);
+      case 'report':
+        return await reportCommand(rest, io);
       case '-h':
       case '--help':
         io.stdout.write(USAGE);
@@ -37,7 +41,7 @@ export async function main(argv: readonly string[], io: CompareIo): Promise<numb
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    const known = command === 'check' || command === 'merge' || command === 'scenarios';
+    const known = command === 'check' || command === 'merge' || command === 'scenarios' || command === 'report';
     if (error instanceof OptionError) return reportOptionError(io, known ? `kmodsim-compare ${command}` : 'kmodsim-compare', error.message);
     const status = reportUsageError(io, 'kmodsim-compare', error.message);
     // Without a command it is not clear what the user wanted: the commands there are.

@@ -12,9 +12,7 @@ const SEPARATOR = '| ';
  * cell is whole on one line; with one, the columns share it and a cell that does not fit wraps.
  */
 export function counterexampleColumns(trace: readonly TraceEvent[], cpuCount: number, fromStep: number, maxRows: number, lineWidth: number | undefined): string {
-  const shown = trace.filter((event) => event.step > fromStep && event.name !== 'sched_switch');
-  const hidden = Math.max(0, shown.length - maxRows);
-  const kept = shown.slice(hidden).map((event) => ({ step: event.step, cpu: event.cpu, text: `${event.comm}: ${event.name} ${event.detail}`.trimEnd() }));
+  const { rows: kept, hidden } = counterexampleRows(trace, fromStep, maxRows);
   const longest = Math.max(`CPU ${cpuCount - 1}`.length, ...kept.map((row) => row.text.length));
   const width = lineWidth === undefined
     ? longest
@@ -28,6 +26,23 @@ export function counterexampleColumns(trace: readonly TraceEvent[], cpuCount: nu
   }));
   const skipped = hidden > 0 ? [`… ${hidden} earlier rows not shown (the replay command prints them all)`] : [];
   return [header, '-'.repeat(header.length), ...skipped, ...rows].join('\n') + '\n';
+}
+
+/** One step of a counterexample: which CPU did it and what it did. */
+export interface CounterexampleRow {
+  readonly step: number;
+  readonly cpu: number;
+  /** The trace event's name ('fault' and 'oops' for what the machine caught). */
+  readonly name: string;
+  readonly text: string;
+}
+
+/** The steps after `fromStep` a counterexample shows (not the scheduler's switches), the last `maxRows` of them, and how many earlier ones are left out. */
+export function counterexampleRows(trace: readonly TraceEvent[], fromStep: number, maxRows: number): { rows: CounterexampleRow[]; hidden: number } {
+  const shown = trace.filter((event) => event.step > fromStep && event.name !== 'sched_switch');
+  const hidden = Math.max(0, shown.length - maxRows);
+  const rows = shown.slice(hidden).map((event) => ({ step: event.step, cpu: event.cpu, name: event.name, text: `${event.comm}: ${event.name} ${event.detail}`.trimEnd() }));
+  return { rows, hidden };
 }
 
 /** `text` in pieces of at most `width` characters, broken after a space where one is near the end. */

@@ -189,6 +189,6 @@ function commandPrefix(env: CompareIo['env']): string {
   return env['npm_command'] === 'exec' && (env['npm_config_user_agent'] ?? '').startsWith('pnpm/') ? 'pnpm exec ' : '';
 }
 
-function shellWord(word: string): string {
+export function shellWord(word: string): string {
   return /^[\w./@%+=:,-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 }

@@ -63,14 +63,18 @@ export function verdictHeader(columns: Columns): string {
 }
 
 export function formatVerdict(verdict: Verdict, columns: Columns): string {
+  const line = row(columns, verdict.strategy, verdict.scenario, verdict.verdict.toUpperCase(), String(verdict.report.counts.executions), verdictDetail(verdict));
+  return verdict.replay === undefined ? line : `${line}${''.padEnd(columns.strategy)}replay: ${verdict.replay}\n`;
+}
+
+/** The table's DETAIL: what the search covered, what it found, and why a verdict is what it is. */
+export function verdictDetail(verdict: Verdict): string {
   const { counts, bounds } = verdict.report;
-  const detail = verdict.verdict === 'incomplete'
+  return verdict.verdict === 'incomplete'
     ? `${incompleteWhy(verdict.report)} (within ${bounds.preemptions} preemptions, ${bounds.irqs} interrupts)`
     : verdict.violation === undefined
     ? `${searched(verdict.report)} within ${bounds.preemptions} preemptions, ${bounds.irqs} interrupts (${counts.pruned} pruned, ${counts.cut} cut by a bound, ${counts.distinctOutcomes} outcomes${counts.distinctTraces === undefined ? '' : `, ${counts.distinctTraces} traces`})${noneEnded(verdict.report)}${missedWhat(verdict)}`
     : `${verdict.violation.kind}: ${oneLine(verdict.violation.message)} (${verdict.violation.preemptions} preemptions, ${verdict.violation.irqs} interrupts, ${verdict.violation.steps} steps)${knownBecause(verdict)}`;
-  const line = row(columns, verdict.strategy, verdict.scenario, verdict.verdict.toUpperCase(), String(counts.executions), detail);
-  return verdict.replay === undefined ? line : `${line}${''.padEnd(columns.strategy)}replay: ${verdict.replay}\n`;
 }
 
 /** Why an EXPECTED violation was expected: the strategy's own declaration. */
@@ -115,7 +119,7 @@ export function searchErrorJson(strategy: string, scenario: string, reason: stri
 }
 
 /** A message on one line of the table: a kernel BUG report spans several. */
-function oneLine(text: string): string {
+export function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, '; ');
 }
 
