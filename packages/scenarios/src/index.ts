@@ -10,3 +10,8 @@ export { bootDemoKernel, type DemoKernelOptions } from './demo/boot.js';
 export { demoBehaviours } from './demo/behaviours.js';
 export { demoKernelSymbols, demoModuleLoads } from './demo/loads.js';
 export { declarationProblems, expectationOf, type Expectation } from './expectation.js';
+export { COST_MODULE, bootCostMachine, type CostFailure, type CostMachine, type CostMachineOptions, type CostResult } from './costs/cost-machine.js';
+export { getPutCost, type GetPutCost, type GetPutOptions } from './costs/get-put.js';
+export { unloadCost, type UnloadCost } from './costs/unload.js';
+export { WAIT_RELEASE_USERS, waitReleaseCost, type WaitReleaseCost } from './costs/wait-release.js';
+export { MODULES_IN_TREE, refcountMemory, type RefcountMemory } from './costs/memory.js';
