@@ -1,4 +1,4 @@
-import { cpuRelax, schedule, setCurrentState, load, type ExecutionContext, type KernelCode, type Machine, type Result } from '@kmodsim/cpu';
+import { cpuRelax, schedule, scheduleTimeout, setCurrentState, load, type ExecutionContext, type KernelCode, type Machine, type Result } from '@kmodsim/cpu';
 import { closeDevice, moduleInfo, openDevice, readDevice, type KernelModule, type ModuleCore } from '@kmodsim/module';
 
 // What the scenarios' users and unloaders do, and the checks every scenario ends with: no
@@ -85,4 +85,16 @@ export function spawnUnloaderOnceHeld(machine: Machine, core: ModuleCore, holdin
     while ((yield load(holding)) === 0) yield cpuRelax();
     yield* unload(core, self, record, flags);
   } });
+}
+
+/**
+ * How long a scenario's task waits "a while" (a device at work, a holder keeping a file open): long
+ * enough that its timer fires only once the machine has nothing more urgent to do.
+ */
+export const A_WHILE_CYCLES = 1_000_000;
+
+/** msleep(): sleeps until a timer wakes it, letting its CPU go to whatever else wants it. */
+export function* msleep(cycles: number = A_WHILE_CYCLES): KernelCode<void> {
+  yield setCurrentState('TASK_INTERRUPTIBLE');
+  yield scheduleTimeout(cycles);
 }

@@ -1,5 +1,5 @@
 import {
-  cpuRelax, load, scheduleTimeout, sendIpi, setCurrentState, spinLock, spinlockAt, spinUnlock, store,
+  cpuRelax, load, sendIpi, spinLock, spinlockAt, spinUnlock, store,
   type ExecutionContext, type KernelCode, type Machine, type Spinlock,
 } from '@kmodsim/cpu';
 import { closeDevice, openDevice, type KernelModule, type ModuleContext, type ModuleCore } from '@kmodsim/module';
@@ -7,7 +7,7 @@ import { ModuleState } from '@kmodsim/refcount';
 import { cell, type ContractCell } from '../contract.js';
 import { demoModuleLoads } from '../demo/loads.js';
 import { defineScenario } from '../scenario.js';
-import { memoryLeaked, resultText, unloadConsistent, type UnloadRecord , spawnUnloaderOnceHeld } from '../users.js';
+import { memoryLeaked, resultText, unloadConsistent, type UnloadRecord , spawnUnloaderOnceHeld, msleep } from '../users.js';
 
 // References dropped where the unloader's wait must still see them: by a transfer's completion
 // interrupt (a driver's submit pins its module, the interrupt that completes the transfer drops
@@ -224,9 +224,6 @@ export const receiveInterruptVersusWait = defineScenario(
   },
 );
 
-/** How long the device takes over a transfer in the completion-last-put scenarios. */
-const TRANSFER_CYCLES = 1_000_000;
-
 /**
  * A transfer that outlives its file: the user opens the device, submits a transfer (__module_get)
  * and closes, so only the transfer pins the module when rmmod --wait on CPU 0 begins; while it
@@ -254,8 +251,7 @@ export const completionLastPutVersusWait = defineScenario(
       yield store(submitted, 1);
       // The device takes its time: the transfer completes once the machine has nothing more
       // urgent to do (the unloader asleep in its wait), not while the user spins on a CPU.
-      yield setCurrentState('TASK_INTERRUPTIBLE');
-      yield scheduleTimeout(TRANSFER_CYCLES);
+      yield* msleep();
       yield* completeTransfer(core, module, 1);
     } });
     spawnUnloaderOnceHeld(machine, core, submitted, record, { wait: true });
@@ -280,8 +276,7 @@ export const completionLastPutVersusFailedInit = failedInitWithEarlyUser(
     yield* core.moduleGet(self, module);
     yield* closeDevice(core, self, module);
     yield* signalProbe();
-    yield setCurrentState('TASK_INTERRUPTIBLE');
-    yield scheduleTimeout(TRANSFER_CYCLES);
+    yield* msleep();
     yield* completeTransfer(core, module, 1);
   },
 );

@@ -1,7 +1,7 @@
-import { scheduleTimeout, setCurrentState, work, type KernelCode, type Machine } from '@kmodsim/cpu';
+import { work, type Machine } from '@kmodsim/cpu';
 import { closeDevice, moduleInfo, openDevice, type KernelModule } from '@kmodsim/module';
 import { defineScenario } from '../scenario.js';
-import { resultText } from '../users.js';
+import { msleep, resultText } from '../users.js';
 
 // The demonstration the README opens with: rmmod --wait puts the module into GOING, refuses a new
 // user, and sleeps until the last user's close wakes it. The user paces itself on host state (it
@@ -30,7 +30,7 @@ export const waitForUsers = defineScenario(
       // unloader sleeps waiting for it, so its close is the put that has to wake the unloader.
       // Unloading shows as soon as the module is GOING, which under stop_machine is well before
       // the unloader has left the stopped machine and dropped module_mutex to sleep.
-      while (!unloaderAsleep(machine, open.value)) yield* nap(2000);
+      while (!unloaderAsleep(machine, open.value)) yield* msleep(2000);
       yield* closeDevice(core, self, open.value);
       results.push('closed');
     } });
@@ -52,9 +52,4 @@ function unloaderAsleep(machine: Machine, module: KernelModule): boolean {
   return pid !== 0 && machine.task(pid)?.state === 'TASK_UNINTERRUPTIBLE';
 }
 
-/** msleep(): lets the CPU go to whatever else wants it. */
-function* nap(cycles: number): KernelCode<void> {
-  yield setCurrentState('TASK_INTERRUPTIBLE');
-  yield scheduleTimeout(cycles);
-}
 

@@ -1,9 +1,9 @@
-import { atomicInc, cpuRelax, load, scheduleTimeout, setCurrentState, spinLock, spinlockAt, spinUnlock, store, wakeUpProcess, type KernelCode } from '@kmodsim/cpu';
+import { atomicInc, cpuRelax, load, spinLock, spinlockAt, spinUnlock, store, wakeUpProcess, type KernelCode } from '@kmodsim/cpu';
 import { closeDevice, openDevice, readDevice } from '@kmodsim/module';
 import { ModuleState } from '@kmodsim/refcount';
 import { cell } from '../contract.js';
 import { defineScenario } from '../scenario.js';
-import { referencesLeaked, unloadConsistent, waitWhile, type UnloadRecord , spawnUnloaderOnceHeld } from '../users.js';
+import { referencesLeaked, unloadConsistent, waitWhile, type UnloadRecord , spawnUnloaderOnceHeld, msleep } from '../users.js';
 
 /**
  * __module_get() during rmmod --wait: the reference Linux 2.6.35 found the seed's design could
@@ -45,8 +45,7 @@ export const moduleGetDuringWait = defineScenario(
       yield wakeUpProcess(catPid);
       if (!pinned) return;
       // Delayed work: it runs once the machine has nothing more urgent to do.
-      yield setCurrentState('TASK_INTERRUPTIBLE');
-      yield scheduleTimeout(WORK_DELAY_CYCLES);
+      yield* msleep();
       yield* readDevice(core, self, module);
       yield* core.modulePut(self, module);
     } });
@@ -71,9 +70,6 @@ export const moduleGetDuringWait = defineScenario(
     return () => unloadConsistent(core, record);
   },
 );
-
-/** How long the kworker's delayed work waits before it runs. */
-const WORK_DELAY_CYCLES = 1_000_000;
 
 function* setOpened(lock: ReturnType<typeof spinlockAt>, opened: number, value: number): KernelCode<void> {
   yield* spinLock(lock);

@@ -1,8 +1,8 @@
-import { cpuRelax, load, scheduleTimeout, setCurrentState, store, wakeUpProcess, type ExecutionContext, type KernelCode } from '@kmodsim/cpu';
+import { cpuRelax, load, store, wakeUpProcess, type ExecutionContext, type KernelCode } from '@kmodsim/cpu';
 import { closeDevice, openDevice, readDevice } from '@kmodsim/module';
 import { cell } from '../contract.js';
 import { defineScenario } from '../scenario.js';
-import { memoryLeaked, resultText, unloadConsistent, waitWhile, type UnloadRecord , spawnUnloaderOnceHeld } from '../users.js';
+import { memoryLeaked, resultText, unloadConsistent, waitWhile, type UnloadRecord , spawnUnloaderOnceHeld, msleep } from '../users.js';
 
 // What a refused unload must leave behind: nothing. The module stays live and usable, its count
 // is what its users hold, and once they are gone an unload succeeds. And an interrupt handler is
@@ -117,15 +117,11 @@ export const irqUserVersusWait = defineScenario(
       const open = yield* openDevice(core, self, 'demo_chardev');
       if (!open.ok) return;
       yield store(holding, 1);
-      // msleep(): it holds the device until the machine has nothing more urgent to do.
-      yield setCurrentState('TASK_INTERRUPTIBLE');
-      yield scheduleTimeout(HOLD_CYCLES);
+      // It holds the device until the machine has nothing more urgent to do.
+      yield* msleep();
       yield* closeDevice(core, self, open.value);
     } });
     spawnUnloaderOnceHeld(machine, core, holding, record, { wait: true });
     return () => unloadConsistent(core, record);
   },
 );
-
-/** How long the user of irq-user-vs-wait holds the device. */
-const HOLD_CYCLES = 1_000_000;

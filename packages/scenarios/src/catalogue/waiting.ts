@@ -1,9 +1,9 @@
-import { cpuRelax, load, setAffinity, store, type Machine } from '@kmodsim/cpu';
+import { cpuRelax, load, setAffinity, spawn, store, type Machine } from '@kmodsim/cpu';
 import { closeDevice, openDevice } from '@kmodsim/module';
 import { ModuleState } from '@kmodsim/refcount';
 import { cell } from '../contract.js';
 import { defineScenario, type ScenarioBody } from '../scenario.js';
-import { unload, unloadConsistent, type UnloadRecord , spawnUnloaderOnceHeld } from '../users.js';
+import { msleep, unload, unloadConsistent, type UnloadRecord , spawnUnloaderOnceHeld } from '../users.js';
 
 // rmmod --wait: the module goes, new users are refused, and the unloader sleeps until the last
 // put. What a design must get right here: the last put wakes it, a refused get leaves no trace,
@@ -113,3 +113,31 @@ function openAgainWhileGoing(flags: { readonly wait: boolean; readonly force?: b
     return () => refused[0] ?? unloadConsistent(core, record);
   };
 }
+
+/**
+ * `chrt -f 50 rmmod --wait` on a one-CPU machine while a normal task holds the device: the
+ * unloader outranks the holder, so the holder runs again only while the unloader sleeps. A wait
+ * that polls (calls schedule() without setting its task state first) never sleeps, and the real-
+ * time unloader then keeps the only CPU from the task whose close it waits for.
+ */
+export const realtimeWaitOnOneCpu = defineScenario(
+  'realtime-wait-on-one-cpu',
+  'on a one-CPU machine a normal task opens the device, starts `chrt -f rmmod --wait` (SCHED_FIFO) and sleeps a while before it closes: the real-time unloader must sleep in its wait, or the holder never runs again',
+  {
+    cpuCount: 1, modules: ['demo_lib', 'demo_chardev'], needsWaitingUnload: true, bounds: { preemptions: 1, irqs: 0 },
+    catches: 'a wait for the count that polls instead of sleeping: a real-time unloader then starves the holder it waits for (a livelock on one CPU)',
+    exercises: [cell('put', 'wait', 'preemptible')],
+  },
+  (machine, core) => {
+    const record: UnloadRecord = {};
+    machine.spawn({ name: 'cat', cpu: 0, body: function* (self) {
+      const open = yield* openDevice(core, self, 'demo_chardev');
+      if (!open.ok) return;
+      // The holder starts the unloader itself, so the unloader cannot run before the open.
+      yield spawn({ name: 'rmmod', cpu: 0, bound: true, priority: 'fifo', body: (unloader) => unload(core, unloader, record, { wait: true }) });
+      yield* msleep();
+      yield* closeDevice(core, self, open.value);
+    } });
+    return () => unloadConsistent(core, record);
+  },
+);
