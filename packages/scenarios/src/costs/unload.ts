@@ -1,4 +1,4 @@
-import { ok, RoundRobinScheduler, type Choice, type Machine, type Scheduler, type SchedulerView } from '@kmodsim/cpu';
+import { OpCode, ok, RoundRobinScheduler, type Choice, type Machine, type Scheduler, type SchedulerView } from '@kmodsim/cpu';
 import type { RefcountStrategy } from '@kmodsim/refcount';
 import { attempt, bootCostMachine, COST_MODULE, runToEnd, type CostMachineOptions, type CostResult } from './cost-machine.js';
 
@@ -9,10 +9,17 @@ import { attempt, bootCostMachine, COST_MODULE, runToEnd, type CostMachineOption
 /** stop_machine's stopper threads, as Linux names them. */
 const STOPPER_COMM = 'migration/';
 
+/** 1 for the operations after which a CPU may run something else, or have its interrupts turned on or off (by OpCode). */
+const SWITCHING_OR_MASKING = new Uint8Array(32);
+for (const code of [OpCode.IrqDisable, OpCode.IrqEnable, OpCode.IrqSave, OpCode.IrqRestore, OpCode.Schedule, OpCode.ScheduleTimeout, OpCode.SetAffinity, OpCode.Exit]) {
+  SWITCHING_OR_MASKING[code] = 1;
+}
+
 /**
  * Watches an unload without tracing it (a trace formats every step, which would cost more than
- * the unload): it makes round-robin's choices, and after each step looks at the CPU that
- * stepped, the only one whose task or interrupt state can have changed. It notes how long each
+ * the unload): it makes round-robin's choices, and after a step that can have changed what its
+ * CPU runs or whether its interrupts are on, looks at that CPU (no other can have changed: a
+ * wake only queues a task, which takes its CPU by a step of that CPU's own). It notes how long each
  * CPU was held by its stopper thread (it runs nothing else meanwhile) and each CPU's longest
  * window with interrupts off, whatever task or handler had them off. Interrupts are read from
  * a probe: an interrupt line on every CPU that round-robin never raises, deliverable exactly
@@ -28,6 +35,11 @@ class UnloadWatch implements Scheduler {
   private readonly roundRobin = new RoundRobinScheduler();
   private watched: { readonly machine: Machine; readonly probe: number } | undefined;
   private lastCpu = -1;
+  private lastMayChange = false;
+  /** What each CPU ran after its last step (its task, or the handler on top of it). */
+  private readonly frames: unknown[] = [];
+  /** 1 for a CPU that was in an interrupt handler after its last step looked at. */
+  private readonly inHandler: Uint8Array;
 
   constructor(cpuCount: number) {
     this.schedule = this.roundRobin.schedule;
@@ -35,6 +47,7 @@ class UnloadWatch implements Scheduler {
     this.longestIrqsOff = new Float64Array(cpuCount);
     this.stoppedSince = new Float64Array(cpuCount).fill(-1);
     this.irqsOffSince = new Float64Array(cpuCount).fill(-1);
+    this.inHandler = new Uint8Array(cpuCount);
   }
 
   /** From now on: whatever the stoppers did while the kernel booted is not the unload's. */
@@ -44,19 +57,51 @@ class UnloadWatch implements Scheduler {
   }
 
   choose(view: SchedulerView): Choice {
-    this.observe();
+    if (this.lastMayChange) this.observe();
     const choice = this.roundRobin.choose(view);
     this.lastCpu = choice.cpu;
+    this.lastMayChange = this.mayChange(choice);
     return choice;
+  }
+
+  /**
+   * Whether the step chosen can change its CPU's task, handler or interrupts: an interrupt or a
+   * preemption; a CPU with no operation pending (it switches to a queued task) or with a task
+   * queued for it (a stopper takes it first); an operation that switches or masks; or any
+   * operation of a handler, whose last one returns from it.
+   */
+  private mayChange(choice: Choice): boolean {
+    if (this.watched === undefined) return false;
+    if (choice.kind !== 'step' || this.inHandler[choice.cpu] === 1) return true;
+    const { machine } = this.watched;
+    const op = machine.pendingOperation(choice.cpu);
+    return op === undefined || SWITCHING_OR_MASKING[op.code] === 1 || machine.runQueueLength(choice.cpu) > 0;
   }
 
   /** The CPU that took the last step, as it is after it. */
   observe(): void {
     const cpu = this.lastCpu;
+    this.lastMayChange = false;
     if (this.watched === undefined || cpu < 0) return;
     const { machine, probe } = this.watched;
     const now = machine.clockOf(cpu);
-    const held = machine.contextOf(cpu)?.comm.startsWith(STOPPER_COMM) === true;
+    // Only a step that switched tasks, or entered or left a handler, can change who holds the CPU.
+    const frame = machine.contextOf(cpu);
+    if (frame !== this.frames[cpu]) {
+      this.frames[cpu] = frame;
+      this.inHandler[cpu] = frame?.inIrq === true ? 1 : 0;
+      this.heldOrNot(machine, cpu, frame?.comm.startsWith(STOPPER_COMM) === true, now);
+    }
+    const off = !machine.irqDeliverable(cpu, probe);
+    const offSince = this.irqsOffSince[cpu] ?? -1;
+    if (off && offSince < 0) this.irqsOffSince[cpu] = now;
+    if (!off && offSince >= 0) {
+      this.longestIrqsOff[cpu] = Math.max(this.longestIrqsOff[cpu] ?? 0, now - offSince);
+      this.irqsOffSince[cpu] = -1;
+    }
+  }
+
+  private heldOrNot(machine: Machine, cpu: number, held: boolean, now: number): void {
     const stoppedSince = this.stoppedSince[cpu] ?? -1;
     if (held && stoppedSince < 0) {
       // A task comes onto a CPU only by a step of its own that switches to it: the switch is the stop's start.
@@ -65,13 +110,6 @@ class UnloadWatch implements Scheduler {
     } else if (!held && stoppedSince >= 0) {
       this.stoppedCycles[cpu] = (this.stoppedCycles[cpu] ?? 0) + now - stoppedSince;
       this.stoppedSince[cpu] = -1;
-    }
-    const off = !machine.irqDeliverable(cpu, probe);
-    const offSince = this.irqsOffSince[cpu] ?? -1;
-    if (off && offSince < 0) this.irqsOffSince[cpu] = now;
-    if (!off && offSince >= 0) {
-      this.longestIrqsOff[cpu] = Math.max(this.longestIrqsOff[cpu] ?? 0, now - offSince);
-      this.irqsOffSince[cpu] = -1;
     }
   }
 }
