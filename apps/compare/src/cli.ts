@@ -1,4 +1,5 @@
 import { checkCommand } from './check/check.js';
+import { costCommand } from './cost/cost.js';
 import { mergeCommand } from './merge/merge.js';
 import { reportCommand } from './report/report-command.js';
 import { scenariosCommand } from './scenarios-command.js';
@@ -9,6 +10,7 @@ const USAGE = `Usage: kmodsim-compare COMMAND [OPTIONS]
 
 Commands:
   check    check refcount strategies against the scenario suite (see: kmodsim-compare check --help)
+  cost     price refcount strategies at 1 to 1024 CPUs on the simulated machine (see: kmodsim-compare cost --help)
   merge    join the shards of searches run apart into one verdict each (see: kmodsim-compare merge --help)
   scenarios  list the scenario catalogue: what each exercises, its bounds, what it catches
   report   check and price the strategies into one HTML page with charts (see: kmodsim-compare report --help)
@@ -20,6 +22,8 @@ export async function main(argv: readonly string[], io: CompareIo): Promise<numb
     switch (command) {
       case 'check':
         return await checkCommand(rest, io);
+      case 'cost':
+        return await costCommand(rest, io);
       case 'merge':
         return mergeCommand(rest, io);
       case 'scenarios':
@@ -41,7 +45,7 @@ export async function main(argv: readonly string[], io: CompareIo): Promise<numb
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    const known = command === 'check' || command === 'merge' || command === 'scenarios' || command === 'report';
+    const known = command === 'check' || command === 'cost' || command === 'merge' || command === 'scenarios' || command === 'report';
     if (error instanceof OptionError) return reportOptionError(io, known ? `kmodsim-compare ${command}` : 'kmodsim-compare', error.message);
     const status = reportUsageError(io, 'kmodsim-compare', error.message);
     // Without a command it is not clear what the user wanted: the commands there are.
