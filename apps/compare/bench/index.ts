@@ -1,0 +1,5 @@
+// Benchmarks of kmodsim-compare's commands. Each prints one JSON line (see tooling/bench).
+import { reportBenchmark } from '@kmodsim/bench';
+import { benchCost } from './cost.js';
+
+for (const line of [await benchCost()]) reportBenchmark(line);
