@@ -10,7 +10,12 @@ export interface CostPoint {
   readonly ns: number;
 }
 
-/** A workload's figures at every CPU count priced, in ascending CPU order. */
+/**
+ * A workload's figures at every CPU count priced, in ascending CPU order. A workload that does
+ * not apply has no series at all: 'wait-release' for a design that refuses rmmod --wait. One that
+ * applies but costs nothing has its zeros: 'others-stopped' and 'irqs-off' on one CPU (there is
+ * no other) and for a design that stops no CPU.
+ */
 export interface CostSeries {
   /** A stable key: 'get-put', 'get-put-quarter', 'get-put-one', 'unload', 'others-stopped', 'irqs-off', 'wait-release'. */
   readonly workload: CostWorkload;
