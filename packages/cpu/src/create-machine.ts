@@ -13,7 +13,7 @@ export interface MachineConfig {
   readonly cpuCount: number;
   /** A profile name from `profiles`, or a profile of the caller's own. Default: 'generic'. */
   readonly profile?: string | MachineProfile;
-  /** Default: the profile's own shape where the CPU count fits it, else one socket. */
+  /** Default: the profile's own shape where the CPU count fills whole sockets of it, else spread over sockets no fuller than its own (see defaultTopology). */
   readonly topology?: Topology;
   /** A schedule string (see parseSchedule) or a scheduler object. Default: 'kms1:rr'. */
   readonly schedule?: string | Scheduler;

@@ -25,17 +25,20 @@ export function validateCpuCount(cpuCount: unknown): Result<number, ConfigError>
   return ok(cpuCount);
 }
 
-/** The profile's own shape when the CPU count fills whole sockets of it, else one socket. */
+/**
+ * The profile's own shape when the CPU count fills whole sockets of it. A count that fits in one
+ * socket is one socket; a larger one is spread over the fewest sockets that divide it evenly, each
+ * no fuller than the profile's, so 64 CPUs of a 56-thread socket are two sockets of 32 and 1024
+ * are 32 of 32: past one socket, lines cross sockets and boards as they would on the real system.
+ */
 export function defaultTopology(cpuCount: number, profile: MachineProfile): Topology {
   const { coresPerSocket, threadsPerCore, socketsPerBoard } = profile.defaultTopology;
   const perSocket = coresPerSocket * threadsPerCore;
-  if (cpuCount % perSocket === 0) {
-    return { sockets: cpuCount / perSocket, coresPerSocket, threadsPerCore, socketsPerBoard };
-  }
-  if (cpuCount % threadsPerCore === 0) {
-    return { sockets: 1, coresPerSocket: cpuCount / threadsPerCore, threadsPerCore, socketsPerBoard };
-  }
-  return { sockets: 1, coresPerSocket: cpuCount, threadsPerCore: 1, socketsPerBoard };
+  const threads = cpuCount % threadsPerCore === 0 ? threadsPerCore : 1;
+  if (cpuCount <= perSocket) return { sockets: 1, coresPerSocket: cpuCount / threads, threadsPerCore: threads, socketsPerBoard };
+  let sockets = Math.ceil(cpuCount / perSocket);
+  while (cpuCount % (sockets * threads) !== 0) sockets++;
+  return { sockets, coresPerSocket: cpuCount / (sockets * threads), threadsPerCore: threads, socketsPerBoard };
 }
 
 export function validateTopology(cpuCount: number, topology: Topology): Result<Topology, ConfigError> {

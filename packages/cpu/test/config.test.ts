@@ -41,4 +41,17 @@ describe('bad machine configurations are typed errors naming the problem', () =>
     if (!created.ok) expect.fail(created.message);
     expect(created.value.topology).toEqual({ sockets: 16, coresPerSocket: 64, threadsPerCore: 1, socketsPerBoard: 2 });
   });
+
+  test('a CPU count that does not fill whole sockets of the profile is spread over sockets no fuller than its own, not packed into one', () => {
+    const shape = (cpuCount: number) => {
+      const created = createMachine({ cpuCount, profile: 'xeon-8176-perfbook' });
+      if (!created.ok) expect.fail(created.message);
+      const { sockets, coresPerSocket, threadsPerCore } = created.value.topology;
+      return [sockets, coresPerSocket, threadsPerCore];
+    };
+    expect(shape(56)).toEqual([1, 28, 2]);
+    expect(shape(64)).toEqual([2, 16, 2]);
+    expect(shape(1024)).toEqual([32, 16, 2]);
+    expect(shape(1023)).toEqual([31, 33, 1]);
+  });
 });
