@@ -8,7 +8,8 @@ import { UsageError } from '../src/io.js';
 import { reportCommand } from '../src/report/report-command.js';
 import type { ReportData } from '../src/report/report-data.js';
 import type { CostSource } from '../src/report/cost-source.js';
-import { SMALL_MATRIX, fixtures, runReport } from './report-fixtures.js';
+import { chartsOf, undrawn } from '../src/report/charts.js';
+import { SMALL_MATRIX, fixtures, runReport, smallCostReport } from './report-fixtures.js';
 
 let scratch: string;
 beforeAll(() => {
@@ -70,13 +71,26 @@ describe('kmodsim-compare report: the page', () => {
     expect(charts.charts.find((chart) => chart.key === 'get-put')?.series).toHaveLength(2);
     // global-spinlock stops no other CPU: 0 at every size, no line on a log scale, and the page says why.
     expect(charts.charts.find((chart) => chart.key === 'others-stopped')?.series).toHaveLength(1);
-    expect(html).toMatch(/data-chart="others-stopped" data-series="1">.*No line \(0 or nothing at every size, which a log scale cannot show\): global-spinlock\./);
+    expect(html).toMatch(/data-chart="others-stopped" data-series="1">.*No line: global-spinlock \(0 at every size\)\./);
     expect(html).toContain('Simulated on the <strong>generic</strong> machine profile');
   });
 
   test('sums each strategy up: sound or not, waits, stops the machine, get+put at 1, 64 and 1024 CPUs, memory at 1024', () => {
     expect(html).toMatch(/<tr data-strategy="global-spinlock"><th scope="row">global-spinlock<\/th><td class="sound"[^>]*>sound<\/td><td>yes<\/td><td>no<\/td><td class="num">20 ns<\/td><td class="num">1.28 µs<\/td><td class="num">20.5 µs<\/td><td class="num">64 B<\/td><\/tr>/);
     expect(html).toMatch(/<tr data-strategy="percpu-naive-sum"><th scope="row">percpu-naive-sum<\/th><td class="unsound"[^>]*>unsound: assertion in unload-vs-get<\/td><td>yes<\/td><td>yes<\/td>(<td class="num">20 ns<\/td>){3}<td class="num">64 KiB<\/td><\/tr>/);
+  });
+});
+
+describe('the cost charts', () => {
+  test('a workload a design does not have (rmmod --wait, for one that refuses it) is said not to apply, not drawn as 0', () => {
+    const cost = smallCostReport(['atomic-bias', 'percpu-stop-machine']);
+    const refusing = cost.strategies.map((entry) => (entry.ok && entry.strategy === 'atomic-bias' ? { ...entry, series: entry.series.filter((series) => series.workload !== 'wait-release') } : entry));
+    const charts = chartsOf({ ...cost, strategies: refusing }, ['atomic-bias', 'percpu-stop-machine']).charts;
+    const wait = charts.find((chart) => chart.key === 'wait-release');
+    expect(wait?.series.map((series) => series.strategy)).toEqual(['percpu-stop-machine']);
+    expect(wait === undefined ? [] : undrawn(wait, { ...cost, strategies: refusing })).toEqual([{ strategy: 'atomic-bias', why: 'does not apply' }]);
+    const stopped = charts.find((chart) => chart.key === 'others-stopped');
+    expect(stopped === undefined ? [] : undrawn(stopped, cost)).toEqual([{ strategy: 'atomic-bias', why: '0 at every size' }]);
   });
 });
 

@@ -50,7 +50,11 @@ function drawable(series: readonly ChartSeries[], yType: 'log' | 'linear'): Char
   return series.map((entry) => ({ strategy: entry.strategy, points: entry.points.filter(fits) })).filter((entry) => entry.points.length > 0);
 }
 
-/** The strategies a chart has no line for, though they were priced: every figure 0 (or none) on a log scale. */
-export function undrawn(chart: ChartSpec, cost: CostReport): string[] {
-  return cost.strategies.filter((entry) => entry.ok && !chart.series.some((series) => series.strategy === entry.strategy)).map((entry) => entry.strategy);
+/** The strategies a chart has no line for, though they were priced, and why: the workload does not apply (no series), or every figure is 0 on a log scale. */
+export function undrawn(chart: ChartSpec, cost: CostReport): { readonly strategy: string; readonly why: string }[] {
+  const priced = cost.strategies.filter((entry): entry is Priced => entry.ok);
+  return priced.filter((entry) => !chart.series.some((series) => series.strategy === entry.strategy)).map((entry) => {
+    const applies = WORKLOADS.every(({ workload }) => workload !== chart.key) || entry.series.some((series) => series.workload === chart.key);
+    return { strategy: entry.strategy, why: applies ? '0 at every size' : 'does not apply' };
+  });
 }

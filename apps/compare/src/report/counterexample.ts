@@ -6,7 +6,7 @@ import type { Counterexample, PerfettoTrace, TimelineRow } from './report-data.j
 /** Rows of a timeline at most: a livelock's replay runs its loop for 100,000 steps, the end of which says it all. */
 const TIMELINE_ROWS = 400;
 /** Events of a Perfetto trace at most (the latest), so that a livelock's does not make the page tens of megabytes. */
-const PERFETTO_EVENTS = 20_000;
+const PERFETTO_EVENTS = 5_000;
 
 /** Trace events the machine records where it catches a fault: a task's oops, or the fault that stopped it. */
 const FAULT_EVENTS: ReadonlySet<string> = new Set(['fault', 'oops']);

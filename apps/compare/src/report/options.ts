@@ -1,6 +1,7 @@
 import { parseCommandLine, type OptionSpec } from '@kmodsim/cli';
 import { OptionError, UsageError } from '../io.js';
 import { parseCheckOptions, type CheckOptions } from '../check/options.js';
+import type { CostRequest } from '../cost/options.js';
 
 export interface ReportOptions {
   /** The searches, as check runs them (on each scenario's own CPUs). */
@@ -10,13 +11,6 @@ export interface ReportOptions {
   /** Where to write: a file, or '-' for stdout. */
   readonly out: string;
   readonly format: 'html' | 'json';
-}
-
-/** cost's options as the report passes them on: cost reads and checks them itself. */
-export interface CostRequest {
-  readonly strategies: readonly string[];
-  readonly cpus: string | undefined;
-  readonly profile: string | undefined;
 }
 
 export const REPORT_USAGE = `Usage: kmodsim-compare report [OPTIONS]

@@ -3,7 +3,8 @@ import type { CostReport } from '../cost/cost-report.js';
 import { loadStrategies, planPairs, shellWord, type NamedStrategy } from '../check/pairs.js';
 import { emptySummary, formatSummary } from '../check/reporters.js';
 import { pageScript } from './assets.js';
-import { defaultCostSource, type CostSource } from './cost-source.js';
+import type { CostSource } from './cost-source.js';
+import { costOnThread } from './cost-thread.js';
 import { renderReportHtml } from './html/render.js';
 import { searchMatrix } from './matrix.js';
 import { parseReportOptions, REPORT_USAGE } from './options.js';
@@ -17,7 +18,7 @@ const TITLE = 'Module refcount designs, judged and priced';
  * `kmodsim-compare report`: check's searches and cost's prices, in one page (or JSON). The exit
  * status is check's; a report that cannot be written is 1, and leaves no file behind.
  */
-export async function reportCommand(argv: readonly string[], io: CompareIo, costSource: CostSource | undefined = defaultCostSource): Promise<number> {
+export async function reportCommand(argv: readonly string[], io: CompareIo, costSource: CostSource = costOnThread): Promise<number> {
   const options = parseReportOptions(argv);
   if (options === 'help') {
     io.stdout.write(REPORT_USAGE);
@@ -27,11 +28,13 @@ export async function reportCommand(argv: readonly string[], io: CompareIo, cost
   const problem = options.out === '-' ? undefined : unwritable(options.out, io.cwd);
   if (problem !== undefined) return cannotWrite(io, problem);
   const strategies = await loadStrategies(options.check, io.cwd);
-  const price = await costSource?.prepare(options.cost, io);
+  const price = await costSource.prepare(options.cost, io);
   const started = io.now?.();
+  // Priced beside the searches (a source that prices on a thread of its own takes no wall time of theirs).
+  const pricing = pricesOrWhyNot(price);
   const matrix = await searchMatrix(planPairs(strategies, options.check.scenarios), options.check, io);
   const finished = io.now?.();
-  const { cost, costNote } = await pricesOrWhyNot(price);
+  const { cost, costNote } = await pricing;
   const data: ReportData = {
     title: TITLE,
     command: ['kmodsim-compare', 'report', ...argv].map(shellWord).join(' '),
@@ -59,8 +62,7 @@ function cannotWrite(io: CompareIo, problem: string): number {
 }
 
 /** The prices, or why the report has none: a pricing that fails costs the cost section, never the searches' results. */
-async function pricesOrWhyNot(price: (() => Promise<CostReport>) | undefined): Promise<{ cost: CostReport | null; costNote: string | null }> {
-  if (price === undefined) return { cost: null, costNote: 'No prices: this build of kmodsim-compare has no cost command.' };
+async function pricesOrWhyNot(price: () => Promise<CostReport>): Promise<{ cost: CostReport | null; costNote: string | null }> {
   try {
     return { cost: await price(), costNote: null };
   } catch (error) {

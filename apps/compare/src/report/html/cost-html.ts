@@ -10,10 +10,10 @@ import { escapeHtml as e } from './escape.js';
  */
 export function costHtml(cost: CostReport | null, charts: ChartsData | null, costNote: string | null): string {
   if (cost === null || charts === null) return `<p class="note">${e(costNote ?? 'No prices.')}</p>`;
-  const profile = `<p class="profile">Simulated on the <strong>${e(cost.profile.name)}</strong> machine profile (${e(cost.profile.description)}), at ${cost.profile.ghz} GHz: each figure is cycles from its cost model over its clock, exact and the same on every run. Both axes are logarithmic; hover over a point for its value.</p>`;
+  const profile = `<p class="profile">Simulated on the <strong>${e(cost.profile.name)}</strong> machine profile (${e(cost.profile.description)}), at ${cost.profile.ghz} GHz: each figure is cycles from its cost model over its clock, exact and the same on every run. The CPU axis is logarithmic, and so is every cost axis but the coherence share's: a figure of 0 (no other CPU to stop on a one-CPU machine) has no point there. Hover over a point for its value.</p>`;
   const figures = charts.charts.map((chart) => {
     const missing = undrawn(chart, cost);
-    const note = missing.length === 0 ? '' : `<p class="note">No line (0 or nothing at every size${chart.yType === 'log' ? ', which a log scale cannot show' : ''}): ${missing.map(e).join(', ')}.</p>`;
+    const note = missing.length === 0 ? '' : `<p class="note">No line: ${missing.map(({ strategy, why }) => `${e(strategy)} (${why})`).join(', ')}.</p>`;
     return `<figure class="chart" data-chart="${e(chart.key)}" data-series="${chart.series.length}"><figcaption>${e(chart.title)}</figcaption><div class="plot"></div>${note}</figure>`;
   });
   const failed = cost.strategies.flatMap((entry) => (entry.ok ? [] : [`<li><strong>${e(entry.strategy)}</strong>: ERROR: ${e(entry.error)}</li>`]));
