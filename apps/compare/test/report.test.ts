@@ -111,6 +111,17 @@ describe('kmodsim-compare report --format json', () => {
   });
 });
 
+describe("kmodsim-compare report's prices", () => {
+  test("are kmodsim-compare cost's, at the sizes and on the profile asked for", async () => {
+    const io = testIo({ cwd: fixtures });
+    expect(await main(['report', '--strategy', 'global-spinlock', '--scenario', 'irq-get-put', '--cpus', '1,4', '--format', 'json', '--out', '-'], io)).toBe(0);
+    const data = JSON.parse(io.stdoutText()) as ReportData;
+    expect(data.cost).toMatchObject({ profile: { name: 'xeon-8176-perfbook' }, cpuCounts: [1, 4], strategies: [{ strategy: 'global-spinlock', ok: true, stopsMachine: false }] });
+    expect(data.summaries[0]).toMatchObject({ strategy: 'global-spinlock', soundness: 'sound', waitsForUsers: true, stopsMachine: false, memoryBytesAt1024: null });
+    expect(data.summaries[0]?.getPutNs.map((point) => point.ns === null)).toEqual([false, true, true]);
+  });
+});
+
 describe('kmodsim-compare report: exit status and bad input', () => {
   test("a strategy's surprise fails the report as it fails check (exit 1), and its cell says so", async () => {
     const report = await runReport(['--strategy', './racy-atomic.mjs', '--scenario', 'unload-vs-get', '--format', 'json', '--out', '-']);
@@ -135,7 +146,7 @@ describe('kmodsim-compare report: exit status and bad input', () => {
   });
 
   test('a bad format or a bad option of check or cost is a usage error (exit 2) before anything runs', async () => {
-    for (const argv of [['--format', 'pdf'], ['--workers', '0'], ['--scenario', 'no-such-scenario'], ['--bogus']]) {
+    for (const argv of [['--format', 'pdf'], ['--workers', '0'], ['--scenario', 'no-such-scenario'], ['--bogus'], ['--profile', 'pentium'], ['--cpus', '0']]) {
       const io = testIo({ cwd: fixtures });
       expect(await main(['report', ...argv], io)).toBe(2);
       expect(io.stderrText().trim().split('\n').length).toBeLessThanOrEqual(2);
