@@ -1,10 +1,17 @@
-/** Pending schedule_timeout() timers, earliest first. Few exist at once, so a sorted array will do. */
+import type { MachineCore } from './core.js';
+import { wakeTask } from './sleep-wake.js';
+
+// schedule_timeout()'s timers: a queue of expiry times, earliest first, and the tasks the last
+// choice's timers woke (for a model checker's footprints).
+
+/** A pending schedule_timeout() timer. */
 export interface Timer {
   readonly id: number;
   readonly pid: number;
   readonly expiresAtCycles: number;
 }
 
+/** Pending timers, earliest first. Few exist at once, so a sorted array will do. */
 export class TimerQueue {
   private readonly timers: Timer[] = [];
   private nextId = 1;
@@ -32,4 +39,45 @@ export class TimerQueue {
     if (first === undefined || first.expiresAtCycles > nowCycles) return undefined;
     return this.timers.shift();
   }
+}
+
+export class TimerState {
+  readonly queue = new TimerQueue();
+  /**
+   * Tasks whose timers fired during choice number `wokenAtStep` (the explorer adds those wakes
+   * to the choice's footprint). Stamped, so the step loop never has to clear it.
+   */
+  readonly woken: number[] = [];
+  wokenAtStep = 0;
+}
+
+/** Fires every timer that expired by `cpu`'s clock, as part of the choice just made on it. */
+export function fireDueTimers(core: MachineCore, cpu: number): void {
+  const timers = core.timers;
+  for (let timer = timers.queue.takeDue(core.clocks[cpu]); timer !== undefined; timer = timers.queue.takeDue(core.clocks[cpu])) {
+    if (timers.wokenAtStep !== core.steps) {
+      timers.woken.length = 0;
+      timers.wokenAtStep = core.steps;
+    }
+    timers.woken.push(timer.pid);
+    fireTimer(core, timer.pid, timer.expiresAtCycles, cpu);
+  }
+}
+
+/** Lets time pass to the earliest timer and fires it; false when none is pending. */
+export function fireEarliestTimer(core: MachineCore): boolean {
+  const timer = core.timers.queue.takeDue();
+  if (timer === undefined) return false;
+  // Nothing else can happen before the timer: the machine sits idle until it expires.
+  const cpu = core.tasks[timer.pid]?.cpuNow ?? 0;
+  core.clocks[cpu] = Math.max(core.clocks[cpu] ?? 0, timer.expiresAtCycles);
+  fireTimer(core, timer.pid, timer.expiresAtCycles, cpu);
+  return true;
+}
+
+function fireTimer(core: MachineCore, pid: number, expiresAtCycles: number, cpu: number): void {
+  const task = core.tasks[pid];
+  if (task === undefined) return;
+  task.timerId = 0;
+  wakeTask(core, task, expiresAtCycles, 0, cpu);
 }

@@ -1,0 +1,83 @@
+import { Memory } from '../memory.js';
+import type { MachineProfile, ProfileCycles } from '../profiles.js';
+import type { Scheduler } from '../schedulers/scheduler.js';
+import type { Task } from '../task.js';
+import { placeCpus, type Topology } from '../topology.js';
+import type { TraceSink } from '../trace.js';
+import { ChoiceLog } from './choice-log.js';
+import { FaultState, type FaultPolicy } from './faults.js';
+import { InterruptState } from './interrupts.js';
+import { RunQueueState } from './run-queues.js';
+import { TimerState } from './timers.js';
+
+// The machine's state, one field per part. Each part's state is plain data (numbers, typed
+// arrays, lists of tasks) defined in the file named after the part, beside the functions that
+// change it: run queues (run-queues.ts, with sleeping and waking in sleep-wake.ts), timers,
+// interrupts, faults, tracing, and the operation interpreter. The functions take this core as
+// their first argument, so that one part can call another without holding it.
+
+export interface MachineParts {
+  readonly cpuCount: number;
+  readonly profile: MachineProfile;
+  readonly topology: Topology;
+  readonly scheduler: Scheduler;
+  readonly trace: TraceSink | undefined;
+  readonly maxSteps: number;
+  readonly record: boolean;
+  readonly faultPolicy: FaultPolicy;
+}
+
+export class MachineCore {
+  readonly cpuCount: number;
+  readonly profile: MachineProfile;
+  readonly topology: Topology;
+  readonly cycles: ProfileCycles;
+  readonly scheduler: Scheduler;
+  /** Where trace events go; undefined when the run is not traced (see tracing.ts). */
+  readonly trace: TraceSink | undefined;
+  readonly maxSteps: number;
+  /** Whether the choices made are kept (for replay strings). */
+  readonly record: boolean;
+
+  readonly memory: Memory;
+  /** Each CPU's clock, in cycles. */
+  readonly clocks: Float64Array;
+  readonly runQueues: RunQueueState;
+  readonly interrupts: InterruptState;
+  readonly timers: TimerState;
+  readonly faults: FaultState;
+  /** Every task by pid; pid 0 is no task. */
+  readonly tasks: (Task | undefined)[] = [undefined];
+  /** The CPU that updates each cell with unlocked read-modify-writes (the interpreter's checkLocalOwner). */
+  readonly localOwners = new Map<number, number>();
+  readonly recorded = new ChoiceLog();
+  /** Ordinary (not daemon) tasks that have not exited. */
+  liveTasks = 0;
+  /** Choices performed so far. */
+  steps = 0;
+
+  constructor(parts: MachineParts) {
+    const cpuCount = parts.cpuCount;
+    this.cpuCount = cpuCount;
+    this.profile = parts.profile;
+    this.topology = parts.topology;
+    this.cycles = parts.profile.cycles;
+    this.scheduler = parts.scheduler;
+    this.trace = parts.trace;
+    this.maxSteps = parts.maxSteps;
+    this.record = parts.record;
+    this.memory = new Memory(cpuCount, placeCpus(cpuCount, parts.topology), this.cycles);
+    this.clocks = new Float64Array(cpuCount);
+    this.runQueues = new RunQueueState(cpuCount);
+    this.interrupts = new InterruptState(cpuCount);
+    this.timers = new TimerState();
+    this.faults = new FaultState(parts.faultPolicy);
+  }
+
+  /** The latest clock of any CPU: how long the run took. */
+  get elapsedCycles(): number {
+    let latest = 0;
+    for (const cycles of this.clocks) latest = Math.max(latest, cycles);
+    return latest;
+  }
+}

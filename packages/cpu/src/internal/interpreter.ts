@@ -1,0 +1,297 @@
+import { EXIT_TASK, OpCode, RmwKind, type IrqDisableOp, type IrqEnableOp, type IrqRestoreOp, type IrqSaveOp, type Operation, type RmwOp } from '../ops.js';
+import { IrqFrame, Task, type Frame } from '../task.js';
+import type { MachineCore } from './core.js';
+import { raise } from './faults.js';
+import { deliverIpi, queueIpi, returnFromIrq } from './interrupts.js';
+import { dispatch, preemptible, requeue, switchOut, topFrame } from './run-queues.js';
+import { checkSpawn, createTask, exitTask, schedule, setAffinity, wake } from './sleep-wake.js';
+import { traceOperation } from './tracing.js';
+
+// The operation interpreter: one `step` choice on a CPU performs the operation its running frame
+// yielded, charges its cycles, and resumes the frame's generator with the result. This is the
+// step loop's hot path: loads, stores and read-modify-writes are handled in `execute` itself,
+// everything rarer in `executeKernelOp`.
+
+/** A `step` choice on `cpu`: dispatch a queued task, take an IPI, switch to a waiting stopper, or perform an operation. */
+export function stepCpu(core: MachineCore, cpu: number): void {
+  const frame = topFrame(core, cpu);
+  const runQueues = core.runQueues;
+  if (frame === undefined) {
+    if ((runQueues.queues[cpu]?.length ?? 0) > 0) dispatch(core, cpu);
+    else deliverIpi(core, cpu);
+    return;
+  }
+  const task = runQueues.current[cpu];
+  if (runQueues.needResched[cpu] === 1 && task !== undefined && frame === task && preemptible(core, cpu)) {
+    // A higher-priority task (a stopper thread) is waiting for this CPU and may now take it.
+    switchOut(core, cpu, task, 'R+');
+    requeue(core, task, cpu);
+    dispatch(core, cpu);
+    return;
+  }
+  runQueues.sliceSteps[cpu] = (runQueues.sliceSteps[cpu] ?? 0) + 1;
+  execute(core, cpu, frame);
+}
+
+function execute(core: MachineCore, cpu: number, frame: Frame): void {
+  const op = frame.next;
+  if (op === undefined) throw new Error(`frame ${frame.comm}-${frame.pid} on CPU ${cpu} has no next operation`);
+  const memory = core.memory;
+  if (frame.codeTop >= 0 && memory.isFreed(frame.codeTop)) {
+    raise(core, 'call-into-freed-code', `${frame.comm}-${frame.pid} is executing ${frame.codeName}, which has been freed (returned into unloaded code)`, cpu, frame);
+    return;
+  }
+  const before = core.clocks[cpu] ?? 0;
+  let now = before;
+  let result = 0;
+  switch (op.code) {
+    case OpCode.Load:
+      if (!checkAccess(core, cpu, frame, op.cell)) return;
+      now = memory.access(cpu, op.cell, false, now);
+      result = memory.read(op.cell);
+      break;
+    case OpCode.Store:
+      if (!checkAccess(core, cpu, frame, op.cell)) return;
+      now = memory.access(cpu, op.cell, true, now);
+      memory.write(op.cell, op.value);
+      break;
+    case OpCode.Rmw:
+      if (!checkAccess(core, cpu, frame, op.cell)) return;
+      if (!op.locked && !checkLocalOwner(core, cpu, frame, op.cell)) return;
+      now = memory.access(cpu, op.cell, true, now) + (op.locked ? core.cycles.atomicOverhead : 0);
+      result = readModifyWrite(core, op);
+      break;
+    case OpCode.PreemptDisable:
+      frame.preemptCount++;
+      now += core.cycles.preemptToggle;
+      break;
+    case OpCode.PreemptEnable:
+      if (frame.preemptCount === 0) {
+        raise(core, 'invalid-op', 'preempt_enable() without preempt_disable(): preempt count underflow', cpu, frame);
+        return;
+      }
+      frame.preemptCount--;
+      now += core.cycles.preemptToggle;
+      break;
+    case OpCode.CpuRelax:
+      now += core.cycles.cpuRelax;
+      break;
+    case OpCode.Schedule:
+    case OpCode.ScheduleTimeout:
+      schedule(core, cpu, frame, op.code === OpCode.ScheduleTimeout ? op.timeoutCycles : -1);
+      return;
+    case OpCode.SetAffinity:
+      setAffinity(core, cpu, frame, op.cpu);
+      return;
+    case OpCode.Exit:
+      if (frame instanceof Task) exitTask(core, cpu, frame);
+      return;
+    default:
+      executeKernelOp(core, cpu, frame, op, before);
+      return;
+  }
+  finish(core, cpu, frame, op, result, before, now);
+}
+
+/** The rest of a performed operation: the CPU's clock moves to `now`, the event is traced, the frame resumes with `result`. */
+function finish(core: MachineCore, cpu: number, frame: Frame, op: Operation, result: number, before: number, now: number): void {
+  core.clocks[cpu] = now;
+  if (core.trace !== undefined) traceOperation(core, cpu, frame, op, result, now - before);
+  advance(core, cpu, frame, result);
+}
+
+/** Operations off the hot path: interrupt control, task state, waking, allocation, module code, IPIs, spawning, checks. */
+function executeKernelOp(core: MachineCore, cpu: number, frame: Frame, op: Operation, before: number): void {
+  const cycles = core.cycles;
+  let now = before;
+  let result = 0;
+  switch (op.code) {
+    case OpCode.IrqDisable:
+    case OpCode.IrqEnable:
+    case OpCode.IrqSave:
+    case OpCode.IrqRestore:
+      result = irqOperation(core, cpu, frame, op);
+      if (core.faults.current !== undefined) return;
+      now += op.code === OpCode.IrqSave || op.code === OpCode.IrqRestore ? cycles.irqSaveRestore : cycles.irqToggle;
+      break;
+    case OpCode.SetState:
+      if (!(frame instanceof Task)) {
+        raise(core, 'invalid-op', 'set_current_state() in interrupt context', cpu, frame);
+        return;
+      }
+      frame.state = op.state;
+      now += cycles.hit;
+      break;
+    case OpCode.Wake:
+      result = wake(core, op.pid, cpu, frame, now);
+      if (core.faults.current !== undefined) return;
+      now += cycles.sameSocket;
+      break;
+    case OpCode.Work:
+      now += Math.max(0, op.cycles);
+      break;
+    case OpCode.Alloc:
+      result = core.memory.allocate(op.name, op.cells, op.kind, op.lineAligned, op.fields).base;
+      now += cycles.allocFree;
+      break;
+    case OpCode.Free:
+      if (core.memory.free(op.address) === undefined) {
+        raise(core, 'use-after-free', `kfree(0x${op.address.toString(16)}): ${core.memory.describe(op.address)} is not a live allocation (double free?)`, cpu, frame);
+        return;
+      }
+      now += cycles.allocFree;
+      break;
+    case OpCode.EnterCode:
+    case OpCode.ExitCode:
+      if (!(op.code === OpCode.EnterCode ? enterCode(core, cpu, frame, op.address, op.what) : exitCode(core, cpu, frame))) return;
+      now += cycles.hit;
+      break;
+    case OpCode.SendIpi:
+      if (!queueIpi(core, cpu, frame, op.cpu, op.name, op.handler, now)) return;
+      now += cycles.ipiSend;
+      break;
+    case OpCode.Spawn:
+      result = spawnFrom(core, cpu, frame, op.spec, now);
+      if (result === 0) return;
+      now += cycles.contextSwitch;
+      break;
+    case OpCode.Check:
+      if (!op.ok) {
+        raise(core, 'assertion', op.message, cpu, frame);
+        return;
+      }
+      break;
+    case OpCode.Note:
+      break;
+    default:
+      raise(core, 'invalid-op', `yielded ${JSON.stringify(op)}, which is not an operation`, cpu, frame);
+      return;
+  }
+  finish(core, cpu, frame, op, result, before, now);
+}
+
+/** kthread_run() from kernel code: the new pid, or 0 with a fault raised for a spec this machine cannot run. */
+function spawnFrom(core: MachineCore, cpu: number, frame: Frame, spec: Parameters<typeof checkSpawn>[1], nowCycles: number): number {
+  const problem = checkSpawn(core, spec);
+  if (problem !== undefined) {
+    raise(core, 'invalid-op', problem, cpu, frame);
+    return 0;
+  }
+  return createTask(core, spec, nowCycles);
+}
+
+function checkAccess(core: MachineCore, cpu: number, frame: Frame, address: number): boolean {
+  const liveness = core.memory.liveness(address);
+  if (liveness === 1) return true;
+  if (liveness < 0) raise(core, 'invalid-access', `access to address ${String(address)}, which no allocation holds`, cpu, frame);
+  else raise(core, 'use-after-free', `access to ${core.memory.describe(address)} after it was freed`, cpu, frame);
+  return false;
+}
+
+/**
+ * An unlocked read-modify-write (local_add) is one instruction: no interrupt can split it, but
+ * another CPU's update of the same cell can interleave with its read and write. The kernel's
+ * rule for local_t (Documentation/core-api/local_ops.rst) is that only the owning CPU updates
+ * it; the first CPU to update a cell so owns it, and an update from another CPU is reported.
+ */
+function checkLocalOwner(core: MachineCore, cpu: number, frame: Frame, cell: number): boolean {
+  const owner = core.localOwners.get(cell);
+  if (owner === undefined) core.localOwners.set(cell, cpu);
+  if (owner === undefined || owner === cpu) return true;
+  raise(core, 'invalid-op', `local_add on ${core.memory.describe(cell)} from CPU ${cpu}, which CPU ${owner} updates: a local_t is atomic only against its own CPU's interrupts, and another CPU's update can be lost`, cpu, frame);
+  return false;
+}
+
+function readModifyWrite(core: MachineCore, op: RmwOp): number {
+  const memory = core.memory;
+  const old = memory.read(op.cell);
+  switch (op.kind) {
+    case RmwKind.Add:
+      memory.write(op.cell, old + op.operand);
+      return old + op.operand;
+    case RmwKind.Xchg:
+      memory.write(op.cell, op.operand);
+      return old;
+    case RmwKind.Cmpxchg:
+      if (old === op.expected) memory.write(op.cell, op.operand);
+      return old;
+  }
+}
+
+function irqOperation(core: MachineCore, cpu: number, frame: Frame, op: IrqDisableOp | IrqEnableOp | IrqSaveOp | IrqRestoreOp): number {
+  if (!(frame instanceof Task)) {
+    // Handlers run with interrupts off; saving and restoring "off" is fine, enabling is not.
+    if (op.code === OpCode.IrqEnable || (op.code === OpCode.IrqRestore && op.flags !== 0)) {
+      raise(core, 'invalid-op', 'interrupt handler enabled interrupts', cpu, frame);
+    }
+    return 0;
+  }
+  const wasEnabled = frame.irqsOff ? 0 : 1;
+  switch (op.code) {
+    case OpCode.IrqDisable:
+    case OpCode.IrqSave:
+      frame.irqsOff = true;
+      break;
+    case OpCode.IrqEnable:
+      frame.irqsOff = false;
+      break;
+    case OpCode.IrqRestore:
+      frame.irqsOff = op.flags === 0;
+      break;
+  }
+  return wasEnabled;
+}
+
+function enterCode(core: MachineCore, cpu: number, frame: Frame, address: number, what: string): boolean {
+  const memory = core.memory;
+  const objectId = memory.objectIdAt(address);
+  const object = memory.objectAt(address);
+  if (objectId < 0 || object === undefined) {
+    raise(core, 'invalid-access', `call to ${what} at address ${String(address)}, which no allocation holds`, cpu, frame);
+    return false;
+  }
+  if (memory.isFreed(objectId)) {
+    raise(core, 'call-into-freed-code', `call to ${what} in ${object.name}, which has been freed`, cpu, frame);
+    return false;
+  }
+  frame.pushCode(objectId, `${what} in ${object.name}`);
+  return true;
+}
+
+function exitCode(core: MachineCore, cpu: number, frame: Frame): boolean {
+  if (frame.codeStack.length === 0) {
+    raise(core, 'invalid-op', 'return from code that was never entered', cpu, frame);
+    return false;
+  }
+  frame.popCode();
+  return true;
+}
+
+/** Resumes the frame's generator with `value`; what it yields is its next operation. */
+export function advance(core: MachineCore, cpu: number, frame: Frame, value: number): void {
+  const generator = frame.generator;
+  let step: IteratorResult<Operation, unknown>;
+  try {
+    step = generator.next(value);
+  } catch (error) {
+    frame.next = undefined;
+    raise(core, 'exception', `${frame.comm}-${frame.pid} threw: ${errorText(error)}`, cpu, frame);
+    return;
+  }
+  if (step.done === true) {
+    if (frame instanceof Task) {
+      // Exiting is a step of its own (do_exit), so it interleaves with other CPUs like any other.
+      frame.exitValue = step.value;
+      frame.next = EXIT_TASK;
+      return;
+    }
+    frame.next = undefined;
+    if (frame instanceof IrqFrame) returnFromIrq(core, cpu, frame);
+    return;
+  }
+  frame.next = step.value;
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

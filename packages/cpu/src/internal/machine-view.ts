@@ -1,0 +1,144 @@
+import type { Choice } from '../choice.js';
+import type { Operation } from '../ops.js';
+import type { SchedulerView } from '../schedulers/scheduler.js';
+import type { MachineCore } from './core.js';
+import { ipiDeliverable, irqDeliverable } from './interrupts.js';
+import { hasWaiterAtLeast, onCpuOrQueued, placementCpu, preemptible, topFrame, type RunQueueState } from './run-queues.js';
+
+// The narrow view of a machine a scheduler decides from (SchedulerView: cheap questions, so a
+// decision costs the same at 1024 CPUs as at 2), and what a model checker asks besides: the
+// operation each CPU will perform next, what a wake would do, which timers the last choice fired.
+// It only reads; Machine extends it with everything that changes the machine.
+
+/** What a wake_up_process() of a task would do if it ran now (for a model checker's dependencies). */
+export interface WakeEffect {
+  /** The run queue the task would join, or -1 when the wake only sets it running (not asleep, or still on a CPU or queue). */
+  readonly runQueue: number;
+  /** True when that queue was picked by looking at which CPUs are idle (the task is not bound). */
+  readonly readsIdleCpus: boolean;
+  /** True when the wake cancels the task's schedule_timeout() timer. */
+  readonly cancelsTimer: boolean;
+}
+
+const NO_PIDS: readonly number[] = [];
+
+export class MachineView implements SchedulerView {
+  readonly cpuCount: number;
+  /** The run queues' state, held directly: the scheduler asks about it at every step. */
+  private readonly runQueues: RunQueueState;
+  private readonly stepChoices: Choice[];
+
+  protected constructor(protected readonly core: MachineCore) {
+    this.cpuCount = core.cpuCount;
+    this.runQueues = core.runQueues;
+    this.stepChoices = Array.from({ length: core.cpuCount }, (_, cpu): Choice => ({ kind: 'step', cpu }));
+  }
+
+  get activeCpuCount(): number {
+    return this.runQueues.active.size;
+  }
+
+  activeCpuAt(index: number): number {
+    return this.runQueues.active.at(index);
+  }
+
+  isActive(cpu: number): boolean {
+    return this.runQueues.active.has(cpu);
+  }
+
+  stepChoice(cpu: number): Choice {
+    const choice = this.stepChoices[cpu];
+    if (choice === undefined) throw new RangeError(`no CPU ${cpu}`);
+    return choice;
+  }
+
+  ipiDeliverable(cpu: number): boolean {
+    return ipiDeliverable(this.core, cpu);
+  }
+
+  get irqSourceCount(): number {
+    return this.core.interrupts.sources.length;
+  }
+
+  irqDeliverable(cpu: number, source: number): boolean {
+    return irqDeliverable(this.core, cpu, source);
+  }
+
+  preemptible(cpu: number): boolean {
+    return preemptible(this.core, cpu);
+  }
+
+  migratable(cpu: number): boolean {
+    const task = this.runQueues.current[cpu];
+    return task !== undefined && !task.bound && this.cpuCount > 1;
+  }
+
+  runQueueLength(cpu: number): number {
+    return this.runQueues.queues[cpu]?.length ?? 0;
+  }
+
+  stepsSinceSwitch(cpu: number): number {
+    return this.runQueues.sliceSteps[cpu] ?? 0;
+  }
+
+  enabledChoices(): Choice[] {
+    const choices: Choice[] = [];
+    for (let cpu = 0; cpu < this.cpuCount; cpu++) {
+      if (!this.isActive(cpu)) continue;
+      choices.push(this.stepChoice(cpu));
+      if (this.ipiDeliverable(cpu)) choices.push({ kind: 'ipi', cpu });
+      for (let source = 0; source < this.irqSourceCount; source++) {
+        if (this.irqDeliverable(cpu, source)) choices.push({ kind: 'irq', cpu, source });
+      }
+      if (!this.preemptible(cpu)) continue;
+      // Preempting in place only matters when a queued task may run instead: a stopper thread
+      // put back behind ordinary tasks would be dispatched again at once.
+      const task = this.runQueues.current[cpu];
+      if (task !== undefined && hasWaiterAtLeast(this.core, cpu, task.rank)) choices.push({ kind: 'preempt', cpu, target: cpu });
+      if (!this.migratable(cpu)) continue;
+      for (let target = 0; target < this.cpuCount; target++) {
+        if (target !== cpu) choices.push({ kind: 'preempt', cpu, target });
+      }
+    }
+    return choices;
+  }
+
+  /** A schedule_timeout() timer is armed: a `time` choice can fire it. */
+  get timerPending(): boolean {
+    return this.core.timers.queue.size > 0;
+  }
+
+  /** The operation the CPU's running frame will perform at its next step, if it has one. */
+  pendingOperation(cpu: number): Operation | undefined {
+    return topFrame(this.core, cpu)?.next;
+  }
+
+  /** The code object the CPU executes in now (-1 for the kernel's own code): every step reads it. */
+  codeObjectOf(cpu: number): number {
+    return topFrame(this.core, cpu)?.codeTop ?? -1;
+  }
+
+  /**
+   * The tasks whose schedule_timeout() timers the last choice's step fired: a step that carries
+   * its CPU's clock past an expiry wakes the timer's task as part of that step.
+   */
+  get timerWakesOfLastChoice(): readonly number[] {
+    const timers = this.core.timers;
+    return timers.wokenAtStep === this.core.steps ? timers.woken : NO_PIDS;
+  }
+
+  /** Who is on the CPU now: the interrupt handler's context or the task's. */
+  contextOf(cpu: number): { readonly pid: number; readonly comm: string; readonly inIrq: boolean } | undefined {
+    return topFrame(this.core, cpu);
+  }
+
+  /** What a wake of `pid` would do now, as wakeTask() decides it; undefined for no such task. */
+  wakeEffect(pid: number): WakeEffect | undefined {
+    const task = this.core.tasks[pid];
+    if (task === undefined) return undefined;
+    const asleep = task.state === 'TASK_UNINTERRUPTIBLE' || task.state === 'TASK_INTERRUPTIBLE';
+    const cancelsTimer = asleep && task.timerId !== 0;
+    if (!asleep || onCpuOrQueued(this.core, task)) return { runQueue: -1, readsIdleCpus: false, cancelsTimer };
+    return { runQueue: placementCpu(this.core, task, task.cpuNow), readsIdleCpus: !task.bound, cancelsTimer };
+  }
+}

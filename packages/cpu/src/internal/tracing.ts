@@ -1,0 +1,44 @@
+import type { Operation } from '../ops.js';
+import type { Frame } from '../task.js';
+import type { TraceEvent } from '../trace.js';
+import type { MachineCore } from './core.js';
+import { describeOperation } from './describe.js';
+import { irqsEnabled } from './interrupts.js';
+
+// Tracing is off unless the machine was given a sink, and then costs one branch per step. Its
+// only state is the sink itself (MachineCore.trace): events are the sink's to keep.
+
+/** An event the machine names itself (sched_switch, irq_handler_entry, a fault), when tracing is on. */
+export function traceNamed(core: MachineCore, cpu: number, frame: Frame | undefined, name: string, detail: string, durationCycles: number): void {
+  if (core.trace !== undefined) emit(core, cpu, frame, name, detail, durationCycles);
+}
+
+/** The event for an operation a frame performed; only called when tracing is on. */
+export function traceOperation(core: MachineCore, cpu: number, frame: Frame, op: Operation, result: number, durationCycles: number): void {
+  const { name, detail } = describeOperation(op, result, core.memory);
+  emit(core, cpu, frame, name, detail, durationCycles);
+}
+
+function emit(core: MachineCore, cpu: number, frame: Frame | undefined, name: string, detail: string, durationCycles: number): void {
+  const event: TraceEvent = {
+    step: core.steps,
+    cycles: core.clocks[cpu] ?? 0,
+    durationCycles,
+    cpu,
+    pid: frame?.pid ?? 0,
+    comm: frame?.comm ?? '<idle>',
+    flags: flags(core, cpu, frame),
+    name,
+    detail,
+  };
+  core.trace?.event(event);
+}
+
+/** ftrace's latency flags: irqs-off 'd', need-resched 'N', hardirq 'h', preempt depth. */
+function flags(core: MachineCore, cpu: number, frame: Frame | undefined): string {
+  const irqsOff = !irqsEnabled(core, cpu) ? 'd' : '.';
+  const resched = core.runQueues.needResched[cpu] === 1 ? 'N' : '.';
+  const hardirq = frame?.inIrq === true ? 'h' : '.';
+  const depth = frame === undefined || frame.preemptCount === 0 ? '.' : Math.min(frame.preemptCount, 15).toString(16);
+  return `${irqsOff}${resched}${hardirq}${depth}`;
+}
