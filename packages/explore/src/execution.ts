@@ -1,6 +1,7 @@
-import { OpCode, sameChoice, TIME_PASSES, type Choice, type FaultKind, type Machine, type Operation, type ScenarioCheck } from '@kmodsim/cpu';
+import { OpCode, TIME_PASSES, type Choice, type FaultKind, type Machine, type Operation, type ScenarioCheck } from '@kmodsim/cpu';
 import { footprintOf, pendingFootprint, withSchedulerWrites, withTimerWakes, type Footprint } from './footprint.js';
-import { goesOnUnderRoundRobin, LIVELOCK_CONFIRM_STEPS } from './fair-round-robin.js';
+import { LIVELOCK_CONFIRM_STEPS } from './fair-round-robin.js';
+import { confirmLivelock, hasFaulted, isLocal, type SpinLivelock } from './livelock.js';
 import { SpinWatch } from './spin-watch.js';
 import { firstFault } from './target.js';
 import type { PerformedStep } from './trace-class.js';
@@ -80,7 +81,7 @@ export class ExecutionDriver {
   /** The last point left out interrupts only (no preemption): the bound on interrupts alone cut it. */
   private onlyInterruptsLeftOut = false;
   /** The outcome is a spin livelock still to confirm (see confirmLivelock): plainly, or unless an interrupt past the bound would end it. */
-  private spinLivelock: 'none' | 'plain' | 'unless-interrupted' | 'endless-unless-interrupted' = 'none';
+  private spinLivelock: SpinLivelock = 'none';
   private readonly cpuCount: number;
   private readonly irqSources: number;
   readonly setupSteps: number;
@@ -118,7 +119,7 @@ export class ExecutionDriver {
 
   /** A task faulted (the machine killed it and could go on) or the run stopped on a fault. */
   private faulted(): boolean {
-    return this.machine.oopses.length > 0 || this.machine.fault !== undefined;
+    return hasFaulted(this.machine);
   }
 
   /** The machine's next choice point, or undefined with the execution over. */
@@ -268,67 +269,11 @@ export class ExecutionDriver {
     });
   }
 
-  /**
-   * A livelock is confirmed before it is reported; this runs steps, so it comes last.
-   *
-   * A run that reached the step bound while only interrupts past their bound were left out is
-   * taken on under round-robin, interrupts arriving now and then: if it ends, the bound cut it.
-   * (A user's unloader polling with schedule_timeout() for a flag nobody sets was called clean.)
-   *
-   * For a spin, first the spinners are stepped on for a while: the spin watch takes a loop that re-reads the
-   * same cells for one that always will, but a loop that gives up after some rounds (a counter
-   * in its local variables, which the watch cannot see) leaves them. Then, when only interrupts
-   * past their bound were left out, each interrupt that could still arrive is delivered and its
-   * handler run to its return: if one writes a cell a spinner waits on, wakes a task, spawns one
-   * or sends an IPI, it could end the spin. Either way out makes the execution one the bounds
-   * cut, not a livelock. (A user's unloader polling a flag its module_put never sets was called
-   * clean without the second check: the demo kernel's device interrupt could always arrive.)
-   */
+  /** A livelock is confirmed before it is reported (see confirmLivelock); this runs steps, so it comes last. */
   confirmLivelock(outcome: Outcome): Outcome {
     const kind = this.spinLivelock;
-    if (kind === 'none') return outcome;
     this.spinLivelock = 'none';
-    // A run that reached the step bound: taken on under round-robin with interrupts arriving, does it end?
-    if (kind === 'endless-unless-interrupted') return goesOnUnderRoundRobin(this.machine) ? outcome : { kind: 'cut' };
-    const watched = this.spin.watchedCells();
-    if (!this.spinnersKeepSpinning(watched)) return { kind: 'cut' };
-    if (kind === 'plain') return outcome;
-    const arrivals = this.machine.enabledChoices().filter((choice) => choice.kind === 'irq');
-    for (const arrival of arrivals) if (this.handlerCouldEndSpin(arrival, watched)) return { kind: 'cut' };
-    return outcome;
-  }
-
-  /** Steps each spinning CPU SPIN_CONFIRM_STEPS times: true when every one only went on reading what it waits on. */
-  private spinnersKeepSpinning(watched: ReadonlySet<number>): boolean {
-    const machine = this.machine;
-    const spinners = this.spin.waiters().map((waiter) => ({ cpu: waiter.cpu, context: machine.contextOf(waiter.cpu) }));
-    for (let step = 0; step < SPIN_CONFIRM_STEPS; step++) {
-      for (const { cpu, context } of spinners) {
-        const op = machine.pendingOperation(cpu);
-        if (op === undefined || !machine.isActive(cpu) || !staysInSpin(op, watched)) return false;
-        const before = op.code === OpCode.Rmw ? machine.read(op.cell) : 0;
-        machine.perform(machine.stepChoice(cpu));
-        if (this.faulted() || machine.status !== 'running' || machine.contextOf(cpu) !== context) return false;
-        if (op.code === OpCode.Rmw && machine.read(op.cell) !== before) return false;
-      }
-    }
-    return true;
-  }
-
-  /** Delivers one interrupt and runs its handler: true when it might end a spin (or cannot be told). */
-  private handlerCouldEndSpin(arrival: Choice, watched: ReadonlySet<number>): boolean {
-    const machine = this.machine;
-    const cpu = arrival.cpu;
-    if (this.faulted() || !machine.enabledChoices().some((choice) => sameChoice(choice, arrival))) return true;
-    machine.perform(arrival);
-    for (let step = 0; step < HANDLER_PROBE_STEPS && machine.contextOf(cpu)?.inIrq === true; step++) {
-      const op = machine.pendingOperation(cpu);
-      if (op !== undefined && startsOtherWork(op)) return true;
-      if (footprintOf(machine, machine.stepChoice(cpu)).writes.some((location) => watched.has(location))) return true;
-      machine.perform(machine.stepChoice(cpu));
-      if (this.faulted()) return true;
-    }
-    return machine.contextOf(cpu)?.inIrq === true;
+    return confirmLivelock(this.machine, this.spin, kind, outcome);
   }
 
   get preemptionCount(): number {
@@ -396,50 +341,8 @@ export class ExecutionDriver {
 
 const SPIN_LIVELOCK = 'every CPU that could run spins on memory no one will write';
 
-/** Steps each spinner is taken on before its spin counts as endless (a loop that gives up later than this is taken for a livelock). */
-const SPIN_CONFIRM_STEPS = 10_000;
-
-/** What a spin loop may do and still be the same spin: read what it waits on, relax, yield in place, toggle and note. */
-function staysInSpin(op: Operation, watched: ReadonlySet<number>): boolean {
-  switch (op.code) {
-    case OpCode.Load:
-    case OpCode.Rmw:
-      return watched.has(op.cell);
-    default:
-      return op.code === OpCode.Schedule || isLocal(op);
-  }
-}
-
-/** Steps of an interrupt handler confirmLivelock runs before it gives up telling (and calls the execution cut). */
-const HANDLER_PROBE_STEPS = 10_000;
-
-/** Operations of a handler that may let other code run later: a wake, a new task, an IPI. */
-function startsOtherWork(op: Operation): boolean {
-  return op.code === OpCode.Wake || op.code === OpCode.Spawn || op.code === OpCode.SendIpi;
-}
-
 /** How far `lookahead` follows a CPU through steps no other CPU can see. */
 const LOOKAHEAD_STEPS = 8;
-
-/** A step no other CPU's step depends on, except through the CPU's own run queue: none pending (a dispatch), toggles, relaxing, work. */
-function isLocal(op: Operation | undefined): boolean {
-  if (op === undefined) return true;
-  switch (op.code) {
-    case OpCode.PreemptDisable:
-    case OpCode.PreemptEnable:
-    case OpCode.IrqDisable:
-    case OpCode.IrqEnable:
-    case OpCode.IrqSave:
-    case OpCode.IrqRestore:
-    case OpCode.CpuRelax:
-    case OpCode.Work:
-    case OpCode.Note:
-    case OpCode.Check:
-      return true;
-    default:
-      return false;
-  }
-}
 
 function union(a: Footprint, b: Footprint): Footprint {
   return { cpu: a.cpu, reads: [...a.reads, ...b.reads], writes: [...a.writes, ...b.writes] };

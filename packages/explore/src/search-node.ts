@@ -1,0 +1,36 @@
+import type { ChoicePoint } from './execution.js';
+import type { Footprint } from './footprint.js';
+
+// A point of the exhaustive search's current path: the choices there, which it took, which it
+// still has to take (backtrack) and which it has taken (done), with the happens-before clock of
+// the step it took. The search (exhaustive.ts), its race analysis (races.ts) and its shard plan
+// (shard-plan.ts) share it.
+
+export interface SearchNode {
+  readonly point: ChoicePoint;
+  chosen: number;
+  readonly done: Set<number>;
+  readonly backtrack: Set<number>;
+  readonly sleep: ReadonlyMap<number, Footprint>;
+  /** Happens-before clock of the step taken here, indexed by choice key. */
+  clock: number[];
+  /** How many steps of its process this step is. */
+  epoch: number;
+  /** Alternatives here whose subtrees another shard explores, and those every shard starts (see ShardPlan). */
+  readonly ownedElsewhere: Set<number>;
+  readonly shared: Set<number>;
+  /** The choice first taken here (the execution that made the point took it). */
+  readonly firstKey: number;
+  /** A hash of the choices taken before this point, and how many of them were not the first taken at their point. */
+  prefixHash: number;
+  detours: number;
+  /** What each alternative explored here touched (only taken alternatives are ever needed). */
+  readonly footprints: Map<number, Footprint>;
+  /** The pending operation's code when the taken choice was made, for checking a replay. */
+  op: number;
+  /** The choice taken was a step of an interrupt handler. */
+  inIrq: boolean;
+}
+
+/** Asks for an alternative at a point: plainly, or through the shard plan. */
+export type Request = (node: SearchNode, key: number) => void;
