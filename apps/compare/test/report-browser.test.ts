@@ -1,48 +1,20 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { skipWithout } from '@kmodsim/vitest-config/real-data';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CHROMIUM, openInChromium, type OpenedReport } from './report-chromium.js';
 import { SMALL_MATRIX, runReport } from './report-fixtures.js';
 
 // The report opened as a person opens it: Debian's chromium, headless, from a file, with every
 // request that is not for a file refused, so a page that needed the network would show it.
 
-const CHROMIUM = '/usr/bin/chromium';
 /** Kept by CI beside the logs (git ignores the folder): what the page looked like. */
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 const skip = skipWithout(`Debian's chromium at ${CHROMIUM} (apt-get install -y chromium): the report's browser test cannot run`, existsSync(CHROMIUM));
-
-/** The page open in chromium, and what it logged and asked for that it should not have. */
-interface OpenedReport {
-  readonly context: BrowserContext;
-  readonly page: Page;
-  readonly problems: string[];
-  readonly refused: string[];
-}
-
-/** Opens the file in a fresh profile, every request but for a file refused, and waits for the first chart. */
-async function openInChromium(file: string, profileDir: string): Promise<OpenedReport> {
-  const context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
-  const problems: string[] = [];
-  const refused: string[] = [];
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith('file:')) return route.continue();
-    refused.push(url);
-    return route.abort();
-  });
-  const page = await context.newPage();
-  page.on('console', (message) => { if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`); });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  await page.goto(pathToFileURL(file).href);
-  await page.locator('figure[data-chart] svg').first().waitFor();
-  return { context, page, problems, refused };
-}
 
 describe.skipIf(skip)('the report in headless chromium, offline', () => {
   let scratch: string;

@@ -51,11 +51,11 @@ describe('kmodsim-compare report: the page', () => {
       'percpu-naive-sum irq-get-put clean',
       'percpu-naive-sum unload-vs-get expected',
     ]);
-    expect(html).toMatch(/data-scenario="unload-vs-get" data-verdict="expected" title="[^"]*"><a href="#(cx-\d+)" class="to-counterexample"><span class="verdict">EXPECTED<\/span><span class="figures">[\d,]+ ex<\/span><\/a>/);
+    expect(html).toMatch(/data-scenario="unload-vs-get" data-verdict="expected" title="[^"]*"><a href="#cx-percpu-naive-sum--unload-vs-get" class="to-counterexample"><span class="verdict">EXPECTED<\/span><span class="figures">[\d,]+ ex<\/span><\/a>/);
   });
 
   test('shows a counterexample as a column per CPU, a row per step, the fault marked, with its replay command and a Perfetto trace', () => {
-    const article = /<article class="counterexample" id="cx-\d+" data-strategy="percpu-naive-sum" data-scenario="unload-vs-get">[\s\S]*?<\/article>/.exec(html)?.[0] ?? '';
+    const article = /<article class="counterexample" id="cx-percpu-naive-sum--unload-vs-get" data-strategy="percpu-naive-sum" data-scenario="unload-vs-get">[\s\S]*?<\/article>/.exec(html)?.[0] ?? '';
     expect(article).toContain('<th scope="col">CPU 0</th><th scope="col">CPU 1</th>');
     expect(article).toMatch(/<tr class="fault"><th scope="row">(\d+|after)<\/th>.*⚠/);
     expect(article).toMatch(/<code>kmodsim-compare check --strategy percpu-naive-sum --scenario unload-vs-get --replay &#39;kms1:[^<]+&#39;<\/code>/);

@@ -8,13 +8,23 @@ import type { Matrix, MatrixCell } from './report-data.js';
 /** Every pair searched as check searches it, each verdict with its counterexample replayed. */
 export async function searchMatrix(pairs: readonly Pair[], options: CheckOptions, io: CompareIo): Promise<Matrix> {
   const cells: MatrixCell[] = [];
-  for await (const result of judgePairs(pairs, options, io)) cells.push(cellOf(result, options, `cx-${cells.length}`));
+  const ids = new Set<string>();
+  for await (const result of judgePairs(pairs, options, io)) cells.push(cellOf(result, options, anchorOf(result.pair, ids)));
   return {
     strategies: [...new Set(pairs.map((pair) => pair.strategy.name))],
     scenarios: [...new Set(pairs.map((pair) => pair.scenario.name))],
     cells,
     asDeclared: cells.every((cell) => !cell.surprise),
   };
+}
+
+/** A counterexample's anchor that says whose it is (`cx-percpu-stop-machine--module-get-during-wait`), unique among `taken`. */
+function anchorOf(pair: Pair, taken: Set<string>): string {
+  const base = `cx-${pair.strategy.name}--${pair.scenario.name}`.replace(/[^\w-]+/g, '_');
+  let id = base;
+  for (let suffix = 2; taken.has(id); suffix++) id = `${base}-${suffix}`;
+  taken.add(id);
+  return id;
 }
 
 /** A pair's result as the matrix shows it; `id` names its counterexample, if it has one. */

@@ -20,8 +20,8 @@ export function matrixHtml(matrix: Matrix): string {
 
 function cellHtml(cell: MatrixCell): string {
   const bounds = cell.bounds === null ? '' : `within ${cell.bounds.preemptions} preemptions, ${cell.bounds.irqs} interrupts`;
-  const time = cell.searchMs === null ? '' : ` · ${formatMs(cell.searchMs)}`;
-  const figures = cell.verdict === 'n/a' || cell.verdict === 'error' ? '' : `<span class="figures">${formatCount(cell.executions)} ex${time}</span>`;
+  const time = cell.searchMs === null ? '' : `<span class="figures">${formatMs(cell.searchMs)}</span>`;
+  const figures = cell.verdict === 'n/a' || cell.verdict === 'error' ? '' : `<span class="figures">${formatCount(cell.executions)} ex</span>${time}`;
   const title = [`${cell.strategy} × ${cell.scenario}: ${cell.verdict.toUpperCase()}`, cell.detail, bounds].filter((part) => part !== '').join('\n');
   const verdict = `<span class="verdict">${cell.verdict.toUpperCase()}</span>`;
   const body = cell.counterexample === null ? `${verdict}${figures}` : `<a href="#${e(cell.counterexample.id)}" class="to-counterexample">${verdict}${figures}</a>`;

@@ -29,7 +29,7 @@ thead th { background: #f1f3f6; }
 .matrix th.strategy span { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; }
 .matrix th.corner { vertical-align: bottom; color: var(--muted); font-weight: normal; }
 .matrix tbody th { white-space: nowrap; font-weight: normal; }
-.matrix td.cell { min-width: 84px; padding: 3px 5px; font-size: 11px; }
+.matrix td.cell { min-width: 66px; padding: 2px 5px; font-size: 11px; line-height: 1.3; }
 .matrix td.cell a { display: block; color: inherit; text-decoration: none; }
 .matrix td.cell a:hover .verdict { text-decoration: underline; }
 .verdict { display: block; font-weight: 700; letter-spacing: 0.02em; }
