@@ -151,6 +151,9 @@ describe('kmodsim-compare report: exit status and bad input', () => {
       expect(await main(['report', ...argv], io)).toBe(2);
       expect(io.stderrText().trim().split('\n').length).toBeLessThanOrEqual(2);
     }
+    const help = testIo({ cwd: fixtures });
+    expect(await main(['report', '--help'], help)).toBe(0);
+    expect(help.stdoutText()).toMatch(/^Usage: kmodsim-compare report \[OPTIONS\]/);
     const refusing: CostSource = { prepare: () => Promise.reject(new UsageError("unknown profile 'pentium'")) };
     const io = testIo({ cwd: fixtures });
     await expect(reportCommand([...SMALL_MATRIX, '--profile', 'pentium', '--out', join(scratch, 'never.html')], io, refusing)).rejects.toThrow("unknown profile 'pentium'");
