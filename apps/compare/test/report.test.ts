@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { testIo } from '@kmodsim/cli';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { main } from '../src/cli.js';
@@ -10,6 +13,9 @@ import type { ReportData } from '../src/report/report-data.js';
 import type { CostSource } from '../src/report/cost-source.js';
 import { chartsOf, undrawn } from '../src/report/charts.js';
 import { SMALL_MATRIX, fixtures, runReport, smallCostReport } from './report-fixtures.js';
+
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL('../bin/kmodsim-compare.js', import.meta.url));
 
 let scratch: string;
 beforeAll(() => {
@@ -119,6 +125,16 @@ describe("kmodsim-compare report's prices", () => {
     expect(data.cost).toMatchObject({ profile: { name: 'xeon-8176-perfbook' }, cpuCounts: [1, 4], strategies: [{ strategy: 'global-spinlock', ok: true, stopsMachine: false }] });
     expect(data.summaries[0]).toMatchObject({ strategy: 'global-spinlock', soundness: 'sound', waitsForUsers: true, stopsMachine: false, memoryBytesAt1024: null });
     expect(data.summaries[0]?.getPutNs.map((point) => point.ns === null)).toEqual([false, true, true]);
+  });
+});
+
+describe('kmodsim-compare report, the built command', () => {
+  test('prices on its pricing thread (dist/report/cost-worker.js) what cost prices in-process', async () => {
+    const priced = ['--strategy', 'global-spinlock', '--cpus', '1,4'];
+    const built = await run(process.execPath, [bin, 'report', ...priced, '--scenario', 'irq-get-put', '--format', 'json', '--out', '-'], { cwd: fixtures, maxBuffer: 64 * 1024 * 1024 });
+    const io = testIo({ cwd: fixtures });
+    expect(await main(['cost', ...priced, '--json'], io)).toBe(0);
+    expect((JSON.parse(built.stdout) as ReportData).cost).toEqual(JSON.parse(io.stdoutText()));
   });
 });
 
