@@ -8,7 +8,7 @@ import { putTooMany, putTooManyWhileWaiting, putsPastZero } from './catalogue/mi
 import { moduleGetDuringWait, moduleGetVersusClose } from './catalogue/module-get.js';
 import { irqUserVersusUnload, irqUserVersusWait, refusedUnloadThenReuse } from './catalogue/reuse.js';
 import { miscOpenVersusUnload, reschedulingReaderVersusUnload, unloadVersusGet, unloadVersusUse } from './catalogue/unload.js';
-import { migratedPut, openDuringForcedWait, realtimeWaitOnOneCpu, refusedOpenWhileWaiting, waitVersusLastPut } from './catalogue/waiting.js';
+import { migratedPut, openDuringForcedWait, realtimeForcedWaitOnOneCpu, realtimeWaitOnOneCpu, refusedOpenWhileWaiting, waitVersusLastPut } from './catalogue/waiting.js';
 import type { CatalogueScenario, SuiteScenario } from './scenario.js';
 
 /**
@@ -28,6 +28,7 @@ export const catalogue: readonly CatalogueScenario[] = [
   refusedOpenWhileWaiting,
   openDuringForcedWait,
   realtimeWaitOnOneCpu,
+  realtimeForcedWaitOnOneCpu,
   migratedPut,
   moduleGetDuringWait,
   moduleGetVersusClose,

@@ -128,16 +128,35 @@ export const realtimeWaitOnOneCpu = defineScenario(
     catches: 'a wait for the count that polls instead of sleeping: a real-time unloader then starves the holder it waits for (a livelock on one CPU)',
     exercises: [cell('put', 'wait', 'preemptible')],
   },
-  (machine, core) => {
+  holderStartsRealtimeUnloader({ wait: true }),
+);
+
+/**
+ * The same with `chrt -f 50 rmmod -f --wait` on a kernel built with forced unload, where a design
+ * that refuses to wait for users (today's Linux) still waits, by polling the count between sleeps.
+ */
+export const realtimeForcedWaitOnOneCpu = defineScenario(
+  'realtime-forced-wait-on-one-cpu',
+  'on a one-CPU machine, on a kernel built with forced unload, a normal task opens the device, starts `chrt -f rmmod -f --wait` (SCHED_FIFO) and sleeps a while before it closes: the real-time unloader must sleep between its looks at the count, or the holder never runs again',
+  {
+    cpuCount: 1, modules: ['demo_lib', 'demo_chardev'], forceUnload: true, bounds: { preemptions: 1, irqs: 0 },
+    catches: 'a forced wait that polls the count without sleeping between looks: a real-time unloader then starves the holder it waits for',
+    exercises: [cell('put', 'wait', 'preemptible')],
+  },
+  holderStartsRealtimeUnloader({ wait: true, force: true }),
+);
+
+function holderStartsRealtimeUnloader(flags: { readonly wait: boolean; readonly force?: boolean }): ScenarioBody {
+  return (machine, core) => {
     const record: UnloadRecord = {};
     machine.spawn({ name: 'cat', cpu: 0, body: function* (self) {
       const open = yield* openDevice(core, self, 'demo_chardev');
       if (!open.ok) return;
       // The holder starts the unloader itself, so the unloader cannot run before the open.
-      yield spawn({ name: 'rmmod', cpu: 0, bound: true, priority: 'fifo', body: (unloader) => unload(core, unloader, record, { wait: true }) });
+      yield spawn({ name: 'rmmod', cpu: 0, bound: true, priority: 'fifo', body: (unloader) => unload(core, unloader, record, flags) });
       yield* msleep();
       yield* closeDevice(core, self, open.value);
     } });
     return () => unloadConsistent(core, record);
-  },
-);
+  };
+}
