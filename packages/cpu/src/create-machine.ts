@@ -25,6 +25,12 @@ export interface MachineConfig {
   readonly recordChoices?: boolean;
   /** 'stop' (default): a fault ends the run. 'oops': a faulting task is killed and the run goes on. */
   readonly faultPolicy?: FaultPolicy;
+  /**
+   * Keep what each task's generator is fed, so that `snapshot()` can restore it: a number per
+   * step a task takes (fewer for a kthread that rests, see `rest`) and about a quarter of the
+   * step rate. Off by default; a machine without it can be snapshotted only while no task is alive.
+   */
+  readonly snapshots?: boolean;
 }
 
 /** Builds a machine, or says which part of the configuration is wrong. */
@@ -37,10 +43,8 @@ export function createMachine(config: MachineConfig): Result<Machine, ConfigErro
   if (!topology.ok) return topology;
   const scheduler = resolveScheduler(config.schedule);
   if (!scheduler.ok) return scheduler;
-  const maxSteps = config.maxSteps ?? DEFAULT_MAX_STEPS;
-  if (!Number.isInteger(maxSteps) || maxSteps < 1) {
-    return configError('maxSteps', `maxSteps must be a whole number of at least 1, got ${String(maxSteps)}`);
-  }
+  const maxSteps = checkMaxSteps(config.maxSteps ?? DEFAULT_MAX_STEPS);
+  if (!maxSteps.ok) return maxSteps;
   return ok(
     new Machine({
       cpuCount: cpuCount.value,
@@ -48,9 +52,10 @@ export function createMachine(config: MachineConfig): Result<Machine, ConfigErro
       topology: topology.value,
       scheduler: scheduler.value,
       trace: config.trace,
-      maxSteps,
+      maxSteps: maxSteps.value,
       record: config.recordChoices ?? true,
       faultPolicy: config.faultPolicy ?? 'stop',
+      snapshots: config.snapshots ?? false,
     }),
   );
 }
@@ -65,7 +70,15 @@ function resolveProfile(profile: string | MachineProfile | undefined): Result<Ma
   return ok(profiles[profile as keyof typeof profiles]);
 }
 
-function resolveScheduler(schedule: string | Scheduler | undefined): Result<Scheduler, ConfigError> {
+export function checkMaxSteps(maxSteps: number): Result<number, ConfigError> {
+  if (!Number.isInteger(maxSteps) || maxSteps < 1) {
+    return configError('maxSteps', `maxSteps must be a whole number of at least 1, got ${String(maxSteps)}`);
+  }
+  return ok(maxSteps);
+}
+
+/** A scheduler from a schedule string or object; round-robin when none is given. */
+export function resolveScheduler(schedule: string | Scheduler | undefined): Result<Scheduler, ConfigError> {
   if (schedule === undefined) return parseSchedule('kms1:rr');
   if (typeof schedule === 'string') return parseSchedule(schedule);
   return ok(schedule);

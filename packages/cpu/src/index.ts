@@ -23,6 +23,7 @@ export {
   note,
   preemptDisable,
   preemptEnable,
+  rest,
   schedule,
   scheduleTimeout,
   sendIpi,
@@ -48,6 +49,17 @@ export { genericProfile, profiles, xeon8176PerfbookProfile, type MachineProfile,
 export { configError, done, fail, ok, type ConfigError, type Failure, type Ok, type Result } from './result.js';
 export { ERRNO, errnoFromNumber, errnoNumber, isErrno, strerror, type Errno } from './errno.js';
 export { formatChoice, sameChoice, TIME_PASSES, type Choice } from './choice.js';
+export {
+  SNAPSHOT_FORMAT,
+  type BodyArg,
+  type BodyRef,
+  type BodyRegistry,
+  type MachineSnapshot,
+  type RestoreOptions,
+  type SnapshotFailure,
+  type SnapshotProblem,
+} from './snapshot.js';
+export { decodeSnapshot, encodeSnapshot } from './internal/snapshot-bytes.js';
 export type { Fault, FaultKind } from './fault.js';
 export { createPrng, type Prng } from './prng.js';
 export { formatChoiceList, parseChoiceList, parseSchedule, SCHEDULE_VERSION } from './schedule-string.js';

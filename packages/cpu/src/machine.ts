@@ -7,11 +7,16 @@ import { addIrqSource, deliverIpi, deliverIrq, type IrqSourceSpec } from './inte
 import { MachineView } from './internal/machine-view.js';
 import { preemptChoice } from './internal/run-queues.js';
 import { checkSpawn, createTask } from './internal/sleep-wake.js';
+import { loadSnapshot } from './internal/snapshot-restore.js';
+import { takeSnapshot } from './internal/snapshot-take.js';
 import { fireDueTimers, fireEarliestTimer } from './internal/timers.js';
 import type { MemObject, Memory } from './memory.js';
 import type { MemoryKind, SleepState, TaskSpec } from './ops.js';
 import type { MachineProfile } from './profiles.js';
+import { checkMaxSteps, resolveScheduler } from './create-machine.js';
+import type { ConfigError, Result } from './result.js';
 import { ReplayExhausted, ReplayScheduler } from './schedulers/replay.js';
+import type { MachineSnapshot, RestoreOptions, SnapshotFailure } from './snapshot.js';
 import { NO_CPU, type Task } from './task.js';
 import type { Topology } from './topology.js';
 
@@ -171,11 +176,27 @@ export class Machine extends MachineView {
   perform(choice: Choice): void {
     const core = this.core;
     if (core.faults.current !== undefined) return;
-    const cpu = choice.cpu;
-    if (core.record) {
-      if (choice.kind === 'step') core.recorded.pushStep(cpu);
-      else core.recorded.push(choice);
+    if (choice.kind !== 'step') {
+      this.performOther(choice);
+      return;
     }
+    // The step loop's path, kept short so that it inlines.
+    const cpu = choice.cpu;
+    if (core.record) core.recorded.pushStep(cpu);
+    core.steps++;
+    if (!this.isActive(cpu)) {
+      diverged(core, `CPU ${cpu} has nothing to do`);
+      return;
+    }
+    stepCpu(core, cpu);
+    if (core.timers.queue.size > 0) fireDueTimers(core, cpu);
+  }
+
+  /** An interrupt, an IPI, a preemption or time passing. */
+  private performOther(choice: Exclude<Choice, { kind: 'step' }>): void {
+    const core = this.core;
+    const cpu = choice.cpu;
+    if (core.record) core.recorded.push(choice);
     core.steps++;
     if (choice.kind === 'time') {
       if (!fireEarliestTimer(core)) diverged(core, 'time cannot pass to a timer: none is pending');
@@ -186,9 +207,6 @@ export class Machine extends MachineView {
       return;
     }
     switch (choice.kind) {
-      case 'step':
-        stepCpu(core, cpu);
-        break;
       case 'irq':
         deliverIrq(core, cpu, choice.source);
         break;
@@ -254,6 +272,44 @@ export class Machine extends MachineView {
   /** Faults that killed a task while the machine went on (fault policy 'oops'), oldest first. */
   get oopses(): readonly Fault[] {
     return this.core.faults.oopses;
+  }
+
+  // ---- Snapshots ----
+
+  /**
+   * The machine's state as a value that Machine.restore() builds an identical machine from, or
+   * why it cannot be taken now: a snapshot is taken where no interrupt handler runs and no IPI
+   * waits, of a run that has not faulted, and each live task's body is run again to check that
+   * it can be restored exactly (see snapshot.ts and the README's "Snapshots").
+   */
+  snapshot(): Result<MachineSnapshot, SnapshotFailure> {
+    return takeSnapshot(this.core);
+  }
+
+  /**
+   * A machine in the state `snapshot` holds, which goes on as the machine it was taken from
+   * would under the same choices. Its scheduler, trace sink and step bound are new (`options`);
+   * a task whose body does not replay as it ran is a SnapshotFailure.
+   */
+  static restore(snapshot: MachineSnapshot, options: RestoreOptions = {}): Result<Machine, SnapshotFailure | ConfigError> {
+    const scheduler = resolveScheduler(options.schedule);
+    if (!scheduler.ok) return scheduler;
+    const maxSteps = checkMaxSteps(options.maxSteps ?? snapshot.machine.maxSteps);
+    if (!maxSteps.ok) return maxSteps;
+    const { cpuCount, profile, topology } = snapshot.machine;
+    const machine = new Machine({
+      cpuCount,
+      profile,
+      topology,
+      scheduler: scheduler.value,
+      trace: options.trace,
+      maxSteps: maxSteps.value,
+      record: options.recordChoices ?? snapshot.machine.record,
+      faultPolicy: snapshot.faults.policy,
+      snapshots: true,
+    });
+    const loaded = loadSnapshot(machine.core, snapshot);
+    return loaded.ok ? { ok: true, value: machine } : loaded;
   }
 }
 

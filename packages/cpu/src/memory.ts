@@ -1,5 +1,6 @@
 import { growFloat64, growInt32, growUint8 } from './internal/growable.js';
 import type { MemoryKind } from './ops.js';
+import type { MemorySave } from './snapshot.js';
 import type { ProfileCycles } from './profiles.js';
 import type { CpuPlacement } from './topology.js';
 
@@ -106,6 +107,40 @@ export class Memory {
     this.sharerCount = growInt32(this.sharerCount, lines, 0);
     this.sharerBits = growInt32(this.sharerBits, lines * this.sharerWords, 0);
     return object;
+  }
+
+  /** Everything memory holds, copied, as far as it is used. */
+  save(): MemorySave {
+    const lines = (this.nextAddress >>> LINE_SHIFT) + 1;
+    return {
+      values: this.values.slice(0, this.nextAddress),
+      cellObject: this.cellObject.slice(0, this.nextAddress),
+      objectFreed: this.objectFreed.slice(0, this.objects.length),
+      objects: [...this.objects],
+      nextAddress: this.nextAddress,
+      lineOwner: this.lineOwner.slice(0, lines),
+      lineReadyCycles: this.lineReadyCycles.slice(0, lines),
+      sharerBits: this.sharerBits.slice(0, lines * this.sharerWords),
+      sharerCount: this.sharerCount.slice(0, lines),
+      coherence: this.coherence.slice(),
+      lastSourceClass: this.lastSourceClass,
+    };
+  }
+
+  /** Takes on a saved memory of a machine of the same CPUs, in place of what this one holds. */
+  load(save: MemorySave): void {
+    this.values = save.values.slice();
+    this.cellObject = save.cellObject.slice();
+    this.objectFreed = save.objectFreed.slice();
+    this.objects.length = 0;
+    this.objects.push(...save.objects);
+    this.nextAddress = save.nextAddress;
+    this.lineOwner = save.lineOwner.slice();
+    this.lineReadyCycles = save.lineReadyCycles.slice();
+    this.sharerBits = save.sharerBits.slice();
+    this.sharerCount = save.sharerCount.slice();
+    this.coherence.set(save.coherence);
+    this.lastSourceClass = save.lastSourceClass;
   }
 
   /** One past the highest address allocated so far. */

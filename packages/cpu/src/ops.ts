@@ -6,6 +6,8 @@
 //
 // Operations carry numeric codes: the step loop switches on them millions of times a second.
 
+import type { BodyRef } from './snapshot.js';
+
 export const OpCode = {
   Load: 0,
   Store: 1,
@@ -32,6 +34,7 @@ export const OpCode = {
   Note: 22,
   SetAffinity: 23,
   Exit: 24,
+  Rest: 25,
 } as const;
 export type OpCode = (typeof OpCode)[keyof typeof OpCode];
 
@@ -72,6 +75,8 @@ export interface TaskSpec {
   readonly priority?: TaskPriority;
   /** A daemon may still be asleep or spinning when the run ends (a kthread waiting for work). */
   readonly daemon?: boolean;
+  /** Names the body for a snapshot saved as bytes (see BodyRef); an in-memory snapshot needs none. */
+  readonly bodyRef?: BodyRef;
 }
 
 export interface LoadOp { readonly code: 0; readonly cell: number }
@@ -109,6 +114,8 @@ export interface NoteOp { readonly code: 22; readonly text: string }
 export interface SetAffinityOp { readonly code: 23; readonly cpu: number }
 /** do_exit(): the machine performs it as a task's last step, after its body has returned. */
 export interface ExitOp { readonly code: 24 }
+/** A rest point (see rest()): never performed, so never a task's pending operation. */
+export interface RestOp { readonly code: 25 }
 
 export type Operation =
   | LoadOp | StoreOp | RmwOp
@@ -117,7 +124,7 @@ export type Operation =
   | SetStateOp | ScheduleOp | ScheduleTimeoutOp | WakeOp
   | CpuRelaxOp | WorkOp
   | AllocOp | FreeOp | EnterCodeOp | ExitCodeOp
-  | SendIpiOp | SpawnOp | CheckOp | NoteOp | SetAffinityOp | ExitOp;
+  | SendIpiOp | SpawnOp | CheckOp | NoteOp | SetAffinityOp | ExitOp | RestOp;
 
 export type MemoryKind = 'data' | 'code';
 
@@ -130,6 +137,7 @@ const PREEMPT_ENABLE: PreemptEnableOp = { code: OpCode.PreemptEnable };
 const SCHEDULE: ScheduleOp = { code: OpCode.Schedule };
 const CPU_RELAX: CpuRelaxOp = { code: OpCode.CpuRelax };
 const EXIT_CODE: ExitCodeOp = { code: OpCode.ExitCode };
+const REST: RestOp = { code: OpCode.Rest };
 /** The step a task takes after its body returns; it is the machine's, not the task's, to yield. */
 export const EXIT_TASK: ExitOp = { code: OpCode.Exit };
 
@@ -188,3 +196,15 @@ export const check = (ok: boolean, message: string): CheckOp => ({ code: OpCode.
 export const setAffinity = (cpu: number): SetAffinityOp => ({ code: OpCode.SetAffinity, cpu });
 /** trace_printk(): a line in the trace, nothing else. */
 export const note = (text: string): NoteOp => ({ code: OpCode.Note, text });
+/**
+ * A rest point: a long-lived kthread (a stopper, a kworker, an RCU thread) yields it at the head
+ * of its loop, where its local variables hold what they held the first time it got there. It is
+ * no step: the machine resumes the task at once with 0, charges nothing, traces nothing, and no
+ * scheduler or model checker sees it. What it changes is how a snapshot restores the task: by
+ * running its body afresh up to its first rest point and on from there with what it was fed since
+ * its latest one, so that what the machine keeps for it does not grow with the work it did. A
+ * body whose locals differ from one visit to the next (a loop counter) must not rest there: its
+ * restored copy would start the loop with the first visit's values. In an interrupt handler it
+ * does nothing.
+ */
+export const rest = (): RestOp => REST;

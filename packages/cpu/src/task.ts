@@ -1,4 +1,5 @@
-import type { ExecutionContext, KernelCode, Operation, TaskPriority, TaskStateName } from './ops.js';
+import { ReplayLog } from './internal/replay-log.js';
+import type { ExecutionContext, KernelCode, Operation, TaskPriority, TaskSpec, TaskStateName } from './ops.js';
 
 export const NO_CPU = -1;
 
@@ -13,12 +14,15 @@ export abstract class Frame implements ExecutionContext {
   next: Operation | undefined;
   /** Ids of the code objects entered and not yet left; the last is where this frame executes. */
   readonly codeStack: number[] = [];
-  private readonly codeNames: string[] = [];
+  /** What each entered code object is, for messages. */
+  readonly codeNames: string[] = [];
   /** The code object this frame executes in now, or -1 for the kernel's own code. */
   codeTop = -1;
   preemptCount = 0;
   /** Set right after construction: the body needs the frame as its `self`. */
   generator!: KernelCode;
+  /** What a live task's generator has been fed, for rebuilding it (see replay-log.ts); none for a handler or a dead task. */
+  log: ReplayLog | undefined = undefined;
 
   protected constructor(public cpuNow: number) {}
 
@@ -72,9 +76,16 @@ export class Task extends Frame {
     public bound: boolean,
     readonly priority: TaskPriority,
     readonly daemon: boolean,
+    /** What it was spawned from: a snapshot runs its body again. */
+    readonly spec: TaskSpec,
   ) {
     super(NO_CPU);
     this.rank = PRIORITY_RANK[priority];
+  }
+
+  /** Starts logging what the generator is fed, from the context its body first sees. */
+  startLog(): void {
+    this.log = new ReplayLog(this);
   }
 
   get inIrq(): boolean {

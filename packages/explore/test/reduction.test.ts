@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { explore, type ExploreReport } from '@kmodsim/explore';
-import { programScenario, randomPlan } from './random-programs.js';
+import { programScenario, randomPlan } from '../../cpu/test/random-programs.js';
 
 // The partial-order reduction must find every ending the unreduced search finds within the same
 // bounds. Each random program's check reports its final state, so every execution is a

@@ -47,6 +47,17 @@ export class ChoiceLog {
     }
   }
 
+  /** The log's words, copied. */
+  save(): Int32Array {
+    return this.words.slice(0, this.length);
+  }
+
+  /** Takes on saved words in place of what it holds. */
+  load(words: Int32Array): void {
+    this.words = growInt32(Int32Array.from(words), 1024, 0);
+    this.length = words.length;
+  }
+
   toChoices(): Choice[] {
     const choices: Choice[] = [];
     for (let index = 0; index < this.length; index++) {

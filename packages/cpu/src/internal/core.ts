@@ -25,6 +25,8 @@ export interface MachineParts {
   readonly maxSteps: number;
   readonly record: boolean;
   readonly faultPolicy: FaultPolicy;
+  /** Keep each task's replay log, so that the machine can be snapshotted (see replay-log.ts). */
+  readonly snapshots: boolean;
 }
 
 export class MachineCore {
@@ -38,6 +40,8 @@ export class MachineCore {
   readonly maxSteps: number;
   /** Whether the choices made are kept (for replay strings). */
   readonly record: boolean;
+  /** Whether each task's replay log is kept (for snapshots). */
+  readonly snapshots: boolean;
 
   readonly memory: Memory;
   /** Each CPU's clock, in cycles. */
@@ -66,6 +70,7 @@ export class MachineCore {
     this.trace = parts.trace;
     this.maxSteps = parts.maxSteps;
     this.record = parts.record;
+    this.snapshots = parts.snapshots;
     this.memory = new Memory(cpuCount, placeCpus(cpuCount, parts.topology), this.cycles);
     this.clocks = new Float64Array(cpuCount);
     this.runQueues = new RunQueueState(cpuCount);

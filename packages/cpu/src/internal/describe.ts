@@ -55,6 +55,8 @@ export function describeOperation(op: Operation, result: number, memory: Memory)
       return { name: 'do_exit', detail: '' };
     case OpCode.SetAffinity:
       return { name: 'set_cpus_allowed', detail: op.cpu < 0 ? 'any' : `cpu=${op.cpu}` };
+    case OpCode.Rest:
+      return { name: 'rest', detail: '' };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Fault, FaultKind } from '../fault.js';
+import type { FaultSave } from '../snapshot.js';
 import { formatChoiceList } from '../schedule-string.js';
 import { NO_CPU, Task, type Frame } from '../task.js';
 import { MemoryTraceSink } from '../trace.js';
@@ -69,6 +70,7 @@ export function choiceString(core: MachineCore): string {
 function killTask(core: MachineCore, cpu: number, task: Task): void {
   task.next = undefined;
   task.state = 'TASK_DEAD';
+  task.log = undefined;
   task.preemptCount = 0;
   task.irqsOff = false;
   while (task.codeStack.length > 0) task.popCode();
@@ -90,4 +92,14 @@ function faultOf(core: MachineCore, kind: FaultKind, message: string, cpu: numbe
     choices: choiceString(core),
     trace: core.trace instanceof MemoryTraceSink ? core.trace.events : [],
   };
+}
+
+export function saveFaults(faults: FaultState): FaultSave {
+  return { policy: faults.policy, oopses: [...faults.oopses] };
+}
+
+/** Loads the policy and the oopses; a snapshot is never of a faulted run. */
+export function loadFaults(faults: FaultState, save: FaultSave): void {
+  faults.policy = save.policy;
+  faults.oopses.push(...save.oopses);
 }

@@ -24,6 +24,18 @@ export class IndexSet {
     this.size++;
   }
 
+  /** The members in their order. */
+  list(): number[] {
+    return Array.from(this.members.subarray(0, this.size));
+  }
+
+  /** Makes the set hold `values`, in that order. */
+  load(values: readonly number[]): void {
+    for (let index = 0; index < this.size; index++) this.positions[this.members[index] ?? 0] = -1;
+    this.size = 0;
+    for (const value of values) this.add(value);
+  }
+
   delete(value: number): void {
     const position = this.positions[value] ?? -1;
     if (position < 0) return;

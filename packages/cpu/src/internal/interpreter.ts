@@ -21,16 +21,19 @@ export function stepCpu(core: MachineCore, cpu: number): void {
     else deliverIpi(core, cpu);
     return;
   }
-  const task = runQueues.current[cpu];
-  if (runQueues.needResched[cpu] === 1 && task !== undefined && frame === task && preemptible(core, cpu)) {
-    // A higher-priority task (a stopper thread) is waiting for this CPU and may now take it.
-    switchOut(core, cpu, task, 'R+');
-    requeue(core, task, cpu);
-    dispatch(core, cpu);
-    return;
-  }
+  if (runQueues.needResched[cpu] === 1 && reschedule(core, cpu, frame)) return;
   runQueues.sliceSteps[cpu] = (runQueues.sliceSteps[cpu] ?? 0) + 1;
   execute(core, cpu, frame);
+}
+
+/** A higher-priority task (a stopper thread) waits for this CPU: it takes it now if the running task may be preempted. */
+function reschedule(core: MachineCore, cpu: number, frame: Frame): boolean {
+  const task = core.runQueues.current[cpu];
+  if (task === undefined || frame !== task || !preemptible(core, cpu)) return false;
+  switchOut(core, cpu, task, 'R+');
+  requeue(core, task, cpu);
+  dispatch(core, cpu);
+  return true;
 }
 
 function execute(core: MachineCore, cpu: number, frame: Frame): void {
@@ -267,29 +270,73 @@ function exitCode(core: MachineCore, cpu: number, frame: Frame): boolean {
   return true;
 }
 
-/** Resumes the frame's generator with `value`; what it yields is its next operation. */
+/**
+ * Resumes the frame's generator with `value`; what it yields is its next operation. A rest
+ * marker takes no step: the body goes on at once (see ops.ts's rest()).
+ */
 export function advance(core: MachineCore, cpu: number, frame: Frame, value: number): void {
-  const generator = frame.generator;
+  const log = frame.log;
+  if (log !== undefined) log.record(value);
   let step: IteratorResult<Operation, unknown>;
   try {
-    step = generator.next(value);
+    step = frame.generator.next(value);
   } catch (error) {
-    frame.next = undefined;
-    raise(core, 'exception', `${frame.comm}-${frame.pid} threw: ${errorText(error)}`, cpu, frame);
+    bodyThrew(core, cpu, frame, error);
     return;
   }
   if (step.done === true) {
-    if (frame instanceof Task) {
-      // Exiting is a step of its own (do_exit), so it interleaves with other CPUs like any other.
-      frame.exitValue = step.value;
-      frame.next = EXIT_TASK;
-      return;
-    }
-    frame.next = undefined;
-    if (frame instanceof IrqFrame) returnFromIrq(core, cpu, frame);
+    bodyReturned(core, cpu, frame, step.value);
     return;
   }
-  frame.next = step.value;
+  const op = step.value;
+  // A body that yields something other than an operation is told so when it is performed.
+  const code = (op as Operation | undefined)?.code;
+  if (code === OpCode.Rest) {
+    pastRest(core, cpu, frame);
+    return;
+  }
+  if (log !== undefined) log.yielded(code ?? -1);
+  frame.next = op;
+}
+
+/** The body rested: its log goes back to its rest point and it goes on (with 0) to its next operation. */
+function pastRest(core: MachineCore, cpu: number, frame: Frame): void {
+  const log = frame.log;
+  for (;;) {
+    log?.rest();
+    let step: IteratorResult<Operation, unknown>;
+    try {
+      step = frame.generator.next(0);
+    } catch (error) {
+      bodyThrew(core, cpu, frame, error);
+      return;
+    }
+    if (step.done === true) {
+      bodyReturned(core, cpu, frame, step.value);
+      return;
+    }
+    const code = (step.value as Operation | undefined)?.code;
+    if (code === OpCode.Rest) continue;
+    log?.yielded(code ?? -1);
+    frame.next = step.value;
+    return;
+  }
+}
+
+function bodyThrew(core: MachineCore, cpu: number, frame: Frame, error: unknown): void {
+  frame.next = undefined;
+  raise(core, 'exception', `${frame.comm}-${frame.pid} threw: ${errorText(error)}`, cpu, frame);
+}
+
+function bodyReturned(core: MachineCore, cpu: number, frame: Frame, value: unknown): void {
+  if (frame instanceof Task) {
+    // Exiting is a step of its own (do_exit), so it interleaves with other CPUs like any other.
+    frame.exitValue = value;
+    frame.next = EXIT_TASK;
+    return;
+  }
+  frame.next = undefined;
+  if (frame instanceof IrqFrame) returnFromIrq(core, cpu, frame);
 }
 
 export function errorText(error: unknown): string {

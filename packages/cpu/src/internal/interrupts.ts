@@ -1,4 +1,5 @@
 import type { IrqHandler } from '../ops.js';
+import type { BodyRef, InterruptSave } from '../snapshot.js';
 import { IrqFrame, type Frame } from '../task.js';
 import type { MachineCore } from './core.js';
 import { diverged, raise } from './faults.js';
@@ -17,6 +18,8 @@ export interface IrqSourceSpec {
   readonly cpus?: readonly number[];
   /** How many times it may fire in a run; unbounded when omitted. */
   readonly limit?: number;
+  /** Names the handler for a snapshot saved as bytes (see BodyRef). */
+  readonly handlerRef?: BodyRef;
 }
 
 export interface PendingIpi {
@@ -56,6 +59,18 @@ export function addIrqSource(core: MachineCore, spec: IrqSourceSpec): number {
   const sources = core.interrupts.sources;
   sources.push({ ...spec, fired: 0, allowed });
   return sources.length - 1;
+}
+
+/** The interrupt sources and how often each fired: at a quiet point, no handler runs and no IPI waits. */
+export function saveInterrupts(interrupts: InterruptState): InterruptSave {
+  return { sources: interrupts.sources.map(({ fired, allowed: _allowed, ...spec }) => ({ spec, fired })) };
+}
+
+export function loadInterrupts(core: MachineCore, save: InterruptSave): void {
+  for (const { spec, fired } of save.sources) {
+    const source = core.interrupts.sources[addIrqSource(core, spec)];
+    if (source !== undefined) source.fired = fired;
+  }
 }
 
 /** Interrupts are on for `cpu`: no handler runs there and its task (if any) has not disabled them. */

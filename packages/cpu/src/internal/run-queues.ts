@@ -1,3 +1,4 @@
+import type { RunQueueSave } from '../snapshot.js';
 import type { Frame, Task } from '../task.js';
 import type { MachineCore } from './core.js';
 import { diverged } from './faults.js';
@@ -130,4 +131,32 @@ export function refresh(core: MachineCore, cpu: number): void {
   else runQueues.active.delete(cpu);
   if (!hasTask && !queued && !inIrq) runQueues.idle.add(cpu);
   else runQueues.idle.delete(cpu);
+}
+
+export function saveRunQueues(core: MachineCore): RunQueueSave {
+  const runQueues = core.runQueues;
+  return {
+    current: runQueues.current.map((task) => task?.pid ?? 0),
+    queues: runQueues.queues.map((queue) => queue.map((task) => task.pid)),
+    needResched: runQueues.needResched.slice(),
+    sliceSteps: runQueues.sliceSteps.slice(),
+    active: runQueues.active.list(),
+    idle: runQueues.idle.list(),
+  };
+}
+
+/** Loads saved run queues; the tasks they name must be in core.tasks already. */
+export function loadRunQueues(core: MachineCore, save: RunQueueSave): void {
+  const runQueues = core.runQueues;
+  const taskOf = (pid: number): Task => {
+    const task = core.tasks[pid];
+    if (task === undefined) throw new Error(`a saved run queue names pid ${pid}, which the snapshot lacks`);
+    return task;
+  };
+  save.current.forEach((pid, cpu) => { runQueues.current[cpu] = pid === 0 ? undefined : taskOf(pid); });
+  save.queues.forEach((pids, cpu) => { runQueues.queues[cpu] = pids.map(taskOf); });
+  runQueues.needResched.set(save.needResched);
+  runQueues.sliceSteps.set(save.sliceSteps);
+  runQueues.active.load(save.active);
+  runQueues.idle.load(save.idle);
 }

@@ -25,11 +25,12 @@ export function checkSpawn(core: MachineCore, spec: TaskSpec): string | undefine
 export function createTask(core: MachineCore, spec: TaskSpec, nowCycles: number): number {
   const pid = core.tasks.length;
   const home = spec.cpu ?? (pid - 1) % core.cpuCount;
-  const task = new Task(pid, spec.name, home, spec.bound ?? false, spec.priority ?? 'normal', spec.daemon ?? false);
+  const task = new Task(pid, spec.name, home, spec.bound ?? false, spec.priority ?? 'normal', spec.daemon ?? false, spec);
   core.tasks.push(task);
   if (!task.daemon) core.liveTasks++;
   task.cpuNow = home;
   task.readyAtCycles = nowCycles;
+  if (core.snapshots) task.startLog();
   task.generator = spec.body(task);
   place(core, task, home);
   return pid;
@@ -110,6 +111,7 @@ export function exitTask(core: MachineCore, cpu: number, task: Task): void {
     return;
   }
   task.state = 'TASK_DEAD';
+  task.log = undefined;
   if (!task.daemon) core.liveTasks--;
   traceNamed(core, cpu, task, 'sched_process_exit', `comm=${task.comm} pid=${task.pid}`, 0);
   core.runQueues.current[cpu] = undefined;

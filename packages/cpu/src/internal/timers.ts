@@ -1,3 +1,4 @@
+import type { TimerSave } from '../snapshot.js';
 import type { MachineCore } from './core.js';
 import { wakeTask } from './sleep-wake.js';
 
@@ -31,6 +32,16 @@ export class TimerQueue {
   cancel(id: number): Timer | undefined {
     const index = this.timers.findIndex((timer) => timer.id === id);
     return index < 0 ? undefined : this.timers.splice(index, 1)[0];
+  }
+
+  save(): { readonly timers: readonly Timer[]; readonly nextId: number } {
+    return { timers: [...this.timers], nextId: this.nextId };
+  }
+
+  load(timers: readonly Timer[], nextId: number): void {
+    this.timers.length = 0;
+    this.timers.push(...timers);
+    this.nextId = nextId;
   }
 
   /** Removes and returns the earliest timer if it has expired by `nowCycles` (any, when omitted). */
@@ -80,4 +91,15 @@ function fireTimer(core: MachineCore, pid: number, expiresAtCycles: number, cpu:
   if (task === undefined) return;
   task.timerId = 0;
   wakeTask(core, task, expiresAtCycles, 0, cpu);
+}
+
+export function saveTimers(timers: TimerState): TimerSave {
+  return { ...timers.queue.save(), woken: [...timers.woken], wokenAtStep: timers.wokenAtStep };
+}
+
+export function loadTimers(timers: TimerState, save: TimerSave): void {
+  timers.queue.load(save.timers, save.nextId);
+  timers.woken.length = 0;
+  timers.woken.push(...save.woken);
+  timers.wokenAtStep = save.wokenAtStep;
 }

@@ -1,0 +1,143 @@
+import type { TaskStateName } from '../ops.js';
+import type { ContextSave, LogSave } from '../snapshot.js';
+import { growFloat64 } from './growable.js';
+
+// What a task's generator has been fed since it was spawned, so that a snapshot can rebuild the
+// generator without holding it: run the body again and feed it the same values, and it reaches
+// the same point with the same locals. A body also reads its own context (`self.cpu`,
+// `self.preemptCount`, ...) between yields, so each change of that context is logged too, at the
+// value it came before. The operations the body yielded are kept as a hash of their codes: a
+// replay that yields others has diverged.
+//
+// A rest point (the `rest()` marker a kthread yields at its loop head) cuts the log back to what
+// it held at the first rest point: a body started afresh and fed that much is at its loop head
+// again, so the log of a long-lived kthread never grows with the work it did.
+//
+// Recording is on the step loop's hot path: one context comparison, one store and one hash per
+// resumption, no allocation but the log's doubling.
+
+/** Task states as small numbers in the context marks. */
+export const STATE_CODES: readonly TaskStateName[] = ['TASK_RUNNING', 'TASK_UNINTERRUPTIBLE', 'TASK_INTERRUPTIBLE', 'TASK_DEAD'];
+
+/** What a body can see of itself: logged whenever it changes. */
+export interface LoggedContext {
+  cpuNow: number;
+  state: TaskStateName;
+  preemptCount: number;
+  irqsOff: boolean;
+}
+
+/**
+ * Words per context mark: the resumption it applies from, then the CPU, state code, preempt count
+ * and interrupts-off flag. Resumption 2i is the one fed value i; 2i - 1 is the one right after a
+ * rest marker that the resumption fed value i - 1 reached.
+ */
+export const MARK_WORDS = 5;
+
+const HASH_SEED = 0x811c9dc5;
+
+export class ReplayLog {
+  values = new Float64Array(16);
+  length = 0;
+  /** Context changes, MARK_WORDS numbers each. */
+  marks: number[] = [];
+  /** A hash of the codes of every operation the body yielded (rest markers aside). */
+  hash = HASH_SEED;
+  /** The log's length, marks' length, hash and context at the first rest point; restLength -1 before one. */
+  restLength = -1;
+  restMarks = 0;
+  restHash = HASH_SEED;
+  /** The context the body was called with at spawn, which a replay calls it with again. */
+  readonly spawned: Readonly<LoggedContext>;
+  private readonly restContext: LoggedContext;
+  /** The context as last logged (or as it was at spawn). */
+  private readonly seen: LoggedContext;
+
+  /** A log for `task`, whose body sees the context it has now when it is first resumed, unless the log says otherwise. */
+  constructor(private readonly task: LoggedContext, spawned: ContextSave = task) {
+    this.spawned = { cpuNow: spawned.cpuNow, state: spawned.state, preemptCount: spawned.preemptCount, irqsOff: spawned.irqsOff };
+    this.seen = { ...this.spawned };
+    this.restContext = { ...this.spawned };
+  }
+
+  /** Logs a value the task's generator is about to be resumed with, after any change of its context. */
+  record(value: number): void {
+    const task = this.task;
+    const seen = this.seen;
+    if (task.cpuNow !== seen.cpuNow || task.state !== seen.state || task.preemptCount !== seen.preemptCount || task.irqsOff !== seen.irqsOff) this.mark(task, 2 * this.length);
+    if (this.length === this.values.length) this.values = growFloat64(this.values, this.length + 1);
+    this.values[this.length++] = value;
+  }
+
+  /** Logs the code of the operation the body yielded. */
+  yielded(code: number): void {
+    this.hash = mixCode(this.hash, code);
+  }
+
+  /**
+   * The body yielded a rest marker: the first one fixes the rest point, a later one cuts the log
+   * back to it. The code after the marker runs (in this same resumption) with the task's context
+   * as it is now, which a replay applies from the rest point on.
+   */
+  rest(): void {
+    const task = this.task;
+    if (this.restLength < 0) {
+      this.restLength = this.length;
+      this.restMarks = this.marks.length;
+      this.restHash = this.hash;
+      Object.assign(this.restContext, this.seen);
+      return;
+    }
+    this.length = this.restLength;
+    this.marks.length = this.restMarks;
+    this.hash = this.restHash;
+    const seen = this.seen;
+    Object.assign(seen, this.restContext);
+    if (task.cpuNow !== seen.cpuNow || task.state !== seen.state || task.preemptCount !== seen.preemptCount || task.irqsOff !== seen.irqsOff) this.mark(task, 2 * this.length - 1);
+  }
+
+  /** The log as plain data, copied. */
+  save(): LogSave {
+    return {
+      values: this.values.slice(0, this.length),
+      marks: this.marks.slice(),
+      hash: this.hash,
+      restLength: this.restLength,
+      restMarks: this.restMarks,
+      restHash: this.restHash,
+      spawned: { ...this.spawned },
+      seen: { ...this.seen },
+      restContext: { ...this.restContext },
+    };
+  }
+
+  /** A log for `task` that goes on from a saved one. */
+  static load(task: LoggedContext, save: LogSave): ReplayLog {
+    const log = new ReplayLog(task, save.spawned);
+    log.values = save.values.slice();
+    log.length = save.values.length;
+    log.marks = [...save.marks];
+    log.hash = save.hash;
+    log.restLength = save.restLength;
+    log.restMarks = save.restMarks;
+    log.restHash = save.restHash;
+    Object.assign(log.seen, save.seen);
+    Object.assign(log.restContext, save.restContext);
+    return log;
+  }
+
+  private mark(task: LoggedContext, resumption: number): void {
+    this.marks.push(resumption, task.cpuNow, STATE_CODES.indexOf(task.state), task.preemptCount, task.irqsOff ? 1 : 0);
+    const seen = this.seen;
+    seen.cpuNow = task.cpuNow;
+    seen.state = task.state;
+    seen.preemptCount = task.preemptCount;
+    seen.irqsOff = task.irqsOff;
+  }
+}
+
+export function mixCode(hash: number, code: number): number {
+  return Math.imul(hash ^ code, 0x01000193) >>> 0;
+}
+
+export const REPLAY_HASH_SEED = HASH_SEED;

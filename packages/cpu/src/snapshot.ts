@@ -1,0 +1,216 @@
+import type { Fault } from './fault.js';
+import type { FaultPolicy } from './internal/faults.js';
+import type { IrqSourceSpec } from './internal/interrupts.js';
+import type { Timer } from './internal/timers.js';
+import type { MemObject } from './memory.js';
+import type { TaskBody, TaskPriority, TaskSpec, TaskStateName } from './ops.js';
+import type { MachineProfile } from './profiles.js';
+import { fail, type Failure } from './result.js';
+import type { Scheduler } from './schedulers/scheduler.js';
+import type { Topology } from './topology.js';
+import type { TraceSink } from './trace.js';
+
+// A machine's state as a value: Machine.snapshot() takes it, Machine.restore() builds a machine
+// from it that goes on exactly as the original would, and encodeSnapshot()/decodeSnapshot() turn
+// it into bytes and back. Tasks are kept without their generators: each live task's body is run
+// again and fed what it was fed (see internal/replay-log.ts), so a body must keep its state in
+// simulated memory or its own local variables.
+
+/** The version of the snapshot layout; bytes of another version are refused. */
+export const SNAPSHOT_FORMAT = 1;
+
+/** Why a machine cannot be saved or restored exactly, or why bytes are no snapshot this kmodsim reads. */
+export type SnapshotProblem =
+  /** An interrupt handler runs or an IPI waits: snapshots are taken between them. */
+  | 'not-quiet'
+  /** The run has faulted: there is nothing to go on from. */
+  | 'faulted'
+  /** A task's body, run again, did not do what it did: it depends on something outside simulated memory and its own locals. */
+  | 'replay-diverged'
+  /** A task's body threw when run again. */
+  | 'replay-threw'
+  /** A task is alive on a machine made without `snapshots: true`, which keeps no replay logs. */
+  | 'no-replay-log'
+  /** Encoding: a live task's body or an interrupt source's handler has no name (bodyRef, handlerRef) to find it by. */
+  | 'unnamed-body'
+  /** Encoding: a value (a dead task's exit value, a name's argument) is not plain data. */
+  | 'unsaveable-value'
+  /** Decoding: the registry has no body of a name the snapshot needs. */
+  | 'unknown-body'
+  /** Decoding: the bytes are not a kmodsim snapshot, are of another format, end early, or fail their checksum or layout. */
+  | 'not-a-snapshot'
+  | 'other-format'
+  | 'truncated'
+  | 'damaged';
+
+export interface SnapshotFailure extends Failure<'EBUSY' | 'EINVAL' | 'ENOENT' | 'EBADMSG'> {
+  readonly problem: SnapshotProblem;
+  /** The task concerned, or 0. */
+  readonly pid: number;
+}
+
+/** A failure for `problem`, with the errno each problem answers with. */
+export function snapshotFailure(problem: SnapshotProblem, pid: number, message: string): SnapshotFailure {
+  return fail(SNAPSHOT_ERRNO[problem], message, { problem, pid });
+}
+
+const SNAPSHOT_ERRNO = {
+  'not-quiet': 'EBUSY',
+  faulted: 'EINVAL',
+  'replay-diverged': 'EINVAL',
+  'replay-threw': 'EINVAL',
+  'no-replay-log': 'EINVAL',
+  'unnamed-body': 'EINVAL',
+  'unsaveable-value': 'EINVAL',
+  'unknown-body': 'ENOENT',
+  'not-a-snapshot': 'EBADMSG',
+  'other-format': 'EBADMSG',
+  truncated: 'EBADMSG',
+  damaged: 'EBADMSG',
+} as const satisfies Record<SnapshotProblem, SnapshotFailure['errno']>;
+
+/**
+ * Names a task body (or an interrupt handler) for a snapshot in bytes: `name` in the registry
+ * given to decodeSnapshot, called with `args`. Kernel code that may be saved to bytes spawns its
+ * tasks with one; an in-memory snapshot needs none.
+ */
+export interface BodyRef {
+  readonly name: string;
+  readonly args?: readonly BodyArg[];
+}
+
+export type BodyArg = string | number | boolean | null;
+
+/** What decodeSnapshot builds bodies from: each name a BodyRef may give, and what makes that body from the ref's args. */
+export type BodyRegistry = Readonly<Record<string, (args: readonly BodyArg[]) => TaskBody>>;
+
+/** What a restored machine gets anew: these are not part of its state. */
+export interface RestoreOptions {
+  /** A schedule string or a scheduler object. Default: 'kms1:rr'. */
+  readonly schedule?: string | Scheduler;
+  /** Where trace events go from now on; no tracing when omitted. */
+  readonly trace?: TraceSink;
+  /** Default: the snapshotted machine's. */
+  readonly maxSteps?: number;
+  /** Default: the snapshotted machine's. */
+  readonly recordChoices?: boolean;
+}
+
+/**
+ * A machine's state, as plain data: read it as opaque. Nothing in it is shared with the machine
+ * it was taken from, except what cannot change (memory objects, timers, task specs and their
+ * bodies), so it may be restored any number of times.
+ */
+export interface MachineSnapshot {
+  readonly format: typeof SNAPSHOT_FORMAT;
+  readonly machine: MachineSave;
+  readonly memory: MemorySave;
+  readonly runQueues: RunQueueSave;
+  readonly timers: TimerSave;
+  readonly interrupts: InterruptSave;
+  readonly faults: FaultSave;
+  readonly tasks: readonly TaskSave[];
+}
+
+export interface MachineSave {
+  readonly cpuCount: number;
+  readonly profile: MachineProfile;
+  readonly topology: Topology;
+  readonly maxSteps: number;
+  readonly record: boolean;
+  readonly steps: number;
+  readonly liveTasks: number;
+  readonly clocks: Float64Array;
+  /** Cells updated with unlocked read-modify-writes, and the CPU that owns each. */
+  readonly localOwners: readonly (readonly [number, number])[];
+  /** The choices made so far, as the choice log keeps them. */
+  readonly choices: Int32Array;
+}
+
+export interface MemorySave {
+  readonly values: Float64Array;
+  readonly cellObject: Int32Array;
+  readonly objectFreed: Uint8Array;
+  readonly objects: readonly MemObject[];
+  readonly nextAddress: number;
+  readonly lineOwner: Int32Array;
+  readonly lineReadyCycles: Float64Array;
+  readonly sharerBits: Int32Array;
+  readonly sharerCount: Int32Array;
+  readonly coherence: Float64Array;
+  readonly lastSourceClass: number;
+}
+
+export interface RunQueueSave {
+  /** The pid on each CPU, 0 for none. */
+  readonly current: readonly number[];
+  readonly queues: readonly (readonly number[])[];
+  readonly needResched: Uint8Array;
+  readonly sliceSteps: Int32Array;
+  /** The active and idle sets' members in their order (a random scheduler picks by position). */
+  readonly active: readonly number[];
+  readonly idle: readonly number[];
+}
+
+export interface TimerSave {
+  readonly timers: readonly Timer[];
+  readonly nextId: number;
+  readonly woken: readonly number[];
+  readonly wokenAtStep: number;
+}
+
+export interface InterruptSave {
+  readonly sources: readonly { readonly spec: IrqSourceSpec; readonly fired: number }[];
+}
+
+export interface FaultSave {
+  readonly policy: FaultPolicy;
+  readonly oopses: readonly Fault[];
+}
+
+export interface TaskSave {
+  readonly pid: number;
+  readonly comm: string;
+  readonly spec: TaskSpec;
+  readonly homeCpu: number;
+  readonly bound: boolean;
+  readonly priority: TaskPriority;
+  readonly daemon: boolean;
+  readonly state: TaskStateName;
+  readonly queued: boolean;
+  readonly irqsOff: boolean;
+  readonly preemptCount: number;
+  readonly timerId: number;
+  readonly resumeValue: number;
+  readonly readyAtCycles: number;
+  readonly cpuNow: number;
+  readonly exitValue: unknown;
+  readonly codeStack: readonly number[];
+  readonly codeNames: readonly string[];
+  /** What the task does at its next step: an operation its body yielded, do_exit, or (asleep, or never run) nothing yet. */
+  readonly next: 'pending' | 'exit' | 'none';
+  /** The pending operation as text, for checking a replay (functions left out); '' when none. */
+  readonly pendingKey: string;
+  /** What its generator was fed; undefined for a dead task. */
+  readonly log: LogSave | undefined;
+}
+
+/** A task's replay log (see internal/replay-log.ts). */
+export interface LogSave {
+  readonly values: Float64Array;
+  readonly marks: readonly number[];
+  readonly hash: number;
+  readonly restLength: number;
+  readonly restMarks: number;
+  readonly restHash: number;
+  readonly spawned: ContextSave;
+  readonly seen: ContextSave;
+  readonly restContext: ContextSave;
+}
+
+export interface ContextSave {
+  readonly cpuNow: number;
+  readonly state: TaskStateName;
+  readonly preemptCount: number;
+  readonly irqsOff: boolean;
+}
