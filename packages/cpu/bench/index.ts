@@ -2,5 +2,6 @@
 import { reportBenchmark } from '@kmodsim/bench';
 import { benchSteps } from './steps.js';
 import { benchScale } from './scale.js';
+import { benchSnapshot } from './snapshot.js';
 
-for (const line of [benchSteps(), benchScale()]) reportBenchmark(line);
+for (const line of [benchSteps(), benchScale(), benchSnapshot()]) reportBenchmark(line);
