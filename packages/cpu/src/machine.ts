@@ -14,7 +14,7 @@ import type { MemObject, Memory } from './memory.js';
 import type { MemoryKind, SleepState, TaskSpec } from './ops.js';
 import type { MachineProfile } from './profiles.js';
 import { checkMaxSteps, resolveScheduler } from './create-machine.js';
-import type { ConfigError, Result } from './result.js';
+import { ok, type ConfigError, type Result } from './result.js';
 import { ReplayExhausted, ReplayScheduler } from './schedulers/replay.js';
 import type { MachineSnapshot, RestoreOptions, SnapshotFailure } from './snapshot.js';
 import { NO_CPU, type Task } from './task.js';
@@ -309,7 +309,7 @@ export class Machine extends MachineView {
       snapshots: true,
     });
     const loaded = loadSnapshot(machine.core, snapshot);
-    return loaded.ok ? { ok: true, value: machine } : loaded;
+    return loaded.ok ? ok(machine) : loaded;
   }
 }
 

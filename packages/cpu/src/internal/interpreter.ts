@@ -1,4 +1,4 @@
-import { EXIT_TASK, OpCode, RmwKind, type IrqDisableOp, type IrqEnableOp, type IrqRestoreOp, type IrqSaveOp, type Operation, type RmwOp } from '../ops.js';
+import { EXIT_TASK, OpCode, RmwKind, type IrqDisableOp, type IrqEnableOp, type IrqRestoreOp, type IrqSaveOp, type Operation, type RmwOp, type TaskSpec } from '../ops.js';
 import { IrqFrame, Task, type Frame } from '../task.js';
 import type { MachineCore } from './core.js';
 import { raise } from './faults.js';
@@ -174,7 +174,7 @@ function executeKernelOp(core: MachineCore, cpu: number, frame: Frame, op: Opera
 }
 
 /** kthread_run() from kernel code: the new pid, or 0 with a fault raised for a spec this machine cannot run. */
-function spawnFrom(core: MachineCore, cpu: number, frame: Frame, spec: Parameters<typeof checkSpawn>[1], nowCycles: number): number {
+function spawnFrom(core: MachineCore, cpu: number, frame: Frame, spec: TaskSpec, nowCycles: number): number {
   const problem = checkSpawn(core, spec);
   if (problem !== undefined) {
     raise(core, 'invalid-op', problem, cpu, frame);
