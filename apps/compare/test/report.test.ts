@@ -161,6 +161,15 @@ describe('kmodsim-compare report: exit status and bad input', () => {
     expect(readdirSync(dir)).toEqual(before);
   });
 
+  test('an --out in a directory that takes no new file, though access(2) lets root through (/proc): one line, exit 1, and nothing priced or searched', async () => {
+    let prepared = false;
+    const watching: CostSource = { prepare: () => { prepared = true; return Promise.reject(new Error('priced before --out was checked')); } };
+    const io = testIo({ cwd: fixtures });
+    expect(await reportCommand([...SMALL_MATRIX, '--out', '/proc/kmodsim-report.html'], io, watching)).toBe(1);
+    expect(io.stderrText()).toMatch(/^kmodsim-compare: ERROR: cannot write \/proc\/kmodsim-report\.html: .+\n$/);
+    expect(prepared).toBe(false);
+  });
+
   test('a bad format or a bad option of check or cost is a usage error (exit 2) before anything runs', async () => {
     for (const argv of [['--format', 'pdf'], ['--workers', '0'], ['--scenario', 'no-such-scenario'], ['--bogus'], ['--profile', 'pentium'], ['--cpus', '0']]) {
       const io = testIo({ cwd: fixtures });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isErrno, strerror } from '@kmodsim/cpu';
 
@@ -13,8 +13,12 @@ export function unwritable(path: string, cwd: string): string | undefined {
   const directory = dirname(target);
   try {
     if (!statSync(directory).isDirectory()) return `cannot write ${path}: ${directory} is not a directory`;
-    accessSync(directory, constants.W_OK);
     if (statSync(target, { throwIfNoEntry: false })?.isDirectory() === true) return `cannot write ${path}: it is a directory`;
+    // Asking access(2) is not enough: root passes it on a read-only mount or in /proc. Creating
+    // (and removing) an empty file beside the target is what the final write will do.
+    const probe = temporaryBeside(target);
+    writeFileSync(probe, '', { flag: 'wx' });
+    rmSync(probe, { force: true });
     return undefined;
   } catch (error) {
     return `cannot write ${path}: ${reason(error)}`;
@@ -24,7 +28,7 @@ export function unwritable(path: string, cwd: string): string | undefined {
 /** Writes `text` to `path` atomically; the one-line reason when it cannot (no file is left behind). */
 export function writeAtomically(path: string, text: string, cwd: string): string | undefined {
   const target = resolve(cwd, path);
-  const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temporary = temporaryBeside(target);
   try {
     writeFileSync(temporary, text, { flag: 'wx' });
     renameSync(temporary, target);
@@ -33,6 +37,11 @@ export function writeAtomically(path: string, text: string, cwd: string): string
     rmSync(temporary, { force: true });
     return `cannot write ${path}: ${reason(error)}`;
   }
+}
+
+/** A fresh name in the target's directory, hidden, that no other run picks. */
+function temporaryBeside(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
 /** The system's words for a file error (strerror), or its message. */
