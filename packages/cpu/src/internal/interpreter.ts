@@ -277,36 +277,11 @@ function exitCode(core: MachineCore, cpu: number, frame: Frame): boolean {
 export function advance(core: MachineCore, cpu: number, frame: Frame, value: number): void {
   const log = frame.log;
   if (log !== undefined) log.record(value);
-  let step: IteratorResult<Operation, unknown>;
-  try {
-    step = frame.generator.next(value);
-  } catch (error) {
-    bodyThrew(core, cpu, frame, error);
-    return;
-  }
-  if (step.done === true) {
-    bodyReturned(core, cpu, frame, step.value);
-    return;
-  }
-  const op = step.value;
-  // A body that yields something other than an operation is told so when it is performed.
-  const code = (op as Operation | undefined)?.code;
-  if (code === OpCode.Rest) {
-    pastRest(core, cpu, frame);
-    return;
-  }
-  if (log !== undefined) log.yielded(code ?? -1);
-  frame.next = op;
-}
-
-/** The body rested: its log goes back to its rest point and it goes on (with 0) to its next operation. */
-function pastRest(core: MachineCore, cpu: number, frame: Frame): void {
-  const log = frame.log;
+  let input = value;
   for (;;) {
-    log?.rest();
     let step: IteratorResult<Operation, unknown>;
     try {
-      step = frame.generator.next(0);
+      step = frame.generator.next(input);
     } catch (error) {
       bodyThrew(core, cpu, frame, error);
       return;
@@ -315,10 +290,17 @@ function pastRest(core: MachineCore, cpu: number, frame: Frame): void {
       bodyReturned(core, cpu, frame, step.value);
       return;
     }
-    const code = (step.value as Operation | undefined)?.code;
-    if (code === OpCode.Rest) continue;
-    log?.yielded(code ?? -1);
-    frame.next = step.value;
+    const op = step.value;
+    // A body that yields something other than an operation is told so when it is performed.
+    const code = (op as Operation | undefined)?.code;
+    if (code === OpCode.Rest) {
+      // The body rested: its log goes back to its rest point and it goes on, with 0, at once.
+      if (log !== undefined) log.rest();
+      input = 0;
+      continue;
+    }
+    if (log !== undefined) log.yielded(code ?? -1);
+    frame.next = op;
     return;
   }
 }
