@@ -246,3 +246,12 @@ describe('kmodsim-compare check: declarations, reporters and the execution cap',
     expect(junit.stdout).not.toContain('CLEAN');
   });
 });
+
+describe('kmodsim-compare check and checkpoints', () => {
+  test('a strategy keeping JavaScript state that a checkpoint cannot put back is searched booting afresh, with a note, and judged as a fresh search judges it', async () => {
+    const result = await checkInProcess('--strategy', './keeps-host-state.mjs', '--scenario', 'unload-vs-get', '--preemptions', '1', '--irqs', '0');
+    expect(result.stderr).toMatch(/^kmodsim-compare: note: keeps-host-state on unload-vs-get: every execution booted afresh, because a run started from the checkpoint taken after setup went differently from one booted afresh/m);
+    expect(result.stdout).toMatch(/^keeps-host-state\s+unload-vs-get\s+CLEAN\s+\d+\s+exhausted/m);
+    expect(result.code).toBe(0);
+  });
+});

@@ -60,6 +60,7 @@ export {
   type SnapshotProblem,
 } from './snapshot.js';
 export { decodeSnapshot, encodeSnapshot } from './internal/snapshot-bytes.js';
+export { keptList, keptValue, type HostSave, type HostState, type Kept } from './host-state.js';
 export type { Fault, FaultKind } from './fault.js';
 export { createPrng, type Prng } from './prng.js';
 export { formatChoiceList, parseChoiceList, parseSchedule, SCHEDULE_VERSION } from './schedule-string.js';

@@ -7,9 +7,10 @@ import { addIrqSource, deliverIpi, deliverIrq, type IrqSourceSpec } from './inte
 import { MachineView } from './internal/machine-view.js';
 import { preemptChoice } from './internal/run-queues.js';
 import { checkSpawn, createTask } from './internal/sleep-wake.js';
-import { loadSnapshot } from './internal/snapshot-restore.js';
+import { loadSnapshot, rewindCore } from './internal/snapshot-restore.js';
 import { takeSnapshot } from './internal/snapshot-take.js';
 import { fireDueTimers, fireEarliestTimer } from './internal/timers.js';
+import type { HostState } from './host-state.js';
 import type { MemObject, Memory } from './memory.js';
 import type { MemoryKind, SleepState, TaskSpec } from './ops.js';
 import type { MachineProfile } from './profiles.js';
@@ -90,6 +91,14 @@ export class Machine extends MachineView {
 
   addIrqSource(spec: IrqSourceSpec): number {
     return addIrqSource(this.core, spec);
+  }
+
+  /**
+   * Hands the machine a part of the kernel's state that its code keeps in host objects rather
+   * than simulated memory, so that snapshots save it and rewind() puts it back (see host-state.ts).
+   */
+  keepHostState<S>(part: HostState<S>): void {
+    this.core.hostParts.push(part);
   }
 
   // ---- Running ----
@@ -284,6 +293,17 @@ export class Machine extends MachineView {
    */
   snapshot(): Result<MachineSnapshot, SnapshotFailure> {
     return takeSnapshot(this.core);
+  }
+
+  /**
+   * Takes this machine back to a snapshot it took: memory, clocks, run queues, timers, faults,
+   * tasks and the host state it was handed (keepHostState) become the snapshot's, and it goes on
+   * as it did from there. Its scheduler and trace sink are kept. Everything that holds the machine
+   * (kernel objects, a scenario's check) goes on holding it: this is how a model checker starts
+   * each execution from a checkpoint. On a failure the machine is left as it was.
+   */
+  rewind(snapshot: MachineSnapshot): Result<undefined, SnapshotFailure> {
+    return rewindCore(this.core, snapshot);
   }
 
   /**

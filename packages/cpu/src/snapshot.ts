@@ -1,4 +1,5 @@
 import type { Fault } from './fault.js';
+import type { HostSave } from './host-state.js';
 import type { FaultPolicy } from './internal/faults.js';
 import type { IrqSourceSpec } from './internal/interrupts.js';
 import type { Timer } from './internal/timers.js';
@@ -31,6 +32,10 @@ export type SnapshotProblem =
   | 'replay-threw'
   /** A task is alive on a machine made without `snapshots: true`, which keeps no replay logs. */
   | 'no-replay-log'
+  /** Kernel state kept in host objects (HostState) comes back only by rewinding the machine it was taken from. */
+  | 'host-state'
+  /** Rewinding: the snapshot is of a machine of another shape (CPUs, interrupt sources, host state). */
+  | 'other-machine'
   /** Encoding: a live task's body or an interrupt source's handler has no name (bodyRef, handlerRef) to find it by. */
   | 'unnamed-body'
   /** Encoding: a value (a dead task's exit value, a name's argument) is not plain data. */
@@ -60,6 +65,8 @@ const SNAPSHOT_ERRNO = {
   'replay-diverged': 'EINVAL',
   'replay-threw': 'EINVAL',
   'no-replay-log': 'EINVAL',
+  'host-state': 'EINVAL',
+  'other-machine': 'EINVAL',
   'unnamed-body': 'EINVAL',
   'unsaveable-value': 'EINVAL',
   'unknown-body': 'ENOENT',
@@ -110,6 +117,8 @@ export interface MachineSnapshot {
   readonly interrupts: InterruptSave;
   readonly faults: FaultSave;
   readonly tasks: readonly TaskSave[];
+  /** What each part of the kernel's state kept outside simulated memory saved, in order (see host-state.ts). */
+  readonly host: readonly HostSave[];
 }
 
 export interface MachineSave {

@@ -3,17 +3,20 @@ import { dependent, type Footprint } from './footprint.js';
 import { ExecutionDriver, pendingCode, type Bounds, type ChoicePoint, type Outcome } from './execution.js';
 import { analyzePending, analyzeRaces } from './races.js';
 import type { Request, SearchNode } from './search-node.js';
-import { NondeterminismError, ScenarioSetupError } from './search-errors.js';
+import { NondeterminismError } from './search-errors.js';
 import { HASH_SEED, mixHash, ShardPlan } from './shard-plan.js';
-import { startExecution, type ExploreTarget } from './target.js';
+import { checkpointDiverged, confirmViolation, ExecutionStarts, type Start } from './starts.js';
+import type { ExploreTarget } from './target.js';
 import { SearchTally, type SearchProgress } from './tally.js';
 import { traceFingerprint, type PerformedStep } from './trace-class.js';
 
 // Exhaustive bounded search with dynamic partial-order reduction (Flanagan and Godefroid's DPOR
-// with sleep sets). Executions are re-run from the start (the simulated machine cannot be copied),
+// with sleep sets). Executions are re-run from the checkpoint taken after setup (see starts.ts),
 // each following a prefix of choices and then a default that keeps the last CPU running. The
 // prefix is replayed without recomputing its choice points: each step is checked against the
-// operation it performed before, and a different one means the scenario is not deterministic.
+// operation it performed before, and a different one means the scenario is not deterministic, or,
+// when a run booted afresh and one started from the checkpoint disagree, that the checkpoint did
+// not put back some state the strategy or the scenario keeps outside the machine.
 // After each execution, every pair of dependent steps that were not ordered by happens-before is
 // a race (a write races with every unordered read before it, not only the latest), and the search
 // schedules the later step's CPU before the earlier one at the earlier point. What each CPU would
@@ -54,7 +57,7 @@ export interface ExhaustiveOptions {
   readonly onProgress?: (progress: SearchProgress) => void;
 }
 
-export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptions): SearchTally {
+export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptions, starts = new ExecutionStarts(target, true)): SearchTally {
   const tally = new SearchTally(options.onProgress);
   const path: SearchNode[] = [];
   const index = new AccessIndex();
@@ -63,7 +66,7 @@ export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptio
   let divergeAt = 0;
   for (;;) {
     plan?.beginExecution(path[divergeAt], tally.executions === 0);
-    const { outcome, pending, racing } = runOne(target, options, path, divergeAt, request);
+    const { outcome, pending, racing } = runChecked(starts, options, path, divergeAt, request);
     tally.record(outcome);
     // A step a daemon had pending at the end counts as taken last: an execution that stopped just
     // before an independent step is the same trace as one that took it.
@@ -97,10 +100,35 @@ interface ExecutionEnd {
   readonly racing: readonly PerformedStep[];
 }
 
-function runOne(target: ExploreTarget, options: ExhaustiveOptions, path: SearchNode[], divergeAt: number, request: Request): ExecutionEnd {
-  const started = startExecution(target);
-  if (!started.ok) throw new ScenarioSetupError(started.message);
-  const driver = new ExecutionDriver(started.value.machine, started.value.check, options.bounds);
+/**
+ * Runs the next execution. When one from the checkpoint does not fit what earlier ones did, the
+ * same execution booted afresh tells whether the scenario is not deterministic (both misfit) or
+ * the checkpoint is to blame (the fresh one fits); a violation found from the checkpoint is
+ * confirmed afresh the same way.
+ */
+function runChecked(starts: ExecutionStarts, options: ExhaustiveOptions, path: SearchNode[], divergeAt: number, request: Request): ExecutionEnd {
+  const start = starts.next();
+  let end: ExecutionEnd;
+  try {
+    end = runOne(start, options, path, divergeAt, request);
+  } catch (error) {
+    // Only a run from the checkpoint is checked against a fresh boot: a fresh boot that misfits
+    // means the scenario itself is not deterministic (its setup, or its code).
+    const other = error instanceof NondeterminismError && start.rewound ? starts.other(start) : undefined;
+    if (other === undefined) throw error;
+    try {
+      runOne(other, options, path, divergeAt, request);
+    } catch {
+      throw error;
+    }
+    throw checkpointDiverged(error instanceof Error ? error.message.replace(`${NOT_DETERMINISTIC}: `, '') : String(error));
+  }
+  confirmViolation(starts, start, end.outcome, (other) => runOne(other, options, path, divergeAt, request).outcome);
+  return end;
+}
+
+function runOne(start: Start, options: ExhaustiveOptions, path: SearchNode[], divergeAt: number, request: Request): ExecutionEnd {
+  const driver = new ExecutionDriver(start.machine, start.check, options.bounds);
   for (let depth = 0; depth < divergeAt; depth++) replayNode(driver, path[depth], depth);
   let depth = divergeAt;
   let point: ChoicePoint | undefined;

@@ -1,6 +1,8 @@
 import { exhaustiveSearch } from './exhaustive.js';
 import type { Bounds, Violation } from './execution.js';
 import { samplingSearch } from './random-search.js';
+import { CheckpointError } from './search-errors.js';
+import { ExecutionStarts, type BootedAfresh } from './starts.js';
 import type { ExploreTarget } from './target.js';
 import type { SearchCounts, SearchProgress, SearchTally } from './tally.js';
 
@@ -32,6 +34,12 @@ export interface ExploreOptions {
   /** Run only this share of the search: shard `index` of `count` (from 0). */
   readonly shard?: { readonly index: number; readonly count: number };
   readonly onProgress?: (progress: SearchProgress) => void;
+  /**
+   * Start each execution from a checkpoint taken after the scenario's setup instead of booting it
+   * again (on by default; see starts.ts). Off, every execution boots afresh: for a strategy or
+   * scenario that keeps state the machine cannot put back.
+   */
+  readonly checkpoints?: boolean;
 }
 
 export interface ExploreReport {
@@ -42,6 +50,12 @@ export interface ExploreReport {
   readonly counts: SearchCounts;
   /** Shortest first: fewest preemptions, then fewest steps. */
   readonly violations: readonly Violation[];
+  /**
+   * Why every execution booted the scenario afresh instead of starting from the checkpoint after
+   * setup, when they did: checkpoints off, a setup the machine cannot snapshot, or state the
+   * strategy or scenario keeps that the checkpoint did not put back (the search was then run again).
+   */
+  readonly bootedAfresh?: BootedAfresh;
 }
 
 export const EXPLORE_DEFAULTS = { preemptions: 2, irqs: 1, maxSteps: 20_000, executions: 1000, depth: 3, maxExecutions: 5_000_000 } as const;
@@ -54,41 +68,60 @@ export function explore(target: ExploreTarget, options: ExploreOptions = {}): Ex
     irqs: options.irqs ?? EXPLORE_DEFAULTS.irqs,
     steps: options.maxSteps ?? EXPLORE_DEFAULTS.maxSteps,
   };
-  const stopAtFirstViolation = options.stopAtFirstViolation ?? true;
-  const tallies: SearchTally[] = [];
-  if (mode === 'exhaustive') {
-    const iterative = options.iterative ?? stopAtFirstViolation;
-    // The cap is on the whole search: the passes at lower bounds spend from it too.
-    const cap = options.maxExecutions ?? EXPLORE_DEFAULTS.maxExecutions;
-    let spent = 0;
-    for (let bound = iterative ? 0 : bounds.preemptions; bound <= bounds.preemptions; bound++) {
-      const tally = exhaustiveSearch(target, {
-        bounds: { ...bounds, preemptions: bound },
-        reduction: options.reduction ?? true,
-        sleepSets: options.sleepSets ?? false,
-        stopAtFirstViolation,
-        maxExecutions: cap - spent,
-        countTraces: options.countTraces ?? false,
-        ...(options.shard === undefined ? {} : { shard: options.shard }),
-        ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-      });
-      tallies.push(tally);
-      spent += tally.executions;
-      if ((stopAtFirstViolation && tally.violations.length > 0) || !tally.exhausted) break;
-    }
-  } else {
-    tallies.push(samplingSearch(target, {
-      mode,
-      bounds,
-      seed: options.seed ?? 1,
-      executions: options.executions ?? EXPLORE_DEFAULTS.executions,
-      depth: options.depth ?? EXPLORE_DEFAULTS.depth,
-      stopAtFirstViolation,
-      ...(options.shard === undefined ? {} : { shard: options.shard }),
-      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-    }));
+  let starts = new ExecutionStarts(target, options.checkpoints ?? true);
+  let tallies: SearchTally[];
+  let divergence: BootedAfresh | undefined;
+  try {
+    tallies = search(target, options, bounds, starts);
+  } catch (error) {
+    // State the checkpoint cannot put back: the same search, booting every execution afresh.
+    if (!(error instanceof CheckpointError)) throw error;
+    divergence = { reason: 'diverged', why: error.message };
+    starts = new ExecutionStarts(target, false);
+    tallies = search(target, options, bounds, starts);
   }
-  return { scenario: target.scenario.name, cpuCount: target.cpuCount, mode, bounds, counts: sumCounts(tallies), violations: shortestFirst(tallies.flatMap((tally) => tally.violations)) };
+  const bootedAfresh = divergence ?? starts.withoutCheckpoint;
+  return {
+    scenario: target.scenario.name,
+    cpuCount: target.cpuCount,
+    mode,
+    bounds,
+    counts: sumCounts(tallies),
+    violations: shortestFirst(tallies.flatMap((tally) => tally.violations)),
+    ...(bootedAfresh === undefined ? {} : { bootedAfresh }),
+  };
+}
+
+function search(target: ExploreTarget, options: ExploreOptions, bounds: Bounds, starts: ExecutionStarts): SearchTally[] {
+  const stopAtFirstViolation = options.stopAtFirstViolation ?? true;
+  const progress = options.onProgress === undefined ? {} : { onProgress: options.onProgress };
+  const shard = options.shard === undefined ? {} : { shard: options.shard };
+  const mode = options.mode ?? 'exhaustive';
+  if (mode !== 'exhaustive') {
+    const sampling = { mode, bounds, seed: options.seed ?? 1, executions: options.executions ?? EXPLORE_DEFAULTS.executions, depth: options.depth ?? EXPLORE_DEFAULTS.depth, stopAtFirstViolation };
+    return [samplingSearch(target, { ...sampling, ...shard, ...progress }, starts)];
+  }
+  const tallies: SearchTally[] = [];
+  const iterative = options.iterative ?? stopAtFirstViolation;
+  // The cap is on the whole search: the passes at lower bounds spend from it too.
+  const cap = options.maxExecutions ?? EXPLORE_DEFAULTS.maxExecutions;
+  let spent = 0;
+  for (let bound = iterative ? 0 : bounds.preemptions; bound <= bounds.preemptions; bound++) {
+    const tally = exhaustiveSearch(target, {
+      bounds: { ...bounds, preemptions: bound },
+      reduction: options.reduction ?? true,
+      sleepSets: options.sleepSets ?? false,
+      stopAtFirstViolation,
+      maxExecutions: cap - spent,
+      countTraces: options.countTraces ?? false,
+      ...shard,
+      ...progress,
+    }, starts);
+    tallies.push(tally);
+    spent += tally.executions;
+    if ((stopAtFirstViolation && tally.violations.length > 0) || !tally.exhausted) break;
+  }
+  return tallies;
 }
 
 function sumCounts(tallies: readonly SearchTally[]): SearchCounts {
@@ -113,6 +146,7 @@ export function shortestFirst(violations: readonly Violation[]): Violation[] {
 export function mergeReports(reports: readonly ExploreReport[]): ExploreReport {
   const first = reports[0];
   if (first === undefined) throw new Error('no reports to merge');
+  const bootedAfresh = reports.find((report) => report.bootedAfresh !== undefined)?.bootedAfresh;
   return {
     ...first,
     counts: {
@@ -124,5 +158,6 @@ export function mergeReports(reports: readonly ExploreReport[]): ExploreReport {
       exhausted: reports.every((report) => report.counts.exhausted),
     },
     violations: shortestFirst(reports.flatMap((report) => report.violations)),
+    ...(bootedAfresh === undefined ? {} : { bootedAfresh }),
   };
 }

@@ -1,7 +1,7 @@
 import { createPrng, type Prng } from '@kmodsim/cpu';
-import { ExecutionDriver, type Bounds, type ChoicePoint } from './execution.js';
-import { ScenarioSetupError } from './search-errors.js';
-import { startExecution, type ExploreTarget } from './target.js';
+import { ExecutionDriver, type Bounds, type ChoicePoint, type Outcome } from './execution.js';
+import { confirmViolation, ExecutionStarts, type Start } from './starts.js';
+import type { ExploreTarget } from './target.js';
 import { SearchTally, type SearchProgress } from './tally.js';
 
 // Sampling searches for configurations too large to exhaust. Random picks uniformly among the
@@ -24,15 +24,20 @@ export interface SamplingOptions {
 
 type Picker = (point: ChoicePoint, stepIndex: number) => number;
 
-export function samplingSearch(target: ExploreTarget, options: SamplingOptions): SearchTally {
+export function samplingSearch(target: ExploreTarget, options: SamplingOptions, starts = new ExecutionStarts(target, true)): SearchTally {
   const tally = new SearchTally(options.onProgress);
   const shard = options.shard ?? { index: 0, count: 1 };
   let estimatedSteps = 100;
   for (let execution = 0; execution < options.executions; execution++) {
     if (execution % shard.count !== shard.index) continue;
-    const prng = createPrng(mixSeed(options.seed, execution));
-    const picker = options.mode === 'random' ? randomPicker(prng) : pctPicker(prng, target.cpuCount, options.depth, estimatedSteps);
-    const { outcome, steps } = runSampled(target, options.bounds, picker);
+    const estimate = estimatedSteps;
+    const picker = (): Picker => {
+      const prng = createPrng(mixSeed(options.seed, execution));
+      return options.mode === 'random' ? randomPicker(prng) : pctPicker(prng, target.cpuCount, options.depth, estimate);
+    };
+    const start = starts.next();
+    const { outcome, steps } = runSampled(start, options.bounds, picker());
+    confirmViolation(starts, start, outcome, (other) => runSampled(other, options.bounds, picker()).outcome);
     estimatedSteps = Math.max(estimatedSteps, steps);
     tally.record(outcome);
     if (tally.shouldStop(options.stopAtFirstViolation, Infinity)) return tally;
@@ -41,10 +46,8 @@ export function samplingSearch(target: ExploreTarget, options: SamplingOptions):
   return tally;
 }
 
-function runSampled(target: ExploreTarget, bounds: Bounds, pick: Picker): { outcome: ReturnType<ExecutionDriver['outcome']>; steps: number } {
-  const started = startExecution(target);
-  if (!started.ok) throw new ScenarioSetupError(started.message);
-  const driver = new ExecutionDriver(started.value.machine, started.value.check, bounds);
+function runSampled(start: Start, bounds: Bounds, pick: Picker): { outcome: Outcome; steps: number } {
+  const driver = new ExecutionDriver(start.machine, start.check, bounds);
   let steps = 0;
   let point = driver.nextPoint();
   for (; point !== undefined && point.choices.length > 0; point = driver.nextPoint()) {

@@ -7,5 +7,12 @@ export class SearchError extends Error {}
 /** The scenario or strategy does not do the same thing when given the same choices. */
 export class NondeterminismError extends SearchError {}
 
+/**
+ * A run from the checkpoint after setup differed from one booted afresh: the strategy or the
+ * scenario keeps state the machine was not handed. explore() then searches again booting every
+ * execution afresh, and says so in its report.
+ */
+export class CheckpointError extends NondeterminismError {}
+
 /** The scenario's setup (booting, loading modules, the strategy's own setup code) failed, so no execution can start. */
 export class ScenarioSetupError extends SearchError {}

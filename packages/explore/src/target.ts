@@ -17,12 +17,12 @@ export interface StartedExecution {
 const SETUP_STEPS = 5_000_000;
 
 /**
- * A fresh machine with the scenario set up. Setup runs under round-robin (it may boot a kernel),
+ * A fresh machine with the scenario set up (keeping replay logs, with `snapshots`, so that it can be snapshotted). Setup runs under round-robin (it may boot a kernel),
  * so it is the same in every execution; the search explores what comes after. A bad machine or
  * a setup that faults or throws is EINVAL: the target, not the search, is wrong.
  */
-export function startExecution(target: ExploreTarget): Result<StartedExecution> {
-  const created = createMachine({ cpuCount: target.cpuCount, profile: target.profile ?? 'generic', schedule: 'kms1:rr', maxSteps: SETUP_STEPS });
+export function startExecution(target: ExploreTarget, snapshots = false): Result<StartedExecution> {
+  const created = createMachine({ cpuCount: target.cpuCount, profile: target.profile ?? 'generic', schedule: 'kms1:rr', maxSteps: SETUP_STEPS, snapshots });
   if (!created.ok) return created;
   const machine = created.value;
   try {

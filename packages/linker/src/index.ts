@@ -41,7 +41,7 @@ export {
   MAX_ZSTD_WINDOW_BYTES,
 } from './internal/limits.js';
 export type { ForceFlags, KernelConfig } from './internal/link/kernel-config.js';
-export { bumpAllocator, MODULES_VADDR, type ModuleMemoryAllocator } from './internal/link/module-memory.js';
+export { bumpAllocator, MODULES_VADDR, type BumpAllocator, type ModuleMemoryAllocator } from './internal/link/module-memory.js';
 export { layoutSections, PAGE_BYTES, type Layout, type PlacedSection, type RegionName } from './internal/link/layout.js';
 export { isGplCompatible } from './internal/link/license.js';
 export type {

@@ -3,57 +3,24 @@ import {
   type Result,
   type ExecutionContext, type KernelCode, type Machine, type Mutex,
 } from '@kmodsim/cpu';
-import { ModuleState, type ArchLocalFlavour, type ModuleCells, type RefcountRuntime, type RefcountStrategy } from '@kmodsim/refcount';
+import { ModuleState, type ModuleCells, type RefcountRuntime, type RefcountStrategy } from '@kmodsim/refcount';
 import type { ModuleContext } from './behaviour.js';
 import { DeviceTable } from './device-table.js';
 import { IrqLines } from './irq-lines.js';
-import { linkImage, resolverFor, type ImageLoadOptions, type KernelImage } from './image-link.js';
-import { VMLINUX, bumpAllocator, type ModuleImage, type ModuleMemoryAllocator } from '@kmodsim/linker';
+import { prepareImage, type ImageLoadOptions, type KernelImage } from './image-link.js';
+import type { ModuleImage } from '@kmodsim/linker';
+import { coreHostState } from './core-state.js';
 import { KernelLog } from './kernel-log.js';
 import { parseModuleArgs } from './params.js';
 import { KernelModule } from './kernel-module.js';
-import { contractBroken, isModuleRefcount, refcountProblem, stopOutcomeProblem, tryGetProblem } from './strategy-contract.js';
-import { isGplCompatible, type ExportedSymbol, type ModuleLoad } from './module-load.js';
-import { moduleSigCheck, UnsignedModuleTaint } from './module-signing.js';
-import type { TaintName } from './taint.js';
+import { checkNoUsers, contractBroken, isModuleRefcount, refcountProblem, stopOutcomeProblem, tryGetProblem } from './strategy-contract.js';
+import { isModuleLoad, type ModuleLoad } from './module-load.js';
+import { moduleContext, type ModuleServices } from './module-context.js';
+import { ModuleList } from './module-list.js';
+import { UnsignedModuleTaint } from './module-signing.js';
+import { applyLoadTaints, type TaintName } from './taint.js';
 import { ModuleAddressTree } from './module-address.js';
-
-export interface ModuleCoreOptions {
-  readonly strategy: RefcountStrategy;
-  /** How local_t is built on this machine; strategies with per-CPU counters follow it. */
-  readonly arch?: ArchLocalFlavour;
-  /** CONFIG_MODULE_FORCE_UNLOAD: whether O_TRUNC may force an unload. */
-  readonly forceUnload?: boolean;
-  /** Symbols the kernel itself exports (vmlinux's part of the symbol table). */
-  readonly kernelSymbols?: Iterable<ExportedSymbol>;
-  /** Interrupt lines modules may claim with request_irq (each an interrupt source). Default 0. */
-  readonly irqLines?: number;
-  /** The kernel's own symbol table and configuration, for loading real module images. */
-  readonly kernel?: KernelImage;
-  /**
-   * Modules can be found by an address inside them (__module_address(), as kprobes and ftrace
-   * do), so free_module() unlinks a module and waits for an RCU grace period before freeing it.
-   * Off by default: RCU's kthreads then take no part in the searches of kernels that never look
-   * modules up that way.
-   */
-  readonly rcuModuleList?: boolean;
-}
-
-/** delete_module's flags. */
-export interface DeleteFlags {
-  /** O_NONBLOCK: fail with EWOULDBLOCK instead of waiting for users (kmod always sets it). */
-  readonly nonblock: boolean;
-  /** O_TRUNC: force the unload, where the kernel allows it. */
-  readonly trunc: boolean;
-}
-
-/** Who makes the call. */
-export interface Caller {
-  readonly capSysModule: boolean;
-}
-
-export type ModuleEvent = 'COMING' | 'LIVE' | 'GOING';
-export type ModuleNotifier = (self: ExecutionContext, event: ModuleEvent, module: KernelModule) => KernelCode<void>;
+import type { Caller, DeleteFlags, ModuleCoreOptions, ModuleEvent, ModuleNotifier } from './core-types.js';
 
 const ROOT: Caller = { capSysModule: true };
 const STRUCT_CELLS = 3;
@@ -71,17 +38,15 @@ export class ModuleCore {
   readonly strategy: RefcountStrategy;
   private readonly mutex: Mutex;
   private readonly refcounts: RefcountRuntime;
-  private readonly modules: KernelModule[] = [];
+  private readonly moduleList: ModuleList;
+  private readonly services: ModuleServices;
   private readonly addressTree: ModuleAddressTree | undefined;
-  private readonly kernelSymbols = new Map<string, ExportedSymbol>();
   private readonly notifiers: ModuleNotifier[] = [];
   private readonly irqLines: IrqLines;
   /** Character devices and filesystems that modules register for user space. */
   readonly chardevs: DeviceTable;
   readonly filesystems: DeviceTable;
   private readonly kernel: KernelImage | undefined;
-  /** The module mapping: the linker places images here, and modules without one get their address here too. */
-  private readonly moduleMemory: ModuleMemoryAllocator = bumpAllocator();
   /** Taints modules that load without a verified signature, with the boot's one notice. */
   private readonly unsignedTaint = new UnsignedModuleTaint();
 
@@ -90,31 +55,32 @@ export class ModuleCore {
     this.forceUnload = options.forceUnload ?? false;
     this.mutex = mutexAt('module_mutex', machine.alloc('module_mutex', MUTEX_CELLS, { lineAligned: true }).base);
     this.refcounts = options.strategy.attach({ machine, arch: options.arch ?? 'native' });
-    for (const symbol of options.kernelSymbols ?? []) this.kernelSymbols.set(symbol.name, symbol);
+    this.moduleList = new ModuleList(options.kernelSymbols ?? [], options.kernel);
     this.irqLines = new IrqLines(machine, options.irqLines ?? 0, (self, module, name, argument) => this.call(self, module, name, argument));
     this.kernel = options.kernel;
     // A kernel without CONFIG_MODULE_SIG has no module.sig_enforce to set.
     if (options.kernel?.signing?.enforce === true && !options.kernel.config.moduleSig) {
       throw new Error('module signatures cannot be enforced by a kernel built without CONFIG_MODULE_SIG (config.moduleSig)');
     }
-    for (const symbol of options.kernel?.symbols.all() ?? []) {
-      if (symbol.owner === VMLINUX) this.kernelSymbols.set(symbol.name, { name: symbol.name, gplOnly: symbol.gplOnly });
-    }
     this.chardevs = new DeviceTable(machine, 'chrdevs');
     this.filesystems = new DeviceTable(machine, 'file_systems');
     this.addressTree = options.rcuModuleList === true ? new ModuleAddressTree(machine) : undefined;
+    this.services = { irqLines: this.irqLines, chardevs: this.chardevs, filesystems: this.filesystems, call: (self, module, name, argument) => this.call(self, module, name, argument) };
+    // The bookkeeping above is kernel state outside simulated memory: the machine's snapshots keep it.
+    const { moduleList, taints, log, notifiers, chardevs, filesystems, irqLines, addressTree, unsignedTaint } = this;
+    machine.keepHostState(coreHostState({ moduleList, taints, log, notifiers, chardevs, filesystems, irqLines, addressTree, unsignedTaint }));
   }
 
   // ---- Looking at modules ----
 
   /** The module of that name that user space can see (not UNFORMED, not freed). */
   find(name: string): KernelModule | undefined {
-    return this.modules.find((module) => module.name === name && !module.freed && module.state !== ModuleState.UNFORMED);
+    return this.moduleList.find(name);
   }
 
   /** Visible modules, newest first, as the kernel's list and /proc/modules give them. */
   list(): KernelModule[] {
-    return this.modules.filter((module) => !module.freed && module.state !== ModuleState.UNFORMED).reverse();
+    return this.moduleList.visible().reverse();
   }
 
   registerNotifier(notifier: ModuleNotifier): void {
@@ -173,22 +139,8 @@ export class ModuleCore {
   *insertImage(self: ExecutionContext, image: ModuleImage, options: ImageLoadOptions = {}): KernelCode<Result<undefined>> {
     const kernel = this.kernel;
     if (kernel === undefined) return fail('ENOEXEC', 'this kernel was booted without a symbol table for real module images');
-    return yield* this.load(self, () => {
-      const print = (line: string): void => { this.print(self, line); };
-      // module_sig_check comes first of all, before even the duplicate check.
-      const signature = kernel.config.moduleSig ? moduleSigCheck(image.elf.bytes.data, options.force ?? {}, kernel.signing ?? {}) : undefined;
-      signature?.kernelLog.forEach(print);
-      if (signature?.ok === false) return fail(signature.errno, signature.message);
-      const duplicate = this.duplicateOf(image.name);
-      if (duplicate !== undefined) return duplicate;
-      const resolver = resolverFor(kernel, () => this.modules.filter((module) => !module.freed && module.state !== ModuleState.UNFORMED));
-      const linked = linkImage(image, kernel, resolver, this.moduleMemory, options, print);
-      // The kernel taints (with its notice) once the module has its place in the list: after the
-      // checks of its .modinfo, whose lines come first, but before its symbols are resolved. Here
-      // that is after linking, so a module then refused for an unknown symbol leaves no 'E' (the
-      // kernel's would), and the linker's forced-version warnings come before the notice.
-      return signature?.ok === true && !signature.value.sigOk && isModuleLoad(linked) ? this.unsignedTaint.apply(linked, print) : linked;
-    }, options.args ?? '');
+    const print = (line: string): void => { this.print(self, line); };
+    return yield* this.load(self, () => prepareImage(image, kernel, options, { moduleList: this.moduleList, unsignedTaint: this.unsignedTaint, print }), options.args ?? '');
   }
 
   /** load_module: under module_mutex, prepare (or link) the module, then add it and run its init. */
@@ -208,7 +160,7 @@ export class ModuleCore {
       yield* mutexUnlock(this.mutex, self);
       return linked;
     }
-    this.applyLoadTaints(self, module);
+    applyLoadTaints(module, this.taints, (line) => { this.print(self, line); });
     yield store(module.cells.state, ModuleState.COMING);
     yield* this.notify(self, 'COMING', module);
     // Like the kernel, drop the lock while init runs: init may load other modules.
@@ -235,36 +187,14 @@ export class ModuleCore {
     return done;
   }
 
-  private duplicateOf(name: string): Result<undefined> | undefined {
-    const existing = this.modules.find((module) => module.name === name && !module.freed);
-    if (existing === undefined) return undefined;
-    // A live copy: EEXIST. One still coming or going: the kernel waits for it, then says EBUSY.
-    return existing.state === ModuleState.LIVE
-      ? fail('EEXIST', `module ${name} is already loaded`)
-      : fail('EBUSY', `module ${name} is still being loaded or unloaded`);
-  }
-
   private checkLoad(self: ExecutionContext, load: ModuleLoad): Result<undefined> | undefined {
-    const duplicate = this.duplicateOf(load.name);
+    const duplicate = this.moduleList.duplicateOf(load.name);
     if (duplicate !== undefined) return duplicate;
     for (const symbol of load.imports) {
-      if (this.resolve(symbol, load.license) === undefined) {
+      if (this.moduleList.resolve(symbol, load.license) === undefined) {
         this.print(self, `${load.name}: Unknown symbol ${symbol} (err -2)`);
         return fail('ENOENT', `Unknown symbol ${symbol} (err -2)`);
       }
-    }
-    return undefined;
-  }
-
-  /** Finds an exported symbol and its owner (undefined for the kernel itself). */
-  private resolve(symbol: string, license: string): { owner: KernelModule | undefined } | undefined {
-    const gplOk = isGplCompatible(license);
-    const kernel = this.kernelSymbols.get(symbol);
-    if (kernel !== undefined) return kernel.gplOnly && !gplOk ? undefined : { owner: undefined };
-    for (const module of this.modules) {
-      if (module.freed || module.state === ModuleState.UNFORMED) continue;
-      const found = module.load.exports.find((exported) => exported.name === symbol);
-      if (found !== undefined) return found.gplOnly && !gplOk ? undefined : { owner: module };
     }
     return undefined;
   }
@@ -275,8 +205,8 @@ export class ModuleCore {
     const initTextBase = load.hasInit ? yield alloc(`${load.name}.ko .init.text`, TEXT_CELLS, { kind: 'code', lineAligned: true }) : undefined;
     const cells: ModuleCells = { name: load.name, state: structBase, live: structBase + 1, waiter: structBase + 2 };
     yield store(cells.state, ModuleState.UNFORMED);
-    const module = new KernelModule(load, cells, { structBase, textBase, initTextBase }, this.takeAddress(load), (address) => this.machine.read(address));
-    this.modules.push(module);
+    const module = new KernelModule(load, cells, { structBase, textBase, initTextBase }, this.moduleList.takeAddress(load), (address) => this.machine.read(address));
+    this.moduleList.modules.push(module);
     if (this.addressTree !== undefined) yield* this.addressTree.link(module);
     const refcount: unknown = yield* this.refcounts.createModule(self, cells);
     if (!isModuleRefcount(refcount)) return yield* contractBroken(this.strategy.name, refcountProblem(refcount) ?? '');
@@ -284,14 +214,10 @@ export class ModuleCore {
     return module;
   }
 
-  private takeAddress(load: ModuleLoad): bigint {
-    return load.address ?? this.moduleMemory.allocate('text', load.coreBytes + load.initBytes);
-  }
-
   /** ref_module: each module whose symbols this one uses gets a reference and a holder. */
   private *referenceOwners(self: ExecutionContext, module: KernelModule): KernelCode<Result<undefined>> {
     for (const symbol of module.load.imports) {
-      const owner = this.resolve(symbol, module.load.license)?.owner;
+      const owner = this.moduleList.resolve(symbol, module.load.license)?.owner;
       if (owner === undefined) continue;
       module.linkedCalls.set(symbol, owner);
       if (module.uses.has(owner)) continue;
@@ -302,15 +228,6 @@ export class ModuleCore {
       owner.usedBy.add(module);
     }
     return done;
-  }
-
-  private applyLoadTaints(self: ExecutionContext, module: KernelModule): void {
-    // A linked image arrives with its taints (and their log lines) already decided by the linker.
-    if (!isGplCompatible(module.load.license) && !module.taints.has('PROPRIETARY_MODULE')) {
-      module.taints.add('PROPRIETARY_MODULE');
-      this.print(self, `${module.name}: module license '${module.load.license}' taints kernel.`);
-    }
-    for (const taint of module.taints) this.taints.add(taint);
   }
 
   private *runInit(self: ExecutionContext, module: KernelModule): KernelCode<number> {
@@ -338,22 +255,12 @@ export class ModuleCore {
     yield* this.notify(self, 'GOING', module);
     yield* this.modulePut(self, module);
     yield* this.waitForUsers(self, module);
-    yield* this.checkNoUsers(module, 'it is freed after its init failed');
+    yield* checkNoUsers(module, this.refcountOf(module), 'it is freed after its init failed');
     yield* mutexLock(this.mutex, self);
     yield* this.freeModule(self, module);
     yield* mutexUnlock(this.mutex, self);
   }
 
-  /**
-   * What the unload has waited for, checked from outside the machine (as KASAN would): once the
-   * strategy says no user is left, its count, read exactly at this instant, must be zero. A design
-   * whose wait misses a reference fails here even when the holder would only touch the freed
-   * module later.
-   */
-  private *checkNoUsers(module: KernelModule, when: string): KernelCode<void> {
-    const held = this.refcountOf(module).count();
-    if (held !== 0) yield check(false, `${module.name}: ${when} while ${held} reference${held === 1 ? ' is' : 's are'} still held (the unload did not wait for every user)`);
-  }
 
   private *dropInit(module: KernelModule): KernelCode<void> {
     if (module.memory.initTextBase !== undefined) yield free(module.memory.initTextBase);
@@ -390,7 +297,7 @@ export class ModuleCore {
       yield* this.waitForUsers(self, module);
       yield* mutexLock(this.mutex, self);
     }
-    if (!forced) yield* this.checkNoUsers(module, 'its exit runs');
+    if (!forced) yield* checkNoUsers(module, this.refcountOf(module), 'its exit runs');
     yield* this.notify(self, 'GOING', module);
     yield* this.runExit(self, module);
     yield* this.freeModule(self, module);
@@ -475,32 +382,7 @@ export class ModuleCore {
   }
 
   private contextFor(self: ExecutionContext, module: KernelModule): ModuleContext {
-    const live = module.cells.live;
-    const irqLines = this.irqLines;
-    return {
-      self,
-      module: {
-        name: module.name,
-        variables: module.variables,
-        *goLive() {
-          yield store(live, 1);
-        },
-      },
-      callSymbol: (symbol, argument) => this.callSymbol(self, module, symbol, argument),
-      requestIrq: (line, handler) => irqLines.request(module, line, handler),
-      freeIrq: (line) => irqLines.free(line),
-      registerChrdev: (name) => this.chardevs.register(name, module),
-      unregisterChrdev: (name) => this.chardevs.unregister(name),
-      registerFilesystem: (name) => this.filesystems.register(name, module),
-      unregisterFilesystem: (name) => this.filesystems.unregister(name),
-    };
-  }
-
-  /** A call from one module into a symbol another exports (or the kernel: a no-op here). */
-  private *callSymbol(self: ExecutionContext, caller: KernelModule, symbol: string, argument: number): KernelCode<number> {
-    const owner = caller.linkedCalls.get(symbol);
-    if (owner === undefined) return 0;
-    return yield* this.call(self, owner, symbol, argument);
+    return moduleContext(this.services, self, module);
   }
 
   private refcountOf(module: KernelModule): NonNullable<KernelModule['refcount']> {
@@ -508,8 +390,4 @@ export class ModuleCore {
     if (refcount === undefined) throw new Error(`module ${module.name} has no refcount yet`);
     return refcount;
   }
-}
-
-function isModuleLoad(value: ModuleLoad | Result<undefined>): value is ModuleLoad {
-  return 'name' in value;
 }

@@ -44,4 +44,14 @@ export class DeviceTable {
   has(name: string): boolean {
     return this.entries.has(name);
   }
+
+  /** The registrations, copied (for a snapshot). */
+  save(): ReadonlyMap<string, KernelModule> {
+    return new Map(this.entries);
+  }
+
+  load(saved: ReadonlyMap<string, KernelModule>): void {
+    this.entries.clear();
+    for (const [name, module] of saved) this.entries.set(name, module);
+  }
 }

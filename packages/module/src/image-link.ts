@@ -3,10 +3,11 @@ import {
   type ModuleImage, type ModuleMemoryAllocator, type SymbolResolver,
 } from '@kmodsim/linker';
 import type { ModuleBehaviour } from './behaviour.js';
-import { fail, type Failure } from '@kmodsim/cpu';
+import { fail, type Failure, type Result } from '@kmodsim/cpu';
 import type { KernelModule } from './kernel-module.js';
-import type { ModuleLoad } from './module-load.js';
-import type { ModuleSigning } from './module-signing.js';
+import { isModuleLoad, type ModuleLoad } from './module-load.js';
+import type { ModuleList } from './module-list.js';
+import { moduleSigCheck, type ModuleSigning, type UnsignedModuleTaint } from './module-signing.js';
 import type { ModuleParam } from './params.js';
 
 /** The running kernel as the in-kernel linker sees it: vmlinux's symbols and its configuration. */
@@ -46,6 +47,34 @@ export function resolverFor(kernel: KernelImage, modules: () => readonly KernelM
     },
     isProprietary: (owner) => modules().some((module) => module.name === owner && module.taints.has('PROPRIETARY_MODULE')),
   };
+}
+
+/** What preparing an image needs of the kernel: its list of modules, the boot's signature notice, its log. */
+export interface ImageLoadContext {
+  readonly moduleList: ModuleList;
+  readonly unsignedTaint: UnsignedModuleTaint;
+  readonly print: (line: string) => void;
+}
+
+/**
+ * init_module's part before the module joins the list, for a real image: the signature check,
+ * the duplicate check, then linking against vmlinux and the modules loaded now.
+ */
+export function prepareImage(image: ModuleImage, kernel: KernelImage, options: ImageLoadOptions, context: ImageLoadContext): ModuleLoad | Result<undefined> {
+  const { moduleList, unsignedTaint, print } = context;
+  // module_sig_check comes first of all, before even the duplicate check.
+  const signature = kernel.config.moduleSig ? moduleSigCheck(image.elf.bytes.data, options.force ?? {}, kernel.signing ?? {}) : undefined;
+  signature?.kernelLog.forEach(print);
+  if (signature?.ok === false) return fail(signature.errno, signature.message);
+  const duplicate = moduleList.duplicateOf(image.name);
+  if (duplicate !== undefined) return duplicate;
+  const resolver = resolverFor(kernel, () => moduleList.visible());
+  const linked = linkImage(image, kernel, resolver, moduleList.moduleMemory, options, print);
+  // The kernel taints (with its notice) once the module has its place in the list: after the
+  // checks of its .modinfo, whose lines come first, but before its symbols are resolved. Here
+  // that is after linking, so a module then refused for an unknown symbol leaves no 'E' (the
+  // kernel's would), and the linker's forced-version warnings come before the notice.
+  return signature?.ok === true && !signature.value.sigOk && isModuleLoad(linked) ? unsignedTaint.apply(linked, print) : linked;
 }
 
 /** Links an image (load_module's first half); the result is what init_module goes on with, or the refusal. */

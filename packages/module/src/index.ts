@@ -1,4 +1,5 @@
-export { ModuleCore, type Caller, type DeleteFlags, type ModuleCoreOptions, type ModuleEvent, type ModuleNotifier } from './core.js';
+export { ModuleCore } from './core.js';
+export type { Caller, DeleteFlags, ModuleCoreOptions, ModuleEvent, ModuleNotifier } from './core-types.js';
 export { KernelModule, type ModuleMemory } from './kernel-module.js';
 export { isGplCompatible, type ExportedSymbol, type ModuleLoad } from './module-load.js';
 export { resolverFor, type ImageLoadOptions, type KernelImage } from './image-link.js';

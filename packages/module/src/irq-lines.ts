@@ -59,6 +59,16 @@ export class IrqLines {
     while ((yield load(this.inFlight + line)) !== 0) yield cpuRelax();
   }
 
+  /** The handlers registered, copied (for a snapshot). */
+  save(): ReadonlyMap<number, Registration> {
+    return new Map(this.registrations);
+  }
+
+  load(saved: ReadonlyMap<number, Registration>): void {
+    this.registrations.clear();
+    for (const [line, registration] of saved) this.registrations.set(line, registration);
+  }
+
   /** Lines a module still holds (a module unloaded without free_irq leaves its handler behind). */
   heldBy(module: KernelModule): number[] {
     return [...this.registrations].filter(([, registration]) => registration.module === module).map(([line]) => line);

@@ -15,6 +15,11 @@ export class KernelLog {
   get lines(): readonly KernelLogEntry[] {
     return this.entries;
   }
+
+  /** Forgets every line after the first `count` (entries are never changed, only added): a rewind. */
+  cutTo(count: number): void {
+    this.entries.length = Math.min(count, this.entries.length);
+  }
 }
 
 /** dmesg's layout: `[seconds.micros] text`, seconds right-aligned in five columns. */

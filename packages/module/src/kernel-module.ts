@@ -83,4 +83,51 @@ export class KernelModule {
   get permanent(): boolean {
     return this.load.hasInit && !this.load.hasExit;
   }
+
+  /** What changes after the module is added, copied (for a snapshot). */
+  saveBookkeeping(): KernelModuleSave {
+    return {
+      refcount: this.refcount,
+      usedBy: [...this.usedBy],
+      uses: [...this.uses],
+      linkedCalls: [...this.linkedCalls],
+      taints: [...this.taints],
+      variables: [...this.variables],
+      initDropped: this.initDropped,
+      freed: this.freed,
+      waitingUnloader: this.waitingUnloader,
+    };
+  }
+
+  restoreBookkeeping(saved: KernelModuleSave): void {
+    this.refcount = saved.refcount;
+    refill(this.usedBy, saved.usedBy);
+    refill(this.uses, saved.uses);
+    this.linkedCalls.clear();
+    for (const [symbol, owner] of saved.linkedCalls) this.linkedCalls.set(symbol, owner);
+    refill(this.taints, saved.taints);
+    this.variables.clear();
+    for (const [name, value] of saved.variables) this.variables.set(name, value);
+    this.initDropped = saved.initDropped;
+    this.freed = saved.freed;
+    this.waitingUnloader = saved.waitingUnloader;
+  }
+}
+
+/** A module's bookkeeping at one moment (see KernelModule.saveBookkeeping). */
+export interface KernelModuleSave {
+  readonly refcount: ModuleRefcount | undefined;
+  readonly usedBy: readonly KernelModule[];
+  readonly uses: readonly KernelModule[];
+  readonly linkedCalls: readonly (readonly [string, KernelModule])[];
+  readonly taints: readonly TaintName[];
+  readonly variables: readonly (readonly [string, number])[];
+  readonly initDropped: boolean;
+  readonly freed: boolean;
+  readonly waitingUnloader: number;
+}
+
+function refill<T>(set: Set<T>, values: readonly T[]): void {
+  set.clear();
+  for (const value of values) set.add(value);
 }

@@ -11,6 +11,11 @@ import type { KernelModule } from './kernel-module.js';
 // before the unlink is still inside its preempt-off section, which the grace period waits out; a
 // reader that starts after it does not find the module at all.
 
+export interface AddressTreeSave {
+  readonly reachable: readonly KernelModule[];
+  readonly generation: number;
+}
+
 export class ModuleAddressTree {
   private readonly rcu: Rcu;
   /**
@@ -61,5 +66,16 @@ export class ModuleAddressTree {
     yield store(this.root, ++this.generation);
     this.reachable.delete(module);
     yield* this.rcu.synchronize(self);
+  }
+
+  /** Which modules a lookup reaches, copied (for a snapshot). */
+  save(): AddressTreeSave {
+    return { reachable: [...this.reachable], generation: this.generation };
+  }
+
+  load(saved: AddressTreeSave): void {
+    this.reachable.clear();
+    for (const module of saved.reachable) this.reachable.add(module);
+    this.generation = saved.generation;
   }
 }

@@ -1,3 +1,4 @@
+import type { Result } from '@kmodsim/cpu';
 import type { TaintName } from './taint.js';
 import type { ModuleBehaviour } from './behaviour.js';
 import type { ModuleParam } from './params.js';
@@ -34,3 +35,8 @@ export interface ModuleLoad {
 }
 
 export { isGplCompatible } from '@kmodsim/linker';
+
+/** A module ready to be added, as against a refusal. */
+export function isModuleLoad(value: ModuleLoad | Result<undefined>): value is ModuleLoad {
+  return 'name' in value;
+}

@@ -90,7 +90,8 @@ export function moduleSigCheck(image: Uint8Array, force: ForceFlags, signing: Mo
  * pr_notice_once: only the first such module of a boot gets it, while every one is tainted.
  */
 export class UnsignedModuleTaint {
-  private noticed = false;
+  /** Whether the boot's one notice has been printed (public for snapshots). */
+  noticed = false;
 
   apply(load: ModuleLoad, print: (line: string) => void): ModuleLoad {
     if (!this.noticed) {

@@ -1,5 +1,6 @@
 import { check, type KernelCode } from '@kmodsim/cpu';
 import { MODULE_REFCOUNT_MEMBERS, type ModuleRefcount, type StopOutcome } from '@kmodsim/refcount';
+import type { KernelModule } from './kernel-module.js';
 
 // The module core runs strategies it does not know, a user's own among them. What one hands back
 // is checked where the core depends on it, so a strategy that breaks the interface's contract is
@@ -29,6 +30,17 @@ export function tryGetProblem(value: unknown): string | undefined {
 export function* contractBroken(strategyName: string, problem: string): KernelCode<never> {
   yield check(false, `refcount strategy ${strategyName} broke its contract: ${problem}`);
   throw new Error('unreachable: a failed check ends the task');
+}
+
+/**
+ * What the unload has waited for, checked from outside the machine (as KASAN would): once the
+ * strategy says no user is left, its count, read exactly at this instant, must be zero. A design
+ * whose wait misses a reference fails here even when the holder would only touch the freed
+ * module later.
+ */
+export function* checkNoUsers(module: KernelModule, refcount: ModuleRefcount, when: string): KernelCode<void> {
+  const held = refcount.count();
+  if (held !== 0) yield check(false, `${module.name}: ${when} while ${held} reference${held === 1 ? ' is' : 's are'} still held (the unload did not wait for every user)`);
 }
 
 /** Narrows a value a check has passed. */

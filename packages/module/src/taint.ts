@@ -1,3 +1,5 @@
+import type { KernelModule } from './kernel-module.js';
+import { isGplCompatible } from './module-load.js';
 // Kernel taint flags in the kernel's order (Documentation/admin-guide/tainted-kernels.rst), with
 // the letter shown when set and when not: the first flag reads 'G' when no proprietary module was
 // ever loaded. The kernel prints the whole row after "Tainted: ", and a module's own taints in
@@ -44,4 +46,13 @@ export function formatKernelTaint(taints: ReadonlySet<TaintName>): string {
 export function formatModuleTaint(taints: ReadonlySet<TaintName>): string {
   const letters = TAINT_FLAGS.filter((flag) => taints.has(flag.name)).map((flag) => flag.set);
   return letters.length === 0 ? '' : `(${letters.join('')})`;
+}
+
+/** A module's load taints the kernel: a licence that is not GPL-compatible, and what the linker decided (with its log lines). */
+export function applyLoadTaints(module: KernelModule, kernelTaints: Set<TaintName>, print: (line: string) => void): void {
+  if (!isGplCompatible(module.load.license) && !module.taints.has('PROPRIETARY_MODULE')) {
+    module.taints.add('PROPRIETARY_MODULE');
+    print(`${module.name}: module license '${module.load.license}' taints kernel.`);
+  }
+  for (const taint of module.taints) kernelTaints.add(taint);
 }

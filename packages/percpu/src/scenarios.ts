@@ -1,4 +1,4 @@
-import { cpuRelax, load, store, type ExecutionContext, type KernelCode, type Machine, type Scenario } from '@kmodsim/cpu';
+import { cpuRelax, keptValue, load, store, type ExecutionContext, type KernelCode, type Machine, type Scenario } from '@kmodsim/cpu';
 import { localOps, type LocalFlavour, type LocalOps } from './local.js';
 import { definePerCpu, perCpuPtr, type PerCpuVar } from './percpu-var.js';
 import { perCpuSum, perCpuSumNow } from './sum.js';
@@ -37,13 +37,14 @@ export function localCounterScenario(options: LocalCounterOptions): Scenario {
     description: `local_inc (${options.flavour}) from a writer on every CPU and from interrupts on the same CPUs; no update may be lost`,
     setup(machine: Machine) {
       const counter = definePerCpu(machine, 'counter');
-      let irqIncrements = 0;
+      // Counted by the host as the handler runs; kept by the machine, so a checkpoint restores it.
+      const irqIncrements = keptValue(machine, 'interrupt increments', 0);
       machine.addIrqSource({
         name: 'counter_irq',
         ...(options.irqLimit === undefined ? {} : { limit: options.irqLimit }),
         handler: function* (self) {
           yield* ops.inc(yield* thisCpuPtr(self, counter));
-          irqIncrements++;
+          irqIncrements.value++;
         },
       });
       for (let cpu = 0; cpu < machine.cpuCount; cpu++) {
@@ -52,10 +53,10 @@ export function localCounterScenario(options: LocalCounterOptions): Scenario {
         } });
       }
       return (done) => {
-        const expected = machine.cpuCount * increments + irqIncrements;
+        const expected = machine.cpuCount * increments + irqIncrements.value;
         const sum = perCpuSumNow(done, counter);
         if (sum === expected) return undefined;
-        return `local_t (${options.flavour}): the counters sum to ${sum}, but ${expected} increments were made (${irqIncrements} by interrupts): an update was lost`;
+        return `local_t (${options.flavour}): the counters sum to ${sum}, but ${expected} increments were made (${irqIncrements.value} by interrupts): an update was lost`;
       };
     },
   };

@@ -20,6 +20,14 @@ export class ExpeditedGracePeriods {
   constructor(private readonly machine: Machine, private readonly data: PerCpuVar) {
     this.mutex = mutexAt('rcu_state.exp_mutex', machine.alloc('rcu_state.exp_mutex', MUTEX_CELLS, { lineAligned: true }).base);
     this.remaining = machine.alloc('rcu_state.exp_remaining', 1, { lineAligned: true }).base;
+    machine.keepHostState<{ waiter: number; completed: number }>({
+      name: 'rcu expedited grace periods',
+      save: () => ({ waiter: this.waiter, completed: this.completed }),
+      load: (saved) => {
+        this.waiter = saved.waiter;
+        this.completed = saved.completed;
+      },
+    });
   }
 
   *synchronize(self: ExecutionContext): KernelCode<void> {

@@ -38,6 +38,15 @@ export class GracePeriods {
     for (let cpu = 0; cpu < machine.cpuCount; cpu++) {
       this.reporters.push(machine.spawn({ name: `rcu_qs/${cpu}`, cpu, bound: true, daemon: true, body: () => this.reporter() }));
     }
+    // Queued callbacks are code, so they wait here, outside simulated memory.
+    machine.keepHostState<{ waiting: readonly Queued[]; completed: number }>({
+      name: 'rcu grace periods',
+      save: () => ({ waiting: [...this.waiting], completed: this.completed }),
+      load: (saved) => {
+        this.waiting = [...saved.waiting];
+        this.completed = saved.completed;
+      },
+    });
   }
 
   /** call_rcu(): queue, count, and wake the grace-period kthread. Safe from any context. */

@@ -1,7 +1,7 @@
 import { measureRate, type BenchmarkLine } from '@kmodsim/bench';
 import { explore } from '@kmodsim/explore';
 import { findSuiteScenario } from '../src/index.js';
-import { createMachine, type Scenario } from '@kmodsim/cpu';
+import { createMachine, type Machine, type MachineSnapshot, type Scenario, type ScenarioCheck } from '@kmodsim/cpu';
 import { findStrategy, flawedStrategies, strategies, type RefcountStrategy } from '@kmodsim/refcount';
 
 const SEED_DESIGN = 'percpu-stop-machine';
@@ -25,32 +25,71 @@ function seconds(body: () => void): number {
 
 // explore.rate: executions per second exhausting unload-vs-get for the seed design at 2 CPUs,
 // preemption bound 2 (the scenario's documented bounds: no interrupts). The baseline, measured in
-// the same run, is the simulator alone: the same scenario set up on a fresh machine and run to
-// its end under round-robin, with no search. A search that re-runs every execution from the start
-// cannot beat it, so the ratio says what the search itself costs; `goalRatio` compares with the
-// issue's absolute goal.
+// the same run, is the simulator alone starting as the search does: the machine rewound to the
+// checkpoint taken after setup and run to its end under round-robin, with no search. The ratio
+// says what the search's own bookkeeping costs (issue 18's goal: >= 0.8).
 export function benchRate(): BenchmarkLine {
   const strategy = seedStrategy();
   const target = unloadVersusGet(strategy);
   const search = () => explore(target, { preemptions: 2, irqs: 0, iterative: false, stopAtFirstViolation: false });
   const executions = search().counts.executions;
   const perSecond = measureRate(() => { search(); }, executions, { minSeconds: 2, rounds: 2 }).perSecond;
-  const simulatorPerSecond = measureRate(() => { runToEnd(target.scenario); }, 1, { minSeconds: 1, rounds: 2 }).perSecond;
+  const checkpoint = checkpointOf(target.scenario);
+  const simulatorPerSecond = measureRate(() => { runFromCheckpoint(checkpoint); }, 1, { minSeconds: 1, rounds: 2 }).perSecond;
   return {
     name: 'explore.rate', value: Math.round(perSecond), unit: 'executions/s', baseline: Math.round(simulatorPerSecond), ratio: round(perSecond / simulatorPerSecond),
-    strategy: strategy.name, executions, goal: '50,000 executions/s on one core', goalRatio: round(perSecond / GOAL_PER_SECOND),
-    note: 'baseline = runs/s of the simulator alone (setup and one round-robin run of the scenario, no search)',
+    strategy: strategy.name, executions, goal: 'ratio >= 0.8 (issue 18)',
+    note: 'baseline = runs/s of the simulator alone from the checkpoint (the set-up machine rewound, then one round-robin run to the end, no search)',
   };
 }
 
-const GOAL_PER_SECOND = 50_000;
+// explore.start: what starting one execution costs, from the checkpoint (rewinding the set-up
+// machine) against booting the scenario's kernel afresh as a search without checkpoints does.
+export function benchStart(): BenchmarkLine {
+  const strategy = seedStrategy();
+  const { scenario } = unloadVersusGet(strategy);
+  const checkpoint = checkpointOf(scenario);
+  const rewindsPerSecond = measureRate(() => { rewind(checkpoint); }, 1, { minSeconds: 1, rounds: 3 }).perSecond;
+  const bootsPerSecond = measureRate(() => { setUp(scenario, false); }, 1, { minSeconds: 1, rounds: 3 }).perSecond;
+  return {
+    name: 'explore.start', value: round(1e6 / rewindsPerSecond), unit: 'us per start', baseline: round(1e6 / bootsPerSecond), ratio: round(bootsPerSecond / rewindsPerSecond),
+    strategy: strategy.name, scenario: 'unload-vs-get', goal: 'ratio <= 0.1 (issue 18)',
+    note: 'value = rewinding the machine to the checkpoint after setup; baseline = a fresh machine with the scenario set up (the demo kernel booted, its modules loaded)',
+  };
+}
 
-/** One run of the scenario as the search starts each execution (a fresh machine, round-robin setup), to its end. */
-function runToEnd(scenario: Scenario): void {
-  const created = createMachine({ cpuCount: 2, profile: 'generic', schedule: 'kms1:rr' });
+interface Checkpoint {
+  readonly machine: Machine;
+  readonly snapshot: MachineSnapshot;
+  readonly check: ScenarioCheck | undefined;
+}
+
+/** A machine with the scenario set up, as the search sets it up (round-robin, replay logs kept when it will be snapshotted). */
+function setUp(scenario: Scenario, snapshots: boolean): { machine: Machine; check: ScenarioCheck | undefined } {
+  const created = createMachine({ cpuCount: 2, profile: 'generic', schedule: 'kms1:rr', snapshots });
   if (!created.ok) throw new Error(created.message);
   const machine = created.value;
   const check = scenario.setup(machine);
+  machine.setFaultPolicy('oops');
+  return { machine, check };
+}
+
+function checkpointOf(scenario: Scenario): Checkpoint {
+  const { machine, check } = setUp(scenario, true);
+  const taken = machine.snapshot();
+  if (!taken.ok) throw new Error(`unload-vs-get cannot be snapshotted after setup: ${taken.message}`);
+  return { machine, snapshot: taken.value, check };
+}
+
+function rewind(checkpoint: Checkpoint): void {
+  const rewound = checkpoint.machine.rewind(checkpoint.snapshot);
+  if (!rewound.ok) throw new Error(rewound.message);
+}
+
+/** One run of the scenario as the search starts each execution (rewound to the checkpoint), to its end. */
+function runFromCheckpoint(checkpoint: Checkpoint): void {
+  rewind(checkpoint);
+  const { machine, check } = checkpoint;
   const result = machine.run();
   if (!result.ok) throw new Error(`unload-vs-get failed under round-robin: ${result.fault.message}`);
   const problem = check?.(machine);

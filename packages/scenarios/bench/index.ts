@@ -1,7 +1,7 @@
 // Benchmarks of the module core's costs under each strategy and of the explorer on the suite.
 // Each prints one JSON line (see tooling/bench).
 import { reportBenchmark } from '@kmodsim/bench';
-import { benchDpor, benchFind, benchRate } from './explore-bench.js';
+import { benchDpor, benchFind, benchRate, benchStart } from './explore-bench.js';
 import { benchGetPut, benchUnload } from './refcount-costs.js';
 
-for (const line of [...benchGetPut(), ...benchUnload(), benchRate(), benchDpor(), ...benchFind()]) reportBenchmark(line);
+for (const line of [...benchGetPut(), ...benchUnload(), benchStart(), benchRate(), benchDpor(), ...benchFind()]) reportBenchmark(line);

@@ -42,6 +42,20 @@ export interface UnloadRecord {
   rmmod?: string;
 }
 
+/** An empty unload record, kept by the machine: a rewind to a checkpoint puts back what it said then. */
+export function unloadRecord(machine: Machine): UnloadRecord {
+  const record: UnloadRecord = {};
+  machine.keepHostState<string | undefined>({
+    name: 'what rmmod returned',
+    save: () => record.rmmod,
+    load: (saved) => {
+      if (saved === undefined) delete record.rmmod;
+      else record.rmmod = saved;
+    },
+  });
+  return record;
+}
+
 /**
  * After the run: rmmod returned, its answer and the module's presence agree, and a module left
  * behind counts exactly the references still held (`held`: those the scenario keeps on purpose).

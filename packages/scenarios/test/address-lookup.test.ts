@@ -4,7 +4,7 @@ import { explore } from '@kmodsim/explore';
 import type { ModuleCore } from '@kmodsim/module';
 import { globalSpinlock } from '@kmodsim/refcount';
 import { bootDemoKernel } from '../src/index.js';
-import { unload, type UnloadRecord } from '../src/users.js';
+import { unload, unloadRecord } from '../src/users.js';
 
 // A module looked up by an address inside it (__module_address() under preempt_disable, then
 // try_module_get) while it is unloaded: the get is refused once the module is going, and
@@ -27,11 +27,12 @@ function lookupAgainstUnload(seen: ReaderSeen[]) {
       const core: ModuleCore = bootDemoKernel(machine, { strategy: globalSpinlock, modules: ['demo_lib', 'demo_chardev'], rcuModuleList: true });
       const module = core.find('demo_chardev');
       if (module === undefined) throw new Error('demo_chardev did not load');
-      const view: ReaderSeen = { found: false, pinned: false, goingWhenRefused: false, freedInSection: false };
-      seen.push(view);
-      const record: UnloadRecord = {};
+      const record = unloadRecord(machine);
       machine.spawn({ name: 'reader', cpu: 1, bound: true, body: function* (self) {
         yield preemptDisable();
+        // One view per execution, made once the reader runs (the search sets the scenario up once).
+        const view: ReaderSeen = { found: false, pinned: false, goingWhenRefused: false, freedInSection: false };
+        seen.push(view);
         const found = yield* core.moduleAddress(self, module.address + 8n);
         view.found = found === module;
         if (found !== undefined) {

@@ -49,6 +49,15 @@ export class CpuStopMachine implements StopMachine {
     for (let cpu = 0; cpu < machine.cpuCount; cpu++) {
       this.stoppers.push(machine.spawn({ name: `migration/${cpu}`, cpu, bound: true, priority: 'stop', daemon: true, body: (self) => this.stopper(self) }));
     }
+    // The call under way and the last call's figures live here, outside simulated memory.
+    machine.keepHostState<{ work: Work | undefined; last: StopRound | undefined }>({
+      name: 'stop_machine',
+      save: () => ({ work: this.work === undefined ? undefined : { ...this.work, clock: this.work.clock.copy() }, last: this.last }),
+      load: (saved) => {
+        this.work = saved.work === undefined ? undefined : { ...saved.work, clock: saved.work.clock.copy() };
+        this.last = saved.last;
+      },
+    });
   }
 
   get lastRound(): StopRound | undefined {

@@ -5,7 +5,7 @@ import type { StopRound } from './stop-machine.js';
 // code runs and charges nothing, so measuring does not change what is measured.
 
 export class RoundClock {
-  private readonly startCycles: number;
+  private startCycles: number;
   private readonly heldSince: Float64Array;
   private readonly held: Float64Array;
   private readonly fnCpus: number[] = [];
@@ -14,6 +14,16 @@ export class RoundClock {
     this.startCycles = machine.clockOf(callerCpu);
     this.heldSince = new Float64Array(machine.cpuCount).fill(-1);
     this.held = new Float64Array(machine.cpuCount);
+  }
+
+  /** A clock that goes on from where this one is (for a snapshot of the machine). */
+  copy(): RoundClock {
+    const copy = new RoundClock(this.machine, this.callerPid, 0);
+    copy.startCycles = this.startCycles;
+    copy.heldSince.set(this.heldSince);
+    copy.held.set(this.held);
+    copy.fnCpus.push(...this.fnCpus);
+    return copy;
   }
 
   /** The CPU is now held by the stop. */

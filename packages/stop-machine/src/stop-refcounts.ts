@@ -32,6 +32,15 @@ export class StopRefcounts implements StopMachine {
     this.mutex = mutexAt('cpucontrol', machine.alloc('cpucontrol', MUTEX_CELLS, { lineAligned: true }).base);
     this.state = machine.alloc('stopref_state', 1, { lineAligned: true }).base;
     this.ack = machine.alloc('stopref_thread_ack', 1, { lineAligned: true }).base;
+    // The call's figures live here, outside simulated memory.
+    machine.keepHostState<{ last: StopRound | undefined; clock: RoundClock | undefined }>({
+      name: 'stop_machine',
+      save: () => ({ last: this.last, clock: this.clock?.copy() }),
+      load: (saved) => {
+        this.last = saved.last;
+        this.clock = saved.clock?.copy();
+      },
+    });
   }
 
   get lastRound(): StopRound | undefined {

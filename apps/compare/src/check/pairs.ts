@@ -134,7 +134,11 @@ class PoolProgress {
 async function explained(search: Search | undefined, strategy: RefcountStrategy, scenario: SuiteScenario, io: CompareIo): Promise<TimedReport | string> {
   if (search === undefined) throw new Error(`no search started for ${strategy.name} on ${scenario.name}`);
   try {
-    return await search();
+    const timed = await search();
+    // A strategy that keeps state the checkpoint cannot put back was searched booting afresh: slower, not wrong.
+    const afresh = timed.report.bootedAfresh;
+    if (afresh !== undefined && afresh.reason !== 'off') io.stderr.write(`kmodsim-compare: note: ${strategy.name} on ${scenario.name}: every execution booted afresh, because ${afresh.why}\n`);
+    return timed;
   } catch (error) {
     if (!(error instanceof SearchError)) throw error;
     io.stderr.write(`kmodsim-compare: ERROR: ${strategy.name} on ${scenario.name}: ${error.message}\n`);

@@ -1,6 +1,7 @@
 import { Memory } from '../memory.js';
 import type { MachineProfile, ProfileCycles } from '../profiles.js';
 import type { Scheduler } from '../schedulers/scheduler.js';
+import type { HostState } from '../host-state.js';
 import type { Task } from '../task.js';
 import { placeCpus, type Topology } from '../topology.js';
 import type { TraceSink } from '../trace.js';
@@ -55,6 +56,8 @@ export class MachineCore {
   /** The CPU that updates each cell with unlocked read-modify-writes (the interpreter's checkLocalOwner). */
   readonly localOwners = new Map<number, number>();
   readonly recorded = new ChoiceLog();
+  /** Kernel state kept outside simulated memory, in the order it was handed over (see host-state.ts). */
+  readonly hostParts: HostState[] = [];
   /** Ordinary (not daemon) tasks that have not exited. */
   liveTasks = 0;
   /** Choices performed so far. */

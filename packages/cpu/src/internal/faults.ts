@@ -98,8 +98,10 @@ export function saveFaults(faults: FaultState): FaultSave {
   return { policy: faults.policy, oopses: [...faults.oopses] };
 }
 
-/** Loads the policy and the oopses; a snapshot is never of a faulted run. */
+/** Loads the policy and the oopses in place of what the state held; a snapshot is never of a faulted run. */
 export function loadFaults(faults: FaultState, save: FaultSave): void {
   faults.policy = save.policy;
+  faults.current = undefined;
+  faults.oopses.length = 0;
   faults.oopses.push(...save.oopses);
 }

@@ -66,6 +66,23 @@ export function saveInterrupts(interrupts: InterruptState): InterruptSave {
   return { sources: interrupts.sources.map(({ fired, allowed: _allowed, ...spec }) => ({ spec, fired })) };
 }
 
+/**
+ * Takes the machine's own interrupt sources back to a quiet point saved from it: no handler
+ * running, no IPI waiting, each source fired as often as then, and sources added since removed.
+ */
+export function rewindInterrupts(core: MachineCore, save: InterruptSave): void {
+  const interrupts = core.interrupts;
+  for (const stack of interrupts.stacks) stack.length = 0;
+  for (const pending of interrupts.pendingIpis) pending.length = 0;
+  interrupts.work = 0;
+  interrupts.sources.length = save.sources.length;
+  save.sources.forEach(({ fired }, index) => {
+    const source = interrupts.sources[index];
+    if (source !== undefined) source.fired = fired;
+  });
+}
+
+/** Adds the saved sources to a new machine's, which has none. */
 export function loadInterrupts(core: MachineCore, save: InterruptSave): void {
   for (const { spec, fired } of save.sources) {
     const source = core.interrupts.sources[addIrqSource(core, spec)];

@@ -23,6 +23,10 @@ const HEADER_BYTES = 20;
 
 /** The snapshot as bytes, or why it cannot be (a live task or an interrupt handler without a name, a value that is not plain data). */
 export function encodeSnapshot(snapshot: MachineSnapshot): Result<Uint8Array, SnapshotFailure> {
+  if (snapshot.host.length > 0) {
+    const names = snapshot.host.map((part) => part.name).join(', ');
+    return snapshotFailure('host-state', 0, `cannot save the snapshot as bytes: it holds kernel state kept in host objects (${names}), which only the machine it was taken from can take back (rewind)`);
+  }
   const named = namedParts(snapshot);
   if (!named.ok) return named;
   const blobs: Uint8Array[] = [];
@@ -64,7 +68,7 @@ export function decodeSnapshot(bytes: Uint8Array, bodies: BodyRegistry): Result<
   }
   const shape = checkShape(plain);
   if (shape !== undefined) return snapshotFailure('damaged', 0, `the snapshot's contents are not laid out as a snapshot's: ${shape}`);
-  return withBodies(plain as MachineSnapshot, bodies);
+  return withBodies({ ...(plain as MachineSnapshot), host: [] }, bodies);
 }
 
 function checkedPayload(bytes: Uint8Array): Result<Uint8Array, SnapshotFailure> {

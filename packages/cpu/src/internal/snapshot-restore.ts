@@ -1,37 +1,100 @@
 import { EXIT_TASK } from '../ops.js';
 import { ok, type Result } from '../result.js';
-import type { MachineSnapshot, SnapshotFailure, TaskSave } from '../snapshot.js';
+import { snapshotFailure, type MachineSnapshot, type SnapshotFailure, type TaskSave } from '../snapshot.js';
 import { Task } from '../task.js';
 import type { MachineCore } from './core.js';
 import { loadFaults } from './faults.js';
-import { loadInterrupts } from './interrupts.js';
+import { loadInterrupts, rewindInterrupts } from './interrupts.js';
 import { replayBody } from './replay.js';
 import { ReplayLog } from './replay-log.js';
 import { loadRunQueues } from './run-queues.js';
+import { loadHostParts, saveHostParts } from './snapshot-take.js';
 import { loadTimers } from './timers.js';
 
-// Restoring a snapshot into a fresh machine's core: each part loads its own state, and each
-// live task gets its generator back by running its body again (see replay.ts).
+// Restoring a snapshot: into a fresh machine's core (Machine.restore), or into the core of the
+// machine it was taken from, in place (Machine.rewind). Each part loads its own state, each live
+// task gets its generator back by running its body again (see replay.ts), and the kernel's state
+// kept in host objects is put back before the bodies run again (they may read it) and again after
+// (they repeat what they did to it). A host object that a live task's body made and still holds
+// is not the one the snapshot saved: a snapshot is meant for points where none is in flight (no
+// stop_machine call or grace period under way), and the replay check catches a body that then
+// does something else.
 
 /** Loads `snapshot` into `core`, which must be a new machine's of the same shape; a failure when a task cannot be replayed. */
 export function loadSnapshot(core: MachineCore, snapshot: MachineSnapshot): Result<undefined, SnapshotFailure> {
+  if (snapshot.host.length > 0) {
+    const names = snapshot.host.map((part) => part.name).join(', ');
+    return snapshotFailure('host-state', 0, `this snapshot holds kernel state kept in host objects (${names}) of the machine it was taken from: put it back with that machine's rewind(), not into a new machine`);
+  }
+  const tasks = restoreTasks(snapshot.tasks);
+  if (!tasks.ok) return tasks;
+  loadCore(core, snapshot, tasks.value);
+  loadInterrupts(core, snapshot.interrupts);
+  return ok(undefined);
+}
+
+/**
+ * Takes `core` back to `snapshot`, which it took: memory, clocks, run queues, timers, faults,
+ * tasks and host state all become the snapshot's. On a failure (a body that no longer replays)
+ * the machine is left as it was.
+ */
+export function rewindCore(core: MachineCore, snapshot: MachineSnapshot): Result<undefined, SnapshotFailure> {
+  const mismatch = shapeProblem(core, snapshot);
+  if (mismatch !== undefined) return mismatch;
+  const before = saveHostParts(core);
+  // Bodies run again read host state as it was at the snapshot, and what they do to it is undone after.
+  loadHostParts(core, snapshot.host);
+  const tasks = restoreTasks(snapshot.tasks);
+  if (!tasks.ok) {
+    loadHostParts(core, before);
+    return tasks;
+  }
+  loadCore(core, snapshot, tasks.value);
+  rewindInterrupts(core, snapshot.interrupts);
+  core.hostParts.length = snapshot.host.length;
+  loadHostParts(core, snapshot.host);
+  return ok(undefined);
+}
+
+function shapeProblem(core: MachineCore, snapshot: MachineSnapshot): SnapshotFailure | undefined {
+  const why = (text: string): SnapshotFailure => snapshotFailure('other-machine', 0, `cannot rewind the machine to this snapshot: ${text}; rewind a machine only to a snapshot it took`);
+  if (snapshot.machine.cpuCount !== core.cpuCount) return why(`it is of ${snapshot.machine.cpuCount} CPUs, the machine has ${core.cpuCount}`);
+  const sources = core.interrupts.sources;
+  const savedSources = snapshot.interrupts.sources;
+  if (savedSources.length > sources.length || savedSources.some(({ spec }, index) => sources[index]?.name !== spec.name)) {
+    return why('its interrupt sources are not the machine\'s');
+  }
+  const parts = core.hostParts;
+  if (snapshot.host.length > parts.length || snapshot.host.some((save, index) => parts[index]?.name !== save.name)) {
+    return why(`its host state (${snapshot.host.map((save) => save.name).join(', ') || 'none'}) is not the machine's (${parts.map((part) => part.name).join(', ') || 'none'})`);
+  }
+  return undefined;
+}
+
+function loadCore(core: MachineCore, snapshot: MachineSnapshot, tasks: readonly Task[]): void {
   const machine = snapshot.machine;
   core.memory.load(snapshot.memory);
   core.clocks.set(machine.clocks);
   core.steps = machine.steps;
   core.liveTasks = machine.liveTasks;
+  core.localOwners.clear();
   for (const [cell, cpu] of machine.localOwners) core.localOwners.set(cell, cpu);
   core.recorded.load(machine.choices);
-  for (const saved of snapshot.tasks) {
-    const task = restoreTask(saved);
-    if (!task.ok) return task;
-    core.tasks.push(task.value);
-  }
+  core.tasks.length = 1;
+  core.tasks.push(...tasks);
   loadRunQueues(core, snapshot.runQueues);
   loadTimers(core.timers, snapshot.timers);
-  loadInterrupts(core, snapshot.interrupts);
   loadFaults(core.faults, snapshot.faults);
-  return ok(undefined);
+}
+
+function restoreTasks(saves: readonly TaskSave[]): Result<Task[], SnapshotFailure> {
+  const tasks: Task[] = [];
+  for (const saved of saves) {
+    const task = restoreTask(saved);
+    if (!task.ok) return task;
+    tasks.push(task.value);
+  }
+  return ok(tasks);
 }
 
 function restoreTask(saved: TaskSave): Result<Task, SnapshotFailure> {

@@ -1,3 +1,4 @@
+import type { HostSave } from '../host-state.js';
 import { EXIT_TASK } from '../ops.js';
 import { ok, type Result } from '../result.js';
 import { SNAPSHOT_FORMAT, snapshotFailure, type MachineSnapshot, type SnapshotFailure, type TaskSave } from '../snapshot.js';
@@ -22,14 +23,20 @@ import { saveTimers } from './timers.js';
 export function takeSnapshot(core: MachineCore): Result<MachineSnapshot, SnapshotFailure> {
   const busy = quietProblem(core);
   if (busy !== undefined) return busy;
+  // Host state is saved before the bodies are run again, and put back after: a body run again
+  // repeats what it did to host objects (a module core's list, a scenario's record).
+  const host = saveHostParts(core);
   const tasks: TaskSave[] = [];
+  let problem: SnapshotFailure | undefined;
   for (const task of core.tasks) {
     if (task === undefined) continue;
     const saved = saveTask(task);
-    const checked = checkReplay(saved);
-    if (checked !== undefined) return checked;
+    problem = checkReplay(saved);
+    if (problem !== undefined) break;
     tasks.push(saved);
   }
+  loadHostParts(core, host);
+  if (problem !== undefined) return problem;
   return ok({
     format: SNAPSHOT_FORMAT,
     machine: {
@@ -50,7 +57,18 @@ export function takeSnapshot(core: MachineCore): Result<MachineSnapshot, Snapsho
     interrupts: saveInterrupts(core.interrupts),
     faults: saveFaults(core.faults),
     tasks,
+    host,
   });
+}
+
+/** Each host part's state now. */
+export function saveHostParts(core: MachineCore): HostSave[] {
+  return core.hostParts.map((part) => ({ name: part.name, saved: part.save() }));
+}
+
+/** Puts back what saveHostParts saved, part by part. */
+export function loadHostParts(core: MachineCore, host: readonly HostSave[]): void {
+  host.forEach((save, index) => core.hostParts[index]?.load(save.saved));
 }
 
 function quietProblem(core: MachineCore): SnapshotFailure | undefined {

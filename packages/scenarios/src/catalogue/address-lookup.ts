@@ -2,7 +2,7 @@ import { enterCode, exitCode, preemptDisable, preemptEnable, type ExecutionConte
 import type { KernelModule, ModuleCore } from '@kmodsim/module';
 import { cell } from '../contract.js';
 import { defineScenario } from '../scenario.js';
-import { unload, unloadConsistent, type UnloadRecord } from '../users.js';
+import { unload, unloadConsistent, unloadRecord } from '../users.js';
 
 // A module found by an address inside it rather than through a table its exit clears: kprobes'
 // check_kprobe_address_safe() runs __module_text_address() and try_module_get() with preemption
@@ -44,7 +44,7 @@ export const moduleAddressVersusUnload = defineScenario(
     const module = core.find('demo_chardev');
     if (module === undefined) throw new Error('the demo kernel has no demo_chardev');
     const probeAddress = module.address + PROBE_OFFSET_BYTES;
-    const record: UnloadRecord = {};
+    const record = unloadRecord(machine);
     // The interrupt arrives on the unloading CPU, so it can find the module while free_module waits.
     machine.addIrqSource({ name: 'demo_chardev', cpus: [0], limit: 1, handler: function* (self: ExecutionContext): KernelCode<void> {
       const pinned = yield* pinModuleAt(core, self, probeAddress);

@@ -1,13 +1,10 @@
-import {
-  cpuRelax, load, sendIpi, spinLock, spinlockAt, spinUnlock, store,
-  type ExecutionContext, type KernelCode, type Machine, type Spinlock,
-} from '@kmodsim/cpu';
+import { cpuRelax, keptList, load, sendIpi, spinLock, spinlockAt, spinUnlock, store, type ExecutionContext, type KernelCode, type Machine, type Spinlock } from '@kmodsim/cpu';
 import { closeDevice, openDevice, type KernelModule, type ModuleContext, type ModuleCore } from '@kmodsim/module';
 import { ModuleState } from '@kmodsim/refcount';
 import { cell, type ContractCell } from '../contract.js';
 import { demoModuleLoads } from '../demo/loads.js';
 import { defineScenario } from '../scenario.js';
-import { memoryLeaked, resultText, unloadConsistent, type UnloadRecord , spawnUnloaderOnceHeld, msleep } from '../users.js';
+import { memoryLeaked, msleep, resultText, spawnUnloaderOnceHeld, unloadConsistent, unloadRecord } from '../users.js';
 
 // References dropped where the unloader's wait must still see them: by a transfer's completion
 // interrupt (a driver's submit pins its module, the interrupt that completes the transfer drops
@@ -52,7 +49,7 @@ function userWhileWaitingUnload(machine: Machine, core: ModuleCore, whileGoing: 
   const module = core.find('demo_chardev');
   if (module === undefined) throw new Error('the demo kernel has no demo_chardev');
   const holding = machine.alloc('app: device open', 1).base;
-  const record: UnloadRecord = {};
+  const record = unloadRecord(machine);
   machine.spawn({ name: 'app', cpu: 1, bound: true, body: function* (self) {
     const open = yield* openDevice(core, self, 'demo_chardev');
     if (!open.ok) return;
@@ -84,7 +81,7 @@ export const transferCompletionVersusWait = defineScenario(
   },
   (machine, core) => {
     const lock = deviceLock(machine);
-    const refused: string[] = [];
+    const refused = keptList<string>(machine, 'opens refused');
     const check = userWhileWaitingUnload(machine, core, function* (self, module) {
       yield* submitTransfer(core, self, module, 1);
       if (yield* core.tryModuleGet(self, module)) {
@@ -133,7 +130,7 @@ function failedInitWithEarlyUser(name: string, description: string, settings: { 
     const lock = deviceLock(machine);
     const ready = machine.alloc('device: registered and live', 1).base;
     const answered = machine.alloc('device: first request answered', 1).base;
-    const results: string[] = [];
+    const results = keptList<string>(machine, 'what the tasks saw');
     const init = function* (context: ModuleContext): KernelCode<number> {
       yield* context.registerChrdev('demo_chardev');
       yield* context.module.goLive();
@@ -242,7 +239,7 @@ export const completionLastPutVersusWait = defineScenario(
     const module = core.find('demo_chardev');
     if (module === undefined) throw new Error('the demo kernel has no demo_chardev');
     const submitted = machine.alloc('app: transfer submitted', 1).base;
-    const record: UnloadRecord = {};
+    const record = unloadRecord(machine);
     machine.spawn({ name: 'app', cpu: 1, bound: true, body: function* (self) {
       const open = yield* openDevice(core, self, 'demo_chardev');
       if (!open.ok) return;

@@ -1,4 +1,4 @@
-import { work, type Machine } from '@kmodsim/cpu';
+import { keptList, keptValue, work, type Machine } from '@kmodsim/cpu';
 import { closeDevice, moduleInfo, openDevice, type KernelModule } from '@kmodsim/module';
 import { defineScenario } from '../scenario.js';
 import { msleep, resultText } from '../users.js';
@@ -17,12 +17,12 @@ export const waitForUsers = defineScenario(
     exercises: [],
   },
   (machine, core) => {
-    const results: string[] = [];
-    let holding = false;
+    const results = keptList<string>(machine, 'what the tasks saw');
+    const holding = keptValue(machine, 'cat holds the device', false);
     machine.spawn({ name: 'cat', cpu: 1, body: function* (self) {
       const open = yield* openDevice(core, self, 'demo_chardev');
       if (!open.ok) return;
-      holding = true;
+      holding.value = true;
       while (moduleInfo(open.value).state !== 'Unloading') yield work(2000, 'read');
       const second = yield* openDevice(core, self, 'demo_chardev');
       results.push(`second open ${second.ok ? 'ok' : second.errno}`);
@@ -35,7 +35,7 @@ export const waitForUsers = defineScenario(
       results.push('closed');
     } });
     machine.spawn({ name: 'rmmod', cpu: 0, body: function* (self) {
-      while (!holding) yield work(500);
+      while (!holding.value) yield work(500);
       const result = yield* core.deleteModule(self, 'demo_chardev', { nonblock: false, trunc: false });
       results.push(`rmmod --wait ${resultText(result)}`);
     } });

@@ -1,8 +1,8 @@
-import { work } from '@kmodsim/cpu';
+import { keptValue, work } from '@kmodsim/cpu';
 import { closeDevice, openDevice, readDevice } from '@kmodsim/module';
 import { cell } from '../contract.js';
 import { defineScenario } from '../scenario.js';
-import { unload, unloadConsistent, useDevice, type UnloadRecord } from '../users.js';
+import { unload, unloadConsistent, unloadRecord, useDevice } from '../users.js';
 
 // rmmod -f on a kernel built with forced unload: the module goes while in use, and its user's
 // next call into it oopses. Every design shows it; a search that does not has lost its way.
@@ -17,7 +17,7 @@ export const forcedWhileInUse = defineScenario(
   },
   (machine, core) => {
     machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) { yield* useDevice(core, self, 12, true); } });
-    const record: UnloadRecord = {};
+    const record = unloadRecord(machine);
     machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) { yield* unload(core, self, record, { force: true }); } });
     return () => unloadConsistent(core, record);
   },
@@ -33,19 +33,19 @@ export const forcedUnload = defineScenario(
     exercises: [],
   },
   (machine, core) => {
-    let holding = false;
-    let forced = false;
+    const holding = keptValue(machine, 'cat holds the device', false);
+    const forced = keptValue(machine, 'rmmod -f succeeded', false);
     machine.spawn({ name: 'cat', cpu: 1, body: function* (self) {
       const open = yield* openDevice(core, self, 'demo_chardev');
       if (!open.ok) return;
-      holding = true;
-      while (!forced) yield work(1000, 'sleep');
+      holding.value = true;
+      while (!forced.value) yield work(1000, 'sleep');
       yield* readDevice(core, self, open.value);
       yield* closeDevice(core, self, open.value);
     } });
     machine.spawn({ name: 'rmmod', cpu: 0, body: function* (self) {
-      while (!holding) yield work(500);
-      forced = (yield* core.deleteModule(self, 'demo_chardev', { nonblock: true, trunc: true })).ok;
+      while (!holding.value) yield work(500);
+      forced.value = (yield* core.deleteModule(self, 'demo_chardev', { nonblock: true, trunc: true })).ok;
     } });
     return () => (core.taints.has('FORCED_RMMOD') ? undefined : 'forced unload did not taint the kernel');
   },

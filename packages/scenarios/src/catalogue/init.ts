@@ -1,4 +1,4 @@
-import { check, cpuRelax, load, store, work, type KernelCode } from '@kmodsim/cpu';
+import { check, cpuRelax, keptList, keptValue, load, store, work, type KernelCode } from '@kmodsim/cpu';
 import { closeDevice, openDevice, readDevice, type ModuleContext } from '@kmodsim/module';
 import { cell } from '../contract.js';
 import { defineScenario } from '../scenario.js';
@@ -59,7 +59,7 @@ export const failingInit = defineScenario(
     exercises: [],
   },
   (machine, core) => {
-    const results: string[] = [];
+    const results = keptList<string>(machine, 'what the tasks saw');
     const base = demoModuleLoads['demo_chardev'];
     if (base === undefined) throw new Error('no demo_chardev');
     machine.spawn({ name: 'insmod', cpu: 0, body: function* (self) {
@@ -88,30 +88,30 @@ export const liveDuringInit = defineScenario(
   (machine, core) => {
     const base = demoModuleLoads['demo_chardev'];
     if (base === undefined) throw new Error('no demo_chardev');
-    const results: string[] = [];
-    let phase = 0;
+    const results = keptList<string>(machine, 'what the tasks saw');
+    const phase = keptValue(machine, 'phase of the init', 0);
     const init = function* (context: ModuleContext): KernelCode<number> {
       yield* context.registerChrdev('demo_chardev');
-      phase = 1;
-      while (phase === 1) yield work(500, 'registering');
+      phase.value = 1;
+      while (phase.value === 1) yield work(500, 'registering');
       yield* context.module.goLive();
-      phase = 3;
-      while (phase === 3) yield work(500, 'more init');
+      phase.value = 3;
+      while (phase.value === 3) yield work(500, 'more init');
       return 0;
     };
     machine.spawn({ name: 'insmod', cpu: 0, body: function* (self) {
       results.push(`insmod ${resultText(yield* core.initModule(self, { ...base, behaviour: { ...base.behaviour, init } }))}`);
     } });
     machine.spawn({ name: 'opener', cpu: 1, body: function* (self) {
-      while (phase !== 1) yield work(100);
+      while (phase.value !== 1) yield work(100);
       const coming = yield* openDevice(core, self, 'demo_chardev');
       results.push(`open while COMING ${coming.ok ? 'ok' : coming.errno}`);
-      phase = 2;
-      while (phase !== 3) yield work(100);
+      phase.value = 2;
+      while (phase.value !== 3) yield work(100);
       const live = yield* openDevice(core, self, 'demo_chardev');
       results.push(`open after goLive ${live.ok ? 'ok' : live.errno}`);
       if (live.ok) yield* closeDevice(core, self, live.value);
-      phase = 4;
+      phase.value = 4;
     } });
     return () => {
       const expected = 'open while COMING ENODEV, open after goLive ok, insmod ok';
@@ -138,7 +138,7 @@ export const failingInitWithUser = defineScenario(
     const base = demoModuleLoads['demo_chardev'];
     if (base === undefined) throw new Error('the demo kernel has no demo_chardev');
     const ready = machine.alloc('device: registered and live', 1).base;
-    const results: string[] = [];
+    const results = keptList<string>(machine, 'what the tasks saw');
     const init = function* (context: ModuleContext): KernelCode<number> {
       yield* context.registerChrdev('demo_chardev');
       yield* context.module.goLive();

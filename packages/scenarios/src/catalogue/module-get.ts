@@ -3,7 +3,7 @@ import { closeDevice, openDevice, readDevice } from '@kmodsim/module';
 import { ModuleState } from '@kmodsim/refcount';
 import { cell } from '../contract.js';
 import { defineScenario } from '../scenario.js';
-import { referencesLeaked, unloadConsistent, waitWhile, type UnloadRecord , spawnUnloaderOnceHeld, msleep } from '../users.js';
+import { msleep, referencesLeaked, spawnUnloaderOnceHeld, unloadConsistent, unloadRecord, waitWhile } from '../users.js';
 
 /**
  * __module_get() during rmmod --wait: the reference Linux 2.6.35 found the seed's design could
@@ -27,7 +27,7 @@ export const moduleGetDuringWait = defineScenario(
   (machine, core) => {
     const module = core.find('demo_chardev');
     if (module === undefined) throw new Error('the demo kernel has no demo_chardev');
-    const record: UnloadRecord = {};
+    const record = unloadRecord(machine);
     const lock = spinlockAt('device: demo_chardev lock', machine.alloc('device: demo_chardev lock', 2, { lineAligned: true }).base);
     const opened = machine.alloc('device: open count', 1).base;
     const holding = machine.alloc('cat: device open', 1).base;

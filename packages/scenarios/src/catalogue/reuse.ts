@@ -1,8 +1,8 @@
-import { cpuRelax, load, store, wakeUpProcess, type ExecutionContext, type KernelCode } from '@kmodsim/cpu';
+import { cpuRelax, keptList, load, store, wakeUpProcess, type ExecutionContext, type KernelCode } from '@kmodsim/cpu';
 import { closeDevice, openDevice, readDevice } from '@kmodsim/module';
 import { cell } from '../contract.js';
 import { defineScenario } from '../scenario.js';
-import { memoryLeaked, resultText, unloadConsistent, waitWhile, type UnloadRecord , spawnUnloaderOnceHeld, msleep } from '../users.js';
+import { memoryLeaked, msleep, resultText, spawnUnloaderOnceHeld, unloadConsistent, unloadRecord, waitWhile } from '../users.js';
 
 // What a refused unload must leave behind: nothing. The module stays live and usable, its count
 // is what its users hold, and once they are gone an unload succeeds. And an interrupt handler is
@@ -25,7 +25,7 @@ export const refusedUnloadThenReuse = defineScenario(
     const holding = machine.alloc('cat: device open', 1).base;
     const refused = machine.alloc('rmmod: first answer given', 1).base;
     const closed = machine.alloc('cat: device closed', 1).base;
-    const results: string[] = [];
+    const results = keptList<string>(machine, 'what the tasks saw');
     let rmmodPid = 0;
     const catPid = machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) {
       const open = yield* openDevice(core, self, 'demo_chardev');
@@ -77,7 +77,7 @@ export const irqUserVersusUnload = defineScenario(
     exercises: [cell('tryGet', 'stop', 'irq'), cell('put', 'stop', 'irq')],
   },
   (machine, core) => {
-    const record: UnloadRecord = {};
+    const record = unloadRecord(machine);
     machine.addIrqSource({ name: 'demo_chardev', cpus: [1], limit: 1, handler: function* (self: ExecutionContext): KernelCode<void> {
       const module = yield* core.chardevs.lookupAndGet(self, 'demo_chardev', (task, found) => core.tryModuleGet(task, found));
       if (module === undefined) return;
@@ -105,7 +105,7 @@ export const irqUserVersusWait = defineScenario(
     exercises: [cell('tryGet', 'wait', 'irq')],
   },
   (machine, core) => {
-    const record: UnloadRecord = {};
+    const record = unloadRecord(machine);
     const holding = machine.alloc('cat: device open', 1).base;
     machine.addIrqSource({ name: 'demo_chardev', cpus: [1], limit: 1, handler: function* (self: ExecutionContext): KernelCode<void> {
       const module = yield* core.chardevs.lookupAndGet(self, 'demo_chardev', (task, found) => core.tryModuleGet(task, found));

@@ -1,9 +1,9 @@
-import { MUTEX_CELLS, cpuRelax, load, mutexAt, mutexLock, mutexUnlock, store, type KernelCode } from '@kmodsim/cpu';
+import { cpuRelax, keptList, load, MUTEX_CELLS, mutexAt, mutexLock, mutexUnlock, store, type KernelCode } from '@kmodsim/cpu';
 import { closeDevice, readDevice, type ModuleContext } from '@kmodsim/module';
 import { cell } from '../contract.js';
 import { demoModuleLoads } from '../demo/loads.js';
 import { defineScenario, type ScenarioBody } from '../scenario.js';
-import { unload, unloadConsistent, useDevice, type UnloadRecord } from '../users.js';
+import { unload, unloadConsistent, unloadRecord, useDevice } from '../users.js';
 
 // rmmod as kmod runs it (O_NONBLOCK) against users taking references in every way the kernel
 // takes them: under a lookup's spinlock, under a mutex with preemption on, and holding the
@@ -29,7 +29,7 @@ export const unloadVersusUse = defineScenario(
     exercises: [],
   },
   (machine, core) => {
-    const record: UnloadRecord = {};
+    const record = unloadRecord(machine);
     machine.spawn({ name: 'cat', cpu: 1, body: function* (self) { yield* useDevice(core, self, 1); } });
     machine.spawn({ name: 'rmmod', cpu: 0, body: function* (self) { yield* unload(core, self, record); } });
     return () => unloadConsistent(core, record);
@@ -75,7 +75,7 @@ export const miscOpenVersusUnload = defineScenario(
     if (!booted.ok) throw new Error(`loading the misc driver faulted: ${booted.fault.message}`);
     const module = core.find('demo_chardev');
     if (module === undefined) throw new Error('the misc driver did not load');
-    const record: UnloadRecord = {};
+    const record = unloadRecord(machine);
     machine.spawn({ name: 'cat', cpu: 1, body: function* (self) {
       yield* mutexLock(miscMutex, self);
       const got = (yield load(registered)) === 1 && (yield* core.tryModuleGet(self, module));
@@ -114,9 +114,9 @@ export const reschedulingReaderVersusUnload = defineScenario(
  */
 function userAgainstUnload(reads: number, yieldBetweenReads: boolean): ScenarioBody {
   return (machine, core) => {
-    const record: UnloadRecord = {};
+    const record = unloadRecord(machine);
     const done = machine.alloc('cat: finished', 1).base;
-    const answers: string[] = [];
+    const answers = keptList<string>(machine, 'what rmmod returned each time');
     machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) {
       yield* useDevice(core, self, reads, yieldBetweenReads);
       yield store(done, 1);

@@ -1,9 +1,9 @@
-import { cpuRelax, load, setAffinity, spawn, store, type Machine } from '@kmodsim/cpu';
+import { cpuRelax, keptList, load, setAffinity, spawn, store, type Machine } from '@kmodsim/cpu';
 import { closeDevice, openDevice } from '@kmodsim/module';
 import { ModuleState } from '@kmodsim/refcount';
 import { cell } from '../contract.js';
 import { defineScenario, type ScenarioBody } from '../scenario.js';
-import { msleep, unload, unloadConsistent, type UnloadRecord , spawnUnloaderOnceHeld } from '../users.js';
+import { msleep, spawnUnloaderOnceHeld, unload, unloadConsistent, unloadRecord } from '../users.js';
 
 // rmmod --wait: the module goes, new users are refused, and the unloader sleeps until the last
 // put. What a design must get right here: the last put wakes it, a refused get leaves no trace,
@@ -23,7 +23,7 @@ export const waitVersusLastPut = defineScenario(
     exercises: [cell('put', 'stop', 'preemptible'), cell('put', 'wait', 'preemptible'), cell('put', 'before-free', 'preemptible')],
   },
   (machine, core) => {
-    const record: UnloadRecord = {};
+    const record = unloadRecord(machine);
     const holding = holdingCell(machine);
     machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) {
       const open = yield* openDevice(core, self, 'demo_chardev');
@@ -45,7 +45,7 @@ export const migratedPut = defineScenario(
     exercises: [cell('put', 'stop', 'preemptible')],
   },
   (machine, core) => {
-    const record: UnloadRecord = {};
+    const record = unloadRecord(machine);
     machine.spawn({ name: 'cat', cpu: 0, body: function* (self) {
       const open = yield* openDevice(core, self, 'demo_chardev');
       if (!open.ok) return;
@@ -93,9 +93,9 @@ export const openDuringForcedWait = defineScenario(
 
 function openAgainWhileGoing(flags: { readonly wait: boolean; readonly force?: boolean }): ScenarioBody {
   return (machine, core) => {
-    const record: UnloadRecord = {};
+    const record = unloadRecord(machine);
     const holding = holdingCell(machine);
-    const refused: string[] = [];
+    const refused = keptList<string>(machine, 'opens refused');
     machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) {
       const open = yield* openDevice(core, self, 'demo_chardev');
       if (!open.ok) return;
@@ -148,7 +148,7 @@ export const realtimeForcedWaitOnOneCpu = defineScenario(
 
 function holderStartsRealtimeUnloader(flags: { readonly wait: boolean; readonly force?: boolean }): ScenarioBody {
   return (machine, core) => {
-    const record: UnloadRecord = {};
+    const record = unloadRecord(machine);
     machine.spawn({ name: 'cat', cpu: 0, body: function* (self) {
       const open = yield* openDevice(core, self, 'demo_chardev');
       if (!open.ok) return;

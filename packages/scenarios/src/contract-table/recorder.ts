@@ -90,6 +90,26 @@ class WatchedRefcount implements ModuleRefcount {
   private observe(method: ContractMethod, context: CallerContext): void {
     if (this.phase !== undefined) this.sink({ module: this.name, method, phase: this.phase, context });
   }
+
+  /** What it has seen so far, copied: the machine keeps it, so a rewind to a checkpoint puts it back. */
+  save(): WatchSave {
+    return { phase: this.phase, stopped: this.stopped, unloaderPid: this.unloaderPid, inFlight: [...this.inFlight] };
+  }
+
+  load(saved: WatchSave): void {
+    this.phase = saved.phase;
+    this.stopped = saved.stopped;
+    this.unloaderPid = saved.unloaderPid;
+    this.inFlight.clear();
+    for (const call of saved.inFlight) this.inFlight.add(call);
+  }
+}
+
+interface WatchSave {
+  readonly phase: UnloadPhase | undefined;
+  readonly stopped: boolean;
+  readonly unloaderPid: number;
+  readonly inFlight: readonly InFlight[];
 }
 
 /** The strategy, with every module's count watched; `sink` hears each cell as it is reached. */
@@ -98,10 +118,24 @@ export function recordingStrategy(strategy: RefcountStrategy, sink: (observation
     ...strategy,
     attach: (environment) => {
       const runtime = strategy.attach(environment);
+      const watched: WatchedRefcount[] = [];
+      environment.machine.keepHostState<readonly (readonly [WatchedRefcount, WatchSave])[]>({
+        name: 'contract recorder',
+        save: () => watched.map((watch) => [watch, watch.save()] as const),
+        load: (saved) => {
+          watched.length = 0;
+          for (const [watch, state] of saved) {
+            watch.load(state);
+            watched.push(watch);
+          }
+        },
+      });
       return {
         *createModule(self, cells) {
           const inner = yield* runtime.createModule(self, cells);
-          return new WatchedRefcount(inner, cells.name, sink);
+          const watch = new WatchedRefcount(inner, cells.name, sink);
+          watched.push(watch);
+          return watch;
         },
       };
     },

@@ -17,13 +17,24 @@ export interface ModuleMemoryAllocator {
 /** The x86-64 module mapping starts here (MODULES_VADDR without KASLR). */
 export const MODULES_VADDR = 0xffffffffc0000000n;
 
+/** A bump allocator, which says where its next allocation goes (so that one made from there goes on as it would). */
+export interface BumpAllocator extends ModuleMemoryAllocator {
+  readonly next: bigint;
+}
+
 /** Hands out pages one after another from `base`, as a fresh module area would. */
-export function bumpAllocator(base: bigint = MODULES_VADDR): ModuleMemoryAllocator {
+export function bumpAllocator(base: bigint = MODULES_VADDR): BumpAllocator {
   let next = base;
   const take = (bytes: number): bigint => {
     const address = next;
     next += BigInt(Math.ceil(bytes / PAGE_BYTES) * PAGE_BYTES);
     return address;
   };
-  return { allocate: (_region, bytes) => take(bytes), temporaryCopy: take };
+  return {
+    allocate: (_region, bytes) => take(bytes),
+    temporaryCopy: take,
+    get next() {
+      return next;
+    },
+  };
 }

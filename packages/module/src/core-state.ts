@@ -1,0 +1,81 @@
+import type { HostState } from '@kmodsim/cpu';
+import type { ModuleNotifier } from './core-types.js';
+import type { DeviceTable } from './device-table.js';
+import type { IrqLines } from './irq-lines.js';
+import type { KernelLog } from './kernel-log.js';
+import type { KernelModule, KernelModuleSave } from './kernel-module.js';
+import type { AddressTreeSave, ModuleAddressTree } from './module-address.js';
+import type { ModuleList } from './module-list.js';
+import type { UnsignedModuleTaint } from './module-signing.js';
+import type { TaintName } from './taint.js';
+
+// The module core's bookkeeping is kernel state kept in host objects: the list of modules and
+// what each one uses, the kernel's taints and log, the device and interrupt tables, where the next
+// module goes. Handed to the machine as one part of its host state, a snapshot saves it and a
+// rewind puts it back, so the core agrees with the machine's memory after a rewind (a model
+// checker's checkpoint). Saved values hold the same KernelModule objects, which a rewind takes
+// back to their own saved state: the machine's tasks, run again, still hold them.
+
+/** What the core's bookkeeping is made of (the core's own objects, changed in place by a rewind). */
+export interface CoreParts {
+  readonly moduleList: ModuleList;
+  readonly taints: Set<TaintName>;
+  readonly log: KernelLog;
+  readonly notifiers: ModuleNotifier[];
+  readonly chardevs: DeviceTable;
+  readonly filesystems: DeviceTable;
+  readonly irqLines: IrqLines;
+  readonly addressTree: ModuleAddressTree | undefined;
+  readonly unsignedTaint: UnsignedModuleTaint;
+}
+
+interface CoreSave {
+  readonly modules: readonly (readonly [KernelModule, KernelModuleSave])[];
+  readonly taints: readonly TaintName[];
+  readonly logLines: number;
+  readonly notifiers: readonly ModuleNotifier[];
+  readonly chardevs: ReturnType<DeviceTable['save']>;
+  readonly filesystems: ReturnType<DeviceTable['save']>;
+  readonly irqLines: ReturnType<IrqLines['save']>;
+  readonly addressTree: AddressTreeSave | undefined;
+  readonly signatureNoticed: boolean;
+  readonly nextModuleAddress: bigint;
+}
+
+/** The core's bookkeeping as a part of the machine's host state. */
+export function coreHostState(parts: CoreParts): HostState<CoreSave> {
+  return {
+    name: 'module core',
+    save: () => ({
+      modules: parts.moduleList.modules.map((module) => [module, module.saveBookkeeping()] as const),
+      taints: [...parts.taints],
+      logLines: parts.log.lines.length,
+      notifiers: [...parts.notifiers],
+      chardevs: parts.chardevs.save(),
+      filesystems: parts.filesystems.save(),
+      irqLines: parts.irqLines.save(),
+      addressTree: parts.addressTree?.save(),
+      signatureNoticed: parts.unsignedTaint.noticed,
+      nextModuleAddress: parts.moduleList.moduleMemory.next,
+    }),
+    load: (saved) => {
+      const modules = parts.moduleList.modules;
+      modules.length = 0;
+      for (const [module, state] of saved.modules) {
+        module.restoreBookkeeping(state);
+        modules.push(module);
+      }
+      parts.taints.clear();
+      for (const taint of saved.taints) parts.taints.add(taint);
+      parts.log.cutTo(saved.logLines);
+      parts.notifiers.length = 0;
+      parts.notifiers.push(...saved.notifiers);
+      parts.chardevs.load(saved.chardevs);
+      parts.filesystems.load(saved.filesystems);
+      parts.irqLines.load(saved.irqLines);
+      if (saved.addressTree !== undefined) parts.addressTree?.load(saved.addressTree);
+      parts.unsignedTaint.noticed = saved.signatureNoticed;
+      parts.moduleList.restartModuleMemory(saved.nextModuleAddress);
+    },
+  };
+}
