@@ -56,6 +56,7 @@ export {
   type BodyRegistry,
   type MachineSnapshot,
   type RestoreOptions,
+  type RewindOptions,
   type SnapshotFailure,
   type SnapshotProblem,
 } from './snapshot.js';

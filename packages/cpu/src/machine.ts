@@ -17,7 +17,7 @@ import type { MachineProfile } from './profiles.js';
 import { checkMaxSteps, resolveScheduler } from './create-machine.js';
 import { ok, type ConfigError, type Result } from './result.js';
 import { ReplayExhausted, ReplayScheduler } from './schedulers/replay.js';
-import type { MachineSnapshot, RestoreOptions, SnapshotFailure } from './snapshot.js';
+import type { MachineSnapshot, RestoreOptions, RewindOptions, SnapshotFailure } from './snapshot.js';
 import { NO_CPU, type Task } from './task.js';
 import type { Topology } from './topology.js';
 
@@ -300,10 +300,13 @@ export class Machine extends MachineView {
    * tasks and the host state it was handed (keepHostState) become the snapshot's, and it goes on
    * as it did from there. Its scheduler and trace sink are kept. Everything that holds the machine
    * (kernel objects, a scenario's check) goes on holding it: this is how a model checker starts
-   * each execution from a checkpoint. On a failure the machine is left as it was.
+   * each execution from a checkpoint. With `replayLogs: false` its tasks keep no replay logs from
+   * then on (steps cost less; no snapshot until a rewind turns them on again). A snapshot of
+   * another shape is refused with the machine untouched; a task body that no longer replays as it
+   * ran leaves the machine faulted.
    */
-  rewind(snapshot: MachineSnapshot): Result<undefined, SnapshotFailure> {
-    return rewindCore(this.core, snapshot);
+  rewind(snapshot: MachineSnapshot, options: RewindOptions = {}): Result<undefined, SnapshotFailure> {
+    return rewindCore(this.core, snapshot, options.replayLogs ?? true);
   }
 
   /**

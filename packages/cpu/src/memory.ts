@@ -1,4 +1,4 @@
-import { growFloat64, growInt32, growUint8 } from './internal/growable.js';
+import { growFloat64, growInt32, growUint8, loadFloat64, loadInt32, loadUint8 } from './internal/growable.js';
 import type { MemoryKind } from './ops.js';
 import type { MemorySave } from './snapshot.js';
 import type { ProfileCycles } from './profiles.js';
@@ -129,16 +129,18 @@ export class Memory {
 
   /** Takes on a saved memory of a machine of the same CPUs, in place of what this one holds. */
   load(save: MemorySave): void {
-    this.values = save.values.slice();
-    this.cellObject = save.cellObject.slice();
-    this.objectFreed = save.objectFreed.slice();
+    const usedCells = this.nextAddress;
+    const usedLines = (usedCells >>> LINE_SHIFT) + 1;
+    this.values = loadFloat64(this.values, save.values, usedCells);
+    this.cellObject = loadInt32(this.cellObject, save.cellObject, usedCells, NO_OBJECT);
+    this.objectFreed = loadUint8(this.objectFreed, save.objectFreed, this.objects.length);
     this.objects.length = 0;
     this.objects.push(...save.objects);
     this.nextAddress = save.nextAddress;
-    this.lineOwner = save.lineOwner.slice();
-    this.lineReadyCycles = save.lineReadyCycles.slice();
-    this.sharerBits = save.sharerBits.slice();
-    this.sharerCount = save.sharerCount.slice();
+    this.lineOwner = loadInt32(this.lineOwner, save.lineOwner, usedLines, NO_OWNER);
+    this.lineReadyCycles = loadFloat64(this.lineReadyCycles, save.lineReadyCycles, usedLines);
+    this.sharerBits = loadInt32(this.sharerBits, save.sharerBits, usedLines * this.sharerWords, 0);
+    this.sharerCount = loadInt32(this.sharerCount, save.sharerCount, usedLines, 0);
     this.coherence.set(save.coherence);
     this.lastSourceClass = save.lastSourceClass;
   }

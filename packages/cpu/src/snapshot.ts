@@ -91,6 +91,16 @@ export type BodyArg = string | number | boolean | null;
 /** What decodeSnapshot builds bodies from: each name a BodyRef may give, and what makes that body from the ref's args. */
 export type BodyRegistry = Readonly<Record<string, (args: readonly BodyArg[]) => TaskBody>>;
 
+/** How a machine is rewound (Machine.rewind). */
+export interface RewindOptions {
+  /**
+   * Whether tasks go on keeping replay logs (default true, as the machine was made). Off, steps
+   * cost less (a model checker going on from a checkpoint it keeps needs none), and a snapshot
+   * is refused until a rewind turns them on again.
+   */
+  readonly replayLogs?: boolean;
+}
+
 /** What a restored machine gets anew: these are not part of its state. */
 export interface RestoreOptions {
   /** A schedule string or a scheduler object. Default: 'kms1:rr'. */

@@ -115,6 +115,39 @@ describe('what a rewind refuses, and what it undoes', () => {
     expect(rewound.ok ? '' : rewound.message).toContain('of 2 CPUs, the machine has 1');
   });
 
+  test('a task body that no longer replays as it ran (it reads a host variable the machine was not handed) fails the rewind and leaves the machine faulted', () => {
+    const machine = machineOf({ cpuCount: 1, snapshots: true });
+    const cell = machine.alloc('cell', 1).base;
+    const host = { loads: true };
+    machine.spawn({ name: 'reader', body: function* (): KernelCode<void> {
+      yield host.loads ? load(cell) : store(cell, 1);
+      yield load(cell);
+    } });
+    machine.perform(machine.stepChoice(0));
+    const snapshot = snapshotOf(machine);
+    host.loads = false;
+    const rewound = machine.rewind(snapshot);
+    expect(rewound.ok ? 'rewound' : [rewound.errno, rewound.problem, rewound.message]).toEqual(['EINVAL', 'replay-diverged', expect.stringContaining('reader-1')]);
+    expect(machine.status).toBe('faulted');
+    expect(machine.fault?.message).toMatch(/^rewinding to the snapshot failed, so the machine cannot go on/);
+  });
+
+  test('a rewind without replay logs goes on as one with them, and the machine then refuses a snapshot until a rewind with them', () => {
+    const { machine, seen } = counting();
+    machine.perform(machine.stepChoice(0));
+    const snapshot = snapshotOf(machine);
+    expect(machine.rewind(snapshot, { replayLogs: false }).ok).toBe(true);
+    machine.run();
+    expect(seen).toEqual(['saw 0', 'saw 1', 'saw 2']);
+    expect(machine.rewind(snapshot, { replayLogs: false }).ok).toBe(true);
+    machine.perform(machine.stepChoice(0));
+    const refused = machine.snapshot();
+    expect(refused.ok ? 'taken' : refused.problem).toBe('no-replay-log');
+    expect(machine.rewind(snapshot).ok).toBe(true);
+    machine.perform(machine.stepChoice(0));
+    expect(machine.snapshot().ok).toBe(true);
+  });
+
   test('a run that faulted is rewound to before the fault', () => {
     const machine = machineOf({ cpuCount: 1, snapshots: true });
     const object = machine.alloc('object', 1);

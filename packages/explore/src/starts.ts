@@ -66,7 +66,9 @@ export class ExecutionStarts {
       return { ...started, rewound: false };
     }
     this.checkpoint = { ...started, snapshot: taken.value };
-    return { ...started, rewound: false };
+    // Rewound at once, without replay logs: the search takes no further snapshot, so its
+    // executions need not pay for them.
+    return this.rewound(this.checkpoint);
   }
 
   private fresh(): Start {
@@ -74,7 +76,7 @@ export class ExecutionStarts {
   }
 
   private rewound(checkpoint: Checkpoint): Start {
-    const rewound = checkpoint.machine.rewind(checkpoint.snapshot);
+    const rewound = checkpoint.machine.rewind(checkpoint.snapshot, { replayLogs: false });
     if (!rewound.ok) throw new ScenarioSetupError(`rewinding to the checkpoint after setup failed: ${rewound.message}`);
     return { machine: checkpoint.machine, check: checkpoint.check, rewound: true };
   }

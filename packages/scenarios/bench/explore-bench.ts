@@ -82,7 +82,7 @@ function checkpointOf(scenario: Scenario): Checkpoint {
 }
 
 function rewind(checkpoint: Checkpoint): void {
-  const rewound = checkpoint.machine.rewind(checkpoint.snapshot);
+  const rewound = checkpoint.machine.rewind(checkpoint.snapshot, { replayLogs: false });
   if (!rewound.ok) throw new Error(rewound.message);
 }
 

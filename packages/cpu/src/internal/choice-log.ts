@@ -54,7 +54,8 @@ export class ChoiceLog {
 
   /** Takes on saved words in place of what it holds. */
   load(words: Int32Array): void {
-    this.words = growInt32(Int32Array.from(words), 1024, 0);
+    if (this.words.length >= words.length) this.words.set(words);
+    else this.words = growInt32(Int32Array.from(words), 1024, 0);
     this.length = words.length;
   }
 

@@ -41,8 +41,8 @@ export class MachineCore {
   readonly maxSteps: number;
   /** Whether the choices made are kept (for replay strings). */
   readonly record: boolean;
-  /** Whether each task's replay log is kept (for snapshots). */
-  readonly snapshots: boolean;
+  /** Whether each task's replay log is kept (for snapshots); a rewind may turn it off. */
+  snapshots: boolean;
 
   readonly memory: Memory;
   /** Each CPU's clock, in cycles. */

@@ -1,14 +1,14 @@
 import { EXIT_TASK } from '../ops.js';
 import { ok, type Result } from '../result.js';
 import { snapshotFailure, type MachineSnapshot, type SnapshotFailure, type TaskSave } from '../snapshot.js';
-import { Task } from '../task.js';
 import type { MachineCore } from './core.js';
-import { loadFaults } from './faults.js';
 import { loadInterrupts, rewindInterrupts } from './interrupts.js';
 import { replayBody } from './replay.js';
 import { ReplayLog } from './replay-log.js';
 import { loadRunQueues } from './run-queues.js';
-import { loadHostParts, saveHostParts } from './snapshot-take.js';
+import { loadHostParts } from './snapshot-take.js';
+import { loadFaults, raise } from './faults.js';
+import { NO_CPU, Task } from '../task.js';
 import { loadTimers } from './timers.js';
 
 // Restoring a snapshot: into a fresh machine's core (Machine.restore), or into the core of the
@@ -35,21 +35,23 @@ export function loadSnapshot(core: MachineCore, snapshot: MachineSnapshot): Resu
 
 /**
  * Takes `core` back to `snapshot`, which it took: memory, clocks, run queues, timers, faults,
- * tasks and host state all become the snapshot's. On a failure (a body that no longer replays)
- * the machine is left as it was.
+ * tasks and host state all become the snapshot's. A snapshot of another shape is refused with the
+ * machine untouched; a body that no longer replays as it did (it depends on state the machine was
+ * not handed) leaves the machine faulted, its host state the snapshot's and the rest as it was.
  */
-export function rewindCore(core: MachineCore, snapshot: MachineSnapshot): Result<undefined, SnapshotFailure> {
+export function rewindCore(core: MachineCore, snapshot: MachineSnapshot, replayLogs: boolean): Result<undefined, SnapshotFailure> {
   const mismatch = shapeProblem(core, snapshot);
   if (mismatch !== undefined) return mismatch;
-  const before = saveHostParts(core);
   // Bodies run again read host state as it was at the snapshot, and what they do to it is undone after.
   loadHostParts(core, snapshot.host);
-  const tasks = restoreTasks(snapshot.tasks);
+  const tasks = restoreTasks(snapshot.tasks, replayLogs);
   if (!tasks.ok) {
-    loadHostParts(core, before);
+    loadHostParts(core, snapshot.host);
+    raise(core, 'replay-diverged', `rewinding to the snapshot failed, so the machine cannot go on: ${tasks.message}`, NO_CPU, undefined);
     return tasks;
   }
   loadCore(core, snapshot, tasks.value);
+  core.snapshots = replayLogs;
   rewindInterrupts(core, snapshot.interrupts);
   core.hostParts.length = snapshot.host.length;
   loadHostParts(core, snapshot.host);
@@ -87,24 +89,24 @@ function loadCore(core: MachineCore, snapshot: MachineSnapshot, tasks: readonly 
   loadFaults(core.faults, snapshot.faults);
 }
 
-function restoreTasks(saves: readonly TaskSave[]): Result<Task[], SnapshotFailure> {
+function restoreTasks(saves: readonly TaskSave[], replayLogs = true): Result<Task[], SnapshotFailure> {
   const tasks: Task[] = [];
   for (const saved of saves) {
-    const task = restoreTask(saved);
+    const task = restoreTask(saved, replayLogs);
     if (!task.ok) return task;
     tasks.push(task.value);
   }
   return ok(tasks);
 }
 
-function restoreTask(saved: TaskSave): Result<Task, SnapshotFailure> {
+function restoreTask(saved: TaskSave, replayLogs: boolean): Result<Task, SnapshotFailure> {
   const task = new Task(saved.pid, saved.comm, saved.homeCpu, saved.bound, saved.priority, saved.daemon, saved.spec);
   if (saved.log !== undefined) {
     const replayed = replayBody(task, saved.spec, saved.log, saved);
     if (!replayed.ok) return replayed;
     task.generator = replayed.value.generator;
     task.next = saved.next === 'pending' ? replayed.value.lastOp : saved.next === 'exit' ? EXIT_TASK : undefined;
-    task.log = ReplayLog.load(task, saved.log);
+    if (replayLogs) task.log = ReplayLog.load(task, saved.log);
   }
   task.state = saved.state;
   task.queued = saved.queued;

@@ -118,7 +118,7 @@ function saveTask(task: Task): TaskSave {
 function checkReplay(saved: TaskSave): SnapshotFailure | undefined {
   if (saved.state === 'TASK_DEAD') return undefined;
   if (saved.log === undefined) {
-    return snapshotFailure('no-replay-log', saved.pid, `cannot snapshot ${saved.comm}-${saved.pid}: the machine was made without snapshots: true, so it kept no record of what its tasks were fed (createMachine({ ..., snapshots: true }))`);
+    return snapshotFailure('no-replay-log', saved.pid, `cannot snapshot ${saved.comm}-${saved.pid}: the machine keeps no record of what its tasks were fed (it was made without snapshots: true, or rewound with replayLogs: false): make it with createMachine({ ..., snapshots: true })`);
   }
   const self = new Task(saved.pid, saved.comm, saved.homeCpu, saved.bound, saved.priority, saved.daemon, saved.spec);
   const replayed = replayBody(self, saved.spec, saved.log, saved);
