@@ -254,4 +254,19 @@ describe('kmodsim-compare check and checkpoints', () => {
     expect(result.stdout).toMatch(/^keeps-host-state\s+unload-vs-get\s+CLEAN\s+\d+\s+exhausted/m);
     expect(result.code).toBe(0);
   });
+
+  test('such a strategy is searched afresh wherever its state shows, never an ERROR blamed on determinism', async () => {
+    const result = await checkInProcess('--strategy', './keeps-host-state.mjs', '--scenario', 'notifiers-during-init', '--scenario', 'failing-init-with-user');
+    expect(result.stdout).toMatch(/^keeps-host-state\s+notifiers-during-init\s+CLEAN/m);
+    expect(result.stdout).toMatch(/^keeps-host-state\s+failing-init-with-user\s+CLEAN/m);
+    expect(result.stderr).not.toContain('ERROR');
+    expect(result.code).toBe(0);
+  });
+
+  test('--no-checkpoints boots every execution afresh: the same verdict, and no note', async () => {
+    const result = await checkInProcess('--strategy', './keeps-host-state.mjs', '--scenario', 'unload-vs-get', '--preemptions', '1', '--irqs', '0', '--no-checkpoints');
+    expect(result.stderr).not.toContain('note:');
+    expect(result.stdout).toMatch(/^keeps-host-state\s+unload-vs-get\s+CLEAN\s+\d+\s+exhausted/m);
+    expect(result.code).toBe(0);
+  });
 });

@@ -5,7 +5,7 @@ import { analyzePending, analyzeRaces } from './races.js';
 import type { Request, SearchNode } from './search-node.js';
 import { NondeterminismError } from './search-errors.js';
 import { HASH_SEED, mixHash, ShardPlan } from './shard-plan.js';
-import { checkpointDiverged, confirmViolation, ExecutionStarts, type Start } from './starts.js';
+import { checkpointDiverged, crossCheck, ExecutionStarts, type Start } from './starts.js';
 import type { ExploreTarget } from './target.js';
 import { SearchTally, type SearchProgress } from './tally.js';
 import { traceFingerprint, type PerformedStep } from './trace-class.js';
@@ -101,10 +101,10 @@ interface ExecutionEnd {
 }
 
 /**
- * Runs the next execution. When one from the checkpoint does not fit what earlier ones did, the
- * same execution booted afresh tells whether the scenario is not deterministic (both misfit) or
- * the checkpoint is to blame (the fresh one fits); a violation found from the checkpoint is
- * confirmed afresh the same way.
+ * Runs the next execution. From the checkpoint, a run that does not fit what earlier ones did,
+ * or whose outcome a fresh boot does not give (see crossCheck), is the checkpoint's failure
+ * (explore() then searches again booting afresh, where a misfit means the scenario itself is not
+ * deterministic).
  */
 function runChecked(starts: ExecutionStarts, options: ExhaustiveOptions, path: SearchNode[], divergeAt: number, request: Request): ExecutionEnd {
   const start = starts.next();
@@ -112,18 +112,10 @@ function runChecked(starts: ExecutionStarts, options: ExhaustiveOptions, path: S
   try {
     end = runOne(start, options, path, divergeAt, request);
   } catch (error) {
-    // Only a run from the checkpoint is checked against a fresh boot: a fresh boot that misfits
-    // means the scenario itself is not deterministic (its setup, or its code).
-    const other = error instanceof NondeterminismError && start.rewound ? starts.other(start) : undefined;
-    if (other === undefined) throw error;
-    try {
-      runOne(other, options, path, divergeAt, request);
-    } catch {
-      throw error;
-    }
-    throw checkpointDiverged(error instanceof Error ? error.message.replace(`${NOT_DETERMINISTIC}: `, '') : String(error));
+    if (!(error instanceof NondeterminismError) || !starts.fromCheckpoint) throw error;
+    throw checkpointDiverged(error.message.replace(`${NOT_DETERMINISTIC}: `, ''));
   }
-  confirmViolation(starts, start, end.outcome, (other) => runOne(other, options, path, divergeAt, request).outcome);
+  crossCheck(starts, start, end.outcome, (fresh) => runOne(fresh, options, path, divergeAt, request).outcome);
   return end;
 }
 

@@ -1,6 +1,6 @@
 import { createPrng, type Prng } from '@kmodsim/cpu';
 import { ExecutionDriver, type Bounds, type ChoicePoint, type Outcome } from './execution.js';
-import { confirmViolation, ExecutionStarts, type Start } from './starts.js';
+import { crossCheck, ExecutionStarts, type Start } from './starts.js';
 import type { ExploreTarget } from './target.js';
 import { SearchTally, type SearchProgress } from './tally.js';
 
@@ -37,7 +37,7 @@ export function samplingSearch(target: ExploreTarget, options: SamplingOptions, 
     };
     const start = starts.next();
     const { outcome, steps } = runSampled(start, options.bounds, picker());
-    confirmViolation(starts, start, outcome, (other) => runSampled(other, options.bounds, picker()).outcome);
+    crossCheck(starts, start, outcome, (fresh) => runSampled(fresh, options.bounds, picker()).outcome);
     estimatedSteps = Math.max(estimatedSteps, steps);
     tally.record(outcome);
     if (tally.shouldStop(options.stopAtFirstViolation, Infinity)) return tally;

@@ -4,18 +4,24 @@ import { CheckpointError, ScenarioSetupError } from './search-errors.js';
 import { startExecution, type ExploreTarget, type StartedExecution } from './target.js';
 
 // Where each execution of a search starts. Setting a scenario up boots its kernel, which costs
-// more than many of its executions; so the first execution's machine is snapshotted right after
-// setup (a checkpoint), and every later one rewinds that machine to it, which puts back its
-// memory, tasks and the kernel's host-side state (see Machine.rewind and HostState). Code that
-// keeps state the machine was not given would make a rewound run differ from a fresh one, so
-// some executions (the 2nd, 4th, 8th, ...) boot afresh all the same: the search replays each
-// execution's prefix against what earlier ones did, and a difference between the two kinds of
-// start is then caught and blamed on the checkpoint (see exhaustive.ts).
+// more than many of its executions; so the machine is snapshotted right after setup (a
+// checkpoint), and every execution rewinds it there, which puts back its memory, tasks and the
+// kernel's host-side state (see Machine.rewind and HostState). Code that keeps state the machine
+// was not given would make a rewound run differ from a fresh one, unseen: so a sample of the
+// executions (each of the first 64, then every 64th and each power of two), and every one that
+// finds a violation, is run again on a fresh boot and the two outcomes compared. Any difference,
+// or any run that no longer fits the choices earlier ones made, is a CheckpointError, and
+// explore() searches again booting every execution afresh, where a run that does not fit means
+// the scenario itself is not deterministic.
 
 /** An execution's machine, and whether it was rewound to the checkpoint or booted afresh. */
 export interface Start extends StartedExecution {
   readonly rewound: boolean;
 }
+
+/** Every one of the first executions is checked against a fresh boot, then one in this many (and each power of two). */
+const SAMPLE_ALL = 64;
+const SAMPLE_EVERY = 64;
 
 interface Checkpoint extends StartedExecution {
   readonly snapshot: MachineSnapshot;
@@ -48,14 +54,18 @@ export class ExecutionStarts {
   next(): Start {
     this.started++;
     if (this.checkpoint === undefined) return this.refusal === undefined ? this.first() : this.fresh();
-    // A power of two boots afresh, as a check on the checkpoint.
-    return (this.started & (this.started - 1)) === 0 ? this.fresh() : this.rewound(this.checkpoint);
+    return this.rewound(this.checkpoint);
   }
 
-  /** A start of the other kind than `start`, to tell whether a difference comes from the checkpoint; undefined without one. */
-  other(start: Start): Start | undefined {
-    if (this.checkpoint === undefined) return undefined;
-    return start.rewound ? this.fresh() : this.rewound(this.checkpoint);
+  /** Whether executions start from the checkpoint (so a run that does not fit may be its fault). */
+  get fromCheckpoint(): boolean {
+    return this.checkpoint !== undefined;
+  }
+
+  /** Whether the execution last started is one of the sample run again afresh. */
+  get sampled(): boolean {
+    const count = this.started;
+    return count <= SAMPLE_ALL || count % SAMPLE_EVERY === 0 || (count & (count - 1)) === 0;
   }
 
   private first(): Start {
@@ -71,7 +81,8 @@ export class ExecutionStarts {
     return this.rewound(this.checkpoint);
   }
 
-  private fresh(): Start {
+  /** A fresh boot with the scenario set up. */
+  fresh(): Start {
     return { ...this.boot(false), rewound: false };
   }
 
@@ -97,20 +108,41 @@ export function checkpointDiverged(detail: string): CheckpointError {
 }
 
 /**
- * A violation found from the checkpoint is reported only once the same choices, booted afresh,
- * give the same violation: what the search reports must replay as a user will replay it.
+ * A run from the checkpoint that found a violation, or is one of the sample, is run again on a
+ * fresh boot (`again`), and the outcomes must agree: what the search reports must replay as a user
+ * will replay it, and a clean verdict must be a fresh boot's.
  */
-export function confirmViolation(starts: ExecutionStarts, start: Start, outcome: Outcome, again: (other: Start) => Outcome): void {
-  if (outcome.kind !== 'violation' || !start.rewound) return;
-  const other = starts.other(start);
-  if (other === undefined) return;
+export function crossCheck(starts: ExecutionStarts, start: Start, outcome: Outcome, again: (fresh: Start) => Outcome): void {
+  if (!start.rewound || (outcome.kind !== 'violation' && !starts.sampled)) return;
   let fresh: Outcome;
   try {
-    fresh = again(other);
+    fresh = again(starts.fresh());
   } catch (error) {
-    throw checkpointDiverged(`booted afresh, the run that found "${outcome.violation.message}" no longer fits: ${error instanceof Error ? error.message : String(error)}`);
+    throw checkpointDiverged(`booted afresh, the run that ended in ${describeOutcome(outcome)} no longer fits: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (fresh.kind === 'violation' && fresh.violation.kind === outcome.violation.kind && fresh.violation.message === outcome.violation.message && fresh.violation.schedule === outcome.violation.schedule) return;
-  const found = fresh.kind === 'violation' ? `${fresh.violation.kind}: ${fresh.violation.message}` : `no violation (${fresh.kind})`;
-  throw checkpointDiverged(`from the checkpoint: ${outcome.violation.kind}: ${outcome.violation.message}; booted afresh: ${found}`);
+  if (!sameOutcome(outcome, fresh)) throw checkpointDiverged(`from the checkpoint: ${describeOutcome(outcome)}; booted afresh: ${describeOutcome(fresh)}`);
+}
+
+function sameOutcome(a: Outcome, b: Outcome): boolean {
+  switch (a.kind) {
+    case 'violation':
+      return b.kind === 'violation' && a.violation.kind === b.violation.kind && a.violation.message === b.violation.message && a.violation.schedule === b.violation.schedule;
+    case 'complete':
+      return b.kind === 'complete' && a.signature === b.signature;
+    case 'pruned':
+    case 'cut':
+      return a.kind === b.kind;
+  }
+}
+
+function describeOutcome(outcome: Outcome): string {
+  switch (outcome.kind) {
+    case 'violation':
+      return `${outcome.violation.kind}: ${outcome.violation.message}`;
+    case 'complete':
+      return `no violation, final state ${outcome.signature}`;
+    case 'pruned':
+    case 'cut':
+      return `no violation (${outcome.kind})`;
+  }
 }

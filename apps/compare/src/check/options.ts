@@ -23,6 +23,8 @@ export interface CheckOptions {
   readonly maxExecutions: number;
   /** Also count the distinct traces the exhaustive search covered. */
   readonly traces: boolean;
+  /** Start each execution from the checkpoint after setup (see @kmodsim/explore), or boot every one afresh. */
+  readonly checkpoints: boolean;
 }
 
 const MAX_BOUND = 10;
@@ -47,6 +49,9 @@ Options:
   --workers N            search on N worker threads: pairs are shared out whole, a single pair is split in N shards
   --traces               also count the distinct traces covered: executions that differ only in the
                          order of independent steps count once (exhaustive, without --shard or --workers)
+  --no-checkpoints       boot the scenario afresh for every execution instead of rewinding to a
+                         checkpoint after setup (slower; for a strategy whose own JavaScript state
+                         a checkpoint cannot put back, which check otherwise finds and notes itself)
   --json                 one JSON object per verdict
   --reporter junit       a JUnit XML report instead of the table: one testcase per pair, a failure
                          for each surprise with its counterexample and replay command
@@ -67,7 +72,7 @@ errors (a strategy declaring a scenario or violation kind that does not exist am
 const CHECK_OPTIONS: readonly OptionSpec[] = [
   ...['strategy', 'scenario', 'cpus', 'preemptions', 'irqs', 'mode', 'seed', 'executions', 'max-executions', 'shard', 'workers', 'reporter', 'replay', 'format']
     .map((long) => ({ long, takesArgument: true })),
-  ...['json', 'traces'].map((long) => ({ long, takesArgument: false })),
+  ...['json', 'traces', 'no-checkpoints'].map((long) => ({ long, takesArgument: false })),
   { short: 'h', long: 'help', takesArgument: false },
 ];
 
@@ -94,6 +99,7 @@ function readCheckLine(argv: readonly string[]) {
     json: line.has('json'),
     reporter: value('reporter', 'table'),
     traces: line.has('traces'),
+    noCheckpoints: line.has('no-checkpoints'),
     replay: line.value('replay'),
     format: value('format', 'ftrace'),
   };
@@ -136,6 +142,7 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
     json: values.json,
     reporter,
     traces: values.traces,
+    checkpoints: !values.noCheckpoints,
     replay: values.replay,
     format,
   };

@@ -166,6 +166,7 @@ function searchOptions(options: CheckOptions, scenario: SuiteScenario): ExploreO
     executions: options.executions,
     maxExecutions: options.maxExecutions,
     countTraces: options.traces,
+    checkpoints: options.checkpoints,
   };
 }
 
