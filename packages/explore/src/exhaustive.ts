@@ -113,7 +113,7 @@ function runChecked(starts: ExecutionStarts, options: ExhaustiveOptions, path: S
     end = runOne(start, options, path, divergeAt, request);
   } catch (error) {
     if (!(error instanceof NondeterminismError) || !starts.fromCheckpoint) throw error;
-    throw checkpointDiverged(error.message.replace(`${NOT_DETERMINISTIC}: `, ''));
+    throw checkpointDiverged(error.where);
   }
   crossCheck(starts, start, end.outcome, (fresh) => runOne(fresh, options, path, divergeAt, request).outcome);
   return end;
@@ -162,7 +162,7 @@ function replayNode(driver: ExecutionDriver, node: SearchNode | undefined, depth
   const footprint = key === undefined ? undefined : node?.footprints.get(key);
   if (node === undefined || choice === undefined || footprint === undefined) throw new Error(`no choice recorded at step ${depth}`);
   if (!driver.settle() || !driver.replay(choice, node.point.costs[node.chosen] ?? 0, footprint, node.op) || driver.machine.fault?.kind === 'replay-diverged') {
-    throw new NondeterminismError(`${NOT_DETERMINISTIC}: at step ${depth} after setup the run no longer fits the choices made before`);
+    throw notDeterministicAt(`at step ${depth} after setup the run no longer fits the choices made before`);
   }
 }
 
@@ -176,7 +176,11 @@ function sameKeys(a: readonly number[], b: readonly number[]): boolean {
 }
 
 function notDeterministic(depth: number, before: readonly number[], now: readonly number[]): NondeterminismError {
-  return new NondeterminismError(`${NOT_DETERMINISTIC}: at step ${depth} after setup the choices were [${before.join(' ')}], now [${now.join(' ')}]`);
+  return notDeterministicAt(`at step ${depth} after setup the choices were [${before.join(' ')}], now [${now.join(' ')}]`);
+}
+
+function notDeterministicAt(where: string): NondeterminismError {
+  return new NondeterminismError(`${NOT_DETERMINISTIC}: ${where}`, where);
 }
 
 /**

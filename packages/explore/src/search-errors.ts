@@ -5,7 +5,15 @@
 export class SearchError extends Error {}
 
 /** The scenario or strategy does not do the same thing when given the same choices. */
-export class NondeterminismError extends SearchError {}
+export class NondeterminismError extends SearchError {
+  /** Where the run stopped fitting, without the message's guess at why. */
+  readonly where: string;
+
+  constructor(message: string, where = message) {
+    super(message);
+    this.where = where;
+  }
+}
 
 /**
  * A run from the checkpoint after setup differed from one booted afresh: the strategy or the

@@ -1,6 +1,6 @@
 import type { MachineSnapshot } from '@kmodsim/cpu';
 import type { Outcome } from './execution.js';
-import { CheckpointError, ScenarioSetupError } from './search-errors.js';
+import { CheckpointError, NondeterminismError, ScenarioSetupError } from './search-errors.js';
 import { startExecution, type ExploreTarget, type StartedExecution } from './target.js';
 
 // Where each execution of a search starts. Setting a scenario up boots its kernel, which costs
@@ -19,9 +19,8 @@ export interface Start extends StartedExecution {
   readonly rewound: boolean;
 }
 
-/** Every one of the first executions is checked against a fresh boot, then one in this many (and each power of two). */
-const SAMPLE_ALL = 64;
-const SAMPLE_EVERY = 64;
+/** Every one of the first this many executions is checked against a fresh boot, then one in this many (and each power of two). */
+const SAMPLE = 64;
 
 interface Checkpoint extends StartedExecution {
   readonly snapshot: MachineSnapshot;
@@ -65,7 +64,7 @@ export class ExecutionStarts {
   /** Whether the execution last started is one of the sample run again afresh. */
   get sampled(): boolean {
     const count = this.started;
-    return count <= SAMPLE_ALL || count % SAMPLE_EVERY === 0 || (count & (count - 1)) === 0;
+    return count <= SAMPLE || count % SAMPLE === 0 || (count & (count - 1)) === 0;
   }
 
   private first(): Start {
@@ -118,7 +117,7 @@ export function crossCheck(starts: ExecutionStarts, start: Start, outcome: Outco
   try {
     fresh = again(starts.fresh());
   } catch (error) {
-    throw checkpointDiverged(`booted afresh, the run that ended in ${describeOutcome(outcome)} no longer fits: ${error instanceof Error ? error.message : String(error)}`);
+    throw checkpointDiverged(`booted afresh, the run that ended in ${describeOutcome(outcome)} no longer fits: ${error instanceof NondeterminismError ? error.where : error instanceof Error ? error.message : String(error)}`);
   }
   if (!sameOutcome(outcome, fresh)) throw checkpointDiverged(`from the checkpoint: ${describeOutcome(outcome)}; booted afresh: ${describeOutcome(fresh)}`);
 }
