@@ -5,7 +5,10 @@ import type { Machine } from './machine.js';
 // scenario's record of what its tasks saw. A snapshot holds what each part saved, and rewinding
 // the machine to the snapshot puts every part back, so the kernel's objects agree with its
 // memory again. Parts hold references to the host objects they belong to, so such a snapshot is
-// put back only into the machine it was taken from (Machine.rewind), never restored elsewhere.
+// put back only into the machine it was taken from (Machine.rewind); a part that can also write
+// its state as plain data and read it back into its own objects (encode, decode) lets the
+// snapshot go to bytes and into a machine booted the same way in another process
+// (Machine.snapshotBytes, Machine.rewindFromBytes).
 
 /** A part of the kernel's state kept outside simulated memory, which a snapshot saves and a rewind puts back. */
 export interface HostState<S = unknown> {
@@ -15,6 +18,14 @@ export interface HostState<S = unknown> {
   save(): S;
   /** Takes on a state save() returned; called any number of times with the same one. */
   load(saved: S): void;
+  /**
+   * A saved state as plain data (JSON values, typed arrays), for a snapshot in bytes; throws
+   * (with why) when this state cannot be written. Without it the machine is copied only within
+   * its process.
+   */
+  encode?(saved: S): unknown;
+  /** What encode wrote, as a state of this part's own objects that load() takes; throws on data it did not write. */
+  decode?(data: unknown): S;
 }
 
 /** One part's state in a snapshot. */

@@ -17,7 +17,8 @@ import type { MachineProfile } from './profiles.js';
 import { checkMaxSteps, resolveScheduler } from './create-machine.js';
 import { ok, type ConfigError, type Result } from './result.js';
 import { ReplayExhausted, ReplayScheduler } from './schedulers/replay.js';
-import type { MachineSnapshot, RestoreOptions, RewindOptions, SnapshotFailure } from './snapshot.js';
+import type { BodyRegistry, MachineSnapshot, RestoreOptions, RewindOptions, SnapshotFailure } from './snapshot.js';
+import { decodeWithHost, encodeWithHost } from './internal/snapshot-bytes.js';
 import { NO_CPU, type Task } from './task.js';
 import type { Topology } from './topology.js';
 
@@ -74,8 +75,28 @@ export class Machine extends MachineView {
     return this.memory.liveObjects();
   }
 
+  /**
+   * A cell's value, read by host code without cost. Read from inside a task's body, the value is
+   * logged with the task, so that the body run again (a snapshot's restore) reads it again.
+   */
   read(address: number): number {
-    return this.memory.read(address);
+    const core = this.core;
+    if (core.replaying !== undefined) return core.replaying.nextRead();
+    const value = this.memory.read(address);
+    core.readLog?.read(value);
+    return value;
+  }
+
+  /**
+   * A plain value a task's body receives from another task through host objects (a stop_machine
+   * callback's result, say), returned as it is. Logged with the receiving task, so that its body
+   * run again (a snapshot's restore) receives it again, though the task that gave it is not run.
+   */
+  received<T>(value: T): T {
+    const core = this.core;
+    if (core.replaying !== undefined) return core.replaying.nextReceived() as T;
+    core.readLog?.receive(value);
+    return value;
   }
 
   write(address: number, value: number): void {
@@ -307,6 +328,37 @@ export class Machine extends MachineView {
    */
   rewind(snapshot: MachineSnapshot, options: RewindOptions = {}): Result<undefined, SnapshotFailure> {
     return rewindCore(this.core, snapshot, options.replayLogs ?? true);
+  }
+
+  /**
+   * A snapshot of this machine as bytes, its host state included: each part handed over with
+   * keepHostState writes its own state as plain data (HostState.encode); a part that cannot, a
+   * live task without a bodyRef or a handler without a handlerRef is the failure.
+   */
+  snapshotBytes(): Result<Uint8Array, SnapshotFailure> {
+    const taken = takeSnapshot(this.core);
+    return taken.ok ? encodeWithHost(taken.value, this.core.hostParts) : taken;
+  }
+
+  /**
+   * Takes this machine to the state snapshotBytes() saved on a machine booted the same way (the
+   * same CPUs, interrupt sources and host state parts, in the same order), in this process or
+   * another: each part reads its state back into its own objects (HostState.decode), and bodies
+   * come from `bodies` and the names this machine's kernel gave its own (nameBodies). Then as
+   * rewind(): damaged bytes or another machine's leave this one untouched.
+   */
+  rewindFromBytes(bytes: Uint8Array, bodies: BodyRegistry = {}): Result<undefined, SnapshotFailure> {
+    const decoded = decodeWithHost(bytes, { ...this.core.bodies, ...bodies }, this.core.hostParts);
+    return decoded.ok ? rewindCore(this.core, decoded.value, true) : decoded;
+  }
+
+  /**
+   * Names bodies this machine's kernel spawns its long-lived tasks with (TaskSpec.bodyRef) and
+   * handlers it registers (handlerRef), so that rewindFromBytes finds them without the caller
+   * knowing each part's internals.
+   */
+  nameBodies(bodies: BodyRegistry): void {
+    Object.assign(this.core.bodies, bodies);
   }
 
   /**

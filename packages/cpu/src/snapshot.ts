@@ -18,7 +18,7 @@ import type { TraceSink } from './trace.js';
 // simulated memory or its own local variables.
 
 /** The version of the snapshot layout; bytes of another version are refused. */
-export const SNAPSHOT_FORMAT = 1;
+export const SNAPSHOT_FORMAT = 2;
 
 /** Why a machine cannot be saved or restored exactly, or why bytes are no snapshot this kmodsim reads. */
 export type SnapshotProblem =
@@ -218,6 +218,12 @@ export interface TaskSave {
 export interface LogSave {
   readonly values: Float64Array;
   readonly marks: readonly number[];
+  /** What the body read from memory through machine.read, in order; restReads of them at its rest point. */
+  readonly reads: Float64Array;
+  readonly restReads: number;
+  /** Plain values the body received from other tasks through host objects (Machine.received), in order. */
+  readonly received: readonly unknown[];
+  readonly restReceived: number;
   readonly hash: number;
   readonly restLength: number;
   readonly restMarks: number;

@@ -24,6 +24,8 @@ export async function boot(dir: string, request: Partial<BootRequest> = {}): Pro
 export async function apply(dir: string, command: JournalCommand, afterMs = 0): Promise<Applied> {
   const applied = await runCommand(dir, 'test', BOOT_WALL_MS + afterMs, () => command);
   if (!applied.ok) expect.fail(applied.message);
+  // Every command after the boot's first loads the machine saved by the one before it.
+  expect(applied.value.notice).toBeUndefined();
   return applied.value;
 }
 

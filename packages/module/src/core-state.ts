@@ -2,7 +2,8 @@ import type { HostState } from '@kmodsim/cpu';
 import type { ModuleNotifier } from './core-types.js';
 import type { DeviceTable } from './device-table.js';
 import type { IrqLines } from './irq-lines.js';
-import type { KernelLog } from './kernel-log.js';
+import type { KernelLog, KernelLogEntry } from './kernel-log.js';
+import { decodeCore, encodeCore, type CoreCodecContext } from './core-codec.js';
 import type { KernelModule, KernelModuleSave } from './kernel-module.js';
 import type { AddressTreeSave, ModuleAddressTree } from './module-address.js';
 import type { ModuleList } from './module-list.js';
@@ -29,7 +30,7 @@ export interface CoreParts {
   readonly unsignedTaint: UnsignedModuleTaint;
 }
 
-interface CoreSave {
+export interface CoreSave {
   readonly modules: readonly (readonly [KernelModule, KernelModuleSave])[];
   readonly taints: readonly TaintName[];
   readonly logLines: number;
@@ -43,7 +44,7 @@ interface CoreSave {
 }
 
 /** The core's bookkeeping as a part of the machine's host state. */
-export function coreHostState(parts: CoreParts): HostState<CoreSave> {
+export function coreHostState(parts: CoreParts, codec: CoreCodecContext): HostState<CoreSave> {
   return {
     name: 'module core',
     save: () => ({
@@ -65,6 +66,7 @@ export function coreHostState(parts: CoreParts): HostState<CoreSave> {
         module.restoreBookkeeping(state);
         modules.push(module);
       }
+      if ('logEntries' in saved) parts.log.replaceWith(saved.logEntries as readonly KernelLogEntry[]);
       parts.taints.clear();
       for (const taint of saved.taints) parts.taints.add(taint);
       parts.log.cutTo(saved.logLines);
@@ -77,5 +79,7 @@ export function coreHostState(parts: CoreParts): HostState<CoreSave> {
       parts.unsignedTaint.noticed = saved.signatureNoticed;
       parts.moduleList.restartModuleMemory(saved.nextModuleAddress);
     },
+    encode: (saved) => encodeCore(saved, parts),
+    decode: (data) => decodeCore(data, codec),
   };
 }

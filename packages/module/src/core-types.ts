@@ -1,3 +1,4 @@
+import type { ModuleBehaviour } from './behaviour.js';
 import type { ExecutionContext, KernelCode } from '@kmodsim/cpu';
 import type { ArchLocalFlavour, RefcountStrategy } from '@kmodsim/refcount';
 import type { KernelImage } from './image-link.js';
@@ -25,6 +26,12 @@ export interface ModuleCoreOptions {
    * modules up that way.
    */
   readonly rcuModuleList?: boolean;
+  /**
+   * Module behaviours by module name, for loading a machine saved to bytes (Machine.rewindFromBytes):
+   * a behaviour is code, so the module core writes only that a module had one and finds it here
+   * again. The demo kernel's are demoBehaviours.
+   */
+  readonly behaviours?: Readonly<Record<string, ModuleBehaviour>>;
 }
 
 /** delete_module's flags. */

@@ -10,6 +10,7 @@ import { IrqLines } from './irq-lines.js';
 import { prepareImage, type ImageLoadOptions, type KernelImage } from './image-link.js';
 import type { ModuleImage } from '@kmodsim/linker';
 import { coreHostState } from './core-state.js';
+import { recordTape } from './refcount-tape.js';
 import { KernelLog } from './kernel-log.js';
 import { parseModuleArgs } from './params.js';
 import { KernelModule } from './kernel-module.js';
@@ -68,7 +69,8 @@ export class ModuleCore {
     this.services = { irqLines: this.irqLines, chardevs: this.chardevs, filesystems: this.filesystems, call: (self, module, name, argument) => this.call(self, module, name, argument) };
     // The bookkeeping above is kernel state outside simulated memory: the machine's snapshots keep it.
     const { moduleList, taints, log, notifiers, chardevs, filesystems, irqLines, addressTree, unsignedTaint } = this;
-    machine.keepHostState(coreHostState({ moduleList, taints, log, notifiers, chardevs, filesystems, irqLines, addressTree, unsignedTaint }));
+    const codec = { readCell: (address: number) => machine.read(address), behaviours: options.behaviours ?? {}, createRefcount: (self: ExecutionContext, cells: ModuleCells) => this.refcounts.createModule(self, cells) };
+    machine.keepHostState(coreHostState({ moduleList, taints, log, notifiers, chardevs, filesystems, irqLines, addressTree, unsignedTaint }, codec));
   }
 
   // ---- Looking at modules ----
@@ -208,7 +210,7 @@ export class ModuleCore {
     const module = new KernelModule(load, cells, { structBase, textBase, initTextBase }, this.moduleList.takeAddress(load), (address) => this.machine.read(address));
     this.moduleList.modules.push(module);
     if (this.addressTree !== undefined) yield* this.addressTree.link(module);
-    const refcount: unknown = yield* this.refcounts.createModule(self, cells);
+    const refcount: unknown = yield* recordTape(this.refcounts.createModule(self, cells), self, module.refcountTape);
     if (!isModuleRefcount(refcount)) return yield* contractBroken(this.strategy.name, refcountProblem(refcount) ?? '');
     module.refcount = refcount;
     return module;

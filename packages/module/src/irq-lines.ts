@@ -1,4 +1,4 @@
-import { atomicDec, atomicInc, cpuRelax, load, store, type ExecutionContext, type KernelCode, type Machine } from '@kmodsim/cpu';
+import { atomicDec, atomicInc, cpuRelax, load, store, type ExecutionContext, type IrqHandler, type KernelCode, type Machine } from '@kmodsim/cpu';
 import type { KernelModule } from './kernel-module.js';
 
 type CallModule = (self: ExecutionContext, module: KernelModule, functionName: string, argument: number) => KernelCode<number>;
@@ -25,13 +25,11 @@ export class IrqLines {
   constructor(machine: Machine, readonly lineCount: number, callModule: CallModule) {
     this.inFlight = machine.alloc('irq_desc.threads_active', Math.max(lineCount, 1), { lineAligned: true }).base;
     this.actions = machine.alloc('irq_desc.action', Math.max(lineCount, 1), { lineAligned: true }).base;
-    for (let line = 0; line < lineCount; line++) {
+    const handlerOf = (line: number): IrqHandler => {
       const counter = this.inFlight + line;
       const action = this.actions + line;
       const registrations = this.registrations;
-      machine.addIrqSource({
-        name: `irq${line}`,
-        handler: function* (self) {
+      return function* (self) {
           // Count ourselves in before looking at the action: free_irq clears the action and
           // then waits for the count, so either it sees us or we see no handler.
           yield atomicInc(counter);
@@ -39,9 +37,10 @@ export class IrqLines {
           const registration = (yield load(action)) === 1 ? registrations.get(line) : undefined;
           if (registration !== undefined) yield* callModule(self, registration.module, registration.handler, line);
           yield atomicDec(counter);
-        },
-      });
-    }
+      };
+    };
+    machine.nameBodies({ 'irq line': ([line]) => handlerOf(Number(line)) });
+    for (let line = 0; line < lineCount; line++) machine.addIrqSource({ name: `irq${line}`, handler: handlerOf(line), handlerRef: { name: 'irq line', args: [line] } });
   }
 
   /** request_irq: 0, or -EBUSY (16) when the line is taken, -EINVAL (22) when there is no such line. */

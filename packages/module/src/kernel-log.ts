@@ -16,6 +16,12 @@ export class KernelLog {
     return this.entries;
   }
 
+  /** Takes on these lines (a machine loaded from bytes). */
+  replaceWith(entries: readonly KernelLogEntry[]): void {
+    this.entries.length = 0;
+    this.entries.push(...entries);
+  }
+
   /** Forgets every line after the first `count` (entries are never changed, only added): a rewind. */
   cutTo(count: number): void {
     this.entries.length = Math.min(count, this.entries.length);

@@ -2,6 +2,7 @@ import { ModuleState, type ModuleCells, type ModuleRefcount, type ModuleStateVal
 import type { ModuleBehaviour } from './behaviour.js';
 import type { ModuleLoad } from './module-load.js';
 import type { TaintName } from './taint.js';
+import { emptyTape, type RefcountTape } from './refcount-tape.js';
 
 /** Where a module's pieces live in simulated memory. */
 export interface ModuleMemory {
@@ -40,6 +41,8 @@ export class KernelModule {
    * what /proc/PID/wchan would show. Bookkeeping for observers; module_put reads the waiter cell.
    */
   waitingUnloader = 0;
+  /** What the strategy's createModule was fed making `refcount`, to make it again from bytes (see refcount-tape.ts). */
+  refcountTape: RefcountTape = emptyTape();
 
   constructor(
     readonly load: ModuleLoad,

@@ -27,6 +27,12 @@ export class ExpeditedGracePeriods {
         this.waiter = saved.waiter;
         this.completed = saved.completed;
       },
+      encode: (saved) => saved,
+      decode: (data) => {
+        const { waiter, completed } = data as { waiter?: unknown; completed?: unknown };
+        if (typeof waiter !== 'number' || typeof completed !== 'number') throw new Error('not laid out as expedited grace periods');
+        return { waiter, completed };
+      },
     });
   }
 

@@ -1,5 +1,5 @@
 import {
-  atomicAdd, load, schedule, setCurrentState, store, waitEvent, wakeUpProcess,
+  atomicAdd, load, rest, schedule, setCurrentState, store, waitEvent, wakeUpProcess,
   type ExecutionContext, type KernelCode, type Machine,
 } from '@kmodsim/cpu';
 import type { RcuCallback } from './rcu.js';
@@ -20,6 +20,12 @@ interface Queued {
   readonly callback: RcuCallback;
 }
 
+interface GracePeriodSave {
+  readonly waiting: readonly Queued[];
+  readonly completed: number;
+  readonly reportedFor: readonly number[];
+}
+
 export class GracePeriods {
   /** Grace-period sequence number, the count of CPUs yet to report, and queued callbacks. */
   private readonly gpSeq: number;
@@ -28,23 +34,37 @@ export class GracePeriods {
   private readonly reporters: number[] = [];
   private readonly gpThread: number;
   private waiting: Queued[] = [];
+  /** Per CPU: the grace period its reporter last reported (kept here, so the reporter can rest at its loop head). */
+  private reportedFor: number[];
   completed = 0;
 
   constructor(private readonly machine: Machine) {
     this.gpSeq = machine.alloc('rcu_state.gp_seq', 1, { lineAligned: true }).base;
     this.qsRemaining = machine.alloc('rcu_state.qs_remaining', 1, { lineAligned: true }).base;
     this.queuedCount = machine.alloc('rcu_state.cb_queued', 1, { lineAligned: true }).base;
-    this.gpThread = machine.spawn({ name: 'rcu_sched', daemon: true, body: (self) => this.gpKthread(self) });
+    this.reportedFor = new Array<number>(machine.cpuCount).fill(0);
+    this.gpThread = machine.spawn({ name: 'rcu_sched', daemon: true, body: (self) => this.gpKthread(self), bodyRef: { name: 'rcu_sched' } });
     for (let cpu = 0; cpu < machine.cpuCount; cpu++) {
-      this.reporters.push(machine.spawn({ name: `rcu_qs/${cpu}`, cpu, bound: true, daemon: true, body: () => this.reporter() }));
+      this.reporters.push(machine.spawn({ name: `rcu_qs/${cpu}`, cpu, bound: true, daemon: true, body: () => this.reporter(cpu), bodyRef: { name: 'rcu_qs', args: [cpu] } }));
     }
+    machine.nameBodies({ rcu_sched: () => (self) => this.gpKthread(self), rcu_qs: ([cpu]) => () => this.reporter(Number(cpu)) });
     // Queued callbacks are code, so they wait here, outside simulated memory.
-    machine.keepHostState<{ waiting: readonly Queued[]; completed: number }>({
+    machine.keepHostState<GracePeriodSave>({
       name: 'rcu grace periods',
-      save: () => ({ waiting: [...this.waiting], completed: this.completed }),
+      save: () => ({ waiting: [...this.waiting], completed: this.completed, reportedFor: [...this.reportedFor] }),
       load: (saved) => {
         this.waiting = [...saved.waiting];
         this.completed = saved.completed;
+        this.reportedFor = [...saved.reportedFor];
+      },
+      encode: (saved) => {
+        if (saved.waiting.length > 0) throw new Error(`${saved.waiting.length} RCU callbacks are queued (callbacks are code, which cannot be saved)`);
+        return { completed: saved.completed, reportedFor: saved.reportedFor };
+      },
+      decode: (data) => {
+        const { completed, reportedFor } = data as Partial<GracePeriodSave>;
+        if (typeof completed !== 'number' || !Array.isArray(reportedFor) || reportedFor.length !== machine.cpuCount) throw new Error('not laid out as RCU grace periods');
+        return { waiting: [], completed, reportedFor: reportedFor.map(Number) };
       },
     });
   }
@@ -58,6 +78,8 @@ export class GracePeriods {
 
   private *gpKthread(self: ExecutionContext): KernelCode<void> {
     while (true) {
+      // At the loop head the thread holds no batch: what a snapshot keeps of it stops here.
+      yield rest();
       yield setCurrentState('TASK_INTERRUPTIBLE');
       if ((yield load(this.queuedCount)) === 0) {
         yield schedule();
@@ -82,17 +104,17 @@ export class GracePeriods {
   }
 
   /** rcu_qs/N: runs only once CPU N has switched or idled; reports that once per grace period. */
-  private *reporter(): KernelCode<void> {
-    let reportedFor = 0;
+  private *reporter(cpu: number): KernelCode<void> {
     while (true) {
+      yield rest();
       yield setCurrentState('TASK_INTERRUPTIBLE');
       const gp = yield load(this.gpSeq);
-      if (gp === reportedFor) {
+      if (gp === this.reportedFor[cpu]) {
         yield schedule();
         continue;
       }
       yield setCurrentState('TASK_RUNNING');
-      reportedFor = gp;
+      this.reportedFor[cpu] = gp;
       if ((yield atomicAdd(this.qsRemaining, -1)) === 0) yield wakeUpProcess(this.gpThread);
     }
   }

@@ -1,9 +1,9 @@
 import {
-  MUTEX_CELLS, mightSleep, atomicAdd, cpuRelax, load, localIrqDisable, localIrqEnable, mutexAt, mutexLock, mutexUnlock, preemptDisable, preemptEnable,
+  MUTEX_CELLS, mightSleep, atomicAdd, cpuRelax, rest, load, localIrqDisable, localIrqEnable, mutexAt, mutexLock, mutexUnlock, preemptDisable, preemptEnable,
   schedule, setCurrentState, store, waitEvent, wakeUpProcess,
   type ExecutionContext, type KernelCode, type Machine, type Mutex,
 } from '@kmodsim/cpu';
-import { RoundClock } from './round-clock.js';
+import { decodeStopState, encodeStopState, RoundClock } from './round-clock.js';
 import { activeMask } from './cpu-mask.js';
 import type { StopFn, StopMachine, StopRound } from './stop-machine.js';
 
@@ -47,8 +47,9 @@ export class CpuStopMachine implements StopMachine {
     this.ack = machine.alloc('stop_machine.thread_ack', 1, { lineAligned: true }).base;
     this.pending = machine.alloc('stop_machine.pending', 1, { lineAligned: true }).base;
     for (let cpu = 0; cpu < machine.cpuCount; cpu++) {
-      this.stoppers.push(machine.spawn({ name: `migration/${cpu}`, cpu, bound: true, priority: 'stop', daemon: true, body: (self) => this.stopper(self) }));
+      this.stoppers.push(machine.spawn({ name: `migration/${cpu}`, cpu, bound: true, priority: 'stop', daemon: true, body: (self) => this.stopper(self), bodyRef: { name: 'stopper' } }));
     }
+    machine.nameBodies({ stopper: () => (self) => this.stopper(self) });
     // The call under way and the last call's figures live here, outside simulated memory.
     machine.keepHostState<{ work: Work | undefined; last: StopRound | undefined }>({
       name: 'stop_machine',
@@ -57,6 +58,8 @@ export class CpuStopMachine implements StopMachine {
         this.work = saved.work === undefined ? undefined : { ...saved.work, clock: saved.work.clock.copy() };
         this.last = saved.last;
       },
+      encode: (saved) => encodeStopState(saved.work !== undefined, saved.last),
+      decode: (data) => ({ work: undefined, last: decodeStopState(data) }),
     });
   }
 
@@ -86,14 +89,18 @@ export class CpuStopMachine implements StopMachine {
     yield* waitEvent(this.pending, (left) => left === 0);
     this.work = undefined;
     yield store(this.state, NONE);
-    this.last = work.clock.finish(self.cpu, work.result);
+    // The stoppers set the result: the caller receives it through the work, outside its own locals.
+    const result = this.machine.received(work.result);
+    this.last = work.clock.finish(self.cpu, result);
     yield* mutexUnlock(this.mutex, self);
-    return work.result;
+    return result;
   }
 
   /** The per-CPU stopper thread: sleeps until there is work, then follows the state machine. */
   private *stopper(self: ExecutionContext): KernelCode<void> {
     while (true) {
+      // Back at the loop head the thread holds nothing of the last call: what a snapshot keeps of it stops here.
+      yield rest();
       yield setCurrentState('TASK_INTERRUPTIBLE');
       const state = yield load(this.state);
       if (state !== PREPARE) {

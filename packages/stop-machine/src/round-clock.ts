@@ -52,3 +52,27 @@ export class RoundClock {
     };
   }
 }
+
+/**
+ * stop_machine's host state as plain data, for a snapshot in bytes: the last call's figures. A
+ * call under way holds its callback, which is code, so a machine is saved to bytes only between calls.
+ */
+export function encodeStopState(callUnderWay: boolean, last: StopRound | undefined): unknown {
+  if (callUnderWay) throw new Error('a stop_machine call is under way (its callback is code, which cannot be saved)');
+  return { last: last ?? null };
+}
+
+/** What encodeStopState wrote: the last call's figures. */
+export function decodeStopState(data: unknown): StopRound | undefined {
+  const last = (data as { last?: unknown } | null)?.last;
+  if (last === null) return undefined;
+  if (!isStopRound(last)) throw new Error('stop_machine\'s last call is not laid out as a StopRound');
+  return last;
+}
+
+function isStopRound(value: unknown): value is StopRound {
+  if (typeof value !== 'object' || value === null) return false;
+  const round = value as Record<string, unknown>;
+  const numbers = (list: unknown): boolean => Array.isArray(list) && list.every((item) => typeof item === 'number');
+  return typeof round.callerPid === 'number' && typeof round.callCycles === 'number' && typeof round.result === 'number' && numbers(round.stoppedCycles) && numbers(round.fnCpus);
+}

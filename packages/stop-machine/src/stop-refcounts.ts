@@ -3,7 +3,7 @@ import {
   schedule, setAffinity, spawn, store,
   type ExecutionContext, type KernelCode, type Machine, type Mutex,
 } from '@kmodsim/cpu';
-import { RoundClock } from './round-clock.js';
+import { decodeStopState, encodeStopState, RoundClock } from './round-clock.js';
 import type { StopFn, StopMachine, StopRound } from './stop-machine.js';
 
 // The first stop_machine, from Linux 2.6.0's kernel/module.c (stop_refcounts/restart_refcounts),
@@ -40,6 +40,8 @@ export class StopRefcounts implements StopMachine {
         this.last = saved.last;
         this.clock = saved.clock?.copy();
       },
+      encode: (saved) => encodeStopState(saved.clock !== undefined, saved.last),
+      decode: (data) => ({ last: decodeStopState(data), clock: undefined }),
     });
   }
 

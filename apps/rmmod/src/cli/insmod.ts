@@ -2,7 +2,7 @@ import { checkMachineDir, machineLocation, readModuleFile, runCommand } from '@k
 import type { CliIo } from '@kmodsim/cli';
 import { insmodStrerror } from '../kmod-text/errors.js';
 import { parseKmodTool } from '../tool-support/options.js';
-import { reportStoreError } from '../tool-support/report.js';
+import { reportNotice, reportStoreError } from '../tool-support/report.js';
 import { syslogWriter } from '../tool-support/syslog.js';
 
 // insmod FILE [param=value ...]: kmod's interface and messages, on the simulated machine. The
@@ -54,6 +54,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const force = { ignoreVermagic: line.has('f') || line.has('1'), ignoreModversions: line.has('f') || line.has('2') };
   const applied = await runCommand(dir, 'insmod', io.clock.nowMs(), () => ({ kind: 'insmod', tool: 'insmod', images: [read.value.ref], params, skipLoaded: false, force }));
   if (!applied.ok) return reportStoreError(io, 'insmod', applied);
+  reportNotice(io, 'insmod', applied.value.notice);
   const outcome = applied.value.outcome;
   const result = outcome.kind === 'insmod' ? outcome.results[0]?.result : undefined;
   if (result?.kind === 'loaded') return 0;

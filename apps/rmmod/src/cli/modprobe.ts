@@ -7,7 +7,7 @@ import { moduleNameFromPath } from '@kmodsim/linker';
 import { modprobeStrerror } from '../kmod-text/errors.js';
 import { modprobeRemoveMessage } from '../kmod-text/rmmod-messages.js';
 import { parseKmodTool } from '../tool-support/options.js';
-import { reportStoreError } from '../tool-support/report.js';
+import { reportNotice, reportStoreError } from '../tool-support/report.js';
 import { syslogWriter } from '../tool-support/syslog.js';
 
 // modprobe [-r] [-D] [-n] [-q] [-v] MODULE|ALIAS [param=value ...]: a module and what it needs,
@@ -141,6 +141,7 @@ async function insert(probe: Probe, entry: DepEntry, files: readonly string[], p
     kind: 'insmod', tool: 'modprobe', images, params, skipLoaded: true, force: { ignoreVermagic: false, ignoreModversions: false },
   }));
   if (!applied.ok) return reportStoreError(io, 'modprobe', applied);
+  reportNotice(io, 'modprobe', applied.value.notice);
   const outcome = applied.value.outcome;
   let status = 0;
   for (const { name, file, result } of outcome.kind === 'insmod' ? outcome.results : []) {
@@ -211,6 +212,7 @@ async function removeCommand(probe: Probe, name: string, thenIfUnused: readonly 
     reportStoreError(io, 'modprobe', applied);
     return 'stop';
   }
+  reportNotice(io, 'modprobe', applied.value.notice);
   const outcome = applied.value.outcome;
   let removal: RemovalStep = 'done';
   for (const { name: removed, result } of outcome.kind === 'rmmod' ? outcome.results : []) {

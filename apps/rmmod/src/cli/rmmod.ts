@@ -3,7 +3,7 @@ import type { CliIo } from '@kmodsim/cli';
 import { strerror } from '@kmodsim/cpu';
 import { rmmodBuiltinMessage, rmmodMessage } from '../kmod-text/rmmod-messages.js';
 import { parseKmodTool } from '../tool-support/options.js';
-import { reportStoreError } from '../tool-support/report.js';
+import { reportNotice, reportStoreError } from '../tool-support/report.js';
 import { syslogWriter } from '../tool-support/syslog.js';
 import { waitForCommand } from '../tool-support/wait.js';
 
@@ -75,6 +75,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const wait = line.has('w');
   const applied = await runCommand(dir, 'rmmod', io.clock.nowMs(), () => ({ kind: 'rmmod', tool: 'rmmod', names: removing, wait, force: line.has('f'), thenIfUnused: [] }));
   if (!applied.ok) return reportStoreError(io, 'rmmod', applied);
+  reportNotice(io, 'rmmod', applied.value.notice);
   const outcome = applied.value.outcome as RmmodOutcome;
   const builtinFailed = removing.length < targets.length;
   let printed = print(outcome, { targets: 0, results: 0 });

@@ -1,7 +1,7 @@
 import { fail, strerror } from '@kmodsim/cpu';
 import { moduleNameOfArgument, parseDurationMs, runCommand } from '@kmodsim/machine';
 import type { CliIo } from '@kmodsim/cli';
-import { reportStoreError } from '../tool-support/report.js';
+import { reportNotice, reportStoreError } from '../tool-support/report.js';
 import { parseMachineArgs, withValue } from './machine-args.js';
 import { wholeNumberIn } from './numbers.js';
 import { usageError } from './machine-args.js';
@@ -31,6 +31,7 @@ export async function holdCommand(argv: readonly string[], io: CliIo): Promise<n
   if (forMs === undefined) return usageError(io, 'hold', `bad --for duration '${forText ?? ''}' (from 1ms to 24h, e.g. 30s, 500ms, 2m; without --for it holds until released)`);
   const applied = await runCommand(args.dir, 'kmodsim hold', io.clock.nowMs(), () => ({ kind: 'hold', module: module.value, forMs }));
   if (!applied.ok) return reportStoreError(io, 'kmodsim hold', applied);
+  reportNotice(io, 'kmodsim hold', applied.value.notice);
   const value = applied.value;
   const outcome = value.outcome;
   if (outcome.kind !== 'hold' || outcome.result.kind !== 'holding') {
@@ -53,5 +54,6 @@ export async function releaseCommand(argv: readonly string[], io: CliIo): Promis
   const applied = await runCommand(args.dir, 'kmodsim release', io.clock.nowMs(), (session) =>
     session.holders.has(pid) && session.isAlive(pid) ? { kind: 'release', pid } : fail('ESRCH', `pid ${pid} is not a simulated user holding a module (kmodsim ps lists them)`, { kind: 'refused' as const }));
   if (!applied.ok) return reportStoreError(io, 'kmodsim release', applied);
+  reportNotice(io, 'kmodsim release', applied.value.notice);
   return 0;
 }

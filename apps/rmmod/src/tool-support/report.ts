@@ -7,6 +7,11 @@ export function reportStoreError(io: CliIo, program: string, failure: Failure): 
   return 1;
 }
 
+/** The machine could not be loaded from its saved state and was rebuilt from the journal: one line saying why. */
+export function reportNotice(io: CliIo, program: string, notice: string | undefined): void {
+  if (notice !== undefined) io.stderr.write(`${program}: WARNING: ${notice}\n`);
+}
+
 /** The snapshot was damaged: say so, since it was rebuilt rather than trusted. */
 export function reportRebuilt(io: CliIo, program: string, dir: string, why: string | undefined): void {
   if (why !== undefined) io.stderr.write(`${program}: WARNING: ${dir}/snapshot.json was damaged (${why}); rebuilt it from the journal\n`);

@@ -1,7 +1,9 @@
+import type { ReplayLog } from './replay-log.js';
 import { Memory } from '../memory.js';
 import type { MachineProfile, ProfileCycles } from '../profiles.js';
 import type { Scheduler } from '../schedulers/scheduler.js';
 import type { HostState } from '../host-state.js';
+import type { BodyRegistry } from '../snapshot.js';
 import type { Task } from '../task.js';
 import { placeCpus, type Topology } from '../topology.js';
 import type { TraceSink } from '../trace.js';
@@ -28,6 +30,12 @@ export interface MachineParts {
   readonly faultPolicy: FaultPolicy;
   /** Keep each task's replay log, so that the machine can be snapshotted (see replay-log.ts). */
   readonly snapshots: boolean;
+}
+
+/** The host-side reads a replayed body made, handed back in order. */
+export interface LoggedReads {
+  nextRead(): number;
+  nextReceived(): unknown;
 }
 
 export class MachineCore {
@@ -58,6 +66,15 @@ export class MachineCore {
   readonly recorded = new ChoiceLog();
   /** Kernel state kept outside simulated memory, in the order it was handed over (see host-state.ts). */
   readonly hostParts: HostState[] = [];
+  /** Bodies and handlers the kernel named for snapshots in bytes (Machine.nameBodies). */
+  readonly bodies: Record<string, BodyRegistry[string]> = {};
+  /**
+   * The log of the task whose body runs now, if it keeps one: host code reading simulated memory
+   * (machine.read) from inside a body logs the value there, so a replay reads what it read.
+   */
+  readLog: ReplayLog | undefined = undefined;
+  /** While a body is replayed: where machine.read takes its values from (see replay.ts). */
+  replaying: LoggedReads | undefined = undefined;
   /** Ordinary (not daemon) tasks that have not exited. */
   liveTasks = 0;
   /** Choices performed so far. */

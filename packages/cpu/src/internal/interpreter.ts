@@ -280,12 +280,15 @@ export function advance(core: MachineCore, cpu: number, frame: Frame, value: num
   let input = value;
   for (;;) {
     let step: IteratorResult<Operation, unknown>;
+    core.readLog = log;
     try {
       step = frame.generator.next(input);
     } catch (error) {
+      core.readLog = undefined;
       bodyThrew(core, cpu, frame, error);
       return;
     }
+    core.readLog = undefined;
     if (step.done === true) {
       bodyReturned(core, cpu, frame, step.value);
       return;

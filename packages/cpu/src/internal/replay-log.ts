@@ -13,6 +13,10 @@ import { growFloat64 } from './growable.js';
 // it held at the first rest point: a body started afresh and fed that much is at its loop head
 // again, so the log of a long-lived kthread never grows with the work it did.
 //
+// Host code that reads simulated memory without a step (machine.read, as the module core's
+// bookkeeping reads a module's state word) from inside a body reads what memory held then, not
+// what it holds at a replay: those values are logged apart, in order, and a replay hands them back.
+//
 // Recording is on the step loop's hot path: one context comparison, one store and one hash per
 // resumption, no allocation but the log's doubling.
 
@@ -41,10 +45,17 @@ export class ReplayLog {
   length = 0;
   /** Context changes, MARK_WORDS numbers each. */
   marks: number[] = [];
-  /** A hash of the codes of every operation the body yielded (rest markers aside). */
+  /** A hash of the codes of every operation the body yielded (rest markers aside), and of where it read memory. */
   hash = HASH_SEED;
-  /** The log's length, marks' length, hash and context at the first rest point; restLength -1 before one. */
+  /** Values the body read from simulated memory through machine.read, in order. */
+  reads = new Float64Array(4);
+  readsLength = 0;
+  /** Plain values the body received from other tasks through host objects (machine.received), in order. */
+  received: unknown[] = [];
+  restReceived = 0;
+  /** The log's length, marks' length, reads' length, hash and context at the first rest point; restLength -1 before one. */
   restLength = -1;
+  restReads = 0;
   restMarks = 0;
   restHash = HASH_SEED;
   /** The context the body was called with at spawn, which a replay calls it with again. */
@@ -69,6 +80,19 @@ export class ReplayLog {
     this.values[this.length++] = value;
   }
 
+  /** Logs a value the body read from memory without a step. */
+  read(value: number): void {
+    if (this.readsLength === this.reads.length) this.reads = growFloat64(this.reads, this.readsLength + 1);
+    this.reads[this.readsLength++] = value;
+    this.hash = mixCode(this.hash, READ_CODE);
+  }
+
+  /** Logs a value the body received through host objects. */
+  receive(value: unknown): void {
+    this.received.push(value);
+    this.hash = mixCode(this.hash, RECEIVE_CODE);
+  }
+
   /** Logs the code of the operation the body yielded. */
   yielded(code: number): void {
     this.hash = mixCode(this.hash, code);
@@ -84,12 +108,16 @@ export class ReplayLog {
     if (this.restLength < 0) {
       this.restLength = this.length;
       this.restMarks = this.marks.length;
+      this.restReads = this.readsLength;
+      this.restReceived = this.received.length;
       this.restHash = this.hash;
       Object.assign(this.restContext, this.seen);
       return;
     }
     this.length = this.restLength;
     this.marks.length = this.restMarks;
+    this.readsLength = this.restReads;
+    this.received.length = this.restReceived;
     this.hash = this.restHash;
     const seen = this.seen;
     Object.assign(seen, this.restContext);
@@ -101,6 +129,10 @@ export class ReplayLog {
     return {
       values: this.values.slice(0, this.length),
       marks: this.marks.slice(),
+      reads: this.reads.slice(0, this.readsLength),
+      restReads: this.restReads,
+      received: this.received.slice(),
+      restReceived: this.restReceived,
       hash: this.hash,
       restLength: this.restLength,
       restMarks: this.restMarks,
@@ -117,6 +149,11 @@ export class ReplayLog {
     log.values = save.values.slice();
     log.length = save.values.length;
     log.marks = [...save.marks];
+    log.reads = save.reads.slice();
+    log.readsLength = save.reads.length;
+    log.restReads = save.restReads;
+    log.received = save.received.slice();
+    log.restReceived = save.restReceived;
     log.hash = save.hash;
     log.restLength = save.restLength;
     log.restMarks = save.restMarks;
@@ -141,3 +178,9 @@ export function mixCode(hash: number, code: number): number {
 }
 
 export const REPLAY_HASH_SEED = HASH_SEED;
+
+/** What a read of memory without a step mixes into the hash: no operation's code. */
+export const READ_CODE = -2;
+
+/** What a value received through host objects mixes into the hash. */
+export const RECEIVE_CODE = -3;

@@ -2,7 +2,8 @@ import { OpCode, type KernelCode, type Operation, type TaskSpec } from '../ops.j
 import { ok, type Result } from '../result.js';
 import { snapshotFailure, type ContextSave, type LogSave, type SnapshotFailure } from '../snapshot.js';
 import type { Task } from '../task.js';
-import { MARK_WORDS, mixCode, REPLAY_HASH_SEED, STATE_CODES } from './replay-log.js';
+import type { LoggedReads, MachineCore } from './core.js';
+import { MARK_WORDS, mixCode, READ_CODE, RECEIVE_CODE, REPLAY_HASH_SEED, STATE_CODES } from './replay-log.js';
 
 // Rebuilding a task's generator from its replay log: its body is called again with the task as
 // `self` and fed the logged values, the task's context set as the log says it was at each one.
@@ -31,7 +32,7 @@ export interface ReplayTarget {
 export const REPLAY_LIMIT = 'a task is restored by running its body again, so the body must keep its state in simulated memory or its own local variables; JavaScript objects it reaches outside simulated memory (a ModuleCore, a strategy\'s runtime) are not part of a snapshot and must be restored with it';
 
 /** Runs `spec`'s body again with `task` as its self, fed what `log` holds; fails when it does not do what the log says it did. */
-export function replayBody(task: Task, spec: TaskSpec, log: LogSave, target: ReplayTarget): Result<Replayed, SnapshotFailure> {
+export function replayBody(core: MachineCore, task: Task, spec: TaskSpec, log: LogSave, target: ReplayTarget): Result<Replayed, SnapshotFailure> {
   const who = `${task.comm}-${task.pid}`;
   setContext(task, log.spawned);
   let generator: KernelCode;
@@ -40,7 +41,7 @@ export function replayBody(task: Task, spec: TaskSpec, log: LogSave, target: Rep
   } catch (error) {
     return replayFailure('replay-threw', task.pid, `${who}'s body threw when run again: ${errorText(error)}`);
   }
-  const run = new BodyReplay(task, generator, log);
+  const run = new BodyReplay(core, task, generator, log);
   const problem = run.feedAll();
   if (problem !== undefined) return replayFailure(problem.kind, task.pid, `${who}: ${problem.why}`);
   const mismatch = run.mismatch(target);
@@ -58,16 +59,25 @@ export function opKey(op: Operation | undefined): string {
   }
 }
 
-class BodyReplay {
+class BodyReplay implements LoggedReads {
   lastOp: Operation | undefined = undefined;
   returned = false;
   returnValue: unknown = undefined;
   private hash = REPLAY_HASH_SEED;
   private markCursor = 0;
+  private readCursor = 0;
+  private receivedCursor = 0;
   /** What the body threw, when it did. */
   private thrown = '';
 
-  constructor(private readonly task: Task, private readonly generator: KernelCode, private readonly log: LogSave) {}
+  constructor(private readonly core: MachineCore, private readonly task: Task, private readonly generator: KernelCode, private readonly log: LogSave) {}
+
+  /** machine.read from the body while it is run again: what it read then (0 past the log's end, which the hash then shows). */
+  nextRead(): number {
+    this.hash = mixCode(this.hash, READ_CODE);
+    const reads = this.log.reads;
+    return this.readCursor < reads.length ? (reads[this.readCursor++] ?? 0) : 0;
+  }
 
   /** Feeds every logged value; a problem when the body throws, returns early or rests elsewhere. */
   feedAll(): { readonly kind: 'replay-threw' | 'replay-diverged'; readonly why: string } | undefined {
@@ -93,9 +103,16 @@ class BodyReplay {
     return undefined;
   }
 
+  /** Machine.received from the body while it is run again: what it received then. */
+  nextReceived(): unknown {
+    this.hash = mixCode(this.hash, RECEIVE_CODE);
+    const received = this.log.received;
+    return this.receivedCursor < received.length ? received[this.receivedCursor++] : undefined;
+  }
+
   /** How the replay differs from what the task did, or undefined. */
   mismatch(target: ReplayTarget): string | undefined {
-    if (this.hash !== this.log.hash) return `yielded other operations than it did (its log holds ${this.log.values.length} values)`;
+    if (this.hash !== this.log.hash) return `yielded other operations than it did, or read memory elsewhere (its log holds ${this.log.values.length} values)`;
     if (target.next === 'exit' && !this.returned) return 'did not return where it had returned';
     if (target.next !== 'exit' && this.returned) return 'returned where it had not';
     if (target.next === 'pending' && opKey(this.lastOp) !== target.pendingKey) return `yields ${opKey(this.lastOp)} next where it yielded ${target.pendingKey}`;
@@ -103,11 +120,14 @@ class BodyReplay {
   }
 
   private resume(value: number): IteratorResult<Operation, unknown> | undefined {
+    this.core.replaying = this;
     try {
       return this.generator.next(value);
     } catch (error) {
       this.thrown = errorText(error);
       return undefined;
+    } finally {
+      this.core.replaying = undefined;
     }
   }
 

@@ -1,4 +1,6 @@
+import type { HostState } from '../host-state.js';
 import type { TaskBody, TaskSpec } from '../ops.js';
+import { decodeHostParts, encodeHostParts, type HostData } from './snapshot-host.js';
 import { ok, type Result } from '../result.js';
 import { SNAPSHOT_FORMAT, snapshotFailure, type BodyArg, type BodyRef, type BodyRegistry, type InterruptSave, type MachineSnapshot, type SnapshotFailure, type TaskSave } from '../snapshot.js';
 import { crc32 } from './crc32.js';
@@ -25,14 +27,25 @@ const HEADER_BYTES = 20;
 export function encodeSnapshot(snapshot: MachineSnapshot): Result<Uint8Array, SnapshotFailure> {
   if (snapshot.host.length > 0) {
     const names = snapshot.host.map((part) => part.name).join(', ');
-    return snapshotFailure('host-state', 0, `cannot save the snapshot as bytes: it holds kernel state kept in host objects (${names}), which only the machine it was taken from can take back (rewind)`);
+    return snapshotFailure('host-state', 0, `cannot save the snapshot as bytes: it holds kernel state kept in host objects (${names}); save it with the machine's snapshotBytes(), whose parts can write their state as plain data`);
   }
+  return encodeWithHost(snapshot, []);
+}
+
+/**
+ * The snapshot as bytes, each part of its host state written as plain data by the part of
+ * `parts` at its place (the machine's own, see HostState.encode). A part that cannot write its
+ * state (no encode, or it refuses now) refuses the snapshot.
+ */
+export function encodeWithHost(snapshot: MachineSnapshot, parts: readonly HostState[]): Result<Uint8Array, SnapshotFailure> {
+  const hostData = encodeHostParts(snapshot.host, parts);
+  if (!hostData.ok) return hostData;
   const named = namedParts(snapshot);
   if (!named.ok) return named;
   const blobs: Uint8Array[] = [];
   let plain: unknown;
   try {
-    plain = toPlain({ ...snapshot, tasks: named.value.tasks, interrupts: named.value.interrupts }, blobs, { offset: 0 });
+    plain = toPlain({ ...snapshot, host: [], hostData: hostData.value, tasks: named.value.tasks, interrupts: named.value.interrupts }, blobs, { offset: 0 });
   } catch (error) {
     return snapshotFailure('unsaveable-value', 0, `cannot save the snapshot as bytes: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -58,6 +71,11 @@ export function encodeSnapshot(snapshot: MachineSnapshot): Result<Uint8Array, Sn
 
 /** Reads bytes encodeSnapshot wrote, building bodies and handlers from `bodies` by the names saved with them. */
 export function decodeSnapshot(bytes: Uint8Array, bodies: BodyRegistry): Result<MachineSnapshot, SnapshotFailure> {
+  return decodeWithHost(bytes, bodies, undefined);
+}
+
+/** Reads bytes encodeWithHost wrote, each part of the host state read back by the part of `parts` at its place. */
+export function decodeWithHost(bytes: Uint8Array, bodies: BodyRegistry, parts: readonly HostState[] | undefined): Result<MachineSnapshot, SnapshotFailure> {
   const payload = checkedPayload(bytes);
   if (!payload.ok) return payload;
   let plain: unknown;
@@ -68,7 +86,10 @@ export function decodeSnapshot(bytes: Uint8Array, bodies: BodyRegistry): Result<
   }
   const shape = checkShape(plain);
   if (shape !== undefined) return snapshotFailure('damaged', 0, `the snapshot's contents are not laid out as a snapshot's: ${shape}`);
-  return withBodies({ ...(plain as MachineSnapshot), host: [] }, bodies);
+  const { hostData, ...rest } = plain as MachineSnapshot & { readonly hostData?: readonly HostData[] };
+  const host = decodeHostParts(hostData ?? [], parts);
+  if (!host.ok) return host;
+  return withBodies({ ...rest, host: host.value }, bodies);
 }
 
 function checkedPayload(bytes: Uint8Array): Result<Uint8Array, SnapshotFailure> {
@@ -138,7 +159,8 @@ function fromPlain(value: unknown, blobs: Uint8Array): unknown {
   const length = record.n;
   const end = typeof offset === 'number' && typeof length === 'number' ? offset + length * type.BYTES_PER_ELEMENT : NaN;
   if (!Number.isInteger(end) || (offset as number) < 0 || end > blobs.length) throw new Error('an array lies outside the snapshot');
-  return new type(blobs.slice(offset as number, end).buffer);
+  // A copy of its own: `blobs` may be a Node Buffer, whose slice() is a view into a shared pool.
+  return new type(new Uint8Array(blobs.subarray(offset as number, end)).buffer);
 }
 
 // ---- Bodies by name ----
@@ -191,7 +213,12 @@ function withBodies(snapshot: MachineSnapshot, bodies: BodyRegistry): Result<Mac
 function bodyOf(ref: BodyRef | undefined, bodies: BodyRegistry): TaskBody | undefined {
   if (ref === undefined || !Object.hasOwn(bodies, ref.name)) return undefined;
   const make = bodies[ref.name];
-  return make?.(ref.args ?? ([] as readonly BodyArg[]));
+  try {
+    return make?.(ref.args ?? ([] as readonly BodyArg[]));
+  } catch {
+    // A maker that refuses these arguments has no such body.
+    return undefined;
+  }
 }
 
 /** A dead task's body: it is never run again. */

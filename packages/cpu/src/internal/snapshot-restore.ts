@@ -26,7 +26,7 @@ export function loadSnapshot(core: MachineCore, snapshot: MachineSnapshot): Resu
     const names = snapshot.host.map((part) => part.name).join(', ');
     return snapshotFailure('host-state', 0, `this snapshot holds kernel state kept in host objects (${names}) of the machine it was taken from: put it back with that machine's rewind(), not into a new machine`);
   }
-  const tasks = restoreTasks(snapshot.tasks);
+  const tasks = restoreTasks(core, snapshot.tasks);
   if (!tasks.ok) return tasks;
   loadCore(core, snapshot, tasks.value);
   loadInterrupts(core, snapshot.interrupts);
@@ -44,7 +44,7 @@ export function rewindCore(core: MachineCore, snapshot: MachineSnapshot, replayL
   if (mismatch !== undefined) return mismatch;
   // Bodies run again read host state as it was at the snapshot, and what they do to it is undone after.
   loadHostParts(core, snapshot.host);
-  const tasks = restoreTasks(snapshot.tasks, replayLogs);
+  const tasks = restoreTasks(core, snapshot.tasks, replayLogs);
   if (!tasks.ok) {
     loadHostParts(core, snapshot.host);
     raise(core, 'replay-diverged', `rewinding to the snapshot failed, so the machine cannot go on: ${tasks.message}`, NO_CPU, undefined);
@@ -89,20 +89,20 @@ function loadCore(core: MachineCore, snapshot: MachineSnapshot, tasks: readonly 
   loadFaults(core.faults, snapshot.faults);
 }
 
-function restoreTasks(saves: readonly TaskSave[], replayLogs = true): Result<Task[], SnapshotFailure> {
+function restoreTasks(core: MachineCore, saves: readonly TaskSave[], replayLogs = true): Result<Task[], SnapshotFailure> {
   const tasks: Task[] = [];
   for (const saved of saves) {
-    const task = restoreTask(saved, replayLogs);
+    const task = restoreTask(core, saved, replayLogs);
     if (!task.ok) return task;
     tasks.push(task.value);
   }
   return ok(tasks);
 }
 
-function restoreTask(saved: TaskSave, replayLogs: boolean): Result<Task, SnapshotFailure> {
+function restoreTask(core: MachineCore, saved: TaskSave, replayLogs: boolean): Result<Task, SnapshotFailure> {
   const task = new Task(saved.pid, saved.comm, saved.homeCpu, saved.bound, saved.priority, saved.daemon, saved.spec);
   if (saved.log !== undefined) {
-    const replayed = replayBody(task, saved.spec, saved.log, saved);
+    const replayed = replayBody(core, task, saved.spec, saved.log, saved);
     if (!replayed.ok) return replayed;
     task.generator = replayed.value.generator;
     task.next = saved.next === 'pending' ? replayed.value.lastOp : saved.next === 'exit' ? EXIT_TASK : undefined;

@@ -1,4 +1,5 @@
 import { MAX_CPUS } from '../topology.js';
+import { SNAPSHOT_FORMAT } from '../snapshot.js';
 
 // Checks that decoded JSON is laid out as a snapshot before anything trusts it. Its checksum held,
 // so a mismatch here means a writer that is not this kmodsim's encodeSnapshot (or a bug in it):
@@ -23,7 +24,8 @@ const TASK_STATES = oneOf('TASK_RUNNING', 'TASK_UNINTERRUPTIBLE', 'TASK_INTERRUP
 /** The first field that does not hold what a snapshot holds there, or undefined when all do. */
 export function checkShape(value: unknown): string | undefined {
   if (!isObject(value)) return 'not an object';
-  if (value.format !== 1) return 'format';
+  if (value.format !== SNAPSHOT_FORMAT) return 'format';
+  if (value.hostData !== undefined && !arrayOf((part) => isObject(part) && isString(part.name))(value.hostData)) return 'hostData';
   const machine = value.machine;
   if (!isObject(machine)) return 'machine';
   const cpuCount = machine.cpuCount;
@@ -138,6 +140,8 @@ function isLog(log: unknown, cpuCount: number): boolean {
   const isContext = (context: unknown): boolean =>
     isObject(context) && isInt(context.cpuNow) && context.cpuNow >= 0 && context.cpuNow < cpuCount && TASK_STATES(context.state) && isCount(context.preemptCount) && isBool(context.irqsOff);
   if (!isObject(log) || !(log.values instanceof Float64Array) || !arrayOf(isNumber)(log.marks) || (log.marks as number[]).length % 5 !== 0) return false;
+  if (!(log.reads instanceof Float64Array) || !isCount(log.restReads) || log.restReads > log.reads.length) return false;
+  if (!Array.isArray(log.received) || !isCount(log.restReceived) || log.restReceived > log.received.length) return false;
   return isCount(log.hash) && isInt(log.restLength) && log.restLength >= -1 && log.restLength <= log.values.length && isCount(log.restMarks) && isCount(log.restHash)
     && isContext(log.spawned) && isContext(log.seen) && isContext(log.restContext);
 }

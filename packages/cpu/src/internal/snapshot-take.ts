@@ -31,7 +31,7 @@ export function takeSnapshot(core: MachineCore): Result<MachineSnapshot, Snapsho
   for (const task of core.tasks) {
     if (task === undefined) continue;
     const saved = saveTask(task);
-    problem = checkReplay(saved);
+    problem = checkReplay(core, saved);
     if (problem !== undefined) break;
     tasks.push(saved);
   }
@@ -115,12 +115,12 @@ function saveTask(task: Task): TaskSave {
 }
 
 /** Runs a live task's body again into a throwaway task: a failure when it does not do what it did. */
-function checkReplay(saved: TaskSave): SnapshotFailure | undefined {
+function checkReplay(core: MachineCore, saved: TaskSave): SnapshotFailure | undefined {
   if (saved.state === 'TASK_DEAD') return undefined;
   if (saved.log === undefined) {
     return snapshotFailure('no-replay-log', saved.pid, `cannot snapshot ${saved.comm}-${saved.pid}: the machine keeps no record of what its tasks were fed (it was made without snapshots: true, or rewound with replayLogs: false): make it with createMachine({ ..., snapshots: true })`);
   }
   const self = new Task(saved.pid, saved.comm, saved.homeCpu, saved.bound, saved.priority, saved.daemon, saved.spec);
-  const replayed = replayBody(self, saved.spec, saved.log, saved);
+  const replayed = replayBody(core, self, saved.spec, saved.log, saved);
   return replayed.ok ? undefined : replayed;
 }

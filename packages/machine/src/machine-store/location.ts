@@ -42,6 +42,7 @@ export function machineFiles(dir: string) {
     config: join(dir, 'machine.json'),
     journal: join(dir, 'journal'),
     snapshot: join(dir, 'snapshot.json'),
+    state: join(dir, 'machine.state'),
     lock: join(dir, 'lock'),
     images: join(dir, 'images'),
   } as const;

@@ -114,7 +114,7 @@ function awaitBoot(dir: string, problem: StoreError | undefined): StoreError | u
  */
 function removeLeftovers(dir: string): void {
   const files = machineFiles(dir);
-  const written = new Set([basename(files.config), basename(files.snapshot), basename(files.lock), `${basename(files.lock)}.break`]);
+  const written = new Set([basename(files.config), basename(files.snapshot), basename(files.state), basename(files.lock), `${basename(files.lock)}.break`]);
   removeDeadTemporaries(dir, (target) => written.has(target));
   removeDeadTemporaries(files.images, (target) => IMAGE_NAME.test(target));
 }

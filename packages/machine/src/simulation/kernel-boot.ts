@@ -3,6 +3,7 @@ import { createMachine, fail, MemoryTraceSink, ok, type Machine, type Result } f
 import { KernelSymbolTable, parseModuleSymvers, type KernelConfig } from '@kmodsim/linker';
 import { ModuleCore } from '@kmodsim/module';
 import { findStrategy, strategyNames } from '@kmodsim/refcount';
+import { demoBehaviours } from '@kmodsim/scenarios';
 import type { BootConfig } from '../machine-store/records.js';
 import { EMBEDDED_VERMAGIC, symversOf } from './kernel-files.js';
 
@@ -23,7 +24,7 @@ export function bootKernel(config: BootConfig, options: { readonly trace: boolea
   const strategy = findStrategy(config.strategy);
   if (strategy === undefined) return fail('EINVAL', `unknown refcount strategy '${config.strategy}'; known: ${strategyNames().join(', ')}`);
   const trace = options.trace ? new MemoryTraceSink() : undefined;
-  const created = createMachine({ cpuCount: config.cpuCount, faultPolicy: 'oops', maxSteps: MAX_STEPS, recordChoices: false, ...(trace === undefined ? {} : { trace }) });
+  const created = createMachine({ cpuCount: config.cpuCount, faultPolicy: 'oops', maxSteps: MAX_STEPS, recordChoices: false, snapshots: true, ...(trace === undefined ? {} : { trace }) });
   if (!created.ok) return created;
   const symversFile = symversOf(config.kernel);
   let symversText: string;
@@ -50,6 +51,8 @@ export function bootKernel(config: BootConfig, options: { readonly trace: boolea
     arch: config.arch,
     forceUnload: config.forceUnload,
     irqLines: 1,
+    // Behaviours are code: a machine loaded from bytes finds the demo modules' again by name.
+    ...(config.kernel.kind === 'embedded' ? { behaviours: demoBehaviours } : {}),
     kernel: { symbols: KernelSymbolTable.fromVmlinux({ symvers: symvers.value }), config: kernelConfig, ...signing },
   });
   return ok({ machine: created.value, core, trace });

@@ -5,6 +5,7 @@ import { dropTornTail } from '../machine-store/journal.js';
 import { machineFiles } from '../machine-store/location.js';
 import type { BootConfig, JournalCommand, JournalRecord } from '../machine-store/records.js';
 import { writeSnapshot, type Snapshot } from '../machine-store/snapshot.js';
+import { readMachineState, removeStaleState, writeMachineState } from '../machine-store/machine-state.js';
 import type { CommandOutcome } from './outcomes.js';
 import { MachineSession } from './session.js';
 import { viewsOf } from './views.js';
@@ -25,12 +26,33 @@ export interface Applied {
   readonly record: JournalRecord;
   readonly outcome: CommandOutcome;
   readonly snapshot: Snapshot;
+  /** Set when machine.state could not be used and the machine was rebuilt from the journal: why, for a one-line note. */
+  readonly notice?: string;
 }
 
-function restore(machine: OpenMachine, trace = false): StoreResult<MachineSession> {
+/** The machine as its journal leaves it: loaded from machine.state when that is current, else replayed. */
+function restore(machine: OpenMachine, trace = false): StoreResult<{ session: MachineSession; notice: string | undefined }> {
   dropTornTail(machineFiles(machine.dir).journal, machine.journal);
-  const session = MachineSession.restore(machine.dir, machine.config, machine.journal.records, { trace });
-  return session.ok ? session : damaged(machine.dir, 'journal', session.message);
+  const records = machine.journal.records;
+  // A trace shows the whole history, which only a replay has.
+  const state = trace ? { kind: 'stale' as const } : readMachineState(machine.dir);
+  let notice: string | undefined;
+  if (state.kind === 'fresh') {
+    const loaded = MachineSession.fromState(machine.dir, machine.config, records, state);
+    if (loaded.ok) return { ok: true, value: { session: loaded.value, notice: undefined } };
+    notice = `${machine.dir}/machine.state could not be loaded (${loaded.message}); rebuilt the machine from the journal`;
+  } else if (state.kind === 'damaged') {
+    notice = `${machine.dir}/machine.state was damaged (${state.why}); rebuilt the machine from the journal`;
+  }
+  const session = MachineSession.restore(machine.dir, machine.config, records, { trace });
+  return session.ok ? { ok: true, value: { session: session.value, notice } } : damaged(machine.dir, 'journal', session.message);
+}
+
+/** Saves the whole machine for the next command; a machine that cannot be saved now (code in flight) is replayed next time. */
+function saveState(dir: string, session: MachineSession): void {
+  const state = session.saveState();
+  if (state.ok) writeMachineState(dir, state.value.session, state.value.machine);
+  else removeStaleState(dir);
 }
 
 /**
@@ -43,7 +65,7 @@ export function runCommand(
   return withLockedMachine<Applied, Refusal>(dir, tool, (machine) => {
     const restored = restore(machine);
     if (!restored.ok) return restored;
-    const session = restored.value;
+    const { session, notice } = restored.value;
     const command = prepare(session);
     if ('ok' in command) return command;
     const last = machine.journal.records.at(-1);
@@ -59,7 +81,8 @@ export function runCommand(
     appendJournalRecord(machine, record);
     const files = machineFiles(dir);
     const snapshot = writeSnapshot(files.snapshot, files.journal, viewsOf(session, wallMs));
-    return { ok: true, value: { record, outcome: applied.value, snapshot } };
+    saveState(dir, session);
+    return { ok: true, value: { record, outcome: applied.value, snapshot, ...(notice === undefined ? {} : { notice }) } };
   });
 }
 
@@ -68,7 +91,7 @@ export function refresh<T>(dir: string, nowWallMs: number, inspect: (session: Ma
   return withLockedMachine<{ snapshot: Snapshot; seen: T }, never>(dir, 'kmodsim (reading)', (machine) => {
     const restored = restore(machine, options.trace ?? false);
     if (!restored.ok) return restored;
-    const session = restored.value;
+    const { session } = restored.value;
     const wallMs = Math.max(nowWallMs, machine.journal.records.at(-1)?.wallMs ?? machine.config.bootWallMs);
     const advanced = session.advanceTo(wallMs);
     if (!advanced.ok) return damaged(dir, 'journal', advanced.message);

@@ -21,6 +21,17 @@ export const DRIVER_COMM = 'kmodsim';
 /** A session's answer: a machine that cannot boot, or a journal it cannot replay, is the failure (EIO, or the boot's errno). */
 export type SessionResult<T> = Result<T>;
 
+/** A command's task, by its journal record's seq, in a machine saved to bytes. */
+const COMMAND_BODY = 'kmodsim command';
+
+/** The session's own bookkeeping in machine.state, as plain data. */
+export interface SessionData {
+  readonly holders: readonly (readonly [number, Holder])[];
+  readonly notes: readonly (readonly [number, string])[];
+  readonly oopsTaints: readonly string[];
+  readonly outcomes: readonly (readonly [number, CommandOutcome])[];
+}
+
 /** Parsed module images, by content, shared by every replay in this process. */
 const imageCache = new Map<string, ModuleImage>();
 
@@ -76,13 +87,52 @@ export class MachineSession {
     this.traceMarks.set(record.seq, this.traceEvents?.length ?? 0);
     const task = commandTask(this.context, record.command, record.wallMs);
     this.outcomes.set(record.seq, task.outcome);
-    const run = this.drive(record.wallMs, task);
+    const run = this.drive(record.wallMs, task, record.seq);
     return run.ok ? ok(task.outcome) : run;
   }
 
   /** Lets simulated time run up to a wall time with no command: what a reader sees now. */
   advanceTo(wallMs: number): SessionResult<undefined> {
     return this.drive(wallMs, undefined);
+  }
+
+  /**
+   * The session as bytes and plain data (machine.state), or why it cannot be saved now (a part
+   * of the kernel whose state is code in flight): then the next command replays the journal.
+   */
+  saveState(): Result<{ readonly session: SessionData; readonly machine: Uint8Array }> {
+    const bytes = this.machine.snapshotBytes();
+    if (!bytes.ok) return bytes;
+    return ok({ session: { holders: [...this.holders], notes: [...this.notes], oopsTaints: this.oopsTaints, outcomes: [...this.outcomes] }, machine: bytes.value });
+  }
+
+  /**
+   * A session loaded from what saveState() saved after the journal's last record: the kernel is
+   * booted as the configuration says (its kthreads and host objects made afresh), then taken to
+   * the saved state; a live command's task gets its body again from its journal record.
+   */
+  static fromState(dir: string, config: BootConfig, records: readonly JournalRecord[], state: { readonly session: unknown; readonly machine: Uint8Array }): SessionResult<MachineSession> {
+    const booted = MachineSession.boot(dir, config, { trace: false });
+    if (!booted.ok) return booted;
+    const session = booted.value;
+    const data = state.session as Partial<SessionData> | null;
+    if (!Array.isArray(data?.holders) || !Array.isArray(data.notes) || !Array.isArray(data.oopsTaints) || !Array.isArray(data.outcomes)) return fail('EBADMSG', 'its session data is not laid out as kmodsim writes it');
+    for (const [pid, holder] of data.holders) session.holders.set(pid, holder);
+    for (const [pid, note] of data.notes) session.notes.set(pid, note);
+    session.oopsTaints.push(...data.oopsTaints);
+    for (const [seq, outcome] of data.outcomes) session.outcomes.set(seq, outcome);
+    const loaded = session.machine.rewindFromBytes(state.machine, {
+      [COMMAND_BODY]: ([seq]) => {
+        const record = records[Number(seq) - 1];
+        if (record === undefined || record.seq !== seq) throw new Error(`the journal has no record ${String(seq)}`);
+        const task = commandTask(session.context, record.command, record.wallMs);
+        session.outcomes.set(record.seq, task.outcome);
+        return task.body;
+      },
+    });
+    if (!loaded.ok) return loaded;
+    for (const record of records) session.traceMarks.set(record.seq, 0);
+    return ok(session);
   }
 
   /** Records applied so far. */
@@ -104,7 +154,7 @@ export class MachineSession {
     return task !== undefined && task.state !== 'TASK_DEAD';
   }
 
-  private drive(wallMs: number, task: ReturnType<typeof commandTask> | undefined): SessionResult<undefined> {
+  private drive(wallMs: number, task: ReturnType<typeof commandTask> | undefined, seq = 0): SessionResult<undefined> {
     const machine = this.machine;
     const targetCycles = cyclesAt(machine, this.config.bootWallMs, wallMs);
     const pollCycles = SETTLE_POLL_MS * cyclesPerMs(machine);
@@ -114,7 +164,8 @@ export class MachineSession {
       bound: true,
       body: function* (self): KernelCode<void> {
         yield* sleepCycles(targetCycles - machine.clockOf(self.cpu));
-        const pid = task === undefined ? undefined : yield spawn({ name: task.comm, daemon: true, body: task.body });
+        // Named by its record, so that a machine saved to bytes finds the command's body again.
+        const pid = task === undefined ? undefined : yield spawn({ name: task.comm, daemon: true, body: task.body, bodyRef: { name: COMMAND_BODY, args: [seq] } });
         // Whatever the command (or the time that passed) set going plays out before the driver ends.
         while (!settled(machine, self.cpu, pid)) {
           noticeOopses();

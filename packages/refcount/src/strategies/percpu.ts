@@ -23,6 +23,8 @@ class PercpuCount implements ModuleRefcount {
     private readonly counters: PercpuCounters,
     private readonly cells: ModuleCells,
     private readonly flaw: PercpuFlaw | undefined,
+    /** Machine.received: the decision comes back from a stopper thread through this object. */
+    private readonly received: (outcome: StopOutcome | undefined) => StopOutcome | undefined,
   ) {}
 
   *tryGet(self: ExecutionContext): KernelCode<boolean> {
@@ -79,6 +81,7 @@ class PercpuCount implements ModuleRefcount {
       outcome = yield* decide();
       return 0;
     });
+    outcome = this.received(outcome);
     if (outcome === undefined) throw new Error('stop_machine returned without running the decision');
     return outcome;
   }
@@ -138,7 +141,7 @@ function percpuStrategy(variant: PercpuVariant): RefcountStrategy {
           const counters = variant.split === true ? yield* splitCounters(machine, cells.name, local) : yield* singleCounters(machine, cells.name, local);
           // The loader holds a reference during init, counted on the CPU it loads from.
           yield* counters.start(self.cpu);
-          return new PercpuCount(stopper, counters, cells, flaw?.kind);
+          return new PercpuCount(stopper, counters, cells, flaw?.kind, (outcome) => machine.received(outcome));
         },
       };
     },
