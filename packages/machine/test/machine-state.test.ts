@@ -19,8 +19,8 @@ async function viewsNow(dir: string, afterMs: number): Promise<string> {
 }
 
 /** A history with a holder, an rmmod --wait asleep on it, a release that ends the wait, a reload and a forced removal. */
-async function liveThrough(dir: string): Promise<void> {
-  const config = await boot(dir, { forceUnload: true });
+async function liveThrough(dir: string, strategy: string): Promise<void> {
+  const config = await boot(dir, { forceUnload: true, strategy });
   await insmodEmbedded(dir, config, ['demo_lib', 'demo_chardev']);
   await insmodEmbedded(dir, config, ['demo_irq']);
   const held = await apply(dir, { kind: 'hold', module: 'demo_chardev', forMs: null }, 1000);
@@ -36,11 +36,12 @@ async function liveThrough(dir: string): Promise<void> {
 describe.each(STRATEGIES)('machine.state with %s', (strategy) => {
   it('is the machine its journal replays to, after every kind of command', async () => {
     const dir = newMachineDir();
-    await liveThrough(dir);
+    await liveThrough(dir, strategy);
     const fromState = await viewsNow(dir, 100_000);
     rmSync(machineFiles(dir).state);
     expect(await viewsNow(dir, 100_000)).toBe(fromState);
-    expect(fromState).toContain('demo_chardev: module unloaded');
+    // The history ran to its end (an rmmod --wait is refused at once by designs that never wait, as Linux since 3.13).
+    expect(fromState).toContain('demo_irq: module unloaded');
   });
 });
 

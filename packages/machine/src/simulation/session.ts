@@ -3,6 +3,7 @@ import { readModuleImage, type ModuleImage } from '@kmodsim/linker';
 import { formatKernelTaint, type ModuleCore } from '@kmodsim/module';
 import { readImage } from '../machine-store/machine-store.js';
 import type { BootConfig, ImageRef, JournalRecord } from '../machine-store/records.js';
+import { sessionDataOf, type SessionData } from './session-data.js';
 import { commandTask, type CommandContext, type Holder } from './command-tasks.js';
 import { bootKernel } from './kernel-boot.js';
 import type { CommandOutcome } from './outcomes.js';
@@ -23,14 +24,6 @@ export type SessionResult<T> = Result<T>;
 
 /** A command's task, by its journal record's seq, in a machine saved to bytes. */
 const COMMAND_BODY = 'kmodsim command';
-
-/** The session's own bookkeeping in machine.state, as plain data. */
-export interface SessionData {
-  readonly holders: readonly (readonly [number, Holder])[];
-  readonly notes: readonly (readonly [number, string])[];
-  readonly oopsTaints: readonly string[];
-  readonly outcomes: readonly (readonly [number, CommandOutcome])[];
-}
 
 /** Parsed module images, by content, shared by every replay in this process. */
 const imageCache = new Map<string, ModuleImage>();
@@ -115,8 +108,8 @@ export class MachineSession {
     const booted = MachineSession.boot(dir, config, { trace: false });
     if (!booted.ok) return booted;
     const session = booted.value;
-    const data = state.session as Partial<SessionData> | null;
-    if (!Array.isArray(data?.holders) || !Array.isArray(data.notes) || !Array.isArray(data.oopsTaints) || !Array.isArray(data.outcomes)) return fail('EBADMSG', 'its session data is not laid out as kmodsim writes it');
+    const data = sessionDataOf(state.session);
+    if (data === undefined) return fail('EBADMSG', 'its session data is not laid out as kmodsim writes it');
     for (const [pid, holder] of data.holders) session.holders.set(pid, holder);
     for (const [pid, note] of data.notes) session.notes.set(pid, note);
     session.oopsTaints.push(...data.oopsTaints);
