@@ -12,7 +12,9 @@ const TABLE = (() => {
 })();
 
 export function crc32(bytes: Uint8Array): number {
+  // An indexed loop: iterating the array is several times slower on a snapshot's megabyte.
   let crc = 0xffffffff;
-  for (const byte of bytes) crc = (TABLE[(crc ^ byte) & 0xff] ?? 0) ^ (crc >>> 8);
+  const table = TABLE;
+  for (let index = 0, length = bytes.length; index < length; index++) crc = (table[(crc ^ (bytes[index] as number)) & 0xff] as number) ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }

@@ -121,16 +121,18 @@ function isIrqSource(cpuCount: number): Check {
 
 function checkTasks(tasks: readonly unknown[], cpuCount: number): string | undefined {
   const isCpu = (cpu: unknown): boolean => isInt(cpu) && cpu >= 0 && cpu < cpuCount;
+  // One table for every task: a long-lived machine's snapshot holds thousands of them.
+  const fields: Readonly<Record<string, Check>> = {
+    comm: isString, spec: (spec) => isObject(spec) && isString(spec.name), homeCpu: isCpu, bound: isBool, priority: oneOf('normal', 'fifo', 'stop'), daemon: isBool,
+    state: TASK_STATES, queued: isBool, irqsOff: isBool, preemptCount: isCount, timerId: isCount, resumeValue: isNumber, readyAtCycles: isNumber, cpuNow: isCpu,
+    codeStack: arrayOf(isCount), codeNames: arrayOf(isString), next: oneOf('pending', 'exit', 'none'), pendingKey: isString,
+  };
   for (const [index, task] of tasks.entries()) {
     const where = `tasks[${index}]`;
     if (!isObject(task) || task.pid !== index + 1) return `${where}.pid`;
-    const problem = checkFields(task, where, {
-      comm: isString, spec: (spec) => isObject(spec) && isString(spec.name), homeCpu: isCpu, bound: isBool, priority: oneOf('normal', 'fifo', 'stop'), daemon: isBool,
-      state: TASK_STATES, queued: isBool, irqsOff: isBool, preemptCount: isCount, timerId: isCount, resumeValue: isNumber, readyAtCycles: isNumber, cpuNow: isCpu,
-      codeStack: arrayOf(isCount), codeNames: arrayOf(isString), next: oneOf('pending', 'exit', 'none'), pendingKey: isString,
-      log: (log) => (task.state === 'TASK_DEAD' ? log === undefined : isLog(log, cpuCount)),
-    });
+    const problem = checkFields(task, where, fields);
     if (problem !== undefined) return problem;
+    if (!(task.state === 'TASK_DEAD' ? task.log === undefined : isLog(task.log, cpuCount))) return `${where}.log`;
     if ((task.codeStack as unknown[]).length !== (task.codeNames as unknown[]).length) return `${where}.codeNames`;
   }
   return undefined;

@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { xz } from '@napi-rs/lzma';
+import { lzmaCodecs } from './codecs.js';
 import { ImageTooLarge } from './image-too-large.js';
 import { xzLayout } from './xz-streams.js';
 import { decompressZstd } from './zstd-frames.js';
@@ -73,7 +73,7 @@ function decompressXz(data: Uint8Array, maxBytes: number): Uint8Array {
   const parts: Uint8Array[] = [];
   let decoded = 0;
   for (const { start, end } of streams) {
-    const part = xz.decompressSync(data.subarray(start, end));
+    const part = lzmaCodecs().xz.decompressSync(data.subarray(start, end));
     decoded += part.length;
     if (decoded > imageBytes) throw new Error('xz stream decoded to more than its chunks declare');
     parts.push(part);

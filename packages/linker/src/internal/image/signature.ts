@@ -1,5 +1,5 @@
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { ContentInfo, SignedData } from '@peculiar/asn1-cms';
+import type { SignedData } from '@peculiar/asn1-cms';
+import { asn1 } from '../signing/asn1.js';
 import { HASH_BY_OID } from '../signing/algorithms.js';
 import { commonName, withoutLeadingZeros } from '../signing/names.js';
 
@@ -65,6 +65,7 @@ export function readSignature(image: Uint8Array): ModuleSignature | undefined {
 }
 
 function readPkcs7(message: Uint8Array, signedBytes: number): ModuleSignature | undefined {
+  const { schema: { AsnConvert }, cms: { ContentInfo, SignedData } } = asn1();
   let signed: SignedData;
   try {
     const content = AsnConvert.parse(message, ContentInfo);

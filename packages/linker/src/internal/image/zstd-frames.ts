@@ -1,4 +1,4 @@
-import { decompress as decompressFrame } from 'fzstd';
+import { zstdCodec } from './codecs.js';
 import { ImageTooLarge } from './image-too-large.js';
 import { MAX_ZSTD_WINDOW_BYTES } from '../limits.js';
 
@@ -109,7 +109,7 @@ function decodeFrame(data: Uint8Array, frame: Frame, out: Uint8Array, offset: nu
     return new Error(`zstd frame at offset ${frame.start} decodes to more than ${declared}`);
   };
   try {
-    decompressFrame(copy, view);
+    zstdCodec().decompress(copy, view);
   } catch (error) {
     if (view.produced > room || error instanceof RangeError) throw tooLarge();
     throw new Error(`corrupt zstd frame at offset ${frame.start}: ${(error as Error).message}`, { cause: error });

@@ -1,4 +1,4 @@
-import { lzma2 } from '@napi-rs/lzma';
+import { lzmaCodecs } from '../image/codecs.js';
 import { gunzip } from '../image/decompress.js';
 import { ImageTooLarge } from '../image/image-too-large.js';
 import { xzLayout, type XzBlock } from '../image/xz-streams.js';
@@ -82,7 +82,7 @@ function decompressXzKernel(data: Uint8Array, maxBytes: number): Uint8Array {
 
 function decodeBlock(data: Uint8Array, block: XzBlock): Uint8Array {
   const filters = blockFilters(data, block);
-  const part = lzma2.decompressSync(data.subarray(block.dataStart, block.dataEnd));
+  const part = lzmaCodecs().lzma2.decompressSync(data.subarray(block.dataStart, block.dataEnd));
   if (part.length !== block.unpackedBytes) throw new Error(`an xz block decoded to ${part.length} bytes, not the ${block.unpackedBytes} its chunks declare`);
   if (filters.x86StartOffset !== undefined) unfilterX86(part, filters.x86StartOffset);
   return part;

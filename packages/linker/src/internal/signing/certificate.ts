@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate, id_ce_subjectKeyIdentifier, SubjectKeyIdentifier, type Name } from '@peculiar/asn1-x509';
+import type { Certificate, Name } from '@peculiar/asn1-x509';
+import { asn1 } from './asn1.js';
 import { fail, ok, type Result } from '@kmodsim/cpu';
 import type { LinkerFailure } from '../../failure.js';
 import { commonName, withoutLeadingZeros } from './names.js';
@@ -38,7 +38,7 @@ export function readCertificate(source: string | Uint8Array, file = 'certificate
   const der = new Uint8Array(x509.raw);
   let parsed: Certificate;
   try {
-    parsed = AsnConvert.parse(der, Certificate);
+    parsed = asn1().schema.AsnConvert.parse(der, asn1().x509.Certificate);
   } catch (error) {
     // node:crypto (OpenSSL) read it, so this would be a gap in the ASN.1 schema, not bad input.
     return fail('EINVAL', `an X.509 certificate kmodsim cannot take apart (${(error as Error).message})`, { file });
@@ -56,10 +56,11 @@ export function readCertificate(source: string | Uint8Array, file = 'certificate
 }
 
 export function nameDer(name: Name): Uint8Array {
-  return new Uint8Array(AsnConvert.serialize(name));
+  return new Uint8Array(asn1().schema.AsnConvert.serialize(name));
 }
 
 function subjectKeyIdOf(certificate: Certificate): Uint8Array | undefined {
+  const { schema: { AsnConvert }, x509: { id_ce_subjectKeyIdentifier, SubjectKeyIdentifier } } = asn1();
   const extension = certificate.tbsCertificate.extensions?.find((e) => e.extnID === id_ce_subjectKeyIdentifier);
   if (extension === undefined) return undefined;
   try {

@@ -1,5 +1,5 @@
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { ContentInfo, SignedData, type SignerInfo } from '@peculiar/asn1-cms';
+import type { SignedData, SignerInfo } from '@peculiar/asn1-cms';
+import { asn1 } from './asn1.js';
 import { nameDer } from './certificate.js';
 import { withoutLeadingZeros } from './names.js';
 
@@ -33,6 +33,7 @@ export interface Pkcs7Message {
 
 /** The message, or a sentence saying why it is not a PKCS#7 SignedData with signers. */
 export function readPkcs7Message(der: Uint8Array): Pkcs7Message | { readonly malformed: string } {
+  const { schema: { AsnConvert }, cms: { ContentInfo, SignedData } } = asn1();
   let signed: SignedData;
   try {
     const info = AsnConvert.parse(der, ContentInfo);
