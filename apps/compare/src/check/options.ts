@@ -25,6 +25,8 @@ export interface CheckOptions {
   readonly traces: boolean;
   /** Start each execution from the checkpoint after setup (see @kmodsim/explore), or boot every one afresh. */
   readonly checkpoints: boolean;
+  /** No progress line on the terminal. */
+  readonly quiet: boolean;
 }
 
 const MAX_BOUND = 10;
@@ -52,6 +54,8 @@ Options:
   --no-checkpoints       boot the scenario afresh for every execution instead of rewinding to a
                          checkpoint after setup (slower; for a strategy whose own JavaScript state
                          a checkpoint cannot put back, which check otherwise finds and notes itself)
+  --quiet                no progress line on stderr (shown only when it is a terminal: pairs done,
+                         the search under way and its executions, about how long is left)
   --json                 one JSON object per verdict
   --reporter junit       a JUnit XML report instead of the table: one testcase per pair, a failure
                          for each surprise with its counterexample and replay command
@@ -72,7 +76,7 @@ errors (a strategy declaring a scenario or violation kind that does not exist am
 const CHECK_OPTIONS: readonly OptionSpec[] = [
   ...['strategy', 'scenario', 'cpus', 'preemptions', 'irqs', 'mode', 'seed', 'executions', 'max-executions', 'shard', 'workers', 'reporter', 'replay', 'format']
     .map((long) => ({ long, takesArgument: true })),
-  ...['json', 'traces', 'no-checkpoints'].map((long) => ({ long, takesArgument: false })),
+  ...['json', 'traces', 'no-checkpoints', 'quiet'].map((long) => ({ long, takesArgument: false })),
   { short: 'h', long: 'help', takesArgument: false },
 ];
 
@@ -100,6 +104,7 @@ function readCheckLine(argv: readonly string[]) {
     reporter: value('reporter', 'table'),
     traces: line.has('traces'),
     noCheckpoints: line.has('no-checkpoints'),
+    quiet: line.has('quiet'),
     replay: line.value('replay'),
     format: value('format', 'ftrace'),
   };
@@ -143,6 +148,7 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
     reporter,
     traces: values.traces,
     checkpoints: !values.noCheckpoints,
+    quiet: values.quiet,
     replay: values.replay,
     format,
   };

@@ -5,6 +5,7 @@ import { UsageError, type CompareIo } from '../io.js';
 import { loadStrategy } from './load-strategy.js';
 import type { CheckOptions } from './options.js';
 import { judge, type Verdict } from './verdict.js';
+import { CheckProgress } from './progress.js';
 import { WorkerPool, type TimedReport } from './worker-pool.js';
 
 // The searches check runs, and what each concluded, as data: check prints the results as they
@@ -63,21 +64,20 @@ export async function* judgePairs(pairs: readonly Pair[], options: CheckOptions,
   const threads = judgeable > 1 ? Math.min(options.workers, judgeable) : options.workers;
   const pool = options.workers > 1 && judgeable > 0 ? new WorkerPool(threads) : undefined;
   try {
-    const progress = pool === undefined ? undefined : new PoolProgress(judgeable, io);
+    const progress = new CheckProgress(judgeable, io, io.isTty === true && !options.quiet);
     const searches = startSearches(pairs, options, io, pool, progress);
     for (const [index, pair] of pairs.entries()) {
       if (pair.mismatch !== undefined) {
         yield { kind: 'n/a', pair, reason: pair.mismatch };
         continue;
       }
-      const timed = await explained(searches[index], pair.strategy, pair.scenario, io);
-      progress?.clear();
+      const timed = await explained(searches[index], pair.strategy, pair.scenario, io, progress);
+      progress.clear();
       // The strategy could not be searched here (its code faulted while the demo modules loaded, or it is not deterministic): a failure of this pair, and the others still get theirs.
       if (typeof timed === 'string') yield { kind: 'error', pair, reason: timed };
       else yield { kind: 'verdict', pair, verdict: judgePair(pair, timed.report, options, io), searchMs: timed.searchMs };
-      progress?.show();
     }
-    progress?.clear();
+    progress.clear();
   } finally {
     await pool?.close();
   }
@@ -96,14 +96,18 @@ type Search = () => Promise<TimedReport>;
  * whole search on one thread (shards repeat some executions and some alternatives); a single
  * pair is split into shards instead, so every thread has part of it.
  */
-function startSearches(pairs: readonly Pair[], options: CheckOptions, io: CompareIo, pool: WorkerPool | undefined, progress: PoolProgress | undefined): (Search | undefined)[] {
-  if (pool === undefined) return pairs.map((pair) => (pair.mismatch !== undefined ? undefined : () => Promise.resolve(searchHere(options, pair, io))));
+function startSearches(pairs: readonly Pair[], options: CheckOptions, io: CompareIo, pool: WorkerPool | undefined, progress: CheckProgress): (Search | undefined)[] {
+  if (pool === undefined) return pairs.map((pair, key) => (pair.mismatch !== undefined ? undefined : () => Promise.resolve(searchHere(options, pair, key, progress))));
   const judgeable = judgeableCount(pairs);
-  return pairs.map((pair) => {
+  return pairs.map((pair, key) => {
     if (pair.mismatch !== undefined) return undefined;
     const job = { strategy: pair.spec, cwd: io.cwd, scenario: pair.scenario.name, cpus: options.cpus, search: { ...searchOptions(options, pair.scenario) } };
-    const started = judgeable === 1 ? pool.searchSharded(job, options.workers) : pool.search(job);
-    const counted = started.then((timed) => { progress?.done(); return timed; });
+    const label = `${pair.strategy.name} on ${pair.scenario.name}`;
+    // A pair shows as searching from its thread's first report: pairs still queued are not shown.
+    const onExecutions = (executions: number): void => { progress.executions(key, executions); };
+    progress.queued(key, label);
+    const started = judgeable === 1 ? pool.searchSharded(job, options.workers, onExecutions) : pool.search(job, onExecutions);
+    const counted = started.then((timed) => { progress.finished(key); return timed; });
     // Awaited in order later; until then a failure must not count as unhandled.
     counted.catch(() => undefined);
     return () => counted;
@@ -111,36 +115,19 @@ function startSearches(pairs: readonly Pair[], options: CheckOptions, io: Compar
 }
 
 /** On a terminal, how many of the pool's searches have finished: one stderr line, cleared while a verdict prints. */
-class PoolProgress {
-  private finished = 0;
-
-  constructor(private readonly total: number, private readonly io: CompareIo) {}
-
-  done(): void {
-    this.finished++;
-    this.show();
-  }
-
-  show(): void {
-    if (this.io.isTty === true && this.finished < this.total) this.io.stderr.write(`\r${this.finished} of ${this.total} searches done`);
-  }
-
-  clear(): void {
-    if (this.io.isTty === true) this.io.stderr.write('\r\u001b[K');
-  }
-}
-
 /** The search's report, or why the pair could not be searched (also said on stderr). */
-async function explained(search: Search | undefined, strategy: RefcountStrategy, scenario: SuiteScenario, io: CompareIo): Promise<TimedReport | string> {
+async function explained(search: Search | undefined, strategy: RefcountStrategy, scenario: SuiteScenario, io: CompareIo, progress: CheckProgress): Promise<TimedReport | string> {
   if (search === undefined) throw new Error(`no search started for ${strategy.name} on ${scenario.name}`);
   try {
     const timed = await search();
     // A strategy that keeps state the checkpoint cannot put back was searched booting afresh: slower, not wrong.
     const afresh = timed.report.bootedAfresh;
+    progress.clear();
     if (afresh !== undefined && afresh.reason !== 'off') io.stderr.write(`kmodsim-compare: note: ${strategy.name} on ${scenario.name}: every execution booted afresh, because ${afresh.why}\n`);
     return timed;
   } catch (error) {
     if (!(error instanceof SearchError)) throw error;
+    progress.clear();
     io.stderr.write(`kmodsim-compare: ERROR: ${strategy.name} on ${scenario.name}: ${error.message}\n`);
     return error.message;
   }
@@ -170,16 +157,16 @@ function searchOptions(options: CheckOptions, scenario: SuiteScenario): ExploreO
   };
 }
 
-/** One search in this thread, with progress on a terminal. */
-function searchHere(options: CheckOptions, pair: Pair, io: CompareIo): TimedReport {
+/** One search in this thread, its executions shown as it goes. */
+function searchHere(options: CheckOptions, pair: Pair, key: number, progress: CheckProgress): TimedReport {
   const { strategy, scenario } = pair;
-  const progress = io.isTty === true
-    ? { onProgress: (state: { executions: number; violations: number }) => io.stderr.write(`\r${strategy.name} ${scenario.name}: ${state.executions} executions, ${state.violations} violations`) }
-    : {};
-  const started = io.now?.();
-  const report = explore(targetOf(options, strategy, scenario), { ...searchOptions(options, scenario), ...progress, ...(options.shard === undefined ? {} : { shard: options.shard }) });
-  const finished = io.now?.();
-  if (io.isTty === true) io.stderr.write('\r\u001b[K');
+  progress.queued(key, `${strategy.name} on ${scenario.name}`);
+  progress.executions(key, 0);
+  const onProgress = (state: { executions: number }): void => { progress.executions(key, state.executions); };
+  const started = progress.now();
+  const report = explore(targetOf(options, strategy, scenario), { ...searchOptions(options, scenario), onProgress, ...(options.shard === undefined ? {} : { shard: options.shard }) });
+  const finished = progress.now();
+  progress.finished(key);
   return { report, searchMs: started === undefined || finished === undefined ? undefined : finished - started };
 }
 

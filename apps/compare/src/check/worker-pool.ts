@@ -18,7 +18,12 @@ export interface SearchJob {
  */
 export type JobAnswer =
   | { readonly id: number; readonly report: ExploreReport; readonly searchMs: number }
-  | { readonly id: number; readonly error: string; readonly ofTarget: boolean };
+  | { readonly id: number; readonly error: string; readonly ofTarget: boolean }
+  /** Not an answer yet: the search has run this many executions. */
+  | { readonly id: number; readonly progress: number };
+
+/** Told a search's executions so far, as its thread reports them. */
+export type OnExecutions = (executions: number) => void;
 
 /** A search's report and its wall time on the thread that ran it (a sharded one's: its slowest shard's). */
 export interface TimedReport {
@@ -31,6 +36,7 @@ interface Waiting {
   readonly job: SearchJob;
   readonly resolve: (timed: TimedReport) => void;
   readonly reject: (error: Error) => void;
+  readonly onExecutions: OnExecutions | undefined;
 }
 
 /**
@@ -51,16 +57,21 @@ export class WorkerPool {
   }
 
   /** The report of one search (a whole one, or the shard the job names). */
-  search(job: SearchJob): Promise<TimedReport> {
+  search(job: SearchJob, onExecutions?: OnExecutions): Promise<TimedReport> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, job, resolve, reject });
+      this.queue.push({ id: this.nextId++, job, resolve, reject, onExecutions });
       this.dispatch();
     });
   }
 
   /** One search split into as many shards as there are threads, merged. */
-  async searchSharded(job: SearchJob, shards: number): Promise<TimedReport> {
-    const timed = await Promise.all(Array.from({ length: shards }, (_, index) => this.search({ ...job, shard: { index, count: shards } })));
+  async searchSharded(job: SearchJob, shards: number, onExecutions?: OnExecutions): Promise<TimedReport> {
+    const counts = new Array<number>(shards).fill(0);
+    const shardExecutions = (index: number) => (executions: number): void => {
+      counts[index] = executions;
+      onExecutions?.(counts.reduce((sum, count) => sum + count, 0));
+    };
+    const timed = await Promise.all(Array.from({ length: shards }, (_, index) => this.search({ ...job, shard: { index, count: shards } }, shardExecutions(index))));
     return { report: mergeReports(timed.map((shard) => shard.report)), searchMs: Math.max(...timed.map((shard) => shard.searchMs ?? 0)) };
   }
 
@@ -95,6 +106,10 @@ export class WorkerPool {
   private finish(worker: Worker, answer: JobAnswer): void {
     const waiting = this.running.get(worker);
     if (waiting?.id !== answer.id) return;
+    if ('progress' in answer) {
+      waiting.onExecutions?.(answer.progress);
+      return;
+    }
     this.running.delete(worker);
     this.idle.push(worker);
     if ('report' in answer) waiting.resolve({ report: answer.report, searchMs: answer.searchMs });

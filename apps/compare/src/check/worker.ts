@@ -10,7 +10,7 @@ import type { JobAnswer, SearchJob } from './worker-pool.js';
 
 const strategies = new Map<string, Promise<RefcountStrategy>>();
 
-async function search(job: SearchJob): Promise<{ report: ExploreReport; searchMs: number }> {
+async function search(id: number, job: SearchJob): Promise<{ report: ExploreReport; searchMs: number }> {
   const key = `${job.cwd}\0${job.strategy}`;
   let strategy = strategies.get(key);
   if (strategy === undefined) {
@@ -21,12 +21,13 @@ async function search(job: SearchJob): Promise<{ report: ExploreReport; searchMs
   if (scenario === undefined) throw new Error(`no scenario ${job.scenario}`);
   const target = { scenario: scenario.build(await strategy), cpuCount: job.cpus ?? scenario.cpuCount };
   const started = performance.now();
-  const report = explore(target, { ...job.search, ...(job.shard === undefined ? {} : { shard: job.shard }) });
+  const onProgress = ({ executions }: { executions: number }): void => { parentPort?.postMessage({ id, progress: executions } satisfies JobAnswer); };
+  const report = explore(target, { ...job.search, onProgress, ...(job.shard === undefined ? {} : { shard: job.shard }) });
   return { report, searchMs: performance.now() - started };
 }
 
 parentPort?.on('message', ({ id, job }: { id: number; job: SearchJob }) => {
-  search(job).then(
+  search(id, job).then(
     ({ report, searchMs }) => { parentPort?.postMessage({ id, report, searchMs } satisfies JobAnswer); },
     (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
