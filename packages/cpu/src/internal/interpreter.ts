@@ -280,15 +280,16 @@ export function advance(core: MachineCore, cpu: number, frame: Frame, value: num
   let input = value;
   for (;;) {
     let step: IteratorResult<Operation, unknown>;
-    core.readLog = log;
+    // Only a task keeping a log has its host reads logged: no stores on the step loop otherwise.
+    if (log !== undefined) core.readLog = log;
     try {
       step = frame.generator.next(input);
     } catch (error) {
-      core.readLog = undefined;
+      if (log !== undefined) core.readLog = undefined;
       bodyThrew(core, cpu, frame, error);
       return;
     }
-    core.readLog = undefined;
+    if (log !== undefined) core.readLog = undefined;
     if (step.done === true) {
       bodyReturned(core, cpu, frame, step.value);
       return;
