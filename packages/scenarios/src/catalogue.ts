@@ -6,7 +6,7 @@ import { failingInit, failingInitWithUser, liveDuringInit, notifiersDuringInit }
 import { irqGetPut, irqGetWorkerPut } from './catalogue/interrupts.js';
 import { putTooMany, putTooManyWhileWaiting, putsPastZero } from './catalogue/misuse.js';
 import { moduleGetDuringWait, moduleGetVersusClose } from './catalogue/module-get.js';
-import { irqUserVersusUnload, irqUserVersusWait, refusedUnloadThenReuse } from './catalogue/reuse.js';
+import { irqUserVersusUnload, irqUserVersusWait, refusedUnloadThenOpen, refusedUnloadThenReuse } from './catalogue/reuse.js';
 import { miscOpenVersusUnload, reschedulingReaderVersusUnload, unloadVersusGet, unloadVersusUse } from './catalogue/unload.js';
 import { migratedPut, openDuringForcedWait, realtimeForcedWaitOnOneCpu, realtimeWaitOnOneCpu, refusedOpenWhileWaiting, waitVersusLastPut } from './catalogue/waiting.js';
 import type { CatalogueScenario, SuiteScenario } from './scenario.js';
@@ -21,6 +21,7 @@ export const catalogue: readonly CatalogueScenario[] = [
   miscOpenVersusUnload,
   reschedulingReaderVersusUnload,
   refusedUnloadThenReuse,
+  refusedUnloadThenOpen,
   irqUserVersusUnload,
   irqGetPut,
   irqGetWorkerPut,

@@ -1,5 +1,5 @@
-import { cpuRelax, keptList, load, store, wakeUpProcess, type ExecutionContext, type KernelCode } from '@kmodsim/cpu';
-import { closeDevice, openDevice, readDevice } from '@kmodsim/module';
+import { cpuRelax, keptList, load, store, wakeUpProcess, type ExecutionContext, type KernelCode, type Machine } from '@kmodsim/cpu';
+import { closeDevice, openDevice, readDevice, type KernelModule, type ModuleCore } from '@kmodsim/module';
 import { cell } from '../contract.js';
 import { defineScenario } from '../scenario.js';
 import { memoryLeaked, msleep, resultText, spawnUnloaderOnceHeld, unloadConsistent, unloadRecord, waitWhile } from '../users.js';
@@ -22,38 +22,17 @@ export const refusedUnloadThenReuse = defineScenario(
     exercises: [cell('get', 'stop', 'preemptible'), cell('put', 'stop', 'preemptible')],
   },
   (machine, core) => {
-    const holding = machine.alloc('cat: device open', 1).base;
-    const refused = machine.alloc('rmmod: first answer given', 1).base;
-    const closed = machine.alloc('cat: device closed', 1).base;
     const results = keptList<string>(machine, 'what the tasks saw');
-    let rmmodPid = 0;
-    const catPid = machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) {
-      const open = yield* openDevice(core, self, 'demo_chardev');
-      if (!open.ok) {
-        results.push(`first open ${open.errno}`);
-        return;
-      }
-      yield store(holding, 1);
-      yield* core.moduleGet(self, open.value);
-      yield* core.modulePut(self, open.value);
+    userAndRmmodTwice(machine, core, results, function* (self, open, turns) {
+      yield* core.moduleGet(self, open);
+      yield* core.modulePut(self, open);
       // The second open races the first rmmod: a refused unload is one that never happened, so
       // an open at any moment of it must succeed.
       const again = yield* openDevice(core, self, 'demo_chardev');
       results.push(`second open ${again.ok ? 'ok' : again.errno}`);
-      yield* waitWhile(refused, (value) => value === 0);
-      if (again.ok) yield* closeDevice(core, self, again.value);
-      yield* closeDevice(core, self, open.value);
-      yield store(closed, 1);
-      yield wakeUpProcess(rmmodPid);
-    } });
-    rmmodPid = machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
-      while ((yield load(holding)) === 0) yield cpuRelax();
-      results.push(`rmmod ${resultText(yield* core.deleteModule(self, 'demo_chardev', { nonblock: true, trunc: false }))}`);
-      yield store(refused, 1);
-      yield wakeUpProcess(catPid);
-      yield* waitWhile(closed, (value) => value === 0);
-      results.push(`rmmod ${resultText(yield* core.deleteModule(self, 'demo_chardev', { nonblock: true, trunc: false }))}`);
-    } });
+      yield* waitWhile(turns.refused, (value) => value === 0);
+      return again.ok ? again.value : undefined;
+    });
     return () => {
       const seen = [...results].sort().join(', ');
       const expected = 'rmmod EWOULDBLOCK, rmmod ok, second open ok';
@@ -62,6 +41,84 @@ export const refusedUnloadThenReuse = defineScenario(
     };
   },
 );
+
+/**
+ * The module after a refused unload, once rmmod has answered: an open then must succeed. A design
+ * may refuse gets while it decides (percpu_ref's kill and resurrect do, which the scenario above
+ * shows); none may go on refusing them after it has said no.
+ */
+export const refusedUnloadThenOpen = defineScenario(
+  'refused-unload-then-open',
+  'rmmod (O_NONBLOCK) on CPU 0 while a user on CPU 1 holds the device: refused with EWOULDBLOCK; after that answer the user opens the device again (it must work), closes both, and a second rmmod succeeds',
+  {
+    // What it catches shows in every interleaving; one preemption covers a get racing the answer.
+    cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], bounds: { preemptions: 1, irqs: 0 },
+    catches: 'a refused unload that leaves the module refusing gets, or not live, after it has answered',
+    // The open comes after the answer, in no phase of an unload: what it checks is what stop() left.
+    exercises: [],
+  },
+  (machine, core) => {
+    const results = keptList<string>(machine, 'what the tasks saw');
+    userAndRmmodTwice(machine, core, results, function* (self, _open, turns) {
+      yield* waitWhile(turns.refused, (value) => value === 0);
+      const again = yield* openDevice(core, self, 'demo_chardev');
+      results.push(`open after the refusal ${again.ok ? 'ok' : again.errno}`);
+      return again.ok ? again.value : undefined;
+    });
+    return () => {
+      const seen = results.join(', ');
+      const expected = 'rmmod EWOULDBLOCK, open after the refusal ok, rmmod ok';
+      if (seen !== expected) return `saw [${seen}], expected [${expected}]`;
+      return core.find('demo_chardev') === undefined ? memoryLeaked(core, 'demo_chardev') : 'rmmod said ok but the module is still loaded';
+    };
+  },
+);
+
+/** The cells the user and rmmod hand each other the turn through. */
+interface Turns {
+  readonly holding: number;
+  readonly refused: number;
+  readonly closed: number;
+}
+
+/**
+ * A user on CPU 1 who opens the device, does `between` (which may open it again, and must wait
+ * for rmmod's first answer) and closes what it opened; and rmmod (O_NONBLOCK) on CPU 0, once the
+ * user holds the device (refused: it says so and wakes the user), then again once the user has
+ * closed it (which succeeds). The user and rmmod hand each other the turn through `turns`.
+ */
+function userAndRmmodTwice(
+  machine: Machine, core: ModuleCore, results: string[],
+  between: (self: ExecutionContext, open: KernelModule, turns: Turns) => KernelCode<KernelModule | undefined>,
+): void {
+  const turns: Turns = {
+    holding: machine.alloc('cat: device open', 1).base,
+    refused: machine.alloc('rmmod: first answer given', 1).base,
+    closed: machine.alloc('cat: device closed', 1).base,
+  };
+  let rmmodPid = 0;
+  const catPid = machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) {
+    const open = yield* openDevice(core, self, 'demo_chardev');
+    if (!open.ok) {
+      results.push(`first open ${open.errno}`);
+      return;
+    }
+    yield store(turns.holding, 1);
+    const again = yield* between(self, open.value, turns);
+    if (again !== undefined) yield* closeDevice(core, self, again);
+    yield* closeDevice(core, self, open.value);
+    yield store(turns.closed, 1);
+    yield wakeUpProcess(rmmodPid);
+  } });
+  rmmodPid = machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
+    while ((yield load(turns.holding)) === 0) yield cpuRelax();
+    results.push(`rmmod ${resultText(yield* core.deleteModule(self, 'demo_chardev', { nonblock: true, trunc: false }))}`);
+    yield store(turns.refused, 1);
+    yield wakeUpProcess(catPid);
+    yield* waitWhile(turns.closed, (value) => value === 0);
+    results.push(`rmmod ${resultText(yield* core.deleteModule(self, 'demo_chardev', { nonblock: true, trunc: false }))}`);
+  } });
+}
 
 /**
  * An interrupt on CPU 1 whose handler reaches the device (a lookup under the device table's
