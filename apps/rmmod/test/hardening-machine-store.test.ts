@@ -1,12 +1,29 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { acquireLock, machineLocation, readJournal } from '@kmodsim/machine';
 import { fixtures, newMachineDir, tool } from './machine-harness.js';
 
 // Issue 21, items 5-10: a machine's own files are regular files kmodsim wrote, a directory that
 // is not a machine is never written to, and every failure is one line in kmod's manner.
+
+const SETPRIV = '/usr/bin/setpriv';
+const binDir = fileURLToPath(new URL('../bin/', import.meta.url));
+
+/** A tool run as its own process by user nobody: what a machine directory another user owns looks like. */
+function asNobody(bin: string, args: readonly string[]): { status: number | null; stderr: string } {
+  const ran = spawnSync(SETPRIV, ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(binDir, `${bin}.js`), ...args], { encoding: 'utf8' });
+  return { status: ran.status, stderr: ran.stderr };
+}
+
+/** Whether user nobody can run the tools from this checkout and read the fixtures. */
+function nobodyCanRun(): boolean {
+  if (!existsSync(SETPRIV)) return false;
+  const readable = spawnSync(SETPRIV, ['--reuid=65534', '--regid=65534', '--clear-groups', 'test', '-r', join(binDir, 'insmod.js'), '-a', '-r', join(fixtures, 'demo_lib.ko')]);
+  return readable.status === 0;
+}
 
 const hourAgo = (path: string): void => {
   const then = new Date(Date.now() - 3_600_000);
@@ -100,11 +117,15 @@ describe('messages', () => {
     expect(locked).toEqual({ ok: false, errno: 'EIO', kind: 'io', dir, message: `${dir}: cannot lock the machine (lock): No such file or directory` });
   });
 
-  test.skipIf(process.getuid?.() === 0)('a read-only machine directory: one kmod-style line', async () => {
+  // Root may write anywhere, so as root the command runs as nobody (setpriv), as a user would:
+  // where nobody can read this checkout (a clone in a private directory, say), it cannot.
+  const asRoot = process.getuid?.() === 0;
+  test.skipIf(asRoot && !nobodyCanRun())('a read-only machine directory: one kmod-style line', async () => {
     const { dir, t } = await booted();
+    if (asRoot) execFileSync('chmod', ['-R', 'a+rX', dirname(dir)]);
     execFileSync('chmod', ['555', dir]);
     try {
-      const ran = await t.run('insmod', [join(fixtures, 'demo_lib.ko')]);
+      const ran = asRoot ? asNobody('insmod', ['-M', dir, join(fixtures, 'demo_lib.ko')]) : await t.run('insmod', [join(fixtures, 'demo_lib.ko')]);
       expect(ran.status).toBe(1);
       expect(ran.stderr).toMatch(/^insmod: ERROR: .*Permission denied\n$/);
     } finally {
