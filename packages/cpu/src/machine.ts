@@ -257,6 +257,19 @@ export class Machine extends MachineView {
     return task === undefined ? undefined : this.taskInfo(task);
   }
 
+  /**
+   * Forgets a dead task, as release_task() does: task(), taskList() and snapshots no longer hold
+   * it, its pid is never given again, and waking it wakes nothing, as for a dead task. A machine
+   * that lives through many commands reaps what they leave, so what it keeps does not grow with
+   * its history. False for a task that is not dead.
+   */
+  reap(pid: number): boolean {
+    const task = this.core.tasks[pid];
+    if (task?.state !== 'TASK_DEAD') return false;
+    this.core.tasks[pid] = undefined;
+    return true;
+  }
+
   taskList(): TaskInfo[] {
     return this.core.tasks.filter((task) => task !== undefined).map((task) => this.taskInfo(task));
   }
@@ -280,10 +293,7 @@ export class Machine extends MachineView {
     raise(this.core, kind, message, NO_CPU, undefined);
   }
 
-  /**
-   * After the last run of a replayed schedule: choices the run never made mean it is not the run
-   * recorded (it ended sooner), so the schedule does not fit. Without a replayed schedule, nothing.
-   */
+  /** After a replayed schedule's last run: choices it never made mean the schedule does not fit. */
   checkScheduleUsed(): void {
     const scheduler = this.core.scheduler;
     const left = scheduler instanceof ReplayScheduler ? scheduler.remaining : 0;
@@ -291,9 +301,8 @@ export class Machine extends MachineView {
   }
 
   /**
-   * Changes what a task's fault does from now on. A model checker sets a scenario up under 'stop'
-   * (a fault there is the scenario's own bug) and searches under 'oops', so that after the first
-   * fault it can still see what the other CPUs would have done next.
+   * Changes what a task's fault does from now on. A model checker sets up under 'stop' and
+   * searches under 'oops', to see what the other CPUs would do after the first fault.
    */
   setFaultPolicy(policy: FaultPolicy): void {
     this.core.faults.policy = policy;
@@ -317,14 +326,12 @@ export class Machine extends MachineView {
   }
 
   /**
-   * Takes this machine back to a snapshot it took: memory, clocks, run queues, timers, faults,
-   * tasks and the host state it was handed (keepHostState) become the snapshot's, and it goes on
-   * as it did from there. Its scheduler and trace sink are kept. Everything that holds the machine
-   * (kernel objects, a scenario's check) goes on holding it: this is how a model checker starts
-   * each execution from a checkpoint. With `replayLogs: false` its tasks keep no replay logs from
-   * then on (steps cost less; no snapshot until a rewind turns them on again). A snapshot of
-   * another shape is refused with the machine untouched; a task body that no longer replays as it
-   * ran leaves the machine faulted.
+   * Takes this machine back to a snapshot it took (memory, clocks, run queues, timers, faults,
+   * tasks, host state), in place: whatever holds the machine goes on holding it, as a model
+   * checker's checkpoint needs. Its scheduler and trace sink are kept. With `replayLogs: false`
+   * tasks keep no replay logs from then on (cheaper steps; no snapshot until a rewind turns them
+   * on). Another shape's snapshot is refused, the machine untouched; a body that no longer
+   * replays as it ran leaves the machine faulted.
    */
   rewind(snapshot: MachineSnapshot, options: RewindOptions = {}): Result<undefined, SnapshotFailure> {
     return rewindCore(this.core, snapshot, options.replayLogs ?? true);

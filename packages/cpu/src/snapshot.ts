@@ -18,7 +18,7 @@ import type { TraceSink } from './trace.js';
 // simulated memory or its own local variables.
 
 /** The version of the snapshot layout; bytes of another version are refused. */
-export const SNAPSHOT_FORMAT = 2;
+export const SNAPSHOT_FORMAT = 3;
 
 /** Why a machine cannot be saved or restored exactly, or why bytes are no snapshot this kmodsim reads. */
 export type SnapshotProblem =
@@ -139,6 +139,8 @@ export interface MachineSave {
   readonly record: boolean;
   readonly steps: number;
   readonly liveTasks: number;
+  /** The highest pid given so far: tasks are saved by pid, and a reaped task's pid stays used (Machine.reap). */
+  readonly pidCount: number;
   readonly clocks: Float64Array;
   /** Cells updated with unlocked read-modify-writes, and the CPU that owns each. */
   readonly localOwners: readonly (readonly [number, number])[];

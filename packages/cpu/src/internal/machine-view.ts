@@ -135,7 +135,7 @@ export class MachineView implements SchedulerView {
   /** What a wake of `pid` would do now, as wakeTask() decides it; undefined for no such task. */
   wakeEffect(pid: number): WakeEffect | undefined {
     const task = this.core.tasks[pid];
-    if (task === undefined) return undefined;
+    if (task === undefined) return pid > 0 && pid < this.core.tasks.length ? { runQueue: -1, readsIdleCpus: false, cancelsTimer: false } : undefined;
     const asleep = task.state === 'TASK_UNINTERRUPTIBLE' || task.state === 'TASK_INTERRUPTIBLE';
     const cancelsTimer = asleep && task.timerId !== 0;
     if (!asleep || onCpuOrQueued(this.core, task)) return { runQueue: -1, readsIdleCpus: false, cancelsTimer };

@@ -70,6 +70,8 @@ export function schedule(core: MachineCore, cpu: number, frame: Frame, timeoutCy
 export function wake(core: MachineCore, pid: number, cpu: number, frame: Frame, nowCycles: number): number {
   const task = core.tasks[pid];
   if (task === undefined) {
+    // A reaped task's pid is still one that was given: waking it wakes nothing, as for a dead task.
+    if (pid > 0 && pid < core.tasks.length) return 0;
     raise(core, 'invalid-op', `wake_up_process(${pid}): no such task`, cpu, frame);
     return 0;
   }

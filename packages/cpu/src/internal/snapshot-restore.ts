@@ -82,8 +82,10 @@ function loadCore(core: MachineCore, snapshot: MachineSnapshot, tasks: readonly 
   core.localOwners.clear();
   for (const [cell, cpu] of machine.localOwners) core.localOwners.set(cell, cpu);
   core.recorded.load(machine.choices);
+  // By pid: a reaped task leaves a hole, and its pid is never given again.
   core.tasks.length = 1;
-  core.tasks.push(...tasks);
+  for (const task of tasks) core.tasks[task.pid] = task;
+  core.tasks.length = machine.pidCount + 1;
   loadRunQueues(core, snapshot.runQueues);
   loadTimers(core.timers, snapshot.timers);
   loadFaults(core.faults, snapshot.faults);

@@ -35,11 +35,11 @@ export function checkShape(value: unknown): string | undefined {
   return firstProblem([
     () => checkMachine(machine, cpuCount),
     () => checkMemory(value.memory, cpuCount),
-    () => checkRunQueues(value.runQueues, cpuCount, tasks.length),
+    () => checkRunQueues(value.runQueues, cpuCount, new Set(tasks.map((task) => (isObject(task) ? task.pid : undefined)))),
     () => checkFields(value.timers, 'timers', { timers: arrayOf((timer) => isObject(timer) && isCount(timer.id) && isCount(timer.pid) && isNumber(timer.expiresAtCycles)), nextId: isCount, woken: arrayOf(isCount), wokenAtStep: isCount }),
     () => checkFields(value.interrupts, 'interrupts', { sources: arrayOf(isIrqSource(cpuCount)) }),
     () => checkFields(value.faults, 'faults', { policy: oneOf('stop', 'oops'), oopses: arrayOf(isObject) }),
-    () => checkTasks(tasks, cpuCount),
+    () => checkTasks(tasks, cpuCount, machine.pidCount),
   ]);
 }
 
@@ -68,6 +68,7 @@ function checkMachine(machine: Plain, cpuCount: number): string | undefined {
     record: isBool,
     steps: isCount,
     liveTasks: isCount,
+    pidCount: isCount,
     clocks: typed(Float64Array, cpuCount),
     localOwners: arrayOf((pair) => Array.isArray(pair) && pair.length === 2 && isCount(pair[0]) && isCount(pair[1]) && pair[1] < cpuCount),
     choices: typed(Int32Array),
@@ -98,8 +99,8 @@ function isMemObject(object: unknown, index: number, size: number): boolean {
   return object.base + object.cells <= size && (object.kind === 'data' || object.kind === 'code') && (object.fields === undefined || arrayOf(isString)(object.fields));
 }
 
-function checkRunQueues(runQueues: unknown, cpuCount: number, taskCount: number): string | undefined {
-  const isPid = (pid: unknown): boolean => isInt(pid) && pid >= 1 && pid <= taskCount;
+function checkRunQueues(runQueues: unknown, cpuCount: number, pids: ReadonlySet<unknown>): string | undefined {
+  const isPid = (pid: unknown): boolean => isInt(pid) && pid >= 1 && pids.has(pid);
   const isCpu = (cpu: unknown): boolean => isInt(cpu) && cpu >= 0 && cpu < cpuCount;
   return checkFields(runQueues, 'runQueues', {
     current: (list) => Array.isArray(list) && list.length === cpuCount && list.every((pid) => pid === 0 || isPid(pid)),
@@ -119,7 +120,7 @@ function isIrqSource(cpuCount: number): Check {
   };
 }
 
-function checkTasks(tasks: readonly unknown[], cpuCount: number): string | undefined {
+function checkTasks(tasks: readonly unknown[], cpuCount: number, pidCount: unknown): string | undefined {
   const isCpu = (cpu: unknown): boolean => isInt(cpu) && cpu >= 0 && cpu < cpuCount;
   // One table for every task: a long-lived machine's snapshot holds thousands of them.
   const fields: Readonly<Record<string, Check>> = {
@@ -129,7 +130,9 @@ function checkTasks(tasks: readonly unknown[], cpuCount: number): string | undef
   };
   for (const [index, task] of tasks.entries()) {
     const where = `tasks[${index}]`;
-    if (!isObject(task) || task.pid !== index + 1) return `${where}.pid`;
+    // By pid, each above the one before (a reaped task leaves a gap), none above the highest given.
+    const previous: unknown = index === 0 ? 0 : (tasks[index - 1] as Plain).pid;
+    if (!isObject(task) || !isInt(task.pid) || task.pid <= (previous as number) || !isCount(pidCount) || task.pid > pidCount) return `${where}.pid`;
     const problem = checkFields(task, where, fields);
     if (problem !== undefined) return problem;
     if (!(task.state === 'TASK_DEAD' ? task.log === undefined : isLog(task.log, cpuCount))) return `${where}.log`;

@@ -47,6 +47,7 @@ export function takeSnapshot(core: MachineCore): Result<MachineSnapshot, Snapsho
       record: core.record,
       steps: core.steps,
       liveTasks: core.liveTasks,
+      pidCount: core.tasks.length - 1,
       clocks: core.clocks.slice(),
       localOwners: [...core.localOwners],
       choices: core.recorded.save(),

@@ -171,6 +171,9 @@ export class MachineSession {
     };
     const run = machine.run();
     this.noticeOopses();
+    // The driver and the tasks that have ended are reaped, as their parents would: what the
+    // machine keeps (and machine.state holds) does not grow with every command ever given.
+    for (const task of machine.taskList()) if (task.state === 'TASK_DEAD') machine.reap(task.pid);
     return run.ok ? done : fail('EIO', `the machine stopped: ${run.fault.kind}: ${run.fault.message}`);
   }
 
