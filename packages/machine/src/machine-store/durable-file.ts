@@ -39,7 +39,12 @@ export function parseTemporaryName(name: string): TemporaryName | undefined {
   return undefined;
 }
 
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+/**
+ * Replaces a file at once (a rename), never leaving a half-written one. `durable` false skips
+ * waiting for the disk, for a cache such as machine.state: a crash may lose it, which costs a
+ * rebuild from the journal, and its checksum catches one the disk tore.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array, durable = true): void {
   const temporary = temporaryPathFor(path);
   // Never through a link planted under the temporary's name; the rename then replaces a link
   // at `path` itself rather than writing where it points.
@@ -49,14 +54,14 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     if (typeof data === 'string') writeSync(fd, data);
     else writeSync(fd, data);
     crashPoint('replace-written');
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   crashPoint('replace-synced');
   renameSync(temporary, path);
   crashPoint('replace-renamed');
-  syncDirectory(dirname(path));
+  if (durable) syncDirectory(dirname(path));
 }
 
 /** Appends and waits for the disk: an acknowledged append is never lost. */

@@ -42,7 +42,8 @@ export function writeMachineState(dir: string, session: unknown, machine: Uint8A
   const body = Buffer.concat([Buffer.from(sessionLine), machine]);
   const journal = bytesOf(files.journal);
   const stamp: Stamp = { journalBytes: journal.length, journalChecksum: checksumOf(journal), configChecksum: checksumOf(bytesOf(files.config)), bodyChecksum: checksumOf(body) };
-  writeFileAtomic(files.state, Buffer.concat([Buffer.from(MAGIC), Buffer.from(`${JSON.stringify(stamp)}\n`), body]));
+  // A cache: not worth waiting for the disk (see writeFileAtomic).
+  writeFileAtomic(files.state, Buffer.concat([Buffer.from(MAGIC), Buffer.from(`${JSON.stringify(stamp)}\n`), body]), false);
 }
 
 /** The state on disk, if it was taken with the journal and machine.json as they are now. */
