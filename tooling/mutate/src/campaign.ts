@@ -40,6 +40,11 @@ export interface CampaignOptions {
    */
   readonly equivalents?: ReadonlySet<string>;
   readonly recheckEquivalents?: boolean;
+  /**
+   * Each mutant's outcome, kept as it finishes, and those an earlier campaign over the same sources
+   * kept: a campaign cut short (a session ended, the machine rebooted) goes on where it stopped.
+   */
+  readonly resultsCache?: { readonly read: () => ReadonlyMap<string, MutantOutcome>; readonly add: (id: string, outcome: MutantOutcome) => void };
 }
 
 export interface MutantResult extends Partial<Omit<MutantOutcome, 'status'>> {
@@ -156,10 +161,20 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     const needed = homes.filter((home) => planned.some((entry) => !skipped(entry) && entry.homes.includes(home)));
     const baseline = await runBaseline(sandbox, needed, options);
     const deadline = options.seconds === undefined ? Number.POSITIVE_INFINITY : started + options.seconds * 1000;
-    const results = await inLanes(planned, options.lanes, (entry, index) => {
-      if (skipped(entry)) return Promise.resolve<MutantResult>({ mutant: entry.mutant, strategies: entry.homes.map((home) => home.strategy), status: 'equivalent' });
-      if (options.now() > deadline) return Promise.resolve<MutantResult>({ mutant: entry.mutant, strategies: entry.homes.map((home) => home.strategy), status: 'not-run' });
-      return runOne(sandbox, entry, index, baseline, options);
+    const kept = options.resultsCache?.read() ?? new Map<string, MutantOutcome>();
+    const results = await inLanes(planned, options.lanes, async (entry, index) => {
+      const strategies = entry.homes.map((home) => home.strategy);
+      if (skipped(entry)) return { mutant: entry.mutant, strategies, status: 'equivalent' } satisfies MutantResult;
+      const earlier = kept.get(entry.mutant.id);
+      if (earlier !== undefined) {
+        options.onProgress?.(`${entry.mutant.id}: ${earlier.status} (kept from an earlier campaign)`);
+        return { mutant: entry.mutant, strategies, ...earlier };
+      }
+      if (options.now() > deadline) return { mutant: entry.mutant, strategies, status: 'not-run' } satisfies MutantResult;
+      const result = await runOne(sandbox, entry, index, baseline, options);
+      const { mutant: _mutant, strategies: _strategies, ...outcome } = result;
+      options.resultsCache?.add(entry.mutant.id, outcome as MutantOutcome);
+      return result;
     });
     return { baseline, results, seconds: (options.now() - started) / 1000 };
   } finally {

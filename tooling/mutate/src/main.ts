@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCampaign, type CampaignResult } from './campaign.js';
 import { WorkerPool } from './pool.js';
 import { removeStaleSandboxes } from './sandbox.js';
 import type { Equivalents } from './report.js';
-import type { PlannedPair } from './run.js';
+import type { MutantOutcome, PlannedPair } from './run.js';
 import { scenarioNames } from './suite.js';
 
 // The campaign wired to this machine: the strategies package beside this one, a worker pool,
@@ -49,6 +49,8 @@ export interface RunRequest {
   readonly baselineFile?: string;
   /** Run the mutants recorded as equivalent too, to see whether one is killed after all. */
   readonly recheckEquivalents?: boolean;
+  /** A file keeping each mutant's outcome as it finishes, so that a campaign cut short goes on (see resultsCache). */
+  readonly resultsFile?: string;
 }
 
 /**
@@ -77,6 +79,32 @@ function baselineCache(file: string, packageRoot: string) {
       return stored.key === key ? (stored.pairs ?? []) : [];
     },
     write: (pairs: readonly PlannedPair[]): void => { writeFileSync(file, `${JSON.stringify({ key, pairs }, null, 1)}\n`); },
+  };
+}
+
+/**
+ * Outcomes kept one JSON line per mutant, appended as each finishes, each stamped with the
+ * strategies' sources: lines of other sources are ignored. The suite is not in the stamp, as for
+ * the baseline: delete the file when the suite changes.
+ */
+function resultsCache(file: string, packageRoot: string) {
+  const key = sourcesKey(packageRoot);
+  return {
+    read: (): ReadonlyMap<string, MutantOutcome> => {
+      const kept = new Map<string, MutantOutcome>();
+      if (!existsSync(file)) return kept;
+      for (const line of readFileSync(file, 'utf8').split('\n')) {
+        if (line === '') continue;
+        try {
+          const stored = JSON.parse(line) as { key?: string; id?: string; outcome?: MutantOutcome };
+          if (stored.key === key && typeof stored.id === 'string' && stored.outcome !== undefined) kept.set(stored.id, stored.outcome);
+        } catch {
+          // A line cut short by a campaign killed as it wrote: that mutant runs again.
+        }
+      }
+      return kept;
+    },
+    add: (id: string, outcome: MutantOutcome): void => { appendFileSync(file, `${JSON.stringify({ key, id, outcome })}\n`); },
   };
 }
 
@@ -109,6 +137,7 @@ export async function mutate(request: RunRequest, environment: Environment): Pro
       ...(request.baselineFile === undefined ? {} : { baselineCache: baselineCache(request.baselineFile, environment.packageRoot) }),
       equivalents: new Set(Object.keys(readEquivalents(environment.equivalentsFile))),
       recheckEquivalents: request.recheckEquivalents === true,
+      ...(request.resultsFile === undefined ? {} : { resultsCache: resultsCache(request.resultsFile, environment.packageRoot) }),
     });
   } finally {
     await pool.close();

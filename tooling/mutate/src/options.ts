@@ -12,10 +12,11 @@ export interface MutateOptions {
   readonly list: boolean;
   readonly quiet: boolean;
   readonly baselineFile?: string;
+  readonly resultsFile?: string;
   readonly recheckEquivalents: boolean;
 }
 
-export const USAGE = `usage: kmodsim-mutate [--workers N] [--strategy NAME]... [--mutant ID]... [--seconds S] [--limit N] [--baseline FILE] [--recheck-equivalents] [--list] [--json] [--quiet]
+export const USAGE = `usage: kmodsim-mutate [--workers N] [--strategy NAME]... [--mutant ID]... [--seconds S] [--limit N] [--baseline FILE] [--results FILE] [--recheck-equivalents] [--list] [--json] [--quiet]
 
 Mutates every sound refcount strategy's source and runs each mutant against the whole scenario
 suite; a mutant is killed when a verdict differs from the unmutated strategy's. Prints every
@@ -28,6 +29,9 @@ mutant with what killed it, and suite.mutation = killed / non-equivalent (equiva
   --limit N        at most N mutants
   --baseline FILE  keep the unmutated strategies' verdicts in FILE and reuse them while the
                    strategies' sources are unchanged (delete it when the suite changes)
+  --results FILE   keep each mutant's outcome in FILE as it finishes, and take those FILE holds
+                   for the same sources instead of running them again: a campaign cut short
+                   goes on where it stopped (delete it when the suite changes)
   --recheck-equivalents
                    run the mutants recorded in equivalent.json too (skipped otherwise), and
                    say which of them the suite now kills
@@ -45,6 +49,7 @@ const SPECS: readonly OptionSpec[] = [
   { long: 'seconds', takesArgument: true },
   { long: 'limit', takesArgument: true },
   { long: 'baseline', takesArgument: true },
+  { long: 'results', takesArgument: true },
   { long: 'recheck-equivalents', takesArgument: false },
   { long: 'list', takesArgument: false },
   { long: 'json', takesArgument: false },
@@ -81,6 +86,8 @@ export function parseOptions(argv: readonly string[]): ParsedOptions {
   if (operand !== undefined) return { kind: 'usage-error', problem: `unexpected argument '${operand}' (mutants are chosen with --strategy and --mutant)` };
   const baseline = line.value('baseline');
   if (baseline === '') return { kind: 'usage-error', problem: '--baseline takes a file name, not an empty one' };
+  const results = line.value('results');
+  if (results === '') return { kind: 'usage-error', problem: '--results takes a file name, not an empty one' };
   try {
     const workers = positive(line.value('workers'), 'workers', true);
     const seconds = positive(line.value('seconds'), 'seconds', false);
@@ -98,6 +105,7 @@ export function parseOptions(argv: readonly string[]): ParsedOptions {
         quiet: line.has('quiet'),
         recheckEquivalents: line.has('recheck-equivalents'),
         ...(baseline === undefined ? {} : { baselineFile: baseline }),
+        ...(results === undefined ? {} : { resultsFile: results }),
       },
     };
   } catch (error) {

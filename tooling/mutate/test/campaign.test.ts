@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCampaign, type CampaignOptions } from '../src/campaign.js';
 import type { Job } from '../src/jobs.js';
+import type { MutantOutcome } from '../src/run.js';
 
 // The campaign's planning, with jobs answered here instead of by the suite: which mutants it
 // runs, and which it leaves alone because they are recorded as equivalent.
@@ -36,5 +37,20 @@ describe('a campaign', () => {
     const result = await runCampaign(options(true, ran));
     expect(result.results.map((entry) => entry.status)).toEqual(['survived', 'survived']);
     expect(ran).toHaveLength(2);
+  });
+});
+
+describe('a campaign with results kept', () => {
+  it('keeps each outcome as it finishes, and a later campaign takes them instead of running the mutants again', async () => {
+    const kept = new Map<string, MutantOutcome>();
+    const resultsCache = { read: () => new Map(kept), add: (id: string, outcome: MutantOutcome) => { kept.set(id, outcome); } };
+    const first: string[] = [];
+    const firstResult = await runCampaign({ ...options(true, first), resultsCache });
+    expect(first).toHaveLength(2);
+    expect([...kept.keys()]).toEqual([swap, dropWake]);
+    const second: string[] = [];
+    const secondResult = await runCampaign({ ...options(true, second), resultsCache });
+    expect(second).toHaveLength(0);
+    expect(secondResult.results.map((entry) => [entry.mutant.id, entry.status])).toEqual(firstResult.results.map((entry) => [entry.mutant.id, entry.status]));
   });
 });

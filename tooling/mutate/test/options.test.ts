@@ -12,9 +12,9 @@ describe('a command line kmodsim-mutate can read', () => {
   });
 
   it('takes values attached or not, repeatable options, and unambiguous prefixes', () => {
-    expect(parseOptions(['--workers=3', '--strategy', 'atomic-bias', '--strategy=global-atomic', '--mutant', 'a:1:1:swap', '--seconds', '0.5', '--limit', '4', '--baseline', 'b.json', '--recheck', '--list', '--json', '--quiet'])).toEqual({
+    expect(parseOptions(['--workers=3', '--strategy', 'atomic-bias', '--strategy=global-atomic', '--mutant', 'a:1:1:swap', '--seconds', '0.5', '--limit', '4', '--baseline', 'b.json', '--results', 'r.jsonl', '--recheck', '--list', '--json', '--quiet'])).toEqual({
       kind: 'run',
-      options: { workers: 3, strategies: ['atomic-bias', 'global-atomic'], only: ['a:1:1:swap'], seconds: 0.5, limit: 4, baselineFile: 'b.json', recheckEquivalents: true, list: true, json: true, quiet: true },
+      options: { workers: 3, strategies: ['atomic-bias', 'global-atomic'], only: ['a:1:1:swap'], seconds: 0.5, limit: 4, baselineFile: 'b.json', resultsFile: 'r.jsonl', recheckEquivalents: true, list: true, json: true, quiet: true },
     });
   });
 
@@ -45,6 +45,7 @@ describe('a value that makes no sense is named in one line', () => {
     [['--limit', 'ten'], "--limit takes a positive whole number, not 'ten'"],
     [['--limit', 'Infinity'], "--limit takes a positive whole number, not 'Infinity'"],
     [['--baseline='], '--baseline takes a file name, not an empty one'],
+    [['--results='], '--results takes a file name, not an empty one'],
     [['global-spinlock'], "unexpected argument 'global-spinlock' (mutants are chosen with --strategy and --mutant)"],
   ])('%j', (argv, problem) => {
     expect(parseOptions(argv)).toEqual({ kind: 'usage-error', problem });
