@@ -5,6 +5,7 @@ export { isGplCompatible, type ExportedSymbol, type ModuleLoad } from './module-
 export { resolverFor, type ImageLoadOptions, type KernelImage } from './image-link.js';
 export { moduleSigCheck, type ModuleSigning, type SignatureCheck, type SigningKey } from './module-signing.js';
 export type { ModuleBehaviour, ModuleContext, ModuleFunction, ModuleSelf } from './behaviour.js';
+export { demoBehaviours } from './demo-behaviours.js';
 export { closeDevice, mountFilesystem, openDevice, readDevice, unmountFilesystem } from './vfs.js';
 export { KernelLog, formatDmesg, type KernelLogEntry } from './kernel-log.js';
 export { formatProcModules, moduleInfo, type ModuleInfo } from './proc-modules.js';

@@ -7,7 +7,6 @@ export {
 export { recordingStrategy, type ContractObservation } from './contract-table/recorder.js';
 export { coverageTable } from './contract-table/table.js';
 export { bootDemoKernel, type DemoKernelOptions } from './demo/boot.js';
-export { demoBehaviours } from './demo/behaviours.js';
 export { demoKernelSymbols, demoModuleLoads } from './demo/loads.js';
 export { declarationProblems, expectationOf, type Expectation } from './expectation.js';
 export { COST_MODULE, bootCostMachine, type CostFailure, type CostMachine, type CostMachineOptions, type CostResult } from './costs/cost-machine.js';

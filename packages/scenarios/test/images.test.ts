@@ -5,7 +5,8 @@ import { createMachine, type Result } from '@kmodsim/cpu';
 import { KernelSymbolTable, parseModuleSymvers, readModuleImage, type KernelConfig, type ModuleImage } from '@kmodsim/linker';
 import { percpuStopMachine } from '@kmodsim/refcount';
 import { ModuleCore, formatProcModules, moduleInfo } from '@kmodsim/module';
-import { demoBehaviours, demoModuleLoads } from '../src/index.js';
+import { demoBehaviours } from '@kmodsim/module';
+import { demoModuleLoads } from '../src/index.js';
 
 // Real .ko files through init_module: the project's demo modules, built by gcc from its own C
 // sources (packages/linker/fixtures/modules), linked by the in-kernel linker.

@@ -1,7 +1,6 @@
 import { schedule, scheduleTimeout, setCurrentState, wakeUpProcess, type ExecutionContext, type KernelCode, type Machine, type TaskBody } from '@kmodsim/cpu';
 import type { ModuleImage } from '@kmodsim/linker';
-import { closeDevice, moduleInfo, openDevice, type KernelModule, type ModuleCore } from '@kmodsim/module';
-import { demoBehaviours } from '@kmodsim/scenarios';
+import { closeDevice, demoBehaviours, moduleInfo, openDevice, type KernelModule, type ModuleCore } from '@kmodsim/module';
 import type { ImageRef, JournalCommand } from '../machine-store/records.js';
 import type { CommandOutcome, HoldOutcome, InsmodOutcome, RemoveResult, RmmodOutcome } from './outcomes.js';
 

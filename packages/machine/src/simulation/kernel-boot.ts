@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createMachine, fail, MemoryTraceSink, ok, type Machine, type Result } from '@kmodsim/cpu';
 import { KernelSymbolTable, parseModuleSymvers, type KernelConfig } from '@kmodsim/linker';
-import { ModuleCore } from '@kmodsim/module';
+import { demoBehaviours, ModuleCore } from '@kmodsim/module';
 import { findStrategy, strategyNames } from '@kmodsim/refcount';
-import { demoBehaviours } from '@kmodsim/scenarios';
 import type { BootConfig } from '../machine-store/records.js';
 import { EMBEDDED_VERMAGIC, symversOf } from './kernel-files.js';
 

@@ -1,5 +1,5 @@
 import type { ExportedSymbol, ModuleLoad } from '@kmodsim/module';
-import { demoBehaviours } from './behaviours.js';
+import { demoBehaviours } from '@kmodsim/module';
 
 // The demo modules as init_module sees them after linking: their sizes, exports and imports.
 // They match the project's C sources for the same modules.

@@ -1,8 +1,10 @@
 import { alloc, atomicAdd, free, load, work } from '@kmodsim/cpu';
-import type { ModuleBehaviour, ModuleContext } from '@kmodsim/module';
+import type { ModuleBehaviour, ModuleContext } from './behaviour.js';
 
 // What the project's demo modules do when the simulation runs them. Their .ko files are built
-// from the project's own C sources; these behaviours give their functions a body.
+// from the project's own C sources; these behaviours give their functions a body. They live with
+// the module core (examples of ModuleBehaviour) so that the scenarios' demo kernel and the
+// persistent machine share them without the machine loading the scenario catalogue.
 
 /** A library: exports a counter and notification functions other modules call. */
 const demoLib: ModuleBehaviour = {
