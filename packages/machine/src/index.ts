@@ -24,7 +24,7 @@ export { checksumOf } from './machine-store/checksum.js';
 // core. These load the simulator on first use, so a tool that only reads a snapshot stays quick.
 export { bootMachine, bootSession, lookAtMachine, readModuleFile, refresh, runCommand, walkModuleTree, type Look } from './simulator.js';
 export type { BootOutcome, BootRequest, BootUsage, Booted } from './simulation/boot-machine.js';
-export type { Applied, Refusal } from './simulation/operations.js';
+export type { Applied, Refreshed, Refusal } from './simulation/operations.js';
 export type { MachineSession, SessionResult } from './simulation/session.js';
 export type { CommandOutcome, HoldOutcome, InsmodOutcome, LoadResult, ReleaseOutcome, RemoveResult, RmmodOutcome, SyscallError } from './simulation/outcomes.js';
 export { parseDurationMs, MAX_DURATION_MS } from './simulation/time.js';

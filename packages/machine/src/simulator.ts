@@ -6,7 +6,7 @@ import { readFreshSnapshot, type Snapshot } from './machine-store/snapshot.js';
 import type { WalkResult } from './kernel-tree/module-tree.js';
 import type { ModuleFile, ModuleFileFailure } from './kmod/module-file.js';
 import type { BootOutcome, BootRequest } from './simulation/boot-machine.js';
-import type { Applied, Refusal } from './simulation/operations.js';
+import type { Applied, Refreshed, Refusal } from './simulation/operations.js';
 import type { MachineSession, SessionResult } from './simulation/session.js';
 
 // The operations that need the simulator (the SMP machine, the module core, the linker), each
@@ -31,7 +31,7 @@ export async function runCommand(
 /** Rebuilds the machine up to now, writes its snapshot, and lets `inspect` look at the live session. */
 export async function refresh<T>(
   dir: string, nowWallMs: number, inspect: (session: MachineSession, config: BootConfig) => T, options: { trace?: boolean } = {},
-): Promise<StoreResult<{ snapshot: Snapshot; seen: T }>> {
+): Promise<StoreResult<Refreshed<T>>> {
   return (await import('./simulation/operations.js')).refresh(dir, nowWallMs, inspect, options);
 }
 
@@ -57,6 +57,8 @@ export interface Look {
   readonly snapshot: Snapshot;
   /** Set when the snapshot on disk was damaged and was rebuilt from the journal: what was wrong with it (its failure's message). */
   readonly rebuiltDamaged?: string;
+  /** Set when machine.state could not be used and the machine was rebuilt from the journal: why, for a one-line note. */
+  readonly notice?: string;
 }
 
 /**
@@ -69,5 +71,6 @@ export async function lookAtMachine(dir: string, nowWallMs: number): Promise<Sto
   if (cached.kind === 'fresh') return { ok: true, value: { snapshot: cached.snapshot } };
   const rebuilt = await refresh(dir, nowWallMs, () => undefined);
   if (!rebuilt.ok) return rebuilt;
-  return { ok: true, value: { snapshot: rebuilt.value.snapshot, ...(cached.kind === 'damaged' ? { rebuiltDamaged: cached.message } : {}) } };
+  const notice = rebuilt.value.notice === undefined ? {} : { notice: rebuilt.value.notice };
+  return { ok: true, value: { snapshot: rebuilt.value.snapshot, ...(cached.kind === 'damaged' ? { rebuiltDamaged: cached.message } : {}), ...notice } };
 }

@@ -1,6 +1,6 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { machineFiles, refresh, runCommand, type JournalCommand } from '../src/index.js';
+import { lookAtMachine, machineFiles, refresh, runCommand, type JournalCommand } from '../src/index.js';
 import { apply, BOOT_WALL_MS, boot, insmodEmbedded, newMachineDir } from './machine.js';
 
 // machine.state: after each command the whole machine is saved, and the next command loads it
@@ -78,5 +78,38 @@ describe('a damaged machine.state', () => {
     if (!other.ok) expect.fail(other.message);
     expect(other.value.notice).toContain('it is not a kmodsim machine state');
     expect(readFileSync(files.state, 'latin1')).toMatch(/^kmodsim machine state 1\n/);
+  });
+});
+
+describe('machine.state that cannot be read or written (a hostile audit)', () => {
+  it('a directory in its place: the command is recorded and succeeds, and says in one line why the state was not used or saved', async () => {
+    const dir = newMachineDir();
+    const config = await boot(dir);
+    await insmodEmbedded(dir, config, ['demo_lib']);
+    const files = machineFiles(dir);
+    rmSync(files.state);
+    mkdirSync(files.state);
+    const applied = await runCommand(dir, 'test', BOOT_WALL_MS + 1000, () => ({ kind: 'hold', module: 'demo_lib', forMs: null }));
+    if (!applied.ok) expect.fail(applied.message);
+    expect(applied.value.outcome).toMatchObject({ kind: 'hold', result: { kind: 'holding' } });
+    expect(applied.value.notice).toMatch(/machine\.state was damaged \(.*\); rebuilt the machine from the journal; .*machine\.state could not be saved \(EISDIR\); the next command replays the journal$/);
+    expect(readFileSync(files.journal, 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a header that is JSON but not a stamp is damage: rebuilt with a notice, for commands and for readers', async () => {
+    const dir = newMachineDir();
+    const config = await boot(dir);
+    await insmodEmbedded(dir, config, ['demo_lib']);
+    const files = machineFiles(dir);
+    writeFileSync(files.state, 'kmodsim machine state 1\nnull\n{}\n');
+    rmSync(files.snapshot);
+    const looked = await lookAtMachine(dir, BOOT_WALL_MS + 1000);
+    if (!looked.ok) expect.fail(looked.message);
+    expect(looked.value.notice).toContain('machine.state was damaged (its header is not laid out as kmodsim writes it)');
+    expect(looked.value.snapshot.modules.map((module) => module.name)).toEqual(['demo_lib']);
+    const applied = await runCommand(dir, 'test', BOOT_WALL_MS + 2000, () => ({ kind: 'hold', module: 'demo_lib', forMs: null }));
+    if (!applied.ok) expect.fail(applied.message);
+    expect(applied.value.notice).toContain('its header is not laid out as kmodsim writes it');
   });
 });

@@ -3,7 +3,7 @@ import { parseCommandLine, type CliIo } from '@kmodsim/cli';
 import { formatLsmod } from '../kmod-text/lsmod-format.js';
 import { lookAtMachine } from '@kmodsim/machine';
 import { HELP_OPTION, JSON_OPTION, MACHINE_OPTION } from '../tool-support/options.js';
-import { reportRebuilt, reportStoreError } from '../tool-support/report.js';
+import { reportNotice, reportRebuilt, reportStoreError } from '../tool-support/report.js';
 
 // lsmod: the loaded modules of the simulated machine, in kmod's format (or JSON).
 
@@ -40,6 +40,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const look = await lookAtMachine(dir, io.clock.nowMs());
   if (!look.ok) return reportStoreError(io, 'lsmod', look);
   reportRebuilt(io, 'lsmod', dir, look.value.rebuiltDamaged);
+  reportNotice(io, 'lsmod', look.value.notice);
   const { modules } = look.value.snapshot;
   io.stdout.write(line.has('J') ? `${JSON.stringify(modules)}\n` : formatLsmod(modules));
   return 0;

@@ -1,7 +1,7 @@
 import { type Snapshot } from '@kmodsim/machine';
 import type { CliIo } from '@kmodsim/cli';
 import { lookAtMachine } from '@kmodsim/machine';
-import { reportRebuilt, reportStoreError } from '../tool-support/report.js';
+import { reportNotice, reportRebuilt, reportStoreError } from '../tool-support/report.js';
 import { flag, parseMachineArgs } from './machine-args.js';
 import { usageError } from './machine-args.js';
 
@@ -25,6 +25,7 @@ async function look(io: CliIo, command: string, argv: readonly string[], usage: 
   const looked = await lookAtMachine(parsed.args.dir, io.clock.nowMs());
   if (!looked.ok) return reportStoreError(io, `kmodsim ${command}`, looked);
   reportRebuilt(io, `kmodsim ${command}`, parsed.args.dir, looked.value.rebuiltDamaged);
+  reportNotice(io, `kmodsim ${command}`, looked.value.notice);
   return { snapshot: looked.value.snapshot, positionals: parsed.args.positionals, json: parsed.args.flag('json') };
 }
 

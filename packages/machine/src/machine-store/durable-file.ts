@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { checksumOf } from './checksum.js';
@@ -51,15 +51,23 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, durable
   const fd = openOwnForReplace(temporary);
   try {
     crashPoint('replace-opened');
-    if (typeof data === 'string') writeSync(fd, data);
-    else writeSync(fd, data);
+    writeAll(fd, data);
     crashPoint('replace-written');
     if (durable) fsyncSync(fd);
-  } finally {
+  } catch (error) {
     closeSync(fd);
+    // A temporary half written (a full disk) is never renamed into place, nor left behind.
+    rmSync(temporary, { force: true });
+    throw error;
   }
+  closeSync(fd);
   crashPoint('replace-synced');
-  renameSync(temporary, path);
+  try {
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
   crashPoint('replace-renamed');
   if (durable) syncDirectory(dirname(path));
 }
@@ -68,12 +76,23 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, durable
 export function appendDurable(path: string, text: string): void {
   const fd = openOwnForAppend(path);
   try {
-    writeSync(fd, text);
+    writeAll(fd, text);
     crashPoint('append-written');
     fsyncSync(fd);
     crashPoint('append-synced');
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Writes all of `data`, or throws: writeSync may write less than asked (a disk filling up) and say so only in what it returns. */
+function writeAll(fd: number, data: string | Uint8Array): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  let written = 0;
+  while (written < bytes.length) {
+    const now = writeSync(fd, bytes, written, bytes.length - written);
+    if (now === 0) throw Object.assign(new Error(`no space left to write (${written} of ${bytes.length} bytes written)`), { code: 'ENOSPC' });
+    written += now;
   }
 }
 

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { lstatSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { checksumOf } from './checksum.js';
 import { writeFileAtomic } from './durable-file.js';
@@ -68,6 +68,7 @@ export function readMachineState(dir: string): StateRead {
   } catch {
     return { kind: 'damaged', why: 'its header is not JSON' };
   }
+  if (!isStamp(stamp)) return { kind: 'damaged', why: 'its header is not laid out as kmodsim writes it' };
   const body = bytes.subarray(stampEnd + 1);
   if (checksumOf(body) !== stamp.bodyChecksum) return { kind: 'damaged', why: 'checksum mismatch' };
   const journal = bytesOf(files.journal);
@@ -76,13 +77,43 @@ export function readMachineState(dir: string): StateRead {
   return { kind: 'fresh', session, machine: bytes.subarray(sessionEnd + 1) };
 }
 
+function isStamp(value: unknown): value is Stamp {
+  if (typeof value !== 'object' || value === null) return false;
+  const stamp = value as Record<string, unknown>;
+  return typeof stamp.journalBytes === 'number' && typeof stamp.journalChecksum === 'string' && typeof stamp.configChecksum === 'string' && typeof stamp.bodyChecksum === 'string';
+}
+
 /** A file's bytes; empty when missing or not one of the machine's own regular files. */
 function bytesOf(path: string): Buffer {
   const read = readOwnFile(path, MAX_JOURNAL_BYTES);
   return read.ok && read.value.kind === 'read' ? read.value.bytes : Buffer.alloc(0);
 }
 
-/** Removes a state the journal has gone past (the machine could not be saved after its last command), so it is never mistaken for current. */
-export function removeStaleState(dir: string): void {
-  rmSync(machineFiles(dir).state, { force: true });
+/**
+ * Saves the state, or says in a line why it could not (a full disk, a directory in its place):
+ * the command has been recorded by then, so nothing here may fail it. A state that could not be
+ * written is removed when it is a file, so the next command replays the journal instead.
+ */
+export function saveMachineState(dir: string, state: { readonly session: unknown; readonly machine: Uint8Array } | undefined): string | undefined {
+  const path = machineFiles(dir).state;
+  try {
+    if (state !== undefined) {
+      writeMachineState(dir, state.session, state.machine);
+      return undefined;
+    }
+    removeIfFile(path);
+    return undefined;
+  } catch (error) {
+    removeIfFile(path);
+    return `${path} could not be saved (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the next command replays the journal`;
+  }
+}
+
+/** Removes the path when it is a file (or a link) of ours; anything else is left alone. */
+function removeIfFile(path: string): void {
+  try {
+    if (!lstatSync(path).isDirectory()) rmSync(path, { force: true });
+  } catch {
+    // Missing, or not ours to remove: a stale state is told apart by its stamp anyway.
+  }
 }

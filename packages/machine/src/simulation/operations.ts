@@ -5,7 +5,7 @@ import { dropTornTail } from '../machine-store/journal.js';
 import { machineFiles } from '../machine-store/location.js';
 import type { BootConfig, JournalCommand, JournalRecord } from '../machine-store/records.js';
 import { writeSnapshot, type Snapshot } from '../machine-store/snapshot.js';
-import { readMachineState, removeStaleState, writeMachineState } from '../machine-store/machine-state.js';
+import { readMachineState, saveMachineState } from '../machine-store/machine-state.js';
 import type { CommandOutcome } from './outcomes.js';
 import { MachineSession } from './session.js';
 import { viewsOf } from './views.js';
@@ -48,11 +48,10 @@ function restore(machine: OpenMachine, trace = false): StoreResult<{ session: Ma
   return session.ok ? { ok: true, value: { session: session.value, notice } } : damaged(machine.dir, 'journal', session.message);
 }
 
-/** Saves the whole machine for the next command; a machine that cannot be saved now (code in flight) is replayed next time. */
-function saveState(dir: string, session: MachineSession): void {
+/** Saves the whole machine for the next command (a machine that cannot be saved now, with code in flight, is replayed next time); why it could not be written, if it could not. */
+function saveState(dir: string, session: MachineSession): string | undefined {
   const state = session.saveState();
-  if (state.ok) writeMachineState(dir, state.value.session, state.value.machine);
-  else removeStaleState(dir);
+  return saveMachineState(dir, state.ok ? state.value : undefined);
 }
 
 /**
@@ -81,22 +80,30 @@ export function runCommand(
     appendJournalRecord(machine, record);
     const files = machineFiles(dir);
     const snapshot = writeSnapshot(files.snapshot, files.journal, viewsOf(session, wallMs));
-    saveState(dir, session);
-    return { ok: true, value: { record, outcome: applied.value, snapshot, ...(notice === undefined ? {} : { notice }) } };
+    const unsaved = saveState(dir, session);
+    const notices = [notice, unsaved].filter((line): line is string => line !== undefined);
+    return { ok: true, value: { record, outcome: applied.value, snapshot, ...(notices.length === 0 ? {} : { notice: notices.join('; ') }) } };
   });
 }
 
+/** What refresh saw, with why machine.state could not be used when it could not (a one-line note). */
+export interface Refreshed<T> {
+  readonly snapshot: Snapshot;
+  readonly seen: T;
+  readonly notice?: string;
+}
+
 /** Rebuilds the machine up to now, writes its snapshot, and lets `inspect` look at the live session. */
-export function refresh<T>(dir: string, nowWallMs: number, inspect: (session: MachineSession, config: BootConfig) => T, options: { trace?: boolean } = {}): StoreResult<{ snapshot: Snapshot; seen: T }> {
-  return withLockedMachine<{ snapshot: Snapshot; seen: T }, never>(dir, 'kmodsim (reading)', (machine) => {
+export function refresh<T>(dir: string, nowWallMs: number, inspect: (session: MachineSession, config: BootConfig) => T, options: { trace?: boolean } = {}): StoreResult<Refreshed<T>> {
+  return withLockedMachine<Refreshed<T>, never>(dir, 'kmodsim (reading)', (machine) => {
     const restored = restore(machine, options.trace ?? false);
     if (!restored.ok) return restored;
-    const { session } = restored.value;
+    const { session, notice } = restored.value;
     const wallMs = Math.max(nowWallMs, machine.journal.records.at(-1)?.wallMs ?? machine.config.bootWallMs);
     const advanced = session.advanceTo(wallMs);
     if (!advanced.ok) return damaged(dir, 'journal', advanced.message);
     const files = machineFiles(dir);
     const snapshot = writeSnapshot(files.snapshot, files.journal, viewsOf(session, wallMs));
-    return { ok: true, value: { snapshot, seen: inspect(session, machine.config) } };
+    return { ok: true, value: { snapshot, seen: inspect(session, machine.config), ...(notice === undefined ? {} : { notice }) } };
   });
 }
