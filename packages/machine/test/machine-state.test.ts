@@ -112,4 +112,13 @@ describe('machine.state that cannot be read or written (a hostile audit)', () =>
     if (!applied.ok) expect.fail(applied.message);
     expect(applied.value.notice).toContain('its header is not laid out as kmodsim writes it');
   });
+
+  it('a command refused on a machine rebuilt from a damaged state says why it was rebuilt too', async () => {
+    const dir = newMachineDir();
+    const config = await boot(dir);
+    await insmodEmbedded(dir, config, ['demo_lib']);
+    writeFileSync(machineFiles(dir).state, 'not a state\n');
+    const refused = await runCommand(dir, 'test', BOOT_WALL_MS + 1000, () => ({ ok: false, errno: 'ESRCH', message: 'no such holder', kind: 'refused' }));
+    expect(refused.ok ? 'applied' : [refused.message, 'notice' in refused ? refused.notice : undefined]).toEqual(['no such holder', expect.stringContaining('it is not a kmodsim machine state')]);
+  });
 });

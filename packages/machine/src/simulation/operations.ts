@@ -18,7 +18,11 @@ import { viewsOf } from './views.js';
  * A command refused before it reached the machine (a bad pid, say), or that the machine could
  * not run: nothing is written. The CLIs print its message as they print a StoreError's.
  */
-export type Refusal = Failure & { readonly kind: 'refused' };
+export type Refusal = Failure & {
+  readonly kind: 'refused';
+  /** Set when machine.state could not be used and the machine was rebuilt from the journal to see the command was refused. */
+  readonly notice?: string;
+};
 
 const refusal = (errno: Refusal['errno'], message: string): Refusal => ({ ok: false, errno, message, kind: 'refused' });
 
@@ -66,7 +70,7 @@ export function runCommand(
     if (!restored.ok) return restored;
     const { session, notice } = restored.value;
     const command = prepare(session);
-    if ('ok' in command) return command;
+    if ('ok' in command) return notice === undefined ? command : { ...command, notice };
     const last = machine.journal.records.at(-1);
     // Wall clocks can step backwards; the journal's times never do.
     const wallMs = Math.max(nowWallMs, last?.wallMs ?? machine.config.bootWallMs);
