@@ -45,7 +45,7 @@ export function encodeWithHost(snapshot: MachineSnapshot, parts: readonly HostSt
   const blobs: Uint8Array[] = [];
   let plain: unknown;
   try {
-    plain = toPlain({ ...snapshot, host: [], hostData: hostData.value, tasks: named.value.tasks, deadRows: named.value.deadRows, interrupts: named.value.interrupts }, blobs, { offset: 0 });
+    plain = toPlain({ ...snapshot, host: [], hostData: hostData.value, tasks: named.value.tasks, interrupts: named.value.interrupts }, blobs, { offset: 0 });
   } catch (error) {
     return snapshotFailure('unsaveable-value', 0, `cannot save the snapshot as bytes: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -80,7 +80,7 @@ export function decodeWithHost(bytes: Uint8Array, bodies: BodyRegistry, parts: r
   if (!payload.ok) return payload;
   let plain: unknown;
   try {
-    plain = withDeadRowsFilledIn(parsePayload(payload.value));
+    plain = parsePayload(payload.value);
   } catch (error) {
     return snapshotFailure('damaged', 0, `the snapshot's contents cannot be read: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -166,18 +166,15 @@ function fromPlain(value: unknown, blobs: Uint8Array): unknown {
 // ---- Bodies by name ----
 
 /** Tasks and interrupt sources with their code replaced by its name, or the first one that has none. */
-function namedParts(snapshot: MachineSnapshot): Result<{ tasks: unknown[]; deadRows: DeadRow[]; interrupts: unknown }, SnapshotFailure> {
+function namedParts(snapshot: MachineSnapshot): Result<{ tasks: unknown[]; interrupts: unknown }, SnapshotFailure> {
   const tasks: unknown[] = [];
-  const deadRows: DeadRow[] = [];
   for (const task of snapshot.tasks) {
     const { body: _body, ...spec } = task.spec;
     if (task.log !== undefined && spec.bodyRef === undefined) {
       return snapshotFailure('unnamed-body', task.pid, `cannot save ${task.comm}-${task.pid} as bytes: its TaskSpec has no bodyRef naming its body, so another process could not run it again (an in-memory snapshot needs none)`);
     }
     if (!isPlainExit(task.exitValue)) return snapshotFailure('unsaveable-value', task.pid, `cannot save ${task.comm}-${task.pid} as bytes: its exit value is not a number, string, boolean or null`);
-    const row = deadRow(task, spec);
-    if (row === undefined) tasks.push({ ...task, spec });
-    else deadRows.push(row);
+    tasks.push({ ...task, spec });
   }
   const sources: unknown[] = [];
   for (const source of snapshot.interrupts.sources) {
@@ -187,44 +184,7 @@ function namedParts(snapshot: MachineSnapshot): Result<{ tasks: unknown[]; deadR
     }
     sources.push({ spec, fired: source.fired });
   }
-  return ok({ tasks, deadRows, interrupts: { sources } });
-}
-
-/**
- * What every dead task holds but its name, CPU, last wake-up and exit value: a machine keeps every
- * task that ever ran (pids are not reused), so a long-lived one's snapshot is mostly dead tasks.
- * Those with these values are written as a row each (deadRows), not as an object of 20 fields.
- */
-const DEAD_DEFAULTS = {
-  state: 'TASK_DEAD', queued: false, irqsOff: false, preemptCount: 0, timerId: 0, resumeValue: 0,
-  codeStack: [], codeNames: [], next: 'none', pendingKey: '', log: undefined,
-} as const;
-
-type DeadRow = readonly [pid: number, comm: string, homeCpu: number, bound: boolean, priority: string, daemon: boolean, readyAtCycles: number, cpuNow: number, exitValue: unknown, spec: unknown];
-
-/** The task as a dead row, or undefined when it is alive or holds anything but the defaults. */
-function deadRow(task: TaskSave, spec: unknown): DeadRow | undefined {
-  const plain = task.state === 'TASK_DEAD' && task.log === undefined && !task.queued && !task.irqsOff && task.preemptCount === 0 && task.timerId === 0
-    && task.resumeValue === 0 && task.codeStack.length === 0 && task.codeNames.length === 0 && task.next === 'none' && task.pendingKey === ''
-    // null stands for no exit value in a row, so a task that returned null keeps its object.
-    && task.exitValue !== null;
-  return plain ? [task.pid, task.comm, task.homeCpu, task.bound, task.priority, task.daemon, task.readyAtCycles, task.cpuNow, task.exitValue ?? null, spec] : undefined;
-}
-
-/** The decoded snapshot's tasks with the dead rows made tasks again, in pid order. */
-function withDeadRowsFilledIn(plain: unknown): unknown {
-  const record = plain as { tasks?: unknown; deadRows?: unknown } | null;
-  const rows = record?.deadRows;
-  if (!Array.isArray(record?.tasks) || !Array.isArray(rows)) return plain;
-  const tasks: unknown[] = [...(record.tasks as unknown[])];
-  for (const row of rows as unknown[]) {
-    if (!Array.isArray(row) || row.length !== 10) throw new Error('a dead task is not written as one');
-    const [pid, comm, homeCpu, bound, priority, daemon, readyAtCycles, cpuNow, exitValue, spec] = row as unknown[];
-    tasks.push({ pid, comm, homeCpu, bound, priority, daemon, readyAtCycles, cpuNow, exitValue: exitValue === null ? undefined : exitValue, spec, ...DEAD_DEFAULTS, codeStack: [], codeNames: [] });
-  }
-  tasks.sort((a, b) => Number((a as { pid?: unknown }).pid) - Number((b as { pid?: unknown }).pid));
-  const { deadRows: _rows, ...rest } = plain as Record<string, unknown>;
-  return { ...rest, tasks };
+  return ok({ tasks, interrupts: { sources } });
 }
 
 function isPlainExit(value: unknown): boolean {

@@ -124,7 +124,6 @@ export class MachineSession {
       },
     });
     if (!loaded.ok) return loaded;
-    for (const record of records) session.traceMarks.set(record.seq, 0);
     return ok(session);
   }
 
