@@ -13,7 +13,7 @@ import { main } from '../src/cli.js';
 const BARE_STEPS = 100_000_000;
 const GOAL_RATIO = 10;
 
-interface Timed {
+export interface Timed {
   readonly wallSeconds: number;
   readonly cpuSeconds: number;
 }
@@ -26,7 +26,8 @@ async function timed(body: () => Promise<void> | void): Promise<Timed> {
   return { wallSeconds: Number(process.hrtime.bigint() - start) / 1e9, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
-function bareLoop(): Promise<Timed> {
+/** 100 million steps of cpu.steps' bare generator loop, timed: the baseline of compare.cost and explore.matrix. */
+export function bareLoop(): Promise<Timed> {
   return timed(() => {
     for (let run = 0; run < BARE_STEPS / BARE_STEPS_PER_RUN; run++) runBare();
   });

@@ -1,6 +1,11 @@
 // Benchmarks of kmodsim-compare's commands. Each prints one JSON line (see tooling/bench).
 import { reportBenchmark } from '@kmodsim/bench';
 import { benchCost } from './cost.js';
+import { benchMatrix, benchParallel } from './matrix.js';
 import { benchReport } from './report.js';
 
-for (const line of [await benchCost(), benchReport()]) reportBenchmark(line);
+reportBenchmark(await benchCost());
+const report = benchReport();
+reportBenchmark(report.line);
+reportBenchmark(await benchMatrix(report.checks));
+reportBenchmark(benchParallel());

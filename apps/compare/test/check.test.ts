@@ -114,30 +114,6 @@ describe('kmodsim-compare check', () => {
     expect(refused.stderr).toContain('--traces counts the traces of one whole exhaustive search');
   });
 
-  test('--workers gives each thread whole searches and prints the same verdicts, in the same order, as one thread', async () => {
-    const args = ['--strategy', 'global-spinlock', '--strategy', './racy-atomic.mjs', '--scenario', 'unload-vs-get', '--scenario', 'irq-get-put', '--preemptions', '1', '--json'];
-    const alone = await check(...args);
-    const pooled = await check(...args, '--workers', '2');
-    expect(pooled.code).toBe(alone.code);
-    expect(alone.code).toBe(1);
-    expect(pooled.stdout).toBe(alone.stdout);
-    const verdicts = pooled.stdout.trim().split('\n').map((line) => JSON.parse(line) as { strategy: string; scenario: string; verdict: string; shard: unknown });
-    expect(verdicts.map((line) => `${line.strategy} ${line.scenario} ${line.verdict}`)).toEqual([
-      'global-spinlock unload-vs-get clean', 'global-spinlock irq-get-put clean', 'racy-atomic unload-vs-get violation', 'racy-atomic irq-get-put clean',
-    ]);
-    expect(verdicts.every((line) => line.shard === null)).toBe(true);
-  });
-
-  test('--workers splits a single search into shards whose merged verdict is the whole search\'s', async () => {
-    const args = ['--strategy', 'percpu-naive-sum', '--scenario', 'unload-vs-get', '--json'];
-    const [alone, pooled] = await Promise.all([check(...args), check(...args, '--workers', '2')]);
-    const verdict = (stdout: string) => JSON.parse(stdout) as { verdict: string; violation: { kind: string; preemptions: number } | null };
-    expect(pooled.code).toBe(0);
-    expect(verdict(pooled.stdout).verdict).toBe('expected');
-    expect(verdict(pooled.stdout).violation?.kind).toBe(verdict(alone.stdout).violation?.kind);
-    expect(verdict(pooled.stdout).violation?.preemptions).toBe(verdict(alone.stdout).violation?.preemptions);
-  });
-
   test('a strategy whose code throws during setup is named with its error and exit 1, on one thread or several; the other strategies still get their verdicts', async () => {
     for (const workers of ['1', '2']) {
       const result = await check('--strategy', './throws-in-tryget.mjs', '--strategy', 'global-spinlock', '--scenario', 'unload-vs-get', '--scenario', 'irq-get-put', '--preemptions', '0', '--workers', workers);
@@ -268,5 +244,41 @@ describe('kmodsim-compare check and checkpoints', () => {
     expect(result.stderr).not.toContain('note:');
     expect(result.stdout).toMatch(/^keeps-host-state\s+unload-vs-get\s+CLEAN\s+\d+\s+exhausted/m);
     expect(result.code).toBe(0);
+  });
+});
+
+describe('kmodsim-compare check --workers', () => {
+  test('--workers gives each thread whole searches and prints the same verdicts, in the same order, as one thread', async () => {
+    const args = ['--strategy', 'global-spinlock', '--strategy', './racy-atomic.mjs', '--scenario', 'unload-vs-get', '--scenario', 'irq-get-put', '--preemptions', '1', '--json'];
+    const alone = await check(...args);
+    const pooled = await check(...args, '--workers', '2');
+    expect(pooled.code).toBe(alone.code);
+    expect(alone.code).toBe(1);
+    expect(pooled.stdout).toBe(alone.stdout);
+    const verdicts = pooled.stdout.trim().split('\n').map((line) => JSON.parse(line) as { strategy: string; scenario: string; verdict: string; shard: unknown });
+    expect(verdicts.map((line) => `${line.strategy} ${line.scenario} ${line.verdict}`)).toEqual([
+      'global-spinlock unload-vs-get clean', 'global-spinlock irq-get-put clean', 'racy-atomic unload-vs-get violation', 'racy-atomic irq-get-put clean',
+    ]);
+    expect(verdicts.every((line) => line.shard === null)).toBe(true);
+  });
+
+  test('--workers splits a single search between threads, which find what one finds', async () => {
+    const args = ['--strategy', 'percpu-naive-sum', '--scenario', 'unload-vs-get', '--json'];
+    const [alone, pooled] = await Promise.all([check(...args), check(...args, '--workers', '2')]);
+    const verdict = (stdout: string) => JSON.parse(stdout) as { verdict: string; violation: { kind: string; preemptions: number } | null };
+    expect(pooled.code).toBe(0);
+    expect(verdict(pooled.stdout).verdict).toBe('expected');
+    expect(verdict(pooled.stdout).violation?.kind).toBe(verdict(alone.stdout).violation?.kind);
+    expect(verdict(pooled.stdout).violation?.preemptions).toBe(verdict(alone.stdout).violation?.preemptions);
+  });
+
+  test('--workers on one clean search: threads take subtrees from each other and together run exactly the executions one thread runs', async () => {
+    const args = ['--strategy', 'percpu-stop-machine', '--scenario', 'unload-vs-get', '--preemptions', '1', '--json'];
+    const counts = (stdout: string) => (JSON.parse(stdout) as { verdict: string; counts: { executions: number; exhausted: boolean } });
+    const alone = counts((await check(...args)).stdout);
+    const pooled = await check(...args, '--workers', '3');
+    expect(pooled.code).toBe(0);
+    expect(counts(pooled.stdout).verdict).toBe('clean');
+    expect(counts(pooled.stdout).counts).toMatchObject({ executions: alone.counts.executions, exhausted: true });
   });
 });

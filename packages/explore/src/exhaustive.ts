@@ -9,6 +9,7 @@ import { checkpointDiverged, crossCheck, ExecutionStarts, type Start } from './s
 import type { ExploreTarget } from './target.js';
 import { SearchTally, type SearchProgress } from './tally.js';
 import { traceFingerprint, type PerformedStep } from './trace-class.js';
+import { HASH2_SEED, mixHash2, PrefixFollower, requestContested, splitOff, type Subtree, type SubtreeStep, type WorkSplitter } from './work-split.js';
 
 // Exhaustive bounded search with dynamic partial-order reduction (Flanagan and Godefroid's DPOR
 // with sleep sets). Executions are re-run from the checkpoint taken after setup (see starts.ts),
@@ -54,6 +55,10 @@ export interface ExhaustiveOptions {
   readonly countTraces?: boolean;
   /** Explore only this shard's part of the tree (see ShardPlan). */
   readonly shard?: { readonly index: number; readonly count: number };
+  /** Explore only this subtree, handed over by another worker's search (see work-split.ts). */
+  readonly subtree?: Subtree;
+  /** Give subtrees to idle workers when they ask (not with sleep sets, whose state a subtree does not carry). */
+  readonly splitter?: WorkSplitter;
   readonly onProgress?: (progress: SearchProgress) => void;
 }
 
@@ -62,11 +67,14 @@ export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptio
   const path: SearchNode[] = [];
   const index = new AccessIndex();
   const plan = options.shard === undefined ? undefined : new ShardPlan(options.shard);
-  const request: Request = plan === undefined ? addAlternative : (node, key) => { plan.request(node, key); };
+  const splitter = options.sleepSets === true ? undefined : options.splitter;
+  if (options.subtree !== undefined && splitter === undefined) throw new Error('a subtree is searched with the splitter of the search it came from (and without sleep sets)');
+  const request: Request = plan !== undefined ? (node, key) => { plan.request(node, key); } : splitter !== undefined ? (node, key) => { requestContested(splitter, node, key); } : addAlternative;
+  const follower = new PrefixFollower(options.subtree?.prefix ?? []);
   let divergeAt = 0;
   for (;;) {
     plan?.beginExecution(path[divergeAt], tally.executions === 0);
-    const { outcome, pending, racing } = runChecked(starts, options, path, divergeAt, request);
+    const { outcome, pending, racing } = runChecked(starts, options, { path, follower }, divergeAt, request);
     tally.record(outcome);
     // A step a daemon had pending at the end counts as taken last: an execution that stopped just
     // before an independent step is the same trace as one that took it.
@@ -75,21 +83,36 @@ export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptio
       analyzeRaces(path, divergeAt, index, request);
       analyzePending(path, racing, index, request);
     }
-    if (tally.shouldStop(options.stopAtFirstViolation, options.maxExecutions)) break;
+    if (tally.shouldStop(options.stopAtFirstViolation, options.maxExecutions) || splitter?.stopped() === true) break;
+    if (splitter?.claim() === true) giveAway(splitter, path, options.bounds.preemptions);
     const next = nextBranch(path);
     if (next === undefined) {
       tally.finishedSearch();
       break;
     }
+    follower.turnedAt(next);
     divergeAt = next;
   }
   return tally;
 }
 
+/** Answers a claimed request for work with the largest subtree left, or hands the claim back. */
+function giveAway(splitter: WorkSplitter, path: readonly SearchNode[], preemptions: number): void {
+  const subtree = splitOff(path, preemptions);
+  if (subtree === undefined) splitter.release();
+  else splitter.give(subtree);
+}
+
+/** The current path, and which of its points a subtree search must take as handed over. */
+interface PathState {
+  readonly path: SearchNode[];
+  readonly follower: PrefixFollower;
+}
+
 /** The sleep set of every node when sleep sets are off (never written). */
 const NO_SLEEP: ReadonlyMap<number, Footprint> = new Map();
 
-/** A node's shard sets when the search is not sharded (never written: only ShardPlan writes them). */
+/** A node's shard sets when the search is neither sharded nor split (never written: ShardPlan and splitOff write them). */
 const NO_KEYS: Set<number> = new Set();
 
 interface ExecutionEnd {
@@ -106,20 +129,20 @@ interface ExecutionEnd {
  * (explore() then searches again booting afresh, where a misfit means the scenario itself is not
  * deterministic).
  */
-function runChecked(starts: ExecutionStarts, options: ExhaustiveOptions, path: SearchNode[], divergeAt: number, request: Request): ExecutionEnd {
+function runChecked(starts: ExecutionStarts, options: ExhaustiveOptions, state: PathState, divergeAt: number, request: Request): ExecutionEnd {
   const start = starts.next();
   let end: ExecutionEnd;
   try {
-    end = runOne(start, options, path, divergeAt, request);
+    end = runOne(start, options, state, divergeAt, request);
   } catch (error) {
     if (!(error instanceof NondeterminismError) || !starts.fromCheckpoint) throw error;
     throw checkpointDiverged(error.where);
   }
-  crossCheck(starts, start, end.outcome, (fresh) => runOne(fresh, options, path, divergeAt, request).outcome);
+  crossCheck(starts, start, end.outcome, (fresh) => runOne(fresh, options, state, divergeAt, request).outcome);
   return end;
 }
 
-function runOne(start: Start, options: ExhaustiveOptions, path: SearchNode[], divergeAt: number, request: Request): ExecutionEnd {
+function runOne(start: Start, options: ExhaustiveOptions, { path, follower }: PathState, divergeAt: number, request: Request): ExecutionEnd {
   const driver = new ExecutionDriver(start.machine, start.check, options.bounds);
   for (let depth = 0; depth < divergeAt; depth++) replayNode(driver, path[depth], depth);
   let depth = divergeAt;
@@ -128,7 +151,9 @@ function runOne(start: Start, options: ExhaustiveOptions, path: SearchNode[], di
     let node = path[depth];
     if (node === undefined) {
       const sleep = depth === 0 || !options.reduction || !options.sleepSets ? NO_SLEEP : childSleep(path[depth - 1]);
-      const created = newNode(point, sleep, options.reduction, path[depth - 1], request, options.shard !== undefined);
+      const handedOver = follower.stepAt(depth);
+      const ownSets = options.shard !== undefined || options.splitter !== undefined || options.subtree !== undefined;
+      const created = handedOver === undefined ? newNode(point, sleep, options.reduction, path[depth - 1], request, ownSets) : prefixNode(point, handedOver, path[depth - 1], depth);
       if (created === undefined) return { outcome: driver.outcome(true), pending: [], racing: [] };
       node = created;
       path.push(node);
@@ -187,14 +212,14 @@ function notDeterministicAt(where: string): NondeterminismError {
  * A node for a new point: the default choice is the last CPU again, else the first awake choice.
  * Interrupts, IPIs and preemptions (every choice, without reduction) are asked for at once.
  */
-function newNode(point: ChoicePoint, sleep: ReadonlyMap<number, Footprint>, reduction: boolean, parent: SearchNode | undefined, request: Request, sharded: boolean): SearchNode | undefined {
+function newNode(point: ChoicePoint, sleep: ReadonlyMap<number, Footprint>, reduction: boolean, parent: SearchNode | undefined, request: Request, ownSets: boolean): SearchNode | undefined {
   const chosen = defaultChoice(point, sleep);
   if (chosen === undefined) return undefined;
   const firstKey = point.keys[chosen] ?? -1;
   const parentKey = parent?.point.keys[parent.chosen] ?? -1;
   const node: SearchNode = {
-    point, chosen, done: new Set(), backtrack: new Set([firstKey]), sleep, clock: [], epoch: 0, ownedElsewhere: sharded ? new Set() : NO_KEYS, shared: sharded ? new Set() : NO_KEYS, firstKey,
-    prefixHash: parent === undefined ? HASH_SEED : mixHash(parent.prefixHash, parentKey), detours: parent === undefined ? 0 : parent.detours + (parentKey === parent.firstKey ? 0 : 1),
+    point, chosen, done: new Set(), backtrack: new Set([firstKey]), sleep, clock: [], epoch: 0, ownedElsewhere: ownSets ? new Set() : NO_KEYS, shared: ownSets ? new Set() : NO_KEYS, firstKey,
+    ...prefixHashes(parent), detours: parent === undefined ? 0 : parent.detours + (parentKey === parent.firstKey ? 0 : 1), contested: false,
     footprints: new Map(), op: -2, inIrq: false,
   };
   for (let index = 0; index < point.keys.length; index++) {
@@ -228,6 +253,23 @@ function defaultChoice(point: ChoicePoint, sleep: ReadonlyMap<number, Footprint>
 /** Asks for an alternative plainly (the search is not sharded). */
 function addAlternative(node: SearchNode, key: number): void {
   node.backtrack.add(key);
+}
+
+/** A point of a handed-over subtree's prefix: it takes the prefix's choice, and leaves what was handled elsewhere. */
+function prefixNode(point: ChoicePoint, step: SubtreeStep, parent: SearchNode | undefined, depth: number): SearchNode {
+  const chosen = point.keys.indexOf(step.key);
+  if (chosen < 0) throw notDeterministicAt(`at step ${depth} after setup the handed-over subtree takes choice ${step.key}, which is not among [${point.keys.join(' ')}]`);
+  return {
+    point, chosen, done: new Set(), backtrack: new Set([step.key]), sleep: NO_SLEEP, clock: [], epoch: 0, ownedElsewhere: new Set(step.handled), shared: NO_KEYS, firstKey: step.key,
+    ...prefixHashes(parent), detours: 0, contested: true, footprints: new Map(), op: -2, inIrq: false,
+  };
+}
+
+/** The hashes that name a point by the choices before it: its parent's, mixed with the choice taken there. */
+function prefixHashes(parent: SearchNode | undefined): { prefixHash: number; prefixHash2: number } {
+  if (parent === undefined) return { prefixHash: HASH_SEED, prefixHash2: HASH2_SEED };
+  const key = parent.point.keys[parent.chosen] ?? -1;
+  return { prefixHash: mixHash(parent.prefixHash, key), prefixHash2: mixHash2(parent.prefixHash2, key) };
 }
 
 /** Choices explored before the one taken here, and still independent of it, sleep in the child. */

@@ -5,6 +5,7 @@ import { CheckpointError } from './search-errors.js';
 import { ExecutionStarts, type BootedAfresh } from './starts.js';
 import type { ExploreTarget } from './target.js';
 import type { SearchCounts, SearchProgress, SearchTally } from './tally.js';
+import type { Subtree, WorkSplitter } from './work-split.js';
 
 export type SearchMode = 'exhaustive' | 'random' | 'pct';
 
@@ -33,6 +34,13 @@ export interface ExploreOptions {
   readonly maxExecutions?: number;
   /** Run only this share of the search: shard `index` of `count` (from 0). */
   readonly shard?: { readonly index: number; readonly count: number };
+  /**
+   * Exhaustive search on several workers: explore only this subtree, handed over by another
+   * worker's search (its pass's bound replaces the preemption bound and iteration).
+   */
+  readonly subtree?: Subtree;
+  /** Exhaustive search on several workers: give subtrees to idle workers when they ask. */
+  readonly splitter?: WorkSplitter;
   readonly onProgress?: (progress: SearchProgress) => void;
   /**
    * Start each execution from a checkpoint taken after the scenario's setup instead of booting it
@@ -58,6 +66,9 @@ export interface ExploreReport {
   readonly bootedAfresh?: BootedAfresh;
 }
 
+/** The executions of a subtree handed over that are all checked against a fresh boot. */
+const SUBTREE_SAMPLE = 2;
+
 export const EXPLORE_DEFAULTS = { preemptions: 2, irqs: 1, maxSteps: 20_000, executions: 1000, depth: 3, maxExecutions: 5_000_000 } as const;
 
 /** Searches a scenario's executions for violations: every fault the machine detects and the scenario's own check. */
@@ -68,7 +79,8 @@ export function explore(target: ExploreTarget, options: ExploreOptions = {}): Ex
     irqs: options.irqs ?? EXPLORE_DEFAULTS.irqs,
     steps: options.maxSteps ?? EXPLORE_DEFAULTS.maxSteps,
   };
-  let starts = new ExecutionStarts(target, options.checkpoints ?? true);
+  // A subtree handed over checks only a few of its first executions against fresh boots (then each power of two, and every 64th).
+  let starts = new ExecutionStarts(target, options.checkpoints ?? true, options.subtree === undefined ? undefined : SUBTREE_SAMPLE);
   let tallies: SearchTally[];
   let divergence: BootedAfresh | undefined;
   try {
@@ -96,17 +108,20 @@ function search(target: ExploreTarget, options: ExploreOptions, bounds: Bounds, 
   const stopAtFirstViolation = options.stopAtFirstViolation ?? true;
   const progress = options.onProgress === undefined ? {} : { onProgress: options.onProgress };
   const shard = options.shard === undefined ? {} : { shard: options.shard };
+  const split = { ...(options.subtree === undefined ? {} : { subtree: options.subtree }), ...(options.splitter === undefined ? {} : { splitter: options.splitter }) };
   const mode = options.mode ?? 'exhaustive';
+  if (mode !== 'exhaustive' && (options.subtree !== undefined || options.splitter !== undefined)) throw new Error('only an exhaustive search can be split between workers');
   if (mode !== 'exhaustive') {
     const sampling = { mode, bounds, seed: options.seed ?? 1, executions: options.executions ?? EXPLORE_DEFAULTS.executions, depth: options.depth ?? EXPLORE_DEFAULTS.depth, stopAtFirstViolation };
     return [samplingSearch(target, { ...sampling, ...shard, ...progress }, starts)];
   }
   const tallies: SearchTally[] = [];
-  const iterative = options.iterative ?? stopAtFirstViolation;
+  const iterative = options.subtree === undefined && (options.iterative ?? stopAtFirstViolation);
+  const highest = options.subtree?.preemptions ?? bounds.preemptions;
   // The cap is on the whole search: the passes at lower bounds spend from it too.
   const cap = options.maxExecutions ?? EXPLORE_DEFAULTS.maxExecutions;
   let spent = 0;
-  for (let bound = iterative ? 0 : bounds.preemptions; bound <= bounds.preemptions; bound++) {
+  for (let bound = iterative ? 0 : highest; bound <= highest; bound++) {
     const tally = exhaustiveSearch(target, {
       bounds: { ...bounds, preemptions: bound },
       reduction: options.reduction ?? true,
@@ -115,11 +130,12 @@ function search(target: ExploreTarget, options: ExploreOptions, bounds: Bounds, 
       maxExecutions: cap - spent,
       countTraces: options.countTraces ?? false,
       ...shard,
+      ...split,
       ...progress,
     }, starts);
     tallies.push(tally);
     spent += tally.executions;
-    if ((stopAtFirstViolation && tally.violations.length > 0) || !tally.exhausted) break;
+    if ((stopAtFirstViolation && tally.violations.length > 0) || !tally.exhausted || options.splitter?.stopped() === true) break;
   }
   return tallies;
 }

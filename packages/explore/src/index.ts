@@ -6,3 +6,4 @@ export type { SearchCounts, SearchProgress } from './tally.js';
 export type { ExploreTarget } from './target.js';
 export { describeViolation, formatColumns, replay, type ReplayResult, type ViolationReport } from './describe.js';
 export { dependent, footprintOf, type Footprint } from './footprint.js';
+export type { Subtree, SubtreeStep, WorkSplitter } from './work-split.js';

@@ -23,7 +23,11 @@ export interface SearchNode {
   readonly firstKey: number;
   /** A hash of the choices taken before this point, and how many of them were not the first taken at their point. */
   prefixHash: number;
+  /** Another hash of the same choices: with prefixHash, what names the point to the workers of a split search. */
+  prefixHash2: number;
   detours: number;
+  /** Parts of a split search other than this one may ask for alternatives here (see work-split.ts). */
+  contested: boolean;
   /** What each alternative explored here touched (only taken alternatives are ever needed). */
   readonly footprints: Map<number, Footprint>;
   /** The pending operation's code when the taken choice was made, for checking a replay. */

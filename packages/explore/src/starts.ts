@@ -39,8 +39,12 @@ export class ExecutionStarts {
   private refusal: BootedAfresh | undefined;
   private started = 0;
 
-  /** `checkpoints` false boots every execution afresh. */
-  constructor(private readonly target: ExploreTarget, checkpoints: boolean) {
+  /**
+   * `checkpoints` false boots every execution afresh. `firstSampled`: how many of the first
+   * executions are all checked (a subtree handed over by another worker checks fewer: the search
+   * it came from has checked its own first ones, on the same checkpoint).
+   */
+  constructor(private readonly target: ExploreTarget, checkpoints: boolean, private readonly firstSampled = SAMPLE) {
     if (!checkpoints) this.refusal = { reason: 'off', why: 'checkpoints are off' };
   }
 
@@ -64,7 +68,7 @@ export class ExecutionStarts {
   /** Whether the execution last started is one of the sample run again afresh. */
   get sampled(): boolean {
     const count = this.started;
-    return count <= SAMPLE || count % SAMPLE === 0 || (count & (count - 1)) === 0;
+    return count <= this.firstSampled || count % SAMPLE === 0 || (count & (count - 1)) === 0;
   }
 
   private first(): Start {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { explore, type ExploreReport } from '@kmodsim/explore';
+import { explore, type ExploreOptions, type ExploreReport, type ExploreTarget, type Subtree } from '@kmodsim/explore';
 import { programScenario, randomPlan } from '../../cpu/test/random-programs.js';
 
 // The partial-order reduction must find every ending the unreduced search finds within the same
@@ -50,4 +50,37 @@ describe('partial-order reduction against the full search: the reduced search fi
     const shards = [0, 1, 2].map((index) => explore(target, { ...bounds, shard: { index, count: 3 } }));
     expect([...new Set(shards.flatMap(endings))].sort(), `seed ${seed}, 3 shards`).toEqual(all);
   });
+
+  // Work stealing at its most eager: every third execution of every part hands a subtree over,
+  // and the parts, run one after another, must find together what one search finds.
+  test.each([...PROGRAMS, ...SHARDS_CAUGHT])('random program %i, split into subtrees', (seed) => {
+    const plan = randomPlan(seed);
+    const target = { scenario: programScenario(plan), cpuCount: plan.cpuCount };
+    const bounds = { preemptions: 1 + (seed % 2), irqs: plan.irq ? 1 : 0, iterative: false, stopAtFirstViolation: false } as const;
+    const whole = explore(target, bounds);
+    const parts = searchInParts(target, bounds, 3);
+    const executions = parts.reduce((sum, part) => sum + part.counts.executions, 0);
+    // A search of a few executions has nothing left to give away after them.
+    if (whole.counts.executions > 6) expect(parts.length, `seed ${seed}: the search was never split`).toBeGreaterThan(1);
+    expect([...new Set(parts.flatMap(endings))].sort(), `seed ${seed}, ${parts.length} parts`).toEqual(endings(whole));
+    // The table of alternatives taken keeps the parts from repeating each other's work.
+    expect(executions, `seed ${seed}, ${parts.length} parts`).toBe(whole.counts.executions);
+  });
 });
+
+/** A search whose every part gives a subtree away at every `every`-th execution; the parts' reports. */
+function searchInParts(target: ExploreTarget, options: ExploreOptions, every: number): ExploreReport[] {
+  const queue: Subtree[] = [];
+  let asked = 0;
+  const taken = new Set<string>();
+  const splitter = {
+    claim: () => ++asked % every === 0,
+    release: () => undefined,
+    give: (subtree: Subtree) => { queue.push(subtree); },
+    stopped: () => false,
+    take: (hash: number, hash2: number, key: number) => !taken.has(`${hash} ${hash2} ${key}`) && taken.add(`${hash} ${hash2} ${key}`).size > 0,
+  };
+  const reports = [explore(target, { ...options, splitter })];
+  for (let subtree = queue.shift(); subtree !== undefined; subtree = queue.shift()) reports.push(explore(target, { ...options, splitter, subtree }));
+  return reports;
+}

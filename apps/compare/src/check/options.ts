@@ -48,7 +48,7 @@ Options:
   --executions N         executions for random and pct (default 1000)
   --max-executions N     cap for exhaustive search (default 1000000)
   --shard i/n            run only shard i of n (from 0), to split a search across machines
-  --workers N            search on N worker threads: pairs are shared out whole, a single pair is split in N shards
+  --workers N            search on N worker threads: each takes a whole pair, and one with none left takes part of a running search
   --traces               also count the distinct traces covered: executions that differ only in the
                          order of independent steps count once (exhaustive, without --shard or --workers)
   --no-checkpoints       boot the scenario afresh for every execution instead of rewinding to a

@@ -60,9 +60,7 @@ export function judgeableCount(pairs: readonly Pair[]): number {
  */
 export async function* judgePairs(pairs: readonly Pair[], options: CheckOptions, io: CompareIo): AsyncGenerator<PairResult> {
   const judgeable = judgeableCount(pairs);
-  // A thread per search at most when pairs are shared out whole; all of them when one pair is sharded.
-  const threads = judgeable > 1 ? Math.min(options.workers, judgeable) : options.workers;
-  const pool = options.workers > 1 && judgeable > 0 ? new WorkerPool(threads) : undefined;
+  const pool = options.workers > 1 && judgeable > 0 ? new WorkerPool(options.workers) : undefined;
   try {
     const progress = new CheckProgress(judgeable, io, io.isTty === true && !options.quiet);
     const searches = startSearches(pairs, options, io, pool, progress);
@@ -92,13 +90,11 @@ type Search = () => Promise<TimedReport>;
 
 /**
  * A search per judgeable pair (undefined for the others). Without workers each runs when its
- * verdict is due, in this thread. With workers, several pairs go to the pool at once, each a
- * whole search on one thread (shards repeat some executions and some alternatives); a single
- * pair is split into shards instead, so every thread has part of it.
+ * verdict is due, in this thread. With workers, every pair goes to the pool at once: each starts
+ * whole on a thread, and a thread with no pair left takes part of a running one.
  */
 function startSearches(pairs: readonly Pair[], options: CheckOptions, io: CompareIo, pool: WorkerPool | undefined, progress: CheckProgress): (Search | undefined)[] {
   if (pool === undefined) return pairs.map((pair, key) => (pair.mismatch !== undefined ? undefined : () => Promise.resolve(searchHere(options, pair, key, progress))));
-  const judgeable = judgeableCount(pairs);
   return pairs.map((pair, key) => {
     if (pair.mismatch !== undefined) return undefined;
     const job = { strategy: pair.spec, cwd: io.cwd, scenario: pair.scenario.name, cpus: options.cpus, search: { ...searchOptions(options, pair.scenario) } };
@@ -106,7 +102,7 @@ function startSearches(pairs: readonly Pair[], options: CheckOptions, io: Compar
     // A pair shows as searching from its thread's first report: pairs still queued are not shown.
     const onExecutions = (executions: number): void => { progress.executions(key, executions); };
     progress.queued(key, label);
-    const started = judgeable === 1 ? pool.searchSharded(job, options.workers, onExecutions) : pool.search(job, onExecutions);
+    const started = pool.search(job, onExecutions);
     const counted = started.then((timed) => { progress.finished(key); return timed; });
     // Awaited in order later; until then a failure must not count as unhandled.
     counted.catch(() => undefined);

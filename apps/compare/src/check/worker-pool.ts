@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { SearchError, mergeReports, type ExploreReport } from '@kmodsim/explore';
+import { EXPLORE_DEFAULTS, SearchError, mergeReports, type ExploreOptions, type ExploreReport, type Subtree } from '@kmodsim/explore';
+import { newSplitMemory, SplitControl, type SplitMemory } from './split-channel.js';
 
 /** One search for a worker: everything it needs to rebuild the target itself (objects cannot cross threads). */
 export interface SearchJob {
@@ -8,46 +9,70 @@ export interface SearchJob {
   readonly cwd: string;
   readonly scenario: string;
   readonly cpus: number | undefined;
-  readonly search: Record<string, unknown>;
+  readonly search: ExploreOptions;
   readonly shard?: { readonly index: number; readonly count: number };
 }
 
+/** What a thread is sent: a search's first part (the whole of it, unless it hands subtrees over), or a subtree of it. */
+export interface PartMessage {
+  readonly id: number;
+  readonly job: SearchJob;
+  /** Present when the search may be split between threads. */
+  readonly split?: SplitMemory;
+  readonly subtree?: Subtree;
+}
+
 /**
- * A worker's answer to job `id`: its report, or why it failed; `ofTarget` when the scenario or
- * strategy searched was at fault (a SearchError, rebuilt on this side of the thread boundary).
+ * A thread's answer about part `id`: its report, or why it failed (`ofTarget` when the scenario or
+ * strategy searched was at fault: a SearchError, rebuilt on this side of the thread boundary).
  */
 export type JobAnswer =
   | { readonly id: number; readonly report: ExploreReport; readonly searchMs: number }
   | { readonly id: number; readonly error: string; readonly ofTarget: boolean }
-  /** Not an answer yet: the search has run this many executions. */
-  | { readonly id: number; readonly progress: number };
+  /** Not an answer yet: the part has run this many executions. */
+  | { readonly id: number; readonly progress: number }
+  /** Not an answer yet: the part hands this subtree to a thread that asked for work. */
+  | { readonly id: number; readonly give: Subtree };
 
-/** Told a search's executions so far, as its thread reports them. */
+/** Told a search's executions so far, all its parts together. */
 export type OnExecutions = (executions: number) => void;
 
-/** A search's report and its wall time on the thread that ran it (a sharded one's: its slowest shard's). */
+/** A search's report and its wall time, from its first part's start to its last part's end. */
 export interface TimedReport {
   readonly report: ExploreReport;
   readonly searchMs: number | undefined;
 }
 
-interface Waiting {
-  readonly id: number;
+/** One search of the pool: its parts on threads, subtrees waiting for a thread, threads waiting for a subtree. */
+interface PoolSearch {
   readonly job: SearchJob;
   readonly resolve: (timed: TimedReport) => void;
   readonly reject: (error: Error) => void;
   readonly onExecutions: OnExecutions | undefined;
+  readonly memory: SplitMemory | undefined;
+  readonly control: SplitControl | undefined;
+  readonly reports: ExploreReport[];
+  readonly partExecutions: Map<number, number>;
+  readonly subtrees: Subtree[];
+  readonly waiting: Worker[];
+  parts: number;
+  startedMs: number;
+  failure: Error | undefined;
+  stopped: boolean;
 }
 
 /**
  * Worker threads that stay up for the whole command and take searches from one queue, each
- * starting the next as soon as it is free: a long search on one thread does not hold up the short
- * ones behind it. Close it when done, or the threads keep the process alive.
+ * starting the next as soon as it is free. When the queue is empty a free thread steals: it asks
+ * a running search for a subtree (see @kmodsim/explore's work-split.ts), so one long search uses
+ * every thread, and the search's parts split again as threads free up. Close it when done, or the
+ * threads keep the process alive.
  */
 export class WorkerPool {
   private readonly idle: Worker[] = [];
-  private readonly queue: Waiting[] = [];
-  private readonly running = new Map<Worker, Waiting>();
+  private readonly queue: PoolSearch[] = [];
+  private readonly running = new Map<Worker, { readonly id: number; readonly search: PoolSearch }>();
+  private readonly searches = new Set<PoolSearch>();
   private nextId = 0;
   private closing = false;
 
@@ -56,76 +81,161 @@ export class WorkerPool {
     for (let index = 0; index < size; index++) this.idle.push(this.startWorker(script));
   }
 
-  /** The report of one search (a whole one, or the shard the job names). */
+  /** The report of one search (a whole one, or the shard the job names), split between threads as they free up. */
   search(job: SearchJob, onExecutions?: OnExecutions): Promise<TimedReport> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, job, resolve, reject, onExecutions });
+      const memory = splittable(job) ? newSplitMemory() : undefined;
+      this.queue.push({
+        job, resolve, reject, onExecutions, memory, control: memory === undefined ? undefined : new SplitControl(memory),
+        reports: [], partExecutions: new Map(), subtrees: [], waiting: [], parts: 0, startedMs: 0, failure: undefined, stopped: false,
+      });
       this.dispatch();
     });
   }
 
-  /** One search split into as many shards as there are threads, merged. */
-  async searchSharded(job: SearchJob, shards: number, onExecutions?: OnExecutions): Promise<TimedReport> {
-    const counts = new Array<number>(shards).fill(0);
-    const shardExecutions = (index: number) => (executions: number): void => {
-      counts[index] = executions;
-      onExecutions?.(counts.reduce((sum, count) => sum + count, 0));
-    };
-    const timed = await Promise.all(Array.from({ length: shards }, (_, index) => this.search({ ...job, shard: { index, count: shards } }, shardExecutions(index))));
-    return { report: mergeReports(timed.map((shard) => shard.report)), searchMs: Math.max(...timed.map((shard) => shard.searchMs ?? 0)) };
-  }
-
   async close(): Promise<void> {
     this.closing = true;
-    const workers = [...this.idle, ...this.running.keys()];
+    const workers = [...this.idle, ...this.running.keys(), ...[...this.searches].flatMap((search) => search.waiting)];
     this.idle.length = 0;
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
 
   private startWorker(script: string): Worker {
     const worker = new Worker(script);
-    worker.on('message', (answer: JobAnswer) => { this.finish(worker, answer); });
+    worker.on('message', (answer: JobAnswer) => { this.answer(worker, answer); });
     worker.on('error', (error) => { this.fail(worker, error); });
     // A thread that ends by itself (not closed by us) is lost as if it had failed.
     worker.on('exit', (code) => { if (!this.closing) this.fail(worker, new Error(`a worker thread exited with code ${code}`)); });
     return worker;
   }
 
+  /** Free threads take subtrees handed over first, then queued searches, then ask the largest running search for a subtree. */
   private dispatch(): void {
     for (let worker = this.idle.pop(); worker !== undefined; worker = this.idle.pop()) {
+      const handedOver = [...this.searches].find((search) => !search.stopped && search.subtrees.length > 0);
+      if (handedOver !== undefined) {
+        this.startPart(worker, handedOver, handedOver.subtrees.shift());
+        continue;
+      }
       const next = this.queue.shift();
-      if (next === undefined) {
+      if (next !== undefined) {
+        next.startedMs = performance.now();
+        this.searches.add(next);
+        this.startPart(worker, next, undefined);
+        continue;
+      }
+      const donor = this.largestSplittable();
+      if (donor?.control === undefined) {
         this.idle.push(worker);
         return;
       }
-      this.running.set(worker, next);
-      worker.postMessage({ id: next.id, job: next.job });
+      donor.waiting.push(worker);
+      donor.control.want();
     }
   }
 
-  private finish(worker: Worker, answer: JobAnswer): void {
-    const waiting = this.running.get(worker);
-    if (waiting?.id !== answer.id) return;
+  private largestSplittable(): PoolSearch | undefined {
+    let largest: PoolSearch | undefined;
+    for (const search of this.searches) {
+      if (search.control === undefined || search.stopped || search.parts === 0) continue;
+      if (largest === undefined || executionsOf(search) > executionsOf(largest)) largest = search;
+    }
+    return largest;
+  }
+
+  private startPart(worker: Worker, search: PoolSearch, subtree: Subtree | undefined): void {
+    const id = this.nextId++;
+    search.parts++;
+    this.running.set(worker, { id, search });
+    const message: PartMessage = { id, job: search.job, ...(search.memory === undefined ? {} : { split: search.memory }), ...(subtree === undefined ? {} : { subtree }) };
+    worker.postMessage(message);
+  }
+
+  private answer(worker: Worker, answer: JobAnswer): void {
+    const part = this.running.get(worker);
+    if (part?.id !== answer.id) return;
+    const { search } = part;
     if ('progress' in answer) {
-      waiting.onExecutions?.(answer.progress);
+      search.partExecutions.set(answer.id, answer.progress);
+      const executions = executionsOf(search);
+      search.onExecutions?.(executions);
+      if (executions >= (search.job.search.maxExecutions ?? EXPLORE_DEFAULTS.maxExecutions)) this.stop(search);
+      return;
+    }
+    if ('give' in answer) {
+      search.subtrees.push(answer.give);
+      this.handOver(search);
       return;
     }
     this.running.delete(worker);
+    search.parts--;
+    if ('report' in answer) {
+      search.reports.push(answer.report);
+      search.partExecutions.set(answer.id, answer.report.counts.executions);
+      if (answer.report.violations.length > 0 && (search.job.search.stopAtFirstViolation ?? true)) this.stop(search);
+    } else {
+      search.failure ??= answer.ofTarget ? new SearchError(answer.error) : new Error(answer.error);
+      this.stop(search);
+    }
     this.idle.push(worker);
-    if ('report' in answer) waiting.resolve({ report: answer.report, searchMs: answer.searchMs });
-    else waiting.reject(answer.ofTarget ? new SearchError(answer.error) : new Error(answer.error));
+    this.settle(search);
     this.dispatch();
   }
 
-  /** A thread that died takes its search with it; the others go on. */
+  /** Subtrees handed over go to the threads that asked for them. */
+  private handOver(search: PoolSearch): void {
+    while (!search.stopped && search.subtrees.length > 0 && search.waiting.length > 0) {
+      const worker = search.waiting.shift();
+      const subtree = search.subtrees.shift();
+      if (worker !== undefined && subtree !== undefined) this.startPart(worker, search, subtree);
+    }
+  }
+
+  private stop(search: PoolSearch): void {
+    search.stopped = true;
+    search.control?.stop();
+  }
+
+  /** A search with no part running and nothing left to hand over is done: its waiting threads go back to the pool. */
+  private settle(search: PoolSearch): void {
+    this.handOver(search);
+    if (search.parts > 0 || (!search.stopped && search.subtrees.length > 0)) return;
+    search.control?.unwantAll();
+    this.idle.push(...search.waiting.splice(0));
+    this.searches.delete(search);
+    if (search.failure !== undefined) search.reject(search.failure);
+    else search.resolve({ report: mergeReports(search.reports), searchMs: performance.now() - search.startedMs });
+  }
+
+  /** A thread that died takes its part with it, and so the search it was part of; the others go on. */
   private fail(worker: Worker, error: Error): void {
-    const waiting = this.running.get(worker);
+    const part = this.running.get(worker);
     this.running.delete(worker);
     const idleAt = this.idle.indexOf(worker);
     if (idleAt >= 0) this.idle.splice(idleAt, 1);
-    waiting?.reject(error);
+    for (const search of this.searches) {
+      const waitingAt = search.waiting.indexOf(worker);
+      if (waitingAt >= 0) search.waiting.splice(waitingAt, 1);
+    }
+    if (part !== undefined) {
+      part.search.parts--;
+      part.search.failure ??= error;
+      this.stop(part.search);
+      this.settle(part.search);
+    }
     if (this.idle.length === 0 && this.running.size === 0) {
       for (const queued of this.queue.splice(0)) queued.reject(new Error(`every worker thread failed: ${error.message}`));
     }
   }
+}
+
+/** Only an exhaustive search of its own (not a shard, not counting traces) can hand subtrees over. */
+function splittable(job: SearchJob): boolean {
+  return (job.search.mode ?? 'exhaustive') === 'exhaustive' && job.shard === undefined && job.search.countTraces !== true && job.search.sleepSets !== true;
+}
+
+function executionsOf(search: PoolSearch): number {
+  let executions = 0;
+  for (const count of search.partExecutions.values()) executions += count;
+  return executions;
 }

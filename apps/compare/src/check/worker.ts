@@ -1,16 +1,19 @@
 import { parentPort } from 'node:worker_threads';
-import { SearchError, explore, type ExploreReport } from '@kmodsim/explore';
+import { SearchError, explore, type ExploreReport, type Subtree } from '@kmodsim/explore';
 import { findSuiteScenario } from '@kmodsim/scenarios';
 import type { RefcountStrategy } from '@kmodsim/refcount';
 import { loadStrategy } from './load-strategy.js';
-import type { JobAnswer, SearchJob } from './worker-pool.js';
+import { splitterOver } from './split-channel.js';
+import type { JobAnswer, PartMessage } from './worker-pool.js';
 
-// A thread of the pool: runs the searches it is sent, one at a time, and answers each with its
-// report. Strategies are loaded once per thread (a user's file is imported once, not per search).
+// A thread of the pool: runs the searches and parts of searches it is sent, one at a time, and
+// answers each with its report; a part hands subtrees over when the pool asks, through the
+// search's shared memory. Strategies are loaded once per thread (a user's file is imported once,
+// not per search).
 
 const strategies = new Map<string, Promise<RefcountStrategy>>();
 
-async function search(id: number, job: SearchJob): Promise<{ report: ExploreReport; searchMs: number }> {
+async function search({ id, job, split, subtree }: PartMessage): Promise<{ report: ExploreReport; searchMs: number }> {
   const key = `${job.cwd}\0${job.strategy}`;
   let strategy = strategies.get(key);
   if (strategy === undefined) {
@@ -22,12 +25,15 @@ async function search(id: number, job: SearchJob): Promise<{ report: ExploreRepo
   const target = { scenario: scenario.build(await strategy), cpuCount: job.cpus ?? scenario.cpuCount };
   const started = performance.now();
   const onProgress = ({ executions }: { executions: number }): void => { parentPort?.postMessage({ id, progress: executions } satisfies JobAnswer); };
-  const report = explore(target, { ...job.search, onProgress, ...(job.shard === undefined ? {} : { shard: job.shard }) });
+  const give = (handed: Subtree): void => { parentPort?.postMessage({ id, give: handed } satisfies JobAnswer); };
+  const parts = { ...(split === undefined ? {} : { splitter: splitterOver(split, give) }), ...(subtree === undefined ? {} : { subtree }) };
+  const report = explore(target, { ...job.search, onProgress, ...parts, ...(job.shard === undefined ? {} : { shard: job.shard }) });
   return { report, searchMs: performance.now() - started };
 }
 
-parentPort?.on('message', ({ id, job }: { id: number; job: SearchJob }) => {
-  search(id, job).then(
+parentPort?.on('message', (message: PartMessage) => {
+  const { id } = message;
+  search(message).then(
     ({ report, searchMs }) => { parentPort?.postMessage({ id, report, searchMs } satisfies JobAnswer); },
     (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
