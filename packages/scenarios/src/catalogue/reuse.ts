@@ -23,7 +23,7 @@ export const refusedUnloadThenReuse = defineScenario(
   },
   (machine, core) => {
     const results = keptList<string>(machine, 'what the tasks saw');
-    userAndRmmodTwice(machine, core, results, function* (self, open, turns) {
+    userAndRmmodTwice(machine, core, results, { user: 1, rmmod: 0 }, function* (self, open, turns) {
       yield* core.moduleGet(self, open);
       yield* core.modulePut(self, open);
       // The second open races the first rmmod: a refused unload is one that never happened, so
@@ -45,11 +45,14 @@ export const refusedUnloadThenReuse = defineScenario(
 /**
  * The module after a refused unload, once rmmod has answered: an open then must succeed. A design
  * may refuse gets while it decides (percpu_ref's kill and resurrect do, which the scenario above
- * shows); none may go on refusing them after it has said no.
+ * shows); none may go on refusing them after it has said no. The user holds its reference on CPU
+ * 0, the other way round from the scenario above, so that a refusal that puts back the count of
+ * only some CPUs (percpu_ref's resurrect skipping CPU 0's counter) leaves a count the second rmmod
+ * trips on.
  */
 export const refusedUnloadThenOpen = defineScenario(
   'refused-unload-then-open',
-  'rmmod (O_NONBLOCK) on CPU 0 while a user on CPU 1 holds the device: refused with EWOULDBLOCK; after that answer the user opens the device again (it must work), closes both, and a second rmmod succeeds',
+  'rmmod (O_NONBLOCK) on CPU 1 while a user on CPU 0 holds the device: refused with EWOULDBLOCK; after that answer the user opens the device again (it must work), closes both, and a second rmmod succeeds',
   {
     // What it catches shows in every interleaving; one preemption covers a get racing the answer.
     cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], bounds: { preemptions: 1, irqs: 0 },
@@ -59,7 +62,7 @@ export const refusedUnloadThenOpen = defineScenario(
   },
   (machine, core) => {
     const results = keptList<string>(machine, 'what the tasks saw');
-    userAndRmmodTwice(machine, core, results, function* (self, _open, turns) {
+    userAndRmmodTwice(machine, core, results, { user: 0, rmmod: 1 }, function* (self, _open, turns) {
       yield* waitWhile(turns.refused, (value) => value === 0);
       const again = yield* openDevice(core, self, 'demo_chardev');
       results.push(`open after the refusal ${again.ok ? 'ok' : again.errno}`);
@@ -82,13 +85,13 @@ interface Turns {
 }
 
 /**
- * A user on CPU 1 who opens the device, does `between` (which may open it again, and must wait
- * for rmmod's first answer) and closes what it opened; and rmmod (O_NONBLOCK) on CPU 0, once the
- * user holds the device (refused: it says so and wakes the user), then again once the user has
- * closed it (which succeeds). The user and rmmod hand each other the turn through `turns`.
+ * A user who opens the device, does `between` (which may open it again, and must wait for rmmod's
+ * first answer) and closes what it opened; and rmmod (O_NONBLOCK) on the other CPU, once the user
+ * holds the device (refused: it says so and wakes the user), then again once the user has closed
+ * it (which succeeds). The user and rmmod hand each other the turn through `turns`.
  */
 function userAndRmmodTwice(
-  machine: Machine, core: ModuleCore, results: string[],
+  machine: Machine, core: ModuleCore, results: string[], cpus: { readonly user: number; readonly rmmod: number },
   between: (self: ExecutionContext, open: KernelModule, turns: Turns) => KernelCode<KernelModule | undefined>,
 ): void {
   const turns: Turns = {
@@ -97,7 +100,7 @@ function userAndRmmodTwice(
     closed: machine.alloc('cat: device closed', 1).base,
   };
   let rmmodPid = 0;
-  const catPid = machine.spawn({ name: 'cat', cpu: 1, bound: true, body: function* (self) {
+  const catPid = machine.spawn({ name: 'cat', cpu: cpus.user, bound: true, body: function* (self) {
     const open = yield* openDevice(core, self, 'demo_chardev');
     if (!open.ok) {
       results.push(`first open ${open.errno}`);
@@ -110,7 +113,7 @@ function userAndRmmodTwice(
     yield store(turns.closed, 1);
     yield wakeUpProcess(rmmodPid);
   } });
-  rmmodPid = machine.spawn({ name: 'rmmod', cpu: 0, bound: true, body: function* (self) {
+  rmmodPid = machine.spawn({ name: 'rmmod', cpu: cpus.rmmod, bound: true, body: function* (self) {
     while ((yield load(turns.holding)) === 0) yield cpuRelax();
     results.push(`rmmod ${resultText(yield* core.deleteModule(self, 'demo_chardev', { nonblock: true, trunc: false }))}`);
     yield store(turns.refused, 1);
