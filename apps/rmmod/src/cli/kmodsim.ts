@@ -2,6 +2,7 @@ import { parseCommandLine, reportOptionError, reportUsageError, USAGE_STATUS, ty
 import { bootCommand } from '../kmodsim/boot.js';
 import { demoCommand } from '../kmodsim/demo.js';
 import { holdCommand, releaseCommand } from '../kmodsim/hold.js';
+import { litmusCommand } from '../kmodsim/litmus.js';
 import { scenarioCommand } from '../kmodsim/scenario.js';
 import { traceCommand } from '../kmodsim/trace.js';
 import { VERSION_TEXT } from '../tool-support/options.js';
@@ -33,6 +34,9 @@ Runs without a machine:
       List the module core's scenarios.
   scenario run NAME [--strategy NAME] [--cpus N] [--schedule STRING] [--format ftrace|chrome]
       Boot the embedded kernel, run the scenario, print its trace and its replay command.
+  litmus FILE.litmus [--model sc|tso] [--trace] [--schedule STRING]
+      Run a C litmus test (the kernel's tools/memory-model format) over every execution:
+      Sometimes (with a witness and its replay command) or Never.
 
 Options:
   -h, --help     show this help (COMMAND --help: that command's)
@@ -49,6 +53,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return demoCommand(rest, io);
     case 'scenario':
       return scenarioCommand(rest, io);
+    case 'litmus':
+      return litmusCommand(rest, io);
     case 'boot':
       return bootCommand(rest, io);
     case 'hold':

@@ -1,0 +1,3 @@
+import { kmodsimConfig } from '@kmodsim/eslint-config';
+
+export default kmodsimConfig(import.meta.dirname);

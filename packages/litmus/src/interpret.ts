@@ -1,0 +1,134 @@
+import { cpuRelax, type KernelCode } from '@kmodsim/cpu';
+import type { BinaryOperator, Expression, Statement } from './ast.js';
+import type { MemoryPort } from './models/port.js';
+import { primitives, type Primitive } from './primitives.js';
+
+// Runs a process's statements as kernel code on the machine, through its memory model's port.
+// Registers are the generator's own locals: the machine runs a body again, fed the same values,
+// whenever it restores a checkpoint, and the registers come back with it.
+
+export interface ProcessEnvironment {
+  readonly port: MemoryPort;
+  readonly registers: Map<string, number>;
+  /** Each shared location's address: what the name of a pointer parameter evaluates to. */
+  readonly addresses: ReadonlyMap<string, number>;
+}
+
+export function* execute(statements: readonly Statement[], env: ProcessEnvironment): KernelCode<void> {
+  for (const statement of statements) {
+    switch (statement.kind) {
+      case 'declare':
+        env.registers.set(statement.name, statement.init === undefined ? 0 : yield* evaluate(statement.init, env));
+        break;
+      case 'assign':
+        env.registers.set(statement.register, yield* evaluate(statement.value, env));
+        break;
+      case 'store': {
+        const address = yield* evaluate(statement.pointer, env);
+        yield* env.port.store(address, yield* evaluate(statement.value, env));
+        break;
+      }
+      case 'expression':
+        yield* evaluate(statement.expression, env);
+        break;
+      case 'if':
+        yield* execute((yield* evaluate(statement.condition, env)) !== 0 ? statement.then : statement.otherwise, env);
+        break;
+    }
+  }
+}
+
+export function* evaluate(expression: Expression, env: ProcessEnvironment): KernelCode<number> {
+  switch (expression.kind) {
+    case 'number': return expression.value;
+    case 'name': return env.registers.get(expression.name) ?? env.addresses.get(expression.name) ?? 0;
+    case 'deref': return yield* env.port.load(yield* evaluate(expression.pointer, env));
+    case 'unary': {
+      const operand = yield* evaluate(expression.operand, env);
+      return expression.operator === '!' ? Number(operand === 0) : -operand;
+    }
+    case 'binary': return yield* binary(expression.operator, expression.left, expression.right, env);
+    case 'call': {
+      const primitive = primitives.get(expression.name);
+      if (primitive === undefined) throw new Error(`the parser let an unknown primitive through: ${expression.name}`);
+      return yield* call(primitive, expression.args, env);
+    }
+  }
+}
+
+function* binary(operator: BinaryOperator, leftExpression: Expression, rightExpression: Expression, env: ProcessEnvironment): KernelCode<number> {
+  const left = yield* evaluate(leftExpression, env);
+  // && and || do not evaluate their right side when the left decides, so its loads do not happen.
+  if (operator === '&&' && left === 0) return 0;
+  if (operator === '||' && left !== 0) return 1;
+  const right = yield* evaluate(rightExpression, env);
+  switch (operator) {
+    case '&&':
+    case '||': return Number(right !== 0);
+    case '|': return left | right;
+    case '&': return left & right;
+    case '==': return Number(left === right);
+    case '!=': return Number(left !== right);
+    case '<': return Number(left < right);
+    case '>': return Number(left > right);
+    case '<=': return Number(left <= right);
+    case '>=': return Number(left >= right);
+    case '+': return left + right;
+    case '-': return left - right;
+  }
+}
+
+function* call(primitive: Primitive, args: readonly Expression[], env: ProcessEnvironment): KernelCode<number> {
+  const values: number[] = [];
+  for (const arg of args) values.push(yield* evaluate(arg, env));
+  const [first = 0, second = 0] = values;
+  switch (primitive.kind) {
+    case 'load': return yield* env.port.load(first);
+    case 'store':
+      yield* env.port.store(first, second);
+      return 0;
+    case 'fence': {
+      const code = env.port.fence(primitive.fence);
+      if (code !== undefined) yield* code;
+      return 0;
+    }
+    case 'rmw': return yield* readModifyWrite(primitive, values, env.port);
+    case 'lock': return yield* lockOperation(primitive.operation, first, env.port);
+  }
+}
+
+function* readModifyWrite(primitive: Extract<Primitive, { kind: 'rmw' }>, values: readonly number[], port: MemoryPort): KernelCode<number> {
+  const pointer = values[primitive.pointerArg] ?? 0;
+  const others = values.filter((_, index) => index !== primitive.pointerArg);
+  const operand = primitive.constant ?? (primitive.sign ?? 1) * (others[primitive.operation === 'cmpxchg' ? 1 : 0] ?? 0);
+  const old = yield* port.rmw(pointer, primitive.operation, operand, others[0] ?? 0);
+  switch (primitive.returns) {
+    case 'old': return old;
+    case 'new': return old + operand;
+    case 'nothing': return 0;
+  }
+}
+
+/**
+ * A spinlock in one cell (0 free, 1 held), so that spin_is_locked() reads the whole lock state in
+ * one access. Taking it is a locked exchange, which orders like x86's lock prefix: the model's
+ * full barrier first (a store buffer drains), then test-and-test-and-set, whose waiter only
+ * reads, so the explorer sees it wait. Releasing it is a release store, as x86's spin_unlock is.
+ */
+function* lockOperation(operation: 'lock' | 'unlock' | 'trylock' | 'is_locked', cell: number, port: MemoryPort): KernelCode<number> {
+  switch (operation) {
+    case 'lock': {
+      const drain = port.fence('mb');
+      if (drain !== undefined) yield* drain;
+      for (;;) {
+        while ((yield* port.load(cell)) !== 0) yield cpuRelax();
+        if ((yield* port.rmw(cell, 'xchg', 1, 0)) === 0) return 0;
+      }
+    }
+    case 'unlock':
+      yield* port.store(cell, 0);
+      return 0;
+    case 'trylock': return Number((yield* port.rmw(cell, 'xchg', 1, 0)) === 0);
+    case 'is_locked': return Number((yield* port.load(cell)) !== 0);
+  }
+}

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { runLitmus } from '../src/index.js';
+
+// The kernel's litmus tests (litmus-tests/, vendored with their README) with the answer expected
+// under each model this version runs, and why. The file's own `Result:` line is LKMM's answer.
+//
+// sc: sequential consistency allows an outcome only if one interleaving of the processes' steps,
+// each in program order, produces it. Every exists clause below describes a cycle that SC
+// forbids: each needs some access to happen both before and after another (reasons per line).
+// SC is stronger than LKMM, so every LKMM `Never` is `Never` here too.
+//
+// tso (x86-TSO): only a store followed by a later load of another location may be reordered (the
+// store waits in the CPU's FIFO buffer), a CPU reads its own buffered stores, smp_mb() and locked
+// operations drain the buffer, and stores reach all other CPUs at once.
+
+const read = (file: string): string => readFileSync(new URL(`../litmus-tests/${file}.litmus`, import.meta.url), 'utf8');
+
+const kernelTests: readonly (readonly [file: string, lkmm: 'Sometimes' | 'Never', sc: 'Never', why: string])[] = [
+  ['CoRR+poonceonce+Once', 'Never', 'Never', 'two reads of x in order cannot see 1 then the initial 0'],
+  ['CoRW+poonceonce+Once', 'Never', 'Never', 'r0=2 puts x=2 before P0\'s x=1, so x cannot end as 2'],
+  ['CoWR+poonceonce+Once', 'Never', 'Never', 'x ending 1 puts x=2 before P0\'s x=1, so the read after x=1 sees 1'],
+  ['CoWW+poonceonce', 'Never', 'Never', 'one process writes 1 then 2: 2 is last'],
+  ['IRIW+mbonceonces+OnceOnce', 'Never', 'Never', 'SC has one order of the two writes; the readers cannot see it both ways'],
+  ['IRIW+poonceonces+OnceOnce', 'Sometimes', 'Never', 'as above: without barriers SC still has one order of all writes'],
+  ['ISA2+pooncelock+pooncelock+pombonce', 'Never', 'Never', 'x=1 < y=1 < P1 reads y < z=1 < P2 reads z < P2 reads x'],
+  ['ISA2+poonceonces', 'Sometimes', 'Never', 'x=1 < y=1 < P1 reads y < z=1 < P2 reads z < P2 reads x, so r1=1'],
+  ['ISA2+pooncerelease+poacquirerelease+poacquireonce', 'Never', 'Never', 'the same chain'],
+  ['LB+ctrlonceonce+mbonceonce', 'Never', 'Never', 'each read must come after the other process\'s later write'],
+  ['LB+poacquireonce+pooncerelease', 'Never', 'Never', 'load buffering: each read before its own write, after the other\'s'],
+  ['LB+poonceonces', 'Sometimes', 'Never', 'load buffering is a cycle in any single interleaving'],
+  ['LB+unlocklockonceonce+poacquireonce', 'Never', 'Never', 'load buffering with locks around P0\'s accesses'],
+  ['MP+onceassign+derefonce', 'Never', 'Never', 'r0=x means p was read after it was set, after x=1'],
+  ['MP+polockmbonce+poacquiresilsil', 'Never', 'Never', 'x=1 is inside the lock; unlocked then locked again needs a second locker'],
+  ['MP+polockonce+poacquiresilsil', 'Sometimes', 'Never', 'as above: SC needs no smp_mb__after_spinlock()'],
+  ['MP+polocks', 'Never', 'Never', 'message passing: flag read 1 means buf=1 was earlier'],
+  ['MP+poonceonces', 'Sometimes', 'Never', 'message passing: flag=1 seen means buf=1 happened before the read of buf'],
+  ['MP+pooncerelease+poacquireonce', 'Never', 'Never', 'message passing'],
+  ['MP+porevlocks', 'Never', 'Never', 'message passing with locks'],
+  ['MP+unlocklockonceonce+fencermbonceonce', 'Never', 'Never', 'message passing with locks'],
+  ['MP+wmbonceonce+rmbonceonce', 'Never', 'Never', 'message passing'],
+  ['R+mbonceonces', 'Never', 'Never', 'y ending 2 puts y=2 after y=1, after x=1, so the read of x after y=2 sees 1'],
+  ['R+poonceonces', 'Sometimes', 'Never', 'as above, without barriers'],
+  ['S+poonceonces', 'Sometimes', 'Never', 'r0=1: y=1 (after x=2) before P1\'s x=1, so x ends 1'],
+  ['S+wmbonceonce+poacquireonce', 'Never', 'Never', 'as above'],
+  ['SB+mbonceonces', 'Never', 'Never', 'store buffering: whichever store is first, the other process reads it'],
+  ['SB+poonceonces', 'Sometimes', 'Never', 'store buffering: the later reader sees the earlier store'],
+  ['SB+rfionceonce-poonceonces', 'Sometimes', 'Never', 'store buffering with extra reads of the process\'s own store'],
+  ['WRC+poonceonces+Once', 'Sometimes', 'Never', 'x=1 < P1 reads x < y=1 < P2 reads y < P2 reads x, so r1=1'],
+  ['WRC+pooncerelease+rmbonceonce+Once', 'Never', 'Never', 'the same chain'],
+  ['Z6.0+pooncelock+poonceLock+pombonce', 'Never', 'Never', 'x=1 < P1 reads y < z=1 < z=2 < P2 reads x'],
+  ['Z6.0+pooncelock+pooncelock+pombonce', 'Sometimes', 'Never', 'the same chain; SC needs no smp_mb__after_spinlock()'],
+  ['Z6.0+pooncerelease+poacquirerelease+mbonceonce', 'Sometimes', 'Never', 'the same chain through release and acquire'],
+  ['dep+plain', 'Never', 'Never', 'x=1 needs P1 to read y=1, which needs P0 to read x=1 first: a cycle'],
+];
+
+describe('the kernel\'s litmus tests under sc', () => {
+  test('at least 30 of them, each the file\'s own Result: line as LKMM\'s answer', () => {
+    expect(kernelTests.length).toBeGreaterThanOrEqual(30);
+    for (const [file, lkmm] of kernelTests) expect(read(file)).toContain(`Result: ${lkmm}`);
+  });
+
+  test.each(kernelTests)('%s: LKMM %s, sc %s (%s)', (file, _lkmm, sc) => {
+    const run = runLitmus(read(file), { model: 'sc' });
+    if (!run.ok) throw new Error(run.error.message);
+    expect(run.value.answer).toBe(sc);
+    expect(run.value.counts.exhausted).toBe(true);
+    expect(run.value.counts.executions).toBeGreaterThan(0);
+  });
+});

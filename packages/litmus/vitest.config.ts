@@ -1,0 +1,3 @@
+import { kmodsimVitestConfig } from '@kmodsim/vitest-config';
+
+export default kmodsimVitestConfig;
