@@ -69,7 +69,7 @@ export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptio
   const plan = options.shard === undefined ? undefined : new ShardPlan(options.shard);
   const splitter = options.sleepSets === true ? undefined : options.splitter;
   if (options.subtree !== undefined && splitter === undefined) throw new Error('a subtree is searched with the splitter of the search it came from (and without sleep sets)');
-  const request: Request = plan !== undefined ? (node, key) => { plan.request(node, key); } : splitter !== undefined ? (node, key) => { requestContested(splitter, node, key); } : addAlternative;
+  const request: Request = plan !== undefined ? (node, key) => { plan.request(node, key); } : splitter !== undefined ? (node, key) => { requestContested(splitter, options.bounds.preemptions, node, key); } : addAlternative;
   const follower = new PrefixFollower(options.subtree?.prefix ?? []);
   let divergeAt = 0;
   for (;;) {

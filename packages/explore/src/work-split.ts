@@ -44,14 +44,19 @@ export interface WorkSplitter {
   take(pointHash: number, pointHash2: number, key: number): boolean;
 }
 
-/** Asks for an alternative at a point of a split search: plainly, or through the splitter where another part may ask too. */
-export function requestContested(splitter: WorkSplitter, node: SearchNode, key: number): void {
+/**
+ * Asks for an alternative at a point of a split search: plainly, or through the splitter where
+ * another part may ask too. The point is named with the pass's preemption bound: an iterative
+ * search's passes share the splitter, and what one pass took, the next must explore again under
+ * its higher bound.
+ */
+export function requestContested(splitter: WorkSplitter, preemptions: number, node: SearchNode, key: number): void {
   if (!node.contested) {
     node.backtrack.add(key);
     return;
   }
   if (node.backtrack.has(key) || node.ownedElsewhere.has(key)) return;
-  if (splitter.take(node.prefixHash, node.prefixHash2, key)) node.backtrack.add(key);
+  if (splitter.take(node.prefixHash, mixHash2(node.prefixHash2, -2 - preemptions), key)) node.backtrack.add(key);
   else node.ownedElsewhere.add(key);
 }
 
