@@ -281,4 +281,14 @@ describe('kmodsim-compare check --workers', () => {
     expect(counts(pooled.stdout).verdict).toBe('clean');
     expect(counts(pooled.stdout).counts).toMatchObject({ executions: alone.counts.executions, exhausted: true });
   });
+
+  test('a thread that dies takes only its pair with it: that pair is an ERROR, a new thread takes its place, and the other pairs get their verdicts', async () => {
+    const result = await check('--strategy', './exits-its-thread.mjs', '--strategy', 'global-spinlock', '--scenario', 'unload-vs-get', '--scenario', 'irq-get-put', '--preemptions', '0', '--workers', '2');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('kmodsim-compare: ERROR: exits-its-thread on unload-vs-get: a worker thread searching it died: a worker thread exited with code 7');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stdout).toMatch(/^exits-its-thread\s+unload-vs-get\s+ERROR/m);
+    expect(result.stdout).toMatch(/^global-spinlock\s+unload-vs-get\s+CLEAN/m);
+    expect(result.stdout).toMatch(/^global-spinlock\s+irq-get-put\s+CLEAN/m);
+  });
 });

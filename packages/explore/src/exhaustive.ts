@@ -73,6 +73,8 @@ export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptio
   const follower = new PrefixFollower(options.subtree?.prefix ?? []);
   let divergeAt = 0;
   for (;;) {
+    // The cap of a split search is shared: a part runs an execution only once it has claimed it.
+    if (splitter !== undefined && !splitter.claimExecution()) break;
     plan?.beginExecution(path[divergeAt], tally.executions === 0);
     const { outcome, pending, racing } = runChecked(starts, options, { path, follower }, divergeAt, request);
     tally.record(outcome);

@@ -5,7 +5,7 @@ import { CheckpointError } from './search-errors.js';
 import { ExecutionStarts, type BootedAfresh } from './starts.js';
 import type { ExploreTarget } from './target.js';
 import type { SearchCounts, SearchProgress, SearchTally } from './tally.js';
-import type { Subtree, WorkSplitter } from './work-split.js';
+import { rememberingOwnClaims, type Subtree, type WorkSplitter } from './work-split.js';
 
 export type SearchMode = 'exhaustive' | 'random' | 'pct';
 
@@ -64,6 +64,8 @@ export interface ExploreReport {
    * strategy or scenario keeps that the checkpoint did not put back (the search was then run again).
    */
   readonly bootedAfresh?: BootedAfresh;
+  /** A part of a split search: its distinct final states, for mergeReports to count once across parts. */
+  readonly outcomes?: readonly string[];
 }
 
 /** The executions of a subtree handed over that are all checked against a fresh boot. */
@@ -79,18 +81,19 @@ export function explore(target: ExploreTarget, options: ExploreOptions = {}): Ex
     irqs: options.irqs ?? EXPLORE_DEFAULTS.irqs,
     steps: options.maxSteps ?? EXPLORE_DEFAULTS.maxSteps,
   };
+  const split = options.splitter === undefined ? options : { ...options, splitter: rememberingOwnClaims(options.splitter) };
   // A subtree handed over checks only a few of its first executions against fresh boots (then each power of two, and every 64th).
   let starts = new ExecutionStarts(target, options.checkpoints ?? true, options.subtree === undefined ? undefined : SUBTREE_SAMPLE);
   let tallies: SearchTally[];
   let divergence: BootedAfresh | undefined;
   try {
-    tallies = search(target, options, bounds, starts);
+    tallies = search(target, split, bounds, starts);
   } catch (error) {
     // State the checkpoint cannot put back: the same search, booting every execution afresh.
     if (!(error instanceof CheckpointError)) throw error;
     divergence = { reason: 'diverged', why: error.message };
     starts = new ExecutionStarts(target, false);
-    tallies = search(target, options, bounds, starts);
+    tallies = search(target, split, bounds, starts);
   }
   const bootedAfresh = divergence ?? starts.withoutCheckpoint;
   return {
@@ -101,6 +104,8 @@ export function explore(target: ExploreTarget, options: ExploreOptions = {}): Ex
     counts: sumCounts(tallies),
     violations: shortestFirst(tallies.flatMap((tally) => tally.violations)),
     ...(bootedAfresh === undefined ? {} : { bootedAfresh }),
+    // The parts of a split search each see some final states: mergeReports counts their union.
+    ...(options.splitter === undefined ? {} : { outcomes: [...new Set(tallies.flatMap((tally) => tally.outcomeKeys()))] }),
   };
 }
 
@@ -163,17 +168,21 @@ export function mergeReports(reports: readonly ExploreReport[]): ExploreReport {
   const first = reports[0];
   if (first === undefined) throw new Error('no reports to merge');
   const bootedAfresh = reports.find((report) => report.bootedAfresh !== undefined)?.bootedAfresh;
+  // Parts of a split search say which final states they saw; shards say only how many.
+  const outcomes = reports.every((report) => report.outcomes !== undefined) ? [...new Set(reports.flatMap((report) => report.outcomes ?? []))] : undefined;
+  const { outcomes: _firstOutcomes, bootedAfresh: _firstBootedAfresh, ...shared } = first;
   return {
-    ...first,
+    ...shared,
     counts: {
       executions: reports.reduce((sum, report) => sum + report.counts.executions, 0),
       completed: reports.reduce((sum, report) => sum + report.counts.completed, 0),
       pruned: reports.reduce((sum, report) => sum + report.counts.pruned, 0),
       cut: reports.reduce((sum, report) => sum + report.counts.cut, 0),
-      distinctOutcomes: Math.max(...reports.map((report) => report.counts.distinctOutcomes)),
+      distinctOutcomes: outcomes?.length ?? Math.max(...reports.map((report) => report.counts.distinctOutcomes)),
       exhausted: reports.every((report) => report.counts.exhausted),
     },
     violations: shortestFirst(reports.flatMap((report) => report.violations)),
     ...(bootedAfresh === undefined ? {} : { bootedAfresh }),
+    ...(outcomes === undefined ? {} : { outcomes }),
   };
 }

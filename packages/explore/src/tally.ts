@@ -72,6 +72,11 @@ export class SearchTally {
     return (stopAtFirstViolation && this.violations.length > 0) || this.executions >= maxExecutions;
   }
 
+  /** The distinct final states seen, as the keys distinctOutcomes counts. */
+  outcomeKeys(): string[] {
+    return [...this.outcomes];
+  }
+
   finishedSearch(): void {
     this.exhausted = true;
   }

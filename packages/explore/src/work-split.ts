@@ -35,7 +35,12 @@ export interface WorkSplitter {
   /** Returns a claimed request this search had no subtree for. */
   release(): void;
   give(subtree: Subtree): void;
-  /** Another part of the search found a violation the search stops at, or its cap was reached. */
+  /**
+   * Claims the next execution from the whole search's cap on executions, shared by every part:
+   * false when the cap is spent (the part then stops, not exhausted).
+   */
+  claimExecution(): boolean;
+  /** Another part of the search found a violation the search stops at, or the cap is spent. */
   stopped(): boolean;
   /**
    * Takes alternative `key` at a contested point (named by two independent hashes of the choices
@@ -58,6 +63,29 @@ export function requestContested(splitter: WorkSplitter, preemptions: number, no
   if (node.backtrack.has(key) || node.ownedElsewhere.has(key)) return;
   if (splitter.take(node.prefixHash, mixHash2(node.prefixHash2, -2 - preemptions), key)) node.backtrack.add(key);
   else node.ownedElsewhere.add(key);
+}
+
+/**
+ * The splitter as one part sees it: a part that searches again from the start (explore() does,
+ * booting afresh, when a checkpoint does not put everything back) must get the alternatives it
+ * had taken itself once more, or nobody would explore them.
+ */
+export function rememberingOwnClaims(splitter: WorkSplitter): WorkSplitter {
+  const mine = new Set<string>();
+  return {
+    claim: () => splitter.claim(),
+    release: () => { splitter.release(); },
+    give: (subtree) => { splitter.give(subtree); },
+    claimExecution: () => splitter.claimExecution(),
+    stopped: () => splitter.stopped(),
+    take(pointHash, pointHash2, key) {
+      const id = `${pointHash} ${pointHash2} ${key}`;
+      if (mine.has(id)) return true;
+      if (!splitter.take(pointHash, pointHash2, key)) return false;
+      mine.add(id);
+      return true;
+    },
+  };
 }
 
 /** A second hash of a point's prefix, independent of mixHash, so two points are taken for one only when both agree. */

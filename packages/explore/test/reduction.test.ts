@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { explore, type ExploreOptions, type ExploreReport, type ExploreTarget, type Subtree } from '@kmodsim/explore';
+import { explore, mergeReports, type ExploreOptions, type ExploreReport, type ExploreTarget, type Subtree } from '@kmodsim/explore';
 import { programScenario, randomPlan } from '../../cpu/test/random-programs.js';
 
 // The partial-order reduction must find every ending the unreduced search finds within the same
@@ -65,6 +65,18 @@ describe('partial-order reduction against the full search: the reduced search fi
     expect([...new Set(parts.flatMap(endings))].sort(), `seed ${seed}, ${parts.length} parts`).toEqual(endings(whole));
     // The table of alternatives taken keeps the parts from repeating each other's work.
     expect(executions, `seed ${seed}, ${parts.length} parts`).toBe(whole.counts.executions);
+    expect(mergeReports(parts).counts.distinctOutcomes, `seed ${seed}: final states counted once across parts`).toBe(whole.counts.distinctOutcomes);
+  });
+
+  test('a split search shares its cap on executions: the parts together run no more, and the search is not exhausted', () => {
+    const plan = randomPlan(5);
+    const target = { scenario: programScenario(plan), cpuCount: plan.cpuCount };
+    const bounds = { preemptions: 2, irqs: plan.irq ? 1 : 0, iterative: true, stopAtFirstViolation: false } as const;
+    const whole = explore(target, bounds).counts.executions;
+    const parts = searchInParts(target, bounds, 3, Math.floor(whole / 2));
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.reduce((sum, part) => sum + part.counts.executions, 0)).toBe(Math.floor(whole / 2));
+    expect(mergeReports(parts).counts.exhausted).toBe(false);
   });
 
   // An iterative search runs a pass per preemption bound, each splitting on its own: what a part
@@ -82,15 +94,17 @@ describe('partial-order reduction against the full search: the reduced search fi
 });
 
 /** A search whose every part gives a subtree away at every `every`-th execution; the parts' reports. */
-function searchInParts(target: ExploreTarget, options: ExploreOptions, every: number): ExploreReport[] {
+function searchInParts(target: ExploreTarget, options: ExploreOptions, every: number, cap = Infinity): ExploreReport[] {
   const queue: Subtree[] = [];
   let asked = 0;
+  let executions = 0;
   const taken = new Set<string>();
   const splitter = {
     claim: () => ++asked % every === 0,
     release: () => undefined,
     give: (subtree: Subtree) => { queue.push(subtree); },
-    stopped: () => false,
+    claimExecution: () => ++executions <= cap,
+    stopped: () => executions >= cap,
     take: (hash: number, hash2: number, key: number) => !taken.has(`${hash} ${hash2} ${key}`) && taken.add(`${hash} ${hash2} ${key}`).size > 0,
   };
   const reports = [explore(target, { ...options, splitter })];

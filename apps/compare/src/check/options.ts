@@ -158,7 +158,7 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
   if (options.replay !== undefined && (options.json || options.shard !== undefined || options.workers > 1 || options.traces)) {
     throw new UsageError('--replay reruns one schedule and prints its trace: not with --json (use --format chrome), --shard, --workers or --traces');
   }
-  if (options.shard !== undefined && options.workers > 1) throw new UsageError('--shard and --workers do not go together: workers split the shard they run');
+  if (options.shard !== undefined && options.workers > 1) throw new UsageError('--shard and --workers do not go together: --shard splits a search between machines, --workers between the threads of one; use one of them');
   if (options.traces && (options.mode !== 'exhaustive' || options.shard !== undefined || options.workers > 1)) {
     throw new UsageError('--traces counts the traces of one whole exhaustive search: not with --mode random or pct, --shard or --workers');
   }

@@ -6,6 +6,9 @@ import type { Subtree, WorkSplitter } from '@kmodsim/explore';
 
 const WANTED = 0;
 const STOP = 1;
+/** Executions claimed by all parts, and the search's cap on them. */
+const EXECUTIONS = 2;
+const CAP = 3;
 /** Slots of the table of alternatives taken (a power of two). The search points contested are those on a handed-over prefix: far fewer. */
 const TABLE_SLOTS = 1 << 18;
 /** Probes before a full table gives up and lets the part explore the alternative anyway (twice explored costs time, never coverage). */
@@ -17,8 +20,11 @@ export interface SplitMemory {
   readonly table: SharedArrayBuffer;
 }
 
-export function newSplitMemory(): SplitMemory {
-  return { control: new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT), table: new SharedArrayBuffer(TABLE_SLOTS * BigInt64Array.BYTES_PER_ELEMENT) };
+/** `maxExecutions`: the whole search's cap, which its parts share (at most 2^31 - 1 here). */
+export function newSplitMemory(maxExecutions: number): SplitMemory {
+  const memory = { control: new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT), table: new SharedArrayBuffer(TABLE_SLOTS * BigInt64Array.BYTES_PER_ELEMENT) };
+  new Int32Array(memory.control)[CAP] = Math.min(maxExecutions, 2 ** 31 - 1);
+  return memory;
 }
 
 /** The pool's side: ask the search's parts for a subtree, or tell them to stop. */
@@ -37,6 +43,13 @@ export class SplitControl {
   /** The threads still waiting when nothing is left to hand over: the pool puts them to other work. */
   unwantAll(): number {
     return Atomics.exchange(this.cells, WANTED, 0);
+  }
+
+  /** A waiting thread is gone: one request fewer, unless a part has claimed it already (its subtree then goes to another thread). */
+  unwantOne(): void {
+    for (let wanted = Atomics.load(this.cells, WANTED); wanted > 0; wanted = Atomics.load(this.cells, WANTED)) {
+      if (Atomics.compareExchange(this.cells, WANTED, wanted, wanted - 1) === wanted) return;
+    }
   }
 
   stop(): void {
@@ -59,7 +72,8 @@ export function splitterOver(memory: SplitMemory, give: (subtree: Subtree) => vo
       Atomics.add(cells, WANTED, 1);
     },
     give,
-    stopped: () => Atomics.load(cells, STOP) !== 0,
+    claimExecution: () => Atomics.add(cells, EXECUTIONS, 1) < Atomics.load(cells, CAP),
+    stopped: () => Atomics.load(cells, STOP) !== 0 || Atomics.load(cells, EXECUTIONS) >= Atomics.load(cells, CAP),
     take: (pointHash, pointHash2, key) => takeSlot(table, pointHash, pointHash2, key),
   };
 }

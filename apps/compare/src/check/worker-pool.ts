@@ -76,15 +76,17 @@ export class WorkerPool {
   private nextId = 0;
   private closing = false;
 
+  private readonly gone = new WeakSet<Worker>();
+  private readonly script = fileURLToPath(new URL('./worker.js', import.meta.url));
+
   constructor(size: number) {
-    const script = fileURLToPath(new URL('./worker.js', import.meta.url));
-    for (let index = 0; index < size; index++) this.idle.push(this.startWorker(script));
+    for (let index = 0; index < size; index++) this.idle.push(this.startWorker(this.script));
   }
 
   /** The report of one search (a whole one, or the shard the job names), split between threads as they free up. */
   search(job: SearchJob, onExecutions?: OnExecutions): Promise<TimedReport> {
     return new Promise((resolve, reject) => {
-      const memory = splittable(job) ? newSplitMemory() : undefined;
+      const memory = splittable(job) ? newSplitMemory(job.search.maxExecutions ?? EXPLORE_DEFAULTS.maxExecutions) : undefined;
       this.queue.push({
         job, resolve, reject, onExecutions, memory, control: memory === undefined ? undefined : new SplitControl(memory),
         reports: [], partExecutions: new Map(), subtrees: [], waiting: [], parts: 0, startedMs: 0, failure: undefined, stopped: false,
@@ -157,9 +159,7 @@ export class WorkerPool {
     const { search } = part;
     if ('progress' in answer) {
       search.partExecutions.set(answer.id, answer.progress);
-      const executions = executionsOf(search);
-      search.onExecutions?.(executions);
-      if (executions >= (search.job.search.maxExecutions ?? EXPLORE_DEFAULTS.maxExecutions)) this.stop(search);
+      search.onExecutions?.(executionsOf(search));
       return;
     }
     if ('give' in answer) {
@@ -207,26 +207,35 @@ export class WorkerPool {
     else search.resolve({ report: mergeReports(search.reports), searchMs: performance.now() - search.startedMs });
   }
 
-  /** A thread that died takes its part with it, and so the search it was part of; the others go on. */
+  /**
+   * A thread that died takes its part with it, and so the search it was part of (an error of that
+   * pair: its strategy's code may have killed it); a new thread takes its place, and the others go on.
+   */
   private fail(worker: Worker, error: Error): void {
+    // A thread's error is followed by its exit: one death, handled once.
+    if (this.closing || this.gone.has(worker)) return;
+    this.gone.add(worker);
     const part = this.running.get(worker);
     this.running.delete(worker);
     const idleAt = this.idle.indexOf(worker);
     if (idleAt >= 0) this.idle.splice(idleAt, 1);
     for (const search of this.searches) {
       const waitingAt = search.waiting.indexOf(worker);
-      if (waitingAt >= 0) search.waiting.splice(waitingAt, 1);
+      if (waitingAt < 0) continue;
+      search.waiting.splice(waitingAt, 1);
+      search.control?.unwantOne();
     }
+    void worker.terminate();
+    this.idle.push(this.startWorker(this.script));
     if (part !== undefined) {
       part.search.parts--;
-      part.search.failure ??= error;
+      part.search.failure ??= new SearchError(`a worker thread searching it died: ${error.message}`);
       this.stop(part.search);
       this.settle(part.search);
     }
-    if (this.idle.length === 0 && this.running.size === 0) {
-      for (const queued of this.queue.splice(0)) queued.reject(new Error(`every worker thread failed: ${error.message}`));
-    }
+    this.dispatch();
   }
+
 }
 
 /** Only an exhaustive search of its own (not a shard, not counting traces) can hand subtrees over. */
