@@ -57,7 +57,7 @@ export function compileLitmus(test: LitmusTest, names: Names, model: MemoryModel
       return (done) => finalCheck(test, readState(done, here), here);
     },
   };
-  const target: ExploreTarget = { scenario, cpuCount: model.cpuCount(test.processes.length) };
+  const target: ExploreTarget = { scenario, cpuCount: model.cpuCount(shapes) };
   const pointers = pointerLocations(test);
   return {
     target,

@@ -34,7 +34,8 @@ export class Lexer {
     const at = this.position;
     const rest = this.source.slice(this.offset);
     if (rest.length === 0) return { kind: 'end', text: '', at };
-    const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest) ?? /^(0[xX][0-9a-fA-F]+|[0-9]+)/.exec(rest);
+    // A number runs on through letters too, so that 0xZZ or 12ab is one bad number, not two tokens.
+    const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest) ?? /^[0-9][A-Za-z0-9_]*/.exec(rest);
     if (word !== null) {
       this.advance(word[0].length);
       return { kind: /^[0-9]/.test(word[0]) ? 'number' : 'identifier', text: word[0], at };

@@ -54,6 +54,51 @@ const kernelTests: readonly (readonly [file: string, lkmm: 'Sometimes' | 'Never'
   ['dep+plain', 'Never', 'Never', 'x=1 needs P1 to read y=1, which needs P0 to read x=1 first: a cycle'],
 ];
 
+// tso: each answer follows from x86-TSO's rules above. Every LKMM `Never` is `Never` here too, x86
+// being one of the architectures LKMM allows; stores are seen by all other CPUs at once
+// (multi-copy atomic) and in order, loads stay in order, and a load never passes a store to the
+// same location of its own CPU, so of the cycles above only those that need a store to pass a
+// later load of another location (SB, R) are `Sometimes`.
+const tsoAnswers: readonly (readonly [file: string, tso: 'Sometimes' | 'Never', why: string])[] = [
+  ['CoRR+poonceonce+Once', 'Never', 'coherence: loads in order, the store seen by all at once'],
+  ['CoRW+poonceonce+Once', 'Never', 'r0=2 means x=2 reached memory before P0\'s load, before P0\'s x=1 was even buffered: x ends 1'],
+  ['CoWR+poonceonce+Once', 'Never', 'P0 reads its own x=1 from the buffer or memory unless x=2 overwrote it there, after x=1: x then ends 2'],
+  ['CoWW+poonceonce', 'Never', 'one buffer, first in first out: 2 is last'],
+  ['LB+ctrlonceonce+mbonceonce', 'Never', 'a load is never reordered with a later store'],
+  ['LB+poacquireonce+pooncerelease', 'Never', 'a load is never reordered with a later store'],
+  ['LB+poonceonces', 'Never', 'a load is never reordered with a later store: each store leaves its buffer after the load before it'],
+  ['MP+onceassign+derefonce', 'Never', 'P0\'s stores leave its buffer in order, P1\'s loads stay in order'],
+  ['MP+polockmbonce+poacquiresilsil', 'Never', 'x=1 leaves P0\'s buffer before the unlock, and the lock was taken before both'],
+  ['MP+polockonce+poacquiresilsil', 'Never', 'the same: x86 needs no smp_mb__after_spinlock() here'],
+  ['MP+poonceonces', 'Never', 'stores leave the buffer in order and loads stay in order'],
+  ['MP+pooncerelease+poacquireonce', 'Never', 'message passing'],
+  ['MP+unlocklockonceonce+fencermbonceonce', 'Never', 'message passing: x=1 leaves P0\'s buffer before y=1'],
+  ['MP+wmbonceonce+rmbonceonce', 'Never', 'message passing, barriers or not'],
+  ['R+poonceonces', 'Sometimes', 'P1\'s y=2 waits in its buffer while its load of x reads 0 and P0\'s stores reach memory; y=2 lands last'],
+  ['S+poonceonces', 'Never', 'r0=1 means x=2 is in memory (stores in order) before P1\'s load, before P1\'s x=1 is buffered: x ends 1'],
+  ['S+wmbonceonce+poacquireonce', 'Never', 'the same'],
+  ['SB+mbonceonces', 'Never', 'smp_mb() waits for each buffer to drain before the load'],
+  ['SB+poonceonces', 'Sometimes', 'store buffering: each store waits in its buffer while the load after it reads memory'],
+  ['SB+rfionceonce-poonceonces', 'Sometimes', 'the same: each process reads its own store back from its buffer'],
+];
+
+// These kernel tests are out of the tso table: their search under tso has not ended within the
+// figure given (executions explored, one run of bench on a loaded 2-core machine), too many for
+// this suite. Their expected answers under x86-TSO, for when the search is cheaper:
+//   WRC+poonceonces+Once, WRC+pooncerelease+rmbonceonce+Once: Never (multi-copy atomic); 147,681 executions, 8 s each.
+//   IRIW+mbonceonces+OnceOnce, IRIW+poonceonces+OnceOnce: Never (multi-copy atomic); over 300,000.
+//   ISA2+poonceonces, ISA2+pooncerelease+poacquirerelease+poacquireonce, ISA2+pooncelock+pooncelock+pombonce: Never; over 300,000.
+//   R+mbonceonces: Never (smp_mb drains y=2 before the load); over 300,000.
+//   Z6.0+pooncelock+poonceLock+pombonce, Z6.0+pooncelock+pooncelock+pombonce, Z6.0+pooncerelease+poacquirerelease+mbonceonce: Never; over 300,000.
+//   LB+unlocklockonceonce+poacquireonce, MP+polocks, MP+porevlocks: Never; over 300,000.
+//   dep+plain: Never (no store passes a load); over 300,000.
+const tooBigUnderTso = [
+  'WRC+poonceonces+Once', 'WRC+pooncerelease+rmbonceonce+Once', 'IRIW+mbonceonces+OnceOnce', 'IRIW+poonceonces+OnceOnce',
+  'ISA2+poonceonces', 'ISA2+pooncerelease+poacquirerelease+poacquireonce', 'ISA2+pooncelock+pooncelock+pombonce', 'R+mbonceonces',
+  'Z6.0+pooncelock+poonceLock+pombonce', 'Z6.0+pooncelock+pooncelock+pombonce', 'Z6.0+pooncerelease+poacquirerelease+mbonceonce',
+  'LB+unlocklockonceonce+poacquireonce', 'MP+polocks', 'MP+porevlocks', 'dep+plain',
+];
+
 describe('the kernel\'s litmus tests under sc', () => {
   test('at least 30 of them, each the file\'s own Result: line as LKMM\'s answer', () => {
     expect(kernelTests.length).toBeGreaterThanOrEqual(30);
@@ -66,5 +111,24 @@ describe('the kernel\'s litmus tests under sc', () => {
     expect(run.value.answer).toBe(sc);
     expect(run.value.counts.exhausted).toBe(true);
     expect(run.value.counts.executions).toBeGreaterThan(0);
+  });
+});
+
+describe('the kernel\'s litmus tests under tso', () => {
+  test('each vendored test is in the tso table or said to be too big for it', () => {
+    const tso = [...tsoAnswers.map(([file]) => file), ...tooBigUnderTso].sort();
+    expect(tso).toEqual(kernelTests.map(([file]) => file).sort());
+  });
+
+  test('an LKMM Never is a tso Never', () => {
+    const lkmm = new Map(kernelTests.map(([file, answer]) => [file, answer]));
+    for (const [file, tso] of tsoAnswers) if (lkmm.get(file) === 'Never') expect(tso, file).toBe('Never');
+  });
+
+  test.each(tsoAnswers)('%s: tso %s (%s)', (file, tso) => {
+    const run = runLitmus(read(file), { model: 'tso' });
+    if (!run.ok) throw new Error(run.error.message);
+    expect(run.value.answer).toBe(tso);
+    if (tso === 'Never') expect(run.value.counts.exhausted).toBe(true);
   });
 });

@@ -58,6 +58,8 @@ describe('bad input: one error value with the line, the column and what was expe
     ['a register never declared', SB.replace('int r0; WRITE_ONCE(*y', 'WRITE_ONCE(*y'), 4, 41, "'r0' is not a register of P1: declare it (int r0;) or store through a pointer (*r0 = ...)"],
     ['an exists naming a register nobody has', SB.replace('1:r0=0)', '1:r9=0)'), 5, 19, "'r9' is not a register of P1"],
     ['not a C test', SB.replace('C SB', 'X86 SB'), 1, 1, "expected 'C' and the test's name on the first line (only C litmus tests are supported), found 'X86'"],
+    ['a number past a C int (it would be rounded)', SB.replace('WRITE_ONCE(*x, 1);', 'WRITE_ONCE(*x, 9007199254740993);'), 3, 45, 'number 9007199254740993 out of range (a C int: -2147483648 to 2147483647)'],
+    ['a hexadecimal literal with no digits of its own', SB.replace('WRITE_ONCE(*x, 1);', 'WRITE_ONCE(*x, 0xZZ);'), 3, 45, "'0xZZ' is not a number (decimal digits, or 0x and hexadecimal digits)"],
     ['READ_ONCE of a pointer rather than a location', SB.replace('READ_ONCE(*y)', 'READ_ONCE(y)'), 3, 64, 'expected a location such as *x as the first argument of READ_ONCE'],
     ['a comment never closed', SB.replace('{ x=0;', '(* open\n{ x=0;'), 2, 1, "comment not closed: expected '*)'"],
   ])('%s', (_what, source, line, column, message) => {

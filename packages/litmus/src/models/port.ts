@@ -13,7 +13,7 @@ export interface MemoryPort {
   rmw(cell: number, operation: RmwOperation, operand: number, expected: number): KernelCode<number>;
   /** The barrier's code, or undefined when the model needs nothing for it (no step is taken). */
   fence(kind: FenceKind): KernelCode<void> | undefined;
-  /** Run when the process's body has ended, before the final state is read: a store buffer drains. */
+  /** Run when the process's body has ended: a store buffer is told that no more stores come (its flusher drains it before the run ends). */
   finish(): KernelCode<void> | undefined;
 }
 
@@ -21,14 +21,16 @@ export interface MemoryPort {
 export interface ProcessShape {
   /** How many stores the process can make at most (each store statement runs at most once: litmus code has no loops). */
   readonly storeSites: number;
+  /** Whether every run makes all of them (no store sits in a branch): then no more can come after the last. */
+  readonly storesAlways: boolean;
   /** Whether a load of the process may read a location it stored to earlier, so that a buffered store must be forwarded. */
   readonly mayReadOwnStore: boolean;
 }
 
 export interface MemoryModel {
   readonly name: string;
-  /** CPUs the machine needs for this many processes (process n runs on CPU n). */
-  cpuCount(processCount: number): number;
+  /** CPUs the machine needs for these processes (process n runs on CPU n). */
+  cpuCount(processes: readonly ProcessShape[]): number;
   /**
    * Sets up what the model needs on a fresh machine (buffers, their flushers) and returns, per
    * process, how to make its port. A port may keep what its process knows (what it has buffered),

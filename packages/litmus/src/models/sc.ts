@@ -12,7 +12,8 @@ export function* lockedRmw(cell: number, operation: RmwOperation, operand: numbe
   }
 }
 
-const directPort: MemoryPort = {
+/** Every access straight to memory: sc's port, and tso's for a process that never stores (its buffer is always empty). */
+export const directPort: MemoryPort = {
   *load(cell) {
     return yield load(cell);
   },
@@ -29,6 +30,6 @@ const directPort: MemoryPort = {
 /** Sequential consistency: the machine as it is, every access one step. */
 export const sequentialConsistency: MemoryModel = {
   name: 'sc',
-  cpuCount: (processCount) => processCount,
+  cpuCount: (processes) => processes.length,
   setUp: (_machine, processes) => processes.map(() => () => directPort),
 };

@@ -1,66 +1,95 @@
-import { cpuRelax, load, store, xchg, type KernelCode, type Machine } from '@kmodsim/cpu';
+import { cpuRelax, load, store, type KernelCode, type Machine } from '@kmodsim/cpu';
 import type { FenceKind, RmwOperation } from '../primitives.js';
 import type { MemoryModel, MemoryPort, ProcessShape } from './port.js';
-import { lockedRmw } from './sc.js';
+import { directPort, lockedRmw } from './sc.js';
 
 // x86-TSO by the textbook program transformation: each process's stores go into a FIFO store
 // buffer kept in simulated memory, and a flusher task of its own, on a CPU of its own, moves the
 // oldest buffered store to memory. The explorer then chooses when each flush happens as it
 // chooses any other step, so every TSO outcome is some schedule of the SC machine.
 //
-// A buffer entry is one cell holding the store's address and value together, so that appending
-// is one step: value * ADDRESS_SPAN + address + 1 (never 0, which marks an entry not yet written).
-// The flusher counts the entries it has moved to memory in the buffer's `flushed` cell.
+// The buffer is one cell per store the process can make (plus one for END if it may make
+// fewer). A slot's life:
+//   EMPTY -> entry (the owner appends: value * ADDRESS_SPAN + address + 1, so one step)
+//         -> FLUSHING (the flusher is about to write memory; only when the owner may forward)
+//         -> DONE (memory written: what a drain and a forward look for).
+// Entries are never multiples of ADDRESS_SPAN, and the markers are, so one cell tells them apart.
+// Slots are never reused (litmus code has no loops), so nobody waits on a cell written again.
+//
+// Every wait below is a load followed by cpu_relax(): the explorer does not schedule such a CPU
+// again until another CPU writes what it read (see spin-watch.ts in @kmodsim/explore), so a wait
+// costs one read that races with the write it waits for, and no interleavings of polls.
 
-const ADDRESS_SPAN = 2 ** 24;
+// 2^20 cells, and values up to 2^32 either way, within what a double holds exactly (2^53).
+const ADDRESS_SPAN = 2 ** 20;
+const EMPTY = 0;
+const FLUSHING = ADDRESS_SPAN;
+const DONE = 2 * ADDRESS_SPAN;
+/**
+ * Appended when a process that may make fewer stores than it has sites ends: its flusher exits
+ * there. (A process that makes them all needs none: its flusher exits after the last.) Flushers
+ * are no daemons, so the run ends with every buffer drained, where x86-TSO reads a final state.
+ */
+const END = 3 * ADDRESS_SPAN;
 
-interface BufferCells {
+interface Buffer {
+  /** The first slot's cell. */
   readonly entries: number;
+  /** Slots for stores. */
   readonly capacity: number;
-  readonly flushed: number;
-  /** Makes a flush (memory write, then count) one step as far as the owner's forwarding read can tell. */
-  readonly lock: number | undefined;
+  /** Whether the process ends by appending END (it may make fewer stores than `capacity`), else its flusher stops after `capacity`. */
+  readonly ends: boolean;
+  /** The flusher marks a slot FLUSHING before its memory write: the owner forwards from the buffer (see BufferedPort.load). */
+  readonly marksFlushing: boolean;
 }
 
 export const totalStoreOrder: MemoryModel = {
   name: 'tso',
-  cpuCount: (processCount) => 2 * processCount,
+  // A process that never stores has an empty buffer for good: it needs no flusher, nor its CPU.
+  cpuCount: (processes) => processes.length + processes.filter((shape) => shape.storeSites > 0).length,
   setUp(machine, processes) {
+    let flusherCpu = processes.length;
     return processes.map((shape, index) => {
-      const cells = allocateBuffer(machine, index, shape);
-      machine.spawn({ name: `P${index}-flush`, cpu: processes.length + index, bound: true, daemon: true, body: () => flusher(cells) });
-      return () => new BufferedPort(cells);
+      if (shape.storeSites === 0) return () => directPort;
+      const buffer = allocateBuffer(machine, index, shape);
+      machine.spawn({ name: `P${index}-flush`, cpu: flusherCpu++, bound: true, body: () => flusher(buffer) });
+      return () => new BufferedPort(buffer);
     });
   },
 };
 
-function allocateBuffer(machine: Machine, index: number, shape: ProcessShape): BufferCells {
-  const capacity = Math.max(1, shape.storeSites);
-  const fields = Array.from({ length: capacity }, (_, slot) => `P${index}.sb[${slot}]`);
-  const entries = machine.alloc(`P${index} store buffer`, capacity, { fields }).base;
-  const flushed = machine.alloc(`P${index}.sb.flushed`, 1).base;
-  const lock = shape.mayReadOwnStore ? machine.alloc(`P${index}.sb.lock`, 1).base : undefined;
-  return { entries, capacity, flushed, lock };
+function allocateBuffer(machine: Machine, index: number, shape: ProcessShape): Buffer {
+  const capacity = shape.storeSites;
+  const ends = !shape.storesAlways;
+  const fields = Array.from({ length: capacity + Number(ends) }, (_, slot) => `P${index}.sb[${slot}]`);
+  const entries = machine.alloc(`P${index} store buffer`, fields.length, { fields }).base;
+  return { entries, capacity, ends, marksFlushing: shape.mayReadOwnStore };
 }
 
-function* flusher(cells: BufferCells): KernelCode<void> {
-  for (let slot = 0; slot < cells.capacity; slot++) {
-    let entry: number;
-    while ((entry = yield load(cells.entries + slot)) === 0) yield cpuRelax();
+/**
+ * Moves each entry to memory in order, and exits after the last (or at END). Each poll of a slot
+ * the owner has not yet written doubles what follows it for the explorer (it has no state to
+ * tell that the flusher is where it was), so no slot is polled that need not be.
+ */
+function* flusher(buffer: Buffer): KernelCode<void> {
+  const last = buffer.entries + buffer.capacity + Number(buffer.ends);
+  for (let slot = buffer.entries; slot < last; slot++) {
+    const entry = yield* waitFor(slot, (value) => value !== EMPTY);
+    if (entry === END) return;
     // A negative value leaves a negative remainder in JavaScript: brought back into 0..SPAN-1.
     const address = (((entry - 1) % ADDRESS_SPAN) + ADDRESS_SPAN) % ADDRESS_SPAN;
-    if (cells.lock !== undefined) yield* takeLock(cells.lock);
+    if (buffer.marksFlushing) yield store(slot, FLUSHING);
     yield store(address, (entry - 1 - address) / ADDRESS_SPAN);
-    yield store(cells.flushed, slot + 1);
-    if (cells.lock !== undefined) yield store(cells.lock, 0);
+    yield store(slot, DONE);
   }
 }
 
-/** A test-and-test-and-set lock: the waiter only reads while it waits, so the explorer sees it wait. */
-function* takeLock(cell: number): KernelCode<void> {
+/** Reads `cell` until `done` holds of its value; the explorer sees the loop wait (see the top of this file). */
+function* waitFor(cell: number, done: (value: number) => boolean): KernelCode<number> {
   for (;;) {
-    while ((yield load(cell)) !== 0) yield cpuRelax();
-    if ((yield xchg(cell, 1)) === 0) return;
+    const value = yield load(cell);
+    if (done(value)) return value;
+    yield cpuRelax();
   }
 }
 
@@ -70,28 +99,33 @@ function* takeLock(cell: number): KernelCode<void> {
  */
 class BufferedPort implements MemoryPort {
   private readonly appended: { readonly cell: number; readonly value: number }[] = [];
-  /** Entries below this one are known to be in memory: the process saw the buffer drain past them. */
+  /** Slots below this one are known to be in memory: the process saw them DONE. */
   private drained = 0;
 
-  constructor(private readonly cells: BufferCells) {}
+  constructor(private readonly buffer: Buffer) {}
 
+  /**
+   * Forwarding: the newest own store to the cell if it is still buffered, else memory. Its slot
+   * tells which, with no lock: an entry still there is still buffered now (its memory write comes
+   * after FLUSHING); DONE means memory was written, so memory is read after it, and no later own
+   * store is to this cell; FLUSHING is the window between the two, where neither answer is sure
+   * (another CPU may overwrite the cell between the flusher's write and DONE), so the load waits it out.
+   */
   *load(cell: number): KernelCode<number> {
     const own = this.appended.findLastIndex((entry, slot) => slot >= this.drained && entry.cell === cell);
     if (own === -1) return yield load(cell);
-    // Forwarding: the newest own store to the cell, if it is still buffered, else memory.
-    if (this.cells.lock === undefined) throw new Error(`a store buffer set up without forwarding (processShape saw no load of a stored location) must forward to a load of cell ${cell}`);
-    yield* takeLock(this.cells.lock);
-    const flushed = yield load(this.cells.flushed);
-    const value = flushed > own ? yield load(cell) : this.appended[own]?.value ?? 0;
-    yield store(this.cells.lock, 0);
-    this.drained = flushed;
-    return value;
+    if (!this.buffer.marksFlushing) throw new Error(`a store buffer set up without forwarding (processShape saw no load of a stored location) must forward to a load of cell ${cell}`);
+    const state = yield* waitFor(this.buffer.entries + own, (value) => value !== FLUSHING);
+    if (state !== DONE) return this.appended[own]?.value ?? 0;
+    this.drained = own + 1;
+    return yield load(cell);
   }
 
   *store(cell: number, value: number): KernelCode<void> {
     const slot = this.appended.length;
-    if (slot >= this.cells.capacity || cell >= ADDRESS_SPAN - 1) throw new Error(`store buffer slot ${slot} of ${this.cells.capacity} for cell ${cell}: more stores than the process has`);
-    yield store(this.cells.entries + slot, value * ADDRESS_SPAN + cell + 1);
+    if (slot >= this.buffer.capacity || cell >= ADDRESS_SPAN - 1) throw new Error(`store buffer slot ${slot} of ${this.buffer.capacity} for cell ${cell}: more stores than the process has`);
+    if (!Number.isSafeInteger(value * ADDRESS_SPAN)) throw new Error(`the value ${value} is too large for a store buffer entry`);
+    yield store(this.buffer.entries + slot, value * ADDRESS_SPAN + cell + 1);
     this.appended.push({ cell, value });
   }
 
@@ -106,14 +140,20 @@ class BufferedPort implements MemoryPort {
     return kind === 'mb' ? this.drain() : undefined;
   }
 
-  finish(): KernelCode<void> {
-    return this.drain();
+  /** The process ends without waiting for its buffer: its flusher drains it before the run ends. */
+  finish(): KernelCode<void> | undefined {
+    return this.buffer.ends ? this.appendEnd() : undefined;
   }
 
+  private *appendEnd(): KernelCode<void> {
+    yield store(this.buffer.entries + this.appended.length, END);
+  }
+
+  /** FIFO: the newest entry DONE means every entry is. */
   private *drain(): KernelCode<void> {
     const target = this.appended.length;
     if (this.drained === target) return;
-    while ((yield load(this.cells.flushed)) !== target) yield cpuRelax();
+    yield* waitFor(this.buffer.entries + target - 1, (value) => value === DONE);
     this.drained = target;
   }
 }
