@@ -285,10 +285,29 @@ describe('kmodsim-compare check --workers', () => {
   test('a thread that dies takes only its pair with it: that pair is an ERROR, a new thread takes its place, and the other pairs get their verdicts', async () => {
     const result = await check('--strategy', './exits-its-thread.mjs', '--strategy', 'global-spinlock', '--scenario', 'unload-vs-get', '--scenario', 'irq-get-put', '--preemptions', '0', '--workers', '2');
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('kmodsim-compare: ERROR: exits-its-thread on unload-vs-get: a worker thread searching it died: a worker thread exited with code 7');
+    expect(result.stderr).toMatch(/^kmodsim-compare: ERROR: exits-its-thread on unload-vs-get: a worker thread died while searching it: a worker thread exited with code 7 \(the thread had run [^)]*\.\/exits-its-thread\.mjs/m);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(result.stdout).toMatch(/^exits-its-thread\s+unload-vs-get\s+ERROR/m);
     expect(result.stdout).toMatch(/^global-spinlock\s+unload-vs-get\s+CLEAN/m);
     expect(result.stdout).toMatch(/^global-spinlock\s+irq-get-put\s+CLEAN/m);
+  });
+
+  test('a strategy file that does not load on a worker thread is an ERROR of its pairs, and the other pairs get their verdicts', async () => {
+    const result = await check('--strategy', './refuses-worker-threads.mjs', '--strategy', 'global-spinlock', '--scenario', 'unload-vs-get', '--scenario', 'irq-get-put', '--preemptions', '0', '--workers', '2');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('kmodsim-compare: ERROR: refuses-worker-threads on unload-vs-get: strategy file ./refuses-worker-threads.mjs did not load: this strategy will not load on a worker thread');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stdout).toMatch(/^refuses-worker-threads\s+irq-get-put\s+ERROR/m);
+    expect(result.stdout).toMatch(/^global-spinlock\s+unload-vs-get\s+CLEAN/m);
+  });
+
+  test('a strategy whose checkpoint diverges is searched again whole, booting afresh, on threads as on one: the same executions and final states, and the note', async () => {
+    const args = ['--strategy', './keeps-host-state.mjs', '--scenario', 'unload-vs-get', '--preemptions', '1', '--json'];
+    const counts = (stdout: string) => (JSON.parse(stdout) as { counts: unknown }).counts;
+    const alone = await check(...args);
+    const pooled = await check(...args, '--workers', '3');
+    expect(pooled.code).toBe(0);
+    expect(counts(pooled.stdout)).toEqual(counts(alone.stdout));
+    expect(pooled.stderr).toContain('every execution booted afresh, because a run started from the checkpoint taken after setup went differently');
   });
 });

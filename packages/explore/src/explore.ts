@@ -5,7 +5,7 @@ import { CheckpointError } from './search-errors.js';
 import { ExecutionStarts, type BootedAfresh } from './starts.js';
 import type { ExploreTarget } from './target.js';
 import type { SearchCounts, SearchProgress, SearchTally } from './tally.js';
-import { rememberingOwnClaims, type Subtree, type WorkSplitter } from './work-split.js';
+import type { Subtree, WorkSplitter } from './work-split.js';
 
 export type SearchMode = 'exhaustive' | 'random' | 'pct';
 
@@ -81,19 +81,20 @@ export function explore(target: ExploreTarget, options: ExploreOptions = {}): Ex
     irqs: options.irqs ?? EXPLORE_DEFAULTS.irqs,
     steps: options.maxSteps ?? EXPLORE_DEFAULTS.maxSteps,
   };
-  const split = options.splitter === undefined ? options : { ...options, splitter: rememberingOwnClaims(options.splitter) };
   // A subtree handed over checks only a few of its first executions against fresh boots (then each power of two, and every 64th).
   let starts = new ExecutionStarts(target, options.checkpoints ?? true, options.subtree === undefined ? undefined : SUBTREE_SAMPLE);
   let tallies: SearchTally[];
   let divergence: BootedAfresh | undefined;
   try {
-    tallies = search(target, split, bounds, starts);
+    tallies = search(target, options, bounds, starts);
   } catch (error) {
-    // State the checkpoint cannot put back: the same search, booting every execution afresh.
-    if (!(error instanceof CheckpointError)) throw error;
+    // State the checkpoint cannot put back: the same search, booting every execution afresh. Not
+    // a part of a split search, which cannot start again alone (what it handed over came from
+    // runs now known to be wrong): its caller searches the whole again, unsplit and afresh.
+    if (!(error instanceof CheckpointError) || options.splitter !== undefined) throw error;
     divergence = { reason: 'diverged', why: error.message };
     starts = new ExecutionStarts(target, false);
-    tallies = search(target, split, bounds, starts);
+    tallies = search(target, options, bounds, starts);
   }
   const bootedAfresh = divergence ?? starts.withoutCheckpoint;
   return {
@@ -136,13 +137,18 @@ function search(target: ExploreTarget, options: ExploreOptions, bounds: Bounds, 
       countTraces: options.countTraces ?? false,
       ...shard,
       ...split,
-      ...progress,
+      // Progress counts the whole search, every pass so far included: it never goes back.
+      ...(options.onProgress === undefined ? {} : { onProgress: passProgress(options.onProgress, spent) }),
     }, starts);
     tallies.push(tally);
     spent += tally.executions;
     if ((stopAtFirstViolation && tally.violations.length > 0) || !tally.exhausted || options.splitter?.stopped() === true) break;
   }
   return tallies;
+}
+
+function passProgress(onProgress: (progress: SearchProgress) => void, spent: number): (progress: SearchProgress) => void {
+  return (progress) => { onProgress({ ...progress, executions: spent + progress.executions }); };
 }
 
 function sumCounts(tallies: readonly SearchTally[]): SearchCounts {

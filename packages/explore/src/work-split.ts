@@ -65,29 +65,6 @@ export function requestContested(splitter: WorkSplitter, preemptions: number, no
   else node.ownedElsewhere.add(key);
 }
 
-/**
- * The splitter as one part sees it: a part that searches again from the start (explore() does,
- * booting afresh, when a checkpoint does not put everything back) must get the alternatives it
- * had taken itself once more, or nobody would explore them.
- */
-export function rememberingOwnClaims(splitter: WorkSplitter): WorkSplitter {
-  const mine = new Set<string>();
-  return {
-    claim: () => splitter.claim(),
-    release: () => { splitter.release(); },
-    give: (subtree) => { splitter.give(subtree); },
-    claimExecution: () => splitter.claimExecution(),
-    stopped: () => splitter.stopped(),
-    take(pointHash, pointHash2, key) {
-      const id = `${pointHash} ${pointHash2} ${key}`;
-      if (mine.has(id)) return true;
-      if (!splitter.take(pointHash, pointHash2, key)) return false;
-      mine.add(id);
-      return true;
-    },
-  };
-}
-
 /** A second hash of a point's prefix, independent of mixHash, so two points are taken for one only when both agree. */
 export function mixHash2(hash: number, key: number): number {
   const mixed = Math.imul(hash ^ Math.imul(key + 0x3c6ef372, 0x5bd1e995), 0x5bd1e995);

@@ -112,7 +112,12 @@ export function parseExpression(stream: TokenStream, level = 0): Expression {
 function parseUnary(stream: TokenStream): Expression {
   const token = stream.peek();
   if (stream.accept('!')) return { kind: 'unary', operator: '!', operand: parseUnary(stream), at: token.at };
-  if (stream.accept('-')) return { kind: 'unary', operator: '-', operand: parseUnary(stream), at: token.at };
+  if (stream.accept('-')) {
+    // -2147483648 is a C int; its digits alone are one past the largest.
+    const next = stream.peek();
+    if (next.kind === 'number') return { kind: 'number', value: -numberValue(stream.next(), true), at: token.at };
+    return { kind: 'unary', operator: '-', operand: parseUnary(stream), at: token.at };
+  }
   if (stream.accept('*')) return { kind: 'deref', pointer: parseUnary(stream), at: token.at };
   if (stream.accept('(')) {
     const inner = parseExpression(stream);

@@ -77,7 +77,7 @@ function parseValue(stream: TokenStream): InitialValue {
   const negative = stream.accept('-');
   stream.accept('&');
   const token = stream.next();
-  if (token.kind === 'number') return { kind: 'number', value: (negative ? -1 : 1) * numberValue(token) };
+  if (token.kind === 'number') return { kind: 'number', value: (negative ? -1 : 1) * numberValue(token, negative) };
   if (token.kind === 'identifier' && !negative) return { kind: 'address', of: token.text };
   stream.fail(token.at, `expected a number or a location's name, found ${describe(token)}`);
 }
@@ -96,6 +96,7 @@ function parseFinalLocation(stream: TokenStream): FinalLocation {
   const token = stream.next();
   if (token.kind === 'number') {
     stream.expect(':', `after the process number ${token.text}`);
+    if (!/^[0-9]+$/.test(token.text)) stream.fail(token.at, `expected a process number such as 0 before ':', found '${token.text}'`);
     return { kind: 'register', process: Number(token.text), name: stream.identifier('of a register such as 0:r0').text, at: token.at };
   }
   if (token.kind === 'identifier') return { kind: 'shared', name: token.text, at: token.at };

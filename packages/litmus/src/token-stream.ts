@@ -61,15 +61,17 @@ export function describe(token: Token): string {
 const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
 
-/** A decimal or hexadecimal literal's value; anything else, or a value past a C int, is an error at the literal. */
-export function numberValue(token: Token): number {
+/**
+ * A decimal or hexadecimal literal's value; anything else, or a value past a C int, is an error at
+ * the literal. `negated`: a minus sign comes before it, so one past INT_MAX is INT_MIN.
+ */
+export function numberValue(token: Token, negated = false): number {
   const hex = /^0[xX]([0-9a-fA-F]+)$/.exec(token.text);
   const decimal = /^[0-9]+$/.test(token.text);
   if (hex === null && !decimal) throw new ParseFailure({ kind: 'syntax', ...token.at, message: `'${token.text}' is not a number (decimal digits, or 0x and hexadecimal digits)` });
   const value = hex === null ? Number(token.text) : Number.parseInt(hex[1] ?? '', 16);
-  // One past INT_MAX stays legal: it is how INT_MIN is written (a minus sign before it).
-  if (value > INT_MAX + 1) {
-    throw new ParseFailure({ kind: 'syntax', ...token.at, message: `number ${token.text} out of range (a C int: ${INT_MIN} to ${INT_MAX})` });
+  if (value > (negated ? INT_MAX + 1 : INT_MAX)) {
+    throw new ParseFailure({ kind: 'syntax', ...token.at, message: `number ${negated ? '-' : ''}${token.text} out of range (a C int: ${INT_MIN} to ${INT_MAX})` });
   }
   return value;
 }

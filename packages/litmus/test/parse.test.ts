@@ -60,6 +60,8 @@ describe('bad input: one error value with the line, the column and what was expe
     ['not a C test', SB.replace('C SB', 'X86 SB'), 1, 1, "expected 'C' and the test's name on the first line (only C litmus tests are supported), found 'X86'"],
     ['a number past a C int (it would be rounded)', SB.replace('WRITE_ONCE(*x, 1);', 'WRITE_ONCE(*x, 9007199254740993);'), 3, 45, 'number 9007199254740993 out of range (a C int: -2147483648 to 2147483647)'],
     ['a hexadecimal literal with no digits of its own', SB.replace('WRITE_ONCE(*x, 1);', 'WRITE_ONCE(*x, 0xZZ);'), 3, 45, "'0xZZ' is not a number (decimal digits, or 0x and hexadecimal digits)"],
+    ['one past the largest C int with no minus sign', SB.replace('WRITE_ONCE(*x, 1);', 'WRITE_ONCE(*x, 2147483648);'), 3, 45, 'number 2147483648 out of range (a C int: -2147483648 to 2147483647)'],
+    ['a process number written in hexadecimal in exists', SB.replace('1:r0=0)', '0x1:r0=0)'), 5, 19, "expected a process number such as 0 before ':', found '0x1'"],
     ['READ_ONCE of a pointer rather than a location', SB.replace('READ_ONCE(*y)', 'READ_ONCE(y)'), 3, 64, 'expected a location such as *x as the first argument of READ_ONCE'],
     ['a comment never closed', SB.replace('{ x=0;', '(* open\n{ x=0;'), 2, 1, "comment not closed: expected '*)'"],
   ])('%s', (_what, source, line, column, message) => {
@@ -78,5 +80,11 @@ describe('bad input: one error value with the line, the column and what was expe
   test('an error prints as FILE:LINE:COLUMN: message', () => {
     const parsed = parseLitmus('C t\n{}\nP0() { smp_mb() }\nexists (true)\n');
     expect(parsed.ok ? '' : formatLitmusError(parsed.error, 't.litmus')).toBe("t.litmus:3:17: expected ';' after smp_mb(...), found '}'");
+  });
+
+  test('the smallest C int is written with a minus sign, in code and in the initial state', () => {
+    const source = SB.replace('{ x=0; y=0; }', '{ x=-2147483648; y=0; }').replace('WRITE_ONCE(*x, 1);', 'WRITE_ONCE(*x, -2147483648);');
+    const parsed = parseLitmus(source);
+    expect(parsed.ok ? '' : parsed.error.message).toBe('');
   });
 });

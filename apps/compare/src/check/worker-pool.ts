@@ -28,7 +28,8 @@ export interface PartMessage {
  */
 export type JobAnswer =
   | { readonly id: number; readonly report: ExploreReport; readonly searchMs: number }
-  | { readonly id: number; readonly error: string; readonly ofTarget: boolean }
+  /** `diverged`: a part of a split search whose checkpoint did not put everything back (the pool searches the whole again, unsplit, afresh). */
+  | { readonly id: number; readonly error: string; readonly ofTarget: boolean; readonly diverged: boolean }
   /** Not an answer yet: the part has run this many executions. */
   | { readonly id: number; readonly progress: number }
   /** Not an answer yet: the part hands this subtree to a thread that asked for work. */
@@ -58,6 +59,8 @@ interface PoolSearch {
   parts: number;
   startedMs: number;
   failure: Error | undefined;
+  /** Why a part's checkpoint diverged: the search is then run again whole, unsplit, booting afresh. */
+  diverged: string | undefined;
   stopped: boolean;
 }
 
@@ -77,6 +80,8 @@ export class WorkerPool {
   private closing = false;
 
   private readonly gone = new WeakSet<Worker>();
+  /** The strategies each thread has run: a thread that dies is ended by code of one of them, maybe not the pair it was on. */
+  private readonly ran = new WeakMap<Worker, Set<string>>();
   private readonly script = fileURLToPath(new URL('./worker.js', import.meta.url));
 
   constructor(size: number) {
@@ -87,10 +92,7 @@ export class WorkerPool {
   search(job: SearchJob, onExecutions?: OnExecutions): Promise<TimedReport> {
     return new Promise((resolve, reject) => {
       const memory = splittable(job) ? newSplitMemory(job.search.maxExecutions ?? EXPLORE_DEFAULTS.maxExecutions) : undefined;
-      this.queue.push({
-        job, resolve, reject, onExecutions, memory, control: memory === undefined ? undefined : new SplitControl(memory),
-        reports: [], partExecutions: new Map(), subtrees: [], waiting: [], parts: 0, startedMs: 0, failure: undefined, stopped: false,
-      });
+      this.queue.push(poolSearch(job, { resolve, reject, onExecutions }, memory));
       this.dispatch();
     });
   }
@@ -148,6 +150,9 @@ export class WorkerPool {
   private startPart(worker: Worker, search: PoolSearch, subtree: Subtree | undefined): void {
     const id = this.nextId++;
     search.parts++;
+    const ran = this.ran.get(worker) ?? new Set<string>();
+    ran.add(search.job.strategy);
+    this.ran.set(worker, ran);
     this.running.set(worker, { id, search });
     const message: PartMessage = { id, job: search.job, ...(search.memory === undefined ? {} : { split: search.memory }), ...(subtree === undefined ? {} : { subtree }) };
     worker.postMessage(message);
@@ -174,7 +179,8 @@ export class WorkerPool {
       search.partExecutions.set(answer.id, answer.report.counts.executions);
       if (answer.report.violations.length > 0 && (search.job.search.stopAtFirstViolation ?? true)) this.stop(search);
     } else {
-      search.failure ??= answer.ofTarget ? new SearchError(answer.error) : new Error(answer.error);
+      if (answer.diverged) search.diverged ??= answer.error;
+      else search.failure ??= answer.ofTarget ? new SearchError(answer.error) : new Error(answer.error);
       this.stop(search);
     }
     this.idle.push(worker);
@@ -196,6 +202,18 @@ export class WorkerPool {
     search.control?.stop();
   }
 
+  /**
+   * A split search whose checkpoint diverged, searched again whole on one thread, every execution
+   * booted afresh (as explore() does by itself when unsplit), its report saying why.
+   */
+  private searchAfresh(split: PoolSearch, why: string): void {
+    const job = { ...split.job, search: { ...split.job.search, checkpoints: false } };
+    const resolve = ({ report, searchMs }: TimedReport): void => {
+      split.resolve({ report: { ...report, bootedAfresh: { reason: 'diverged', why } }, searchMs: searchMs === undefined ? undefined : performance.now() - split.startedMs });
+    };
+    this.queue.unshift(poolSearch(job, { resolve, reject: split.reject, onExecutions: split.onExecutions }, undefined));
+  }
+
   /** A search with no part running and nothing left to hand over is done: its waiting threads go back to the pool. */
   private settle(search: PoolSearch): void {
     this.handOver(search);
@@ -203,7 +221,8 @@ export class WorkerPool {
     search.control?.unwantAll();
     this.idle.push(...search.waiting.splice(0));
     this.searches.delete(search);
-    if (search.failure !== undefined) search.reject(search.failure);
+    if (search.failure === undefined && search.diverged !== undefined) this.searchAfresh(search, search.diverged);
+    else if (search.failure !== undefined) search.reject(search.failure);
     else search.resolve({ report: mergeReports(search.reports), searchMs: performance.now() - search.startedMs });
   }
 
@@ -229,13 +248,22 @@ export class WorkerPool {
     this.idle.push(this.startWorker(this.script));
     if (part !== undefined) {
       part.search.parts--;
-      part.search.failure ??= new SearchError(`a worker thread searching it died: ${error.message}`);
+      const suspects = [...(this.ran.get(worker) ?? [])].join(', ');
+      part.search.failure ??= new SearchError(`a worker thread died while searching it: ${error.message} (the thread had run ${suspects}: the code of any of them may have ended it)`);
       this.stop(part.search);
       this.settle(part.search);
     }
     this.dispatch();
   }
 
+}
+
+/** A search not yet started, with what its caller waits on; `memory` when it may be split. */
+function poolSearch(job: SearchJob, caller: Pick<PoolSearch, 'resolve' | 'reject' | 'onExecutions'>, memory: SplitMemory | undefined): PoolSearch {
+  return {
+    job, ...caller, memory, control: memory === undefined ? undefined : new SplitControl(memory),
+    reports: [], partExecutions: new Map(), subtrees: [], waiting: [], parts: 0, startedMs: 0, failure: undefined, diverged: undefined, stopped: false,
+  };
 }
 
 /** Only an exhaustive search of its own (not a shard, not counting traces) can hand subtrees over. */

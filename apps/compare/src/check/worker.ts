@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import { SearchError, explore, type ExploreReport, type Subtree } from '@kmodsim/explore';
+import { CheckpointError, SearchError, explore, type ExploreReport, type Subtree } from '@kmodsim/explore';
+import { UsageError } from '../io.js';
 import { findSuiteScenario } from '@kmodsim/scenarios';
 import type { RefcountStrategy } from '@kmodsim/refcount';
 import { loadStrategy } from './load-strategy.js';
@@ -37,7 +38,10 @@ parentPort?.on('message', (message: PartMessage) => {
     ({ report, searchMs }) => { parentPort?.postMessage({ id, report, searchMs } satisfies JobAnswer); },
     (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
-      parentPort?.postMessage({ id, error: message, ofTarget: error instanceof SearchError } satisfies JobAnswer);
+      // A strategy file that does not load here (it loaded on the main thread: it was edited since,
+      // or it refuses worker threads) is that strategy's failure, as a search that cannot run is.
+      const ofTarget = error instanceof SearchError || error instanceof UsageError;
+      parentPort?.postMessage({ id, error: message, ofTarget, diverged: error instanceof CheckpointError } satisfies JobAnswer);
     },
   );
 });
