@@ -15,7 +15,7 @@ import type { PerformedStep } from './trace-class.js';
  * Only the latest dependent steps per location and per CPU need looking at: any earlier one is
  * ordered before one of them, and so before this step too.
  */
-export function analyzeRaces(path: SearchNode[], from: number, index: AccessIndex, request: Request): void {
+export function analyzeRaces(path: SearchNode[], from: number, index: AccessIndex, request: Request, sleepSets = false): void {
   // The index still holds the steps before `from` from the last execution, which shared them.
   index.truncate(from);
   for (let position = from; position < path.length; position++) {
@@ -24,19 +24,22 @@ export function analyzeRaces(path: SearchNode[], from: number, index: AccessInde
     const key = node.point.keys[node.chosen];
     const footprint = key === undefined ? undefined : node.footprints.get(key);
     if (key === undefined || footprint === undefined) continue;
-    clockStep(path, position, key, index.predecessors(key, footprint), request);
+    clockStep(path, position, key, index.predecessors(key, footprint), request, sleepSets);
     index.add(position, key, footprint);
   }
 }
 
 /** Gives a step its happens-before clock from its dependent predecessors, reversing the latest race. */
-function clockStep(path: readonly SearchNode[], position: number, key: number, predecessors: readonly number[], request: Request): void {
+function clockStep(path: readonly SearchNode[], position: number, key: number, predecessors: readonly number[], request: Request, sleepSets: boolean): void {
   const node = path[position];
   if (node === undefined) return;
   const ordering = happensBefore(path, key, predecessors);
   node.epoch = ordering.epoch;
   node.clock = ordering.clock;
-  for (const earlier of ordering.races) reverseRace(path, request, earlier, key, position);
+  for (const earlier of ordering.races) {
+    reverseRace(path, request, earlier, key, position);
+    if (sleepSets) requestInitial(path, request, earlier, { key, clock: ordering.clock, end: position });
+  }
 }
 
 /**
@@ -72,9 +75,13 @@ function happensBefore(path: readonly SearchNode[], key: number, predecessors: r
  * between two operations when the last ordinary task exited) race with what ran before them
  * just as executed steps do; without this, a search would never run them earlier.
  */
-export function analyzePending(path: readonly SearchNode[], pending: readonly PerformedStep[], index: AccessIndex, request: Request): void {
+export function analyzePending(path: readonly SearchNode[], pending: readonly PerformedStep[], index: AccessIndex, request: Request, sleepSets = false): void {
   for (const { key, footprint } of pending) {
-    for (const earlier of happensBefore(path, key, index.predecessors(key, footprint)).races) reverseRace(path, request, earlier, key);
+    const { clock, races } = happensBefore(path, key, index.predecessors(key, footprint));
+    for (const earlier of races) {
+      reverseRace(path, request, earlier, key);
+      if (sleepSets) requestInitial(path, request, earlier, { key, clock, end: path.length });
+    }
   }
 }
 
@@ -150,4 +157,54 @@ function merge(into: number[], from: readonly number[]): void {
     const value = from[index];
     if (value !== undefined && value > (into[index] ?? 0)) into[index] = value;
   }
+}
+
+/** The later step of a race: its choice key, its happens-before clock, and the position it ran at (the path's length for a pending step). */
+interface LaterStep {
+  readonly key: number;
+  readonly clock: readonly number[];
+  readonly end: number;
+}
+
+/**
+ * With sleep sets, scheduling the later step's process at the earlier point is not enough (as in
+ * Abdulla et al.'s source-set DPOR, JACM 2017): that process may be asleep there, or its step may
+ * need steps of other processes first. The reversal is the steps after the earlier one that do
+ * not depend on it, then the later step; one of its initials (steps nothing before them in it
+ * happens before) must be explored at the earlier point, unless one is asleep there (then a
+ * sibling explored it). IRIW with two readers lost final states without this: a reader's load
+ * raced with a write whose CPU slept at the load's point, while the other reader's loads had to
+ * come before that write.
+ */
+function requestInitial(path: readonly SearchNode[], request: Request, earlierPosition: number, later: LaterStep): void {
+  const earlier = path[earlierPosition];
+  if (earlier === undefined) return;
+  const initials = reversalInitials(path, earlierPosition, later);
+  if (initials.some((key) => earlier.sleep.has(key))) return;
+  const keys = earlier.point.keys;
+  const first = keys.find((key) => initials.includes(key));
+  if (first === undefined) for (const key of keys) request(earlier, key);
+  else if (!initials.includes(later.key) || !keys.includes(later.key)) request(earlier, first);
+}
+
+/** The keys of the reversal's initials (see requestInitial). */
+function reversalInitials(path: readonly SearchNode[], earlierPosition: number, later: LaterStep): number[] {
+  const earlier = path[earlierPosition];
+  if (earlier === undefined) return [];
+  const earlierKey = earlier.point.keys[earlier.chosen] ?? -1;
+  // The first step of each process in the reversal: every later one of the process comes after it.
+  const firsts: SearchNode[] = [];
+  const seen = new Set<number>();
+  for (let position = earlierPosition + 1; position < later.end; position++) {
+    const node = path[position];
+    const key = node?.point.keys[node.chosen];
+    if (node === undefined || key === undefined || seen.has(key) || (node.clock[earlierKey] ?? 0) >= earlier.epoch) continue;
+    seen.add(key);
+    firsts.push(node);
+  }
+  const before = (step: { readonly clock: readonly number[] }, other: SearchNode): boolean => (step.clock[other.point.keys[other.chosen] ?? -1] ?? 0) >= other.epoch;
+  const initials: number[] = [];
+  for (const node of firsts) if (!firsts.some((other) => other !== node && before(node, other))) initials.push(node.point.keys[node.chosen] ?? -1);
+  if (!seen.has(later.key) && !firsts.some((other) => before(later, other))) initials.push(later.key);
+  return initials;
 }
