@@ -9,8 +9,8 @@ const LITMUS_USAGE = `Usage: kmodsim litmus FILE.litmus [--model sc|tso] [--trac
 Runs a C litmus test in the Linux kernel's format (tools/memory-model/litmus-tests) on the
 simulated machine, exploring every execution: prints whether the exists clause is reachable
 (Sometimes, with a witness: its schedule, final state and replay command) or not (Never), and
-how many executions were explored. --model: sc (default) or tso (x86-TSO, by store buffers);
-relaxed is not implemented yet. --trace prints the witness's interleaving, a column per CPU.
+how many executions were explored. --model: sc (default) or tso (x86-TSO, by store buffers).
+--trace prints the witness's interleaving, a column per CPU.
 --schedule replays one execution (a witness's) and prints its final state and trace.
 `;
 
