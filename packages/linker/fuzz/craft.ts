@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -140,6 +141,18 @@ export function zstdWithContentSize(delta: number): Uint8Array {
   return bytes;
 }
 
+/** xz(1)'s compression of `mebibytes` MiB of zeros: one stream, one block, some 150 bytes a MiB. */
+export function xzZeros(mebibytes: number, check: 'crc32' | 'crc64' = 'crc32'): Uint8Array {
+  return new Uint8Array(execFileSync('sh', ['-c', `head -c ${mebibytes}M /dev/zero | xz -0 -T1 --check=${check}`], { maxBuffer: 16 * 1024 * 1024 }));
+}
+
+/** `count` copies of one xz stream, one after another: a concatenated file, as xz(1) reads it. */
+export function repeated(stream: Uint8Array, count: number): Uint8Array {
+  const bytes = new Uint8Array(stream.length * count);
+  for (let i = 0; i < count; i++) bytes.set(stream, i * stream.length);
+  return bytes;
+}
+
 /** Every crafted input of issue 21, by name, for the bench's figure. */
 export const CRAFTED: Readonly<Record<string, () => Uint8Array>> = {
   'overlapping sections x4879': () => withOverlappingSections('demo_irq.ko', 4879),
@@ -150,6 +163,10 @@ export const CRAFTED: Readonly<Record<string, () => Uint8Array>> = {
   'zstd content size -1': () => zstdWithContentSize(-1),
   'zstd 512 MiB windows x2': () => new Uint8Array([...zstdFrameWithWindow(29), ...zstdFrameWithWindow(29)]),
   'zstd 512 MiB windows x16': () => new Uint8Array(Array.from({ length: 16 }, () => zstdFrameWithWindow(29)).flat()),
+  // Just under the 512 MiB image limit: read whole, and the peak is what the image costs.
+  'xz 511 MiB of zeros': () => xzZeros(511),
+  'xz 511 MiB of zeros, CRC64': () => xzZeros(511, 'crc64'),
+  'xz 4 streams of 127 MiB': () => repeated(xzZeros(127), 4),
   'zstd empty frames x500000': () => {
     const module = fixtureBytes('demo_lib.ko.zst');
     const bytes = new Uint8Array(500_000 * EMPTY_ZSTD_FRAME.length + module.length);

@@ -2,9 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import type { Result } from '@kmodsim/cpu';
-import { bumpAllocator, decompress, linkModule, readElf, readModuleImage, summarizeModule, summarizeModuleFile, summarizeModuleImage, type LinkedModule, type LinkRefusal, type LinkerFailure, type ModuleImage } from '@kmodsim/linker';
+import { bumpAllocator, decompress, linkModule, MAX_MODULE_BYTES, readElf, readModuleImage, summarizeModule, summarizeModuleFile, summarizeModuleImage, type LinkedModule, type LinkRefusal, type LinkerFailure, type ModuleImage } from '@kmodsim/linker';
 import { EMBEDDED_KERNEL, embeddedKernelSymbols, fixtureBytes } from './fixtures.js';
 import { EMPTY_ZSTD_FRAME, withManyExports, withModuleName, withOverlappingSections, zstdFrameWithWindow, zstdWithContentSize } from '../fuzz/craft.js';
 
@@ -103,6 +104,20 @@ describe('zstd frames that lie', () => {
     const twice = new Uint8Array([...undeclared, ...undeclared]);
     const plain = new Uint8Array(fixtureBytes('demo_lib.ko'));
     expect(decompress(twice, 'zstd')).toEqual(new Uint8Array([...plain, ...plain]));
+  });
+});
+
+describe('an xz image just under the limit', () => {
+  test('four concatenated streams of 127 MiB are read through every entry point with a peak of at most 1.5 x the image limit', () => {
+    // In a process of its own, so that the peak is this input's alone (the native decoder this
+    // replaced peaked at 1.05 GiB here: each stream's copy beside the parts already decoded).
+    const packageDir = fileURLToPath(new URL('..', import.meta.url));
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--conditions=@kmodsim/source', 'fuzz/crafted-child.ts'], {
+      cwd: packageDir, env: { ...process.env, CRAFTED_INPUT: 'xz 4 streams of 127 MiB' }, encoding: 'utf8',
+    });
+    const run = JSON.parse(out) as { outcome: string; maxRssBytes: number };
+    expect(run.outcome).toBe('refused'); // decoded whole, and zeros are no ELF object
+    expect(run.maxRssBytes).toBeLessThanOrEqual(1.5 * MAX_MODULE_BYTES);
   });
 });
 

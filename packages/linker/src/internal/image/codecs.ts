@@ -2,9 +2,10 @@ import { createRequire } from 'node:module';
 import type * as Fzstd from 'fzstd';
 import type * as Lzma from '@napi-rs/lzma';
 
-// The decompressors, loaded the first time a compressed module (or kernel image) is read: one is
-// a native addon, and most modules a tool reads are not compressed, so insmod should not pay for
-// loading them. Loaded through require, which is synchronous like the linker's entry points.
+// The decompressors, loaded the first time a zstd module or a compressed kernel image is read:
+// one is a native addon, and most modules a tool reads are not compressed, so insmod should not
+// pay for loading them. Loaded through require, which is synchronous like the linker's entry
+// points. (xz modules are read by kmodsim's own decoder, xz-decode.ts.)
 
 const loadCommonJs = createRequire(import.meta.url);
 let lzma: typeof Lzma | undefined;

@@ -1,15 +1,15 @@
 import { gunzipSync } from 'node:zlib';
-import { lzmaCodecs } from './codecs.js';
 import { ImageTooLarge } from './image-too-large.js';
-import { xzLayout } from './xz-streams.js';
+import { decodeXz } from './xz-decode.js';
 import { decompressZstd } from './zstd-frames.js';
 import { MAX_MODULE_BYTES } from '../limits.js';
 
 // Distributions ship modules as .ko.xz, .ko.zst or .ko.gz. Like kmod, the format is taken from
-// the file's magic number, not its name. Node's zlib reads gzip; xz and zstd come from maintained
-// libraries (Node 20 has no zstd). A decompressed image larger than the limit is refused rather
-// // than allocated: a tiny corrupt file must not claim gigabytes, so every decoder counts the
-// image as it goes and stops as soon as it passes the limit (xz and zstd from their block
+// the file's magic number, not its name. Node's zlib reads gzip, zstd comes from a maintained
+// library (Node 20 has no zstd), and xz from kmodsim's own decoder (xz-decode.ts), which writes
+// straight into the image. A decompressed image larger than the limit is refused rather than
+// allocated: a tiny corrupt file must not claim gigabytes, so every decoder counts the image as
+// it goes and stops as soon as it passes the limit (xz and zstd from their chunk and block
 // headers, before decoding; gzip through zlib's maxOutputLength).
 
 export type Compression = 'none' | 'gzip' | 'xz' | 'zstd';
@@ -41,7 +41,7 @@ export function decompress(data: Uint8Array, compression: Compression, maxBytes 
     case 'gzip':
       return gunzip(data, maxBytes);
     case 'xz':
-      return decompressXz(data, maxBytes);
+      return decodeXz(data, maxBytes);
     case 'zstd':
       return decompressZstd(data, maxBytes);
   }
@@ -59,32 +59,4 @@ export function gunzip(data: Uint8Array, maxBytes: number): Uint8Array {
     if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw new ImageTooLarge(maxBytes, maxBytes + 1);
     throw error;
   }
-}
-
-/**
- * Each stream of a concatenated file decoded in turn, as xz(1) and kmod read them. lzma-rs hands
- * back each stream's output as a copy of its own buffer, so a stream costs about twice its size
- * while it is decoded; the parts are joined only once all are decoded, so that the whole image
- * is never held beside a stream being decoded (the peak is about twice the image, not three or
- * four times).
- */
-function decompressXz(data: Uint8Array, maxBytes: number): Uint8Array {
-  const { streams, imageBytes } = xzLayout(data, maxBytes);
-  const parts: Uint8Array[] = [];
-  let decoded = 0;
-  for (const { start, end } of streams) {
-    const part = lzmaCodecs().xz.decompressSync(data.subarray(start, end));
-    decoded += part.length;
-    if (decoded > imageBytes) throw new Error('xz stream decoded to more than its chunks declare');
-    parts.push(part);
-  }
-  if (parts.length === 1 && parts[0] !== undefined) return parts[0];
-  const image = new Uint8Array(decoded);
-  let offset = 0;
-  while (parts.length > 0) {
-    const part = parts.shift() ?? new Uint8Array(0);
-    image.set(part, offset);
-    offset += part.length;
-  }
-  return image;
 }

@@ -1,8 +1,8 @@
 // The x86 branch/call/jump filter of the xz format (filter ID 0x04). The kernel's xz_wrap.sh
 // compresses vmlinux with it in front of LZMA2: before compression the filter turned the
 // relative targets of CALL (E8) and JMP (E9) instructions into absolute addresses, which repeat
-// more and so compress better. lzma-rs decodes the LZMA2 layer only, so the image is restored
-// here, in place, as the kernel's own decompressor (lib/xz/xz_dec_bcj.c) restores it. A
+// more and so compress better. The xz decoder restores each such block here, in place, once its
+// LZMA2 layer is decoded, as the kernel's own decompressor (lib/xz/xz_dec_bcj.c) restores it. A
 // candidate is an E8 or E9 byte whose operand's top byte is 0x00 or 0xFF; a three-bit history
 // of the candidates just before it decides whether the encoder converted it, so the decoder
 // must make exactly the same choices in the same order.
