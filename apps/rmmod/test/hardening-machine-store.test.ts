@@ -133,6 +133,19 @@ describe('messages', () => {
     }
   });
 
+  test('insmod with parameters too long to journal: one line, exit 1, and the machine as it was', async () => {
+    const { dir, t } = await booted();
+    expect((await t.run('insmod', [join(fixtures, 'demo_lib.ko')])).status).toBe(0);
+    const files = ['journal', 'machine.state', 'snapshot.json'].map((name) => join(dir, name));
+    const before = [...files.map((file) => readFileSync(file)), readdirSync(join(dir, 'images'))];
+    const params = Array.from({ length: 10 }, (_, i) => `p${i}=${'a'.repeat(120_000)}`);
+    const ran = await t.run('insmod', [join(fixtures, 'demo_irq.ko'), ...params]);
+    expect(ran.status).toBe(1);
+    expect(ran.stderr).toMatch(new RegExp(`^insmod: ERROR: ${dir}: the command's journal record would be \\d+ bytes, more than the 1048576-byte limit; nothing was recorded\n$`));
+    // Not even a copy of demo_irq.ko is kept: the command was refused before anything was written.
+    expect([...files.map((file) => readFileSync(file)), readdirSync(join(dir, 'images'))]).toEqual(before);
+  });
+
   test('kmodsim release with a number no PID can be', async () => {
     const { t } = await booted();
     const ran = await t.run('kmodsim', ['release', '99999999999999999999999']);

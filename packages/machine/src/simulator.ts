@@ -20,12 +20,14 @@ export async function bootMachine(dir: string, request: BootRequest, nowWallMs: 
 
 /**
  * Runs a command under the machine's lock: `prepare` sees the machine as it is now and gives the
- * command to journal, or a refusal. The record is appended only once the machine has applied it.
+ * command to journal, or a refusal. A command too large to journal is refused before it runs;
+ * else the module files in `keep` (readModuleFile's bytes) are kept in the machine, and the
+ * record is appended once the machine has applied it.
  */
 export async function runCommand(
-  dir: string, tool: string, nowWallMs: number, prepare: (session: MachineSession) => JournalCommand | Refusal,
+  dir: string, tool: string, nowWallMs: number, prepare: (session: MachineSession) => JournalCommand | Refusal, keep: readonly Uint8Array[] = [],
 ): Promise<Result<Applied, StoreError | Refusal>> {
-  return (await import('./simulation/operations.js')).runCommand(dir, tool, nowWallMs, prepare);
+  return (await import('./simulation/operations.js')).runCommand(dir, tool, nowWallMs, prepare, keep);
 }
 
 /** Rebuilds the machine up to now, writes its snapshot, and lets `inspect` look at the live session. */
@@ -47,7 +49,7 @@ export async function walkModuleTree(moduleDir: string): Promise<WalkResult> {
 
 /**
  * Reads a module file for insmod or modprobe (a path not on this host is looked up in the
- * machine's own root) and keeps a copy in the machine for later replays.
+ * machine's own root); runCommand keeps its bytes in the machine for later replays.
  */
 export async function readModuleFile(path: string, machineDir: string): Promise<Result<ModuleFile, ModuleFileFailure>> {
   return (await import('./kmod/module-file.js')).readModuleFile(path, machineDir);

@@ -52,7 +52,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 1;
   }
   const force = { ignoreVermagic: line.has('f') || line.has('1'), ignoreModversions: line.has('f') || line.has('2') };
-  const applied = await runCommand(dir, 'insmod', io.clock.nowMs(), () => ({ kind: 'insmod', tool: 'insmod', images: [read.value.ref], params, skipLoaded: false, force }));
+  const command = { kind: 'insmod', tool: 'insmod', images: [read.value.ref], params, skipLoaded: false, force } as const;
+  const applied = await runCommand(dir, 'insmod', io.clock.nowMs(), () => command, [read.value.bytes]);
   if (!applied.ok) return reportStoreError(io, 'insmod', applied);
   reportNotice(io, 'insmod', applied.value.notice);
   const outcome = applied.value.outcome;

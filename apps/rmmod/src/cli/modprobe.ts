@@ -129,6 +129,7 @@ async function probeOne(probe: Probe, hit: LookupHit, params: readonly string[])
 async function insert(probe: Probe, entry: DepEntry, files: readonly string[], params: readonly string[], action: (path: string) => string): Promise<number> {
   const { io, dir } = probe;
   const images: ImageRef[] = [];
+  const keep: Uint8Array[] = [];
   for (const path of files) {
     const read = await readModuleFile(path, dir);
     if (!read.ok) {
@@ -136,10 +137,11 @@ async function insert(probe: Probe, entry: DepEntry, files: readonly string[], p
       return 1;
     }
     images.push(read.value.ref);
+    keep.push(read.value.bytes);
   }
   const applied = await runCommand(dir, 'modprobe', probe.io.clock.nowMs(), () => ({
     kind: 'insmod', tool: 'modprobe', images, params, skipLoaded: true, force: { ignoreVermagic: false, ignoreModversions: false },
-  }));
+  }), keep);
   if (!applied.ok) return reportStoreError(io, 'modprobe', applied);
   reportNotice(io, 'modprobe', applied.value.notice);
   const outcome = applied.value.outcome;

@@ -88,19 +88,32 @@ export function dropTornTail(path: string, journal: JournalContents): void {
   }
 }
 
+/**
+ * Why a record cannot be journalled (it would pass MAX_RECORD_BYTES), or undefined. A command
+ * asks this before the machine runs it, so one that could never be recorded changes nothing.
+ */
+export function oversizedRecord(record: JournalRecord): string | undefined {
+  const bytes = Buffer.byteLength(encodeRecord(record));
+  return bytes > MAX_RECORD_BYTES ? recordTooLargeMessage(bytes) : undefined;
+}
+
+const recordTooLargeMessage = (bytes: number): string =>
+  `the command's journal record would be ${bytes} bytes, more than the ${MAX_RECORD_BYTES}-byte limit; nothing was recorded`;
+
 /** Appends one record durably (after dropping a torn tail); returns the journal's new length. */
 export function appendRecord(path: string, journal: JournalContents, record: JournalRecord): number {
   const line = encodeRecord(record);
+  // Commands were refused before they ran (oversizedRecord): a record this large here is a bug.
   if (Buffer.byteLength(line) > MAX_RECORD_BYTES) throw new RecordTooLarge(Buffer.byteLength(line));
   dropTornTail(path, journal);
   appendDurable(path, line);
   return journal.bytes + Buffer.byteLength(line);
 }
 
-/** A command whose record would pass MAX_RECORD_BYTES: refused before anything is written. */
+/** A record past MAX_RECORD_BYTES reached the journal's writer: never written. */
 export class RecordTooLarge extends Error {
   constructor(readonly bytes: number) {
-    super(`the command's journal record would be ${bytes} bytes, more than the ${MAX_RECORD_BYTES}-byte limit; nothing was recorded`);
+    super(recordTooLargeMessage(bytes));
     this.name = 'RecordTooLarge';
   }
 }

@@ -180,9 +180,14 @@ function strayFiles(dir: string): string[] {
   });
 }
 
+/** The name a module file is kept under: its SHA-256 in hex. */
+export function imageSha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
 /** Keeps a module file in the machine by its SHA-256, so a replay reads the very bytes insmod read. */
 export function saveImage(dir: string, bytes: Uint8Array): string {
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const sha256 = imageSha256(bytes);
   const images = machineFiles(dir).images;
   const path = join(images, `${sha256}.ko`);
   if (!existsSync(path)) {

@@ -1,7 +1,7 @@
 import type { Failure, Result } from '@kmodsim/cpu';
-import { appendJournalRecord, withLockedMachine, type OpenMachine } from '../machine-store/machine-store.js';
+import { appendJournalRecord, saveImage, withLockedMachine, type OpenMachine } from '../machine-store/machine-store.js';
 import { damaged, type StoreError, type StoreResult } from '../machine-store/store-error.js';
-import { dropTornTail } from '../machine-store/journal.js';
+import { dropTornTail, oversizedRecord } from '../machine-store/journal.js';
 import { machineFiles } from '../machine-store/location.js';
 import type { BootConfig, JournalCommand, JournalRecord } from '../machine-store/records.js';
 import { writeSnapshot, type Snapshot } from '../machine-store/snapshot.js';
@@ -60,10 +60,13 @@ function saveState(dir: string, session: MachineSession): string | undefined {
 
 /**
  * Runs a command: `prepare` sees the machine as it is now and gives the command to journal, or
- * a refusal. The record is appended only once the machine has applied it without crashing.
+ * a refusal. A command whose record would pass the journal's limit on a record is refused
+ * before it is applied, and only then are the module files in `keep` kept in the machine (its
+ * records name them); the record is appended only once the machine has applied it without
+ * crashing.
  */
 export function runCommand(
-  dir: string, tool: string, nowWallMs: number, prepare: (session: MachineSession) => JournalCommand | Refusal,
+  dir: string, tool: string, nowWallMs: number, prepare: (session: MachineSession) => JournalCommand | Refusal, keep: readonly Uint8Array[] = [],
 ): Result<Applied, StoreError | Refusal> {
   return withLockedMachine<Applied, Refusal>(dir, tool, (machine) => {
     const restored = restore(machine);
@@ -75,6 +78,10 @@ export function runCommand(
     // Wall clocks can step backwards; the journal's times never do.
     const wallMs = Math.max(nowWallMs, last?.wallMs ?? machine.config.bootWallMs);
     const record: JournalRecord = { seq: (last?.seq ?? 0) + 1, wallMs, command };
+    // A command that could never be recorded is refused before the machine runs it, not after.
+    const oversized = oversizedRecord(record);
+    if (oversized !== undefined) return refusal('EFBIG', `${dir}: ${oversized}`);
+    for (const bytes of keep) saveImage(dir, bytes);
     const oopsesBefore = session.machine.oopses.length;
     const applied = session.apply(record);
     if (!applied.ok) return refusal('EIO', `the simulated kernel crashed running it (${applied.message}); the machine is left as it was`);
