@@ -223,17 +223,20 @@ export const receiveInterruptVersusWait = defineScenario(
 
 /**
  * A transfer that outlives its file: the user opens the device, submits a transfer (__module_get)
- * and closes, so only the transfer pins the module when rmmod --wait on CPU 0 begins; while it
- * waits the transfer completes, and its interrupt's put on CPU 1 is the last: it wakes
- * the unloader, which goes on towards free_module while that put is still finishing.
+ * and closes, so only the transfer pins the module once rmmod --wait on CPU 0 begins. The device
+ * completes it whenever it likes: the completion interrupt on CPU 1 may come before the unload,
+ * while it stops the module, just before the unloader sleeps or while it sleeps. When it comes
+ * after the stop its put is the last; it wakes the unloader, or lets one that has not slept yet see
+ * zero and go on towards free_module at once, while that put is still finishing. The user exits
+ * after submitting, so CPU 1 is idle and an RCU grace period needs no preemption there.
  */
 export const completionLastPutVersusWait = defineScenario(
   'completion-last-put-vs-wait',
-  'a user on CPU 1 opens the device, submits a transfer (__module_get) and closes it; rmmod --wait on CPU 0 begins while the transfer is in flight, and the transfer completes while it waits: its interrupt on CPU 1 drops the last reference and wakes the unloader, which must free nothing the interrupt\'s put still reads',
+  'a user on CPU 1 opens the device, submits a transfer (__module_get) and closes it; rmmod --wait on CPU 0 begins while the transfer is in flight, and the transfer completes at any point of the unload: its interrupt on CPU 1 drops the last reference and wakes the unloader (or lets it see zero before it sleeps), which must free nothing the interrupt\'s put still reads',
   {
     cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], needsWaitingUnload: true, bounds: { preemptions: 1, irqs: 0 },
-    catches: 'a module freed while the last put, in an interrupt handler on another CPU, is still in flight, and a last put from interrupt context that never wakes the unloader',
-    exercises: [cell('put', 'wait', 'irq'), cell('put', 'before-free', 'irq')],
+    catches: 'a module freed while the last put, in an interrupt handler on another CPU, is still in flight (an unloader that saw zero before it slept frees at once unless it waits out that put), and a last put from interrupt context that never wakes the unloader',
+    exercises: [cell('put', 'stop', 'irq'), cell('put', 'wait', 'irq'), cell('put', 'before-free', 'irq')],
   },
   (machine, core) => {
     const module = core.find('demo_chardev');
@@ -246,9 +249,6 @@ export const completionLastPutVersusWait = defineScenario(
       yield* core.moduleGet(self, module);
       yield* closeDevice(core, self, module);
       yield store(submitted, 1);
-      // The device takes its time: the transfer completes once the machine has nothing more
-      // urgent to do (the unloader asleep in its wait), not while the user spins on a CPU.
-      yield* msleep();
       yield* completeTransfer(core, module, 1);
     } });
     spawnUnloaderOnceHeld(machine, core, submitted, record, { wait: true });
