@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,6 +100,25 @@ describe('a machine file that is not a regular file is refused, never followed, 
       const ran = await t.run('insmod', [file]);
       expect(ran).toMatchObject({ status: 1, stderr: `insmod: ERROR: could not load module ${file}: Invalid argument\n` });
     }
+  });
+
+  test('images/ that is a link to another directory: damage, and nothing is written there', async () => {
+    const { dir, t } = await booted();
+    const elsewhere = join(dir, '..', 'elsewhere');
+    mkdirSync(elsewhere);
+    symlinkSync(elsewhere, join(dir, 'images'));
+    const ran = await t.run('insmod', [join(fixtures, 'demo_lib.ko')]);
+    expect(ran).toMatchObject({ status: 1, stderr: expect.stringMatching(/^insmod: ERROR: the machine state in .* is damaged: images: it is a symbolic link, and kmodsim does not follow links/) as unknown });
+    expect(readdirSync(elsewhere)).toEqual([]);
+  });
+
+  test('a FIFO under a module image\'s name: damage, not a crash of the simulated kernel', async () => {
+    const { dir, t } = await booted();
+    const bytes = readFileSync(join(fixtures, 'demo_lib.ko'));
+    mkdirSync(join(dir, 'images'));
+    execFileSync('mkfifo', [join(dir, 'images', `${createHash('sha256').update(bytes).digest('hex')}.ko`)]);
+    const ran = await t.run('insmod', [join(fixtures, 'demo_lib.ko')]);
+    expect(ran).toMatchObject({ status: 1, stderr: expect.stringMatching(/^insmod: ERROR: the machine state in .* is damaged: images\/[0-9a-f]{64}\.ko: it is a FIFO, not a regular file\./) as unknown });
   });
 
   test('the journal reader bounds what it reads and says which line is too long', () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readBootConfig, writeBootConfig } from './boot-config.js';
 import { parseTemporaryName, writeFileAtomic } from './durable-file.js';
@@ -9,7 +9,7 @@ import { acquireLock, DEFAULT_LOCK_TIMEOUT_MS, inspectLock, sleepMs } from './lo
 import { machineFiles } from './location.js';
 import { makeDirectories, makeDirectoriesOrThrow } from './make-directories.js';
 import type { BootConfig, JournalRecord } from './records.js';
-import { readOwnFile } from './own-file.js';
+import { ownEntryExists, readOwnFile } from './own-file.js';
 import { processHasEnded } from './process-alive.js';
 import type { Failure, Result } from '@kmodsim/cpu';
 import { damaged, exists, ioError, ioFailure, noMachine, notAMachine, type StoreError, type StoreResult } from './store-error.js';
@@ -190,10 +190,8 @@ export function saveImage(dir: string, bytes: Uint8Array): string {
   const sha256 = imageSha256(bytes);
   const images = machineFiles(dir).images;
   const path = join(images, `${sha256}.ko`);
-  if (!existsSync(path)) {
-    makeDirectoriesOrThrow(images);
-    writeFileAtomic(path, bytes);
-  }
+  if (!ownEntryExists(images, true)) makeDirectoriesOrThrow(images);
+  if (!ownEntryExists(path)) writeFileAtomic(path, bytes);
   return sha256;
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
 import type { Errno, Failure, Result } from '@kmodsim/cpu';
 import { describeFsError, errnoOf } from './make-directories.js';
 
@@ -105,3 +105,23 @@ export const openOwnForAppend = (path: string): number => openOwnForWrite(path, 
 export const openOwnForUpdate = (path: string): number => openOwnForWrite(path, O_RDWR);
 /** O_WRONLY | O_CREAT | O_TRUNC: a temporary about to be filled. */
 export const openOwnForReplace = (path: string): number => openOwnForWrite(path, O_WRONLY | O_CREAT | O_TRUNC);
+
+/**
+ * Whether a machine's own file (or, with `directory`, its images/ directory) is there; throws
+ * NotOwnFile when a link or something of another type stands in its place: a link would send
+ * what kmodsim writes elsewhere, and a FIFO under an image's name would later read as missing.
+ */
+export function ownEntryExists(path: string, directory = false): boolean {
+  let stats: Stats;
+  try {
+    stats = lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+  if (stats.isSymbolicLink()) throw new NotOwnFile(path, linkRefused());
+  if (directory && !stats.isDirectory()) throw new NotOwnFile(path, refused('ENOTDIR', 'it is not a directory'));
+  const problem = directory ? undefined : fileTypeProblem(stats);
+  if (problem !== undefined) throw new NotOwnFile(path, refused('EINVAL', problem));
+  return true;
+}
