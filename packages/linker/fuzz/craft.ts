@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 // Hostile inputs built in memory from the fixture modules, as issue 21's outside campaign made
@@ -153,6 +154,37 @@ export function repeated(stream: Uint8Array, count: number): Uint8Array {
   return bytes;
 }
 
+const le32 = (value: number): number[] => [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, value >>> 24];
+const crc32le = (bytes: readonly number[]): number[] => le32(crc32(new Uint8Array(bytes)));
+const vli = (value: number): number[] => {
+  const out: number[] = [];
+  let rest = value;
+  for (; rest >= 0x80; rest = Math.floor(rest / 128)) out.push((rest % 128) | 0x80);
+  return [...out, rest];
+};
+
+/**
+ * An .xz file of one block (no check) whose LZMA2 data is `count` chunks of 100 'a's as xz(1)
+ * encodes them alone: each chunk resets the dictionary, the state and the properties (lc=4), so
+ * that every 13 bytes of input make the decoder reset its probabilities.
+ */
+export function xzResettingChunks(count: number): Uint8Array {
+  const chunk = [0xe0, 0x00, 0x63, 0x00, 0x06, 0x04, 0x00, 0x30, 0xef, 0x28, 0xf0, 0x00, 0x00];
+  const blockHeader = [0x02, 0x00, 0x21, 0x01, 0x16, 0x00, 0x00, 0x00]; // LZMA2 alone, an 8 MiB dictionary
+  const dataBytes = count * chunk.length + 1;
+  const index = [0x00, ...vli(1), ...vli(blockHeader.length + 4 + dataBytes), ...vli(count * 100)];
+  while (index.length % 4 !== 0) index.push(0);
+  // The footer gives the index's size (with its CRC32) in words, less one; then the stream flags.
+  const backward = [...le32(index.length / 4), 0x00, 0x00];
+  const head = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00, 0x00, ...crc32le([0x00, 0x00]), ...blockHeader, ...crc32le(blockHeader)];
+  const tail = [...new Array<number>((4 - ((blockHeader.length + 4 + dataBytes) % 4)) % 4).fill(0), ...index, ...crc32le(index), ...crc32le(backward), ...backward, 0x59, 0x5a];
+  const bytes = new Uint8Array(head.length + dataBytes + tail.length);
+  bytes.set(head);
+  for (let i = 0; i < count; i++) bytes.set(chunk, head.length + i * chunk.length);
+  bytes.set(tail, head.length + dataBytes);
+  return bytes;
+}
+
 /** Every crafted input of issue 21, by name, for the bench's figure. */
 export const CRAFTED: Readonly<Record<string, () => Uint8Array>> = {
   'overlapping sections x4879': () => withOverlappingSections('demo_irq.ko', 4879),
@@ -167,6 +199,9 @@ export const CRAFTED: Readonly<Record<string, () => Uint8Array>> = {
   'xz 511 MiB of zeros': () => xzZeros(511),
   'xz 511 MiB of zeros, CRC64': () => xzZeros(511, 'crc64'),
   'xz 4 streams of 127 MiB': () => repeated(xzZeros(127), 4),
+  // 13 MB of chunks that each reset the decoder's probabilities: work in proportion to the input.
+  'xz 1,000,000 chunks resetting the state': () => xzResettingChunks(1_000_000),
+  'xz 200,000 blocks of 100 bytes': () => new Uint8Array(execFileSync('sh', ['-c', 'head -c 20000000 /dev/zero | tr "\\0" a | xz -c -T1 --block-size=100 --check=none -0'], { maxBuffer: 64 * 1024 * 1024 })),
   'zstd empty frames x500000': () => {
     const module = fixtureBytes('demo_lib.ko.zst');
     const bytes = new Uint8Array(500_000 * EMPTY_ZSTD_FRAME.length + module.length);

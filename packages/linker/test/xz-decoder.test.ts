@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { decompress, readModuleImage } from '@kmodsim/linker';
 import { fixtureBytes } from './fixtures.js';
+import { xzResettingChunks } from '../fuzz/craft.js';
 
 // kmodsim's own xz decoder against xz(1): every kind of file xz writes (each check, several
 // blocks, the x86 filter, unusual literal and position settings) decodes to the bytes xz was
@@ -51,11 +52,18 @@ describe('xz(1)\'s files decode to what it was given', () => {
     ['SHA-256 at -9', ['--check=sha256', '-9']],
     ['no check, -0', ['--check=none', '-0']],
     ['several blocks', ['--block-size=700KiB']],
+    ['blocks of 100 bytes (one decoder serves them all)', ['--block-size=100', '-0']],
     ['the x86 filter before LZMA2', ['--x86', '--lzma2=preset=6']],
     ['lc=0 lp=4 pb=4', ['--lzma2=lc=0,lp=4,pb=4']],
     ['lc=4 lp=0 pb=0, a 4 KiB dictionary', ['--lzma2=lc=4,lp=0,pb=0,dict=4KiB']],
   ])('%s', (_what, options) => {
     expect(Buffer.from(decompress(xzOf(plain, options), 'xz')).equals(plain)).toBe(true);
+  });
+
+  test('chunks that each reset the dictionary, the state and the properties decode as xz(1) decodes them', () => {
+    // Each chunk's literal tables are reset when it first uses them (not all 16 at each reset).
+    const packed = xzResettingChunks(1000);
+    expect(Buffer.from(decompress(packed, 'xz')).equals(Buffer.from(execFileSync('xz', ['-dc'], { input: packed })))).toBe(true);
   });
 
   test('a module compressed as the kernel compresses modules reads as the plain object does', () => {

@@ -45,9 +45,18 @@ export class LzmaCorrupt extends Error {
   }
 }
 
-/** Decodes LZMA chunks into `out`, which is the whole output of one xz block and so the dictionary. */
+/** Decodes LZMA chunks into each block's output, which is the whole of it and so the dictionary. */
 export class LzmaDecoder {
   private readonly probs = new Uint16Array(PROBS);
+  /**
+   * A state reset sets every probability back to one half, but a chunk may reset the state and
+   * hold a single byte, so resetting all 14,000 each time would let a small hostile file cost
+   * seconds (13 MB of one-byte chunks: 2.4 s). The 16 literal tables, 12,288 of them, are reset
+   * when a literal first uses one after the reset instead: `literalResets` counts resets, and
+   * `literalSeen[context]` the last one each table was reset for.
+   */
+  private literalResets = 0;
+  private readonly literalSeen = new Int32Array(16).fill(-1);
   private input: Uint8Array = new Uint8Array(0);
   private inPos = 0;
   private range = 0;
@@ -65,11 +74,20 @@ export class LzmaDecoder {
   /** Where the dictionary was last reset: no distance reaches before it. */
   private dictStart = 0;
 
-  constructor(
-    private readonly out: Uint8Array,
-    /** The dictionary size the block header declares: no distance may reach further, as in the kernel's decoder. */
-    private readonly dictBytes: number,
-  ) {}
+  private out: Uint8Array = new Uint8Array(0);
+  /** The dictionary size the block header declares: no distance may reach further, as in the kernel's decoder. */
+  private dictBytes = 0;
+
+  /**
+   * The next block decodes into `out`. One decoder serves every block of a file: a block may hold
+   * a single byte, and 200,000 such blocks each with decoders of their own took 5 s (allocating).
+   */
+  startBlock(out: Uint8Array, dictBytes: number): void {
+    this.out = out;
+    this.dictBytes = dictBytes;
+    this.pos = 0;
+    this.dictStart = 0;
+  }
 
   resetDictionary(): void {
     this.dictStart = this.pos;
@@ -88,7 +106,8 @@ export class LzmaDecoder {
   }
 
   resetState(): void {
-    this.probs.fill(PROB_INIT);
+    this.probs.fill(PROB_INIT, 0, LITERAL);
+    this.literalResets++;
     this.state = 0;
     this.rep0 = this.rep1 = this.rep2 = this.rep3 = 0;
   }
@@ -136,7 +155,12 @@ export class LzmaDecoder {
     const pos = this.pos;
     const state = this.state;
     const previous = pos > this.dictStart ? (out[pos - 1] ?? 0) : 0;
-    const base = LITERAL + 0x300 * ((((pos - this.dictStart) & this.literalPosMask) << this.lc) + (previous >> (8 - this.lc)));
+    const context = (((pos - this.dictStart) & this.literalPosMask) << this.lc) + (previous >> (8 - this.lc));
+    const base = LITERAL + 0x300 * context;
+    if (this.literalSeen[context] !== this.literalResets) {
+      this.probs.fill(PROB_INIT, base, base + 0x300);
+      this.literalSeen[context] = this.literalResets;
+    }
     let symbol = 1;
     if (state < FIRST_MATCH_STATE) {
       while (symbol < 0x100) symbol = (symbol << 1) | this.bit(base + symbol);

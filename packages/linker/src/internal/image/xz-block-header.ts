@@ -47,11 +47,11 @@ export function readBlockHeader(data: Uint8Array, start: number): BlockHeader {
 }
 
 function filterChain(filters: readonly { id: number; properties: Uint8Array }[], start: number): { dictBytes: number; x86StartOffset: number | undefined } {
-  const chain = filters.map(({ id }) => `0x${id.toString(16)}`).join(', ');
   const [first, second] = filters;
   const lzma2 = second ?? first;
   const bcj = second === undefined ? undefined : first;
   if (lzma2?.id !== FILTER_LZMA2 || (bcj !== undefined && bcj.id !== FILTER_X86) || filters.length > 2) {
+    const chain = filters.map(({ id }) => `0x${id.toString(16)}`).join(', ');
     throw new XzCorrupt(`xz filter chain ${chain} is not LZMA2 with at most the x86 BCJ filter`);
   }
   const dictByte = lzma2.properties.length === 1 ? (lzma2.properties[0] ?? 0) : 0xff;

@@ -4,7 +4,7 @@ import { crc64 } from './crc64.js';
 import { LzmaCorrupt, LzmaDecoder } from './lzma-decoder.js';
 import { unfilterX86 } from './x86-bcj.js';
 import { XzCorrupt, be16, byteAt, le32 } from './xz-fields.js';
-import { xzLayout, type XzBlock, type XzCheck } from './xz-streams.js';
+import { walkXz, type XzBlock, type XzCheck } from './xz-streams.js';
 
 // An .xz file decoded into one buffer of the image's exact size, which the chunk headers gave
 // before anything was decoded: each block is decoded straight into its place in that buffer,
@@ -14,24 +14,23 @@ import { xzLayout, type XzBlock, type XzCheck } from './xz-streams.js';
 
 /** The image an .xz file holds; throws on corrupt data, and ImageTooLarge past `maxBytes` before decoding. */
 export function decodeXz(data: Uint8Array, maxBytes: number): Uint8Array {
-  const { streams, imageBytes } = xzLayout(data, maxBytes);
-  const image = new Uint8Array(imageBytes);
+  // Walked twice: once for the size (and every structural check), then to decode each block.
+  const image = new Uint8Array(walkXz(data, maxBytes));
+  const decoder = new LzmaDecoder();
   let at = 0;
-  for (const stream of streams) {
-    for (const block of stream.blocks) {
-      const out = image.subarray(at, at + block.unpackedBytes);
-      decodeBlock(data, block, out);
-      if (block.x86StartOffset !== undefined) unfilterX86(out, block.x86StartOffset);
-      verifyCheck(data, block, stream.check, out);
-      at += block.unpackedBytes;
-    }
-  }
+  walkXz(data, maxBytes, (block, check) => {
+    const out = image.subarray(at, at + block.unpackedBytes);
+    decoder.startBlock(out, block.dictBytes);
+    decodeBlock(data, block, decoder);
+    if (block.x86StartOffset !== undefined) unfilterX86(out, block.x86StartOffset);
+    verifyCheck(data, block, check, out);
+    at += block.unpackedBytes;
+  });
   return image;
 }
 
-/** A block's LZMA2 chunks, in order, into `out` (exactly the size they declare). */
-function decodeBlock(data: Uint8Array, block: XzBlock, out: Uint8Array): void {
-  const decoder = new LzmaDecoder(out, block.dictBytes);
+/** A block's LZMA2 chunks, in order, into the decoder's output (exactly the size they declare). */
+function decodeBlock(data: Uint8Array, block: XzBlock, decoder: LzmaDecoder): void {
   let needDictionaryReset = true;
   let needProperties = true;
   let at = block.dataStart;
@@ -53,7 +52,7 @@ function decodeBlock(data: Uint8Array, block: XzBlock, out: Uint8Array): void {
     at = decodeLzmaChunk(data, at, control, decoder, needProperties);
     if (control >= 0xc0) needProperties = false;
   }
-  if (decoder.pos !== out.length) throw new XzCorrupt(`the block at offset ${block.headerStart} decodes to ${decoder.pos} bytes, not ${out.length}`);
+  if (decoder.pos !== block.unpackedBytes) throw new XzCorrupt(`the block at offset ${block.headerStart} decodes to ${decoder.pos} bytes, not ${block.unpackedBytes}`);
 }
 
 /** One LZMA chunk: its header (sizes, the resets it asks for, new properties), then its data; returns where the next chunk starts. */

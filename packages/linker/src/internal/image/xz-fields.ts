@@ -21,7 +21,7 @@ export function byteAt(data: Uint8Array, at: number, what: string): number {
 
 export function le32(data: Uint8Array, at: number, what: string): number {
   if (at + 4 > data.length) throw truncated(what);
-  return new DataView(data.buffer, data.byteOffset + at, 4).getUint32(0, true);
+  return ((data[at] ?? 0) | ((data[at + 1] ?? 0) << 8) | ((data[at + 2] ?? 0) << 16) | ((data[at + 3] ?? 0) << 24)) >>> 0;
 }
 
 export const be16 = (data: Uint8Array, at: number): number => byteAt(data, at, 'LZMA2 data') * 256 + byteAt(data, at + 1, 'LZMA2 data');

@@ -7,26 +7,44 @@ import { XzCorrupt, byteAt, expectCrc32, isZero, le32, truncated, vli } from './
 const FOOTER_BYTES = 12;
 const FOOTER_MAGIC = [0x59, 0x5a];
 
-/** A block as the index records it. */
-export interface IndexedBlock {
-  /** Header, compressed data and check, without the block padding. */
-  readonly unpaddedBytes: number;
-  readonly unpackedBytes: number;
+/**
+ * The index records a stream's blocks make. Kept as the index holds them they would cost memory
+ * in proportion to the blocks (a file may hold millions), so kept as liblzma keeps them: their
+ * count and a hash of their sizes, compared with the same hash of the index's own records. (The
+ * hash needs no strength: it tells an index that disagrees with its blocks, as a file damaged
+ * or edited by hand would; the CRC32s guard against damage in transit.)
+ */
+export class IndexRecords {
+  count = 0;
+  hash = 0;
+
+  /** A block of `unpaddedBytes` (header, compressed data and check, without padding) decoding to `unpackedBytes`. */
+  add(unpaddedBytes: number, unpackedBytes: number): void {
+    this.count++;
+    this.hash = mix(mix(this.hash, unpaddedBytes), unpackedBytes);
+  }
+}
+
+/** One size (below 2^53) into the hash, both of its 32-bit halves. */
+function mix(hash: number, value: number): number {
+  const low = value % 0x100000000;
+  const high = (value - low) / 0x100000000;
+  return (Math.imul(Math.imul(hash ^ low, 0x9e3779b1) ^ high, 0x85ebca6b) + 0x7f4a7c15) | 0;
 }
 
 /** Checks the index at `start` (its indicator byte) against the blocks; returns where it ends. */
-export function checkIndex(data: Uint8Array, start: number, blocks: readonly IndexedBlock[]): number {
+export function checkIndex(data: Uint8Array, start: number, blocks: IndexRecords): number {
   const count = vli(data, start + 1, 'the index');
-  if (count.value !== blocks.length) throw new XzCorrupt(`xz index at offset ${start} lists ${count.value} blocks, but the stream has ${blocks.length}`);
+  if (count.value !== blocks.count) throw new XzCorrupt(`xz index at offset ${start} lists ${count.value} blocks, but the stream has ${blocks.count}`);
+  const records = new IndexRecords();
   let at = count.next;
-  for (const [i, block] of blocks.entries()) {
+  for (let record = 0; record < blocks.count; record++) {
     const unpadded = vli(data, at, 'the index');
     const unpacked = vli(data, unpadded.next, 'the index');
+    records.add(unpadded.value, unpacked.value);
     at = unpacked.next;
-    if (unpadded.value !== block.unpaddedBytes || unpacked.value !== block.unpackedBytes) {
-      throw new XzCorrupt(`xz index at offset ${start} does not match block ${i + 1}'s sizes`);
-    }
   }
+  if (records.hash !== blocks.hash) throw new XzCorrupt(`xz index at offset ${start} does not match the blocks' sizes`);
   const padded = at + ((4 - ((at - start) % 4)) % 4);
   if (padded > data.length) throw truncated('the index');
   if (!isZero(data, at, padded)) throw new XzCorrupt(`xz index at offset ${start} has non-zero padding`);

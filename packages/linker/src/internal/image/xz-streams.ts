@@ -6,11 +6,12 @@
 // decompression bomb is refused at once, and how the image gets one buffer of its exact size.
 // Every header, the index and the footer are checked here too (their CRC32s, and the sizes the
 // index repeats), so that only the LZMA2 data and each block's check are left to the decoder.
+// The walk keeps nothing per block, so its memory does not grow with a file of tiny blocks.
 
 import { ImageTooLarge } from './image-too-large.js';
 import { readBlockHeader } from './xz-block-header.js';
 import { XzCorrupt, be16, byteAt, expectCrc32, isZero, truncated } from './xz-fields.js';
-import { checkFooter, checkIndex } from './xz-index.js';
+import { IndexRecords, checkFooter, checkIndex } from './xz-index.js';
 
 const STREAM_HEADER_BYTES = 12;
 const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
@@ -18,14 +19,6 @@ const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
 const CHECK_BYTES: ReadonlyMap<number, number> = new Map([[0x00, 0], [0x01, 4], [0x04, 8], [0x0a, 32]]);
 
 export type XzCheck = 0x00 | 0x01 | 0x04 | 0x0a;
-
-export interface XzStream {
-  /** Where the stream starts and ends in the file. */
-  readonly start: number;
-  readonly end: number;
-  readonly check: XzCheck;
-  readonly blocks: readonly XzBlock[];
-}
 
 /** One block of a stream: its header's filter chain, its LZMA2 chunks, and where its check is. */
 export interface XzBlock {
@@ -42,29 +35,31 @@ export interface XzBlock {
   readonly checkStart: number;
 }
 
-export interface XzLayout {
-  readonly streams: readonly XzStream[];
-  /** The sum of the declared chunk sizes: the size of the image. */
-  readonly imageBytes: number;
-}
+/** Called for each block in file order, with its stream's check. */
+export type BlockVisitor = (block: XzBlock, check: XzCheck) => void;
 
-/** The streams of an .xz file and its image size; throws ImageTooLarge as soon as the size passes maxBytes. */
-export function xzLayout(data: Uint8Array, maxBytes: number): XzLayout {
-  const streams: XzStream[] = [];
+/**
+ * Walks an .xz file, checking its structure, and returns the image's size; throws ImageTooLarge
+ * as soon as the size passes maxBytes. Nothing is kept per block or per stream (a file may hold
+ * millions of tiny ones), so a caller that wants the blocks walks again with a visitor, once it
+ * knows the size.
+ */
+export function walkXz(data: Uint8Array, maxBytes: number, visit?: BlockVisitor): number {
   let imageBytes = 0;
+  let streams = 0;
   let at = 0;
   while (at < data.length) {
-    if (streams.length > 0 && data[at] === 0) {
+    if (streams > 0 && data[at] === 0) {
       at = skipStreamPadding(data, at);
       continue;
     }
-    const stream = walkStream(data, at, imageBytes, maxBytes);
-    imageBytes += stream.blocks.reduce((sum, block) => sum + block.unpackedBytes, 0);
-    streams.push(stream);
+    const stream = walkStream(data, at, imageBytes, maxBytes, visit);
+    imageBytes = stream.imageBytes;
+    streams++;
     at = stream.end;
   }
-  if (streams.length === 0) throw truncated('the stream header');
-  return { streams, imageBytes };
+  if (streams === 0) throw truncated('the stream header');
+  return imageBytes;
 }
 
 function skipStreamPadding(data: Uint8Array, start: number): number {
@@ -74,26 +69,26 @@ function skipStreamPadding(data: Uint8Array, start: number): number {
   return at;
 }
 
-function walkStream(data: Uint8Array, start: number, bytesBefore: number, maxBytes: number): XzStream {
+function walkStream(data: Uint8Array, start: number, bytesBefore: number, maxBytes: number, visit: BlockVisitor | undefined): { end: number; imageBytes: number } {
   if (start + STREAM_HEADER_BYTES > data.length) throw truncated('the stream header');
   if (!XZ_MAGIC.every((byte, i) => data[start + i] === byte)) throw new XzCorrupt(`no xz stream header at offset ${start}`);
   expectCrc32(data, start + 6, start + 8, start + 8, 'stream header');
   const flags = (data[start + 6] ?? 0) * 256 + (data[start + 7] ?? 0);
   const checkBytes = CHECK_BYTES.get(flags);
   if (checkBytes === undefined) throw new XzCorrupt(`xz stream at offset ${start} has flags 0x${flags.toString(16)}: an unknown check or reserved bits`);
-  const blocks: XzBlock[] = [];
+  const records = new IndexRecords();
   let imageBytes = bytesBefore;
   let at = start + STREAM_HEADER_BYTES;
   // Blocks until the index indicator, a zero byte where a block header size would be.
   while (byteAt(data, at, 'a block header') !== 0) {
     const block = walkBlock(data, at, checkBytes, imageBytes, maxBytes);
     imageBytes += block.unpackedBytes;
-    blocks.push(block);
+    records.add(block.dataEnd - block.headerStart + checkBytes, block.unpackedBytes);
+    visit?.(block, flags as XzCheck);
     at = block.checkStart + checkBytes;
   }
-  const indexEnd = checkIndex(data, at, blocks.map((block) => ({ unpaddedBytes: block.dataEnd - block.headerStart + checkBytes, unpackedBytes: block.unpackedBytes })));
-  const end = checkFooter(data, indexEnd, flags, indexEnd - at);
-  return { start, end, check: flags as XzCheck, blocks };
+  const indexEnd = checkIndex(data, at, records);
+  return { end: checkFooter(data, indexEnd, flags, indexEnd - at), imageBytes };
 }
 
 function walkBlock(data: Uint8Array, headerStart: number, checkBytes: number, bytesBefore: number, maxBytes: number): XzBlock {

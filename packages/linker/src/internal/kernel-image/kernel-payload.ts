@@ -2,7 +2,7 @@ import { lzmaCodecs } from '../image/codecs.js';
 import { gunzip } from '../image/decompress.js';
 import { ImageTooLarge } from '../image/image-too-large.js';
 import { unfilterX86 } from '../image/x86-bcj.js';
-import { xzLayout, type XzBlock } from '../image/xz-streams.js';
+import { walkXz, type XzBlock } from '../image/xz-streams.js';
 import { decompressZstd } from '../image/zstd-frames.js';
 
 // The compressed vmlinux of a bzImage, decompressed. The kernel can be built with any of
@@ -64,19 +64,21 @@ function decode(payload: Uint8Array, compression: KernelCompression, maxBytes: n
 
 /** Each block as raw LZMA2, its BCJ filter undone; the sizes were counted from chunk headers first. */
 function decompressXzKernel(data: Uint8Array, maxBytes: number): Uint8Array {
-  const { streams, imageBytes } = xzLayout(data, maxBytes);
-  const blocks = streams.flatMap((stream) => stream.blocks);
-  // The usual kernel is one block: its decoded buffer is the image, without a second copy.
-  const only = blocks.length === 1 ? blocks[0] : undefined;
-  if (only !== undefined) return decodeBlock(data, only);
-  const image = new Uint8Array(imageBytes);
+  const imageBytes = walkXz(data, maxBytes);
+  let image: Uint8Array | undefined;
   let offset = 0;
-  for (const block of blocks) {
+  walkXz(data, maxBytes, (block) => {
     const part = decodeBlock(data, block);
+    // The usual kernel is one block: its decoded buffer is the image, without a second copy.
+    if (part.length === imageBytes) {
+      image = part;
+      return;
+    }
+    image ??= new Uint8Array(imageBytes);
     image.set(part, offset);
     offset += part.length;
-  }
-  return image;
+  });
+  return image ?? new Uint8Array(0);
 }
 
 function decodeBlock(data: Uint8Array, block: XzBlock): Uint8Array {
