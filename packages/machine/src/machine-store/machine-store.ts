@@ -10,7 +10,6 @@ import { machineFiles } from './location.js';
 import { makeDirectories, makeDirectoriesOrThrow } from './make-directories.js';
 import type { BootConfig, JournalRecord } from './records.js';
 import { ownEntryExists, readOwnFile } from './own-file.js';
-import { processHasEnded } from './process-alive.js';
 import type { Failure, Result } from '@kmodsim/cpu';
 import { damaged, exists, ioError, ioFailure, noMachine, notAMachine, type StoreError, type StoreResult } from './store-error.js';
 
@@ -169,14 +168,17 @@ export function createMachineDir(dir: string, config: BootConfig, reboot: boolea
 
 const holdsOtherFiles = (dir: string): StoreError => notAMachine(dir, 'it holds other files, and kmodsim boot writes only into an empty directory');
 
-/** What a directory that is not a machine holds besides a kmodsim lock and the temporaries of dead lockers. */
+/** What a directory that is not a machine holds besides a kmodsim lock and this host's lock temporaries. */
 function strayFiles(dir: string): string[] {
   const lock = basename(machineFiles(dir).lock);
   return readdirSync(dir).filter((name) => {
     if (name === lock) return inspectLock(join(dir, name)).kind !== 'kmodsim';
     const temporary = parseTemporaryName(name);
     const ours = temporary !== undefined && (temporary.target === lock || temporary.target === `${lock}.break`);
-    return !(ours && temporary.thisHost && processHasEnded(temporary.pid));
+    // A lock temporary of this host is kmodsim taking the lock: a dead process's is a leftover,
+    // a live one's a boot between writing its lock and linking it into place, which this boot
+    // waits for (under the lock) rather than take for someone else's files.
+    return !(ours && temporary.thisHost);
   });
 }
 
