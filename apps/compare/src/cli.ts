@@ -3,7 +3,7 @@ import { costCommand } from './cost/cost.js';
 import { mergeCommand } from './merge/merge.js';
 import { reportCommand } from './report/report-command.js';
 import { scenariosCommand } from './scenarios-command.js';
-import { getopt, reportOptionError, reportUsageError } from '@kmodsim/cli';
+import { getopt, reportOptionError } from '@kmodsim/cli';
 import { OptionError, UsageError, type CompareIo } from './io.js';
 
 const USAGE = `Usage: kmodsim-compare COMMAND [OPTIONS]
@@ -47,9 +47,19 @@ export async function main(argv: readonly string[], io: CompareIo): Promise<numb
     if (!(error instanceof UsageError)) throw error;
     const known = command === 'check' || command === 'cost' || command === 'merge' || command === 'scenarios' || command === 'report';
     if (error instanceof OptionError) return reportOptionError(io, known ? `kmodsim-compare ${command}` : 'kmodsim-compare', error.message);
-    const status = reportUsageError(io, 'kmodsim-compare', error.message);
+    const status = reportUsageError(io, error.message);
     // Without a command it is not clear what the user wanted: the commands there are.
     if (!known) io.stderr.write(USAGE);
     return status;
   }
+}
+
+/**
+ * A usage error: `kmodsim-compare: what is wrong`, on one line, exit 2, as getopt's own messages
+ * read. No "ERROR:": on check's stderr that word names a pair whose search could not run (exit 1),
+ * which a usage error is not.
+ */
+function reportUsageError(io: CompareIo, message: string): number {
+  io.stderr.write(`kmodsim-compare: ${message.replace(/\s*\n\s*/g, '; ')}\n`);
+  return 2;
 }

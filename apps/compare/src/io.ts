@@ -12,6 +12,10 @@ export interface CompareIo extends Pick<CliIo, 'stdout' | 'stderr' | 'env' | 'cw
   readonly now?: () => number;
   /** The terminal's width in characters, when stdout is one: a counterexample's columns fill it. */
   readonly columns?: number | undefined;
+  /** The terminal's width when stderr is one: the progress line is clipped to it, so it never wraps (a wrapped line cannot be cleared). */
+  readonly stderrColumns?: number | undefined;
+  /** The script this process was started with (process.argv[1]): the replay commands check prints start the program the same way. */
+  readonly script?: string | undefined;
 }
 
 /** A usage error: the message on stderr, exit status 2. */

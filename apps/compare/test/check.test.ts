@@ -6,6 +6,8 @@ import { describe, expect, test } from 'vitest';
 import { main } from '../src/cli.js';
 
 const run = promisify(execFile);
+/** A usage error as kmod's tools say one: the program's name, then the problem, one line; no "ERROR:" (on check's stderr that is a pair's verdict). */
+const ONE_LINE_USAGE_ERROR = /^kmodsim-compare: (?!ERROR:)[^\n]+\n$/;
 const bin = fileURLToPath(new URL('../bin/kmodsim-compare.js', import.meta.url));
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
@@ -46,7 +48,7 @@ describe('kmodsim-compare check', () => {
     const result = await check('--strategy', './racy-atomic.mjs', '--scenario', 'unload-vs-get', '--preemptions', '2', '--irqs', '0');
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^racy-atomic\s+unload-vs-get\s+VIOLATION/m);
-    const replay = /replay: (kmodsim-compare check .*)$/m.exec(result.stdout)?.[1];
+    const replay = /replay: (node \S+\/bin\/kmodsim-compare\.js check .*)$/m.exec(result.stdout)?.[1];
     expect(replay).toBeDefined();
     const schedule = /--replay '([^']+)'/.exec(replay ?? '')?.[1] ?? '';
     const again = await check('--strategy', './racy-atomic.mjs', '--scenario', 'unload-vs-get', '--replay', schedule);
@@ -138,7 +140,7 @@ describe('kmodsim-compare check', () => {
     const result = await checkInProcess('--strategy', 'global-spinlock', '--strategy', 'global-spinlock', '--scenario', 'irq-get-put', '--scenario', 'irq-get-put', '--preemptions', '0');
     expect(result.code).toBe(0);
     expect(result.stdout.match(/^global-spinlock\s+irq-get-put\s+CLEAN/gm)).toHaveLength(1);
-    expect(result.stdout).toMatch(/^1 pairs: 1 clean,/m);
+    expect(result.stdout).toMatch(/^1 pair: 1 clean,/m);
   });
 
   test('--json prints one object per verdict', async () => {
@@ -149,7 +151,7 @@ describe('kmodsim-compare check', () => {
     expect(lines[0]?.counts.exhausted).toBe(true);
   });
 
-  test('usage errors exit 2 and say what is wrong', async () => {
+  test('usage errors exit 2 and say what is wrong, on one line', async () => {
     const cases: [string[], string][] = [
       [['--strategy', 'magic'], "unknown strategy 'magic'; known: percpu-stop-machine, percpu-split-counters, global-spinlock"],
       [['--scenario', 'nope'], "unknown scenario 'nope'; known: unload-vs-get,"],
@@ -175,13 +177,36 @@ describe('kmodsim-compare check', () => {
       const result = await checkInProcess(...args);
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr).toContain(message);
-      expect(result.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
+      expect(result.stderr, args.join(' ')).toMatch(ONE_LINE_USAGE_ERROR);
     }
   });
 
 });
 
 describe('kmodsim-compare check: declarations, reporters and the execution cap', () => {
+  test.each([
+    ['./declares-null.mjs', [], 'declares-null: knownViolations[0] must be an object { scenario, kinds, why }, got null'],
+    ['./declares-kinds-string.mjs', [], "declares-kinds-string: the known violation in 'unload-vs-get' must list its kinds in an array (one or more of: "],
+    ['./declares-scenario-number.mjs', [], "declares-scenario-number: knownViolations[0].scenario must be a scenario's name, got number 42"],
+    ['./declares-unrunnable.mjs', ['--scenario', 'refused-open-while-waiting'], "declares-unrunnable declares a known violation in scenario 'refused-open-while-waiting', which it cannot run (the pair is N/A): scenario refused-open-while-waiting needs an unload that waits for users (rmmod --wait)"],
+  ])('a malformed or unrunnable declaration (%s) is a one-line usage error naming it, exit 2, never a stack trace or a silent N/A', async (strategy, args, message) => {
+    const result = await checkInProcess('--strategy', strategy, ...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).toMatch(ONE_LINE_USAGE_ERROR);
+    expect(result.stdout).toBe('');
+  });
+
+  test('the summary counts every pair, N/A ones included, and says "1 pair" of one', async () => {
+    const two = await checkInProcess('--strategy', 'atomic-bias', '--scenario', 'irq-get-put', '--scenario', 'refused-open-while-waiting', '--preemptions', '0');
+    expect(two.code).toBe(0);
+    expect(two.stdout).toMatch(/^2 pairs: 1 clean, 0 expected, 0 unexpected, 1 n\/a; \d+ executions/m);
+    const one = await checkInProcess('--strategy', 'atomic-bias', '--scenario', 'refused-open-while-waiting');
+    expect(one.stdout).toMatch(/^1 pair: 0 clean, 0 expected, 0 unexpected, 1 n\/a; 0 executions/m);
+    const json = await checkInProcess('--strategy', 'atomic-bias', '--scenario', 'refused-open-while-waiting', '--json');
+    expect(json.stderr).toMatch(/^1 pair: 0 clean, 0 expected, 0 unexpected, 1 n\/a;/m);
+  });
+
   test("a user's strategy may declare the violation it has: found, it is EXPECTED and the check exits 0; a pair declared clean that fails is a surprise", async () => {
     const result = await check('--strategy', './declares-its-race.mjs', '--scenario', 'unload-vs-get', '--scenario', 'irq-get-put', '--preemptions', '1');
     expect(result.code).toBe(0);
@@ -194,7 +219,7 @@ describe('kmodsim-compare check: declarations, reporters and the execution cap',
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites>/);
     expect(result.stdout).toContain('<testsuite name="kmodsim-compare check" tests="2" failures="1" errors="0" skipped="0"');
-    expect(result.stdout).toMatch(/<testcase name="unload-vs-get" classname="kmodsim-compare.racy-atomic"><failure message="VIOLATION: [^"]+" type="violation">[^<]*replay: kmodsim-compare check --strategy .\/racy-atomic.mjs --scenario unload-vs-get --replay '[^<]*<\/failure><\/testcase>/);
+    expect(result.stdout).toMatch(/<testcase name="unload-vs-get" classname="kmodsim-compare.racy-atomic"><failure message="VIOLATION: [^"]+" type="violation">[^<]*replay: node \S+\/bin\/kmodsim-compare\.js check --strategy \S+\/fixtures\/racy-atomic\.mjs --scenario unload-vs-get --replay '[^<]*<\/failure><\/testcase>/);
     expect(result.stdout).toMatch(/<testcase name="unload-vs-get" classname="kmodsim-compare.global-spinlock"><system-out>CLEAN: no violation found<\/system-out><\/testcase>/);
   });
 
@@ -211,7 +236,7 @@ describe('kmodsim-compare check: declarations, reporters and the execution cap',
     expect(table.code).toBe(1);
     expect(table.stdout).toMatch(/^global-spinlock\s+unload-vs-get\s+INCOMPLETE\s+5\s+stopped at 5 executions before the search was exhausted: no verdict; raise --max-executions/m);
     expect(table.stdout).not.toContain('CLEAN');
-    expect(table.stdout).toMatch(/^1 pairs: 0 clean, 0 expected, 1 unexpected \(1 incomplete: no verdict\), 0 n\/a;/m);
+    expect(table.stdout).toMatch(/^1 pair: 0 clean, 0 expected, 1 unexpected \(1 incomplete: no verdict\), 0 n\/a;/m);
     const json = await checkInProcess(...args, '--json');
     expect(json.code).toBe(1);
     expect((JSON.parse(json.stdout) as { verdict: string }).verdict).toBe('incomplete');
@@ -223,26 +248,51 @@ describe('kmodsim-compare check: declarations, reporters and the execution cap',
   });
 });
 
-describe('kmodsim-compare check and checkpoints', () => {
-  test('a strategy keeping JavaScript state that a checkpoint cannot put back is searched booting afresh, with a note, and judged as a fresh search judges it', async () => {
+describe('kmodsim-compare check and state kept outside simulated memory', () => {
+  const NOT_CERTIFIED = /^keeps-host-state\s+unload-vs-get\s+ERROR\s+[1-9]\d*\s+not certified CLEAN: keeps-host-state keeps state outside simulated memory \(a run from the checkpoint after setup went differently from a fresh boot\), and a change to that state is no step the search can interleave with another CPU's, so finding nothing in \d+ executions proves nothing/m;
+
+  test('a strategy whose JavaScript state shows (a run from the checkpoint differs from a fresh boot) and that is found clean is no CLEAN: an ERROR saying why, exit 1', async () => {
     const result = await checkInProcess('--strategy', './keeps-host-state.mjs', '--scenario', 'unload-vs-get', '--preemptions', '1', '--irqs', '0');
-    expect(result.stderr).toMatch(/^kmodsim-compare: note: keeps-host-state on unload-vs-get: every execution booted afresh, because a run started from the checkpoint taken after setup went differently from one booted afresh/m);
-    expect(result.stdout).toMatch(/^keeps-host-state\s+unload-vs-get\s+CLEAN\s+\d+\s+exhausted/m);
-    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(NOT_CERTIFIED);
+    expect(result.stdout).not.toContain('CLEAN ');
+    expect(result.stdout).toMatch(/^1 pair: 0 clean, 0 expected, 1 unexpected, 0 n\/a; [1-9]\d* executions/m);
+    expect(result.stderr).toMatch(/^kmodsim-compare: ERROR: keeps-host-state on unload-vs-get: not certified CLEAN: .* \(what showed it: a run started from the checkpoint taken after setup went differently from one booted afresh/m);
+    expect(result.code).toBe(1);
   });
 
-  test('such a strategy is searched afresh wherever its state shows, never an ERROR blamed on determinism', async () => {
-    const result = await checkInProcess('--strategy', './keeps-host-state.mjs', '--scenario', 'notifiers-during-init', '--scenario', 'failing-init-with-user');
-    expect(result.stdout).toMatch(/^keeps-host-state\s+notifiers-during-init\s+CLEAN/m);
-    expect(result.stdout).toMatch(/^keeps-host-state\s+failing-init-with-user\s+CLEAN/m);
-    expect(result.stderr).not.toContain('ERROR');
-    expect(result.code).toBe(0);
+  test('count++ on a JavaScript variable from tasks and interrupts: never CLEAN; what the search found, it still reports', async () => {
+    const result = await checkInProcess('--strategy', './js-counter.mjs', '--scenario', 'unload-vs-get', '--scenario', 'irq-user-vs-unload');
+    expect(result.stdout).not.toMatch(/^js-counter\s+\S+\s+CLEAN/m);
+    expect(result.stdout).toMatch(/^js-counter\s+unload-vs-get\s+VIOLATION\s+\d+\s+use-after-free/m);
+    expect(result.stdout).toMatch(/^js-counter\s+irq-user-vs-unload\s+ERROR\s+\d+\s+not certified CLEAN: js-counter keeps state outside simulated memory/m);
+    expect(result.code).toBe(1);
   });
 
-  test('--no-checkpoints boots every execution afresh: the same verdict, and no note', async () => {
+  test('--json, --reporter junit and the report carry the ERROR and its reason', async () => {
+    const args = ['--strategy', './keeps-host-state.mjs', '--scenario', 'unload-vs-get', '--preemptions', '1', '--irqs', '0'];
+    const json = await checkInProcess(...args, '--json');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ verdict: 'error', reason: expect.stringMatching(/^not certified CLEAN: keeps-host-state keeps state outside simulated memory/) as unknown });
+    const junit = await checkInProcess(...args, '--reporter', 'junit');
+    expect(junit.code).toBe(1);
+    expect(junit.stdout).toContain('errors="1"');
+    expect(junit.stdout).toMatch(/<testcase name="unload-vs-get" classname="kmodsim-compare.keeps-host-state"><error message="not certified CLEAN: keeps-host-state keeps state outside simulated memory[^"]*proves nothing[^"]*"\/><\/testcase>/);
+    const io = testIo({ cwd: fixtures });
+    expect(await main(['report', ...args, '--format', 'json', '--out', '-', '--cpus', '1'], io)).toBe(1);
+    const cell = (JSON.parse(io.stdoutText()) as { matrix: { cells: { verdict: string; surprise: boolean; detail: string }[] } }).matrix.cells[0];
+    expect(cell).toMatchObject({ verdict: 'error', surprise: true, detail: expect.stringMatching(/^not certified CLEAN/) as unknown });
+  });
+
+  test('--no-checkpoints does not hide it: a short search with checkpoints looks, and the pair is the same ERROR', async () => {
     const result = await checkInProcess('--strategy', './keeps-host-state.mjs', '--scenario', 'unload-vs-get', '--preemptions', '1', '--irqs', '0', '--no-checkpoints');
-    expect(result.stderr).not.toContain('note:');
-    expect(result.stdout).toMatch(/^keeps-host-state\s+unload-vs-get\s+CLEAN\s+\d+\s+exhausted/m);
+    expect(result.stdout).toMatch(NOT_CERTIFIED);
+    expect(result.code).toBe(1);
+  });
+
+  test('a sound design with --no-checkpoints stays CLEAN, with no note', async () => {
+    const result = await checkInProcess('--strategy', 'global-spinlock', '--scenario', 'unload-vs-get', '--preemptions', '1', '--irqs', '0', '--no-checkpoints');
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^global-spinlock\s+unload-vs-get\s+CLEAN\s+\d+\s+exhausted/m);
     expect(result.code).toBe(0);
   });
 });
@@ -301,13 +351,14 @@ describe('kmodsim-compare check --workers', () => {
     expect(result.stdout).toMatch(/^global-spinlock\s+unload-vs-get\s+CLEAN/m);
   });
 
-  test('a strategy whose checkpoint diverges is searched again whole, booting afresh, on threads as on one: the same executions and final states, and the note', async () => {
-    const args = ['--strategy', './keeps-host-state.mjs', '--scenario', 'unload-vs-get', '--preemptions', '1', '--json'];
-    const counts = (stdout: string) => (JSON.parse(stdout) as { counts: unknown }).counts;
+  test('a strategy whose checkpoint diverges is searched again whole, booting afresh, on threads as on one: the same executions, and the same ERROR (it proves nothing)', async () => {
+    const args = ['--strategy', './keeps-host-state.mjs', '--scenario', 'unload-vs-get', '--preemptions', '1'];
+    const executions = (stdout: string) => /^keeps-host-state\s+unload-vs-get\s+ERROR\s+(\d+)\s+not certified CLEAN/m.exec(stdout)?.[1];
     const alone = await check(...args);
     const pooled = await check(...args, '--workers', '3');
-    expect(pooled.code).toBe(0);
-    expect(counts(pooled.stdout)).toEqual(counts(alone.stdout));
-    expect(pooled.stderr).toContain('every execution booted afresh, because a run started from the checkpoint taken after setup went differently');
+    expect(pooled.code).toBe(1);
+    expect(executions(pooled.stdout)).toBeDefined();
+    expect(executions(pooled.stdout)).toBe(executions(alone.stdout));
+    expect(pooled.stderr).toContain('(what showed it: a run started from the checkpoint taken after setup went differently');
   });
 });

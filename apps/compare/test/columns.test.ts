@@ -28,6 +28,47 @@ describe("a counterexample's column view", () => {
     const cpu0 = view.split('\n').slice(2).map((line) => line.split('|')[1]?.trim() ?? '').join(' ');
     expect(cpu0).toContain(`cat: atomic_add_return ${long}`);
   });
+
+  test('a cell that fills its column keeps a space before the rule: nothing touches the border', () => {
+    const events = [event(1, 0, 'rmmod', 'x'.repeat(20)), event(2, 1, 'cat', 'y')];
+    const view = counterexampleColumns(events, 2, 0, Infinity, undefined);
+    for (const line of view.trimEnd().split('\n').filter((row) => row.includes('|'))) {
+      expect(line, line).not.toMatch(/[^ ]\|/);
+      expect(line, line).not.toMatch(/\|[^ ]/);
+    }
+    expect(view).toContain(`rmmod: atomic_add_return ${'x'.repeat(20)} |`);
+  });
+
+  test('at 60 columns a cell wraps at spaces: a name such as demo_chardev.live is never split', () => {
+    const names = 'cat: load demo_chardev.live -> 1 (sameSocket) then store demo_chardev.refcount[1] = 1 (hit) and chrdevs_lock[1] -> 2';
+    const events = [event(1, 1, 'cat', names), event(2, 0, 'rmmod', 'rmmod-7 sleeps in TASK_UNINTERRUPTIBLE and nothing left can wake it (a lost wakeup?)')];
+    const view = counterexampleColumns(events, 2, 0, Infinity, 60);
+    const lines = view.trimEnd().split('\n');
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(60);
+    const cells = lines.slice(2).flatMap((line) => line.split('|').slice(1).map((cell) => cell.trim()));
+    for (const name of ['demo_chardev.live', 'demo_chardev.refcount[1]', 'chrdevs_lock[1]', 'TASK_UNINTERRUPTIBLE', '(a lost wakeup?)']) {
+      expect(cells.some((cell) => cell.includes(name)), `${name} whole in:\n${view}`).toBe(true);
+    }
+  });
+
+  test('a word longer than a whole cell is cut after a dot or before a bracket, so its parts still read as names', () => {
+    const events = [event(1, 0, 'cat', 'a_very_long_module_name.some_field_of_it[cpu 1]'), event(2, 1, 'rmmod', 'y')];
+    const view = counterexampleColumns(events, 2, 0, Infinity, 75);
+    const cells = view.trimEnd().split('\n').slice(2).map((line) => line.split('|')[1]?.trim() ?? '');
+    expect(cells).toContain('a_very_long_module_name.');
+    expect(cells).toContain('some_field_of_it[cpu 1]');
+  });
+});
+
+describe('check printing a counterexample at 60 columns', () => {
+  test('the view keeps to 60 columns and splits no name of memory', async () => {
+    const stdout = await racyCheck({ COLUMNS: '60' });
+    const view = stdout.split('\n').filter((line) => /^ {4}(\d+| {5})\s*\|/.test(line));
+    const cells = view.flatMap((line) => line.split('|').slice(1).map((cell) => cell.trim())).filter((cell) => cell !== '');
+    // A name is cut only when it is longer than a whole cell, and then after a dot: such a piece is a line of its own.
+    expect(cells.filter((cell) => /\.$/.test(cell) && cell.includes(' '))).toEqual([]);
+    expect(cells.some((cell) => cell.includes('demo_chardev.live'))).toBe(true);
+  });
 });
 
 async function racyCheck(env: Record<string, string>, ...args: string[]): Promise<string> {

@@ -4,14 +4,14 @@ import { cost } from './cost-run.js';
 
 describe('kmodsim-compare cost: what it refuses, and a strategy that faults', () => {
   test.each([
-    [['--strategy', 'no-such-design'], /^kmodsim-compare: ERROR: unknown strategy 'no-such-design'; known: percpu-stop-machine, .*\(or a path to a \.js\/\.mjs file\)\n$/],
-    [['--strategy', './no-such-file.mjs'], /^kmodsim-compare: ERROR: strategy file \.\/no-such-file\.mjs did not load: .*no-such-file\.mjs.*\n$/],
-    [['--cpus', '0'], /^kmodsim-compare: ERROR: --cpus takes whole numbers from 1 to 1024, separated by commas, got '0'\n$/],
-    [['--cpus', '2000'], /^kmodsim-compare: ERROR: --cpus takes whole numbers from 1 to 1024, separated by commas, got '2000'\n$/],
-    [['--cpus', 'abc'], /^kmodsim-compare: ERROR: --cpus takes whole numbers from 1 to 1024, separated by commas, got 'abc'\n$/],
-    [['--cpus', '1,,4'], /^kmodsim-compare: ERROR: --cpus takes whole numbers from 1 to 1024, separated by commas, got '1,,4'\n$/],
-    [['--profile', 'cray-1'], /^kmodsim-compare: ERROR: unknown profile 'cray-1'; known: generic, xeon-8176-perfbook\n$/],
-    [['1024'], /^kmodsim-compare: ERROR: unexpected argument '1024'\n$/],
+    [['--strategy', 'no-such-design'], /^kmodsim-compare: unknown strategy 'no-such-design'; known: percpu-stop-machine, .*\(or a path to a \.js\/\.mjs file\)\n$/],
+    [['--strategy', './no-such-file.mjs'], /^kmodsim-compare: strategy file \.\/no-such-file\.mjs did not load: .*no-such-file\.mjs.*\n$/],
+    [['--cpus', '0'], /^kmodsim-compare: --cpus takes whole numbers from 1 to 1024, separated by commas, got '0'\n$/],
+    [['--cpus', '2000'], /^kmodsim-compare: --cpus takes whole numbers from 1 to 1024, separated by commas, got '2000'\n$/],
+    [['--cpus', 'abc'], /^kmodsim-compare: --cpus takes whole numbers from 1 to 1024, separated by commas, got 'abc'\n$/],
+    [['--cpus', '1,,4'], /^kmodsim-compare: --cpus takes whole numbers from 1 to 1024, separated by commas, got '1,,4'\n$/],
+    [['--profile', 'cray-1'], /^kmodsim-compare: unknown profile 'cray-1'; known: generic, xeon-8176-perfbook\n$/],
+    [['1024'], /^kmodsim-compare: unexpected argument '1024'\n$/],
     [['--cpu', '4', '--bogus'], /^kmodsim-compare cost: unrecognized option '--bogus'\nTry 'kmodsim-compare cost --help' for more information\.\n$/],
   ])('%j: one line saying what is wrong, nothing priced, exit 2', async (args, message) => {
     const result = await cost(...args);

@@ -86,7 +86,7 @@ describe('--reporter junit', () => {
   test('messages and details lose the characters XML cannot hold, lone surrogates and U+FFFE/U+FFFF included, and keep tab, LF and CR', () => {
     const io = testIo();
     const reporter = junitReporter(io);
-    reporter.error('s\u0000', 'n\u001F', 'bad \uD800 half \uDC00 pair \uD83D\uDE00 end \uFFFE\uFFFF\ttab\r\nline');
+    reporter.error('s\u0000', 'n\u001F', 'bad \uD800 half \uDC00 pair \uD83D\uDE00 end \uFFFE\uFFFF\ttab\r\nline', 0);
     reporter.notApplicable('s', 'n', 'skip\u000B\u000C');
     reporter.end(emptySummary());
     const report = io.stdoutText();

@@ -47,6 +47,22 @@ describe('kmodsim-compare check progress', () => {
     expect(io.stderrText().endsWith('\r\u001b[K')).toBe(true);
   });
 
+  test('the line is cut to the terminal\'s width, so that it never wraps onto a row that clearing it would leave behind', async () => {
+    let clockMs = 0;
+    const io = { ...testIo({ cwd: fixtures }), isTty: true, stderrColumns: 40, now: () => (clockMs += 1000) };
+    const progress = new CheckProgress(2, io, true);
+    progress.queued(0, 'percpu-split-counters on rescheduling-reader-vs-unload');
+    progress.executions(0, 123456);
+    const drawn = io.stderrText().split('\r\u001b[K').filter((line) => line !== '');
+    expect(drawn.length).toBeGreaterThan(0);
+    for (const line of drawn) expect(line.length, line).toBeLessThan(40);
+    expect(drawn.at(-1)).toBe(`${'0 of 2 pairs done · percpu-split-counters on rescheduling-reader-vs-unload'.slice(0, 38)}…`);
+    // A whole check on a narrow terminal: every drawing fits.
+    const run = { ...testIo({ cwd: fixtures }), isTty: true, stderrColumns: 30, now: () => (clockMs += 1000) };
+    expect(await main(['check', ...TWO_PAIRS], run)).toBe(0);
+    for (const line of run.stderrText().split('\r\u001b[K')) expect(line.length, line).toBeLessThan(30);
+  });
+
   test('--quiet, or stderr not a terminal: no progress at all', async () => {
     const quiet = await checkOnTerminal(true, ...TWO_PAIRS, '--quiet');
     expect(quiet.code).toBe(0);

@@ -1,6 +1,6 @@
 import { VIOLATION_KINDS, type KnownViolation, type RefcountStrategy, type ViolationKind } from '@kmodsim/refcount';
 import { findScenario } from './catalogue.js';
-import type { CatalogueScenario } from './scenario.js';
+import { scenarioMismatch, type CatalogueScenario } from './scenario.js';
 
 // What a check of a strategy against a scenario should find: nothing, the fault the scenario
 // exists to show, or a violation the strategy declares it has. A check succeeds when it finds
@@ -20,32 +20,66 @@ export function expectationOf(strategy: RefcountStrategy, scenario: CatalogueSce
 }
 
 /**
- * What is wrong with a strategy's declarations, in one line each: a scenario the catalogue does
- * not have, a kind no check reports, a scenario declared twice, or no kinds at all.
+ * What is wrong with a strategy's declarations, in one line each: an entry that is not an object,
+ * a scenario that is not a name, one the catalogue does not have, or one the strategy cannot run
+ * (it would be N/A, so the declaration could never be checked); a kind no check reports, kinds
+ * that are not a list, a scenario declared twice, or no why. A strategy file is the user's own
+ * JavaScript, so every field is checked for its type before it is used.
  */
 export function declarationProblems(strategy: RefcountStrategy): string[] {
   const declared: unknown = strategy.knownViolations;
   if (declared === undefined) return [];
-  if (!Array.isArray(declared)) return [`${strategy.name}: knownViolations must be an array of { scenario, kinds, why }`];
+  if (!Array.isArray(declared)) return [`${strategy.name}: knownViolations must be an array of { scenario, kinds, why }, got ${shown(declared)}`];
   const problems: string[] = [];
   const seen = new Set<string>();
-  for (const entry of declared as readonly Partial<KnownViolation>[]) {
-    const scenario = typeof entry.scenario === 'string' ? entry.scenario : '';
-    const found = findScenario(scenario);
-    if (found === undefined) problems.push(`${strategy.name} declares a known violation in scenario '${scenario}', which does not exist`);
-    else if (found.kind !== 'checked') problems.push(`${strategy.name} declares a known violation in scenario '${scenario}', which is a demonstration, not checked`);
-    else if (found.expected !== 'clean') problems.push(`${strategy.name} declares a known violation in scenario '${scenario}', which every design fails by design (${found.expected.join(' or ')}): nothing to declare there`);
-    if (typeof entry.why !== 'string' || entry.why.trim() === '') problems.push(`${strategy.name}: the known violation in '${scenario}' says no why (a sentence for the reader of the verdict)`);
-    if (seen.has(scenario)) problems.push(`${strategy.name} declares scenario '${scenario}' twice`);
-    seen.add(scenario);
-    const kinds: unknown = entry.kinds;
-    if (!Array.isArray(kinds) || kinds.length === 0) {
-      problems.push(`${strategy.name}: the known violation in '${scenario}' names no kinds (one or more of: ${VIOLATION_KINDS.join(', ')})`);
+  for (const [index, entry] of (declared as readonly unknown[]).entries()) {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      problems.push(`${strategy.name}: knownViolations[${index}] must be an object { scenario, kinds, why }, got ${shown(entry)}`);
       continue;
     }
-    for (const kind of kinds as unknown[]) {
-      if (!VIOLATION_KINDS.includes(kind as ViolationKind)) problems.push(`${strategy.name}: unknown violation kind '${String(kind)}' in '${scenario}' (known: ${VIOLATION_KINDS.join(', ')})`);
+    const { scenario, kinds, why } = entry as Partial<Record<keyof KnownViolation, unknown>>;
+    if (typeof scenario !== 'string') {
+      problems.push(`${strategy.name}: knownViolations[${index}].scenario must be a scenario's name, got ${shown(scenario)}`);
+      continue;
     }
+    problems.push(...scenarioProblems(strategy, scenario));
+    if (typeof why !== 'string' || why.trim() === '') problems.push(`${strategy.name}: the known violation in '${scenario}' says no why (a sentence for the reader of the verdict)`);
+    if (seen.has(scenario)) problems.push(`${strategy.name} declares scenario '${scenario}' twice`);
+    seen.add(scenario);
+    problems.push(...kindProblems(strategy.name, scenario, kinds));
   }
   return problems;
+}
+
+/** Why `scenario` cannot carry a declaration of this strategy's: none, or one line. */
+function scenarioProblems(strategy: RefcountStrategy, scenario: string): string[] {
+  const found = findScenario(scenario);
+  const where = `${strategy.name} declares a known violation in scenario '${scenario}'`;
+  if (found === undefined) return [`${where}, which does not exist`];
+  if (found.kind !== 'checked') return [`${where}, which is a demonstration, not checked`];
+  if (found.expected !== 'clean') return [`${where}, which every design fails by design (${found.expected.join(' or ')}): nothing to declare there`];
+  // A pair that is N/A is never searched: the declaration would be dropped in silence.
+  const mismatch = scenarioMismatch(found, strategy);
+  return mismatch === undefined ? [] : [`${where}, which it cannot run (the pair is N/A): ${mismatch}`];
+}
+
+function kindProblems(strategy: string, scenario: string, kinds: unknown): string[] {
+  const known = VIOLATION_KINDS.join(', ');
+  if (!Array.isArray(kinds)) {
+    return [`${strategy}: the known violation in '${scenario}' must list its kinds in an array (one or more of: ${known}), got ${shown(kinds)}`];
+  }
+  if (kinds.length === 0) return [`${strategy}: the known violation in '${scenario}' names no kinds (one or more of: ${known})`];
+  return (kinds as unknown[])
+    .filter((kind) => !VIOLATION_KINDS.includes(kind as ViolationKind))
+    .map((kind) => `${strategy}: unknown violation kind ${typeof kind === 'string' ? `'${kind}'` : shown(kind)} in '${scenario}' (known: ${known})`);
+}
+
+/** A value of the user's, short, for a message: what it is, not how it prints in a stack trace. */
+function shown(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `the string '${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
+  return typeof value === 'symbol' ? 'a symbol' : 'an object';
 }

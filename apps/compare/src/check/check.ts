@@ -5,7 +5,7 @@ import { UsageError, type CompareIo } from '../io.js';
 import { counterexampleColumns, counterexampleWidth } from './columns.js';
 import { CHECK_USAGE, parseCheckOptions, type CheckOptions } from './options.js';
 import { judgePairs, loadStrategies, planPairs, scenarioNamed, targetOf, type Pair } from './pairs.js';
-import { emptySummary, jsonReporter, junitReporter, tableReporter, tally, type CheckReporter } from './reporters.js';
+import { emptySummary, jsonReporter, junitReporter, tableReporter, tally, tallyNotApplicable, type CheckReporter } from './reporters.js';
 import { columnsFor, isFailure } from './verdict.js';
 
 /** `kmodsim-compare check`: a verdict per strategy and scenario. Thin: the search is @kmodsim/explore's. */
@@ -52,14 +52,15 @@ async function checkPairs(pairs: readonly Pair[], options: CheckOptions, io: Com
     const { strategy, scenario } = result.pair;
     switch (result.kind) {
       case 'n/a':
-        summary.notApplicable++;
+        tallyNotApplicable(summary);
         reporter.notApplicable(strategy.name, scenario.name, result.reason);
         break;
       case 'error':
         failed = true;
         summary.pairs++;
         summary.unexpected++;
-        reporter.error(strategy.name, scenario.name, result.reason);
+        summary.executions += result.executions;
+        reporter.error(strategy.name, scenario.name, result.reason, result.executions);
         break;
       case 'verdict': {
         const { verdict } = result;
@@ -88,7 +89,7 @@ function replayCommand(options: CheckOptions, strategy: RefcountStrategy | undef
   if (!run.ok) throw new UsageError(run.message);
   const replayed = run.value;
   if (!replayed.reproduced) {
-    io.stderr.write(`kmodsim-compare: ERROR: the schedule does not fit this run (is it from another version of the scenario or of kmodsim?): ${replayed.divergence ?? ''}\n`);
+    io.stderr.write(`kmodsim-compare: the schedule does not fit this run (is it from another version of the scenario or of kmodsim?): ${replayed.divergence ?? ''}\n`);
     return 2;
   }
   const described = describeViolation(target, { kind: 'invariant', message: '', schedule, steps: 0, preemptions: 0, irqs: 0, cpu: -1, comm: '', pid: 0, setupSteps: 0 });
@@ -104,7 +105,7 @@ function replayCommand(options: CheckOptions, strategy: RefcountStrategy | undef
   }
   if (cutShort) {
     // A schedule check printed runs to its violation's end (a livelock's goes on under round-robin and is reported so); one that stops while the run could still end was cut.
-    io.stderr.write(`kmodsim-compare: ERROR: the schedule stops before the run ends: ${fault.message}\n`);
+    io.stderr.write(`kmodsim-compare: the schedule stops before the run ends: ${fault.message}\n`);
     return 2;
   }
   return fault === undefined ? 0 : 1;

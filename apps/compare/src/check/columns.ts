@@ -2,9 +2,10 @@ import type { TraceEvent } from '@kmodsim/cpu';
 
 /** The narrowest a CPU's column gets on a narrow line: a longer cell wraps onto more lines, it is never cut. */
 const MIN_CELL_WIDTH = 12;
-/** The step number's column ("step "), before the first separator. */
+/** The step number's column ("step"), before the first separator. */
 const STEP_WIDTH = 5;
-const SEPARATOR = '| ';
+/** A space either side of the rule, so that a cell that fills its column never touches it. */
+const SEPARATOR = ' | ';
 
 /**
  * A counterexample as a table with one column per CPU, one row per step after `fromStep` (the
@@ -45,18 +46,37 @@ export function counterexampleRows(trace: readonly TraceEvent[], fromStep: numbe
   return { rows, hidden };
 }
 
-/** `text` in pieces of at most `width` characters, broken after a space where one is near the end. */
-function wrap(text: string, width: number): string[] {
+/**
+ * `text` in lines of at most `width` characters, broken at spaces, so that a name
+ * (`demo_chardev.live`) stays whole on one line; only a word longer than a whole line is cut,
+ * after a `.` or before a `[` where it has one, so that its parts still read as names.
+ */
+export function wrap(text: string, width: number): string[] {
   const pieces: string[] = [];
-  let rest = text;
-  while (rest.length > width) {
-    const space = rest.lastIndexOf(' ', width);
-    const cut = space > width / 2 ? space + 1 : width;
-    pieces.push(rest.slice(0, cut).trimEnd());
-    rest = rest.slice(cut);
+  let line = '';
+  for (const word of text.split(' ').filter((part) => part !== '')) {
+    if (line !== '' && line.length + 1 + word.length <= width) {
+      line += ` ${word}`;
+      continue;
+    }
+    if (line !== '') pieces.push(line);
+    line = word;
+    while (line.length > width) {
+      const cut = wordCut(line, width);
+      pieces.push(line.slice(0, cut));
+      line = line.slice(cut);
+    }
   }
-  pieces.push(rest);
+  pieces.push(line);
   return pieces;
+}
+
+/** Where to cut a word longer than `width`: after the last `.` or before the last `[` that leaves at least half a line, else at the width. */
+function wordCut(word: string, width: number): number {
+  const dot = word.lastIndexOf('.', width - 1) + 1;
+  const bracket = word.lastIndexOf('[', width);
+  const best = Math.max(dot, bracket);
+  return best > width / 2 ? best : width;
 }
 
 /**

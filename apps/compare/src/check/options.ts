@@ -52,8 +52,9 @@ Options:
   --traces               also count the distinct traces covered: executions that differ only in the
                          order of independent steps count once (exhaustive, without --shard or --workers)
   --no-checkpoints       boot the scenario afresh for every execution instead of rewinding to a
-                         checkpoint after setup (slower; for a strategy whose own JavaScript state
-                         a checkpoint cannot put back, which check otherwise finds and notes itself)
+                         checkpoint after setup (slower). A strategy that keeps state outside
+                         simulated memory is found either way (with this option, by a short search
+                         with checkpoints), and where it is found clean its pair is an ERROR
   --quiet                no progress line on stderr (shown only when it is a terminal: pairs done,
                          the search under way and its executions, about how long is left)
   --json                 one JSON object per verdict
@@ -66,10 +67,16 @@ Options:
 Verdicts: CLEAN (nothing found), EXPECTED (the violation the pair is known to show: a scenario's
 own oops, or one the strategy declares in knownViolations), VIOLATION (one nobody declared),
 MISSED (a declared one not found), INCOMPLETE (an exhaustive search stopped at --max-executions
-before it was exhausted: no verdict), ERROR (the search could not run), N/A (the pair cannot be judged).
+before it was exhausted: no verdict), ERROR (the search could not run, or it found nothing but the
+strategy keeps state outside simulated memory, whose races no search sees: not certified CLEAN),
+N/A (the pair cannot be judged).
 Random and pct searches are samples, never exhausted: CLEAN there means nothing found in the sample.
+A counterexample's replay command runs as printed from any directory (under pnpm exec, any in the
+workspace): the program started as this run was (pnpm exec, the command on the PATH, or node and
+the script's absolute path), a strategy file by its absolute path.
 Exit status: 0 when every verdict is as declared, 1 on any VIOLATION, MISSED, INCOMPLETE or ERROR, 2 for usage
-errors (a strategy declaring a scenario or violation kind that does not exist among them).
+errors, on one line (among them a strategy declaring a scenario or violation kind that does not
+exist, a malformed knownViolations entry, or a violation in a scenario the strategy cannot run).
 `;
 
 /** check's options: all spelled out, and each takes a value but the flags. */

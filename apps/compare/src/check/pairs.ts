@@ -1,9 +1,11 @@
-import { SearchError, explore, type ExploreOptions, type ExploreReport, type ExploreTarget } from '@kmodsim/explore';
+import { SearchError, explore, type ExploreOptions, type ExploreTarget } from '@kmodsim/explore';
 import { declarationProblems, expectationOf, findSuiteScenario, scenarioMismatch, type SuiteScenario } from '@kmodsim/scenarios';
 import { strategyNames, type RefcountStrategy } from '@kmodsim/refcount';
 import { UsageError, type CompareIo } from '../io.js';
+import { programWords, shellWord, strategyWord } from './invocation.js';
 import { loadStrategy } from './load-strategy.js';
 import type { CheckOptions } from './options.js';
+import { keptState, probeWithCheckpoints } from './kept-state.js';
 import { judge, type Verdict } from './verdict.js';
 import { CheckProgress } from './progress.js';
 import { WorkerPool, type TimedReport } from './worker-pool.js';
@@ -26,7 +28,8 @@ export interface Pair extends NamedStrategy {
 /** What became of one pair: no search (N/A), a search that could not run (ERROR), or a verdict. */
 export type PairResult =
   | { readonly kind: 'n/a'; readonly pair: Pair; readonly reason: string }
-  | { readonly kind: 'error'; readonly pair: Pair; readonly reason: string }
+  /** `executions`: those the search ran before it was known to prove nothing (0 when it could not run). */
+  | { readonly kind: 'error'; readonly pair: Pair; readonly reason: string; readonly executions: number }
   /** `searchMs`: the search's wall time, when a clock was given (on a worker thread, its own). */
   | { readonly kind: 'verdict'; readonly pair: Pair; readonly verdict: Verdict; readonly searchMs: number | undefined };
 
@@ -72,8 +75,7 @@ export async function* judgePairs(pairs: readonly Pair[], options: CheckOptions,
       const timed = await explained(searches[index], pair.strategy, pair.scenario, io, progress);
       progress.clear();
       // The strategy could not be searched here (its code faulted while the demo modules loaded, or it is not deterministic): a failure of this pair, and the others still get theirs.
-      if (typeof timed === 'string') yield { kind: 'error', pair, reason: timed };
-      else yield { kind: 'verdict', pair, verdict: judgePair(pair, timed.report, options, io), searchMs: timed.searchMs };
+      yield typeof timed === 'string' ? { kind: 'error', pair, reason: timed, executions: 0 } : resultOf(pair, timed, options, io);
     }
     progress.clear();
   } finally {
@@ -81,9 +83,24 @@ export async function* judgePairs(pairs: readonly Pair[], options: CheckOptions,
   }
 }
 
-function judgePair(pair: Pair, report: ExploreReport, options: CheckOptions, io: CompareIo): Verdict {
+/**
+ * A searched pair's verdict; or an ERROR when it found nothing but the strategy showed state kept
+ * outside simulated memory, whose races the search cannot see (see kept-state.ts).
+ */
+function resultOf(pair: Pair, timed: TimedReport, options: CheckOptions, io: CompareIo): PairResult {
   const { spec, strategy, scenario } = pair;
-  return judge(strategy.name, expectationOf(strategy, scenario), report, (schedule) => replayLine(spec, scenario, options, schedule, io.env));
+  const { report } = timed;
+  const verdict = judge(strategy.name, expectationOf(strategy, scenario), report, (schedule) => replayLine(spec, scenario, options, schedule, io));
+  const where = `${strategy.name} on ${scenario.name}`;
+  const kept = verdict.verdict === 'clean' ? keptState(strategy.name, report, () => probeWithCheckpoints(targetOf(options, strategy, scenario), report.bounds)) : undefined;
+  if (kept !== undefined) {
+    io.stderr.write(`kmodsim-compare: ERROR: ${where}: ${kept.reason} (what showed it: ${kept.evidence})\n`);
+    return { kind: 'error', pair, reason: kept.reason, executions: report.counts.executions };
+  }
+  // A strategy that keeps state the checkpoint cannot put back was searched booting afresh: what it found replays, and is judged.
+  const afresh = report.bootedAfresh;
+  if (afresh !== undefined && afresh.reason !== 'off') io.stderr.write(`kmodsim-compare: note: ${where}: every execution booted afresh, because ${afresh.why}\n`);
+  return { kind: 'verdict', pair, verdict, searchMs: timed.searchMs };
 }
 
 type Search = () => Promise<TimedReport>;
@@ -110,16 +127,12 @@ function startSearches(pairs: readonly Pair[], options: CheckOptions, io: Compar
   });
 }
 
-/** On a terminal, how many of the pool's searches have finished: one stderr line, cleared while a verdict prints. */
 /** The search's report, or why the pair could not be searched (also said on stderr). */
 async function explained(search: Search | undefined, strategy: RefcountStrategy, scenario: SuiteScenario, io: CompareIo, progress: CheckProgress): Promise<TimedReport | string> {
   if (search === undefined) throw new Error(`no search started for ${strategy.name} on ${scenario.name}`);
   try {
     const timed = await search();
-    // A strategy that keeps state the checkpoint cannot put back was searched booting afresh: slower, not wrong.
-    const afresh = timed.report.bootedAfresh;
     progress.clear();
-    if (afresh !== undefined && afresh.reason !== 'off') io.stderr.write(`kmodsim-compare: note: ${strategy.name} on ${scenario.name}: every execution booted afresh, because ${afresh.why}\n`);
     return timed;
   } catch (error) {
     if (!(error instanceof SearchError)) throw error;
@@ -166,17 +179,8 @@ function searchHere(options: CheckOptions, pair: Pair, key: number, progress: Ch
   return { report, searchMs: started === undefined || finished === undefined ? undefined : finished - started };
 }
 
-/** The command that reruns a counterexample, pasteable from where check ran (the strategy as the user named it, quoted for the shell). */
-function replayLine(spec: string, scenario: SuiteScenario, options: CheckOptions, schedule: string, env: CompareIo['env']): string {
+/** The command that reruns a counterexample, pasteable as printed from any directory: the program started as this run was, a strategy file by its absolute path, each word quoted for the shell. */
+function replayLine(spec: string, scenario: SuiteScenario, options: CheckOptions, schedule: string, io: CompareIo): string {
   const cpus = options.cpus === undefined ? '' : ` --cpus ${options.cpus}`;
-  return `${commandPrefix(env)}kmodsim-compare check --strategy ${shellWord(spec)} --scenario ${scenario.name}${cpus} --replay '${schedule}'`;
-}
-
-/** `pnpm exec ` when check was started that way (the binary is then not on the user's PATH). */
-function commandPrefix(env: CompareIo['env']): string {
-  return env['npm_command'] === 'exec' && (env['npm_config_user_agent'] ?? '').startsWith('pnpm/') ? 'pnpm exec ' : '';
-}
-
-export function shellWord(word: string): string {
-  return /^[\w./@%+=:,-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+  return `${programWords(io)} check --strategy ${shellWord(strategyWord(spec, io.cwd))} --scenario ${scenario.name}${cpus} --replay '${schedule}'`;
 }

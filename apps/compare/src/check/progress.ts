@@ -62,7 +62,7 @@ export class CheckProgress {
     const now = this.io.now?.();
     if (!always && now !== undefined && now - this.drawnMs < REDRAW_MS) return;
     this.drawnMs = now ?? this.drawnMs;
-    this.io.stderr.write(`\r\u001b[K${this.line(now)}`);
+    this.io.stderr.write(`\r\u001b[K${clipped(this.line(now), this.io.stderrColumns)}`);
     this.drawn = true;
   }
 
@@ -87,4 +87,14 @@ function duration(ms: number): string {
   if (seconds < 90) return `${seconds} s`;
   const minutes = Math.round(seconds / 60);
   return minutes < 90 ? `${minutes} min` : `${Math.round(minutes / 60)} h`;
+}
+
+/**
+ * The line cut to fit the terminal: a line that wraps onto a second row would not be taken off by
+ * the carriage return and erase that clear() writes, and each redraw would leave a row behind.
+ * One column is left free, as the cursor after a full row may already sit on the next.
+ */
+function clipped(line: string, columns: number | undefined): string {
+  if (columns === undefined || columns < 2 || line.length < columns) return line;
+  return `${line.slice(0, columns - 2)}…`;
 }

@@ -8,6 +8,7 @@ import {
 // JUnit XML a CI system shows. Each hears every pair in order, then the summary.
 
 export interface CheckSummary {
+  /** Every pair, N/A ones included. */
   pairs: number;
   clean: number;
   expected: number;
@@ -21,7 +22,8 @@ export interface CheckSummary {
 
 export interface CheckReporter {
   notApplicable(strategy: string, scenario: string, reason: string): void;
-  error(strategy: string, scenario: string, reason: string): void;
+  /** A pair with no verdict: its search could not run, or found nothing that proves anything (`executions`: how many it ran). */
+  error(strategy: string, scenario: string, reason: string, executions: number): void;
   /** A verdict, with the column view of its counterexample when it is a surprise. */
   verdict(verdict: Verdict, columnView: string | undefined): void;
   end(summary: CheckSummary): void;
@@ -29,6 +31,12 @@ export interface CheckReporter {
 
 export function emptySummary(): CheckSummary {
   return { pairs: 0, clean: 0, expected: 0, unexpected: 0, incomplete: 0, notApplicable: 0, executions: 0, wallMs: undefined };
+}
+
+/** Counts a pair the scenario cannot judge into the summary. */
+export function tallyNotApplicable(summary: CheckSummary): void {
+  summary.pairs++;
+  summary.notApplicable++;
 }
 
 /** Counts a verdict into the summary. */
@@ -41,16 +49,22 @@ export function tally(summary: CheckSummary, verdict: Verdict): void {
   else summary.clean++;
 }
 
+/** The closing line: every pair, then how many of them are clean, expected, a surprise and N/A (these four add up to the pairs). */
 export function formatSummary(summary: CheckSummary): string {
   const time = summary.wallMs === undefined ? '' : ` in ${(summary.wallMs / 1000).toFixed(1)} s`;
-  return `${summary.pairs} pairs: ${summary.clean} clean, ${summary.expected} expected, ${summary.unexpected} unexpected${summary.incomplete > 0 ? ` (${summary.incomplete} incomplete: no verdict)` : ''}, ${summary.notApplicable} n/a; ${summary.executions} executions${time}\n`;
+  const incomplete = summary.incomplete > 0 ? ` (${summary.incomplete} incomplete: no verdict)` : '';
+  return `${counted(summary.pairs, 'pair')}: ${summary.clean} clean, ${summary.expected} expected, ${summary.unexpected} unexpected${incomplete}, ${summary.notApplicable} n/a; ${counted(summary.executions, 'execution')}${time}\n`;
+}
+
+function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 export function tableReporter(io: CompareIo, columns: Columns): CheckReporter {
   io.stdout.write(verdictHeader(columns));
   return {
     notApplicable: (strategy, scenario, reason) => io.stdout.write(formatNotApplicable(strategy, scenario, reason, columns)),
-    error: (strategy, scenario, reason) => io.stdout.write(formatSearchError(strategy, scenario, reason, columns)),
+    error: (strategy, scenario, reason, executions) => io.stdout.write(formatSearchError(strategy, scenario, reason, columns, executions)),
     verdict: (verdict, columnView) => {
       io.stdout.write(formatVerdict(verdict, columns));
       if (columnView !== undefined) io.stdout.write(indent(columnView));

@@ -109,9 +109,9 @@ export function notApplicableJson(strategy: string, scenario: string, reason: st
   return `${JSON.stringify({ strategy, scenario, verdict: 'n/a', reason })}\n`;
 }
 
-/** A pair whose search could not run (the strategy faulted during setup, or is not deterministic): a failure, with why. */
-export function formatSearchError(strategy: string, scenario: string, reason: string, columns: Columns): string {
-  return row(columns, strategy, scenario, 'ERROR', '0', oneLine(reason));
+/** A pair whose search could not run (the strategy faulted during setup, or is not deterministic), or proves nothing (it keeps state outside simulated memory): a failure, with why. */
+export function formatSearchError(strategy: string, scenario: string, reason: string, columns: Columns, executions = 0): string {
+  return row(columns, strategy, scenario, 'ERROR', String(executions), oneLine(reason));
 }
 
 export function searchErrorJson(strategy: string, scenario: string, reason: string): string {

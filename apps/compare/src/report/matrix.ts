@@ -35,7 +35,7 @@ export function cellOf(result: PairResult, options: CheckOptions, id: string): M
     case 'n/a':
       return { ...none, verdict: 'n/a', surprise: false, detail: result.reason };
     case 'error':
-      return { ...none, verdict: 'error', surprise: true, detail: oneLine(result.reason) };
+      return { ...none, verdict: 'error', surprise: true, executions: result.executions, detail: oneLine(result.reason) };
     case 'verdict': {
       const { verdict } = result;
       const { report, violation } = verdict;

@@ -1,7 +1,8 @@
 import type { CompareIo } from '../io.js';
 import type { CostReport } from '../cost/cost-report.js';
-import { loadStrategies, planPairs, shellWord, type NamedStrategy } from '../check/pairs.js';
-import { emptySummary, formatSummary } from '../check/reporters.js';
+import { shellWord } from '../check/invocation.js';
+import { loadStrategies, planPairs, type NamedStrategy } from '../check/pairs.js';
+import { emptySummary, formatSummary, tallyNotApplicable } from '../check/reporters.js';
 import { pageScript } from './assets.js';
 import type { CostSource } from './cost-source.js';
 import { costOnThread } from './cost-thread.js';
@@ -80,7 +81,7 @@ function summaryLine(matrix: Matrix, wallMs: number | undefined): string {
   const summary = emptySummary();
   for (const cell of matrix.cells) {
     if (cell.verdict === 'n/a') {
-      summary.notApplicable++;
+      tallyNotApplicable(summary);
       continue;
     }
     summary.pairs++;
