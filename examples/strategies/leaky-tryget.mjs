@@ -11,7 +11,7 @@
 //
 //   pnpm exec kmodsim-compare check --strategy ./examples/strategies/leaky-tryget.mjs
 import {
-  alloc, atomicAdd, free, load, preemptDisable, preemptEnable, schedule, setCurrentState, spinlockAt, spinLockIrqsave,
+  alloc, atomicAdd, free, load, preemptDisable, preemptEnable, schedule, setCurrentState, spinlockAt, spinlockFields, spinLockIrqsave,
   spinUnlockIrqrestore, store, wakeUpProcess,
 } from '@kmodsim/cpu';
 import { createRcu } from '@kmodsim/rcu';
@@ -101,12 +101,34 @@ export default {
       kinds: ['sleeps-forever'],
       why: 'the refused second open leaks a reference, so the last close leaves the count at 1 and rmmod --wait is never woken',
     },
+    {
+      scenario: 'open-during-forced-wait',
+      kinds: ['sleeps-forever'],
+      why: 'the open refused while rmmod --wait sleeps leaks a reference, so the count never returns to zero and the unloader is never woken',
+    },
+    {
+      scenario: 'transfer-completion-vs-wait',
+      kinds: ['sleeps-forever'],
+      why: 'the second open, refused once the module is going, leaks a reference, so rmmod --wait is never woken',
+    },
+    {
+      scenario: 'module-address-vs-unload',
+      kinds: ['assertion'],
+      why: 'a lookup by address refused once the unload began leaks a reference: the exit runs while the count says 1',
+    },
+    {
+      scenario: 'notifiers-during-init',
+      kinds: ['invariant'],
+      why: 'a get refused while the module is still coming leaks a reference: once every user is gone the count is still 1',
+    },
   ],
   attach({ machine }) {
     const rcu = createRcu(machine);
     return {
       *createModule(_self, cells) {
-        const base = yield alloc(`${cells.name}.refcount`, CELLS, { lineAligned: true });
+        // The cells' names are what a counterexample shows (`demo_chardev.ref_lock.owner`).
+        const fields = [...spinlockFields(`${cells.name}.ref_lock`), `${cells.name}.refcount`];
+        const base = yield alloc(`${cells.name}.refcount`, CELLS, { lineAligned: true, fields });
         yield store(base + COUNT, 1);
         return moduleRefcount(machine, rcu, cells, base);
       },

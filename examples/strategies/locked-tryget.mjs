@@ -19,7 +19,7 @@
 // explorer can interleave other CPUs and interrupts between any two of them. Only the public
 // exports of @kmodsim/cpu and @kmodsim/rcu are used.
 import {
-  alloc, atomicAdd, free, load, preemptDisable, preemptEnable, schedule, setCurrentState, spinlockAt, spinLockIrqsave,
+  alloc, atomicAdd, free, load, preemptDisable, preemptEnable, schedule, setCurrentState, spinlockAt, spinlockFields, spinLockIrqsave,
   spinUnlockIrqrestore, store, wakeUpProcess,
 } from '@kmodsim/cpu';
 import { createRcu } from '@kmodsim/rcu';
@@ -139,7 +139,9 @@ export default {
       // Called by the loading task when a module is formed. The count starts at 1: the loader's
       // reference, which the core drops with a put once init has run (or failed).
       *createModule(_self, cells) {
-        const base = yield alloc(`${cells.name}.refcount`, CELLS, { lineAligned: true });
+        // The cells' names are what a counterexample shows (`demo_chardev.ref_lock.owner`).
+        const fields = [...spinlockFields(`${cells.name}.ref_lock`), `${cells.name}.refcount`];
+        const base = yield alloc(`${cells.name}.refcount`, CELLS, { lineAligned: true, fields });
         yield store(base + COUNT, 1);
         return moduleRefcount(machine, rcu, cells, base);
       },

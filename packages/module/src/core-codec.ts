@@ -81,7 +81,7 @@ function encodeModule(module: KernelModule, state: KernelModuleSave, name: (modu
     memory: module.memory,
     address: module.address.toString(),
     behaviour: behaviour !== undefined,
-    tape: module.refcountTape,
+    tape: { fed: module.refcountTape.fed, contexts: module.refcountTape.contexts },
     usedBy: state.usedBy.map(name),
     uses: state.uses.map(name),
     linkedCalls: state.linkedCalls.map(([symbol, owner]) => [symbol, name(owner)]),

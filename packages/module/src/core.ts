@@ -1,5 +1,5 @@
 import {
-  MUTEX_CELLS, alloc, check, done, enterCode, errnoFromNumber, exitCode, fail, free, mutexAt, mutexLock, mutexUnlock, ok, store,
+  MUTEX_CELLS, alloc, check, done, enterCode, errnoFromNumber, exitCode, fail, free, mutexAt, mutexFields, mutexLock, mutexUnlock, ok, store,
   type Result,
   type ExecutionContext, type KernelCode, type Machine, type Mutex,
 } from '@kmodsim/cpu';
@@ -54,7 +54,7 @@ export class ModuleCore {
   constructor(readonly machine: Machine, options: ModuleCoreOptions) {
     this.strategy = options.strategy;
     this.forceUnload = options.forceUnload ?? false;
-    this.mutex = mutexAt('module_mutex', machine.alloc('module_mutex', MUTEX_CELLS, { lineAligned: true }).base);
+    this.mutex = mutexAt('module_mutex', machine.alloc('module_mutex', MUTEX_CELLS, { lineAligned: true, fields: mutexFields('module_mutex') }).base);
     this.refcounts = options.strategy.attach({ machine, arch: options.arch ?? 'native' });
     this.moduleList = new ModuleList(options.kernelSymbols ?? [], options.kernel);
     this.irqLines = new IrqLines(machine, options.irqLines ?? 0, (self, module, name, argument) => this.call(self, module, name, argument));
@@ -83,6 +83,11 @@ export class ModuleCore {
   /** Visible modules, newest first, as the kernel's list and /proc/modules give them. */
   list(): KernelModule[] {
     return this.moduleList.visible().reverse();
+  }
+
+  /** Every module of that name ever added, the freed ones too, oldest first (what an unload left behind). */
+  history(name: string): KernelModule[] {
+    return this.moduleList.modules.filter((module) => module.name === name);
   }
 
   registerNotifier(notifier: ModuleNotifier): void {

@@ -1,4 +1,4 @@
-import { spinLock, spinlockAt, spinUnlock, type ExecutionContext, type KernelCode, type Machine, type Spinlock } from '@kmodsim/cpu';
+import { spinLock, spinlockAt, spinlockFields, spinUnlock, type ExecutionContext, type KernelCode, type Machine, type Spinlock } from '@kmodsim/cpu';
 import type { KernelModule } from './kernel-module.js';
 
 type TryGet = (self: ExecutionContext, module: KernelModule) => KernelCode<boolean>;
@@ -15,7 +15,7 @@ export class DeviceTable {
   private readonly entries = new Map<string, KernelModule>();
 
   constructor(machine: Machine, readonly kind: string) {
-    this.lock = spinlockAt(`${kind}_lock`, machine.alloc(`${kind}_lock`, 2, { lineAligned: true }).base);
+    this.lock = spinlockAt(`${kind}_lock`, machine.alloc(`${kind}_lock`, 2, { lineAligned: true, fields: spinlockFields(`${kind}_lock`) }).base);
   }
 
   *register(name: string, module: KernelModule): KernelCode<number> {

@@ -1,4 +1,4 @@
-import type { ExecutionContext, KernelCode, TaskStateName } from '@kmodsim/cpu';
+import { OpCode, type ExecutionContext, type KernelCode, type Operation, type TaskStateName } from '@kmodsim/cpu';
 
 // A module's refcount object (what the strategy's createModule returns) is a host object made by
 // kernel code: it allocates the module's counters and returns an object holding their addresses.
@@ -20,10 +20,19 @@ export interface RefcountTape {
   readonly fed: number[];
   /** The context at each resumption: one more than `fed` (the first resumption is fed nothing). */
   readonly contexts: TapeContext[];
+  /**
+   * The base address of each allocation it made: the strategy's memory for the module, which must
+   * not outlive the unload whatever it is called. Not written to bytes: a replay finds it again.
+   */
+  readonly allocated: number[];
 }
 
 export function emptyTape(): RefcountTape {
-  return { fed: [], contexts: [] };
+  return { fed: [], contexts: [], allocated: [] };
+}
+
+function isAlloc(op: unknown): boolean {
+  return (op as Operation | undefined)?.code === OpCode.Alloc;
 }
 
 /** Runs `code` as kernel code, keeping on `tape` what it was fed and saw. */
@@ -35,6 +44,7 @@ export function* recordTape<T>(code: KernelCode<T>, self: ExecutionContext, tape
     if (step.done === true) return step.value;
     input = yield step.value;
     tape.fed.push(input);
+    if (isAlloc(step.value)) tape.allocated.push(input);
   }
 }
 
@@ -49,6 +59,7 @@ export function replayTape<T>(make: (self: ExecutionContext) => KernelCode<T>, t
       if (index !== tape.contexts.length - 1) throw new Error(`createModule returned after ${index} of the ${tape.fed.length} values it was fed`);
       return step.value;
     }
+    if (isAlloc(step.value)) tape.allocated.push(tape.fed[index] ?? 0);
   }
   throw new Error('createModule, run again on its tape, did not return where it had');
 }
@@ -61,5 +72,5 @@ export function tapeOf(data: unknown): RefcountTape {
   if (!Array.isArray(fed) || !fed.every((value) => typeof value === 'number') || !Array.isArray(contexts) || contexts.length !== fed.length + 1) {
     throw new Error('a module\'s refcount tape is not laid out as one');
   }
-  return { fed: [...fed] as number[], contexts: contexts.map((context) => ({ ...(context) })) };
+  return { fed: [...fed] as number[], contexts: contexts.map((context) => ({ ...(context) })), allocated: [] };
 }

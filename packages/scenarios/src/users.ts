@@ -1,4 +1,4 @@
-import { cpuRelax, schedule, scheduleTimeout, setCurrentState, load, type ExecutionContext, type KernelCode, type Machine, type Result } from '@kmodsim/cpu';
+import { cpuRelax, schedule, scheduleTimeout, setCurrentState, load, type ExecutionContext, type KernelCode, type Machine, type MemObject, type Result } from '@kmodsim/cpu';
 import { closeDevice, moduleInfo, openDevice, readDevice, type KernelModule, type ModuleCore } from '@kmodsim/module';
 
 // What the scenarios' users and unloaders do, and the checks every scenario ends with: no
@@ -64,16 +64,21 @@ export function unloadConsistent(core: ModuleCore, record: UnloadRecord, held = 
   const module = core.find('demo_chardev');
   if (record.rmmod === undefined) return 'rmmod never returned (the unloader did not finish)';
   if ((record.rmmod === 'ok') !== (module === undefined)) return `rmmod returned ${record.rmmod} but the module is ${module === undefined ? 'gone' : 'still loaded'}`;
-  return module === undefined ? memoryLeaked(core, 'demo_chardev') : referencesLeaked(module, held);
+  return module === undefined ? memoryLeaked(core, 'demo_chardev') : referencesLeaked(module, held) ?? memoryLeaked(core, 'demo_chardev');
 }
 
 /**
- * What an unloaded module leaves allocated, as kmemleak would report it: the module core's and
- * the strategy's memory for it is named after the module (`demo_chardev.ref`, `demo_chardev:
- * struct module`), and none of it may outlive the unload.
+ * What a freed module left allocated, as kmemleak would report it: none of its memory may outlive
+ * it. That is whatever the strategy's createModule allocated for it, named as the strategy likes,
+ * and, when no module of that name is loaded now, everything named after the module: the module
+ * core's (`demo_chardev: struct module`, `demo_chardev.ko .text`) and the strategy's
+ * (`demo_chardev.ref`).
  */
 export function memoryLeaked(core: ModuleCore, name: string): string | undefined {
-  const left = core.machine.liveObjects().filter((object) => object.name.startsWith(`${name}.`) || object.name.startsWith(`${name}:`));
+  const allocatedForIt = new Set(core.history(name).filter((module) => module.freed).flatMap((module) => module.refcountTape.allocated));
+  const loaded = core.find(name) !== undefined;
+  const namedForIt = (object: MemObject): boolean => !loaded && (object.name.startsWith(`${name}.`) || object.name.startsWith(`${name}:`));
+  const left = core.machine.liveObjects().filter((object) => namedForIt(object) || allocatedForIt.has(object.base));
   return left.length === 0 ? undefined : `${name} was unloaded but its ${left.map((object) => object.name).join(', ')} ${left.length === 1 ? 'is' : 'are'} still allocated (a leak)`;
 }
 

@@ -23,6 +23,11 @@ export function mutexAt(name: string, base: number): Mutex {
 
 export const MUTEX_CELLS = 3;
 
+/** The names of a mutex's cells, for `alloc`'s `fields`: the owner word, then its wait_lock's two. */
+export function mutexFields(name: string): string[] {
+  return [`${name}.owner`, `${name}.wait_lock.next`, `${name}.wait_lock.owner`];
+}
+
 export function* mutexLock(mutex: Mutex, self: ExecutionContext): KernelCode<void> {
   // mutex_lock() begins with might_sleep(): taking one in an interrupt handler or with preemption off is a bug even when it is free.
   yield* mightSleep(self, 'kernel/locking/mutex.c (mutex_lock)');

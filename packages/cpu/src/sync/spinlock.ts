@@ -17,6 +17,11 @@ export function spinlockAt(name: string, base: number): Spinlock {
   return { name, next: base, owner: base + 1 };
 }
 
+/** The names of a spinlock's two cells, for `alloc`'s `fields`: traces then say `lock.owner`, not `lock[1]`. */
+export function spinlockFields(name: string): string[] {
+  return [`${name}.next`, `${name}.owner`];
+}
+
 export function* spinLock(lock: Spinlock): KernelCode<void> {
   yield preemptDisable();
   yield* acquire(lock);

@@ -1,5 +1,5 @@
 import {
-  alloc, free, load, schedule, setCurrentState, spinlockAt, spinLockIrqsave, spinUnlockIrqrestore, store, wakeUpProcess,
+  alloc, free, load, schedule, setCurrentState, spinlockAt, spinlockFields, spinLockIrqsave, spinUnlockIrqrestore, store, wakeUpProcess,
   type ExecutionContext, type KernelCode, type Spinlock,
 } from '@kmodsim/cpu';
 import { ModuleState, type ModuleCells, type ModuleRefcount, type RefcountStrategy, type StopOutcome, type UnloadFlags } from '../strategy.js';
@@ -93,7 +93,7 @@ export const globalSpinlock: RefcountStrategy = {
   description: 'one count and the live flag under one IRQ-safe spinlock (the scheme the seed replaces)',
   attach: ({ machine }) => ({
     *createModule(_self, cells) {
-      const base = yield alloc(`${cells.name}.refcount`, CELLS, { lineAligned: true });
+      const base = yield alloc(`${cells.name}.refcount`, CELLS, { lineAligned: true, fields: [...spinlockFields(`${cells.name}.ref_lock`), `${cells.name}.refcount`] });
       yield store(base + COUNT, 1);
       return new SpinlockedCount(base, cells, (address) => machine.read(address));
     },

@@ -143,7 +143,7 @@ export const percpuRef: RefcountStrategy = {
     const local = localOps(arch);
     return {
       *createModule(self, cells) {
-        const base = yield alloc(`${cells.name}.percpu_ref`, CELLS, { lineAligned: true });
+        const base = yield alloc(`${cells.name}.percpu_ref`, CELLS, { lineAligned: true, fields: [`${cells.name}.percpu_ref.mode`, `${cells.name}.percpu_ref.count`] });
         const counters = yield* allocPerCpu(`${cells.name}.percpu_count`, machine.cpuCount);
         yield store(base + COUNT, PERCPU_COUNT_BIAS);
         // The loader's reference, counted on the CPU it loads from.

@@ -196,7 +196,7 @@ const LOST_WAKEUP_CAUGHT: readonly KnownViolation[] = [
   caught('wait-vs-last-put', ['sleeps-forever'], 'the last put wakes the unloader before it sleeps'),
   caught('migrate-put', ['sleeps-forever'], 'the last put wakes the unloader before it sleeps'),
   caught('refused-open-while-waiting', ['sleeps-forever'], 'the last put wakes the unloader before it sleeps'),
-  ...['transfer-completion-vs-wait', 'receive-interrupt-vs-wait', 'transfer-completion-vs-failed-init', 'locked-close-vs-wait', 'completion-last-put-vs-wait'].map((scenario) => caught(scenario, ['sleeps-forever'], 'the last put wakes the unloader before it sleeps')), MODULE_GET_RACE,
+  ...['transfer-completion-vs-wait', 'receive-interrupt-vs-wait', 'transfer-completion-vs-failed-init', 'locked-close-vs-wait', 'completion-last-put-vs-wait', 'completion-last-put-vs-failed-init'].map((scenario) => caught(scenario, ['sleeps-forever'], 'the last put wakes the unloader before it sleeps')), MODULE_GET_RACE,
 ];
 
 const EARLY_FREE_CAUGHT: readonly KnownViolation[] = [
@@ -205,7 +205,8 @@ const EARLY_FREE_CAUGHT: readonly KnownViolation[] = [
   caught('refused-open-while-waiting', FREED, 'the module is freed while the last put still reads its live flag'),
   caught('failing-init-with-user', FREED, 'a failed init frees the module while its early user\'s put still reads the live flag'),
   caught('locked-close-vs-failed-init', FREED, 'a failed init frees the module while its early user\'s put still reads the live flag'), caught('locked-close-vs-wait', FREED, 'the module is freed while the last put still reads its live flag'),
-  caught('completion-last-put-vs-wait', FREED, 'the module is freed while the completion interrupt\'s last put still reads it'), MODULE_GET_RACE,
+  caught('completion-last-put-vs-wait', FREED, 'the module is freed while the completion interrupt\'s last put still reads it'),
+  caught('completion-last-put-vs-failed-init', FREED, 'a failed init frees the module while the completion interrupt\'s last put still reads it'), MODULE_GET_RACE,
 ];
 
 /** A flawed variant of the seed: the seed's known bug, plus what its own flaw breaks. */

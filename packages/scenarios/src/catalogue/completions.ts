@@ -1,10 +1,10 @@
-import { cpuRelax, keptList, load, sendIpi, spinLock, spinlockAt, spinUnlock, store, type ExecutionContext, type KernelCode, type Machine, type Spinlock } from '@kmodsim/cpu';
+import { cpuRelax, keptList, load, sendIpi, spinLock, spinlockAt, spinlockFields, spinUnlock, store, type ExecutionContext, type KernelCode, type Machine, type Spinlock } from '@kmodsim/cpu';
 import { closeDevice, openDevice, type KernelModule, type ModuleContext, type ModuleCore } from '@kmodsim/module';
 import { ModuleState } from '@kmodsim/refcount';
 import { cell, type ContractCell } from '../contract.js';
 import { demoModuleLoads } from '../demo/loads.js';
 import { defineScenario } from '../scenario.js';
-import { memoryLeaked, msleep, resultText, spawnUnloaderOnceHeld, unloadConsistent, unloadRecord } from '../users.js';
+import { memoryLeaked, resultText, spawnUnloaderOnceHeld, unloadConsistent, unloadRecord } from '../users.js';
 
 // References dropped where the unloader's wait must still see them: by a transfer's completion
 // interrupt (a driver's submit pins its module, the interrupt that completes the transfer drops
@@ -13,7 +13,7 @@ import { memoryLeaked, msleep, resultText, spawnUnloaderOnceHeld, unloadConsiste
 
 /** The driver's lock, under which its release drops the module reference its open took. */
 function deviceLock(machine: Machine): Spinlock {
-  return spinlockAt('device: demo_chardev lock', machine.alloc('device: demo_chardev lock', 2, { lineAligned: true }).base);
+  return spinlockAt('device: demo_chardev lock', machine.alloc('device: demo_chardev lock', 2, { lineAligned: true, fields: spinlockFields('device: demo_chardev lock') }).base);
 }
 
 /** close(2) of a driver that drops its module reference under its own spinlock (preemption off). */
@@ -258,22 +258,22 @@ export const completionLastPutVersusWait = defineScenario(
 
 /**
  * The failed-init twin: the user opens, submits a transfer and closes, the probe fails, and the
- * transfer completes while the failed load waits for its users, so its interrupt's put is the last and is
- * still finishing on CPU 1 while the failed load, woken by it, frees the module.
+ * device completes the transfer at any point after: before the failed load waits for its users,
+ * just before it sleeps, or while it sleeps. Its interrupt's put is the last, and may still be
+ * finishing on CPU 1 while the failed load, woken by it or seeing zero first, frees the module.
  */
 export const completionLastPutVersusFailedInit = failedInitWithEarlyUser(
   'completion-last-put-vs-failed-init',
-  'insmod on CPU 0 of a module that registers its device, goes live, waits until a user on CPU 1 has opened it, submitted a transfer (__module_get) and closed it, then fails its init with -ENODEV; the transfer completes while the failed load waits for its users: its interrupt on CPU 1 drops the last reference and wakes the failed load, which must free nothing the interrupt\'s put still reads',
+  'insmod on CPU 0 of a module that registers its device, goes live, waits until a user on CPU 1 has opened it, submitted a transfer (__module_get) and closed it, then fails its init with -ENODEV; the transfer completes at any point of the failed load\'s wait for its users: its interrupt on CPU 1 drops the last reference and wakes the failed load (or lets it see zero before it sleeps), which must free nothing the interrupt\'s put still reads',
   {
     preemptions: 1,
-    catches: 'a failed init that frees the module while the last put, in an interrupt handler on another CPU, is still in flight',
+    catches: 'a failed init that frees the module while the last put, in an interrupt handler on another CPU, is still in flight, and a last put from interrupt context that never wakes the failed load',
     exercises: [cell('put', 'init-wait', 'irq'), cell('put', 'init-free', 'irq')],
   },
   function* (core, self, module, signalProbe) {
     yield* core.moduleGet(self, module);
     yield* closeDevice(core, self, module);
     yield* signalProbe();
-    yield* msleep();
     yield* completeTransfer(core, module, 1);
   },
 );

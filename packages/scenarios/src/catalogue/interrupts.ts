@@ -12,7 +12,7 @@ export const irqGetPut = defineScenario(
   'a task and interrupt handlers on the same CPU take and drop references to demo_lib: no update is lost',
   {
     cpuCount: 1, modules: ['demo_lib'], bounds: { preemptions: 1, irqs: 1 },
-    catches: 'a local increment that an interrupt on the same CPU can tear (a lost update)',
+    catches: 'a get or put that is not safe against an interrupt on its own CPU: a lock taken with interrupts on, which the handler\'s get then spins on for ever (a torn local increment needs irq-get-worker-put, where the handler keeps its reference)',
     exercises: [],
   },
   (machine, core) => {

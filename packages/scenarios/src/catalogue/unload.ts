@@ -1,4 +1,4 @@
-import { cpuRelax, keptList, load, MUTEX_CELLS, mutexAt, mutexLock, mutexUnlock, store, type KernelCode } from '@kmodsim/cpu';
+import { cpuRelax, keptList, load, MUTEX_CELLS, mutexAt, mutexFields, mutexLock, mutexUnlock, store, type KernelCode } from '@kmodsim/cpu';
 import { closeDevice, readDevice, type ModuleContext } from '@kmodsim/module';
 import { cell } from '../contract.js';
 import { demoModuleLoads } from '../demo/loads.js';
@@ -51,7 +51,7 @@ export const miscOpenVersusUnload = defineScenario(
     exercises: [cell('tryGet', 'stop', 'preemptible'), cell('put', 'stop', 'preemptible')],
   },
   (machine, core) => {
-    const miscMutex = mutexAt('misc_mtx', machine.alloc('misc_mtx', MUTEX_CELLS, { lineAligned: true }).base);
+    const miscMutex = mutexAt('misc_mtx', machine.alloc('misc_mtx', MUTEX_CELLS, { lineAligned: true, fields: mutexFields('misc_mtx') }).base);
     const registered = machine.alloc('misc_list: demo_chardev', 1).base;
     const base = demoModuleLoads['demo_chardev'];
     if (base === undefined) throw new Error('the demo kernel has no demo_chardev');
