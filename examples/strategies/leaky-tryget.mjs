@@ -117,6 +117,11 @@ export default {
       why: 'a lookup by address refused once the unload began leaks a reference: the exit runs while the count says 1',
     },
     {
+      scenario: 'refused-load-while-needed-goes',
+      kinds: ['sleeps-forever'],
+      why: 'a load refused because the module it needs is going leaks a reference on that module, so its rmmod --wait is never woken',
+    },
+    {
       scenario: 'notifiers-during-init',
       kinds: ['invariant'],
       why: 'a get refused while the module is still coming leaks a reference: once every user is gone the count is still 1',

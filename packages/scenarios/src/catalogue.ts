@@ -6,6 +6,7 @@ import { failingInit, failingInitWithUser, liveDuringInit, notifiersDuringInit }
 import { irqGetPut, irqGetWorkerPut } from './catalogue/interrupts.js';
 import { putTooMany, putTooManyWhileWaiting, putsPastZero } from './catalogue/misuse.js';
 import { moduleGetDuringWait, moduleGetVersusClose } from './catalogue/module-get.js';
+import { refusedLoadWhileNeededGoes } from './catalogue/refused-load.js';
 import { irqUserVersusUnload, irqUserVersusWait, refusedUnloadThenOpen, refusedUnloadThenReuse } from './catalogue/reuse.js';
 import { miscOpenVersusUnload, reschedulingReaderVersusUnload, unloadVersusGet, unloadVersusUse } from './catalogue/unload.js';
 import { migratedPut, openDuringForcedWait, realtimeForcedWaitOnOneCpu, realtimeWaitOnOneCpu, refusedOpenWhileWaiting, waitVersusLastPut } from './catalogue/waiting.js';
@@ -49,6 +50,7 @@ export const catalogue: readonly CatalogueScenario[] = [
   lockedCloseVersusFailedInit,
   transferCompletionVersusFailedInit,
   completionLastPutVersusFailedInit,
+  refusedLoadWhileNeededGoes,
   waitForUsers,
   unloadVersusUse,
   forcedUnload,
