@@ -39,3 +39,14 @@ export function readBootConfig(path: string): ConfigRead {
   if (file.config === undefined || file.checksum !== checksumOf(JSON.stringify(file.config))) return failed('EIO', 'damaged', 'checksum mismatch');
   return { ok: true, value: file.config };
 }
+
+/** Whether path is a machine.json of kmodsim's: a regular file (not a link) holding its format, damaged or not. */
+export function isMachineConfig(path: string): boolean {
+  const read = readOwnFile(path, MAX_CONFIG_BYTES);
+  if (!read.ok || read.value.kind !== 'read') return false;
+  try {
+    return (JSON.parse(read.value.bytes.toString('utf8')) as { format?: unknown } | null)?.format === FORMAT;
+  } catch {
+    return false;
+  }
+}

@@ -5,6 +5,8 @@ import type { KernelSource } from './records.js';
 // directory at boot; a real tree stays where it is, and only its depmod files live in the machine.
 
 export const EMBEDDED_RELEASE = '6.1.0-kmodsim';
+/** The embedded kernel's modules, in lib/modules/RELEASE/kernel/demo/. */
+export const EMBEDDED_MODULES: readonly string[] = ['demo_lib', 'demo_chardev', 'demo_fs', 'demo_irq'];
 
 /** The module directory a machine's modules come from. */
 export function moduleDirOf(machineDir: string, kernel: KernelSource): string {

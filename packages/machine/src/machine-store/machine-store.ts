@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { readBootConfig, writeBootConfig } from './boot-config.js';
+import { isMachineConfig, readBootConfig, writeBootConfig } from './boot-config.js';
 import { parseTemporaryName, writeFileAtomic } from './durable-file.js';
 import { appendRecord, readJournal, type JournalContents } from './journal.js';
 import { removeDeadTemporaries } from './leftover-temporaries.js';
+import { inBootsWay, machineEntries, removeMachineEntries, someNames } from './machine-entries.js';
 import { acquireLock, DEFAULT_LOCK_TIMEOUT_MS, inspectLock, sleepMs } from './lock.js';
 import { machineFiles } from './location.js';
 import { makeDirectories, makeDirectoriesOrThrow } from './make-directories.js';
 import type { BootConfig, JournalRecord } from './records.js';
 import { ownEntryExists, readOwnFile } from './own-file.js';
 import type { Failure, Result } from '@kmodsim/cpu';
-import { damaged, exists, ioError, ioFailure, noMachine, notAMachine, type StoreError, type StoreResult } from './store-error.js';
+import { damaged, exists, foreignFiles, ioError, ioFailure, noMachine, notAMachine, type StoreError, type StoreResult } from './store-error.js';
 
 // A machine directory: machine.json (boot configuration), journal (acknowledged commands),
 // snapshot.json (derived views), images/ (module files by content), lock. Every command that
@@ -137,24 +138,26 @@ export function createMachineDir(dir: string, config: BootConfig, reboot: boolea
   if (!made.ok) return ioFailure(dir, made.path === dir ? `cannot create the directory: ${made.message}` : `cannot create ${made.path}: ${made.message}`);
   const files = machineFiles(dir);
   // A directory that is not a machine is booted only when it is empty (but for a kmodsim boot's
-  // lock): nothing of the user's is removed, not even a file named lock.
+  // lock): nothing of the user's is removed, not even a file named lock or machine.json. A
+  // machine is a directory whose machine.json is a regular file in kmodsim's format.
   // (While another boot runs, its files are no one else's: the check waits for its lock.)
-  const isMachine = hasEntry(files.config);
+  const isMachine = isMachineConfig(files.config);
   // A boot killed while it filled the directory left its lock (a dead kmodsim boot's) beside
-  // what it wrote: those files are kmodsim's, and this boot replaces them.
+  // what it wrote: those files are kmodsim's, and this boot replaces them (only them).
   const holder = inspectLock(files.lock);
   const bootRunning = holder.kind === 'kmodsim' && holder.running;
   const halfBooted = holder.kind === 'kmodsim' && !holder.running && holder.owner.command.startsWith('kmodsim boot');
   if (!isMachine && !bootRunning && !halfBooted && strayFiles(dir).length > 0) return holdsOtherFiles(dir);
+  // Refused before the dead boot's lock is replaced, so that it still marks the files as kmodsim's.
+  const interrupted = !isMachine && halfBooted ? foreignToBoot(dir, false) : undefined;
+  if (interrupted !== undefined) return interrupted;
   // The checks are made again under the lock: a boot running beside this one holds it while it
   // fills the directory, and what it leaves is a machine (exists), not someone else's files.
   const locked = acquireLock(dir, files.lock, 'kmodsim boot', DEFAULT_LOCK_TIMEOUT_MS, isMachine ? 'machine' : 'new-machine');
   if (!locked.ok) return locked;
   try {
-    const machineNow = hasEntry(files.config);
-    if (machineNow && !reboot) return exists(dir);
-    if (!machineNow && !halfBooted && strayFiles(dir).length > 0) return holdsOtherFiles(dir);
-    for (const name of readdirSync(dir)) if (name !== 'lock') rmSync(join(dir, name), { recursive: true, force: true });
+    const cleared = clearForBoot(dir, reboot, halfBooted);
+    if (!cleared.ok) return cleared;
     contents.fill(dir);
     writeBootConfig(files.config, config);
     contents.seal(dir);
@@ -166,7 +169,36 @@ export function createMachineDir(dir: string, config: BootConfig, reboot: boolea
   }
 }
 
-const holdsOtherFiles = (dir: string): StoreError => notAMachine(dir, 'it holds other files, and kmodsim boot writes only into an empty directory');
+/**
+ * Under the lock: removes the machine being replaced (or what an interrupted boot wrote), by name
+ * and type, and nothing else. A user's file where boot writes (inside lib/, images/, depmod/, or
+ * under a machine file's name) stops the boot, named; one elsewhere stays where it is.
+ */
+function clearForBoot(dir: string, reboot: boolean, halfBooted: boolean): StoreResult<void> {
+  const isMachine = isMachineConfig(machineFiles(dir).config);
+  if (isMachine && !reboot) return exists(dir);
+  if (!isMachine && !halfBooted && strayFiles(dir).length > 0) return holdsOtherFiles(dir);
+  const foreign = foreignToBoot(dir, isMachine);
+  if (foreign !== undefined) return foreign;
+  const entries = machineEntries(dir, isMachine);
+  removeMachineEntries(dir, entries);
+  return ok(undefined);
+}
+
+/** The user's files that stop a boot here: any, in a directory that is not a machine yet; in a machine, those where boot writes. */
+function foreignToBoot(dir: string, isMachine: boolean): StoreError | undefined {
+  const unknown = machineEntries(dir, isMachine).unknown;
+  const foreign = isMachine ? unknown.filter(inBootsWay) : unknown;
+  if (foreign.length === 0) return undefined;
+  return isMachine
+    ? foreignFiles(dir, `it holds files a machine does not consist of where kmodsim boot writes (${someNames(foreign)}); move them aside to reboot it`)
+    : notAMachine(dir, `a boot of it was interrupted, and it holds files kmodsim did not write (${someNames(foreign)}); move them aside to boot it`);
+}
+
+const holdsOtherFiles = (dir: string): StoreError =>
+  notAMachine(dir, hasEntry(machineFiles(dir).config)
+    ? 'its machine.json is not one kmodsim wrote, and kmodsim boot writes only into an empty directory'
+    : 'it holds other files, and kmodsim boot writes only into an empty directory');
 
 /** What a directory that is not a machine holds besides a kmodsim lock and this host's lock temporaries. */
 function strayFiles(dir: string): string[] {

@@ -40,6 +40,9 @@ export const locked = (dir: string, holder: string, waitedMs: number): StoreErro
 export const exists = (dir: string): StoreError =>
   storeError('EEXIST', `${dir} already holds a machine; pass --reboot to replace it`, { kind: 'exists', dir });
 
+/** A machine that cannot be replaced without removing the user's files. */
+export const foreignFiles = (dir: string, why: string): StoreError => storeError('EEXIST', `${dir}: ${why}`, { kind: 'exists', dir });
+
 export const ioFailure = (dir: string, why: string): StoreError => storeError('EIO', `${dir}: ${why}`, { kind: 'io', dir });
 
 export const noDefault = (why: string): StoreError =>

@@ -7,7 +7,7 @@ import type { KernelSource, TrustedKeyRecord } from '../machine-store/records.js
 import { walkModuleTree } from '../kernel-tree/module-tree.js';
 import { writeFileAtomic } from '../machine-store/durable-file.js';
 import { makeDirectoriesOrThrow } from '../machine-store/make-directories.js';
-import { EMBEDDED_RELEASE, moduleDirOf } from '../machine-store/kernel-dirs.js';
+import { EMBEDDED_MODULES, EMBEDDED_RELEASE, moduleDirOf } from '../machine-store/kernel-dirs.js';
 
 // Where a machine's kernel lives on disk: its module tree, its Module.symvers and the depmod
 // files modprobe reads. The embedded kernel is the project's demo modules, built from its own C
@@ -15,7 +15,6 @@ import { EMBEDDED_RELEASE, moduleDirOf } from '../machine-store/kernel-dirs.js';
 // files (computed at boot) go into the machine directory.
 
 export const EMBEDDED_VERMAGIC = '6.1.0-kmodsim SMP preempt mod_unload modversions ';
-const EMBEDDED_MODULES = ['demo_lib', 'demo_chardev', 'demo_fs', 'demo_irq'];
 
 /**
  * The embedded kernel's files, shipped in this package's dist/embedded-kernel/ (copied there at
