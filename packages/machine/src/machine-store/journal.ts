@@ -46,7 +46,21 @@ export function readJournal(path: string): JournalRead {
     if (typeof parsed === 'string') return failed('damaged', `line ${index + 1}: ${parsed}`);
     records.push(parsed);
   }
+  const torn = tornTailProblem(text.slice(end), records.length + 1);
+  if (torn !== undefined) return failed('damaged', torn);
   return { ok: true, value: { records, bytes: Buffer.byteLength(text.slice(0, end)), tornBytes: Buffer.byteLength(text.slice(end)) } };
+}
+
+/**
+ * A crash while appending leaves part of one record without its newline: no more than a record,
+ * and never a whole one (with a checksum that holds, its newline lost or changed). Anything
+ * else after the last newline was not left by a write cut short: it is damage, not a tail to cut.
+ */
+function tornTailProblem(tail: string, line: number): string | undefined {
+  if (tail === '') return undefined;
+  if (Buffer.byteLength(tail) >= MAX_RECORD_BYTES) return `line ${line}: no newline, and longer than the ${MAX_RECORD_BYTES}-byte limit on a record`;
+  const whole = [tail, tail.slice(0, -1)].some((candidate) => typeof parseLine(candidate, line) !== 'string');
+  return whole ? `line ${line}: a whole record without its newline (the file was changed, not cut short by a crash)` : undefined;
 }
 
 function parseLine(line: string, expectedSeq: number): JournalRecord | string {

@@ -78,7 +78,7 @@ export function parseOwner(text: string): LockOwner | undefined {
 
 /** What holds the lock at lockPath: nobody, a kmodsim command (running or not), or a file kmodsim did not write. */
 export function inspectLock(lockPath: string): { kind: 'none' } | { kind: 'kmodsim'; owner: LockOwner; running: boolean } | { kind: 'foreign' } {
-  const read = readOwnFile(lockPath, MAX_LOCK_BYTES);
+  const read = readOwnFile(lockPath, MAX_LOCK_BYTES, false, true);
   if (read.ok && read.value.kind === 'missing') return { kind: 'none' };
   const owner = read.ok && read.value.kind === 'read' ? parseOwner(read.value.bytes.toString('utf8')) : undefined;
   if (owner === undefined) return { kind: 'foreign' };
@@ -130,7 +130,7 @@ function createExclusive(path: string, content: string): boolean {
 
 /** The lock's content; undefined when it is gone. A lock that is not a regular file is refused (NotOwnFile). */
 function readOwner(path: string): string | undefined {
-  const read = readOwnFile(path, MAX_LOCK_BYTES);
+  const read = readOwnFile(path, MAX_LOCK_BYTES, false, true);
   if (!read.ok) throw read.kind === 'refused' ? new NotOwnFile(path, read) : new Error(read.message);
   return read.value.kind === 'read' ? read.value.bytes.toString('utf8') : undefined;
 }

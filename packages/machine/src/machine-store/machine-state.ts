@@ -33,6 +33,8 @@ interface Stamp {
 export type StateRead =
   | { readonly kind: 'fresh'; readonly session: unknown; readonly machine: Uint8Array }
   | { readonly kind: 'stale' }
+  /** The journal is shorter than when the state was saved: acknowledged commands are gone. */
+  | { readonly kind: 'journal-cut'; readonly journalBytes: number; readonly stampBytes: number }
   | { readonly kind: 'damaged'; readonly why: string };
 
 /** Writes the state, stamped with the journal and machine.json as they are on disk now (the caller holds the lock). */
@@ -72,6 +74,7 @@ export function readMachineState(dir: string): StateRead {
   const body = bytes.subarray(stampEnd + 1);
   if (checksumOf(body) !== stamp.bodyChecksum) return { kind: 'damaged', why: 'checksum mismatch' };
   const journal = bytesOf(files.journal);
+  if (journal.length < stamp.journalBytes) return { kind: 'journal-cut', journalBytes: journal.length, stampBytes: stamp.journalBytes };
   if (stamp.journalBytes !== journal.length || stamp.journalChecksum !== checksumOf(journal)) return { kind: 'stale' };
   if (stamp.configChecksum !== checksumOf(bytesOf(machineFiles(dirname(files.state)).config))) return { kind: 'stale' };
   return { kind: 'fresh', session, machine: bytes.subarray(sessionEnd + 1) };

@@ -51,8 +51,17 @@ export function fileTypeProblem(stats: Stats): string | undefined {
 
 const linkRefused = (): OwnFileFailure => refused('ELOOP', 'it is a symbolic link, and kmodsim does not follow links for a machine\'s own files');
 
-/** Reads a regular file of at most maxBytes, without following a link or blocking on a FIFO. */
-export function readOwnFile(path: string, maxBytes: number, followLinks = false): OwnFileRead {
+/**
+ * A machine file with another name (a hard link) is someone else's file too: a truncation or an
+ * append through the machine's name would change it (`ln notes.txt journal`). EINVAL, as a
+ * file of the wrong type. (The lock is linked into place, so it has two names for an instant.)
+ */
+function hardLinkProblem(stats: Stats): OwnFileFailure | undefined {
+  return stats.nlink > 1 ? refused('EINVAL', `it has ${stats.nlink} hard links, and kmodsim does not share a machine's own files with other names`) : undefined;
+}
+
+/** Reads a regular file of at most maxBytes, without following a link or blocking on a FIFO; a machine's own (not followLinks) has one name, unless sharedOk. */
+export function readOwnFile(path: string, maxBytes: number, followLinks = false, sharedOk = false): OwnFileRead {
   let fd: number;
   try {
     fd = openSync(path, O_RDONLY | O_NONBLOCK | (followLinks ? 0 : O_NOFOLLOW));
@@ -65,6 +74,8 @@ export function readOwnFile(path: string, maxBytes: number, followLinks = false)
     const stats = fstatSync(fd);
     const problem = fileTypeProblem(stats);
     if (problem !== undefined) return refused('EINVAL', problem);
+    const linked = followLinks || sharedOk ? undefined : hardLinkProblem(stats);
+    if (linked !== undefined) return linked;
     if (stats.size > maxBytes) return refused('EFBIG', `it is ${stats.size} bytes, more than the ${maxBytes}-byte limit`);
     // What the file held when it was opened; bytes appended meanwhile belong to a later read.
     const bytes = Buffer.alloc(stats.size);
@@ -91,10 +102,12 @@ function openOwnForWrite(path: string, flags: number): number {
     if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new NotOwnFile(path, linkRefused());
     throw error;
   }
-  const problem = fileTypeProblem(fstatSync(fd));
-  if (problem !== undefined) {
+  const stats = fstatSync(fd);
+  const problem = fileTypeProblem(stats);
+  const linked = problem === undefined ? hardLinkProblem(stats) : refused('EINVAL', problem);
+  if (linked !== undefined) {
     closeSync(fd);
-    throw new NotOwnFile(path, refused('EINVAL', problem));
+    throw new NotOwnFile(path, linked);
   }
   return fd;
 }

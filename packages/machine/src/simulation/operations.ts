@@ -1,7 +1,7 @@
 import type { Failure, Result } from '@kmodsim/cpu';
 import { appendJournalRecord, saveImage, withLockedMachine, type OpenMachine } from '../machine-store/machine-store.js';
 import { damaged, type StoreError, type StoreResult } from '../machine-store/store-error.js';
-import { dropTornTail, oversizedRecord } from '../machine-store/journal.js';
+import { oversizedRecord } from '../machine-store/journal.js';
 import { machineFiles } from '../machine-store/location.js';
 import type { BootConfig, JournalCommand, JournalRecord } from '../machine-store/records.js';
 import { writeSnapshot, type Snapshot } from '../machine-store/snapshot.js';
@@ -36,11 +36,14 @@ export interface Applied {
 
 /** The machine as its journal leaves it: loaded from machine.state when that is current, else replayed. */
 function restore(machine: OpenMachine, trace = false): StoreResult<{ session: MachineSession; notice: string | undefined }> {
-  dropTornTail(machineFiles(machine.dir).journal, machine.journal);
+  // A read-only command never writes the journal: the next command that appends drops a torn tail.
   const records = machine.journal.records;
   // A trace shows the whole history, which only a replay has.
   const state = trace ? { kind: 'stale' as const } : readMachineState(machine.dir);
   let notice: string | undefined;
+  if (state.kind === 'journal-cut') {
+    return damaged(machine.dir, 'journal', `it is ${state.journalBytes} bytes, shorter than the ${state.stampBytes} machine.state recorded (acknowledged commands are missing)`);
+  }
   if (state.kind === 'fresh') {
     const loaded = MachineSession.fromState(machine.dir, machine.config, records, state);
     if (loaded.ok) return { ok: true, value: { session: loaded.value, notice: undefined } };
