@@ -118,7 +118,8 @@ function run(argv: readonly string[], io: CliIo): number {
  */
 function lookupDirs(settings: Settings, io: CliIo): LookupDirs | StoreError {
   const machineDir = settings.machine ?? (settings.basedir === undefined && settings.version === undefined ? io.env['KMODSIM_MACHINE'] : undefined);
-  if (machineDir === undefined || machineDir === '') {
+  // An empty -M goes on to machineLocation, which refuses it; an empty $KMODSIM_MACHINE is unset.
+  if (machineDir === undefined || (machineDir === '' && settings.machine !== '')) {
     const moduleDir = `${settings.basedir ?? ''}/lib/modules/${settings.version ?? release()}`;
     return { moduleDir, depmodDir: moduleDir };
   }

@@ -1,12 +1,12 @@
 import type { Failure } from '@kmodsim/cpu';
 import type { CliIo } from '@kmodsim/cli';
 
-/** A machine that cannot be used, or a command it refused: the reason, in the tool's voice; exit status 1. */
-export function reportStoreError(io: CliIo, program: string, failure: Failure & { readonly notice?: string }): number {
+/** A machine that cannot be used, or a command it refused: the reason, in the tool's voice; exit status 1 (2 for a usage error, an empty -M). */
+export function reportStoreError(io: CliIo, program: string, failure: Failure & { readonly notice?: string; readonly kind?: string }): number {
   // A refusal seen on a machine rebuilt from its journal says why, as a command that went through does.
   reportNotice(io, program, failure.notice);
   io.stderr.write(`${program}: ERROR: ${failure.message}\n`);
-  return 1;
+  return failure.kind === 'usage' ? 2 : 1;
 }
 
 /** The machine could not be loaded from its saved state and was rebuilt from the journal: one line saying why. */

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { noDefault, type StoreResult } from './store-error.js';
+import { emptyMachineOption, noDefault, type StoreResult } from './store-error.js';
 
 /** The machine's directory. */
 export type MachineLocation = StoreResult<string>;
@@ -14,7 +14,9 @@ export type MachineLocation = StoreResult<string>;
  * directory comes from the password database then, and a user without one must say -M.
  */
 export function machineLocation(option: string | undefined, env: Readonly<Record<string, string | undefined>>): MachineLocation {
-  if (option !== undefined && option !== '') return { ok: true, value: resolve(option) };
+  // An empty -M is a mistake (`-M "$DIR"` with DIR unset), never a request for the default machine.
+  if (option === '') return emptyMachineOption();
+  if (option !== undefined) return { ok: true, value: resolve(option) };
   const fromEnv = env['KMODSIM_MACHINE'];
   if (fromEnv !== undefined && fromEnv !== '') return { ok: true, value: resolve(fromEnv) };
   const stateHome = env['XDG_STATE_HOME'];

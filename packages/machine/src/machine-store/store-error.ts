@@ -15,7 +15,9 @@ export type StoreErrorDetail =
   | { readonly kind: 'locked'; readonly dir: string; readonly holder: string; readonly waitedMs: number }
   | { readonly kind: 'exists'; readonly dir: string }
   | { readonly kind: 'io'; readonly dir: string }
-  | { readonly kind: 'no-default' };
+  | { readonly kind: 'no-default' }
+  /** A command line naming no machine where it must name one (`-M ''`): a usage error, exit 2. */
+  | { readonly kind: 'usage' };
 
 export type StoreError = Failure & StoreErrorDetail;
 
@@ -44,6 +46,9 @@ export const exists = (dir: string): StoreError =>
 export const foreignFiles = (dir: string, why: string): StoreError => storeError('EEXIST', `${dir}: ${why}`, { kind: 'exists', dir });
 
 export const ioFailure = (dir: string, why: string): StoreError => storeError('EIO', `${dir}: ${why}`, { kind: 'io', dir });
+
+export const emptyMachineOption = (): StoreError =>
+  storeError('EINVAL', "--machine needs a directory, and '' names none (an unset variable?); nothing was done", { kind: 'usage' });
 
 export const noDefault = (why: string): StoreError =>
   storeError('ENOENT', `cannot find the default machine: ${why}; name one with --machine DIR or KMODSIM_MACHINE`, { kind: 'no-default' });
