@@ -1,5 +1,5 @@
 import { moduleAddressVersusUnload } from './catalogue/address-lookup.js';
-import { completionLastPutVersusFailedInit, completionLastPutVersusWait, lockedCloseVersusFailedInit, lockedCloseVersusWait, receiveInterruptVersusWait, transferCompletionVersusFailedInit, transferCompletionVersusWait } from './catalogue/completions.js';
+import { completionLastPutVersusFailedInit, completionLastPutVersusWait, lockedCloseVersusFailedInit, lockedCloseVersusWait, moduleGetDuringFailedInit, receiveInterruptVersusWait, transferCompletionVersusFailedInit, transferCompletionVersusWait } from './catalogue/completions.js';
 import { waitForUsers } from './catalogue/demonstrations.js';
 import { forcedUnload, forcedWhileInUse } from './catalogue/forced.js';
 import { failingInit, failingInitWithUser, liveDuringInit, notifiersDuringInit } from './catalogue/init.js';
@@ -50,6 +50,7 @@ export const catalogue: readonly CatalogueScenario[] = [
   lockedCloseVersusFailedInit,
   transferCompletionVersusFailedInit,
   completionLastPutVersusFailedInit,
+  moduleGetDuringFailedInit,
   refusedLoadWhileNeededGoes,
   waitForUsers,
   unloadVersusUse,

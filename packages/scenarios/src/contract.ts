@@ -62,12 +62,6 @@ export const KNOWN_GAPS: readonly string[] = [
   // section; kmodsim's RCU is the preempt-disable flavour, so that section has preemption off. Only a
   // CONFIG_PREEMPT_RCU kernel, which kmodsim does not model, has a preemptible try_module_get then.
   'tryGet/before-free/preemptible',
-  // A user who opened a module early, while its init had made it live, may pin it again with
-  // __module_get (a transfer submitted) after the init failed, while the failed load waits for its
-  // users. The failed-init scenarios take their __module_get before the probe fails.
-  'get/init-wait/preemptible',
-  'get/init-wait/preempt-off',
-  'get/init-wait/irq',
 ];
 
 /** Every cell a sound design can meet. */

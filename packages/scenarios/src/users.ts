@@ -82,6 +82,12 @@ export function memoryLeaked(core: ModuleCore, name: string): string | undefined
   return left.length === 0 ? undefined : `${name} was unloaded but its ${left.map((object) => object.name).join(', ')} ${left.length === 1 ? 'is' : 'are'} still allocated (a leak)`;
 }
 
+/** The module's unloader (or failed load) sleeps in its wait for zero, woken only by a put. */
+export function unloaderAsleep(machine: Machine, module: KernelModule): boolean {
+  const pid = module.waitingUnloader;
+  return pid !== 0 && machine.task(pid)?.state === 'TASK_UNINTERRUPTIBLE';
+}
+
 /** The count of a module left loaded, against the references its users still hold. */
 export function referencesLeaked(module: KernelModule, held = 0): string | undefined {
   const count = moduleInfo(module).refcount;

@@ -1,10 +1,10 @@
-import { cpuRelax, keptList, load, sendIpi, spinLock, spinlockAt, spinlockFields, spinUnlock, store, type ExecutionContext, type KernelCode, type Machine, type Spinlock } from '@kmodsim/cpu';
+import { alloc, cpuRelax, free, keptList, load, sendIpi, spinLock, spinlockAt, spinlockFields, spinUnlock, store, type ExecutionContext, type KernelCode, type Machine, type Spinlock } from '@kmodsim/cpu';
 import { closeDevice, openDevice, type KernelModule, type ModuleContext, type ModuleCore } from '@kmodsim/module';
 import { ModuleState } from '@kmodsim/refcount';
 import { cell, type ContractCell } from '../contract.js';
 import { demoModuleLoads } from '../demo/loads.js';
 import { defineScenario } from '../scenario.js';
-import { memoryLeaked, resultText, spawnUnloaderOnceHeld, unloadConsistent, unloadRecord } from '../users.js';
+import { memoryLeaked, msleep, resultText, spawnUnloaderOnceHeld, unloaderAsleep, unloadConsistent, unloadRecord } from '../users.js';
 
 // References dropped where the unloader's wait must still see them: by a transfer's completion
 // interrupt (a driver's submit pins its module, the interrupt that completes the transfer drops
@@ -172,6 +172,39 @@ export const lockedCloseVersusFailedInit = failedInitWithEarlyUser(
   function* (core, self, module, signalProbe, lock) {
     yield* signalProbe();
     yield* closeLocked(core, self, module, lock);
+  },
+);
+
+/**
+ * The user, who opened the module while its init had made it live, pins it again with
+ * __module_get once the failed load sleeps in its wait for users: from its task, under the
+ * driver's spinlock and from a receive interrupt. Each is a reference the wait must count; then
+ * the user drops all three and closes, and the failed load goes on.
+ */
+export const moduleGetDuringFailedInit = failedInitWithEarlyUser(
+  'module-get-during-failed-init',
+  'insmod on CPU 0 of a module that registers its device, goes live, waits until a user on CPU 1 has opened it, then fails its init with -ENODEV; while the failed load sleeps in its wait for users, the user pins the module with __module_get from its task, under the driver\'s spinlock and from a receive interrupt, then drops the three and closes: the wait must count each',
+  {
+    preemptions: 0,
+    catches: 'a failed load\'s wait that misses an unconditional get made while it sleeps (the module freed while the user still pins it), in any context',
+    exercises: [cell('get', 'init-wait', 'preemptible'), cell('get', 'init-wait', 'preempt-off'), cell('get', 'init-wait', 'irq')],
+  },
+  function* (core, self, module, signalProbe, lock) {
+    yield* signalProbe();
+    while (!unloaderAsleep(core.machine, module)) yield* msleep(2000);
+    yield* core.moduleGet(self, module);
+    yield* spinLock(lock);
+    yield* core.moduleGet(self, module);
+    yield* spinUnlock(lock);
+    const pinned = yield alloc('device: data queued', 1);
+    yield sendIpi(1, 'demo_chardev: data received', function* (irq: ExecutionContext): KernelCode<void> {
+      yield* core.moduleGet(irq, module);
+      yield store(pinned, 1);
+    });
+    while ((yield load(pinned)) === 0) yield cpuRelax();
+    yield free(pinned);
+    for (let pin = 0; pin < 3; pin++) yield* core.modulePut(self, module);
+    yield* closeDevice(core, self, module);
   },
 );
 

@@ -1,7 +1,7 @@
-import { keptList, keptValue, work, type Machine } from '@kmodsim/cpu';
-import { closeDevice, moduleInfo, openDevice, type KernelModule } from '@kmodsim/module';
+import { keptList, keptValue, work } from '@kmodsim/cpu';
+import { closeDevice, moduleInfo, openDevice } from '@kmodsim/module';
 import { defineScenario } from '../scenario.js';
-import { msleep, resultText } from '../users.js';
+import { msleep, resultText, unloaderAsleep } from '../users.js';
 
 // The demonstration the README opens with: rmmod --wait puts the module into GOING, refuses a new
 // user, and sleeps until the last user's close wakes it. The user paces itself on host state (it
@@ -45,11 +45,3 @@ export const waitForUsers = defineScenario(
     };
   },
 );
-
-/** The module's unloader sleeps in its wait for zero (woken only by a put). */
-function unloaderAsleep(machine: Machine, module: KernelModule): boolean {
-  const pid = module.waitingUnloader;
-  return pid !== 0 && machine.task(pid)?.state === 'TASK_UNINTERRUPTIBLE';
-}
-
-
