@@ -116,6 +116,74 @@ export function withManyExports(count: number): Uint8Array {
   return bytes;
 }
 
+/** `bytes` with `tail` appended at the next 8-byte boundary, and where the tail starts. */
+function appended(bytes: Uint8Array, tail: Uint8Array): { bytes: Uint8Array; at: number } {
+  const at = Math.ceil(bytes.length / 8) * 8;
+  const out = new Uint8Array(at + tail.length);
+  out.set(bytes);
+  out.set(tail, at);
+  return { bytes: out, at };
+}
+
+/** Moves section `section`'s contents to `offset` (`size` bytes). */
+function moveSection(bytes: Uint8Array, section: RawSection, offset: number, size: number): void {
+  view(bytes).setBigUint64(section.at + 24, BigInt(offset), true);
+  view(bytes).setBigUint64(section.at + 32, BigInt(size), true);
+}
+
+/**
+ * The module with a string table `table` grown by one long name (`nameBytes` of `fill`, then its
+ * NUL), moved to the end of the file: the bytes and the long name's offset in the table.
+ */
+function withLongName(original: Uint8Array, table: RawSection, fill: string, nameBytes: number): { bytes: Uint8Array; nameAt: number } {
+  const strings = Buffer.concat([Buffer.from(original.subarray(table.offset, table.offset + table.size)), Buffer.alloc(nameBytes, fill), Buffer.alloc(1)]);
+  const { bytes, at } = appended(original, strings);
+  moveSection(bytes, table, at, strings.length);
+  return { bytes, nameAt: table.size };
+}
+
+/**
+ * demo_lib.ko with `count` more section headers (copies of .comment's, not allocated), or `count`
+ * more global symbols in .text, every one named by the same `nameBytes`-byte string. Nothing in
+ * the file is large, but a reader that decodes each name on its own holds count x nameBytes.
+ */
+export function withNamesSharingOneString(what: 'sections' | 'symbols', count: number, nameBytes: number): Uint8Array {
+  const original = fixtureBytes('demo_lib.ko');
+  if (what === 'sections') {
+    const all = sections(original);
+    const names = all[view(original).getUint16(62, true)];
+    if (names === undefined) throw new Error('no section names');
+    const comment = sectionNamed(original, '.comment');
+    const { bytes, nameAt } = withLongName(original, names, 'A', nameBytes);
+    const headers = new Uint8Array((all.length + count) * SECTION_HEADER_BYTES);
+    const shoff = Number(view(bytes).getBigUint64(40, true));
+    headers.set(bytes.subarray(shoff, shoff + all.length * SECTION_HEADER_BYTES));
+    for (let i = all.length; i < all.length + count; i++) {
+      headers.set(bytes.subarray(comment.at, comment.at + SECTION_HEADER_BYTES), i * SECTION_HEADER_BYTES);
+      view(headers).setUint32(i * SECTION_HEADER_BYTES, nameAt, true);
+    }
+    const result = appended(bytes, headers);
+    view(result.bytes).setBigUint64(40, BigInt(result.at), true);
+    view(result.bytes).setUint16(60, all.length + count, true);
+    return result.bytes;
+  }
+  const symtab = sectionNamed(original, '.symtab');
+  const strtab = sections(original)[symtab.link];
+  if (strtab === undefined) throw new Error('no string table');
+  const text = sectionNamed(original, '.text');
+  const { bytes, nameAt } = withLongName(original, strtab, 'L', nameBytes);
+  const table = new Uint8Array(symtab.size + count * SYMBOL_BYTES);
+  table.set(original.subarray(symtab.offset, symtab.offset + symtab.size));
+  for (let at = symtab.size; at < table.length; at += SYMBOL_BYTES) {
+    view(table).setUint32(at, nameAt, true);
+    view(table).setUint8(at + 4, 0x12); // STB_GLOBAL, STT_FUNC
+    view(table).setUint16(at + 6, text.index, true);
+  }
+  const result = appended(bytes, table);
+  moveSection(result.bytes, symtab, result.at, table.length);
+  return result.bytes;
+}
+
 /** demo_lib.ko's .modinfo with its name= field saying `name` instead (at most as long as demo_lib). */
 export function withModuleName(name: string): Uint8Array {
   const bytes = new Uint8Array(fixtureBytes('demo_lib.ko'));
@@ -190,6 +258,9 @@ export const CRAFTED: Readonly<Record<string, () => Uint8Array>> = {
   'overlapping sections x4879': () => withOverlappingSections('demo_irq.ko', 4879),
   'section headers x65440': () => withOverlappingSections('demo_irq.ko', 65440),
   'exports x40000': () => withManyExports(40_000),
+  // Names that share one string: 2 GiB of names in a 1.2 MB file when each is decoded alone.
+  'section names x4000 sharing one 1 MB string': () => withNamesSharingOneString('sections', 4000, 1_000_000),
+  'symbol names x4000 sharing one 1 MB string': () => withNamesSharingOneString('symbols', 4000, 1_000_000),
   'module name ../../x': () => withModuleName('../../x'),
   'zstd content size +1': () => zstdWithContentSize(1),
   'zstd content size -1': () => zstdWithContentSize(-1),

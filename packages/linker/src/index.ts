@@ -34,6 +34,7 @@ export { checkModuleName, linkModule, type LinkOptions } from './internal/link/l
 export {
   MAX_MODULE_MEMORY_BYTES,
   MAX_MODULE_NAME_BYTES,
+  MAX_NAME_BYTES,
   MAX_NOBITS_BYTES,
   MAX_RELOCATIONS,
   MAX_SECTIONS,

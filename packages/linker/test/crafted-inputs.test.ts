@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import type { Result } from '@kmodsim/cpu';
 import { bumpAllocator, decompress, linkModule, MAX_MODULE_BYTES, readElf, readModuleImage, summarizeModule, summarizeModuleFile, summarizeModuleImage, type LinkedModule, type LinkRefusal, type LinkerFailure, type ModuleImage } from '@kmodsim/linker';
 import { EMBEDDED_KERNEL, embeddedKernelSymbols, fixtureBytes } from './fixtures.js';
-import { EMPTY_ZSTD_FRAME, withManyExports, withModuleName, withOverlappingSections, zstdFrameWithWindow, zstdWithContentSize } from '../fuzz/craft.js';
+import { EMPTY_ZSTD_FRAME, withManyExports, withModuleName, withNamesSharingOneString, withOverlappingSections, zstdFrameWithWindow, zstdWithContentSize } from '../fuzz/craft.js';
 
 // Issue 21's crafted inputs, each built in memory: past a limit the linker answers with the
 // errno the kernel would give (ENOMEM for memory it cannot have), never an exception, and
@@ -55,6 +55,40 @@ describe('limits on what a module may claim', () => {
     const text = result.value.sections.find((s) => s.name === '.text');
     expect(result.value.exports.find((e) => e.name === 'e_39999')?.address).toBe(text?.address);
     // How long it takes (a search per export once took 4.5 s) is linker.exports in pnpm bench.
+  });
+});
+
+describe('names that share one string (MAX_NAME_BYTES)', () => {
+  const refused = { ok: false, errno: 'ENOMEM', message: "the file's section and symbol names come to more than the limit of 33554432 bytes" };
+
+  test('4,000 section headers naming one 1 MB string: ENOMEM from every reader, at once (each decoded alone was 4 GB)', () => {
+    const bytes = withNamesSharingOneString('sections', 4000, 1_000_000);
+    const start = performance.now();
+    expect(read(bytes)).toMatchObject(refused);
+    expect(readElf('crafted.ko', bytes, summarizeModule)).toMatchObject(refused);
+    expect(summarizeModuleImage('crafted.ko', bytes)).toEqual(readElf('crafted.ko', bytes, summarizeModule));
+    expect(performance.now() - start).toBeLessThan(1000);
+  });
+
+  test('4,000 symbols naming one 1 MB string: ENOMEM when read (the kernel copies each name for kallsyms)', () => {
+    const bytes = withNamesSharingOneString('symbols', 4000, 1_000_000);
+    expect(read(bytes)).toMatchObject(refused);
+    // depmod decodes only undefined and __crc_ names: none of these, so both readers read it.
+    expect(summarizeModuleImage('crafted.ko', bytes)).toEqual(readElf('crafted.ko', bytes, summarizeModule));
+  });
+
+  test('undefined symbols naming one long string: depmod\'s two readers refuse them with the same words', () => {
+    const bytes = withNamesSharingOneString('symbols', 200, 1_000_000);
+    // The symbol table ends the file: its last 200 entries are the added symbols.
+    const v = new DataView(bytes.buffer);
+    for (let i = 1; i <= 200; i++) v.setUint16(bytes.length - i * 24 + 6, 0, true); // SHN_UNDEF
+    expect(summarizeModuleImage('crafted.ko', bytes)).toMatchObject(refused);
+    expect(readElf('crafted.ko', bytes, summarizeModule)).toMatchObject(refused);
+  });
+
+  test('a few long names under the limit are read as they are', () => {
+    const image = read(withNamesSharingOneString('symbols', 3, 100_000));
+    expect(image.ok).toBe(true);
   });
 });
 

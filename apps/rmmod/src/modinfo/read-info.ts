@@ -29,7 +29,8 @@ export function readInfo(path: string): Result<ModinfoEntry[]> {
     const section = elf.section('.modinfo');
     return section === undefined ? undefined : parseModinfo(elf.contents(section));
   });
-  if (!modinfo.ok) return failed('EINVAL');
+  // ENOMEM: names past the linker's limit (MAX_NAME_BYTES), which kmod would not have copied.
+  if (!modinfo.ok) return failed(modinfo.errno === 'ENOMEM' ? 'ENOMEM' : 'EINVAL');
   if (modinfo.value === undefined) return failed('ENOENT');
   return ok(infoList(modinfo.value, readSignature(image)));
 }

@@ -23,3 +23,10 @@ export const MAX_NOBITS_BYTES = 64 * 1024 * 1024;
 export const MAX_ZSTD_WINDOW_BYTES = 128 * 1024 * 1024;
 /** MODULE_NAME_LEN (64 - sizeof(unsigned long)) less the NUL: struct module's name field. */
 export const MAX_MODULE_NAME_BYTES = 55;
+/**
+ * Bytes of section, symbol and namespace names decoded from one file, each name counted every
+ * time it is read (with its NUL). Many headers or symbols may name one long string: the kernel
+ * copies each symbol's name for kallsyms and each allocated section's name for sysfs, and fails
+ * with ENOMEM when those copies do not fit. Real modules stay under a few MiB. ENOMEM.
+ */
+export const MAX_NAME_BYTES = 32 * 1024 * 1024;

@@ -13,6 +13,7 @@ import {
   SYMBOL_BYTES,
 } from '../elf/constants.js';
 import { defect, ElfDefect, overLimit } from '../elf/defect.js';
+import { NameBudget } from '../elf/name-budget.js';
 import { MAX_NOBITS_BYTES, MAX_SECTIONS, MAX_SYMBOLS } from '../limits.js';
 import { parseModinfo } from '../image/modinfo.js';
 import { MemoryWindow, type ByteWindow } from './byte-window.js';
@@ -114,7 +115,8 @@ interface Wanted {
 // and a closure is allocated (and, under tsx, named) each time its enclosing function runs.
 
 export function summarize(window: ByteWindow): ModuleSummary {
-  const { sections, wanted } = readSectionHeaders(window);
+  const budget = new NameBudget();
+  const { sections, wanted } = readSectionHeaders(window, budget);
   const symtab = checkSymtab(sections, wanted.symtab);
   const ranges: [number, number][] = [];
   wantSection(ranges, window, sections, wanted.modinfo, 0);
@@ -125,7 +127,7 @@ export function summarize(window: ByteWindow): ModuleSummary {
   }
   window.prefetch(ranges);
   const modinfo = parseModinfo(contents(window, sections, wanted.modinfo, 'section .modinfo'));
-  const scan = symtab === undefined ? { crcs: new Map<string, number>(), imports: [], names: Buffer.alloc(0), nameStarts: [] } : scanSymbols(window, sections, symtab);
+  const scan = symtab === undefined ? { crcs: new Map<string, number>(), imports: [], names: Buffer.alloc(0), nameStarts: [] } : scanSymbols(window, sections, symtab, budget);
   const versions = readVersions(window, sections, wanted.versions, scan);
   const exports: { name: string; crc: number }[] = [];
   for (const [name, crc] of scan.crcs) exports.push({ name, crc });
@@ -146,7 +148,7 @@ function wantSection(ranges: [number, number][], window: ByteWindow, sections: S
   ranges.push([start, Math.min(window.size, start + (sections.size[index] ?? 0) + extraBytes)]);
 }
 
-function readSectionHeaders(window: ByteWindow): { sections: Sections; wanted: Wanted } {
+function readSectionHeaders(window: ByteWindow, budget: NameBudget): { sections: Sections; wanted: Wanted } {
   if (window.size < ELF_HEADER_BYTES) defect(`file is ${window.size} bytes, too short for an ELF header`);
   const header = window.bytes(0, ELF_HEADER_BYTES, 'ELF header');
   if (u32(header, 0) !== 0x464c457f) defect('not an ELF file (bad magic)');
@@ -196,6 +198,7 @@ function readSectionHeaders(window: ByteWindow): { sections: Sections; wanted: W
     if (sections.type[index] === SHT_NULL) continue;
     const at = sections.nameOffset[index] ?? 0;
     if (at >= namesSize) defect(`section ${index} name offset ${at} is past the section name table`);
+    budget.spend(names.indexOf(0, at) - at); // as ElfFile decodes every name
     // The first section of a name is the one ElfFile.section() answers.
     if (wanted.modinfo < 0 && nameIs(names, at, MODINFO)) wanted.modinfo = index;
     else if (wanted.versions < 0 && nameIs(names, at, VERSIONS)) wanted.versions = index;
@@ -298,7 +301,7 @@ function nameEnd(strings: Buffer, stringsSize: number, index: number, at: number
 }
 
 /** One pass over the symbol table: `__crc_` symbols (readCrcs) and undefined symbols (readImports). */
-function scanSymbols(window: ByteWindow, sections: Sections, symtab: Symtab): SymbolScan {
+function scanSymbols(window: ByteWindow, sections: Sections, symtab: Symtab, budget: NameBudget): SymbolScan {
   const table = window.bytes(sections.offset[symtab.index] ?? 0, symtab.count * SYMBOL_BYTES, 'symbol table');
   const stringsOffset = sections.offset[symtab.strings] ?? 0;
   const stringsSize = sections.size[symtab.strings] ?? 0;
@@ -314,14 +317,18 @@ function scanSymbols(window: ByteWindow, sections: Sections, symtab: Symtab): Sy
     if (nameAt >= stringsSize) defect(`symbol ${index} names offset ${nameAt}, past the ${stringsSize}-byte string table`);
     const section = view.getUint16(at + 6, true);
     if (section === SHN_UNDEF) {
-      const name = latin1(strings, nameAt, nameEnd(strings, stringsSize, index, nameAt));
+      const end = nameEnd(strings, stringsSize, index, nameAt);
+      budget.spend(end - nameAt);
+      const name = latin1(strings, nameAt, end);
       if (name !== '') {
         imports.push({ name, crc: 0, weak: (table[at + 4] ?? 0) >> 4 === STB_WEAK });
         nameStarts.push(nameAt);
       }
     }
     if (strings[nameAt] !== 0x5f || !nameIs(strings, nameAt, CRC_PREFIX)) continue;
-    const name = latin1(strings, nameAt + CRC_PREFIX.length, nameEnd(strings, stringsSize, index, nameAt));
+    const end = nameEnd(strings, stringsSize, index, nameAt);
+    budget.spend(end - nameAt);
+    const name = latin1(strings, nameAt + CRC_PREFIX.length, end);
     crcSites.push({ name, section, low: view.getUint32(at + 8, true), high: view.getUint32(at + 12, true) });
   }
   return { crcs: readCrcValues(window, sections, crcSites), imports, names: strings, nameStarts };

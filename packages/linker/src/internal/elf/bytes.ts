@@ -1,4 +1,5 @@
 import { defect } from './defect.js';
+import { NameBudget } from './name-budget.js';
 
 // Bounds-checked little-endian reads over a file image. Every read names what it was reading so
 // a defect message says which field ran off the end.
@@ -8,6 +9,8 @@ export class Bytes {
   private readonly view: DataView;
   /** A Buffer over the same memory: native indexOf and latin1 decoding for strings. */
   private readonly buffer: Buffer;
+  /** What the names read from this file may cost in all (see MAX_NAME_BYTES). */
+  private readonly names = new NameBudget();
 
   constructor(readonly data: Uint8Array) {
     this.length = data.length;
@@ -64,6 +67,13 @@ export class Bytes {
     const end = this.buffer.indexOf(0, offset);
     if (end < 0 || end >= limit) defect(`${what} at offset ${offset} is not NUL-terminated inside its table`);
     return this.buffer.toString('latin1', offset, end);
+  }
+
+  /** A section, symbol or namespace name: a cString counted against the file's MAX_NAME_BYTES. */
+  name(offset: number, limit: number, what: string): string {
+    const name = this.cString(offset, limit, what);
+    this.names.spend(name.length);
+    return name;
   }
 
   /** Whether the bytes at `offset` begin with `prefix` (ASCII), without decoding a string. */

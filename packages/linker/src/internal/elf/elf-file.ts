@@ -136,7 +136,7 @@ export class ElfFile {
 
   symbolName(index: number): string {
     const strings = this.symbolStrings();
-    return this.bytes.cString(this.symbolNameFileOffset(index), strings.offset + strings.size, `name of symbol ${index}`);
+    return this.bytes.name(this.symbolNameFileOffset(index), strings.offset + strings.size, `name of symbol ${index}`);
   }
 
   symbols(): readonly ElfSymbol[] {
@@ -232,7 +232,7 @@ function readSections(bytes: Bytes, header: ElfHeader): ElfSection[] {
   if (bytes.u8(names.offset + names.size - 1, 'section name table') !== 0) defect('section name table is not NUL-terminated');
   return raw.map(({ nameOffset, ...section }) => {
     if (section.type !== SHT_NULL && nameOffset >= names.size) defect(`section ${section.index} name offset ${nameOffset} is past the section name table`);
-    const name = section.type === SHT_NULL ? '' : bytes.cString(names.offset + nameOffset, names.offset + names.size, `name of section ${section.index}`);
+    const name = section.type === SHT_NULL ? '' : bytes.name(names.offset + nameOffset, names.offset + names.size, `name of section ${section.index}`);
     return { ...section, name };
   });
 }

@@ -110,7 +110,7 @@ function stringAt(elf: ElfFile, symbolIndex: number, addend: bigint): string | u
   if (section === undefined || sectionIndex === SHN_UNDEF) return undefined;
   const offset = Number(elf.symbolValue(symbolIndex) + addend);
   if (offset < 0 || offset >= section.size) return undefined;
-  return elf.bytes.cString(section.offset + offset, section.offset + section.size, `namespace string in ${section.name}`);
+  return elf.bytes.name(section.offset + offset, section.offset + section.size, `namespace string in ${section.name}`);
 }
 
 /** Without marker symbols, the names in __ksymtab_strings are the exports (as kmod falls back). */
