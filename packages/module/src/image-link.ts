@@ -66,6 +66,8 @@ export function prepareImage(image: ModuleImage, kernel: KernelImage, options: I
   const signature = kernel.config.moduleSig ? moduleSigCheck(image.elf.bytes.data, options.force ?? {}, kernel.signing ?? {}) : undefined;
   signature?.kernelLog.forEach(print);
   if (signature?.ok === false) return fail(signature.errno, signature.message);
+  const unnameable = unnameableModule(image.name);
+  if (unnameable !== undefined) return fail('EINVAL', unnameable);
   const duplicate = moduleList.duplicateOf(image.name);
   if (duplicate !== undefined) return duplicate;
   const resolver = resolverFor(kernel, () => moduleList.visible());
@@ -75,6 +77,18 @@ export function prepareImage(image: ModuleImage, kernel: KernelImage, options: I
   // that is after linking, so a module then refused for an unknown symbol leaves no 'E' (the
   // kernel's would), and the linker's forced-version warnings come before the notice.
   return signature?.ok === true && !signature.value.sigOk && isModuleLoad(linked) ? unsignedTaint.apply(linked, print) : linked;
+}
+
+/**
+ * A name rmmod could not give back (kmod reads an argument with '/' or ending in .ko as a path,
+ * and '-' as '_'; whitespace cannot be typed as one argument), or one that would forge lsmod's
+ * lines or reach the terminal raw (a newline, an escape sequence): refused at load, EINVAL.
+ */
+export function unnameableModule(name: string): string | undefined {
+  const control = Array.from({ length: name.length }, (_, index) => name.charCodeAt(index)).some((code) => code < 0x20 || (code >= 0x7f && code <= 0x9f));
+  if (control || /[\s/-]/u.test(name)) return `module name ${JSON.stringify(name)} holds a character rmmod cannot give back ('-', '/', whitespace or a control character)`;
+  if (name.endsWith('.ko')) return `module name ${JSON.stringify(name)} ends in .ko, which rmmod reads as a file`;
+  return undefined;
 }
 
 /** Links an image (load_module's first half); the result is what init_module goes on with, or the refusal. */
