@@ -1,7 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { MAX_MODULE_BYTES } from '@kmodsim/linker';
 import { runTool } from './run-tool.js';
 import { main } from '../src/cli/modinfo.js';
 import { withNamesSharingOneString } from '../../../packages/linker/fuzz/craft.js';
@@ -19,5 +20,24 @@ describe('modinfo within the linker\'s limits', () => {
     const ran = await runTool(main, [file]);
     expect(ran).toEqual({ status: 1, stdout: `filename:       ${file}\n`, stderr: "modinfo: ERROR: could not get modinfo from 'names': Cannot allocate memory\n" });
     expect(performance.now() - start).toBeLessThan(1000);
+  });
+
+  test.each([['1.5 GB', 1500], ['3 GB', 3000]])('a %s sparse file: File too large, from its size alone (was read whole, or ENOENT past 2 GiB)', async (_, mebibytes) => {
+    const file = join(dir, `big${mebibytes}.ko`);
+    writeFileSync(file, '');
+    truncateSync(file, mebibytes * 1024 * 1024);
+    const start = performance.now();
+    const ran = await runTool(main, [file]);
+    expect(ran).toEqual({ status: 1, stdout: `filename:       ${file}\n`, stderr: `modinfo: ERROR: could not get modinfo from 'big${mebibytes}': File too large\n` });
+    expect(performance.now() - start).toBeLessThan(1000);
+    expect(process.memoryUsage().rss).toBeLessThan(1024 * 1024 * 1024);
+  });
+
+  test('a file at the limit is read (and refused as no ELF object, ENOEXEC)', async () => {
+    const file = join(dir, 'limit.ko');
+    writeFileSync(file, '');
+    truncateSync(file, MAX_MODULE_BYTES);
+    const ran = await runTool(main, [file]);
+    expect(ran.stderr).toBe("modinfo: ERROR: could not get modinfo from 'limit': Exec format error\n");
   });
 });
