@@ -39,6 +39,7 @@ export type { WalkResult } from './kernel-tree/module-tree.js';
 // a module file read for insmod. The tools keep their options, messages and printing.
 export { builtinModinfo, isBuiltinModule, isModuleFile, lookupModule, machineTree, type LookupDirs, type LookupHit } from './kmod/module-lookup.js';
 export { moduleNameOfArgument } from './kmod/module-argument.js';
+export { MAX_TREE_TEXT_BYTES, readTreeText, type TreeText } from './kmod/tree-text.js';
 export type { DepEntry } from './kmod/modules-dep.js';
 export { probeList, readProbeTables, type ProbeTables, type Softdeps } from './kmod/softdeps.js';
 export { removeWithDependencies, type RemovalStep, type RemovalSteps } from './kmod/removal-order.js';

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readTreeText } from '@kmodsim/machine';
 import { fail, ok, strerror, type Result } from '@kmodsim/cpu';
 
 // vmlinux's exports for depmod -E (Module.symvers, with CRCs) and -F (System.map, names only),
@@ -10,12 +10,10 @@ export interface KernelSymbols {
   readonly errors: string[];
 }
 
+/** The file's text; undefined when it is missing or is no regular file of a sane size (a FIFO, /dev/zero). */
 function readText(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'latin1');
-  } catch {
-    return undefined;
-  }
+  const read = readTreeText(file);
+  return read.ok ? read.text : undefined;
 }
 
 export function loadSymvers(file: string): Result<KernelSymbols> {

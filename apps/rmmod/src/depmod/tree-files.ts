@@ -1,5 +1,6 @@
-import { describeFsError } from '@kmodsim/machine';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { strerror } from '@kmodsim/cpu';
+import { describeFsError, readTreeText } from '@kmodsim/machine';
+import { closeSync, constants, openSync, statSync } from 'node:fs';
 
 // The files depmod reads beside the modules when they are there: modules.order (the order
 // modules.dep lists modules in), modules.builtin and modules.builtin.modinfo (what its .bin
@@ -9,19 +10,29 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 export type TreeFileRead = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly warning: string };
 
 export function readTreeFile(moduleDir: string, name: string): TreeFileRead {
+  const path = `${moduleDir}/${name}`;
+  // A directory by that name opens (and reads as nothing) for kmod: no warning there either.
+  if (isDirectory(path)) return { ok: true, text: '' };
+  // A FIFO or /dev/zero in its place is refused, not read for ever.
+  const read = readTreeText(path);
+  if (!read.ok) return { ok: false, warning: `could not open ${name} at ${moduleDir}: ${read.message}` };
+  if (read.text === undefined) return { ok: false, warning: `could not open ${name} at ${moduleDir}: ${strerror('ENOENT')}` };
+  return { ok: true, text: read.text };
+}
+
+function isDirectory(path: string): boolean {
   try {
-    return { ok: true, text: readFileSync(`${moduleDir}/${name}`, 'latin1') };
-  } catch (error) {
-    // A directory by that name opens (and reads as nothing) for kmod: no warning there either.
-    if ((error as NodeJS.ErrnoException).code === 'EISDIR') return { ok: true, text: '' };
-    return { ok: false, warning: openWarning(moduleDir, name, error) };
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 
 /** kmod only opens the built-in lists (their content goes into .bin indexes ours do not write): the warning, if they do not open. */
 export function treeFileOpenWarning(moduleDir: string, name: string): string | undefined {
   try {
-    closeSync(openSync(`${moduleDir}/${name}`, 'r'));
+    // Without O_NONBLOCK, opening a FIFO waits for a writer.
+    closeSync(openSync(`${moduleDir}/${name}`, constants.O_RDONLY | constants.O_NONBLOCK));
     return undefined;
   } catch (error) {
     return openWarning(moduleDir, name, error);

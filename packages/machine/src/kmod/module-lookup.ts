@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { BootConfig } from '../machine-store/records.js';
 import { depmodDirOf, moduleDirOf } from '../machine-store/kernel-dirs.js';
 import { isModuleFileName, moduleNameOfPath } from '../kernel-tree/module-names.js';
+import { treeTextOrNothing } from './tree-text.js';
 
 // How modinfo and modprobe turn their argument into modules, as libkmod's lookup does
 // (kmod_module_new_from_lookup): an existing file with a module extension is read directly
@@ -50,7 +51,7 @@ export function normalizeModuleName(name: string): string {
 }
 
 function readLines(path: string): string[] {
-  return existsSync(path) ? readFileSync(path, 'latin1').split('\n') : [];
+  return treeTextOrNothing(path)?.split('\n') ?? [];
 }
 
 /** modules.dep's modules by name, each with its path. */
@@ -120,10 +121,10 @@ export function isBuiltinModule(moduleDir: string, name: string): boolean {
 
 /** A built-in module's info list, from modules.builtin.modinfo (`module.key=value` strings separated by NULs); undefined when the tree has no such file. */
 export function builtinModinfo(moduleDir: string, name: string): { key: string; value: string }[] | undefined {
-  const path = `${moduleDir}/modules.builtin.modinfo`;
-  if (!existsSync(path)) return undefined;
+  const text = treeTextOrNothing(`${moduleDir}/modules.builtin.modinfo`);
+  if (text === undefined) return undefined;
   const prefix = `${name}.`;
-  return readFileSync(path, 'latin1')
+  return text
     .split('\0')
     .filter((item) => item.startsWith(prefix))
     .map((item) => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { treeTextOrNothing } from './tree-text.js';
 import { isAbsolute, join } from 'node:path';
 import { moduleNameOfPath } from '../kernel-tree/module-names.js';
 
@@ -15,12 +15,8 @@ export interface DepEntry {
 
 /** modules.dep's modules by name; none when it cannot be read, as modprobe then finds nothing in it. */
 export function readModulesDep(depmodDir: string, moduleDir: string): Map<string, DepEntry> {
-  let text: string;
-  try {
-    text = readFileSync(join(depmodDir, 'modules.dep'), 'latin1');
-  } catch {
-    return new Map();
-  }
+  const text = treeTextOrNothing(join(depmodDir, 'modules.dep'));
+  if (text === undefined) return new Map();
   const absolute = (path: string): string => (isAbsolute(path) ? path : join(moduleDir, path));
   const entries = new Map<string, DepEntry>();
   for (const line of text.split('\n')) {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { treeTextOrNothing } from './tree-text.js';
 import { join } from 'node:path';
 import { lookupModule, normalizeModuleName, type LookupDirs } from './module-lookup.js';
 import { loadOrder, readModulesDep, type DepEntry } from './modules-dep.js';
@@ -13,12 +13,8 @@ export interface Softdeps {
 }
 
 export function readSoftdeps(depmodDir: string): Map<string, Softdeps> {
-  let text: string;
-  try {
-    text = readFileSync(join(depmodDir, 'modules.softdep'), 'latin1');
-  } catch {
-    return new Map();
-  }
+  const text = treeTextOrNothing(join(depmodDir, 'modules.softdep'));
+  if (text === undefined) return new Map();
   const softdeps = new Map<string, Softdeps>();
   for (const line of text.split('\n')) {
     const [keyword, module, ...words] = line.trim().split(/\s+/);

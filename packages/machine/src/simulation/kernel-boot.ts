@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readTreeText } from '../kmod/tree-text.js';
 import { createMachine, fail, MemoryTraceSink, ok, type Machine, type Result } from '@kmodsim/cpu';
 import { KernelSymbolTable, parseModuleSymvers, type KernelConfig } from '@kmodsim/linker';
 import { demoBehaviours, ModuleCore } from '@kmodsim/module';
@@ -26,12 +26,10 @@ export function bootKernel(config: BootConfig, options: { readonly trace: boolea
   const created = createMachine({ cpuCount: config.cpuCount, faultPolicy: 'oops', maxSteps: MAX_STEPS, recordChoices: false, snapshots: true, ...(trace === undefined ? {} : { trace }) });
   if (!created.ok) return created;
   const symversFile = symversOf(config.kernel);
-  let symversText: string;
-  try {
-    symversText = readFileSync(symversFile, 'utf8');
-  } catch (error) {
-    return fail((error as NodeJS.ErrnoException).code === 'ENOENT' ? 'ENOENT' : 'EIO', `cannot read the kernel's symbol table ${symversFile}`);
-  }
+  const symversRead = readTreeText(symversFile);
+  if (!symversRead.ok) return fail(symversRead.errno, `cannot read the kernel's symbol table ${symversFile}: ${symversRead.message}`);
+  if (symversRead.text === undefined) return fail('ENOENT', `cannot read the kernel's symbol table ${symversFile}: no such file`);
+  const symversText = symversRead.text;
   const symvers = parseModuleSymvers(symversFile, symversText);
   // The parser's message says which line; the user also needs to know which file.
   if (!symvers.ok) return fail(symvers.errno, `${symvers.file}: ${symvers.message}`);

@@ -1,12 +1,14 @@
-import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fail, ok, strerror, type Result } from '@kmodsim/cpu';
-import { computeDepmod, findKernelCertificates, readModuleImage } from '@kmodsim/linker';
+import { computeDepmod, findKernelCertificates, MAX_MODULE_BYTES, readModuleImage } from '@kmodsim/linker';
 import type { KernelSource, TrustedKeyRecord } from '../machine-store/records.js';
 import { walkModuleTree } from '../kernel-tree/module-tree.js';
 import { writeFileAtomic } from '../machine-store/durable-file.js';
 import { makeDirectoriesOrThrow } from '../machine-store/make-directories.js';
+import { readOwnFile } from '../machine-store/own-file.js';
+import { treeTextOrNothing } from '../kmod/tree-text.js';
 import { EMBEDDED_MODULES, EMBEDDED_RELEASE, moduleDirOf } from '../machine-store/kernel-dirs.js';
 
 // Where a machine's kernel lives on disk: its module tree, its Module.symvers and the depmod
@@ -44,7 +46,7 @@ export function installEmbeddedTree(machineDir: string): void {
 export function writeDepmodFiles(moduleDir: string, depmodDir: string): string[] {
   const walked = walkModuleTree(moduleDir);
   const orderFile = join(moduleDir, 'modules.order');
-  const order = existsSync(orderFile) ? readFileSync(orderFile, 'latin1').split('\n').filter((line) => line !== '') : undefined;
+  const order = treeTextOrNothing(orderFile)?.split('\n').filter((line) => line !== '');
   const output = computeDepmod({ modules: walked.modules, ...(order === undefined ? {} : { modulesOrder: order }), checkSymvers: false, printUnknown: false });
   if (output.cycleError !== undefined) return [...walked.errors, output.cycleError];
   makeDirectoriesOrThrow(depmodDir);
@@ -106,12 +108,11 @@ export function vmlinuzOfTree(moduleDir: string, release: string): string {
  */
 export function certificatesOfTree(moduleDir: string, release: string): TreeCertificates {
   const vmlinuz = vmlinuzOfTree(moduleDir, release);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(vmlinuz);
-  } catch {
-    return fail('ENOENT', `no kernel image at ${vmlinuz}`);
-  }
+  // A kernel image is some 10 MB; a FIFO or /dev/zero in its place must not block or fill memory.
+  const image = readOwnFile(vmlinuz, MAX_MODULE_BYTES, true);
+  if (!image.ok) return fail(image.errno, `cannot read the kernel image ${vmlinuz}: ${image.message}`);
+  if (image.value.kind === 'missing') return fail('ENOENT', `no kernel image at ${vmlinuz}`);
+  const bytes = image.value.bytes;
   const found = findKernelCertificates(vmlinuz, bytes);
   if (!found.ok) return fail(found.errno, `${vmlinuz}: ${found.message}`);
   if (found.value.certificates.length === 0) return fail('ENOKEY', `no X.509 certificate in ${vmlinuz}`);
@@ -129,12 +130,14 @@ function hexOf(bytes: Uint8Array): string {
 
 /** The first answer `read` gives for the first 20 modules of modules.order. */
 function firstInOrder<T>(moduleDir: string, read: (path: string, bytes: Uint8Array) => T | undefined): T | undefined {
-  const orderFile = join(moduleDir, 'modules.order');
-  if (!existsSync(orderFile)) return undefined;
-  for (const line of readFileSync(orderFile, 'latin1').split('\n').slice(0, 20)) {
+  const order = treeTextOrNothing(join(moduleDir, 'modules.order'));
+  if (order === undefined) return undefined;
+  for (const line of order.split('\n').slice(0, 20)) {
+    if (line === '') continue;
     const path = join(moduleDir, line);
-    if (line === '' || !existsSync(path)) continue;
-    const found = read(path, readFileSync(path));
+    const module = readOwnFile(path, MAX_MODULE_BYTES, true);
+    if (!module.ok || module.value.kind === 'missing') continue;
+    const found = read(path, module.value.bytes);
     if (found !== undefined) return found;
   }
   return undefined;
