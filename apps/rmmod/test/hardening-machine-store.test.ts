@@ -1,10 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { acquireLock, machineLocation, readJournal } from '@kmodsim/machine';
+import { withNamesSharingOneString } from '../../../packages/linker/fuzz/craft.js';
 import { fixtures, newMachineDir, tool } from './machine-harness.js';
 
 // Issue 21, items 5-10: a machine's own files are regular files kmodsim wrote, a directory that
@@ -169,6 +171,22 @@ describe('messages', () => {
     const ran = await t.run('kmodsim', ['release', '99999999999999999999999']);
     expect(ran.status).toBe(2);
     expect(ran.stderr).toMatch(/^kmodsim release: ERROR: '99999999999999999999999' is not a PID: a PID is a whole number from 1 to 9007199254740991\n/);
+  });
+
+  test('kmodsim release with the largest PID the message names is taken as a PID', async () => {
+    const { t } = await booted();
+    const ran = await t.run('kmodsim', ['release', '9007199254740991']);
+    expect(ran.stderr).toBe('kmodsim release: ERROR: pid 9007199254740991 is not a simulated user holding a module (kmodsim ps lists them)\n');
+    expect(ran.status).toBe(1);
+  });
+
+  test('insmod of a module past one of the linker\'s limits says what the kernel would: Cannot allocate memory', async () => {
+    const { t } = await booted();
+    const file = join(mkdtempSync(join(tmpdir(), 'kmodsim-names-')), 'names.ko');
+    writeFileSync(file, withNamesSharingOneString('symbols', 4000, 1_000_000));
+    const ran = await t.run('insmod', [file]);
+    expect(ran.stderr).toBe(`insmod: ERROR: could not insert module ${file}: Cannot allocate memory\n`);
+    expect(ran.status).toBe(1);
   });
 });
 

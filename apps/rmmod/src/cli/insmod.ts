@@ -48,7 +48,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (notMachine !== undefined) return reportStoreError(io, 'insmod', notMachine);
   const read = await readModuleFile(file, dir);
   if (!read.ok) {
-    report(read.stage === 'read' ? `insmod: ERROR: could not load module ${file}: ${read.message}\n` : `insmod: ERROR: could not insert module ${file}: Invalid module format\n`);
+    report(read.stage === 'read' ? `insmod: ERROR: could not load module ${file}: ${read.message}\n` : `insmod: ERROR: could not insert module ${file}: ${insmodStrerror(read.errno)}\n`);
     return 1;
   }
   const force = { ignoreVermagic: line.has('f') || line.has('1'), ignoreModversions: line.has('f') || line.has('2') };

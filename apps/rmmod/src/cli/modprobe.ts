@@ -133,7 +133,7 @@ async function insert(probe: Probe, entry: DepEntry, files: readonly string[], p
   for (const path of files) {
     const read = await readModuleFile(path, dir);
     if (!read.ok) {
-      probe.say(`modprobe: ERROR: could not insert '${entry.name}': ${read.stage === 'read' ? read.message : 'Invalid module format'}\n`);
+      probe.say(`modprobe: ERROR: could not insert '${entry.name}': ${read.stage === 'read' ? read.message : modprobeStrerror(read.errno)}\n`);
       return 1;
     }
     images.push(read.value.ref);

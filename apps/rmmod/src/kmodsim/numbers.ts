@@ -6,7 +6,8 @@ import { MAX_CPUS } from '@kmodsim/cpu';
 
 /** The number `text` spells, if it is a whole number from min to max. */
 export function wholeNumberIn(text: string, min: number, max: number): number | undefined {
-  if (!/^\d{1,15}$/.test(text)) return undefined;
+  // 16 digits reach 2^53 - 1, the largest whole number a JavaScript number holds exactly.
+  if (!/^\d{1,16}$/.test(text)) return undefined;
   const value = Number(text);
   return value >= min && value <= max ? value : undefined;
 }

@@ -14,7 +14,8 @@ import type { ImageRef } from '../machine-store/records.js';
 
 /**
  * A file that could not be read ('read': the message is what kmod prints after "could not load
- * module FILE:") or is no module ('format': ENOEXEC, which kmod words itself).
+ * module FILE:") or is no module ('format': ENOEXEC, which kmod words itself, or ENOMEM past one of
+ * the linker's limits).
  */
 export type ModuleFileFailure = Failure & { readonly stage: 'read' | 'format' };
 
@@ -36,7 +37,8 @@ export function readModuleFile(path: string, machineDir: string): Result<ModuleF
   if (read.value.kind === 'missing') return readFailure('ENOENT');
   const { bytes } = read.value;
   const image = readModuleImage(path, bytes);
-  if (!image.ok) return fail('ENOEXEC', image.message, { stage: 'format' as const });
+  // The linker's own errno: ENOEXEC for a malformed file, ENOMEM past a limit the kernel would fail to allocate.
+  if (!image.ok) return fail(image.errno, image.message, { stage: 'format' as const });
   return ok({ ref: { name: image.value.name, file: path, sha256: imageSha256(bytes) }, image: image.value, bytes });
 }
 
