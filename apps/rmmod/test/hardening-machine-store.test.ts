@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -171,6 +171,22 @@ describe('messages', () => {
     const ran = await t.run('kmodsim', ['release', '99999999999999999999999']);
     expect(ran.status).toBe(2);
     expect(ran.stderr).toMatch(/^kmodsim release: ERROR: '99999999999999999999999' is not a PID: a PID is a whole number from 1 to 9007199254740991\n/);
+  });
+
+  test('an image swapped for another module is damage on replay, never a silent replay of the wrong module', async () => {
+    const dir = newMachineDir();
+    const t = tool(dir);
+    expect((await t.run('kmodsim', ['boot'])).status).toBe(0);
+    expect((await t.run('insmod', [join(fixtures, 'demo_lib.ko')])).status).toBe(0);
+    const [image] = readdirSync(join(dir, 'images'));
+    writeFileSync(join(dir, 'images', image ?? ''), readFileSync(join(fixtures, 'demo_irq.ko')));
+    rmSync(join(dir, 'machine.state'), { force: true });
+    const journal = readFileSync(join(dir, 'journal'));
+    // A process of its own, as every command is: this one's cache of parsed images is not there.
+    const ran = spawnSync(process.execPath, [join(binDir, 'insmod.js'), '-M', dir, join(fixtures, 'demo_fs.ko')], { encoding: 'utf8' });
+    expect(ran.stderr).toMatch(/^insmod: ERROR: the machine state in .* is damaged: journal: replaying journal record 1 failed: images\/[0-9a-f]{64}\.ko \(.*demo_lib\.ko\) does not hold the module the journal names: its content's SHA-256 is [0-9a-f]{64}\. Nothing was changed;/);
+    expect(ran.status).toBe(1);
+    expect(readFileSync(join(dir, 'journal'))).toEqual(journal);
   });
 
   test('kmodsim release with the largest PID the message names is taken as a PID', async () => {

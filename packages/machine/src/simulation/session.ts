@@ -1,7 +1,7 @@
 import { done, fail, ok, scheduleTimeout, setCurrentState, spawn, type KernelCode, type Machine, type Result, type TraceEvent } from '@kmodsim/cpu';
 import { readModuleImage, type ModuleImage } from '@kmodsim/linker';
 import { formatKernelTaint, type ModuleCore } from '@kmodsim/module';
-import { readImage } from '../machine-store/machine-store.js';
+import { imageSha256, readImage } from '../machine-store/machine-store.js';
 import type { BootConfig, ImageRef, JournalRecord } from '../machine-store/records.js';
 import { sessionDataOf, type SessionData } from './session-data.js';
 import { commandTask, type CommandContext, type Holder } from './command-tasks.js';
@@ -195,6 +195,10 @@ export class MachineSession {
     if (cached !== undefined) return cached;
     const bytes = readImage(this.dir, ref.sha256);
     if (bytes === undefined) return `images/${ref.sha256}.ko (${ref.file}) is missing`;
+    // Images are kept by content: one whose content is not its name is another module (swapped or
+    // edited), and replaying it would rebuild a machine the journal never described.
+    const sha256 = imageSha256(bytes);
+    if (sha256 !== ref.sha256) return `images/${ref.sha256}.ko (${ref.file}) does not hold the module the journal names: its content's SHA-256 is ${sha256}`;
     const image = readModuleImage(ref.file, bytes);
     if (!image.ok) return `images/${ref.sha256}.ko (${ref.file}) no longer reads as a module: ${image.message}`;
     imageCache.set(ref.sha256, image.value);
