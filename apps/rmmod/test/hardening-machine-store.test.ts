@@ -189,6 +189,16 @@ describe('messages', () => {
     expect(readFileSync(join(dir, 'journal'))).toEqual(journal);
   });
 
+  test('a lock of whole lines whose PID no process can have is damage at once, not a minute\'s wait', async () => {
+    const dir = newMachineDir();
+    const t = tool(dir);
+    expect((await t.run('kmodsim', ['boot'])).status).toBe(0);
+    writeFileSync(join(dir, 'lock'), '99999999999999999999\nsomehost\ninsmod\n');
+    const ran = await t.run('insmod', [join(fixtures, 'demo_fs.ko')]);
+    expect(ran.stderr).toMatch(/^insmod: ERROR: the machine state in .* is damaged: lock: its first line, '99999999999999999999', is not a process ID\./);
+    expect(ran.status).toBe(1);
+  });
+
   test('kmodsim release with the largest PID the message names is taken as a PID', async () => {
     const { t } = await booted();
     const ran = await t.run('kmodsim', ['release', '9007199254740991']);

@@ -50,6 +50,11 @@ function acquire(dir: string, lockPath: string, command: string, timeoutMs: numb
     if (current !== undefined && mode === 'new-machine' && parseOwner(current) === undefined) {
       return foreignLock(dir, mode, 'it was not written by kmodsim');
     }
+    // Whole lines that no kmodsim wrote (a pid no process can have): damage now, not after the
+    // minute's wait a lock still being written would deserve.
+    if (current !== undefined && parseOwner(current) === undefined && /^[^\n]*\n[^\n]+\n[^\n]*\n$/.test(current)) {
+      return foreignLock(dir, mode, `its first line, '${current.slice(0, current.indexOf('\n')).slice(0, 40)}', is not a process ID`);
+    }
     if (current !== undefined && isStale(current, lockPath)) breakStale(lockPath, current);
     else if (Date.now() - startMs > timeoutMs) {
       return locked(dir, describeOwner(current), Date.now() - startMs);
