@@ -63,11 +63,10 @@ describe('names that share one string (MAX_NAME_BYTES)', () => {
 
   test('4,000 section headers naming one 1 MB string: ENOMEM from every reader, at once (each decoded alone was 4 GB)', () => {
     const bytes = withNamesSharingOneString('sections', 4000, 1_000_000);
-    const start = performance.now();
     expect(read(bytes)).toMatchObject(refused);
     expect(readElf('crafted.ko', bytes, summarizeModule)).toMatchObject(refused);
     expect(summarizeModuleImage('crafted.ko', bytes)).toEqual(readElf('crafted.ko', bytes, summarizeModule));
-    expect(performance.now() - start).toBeLessThan(1000);
+    // How long the refusal takes is fuzz.crafted's in pnpm bench, not a timed test's.
   });
 
   test('4,000 symbols naming one 1 MB string: ENOMEM when read (the kernel copies each name for kallsyms)', () => {

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { fail, ok, strerror, type Errno, type Result } from '@kmodsim/cpu';
 import { compressionOf, decompress, MAX_MODULE_BYTES, parseModinfo, readElf, readSignature, type ModinfoEntry } from '@kmodsim/linker';
 import { infoList } from './format.js';
@@ -40,12 +40,17 @@ export function readInfo(path: string): Result<ModinfoEntry[]> {
 function readBounded(path: string): Result<Uint8Array> {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // O_NONBLOCK: opening a FIFO would otherwise wait for a writer.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     return failed('ENOENT');
   }
   try {
-    const size = fstatSync(fd).size;
+    const stats = fstatSync(fd);
+    // A FIFO or a device (/dev/zero) is no module file: EINVAL at once, as the kernel's
+    // kernel_read_file() says for anything but a regular file, instead of a read that never ends.
+    if (!stats.isFile()) return failed('EINVAL');
+    const size = stats.size;
     if (size > MAX_MODULE_BYTES) return failed('EFBIG');
     const data = Buffer.allocUnsafe(size);
     let filled = 0;
