@@ -100,9 +100,13 @@ function tryCreate(path: string, content: string): boolean {
   const fd = openOwnForReplace(temporary);
   try {
     writeSync(fd, content);
-  } finally {
+  } catch (error) {
+    // A full disk: the half-written temporary is ours to remove, not the user's to find later.
     closeSync(fd);
+    unlinkSync(temporary);
+    throw error;
   }
+  closeSync(fd);
   crashPoint('lock-written');
   try {
     linkSync(temporary, path);
