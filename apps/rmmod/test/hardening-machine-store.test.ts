@@ -153,6 +153,20 @@ describe('messages', () => {
     }
   });
 
+  test.skipIf(!asRoot || !existsSync(SETPRIV))('another user\'s machine (mode 700): says it cannot look inside, not that it is no machine', async () => {
+    const { dir } = await booted();
+    execFileSync('chown', ['nobody', dir]);
+    execFileSync('chmod', ['700', dir]);
+    try {
+      const ran = withoutDacOverride('lsmod', ['-M', dir]);
+      expect(ran.stderr).toBe(`lsmod: ERROR: ${dir}: cannot look inside it: Permission denied\n`);
+      expect(ran.status).toBe(1);
+    } finally {
+      execFileSync('chmod', ['755', dir]);
+      execFileSync('chown', ['root', dir]);
+    }
+  });
+
   test('insmod with parameters too long to journal: one line, exit 1, and the machine as it was', async () => {
     const { dir, t } = await booted();
     expect((await t.run('insmod', [join(fixtures, 'demo_lib.ko')])).status).toBe(0);

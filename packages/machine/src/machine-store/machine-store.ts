@@ -8,7 +8,7 @@ import { removeDeadTemporaries } from './leftover-temporaries.js';
 import { inBootsWay, machineEntries, removeMachineEntries, someNames } from './machine-entries.js';
 import { acquireLock, DEFAULT_LOCK_TIMEOUT_MS, inspectLock, sleepMs } from './lock.js';
 import { machineFiles } from './location.js';
-import { makeDirectories, makeDirectoriesOrThrow } from './make-directories.js';
+import { describeFsError, makeDirectories, makeDirectoriesOrThrow } from './make-directories.js';
 import type { BootConfig, JournalRecord } from './records.js';
 import { ownEntryExists, readOwnFile } from './own-file.js';
 import type { Failure, Result } from '@kmodsim/cpu';
@@ -43,8 +43,23 @@ export function checkMachineDir(dir: string): StoreError | undefined {
     return noMachine(dir);
   }
   if (!isDirectory) return notAMachine(dir, 'it is not a directory');
-  if (!hasEntry(machineFiles(dir).config)) return notAMachine(dir, 'it has no machine.json');
+  const config = machineFiles(dir).config;
+  // A directory this user may not look into (another user's, mode 700) may well be a machine:
+  // say what stopped us rather than that it is none.
+  const unreadable = lookupProblem(config);
+  if (unreadable !== undefined) return ioFailure(dir, `cannot look inside it: ${unreadable}`);
+  if (!hasEntry(config)) return notAMachine(dir, 'it has no machine.json');
   return undefined;
+}
+
+/** Why a name in a directory cannot be looked up, other than its absence (EACCES: no search permission). */
+function lookupProblem(path: string): string | undefined {
+  try {
+    lstatSync(path);
+    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : describeFsError(error);
+  }
 }
 
 /** Whether a name exists in its directory (a link counts, whatever it points at). */
