@@ -167,6 +167,21 @@ describe('messages', () => {
     }
   });
 
+  test.skipIf(!asRoot || !existsSync(SETPRIV))('a machine.json the user may not read: says so, not that the machine is damaged', async () => {
+    const { dir } = await booted();
+    const config = join(dir, 'machine.json');
+    execFileSync('chown', ['nobody', config]);
+    execFileSync('chmod', ['600', config]);
+    try {
+      const ran = withoutDacOverride('insmod', ['-M', dir, join(fixtures, 'demo_lib.ko')]);
+      expect(ran.stderr).toBe(`insmod: ERROR: ${dir}: cannot read ${config}: Permission denied\n`);
+      expect(ran.status).toBe(1);
+    } finally {
+      execFileSync('chown', ['root', config]);
+      execFileSync('chmod', ['644', config]);
+    }
+  });
+
   test('insmod with parameters too long to journal: one line, exit 1, and the machine as it was', async () => {
     const { dir, t } = await booted();
     expect((await t.run('insmod', [join(fixtures, 'demo_lib.ko')])).status).toBe(0);

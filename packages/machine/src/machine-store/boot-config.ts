@@ -13,10 +13,10 @@ const VERSION = 1;
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** The configuration; or no machine.json (ENOENT), or one kmodsim did not write as it is (EIO). */
-export type ConfigRead = Result<BootConfig, Failure & { readonly kind: 'missing' | 'damaged' }>;
+export type ConfigRead = Result<BootConfig, Failure & { readonly kind: 'missing' | 'damaged' | 'unreadable' }>;
 
 // cpu's fail, written out: the store does not load @kmodsim/cpu (see store-error.ts).
-const failed = (errno: Errno, kind: 'missing' | 'damaged', message: string): ConfigRead => ({ ok: false, errno, kind, message });
+const failed = (errno: Errno, kind: 'missing' | 'damaged' | 'unreadable', message: string): ConfigRead => ({ ok: false, errno, kind, message });
 
 export function writeBootConfig(path: string, config: BootConfig): void {
   const json = JSON.stringify(config);
@@ -25,7 +25,8 @@ export function writeBootConfig(path: string, config: BootConfig): void {
 
 export function readBootConfig(path: string): ConfigRead {
   const read = readOwnFile(path, MAX_CONFIG_BYTES);
-  if (!read.ok) return failed('EIO', 'damaged', read.message);
+  // The system refusing a read (EACCES) says nothing about the file: it may be a sound machine's.
+  if (!read.ok) return failed(read.errno, read.kind === 'unreadable' ? 'unreadable' : 'damaged', read.message);
   if (read.value.kind === 'missing') return failed('ENOENT', 'missing', 'no machine.json');
   const text = read.value.bytes.toString('utf8');
   let file: { format?: unknown; version?: unknown; checksum?: unknown; config?: BootConfig };

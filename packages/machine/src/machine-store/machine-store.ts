@@ -77,7 +77,7 @@ export function openMachine(dir: string): StoreResult<OpenMachine> {
   if (problem !== undefined) return problem;
   const files = machineFiles(dir);
   const config = readBootConfig(files.config);
-  if (!config.ok) return damaged(dir, 'machine.json', config.message);
+  if (!config.ok) return config.kind === 'unreadable' ? ioFailure(dir, `cannot read ${files.config}: ${config.message}`) : damaged(dir, 'machine.json', config.message);
   const journal = readJournal(files.journal);
   if (!journal.ok) {
     return journal.kind === 'damaged' ? damaged(dir, 'journal', journal.message) : ioFailure(dir, `cannot read ${files.journal}: ${journal.message}`);
