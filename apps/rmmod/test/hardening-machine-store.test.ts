@@ -195,6 +195,9 @@ describe('messages', () => {
     expect([...files.map((file) => readFileSync(file)), readdirSync(join(dir, 'images'))]).toEqual(before);
   });
 
+});
+
+describe('numbers, images, locks and modules that are not what they claim', () => {
   test('kmodsim release with a number no PID can be', async () => {
     const { t } = await booted();
     const ran = await t.run('kmodsim', ['release', '99999999999999999999999']);
