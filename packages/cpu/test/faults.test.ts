@@ -64,8 +64,8 @@ const cases: [FaultKind, Scenario, string][] = [
     machine.spawn({ name: 'sleeper', body: function* () { yield setCurrentState('TASK_UNINTERRUPTIBLE'); yield schedule(); } });
   }), 'sleeper-1 sleeps in TASK_UNINTERRUPTIBLE'],
   ['deadlock', scenarioOf('abba', (machine) => {
-    const a = mutexAt('A', machine.alloc('A', MUTEX_CELLS).base);
-    const b = mutexAt('B', machine.alloc('B', MUTEX_CELLS).base);
+    const a = mutexAt(machine, 'A', machine.alloc('A', MUTEX_CELLS).base);
+    const b = mutexAt(machine, 'B', machine.alloc('B', MUTEX_CELLS).base);
     const both = (first: typeof a, second: typeof a) => function* (self: ExecutionContext): KernelCode<void> {
       yield* mutexLock(first, self);
       yield work(100);

@@ -16,7 +16,7 @@ function lockedCounter(kind: 'spinlock' | 'mutex', workers: number, rounds: numb
       const inside = machine.alloc('inside', 1, { lineAligned: true }).base;
       const lockBase = machine.alloc('lock', MUTEX_CELLS, { lineAligned: true }).base;
       const spin = spinlockAt('lock', lockBase);
-      const mutex = mutexAt('lock', lockBase);
+      const mutex = mutexAt(machine, 'lock', lockBase);
       for (let index = 0; index < workers; index++) {
         machine.spawn({
           name: `worker${index}`,
@@ -67,7 +67,7 @@ describe('locks', () => {
       name: 'mutex-in-irq',
       description: 'an interrupt handler takes a mutex',
       setup(machine: Machine) {
-        const mutex = mutexAt('config_mutex', machine.alloc('config_mutex', MUTEX_CELLS).base);
+        const mutex = mutexAt(machine, 'config_mutex', machine.alloc('config_mutex', MUTEX_CELLS).base);
         machine.spawn({ name: 'idler', cpu: 0, body: function* () { yield work(50); } });
         machine.addIrqSource({ name: 'nic', limit: 1, handler: function* (self) {
           yield* mutexLock(mutex, self);
@@ -86,7 +86,7 @@ describe('locks', () => {
       name: 'mutex-while-sleeping',
       description: 'a task sets itself to sleep and then takes a mutex before calling schedule()',
       setup(machine: Machine) {
-        const mutex = mutexAt('config_mutex', machine.alloc('config_mutex', MUTEX_CELLS).base);
+        const mutex = mutexAt(machine, 'config_mutex', machine.alloc('config_mutex', MUTEX_CELLS).base);
         machine.spawn({ name: 'waiter', cpu: 0, body: function* (self) {
           yield setCurrentState('TASK_UNINTERRUPTIBLE');
           yield* mutexLock(mutex, self);

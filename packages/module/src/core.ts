@@ -54,7 +54,7 @@ export class ModuleCore {
   constructor(readonly machine: Machine, options: ModuleCoreOptions) {
     this.strategy = options.strategy;
     this.forceUnload = options.forceUnload ?? false;
-    this.mutex = mutexAt('module_mutex', machine.alloc('module_mutex', MUTEX_CELLS, { lineAligned: true, fields: mutexFields('module_mutex') }).base);
+    this.mutex = mutexAt(machine, 'module_mutex', machine.alloc('module_mutex', MUTEX_CELLS, { lineAligned: true, fields: mutexFields('module_mutex') }).base);
     this.refcounts = options.strategy.attach({ machine, arch: options.arch ?? 'native' });
     this.moduleList = new ModuleList(options.kernelSymbols ?? [], options.kernel);
     this.irqLines = new IrqLines(machine, options.irqLines ?? 0, (self, module, name, argument) => this.call(self, module, name, argument));

@@ -18,7 +18,7 @@ export class ExpeditedGracePeriods {
   completed = 0;
 
   constructor(private readonly machine: Machine, private readonly data: PerCpuVar) {
-    this.mutex = mutexAt('rcu_state.exp_mutex', machine.alloc('rcu_state.exp_mutex', MUTEX_CELLS, { lineAligned: true }).base);
+    this.mutex = mutexAt(machine, 'rcu_state.exp_mutex', machine.alloc('rcu_state.exp_mutex', MUTEX_CELLS, { lineAligned: true }).base);
     this.remaining = machine.alloc('rcu_state.exp_remaining', 1, { lineAligned: true }).base;
     machine.keepHostState<{ waiter: number; completed: number }>({
       name: 'rcu expedited grace periods',

@@ -42,7 +42,7 @@ export class CpuStopMachine implements StopMachine {
   private last: StopRound | undefined;
 
   constructor(private readonly machine: Machine) {
-    this.mutex = mutexAt('stop_cpus_mutex', machine.alloc('stop_cpus_mutex', MUTEX_CELLS, { lineAligned: true, fields: mutexFields('stop_cpus_mutex') }).base);
+    this.mutex = mutexAt(machine, 'stop_cpus_mutex', machine.alloc('stop_cpus_mutex', MUTEX_CELLS, { lineAligned: true, fields: mutexFields('stop_cpus_mutex') }).base);
     this.state = machine.alloc('stop_machine.state', 1, { lineAligned: true }).base;
     this.ack = machine.alloc('stop_machine.thread_ack', 1, { lineAligned: true }).base;
     this.pending = machine.alloc('stop_machine.pending', 1, { lineAligned: true }).base;

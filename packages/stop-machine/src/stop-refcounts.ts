@@ -29,7 +29,7 @@ export class StopRefcounts implements StopMachine {
   private clock: RoundClock | undefined;
 
   constructor(private readonly machine: Machine) {
-    this.mutex = mutexAt('cpucontrol', machine.alloc('cpucontrol', MUTEX_CELLS, { lineAligned: true }).base);
+    this.mutex = mutexAt(machine, 'cpucontrol', machine.alloc('cpucontrol', MUTEX_CELLS, { lineAligned: true }).base);
     this.state = machine.alloc('stopref_state', 1, { lineAligned: true }).base;
     this.ack = machine.alloc('stopref_thread_ack', 1, { lineAligned: true }).base;
     // The call's figures live here, outside simulated memory.

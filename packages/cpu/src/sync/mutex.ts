@@ -1,10 +1,14 @@
+import type { Machine } from '../machine.js';
 import { cmpxchg, schedule, setCurrentState, wakeUpProcess, xchg, type ExecutionContext, type KernelCode } from '../ops.js';
 import { mightSleep } from './might-sleep.js';
 import { spinLock, spinlockAt, spinUnlock, type Spinlock } from './spinlock.js';
 
 // A sleeping lock (struct mutex): an owner word taken with cmpxchg, and a FIFO of sleepers kept
 // under a spinlock. The list itself lives on the host, but it is only ever touched while the
-// simulated wait_lock is held, so every interleaving that matters is still a machine step.
+// simulated wait_lock is held, so every interleaving that matters is still a machine step. The
+// machine keeps the list (keepHostState): a run stopped while a task waited, then rewound to a
+// snapshot, must not leave that task on the list, where the next unlock would wake it instead
+// of the real sleeper behind it.
 // A sleeper queues itself and sets TASK_UNINTERRUPTIBLE before re-trying the owner word under
 // wait_lock, so an unlock that races with it always finds it on the list: no lost wakeup.
 
@@ -16,9 +20,23 @@ export interface Mutex {
   readonly waiters: number[];
 }
 
-/** A mutex over three cells of one allocation: the owner word at `base`, wait_lock after it. */
-export function mutexAt(name: string, base: number): Mutex {
-  return { name, owner: base, waitLock: spinlockAt(`${name}.wait_lock`, base + 1), waiters: [] };
+/** A mutex over three cells of one allocation: the owner word at `base`, wait_lock after it; `machine` keeps its wait list. */
+export function mutexAt(machine: Machine, name: string, base: number): Mutex {
+  const waiters: number[] = [];
+  machine.keepHostState<readonly number[]>({
+    name: `${name}.wait_list`,
+    save: () => [...waiters],
+    load: (saved) => {
+      waiters.length = 0;
+      waiters.push(...saved);
+    },
+    encode: (saved) => [...saved],
+    decode: (data) => {
+      if (!Array.isArray(data) || !data.every((pid) => Number.isSafeInteger(pid) && (pid as number) > 0)) throw new Error(`${name}.wait_list: not a list of pids`);
+      return data as number[];
+    },
+  });
+  return { name, owner: base, waitLock: spinlockAt(`${name}.wait_lock`, base + 1), waiters };
 }
 
 export const MUTEX_CELLS = 3;

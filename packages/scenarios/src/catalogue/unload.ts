@@ -51,7 +51,7 @@ export const miscOpenVersusUnload = defineScenario(
     exercises: [cell('tryGet', 'stop', 'preemptible'), cell('put', 'stop', 'preemptible')],
   },
   (machine, core) => {
-    const miscMutex = mutexAt('misc_mtx', machine.alloc('misc_mtx', MUTEX_CELLS, { lineAligned: true, fields: mutexFields('misc_mtx') }).base);
+    const miscMutex = mutexAt(machine, 'misc_mtx', machine.alloc('misc_mtx', MUTEX_CELLS, { lineAligned: true, fields: mutexFields('misc_mtx') }).base);
     const registered = machine.alloc('misc_list: demo_chardev', 1).base;
     const base = demoModuleLoads['demo_chardev'];
     if (base === undefined) throw new Error('the demo kernel has no demo_chardev');
