@@ -53,6 +53,16 @@ export interface ChoicePoint {
   readonly bounded: boolean;
   /** True when any CPU may be chosen here without a preemption (the last one stopped of itself). */
   readonly freeSwitch: boolean;
+  /**
+   * True when something other than a CPU's step could happen here: an interrupt within its bound,
+   * an IPI, or a preemption even past the bound (sleep-sets.ts asks whether a CPU's run of steps
+   * could have been broken into for free, or where another search had budget left).
+   */
+  readonly detour: boolean;
+  /** A schedule_timeout() timer is armed: which step fires it depends on time, which no reordering argument keeps (see sleep-sets.ts). */
+  readonly timers: boolean;
+  /** A choice was left out because it would pass the preemption bound (the interrupt bound alone does not set it). */
+  readonly capped: boolean;
 }
 
 /** Steps at the end of an execution in which a bound left a choice out: then the step bound is a cut, not a livelock. */
@@ -319,8 +329,10 @@ export class ExecutionDriver {
     const costs: number[] = [];
     let bounded = false;
     let boundedPreemption = false;
+    let detour = false;
     for (const choice of enabled) {
       if (choice.kind === 'step' && this.spin.isWaiting(choice.cpu)) continue;
+      if (choice.kind === 'preempt' || choice.kind === 'ipi') detour = true;
       const cost = choice.kind === 'preempt' ? 1 : choice.kind === 'step' && lastContinues && choice.cpu !== last ? 1 : 0;
       const irqCost = choice.kind === 'irq' ? 1 : 0;
       if (this.preemptions + cost > this.bounds.preemptions || this.irqs + irqCost > this.bounds.irqs) {
@@ -328,6 +340,7 @@ export class ExecutionDriver {
         if (choice.kind !== 'irq') boundedPreemption = true;
         continue;
       }
+      if (choice.kind === 'irq') detour = true;
       choices.push(choice);
       keys.push(this.keyOf(choice));
       costs.push(cost);
@@ -335,7 +348,7 @@ export class ExecutionDriver {
     if (bounded) this.boundedAt = this.explored;
     if (boundedPreemption) this.preemptionBoundedAt = this.explored;
     this.onlyInterruptsLeftOut = bounded && !boundedPreemption;
-    return { choices, keys, costs, bounded, freeSwitch: !lastContinues };
+    return { choices, keys, costs, bounded, freeSwitch: !lastContinues, detour, timers: this.machine.timerPending, capped: boundedPreemption };
   }
 }
 

@@ -1,5 +1,4 @@
 import { AccessIndex } from './access-index.js';
-import { dependent, type Footprint } from './footprint.js';
 import { ExecutionDriver, pendingCode, type Bounds, type ChoicePoint, type Outcome } from './execution.js';
 import { analyzePending, analyzeRaces } from './races.js';
 import type { Request, SearchNode } from './search-node.js';
@@ -7,6 +6,7 @@ import { NondeterminismError } from './search-errors.js';
 import { HASH_SEED, mixHash, ShardPlan } from './shard-plan.js';
 import { checkpointDiverged, crossCheck, ExecutionStarts, type Start } from './starts.js';
 import type { ExploreTarget } from './target.js';
+import { childSleep, NO_SLEEP, recordRuns, takenSleep, type RunRecord, type SleepSet } from './sleep-sets.js';
 import { SearchTally, type SearchProgress } from './tally.js';
 import { traceFingerprint, type PerformedStep } from './trace-class.js';
 import { HASH2_SEED, mixHash2, PrefixFollower, requestContested, splitOff, type Subtree, type SubtreeStep, type WorkSplitter } from './work-split.js';
@@ -43,13 +43,11 @@ export interface ExhaustiveOptions {
   /** Partial-order reduction; off explores every interleaving within the bounds. */
   readonly reduction: boolean;
   /**
-   * Sleep sets on top of the reduction. Off by default: under a preemption bound a choice asleep
-   * here was explored from a point with other preemptions left and another CPU last, so what the
-   * bound cut there may be reachable here (a use after free in percpu-early-free was missed so).
-   * With no bound binding they lose nothing (test/sleep-sets.test.ts): a race also schedules an
-   * initial of its reversal where the later step's CPU sleeps (see requestInitial in races.ts).
-   * Under a bound they would save much (unload-vs-get under percpu-stop-machine at its bounds:
-   * 874 executions instead of 8,605), which is what keeps making them worth a sound bounded form.
+   * Sleep sets on top of the reduction, kept sound under the preemption bound: once the bound has
+   * left a choice out, a choice sleeps only where an order explored before that begins with it
+   * provably costs no more preemptions (see sleep-sets.ts), and a race also asks for the initials
+   * of its reversal (requestInitial in races.ts). test/sleep-sets-bounded.test.ts compares them
+   * with the unreduced search at bounds 0 to 2, test/sleep-sets.test.ts where no bound binds.
    */
   readonly sleepSets?: boolean;
   readonly stopAtFirstViolation: boolean;
@@ -60,7 +58,7 @@ export interface ExhaustiveOptions {
   readonly shard?: { readonly index: number; readonly count: number };
   /** Explore only this subtree, handed over by another worker's search (see work-split.ts). */
   readonly subtree?: Subtree;
-  /** Give subtrees to idle workers when they ask (not with sleep sets, whose state a subtree does not carry). */
+  /** Give subtrees to idle workers when they ask (with sleep sets, a subtree carries the entries that sleep at its root). */
   readonly splitter?: WorkSplitter;
   readonly onProgress?: (progress: SearchProgress) => void;
 }
@@ -70,16 +68,18 @@ export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptio
   const path: SearchNode[] = [];
   const index = new AccessIndex();
   const plan = options.shard === undefined ? undefined : new ShardPlan(options.shard);
-  const splitter = options.sleepSets === true ? undefined : options.splitter;
-  if (options.subtree !== undefined && splitter === undefined) throw new Error('a subtree is searched with the splitter of the search it came from (and without sleep sets)');
+  const splitter = options.splitter;
+  if (options.subtree !== undefined && splitter === undefined) throw new Error('a subtree is searched with the splitter of the search it came from');
   const request: Request = plan !== undefined ? (node, key) => { plan.request(node, key); } : splitter !== undefined ? (node, key) => { requestContested(splitter, options.bounds.preemptions, node, key); } : addAlternative;
   const follower = new PrefixFollower(options.subtree?.prefix ?? []);
+  // A subtree's prefix was explored mostly elsewhere: nothing it took sleeps there whatever the costs.
+  const sleep = options.reduction && options.sleepSets === true ? { unbitten: options.subtree === undefined } : undefined;
   let divergeAt = 0;
   for (;;) {
     // The cap of a split search is shared: a part runs an execution only once it has claimed it.
     if (splitter !== undefined && !splitter.claimExecution()) break;
     plan?.beginExecution(path[divergeAt], tally.executions === 0);
-    const { outcome, pending, racing } = runChecked(starts, options, { path, follower }, divergeAt, request);
+    const { outcome, pending, racing } = runChecked(starts, options, { path, follower, sleep }, divergeAt, request);
     tally.record(outcome);
     // A step a daemon had pending at the end counts as taken last: an execution that stopped just
     // before an independent step is the same trace as one that took it.
@@ -89,7 +89,7 @@ export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptio
       analyzePending(path, racing, index, request, options.sleepSets === true);
     }
     if (tally.shouldStop(options.stopAtFirstViolation, options.maxExecutions) || splitter?.stopped() === true) break;
-    if (splitter?.claim() === true) giveAway(splitter, path, options.bounds.preemptions);
+    if (splitter?.claim() === true) giveAway(splitter, path, options.bounds.preemptions, sleep);
     const next = nextBranch(path);
     if (next === undefined) {
       tally.finishedSearch();
@@ -102,23 +102,47 @@ export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptio
 }
 
 /** Answers a claimed request for work with the largest subtree left, or hands the claim back. */
-function giveAway(splitter: WorkSplitter, path: readonly SearchNode[], preemptions: number): void {
-  const subtree = splitOff(path, preemptions);
-  if (subtree === undefined) splitter.release();
-  else splitter.give(subtree);
+function giveAway(splitter: WorkSplitter, path: readonly SearchNode[], preemptions: number, sleep: SleepState | undefined): void {
+  const subtree = splitOff(path, preemptions, sleep);
+  if (subtree === undefined) {
+    splitter.release();
+    return;
+  }
+  // What is handed over is explored elsewhere, where the bound may bite unseen here: from now on
+  // this search's choices sleep on costs alone (see SleepState).
+  if (sleep !== undefined) sleep.unbitten = false;
+  splitter.give(subtree);
 }
 
-/** The current path, and which of its points a subtree search must take as handed over. */
+/** The current path, which of its points a subtree search must take as handed over, and with sleep sets, whether the bound ever bit. */
 interface PathState {
   readonly path: SearchNode[];
   readonly follower: PrefixFollower;
+  readonly sleep: SleepState | undefined;
 }
 
-/** The sleep set of every node when sleep sets are off (never written). */
-const NO_SLEEP: ReadonlyMap<number, Footprint> = new Map();
+/**
+ * Whether no point of the search so far left a choice out for the preemption bound, and the
+ * search handed nothing over (the bound may bite unseen where another part explores): until then,
+ * what was explored is what an unbounded search explores, and sleep sets need no costs (see
+ * sleep-sets.ts).
+ */
+interface SleepState {
+  unbitten: boolean;
+}
 
 /** A node's shard sets when the search is neither sharded nor split (never written: ShardPlan and splitOff write them). */
 const NO_KEYS: Set<number> = new Set();
+
+/** A node's runs without sleep sets (never written: only recordRuns writes them). */
+const NO_RUNS: Map<number, RunRecord> = new Map();
+
+/** What a new node keeps: alternatives asked for at once without reduction, its own shard sets, its runs for sleep sets. */
+interface NodeKind {
+  readonly reduction: boolean;
+  readonly ownSets: boolean;
+  readonly runs: boolean;
+}
 
 interface ExecutionEnd {
   readonly outcome: Outcome;
@@ -147,19 +171,24 @@ function runChecked(starts: ExecutionStarts, options: ExhaustiveOptions, state: 
   return end;
 }
 
-function runOne(start: Start, options: ExhaustiveOptions, { path, follower }: PathState, divergeAt: number, request: Request): ExecutionEnd {
+function runOne(start: Start, options: ExhaustiveOptions, { path, follower, sleep }: PathState, divergeAt: number, request: Request): ExecutionEnd {
   const driver = new ExecutionDriver(start.machine, start.check, options.bounds);
   for (let depth = 0; depth < divergeAt; depth++) replayNode(driver, path[depth], depth);
+  const kind = { reduction: options.reduction, ownSets: options.shard !== undefined || options.splitter !== undefined || options.subtree !== undefined, runs: sleep !== undefined };
   let depth = divergeAt;
   let point: ChoicePoint | undefined;
   for (point = driver.nextPoint(); point !== undefined && point.choices.length > 0; point = driver.nextPoint()) {
     let node = path[depth];
     if (node === undefined) {
-      const sleep = depth === 0 || !options.reduction || !options.sleepSets ? NO_SLEEP : childSleep(path[depth - 1]);
+      const parent = path[depth - 1];
+      if (sleep !== undefined && point.capped) sleep.unbitten = false;
+      const sleepSet = parent !== undefined && sleep !== undefined ? childSleep(parent, point, sleep.unbitten) : NO_SLEEP;
       const handedOver = follower.stepAt(depth);
-      const ownSets = options.shard !== undefined || options.splitter !== undefined || options.subtree !== undefined;
-      const created = handedOver === undefined ? newNode(point, sleep, options.reduction, path[depth - 1], request, ownSets) : prefixNode(point, handedOver, path[depth - 1], depth);
-      if (created === undefined) return { outcome: driver.outcome(true), pending: [], racing: [] };
+      const created = handedOver === undefined ? newNode(point, sleepSet, parent, request, kind) : prefixNode(point, handedOver, parent, depth);
+      if (created === undefined) {
+        if (sleep !== undefined) recordRuns(path, divergeAt, point);
+        return { outcome: driver.outcome(true), pending: [], racing: [] };
+      }
       node = created;
       path.push(node);
     } else if (!sameKeys(node.point.keys, point.keys)) {
@@ -170,6 +199,10 @@ function runOne(start: Start, options: ExhaustiveOptions, { path, follower }: Pa
     node.inIrq = choice?.kind === 'step' && driver.machine.contextOf(choice.cpu)?.inIrq === true;
     node.footprints.set(point.keys[node.chosen] ?? -1, driver.perform(point, node.chosen));
     depth++;
+  }
+  if (sleep !== undefined) {
+    if (point?.capped === true) sleep.unbitten = false;
+    recordRuns(path, divergeAt, point);
   }
   const outcome = driver.outcome(false, point);
   const pending = options.reduction || options.countTraces === true ? driver.pendingSteps() : [];
@@ -217,19 +250,19 @@ function notDeterministicAt(where: string): NondeterminismError {
  * A node for a new point: the default choice is the last CPU again, else the first awake choice.
  * Interrupts, IPIs and preemptions (every choice, without reduction) are asked for at once.
  */
-function newNode(point: ChoicePoint, sleep: ReadonlyMap<number, Footprint>, reduction: boolean, parent: SearchNode | undefined, request: Request, ownSets: boolean): SearchNode | undefined {
-  const chosen = defaultChoice(point, sleep);
+function newNode(point: ChoicePoint, sleep: SleepSet, parent: SearchNode | undefined, request: Request, { reduction, ownSets, runs }: NodeKind): SearchNode | undefined {
+  const chosen = defaultChoice(point, sleep.asleep);
   if (chosen === undefined) return undefined;
   const firstKey = point.keys[chosen] ?? -1;
   const parentKey = parent?.point.keys[parent.chosen] ?? -1;
   const node: SearchNode = {
-    point, chosen, done: new Set(), backtrack: new Set([firstKey]), sleep, clock: [], epoch: 0, ownedElsewhere: ownSets ? new Set() : NO_KEYS, shared: ownSets ? new Set() : NO_KEYS, firstKey,
+    point, chosen, done: new Set(), backtrack: new Set([firstKey]), sleep, runs: runs ? new Map<number, RunRecord>() : NO_RUNS, clock: [], epoch: 0, ownedElsewhere: ownSets ? new Set() : NO_KEYS, shared: ownSets ? new Set() : NO_KEYS, firstKey,
     ...prefixHashes(parent), detours: parent === undefined ? 0 : parent.detours + (parentKey === parent.firstKey ? 0 : 1), contested: false,
     footprints: new Map(), op: -2, inIrq: false,
   };
   for (let index = 0; index < point.keys.length; index++) {
     const key = point.keys[index] ?? -1;
-    if (sleep.has(key) || key === firstKey) continue;
+    if (sleep.asleep.has(key) || key === firstKey) continue;
     const kind = point.choices[index]?.kind;
     if (!reduction || kind === 'irq' || kind === 'ipi' || kind === 'preempt') request(node, key);
   }
@@ -237,12 +270,12 @@ function newNode(point: ChoicePoint, sleep: ReadonlyMap<number, Footprint>, redu
 }
 
 /** The index of the choice a new point takes first, or undefined when every choice is asleep. */
-function defaultChoice(point: ChoicePoint, sleep: ReadonlyMap<number, Footprint>): number | undefined {
+function defaultChoice(point: ChoicePoint, asleep: ReadonlySet<number>): number | undefined {
   let chosen = -1;
   let firstStep = -1;
   let firstAwake = -1;
   for (let index = 0; index < point.keys.length; index++) {
-    if (sleep.has(point.keys[index] ?? -1)) continue;
+    if (asleep.has(point.keys[index] ?? -1)) continue;
     if (firstAwake < 0) firstAwake = index;
     const choice = point.choices[index];
     if (choice?.kind !== 'step') continue;
@@ -265,7 +298,7 @@ function prefixNode(point: ChoicePoint, step: SubtreeStep, parent: SearchNode | 
   const chosen = point.keys.indexOf(step.key);
   if (chosen < 0) throw notDeterministicAt(`at step ${depth} after setup the handed-over subtree takes choice ${step.key}, which is not among [${point.keys.join(' ')}]`);
   return {
-    point, chosen, done: new Set(), backtrack: new Set([step.key]), sleep: NO_SLEEP, clock: [], epoch: 0, ownedElsewhere: new Set(step.handled), shared: NO_KEYS, firstKey: step.key,
+    point, chosen, done: new Set(), backtrack: new Set([step.key]), sleep: step.sleep === undefined ? NO_SLEEP : takenSleep(step.sleep, step.key), runs: new Map(), clock: [], epoch: 0, ownedElsewhere: new Set(step.handled), shared: NO_KEYS, firstKey: step.key,
     ...prefixHashes(parent), detours: 0, contested: true, footprints: new Map(), op: -2, inIrq: false,
   };
 }
@@ -277,22 +310,6 @@ function prefixHashes(parent: SearchNode | undefined): { prefixHash: number; pre
   return { prefixHash: mixHash(parent.prefixHash, key), prefixHash2: mixHash2(parent.prefixHash2, key) };
 }
 
-/** Choices explored before the one taken here, and still independent of it, sleep in the child. */
-function childSleep(parent: SearchNode | undefined): Map<number, Footprint> {
-  const sleep = new Map<number, Footprint>();
-  if (parent === undefined) return sleep;
-  const takenKey = parent.point.keys[parent.chosen] ?? -1;
-  const taken = parent.footprints.get(takenKey);
-  if (taken === undefined) return sleep;
-  for (const [key, footprint] of parent.sleep) if (!dependent(footprint, taken)) sleep.set(key, footprint);
-  for (const key of parent.done) {
-    if (key === takenKey) continue;
-    const footprint = parent.footprints.get(key);
-    if (footprint !== undefined && !dependent(footprint, taken)) sleep.set(key, footprint);
-  }
-  return sleep;
-}
-
 /** The deepest point with a choice still to explore; the path is cut back to it. */
 function nextBranch(path: SearchNode[]): number | undefined {
   while (path.length > 0) {
@@ -300,7 +317,7 @@ function nextBranch(path: SearchNode[]): number | undefined {
     const node = path[depth];
     if (node === undefined) break;
     node.done.add(node.point.keys[node.chosen] ?? -1);
-    const next = node.point.keys.findIndex((key) => node.backtrack.has(key) && !node.done.has(key) && !node.sleep.has(key) && !node.ownedElsewhere.has(key));
+    const next = node.point.keys.findIndex((key) => node.backtrack.has(key) && !node.done.has(key) && !node.sleep.asleep.has(key) && !node.ownedElsewhere.has(key));
     if (next >= 0) {
       node.chosen = next;
       return depth;

@@ -19,7 +19,7 @@ export interface ExploreOptions {
   readonly maxSteps?: number;
   /** Partial-order reduction for exhaustive search (on by default). */
   readonly reduction?: boolean;
-  /** Sleep sets on top of the reduction (off by default: under a preemption bound they can hide violations). */
+  /** Sleep sets on top of the reduction (off by default): fewer executions, the same endings within the bounds (see ExhaustiveOptions.sleepSets). */
   readonly sleepSets?: boolean;
   /** Exhaustive search: count the distinct Mazurkiewicz traces among the completed executions. */
   readonly countTraces?: boolean;

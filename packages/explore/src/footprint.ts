@@ -189,6 +189,16 @@ function touches(writes: readonly number[], other: readonly number[]): boolean {
   return false;
 }
 
+/** True when the step armed, cancelled or fired a schedule_timeout() timer, or touched the scheduler as a whole. */
+export function touchesTimers(footprint: Footprint): boolean {
+  return footprint.writes.includes(SCHED);
+}
+
+/** True when the step queued an IPI for another CPU (the IPI may then arrive there at any point). */
+export function sendsIpi(footprint: Footprint): boolean {
+  return footprint.writes.some((location) => location >= IPI_QUEUE_BASE && location < RUN_QUEUE_BASE && location !== IPI_QUEUE_BASE + footprint.cpu);
+}
+
 /** True when the footprint writes one of `cells`. */
 export function writesAny(footprint: Footprint, cells: ReadonlySet<number>): boolean {
   return footprint.writes.some((location) => cells.has(location));

@@ -1,5 +1,6 @@
 import type { ChoicePoint } from './execution.js';
 import type { Footprint } from './footprint.js';
+import type { RunRecord, SleepSet } from './sleep-sets.js';
 
 // A point of the exhaustive search's current path: the choices there, which it took, which it
 // still has to take (backtrack) and which it has taken (done), with the happens-before clock of
@@ -11,7 +12,10 @@ export interface SearchNode {
   chosen: number;
   readonly done: Set<number>;
   readonly backtrack: Set<number>;
-  readonly sleep: ReadonlyMap<number, Footprint>;
+  /** Choices explored elsewhere that need not be here (see sleep-sets.ts). */
+  readonly sleep: SleepSet;
+  /** With sleep sets: what each choice taken here was followed by, for its entry in its siblings' sleep sets. */
+  readonly runs: Map<number, RunRecord>;
   /** Happens-before clock of the step taken here, indexed by choice key. */
   clock: number[];
   /** How many steps of its process this step is. */

@@ -1,4 +1,5 @@
 import type { SearchNode } from './search-node.js';
+import { handedSleep, type HandedAsleep } from './sleep-sets.js';
 
 // Work stealing for the exhaustive search: a search hands a subtree of its tree to an idle worker,
 // named by the choices that lead to it. After the hand-over the giver never enters that subtree
@@ -15,6 +16,8 @@ import type { SearchNode } from './search-node.js';
 export interface SubtreeStep {
   readonly key: number;
   readonly handled: readonly number[];
+  /** With sleep sets, at the subtree's root: the giver's entries, which sleep below it as they would in one search. */
+  readonly sleep?: readonly HandedAsleep[];
 }
 
 /** A part of one exhaustive search, as plain data that can cross threads. */
@@ -77,7 +80,7 @@ export const HASH2_SEED = 0x2545f491;
 function untaken(node: SearchNode): number | undefined {
   const chosenKey = node.point.keys[node.chosen];
   for (const key of node.point.keys) {
-    if (key !== chosenKey && node.backtrack.has(key) && !node.done.has(key) && !node.sleep.has(key) && !node.ownedElsewhere.has(key)) return key;
+    if (key !== chosenKey && node.backtrack.has(key) && !node.done.has(key) && !node.sleep.asleep.has(key) && !node.ownedElsewhere.has(key)) return key;
   }
   return undefined;
 }
@@ -90,7 +93,7 @@ function handledAt(node: SearchNode): number[] {
  * Splits off the subtree at the shallowest point with an alternative still to explore (the
  * largest part, as a rule), which the path's search then leaves to whoever takes it.
  */
-export function splitOff(path: readonly SearchNode[], preemptions: number): Subtree | undefined {
+export function splitOff(path: readonly SearchNode[], preemptions: number, sleep?: { readonly unbitten: boolean }): Subtree | undefined {
   for (let depth = 0; depth < path.length; depth++) {
     const node = path[depth];
     const key = node === undefined ? undefined : untaken(node);
@@ -100,7 +103,7 @@ export function splitOff(path: readonly SearchNode[], preemptions: number): Subt
       prefix.push({ key: before.point.keys[before.chosen] ?? -1, handled: handledAt(before) });
       before.contested = true;
     }
-    prefix.push({ key, handled: handledAt(node) });
+    prefix.push({ key, handled: handledAt(node), ...(sleep === undefined ? {} : { sleep: handedSleep(node, key, sleep.unbitten) }) });
     node.ownedElsewhere.add(key);
     node.contested = true;
     return { preemptions, prefix };

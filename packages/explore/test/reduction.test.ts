@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { explore, mergeReports, type ExploreOptions, type ExploreReport, type ExploreTarget, type Subtree } from '@kmodsim/explore';
+import { explore, mergeReports } from '@kmodsim/explore';
 import { programScenario, randomPlan } from '../../cpu/test/random-programs.js';
+import { endings, searchInParts } from './differential.js';
 
 // The partial-order reduction must find every ending the unreduced search finds within the same
 // bounds. Each random program's check reports its final state, so every execution is a
@@ -27,10 +28,6 @@ const CAUGHT_BEFORE = [86, 92, 174, 196];
 const SHARDS_CAUGHT = [64, 78];
 /** Programs also searched in three shards: the first 15 compared, and those that caught shards. */
 const SHARDED = new Set([...PROGRAMS.slice(0, 15), ...SHARDS_CAUGHT]);
-
-function endings(report: ExploreReport): string[] {
-  return [...new Set(report.violations.map((violation) => `${violation.kind}: ${violation.message}`))].sort();
-}
 
 describe('partial-order reduction against the full search: the reduced search finds every ending the unreduced one does', () => {
   const seeds = [...PROGRAMS.map((seed) => [seed, FULL_CAP] as const), ...[...CAUGHT_BEFORE, ...SHARDS_CAUGHT].map((seed) => [seed, 10 * FULL_CAP] as const)];
@@ -92,22 +89,3 @@ describe('partial-order reduction against the full search: the reduced search fi
     expect(parts.reduce((sum, part) => sum + part.counts.executions, 0)).toBe(whole.counts.executions);
   });
 });
-
-/** A search whose every part gives a subtree away at every `every`-th execution; the parts' reports. */
-function searchInParts(target: ExploreTarget, options: ExploreOptions, every: number, cap = Infinity): ExploreReport[] {
-  const queue: Subtree[] = [];
-  let asked = 0;
-  let executions = 0;
-  const taken = new Set<string>();
-  const splitter = {
-    claim: () => ++asked % every === 0,
-    release: () => undefined,
-    give: (subtree: Subtree) => { queue.push(subtree); },
-    claimExecution: () => ++executions <= cap,
-    stopped: () => executions >= cap,
-    take: (hash: number, hash2: number, key: number) => !taken.has(`${hash} ${hash2} ${key}`) && taken.add(`${hash} ${hash2} ${key}`).size > 0,
-  };
-  const reports = [explore(target, { ...options, splitter })];
-  for (let subtree = queue.shift(); subtree !== undefined; subtree = queue.shift()) reports.push(explore(target, { ...options, splitter, subtree }));
-  return reports;
-}

@@ -1,20 +1,17 @@
 import { describe, expect, test } from 'vitest';
 import { load, store, type KernelCode, type Machine, type Scenario } from '@kmodsim/cpu';
-import { explore, type ExploreReport } from '@kmodsim/explore';
+import { explore } from '@kmodsim/explore';
 import { programScenario, randomPlan } from '../../cpu/test/random-programs.js';
+import { endings } from './differential.js';
 
 // Sleep sets on top of the partial-order reduction must find every ending the unreduced search
-// finds when no preemption bound binds (a bound of 50 is none for these programs). Under a bound
-// they are known to miss endings (see ExhaustiveOptions.sleepSets), so they are only compared
-// unbounded here. As in reduction.test.ts, each program's check reports its final state, so every
-// execution is a "violation" whose message names how it ended.
+// finds when no preemption bound binds (a bound of 50 is none for these programs): then they
+// sleep whatever the costs. Under a binding bound, see sleep-sets-bounded.test.ts. As in
+// reduction.test.ts, each program's check reports its final state, so every execution is a
+// "violation" whose message names how it ended.
 
 /** More preemptions than any execution of these programs can use. */
 const UNBOUNDED = 50;
-
-function endings(report: ExploreReport): string[] {
-  return [...new Set(report.violations.map((violation) => `${violation.kind}: ${violation.message}`))].sort();
-}
 
 /**
  * IRIW: two writers, two readers reading the two cells in opposite orders, each reader storing

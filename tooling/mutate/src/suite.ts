@@ -41,7 +41,8 @@ export function checkPair(strategy: RefcountStrategy, scenarioName: string, maxE
   if (mismatch !== undefined) return finish('n/a', 0, mismatch);
   try {
     const target = { scenario: scenario.build(strategy), cpuCount: scenario.cpuCount };
-    const report = explore(target, { preemptions: scenario.bounds.preemptions, irqs: scenario.bounds.irqs, ...(maxExecutions === undefined ? {} : { maxExecutions }) });
+    // Sleep sets on, as check searches: the score is the suite's as users run it.
+    const report = explore(target, { preemptions: scenario.bounds.preemptions, irqs: scenario.bounds.irqs, sleepSets: true, ...(maxExecutions === undefined ? {} : { maxExecutions }) });
     const violation = report.violations[0];
     const detail = violation === undefined ? '' : `${violation.kind}: ${violation.message.split('\n')[0] ?? ''}`;
     if (violation === undefined && !report.counts.exhausted) return finish('timeout', report.counts.executions, `not exhausted within ${maxExecutions ?? 'the default'} executions`);

@@ -268,7 +268,7 @@ function poolSearch(job: SearchJob, caller: Pick<PoolSearch, 'resolve' | 'reject
 
 /** Only an exhaustive search of its own (not a shard, not counting traces) can hand subtrees over. */
 function splittable(job: SearchJob): boolean {
-  return (job.search.mode ?? 'exhaustive') === 'exhaustive' && job.shard === undefined && job.search.countTraces !== true && job.search.sleepSets !== true;
+  return (job.search.mode ?? 'exhaustive') === 'exhaustive' && job.shard === undefined && job.search.countTraces !== true;
 }
 
 function executionsOf(search: PoolSearch): number {
