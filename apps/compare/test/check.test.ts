@@ -268,6 +268,13 @@ describe('kmodsim-compare check and state kept outside simulated memory', () => 
     expect(result.code).toBe(1);
   });
 
+  test('a count kept in JavaScript that every whole run brings back to where setup left it is no CLEAN either: a run stopped part-way before a sampled one shows it', async () => {
+    const result = await checkInProcess('--strategy', './balances-host-state.mjs', '--scenario', 'module-get-vs-close', '--scenario', 'irq-get-put');
+    expect(result.stdout).toMatch(/^balances-host-state\s+module-get-vs-close\s+ERROR\s+\d+\s+not certified CLEAN: balances-host-state keeps state outside simulated memory/m);
+    expect(result.stdout).toMatch(/^balances-host-state\s+irq-get-put\s+ERROR\s+\d+\s+not certified CLEAN/m);
+    expect(result.code).toBe(1);
+  });
+
   test('--json, --reporter junit and the report carry the ERROR and its reason', async () => {
     const args = ['--strategy', './keeps-host-state.mjs', '--scenario', 'unload-vs-get', '--preemptions', '1', '--irqs', '0'];
     const json = await checkInProcess(...args, '--json');

@@ -1,5 +1,5 @@
 import type { MachineSnapshot } from '@kmodsim/cpu';
-import type { Outcome } from './execution.js';
+import { ExecutionDriver, type Bounds, type Outcome } from './execution.js';
 import { CheckpointError, NondeterminismError, ScenarioSetupError } from './search-errors.js';
 import { startExecution, type ExploreTarget, type StartedExecution } from './target.js';
 
@@ -9,8 +9,10 @@ import { startExecution, type ExploreTarget, type StartedExecution } from './tar
 // kernel's host-side state (see Machine.rewind and HostState). Code that keeps state the machine
 // was not given would make a rewound run differ from a fresh one, unseen: so a sample of the
 // executions (each of the first 64, then every 64th and each power of two), and every one that
-// finds a violation, is run again on a fresh boot and the two outcomes compared. Any difference,
-// or any run that no longer fits the choices earlier ones made, is a CheckpointError, and
+// finds a violation, is run again on a fresh boot and the two compared: outcome, steps and time.
+// Each sampled run follows a run from the checkpoint stopped part-way, which leaves changed what
+// a whole run would have brought back (a count up in get, down in put). Any difference, or any
+// run that no longer fits the choices earlier ones made, is a CheckpointError, and
 // explore() searches again booting every execution afresh, where a run that does not fit means
 // the scenario itself is not deterministic.
 
@@ -24,6 +26,8 @@ const SAMPLE = 64;
 
 interface Checkpoint extends StartedExecution {
   readonly snapshot: MachineSnapshot;
+  /** The machine's step count at the checkpoint. */
+  readonly setupSteps: number;
 }
 
 /** Why a search booted every execution afresh instead of starting from the checkpoint after setup. */
@@ -38,6 +42,8 @@ export class ExecutionStarts {
   /** Why no checkpoint is used (undefined while one is, or has not been tried yet). */
   private refusal: BootedAfresh | undefined;
   private started = 0;
+  /** The most steps an execution from the checkpoint has taken so far. */
+  private longestRun = 0;
 
   /**
    * `checkpoints` false boots every execution afresh. `firstSampled`: how many of the first
@@ -57,8 +63,31 @@ export class ExecutionStarts {
   next(): Start {
     this.started++;
     if (this.checkpoint === undefined) return this.refusal === undefined ? this.first() : this.fresh();
-    return this.rewound(this.checkpoint);
+    const checkpoint = this.checkpoint;
+    this.longestRun = Math.max(this.longestRun, checkpoint.machine.stepCount - checkpoint.setupSteps);
+    if (this.sampled) this.stopPartWay(checkpoint);
+    return this.rewound(checkpoint);
   }
+
+  /**
+   * Before each sampled execution, a run from the checkpoint stopped part-way. State kept outside
+   * the machine that every run taken to its end happens to leave as setup did (a count up in get
+   * and down in put) is left changed by it, and the sampled run, compared with a fresh boot,
+   * shows it. Searches stop runs part-way themselves (at a bound, or with every way on asleep),
+   * but not always before a sampled one. Its steps are picked from the execution's number, so a
+   * search stays reproducible.
+   */
+  private stopPartWay(checkpoint: Checkpoint): void {
+    const driver = new ExecutionDriver(this.rewound(checkpoint).machine, undefined, PART_WAY_BOUNDS);
+    let pick = mix32(this.started);
+    const steps = 1 + (pick % Math.max(1, this.longestRun));
+    let point = driver.nextPoint();
+    for (let made = 0; made < steps && point !== undefined && point.choices.length > 0; made++, point = driver.nextPoint()) {
+      pick = mix32(pick + made);
+      driver.perform(point, pick % point.choices.length);
+    }
+  }
+
 
   /** Whether executions start from the checkpoint (so a run that does not fit may be its fault). */
   get fromCheckpoint(): boolean {
@@ -78,7 +107,7 @@ export class ExecutionStarts {
       this.refusal = { reason: 'no-snapshot', why: `the scenario's machine cannot be snapshotted after setup: ${taken.message}` };
       return { ...started, rewound: false };
     }
-    this.checkpoint = { ...started, snapshot: taken.value };
+    this.checkpoint = { ...started, snapshot: taken.value, setupSteps: started.machine.stepCount };
     // Rewound at once, without replay logs: the search takes no further snapshot, so its
     // executions need not pay for them.
     return this.rewound(this.checkpoint);
@@ -102,6 +131,17 @@ export class ExecutionStarts {
   }
 }
 
+/** What a run stopped part-way may do: any run a search within these bounds could make. */
+const PART_WAY_BOUNDS: Bounds = { preemptions: 2, irqs: 2, steps: 100_000 };
+
+/** A 32-bit integer's bits well mixed (murmur3's finalizer): where a run stopped part-way stops, and what it chose. */
+function mix32(value: number): number {
+  let bits = value >>> 0;
+  bits = Math.imul(bits ^ (bits >>> 16), 0x85ebca6b);
+  bits = Math.imul(bits ^ (bits >>> 13), 0xc2b2ae35);
+  return (bits ^ (bits >>> 16)) >>> 0;
+}
+
 /** A run from the checkpoint and a run booted afresh differed under the same choices. */
 const CHECKPOINT_DIVERGED = 'a run started from the checkpoint taken after setup went differently from one booted afresh under the same choices: the strategy or the scenario keeps state outside simulated memory that it did not hand to the machine, such as a variable or an object its code changes (hand it over with machine.keepHostState(), or search with checkpoints off)';
 
@@ -117,13 +157,20 @@ export function checkpointDiverged(detail: string): CheckpointError {
  */
 export function crossCheck(starts: ExecutionStarts, start: Start, outcome: Outcome, again: (fresh: Start) => Outcome): void {
   if (!start.rewound || (outcome.kind !== 'violation' && !starts.sampled)) return;
+  const freshStart = starts.fresh();
   let fresh: Outcome;
   try {
-    fresh = again(starts.fresh());
+    fresh = again(freshStart);
   } catch (error) {
     throw checkpointDiverged(`booted afresh, the run that ended in ${describeOutcome(outcome)} no longer fits: ${error instanceof NondeterminismError ? error.where : error instanceof Error ? error.message : String(error)}`);
   }
   if (!sameOutcome(outcome, fresh)) throw checkpointDiverged(`from the checkpoint: ${describeOutcome(outcome)}; booted afresh: ${describeOutcome(fresh)}`);
+  // The same choices from the same state take the same steps in the same time: a run that ends
+  // alike after one step more (a pause that state outside the machine decided) differs all the same.
+  const [rewound, booted] = [start.machine, freshStart.machine];
+  if (rewound.stepCount !== booted.stepCount || rewound.elapsedCycles !== booted.elapsedCycles) {
+    throw checkpointDiverged(`both ended in ${describeOutcome(outcome)}, from the checkpoint after ${rewound.stepCount} steps and ${rewound.elapsedCycles} cycles, booted afresh after ${booted.stepCount} and ${booted.elapsedCycles}`);
+  }
 }
 
 function sameOutcome(a: Outcome, b: Outcome): boolean {
