@@ -135,7 +135,8 @@ export function benchFind(): BenchmarkLine[] {
     let found = 'nothing';
     let executions = 0;
     const elapsed = seconds(() => {
-      const report = explore({ scenario: scenario.build(strategy), cpuCount: scenario.cpuCount }, { ...scenario.bounds, maxExecutions: 500_000 });
+      // Sleep sets on, as kmodsim-compare check searches.
+      const report = explore({ scenario: scenario.build(strategy), cpuCount: scenario.cpuCount }, { ...scenario.bounds, maxExecutions: 500_000, sleepSets: true });
       executions = report.counts.executions;
       const violation = report.violations[0];
       if (violation !== undefined) found = `${violation.kind} (${violation.preemptions} preemptions, ${violation.irqs} interrupts)`;
