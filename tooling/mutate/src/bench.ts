@@ -1,6 +1,7 @@
 import { reportBenchmark } from '@kmodsim/bench';
-import { defaultEnvironment, mutate, readEquivalents } from './main.js';
-import { score } from './report.js';
+import { readEquivalents } from './equivalents.js';
+import { defaultEnvironment, mutate } from './main.js';
+import { isEquivalent, score } from './report.js';
 
 // suite.mutation for `pnpm bench`: a whole campaign on two worker threads, every sound
 // strategy's mutants against the whole suite, scored killed / non-equivalent against the issue's
@@ -16,7 +17,7 @@ async function bench(): Promise<void> {
   const result = score(campaign, equivalents);
   const value = Math.round(result.score * 1000) / 1000;
   const survivors = campaign.results
-    .filter((entry) => (entry.status === 'survived' || entry.status === 'timeout') && !Object.hasOwn(equivalents, entry.mutant.id))
+    .filter((entry) => (entry.status === 'survived' || entry.status === 'timeout') && !isEquivalent(entry, equivalents))
     .map((entry) => entry.mutant.id);
   reportBenchmark({
     name: 'suite.mutation', value, unit: 'ratio', baseline: GOAL, ratio: Math.round((result.score / GOAL) * 1000) / 1000,

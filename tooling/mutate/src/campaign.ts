@@ -1,3 +1,4 @@
+import { equivalenceOf, type Equivalents } from './equivalents.js';
 import { generateMutants, mutatedSource } from './generate.js';
 import { findHomes, homeUrl, strategiesOf, type StrategyHome } from './homes.js';
 import type { Job, JobResult, StrategyRef } from './jobs.js';
@@ -38,7 +39,7 @@ export interface CampaignOptions {
    * Mutants recorded as equivalent, which are not run (each would cost a whole run of the suite
    * only to survive) unless `recheckEquivalents` asks to see whether one is killed after all.
    */
-  readonly equivalents?: ReadonlySet<string>;
+  readonly equivalents?: Equivalents;
   readonly recheckEquivalents?: boolean;
   /**
    * Each mutant's outcome, kept as it finishes, and those an earlier campaign over the same sources
@@ -157,7 +158,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   try {
     const homes = await selectedHomes(sandbox, options.strategies);
     const planned = planMutants(sandbox, homes, options);
-    const skipped = (entry: Planned): boolean => options.recheckEquivalents !== true && (options.equivalents?.has(entry.mutant.id) ?? false);
+    const skipped = (entry: Planned): boolean => options.recheckEquivalents !== true && (options.equivalents !== undefined && equivalenceOf(options.equivalents, entry.mutant) !== undefined);
     const needed = homes.filter((home) => planned.some((entry) => !skipped(entry) && entry.homes.includes(home)));
     const baseline = await runBaseline(sandbox, needed, options);
     const deadline = options.seconds === undefined ? Number.POSITIVE_INFINITY : started + options.seconds * 1000;

@@ -2,7 +2,8 @@
 import { USAGE_STATUS, endOnClosedPipe, reportOptionError, reportUsageError } from '@kmodsim/cli';
 import { soundStrategies } from '@kmodsim/refcount';
 import { listMutants } from './campaign.js';
-import { defaultEnvironment, mutate, readEquivalents, type Environment } from './main.js';
+import { readEquivalents } from './equivalents.js';
+import { defaultEnvironment, mutate, type Environment } from './main.js';
 import { PROGRAM, USAGE, mutantProblems, parseOptions, strategyProblem, type MutateOptions } from './options.js';
 import { formatSummary, formatTable, jsonLines, score } from './report.js';
 

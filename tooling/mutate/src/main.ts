@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { runCampaign, type CampaignResult } from './campaign.js';
 import { WorkerPool } from './pool.js';
 import { removeStaleSandboxes } from './sandbox.js';
-import type { Equivalents } from './report.js';
+import { readEquivalents } from './equivalents.js';
 import type { MutantOutcome, PlannedPair } from './run.js';
 import { scenarioNames } from './suite.js';
 
@@ -31,12 +31,6 @@ export function defaultEnvironment(progress?: (line: string) => void): Environme
     pid: process.pid,
     ...(progress === undefined ? {} : { progress }),
   };
-}
-
-export function readEquivalents(file: string): Equivalents {
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${file}: expected an object of mutant id to reason`);
-  return parsed as Equivalents;
 }
 
 export interface RunRequest {
@@ -135,7 +129,7 @@ export async function mutate(request: RunRequest, environment: Environment): Pro
       runId: `r${environment.pid}`,
       ...(environment.progress === undefined ? {} : { onProgress: environment.progress }),
       ...(request.baselineFile === undefined ? {} : { baselineCache: baselineCache(request.baselineFile, environment.packageRoot) }),
-      equivalents: new Set(Object.keys(readEquivalents(environment.equivalentsFile))),
+      equivalents: readEquivalents(environment.equivalentsFile),
       recheckEquivalents: request.recheckEquivalents === true,
       ...(request.resultsFile === undefined ? {} : { resultsCache: resultsCache(request.resultsFile, environment.packageRoot) }),
     });

@@ -1,11 +1,10 @@
 import type { CampaignResult, MutantResult } from './campaign.js';
+import { equivalenceOf, type Equivalents } from './equivalents.js';
 
 // The campaign as a person reads it (a table and a score) and as a script does (JSON lines).
 // The score is killed / (mutants run - equivalent survivors): a mutant recorded as equivalent
 // counts neither for nor against the suite, since no scenario could ever kill it.
 
-/** Mutant id to why it cannot change behaviour (tooling/mutate/equivalent.json). */
-export type Equivalents = Readonly<Record<string, string>>;
 
 export interface Score {
   readonly total: number;
@@ -24,7 +23,7 @@ export interface Score {
 }
 
 export function isEquivalent(result: MutantResult, equivalents: Equivalents): boolean {
-  return result.status !== 'killed' && result.status !== 'not-run' && Object.hasOwn(equivalents, result.mutant.id);
+  return result.status !== 'killed' && result.status !== 'not-run' && equivalenceOf(equivalents, result.mutant) !== undefined;
 }
 
 /**
@@ -36,7 +35,6 @@ export function score(campaign: CampaignResult, equivalents: Equivalents, everyM
   const run = results.filter((result) => result.status !== 'not-run');
   const killed = run.filter((result) => result.status === 'killed').length;
   const equivalent = run.filter((result) => isEquivalent(result, equivalents)).length;
-  const ids = new Set(results.map((result) => result.mutant.id));
   const covered = everyMutant && results.length > 0 && results.every((result) => result.status !== 'not-run');
   return {
     total: results.length,
@@ -47,10 +45,23 @@ export function score(campaign: CampaignResult, equivalents: Equivalents, everyM
     equivalent,
     notRun: results.length - run.length,
     score: run.length - equivalent === 0 ? 1 : killed / (run.length - equivalent),
-    killedEquivalents: run.filter((result) => result.status === 'killed' && Object.hasOwn(equivalents, result.mutant.id)).map((result) => result.mutant.id),
-    // Only a whole campaign can tell a record is stale; a partial one did not generate every mutant.
-    staleEquivalents: covered ? Object.keys(equivalents).filter((id) => !ids.has(id) && results.some((result) => result.mutant.file === id.split(':')[0])) : [],
+    killedEquivalents: run.filter((result) => result.status === 'killed' && equivalenceOf(equivalents, result.mutant) !== undefined).map((result) => result.mutant.id),
+    staleEquivalents: staleRecords(results, equivalents, covered),
   };
+}
+
+/**
+ * Records written for a mutant that is not at their id any more: another mutant is there now
+ * (lines moved), or, in a whole campaign, none is. Only a whole campaign can tell the second: a
+ * partial one did not generate every mutant.
+ */
+function staleRecords(results: readonly MutantResult[], equivalents: Equivalents, covered: boolean): string[] {
+  const byId = new Map(results.map((result) => [result.mutant.id, result.mutant]));
+  return Object.entries(equivalents).filter(([id, record]) => {
+    const mutant = byId.get(id);
+    if (mutant !== undefined) return mutant.description !== record.mutant;
+    return covered && results.some((result) => result.mutant.file === id.split(':')[0]);
+  }).map(([id]) => id);
 }
 
 function statusText(result: MutantResult, equivalents: Equivalents): string {
@@ -60,7 +71,7 @@ function statusText(result: MutantResult, equivalents: Equivalents): string {
 
 function byText(result: MutantResult, equivalents: Equivalents): string {
   if (result.killedBy !== undefined) return `${result.killedBy.scenario} (${result.killedBy.strategy}: ${result.killedBy.verdict}, was ${result.killedBy.original})`;
-  if (isEquivalent(result, equivalents)) return equivalents[result.mutant.id] ?? '';
+  if (isEquivalent(result, equivalents)) return equivalenceOf(equivalents, result.mutant)?.reason ?? '';
   return result.status === 'not-run' ? '' : `${result.pairsRun ?? 0} pairs, ${result.executions ?? 0} executions`;
 }
 
@@ -78,7 +89,7 @@ export function formatSummary(campaign: CampaignResult, result: Score): string {
     `${result.total} mutants: ${result.killed} killed, ${result.survived} survived, ${result.timeouts} timed out, ${result.equivalent} equivalent, ${result.notRun} not run; ${campaign.seconds.toFixed(0)} s`,
   ];
   if (result.killedEquivalents.length > 0) lines.push(`recorded as equivalent but killed (fix equivalent.json): ${result.killedEquivalents.join(', ')}`);
-  if (result.staleEquivalents.length > 0) lines.push(`equivalence records naming no mutant (stale): ${result.staleEquivalents.join(', ')}`);
+  if (result.staleEquivalents.length > 0) lines.push(`equivalence records naming no mutant, or another one now (stale): ${result.staleEquivalents.join(', ')}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -89,7 +100,7 @@ export function jsonLines(campaign: CampaignResult, equivalents: Equivalents, re
     strategies: entry.strategies,
     status: isEquivalent(entry, equivalents) ? 'equivalent' : entry.status,
     killedBy: entry.killedBy ?? null,
-    equivalentBecause: isEquivalent(entry, equivalents) ? equivalents[entry.mutant.id] : null,
+    equivalentBecause: isEquivalent(entry, equivalents) ? (equivalenceOf(equivalents, entry.mutant)?.reason ?? null) : null,
     pairsRun: entry.pairsRun ?? 0,
     executions: entry.executions ?? 0,
     seconds: entry.seconds ?? 0,

@@ -15,7 +15,7 @@ function options(recheckEquivalents: boolean, ran: string[]): CampaignOptions {
   let tick = 0;
   return {
     packageRoot, strategies: ['global-spinlock'], only: [swap, dropWake], scenarioNames: ['wait-vs-last-put'], lanes: 1,
-    now: () => tick++, runId: `campaign-test${process.pid}`, equivalents: new Set([swap]), recheckEquivalents,
+    now: () => tick++, runId: `campaign-test${process.pid}`, equivalents: { [swap]: { mutant: 'put(): swap `yield store(this.counter, left);` with the next statement `if ((yield load(this.cells.live)) === 0) { const waiter = yield loa...`', reason: 'test' } }, recheckEquivalents,
     runJob: (job: Job) => {
       if (job.kind === 'baseline') return Promise.resolve({ scenario: job.scenario, verdict: 'clean', executions: 1, seconds: 0, detail: '' });
       ran.push(job.refs[0]?.url ?? '');

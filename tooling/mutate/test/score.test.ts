@@ -13,8 +13,8 @@ const campaign: CampaignResult = {
   seconds: 1,
 };
 const equivalents = {
-  'strategies/a.ts:3:1:swap': 'the two statements touch disjoint fresh memory',
-  'strategies/a.ts:9:1:swap': 'a record of a statement the file no longer has',
+  'strategies/a.ts:3:1:swap': { mutant: 'strategies/a.ts:3:1:swap', reason: 'the two statements touch disjoint fresh memory' },
+  'strategies/a.ts:9:1:swap': { mutant: 'strategies/a.ts:9:1:swap', reason: 'a record of a statement the file no longer has' },
 };
 
 describe('suite.mutation', () => {
@@ -23,6 +23,14 @@ describe('suite.mutation', () => {
     expect(whole.score).toBe(0.5);
     expect(whole.equivalent).toBe(1);
     expect(whole.staleEquivalents).toEqual(['strategies/a.ts:9:1:swap']);
+  });
+
+  it('holds a record only for the mutant it was written for: lines moved under it, it is stale, and the mutant now at its id counts as run', () => {
+    const moved = { 'strategies/a.ts:2:1:swap': { mutant: 'swap `a` with `b` (a statement two lines up before an edit)', reason: 'the stores touch disjoint memory' } };
+    const result = score(campaign, moved, false);
+    expect(result.equivalent).toBe(0);
+    expect(result.survived).toBe(2);
+    expect(result.staleEquivalents).toEqual(['strategies/a.ts:2:1:swap']);
   });
 
   it('calls no record stale when only some mutants were chosen (--mutant or --limit)', () => {
