@@ -49,4 +49,10 @@ describe('a mutex rewound to a snapshot', () => {
     expect(run.ok ? machine.status : run.fault.message).toBe('finished');
     expect(machine.read(last)).toBe(pids[0]);
   });
+
+  test('code still calling mutexAt(name, base), the signature before the machine kept the list, gets a message naming the new one', () => {
+    const machine = machineOf({ cpuCount: 1, schedule: 'kms1:rr' });
+    const oldCall = mutexAt as unknown as (name: string, base: number) => unknown;
+    expect(() => oldCall('config_mutex', machine.alloc('config_mutex', MUTEX_CELLS).base)).toThrow('mutexAt("config_mutex", ...): the machine comes first now, mutexAt(machine, name, base)');
+  });
 });

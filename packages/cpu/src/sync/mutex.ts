@@ -22,6 +22,8 @@ export interface Mutex {
 
 /** A mutex over three cells of one allocation: the owner word at `base`, wait_lock after it; `machine` keeps its wait list. */
 export function mutexAt(machine: Machine, name: string, base: number): Mutex {
+  // Code written for the old signature, mutexAt(name, base), from plain JavaScript.
+  if (typeof (machine as unknown) === 'string') throw new TypeError(`mutexAt(${JSON.stringify(machine)}, ...): the machine comes first now, mutexAt(machine, name, base), so that it keeps the mutex's wait list`);
   const waiters: number[] = [];
   machine.keepHostState<readonly number[]>({
     name: `${name}.wait_list`,
