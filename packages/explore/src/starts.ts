@@ -1,4 +1,4 @@
-import type { MachineSnapshot } from '@kmodsim/cpu';
+import { createPrng, type MachineSnapshot } from '@kmodsim/cpu';
 import { ExecutionDriver, type Bounds, type Outcome } from './execution.js';
 import { CheckpointError, NondeterminismError, ScenarioSetupError } from './search-errors.js';
 import { startExecution, type ExploreTarget, type StartedExecution } from './target.js';
@@ -79,15 +79,13 @@ export class ExecutionStarts {
    */
   private stopPartWay(checkpoint: Checkpoint): void {
     const driver = new ExecutionDriver(this.rewound(checkpoint).machine, undefined, PART_WAY_BOUNDS);
-    let pick = mix32(this.started);
-    const steps = 1 + (pick % Math.max(1, this.longestRun));
+    const prng = createPrng(this.started);
+    const steps = 1 + prng.below(Math.max(1, this.longestRun));
     let point = driver.nextPoint();
     for (let made = 0; made < steps && point !== undefined && point.choices.length > 0; made++, point = driver.nextPoint()) {
-      pick = mix32(pick + made);
-      driver.perform(point, pick % point.choices.length);
+      driver.perform(point, prng.below(point.choices.length));
     }
   }
-
 
   /** Whether executions start from the checkpoint (so a run that does not fit may be its fault). */
   get fromCheckpoint(): boolean {
@@ -133,14 +131,6 @@ export class ExecutionStarts {
 
 /** What a run stopped part-way may do: any run a search within these bounds could make. */
 const PART_WAY_BOUNDS: Bounds = { preemptions: 2, irqs: 2, steps: 100_000 };
-
-/** A 32-bit integer's bits well mixed (murmur3's finalizer): where a run stopped part-way stops, and what it chose. */
-function mix32(value: number): number {
-  let bits = value >>> 0;
-  bits = Math.imul(bits ^ (bits >>> 16), 0x85ebca6b);
-  bits = Math.imul(bits ^ (bits >>> 13), 0xc2b2ae35);
-  return (bits ^ (bits >>> 16)) >>> 0;
-}
 
 /** A run from the checkpoint and a run booted afresh differed under the same choices. */
 const CHECKPOINT_DIVERGED = 'a run started from the checkpoint taken after setup went differently from one booted afresh under the same choices: the strategy or the scenario keeps state outside simulated memory that it did not hand to the machine, such as a variable or an object its code changes (hand it over with machine.keepHostState(), or search with checkpoints off)';
