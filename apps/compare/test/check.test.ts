@@ -324,8 +324,11 @@ describe('kmodsim-compare check --workers', () => {
     const [alone, pooled] = await Promise.all([check(...args), check(...args, '--workers', '2')]);
     const verdict = (stdout: string) => JSON.parse(stdout) as { verdict: string; violation: { kind: string; preemptions: number } | null };
     expect(pooled.code).toBe(0);
+    // EXPECTED: the violation found is one the strategy declares for this pair. Which of its
+    // declared kinds a thread meets first is a race between the threads (both need the same
+    // preemptions); the bound at which the first turns up is not, each pass being exhaustive.
     expect(verdict(pooled.stdout).verdict).toBe('expected');
-    expect(verdict(pooled.stdout).violation?.kind).toBe(verdict(alone.stdout).violation?.kind);
+    expect(verdict(alone.stdout).verdict).toBe('expected');
     expect(verdict(pooled.stdout).violation?.preemptions).toBe(verdict(alone.stdout).violation?.preemptions);
   });
 
