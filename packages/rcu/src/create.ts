@@ -14,7 +14,7 @@ export function createRcu(machine: Machine): Rcu {
   const data = definePerCpu(machine, 'rcu_data', { cellsPerCpu: RCU_DATA_CELLS });
   const normal = new GracePeriods(machine);
   const expedited = new ExpeditedGracePeriods(machine, data);
-  const readSide = new ReadSide(data, () => expedited.report());
+  const readSide = new ReadSide(data);
   const depthOn = (cpu: number): number => readSide.depthNow((address) => machine.read(address), cpu);
 
   /** Queues a callback that wakes the caller, and sleeps until it has run (struct rcu_synchronize). */

@@ -19,6 +19,8 @@ export interface Rcu {
   /**
    * synchronize_rcu_expedited(): the same guarantee, got by interrupting every other CPU
    * with an IPI rather than waiting for each to switch tasks: faster, and disturbs every CPU.
+   * A CPU the IPI finds busy reports at the context switch it forces, so a stretch with
+   * preemption off is waited for as synchronize() waits for it.
    */
   synchronizeExpedited(self: ExecutionContext): KernelCode<void>;
   /** call_rcu(): queues `callback` to run after a grace period that begins after this call; never sleeps. */
