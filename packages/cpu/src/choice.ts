@@ -16,7 +16,9 @@ export type Choice =
    * explorer makes this choice when every CPU that could run spins and nothing else can happen:
    * the spinning steps, which change nothing, are left out of the schedule.
    */
-  | { readonly kind: 'time'; readonly cpu: -1 };
+  | { readonly kind: 'time'; readonly cpu: -1 }
+  /** Under the 'tso' memory model: the oldest store in `cpu`'s store buffer becomes visible to every CPU. */
+  | { readonly kind: 'flush'; readonly cpu: number };
 
 /** The one `time` choice. */
 export const TIME_PASSES: Choice = { kind: 'time', cpu: -1 };
@@ -33,6 +35,8 @@ export function formatChoice(choice: Choice): string {
       return `p${choice.cpu}>${choice.target}`;
     case 'time':
       return 't';
+    case 'flush':
+      return `f${choice.cpu}`;
   }
 }
 

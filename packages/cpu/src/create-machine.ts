@@ -5,6 +5,7 @@ import { parseSchedule } from './schedule-string.js';
 import type { Scheduler } from './schedulers/scheduler.js';
 import { defaultTopology, validateCpuCount, validateTopology, type Topology } from './topology.js';
 import type { TraceSink } from './trace.js';
+import { MEMORY_MODEL_NAMES, type MemoryModelName } from './internal/store-buffers.js';
 
 export const DEFAULT_MAX_STEPS = 10_000_000;
 
@@ -31,6 +32,12 @@ export interface MachineConfig {
    * step rate. Off by default; a machine without it can be snapshotted only while no task is alive.
    */
   readonly snapshots?: boolean;
+  /**
+   * 'sc' (default): sequential consistency, every store visible to every CPU at once. 'tso':
+   * x86-TSO, each CPU's stores wait in a FIFO store buffer until a `flush` choice (or a barrier,
+   * a locked instruction, an interrupt or a context switch) makes them visible to the others.
+   */
+  readonly memoryModel?: MemoryModelName;
 }
 
 /** Builds a machine, or says which part of the configuration is wrong. */
@@ -45,6 +52,10 @@ export function createMachine(config: MachineConfig): Result<Machine, ConfigErro
   if (!scheduler.ok) return scheduler;
   const maxSteps = checkMaxSteps(config.maxSteps ?? DEFAULT_MAX_STEPS);
   if (!maxSteps.ok) return maxSteps;
+  const memoryModel = config.memoryModel ?? 'sc';
+  if (!MEMORY_MODEL_NAMES.includes(memoryModel)) {
+    return configError('memoryModel', `unknown memory model '${memoryModel}'; known models: ${MEMORY_MODEL_NAMES.join(', ')}`);
+  }
   return ok(
     new Machine({
       cpuCount: cpuCount.value,
@@ -56,6 +67,7 @@ export function createMachine(config: MachineConfig): Result<Machine, ConfigErro
       record: config.recordChoices ?? true,
       faultPolicy: config.faultPolicy ?? 'stop',
       snapshots: config.snapshots ?? false,
+      memoryModel,
     }),
   );
 }

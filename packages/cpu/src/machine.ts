@@ -3,12 +3,12 @@ import type { Fault, FaultKind } from './fault.js';
 import { MachineCore, type MachineParts } from './internal/core.js';
 import { choiceString, diverged, raise, reportStuck, type FaultPolicy } from './internal/faults.js';
 import { errorText, stepCpu } from './internal/interpreter.js';
-import { addIrqSource, deliverIpi, deliverIrq, type IrqSourceSpec } from './internal/interrupts.js';
+import { addIrqSource, type IrqSourceSpec } from './internal/interrupts.js';
 import { MachineView } from './internal/machine-view.js';
-import { preemptChoice } from './internal/run-queues.js';
 import { checkSpawn, createTask } from './internal/sleep-wake.js';
 import { loadSnapshot, rewindCore } from './internal/snapshot-restore.js';
 import { takeSnapshot } from './internal/snapshot-take.js';
+import { performOther } from './internal/other-choices.js';
 import { fireDueTimers, fireEarliestTimer } from './internal/timers.js';
 import type { HostState } from './host-state.js';
 import type { MemObject, Memory } from './memory.js';
@@ -207,7 +207,7 @@ export class Machine extends MachineView {
     const core = this.core;
     if (core.faults.current !== undefined) return;
     if (choice.kind !== 'step') {
-      this.performOther(choice);
+      performOther(core, choice);
       return;
     }
     // The step loop's path, kept short so that it inlines.
@@ -219,34 +219,6 @@ export class Machine extends MachineView {
       return;
     }
     stepCpu(core, cpu);
-    if (core.timers.queue.size > 0) fireDueTimers(core, cpu);
-  }
-
-  /** An interrupt, an IPI, a preemption or time passing. */
-  private performOther(choice: Exclude<Choice, { kind: 'step' }>): void {
-    const core = this.core;
-    const cpu = choice.cpu;
-    if (core.record) core.recorded.push(choice);
-    core.steps++;
-    if (choice.kind === 'time') {
-      if (!fireEarliestTimer(core)) diverged(core, 'time cannot pass to a timer: none is pending');
-      return;
-    }
-    if (!this.isActive(cpu)) {
-      diverged(core, `CPU ${cpu} has nothing to do`);
-      return;
-    }
-    switch (choice.kind) {
-      case 'irq':
-        deliverIrq(core, cpu, choice.source);
-        break;
-      case 'ipi':
-        deliverIpi(core, cpu);
-        break;
-      case 'preempt':
-        preemptChoice(core, cpu, choice.target);
-        break;
-    }
     if (core.timers.queue.size > 0) fireDueTimers(core, cpu);
   }
 
@@ -389,6 +361,7 @@ export class Machine extends MachineView {
       record: options.recordChoices ?? snapshot.machine.record,
       faultPolicy: snapshot.faults.policy,
       snapshots: true,
+      memoryModel: snapshot.machine.memoryModel,
     });
     const loaded = loadSnapshot(machine.core, snapshot);
     return loaded.ok ? ok(machine) : loaded;

@@ -35,6 +35,7 @@ export const OpCode = {
   SetAffinity: 23,
   Exit: 24,
   Rest: 25,
+  Fence: 26,
 } as const;
 export type OpCode = (typeof OpCode)[keyof typeof OpCode];
 
@@ -97,7 +98,8 @@ export interface IrqSaveOp { readonly code: 5 }
 export interface IrqRestoreOp { readonly code: 6; readonly flags: number }
 export interface PreemptDisableOp { readonly code: 7 }
 export interface PreemptEnableOp { readonly code: 8 }
-export interface SetStateOp { readonly code: 9; readonly state: SleepState | 'TASK_RUNNING' }
+/** `ordered`: set_current_state() (smp_store_mb: the store, then a full barrier); false: __set_current_state(), a plain store. */
+export interface SetStateOp { readonly code: 9; readonly state: SleepState | 'TASK_RUNNING'; readonly ordered: boolean }
 export interface ScheduleOp { readonly code: 10 }
 export interface ScheduleTimeoutOp { readonly code: 11; readonly timeoutCycles: number }
 export interface WakeOp { readonly code: 12; readonly pid: number }
@@ -116,6 +118,12 @@ export interface SetAffinityOp { readonly code: 23; readonly cpu: number }
 export interface ExitOp { readonly code: 24 }
 /** A rest point (see rest()): never performed, so never a task's pending operation. */
 export interface RestOp { readonly code: 25 }
+/**
+ * A memory barrier. Under 'sc' every one is a step that orders nothing more; under 'tso' smp_mb()
+ * drains the CPU's store buffer and smp_wmb()/smp_rmb() are compiler barriers only, as on x86.
+ */
+export interface FenceOp { readonly code: 26; readonly kind: FenceKind }
+export type FenceKind = 'mb' | 'wmb' | 'rmb';
 
 export type Operation =
   | LoadOp | StoreOp | RmwOp
@@ -124,7 +132,7 @@ export type Operation =
   | SetStateOp | ScheduleOp | ScheduleTimeoutOp | WakeOp
   | CpuRelaxOp | WorkOp
   | AllocOp | FreeOp | EnterCodeOp | ExitCodeOp
-  | SendIpiOp | SpawnOp | CheckOp | NoteOp | SetAffinityOp | ExitOp | RestOp;
+  | SendIpiOp | SpawnOp | CheckOp | NoteOp | SetAffinityOp | ExitOp | RestOp | FenceOp;
 
 export type MemoryKind = 'data' | 'code';
 
@@ -164,7 +172,10 @@ export const localIrqRestore = (flags: number): IrqRestoreOp => ({ code: OpCode.
 export const preemptDisable = (): PreemptDisableOp => PREEMPT_DISABLE;
 export const preemptEnable = (): PreemptEnableOp => PREEMPT_ENABLE;
 
-export const setCurrentState = (state: SleepState | 'TASK_RUNNING'): SetStateOp => ({ code: OpCode.SetState, state });
+/** set_current_state(): smp_store_mb(current->__state, state), the store then a full barrier. */
+export const setCurrentState = (state: SleepState | 'TASK_RUNNING'): SetStateOp => ({ code: OpCode.SetState, state, ordered: true });
+/** __set_current_state(): a plain store of the state, with no barrier; under 'tso' another CPU's wake may not see it yet. */
+export const setCurrentStateUnordered = (state: SleepState | 'TASK_RUNNING'): SetStateOp => ({ code: OpCode.SetState, state, ordered: false });
 /** schedule(): sleeps if the task's state is not TASK_RUNNING, else lets others on this CPU run. */
 export const schedule = (): ScheduleOp => SCHEDULE;
 /** schedule_timeout(): as schedule(), but a timer wakes the task after `timeoutCycles`; resumes with the cycles left (0 on time-out). */
@@ -208,3 +219,13 @@ export const note = (text: string): NoteOp => ({ code: OpCode.Note, text });
  * does nothing.
  */
 export const rest = (): RestOp => REST;
+
+const SMP_MB: FenceOp = { code: OpCode.Fence, kind: 'mb' };
+const SMP_WMB: FenceOp = { code: OpCode.Fence, kind: 'wmb' };
+const SMP_RMB: FenceOp = { code: OpCode.Fence, kind: 'rmb' };
+/** smp_mb(): a full barrier (x86: mfence or a locked instruction): every earlier store is visible before any later load. */
+export const smpMb = (): FenceOp => SMP_MB;
+/** smp_wmb(): orders earlier stores before later ones (x86-TSO keeps that order anyway). */
+export const smpWmb = (): FenceOp => SMP_WMB;
+/** smp_rmb(): orders earlier loads before later ones (x86-TSO keeps that order anyway). */
+export const smpRmb = (): FenceOp => SMP_RMB;

@@ -11,7 +11,8 @@ import type { Scheduler } from './schedulers/scheduler.js';
 //   kms1:random:SEED[:irq=P][:preempt=P][:migrate=P]
 //   kms1:list:0*12,1,i0.0,x1,p0>1,t,1*3 the exact choices: CPU steps, IRQ source on a CPU,
 //                                       IPI taken, preemption (to a CPU), time passing to the
-//                                       next timer; *N repeats a choice
+//                                       next timer, f1 a flush of CPU 1's store buffer (under
+//                                       the tso memory model); *N repeats a choice
 //   kms1:list:0*3,(0,1)*40,1            (...)*N repeats a group: CPUs taking turns
 
 export const SCHEDULE_VERSION = 'kms1';
@@ -81,7 +82,7 @@ function repeatsAt(tokens: readonly string[], start: number, size: number): numb
   }
 }
 
-const CHOICE_TOKEN = /^(?:(\d+)|i(\d+)\.(\d+)|x(\d+)|p(\d+)>(\d+)|(t))(?:\*(\d+))?$/;
+const CHOICE_TOKEN = /^(?:(\d+)|i(\d+)\.(\d+)|x(\d+)|p(\d+)>(\d+)|(t)|f(\d+))(?:\*(\d+))?$/;
 const MAX_REPEAT = 100_000_000;
 
 export function parseChoiceList(text: string): Result<Choice[], ConfigError> {
@@ -131,7 +132,7 @@ function splitTopLevel(text: string): string[] {
 function parseToken(token: string, choices: Choice[]): string | undefined {
   const match = CHOICE_TOKEN.exec(token);
   if (match === null) return `malformed choice '${token}' in schedule string`;
-  const [, step, irqCpu, irqSource, ipiCpu, preemptCpu, preemptTarget, time, repeatText] = match;
+  const [, step, irqCpu, irqSource, ipiCpu, preemptCpu, preemptTarget, time, flushCpu, repeatText] = match;
   const repeat = repeatText === undefined ? 1 : Number(repeatText);
   if (repeat < 1 || repeat > MAX_REPEAT || choices.length + repeat > MAX_REPEAT) return `repeat count in '${token}' is out of range`;
   let choice: Choice;
@@ -139,6 +140,7 @@ function parseToken(token: string, choices: Choice[]): string | undefined {
   else if (irqCpu !== undefined) choice = { kind: 'irq', cpu: Number(irqCpu), source: Number(irqSource) };
   else if (ipiCpu !== undefined) choice = { kind: 'ipi', cpu: Number(ipiCpu) };
   else if (time !== undefined) choice = TIME_PASSES;
+  else if (flushCpu !== undefined) choice = { kind: 'flush', cpu: Number(flushCpu) };
   else choice = { kind: 'preempt', cpu: Number(preemptCpu), target: Number(preemptTarget) };
   for (let i = 0; i < repeat; i++) choices.push(choice);
   return undefined;

@@ -18,7 +18,7 @@ import type { TraceSink } from './trace.js';
 // simulated memory or its own local variables.
 
 /** The version of the snapshot layout; bytes of another version are refused. */
-export const SNAPSHOT_FORMAT = 3;
+export const SNAPSHOT_FORMAT = 4;
 
 /** Why a machine cannot be saved or restored exactly, or why bytes are no snapshot this kmodsim reads. */
 export type SnapshotProblem =
@@ -146,6 +146,10 @@ export interface MachineSave {
   readonly localOwners: readonly (readonly [number, number])[];
   /** The choices made so far, as the choice log keeps them. */
   readonly choices: Int32Array;
+  /** 'sc' or 'tso'. */
+  readonly memoryModel: 'sc' | 'tso';
+  /** Under 'tso': each CPU's buffered stores, oldest first, as (cell, value) pairs; a task's state is cell -1 - pid. */
+  readonly storeBuffers: readonly (readonly number[])[];
 }
 
 export interface MemorySave {

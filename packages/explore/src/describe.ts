@@ -19,7 +19,7 @@ export interface ReplayResult {
  * schedule that is not one at all, or a target the machine cannot take, is the ConfigError.
  */
 export function replay(target: ExploreTarget, schedule: string): Result<ReplayResult, ConfigError> {
-  const run = runScenario(target.scenario, { cpuCount: target.cpuCount, profile: target.profile ?? 'generic', schedule, trace: true });
+  const run = runScenario(target.scenario, { cpuCount: target.cpuCount, profile: target.profile ?? 'generic', memoryModel: target.memoryModel ?? 'sc', schedule, trace: true });
   if (!run.ok) return run;
   const fault = run.value.fault;
   const trace = run.value.trace.length > 0 ? run.value.trace : fault?.trace ?? [];
@@ -42,7 +42,7 @@ export function replay(target: ExploreTarget, schedule: string): Result<ReplayRe
 function confirmLivelock(target: ExploreTarget, schedule: string, scheduledSteps: number): string | undefined {
   const choices = parseChoiceList(schedule.trim().split(':').slice(2).join(':'));
   if (!choices.ok) return undefined;
-  const created = createMachine({ cpuCount: target.cpuCount, profile: target.profile ?? 'generic', schedule: new FairRoundRobin(schedule, choices.value), maxSteps: scheduledSteps + LIVELOCK_CONFIRM_STEPS, recordChoices: false });
+  const created = createMachine({ cpuCount: target.cpuCount, profile: target.profile ?? 'generic', memoryModel: target.memoryModel ?? 'sc', schedule: new FairRoundRobin(schedule, choices.value), maxSteps: scheduledSteps + LIVELOCK_CONFIRM_STEPS, recordChoices: false });
   if (!created.ok) return undefined;
   const machine = created.value;
   try {

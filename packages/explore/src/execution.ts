@@ -1,5 +1,6 @@
-import { OpCode, TIME_PASSES, type Choice, type FaultKind, type Machine, type Operation, type ScenarioCheck } from '@kmodsim/cpu';
-import { footprintOf, pendingFootprint, withSchedulerWrites, withTimerWakes, type Footprint } from './footprint.js';
+import { OpCode, TIME_PASSES, type Choice, type FaultKind, type Machine, type ScenarioCheck } from '@kmodsim/cpu';
+import { blocks, outcomeSignature, pendingCode, switchesItself, union } from './execution-steps.js';
+import { footprintOf, pendingFootprint, withDrains, withSchedulerWrites, withTimerWakes, type Footprint } from './footprint.js';
 import { LIVELOCK_CONFIRM_STEPS } from './fair-round-robin.js';
 import { confirmLivelock, hasFaulted, isLocal, type SpinLivelock } from './livelock.js';
 import { SpinWatch } from './spin-watch.js';
@@ -82,6 +83,12 @@ export class ExecutionDriver {
   private lastCpu = -1;
   /** The last step on `lastCpu` changed what that CPU runs (or ended its task's turn). */
   private lastSwitched = false;
+  /**
+   * Under 'tso': the last step put a store into its CPU's buffer. Its flush is then the free way
+   * on, as continuing on the CPU is after any other step: letting the CPU go on with the store
+   * still buffered costs one, as a preemption does, so that the bound counts delayed stores too.
+   */
+  private lastBuffered = false;
   private preemptions = 0;
   private irqs = 0;
   private explored = 0;
@@ -138,7 +145,7 @@ export class ExecutionDriver {
     return this.allowedChoices();
   }
 
-  /** A number for a choice: steps, then IPIs, then interrupt sources, then preemptions. */
+  /** A number for a choice: steps, then IPIs, then interrupt sources, then preemptions, time, and store buffer flushes. */
   keyOf(choice: Choice): number {
     const cpus = this.cpuCount;
     switch (choice.kind) {
@@ -152,6 +159,8 @@ export class ExecutionDriver {
         return (2 + this.irqSources) * cpus + choice.cpu * cpus + choice.target;
       case 'time':
         return (3 + this.irqSources) * cpus * cpus;
+      case 'flush':
+        return (3 + this.irqSources) * cpus * cpus + 1 + choice.cpu;
     }
   }
 
@@ -180,6 +189,7 @@ export class ExecutionDriver {
     const op = choice.kind === 'step' ? machine.pendingOperation(cpu) : undefined;
     const before = machine.contextOf(cpu);
     const oopsesBefore = machine.oopses.length;
+    const bufferedBefore = choice.kind === 'step' ? machine.bufferedStores(cpu) : 0;
     // A read-modify-write that left its cell as it was (a failed cmpxchg) only read it, for the spin watch.
     const rmwCell = op?.code === OpCode.Rmw ? op.cell : -1;
     const rmwValue = rmwCell >= 0 ? machine.read(rmwCell) : 0;
@@ -191,7 +201,17 @@ export class ExecutionDriver {
     if (switched && op !== undefined && !switchesItself(op) && !killed) touched = withSchedulerWrites(machine, footprint);
     const timerWakes = machine.timerWakesOfLastChoice;
     if (timerWakes.length > 0) touched = withTimerWakes(machine, touched, timerWakes);
+    const drained = machine.drainedByLastChoice;
+    if (drained.length > 0 && choice.kind !== 'flush') touched = withDrains(machine, touched, drained);
     const unchangedCell = rmwCell >= 0 && machine.read(rmwCell) === rmwValue ? rmwCell : -1;
+    if (choice.kind === 'flush') {
+      // A flush is its own process: it wakes CPUs waiting on its cell, and leaves its CPU's run as it was.
+      this.spin.record(this.cpuCount + cpu, undefined, touched, false);
+      this.lastBuffered = false;
+      this.explored++;
+      return touched;
+    }
+    this.lastBuffered = choice.kind === 'step' && machine.bufferedStores(cpu) > bufferedBefore;
     this.spin.record(cpu, choice.kind === 'step' ? op : undefined, touched, switched, unchangedCell);
     this.lastCpu = cpu;
     this.lastSwitched = choice.kind === 'step' && switched && op !== undefined && blocks(op);
@@ -333,7 +353,7 @@ export class ExecutionDriver {
     for (const choice of enabled) {
       if (choice.kind === 'step' && this.spin.isWaiting(choice.cpu)) continue;
       if (choice.kind === 'preempt' || choice.kind === 'ipi') detour = true;
-      const cost = choice.kind === 'preempt' ? 1 : choice.kind === 'step' && lastContinues && choice.cpu !== last ? 1 : 0;
+      const cost = choice.kind === 'preempt' ? 1 : choice.kind === 'step' && lastContinues && (choice.cpu !== last || this.lastBuffered) ? 1 : 0;
       const irqCost = choice.kind === 'irq' ? 1 : 0;
       if (this.preemptions + cost > this.bounds.preemptions || this.irqs + irqCost > this.bounds.irqs) {
         bounded = true;
@@ -356,37 +376,3 @@ const SPIN_LIVELOCK = 'every CPU that could run spins on memory no one will writ
 
 /** How far `lookahead` follows a CPU through steps no other CPU can see. */
 const LOOKAHEAD_STEPS = 8;
-
-function union(a: Footprint, b: Footprint): Footprint {
-  return { cpu: a.cpu, reads: [...a.reads, ...b.reads], writes: [...a.writes, ...b.writes] };
-}
-
-/** Operations that end a task's turn on its CPU when they switch: sleeping and exiting. */
-function blocks(op: Operation): boolean {
-  return op.code === OpCode.Schedule || op.code === OpCode.ScheduleTimeout || op.code === OpCode.Exit;
-}
-
-/** Operations whose step switches tasks by itself (their footprints already say so). */
-function switchesItself(op: Operation): boolean {
-  return op.code === OpCode.Schedule || op.code === OpCode.ScheduleTimeout || op.code === OpCode.Exit || op.code === OpCode.SetAffinity;
-}
-
-/** The pending operation's code for a step (-1 when the CPU has none, -2 for other choices). */
-export function pendingCode(machine: Machine, choice: Choice): number {
-  if (choice.kind !== 'step') return -2;
-  return machine.pendingOperation(choice.cpu)?.code ?? -1;
-}
-
-/** A short fingerprint of the final state: every allocated cell's value and every task's state. */
-function outcomeSignature(machine: Machine): string {
-  let hash = 0x811c9dc5;
-  const mix = (value: number): void => {
-    hash = Math.imul(hash ^ (value | 0), 0x01000193) >>> 0;
-    hash = Math.imul(hash ^ Math.floor(value / 2 ** 32), 0x01000193) >>> 0;
-  };
-  for (let address = 0; address < machine.memory.size; address++) {
-    if (machine.memory.objectIdAt(address) >= 0) mix(machine.read(address));
-  }
-  for (const task of machine.taskList()) mix(task.state === 'TASK_DEAD' ? 1 : 0);
-  return hash.toString(16);
-}

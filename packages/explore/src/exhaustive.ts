@@ -1,5 +1,6 @@
 import { AccessIndex } from './access-index.js';
-import { ExecutionDriver, pendingCode, type Bounds, type ChoicePoint, type Outcome } from './execution.js';
+import { pendingCode } from './execution-steps.js';
+import { ExecutionDriver, type Bounds, type ChoicePoint, type Outcome } from './execution.js';
 import { analyzePending, analyzeRaces } from './races.js';
 import type { Request, SearchNode } from './search-node.js';
 import { NondeterminismError } from './search-errors.js';
@@ -278,6 +279,8 @@ function defaultChoice(point: ChoicePoint, asleep: ReadonlySet<number>): number 
     if (asleep.has(point.keys[index] ?? -1)) continue;
     if (firstAwake < 0) firstAwake = index;
     const choice = point.choices[index];
+    // Under 'tso' a store's flush is the free way on after it (see Execution's lastBuffered).
+    if (choice?.kind === 'flush' && chosen < 0 && point.costs[index] === 0 && !point.freeSwitch) chosen = index;
     if (choice?.kind !== 'step') continue;
     if (firstStep < 0) firstStep = index;
     // Staying on the CPU that stepped last costs nothing: that is the step whose cost is 0 while a switch would cost 1.

@@ -1,3 +1,4 @@
+import type { MemoryModelName } from '@kmodsim/cpu';
 import { exhaustiveSearch } from './exhaustive.js';
 import type { Bounds, Violation } from './execution.js';
 import { samplingSearch } from './random-search.js';
@@ -53,6 +54,8 @@ export interface ExploreOptions {
 export interface ExploreReport {
   readonly scenario: string;
   readonly cpuCount: number;
+  /** The machine's memory model the search ran under. */
+  readonly memoryModel: MemoryModelName;
   readonly mode: SearchMode;
   readonly bounds: Bounds;
   readonly counts: SearchCounts;
@@ -100,6 +103,7 @@ export function explore(target: ExploreTarget, options: ExploreOptions = {}): Ex
   return {
     scenario: target.scenario.name,
     cpuCount: target.cpuCount,
+    memoryModel: target.memoryModel ?? 'sc',
     mode,
     bounds,
     counts: sumCounts(tallies),

@@ -1,4 +1,4 @@
-import { OpCode, type Choice, type Machine } from '@kmodsim/cpu';
+import { OpCode, type Choice, type Machine, type Operation } from '@kmodsim/cpu';
 
 // What a choice touches, for deciding which choices commute. Locations are numbers: cells are
 // their addresses; objects, each task's state, each CPU's run queue, the scheduler's and timers'
@@ -18,28 +18,65 @@ const RUN_END = SCHED + 3;
 /** One location per task: its state, which set_current_state(), schedule(), exit and a wake touch. */
 const TASK_STATE_BASE = SCHED + 2 ** 16;
 const IRQ_SOURCE_BASE = 2 ** 29;
+/**
+ * Under 'tso', one location per CPU for its store buffer: a store appends to it, a flush takes
+ * from it, a drain (a barrier, a locked instruction, a switch) empties it.
+ */
+const STORE_BUFFER_BASE = SCHED + 2 ** 15;
 
 export interface Footprint {
+  /** Who takes the step: a CPU, or for a store buffer's flush cpuCount + that CPU (a process of its own). */
   readonly cpu: number;
   readonly reads: readonly number[];
   readonly writes: readonly number[];
+  /**
+   * A flush's: the CPU whose stores it makes visible. That CPU's steps and its flushes touch the
+   * same buffer but are in program order (a store comes before its flush, a drain takes the
+   * flushes it overtakes), never a race to reverse: each flush races only with what other CPUs do.
+   */
+  readonly follows?: number;
 }
 
 export function footprintOf(machine: Machine, choice: Choice): Footprint {
   const cpu = choice.cpu;
   switch (choice.kind) {
     // An interrupt makes an idle CPU busy while its handler runs (see wakeFootprint).
+    // Entering an interrupt handler and switching tasks drain the CPU's store buffer (under 'tso').
     case 'irq':
-      return { cpu, reads: [], writes: [IRQ_SOURCE_BASE + choice.source, RUN_QUEUE_BASE + cpu] };
+      return { cpu, reads: [], writes: [IRQ_SOURCE_BASE + choice.source, RUN_QUEUE_BASE + cpu, ...drainWrites(machine, cpu)] };
     case 'ipi':
-      return { cpu, reads: [], writes: [IPI_QUEUE_BASE + cpu, RUN_QUEUE_BASE + cpu] };
+      return { cpu, reads: [], writes: [IPI_QUEUE_BASE + cpu, RUN_QUEUE_BASE + cpu, ...drainWrites(machine, cpu)] };
     // Time passing fires a timer: its task's wake may place it on any run queue, as a preemption may.
     case 'preempt':
+      return { cpu, reads: [], writes: [...schedulerWrites(machine), ...drainWrites(machine, cpu)] };
     case 'time':
       return { cpu, reads: [], writes: schedulerWrites(machine) };
     case 'step':
       return stepFootprint(machine, cpu);
+    case 'flush': {
+      const cell = machine.bufferedCells(cpu)[0] ?? 0;
+      return { cpu: machine.cpuCount + cpu, reads: [], writes: [visibleLocation(cell), STORE_BUFFER_BASE + cpu], follows: cpu };
+    }
   }
+}
+
+/** Where a buffered store lands: its cell, or for a __set_current_state() (cell -1 - pid) the task's state. */
+function visibleLocation(cell: number): number {
+  return cell < 0 ? TASK_STATE_BASE + (-1 - cell) : cell;
+}
+
+/** What draining `cpu`'s store buffer writes: every cell it holds, and the buffer; nothing when it is empty. */
+function drainWrites(machine: Machine, cpu: number): number[] {
+  if (machine.bufferedStores(cpu) === 0) return [];
+  return [...machine.bufferedCells(cpu).map(visibleLocation), STORE_BUFFER_BASE + cpu];
+}
+
+/**
+ * A footprint with what a drain in the step just performed made visible: known only after it ran
+ * when the drain came from a switch or an interrupt handler's return that the step caused.
+ */
+export function withDrains(machine: Machine, footprint: Footprint, cells: readonly number[]): Footprint {
+  return { ...footprint, writes: [...footprint.writes, ...cells.map(visibleLocation), STORE_BUFFER_BASE + footprint.cpu] };
 }
 
 function stepFootprint(machine: Machine, cpu: number): Footprint {
@@ -57,13 +94,24 @@ function stepFootprint(machine: Machine, cpu: number): Footprint {
     return { cpu, reads, writes };
   }
   const objectOf = (address: number): number => OBJECT_BASE + machine.memory.objectIdAt(address);
+  const tso = machine.memoryModel === 'tso';
+  if (tso && drains(op)) writes.push(...drainWrites(machine, cpu));
   switch (op.code) {
     case OpCode.Load:
       reads.push(op.cell, objectOf(op.cell));
       break;
     case OpCode.Store:
+      // Under 'tso' a store goes into this CPU's buffer: no other CPU sees it until its flush.
+      writes.push(tso ? STORE_BUFFER_BASE + cpu : op.cell);
+      reads.push(objectOf(op.cell));
+      break;
     case OpCode.Rmw:
-      writes.push(op.cell);
+      if (tso && !op.locked) {
+        reads.push(op.cell);
+        writes.push(STORE_BUFFER_BASE + cpu);
+      } else {
+        writes.push(op.cell);
+      }
       reads.push(objectOf(op.cell));
       break;
     case OpCode.Free:
@@ -77,7 +125,8 @@ function stepFootprint(machine: Machine, cpu: number): Footprint {
       break;
     case OpCode.SetState:
       // A task sets only its own state; a wake of that task is the one other step that reads it.
-      writes.push(taskState(machine, cpu));
+      // Under 'tso' __set_current_state() only buffers it, and set_current_state() drains it (above).
+      writes.push(tso && !op.ordered ? STORE_BUFFER_BASE + cpu : taskState(machine, cpu));
       break;
     case OpCode.Schedule:
     case OpCode.Exit:
@@ -120,6 +169,29 @@ function wakeFootprint(machine: Machine, pid: number, reads: number[], writes: n
   if (effect.runQueue < 0) return;
   if (effect.readsIdleCpus) for (let cpu = 0; cpu < machine.cpuCount; cpu++) reads.push(RUN_QUEUE_BASE + cpu);
   writes.push(RUN_QUEUE_BASE + effect.runQueue);
+}
+
+/** Operations that drain the CPU's store buffer under 'tso' before they act (see @kmodsim/cpu's store-buffers.ts). */
+function drains(op: Operation): boolean {
+  switch (op.code) {
+    case OpCode.Rmw:
+      return op.locked;
+    case OpCode.Fence:
+      return op.kind === 'mb';
+    case OpCode.SetState:
+      return op.ordered;
+    case OpCode.Wake:
+    case OpCode.Schedule:
+    case OpCode.ScheduleTimeout:
+    case OpCode.Exit:
+    case OpCode.SetAffinity:
+    case OpCode.Free:
+    case OpCode.SendIpi:
+    case OpCode.Spawn:
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** The end of the run is the search's own location: it orders pending steps, it is no access of the program. */

@@ -1,4 +1,5 @@
 import type { AccessIndex } from './access-index.js';
+import type { Footprint } from './footprint.js';
 import type { Request, SearchNode } from './search-node.js';
 import type { PerformedStep } from './trace-class.js';
 
@@ -33,7 +34,7 @@ export function analyzeRaces(path: SearchNode[], from: number, index: AccessInde
 function clockStep(path: readonly SearchNode[], position: number, key: number, predecessors: readonly number[], request: Request, sleepSets: boolean): void {
   const node = path[position];
   if (node === undefined) return;
-  const ordering = happensBefore(path, key, predecessors);
+  const ordering = happensBefore(path, key, predecessors, node.footprints.get(key));
   node.epoch = ordering.epoch;
   node.clock = ordering.clock;
   for (const earlier of ordering.races) {
@@ -46,7 +47,7 @@ function clockStep(path: readonly SearchNode[], position: number, key: number, p
  * A step's happens-before clock and epoch from its dependent predecessors (latest first), and
  * those of them of another process not ordered before it through another: the races to reverse.
  */
-function happensBefore(path: readonly SearchNode[], key: number, predecessors: readonly number[]): { clock: number[]; epoch: number; races: number[] } {
+function happensBefore(path: readonly SearchNode[], key: number, predecessors: readonly number[], footprint: Footprint | undefined): { clock: number[]; epoch: number; races: number[] } {
   let epoch = 1;
   for (const earlierPosition of predecessors) {
     const earlier = path[earlierPosition];
@@ -62,12 +63,18 @@ function happensBefore(path: readonly SearchNode[], key: number, predecessors: r
     if (earlier === undefined) continue;
     const earlierKey = earlier.point.keys[earlier.chosen] ?? -1;
     const ordered = (clock[earlierKey] ?? 0) >= earlier.epoch;
-    if (!ordered && earlierKey !== key) races.push(earlierPosition);
+    if (!ordered && earlierKey !== key && !inProgramOrder(footprint, earlier.footprints.get(earlierKey))) races.push(earlierPosition);
     merge(clock, earlier.clock);
     if ((clock[earlierKey] ?? 0) < earlier.epoch) clock[earlierKey] = earlier.epoch;
   }
   clock[key] = epoch;
   return { clock, epoch, races };
+}
+
+/** A CPU's step and a flush of its own store buffer: ordered, as its own steps are, never a race (see Footprint.follows). */
+function inProgramOrder(a: Footprint | undefined, b: Footprint | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  return (a.follows !== undefined && a.follows === b.cpu) || (b.follows !== undefined && b.follows === a.cpu);
 }
 
 /**
@@ -77,7 +84,7 @@ function happensBefore(path: readonly SearchNode[], key: number, predecessors: r
  */
 export function analyzePending(path: readonly SearchNode[], pending: readonly PerformedStep[], index: AccessIndex, request: Request, sleepSets = false): void {
   for (const { key, footprint } of pending) {
-    const { clock, races } = happensBefore(path, key, index.predecessors(key, footprint));
+    const { clock, races } = happensBefore(path, key, index.predecessors(key, footprint), footprint);
     for (const earlier of races) {
       reverseRace(path, request, earlier, key);
       if (sleepSets) requestInitial(path, request, earlier, { key, clock, end: path.length });

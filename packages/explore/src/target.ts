@@ -1,4 +1,4 @@
-import { createMachine, fail, ok, type Fault, type Machine, type Result, type Scenario, type ScenarioCheck } from '@kmodsim/cpu';
+import { createMachine, fail, ok, type Fault, type Machine, type MemoryModelName, type Result, type Scenario, type ScenarioCheck } from '@kmodsim/cpu';
 
 /** What to check: a scenario and the machine to run it on. */
 export interface ExploreTarget {
@@ -6,6 +6,8 @@ export interface ExploreTarget {
   readonly cpuCount: number;
   /** A machine profile name; 'generic' when omitted. */
   readonly profile?: string;
+  /** 'sc' when omitted; under 'tso' each CPU's stores wait in a store buffer and the search chooses when each becomes visible. */
+  readonly memoryModel?: MemoryModelName;
 }
 
 export interface StartedExecution {
@@ -22,7 +24,7 @@ const SETUP_STEPS = 5_000_000;
  * a setup that faults or throws is EINVAL: the target, not the search, is wrong.
  */
 export function startExecution(target: ExploreTarget, snapshots = false): Result<StartedExecution> {
-  const created = createMachine({ cpuCount: target.cpuCount, profile: target.profile ?? 'generic', schedule: 'kms1:rr', maxSteps: SETUP_STEPS, snapshots });
+  const created = createMachine({ cpuCount: target.cpuCount, profile: target.profile ?? 'generic', memoryModel: target.memoryModel ?? 'sc', schedule: 'kms1:rr', maxSteps: SETUP_STEPS, snapshots });
   if (!created.ok) return created;
   const machine = created.value;
   try {

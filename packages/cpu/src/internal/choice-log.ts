@@ -4,7 +4,7 @@ import { growInt32 } from './growable.js';
 // The record of a run's choices, kept as integers in a typed array: recording is on for every
 // run (a failing run must print what reproduces it), so it must cost next to nothing.
 // A step is `cpu * 4`; the other kinds take a second word (IRQ source, preemption target),
-// except time passing, which is -1.
+// except time passing, which is -1, and a store buffer's flush on CPU c, which is -2 - c.
 
 const STEP = 0;
 const IRQ = 1;
@@ -12,6 +12,8 @@ const IPI = 2;
 const PREEMPT = 3;
 /** Time passing has no CPU: the one negative word. */
 const TIME = -1;
+/** A flush of CPU c's store buffer: -2 - c. */
+const FLUSH = -2;
 
 export class ChoiceLog {
   private words = new Int32Array(1024);
@@ -44,6 +46,9 @@ export class ChoiceLog {
       case 'time':
         words[this.length++] = TIME;
         return;
+      case 'flush':
+        words[this.length++] = FLUSH - choice.cpu;
+        return;
     }
   }
 
@@ -65,6 +70,10 @@ export class ChoiceLog {
       const word = this.words[index] ?? 0;
       if (word === TIME) {
         choices.push(TIME_PASSES);
+        continue;
+      }
+      if (word < 0) {
+        choices.push({ kind: 'flush', cpu: FLUSH - word });
         continue;
       }
       const cpu = word >> 2;

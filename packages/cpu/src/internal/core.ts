@@ -11,6 +11,7 @@ import { ChoiceLog } from './choice-log.js';
 import { FaultState, type FaultPolicy } from './faults.js';
 import { InterruptState } from './interrupts.js';
 import { RunQueueState } from './run-queues.js';
+import { StoreBufferState, type MemoryModelName } from './store-buffers.js';
 import { TimerState } from './timers.js';
 
 // The machine's state, one field per part. Each part's state is plain data (numbers, typed
@@ -30,6 +31,8 @@ export interface MachineParts {
   readonly faultPolicy: FaultPolicy;
   /** Keep each task's replay log, so that the machine can be snapshotted (see replay-log.ts). */
   readonly snapshots: boolean;
+  /** 'sc' (sequential consistency) or 'tso' (x86-TSO: a store buffer per CPU, see store-buffers.ts). */
+  readonly memoryModel: MemoryModelName;
 }
 
 /** The host-side reads a replayed body made, handed back in order. */
@@ -59,6 +62,9 @@ export class MachineCore {
   readonly interrupts: InterruptState;
   readonly timers: TimerState;
   readonly faults: FaultState;
+  readonly storeBuffers: StoreBufferState;
+  /** True under 'tso': stores go through each CPU's store buffer. */
+  readonly tso: boolean;
   /** Every task by pid; pid 0 is no task. */
   readonly tasks: (Task | undefined)[] = [undefined];
   /** The CPU that updates each cell with unlocked read-modify-writes (the interpreter's checkLocalOwner). */
@@ -97,6 +103,8 @@ export class MachineCore {
     this.interrupts = new InterruptState(cpuCount);
     this.timers = new TimerState();
     this.faults = new FaultState(parts.faultPolicy);
+    this.storeBuffers = new StoreBufferState(parts.memoryModel, cpuCount);
+    this.tso = parts.memoryModel === 'tso';
   }
 
   /** The latest clock of any CPU: how long the run took. */

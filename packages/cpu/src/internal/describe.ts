@@ -3,12 +3,13 @@ import type { Memory } from '../memory.js';
 
 // How each operation reads in a trace. Only called when tracing is on.
 
-export function describeOperation(op: Operation, result: number, memory: Memory): { name: string; detail: string } {
+/** `tso`: plain stores wait in the CPU's store buffer, and the trace says so (their `store_visible` comes later). */
+export function describeOperation(op: Operation, result: number, memory: Memory, tso: boolean): { name: string; detail: string } {
   switch (op.code) {
     case OpCode.Load:
       return { name: 'load', detail: `${memory.describe(op.cell)} -> ${result} (${memory.lastSource})` };
     case OpCode.Store:
-      return { name: 'store', detail: `${memory.describe(op.cell)} = ${op.value} (${memory.lastSource})` };
+      return { name: 'store', detail: `${memory.describe(op.cell)} = ${op.value} (${memory.lastSource})${tso ? ', buffered' : ''}` };
     case OpCode.Rmw:
       return describeRmw(op.kind, op.locked, memory.describe(op.cell), op.operand, op.expected, result, memory.lastSource);
     case OpCode.IrqDisable:
@@ -24,7 +25,7 @@ export function describeOperation(op: Operation, result: number, memory: Memory)
     case OpCode.PreemptEnable:
       return { name: 'preempt_enable', detail: '' };
     case OpCode.SetState:
-      return { name: 'set_current_state', detail: op.state };
+      return { name: op.ordered ? 'set_current_state' : '__set_current_state', detail: op.state };
     case OpCode.Schedule:
       return { name: 'schedule', detail: '' };
     case OpCode.ScheduleTimeout:
@@ -57,6 +58,8 @@ export function describeOperation(op: Operation, result: number, memory: Memory)
       return { name: 'set_cpus_allowed', detail: op.cpu < 0 ? 'any' : `cpu=${op.cpu}` };
     case OpCode.Rest:
       return { name: 'rest', detail: '' };
+    case OpCode.Fence:
+      return { name: `smp_${op.kind}`, detail: '' };
   }
 }
 

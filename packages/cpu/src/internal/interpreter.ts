@@ -1,10 +1,12 @@
-import { EXIT_TASK, OpCode, RmwKind, type IrqDisableOp, type IrqEnableOp, type IrqRestoreOp, type IrqSaveOp, type Operation, type RmwOp, type TaskSpec } from '../ops.js';
+import { EXIT_TASK, OpCode, type SleepState, type IrqDisableOp, type IrqEnableOp, type IrqRestoreOp, type IrqSaveOp, type Operation, type TaskSpec } from '../ops.js';
 import { IrqFrame, Task, type Frame } from '../task.js';
 import type { MachineCore } from './core.js';
 import { raise } from './faults.js';
 import { deliverIpi, queueIpi, returnFromIrq } from './interrupts.js';
 import { dispatch, preemptible, requeue, switchOut, topFrame } from './run-queues.js';
 import { checkSpawn, createTask, exitTask, schedule, setAffinity, wake } from './sleep-wake.js';
+import { readModifyWrite, bufferedReadModifyWrite } from './read-modify-write.js';
+import { bufferTaskState, bufferStore, drain, loadThroughBuffer } from './store-buffers.js';
 import { traceOperation } from './tracing.js';
 
 // The operation interpreter: one `step` choice on a CPU performs the operation its running frame
@@ -51,18 +53,24 @@ function execute(core: MachineCore, cpu: number, frame: Frame): void {
     case OpCode.Load:
       if (!checkAccess(core, cpu, frame, op.cell)) return;
       now = memory.access(cpu, op.cell, false, now);
-      result = memory.read(op.cell);
+      result = core.tso ? loadThroughBuffer(core, cpu, op.cell) : memory.read(op.cell);
       break;
     case OpCode.Store:
       if (!checkAccess(core, cpu, frame, op.cell)) return;
       now = memory.access(cpu, op.cell, true, now);
-      memory.write(op.cell, op.value);
+      if (core.tso) bufferStore(core, cpu, op.cell, op.value);
+      else memory.write(op.cell, op.value);
       break;
     case OpCode.Rmw:
       if (!checkAccess(core, cpu, frame, op.cell)) return;
       if (!op.locked && !checkLocalOwner(core, cpu, frame, op.cell)) return;
       now = memory.access(cpu, op.cell, true, now) + (op.locked ? core.cycles.atomicOverhead : 0);
-      result = readModifyWrite(core, op);
+      if (core.tso) {
+        result = bufferedReadModifyWrite(core, cpu, op);
+        if (core.faults.current !== undefined) return;
+      } else {
+        result = readModifyWrite(core, op);
+      }
       break;
     case OpCode.PreemptDisable:
       frame.preemptCount++;
@@ -79,14 +87,19 @@ function execute(core: MachineCore, cpu: number, frame: Frame): void {
     case OpCode.CpuRelax:
       now += core.cycles.cpuRelax;
       break;
+    // __schedule() takes the runqueue lock, migration and do_exit() take locks: each a locked
+    // instruction, so under 'tso' the CPU's buffered stores (its own state's among them) drain first.
     case OpCode.Schedule:
     case OpCode.ScheduleTimeout:
+      if (core.tso && !drained(core, cpu)) return;
       schedule(core, cpu, frame, op.code === OpCode.ScheduleTimeout ? op.timeoutCycles : -1);
       return;
     case OpCode.SetAffinity:
+      if (core.tso && !drained(core, cpu)) return;
       setAffinity(core, cpu, frame, op.cpu);
       return;
     case OpCode.Exit:
+      if (core.tso && !drained(core, cpu)) return;
       if (frame instanceof Task) exitTask(core, cpu, frame);
       return;
     default:
@@ -122,10 +135,17 @@ function executeKernelOp(core: MachineCore, cpu: number, frame: Frame, op: Opera
         raise(core, 'invalid-op', 'set_current_state() in interrupt context', cpu, frame);
         return;
       }
-      frame.state = op.state;
-      now += cycles.hit;
+      if (!setState(core, cpu, frame, op.state, op.ordered)) return;
+      now += op.ordered && core.tso ? cycles.atomicOverhead : cycles.hit;
+      break;
+    case OpCode.Fence:
+      // Under 'tso' only smp_mb() orders anything (a store before a later load); x86 keeps the rest.
+      if (op.kind === 'mb' && core.tso && !drained(core, cpu)) return;
+      now += op.kind === 'mb' ? cycles.atomicOverhead : 0;
       break;
     case OpCode.Wake:
+      // try_to_wake_up() takes p->pi_lock and then smp_mb__after_spinlock() before it reads the state.
+      if (core.tso && !drained(core, cpu)) return;
       result = wake(core, op.pid, cpu, frame, now);
       if (core.faults.current !== undefined) return;
       now += cycles.sameSocket;
@@ -138,6 +158,8 @@ function executeKernelOp(core: MachineCore, cpu: number, frame: Frame, op: Opera
       now += cycles.allocFree;
       break;
     case OpCode.Free:
+      // kfree's own stores to the freed object's slab come after this CPU's earlier stores to it.
+      if (core.tso && !drained(core, cpu)) return;
       if (core.memory.free(op.address) === undefined) {
         raise(core, 'use-after-free', `kfree(0x${op.address.toString(16)}): ${core.memory.describe(op.address)} is not a live allocation (double free?)`, cpu, frame);
         return;
@@ -150,10 +172,13 @@ function executeKernelOp(core: MachineCore, cpu: number, frame: Frame, op: Opera
       now += cycles.hit;
       break;
     case OpCode.SendIpi:
+      // smp_call_function queues its request with a locked cmpxchg (llist_add).
+      if (core.tso && !drained(core, cpu)) return;
       if (!queueIpi(core, cpu, frame, op.cpu, op.name, op.handler, now)) return;
       now += cycles.ipiSend;
       break;
     case OpCode.Spawn:
+      if (core.tso && !drained(core, cpu)) return;
       result = spawnFrom(core, cpu, frame, op.spec, now);
       if (result === 0) return;
       now += cycles.contextSwitch;
@@ -205,20 +230,20 @@ function checkLocalOwner(core: MachineCore, cpu: number, frame: Frame, cell: num
   return false;
 }
 
-function readModifyWrite(core: MachineCore, op: RmwOp): number {
-  const memory = core.memory;
-  const old = memory.read(op.cell);
-  switch (op.kind) {
-    case RmwKind.Add:
-      memory.write(op.cell, old + op.operand);
-      return old + op.operand;
-    case RmwKind.Xchg:
-      memory.write(op.cell, op.operand);
-      return old;
-    case RmwKind.Cmpxchg:
-      if (old === op.expected) memory.write(op.cell, op.operand);
-      return old;
+/** Drains `cpu`'s store buffer; false when a store it made visible faulted (it hit freed memory). */
+function drained(core: MachineCore, cpu: number): boolean {
+  drain(core, cpu);
+  return core.faults.current === undefined;
+}
+
+/** set_current_state() and __set_current_state(); false when draining the buffer faulted. */
+function setState(core: MachineCore, cpu: number, task: Task, state: SleepState | 'TASK_RUNNING', ordered: boolean): boolean {
+  if (!core.tso) {
+    task.state = state;
+    return true;
   }
+  bufferTaskState(core, cpu, task.pid, state);
+  return !ordered || drained(core, cpu);
 }
 
 function irqOperation(core: MachineCore, cpu: number, frame: Frame, op: IrqDisableOp | IrqEnableOp | IrqSaveOp | IrqRestoreOp): number {

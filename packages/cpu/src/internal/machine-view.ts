@@ -3,6 +3,7 @@ import type { Operation } from '../ops.js';
 import type { SchedulerView } from '../schedulers/scheduler.js';
 import type { MachineCore } from './core.js';
 import { ipiDeliverable, irqDeliverable } from './interrupts.js';
+import { bufferedCells, bufferedCount, type MemoryModelName } from './store-buffers.js';
 import { hasWaiterAtLeast, onCpuOrQueued, placementCpu, preemptible, topFrame, type RunQueueState } from './run-queues.js';
 
 // The narrow view of a machine a scheduler decides from (SchedulerView: cheap questions, so a
@@ -100,7 +101,30 @@ export class MachineView implements SchedulerView {
         if (target !== cpu) choices.push({ kind: 'preempt', cpu, target });
       }
     }
+    if (this.core.storeBuffers.count > 0) {
+      for (let cpu = 0; cpu < this.cpuCount; cpu++) if (bufferedCount(this.core, cpu) > 0) choices.push({ kind: 'flush', cpu });
+    }
     return choices;
+  }
+
+  /** The machine's memory model: 'sc', or 'tso' with a store buffer per CPU. */
+  get memoryModel(): MemoryModelName {
+    return this.core.storeBuffers.model;
+  }
+
+  bufferedStores(cpu: number): number {
+    return bufferedCount(this.core, cpu);
+  }
+
+  /** The cells of `cpu`'s buffered stores, oldest first; a task's state (__set_current_state) is -1 - pid. */
+  bufferedCells(cpu: number): number[] {
+    return bufferedCells(this.core, cpu);
+  }
+
+  /** The cells (and task states, as -1 - pid) a drain in the last choice made visible: a model checker's footprint of that step. */
+  get drainedByLastChoice(): readonly number[] {
+    const buffers = this.core.storeBuffers;
+    return buffers.drainedAtStep === this.core.steps ? buffers.drained : NO_PIDS;
   }
 
   /** A schedule_timeout() timer is armed: a `time` choice can fire it. */

@@ -5,6 +5,7 @@ import { diverged } from './faults.js';
 import { IndexSet } from './index-set.js';
 import { advance } from './interpreter.js';
 import { irqsEnabled } from './interrupts.js';
+import { drain } from './store-buffers.js';
 import { traceNamed } from './tracing.js';
 
 // Each CPU's current task and run queue, and where a runnable task is placed: on its own CPU if
@@ -78,6 +79,8 @@ export function onCpuOrQueued(core: MachineCore, task: Task): boolean {
 }
 
 export function switchOut(core: MachineCore, cpu: number, task: Task, prevState: string): void {
+  // The switch takes the runqueue lock: a locked instruction, so the CPU's stores drain (under 'tso').
+  if (core.storeBuffers.count > 0) drain(core, cpu);
   core.runQueues.current[cpu] = undefined;
   traceNamed(core, cpu, task, 'sched_switch', `prev_comm=${task.comm} prev_pid=${task.pid} prev_state=${prevState}`, 0);
   refresh(core, cpu);

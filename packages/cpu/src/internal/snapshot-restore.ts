@@ -9,6 +9,7 @@ import { loadRunQueues } from './run-queues.js';
 import { loadHostParts } from './snapshot-take.js';
 import { loadFaults, raise } from './faults.js';
 import { NO_CPU, Task } from '../task.js';
+import { loadStoreBuffers } from './store-buffers.js';
 import { loadTimers } from './timers.js';
 
 // Restoring a snapshot: into a fresh machine's core (Machine.restore), or into the core of the
@@ -61,6 +62,7 @@ export function rewindCore(core: MachineCore, snapshot: MachineSnapshot, replayL
 function shapeProblem(core: MachineCore, snapshot: MachineSnapshot): SnapshotFailure | undefined {
   const why = (text: string): SnapshotFailure => snapshotFailure('other-machine', 0, `cannot rewind the machine to this snapshot: ${text}; rewind a machine only to a snapshot it took`);
   if (snapshot.machine.cpuCount !== core.cpuCount) return why(`it is of ${snapshot.machine.cpuCount} CPUs, the machine has ${core.cpuCount}`);
+  if (snapshot.machine.memoryModel !== core.storeBuffers.model) return why(`its memory model is ${snapshot.machine.memoryModel}, the machine's ${core.storeBuffers.model}`);
   const sources = core.interrupts.sources;
   const savedSources = snapshot.interrupts.sources;
   if (savedSources.length > sources.length || savedSources.some(({ spec }, index) => sources[index]?.name !== spec.name)) {
@@ -89,6 +91,7 @@ function loadCore(core: MachineCore, snapshot: MachineSnapshot, tasks: readonly 
   loadRunQueues(core, snapshot.runQueues);
   loadTimers(core.timers, snapshot.timers);
   loadFaults(core.faults, snapshot.faults);
+  loadStoreBuffers(core.storeBuffers, machine.storeBuffers);
 }
 
 function restoreTasks(core: MachineCore, saves: readonly TaskSave[], replayLogs = true): Result<Task[], SnapshotFailure> {

@@ -72,6 +72,8 @@ function checkMachine(machine: Plain, cpuCount: number): string | undefined {
     clocks: typed(Float64Array, cpuCount),
     localOwners: arrayOf((pair) => Array.isArray(pair) && pair.length === 2 && isCount(pair[0]) && isCount(pair[1]) && pair[1] < cpuCount),
     choices: typed(Int32Array),
+    memoryModel: oneOf('sc', 'tso'),
+    storeBuffers: (buffers) => Array.isArray(buffers) && buffers.length === cpuCount && buffers.every((entries) => Array.isArray(entries) && entries.length % 2 === 0 && entries.every(isInt)),
   });
 }
 

@@ -8,6 +8,7 @@ import { saveFaults } from './faults.js';
 import { saveInterrupts } from './interrupts.js';
 import { opKey, replayBody } from './replay.js';
 import { saveRunQueues } from './run-queues.js';
+import { saveStoreBuffers } from './store-buffers.js';
 import { saveTimers } from './timers.js';
 
 // Taking a snapshot: each part saves its own state, each live task its replay log. It is taken
@@ -51,6 +52,8 @@ export function takeSnapshot(core: MachineCore): Result<MachineSnapshot, Snapsho
       clocks: core.clocks.slice(),
       localOwners: [...core.localOwners],
       choices: core.recorded.save(),
+      memoryModel: core.storeBuffers.model,
+      storeBuffers: saveStoreBuffers(core.storeBuffers),
     },
     memory: core.memory.save(),
     runQueues: saveRunQueues(core),

@@ -15,7 +15,7 @@ export function traceNamed(core: MachineCore, cpu: number, frame: Frame | undefi
 
 /** The event for an operation a frame performed; only called when tracing is on. */
 export function traceOperation(core: MachineCore, cpu: number, frame: Frame, op: Operation, result: number, durationCycles: number): void {
-  const { name, detail } = describeOperation(op, result, core.memory);
+  const { name, detail } = describeOperation(op, result, core.memory, core.tso);
   emit(core, cpu, frame, name, detail, durationCycles);
 }
 

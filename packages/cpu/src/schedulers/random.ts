@@ -34,6 +34,8 @@ export class RandomScheduler implements Scheduler {
     const prng = this.prng;
     const cpu = view.activeCpuAt(prng.below(view.activeCpuCount));
     if (view.ipiDeliverable(cpu) && prng.next() < 0.5) return { kind: 'ipi', cpu };
+    // Under 'tso' only: draws nothing for a machine with empty buffers, so 'sc' runs keep their schedules.
+    if (view.bufferedStores(cpu) > 0 && prng.next() < 0.5) return { kind: 'flush', cpu };
     if (view.irqSourceCount > 0 && prng.next() < this.irqProbability) {
       const source = this.pickSource(view, cpu);
       if (source >= 0) return { kind: 'irq', cpu, source };

@@ -20,6 +20,8 @@ export class RoundRobinScheduler implements Scheduler {
     const cpu = this.nextActive(view);
     this.lastCpu = cpu;
     if (view.ipiDeliverable(cpu)) return { kind: 'ipi', cpu };
+    // Under 'tso' a CPU's stores become visible when its turn comes round again: one per turn.
+    if (view.bufferedStores(cpu) > 0) return { kind: 'flush', cpu };
     if (view.stepsSinceSwitch(cpu) >= this.sliceSteps && view.runQueueLength(cpu) > 0 && view.preemptible(cpu)) {
       return { kind: 'preempt', cpu, target: cpu };
     }

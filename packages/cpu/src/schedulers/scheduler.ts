@@ -22,6 +22,8 @@ export interface SchedulerView {
   runQueueLength(cpu: number): number;
   /** Steps the current task of `cpu` has run since it was switched in: its time slice so far. */
   stepsSinceSwitch(cpu: number): number;
+  /** Stores `cpu` has buffered that other CPUs cannot see yet (always 0 under 'sc'): a `flush` choice makes the oldest visible. */
+  bufferedStores(cpu: number): number;
   /** Every choice enabled now, in a canonical order; costs O(CPUs), for explorers and replays. */
   enabledChoices(): Choice[];
 }

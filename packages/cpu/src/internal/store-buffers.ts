@@ -1,0 +1,151 @@
+import type { SleepState } from '../ops.js';
+import type { Task } from '../task.js';
+import type { MachineCore } from './core.js';
+import { raise } from './faults.js';
+import { topFrame } from './run-queues.js';
+import { traceNamed } from './tracing.js';
+
+// x86-TSO's store buffers (Sewell, Sarkar, Owens, Zappa Nardelli, Myreen: "x86-TSO: A Rigorous
+// and Usable Programmer's Model for x86 Multiprocessors", CACM 2010). Under the 'tso' memory
+// model each CPU's plain stores go into a FIFO buffer of its own; its loads read its own newest
+// buffered store of the cell first, memory otherwise; a `flush` choice makes the CPU's oldest
+// buffered store visible to every other CPU. Draining (every buffered store made visible, in
+// order) happens where x86 or the kernel orders: a locked read-modify-write, smp_mb(), an
+// interrupt's entry and exit, a context switch (the runqueue lock is a locked instruction), and
+// the kernel calls that take a lock before they look at shared state (wake_up_process(),
+// schedule(), kfree, kthread_run, smp_call_function).
+//
+// A store's cost (its cache-line transfer) is charged when it is performed, as under 'sc': the
+// buffer changes when others see a value, not what the store costs. __set_current_state() is a
+// plain store too: it joins the buffer as an entry for the task's state (cell -1 - pid), so that
+// a wake on another CPU can miss it, the lost wakeup that set_current_state()'s barrier prevents.
+
+export type MemoryModelName = 'sc' | 'tso';
+export const MEMORY_MODEL_NAMES: readonly MemoryModelName[] = ['sc', 'tso'];
+
+const STATE_CODES: readonly (SleepState | 'TASK_RUNNING')[] = ['TASK_RUNNING', 'TASK_UNINTERRUPTIBLE', 'TASK_INTERRUPTIBLE'];
+
+export class StoreBufferState {
+  /** Per CPU: its buffered stores, oldest first, as (cell, value) pairs; a task's state is cell -1 - pid. */
+  readonly entries: number[][];
+  /** Buffered stores on all CPUs together: 0 lets every check end at once. */
+  count = 0;
+  /** The cells the latest drain made visible (a model checker adds them to the step's footprint), and that step's number. */
+  readonly drained: number[] = [];
+  drainedAtStep = -1;
+
+  constructor(readonly model: MemoryModelName, cpuCount: number) {
+    this.entries = Array.from({ length: cpuCount }, () => []);
+  }
+}
+
+/** A plain store by `cpu` under 'tso': into its buffer. */
+export function bufferStore(core: MachineCore, cpu: number, cell: number, value: number): void {
+  const buffers = core.storeBuffers;
+  buffers.entries[cpu]?.push(cell, value);
+  buffers.count++;
+}
+
+/** A __set_current_state() by the task on `cpu` under 'tso': the state store joins the buffer. */
+export function bufferTaskState(core: MachineCore, cpu: number, pid: number, state: SleepState | 'TASK_RUNNING'): void {
+  bufferStore(core, cpu, -1 - pid, STATE_CODES.indexOf(state));
+}
+
+/** What a load of `cell` on `cpu` reads: its own newest buffered store of the cell, else memory. */
+export function loadThroughBuffer(core: MachineCore, cpu: number, cell: number): number {
+  const entries = core.storeBuffers.entries[cpu];
+  if (entries !== undefined) {
+    for (let index = entries.length - 2; index >= 0; index -= 2) {
+      if (entries[index] === cell) return entries[index + 1] ?? 0;
+    }
+  }
+  return core.memory.read(cell);
+}
+
+/** The state the task on `cpu` sees of itself: its own buffered __set_current_state(), else its state. */
+export function ownTaskState(core: MachineCore, cpu: number, task: Task): Task['state'] {
+  const entries = core.storeBuffers.entries[cpu];
+  if (entries !== undefined) {
+    for (let index = entries.length - 2; index >= 0; index -= 2) {
+      if (entries[index] === -1 - task.pid) return STATE_CODES[entries[index + 1] ?? 0] ?? 'TASK_RUNNING';
+    }
+  }
+  return task.state;
+}
+
+/** Buffered stores of `cpu` not yet visible to other CPUs. */
+export function bufferedCount(core: MachineCore, cpu: number): number {
+  return (core.storeBuffers.entries[cpu]?.length ?? 0) / 2;
+}
+
+/** The cells `cpu` has buffered stores to, oldest first (a task's state as -1 - pid). */
+export function bufferedCells(core: MachineCore, cpu: number): number[] {
+  const entries = core.storeBuffers.entries[cpu] ?? [];
+  const cells: number[] = [];
+  for (let index = 0; index < entries.length; index += 2) cells.push(entries[index] ?? 0);
+  return cells;
+}
+
+/** The `flush` choice: `cpu`'s oldest buffered store becomes visible. */
+export function flushOldest(core: MachineCore, cpu: number): boolean {
+  const entries = core.storeBuffers.entries[cpu];
+  if (entries === undefined || entries.length === 0) return false;
+  const cell = entries.shift() ?? 0;
+  const value = entries.shift() ?? 0;
+  core.storeBuffers.count--;
+  makeVisible(core, cpu, cell, value);
+  return true;
+}
+
+/** Every store `cpu` has buffered becomes visible, oldest first (mfence, a locked instruction, a switch). */
+export function drain(core: MachineCore, cpu: number): void {
+  const buffers = core.storeBuffers;
+  const entries = buffers.entries[cpu];
+  if (entries === undefined || entries.length === 0) return;
+  if (buffers.drainedAtStep !== core.steps) {
+    buffers.drained.length = 0;
+    buffers.drainedAtStep = core.steps;
+  }
+  while (entries.length > 0 && core.faults.current === undefined) {
+    const cell = entries.shift() ?? 0;
+    const value = entries.shift() ?? 0;
+    buffers.count--;
+    buffers.drained.push(cell);
+    makeVisible(core, cpu, cell, value);
+  }
+}
+
+function makeVisible(core: MachineCore, cpu: number, cell: number, value: number): void {
+  if (cell < 0) {
+    const task = core.tasks[-1 - cell];
+    if (task !== undefined && task.state !== 'TASK_DEAD') task.state = STATE_CODES[value] ?? 'TASK_RUNNING';
+    traceNamed(core, cpu, topFrame(core, cpu), 'store_visible', `state of pid ${-1 - cell} = ${STATE_CODES[value] ?? value}`, 0);
+    return;
+  }
+  const liveness = core.memory.liveness(cell);
+  if (liveness !== 1) {
+    const what = liveness < 0 ? `address ${cell}, which no allocation holds` : `${core.memory.describe(cell)} after it was freed`;
+    raise(core, liveness < 0 ? 'invalid-access' : 'use-after-free', `a store buffered on CPU ${cpu} became visible at ${what}`, cpu, topFrame(core, cpu));
+    return;
+  }
+  core.memory.write(cell, value);
+  if (core.trace !== undefined) traceNamed(core, cpu, topFrame(core, cpu), 'store_visible', `${core.memory.describe(cell)} = ${value}`, 0);
+}
+
+/** The buffers as plain data, for a snapshot. */
+export function saveStoreBuffers(buffers: StoreBufferState): number[][] {
+  return buffers.entries.map((entries) => [...entries]);
+}
+
+export function loadStoreBuffers(buffers: StoreBufferState, saved: readonly (readonly number[])[]): void {
+  let count = 0;
+  buffers.entries.forEach((entries, cpu) => {
+    const from = saved[cpu] ?? [];
+    entries.length = 0;
+    entries.push(...from);
+    count += from.length / 2;
+  });
+  buffers.count = count;
+  buffers.drained.length = 0;
+  buffers.drainedAtStep = -1;
+}
