@@ -9,6 +9,7 @@ import { checkSpawn, createTask } from './internal/sleep-wake.js';
 import { loadSnapshot, rewindCore } from './internal/snapshot-restore.js';
 import { takeSnapshot } from './internal/snapshot-take.js';
 import { performOther } from './internal/other-choices.js';
+import { loadThroughBuffer } from './internal/store-buffers.js';
 import { fireDueTimers, fireEarliestTimer } from './internal/timers.js';
 import type { HostState } from './host-state.js';
 import type { MemObject, Memory } from './memory.js';
@@ -82,7 +83,8 @@ export class Machine extends MachineView {
   read(address: number): number {
     const core = this.core;
     if (core.replaying !== undefined) return core.replaying.nextRead();
-    const value = this.memory.read(address);
+    // Kernel code reading memory from the host sees what a load of its CPU would: its own buffered stores first.
+    const value = core.bodyCpu >= 0 ? loadThroughBuffer(core, core.bodyCpu, address) : this.memory.read(address);
     core.readLog?.read(value);
     return value;
   }

@@ -127,6 +127,23 @@ describe('the tso memory model', () => {
     expect(machine.read(cells.r1)).toBe(0);
   });
 
+  test('kernel code reading memory from the host sees its own CPU\'s buffered stores, as its loads do', () => {
+    const { machine, cells } = build('tso', ({ x, r0 }) => [
+      function* () {
+        yield store(x, 5);
+        yield store(r0, machine.read(x));
+      },
+      function* () {
+        yield load(x);
+      },
+    ]);
+    runOps(machine, 0, 2);
+    expect(machine.read(cells.x)).toBe(0);
+    machine.perform({ kind: 'flush', cpu: 0 });
+    machine.perform({ kind: 'flush', cpu: 0 });
+    expect([machine.read(cells.x), machine.read(cells.r0)]).toEqual([5, 5]);
+  });
+
   test('a locked read-modify-write drains the buffer before it acts', () => {
     const { machine, cells } = build('tso', ({ x, y }) => [
       function* () {

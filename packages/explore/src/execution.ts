@@ -206,7 +206,8 @@ export class ExecutionDriver {
     const unchangedCell = rmwCell >= 0 && machine.read(rmwCell) === rmwValue ? rmwCell : -1;
     if (choice.kind === 'flush') {
       // A flush is its own process: it wakes CPUs waiting on its cell, and leaves its CPU's run as it was.
-      this.spin.record(this.cpuCount + cpu, undefined, touched, false);
+      // A CPU's own flush never changes what that CPU reads (it read its buffered store already): it wakes only the others.
+      this.spin.record(this.cpuCount + cpu, undefined, touched, false, -1, cpu);
       this.lastBuffered = false;
       this.explored++;
       return touched;
@@ -273,6 +274,12 @@ export class ExecutionDriver {
       const step = machine.stepChoice(cpu);
       pending.push({ key: this.keyOf(step), footprint: pendingFootprint(machine, step) });
     }
+    // Under 'tso' a store still buffered when the execution ended is a pending flush: it races with what read its cell.
+    for (let cpu = 0; cpu < this.cpuCount; cpu++) {
+      if (machine.bufferedStores(cpu) === 0) continue;
+      const flush: Choice = { kind: 'flush', cpu };
+      pending.push({ key: this.keyOf(flush), footprint: pendingFootprint(machine, flush) });
+    }
     return pending;
   }
 
@@ -287,13 +294,14 @@ export class ExecutionDriver {
     const machine = this.machine;
     if (machine.fault !== undefined) return [...pending];
     return pending.map((step) => {
+      if (step.footprint.follows !== undefined) return step;
       let footprint = step.footprint;
       const cpu = footprint.cpu;
       for (let ahead = 0; ahead < LOOKAHEAD_STEPS && machine.isActive(cpu) && isLocal(machine.pendingOperation(cpu)); ahead++) {
         const before = machine.stepCount;
         machine.perform(machine.stepChoice(cpu));
         if (machine.fault !== undefined || machine.stepCount === before || !machine.isActive(cpu)) break;
-        footprint = union(footprint, footprintOf(machine, machine.stepChoice(cpu)));
+        footprint = union(footprint, pendingFootprint(machine, machine.stepChoice(cpu)));
       }
       return { key: step.key, footprint };
     });

@@ -55,7 +55,9 @@ export function footprintOf(machine: Machine, choice: Choice): Footprint {
       return stepFootprint(machine, cpu);
     case 'flush': {
       const cell = machine.bufferedCells(cpu)[0] ?? 0;
-      return { cpu: machine.cpuCount + cpu, reads: [], writes: [visibleLocation(cell), STORE_BUFFER_BASE + cpu], follows: cpu };
+      // It writes into its object, which a kfree on another CPU may have freed meanwhile.
+      const reads = cell < 0 ? [] : [OBJECT_BASE + machine.memory.objectIdAt(cell)];
+      return { cpu: machine.cpuCount + cpu, reads, writes: [visibleLocation(cell), STORE_BUFFER_BASE + cpu], follows: cpu };
     }
   }
 }
@@ -212,7 +214,20 @@ function endsRun(machine: Machine, cpu: number): boolean {
  */
 export function pendingFootprint(machine: Machine, choice: Choice): Footprint {
   const footprint = footprintOf(machine, choice);
-  return { cpu: footprint.cpu, reads: [...footprint.reads, RUN_END], writes: footprint.writes };
+  return { cpu: footprint.cpu, reads: [...footprint.reads, RUN_END], writes: [...footprint.writes, ...eventualWrites(machine, choice)] };
+}
+
+/**
+ * Under 'tso' a pending store writes only its CPU's buffer, but the run it would begin writes its
+ * cell (at the flush): a step of another CPU that read the cell before the execution ended races with it.
+ */
+function eventualWrites(machine: Machine, choice: Choice): number[] {
+  if (choice.kind !== 'step' || machine.memoryModel !== 'tso') return [];
+  const op = machine.pendingOperation(choice.cpu);
+  if (op === undefined) return [];
+  if (op.code === OpCode.Store || (op.code === OpCode.Rmw && !op.locked)) return [op.cell];
+  if (op.code === OpCode.SetState && !op.ordered) return [taskState(machine, choice.cpu)];
+  return [];
 }
 
 /** The state location of the task running on `cpu` (steps that set state run in task context). */

@@ -38,7 +38,7 @@ function clockStep(path: readonly SearchNode[], position: number, key: number, p
   node.epoch = ordering.epoch;
   node.clock = ordering.clock;
   for (const earlier of ordering.races) {
-    reverseRace(path, request, earlier, key, position);
+    reverseRace(path, request, earlier, key, position, node.footprints.get(key)?.follows);
     if (sleepSets) requestInitial(path, request, earlier, { key, clock: ordering.clock, end: position });
   }
 }
@@ -86,7 +86,7 @@ export function analyzePending(path: readonly SearchNode[], pending: readonly Pe
   for (const { key, footprint } of pending) {
     const { clock, races } = happensBefore(path, key, index.predecessors(key, footprint), footprint);
     for (const earlier of races) {
-      reverseRace(path, request, earlier, key);
+      reverseRace(path, request, earlier, key, undefined, footprint.follows);
       if (sleepSets) requestInitial(path, request, earlier, { key, clock, end: path.length });
     }
   }
@@ -97,7 +97,7 @@ export function analyzePending(path: readonly SearchNode[], pending: readonly Pe
  * When it costs a preemption there, it is also scheduled where the earlier step's block began
  * (bounded partial-order reduction's conservative branch, see blockStartOf).
  */
-function reverseRace(path: readonly SearchNode[], request: Request, earlierPosition: number, laterKey: number, laterPosition?: number): void {
+function reverseRace(path: readonly SearchNode[], request: Request, earlierPosition: number, laterKey: number, laterPosition?: number, laterFlushOf?: number): void {
   const earlier = path[earlierPosition];
   if (earlier === undefined) return;
   const at = earlier.point.keys.indexOf(laterKey);
@@ -106,6 +106,8 @@ function reverseRace(path: readonly SearchNode[], request: Request, earlierPosit
   if (at >= 0 && (earlier.point.costs[at] ?? 0) === 0) return;
   const blockStart = path[blockStartOf(path, earlierPosition)];
   if (blockStart?.point.keys.includes(laterKey) === true) request(blockStart, laterKey);
+  // A store buffer's flush is never enabled before its store: where the block began, its CPU's step (whose key is the CPU) leads to it.
+  else if (laterFlushOf !== undefined && blockStart?.point.keys.includes(laterFlushOf) === true) request(blockStart, laterFlushOf);
   if (laterPosition !== undefined) runBeforeInterrupt(path, request, earlierPosition, laterPosition);
 }
 

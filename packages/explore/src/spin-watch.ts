@@ -56,12 +56,14 @@ export class SpinWatch {
    * else -1: that step only read the cell, so a loop of them waits like a loop of loads, and it
    * wakes no one waiting on the cell.
    */
-  record(cpu: number, op: Operation | undefined, footprint: Footprint, switched: boolean, unchangedCell = -1): void {
+  record(cpu: number, op: Operation | undefined, footprint: Footprint, switched: boolean, unchangedCell = -1, writer = cpu): void {
     if (footprint.writes.length > 0) {
       for (const location of footprint.writes) {
         if (location < OBJECT_BASE && location !== unchangedCell) this.writeCounts.set(location, (this.writeCounts.get(location) ?? 0) + 1);
       }
-      if (this.waiting > 0) this.wakeWaitersOn(cpu, footprint.writes, unchangedCell);
+      if (this.waiting > 0) this.wakeWaitersOn(writer, footprint.writes, unchangedCell);
+      // A flush of the writer's own store buffer: what the writer read of those cells is still what it reads now.
+      if (writer !== cpu) this.refreshReads(writer, footprint.writes);
     }
     const reads = this.readsSinceWrite[cpu];
     if (reads === undefined) return;
@@ -121,6 +123,14 @@ export class SpinWatch {
       if ((this.writeCounts.get(reads[index] ?? -1) ?? 0) !== reads[index + 1]) return false;
     }
     return true;
+  }
+
+  private refreshReads(cpu: number, writes: readonly number[]): void {
+    const reads = this.readsSinceWrite[cpu];
+    if (reads === undefined) return;
+    for (let index = 0; index < reads.length; index += 2) {
+      if (writes.includes(reads[index] ?? -1)) reads[index + 1] = this.writeCounts.get(reads[index] ?? -1) ?? 0;
+    }
   }
 
   private stopWaiting(cpu: number): void {

@@ -81,6 +81,8 @@ export class MachineCore {
   readLog: ReplayLog | undefined = undefined;
   /** While a body is replayed: where machine.read takes its values from (see replay.ts). */
   replaying: LoggedReads | undefined = undefined;
+  /** Under 'tso': the CPU whose task or handler body runs now (host code's machine.read reads through its buffer), else -1. */
+  bodyCpu = -1;
   /** Ordinary (not daemon) tasks that have not exited. */
   liveTasks = 0;
   /** Choices performed so far. */

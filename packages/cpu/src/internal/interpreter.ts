@@ -307,14 +307,17 @@ export function advance(core: MachineCore, cpu: number, frame: Frame, value: num
     let step: IteratorResult<Operation, unknown>;
     // Only a task keeping a log has its host reads logged: no stores on the step loop otherwise.
     if (log !== undefined) core.readLog = log;
+    if (core.tso) core.bodyCpu = cpu;
     try {
       step = frame.generator.next(input);
     } catch (error) {
       if (log !== undefined) core.readLog = undefined;
+      core.bodyCpu = -1;
       bodyThrew(core, cpu, frame, error);
       return;
     }
     if (log !== undefined) core.readLog = undefined;
+    if (core.tso) core.bodyCpu = -1;
     if (step.done === true) {
       bodyReturned(core, cpu, frame, step.value);
       return;
