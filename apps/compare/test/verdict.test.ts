@@ -4,7 +4,7 @@ import { columnsFor, formatVerdict, isFailure, judge } from '../src/check/verdic
 
 function report(completed: number, cut: number, violation?: Violation): ExploreReport {
   return {
-    scenario: 'wait-vs-last-put', cpuCount: 2, mode: 'exhaustive', bounds: { preemptions: 0, irqs: 0, steps: 20_000 },
+    scenario: 'wait-vs-last-put', cpuCount: 2, memoryModel: 'sc', mode: 'exhaustive', bounds: { preemptions: 0, irqs: 0, steps: 20_000 },
     counts: { executions: completed + cut, completed, pruned: 0, cut, distinctOutcomes: completed > 0 ? 1 : 0, exhausted: true },
     violations: violation === undefined ? [] : [violation],
   };

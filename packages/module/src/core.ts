@@ -259,6 +259,8 @@ export class ModuleCore {
     yield store(module.cells.live, 0);
     yield store(module.cells.state, ModuleState.GOING);
     yield store(module.cells.waiter, self.pid);
+    // As do_init_module's synchronize_rcu() after GOING: puts under way finish, later ones see the waiter.
+    yield* this.refcountOf(module).beforeFree(self);
     yield* this.notify(self, 'GOING', module);
     yield* this.modulePut(self, module);
     yield* this.waitForUsers(self, module);
@@ -267,7 +269,6 @@ export class ModuleCore {
     yield* this.freeModule(self, module);
     yield* mutexUnlock(this.mutex, self);
   }
-
 
   private *dropInit(module: KernelModule): KernelCode<void> {
     if (module.memory.initTextBase !== undefined) yield free(module.memory.initTextBase);
@@ -335,10 +336,7 @@ export class ModuleCore {
     return ok({ module, forced: false });
   }
 
-  /**
-   * An oops was reported: as the kernel's oops_end does once the report is out, taint it with
-   * TAINT_DIE ('D'), so every later "Tainted:" line and /proc/sys/kernel/tainted show it.
-   */
+  /** An oops was reported: taint with TAINT_DIE ('D') as oops_end does, for later "Tainted:" lines. */
   noteOops(): void {
     this.taints.add('DIE');
   }

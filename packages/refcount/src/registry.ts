@@ -2,7 +2,8 @@ import { atomicBias } from './strategies/atomic-bias.js';
 import { globalAtomic } from './strategies/global-atomic.js';
 import { globalSpinlock } from './strategies/global-spinlock.js';
 import { percpuRef } from './strategies/percpu-ref.js';
-import { percpuEarlyFree, percpuLostWakeup, percpuNaiveSum, percpuPlainLocal, percpuSplitCounters, percpuStopMachine } from './strategies/percpu.js';
+import { percpuEarlyFree, percpuLostWakeup, percpuNaiveSum, percpuPlainLocal, percpuSplitCounters, percpuStopMachine, percpuUnorderedWait } from './strategies/percpu.js';
+import { percpuDekker, percpuDekkerUnorderedPut } from './strategies/percpu-dekker.js';
 import type { RefcountStrategy } from './strategy.js';
 
 /** Every strategy kmodsim ships, by name. */
@@ -13,10 +14,13 @@ export const strategies = {
   'global-atomic': globalAtomic,
   'atomic-bias': atomicBias,
   'percpu-ref': percpuRef,
+  'percpu-dekker': percpuDekker,
   'percpu-naive-sum': percpuNaiveSum,
   'percpu-plain-local': percpuPlainLocal,
   'percpu-lost-wakeup': percpuLostWakeup,
   'percpu-early-free': percpuEarlyFree,
+  'percpu-unordered-wait': percpuUnorderedWait,
+  'percpu-dekker-unordered-put': percpuDekkerUnorderedPut,
 } as const satisfies Record<string, RefcountStrategy>;
 
 export type StrategyName = keyof typeof strategies;

@@ -95,6 +95,11 @@ export interface KnownViolation {
   readonly kinds: readonly ViolationKind[];
   /** Why the design fails there, for the reader of the verdict. */
   readonly why: string;
+  /**
+   * 'tso' for a violation only a weaker memory model shows (a missing barrier): searched under
+   * sequential consistency the pair is clean, under x86-TSO it is expected. Omitted: under every model.
+   */
+  readonly memory?: 'tso';
 }
 
 export interface RefcountStrategy {

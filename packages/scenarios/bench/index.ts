@@ -3,5 +3,6 @@
 import { reportBenchmark } from '@kmodsim/bench';
 import { benchDpor, benchFind, benchRate, benchStart } from './explore-bench.js';
 import { benchGetPut, benchUnload } from './refcount-costs.js';
+import { benchFindWeak, benchTso } from './weak-memory-bench.js';
 
-for (const line of [...benchGetPut(), ...benchUnload(), benchStart(), benchRate(), benchDpor(), ...benchFind()]) reportBenchmark(line);
+for (const line of [...benchGetPut(), ...benchUnload(), benchStart(), benchRate(), benchDpor(), ...benchFind(), benchTso(), ...benchFindWeak()]) reportBenchmark(line);

@@ -13,9 +13,10 @@ export type Expectation =
   /** A violation the strategy declares (a built-in broken variant's, or a known bug's). */
   | { readonly kind: 'declared'; readonly kinds: readonly ViolationKind[]; readonly why: string };
 
-export function expectationOf(strategy: RefcountStrategy, scenario: CatalogueScenario): Expectation {
+/** `memory`: the machine's memory model; a violation declared for 'tso' only is not expected under 'sc'. */
+export function expectationOf(strategy: RefcountStrategy, scenario: CatalogueScenario, memory: 'sc' | 'tso' = 'sc'): Expectation {
   if (scenario.expected !== 'clean') return { kind: 'scenario-fault', kinds: scenario.expected };
-  const declared = strategy.knownViolations?.find((known) => known.scenario === scenario.name);
+  const declared = strategy.knownViolations?.find((known) => known.scenario === scenario.name && (known.memory === undefined || memory === 'tso'));
   return declared === undefined ? { kind: 'clean' } : { kind: 'declared', kinds: declared.kinds, why: declared.why };
 }
 
@@ -37,12 +38,13 @@ export function declarationProblems(strategy: RefcountStrategy): string[] {
       problems.push(`${strategy.name}: knownViolations[${index}] must be an object { scenario, kinds, why }, got ${shown(entry)}`);
       continue;
     }
-    const { scenario, kinds, why } = entry as Partial<Record<keyof KnownViolation, unknown>>;
+    const { scenario, kinds, why, memory } = entry as Partial<Record<keyof KnownViolation, unknown>>;
     if (typeof scenario !== 'string') {
       problems.push(`${strategy.name}: knownViolations[${index}].scenario must be a scenario's name, got ${shown(scenario)}`);
       continue;
     }
     problems.push(...scenarioProblems(strategy, scenario));
+    if (memory !== undefined && memory !== 'tso') problems.push(`${strategy.name}: the known violation in '${scenario}' names memory model ${shown(memory)}; a violation only a weaker model shows says memory: 'tso', one every model shows says none`);
     if (typeof why !== 'string' || why.trim() === '') problems.push(`${strategy.name}: the known violation in '${scenario}' says no why (a sentence for the reader of the verdict)`);
     if (seen.has(scenario)) problems.push(`${strategy.name} declares scenario '${scenario}' twice`);
     seen.add(scenario);

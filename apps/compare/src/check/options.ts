@@ -1,4 +1,5 @@
 import { parseCommandLine, type OptionSpec } from '@kmodsim/cli';
+import { MEMORY_MODEL_NAMES, type MemoryModelName } from '@kmodsim/cpu';
 import type { SearchMode } from '@kmodsim/explore';
 import { catalogue, suite } from '@kmodsim/scenarios';
 import { OptionError, UsageError } from '../io.js';
@@ -27,6 +28,8 @@ export interface CheckOptions {
   readonly checkpoints: boolean;
   /** No progress line on the terminal. */
   readonly quiet: boolean;
+  /** The machine's memory model: 'sc' (default) or 'tso'. */
+  readonly memory: MemoryModelName;
 }
 
 const MAX_BOUND = 10;
@@ -41,6 +44,9 @@ Options:
   --strategy NAME|FILE   a strategy by name, or a .js/.mjs file exporting one (repeatable; default: all)
   --scenario NAME        a scenario of the suite (repeatable; default: all)
   --cpus N               CPUs (default: the scenario's own)
+  --memory MODEL         the machine's memory model: sc (default, sequential consistency) or tso
+                         (x86-TSO: each CPU's stores wait in a store buffer until a barrier, a locked
+                         instruction, an interrupt, a switch or the search makes them visible)
   --preemptions K        preemption bound, 0-${MAX_BOUND} (default: the scenario's documented bound)
   --irqs K               interrupt bound, 0-${MAX_BOUND} (default: the scenario's documented bound)
   --mode MODE            exhaustive (default), random or pct
@@ -81,7 +87,7 @@ exist, a malformed knownViolations entry, or a violation in a scenario the strat
 
 /** check's options: all spelled out, and each takes a value but the flags. */
 const CHECK_OPTIONS: readonly OptionSpec[] = [
-  ...['strategy', 'scenario', 'cpus', 'preemptions', 'irqs', 'mode', 'seed', 'executions', 'max-executions', 'shard', 'workers', 'reporter', 'replay', 'format']
+  ...['strategy', 'scenario', 'cpus', 'memory', 'preemptions', 'irqs', 'mode', 'seed', 'executions', 'max-executions', 'shard', 'workers', 'reporter', 'replay', 'format']
     .map((long) => ({ long, takesArgument: true })),
   ...['json', 'traces', 'no-checkpoints', 'quiet'].map((long) => ({ long, takesArgument: false })),
   { short: 'h', long: 'help', takesArgument: false },
@@ -99,6 +105,7 @@ function readCheckLine(argv: readonly string[]) {
     strategy: line.values('strategy'),
     scenario: line.values('scenario'),
     cpus: line.value('cpus'),
+    memory: value('memory', 'sc'),
     preemptions: line.value('preemptions'),
     irqs: line.value('irqs'),
     mode: value('mode', 'exhaustive'),
@@ -125,6 +132,8 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
   const reporter = values.reporter;
   if (reporter !== 'table' && reporter !== 'junit') throw new UsageError(`unknown reporter '${reporter}'; known: table, junit`);
   if (reporter === 'junit' && values.json) throw new UsageError('--reporter junit and --json are two formats: choose one');
+  const memory = values.memory;
+  if (!(MEMORY_MODEL_NAMES as readonly string[]).includes(memory)) throw new UsageError(`unknown memory model '${memory}'; known: ${MEMORY_MODEL_NAMES.join(', ')}`);
   const format = values.format;
   if (format !== 'ftrace' && format !== 'chrome') throw new UsageError(`unknown trace format '${format}'; known: ftrace, chrome`);
   // A strategy or scenario named twice is still one: each pair is searched and counted once.
@@ -156,6 +165,7 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
     traces: values.traces,
     checkpoints: !values.noCheckpoints,
     quiet: values.quiet,
+    memory: memory as MemoryModelName,
     replay: values.replay,
     format,
   };

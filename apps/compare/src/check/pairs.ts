@@ -90,7 +90,7 @@ export async function* judgePairs(pairs: readonly Pair[], options: CheckOptions,
 function resultOf(pair: Pair, timed: TimedReport, options: CheckOptions, io: CompareIo): PairResult {
   const { spec, strategy, scenario } = pair;
   const { report } = timed;
-  const verdict = judge(strategy.name, expectationOf(strategy, scenario), report, (schedule) => replayLine(spec, scenario, options, schedule, io));
+  const verdict = judge(strategy.name, expectationOf(strategy, scenario, options.memory), report, (schedule) => replayLine(spec, scenario, options, schedule, io));
   const where = `${strategy.name} on ${scenario.name}`;
   const kept = verdict.verdict === 'clean' ? keptState(strategy.name, report, () => probeWithCheckpoints(targetOf(options, strategy, scenario), report.bounds)) : undefined;
   if (kept !== undefined) {
@@ -114,7 +114,7 @@ function startSearches(pairs: readonly Pair[], options: CheckOptions, io: Compar
   if (pool === undefined) return pairs.map((pair, key) => (pair.mismatch !== undefined ? undefined : () => Promise.resolve(searchHere(options, pair, key, progress))));
   return pairs.map((pair, key) => {
     if (pair.mismatch !== undefined) return undefined;
-    const job = { strategy: pair.spec, cwd: io.cwd, scenario: pair.scenario.name, cpus: options.cpus, search: { ...searchOptions(options, pair.scenario) } };
+    const job = { strategy: pair.spec, cwd: io.cwd, scenario: pair.scenario.name, cpus: options.cpus, memory: options.memory, search: { ...searchOptions(options, pair.scenario) } };
     const label = `${pair.strategy.name} on ${pair.scenario.name}`;
     // A pair shows as searching from its thread's first report: pairs still queued are not shown.
     const onExecutions = (executions: number): void => { progress.executions(key, executions); };
@@ -150,7 +150,7 @@ export function scenarioNamed(name: string): SuiteScenario {
 
 /** What a pair's search runs on: the scenario built for the strategy, on check's CPUs. */
 export function targetOf(options: CheckOptions, strategy: RefcountStrategy, scenario: SuiteScenario): ExploreTarget {
-  return { scenario: scenario.build(strategy), cpuCount: options.cpus ?? scenario.cpuCount };
+  return { scenario: scenario.build(strategy), cpuCount: options.cpus ?? scenario.cpuCount, memoryModel: options.memory };
 }
 
 function searchOptions(options: CheckOptions, scenario: SuiteScenario): ExploreOptions {
@@ -184,5 +184,6 @@ function searchHere(options: CheckOptions, pair: Pair, key: number, progress: Ch
 /** The command that reruns a counterexample, pasteable as printed from any directory: the program started as this run was, a strategy file by its absolute path, each word quoted for the shell. */
 function replayLine(spec: string, scenario: SuiteScenario, options: CheckOptions, schedule: string, io: CompareIo): string {
   const cpus = options.cpus === undefined ? '' : ` --cpus ${options.cpus}`;
-  return `${programWords(io)} check --strategy ${shellWord(strategyWord(spec, io.cwd))} --scenario ${scenario.name}${cpus} --replay '${schedule}'`;
+  const memory = options.memory === 'sc' ? '' : ` --memory ${options.memory}`;
+  return `${programWords(io)} check --strategy ${shellWord(strategyWord(spec, io.cwd))} --scenario ${scenario.name}${cpus}${memory} --replay '${schedule}'`;
 }

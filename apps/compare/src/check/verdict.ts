@@ -133,6 +133,7 @@ export function verdictJson(verdict: Verdict, shard: ShardOfSearch = null): stri
     verdict: verdict.verdict,
     mode: verdict.report.mode,
     cpus: verdict.report.cpuCount,
+    memory: verdict.report.memoryModel,
     bounds: verdict.report.bounds,
     shard,
     counts: verdict.report.counts,

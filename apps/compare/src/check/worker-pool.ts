@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type { MemoryModelName } from '@kmodsim/cpu';
 import { Worker } from 'node:worker_threads';
 import { EXPLORE_DEFAULTS, SearchError, mergeReports, type ExploreOptions, type ExploreReport, type Subtree } from '@kmodsim/explore';
 import { newSplitMemory, SplitControl, type SplitMemory } from './split-channel.js';
@@ -9,6 +10,8 @@ export interface SearchJob {
   readonly cwd: string;
   readonly scenario: string;
   readonly cpus: number | undefined;
+  /** The machine's memory model. */
+  readonly memory: MemoryModelName;
   readonly search: ExploreOptions;
   readonly shard?: { readonly index: number; readonly count: number };
 }

@@ -23,7 +23,7 @@ async function search({ id, job, split, subtree }: PartMessage): Promise<{ repor
   }
   const scenario = findSuiteScenario(job.scenario);
   if (scenario === undefined) throw new Error(`no scenario ${job.scenario}`);
-  const target = { scenario: scenario.build(await strategy), cpuCount: job.cpus ?? scenario.cpuCount };
+  const target = { scenario: scenario.build(await strategy), cpuCount: job.cpus ?? scenario.cpuCount, memoryModel: job.memory };
   const started = performance.now();
   const onProgress = ({ executions }: { executions: number }): void => { parentPort?.postMessage({ id, progress: executions } satisfies JobAnswer); };
   const give = (handed: Subtree): void => { parentPort?.postMessage({ id, give: handed } satisfies JobAnswer); };

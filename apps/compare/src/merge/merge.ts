@@ -81,7 +81,7 @@ function groupLines(files: readonly string[], cwd: string) {
         return;
       }
       const { report } = line;
-      const key = JSON.stringify([line.strategy, report.scenario, report.mode, report.cpuCount, report.bounds.preemptions, report.bounds.irqs, report.bounds.steps]);
+      const key = JSON.stringify([line.strategy, report.scenario, report.mode, report.cpuCount, report.memoryModel, report.bounds.preemptions, report.bounds.irqs, report.bounds.steps]);
       const group = groups.get(key) ?? { strategy: line.strategy, lines: [], where: [] };
       group.lines.push(line);
       group.where.push(where);
@@ -95,6 +95,7 @@ function groupLines(files: readonly string[], cwd: string) {
 const SETTINGS: readonly { readonly option: string; readonly of: (report: ExploreReport) => string | number }[] = [
   { option: '--mode', of: (report) => report.mode },
   { option: '--cpus', of: (report) => report.cpuCount },
+  { option: '--memory', of: (report) => report.memoryModel },
   { option: '--preemptions', of: (report) => report.bounds.preemptions },
   { option: '--irqs', of: (report) => report.bounds.irqs },
   { option: 'step bound', of: (report) => report.bounds.steps },

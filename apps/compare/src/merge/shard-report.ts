@@ -48,7 +48,10 @@ export function parseShardLine(text: string, where: string): ShardLine {
   if (violation !== undefined && (typeof violation.schedule !== 'string' || typeof violation.kind !== 'string' || typeof violation.message !== 'string')) {
     throw new UsageError(`${where}: the violation lacks its kind, message or schedule`);
   }
-  const report: ExploreReport = { scenario, cpuCount: cpus, mode: mode as SearchMode, bounds, counts, violations: violation === undefined ? [] : [violation] };
+  // A line from before memory models were searched is sequentially consistent.
+  const memory = line['memory'] ?? 'sc';
+  if (memory !== 'sc' && memory !== 'tso') throw new UsageError(`${where}: 'memory' is not one of sc, tso`);
+  const report: ExploreReport = { scenario, cpuCount: cpus, memoryModel: memory, mode: mode as SearchMode, bounds, counts, violations: violation === undefined ? [] : [violation] };
   const replay = typeof line['replay'] === 'string' ? line['replay'] : undefined;
   return { kind: 'report', strategy, report, shard: parseShard(line['shard'], where), replay, expectation: parseExpectation(line['expectation'], where) };
 }

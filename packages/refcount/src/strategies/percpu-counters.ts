@@ -1,5 +1,5 @@
-import { store, type KernelCode, type Machine } from '@kmodsim/cpu';
-import { allocPerCpu, freePerCpu, perCpuPtr, perCpuSum, type LocalOps, type PerCpuVar } from '@kmodsim/percpu';
+import { preemptDisable, preemptEnable, store, type ExecutionContext, type KernelCode, type Machine } from '@kmodsim/cpu';
+import { allocPerCpu, freePerCpu, perCpuPtr, perCpuSum, smpProcessorId, type LocalOps, type PerCpuVar } from '@kmodsim/percpu';
 
 // How a per-CPU module count is kept. 2.6.0 (the seed): one local_t per CPU, up on a get and
 // down on a put. 2.6.35: two per CPU, increments and decrements, so that a sum that reads every
@@ -9,17 +9,29 @@ export interface PercpuCounters {
   /** The loader's reference, counted on the CPU that loads. */
   start(cpu: number): KernelCode<void>;
   inc(cpu: number): KernelCode<void>;
+  /** Adds `delta` to this CPU's increments (a weight percpu-dekker gives a get still deciding). */
+  incBy(cpu: number, delta: number): KernelCode<void>;
   dec(cpu: number): KernelCode<void>;
   /** Reads every CPU's counters, one load each, while other CPUs may run. */
   sum(): KernelCode<number>;
-  /** The same sum read by the host, for lsmod: it may be stale. */
-  hostSum(): number;
+  /** The same sum read by the host, for lsmod: it may be stale. Each CPU's increments are taken modulo `weight` when given. */
+  hostSum(weight?: number): number;
   release(): KernelCode<void>;
 }
 
-function hostSumOf(machine: Machine, counters: PerCpuVar): number {
+/** __module_get: an increment on this CPU's counter, under get_cpu()/put_cpu(); the caller holds a reference already. */
+export function* countOnThisCpu(counters: PercpuCounters, self: ExecutionContext): KernelCode<void> {
+  yield preemptDisable();
+  yield* counters.inc(yield* smpProcessorId(self));
+  yield preemptEnable();
+}
+
+function hostSumOf(machine: Machine, counters: PerCpuVar, weight = Infinity): number {
   let sum = 0;
-  for (let cpu = 0; cpu < counters.cpuCount; cpu++) sum += machine.read(perCpuPtr(counters, cpu));
+  for (let cpu = 0; cpu < counters.cpuCount; cpu++) {
+    // x % Infinity is x: without a weight, the plain sum.
+    sum += machine.read(perCpuPtr(counters, cpu)) % weight;
+  }
   return sum;
 }
 
@@ -29,9 +41,10 @@ export function* singleCounters(machine: Machine, name: string, local: LocalOps)
   return {
     *start(cpu) { yield store(perCpuPtr(refs, cpu), 1); },
     *inc(cpu) { yield* local.add(perCpuPtr(refs, cpu), 1); },
+    *incBy(cpu, delta) { yield* local.add(perCpuPtr(refs, cpu), delta); },
     *dec(cpu) { yield* local.add(perCpuPtr(refs, cpu), -1); },
     sum: () => perCpuSum(refs),
-    hostSum: () => hostSumOf(machine, refs),
+    hostSum: (weight) => hostSumOf(machine, refs, weight),
     release: () => freePerCpu(refs),
   };
 }
@@ -43,6 +56,7 @@ export function* splitCounters(machine: Machine, name: string, local: LocalOps):
   return {
     *start(cpu) { yield store(perCpuPtr(incs, cpu), 1); },
     *inc(cpu) { yield* local.add(perCpuPtr(incs, cpu), 1); },
+    *incBy(cpu, delta) { yield* local.add(perCpuPtr(incs, cpu), delta); },
     *dec(cpu) { yield* local.add(perCpuPtr(decs, cpu), 1); },
     *sum() {
       // module_refcount() of 2.6.35: every put follows its get, so reading all decrements first
@@ -51,7 +65,7 @@ export function* splitCounters(machine: Machine, name: string, local: LocalOps):
       const incsSum = yield* perCpuSum(incs);
       return incsSum - decsSum;
     },
-    hostSum: () => hostSumOf(machine, incs) - hostSumOf(machine, decs),
+    hostSum: (weight) => hostSumOf(machine, incs, weight) - hostSumOf(machine, decs),
     *release() {
       yield* freePerCpu(incs);
       yield* freePerCpu(decs);

@@ -1,10 +1,11 @@
-import { load, preemptDisable, preemptEnable, setCurrentState, schedule, store, wakeUpProcess, type ExecutionContext, type KernelCode } from '@kmodsim/cpu';
+import { load, preemptDisable, preemptEnable, setCurrentState, setCurrentStateUnordered, schedule, store, wakeUpProcess, type ExecutionContext, type KernelCode } from '@kmodsim/cpu';
 import { localOps, smpProcessorId } from '@kmodsim/percpu';
 import { createStopMachine, type StopMachine } from '@kmodsim/stop-machine';
 import {
   ModuleState, type KnownViolation, type ModuleCells, type ModuleRefcount, type RefcountStrategy, type StopOutcome, type UnloadFlags,
 } from '../strategy.js';
-import { singleCounters, splitCounters, type PercpuCounters } from './percpu-counters.js';
+import { countOnThisCpu, singleCounters, splitCounters, type PercpuCounters } from './percpu-counters.js';
+import { declaredMembers, type Variant } from './variant.js';
 
 // The seed's design (Rusty Russell, 2002): one local_t per CPU, each on its own cache line;
 // try_module_get and module_put touch only this CPU's counter under get_cpu()/put_cpu(), with the
@@ -15,7 +16,7 @@ import { singleCounters, splitCounters, type PercpuCounters } from './percpu-cou
 //
 // The flawed variants each remove one protection, so a checker has known bugs to find.
 
-export type PercpuFlaw = 'naive-sum' | 'plain-local' | 'lost-wakeup' | 'early-free';
+export type PercpuFlaw = 'naive-sum' | 'plain-local' | 'lost-wakeup' | 'early-free' | 'unordered-wait';
 
 class PercpuCount implements ModuleRefcount {
   constructor(
@@ -35,10 +36,8 @@ class PercpuCount implements ModuleRefcount {
     return live;
   }
 
-  *get(self: ExecutionContext): KernelCode<void> {
-    yield preemptDisable();
-    yield* this.counters.inc(yield* smpProcessorId(self));
-    yield preemptEnable();
+  get(self: ExecutionContext): KernelCode<void> {
+    return countOnThisCpu(this.counters, self);
   }
 
   *put(self: ExecutionContext): KernelCode<void> {
@@ -96,7 +95,9 @@ class PercpuCount implements ModuleRefcount {
       return;
     }
     while (true) {
-      yield setCurrentState('TASK_UNINTERRUPTIBLE');
+      // set_current_state() is smp_store_mb(): the state is visible before the sum's loads. The
+      // flaw's __set_current_state() is a plain store, which x86-TSO lets the loads overtake.
+      yield this.flaw === 'unordered-wait' ? setCurrentStateUnordered('TASK_UNINTERRUPTIBLE') : setCurrentState('TASK_UNINTERRUPTIBLE');
       if ((yield* this.sum()) === 0) break;
       yield schedule();
     }
@@ -117,22 +118,15 @@ class PercpuCount implements ModuleRefcount {
   }
 }
 
-interface PercpuVariant {
-  readonly name: string;
-  readonly description: string;
+interface PercpuVariant extends Variant<PercpuFlaw> {
   /** 2.6.35's increments and decrements apart, or 2.6.0's one counter per CPU. */
   readonly split?: boolean;
-  readonly flaw?: { readonly kind: PercpuFlaw; readonly text: string };
-  readonly knownViolations?: readonly KnownViolation[];
 }
 
 function percpuStrategy(variant: PercpuVariant): RefcountStrategy {
   const { flaw } = variant;
   return {
-    name: variant.name,
-    description: variant.description,
-    ...(flaw === undefined ? {} : { flaw: flaw.text }),
-    ...(variant.knownViolations === undefined ? {} : { knownViolations: variant.knownViolations }),
+    ...declaredMembers(variant),
     attach: ({ machine, arch }) => {
       const stopper = createStopMachine(machine);
       const local = localOps(flaw?.kind === 'plain-local' ? 'plain' : arch);
@@ -233,3 +227,15 @@ export const percpuEarlyFree = flawed('percpu-early-free', 'the seed design free
   kind: 'early-free',
   text: 'frees the module while a put may still read its live flag: use after free',
 }, EARLY_FREE_CAUGHT);
+
+const UNORDERED_WAIT_CAUGHT: readonly KnownViolation[] = [
+  ...['completion-last-put-vs-wait', 'completion-last-put-vs-failed-init'].map((scenario): KnownViolation => ({
+    scenario, kinds: ['sleeps-forever'], memory: 'tso', why: "the unloader's task state waits in its CPU's store buffer while it sums, so the last put's wake finds it running and does nothing; then the state lands and it sleeps for ever",
+  })),
+  MODULE_GET_RACE,
+];
+
+export const percpuUnorderedWait = flawed('percpu-unordered-wait', 'the seed design whose unloader sets its task state with __set_current_state() before summing', {
+  kind: 'unordered-wait',
+  text: "sets TASK_UNINTERRUPTIBLE with __set_current_state(), no barrier, before summing: under x86-TSO the last put's wake misses the state still in the store buffer",
+}, UNORDERED_WAIT_CAUGHT);
