@@ -1,5 +1,5 @@
 export { createMachine, DEFAULT_MAX_STEPS, type MachineConfig } from './create-machine.js';
-export { MEMORY_MODEL_NAMES, type MemoryModelName } from './internal/store-buffers.js';
+export { drainsBuffer, MEMORY_MODEL_NAMES, type MemoryModelName } from './internal/store-buffers.js';
 export { Machine, type FaultPolicy, type IrqSourceSpec, type MachineStatus, type RunResult, type TaskInfo, type WakeEffect } from './machine.js';
 export { CELLS_PER_LINE, type AccessSource, type MemObject } from './memory.js';
 export {

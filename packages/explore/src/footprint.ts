@@ -1,4 +1,4 @@
-import { OpCode, type Choice, type Machine, type Operation } from '@kmodsim/cpu';
+import { drainsBuffer, OpCode, type Choice, type Machine } from '@kmodsim/cpu';
 
 // What a choice touches, for deciding which choices commute. Locations are numbers: cells are
 // their addresses; objects, each task's state, each CPU's run queue, the scheduler's and timers'
@@ -97,7 +97,7 @@ function stepFootprint(machine: Machine, cpu: number): Footprint {
   }
   const objectOf = (address: number): number => OBJECT_BASE + machine.memory.objectIdAt(address);
   const tso = machine.memoryModel === 'tso';
-  if (tso && drains(op)) writes.push(...drainWrites(machine, cpu));
+  if (tso && drainsBuffer(op)) writes.push(...drainWrites(machine, cpu));
   switch (op.code) {
     case OpCode.Load:
       reads.push(op.cell, objectOf(op.cell));
@@ -171,29 +171,6 @@ function wakeFootprint(machine: Machine, pid: number, reads: number[], writes: n
   if (effect.runQueue < 0) return;
   if (effect.readsIdleCpus) for (let cpu = 0; cpu < machine.cpuCount; cpu++) reads.push(RUN_QUEUE_BASE + cpu);
   writes.push(RUN_QUEUE_BASE + effect.runQueue);
-}
-
-/** Operations that drain the CPU's store buffer under 'tso' before they act (see @kmodsim/cpu's store-buffers.ts). */
-function drains(op: Operation): boolean {
-  switch (op.code) {
-    case OpCode.Rmw:
-      return op.locked;
-    case OpCode.Fence:
-      return op.kind === 'mb';
-    case OpCode.SetState:
-      return op.ordered;
-    case OpCode.Wake:
-    case OpCode.Schedule:
-    case OpCode.ScheduleTimeout:
-    case OpCode.Exit:
-    case OpCode.SetAffinity:
-    case OpCode.Free:
-    case OpCode.SendIpi:
-    case OpCode.Spawn:
-      return true;
-    default:
-      return false;
-  }
 }
 
 /** The end of the run is the search's own location: it orders pending steps, it is no access of the program. */

@@ -3,7 +3,6 @@ import { explore } from '@kmodsim/explore';
 import { findSuiteScenario } from '../src/index.js';
 import { createMachine, type Machine, type MachineSnapshot, type Scenario, type ScenarioCheck } from '@kmodsim/cpu';
 import { findStrategy, flawedStrategies, strategies, type RefcountStrategy } from '@kmodsim/refcount';
-import { WEAK_ONLY_CATCHES } from './weak-memory-bench.js';
 
 const SEED_DESIGN = 'percpu-stop-machine';
 
@@ -132,7 +131,7 @@ export function benchFind(): BenchmarkLine[] {
   const lines: BenchmarkLine[] = [];
   for (const strategy of flawedStrategies()) {
     // A variant only a weaker memory model catches is explore.find.weak's (weak-memory-bench.ts).
-    if (WEAK_ONLY_CATCHES[strategy.name] !== undefined) continue;
+    if (strategy.knownViolations?.some((known) => known.memory === 'tso') === true) continue;
     const scenario = findSuiteScenario(CATCHES[strategy.name] ?? 'unload-vs-get');
     if (scenario === undefined) continue;
     let found = 'nothing';

@@ -1,12 +1,12 @@
-import { EXIT_TASK, OpCode, type SleepState, type IrqDisableOp, type IrqEnableOp, type IrqRestoreOp, type IrqSaveOp, type Operation, type TaskSpec } from '../ops.js';
+import { EXIT_TASK, OpCode, type IrqDisableOp, type IrqEnableOp, type IrqRestoreOp, type IrqSaveOp, type Operation, type TaskSpec } from '../ops.js';
 import { IrqFrame, Task, type Frame } from '../task.js';
 import type { MachineCore } from './core.js';
 import { raise } from './faults.js';
 import { deliverIpi, queueIpi, returnFromIrq } from './interrupts.js';
 import { dispatch, preemptible, requeue, switchOut, topFrame } from './run-queues.js';
 import { checkSpawn, createTask, exitTask, schedule, setAffinity, wake } from './sleep-wake.js';
-import { readModifyWrite, bufferedReadModifyWrite } from './read-modify-write.js';
-import { bufferTaskState, bufferStore, drain, loadThroughBuffer } from './store-buffers.js';
+import { readModifyWrite } from './read-modify-write.js';
+import { bufferTaskState, bufferStore, drain, drainsBuffer, loadThroughBuffer } from './store-buffers.js';
 import { traceOperation } from './tracing.js';
 
 // The operation interpreter: one `step` choice on a CPU performs the operation its running frame
@@ -46,6 +46,11 @@ function execute(core: MachineCore, cpu: number, frame: Frame): void {
     raise(core, 'call-into-freed-code', `${frame.comm}-${frame.pid} is executing ${frame.codeName}, which has been freed (returned into unloaded code)`, cpu, frame);
     return;
   }
+  // Under 'tso' an operation that orders (a locked instruction, smp_mb(), a call that takes a lock) first makes this CPU's buffered stores visible.
+  if (core.tso && drainsBuffer(op)) {
+    drain(core, cpu);
+    if (core.faults.current !== undefined) return;
+  }
   const before = core.clocks[cpu] ?? 0;
   let now = before;
   let result = 0;
@@ -65,12 +70,7 @@ function execute(core: MachineCore, cpu: number, frame: Frame): void {
       if (!checkAccess(core, cpu, frame, op.cell)) return;
       if (!op.locked && !checkLocalOwner(core, cpu, frame, op.cell)) return;
       now = memory.access(cpu, op.cell, true, now) + (op.locked ? core.cycles.atomicOverhead : 0);
-      if (core.tso) {
-        result = bufferedReadModifyWrite(core, cpu, op);
-        if (core.faults.current !== undefined) return;
-      } else {
-        result = readModifyWrite(core, op);
-      }
+      result = readModifyWrite(core, cpu, op);
       break;
     case OpCode.PreemptDisable:
       frame.preemptCount++;
@@ -87,19 +87,14 @@ function execute(core: MachineCore, cpu: number, frame: Frame): void {
     case OpCode.CpuRelax:
       now += core.cycles.cpuRelax;
       break;
-    // __schedule() takes the runqueue lock, migration and do_exit() take locks: each a locked
-    // instruction, so under 'tso' the CPU's buffered stores (its own state's among them) drain first.
     case OpCode.Schedule:
     case OpCode.ScheduleTimeout:
-      if (core.tso && !drained(core, cpu)) return;
       schedule(core, cpu, frame, op.code === OpCode.ScheduleTimeout ? op.timeoutCycles : -1);
       return;
     case OpCode.SetAffinity:
-      if (core.tso && !drained(core, cpu)) return;
       setAffinity(core, cpu, frame, op.cpu);
       return;
     case OpCode.Exit:
-      if (core.tso && !drained(core, cpu)) return;
       if (frame instanceof Task) exitTask(core, cpu, frame);
       return;
     default:
@@ -135,17 +130,15 @@ function executeKernelOp(core: MachineCore, cpu: number, frame: Frame, op: Opera
         raise(core, 'invalid-op', 'set_current_state() in interrupt context', cpu, frame);
         return;
       }
-      if (!setState(core, cpu, frame, op.state, op.ordered)) return;
-      now += op.ordered && core.tso ? cycles.atomicOverhead : cycles.hit;
+      // __set_current_state() under 'tso' is a plain store into the buffer; set_current_state() found it drained.
+      if (core.tso && !op.ordered) bufferTaskState(core, cpu, frame.pid, op.state);
+      else frame.state = op.state;
+      now += cycles.hit;
       break;
     case OpCode.Fence:
-      // Under 'tso' only smp_mb() orders anything (a store before a later load); x86 keeps the rest.
-      if (op.kind === 'mb' && core.tso && !drained(core, cpu)) return;
       now += op.kind === 'mb' ? cycles.atomicOverhead : 0;
       break;
     case OpCode.Wake:
-      // try_to_wake_up() takes p->pi_lock and then smp_mb__after_spinlock() before it reads the state.
-      if (core.tso && !drained(core, cpu)) return;
       result = wake(core, op.pid, cpu, frame, now);
       if (core.faults.current !== undefined) return;
       now += cycles.sameSocket;
@@ -158,8 +151,6 @@ function executeKernelOp(core: MachineCore, cpu: number, frame: Frame, op: Opera
       now += cycles.allocFree;
       break;
     case OpCode.Free:
-      // kfree's own stores to the freed object's slab come after this CPU's earlier stores to it.
-      if (core.tso && !drained(core, cpu)) return;
       if (core.memory.free(op.address) === undefined) {
         raise(core, 'use-after-free', `kfree(0x${op.address.toString(16)}): ${core.memory.describe(op.address)} is not a live allocation (double free?)`, cpu, frame);
         return;
@@ -172,13 +163,10 @@ function executeKernelOp(core: MachineCore, cpu: number, frame: Frame, op: Opera
       now += cycles.hit;
       break;
     case OpCode.SendIpi:
-      // smp_call_function queues its request with a locked cmpxchg (llist_add).
-      if (core.tso && !drained(core, cpu)) return;
       if (!queueIpi(core, cpu, frame, op.cpu, op.name, op.handler, now)) return;
       now += cycles.ipiSend;
       break;
     case OpCode.Spawn:
-      if (core.tso && !drained(core, cpu)) return;
       result = spawnFrom(core, cpu, frame, op.spec, now);
       if (result === 0) return;
       now += cycles.contextSwitch;
@@ -228,22 +216,6 @@ function checkLocalOwner(core: MachineCore, cpu: number, frame: Frame, cell: num
   if (owner === undefined || owner === cpu) return true;
   raise(core, 'invalid-op', `local_add on ${core.memory.describe(cell)} from CPU ${cpu}, which CPU ${owner} updates: a local_t is atomic only against its own CPU's interrupts, and another CPU's update can be lost`, cpu, frame);
   return false;
-}
-
-/** Drains `cpu`'s store buffer; false when a store it made visible faulted (it hit freed memory). */
-function drained(core: MachineCore, cpu: number): boolean {
-  drain(core, cpu);
-  return core.faults.current === undefined;
-}
-
-/** set_current_state() and __set_current_state(); false when draining the buffer faulted. */
-function setState(core: MachineCore, cpu: number, task: Task, state: SleepState | 'TASK_RUNNING', ordered: boolean): boolean {
-  if (!core.tso) {
-    task.state = state;
-    return true;
-  }
-  bufferTaskState(core, cpu, task.pid, state);
-  return !ordered || drained(core, cpu);
 }
 
 function irqOperation(core: MachineCore, cpu: number, frame: Frame, op: IrqDisableOp | IrqEnableOp | IrqSaveOp | IrqRestoreOp): number {

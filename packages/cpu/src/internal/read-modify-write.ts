@@ -1,46 +1,30 @@
 import { RmwKind, type RmwOp } from '../ops.js';
 import type { MachineCore } from './core.js';
-import { bufferStore, drain, loadThroughBuffer } from './store-buffers.js';
+import { bufferStore, loadThroughBuffer } from './store-buffers.js';
 
 // Read-modify-writes: xchg, cmpxchg and atomic adds with the lock prefix, and local_add's single
-// unlocked instruction. The interpreter calls these for the Rmw operation.
+// unlocked instruction. Under 'tso' a locked one finds its CPU's buffer drained (drainsBuffer) and
+// acts on memory, as x86's lock prefix does; an unlocked one (local_add's `incq`) reads through
+// the buffer and leaves its result there, like any plain store.
 
-/**
- * A read-modify-write under 'tso': a locked one drains the buffer and then acts on memory, as
- * x86's lock prefix does; an unlocked one (local_add's `incq`) reads through the buffer and
- * leaves its result there, like any plain store.
- */
-export function bufferedReadModifyWrite(core: MachineCore, cpu: number, op: RmwOp): number {
-  if (op.locked) {
-    drain(core, cpu);
-    return core.faults.current === undefined ? readModifyWrite(core, op) : 0;
-  }
-  const old = loadThroughBuffer(core, cpu, op.cell);
+/** Performs `op` on `cpu`; resumes with the new value for an add, else the old one. */
+export function readModifyWrite(core: MachineCore, cpu: number, op: RmwOp): number {
+  const buffered = core.tso && !op.locked;
+  const old = buffered ? loadThroughBuffer(core, cpu, op.cell) : core.memory.read(op.cell);
+  let value: number;
   switch (op.kind) {
     case RmwKind.Add:
-      bufferStore(core, cpu, op.cell, old + op.operand);
-      return old + op.operand;
+      value = old + op.operand;
+      break;
     case RmwKind.Xchg:
-      bufferStore(core, cpu, op.cell, op.operand);
-      return old;
+      value = op.operand;
+      break;
     case RmwKind.Cmpxchg:
-      if (old === op.expected) bufferStore(core, cpu, op.cell, op.operand);
-      return old;
+      if (old !== op.expected) return old;
+      value = op.operand;
+      break;
   }
-}
-
-export function readModifyWrite(core: MachineCore, op: RmwOp): number {
-  const memory = core.memory;
-  const old = memory.read(op.cell);
-  switch (op.kind) {
-    case RmwKind.Add:
-      memory.write(op.cell, old + op.operand);
-      return old + op.operand;
-    case RmwKind.Xchg:
-      memory.write(op.cell, op.operand);
-      return old;
-    case RmwKind.Cmpxchg:
-      if (old === op.expected) memory.write(op.cell, op.operand);
-      return old;
-  }
+  if (buffered) bufferStore(core, cpu, op.cell, value);
+  else core.memory.write(op.cell, value);
+  return op.kind === RmwKind.Add ? value : old;
 }

@@ -1,5 +1,4 @@
-import type { SleepState } from '../ops.js';
-import type { Task } from '../task.js';
+import { OpCode, type Operation, type SleepState } from '../ops.js';
 import type { MachineCore } from './core.js';
 import { raise } from './faults.js';
 import { topFrame } from './run-queues.js';
@@ -39,6 +38,36 @@ export class StoreBufferState {
   }
 }
 
+/**
+ * Whether `op` drains its CPU's buffer before it acts, under 'tso': a locked read-modify-write,
+ * smp_mb(), set_current_state() (smp_store_mb), and the kernel calls that take a lock before they
+ * look at shared state: wake_up_process() (pi_lock, then smp_mb__after_spinlock()), schedule()
+ * (the runqueue lock), do_exit, migration, kthread_run, smp_call_function (a locked llist_add),
+ * and kfree (a simplification: SLUB's fast path is an unlocked per-CPU cmpxchg). The one list a
+ * model checker's footprints and the interpreter share.
+ */
+export function drainsBuffer(op: Operation): boolean {
+  switch (op.code) {
+    case OpCode.Rmw:
+      return op.locked;
+    case OpCode.Fence:
+      return op.kind === 'mb';
+    case OpCode.SetState:
+      return op.ordered;
+    case OpCode.Wake:
+    case OpCode.Schedule:
+    case OpCode.ScheduleTimeout:
+    case OpCode.Exit:
+    case OpCode.SetAffinity:
+    case OpCode.Free:
+    case OpCode.SendIpi:
+    case OpCode.Spawn:
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** A plain store by `cpu` under 'tso': into its buffer. */
 export function bufferStore(core: MachineCore, cpu: number, cell: number, value: number): void {
   const buffers = core.storeBuffers;
@@ -60,17 +89,6 @@ export function loadThroughBuffer(core: MachineCore, cpu: number, cell: number):
     }
   }
   return core.memory.read(cell);
-}
-
-/** The state the task on `cpu` sees of itself: its own buffered __set_current_state(), else its state. */
-export function ownTaskState(core: MachineCore, cpu: number, task: Task): Task['state'] {
-  const entries = core.storeBuffers.entries[cpu];
-  if (entries !== undefined) {
-    for (let index = entries.length - 2; index >= 0; index -= 2) {
-      if (entries[index] === -1 - task.pid) return STATE_CODES[entries[index + 1] ?? 0] ?? 'TASK_RUNNING';
-    }
-  }
-  return task.state;
 }
 
 /** Buffered stores of `cpu` not yet visible to other CPUs. */
