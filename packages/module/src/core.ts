@@ -1,7 +1,6 @@
 import {
   MUTEX_CELLS, alloc, check, done, enterCode, errnoFromNumber, exitCode, fail, free, mutexAt, mutexFields, mutexLock, mutexUnlock, ok, store,
-  type Result,
-  type ExecutionContext, type KernelCode, type Machine, type Mutex,
+  type Result, type ExecutionContext, type KernelCode, type Machine, type Mutex,
 } from '@kmodsim/cpu';
 import { ModuleState, type ModuleCells, type RefcountRuntime, type RefcountStrategy } from '@kmodsim/refcount';
 import type { ModuleContext } from './behaviour.js';
@@ -181,8 +180,9 @@ export class ModuleCore {
     }
     const initResult = yield* this.runInit(self, module);
     if (initResult !== 0) return yield* this.failInit(self, module, initResult);
-    // As 2.6.0: LIVE and the loader's reference dropped under module_mutex, so no unload can
-    // see a live module that still holds the loader's reference.
+    // As 2.6.0's sys_init_module: LIVE and the loader's reference dropped under module_mutex, so no
+    // unload sees a live module still holding it. Plain stores, no barrier, in Linux too: users find
+    // the module through what its init registered, ordered by that registration's own locks.
     yield* mutexLock(this.mutex, self);
     yield store(module.cells.state, ModuleState.LIVE);
     yield store(module.cells.live, 1);
@@ -259,7 +259,8 @@ export class ModuleCore {
     yield store(module.cells.live, 0);
     yield store(module.cells.state, ModuleState.GOING);
     yield store(module.cells.waiter, self.pid);
-    // As do_init_module's synchronize_rcu() after GOING: puts under way finish, later ones see the waiter.
+    // do_init_module's failure path waits a grace period after GOING (2.6.0 synchronize_kernel(), later
+    // synchronize_sched(), today synchronize_rcu()): puts under way finish, later ones see GOING and the waiter.
     yield* this.refcountOf(module).beforeFree(self);
     yield* this.notify(self, 'GOING', module);
     yield* this.modulePut(self, module);
@@ -364,9 +365,9 @@ export class ModuleCore {
   private *freeModule(self: ExecutionContext, module: KernelModule): KernelCode<void> {
     const refcount = this.refcountOf(module);
     yield* refcount.beforeFree(self);
-    // A lookup by address may find the module until it is unlinked here, as 2.6.24 unlinked it
-    // inside its stop_machine: its try_module_get must be refused, and it must be over before the
-    // memory goes.
+    // A lookup by address may find the module until it is unlinked here (2.6.24: inside stop_machine;
+    // today: list_del_rcu then synchronize_rcu): its try_module_get must be refused, and it must be
+    // over before the memory goes.
     if (this.addressTree !== undefined) yield* this.addressTree.unlinkAndWait(self, module);
     for (const owner of module.uses) {
       yield* this.modulePut(self, owner);

@@ -1,4 +1,4 @@
-import { check, load, store, type ExecutionContext, type KernelCode, type Machine } from '@kmodsim/cpu';
+import { check, load, smpRmb, smpWmb, store, type ExecutionContext, type KernelCode, type Machine } from '@kmodsim/cpu';
 import { createRcu, type Rcu } from '@kmodsim/rcu';
 import { ModuleState } from '@kmodsim/refcount';
 import type { KernelModule } from './kernel-module.js';
@@ -34,6 +34,9 @@ export class ModuleAddressTree {
 
   /** mod_tree_insert(): the module can be found by address from now on (UNFORMED ones are skipped). */
   *link(module: KernelModule): KernelCode<void> {
+    // Linux publishes with list_add_rcu() (rcu_assign_pointer, a release) and the latch tree's
+    // smp_wmb(): the module's state is visible before the module is. No release store here: smp_wmb().
+    yield smpWmb();
     yield store(this.root, ++this.generation);
     this.reachable.add(module);
   }
@@ -49,6 +52,9 @@ export class ModuleAddressTree {
       yield check(false, `WARNING: __module_address() called by ${self.comm}/${self.pid} with preemption on: the module it finds may be freed under it`);
     }
     yield load(this.root);
+    // Pairs with link()'s smp_wmb(): Linux's readers have rcu_dereference() (a dependency) and the
+    // latch's smp_rmb() (include/linux/seqlock.h); with no dependency here, smp_rmb().
+    yield smpRmb();
     for (const module of this.reachable) {
       if (address < module.address || address >= module.address + BigInt(module.load.coreBytes)) continue;
       // The module found is read (its state): memory that must not have been freed yet.

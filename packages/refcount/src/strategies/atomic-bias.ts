@@ -13,7 +13,12 @@ import { atomicAddUnless, atomicDecIfPositive, atomicIncNotZero } from './atomic
 // stop_machine at all. There is no waiting for users: a busy module is refused (EWOULDBLOCK)
 // whatever O_NONBLOCK says, or forced. Every get and put hits the same cache line, which is
 // what the seed's per-CPU counters avoided; free_module waits for an RCU grace period, which
-// covers a module_put still inside its preempt-off section.
+// covers a module_put still inside its preempt-off section. Barriers are the atomics' own
+// (kernel/module/main.c, Documentation/atomic_t.txt): atomic_inc_not_zero, atomic_dec_if_positive,
+// atomic_sub_return and a successful atomic_add_unless are fully ordered; __module_get's atomic_inc
+// is not. The state stores after the release carry no barrier: the count at 0 is what refuses gets.
+// The preempt-off sections are 4.0's; the stored torvalds/linux main.c has none (RCU protects the
+// module in tracing instead).
 
 const MODULE_REF_BASE = 1;
 /** How long a waiter for a forced module's users sleeps between looks, in cycles (about a jiffy at 2 GHz / HZ=1000 is 2M; kept short). */
@@ -36,6 +41,7 @@ class BiasedCount implements ModuleRefcount {
 
   *get(): KernelCode<void> {
     yield preemptDisable();
+    // __module_get(): atomic_inc(), unordered in Linux; the machine's is locked (see atomic-ops.ts).
     yield atomicInc(this.refcnt);
     yield preemptEnable();
   }
@@ -79,7 +85,8 @@ class BiasedCount implements ModuleRefcount {
   }
 
   *waitForZero(): KernelCode<void> {
-    // Only a forced unload that chose to wait gets here (busy modules are refused); module_put
+    // No pairing with puts (none wakes), so no barrier matters: each look is a fresh load after a
+    // sleep, and schedule() orders as a full barrier. Only a forced unload that chose to wait gets here (busy modules are refused); module_put
     // wakes no one in this design, so look again after a short sleep, as modprobe -r --wait does.
     while ((yield load(this.refcnt)) > MODULE_REF_BASE) {
       yield setCurrentState('TASK_UNINTERRUPTIBLE');

@@ -7,7 +7,10 @@ import { ModuleState, type ModuleCells, type ModuleRefcount, type RefcountStrate
 // The scheme the seed replaces: one count and the live flag under one spinlock. Correct and
 // simple, but every get and put on every CPU takes the same lock, so the lock's cache line
 // bounces between all CPUs that use the module. IRQ-safe, since references are taken from
-// interrupt handlers too.
+// interrupt handlers too. 2.4's try_inc_mod_count() tested MOD_DELETED and counted under
+// unload_lock the same way. The lock is the only barrier: spin_lock() acquires and spin_unlock()
+// releases (Documentation/memory-barriers.txt, "Lock acquisition functions"), so everything one
+// critical section did is seen by the next; no smp_*() is needed anywhere here.
 
 const COUNT = 2;
 const CELLS = 3;
@@ -66,6 +69,8 @@ class SpinlockedCount implements ModuleRefcount {
 
   *waitForZero(): KernelCode<void> {
     while (true) {
+      // set_current_state() before the test, as 2.6.0 wait_for_zero_refcount: a put's wake,
+      // under the lock after this test, finds the state; the lock orders the count itself.
       yield setCurrentState('TASK_UNINTERRUPTIBLE');
       const flags = yield* spinLockIrqsave(this.lock);
       const count = yield load(this.counter);
@@ -73,12 +78,14 @@ class SpinlockedCount implements ModuleRefcount {
       if (count === 0) break;
       yield schedule();
     }
+    // Linux: a plain store (__set_current_state); ordered here only for the machine (see percpu.ts).
     yield setCurrentState('TASK_RUNNING');
   }
 
   *beforeFree(): KernelCode<void> {
     // A put wakes the waiter while holding the lock, and the lock word is the last thing it
-    // touches: taking the lock once more waits out any put still unlocking.
+    // touches: taking the lock once more waits out any put still unlocking (its release pairs
+    // with this acquire, so nothing it did comes after the free).
     const flags = yield* spinLockIrqsave(this.lock);
     yield* spinUnlockIrqrestore(this.lock, flags);
   }

@@ -1,4 +1,4 @@
-import { preemptDisable, preemptEnable, store, type ExecutionContext, type KernelCode, type Machine } from '@kmodsim/cpu';
+import { preemptDisable, preemptEnable, smpRmb, smpWmb, store, type ExecutionContext, type KernelCode, type Machine } from '@kmodsim/cpu';
 import { allocPerCpu, freePerCpu, perCpuPtr, perCpuSum, smpProcessorId, type LocalOps, type PerCpuVar } from '@kmodsim/percpu';
 
 // How a per-CPU module count is kept. 2.6.0 (the seed): one local_t per CPU, up on a get and
@@ -19,7 +19,10 @@ export interface PercpuCounters {
   release(): KernelCode<void>;
 }
 
-/** __module_get: an increment on this CPU's counter, under get_cpu()/put_cpu(); the caller holds a reference already. */
+/**
+ * __module_get: an increment on this CPU's counter, under get_cpu()/put_cpu(); the caller holds a
+ * reference already. No barrier in any kernel that had per-CPU counts (2.6.0 module.h, 3.0 module.c).
+ */
 export function* countOnThisCpu(counters: PercpuCounters, self: ExecutionContext): KernelCode<void> {
   yield preemptDisable();
   yield* counters.inc(yield* smpProcessorId(self));
@@ -35,7 +38,10 @@ function hostSumOf(machine: Machine, counters: PerCpuVar, weight = Infinity): nu
   return sum;
 }
 
-/** 2.6.0's `struct module_ref { local_t count; } ref[NR_CPUS]`. */
+/**
+ * 2.6.0's `struct module_ref { local_t count; } ref[NR_CPUS]`. No barrier in module_put or
+ * module_refcount (2.6.0 kernel/module.c): stop_machine orders the sum against every update.
+ */
 export function* singleCounters(machine: Machine, name: string, local: LocalOps): KernelCode<PercpuCounters> {
   const refs = yield* allocPerCpu(`${name}.ref`, machine.cpuCount);
   return {
@@ -57,11 +63,19 @@ export function* splitCounters(machine: Machine, name: string, local: LocalOps):
     *start(cpu) { yield store(perCpuPtr(incs, cpu), 1); },
     *inc(cpu) { yield* local.add(perCpuPtr(incs, cpu), 1); },
     *incBy(cpu, delta) { yield* local.add(perCpuPtr(incs, cpu), delta); },
-    *dec(cpu) { yield* local.add(perCpuPtr(decs, cpu), 1); },
+    *dec(cpu) {
+      // module_put() of the split-counter kernels (2.6.35-3.18; read in 3.0.27 kernel/module.c):
+      // smp_wmb() before the decrement, so a sum that sees it sees this CPU's increment of the
+      // same reference too. Only a relaxed model shows it: a compiler barrier under sc and tso.
+      yield smpWmb();
+      yield* local.add(perCpuPtr(decs, cpu), 1);
+    },
     *sum() {
-      // module_refcount() of 2.6.35: every put follows its get, so reading all decrements first
-      // (then, after smp_rmb(), all increments) counts the get of every put it saw.
+      // module_refcount() of the same kernels: every put follows its get, so reading all decrements
+      // first, then (after smp_rmb(), pairing with the put's smp_wmb()) all increments, counts the
+      // get of every put it saw.
       const decsSum = yield* perCpuSum(decs);
+      yield smpRmb();
       const incsSum = yield* perCpuSum(incs);
       return incsSum - decsSum;
     },

@@ -1,4 +1,4 @@
-import { load, preemptDisable, preemptEnable, schedule, setCurrentState, smpMb, store, wakeUpProcess, type ExecutionContext, type KernelCode } from '@kmodsim/cpu';
+import { load, preemptDisable, preemptEnable, schedule, setCurrentState, smpMb, smpRmb, smpWmb, store, wakeUpProcess, type ExecutionContext, type KernelCode } from '@kmodsim/cpu';
 import { localOps, smpProcessorId } from '@kmodsim/percpu';
 import { createRcu, type Rcu } from '@kmodsim/rcu';
 import { ModuleState, type KnownViolation, type ModuleCells, type ModuleRefcount, type RefcountStrategy, type StopOutcome, type UnloadFlags } from '../strategy.js';
@@ -16,6 +16,9 @@ import { declaredMembers, type Variant } from './variant.js';
 // load of the other's flag, and without them the two miss each other (the flawed variant drops the put's).
 // 2.6.35's split counters keep a reference moving between CPUs from hiding from the sum, and an
 // RCU grace period (puts run with preemption off) lets the last put finish before the free.
+// No kernel shipped this design: its barriers follow the litmus test above and the sleep/wake
+// pairing of Documentation/memory-barriers.txt. The nearest kernel code, 2.6.35-3.x
+// try_stop_module() without O_NONBLOCK, set GOING and waited with synchronize_sched() instead.
 
 export type DekkerFlaw = 'unordered-put';
 
@@ -40,11 +43,14 @@ class DekkerCount implements ModuleRefcount {
     yield preemptDisable();
     const cpu = yield* smpProcessorId(self);
     yield* this.counters.incBy(cpu, TRYING);
-    // Pairs with the unloader's smp_mb() between clearing live and summing.
+    // Pairs with the unloader's smp_mb() between clearing live and summing (SB: each side's
+    // store, a full barrier, then its load). Linux's per-CPU try_module_get had none: it relied
+    // on stop_machine or a grace period instead.
     yield smpMb();
     const live = (yield load(this.cells.live)) === 1;
     yield* this.counters.incBy(cpu, live ? 1 - TRYING : -TRYING);
-    // Going: the unloader may be waiting for this get to back out.
+    // Going: the unloader may be waiting for this get to back out. The wake's full barrier
+    // (try_to_wake_up) orders the back-out before it reads the unloader's state.
     if (!live) yield* this.wakeWaiter();
     yield preemptEnable();
     return live;
@@ -64,11 +70,16 @@ class DekkerCount implements ModuleRefcount {
   private *drop(cpu: number, ordered: boolean): KernelCode<void> {
     yield* this.counters.dec(cpu);
     // Pairs with the waiter's set_current_state() before its sum: one of them sees the other.
+    // Linux's module_put needed none (once going it woke unconditionally, and the wake is the
+    // barrier); here the wake depends on this load, so the load must follow the decrement.
+    // The flaw leaves it out: the flaw's point, shown under tso.
     if (ordered) yield smpMb();
     if ((yield load(this.cells.live)) === 0) yield* this.wakeWaiter();
   }
 
   private *wakeWaiter(): KernelCode<void> {
+    // live was read clear: read the waiter after it (message passing with stop()'s smp_wmb()).
+    yield smpRmb();
     const waiter = yield load(this.cells.waiter);
     if (waiter !== 0) yield wakeUpProcess(waiter);
   }
@@ -85,7 +96,11 @@ class DekkerCount implements ModuleRefcount {
       const users = yield* this.counters.sum();
       if (users !== 0) return { kind: 'busy', count: users };
     }
+    // The waiter first, as 3.x's delete_module set it before the state, with smp_wmb() between
+    // (pairing with wakeWaiter's smp_rmb()) so a put that sees live clear finds it; the smp_mb()
+    // below comes after both, too late for that. Compiler barriers under sc and tso.
     yield store(this.cells.waiter, self.pid);
+    yield smpWmb();
     yield store(this.cells.live, 0);
     // Pairs with the get's smp_mb(): a get the sum misses sees live clear and backs out.
     yield smpMb();
@@ -102,15 +117,19 @@ class DekkerCount implements ModuleRefcount {
 
   *waitForZero(): KernelCode<void> {
     for (;;) {
+      // set_current_state() (smp_store_mb) before the sum, as 2.6.0-3.x wait_for_zero_refcount;
+      // pairs with the put's smp_mb() (or its wake's barrier).
       yield setCurrentState('TASK_UNINTERRUPTIBLE');
       if ((yield* this.counters.sum()) === 0) break;
       yield schedule();
     }
+    // Linux: a plain store (__set_current_state); ordered here only for the machine (see percpu.ts).
     yield setCurrentState('TASK_RUNNING');
   }
 
   *beforeFree(self: ExecutionContext): KernelCode<void> {
-    // The last put may still be between its decrement and its wake, with preemption off.
+    // The last put may still be between its decrement and its wake, with preemption off: a grace
+    // period, as today's free_module() and do_init_module()'s failure path call synchronize_rcu().
     yield* this.rcu.synchronize(self);
   }
 

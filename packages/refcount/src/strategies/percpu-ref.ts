@@ -1,5 +1,5 @@
 import {
-  alloc, atomicAdd, free, load, store, waitEvent, wakeUpProcess,
+  alloc, atomicAdd, free, load, smpWmb, store, waitEvent, wakeUpProcess,
   type ExecutionContext, type KernelCode, type Machine,
 } from '@kmodsim/cpu';
 import { allocPerCpu, freePerCpu, localOps, perCpuPtr, perCpuSum, thisCpuPtr, type LocalOps, type PerCpuVar } from '@kmodsim/percpu';
@@ -13,6 +13,10 @@ import { ModuleState, type KnownViolation, type ModuleCells, type ModuleRefcount
 // per-CPU sum into the atomic count, which is now exact, and decide. The atomic count carries a
 // large bias while per-CPU mode is possible, so it cannot reach zero before the fold. A refused
 // unload (O_NONBLOCK with users) resurrects the ref into per-CPU mode again.
+// Barriers as lib/percpu-refcount.c and include/linux/percpu-refcount.h: readers have none of
+// their own (an RCU-sched section, and an address dependency from the mode word to the per-CPU
+// counter); the grace period orders them against the kill; atomic-mode puts use the fully ordered
+// atomic_long_sub_and_test, gets the unordered atomic_long_add.
 
 const PERCPU_COUNT_BIAS = 2 ** 40;
 /** The mode word: per-CPU, or dead (killed: gets fail, puts go to the atomic count). */
@@ -41,6 +45,8 @@ class PercpuRefCount implements ModuleRefcount {
   *tryGet(self: ExecutionContext): KernelCode<boolean> {
     yield* this.rcu.readLock(self);
     // percpu_ref_tryget_live(): only in per-CPU mode, and (the seed's two-state init) only once live.
+    // Linux reads mode and counter address as one word (an address dependency orders them); here
+    // they are two cells, ordered only by the control dependency into the counter's update.
     const got = (yield load(this.cells.live)) === 1 && (yield load(this.mode)) === PERCPU;
     if (got) yield* this.local.add(yield* thisCpuPtr(self, this.counters), 1);
     yield* this.rcu.readUnlock(self);
@@ -50,6 +56,7 @@ class PercpuRefCount implements ModuleRefcount {
   *get(self: ExecutionContext): KernelCode<void> {
     yield* this.rcu.readLock(self);
     if ((yield load(this.mode)) === PERCPU) yield* this.local.add(yield* thisCpuPtr(self, this.counters), 1);
+    // percpu_ref_get's atomic_long_add() is unordered in Linux; the machine's is locked.
     else yield atomicAdd(this.atomic, 1);
     yield* this.rcu.readUnlock(self);
   }
@@ -59,6 +66,7 @@ class PercpuRefCount implements ModuleRefcount {
     if ((yield load(this.mode)) === PERCPU) {
       yield* this.local.add(yield* thisCpuPtr(self, this.counters), -1);
     } else if ((yield atomicAdd(this.atomic, -1)) === 0) {
+      // atomic_long_sub_and_test(): fully ordered, so the release's loads follow the decrement.
       // The release callback: the last user wakes the unloader. Zero is reachable only once folded.
       const waiter = yield load(this.cells.waiter);
       if (waiter !== 0) yield wakeUpProcess(waiter);
@@ -90,7 +98,9 @@ class PercpuRefCount implements ModuleRefcount {
 
   /** percpu_ref_kill() and the switch to atomic mode it starts; resumes with the exact count. */
   private *kill(self: ExecutionContext): KernelCode<number> {
-    // From now on every get fails and every put goes to the atomic count.
+    // From now on every get fails and every put goes to the atomic count. Linux sets the DEAD
+    // and ATOMIC bits under percpu_ref_switch_lock and waits with call_rcu; a plain store then
+    // synchronize_rcu() orders the same: the grace period is a full barrier on every CPU.
     yield store(this.mode, DEAD);
     // Readers that saw per-CPU mode are inside RCU read-side sections: wait them out.
     yield* this.rcu.synchronize(self);
@@ -103,6 +113,10 @@ class PercpuRefCount implements ModuleRefcount {
     yield atomicAdd(this.atomic, PERCPU_COUNT_BIAS);
     for (let cpu = 0; cpu < this.counters.cpuCount; cpu++) yield store(perCpuPtr(this.counters, cpu), 0);
     yield store(this.cells.waiter, 0);
+    // __percpu_ref_switch_to_percpu() flips the mode with smp_store_release(), so a reader that
+    // sees per-CPU mode sees the zeroed counters. The machine has no release store: smp_wmb()
+    // orders the same stores (a compiler barrier under sc and tso).
+    yield smpWmb();
     yield store(this.mode, PERCPU);
   }
 
@@ -113,7 +127,8 @@ class PercpuRefCount implements ModuleRefcount {
   }
 
   *beforeFree(self: ExecutionContext): KernelCode<void> {
-    // The last put reads the waiter after its decrement, inside its read-side section.
+    // The last put reads the waiter after its decrement, inside its read-side section: today's
+    // free_module() waits for a grace period (synchronize_rcu) the same way.
     yield* this.rcu.synchronize(self);
   }
 

@@ -29,6 +29,9 @@ class PercpuCount implements ModuleRefcount {
   ) {}
 
   *tryGet(self: ExecutionContext): KernelCode<boolean> {
+    // 2.6.0 try_module_get (include/linux/module.h): no barrier between the test and the
+    // increment. None is needed: this preempt-off section cannot overlap the stopped machine's
+    // decision, and the stoppers' handshake orders it before or after as a whole.
     yield preemptDisable();
     const live = (yield load(this.cells.live)) === 1;
     if (live) yield* this.counters.inc(yield* smpProcessorId(self));
@@ -43,7 +46,10 @@ class PercpuCount implements ModuleRefcount {
   *put(self: ExecutionContext): KernelCode<void> {
     yield preemptDisable();
     yield* this.counters.dec(yield* smpProcessorId(self));
-    // Maybe they're waiting for us to drop a reference?
+    // Maybe they're waiting for us to drop a reference? 2.6.0 module_put reads the flag with no
+    // barrier after its local_dec: once going, every put wakes the waiter, and wake_up_process()
+    // is a full barrier before it reads the waiter's state (kernel/sched/core.c try_to_wake_up:
+    // smp_mb__after_spinlock()), pairing with the waiter's set_current_state() before its sum.
     if ((yield load(this.cells.live)) === 0) {
       const waiter = yield load(this.cells.waiter);
       if (waiter !== 0) yield wakeUpProcess(waiter);
@@ -60,7 +66,13 @@ class PercpuCount implements ModuleRefcount {
     return this.counters.sum();
   }
 
-  /** With every CPU frozen no count changes: sum, decide, and mark the module GOING in one go. */
+  /**
+   * With every CPU frozen no count changes: sum, decide, and mark the module GOING in one go.
+   * stop_machine is the barrier (2.6.0 stop_refcounts: mb() before each stopper's atomic ack;
+   * kernel/stop_machine.c today: atomic_dec_and_test in ack_state): every update made before a
+   * CPU stopped is in the sum, and these stores reach every CPU before it runs a get or put
+   * again. So their order is free here; 2.6.0's sys_delete_module set the waiter first.
+   */
   private *decide(waiterPid: number, flags: UnloadFlags): KernelCode<StopOutcome> {
     const count = yield* this.sum();
     if (count !== 0 && flags.nonblock && !flags.force) return { kind: 'busy', count };
@@ -71,7 +83,8 @@ class PercpuCount implements ModuleRefcount {
   }
 
   *stop(self: ExecutionContext, flags: UnloadFlags): KernelCode<StopOutcome> {
-    // The flaw: sum while the other CPUs run, so a get can slip in between the sum and GOING.
+    // The flaw: sum while the other CPUs run, with no stop_machine, so a get can slip in between
+    // the sum and GOING.
     if (this.flaw === 'naive-sum') return yield* this.decide(self.pid, flags);
     // The waiter is the unloader, not the stopper thread that happens to run the decision.
     let outcome: StopOutcome | undefined;
@@ -87,7 +100,8 @@ class PercpuCount implements ModuleRefcount {
 
   *waitForZero(): KernelCode<void> {
     if (this.flaw === 'lost-wakeup') {
-      // The flaw: test first, set the state after, so a put (and its wake) in between is lost.
+      // The flaw: test first, set the state after (Linux sets it first), so a put and its wake
+      // in between are lost. No barrier would help: it is an ordering of program steps.
       while ((yield* this.sum()) !== 0) {
         yield setCurrentState('TASK_UNINTERRUPTIBLE');
         yield schedule();
@@ -95,18 +109,24 @@ class PercpuCount implements ModuleRefcount {
       return;
     }
     while (true) {
-      // set_current_state() is smp_store_mb(): the state is visible before the sum's loads. The
-      // flaw's __set_current_state() is a plain store, which x86-TSO lets the loads overtake.
+      // 2.6.0 wait_for_zero_refcount: set_current_state() is smp_store_mb() (include/linux/sched.h):
+      // the state is visible before the sum's loads. The flaw's __set_current_state() is a plain
+      // store, which x86-TSO lets the loads overtake: the flaw's point.
       yield this.flaw === 'unordered-wait' ? setCurrentStateUnordered('TASK_UNINTERRUPTIBLE') : setCurrentState('TASK_UNINTERRUPTIBLE');
       if ((yield* this.sum()) === 0) break;
       yield schedule();
     }
+    // Linux stores TASK_RUNNING plainly here (2.6.0-3.x: current->state =). Ours is ordered, a
+    // barrier more: the machine's self.taskState does not show a task its own buffered state, so
+    // mutex_lock's might_sleep() would warn.
     yield setCurrentState('TASK_RUNNING');
   }
 
   *beforeFree(self: ExecutionContext): KernelCode<void> {
     // A put may still be between its decrement and its test of `live`, with preemption off.
-    // Every CPU passing through its stopper thread proves none is there any more.
+    // Every CPU passing through its stopper thread proves none is there any more: 2.6.24-3.x
+    // free_module unlinked under stop_machine (__unlink_module); 2.6.0's had only a spinlock.
+    // The flaw skips it (2.6.0's free), and frees under a put still running.
     if (this.flaw === 'early-free') return;
     yield* this.stopper.run(self, function* () {
       return 0;
