@@ -1,61 +1,96 @@
 import type { Footprint } from './footprint.js';
 
-/** What adding one step changed in the index, to take it back. */
-interface IndexUndo {
-  readonly position: number;
-  readonly key: number;
-  readonly previousOfProcess: number | undefined;
-  readonly cpu: number;
-  readonly previousOnCpu: number | undefined;
-  readonly footprint: Footprint;
-  /** Per written location: its last writer and its readers before this step. */
-  readonly writes: readonly { readonly lastWrite: number | undefined; readonly readers: number[] | undefined }[];
-}
+/** No step: the index's stand-in for a location, CPU or process no step has touched yet. */
+const NONE = -1;
 
 /**
  * The latest steps that touched each location, ran on each CPU, or belong to each process. It is
  * kept from one execution to the next: the steps the next one shares are taken back no further
  * than where it diverges, so each execution's analysis costs only its new steps.
+ *
+ * The search adds a step for every step it runs, so this is kept cheap: each location gets a
+ * small number (a slot) the first time it is seen, looked up once per step, and everything else
+ * is arrays by slot; what adding a step changed is kept to take it back in flat stacks of
+ * numbers rather than an object per step. (Maps by location, looked up several times per
+ * location, and objects per step were a fifth of what the search's race analysis cost.)
  */
 export class AccessIndex {
-  private readonly lastWrite = new Map<number, number>();
-  private readonly readsSinceWrite = new Map<number, number[]>();
-  private readonly lastOnCpu: (number | undefined)[] = [];
-  private readonly lastOfProcess: (number | undefined)[] = [];
-  private readonly undo: IndexUndo[] = [];
-  /** For `predecessors`: the call that last listed each position, and how many calls there were. */
+  private readonly slotOf = new Map<number, number>();
+  /** By slot: the last step that wrote the location, and the steps that read it since. */
+  private readonly lastWrite: number[] = [];
+  private readonly readers: (number[] | undefined)[] = [];
+  private readonly lastOnCpu: number[] = [];
+  private readonly lastOfProcess: number[] = [];
+  /**
+   * Per step added, oldest first: its position, key, CPU, what it replaced, and where its slots
+   * begin below. These stacks are written in place up to their counts and never cut: pops and
+   * pushes cost more, and cutting by setting a length is a slow runtime call in V8.
+   */
+  private steps = 0;
+  private readonly positions: number[] = [];
+  private readonly keys: number[] = [];
+  private readonly cpus: number[] = [];
+  private readonly previousOfProcess: number[] = [];
+  private readonly previousOnCpu: number[] = [];
+  private readonly readsStart: number[] = [];
+  private readonly writesStart: number[] = [];
+  /** The slots every step added read and wrote, and per write, the location's last writer and readers before it. */
+  private readCount = 0;
+  private writeCount = 0;
+  private readonly readSlots: number[] = [];
+  private readonly writeSlots: number[] = [];
+  private readonly savedLastWrite: number[] = [];
+  private readonly savedReaders: (number[] | undefined)[] = [];
+  /** The slots of the footprint last looked up (predecessors, then add, ask for the same one). */
+  private slotted: Footprint | undefined;
+  private readonly slottedReads: number[] = [];
+  private readonly slottedWrites: number[] = [];
+  /** For `predecessors`: the call that last listed each position, how many calls there were, and the list, reused. */
   private readonly listedIn: number[] = [];
   private calls = 0;
+  private readonly found: number[] = [];
 
   /** Takes back every step from `position` on. */
   truncate(position: number): void {
-    for (let entry = this.undo.at(-1); entry !== undefined && entry.position >= position; entry = this.undo.at(-1)) {
-      this.undo.pop();
-      const { footprint } = entry;
-      for (let read = footprint.reads.length - 1; read >= 0; read--) this.readsSinceWrite.get(footprint.reads[read] ?? -1)?.pop();
-      for (let write = footprint.writes.length - 1; write >= 0; write--) {
-        const location = footprint.writes[write] ?? -1;
-        const saved = entry.writes[write];
-        if (saved?.lastWrite === undefined) this.lastWrite.delete(location);
-        else this.lastWrite.set(location, saved.lastWrite);
-        if (saved?.readers === undefined) this.readsSinceWrite.delete(location);
-        else this.readsSinceWrite.set(location, saved.readers);
+    const { readSlots, writeSlots, readers, lastWrite } = this;
+    let read = this.readCount;
+    let write = this.writeCount;
+    let step = this.steps - 1;
+    for (; step >= 0 && (this.positions[step] ?? NONE) >= position; step--) {
+      const readsStart = this.readsStart[step] ?? 0;
+      while (read > readsStart) readers[readSlots[--read] ?? 0]?.pop();
+      const writesStart = this.writesStart[step] ?? 0;
+      while (write > writesStart) {
+        const slot = writeSlots[--write] ?? 0;
+        lastWrite[slot] = this.savedLastWrite[write] ?? NONE;
+        readers[slot] = this.savedReaders[write];
       }
-      this.lastOnCpu[entry.cpu] = entry.previousOnCpu;
-      this.lastOfProcess[entry.key] = entry.previousOfProcess;
+      this.lastOnCpu[this.cpus[step] ?? 0] = this.previousOnCpu[step] ?? NONE;
+      this.lastOfProcess[this.keys[step] ?? 0] = this.previousOfProcess[step] ?? NONE;
     }
+    this.steps = step + 1;
+    this.readCount = read;
+    this.writeCount = write;
   }
 
-  /** Positions of the steps a step with this footprint depends on directly, latest first. */
-  predecessors(key: number, footprint: Footprint): number[] {
-    const found: number[] = [];
+  /**
+   * Positions of the steps a step with this footprint depends on directly, latest first. The
+   * list is the index's own, reused: it holds until the next call.
+   */
+  predecessors(key: number, footprint: Footprint): readonly number[] {
+    const found = this.found;
+    while (found.length > 0) found.pop();
     const call = ++this.calls;
+    this.slot(footprint);
     this.note(found, this.lastOfProcess[key], call);
     this.note(found, this.lastOnCpu[footprint.cpu], call);
-    for (const location of footprint.reads) this.note(found, this.lastWrite.get(location), call);
-    for (const location of footprint.writes) {
-      this.note(found, this.lastWrite.get(location), call);
-      const readers = this.readsSinceWrite.get(location);
+    const reads = footprint.reads.length;
+    for (let read = 0; read < reads; read++) this.note(found, this.lastWrite[this.slottedReads[read] ?? 0], call);
+    const writes = footprint.writes.length;
+    for (let write = 0; write < writes; write++) {
+      const slot = this.slottedWrites[write] ?? 0;
+      this.note(found, this.lastWrite[slot], call);
+      const readers = this.readers[slot];
       // Latest first, so that the sort below finds them nearly in place.
       if (readers !== undefined) for (let reader = readers.length - 1; reader >= 0; reader--) this.note(found, readers[reader], call);
     }
@@ -65,26 +100,60 @@ export class AccessIndex {
 
   /** Adds a position once per call: `listedIn` says by which call it was last listed. */
   private note(found: number[], position: number | undefined, call: number): void {
-    if (position === undefined || this.listedIn[position] === call) return;
+    if (position === undefined || position === NONE || this.listedIn[position] === call) return;
     this.listedIn[position] = call;
     found.push(position);
   }
 
   add(position: number, key: number, footprint: Footprint): void {
-    const writes: { lastWrite: number | undefined; readers: number[] | undefined }[] = [];
-    this.undo.push({ position, key, previousOfProcess: this.lastOfProcess[key], cpu: footprint.cpu, previousOnCpu: this.lastOnCpu[footprint.cpu], footprint, writes });
+    const cpu = footprint.cpu;
+    this.slot(footprint);
+    const step = this.steps++;
+    this.positions[step] = position;
+    this.keys[step] = key;
+    this.cpus[step] = cpu;
+    this.previousOfProcess[step] = this.lastOfProcess[key] ?? NONE;
+    this.previousOnCpu[step] = this.lastOnCpu[cpu] ?? NONE;
+    this.readsStart[step] = this.readCount;
+    this.writesStart[step] = this.writeCount;
     this.lastOfProcess[key] = position;
-    this.lastOnCpu[footprint.cpu] = position;
-    for (const location of footprint.writes) {
-      writes.push({ lastWrite: this.lastWrite.get(location), readers: this.readsSinceWrite.get(location) });
-      this.lastWrite.set(location, position);
-      this.readsSinceWrite.delete(location);
+    this.lastOnCpu[cpu] = position;
+    const writes = footprint.writes.length;
+    for (let write = 0; write < writes; write++) {
+      const slot = this.slottedWrites[write] ?? 0;
+      const saved = this.writeCount++;
+      this.writeSlots[saved] = slot;
+      this.savedLastWrite[saved] = this.lastWrite[slot] ?? NONE;
+      this.savedReaders[saved] = this.readers[slot];
+      this.lastWrite[slot] = position;
+      this.readers[slot] = undefined;
     }
-    for (const location of footprint.reads) {
-      const readers = this.readsSinceWrite.get(location);
-      if (readers === undefined) this.readsSinceWrite.set(location, [position]);
+    const reads = footprint.reads.length;
+    for (let read = 0; read < reads; read++) {
+      const slot = this.slottedReads[read] ?? 0;
+      this.readSlots[this.readCount++] = slot;
+      const readers = this.readers[slot];
+      if (readers === undefined) this.readers[slot] = [position];
       else readers.push(position);
     }
+  }
+
+  /** Looks up the slots of a footprint's locations, unless they are the ones looked up last. */
+  private slot(footprint: Footprint): void {
+    if (this.slotted === footprint) return;
+    this.slotted = footprint;
+    for (let read = 0; read < footprint.reads.length; read++) this.slottedReads[read] = this.slotFor(footprint.reads[read] ?? NONE);
+    for (let write = 0; write < footprint.writes.length; write++) this.slottedWrites[write] = this.slotFor(footprint.writes[write] ?? NONE);
+  }
+
+  private slotFor(location: number): number {
+    const known = this.slotOf.get(location);
+    if (known !== undefined) return known;
+    const slot = this.lastWrite.length;
+    this.slotOf.set(location, slot);
+    this.lastWrite.push(NONE);
+    this.readers.push(undefined);
+    return slot;
   }
 }
 

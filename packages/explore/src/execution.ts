@@ -1,4 +1,5 @@
-import { OpCode, TIME_PASSES, type Choice, type FaultKind, type Machine, type ScenarioCheck } from '@kmodsim/cpu';
+import { OpCode, TIME_PASSES, type Choice, type FaultKind, type Machine, type Operation, type ScenarioCheck } from '@kmodsim/cpu';
+import { choicePointsOf, type ChoicePoints } from './choice-points.js';
 import { blocks, outcomeSignature, pendingCode, switchesItself, union } from './execution-steps.js';
 import { footprintOf, pendingFootprint, withDrains, withSchedulerWrites, withTimerWakes, type Footprint } from './footprint.js';
 import { LIVELOCK_CONFIRM_STEPS } from './fair-round-robin.js';
@@ -80,6 +81,7 @@ const BOUNDED_WINDOW_STEPS = 1000;
  */
 export class ExecutionDriver {
   private readonly spin: SpinWatch;
+  private readonly points: ChoicePoints;
   private lastCpu = -1;
   /** The last step on `lastCpu` changed what that CPU runs (or ended its task's turn). */
   private lastSwitched = false;
@@ -107,6 +109,8 @@ export class ExecutionDriver {
     this.cpuCount = machine.cpuCount;
     this.irqSources = machine.irqSourceCount;
     this.spin = new SpinWatch(machine.cpuCount);
+    // The largest key is the last CPU's store buffer flush's.
+    this.points = choicePointsOf(this.cpuCount, this.irqSources, this.keyOf({ kind: 'flush', cpu: this.cpuCount - 1 }) + 1);
     this.setupSteps = machine.stepCount;
   }
 
@@ -168,20 +172,22 @@ export class ExecutionDriver {
   perform(point: ChoicePoint, index: number): Footprint {
     const choice = point.choices[index];
     if (choice === undefined) throw new RangeError(`choice ${index} is not at this point`);
-    return this.performChoice(choice, point.costs[index] ?? 0, footprintOf(this.machine, choice));
+    return this.performChoice(choice, point.costs[index] ?? 0, footprintOf(this.machine, choice), false);
   }
 
   /**
    * Performs a choice made in an earlier execution at this same point, with the footprint and
-   * cost it had then; the pending operation must be the one it was then.
+   * cost it had then; the pending operation must be the one it was then. That footprint is
+   * whole already (perform() returned it): what the step did besides is not worked out again.
    */
   replay(choice: Choice, cost: number, footprint: Footprint, expectedOp: number): boolean {
     if (pendingCode(this.machine, choice) !== expectedOp) return false;
-    this.performChoice(choice, cost, footprint);
+    this.performChoice(choice, cost, footprint, true);
     return true;
   }
 
-  private performChoice(choice: Choice, cost: number, footprint: Footprint): Footprint {
+  /** Performs a choice; `whole` says its footprint already holds what the step does besides what was pending. */
+  private performChoice(choice: Choice, cost: number, footprint: Footprint, whole: boolean): Footprint {
     const machine = this.machine;
     const cpu = choice.cpu;
     this.preemptions += cost;
@@ -195,14 +201,7 @@ export class ExecutionDriver {
     const rmwValue = rmwCell >= 0 ? machine.read(rmwCell) : 0;
     machine.perform(choice);
     const switched = machine.contextOf(cpu) !== before || choice.kind !== 'step';
-    let touched = footprint;
-    // A task killed by its fault leaves its CPU too, but the execution ends there: that is no scheduling another step could race with.
-    const killed = machine.oopses.length > oopsesBefore;
-    if (switched && op !== undefined && !switchesItself(op) && !killed) touched = withSchedulerWrites(machine, footprint);
-    const timerWakes = machine.timerWakesOfLastChoice;
-    if (timerWakes.length > 0) touched = withTimerWakes(machine, touched, timerWakes);
-    const drained = machine.drainedByLastChoice;
-    if (drained.length > 0 && choice.kind !== 'flush') touched = withDrains(machine, touched, drained);
+    const touched = whole ? footprint : this.withEffects(choice, op, footprint, switched, oopsesBefore);
     const unchangedCell = rmwCell >= 0 && machine.read(rmwCell) === rmwValue ? rmwCell : -1;
     if (choice.kind === 'flush') {
       // A flush is its own process: it wakes CPUs waiting on its cell, and leaves its CPU's run as it was.
@@ -217,6 +216,23 @@ export class ExecutionDriver {
     this.lastCpu = cpu;
     this.lastSwitched = choice.kind === 'step' && switched && op !== undefined && blocks(op);
     this.explored++;
+    return touched;
+  }
+
+  /**
+   * A step's footprint with what it did that was known only once it ran: a switch it forced,
+   * timers it fired, a store buffer a switch or an interrupt's return drained.
+   */
+  private withEffects(choice: Choice, op: Operation | undefined, footprint: Footprint, switched: boolean, oopsesBefore: number): Footprint {
+    const machine = this.machine;
+    let touched = footprint;
+    // A task killed by its fault leaves its CPU too, but the execution ends there: that is no scheduling another step could race with.
+    const killed = machine.oopses.length > oopsesBefore;
+    if (switched && op !== undefined && !switchesItself(op) && !killed) touched = withSchedulerWrites(machine, footprint);
+    const timerWakes = machine.timerWakesOfLastChoice;
+    if (timerWakes.length > 0) touched = withTimerWakes(machine, touched, timerWakes);
+    const drained = machine.drainedByLastChoice;
+    if (drained.length > 0 && choice.kind !== 'flush') touched = withDrains(machine, touched, drained);
     return touched;
   }
 
@@ -352,9 +368,8 @@ export class ExecutionDriver {
     const enabled = this.machine.enabledChoices();
     const last = this.lastCpu;
     const lastContinues = last >= 0 && !this.lastSwitched && !this.spin.isWaiting(last) && this.machine.isActive(last);
-    const choices: Choice[] = [];
-    const keys: number[] = [];
-    const costs: number[] = [];
+    const points = this.points;
+    points.begin();
     let bounded = false;
     let boundedPreemption = false;
     let detour = false;
@@ -369,14 +384,12 @@ export class ExecutionDriver {
         continue;
       }
       if (choice.kind === 'irq') detour = true;
-      choices.push(choice);
-      keys.push(this.keyOf(choice));
-      costs.push(cost);
+      points.add(choice, this.keyOf(choice), cost);
     }
     if (bounded) this.boundedAt = this.explored;
     if (boundedPreemption) this.preemptionBoundedAt = this.explored;
     this.onlyInterruptsLeftOut = bounded && !boundedPreemption;
-    return { choices, keys, costs, bounded, freeSwitch: !lastContinues, detour, timers: this.machine.timerPending, capped: boundedPreemption };
+    return points.point(bounded, !lastContinues, detour, this.machine.timerPending, boundedPreemption);
   }
 }
 

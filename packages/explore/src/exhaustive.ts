@@ -2,7 +2,7 @@ import { AccessIndex } from './access-index.js';
 import { pendingCode } from './execution-steps.js';
 import { ExecutionDriver, type Bounds, type ChoicePoint, type Outcome } from './execution.js';
 import { analyzePending, analyzeRaces } from './races.js';
-import type { Request, SearchNode } from './search-node.js';
+import { addKey, type Request, type SearchNode } from './search-node.js';
 import { NondeterminismError } from './search-errors.js';
 import { HASH_SEED, mixHash, ShardPlan } from './shard-plan.js';
 import { checkpointDiverged, crossCheck, ExecutionStarts, type Start } from './starts.js';
@@ -133,10 +133,13 @@ interface SleepState {
 }
 
 /** A node's shard sets when the search is neither sharded nor split (never written: ShardPlan and splitOff write them). */
-const NO_KEYS: Set<number> = new Set();
+const NO_KEYS: number[] = [];
+
+/** A node's clock until the race analysis gives it one (never written: it is replaced). */
+const NO_CLOCK: readonly number[] = [];
 
 /** A node's runs without sleep sets (never written: only recordRuns writes them). */
-const NO_RUNS: Map<number, RunRecord> = new Map();
+const NO_RUNS: RunRecord[] = [];
 
 /** What a new node keeps: alternatives asked for at once without reduction, its own shard sets, its runs for sleep sets. */
 interface NodeKind {
@@ -198,7 +201,7 @@ function runOne(start: Start, options: ExhaustiveOptions, { path, follower, slee
     const choice = point.choices[node.chosen];
     node.op = choice === undefined ? -2 : pendingCode(driver.machine, choice);
     node.inIrq = choice?.kind === 'step' && driver.machine.contextOf(choice.cpu)?.inIrq === true;
-    node.footprints.set(point.keys[node.chosen] ?? -1, driver.perform(point, node.chosen));
+    node.footprints[node.chosen] = driver.perform(point, node.chosen);
     depth++;
   }
   if (sleep !== undefined) {
@@ -214,16 +217,15 @@ function runOne(start: Start, options: ExhaustiveOptions, { path, follower, slee
 function* performedSteps(path: readonly SearchNode[]): Generator<PerformedStep> {
   for (const node of path) {
     const key = node.point.keys[node.chosen];
-    const footprint = key === undefined ? undefined : node.footprints.get(key);
+    const footprint = node.footprints[node.chosen];
     if (key !== undefined && footprint !== undefined) yield { key, footprint };
   }
 }
 
 /** Replays the choice taken at `node` in an earlier execution. */
 function replayNode(driver: ExecutionDriver, node: SearchNode | undefined, depth: number): void {
-  const key = node?.point.keys[node.chosen];
   const choice = node?.point.choices[node.chosen];
-  const footprint = key === undefined ? undefined : node?.footprints.get(key);
+  const footprint = node?.footprints[node.chosen];
   if (node === undefined || choice === undefined || footprint === undefined) throw new Error(`no choice recorded at step ${depth}`);
   if (!driver.settle() || !driver.replay(choice, node.point.costs[node.chosen] ?? 0, footprint, node.op) || driver.machine.fault?.kind === 'replay-diverged') {
     throw notDeterministicAt(`at step ${depth} after setup the run no longer fits the choices made before`);
@@ -256,10 +258,11 @@ function newNode(point: ChoicePoint, sleep: SleepSet, parent: SearchNode | undef
   if (chosen === undefined) return undefined;
   const firstKey = point.keys[chosen] ?? -1;
   const parentKey = parent?.point.keys[parent.chosen] ?? -1;
+  // A literal without a spread: V8 builds one that spreads on a slow path, and the search makes a node per step.
   const node: SearchNode = {
-    point, chosen, done: new Set(), backtrack: new Set([firstKey]), sleep, runs: runs ? new Map<number, RunRecord>() : NO_RUNS, clock: [], epoch: 0, ownedElsewhere: ownSets ? new Set() : NO_KEYS, shared: ownSets ? new Set() : NO_KEYS, firstKey,
-    ...prefixHashes(parent), detours: parent === undefined ? 0 : parent.detours + (parentKey === parent.firstKey ? 0 : 1), contested: false,
-    footprints: new Map(), op: -2, inIrq: false,
+    point, chosen, done: [], backtrack: [firstKey], sleep, runs: runs ? byChoice(point) : NO_RUNS, clock: NO_CLOCK, epoch: 0, ownedElsewhere: ownSets ? [] : NO_KEYS, shared: ownSets ? [] : NO_KEYS, firstKey,
+    prefixHash: prefixHash(parent), prefixHash2: prefixHash2(parent), detours: parent === undefined ? 0 : parent.detours + (parentKey === parent.firstKey ? 0 : 1), contested: false,
+    footprints: byChoice(point), op: -2, inIrq: false,
   };
   for (let index = 0; index < point.keys.length; index++) {
     const key = point.keys[index] ?? -1;
@@ -268,6 +271,14 @@ function newNode(point: ChoicePoint, sleep: SleepSet, parent: SearchNode | undef
     if (!reduction || kind === 'irq' || kind === 'ipi' || kind === 'preempt') request(node, key);
   }
   return node;
+}
+
+/**
+ * An array with a place per choice of the point. Sized at once: an empty array written at an
+ * index grows a backing store of 17 or more places, and the search makes nodes per step.
+ */
+function byChoice<T>(point: ChoicePoint): (T | undefined)[] {
+  return new Array<T | undefined>(point.keys.length);
 }
 
 /** The index of the choice a new point takes first, or undefined when every choice is asleep. */
@@ -293,7 +304,7 @@ function defaultChoice(point: ChoicePoint, asleep: ReadonlySet<number>): number 
 
 /** Asks for an alternative plainly (the search is not sharded). */
 function addAlternative(node: SearchNode, key: number): void {
-  node.backtrack.add(key);
+  addKey(node.backtrack, key);
 }
 
 /** A point of a handed-over subtree's prefix: it takes the prefix's choice, and leaves what was handled elsewhere. */
@@ -301,16 +312,18 @@ function prefixNode(point: ChoicePoint, step: SubtreeStep, parent: SearchNode | 
   const chosen = point.keys.indexOf(step.key);
   if (chosen < 0) throw notDeterministicAt(`at step ${depth} after setup the handed-over subtree takes choice ${step.key}, which is not among [${point.keys.join(' ')}]`);
   return {
-    point, chosen, done: new Set(), backtrack: new Set([step.key]), sleep: step.sleep === undefined ? NO_SLEEP : takenSleep(step.sleep, step.key), runs: new Map(), clock: [], epoch: 0, ownedElsewhere: new Set(step.handled), shared: NO_KEYS, firstKey: step.key,
-    ...prefixHashes(parent), detours: 0, contested: true, footprints: new Map(), op: -2, inIrq: false,
+    point, chosen, done: [], backtrack: [step.key], sleep: step.sleep === undefined ? NO_SLEEP : takenSleep(step.sleep, step.key), runs: [], clock: NO_CLOCK, epoch: 0, ownedElsewhere: [...step.handled], shared: NO_KEYS, firstKey: step.key,
+    prefixHash: prefixHash(parent), prefixHash2: prefixHash2(parent), detours: 0, contested: true, footprints: [], op: -2, inIrq: false,
   };
 }
 
 /** The hashes that name a point by the choices before it: its parent's, mixed with the choice taken there. */
-function prefixHashes(parent: SearchNode | undefined): { prefixHash: number; prefixHash2: number } {
-  if (parent === undefined) return { prefixHash: HASH_SEED, prefixHash2: HASH2_SEED };
-  const key = parent.point.keys[parent.chosen] ?? -1;
-  return { prefixHash: mixHash(parent.prefixHash, key), prefixHash2: mixHash2(parent.prefixHash2, key) };
+function prefixHash(parent: SearchNode | undefined): number {
+  return parent === undefined ? HASH_SEED : mixHash(parent.prefixHash, parent.point.keys[parent.chosen] ?? -1);
+}
+
+function prefixHash2(parent: SearchNode | undefined): number {
+  return parent === undefined ? HASH2_SEED : mixHash2(parent.prefixHash2, parent.point.keys[parent.chosen] ?? -1);
 }
 
 /** The deepest point with a choice still to explore; the path is cut back to it. */
@@ -319,8 +332,8 @@ function nextBranch(path: SearchNode[]): number | undefined {
     const depth = path.length - 1;
     const node = path[depth];
     if (node === undefined) break;
-    node.done.add(node.point.keys[node.chosen] ?? -1);
-    const next = node.point.keys.findIndex((key) => node.backtrack.has(key) && !node.done.has(key) && !node.sleep.asleep.has(key) && !node.ownedElsewhere.has(key));
+    addKey(node.done, node.point.keys[node.chosen] ?? -1);
+    const next = nextChoice(node);
     if (next >= 0) {
       node.chosen = next;
       return depth;
@@ -328,4 +341,14 @@ function nextBranch(path: SearchNode[]): number | undefined {
     path.pop();
   }
   return undefined;
+}
+
+/** The first choice at `node` asked for and neither taken, asleep nor explored elsewhere; -1 when none is. */
+function nextChoice(node: SearchNode): number {
+  const keys = node.point.keys;
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index] ?? -1;
+    if (node.backtrack.includes(key) && !node.done.includes(key) && !node.sleep.asleep.has(key) && !node.ownedElsewhere.includes(key)) return index;
+  }
+  return -1;
 }

@@ -95,17 +95,16 @@ function stepFootprint(machine: Machine, cpu: number): Footprint {
     writes.push(RUN_QUEUE_BASE + cpu, IPI_QUEUE_BASE + cpu);
     return { cpu, reads, writes };
   }
-  const objectOf = (address: number): number => OBJECT_BASE + machine.memory.objectIdAt(address);
   const tso = machine.memoryModel === 'tso';
   if (tso && drainsBuffer(op)) writes.push(...drainWrites(machine, cpu));
   switch (op.code) {
     case OpCode.Load:
-      reads.push(op.cell, objectOf(op.cell));
+      reads.push(op.cell, objectOf(machine, op.cell));
       break;
     case OpCode.Store:
       // Under 'tso' a store goes into this CPU's buffer: no other CPU sees it until its flush.
       writes.push(tso ? STORE_BUFFER_BASE + cpu : op.cell);
-      reads.push(objectOf(op.cell));
+      reads.push(objectOf(machine, op.cell));
       break;
     case OpCode.Rmw:
       if (tso && !op.locked) {
@@ -114,16 +113,16 @@ function stepFootprint(machine: Machine, cpu: number): Footprint {
       } else {
         writes.push(op.cell);
       }
-      reads.push(objectOf(op.cell));
+      reads.push(objectOf(machine, op.cell));
       break;
     case OpCode.Free:
-      writes.push(objectOf(op.address));
+      writes.push(objectOf(machine, op.address));
       break;
     case OpCode.Alloc:
       writes.push(ALLOC);
       break;
     case OpCode.EnterCode:
-      reads.push(objectOf(op.address));
+      reads.push(objectOf(machine, op.address));
       break;
     case OpCode.SetState:
       // A task sets only its own state; a wake of that task is the one other step that reads it.
@@ -155,6 +154,11 @@ function stepFootprint(machine: Machine, cpu: number): Footprint {
       break;
   }
   return { cpu, reads, writes };
+}
+
+/** The location of the memory object that holds `address` (a free writes it, every access reads it). */
+function objectOf(machine: Machine, address: number): number {
+  return OBJECT_BASE + machine.memory.objectIdAt(address);
 }
 
 /**

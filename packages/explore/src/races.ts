@@ -23,7 +23,7 @@ export function analyzeRaces(path: SearchNode[], from: number, index: AccessInde
     const node = path[position];
     if (node === undefined) continue;
     const key = node.point.keys[node.chosen];
-    const footprint = key === undefined ? undefined : node.footprints.get(key);
+    const footprint = node.footprints[node.chosen];
     if (key === undefined || footprint === undefined) continue;
     clockStep(path, position, key, index.predecessors(key, footprint), request, sleepSets);
     index.add(position, key, footprint);
@@ -34,11 +34,11 @@ export function analyzeRaces(path: SearchNode[], from: number, index: AccessInde
 function clockStep(path: readonly SearchNode[], position: number, key: number, predecessors: readonly number[], request: Request, sleepSets: boolean): void {
   const node = path[position];
   if (node === undefined) return;
-  const ordering = happensBefore(path, key, predecessors, node.footprints.get(key));
+  const ordering = happensBefore(path, key, predecessors, node.footprints[node.chosen]);
   node.epoch = ordering.epoch;
   node.clock = ordering.clock;
   for (const earlier of ordering.races) {
-    reverseRace(path, request, earlier, key, position, node.footprints.get(key)?.follows);
+    reverseRace(path, request, earlier, key, position, node.footprints[node.chosen]?.follows);
     if (sleepSets) requestInitial(path, request, earlier, { key, clock: ordering.clock, end: position });
   }
 }
@@ -47,7 +47,7 @@ function clockStep(path: readonly SearchNode[], position: number, key: number, p
  * A step's happens-before clock and epoch from its dependent predecessors (latest first), and
  * those of them of another process not ordered before it through another: the races to reverse.
  */
-function happensBefore(path: readonly SearchNode[], key: number, predecessors: readonly number[], footprint: Footprint | undefined): { clock: number[]; epoch: number; races: number[] } {
+function happensBefore(path: readonly SearchNode[], key: number, predecessors: readonly number[], footprint: Footprint | undefined): { clock: number[]; epoch: number; races: readonly number[] } {
   let epoch = 1;
   for (const earlierPosition of predecessors) {
     const earlier = path[earlierPosition];
@@ -57,19 +57,24 @@ function happensBefore(path: readonly SearchNode[], key: number, predecessors: r
     }
   }
   const clock: number[] = [];
-  const races: number[] = [];
+  // Made only for a step that races: most do not.
+  let races: number[] | undefined;
   for (const earlierPosition of predecessors) {
     const earlier = path[earlierPosition];
     if (earlier === undefined) continue;
     const earlierKey = earlier.point.keys[earlier.chosen] ?? -1;
     const ordered = (clock[earlierKey] ?? 0) >= earlier.epoch;
-    if (!ordered && earlierKey !== key && !inProgramOrder(footprint, earlier.footprints.get(earlierKey))) races.push(earlierPosition);
+    if (!ordered && earlierKey !== key && !inProgramOrder(footprint, earlier.footprints[earlier.chosen])) (races ??= []).push(earlierPosition);
     merge(clock, earlier.clock);
+    padTo(clock, earlierKey);
     if ((clock[earlierKey] ?? 0) < earlier.epoch) clock[earlierKey] = earlier.epoch;
   }
+  padTo(clock, key);
   clock[key] = epoch;
-  return { clock, epoch, races };
+  return { clock, epoch, races: races ?? NO_RACES };
 }
+
+const NO_RACES: readonly number[] = [];
 
 /** A CPU's step and a flush of its own store buffer: ordered, as its own steps are, never a race (see Footprint.follows). */
 function inProgramOrder(a: Footprint | undefined, b: Footprint | undefined): boolean {
@@ -161,11 +166,21 @@ function chosenCpu(node: SearchNode | undefined): number | undefined {
   return node?.point.choices[node.chosen]?.cpu;
 }
 
+// Clocks are kept dense, zeros where a process has no step ordered before: V8 keeps such an
+// array as packed small integers, which merges and reads go through faster than holes.
+
 function merge(into: number[], from: readonly number[]): void {
-  for (let index = 0; index < from.length; index++) {
-    const value = from[index];
-    if (value !== undefined && value > (into[index] ?? 0)) into[index] = value;
+  const shared = Math.min(into.length, from.length);
+  for (let index = 0; index < shared; index++) {
+    const value = from[index] ?? 0;
+    if (value > (into[index] ?? 0)) into[index] = value;
   }
+  for (let index = into.length; index < from.length; index++) into.push(from[index] ?? 0);
+}
+
+/** Makes a clock long enough to hold `index`. */
+function padTo(clock: number[], index: number): void {
+  while (clock.length <= index) clock.push(0);
 }
 
 /** The later step of a race: its choice key, its happens-before clock, and the position it ran at (the path's length for a pending step). */

@@ -1,4 +1,4 @@
-import type { SearchNode } from './search-node.js';
+import { addKey, type SearchNode } from './search-node.js';
 
 /** Alternatives that stray from the first execution by at most this many choices are started by every shard. */
 const SHARED_DETOURS = 2;
@@ -21,22 +21,22 @@ export class ShardPlan {
   /** The execution about to run is every shard's when it starts an alternative every shard starts. */
   beginExecution(diverging: SearchNode | undefined, first: boolean): void {
     const key = diverging?.point.keys[diverging.chosen];
-    this.sharedExecution = first || (key !== undefined && diverging?.shared.has(key) === true);
+    this.sharedExecution = first || (key !== undefined && diverging?.shared.includes(key) === true);
   }
 
   request(node: SearchNode, key: number): void {
     if (!this.sharedExecution || key === node.firstKey) {
-      if (!node.ownedElsewhere.has(key)) node.backtrack.add(key);
+      if (!node.ownedElsewhere.includes(key)) addKey(node.backtrack, key);
       return;
     }
-    if (node.shared.has(key) || node.ownedElsewhere.has(key)) return;
+    if (node.shared.includes(key) || node.ownedElsewhere.includes(key)) return;
     if (node.detours < SHARED_DETOURS) {
-      node.shared.add(key);
-      node.backtrack.add(key);
+      node.shared.push(key);
+      addKey(node.backtrack, key);
     } else if (mixHash(node.prefixHash, key) % this.shard.count === this.shard.index) {
-      node.backtrack.add(key);
+      addKey(node.backtrack, key);
     } else {
-      node.ownedElsewhere.add(key);
+      node.ownedElsewhere.push(key);
     }
   }
 }

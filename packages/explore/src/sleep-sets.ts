@@ -1,6 +1,6 @@
 import type { ChoicePoint } from './execution.js';
 import { dependent, sendsIpi, touchesTimers, type Footprint } from './footprint.js';
-import type { SearchNode } from './search-node.js';
+import { footprintOfKey, type SearchNode } from './search-node.js';
 
 // Sleep sets under a preemption bound. A choice `a` explored at a point n sleeps in the subtree of
 // a later sibling `b` while the steps taken stay independent of it: an execution n·b·w·a·r is the
@@ -117,13 +117,13 @@ export const NO_SLEEP: SleepSet = { carried: new Map(), asleep: new Set() };
  */
 export function childSleep(parent: SearchNode, point: ChoicePoint, unbitten: boolean): SleepSet {
   const takenKey = parent.point.keys[parent.chosen] ?? -1;
-  const taken = parent.footprints.get(takenKey);
-  if (taken === undefined || touchesTimers(taken) || (parent.sleep.carried.size === 0 && parent.done.size === 0)) return NO_SLEEP;
+  const taken = parent.footprints[parent.chosen];
+  if (taken === undefined || touchesTimers(taken) || (parent.sleep.carried.size === 0 && parent.done.length === 0)) return NO_SLEEP;
   const inherited = parent.sleep.onlyAfter === undefined || parent.sleep.onlyAfter === takenKey ? parent.sleep.carried : NO_SLEEP.carried;
   const carried = carriedPast(inherited, taken);
   if (!parent.point.timers) {
     for (const key of parent.done) {
-      const footprint = parent.footprints.get(key);
+      const footprint = footprintOfKey(parent, key);
       if (key === takenKey || footprint === undefined || dependent(footprint, taken) || touchesTimers(footprint)) continue;
       const entry = entryFor(parent, key, footprint, parent.chosen, unbitten);
       carried.set(key, entry.run !== undefined && runDependsOn(entry.run, taken) ? { ...entry, run: undefined } : entry);
@@ -165,7 +165,7 @@ function entryFor(node: SearchNode, key: number, footprint: Footprint, nextIndex
   const index = node.point.keys.indexOf(key);
   const earlier = node.point.choices[index];
   const next = node.point.choices[nextIndex];
-  const record = node.runs.get(key);
+  const record = node.runs[index];
   if (earlier === undefined || next === undefined || record === undefined) return { footprint, unconditional, extra: Infinity, runExtra: Infinity, run: undefined, detour: true };
   // What the choice taken costs right after `key`'s: a preemption one, an interrupt or IPI nothing, a step one unless that CPU stopped.
   const after = next.kind === 'preempt' ? 1 : next.kind === 'step' && next.cpu !== earlier.cpu && !record.stoppedAtOnce ? 1 : 0;
@@ -190,23 +190,22 @@ export function recordRuns(path: readonly SearchNode[], from: number, end: Choic
   for (let depth = path.length - 1; depth >= from; depth--) {
     const node = path[depth];
     if (node === undefined) continue;
-    const key = node.point.keys[node.chosen] ?? -1;
-    node.runs.set(key, runAfter(node, key, path[depth + 1], end));
+    node.runs[node.chosen] = runAfter(node, path[depth + 1], end);
   }
 }
 
 /** With no point after a choice the execution ended there: nothing followed it to compare. */
 const UNKNOWN_RUN = new RunRecord(false, undefined, undefined, false, true);
 
-function runAfter(node: SearchNode, key: number, next: SearchNode | undefined, end: ChoicePoint | undefined): RunRecord {
-  const footprint = node.footprints.get(key);
+function runAfter(node: SearchNode, next: SearchNode | undefined, end: ChoicePoint | undefined): RunRecord {
+  const footprint = node.footprints[node.chosen];
   const choice = node.point.choices[node.chosen];
   const after = next?.point ?? end;
   if (footprint === undefined || choice === undefined || after === undefined) return UNKNOWN_RUN;
   const step = choice.kind === 'step' ? footprint : undefined;
   if (after.freeSwitch) return new RunRecord(true, step, undefined, true, sendsIpi(footprint));
   const nextChoice = next?.point.choices[next.chosen];
-  const rest = next?.runs.get(next.point.keys[next.chosen] ?? -1);
+  const rest = next?.runs[next.chosen];
   // The first execution left the CPU while it could have gone on: the rest of its run is not known.
   if (step === undefined || nextChoice?.kind !== 'step' || nextChoice.cpu !== choice.cpu || rest === undefined) return new RunRecord(false, step, undefined, false, true);
   return new RunRecord(false, step, rest, rest.whole, rest.detour || after.detour || sendsIpi(footprint));
@@ -235,7 +234,7 @@ export function handedSleep(node: SearchNode, key: number, unbitten: boolean): H
   const nextIndex = node.point.keys.indexOf(key);
   const current = node.point.keys[node.chosen] ?? -1;
   for (const explored of [...node.done, current]) {
-    const footprint = node.footprints.get(explored);
+    const footprint = footprintOfKey(node, explored);
     if (explored === key || footprint === undefined || touchesTimers(footprint)) continue;
     // The choice being explored may yet meet the bound below: it sleeps on costs alone.
     const entry = entryFor(node, explored, footprint, nextIndex, unbitten && explored !== current);

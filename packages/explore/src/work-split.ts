@@ -1,4 +1,4 @@
-import type { SearchNode } from './search-node.js';
+import { addKey, type SearchNode } from './search-node.js';
 import { handedSleep, type HandedAsleep } from './sleep-sets.js';
 
 // Work stealing for the exhaustive search: a search hands a subtree of its tree to an idle worker,
@@ -60,12 +60,12 @@ export interface WorkSplitter {
  */
 export function requestContested(splitter: WorkSplitter, preemptions: number, node: SearchNode, key: number): void {
   if (!node.contested) {
-    node.backtrack.add(key);
+    addKey(node.backtrack, key);
     return;
   }
-  if (node.backtrack.has(key) || node.ownedElsewhere.has(key)) return;
-  if (splitter.take(node.prefixHash, mixHash2(node.prefixHash2, -2 - preemptions), key)) node.backtrack.add(key);
-  else node.ownedElsewhere.add(key);
+  if (node.backtrack.includes(key) || node.ownedElsewhere.includes(key)) return;
+  if (splitter.take(node.prefixHash, mixHash2(node.prefixHash2, -2 - preemptions), key)) node.backtrack.push(key);
+  else node.ownedElsewhere.push(key);
 }
 
 /** A second hash of a point's prefix, independent of mixHash, so two points are taken for one only when both agree. */
@@ -80,7 +80,7 @@ export const HASH2_SEED = 0x2545f491;
 function untaken(node: SearchNode): number | undefined {
   const chosenKey = node.point.keys[node.chosen];
   for (const key of node.point.keys) {
-    if (key !== chosenKey && node.backtrack.has(key) && !node.done.has(key) && !node.sleep.asleep.has(key) && !node.ownedElsewhere.has(key)) return key;
+    if (key !== chosenKey && node.backtrack.includes(key) && !node.done.includes(key) && !node.sleep.asleep.has(key) && !node.ownedElsewhere.includes(key)) return key;
   }
   return undefined;
 }
@@ -104,7 +104,7 @@ export function splitOff(path: readonly SearchNode[], preemptions: number, sleep
       before.contested = true;
     }
     prefix.push({ key, handled: handledAt(node), ...(sleep === undefined ? {} : { sleep: handedSleep(node, key, sleep.unbitten) }) });
-    node.ownedElsewhere.add(key);
+    addKey(node.ownedElsewhere, key);
     node.contested = true;
     return { preemptions, prefix };
   }
