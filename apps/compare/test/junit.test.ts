@@ -88,7 +88,7 @@ describe('--reporter junit', () => {
     const reporter = junitReporter(io);
     reporter.error('s\u0000', 'n\u001F', 'bad \uD800 half \uDC00 pair \uD83D\uDE00 end \uFFFE\uFFFF\ttab\r\nline', 0);
     reporter.notApplicable('s', 'n', 'skip\u000B\u000C');
-    reporter.end(emptySummary());
+    reporter.end(emptySummary('sc'));
     const report = io.stdoutText();
     assertWellFormed(report);
     expect(report).toContain('classname="kmodsim-compare.s\uFFFD"');

@@ -24,9 +24,12 @@ describe('kmodsim-compare check --memory', () => {
     const sc = await compare('check', ...PAIR, '--memory', 'sc');
     expect(sc.code).toBe(0);
     expect(sc.stdout).toMatch(/^percpu-dekker-unordered-put\s+wait-vs-last-put\s+CLEAN/m);
+    // The summary says which machine the verdicts are of, the default's too (no clock here: no time).
+    expect(sc.stdout).toMatch(/^1 pair: 1 clean, 0 expected, 0 unexpected, 0 n\/a; \d+ executions under sc\n$/m);
     const tso = await compare('check', ...PAIR, '--memory', 'tso');
     expect(tso.code).toBe(0);
     expect(tso.stdout).toMatch(/^percpu-dekker-unordered-put\s+wait-vs-last-put\s+EXPECTED\s+\d+\s+sleeps-forever/m);
+    expect(tso.stdout).toMatch(/^1 pair: 0 clean, 1 expected, 0 unexpected, 0 n\/a; \d+ executions under tso\n$/m);
     const replay = /replay: .* check (--strategy .* --memory tso --replay '([^']+)')$/m.exec(tso.stdout);
     expect(replay).not.toBeNull();
     const schedule = replay?.[2] ?? '';
@@ -47,6 +50,42 @@ describe('kmodsim-compare check --memory', () => {
     const merged = await compare('merge', join(dir, 'a.jsonl'), join(dir, 'b.jsonl'));
     expect(merged.code).toBe(2);
     expect(merged.stderr).toMatch(/^kmodsim-compare: .*different settings.*--memory sc in .*a\.jsonl.* but tso in .*b\.jsonl/);
+  });
+
+  test('a schedule with store-buffer flushes, replayed without --memory tso, is a one-line usage error naming the fix, before any search', async () => {
+    for (const memory of [[], ['--memory', 'sc']]) {
+      const result = await compare('check', ...PAIR, ...memory, '--replay', 'kms1:list:0*4,(1,f1)*2,0');
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe('kmodsim-compare: the schedule has store-buffer flushes (f1), which only a tso machine makes: replay it with --memory tso\n');
+      expect(result.stdout).toBe('');
+    }
+  });
+
+  test('the JUnit report and every --json line, N/A and ERROR ones too, name the model; merge keeps it', async () => {
+    const junit = await compare('check', ...PAIR, '--memory', 'tso', '--reporter', 'junit', '--preemptions', '0');
+    expect(junit.stdout).toMatch(/<testsuite [^>]*>\n\s*<properties><property name="memory" value="tso"\/><\/properties>\n\s*<testcase /);
+    const dir = mkdtempSync(join(tmpdir(), 'kmodsim-memory-'));
+    const lines = await compare('check', '--strategy', 'atomic-bias', '--strategy', './throws-in-tryget.mjs', '--scenario', 'wait-vs-last-put', '--scenario', 'unload-vs-get', '--memory', 'tso', '--preemptions', '0', '--json');
+    const verdicts = lines.stdout.trim().split('\n').map((line) => JSON.parse(line) as { verdict: string; memory: string });
+    expect(verdicts.map((line) => line.verdict)).toEqual(['n/a', 'clean', 'error', 'error']);
+    expect(verdicts.every((line) => line.memory === 'tso')).toBe(true);
+    expect(lines.stderr).toMatch(/executions under tso\n$/);
+    writeFileSync(join(dir, 'all.jsonl'), lines.stdout);
+    const merged = await compare('merge', '--json', join(dir, 'all.jsonl'));
+    expect(merged.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { memory: string }).memory)).toEqual(['tso', 'tso', 'tso', 'tso']);
+  });
+
+  test('merge ends with the summary line naming the model, and refuses files of runs under different models', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kmodsim-memory-'));
+    const line = (scenario: string, memory: string): string => `${JSON.stringify({ strategy: 'atomic-bias', scenario, verdict: 'n/a', reason: 'needs rmmod --wait', memory })}\n`;
+    writeFileSync(join(dir, 'sc.jsonl'), line('wait-vs-last-put', 'sc'));
+    writeFileSync(join(dir, 'tso.jsonl'), line('migrate-put', 'tso'));
+    const one = await compare('merge', join(dir, 'tso.jsonl'));
+    expect(one.stdout).toMatch(/^1 pair: 0 clean, 0 expected, 0 unexpected, 1 n\/a; 0 executions under tso\n$/m);
+    const mixed = await compare('merge', join(dir, 'sc.jsonl'), join(dir, 'tso.jsonl'));
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(/^kmodsim-compare: the files hold searches under different memory models \(--memory sc in .*sc\.jsonl:1 but tso in .*tso\.jsonl:1\): merge the shards of one run at a time\n$/);
+    expect(mixed.stdout).toBe('');
   });
 
   test.each([

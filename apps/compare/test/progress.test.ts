@@ -34,7 +34,7 @@ describe('kmodsim-compare check progress', () => {
   test('with searches on several threads: the first under way, how many more are, and queued pairs not shown', () => {
     let clockMs = 0;
     const io = { ...testIo({ cwd: fixtures }), isTty: true, now: () => (clockMs += 1000) };
-    const progress = new CheckProgress(3, io, true);
+    const progress = new CheckProgress(new Map([[0, 1], [1, 1], [2, 1]]), io, true);
     progress.queued(0, 'a on x');
     progress.queued(1, 'b on y');
     progress.queued(2, 'c on z');
@@ -47,10 +47,25 @@ describe('kmodsim-compare check progress', () => {
     expect(io.stderrText().endsWith('\r\u001b[K')).toBe(true);
   });
 
+  test('the time left weighs the pairs done by their estimated costs: a long pair done leaves little, a short one much', () => {
+    const left = (weights: [number, number][]): string | undefined => {
+      let clockMs = 0;
+      const io = { ...testIo({ cwd: fixtures }), isTty: true, now: () => (clockMs += 1000) };
+      const progress = new CheckProgress(new Map(weights), io, true);
+      progress.queued(0, 'a on x');
+      progress.queued(1, 'b on y');
+      progress.finished(0);
+      return /about (\d+) s left/.exec(io.stderrText())?.[1];
+    };
+    // The first pair took a second of the test's clock: the second is a ninth of it, or nine times it.
+    expect(left([[0, 9], [1, 1]])).toBe('1');
+    expect(left([[0, 1], [1, 9]])).toBe('9');
+  });
+
   test('the line is cut to the terminal\'s width, so that it never wraps onto a row that clearing it would leave behind', async () => {
     let clockMs = 0;
     const io = { ...testIo({ cwd: fixtures }), isTty: true, stderrColumns: 40, now: () => (clockMs += 1000) };
-    const progress = new CheckProgress(2, io, true);
+    const progress = new CheckProgress(new Map([[0, 1], [1, 1]]), io, true);
     progress.queued(0, 'percpu-split-counters on rescheduling-reader-vs-unload');
     progress.executions(0, 123456);
     const drawn = io.stderrText().split('\r\u001b[K').filter((line) => line !== '');

@@ -36,7 +36,7 @@ describe('kmodsim-compare report: the page', () => {
 
   test("exits as check would (every verdict as declared: 0) and prints check's summary and where the page is", () => {
     expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(/^4 pairs: 3 clean, 1 expected, 0 unexpected, 0 n\/a; \d+ executions\nreport: .*small\.html\n$/);
+    expect(status.stdout).toMatch(/^4 pairs: 3 clean, 1 expected, 0 unexpected, 0 n\/a; \d+ executions under sc\nreport: .*small\.html\n$/);
     expect(status.stderr).toBe('');
   });
 
@@ -114,6 +114,20 @@ describe('kmodsim-compare report --format json', () => {
     expect(counterexample?.timeline.some((row) => row.fault)).toBe(true);
     expect(data.cost?.profile.name).toBe('generic');
     expect(data.summaries.map((summary) => [summary.strategy, summary.soundness])).toEqual([['global-spinlock', 'sound'], ['percpu-naive-sum', 'unsound']]);
+  });
+});
+
+describe('kmodsim-compare report --memory', () => {
+  test("searches on the machine asked for, as check --memory does, and the page and the summary line name it", async () => {
+    const pair = ['--strategy', 'percpu-dekker-unordered-put', '--scenario', 'wait-vs-last-put'];
+    const report = await runReport([...pair, '--memory', 'tso', '--format', 'json', '--out', '-']);
+    expect(report.stderr).toMatch(/^1 pair: 0 clean, 1 expected, 0 unexpected, 0 n\/a; \d+ executions under tso\n$/);
+    const data = JSON.parse(report.stdout) as ReportData;
+    expect(data.matrix.memory).toBe('tso');
+    expect(data.matrix.cells[0]?.counterexample?.replay).toMatch(/--memory tso --replay 'kms1:list:/);
+    const out = join(scratch, 'tso.html');
+    expect((await runReport([...pair, '--memory', 'tso', '--out', out])).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('searched on an x86-TSO machine, with store buffers (<code>--memory tso</code>)');
   });
 });
 

@@ -5,7 +5,7 @@ import { UsageError, type CompareIo } from '../io.js';
 import { counterexampleColumns, counterexampleWidth } from './columns.js';
 import { CHECK_USAGE, parseCheckOptions, type CheckOptions } from './options.js';
 import { judgePairs, loadStrategies, planPairs, scenarioNamed, targetOf, type Pair } from './pairs.js';
-import { emptySummary, jsonReporter, junitReporter, tableReporter, tally, tallyNotApplicable, type CheckReporter } from './reporters.js';
+import { emptySummary, jsonReporter, junitReporter, tableReporter, tally, tallyError, tallyNotApplicable, type CheckReporter } from './reporters.js';
 import { columnsFor, isFailure } from './verdict.js';
 
 /** `kmodsim-compare check`: a verdict per strategy and scenario. Thin: the search is @kmodsim/explore's. */
@@ -37,7 +37,7 @@ function violationColumns(target: ExploreTarget, violation: Violation, lineWidth
 }
 
 function reporterFor(pairs: readonly Pair[], options: CheckOptions, io: CompareIo): CheckReporter {
-  if (options.json) return jsonReporter(io, options.shard ?? null);
+  if (options.json) return jsonReporter(io, options.shard ?? null, options.memory);
   if (options.reporter === 'junit') return junitReporter(io);
   return tableReporter(io, columnsFor(pairs.map((pair) => pair.strategy.name), pairs.map((pair) => pair.scenario.name)));
 }
@@ -46,7 +46,7 @@ function reporterFor(pairs: readonly Pair[], options: CheckOptions, io: CompareI
 async function checkPairs(pairs: readonly Pair[], options: CheckOptions, io: CompareIo): Promise<number> {
   const started = io.now?.();
   const reporter = reporterFor(pairs, options, io);
-  const summary = emptySummary();
+  const summary = emptySummary(options.memory);
   let failed = false;
   for await (const result of judgePairs(pairs, options, io)) {
     const { strategy, scenario } = result.pair;
@@ -57,9 +57,7 @@ async function checkPairs(pairs: readonly Pair[], options: CheckOptions, io: Com
         break;
       case 'error':
         failed = true;
-        summary.pairs++;
-        summary.unexpected++;
-        summary.executions += result.executions;
+        tallyError(summary, result.executions);
         reporter.error(strategy.name, scenario.name, result.reason, result.executions);
         break;
       case 'verdict': {

@@ -1,5 +1,5 @@
 import { parseCommandLine, type OptionSpec } from '@kmodsim/cli';
-import { MEMORY_MODEL_NAMES, type MemoryModelName } from '@kmodsim/cpu';
+import { MEMORY_MODEL_NAMES, parseChoiceList, SCHEDULE_VERSION, type MemoryModelName } from '@kmodsim/cpu';
 import type { SearchMode } from '@kmodsim/explore';
 import { catalogue, suite } from '@kmodsim/scenarios';
 import { OptionError, UsageError } from '../io.js';
@@ -46,7 +46,9 @@ Options:
   --cpus N               CPUs (default: the scenario's own)
   --memory MODEL         the machine's memory model: sc (default, sequential consistency) or tso
                          (x86-TSO: each CPU's stores wait in a store buffer until a barrier, a locked
-                         instruction, an interrupt, a switch or the search makes them visible)
+                         instruction, an interrupt, a switch or the search makes them visible). The
+                         summary line, --json lines and JUnit's properties name it; a schedule with
+                         store-buffer flushes (f0) replays only with --memory tso
   --preemptions K        preemption bound, 0-${MAX_BOUND} (default: the scenario's documented bound)
   --irqs K               interrupt bound, 0-${MAX_BOUND} (default: the scenario's documented bound)
   --mode MODE            exhaustive (default), random or pct
@@ -54,7 +56,9 @@ Options:
   --executions N         executions for random and pct (default 1000)
   --max-executions N     cap for exhaustive search (default 1000000)
   --shard i/n            run only shard i of n (from 0), to split a search across machines
-  --workers N            search on N worker threads: each takes a whole pair, and one with none left takes part of a running search
+  --workers N            search on N worker threads (1-64): each takes a whole pair, the longest first
+                         by what each took when last measured, and one with none left takes part of a
+                         running search; the verdicts are printed in the table's order all the same
   --traces               also count the distinct traces covered: executions that differ only in the
                          order of independent steps count once (exhaustive, without --shard or --workers)
   --no-checkpoints       boot the scenario afresh for every execution instead of rewinding to a
@@ -175,6 +179,8 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
   if (options.replay !== undefined && (options.json || options.shard !== undefined || options.workers > 1 || options.traces)) {
     throw new UsageError('--replay reruns one schedule and prints its trace: not with --json (use --format chrome), --shard, --workers or --traces');
   }
+  const flush = options.replay !== undefined && options.memory === 'sc' ? firstFlush(options.replay) : undefined;
+  if (flush !== undefined) throw new UsageError(`the schedule has store-buffer flushes (${flush}), which only a tso machine makes: replay it with --memory tso`);
   if (options.shard !== undefined && options.workers > 1) throw new UsageError('--shard and --workers do not go together: --shard splits a search between machines, --workers between the threads of one; use one of them');
   if (options.traces && (options.mode !== 'exhaustive' || options.shard !== undefined || options.workers > 1)) {
     throw new UsageError('--traces counts the traces of one whole exhaustive search: not with --mode random or pct, --shard or --workers');
@@ -182,9 +188,23 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
   return options;
 }
 
+/**
+ * The first store-buffer flush (`f0`) in a `kms1:list:` schedule: a schedule a search found
+ * under tso, which a machine without store buffers cannot follow. A schedule that does not parse
+ * is left to the replay, which says what is wrong with it.
+ */
+function firstFlush(schedule: string): string | undefined {
+  const [version, kind, ...rest] = schedule.trim().split(':');
+  if (version !== SCHEDULE_VERSION || kind !== 'list') return undefined;
+  const choices = parseChoiceList(rest.join(':'));
+  const flush = choices.ok ? choices.value.find((choice) => choice.kind === 'flush') : undefined;
+  return flush === undefined ? undefined : `f${flush.cpu}`;
+}
+
+/** A whole number written as one: decimal digits only (Number() would also take ' 2', '1e1' and '0x10'). */
 function whole(option: string, text: string, min: number, max: number): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
+  if (!/^\d+$/.test(text) || value < min || value > max) {
     throw new UsageError(`${option} must be a whole number from ${min} to ${max}, got '${text}'`);
   }
   return value;

@@ -8,6 +8,7 @@ import type { CheckOptions } from './options.js';
 import { keptState, probeWithCheckpoints } from './kept-state.js';
 import { judge, type Verdict } from './verdict.js';
 import { CheckProgress } from './progress.js';
+import { estimatedMs, longestFirst } from './dispatch-order.js';
 import { WorkerPool, type TimedReport } from './worker-pool.js';
 
 // The searches check runs, and what each concluded, as data: check prints the results as they
@@ -65,7 +66,8 @@ export async function* judgePairs(pairs: readonly Pair[], options: CheckOptions,
   const judgeable = judgeableCount(pairs);
   const pool = options.workers > 1 && judgeable > 0 ? new WorkerPool(options.workers) : undefined;
   try {
-    const progress = new CheckProgress(judgeable, io, io.isTty === true && !options.quiet);
+    const estimates = new Map(pairs.flatMap((pair, key) => (pair.mismatch === undefined ? [[key, Math.max(1, estimatedMs(pair, options))] as const] : [])));
+    const progress = new CheckProgress(estimates, io, io.isTty === true && !options.quiet);
     const searches = startSearches(pairs, options, io, pool, progress);
     for (const [index, pair] of pairs.entries()) {
       if (pair.mismatch !== undefined) {
@@ -107,24 +109,27 @@ type Search = () => Promise<TimedReport>;
 
 /**
  * A search per judgeable pair (undefined for the others). Without workers each runs when its
- * verdict is due, in this thread. With workers, every pair goes to the pool at once: each starts
- * whole on a thread, and a thread with no pair left takes part of a running one.
+ * verdict is due, in this thread. With workers, every pair goes to the pool at once, the longest
+ * first by estimate: each starts whole on a thread, and a thread with no pair left takes part of
+ * a running one.
  */
 function startSearches(pairs: readonly Pair[], options: CheckOptions, io: CompareIo, pool: WorkerPool | undefined, progress: CheckProgress): (Search | undefined)[] {
   if (pool === undefined) return pairs.map((pair, key) => (pair.mismatch !== undefined ? undefined : () => Promise.resolve(searchHere(options, pair, key, progress))));
-  return pairs.map((pair, key) => {
-    if (pair.mismatch !== undefined) return undefined;
+  const searches: (Search | undefined)[] = pairs.map(() => undefined);
+  for (const key of longestFirst(pairs, options)) {
+    const pair = pairs[key];
+    if (pair === undefined || pair.mismatch !== undefined) continue;
     const job = { strategy: pair.spec, cwd: io.cwd, scenario: pair.scenario.name, cpus: options.cpus, memory: options.memory, search: { ...searchOptions(options, pair.scenario) } };
-    const label = `${pair.strategy.name} on ${pair.scenario.name}`;
     // A pair shows as searching from its thread's first report: pairs still queued are not shown.
     const onExecutions = (executions: number): void => { progress.executions(key, executions); };
-    progress.queued(key, label);
+    progress.queued(key, `${pair.strategy.name} on ${pair.scenario.name}`);
     const started = pool.search(job, onExecutions);
     const counted = started.then((timed) => { progress.finished(key); return timed; });
-    // Awaited in order later; until then a failure must not count as unhandled.
+    // Awaited in the table's order later; until then a failure must not count as unhandled.
     counted.catch(() => undefined);
-    return () => counted;
-  });
+    searches[key] = () => counted;
+  }
+  return searches;
 }
 
 /** The search's report, or why the pair could not be searched (also said on stderr). */

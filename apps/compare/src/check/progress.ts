@@ -16,12 +16,19 @@ interface Running {
 
 export class CheckProgress {
   private done = 0;
+  private readonly total: number;
+  /** Of the pairs' estimated costs (`weights`), those of the pairs done and of all. */
+  private doneWeight = 0;
+  private readonly totalWeight: number;
   private readonly running = new Map<number, Running>();
   private readonly startedMs: number | undefined;
   private drawnMs = -Infinity;
   private drawn = false;
 
-  constructor(private readonly total: number, private readonly io: CompareIo, private readonly shown: boolean) {
+  /** `weights`: each pair to search, by key, and its estimated cost in any unit (pairs differ by thousands of times). */
+  constructor(private readonly weights: ReadonlyMap<number, number>, private readonly io: CompareIo, private readonly shown: boolean) {
+    this.total = weights.size;
+    this.totalWeight = sumOf(weights.values());
     this.startedMs = io.now?.();
   }
 
@@ -47,6 +54,7 @@ export class CheckProgress {
   finished(key: number): void {
     this.running.delete(key);
     this.done++;
+    this.doneWeight += this.weights.get(key) ?? 0;
     this.draw(true);
   }
 
@@ -75,11 +83,21 @@ export class CheckProgress {
     return parts.join(' · ');
   }
 
-  /** The time left at the pace so far: pairs differ in cost, so this is a rough guide that firms up as pairs finish. */
+  /**
+   * The time left at the pace so far, in estimated cost (pairs done by then at their estimates,
+   * or by count when those say nothing): a rough guide that firms up as pairs finish.
+   */
   private estimateLeftMs(now: number | undefined): number | undefined {
     if (now === undefined || this.startedMs === undefined || this.done === 0) return undefined;
-    return ((now - this.startedMs) / this.done) * (this.total - this.done);
+    const [done, total] = this.doneWeight > 0 ? [this.doneWeight, this.totalWeight] : [this.done, this.total];
+    return ((now - this.startedMs) / done) * (total - done);
   }
+}
+
+function sumOf(values: Iterable<number>): number {
+  let sum = 0;
+  for (const value of values) sum += value;
+  return sum;
 }
 
 function duration(ms: number): string {

@@ -1,3 +1,4 @@
+import type { MemoryModelName } from '@kmodsim/cpu';
 import type { CompareIo } from '../io.js';
 import {
   formatNotApplicable, formatSearchError, formatVerdict, incompleteWhy, isFailure, notApplicableJson, searchErrorJson, verdictHeader, verdictJson,
@@ -18,6 +19,8 @@ export interface CheckSummary {
   notApplicable: number;
   executions: number;
   wallMs: number | undefined;
+  /** The machine's memory model every pair was searched under. */
+  readonly memory: MemoryModelName;
 }
 
 export interface CheckReporter {
@@ -29,14 +32,21 @@ export interface CheckReporter {
   end(summary: CheckSummary): void;
 }
 
-export function emptySummary(): CheckSummary {
-  return { pairs: 0, clean: 0, expected: 0, unexpected: 0, incomplete: 0, notApplicable: 0, executions: 0, wallMs: undefined };
+export function emptySummary(memory: MemoryModelName): CheckSummary {
+  return { pairs: 0, clean: 0, expected: 0, unexpected: 0, incomplete: 0, notApplicable: 0, executions: 0, wallMs: undefined, memory };
 }
 
 /** Counts a pair the scenario cannot judge into the summary. */
 export function tallyNotApplicable(summary: CheckSummary): void {
   summary.pairs++;
   summary.notApplicable++;
+}
+
+/** Counts a pair with no verdict (its search could not run, or proves nothing) into the summary: a surprise. */
+export function tallyError(summary: CheckSummary, executions: number): void {
+  summary.pairs++;
+  summary.unexpected++;
+  summary.executions += executions;
 }
 
 /** Counts a verdict into the summary. */
@@ -49,11 +59,15 @@ export function tally(summary: CheckSummary, verdict: Verdict): void {
   else summary.clean++;
 }
 
-/** The closing line: every pair, then how many of them are clean, expected, a surprise and N/A (these four add up to the pairs). */
+/**
+ * The closing line: every pair, then how many of them are clean, expected, a surprise and N/A
+ * (these four add up to the pairs), the executions, and the memory model, sc included: the same
+ * pairs can be clean under one and not under the other.
+ */
 export function formatSummary(summary: CheckSummary): string {
   const time = summary.wallMs === undefined ? '' : ` in ${(summary.wallMs / 1000).toFixed(1)} s`;
   const incomplete = summary.incomplete > 0 ? ` (${summary.incomplete} incomplete: no verdict)` : '';
-  return `${counted(summary.pairs, 'pair')}: ${summary.clean} clean, ${summary.expected} expected, ${summary.unexpected} unexpected${incomplete}, ${summary.notApplicable} n/a; ${counted(summary.executions, 'execution')}${time}\n`;
+  return `${counted(summary.pairs, 'pair')}: ${summary.clean} clean, ${summary.expected} expected, ${summary.unexpected} unexpected${incomplete}, ${summary.notApplicable} n/a; ${counted(summary.executions, 'execution')}${time} under ${summary.memory}\n`;
 }
 
 function counted(count: number, noun: string): string {
@@ -74,10 +88,10 @@ export function tableReporter(io: CompareIo, columns: Columns): CheckReporter {
 }
 
 /** JSON lines on stdout (merge reads them); the summary goes to stderr so the lines stay pure. */
-export function jsonReporter(io: CompareIo, shard: ShardOfSearch): CheckReporter {
+export function jsonReporter(io: CompareIo, shard: ShardOfSearch, memory: MemoryModelName): CheckReporter {
   return {
-    notApplicable: (strategy, scenario, reason) => io.stdout.write(notApplicableJson(strategy, scenario, reason)),
-    error: (strategy, scenario, reason) => io.stdout.write(searchErrorJson(strategy, scenario, reason)),
+    notApplicable: (strategy, scenario, reason) => io.stdout.write(notApplicableJson(strategy, scenario, reason, memory)),
+    error: (strategy, scenario, reason) => io.stdout.write(searchErrorJson(strategy, scenario, reason, memory)),
     verdict: (verdict) => io.stdout.write(verdictJson(verdict, shard)),
     end: (summary) => io.stderr.write(formatSummary(summary)),
   };
@@ -114,8 +128,10 @@ export function junitReporter(io: CompareIo): CheckReporter {
       const errors = cases.filter((entry) => entry.body.startsWith('<error')).length;
       const skipped = cases.filter((entry) => entry.body.startsWith('<skipped')).length;
       const time = summary.wallMs === undefined ? '' : ` time="${(summary.wallMs / 1000).toFixed(3)}"`;
+      // The suite's settings as JUnit carries them: the memory model every pair was searched under.
+      const properties = `    <properties><property name="memory" value="${summary.memory}"/></properties>`;
       const body = cases.map((entry) => `    <testcase name="${xml(entry.name)}" classname="${xml(entry.className)}">${entry.body}</testcase>`).join('\n');
-      io.stdout.write(`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="kmodsim-compare check" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}"${time}>\n${body}\n  </testsuite>\n</testsuites>\n`);
+      io.stdout.write(`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="kmodsim-compare check" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}"${time}>\n${properties}\n${body}\n  </testsuite>\n</testsuites>\n`);
     },
   };
 }

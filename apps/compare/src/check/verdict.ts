@@ -1,5 +1,6 @@
 import type { ExploreReport, Violation } from '@kmodsim/explore';
 import type { Expectation } from '@kmodsim/scenarios';
+import type { MemoryModelName } from '@kmodsim/cpu';
 
 /** What a check of one strategy against one scenario concluded. */
 export interface Verdict {
@@ -105,8 +106,9 @@ export function formatNotApplicable(strategy: string, scenario: string, reason: 
   return row(columns, strategy, scenario, 'N/A', '0', reason);
 }
 
-export function notApplicableJson(strategy: string, scenario: string, reason: string): string {
-  return `${JSON.stringify({ strategy, scenario, verdict: 'n/a', reason })}\n`;
+/** `memory`: the model of the run, which every line of check --json names. */
+export function notApplicableJson(strategy: string, scenario: string, reason: string, memory: MemoryModelName): string {
+  return `${JSON.stringify({ strategy, scenario, verdict: 'n/a', reason, memory })}\n`;
 }
 
 /** A pair whose search could not run (the strategy faulted during setup, or is not deterministic), or proves nothing (it keeps state outside simulated memory): a failure, with why. */
@@ -114,8 +116,8 @@ export function formatSearchError(strategy: string, scenario: string, reason: st
   return row(columns, strategy, scenario, 'ERROR', String(executions), oneLine(reason));
 }
 
-export function searchErrorJson(strategy: string, scenario: string, reason: string): string {
-  return `${JSON.stringify({ strategy, scenario, verdict: 'error', reason })}\n`;
+export function searchErrorJson(strategy: string, scenario: string, reason: string, memory: MemoryModelName): string {
+  return `${JSON.stringify({ strategy, scenario, verdict: 'error', reason, memory })}\n`;
 }
 
 /** A message on one line of the table: a kernel BUG report spans several. */

@@ -1,17 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { MemoryModelName } from '@kmodsim/cpu';
 import { mergeReports, type ExploreReport } from '@kmodsim/explore';
 import { findSuiteScenario, type Expectation } from '@kmodsim/scenarios';
 import { parseCommandLine } from '@kmodsim/cli';
 import { JSON_AND_HELP, OptionError, UsageError, type CompareIo } from '../io.js';
-import { columnsFor, formatNotApplicable, formatSearchError, formatVerdict, isFailure, judge, notApplicableJson, searchErrorJson, verdictHeader, verdictJson, type Verdict } from '../check/verdict.js';
+import { columnsFor, judge, type Verdict } from '../check/verdict.js';
+import { emptySummary, jsonReporter, tableReporter, tally, tallyError, tallyNotApplicable } from '../check/reporters.js';
 import { parseShardLine, type ShardLine } from './shard-report.js';
 
 export const MERGE_USAGE = `Usage: kmodsim-compare merge [--json] FILE...
 
 Joins the shards of searches run apart ('check --json --shard i/n' on several machines or jobs,
-each writing its lines to a file) and prints one verdict per strategy and scenario, as check does.
-Every shard of each search must be there exactly once.
+each writing its lines to a file) and prints one verdict per strategy and scenario, as check does,
+then check's summary line, which names the memory model (on stderr with --json). Every shard of
+each search must be there exactly once, and every file be of runs under one memory model.
 
 Exit status: 0 when every verdict is as declared, 1 on any VIOLATION, MISSED, INCOMPLETE or ERROR, 2 for bad input.
 `;
@@ -38,19 +41,45 @@ export function mergeCommand(argv: readonly string[], io: CompareIo): number {
   if (files.length === 0) throw new UsageError('no files to merge');
   const { groups, notApplicable, searchErrors } = groupLines(files, io.cwd);
   refuseMixedSettings(groups);
+  const memory = runMemory([
+    ...[...groups.values()].flatMap((group) => group.lines.map((line, index) => ({ memory: line.report.memoryModel, where: group.where[index] ?? '' }))),
+    ...[...notApplicable.values(), ...searchErrors.values()].flatMap((line) => (line.memory === undefined ? [] : [{ memory: line.memory, where: line.where }])),
+  ]);
   // Every input is checked before anything is printed: a missing shard leaves no partial table.
   const verdicts = [...groups.values()].map(judgeGroup);
   const others = [...notApplicable.values(), ...searchErrors.values()];
   const columns = columnsFor([...verdicts.map((verdict) => verdict.strategy), ...others.map((line) => line.strategy)], [...verdicts.map((verdict) => verdict.scenario), ...others.map((line) => line.scenario)]);
-  if (!json) io.stdout.write(verdictHeader(columns));
+  // Printed as check prints its verdicts, the summary line included (on stderr with --json).
+  const reporter = json ? jsonReporter(io, null, memory) : tableReporter(io, columns);
+  const summary = emptySummary(memory);
   for (const line of notApplicable.values()) {
-    io.stdout.write(json ? notApplicableJson(line.strategy, line.scenario, line.reason) : formatNotApplicable(line.strategy, line.scenario, line.reason, columns));
+    tallyNotApplicable(summary);
+    reporter.notApplicable(line.strategy, line.scenario, line.reason);
   }
   for (const line of searchErrors.values()) {
-    io.stdout.write(json ? searchErrorJson(line.strategy, line.scenario, line.reason) : formatSearchError(line.strategy, line.scenario, line.reason, columns));
+    tallyError(summary, 0);
+    reporter.error(line.strategy, line.scenario, line.reason, 0);
   }
-  for (const verdict of verdicts) io.stdout.write(json ? verdictJson(verdict) : formatVerdict(verdict, columns));
-  return verdicts.some(isFailure) || searchErrors.size > 0 ? 1 : 0;
+  for (const verdict of verdicts) {
+    tally(summary, verdict);
+    reporter.verdict(verdict, undefined);
+  }
+  reporter.end(summary);
+  return summary.unexpected > 0 ? 1 : 0;
+}
+
+/**
+ * The memory model of the searches merged: one, as check runs every pair under one, so that the
+ * table and its summary line can say which (a line from before lines said it is sc). Lines of
+ * runs under different models are refused, naming a line of each.
+ */
+function runMemory(lines: readonly { readonly memory: MemoryModelName; readonly where: string }[]): MemoryModelName {
+  const first = lines[0];
+  const other = lines.find((line) => line.memory !== first?.memory);
+  if (first !== undefined && other !== undefined) {
+    throw new UsageError(`the files hold searches under different memory models (--memory ${first.memory} in ${first.where} but ${other.memory} in ${other.where}): merge the shards of one run at a time`);
+  }
+  return first?.memory ?? 'sc';
 }
 
 function judgeGroup(group: SearchGroup): Verdict {
@@ -66,8 +95,8 @@ function judgeGroup(group: SearchGroup): Verdict {
 
 function groupLines(files: readonly string[], cwd: string) {
   const groups = new Map<string, SearchGroup>();
-  const notApplicable = new Map<string, Exclude<ShardLine, { kind: 'report' }>>();
-  const searchErrors = new Map<string, Exclude<ShardLine, { kind: 'report' }>>();
+  const notApplicable = new Map<string, Exclude<ShardLine, { kind: 'report' }> & { readonly where: string }>();
+  const searchErrors = new Map<string, Exclude<ShardLine, { kind: 'report' }> & { readonly where: string }>();
   for (const file of files) {
     const lines = readLines(file, cwd);
     // A shard job that wrote nothing (it failed, or wrote elsewhere) must not read as "nothing unexpected".
@@ -77,7 +106,7 @@ function groupLines(files: readonly string[], cwd: string) {
       const where = `${file}:${index + 1}`;
       const line = parseShardLine(text, where);
       if (line.kind !== 'report') {
-        (line.kind === 'not-applicable' ? notApplicable : searchErrors).set(`${line.strategy}\u0000${line.scenario}`, line);
+        (line.kind === 'not-applicable' ? notApplicable : searchErrors).set(`${line.strategy}\u0000${line.scenario}`, { ...line, where });
         return;
       }
       const { report } = line;

@@ -1,3 +1,4 @@
+import { MEMORY_MODEL_NAMES, type MemoryModelName } from '@kmodsim/cpu';
 import type { Bounds, ExploreReport, SearchCounts, SearchMode, Violation } from '@kmodsim/explore';
 import { UsageError } from '../io.js';
 import type { ShardOfSearch } from '../check/verdict.js';
@@ -13,7 +14,8 @@ export type ShardLine =
     readonly replay: string | undefined;
     readonly expectation: Expectation;
   }
-  | { readonly kind: 'not-applicable' | 'search-error'; readonly strategy: string; readonly scenario: string; readonly reason: string };
+  /** `memory`: undefined in a line from before these lines said it. */
+  | { readonly kind: 'not-applicable' | 'search-error'; readonly strategy: string; readonly scenario: string; readonly reason: string; readonly memory: MemoryModelName | undefined };
 
 const MODES: readonly SearchMode[] = ['exhaustive', 'random', 'pct'];
 
@@ -28,8 +30,10 @@ export function parseShardLine(text: string, where: string): ShardLine {
   const line = asRecord(value, where, 'the line');
   const strategy = readText(line, 'strategy', where);
   const scenario = readText(line, 'scenario', where);
-  if (line['verdict'] === 'n/a') return { kind: 'not-applicable', strategy, scenario, reason: readText(line, 'reason', where) };
-  if (line['verdict'] === 'error') return { kind: 'search-error', strategy, scenario, reason: readText(line, 'reason', where) };
+  if (line['verdict'] === 'n/a' || line['verdict'] === 'error') {
+    const kind = line['verdict'] === 'n/a' ? 'not-applicable' : 'search-error';
+    return { kind, strategy, scenario, reason: readText(line, 'reason', where), memory: readMemory(line, where) };
+  }
   const mode = line['mode'];
   if (!MODES.includes(mode as SearchMode)) throw new UsageError(`${where}: 'mode' is not one of ${MODES.join(', ')}`);
   const cpus = readCount(line, 'cpus', where);
@@ -49,8 +53,7 @@ export function parseShardLine(text: string, where: string): ShardLine {
     throw new UsageError(`${where}: the violation lacks its kind, message or schedule`);
   }
   // A line from before memory models were searched is sequentially consistent.
-  const memory = line['memory'] ?? 'sc';
-  if (memory !== 'sc' && memory !== 'tso') throw new UsageError(`${where}: 'memory' is not one of sc, tso`);
+  const memory = readMemory(line, where) ?? 'sc';
   const report: ExploreReport = { scenario, cpuCount: cpus, memoryModel: memory, mode: mode as SearchMode, bounds, counts, violations: violation === undefined ? [] : [violation] };
   const replay = typeof line['replay'] === 'string' ? line['replay'] : undefined;
   return { kind: 'report', strategy, report, shard: parseShard(line['shard'], where), replay, expectation: parseExpectation(line['expectation'], where) };
@@ -77,6 +80,13 @@ function parseShard(value: unknown, where: string): ShardOfSearch {
   const total = readCount(shard, 'count', where);
   if (total < 1 || index >= total) throw new UsageError(`${where}: shard ${index}/${total} does not exist`);
   return { index, count: total };
+}
+
+function readMemory(record: Record<string, unknown>, where: string): MemoryModelName | undefined {
+  const memory = record['memory'];
+  if (memory === undefined) return undefined;
+  if (!(MEMORY_MODEL_NAMES as readonly unknown[]).includes(memory)) throw new UsageError(`${where}: 'memory' is not one of ${MEMORY_MODEL_NAMES.join(', ')}`);
+  return memory as MemoryModelName;
 }
 
 function asRecord(value: unknown, where: string, what: string): Record<string, unknown> {

@@ -15,6 +15,7 @@ export async function searchMatrix(pairs: readonly Pair[], options: CheckOptions
     scenarios: [...new Set(pairs.map((pair) => pair.scenario.name))],
     cells,
     asDeclared: cells.every((cell) => !cell.surprise),
+    memory: options.memory,
   };
 }
 

@@ -27,6 +27,8 @@ Options:
   --strategy NAME|FILE   a strategy by name, or a .js/.mjs file exporting one (repeatable; default: all)
   --scenario NAME        a scenario of the suite (repeatable; default: all)
   --workers N            search on N worker threads (as check's --workers)
+  --memory MODEL         the machine's memory model the searches run on: sc (default) or tso, as
+                         check's; the page and the summary line name it
   --preemptions K, --irqs K, --mode MODE, --seed S, --executions N, --max-executions N
                          the searches' bounds and mode, as check's
   --cpus LIST            the CPU counts to price, as cost's --cpus (the searches run on each
@@ -39,7 +41,7 @@ INCOMPLETE or ERROR, or when the report cannot be written; 2 for usage errors.
 `;
 
 /** check's options the report passes on as given, each with a value. */
-const CHECK_PASSED = ['strategy', 'scenario', 'workers', 'preemptions', 'irqs', 'mode', 'seed', 'executions', 'max-executions'] as const;
+const CHECK_PASSED = ['strategy', 'scenario', 'workers', 'memory', 'preemptions', 'irqs', 'mode', 'seed', 'executions', 'max-executions'] as const;
 
 const REPORT_OPTIONS: readonly OptionSpec[] = [
   ...[...CHECK_PASSED, 'cpus', 'profile', 'out', 'format'].map((long) => ({ long, takesArgument: true })),

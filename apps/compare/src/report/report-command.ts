@@ -1,3 +1,4 @@
+import type { MemoryModelName } from '@kmodsim/cpu';
 import type { CompareIo } from '../io.js';
 import type { CostReport } from '../cost/cost-report.js';
 import { shellWord } from '../check/invocation.js';
@@ -53,7 +54,7 @@ export async function reportCommand(argv: readonly string[], io: CompareIo, cost
   }
   const wallMs = started === undefined || finished === undefined ? undefined : finished - started;
   // With the page on stdout, the summary goes to stderr, as check --json's does.
-  (options.out === '-' ? io.stderr : io.stdout).write(`${summaryLine(matrix, wallMs)}${options.out === '-' ? '' : `report: ${options.out}\n`}`);
+  (options.out === '-' ? io.stderr : io.stdout).write(`${summaryLine(matrix, options.check.memory, wallMs)}${options.out === '-' ? '' : `report: ${options.out}\n`}`);
   return matrix.asDeclared ? 0 : 1;
 }
 
@@ -77,8 +78,8 @@ function declaredWaits(strategies: readonly NamedStrategy[]): Map<string, boolea
 }
 
 /** check's summary line, for the matrix the report holds. */
-function summaryLine(matrix: Matrix, wallMs: number | undefined): string {
-  const summary = emptySummary();
+function summaryLine(matrix: Matrix, memory: MemoryModelName, wallMs: number | undefined): string {
+  const summary = emptySummary(memory);
   for (const cell of matrix.cells) {
     if (cell.verdict === 'n/a') {
       tallyNotApplicable(summary);

@@ -1,3 +1,4 @@
+import type { MemoryModelName } from '@kmodsim/cpu';
 import type { CostReport } from '../cost/cost-report.js';
 
 // What `kmodsim-compare report` shows, as one value: the HTML page draws it and `--format json`
@@ -68,6 +69,8 @@ export interface Matrix {
   readonly cells: readonly MatrixCell[];
   /** Every verdict is as declared (check's exit status 0). */
   readonly asDeclared: boolean;
+  /** The memory model of the machine every pair was searched on. */
+  readonly memory: MemoryModelName;
 }
 
 /** A strategy at a glance: the matrix's answer and the prices that matter most. */

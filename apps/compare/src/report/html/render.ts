@@ -1,3 +1,4 @@
+import type { MemoryModelName } from '@kmodsim/cpu';
 import type { ChartsData } from '../chart-spec.js';
 import { chartsOf } from '../charts.js';
 import type { ReportData } from '../report-data.js';
@@ -55,6 +56,12 @@ function scripts(charts: ChartsData | null, pageScript: string): string {
   return `${json}<script>${scriptSource(pageScript)}</script>`;
 }
 
+/** The machine a memory model makes, as the page names it. */
+const MACHINES: Readonly<Record<MemoryModelName, string>> = {
+  sc: 'a sequentially consistent machine (<code>--memory sc</code>)',
+  tso: 'an x86-TSO machine, with store buffers (<code>--memory tso</code>)',
+};
+
 function headerHtml(data: ReportData): string {
   const { matrix } = data;
   const surprises = matrix.cells.filter((cell) => cell.surprise).length;
@@ -63,7 +70,7 @@ function headerHtml(data: ReportData): string {
     : `<span class="status fail">${surprises} surprise${surprises === 1 ? '' : 's'}: check fails</span>`;
   return `<header>
 <h1>${e(data.title)}</h1>
-<p class="lede">${matrix.strategies.length} strategies × ${matrix.scenarios.length} scenarios ${status}</p>
+<p class="lede">${matrix.strategies.length} strategies × ${matrix.scenarios.length} scenarios, searched on ${MACHINES[matrix.memory]} ${status}</p>
 <p class="lede">Made with <code>${e(data.command)}</code></p>
 <nav><a href="#summary">Summary</a><a href="#cost">Cost</a><a href="#correctness">Correctness</a></nav>
 </header>`;
