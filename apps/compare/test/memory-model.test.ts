@@ -56,11 +56,26 @@ describe('kmodsim-compare check --memory', () => {
     for (const memory of [[], ['--memory', 'sc']]) {
       const result = await compare('check', ...PAIR, ...memory, '--replay', 'kms1:list:0*4,(1,f1)*2,0');
       expect(result.code).toBe(2);
-      expect(result.stderr).toBe('kmodsim-compare: the schedule has store-buffer flushes (f1), which only a tso machine makes: replay it with --memory tso\n');
+      expect(result.stderr).toBe('kmodsim-compare: the schedule has store-buffer flushes (f1), which only a tso or relaxed machine makes: replay it with --memory tso\n');
       expect(result.stdout).toBe('');
     }
+    const stale = await compare('check', ...PAIR, '--memory', 'tso', '--replay', 'kms1:list:0*4,1,f1,s0,0');
+    expect([stale.code, stale.stderr]).toEqual([2, 'kmodsim-compare: the schedule has loads of older values (s0), which only a relaxed machine makes: replay it with --memory relaxed\n']);
   });
 
+  test('a violation a weaker model than sc shows is EXPECTED under relaxed too, and its replay command carries relaxed', async () => {
+    const relaxed = await compare('check', ...PAIR, '--memory', 'relaxed');
+    expect(relaxed.code).toBe(0);
+    expect(relaxed.stdout).toMatch(/^percpu-dekker-unordered-put\s+wait-vs-last-put\s+EXPECTED\s+\d+\s+sleeps-forever/m);
+    expect(relaxed.stdout).toMatch(/executions under relaxed\n$/m);
+    const replay = /replay: .* check (--strategy .* --memory relaxed --replay '([^']+)')$/m.exec(relaxed.stdout);
+    const again = await compare('check', ...PAIR, '--memory', 'relaxed', '--replay', replay?.[2] ?? '');
+    expect(again.stdout).toMatch(/# sleeps-forever: /);
+  });
+
+});
+
+describe('the memory model in reports and merge', () => {
   test('the JUnit report and every --json line, N/A and ERROR ones too, name the model; merge keeps it', async () => {
     const junit = await compare('check', ...PAIR, '--memory', 'tso', '--reporter', 'junit', '--preemptions', '0');
     expect(junit.stdout).toMatch(/<testsuite [^>]*>\n\s*<properties><property name="memory" value="tso"\/><\/properties>\n\s*<testcase /);
@@ -89,8 +104,8 @@ describe('kmodsim-compare check --memory', () => {
   });
 
   test.each([
-    ['relaxed', "kmodsim-compare: unknown memory model 'relaxed'; known: sc, tso\n"],
-    ['', "kmodsim-compare: unknown memory model ''; known: sc, tso\n"],
+    ['pso', "kmodsim-compare: unknown memory model 'pso'; known: sc, tso, relaxed\n"],
+    ['', "kmodsim-compare: unknown memory model ''; known: sc, tso, relaxed\n"],
   ])('--memory %j is a one-line usage error, exit 2', async (memory, message) => {
     const result = await compare('check', ...PAIR, '--memory', memory);
     expect(result.code).toBe(2);

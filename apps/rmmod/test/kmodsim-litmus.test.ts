@@ -38,8 +38,8 @@ describe('kmodsim litmus', () => {
   });
 
   test.each([
-    [['--model', 'foo'], "kmodsim litmus: ERROR: unknown memory model 'foo' (known: sc, tso)"],
-    [['--model', 'relaxed'], "kmodsim litmus: ERROR: unknown memory model 'relaxed' (known: sc, tso)"],
+    [['--model', 'foo'], "kmodsim litmus: ERROR: unknown memory model 'foo' (known: sc, tso, relaxed)"],
+    [['--model', 'pso'], "kmodsim litmus: ERROR: unknown memory model 'pso' (known: sc, tso, relaxed)"],
     [['--schedule', 'nonsense'], "kmodsim litmus: ERROR: --schedule 'nonsense':"],
   ])('%j is a usage error in one line, exit 2', async (options, message) => {
     const ran = await runTool(kmodsim, ['litmus', kernelTest('SB+poonceonces'), ...options]);

@@ -17,8 +17,13 @@ export type Choice =
    * the spinning steps, which change nothing, are left out of the schedule.
    */
   | { readonly kind: 'time'; readonly cpu: -1 }
-  /** Under the 'tso' memory model: the oldest store in `cpu`'s store buffer becomes visible to every CPU. */
-  | { readonly kind: 'flush'; readonly cpu: number };
+  /** Under the 'tso' and 'relaxed' memory models: the oldest store in `cpu`'s store buffer becomes visible to every CPU. */
+  | { readonly kind: 'flush'; readonly cpu: number }
+  /**
+   * Under the 'relaxed' memory model: CPU `cpu` performs its next operation, a load, reading the
+   * older value it still holds of the cell (a stale copy) instead of memory's.
+   */
+  | { readonly kind: 'stale'; readonly cpu: number };
 
 /** The one `time` choice. */
 export const TIME_PASSES: Choice = { kind: 'time', cpu: -1 };
@@ -37,6 +42,8 @@ export function formatChoice(choice: Choice): string {
       return 't';
     case 'flush':
       return `f${choice.cpu}`;
+    case 'stale':
+      return `s${choice.cpu}`;
   }
 }
 

@@ -36,6 +36,8 @@ export const OpCode = {
   Exit: 24,
   Rest: 25,
   Fence: 26,
+  LoadAcquire: 27,
+  StoreRelease: 28,
 } as const;
 export type OpCode = (typeof OpCode)[keyof typeof OpCode];
 
@@ -120,10 +122,15 @@ export interface ExitOp { readonly code: 24 }
 export interface RestOp { readonly code: 25 }
 /**
  * A memory barrier. Under 'sc' every one is a step that orders nothing more; under 'tso' smp_mb()
- * drains the CPU's store buffer and smp_wmb()/smp_rmb() are compiler barriers only, as on x86.
+ * drains the CPU's store buffer and smp_wmb()/smp_rmb() are compiler barriers only, as on x86;
+ * under 'relaxed' smp_wmb() and smp_rmb() order what the views say (internal/relaxed-views.ts).
  */
 export interface FenceOp { readonly code: 26; readonly kind: FenceKind }
 export type FenceKind = 'mb' | 'wmb' | 'rmb';
+/** smp_load_acquire(): later accesses come after it. Under 'sc' and 'tso' a plain load (x86's loads acquire). */
+export interface LoadAcquireOp { readonly code: 27; readonly cell: number }
+/** smp_store_release(): earlier accesses come before it. Under 'sc' and 'tso' a plain store (x86's stores release). */
+export interface StoreReleaseOp { readonly code: 28; readonly cell: number; readonly value: number }
 
 export type Operation =
   | LoadOp | StoreOp | RmwOp
@@ -132,7 +139,8 @@ export type Operation =
   | SetStateOp | ScheduleOp | ScheduleTimeoutOp | WakeOp
   | CpuRelaxOp | WorkOp
   | AllocOp | FreeOp | EnterCodeOp | ExitCodeOp
-  | SendIpiOp | SpawnOp | CheckOp | NoteOp | SetAffinityOp | ExitOp | RestOp | FenceOp;
+  | SendIpiOp | SpawnOp | CheckOp | NoteOp | SetAffinityOp | ExitOp | RestOp | FenceOp
+  | LoadAcquireOp | StoreReleaseOp;
 
 export type MemoryKind = 'data' | 'code';
 
@@ -229,3 +237,11 @@ export const smpMb = (): FenceOp => SMP_MB;
 export const smpWmb = (): FenceOp => SMP_WMB;
 /** smp_rmb(): orders earlier loads before later ones (x86-TSO keeps that order anyway). */
 export const smpRmb = (): FenceOp => SMP_RMB;
+/** smp_mb__before_atomic(): a full barrier here (every locked read-modify-write is fully ordered already). */
+export const smpMbBeforeAtomic = (): FenceOp => SMP_MB;
+/** smp_mb__after_atomic(): as smp_mb__before_atomic(). */
+export const smpMbAfterAtomic = (): FenceOp => SMP_MB;
+/** smp_load_acquire(): resumes with the value; later loads and stores come after it. */
+export const loadAcquire = (cell: number): LoadAcquireOp => ({ code: OpCode.LoadAcquire, cell });
+/** smp_store_release(): earlier loads and stores come before it. */
+export const storeRelease = (cell: number, value: number): StoreReleaseOp => ({ code: OpCode.StoreRelease, cell, value });

@@ -12,7 +12,8 @@ import type { Scheduler } from './schedulers/scheduler.js';
 //   kms1:list:0*12,1,i0.0,x1,p0>1,t,1*3 the exact choices: CPU steps, IRQ source on a CPU,
 //                                       IPI taken, preemption (to a CPU), time passing to the
 //                                       next timer, f1 a flush of CPU 1's store buffer (under
-//                                       the tso memory model); *N repeats a choice
+//                                       the tso and relaxed memory models), s1 CPU 1's load of
+//                                       an older value (relaxed); *N repeats a choice
 //   kms1:list:0*3,(0,1)*40,1            (...)*N repeats a group: CPUs taking turns
 
 export const SCHEDULE_VERSION = 'kms1';
@@ -82,7 +83,7 @@ function repeatsAt(tokens: readonly string[], start: number, size: number): numb
   }
 }
 
-const CHOICE_TOKEN = /^(?:(\d+)|i(\d+)\.(\d+)|x(\d+)|p(\d+)>(\d+)|(t)|f(\d+))(?:\*(\d+))?$/;
+const CHOICE_TOKEN = /^(?:(\d+)|i(\d+)\.(\d+)|x(\d+)|p(\d+)>(\d+)|(t)|f(\d+)|s(\d+))(?:\*(\d+))?$/;
 const MAX_REPEAT = 100_000_000;
 
 export function parseChoiceList(text: string): Result<Choice[], ConfigError> {
@@ -132,7 +133,7 @@ function splitTopLevel(text: string): string[] {
 function parseToken(token: string, choices: Choice[]): string | undefined {
   const match = CHOICE_TOKEN.exec(token);
   if (match === null) return `malformed choice '${token}' in schedule string`;
-  const [, step, irqCpu, irqSource, ipiCpu, preemptCpu, preemptTarget, time, flushCpu, repeatText] = match;
+  const [, step, irqCpu, irqSource, ipiCpu, preemptCpu, preemptTarget, time, flushCpu, staleCpu, repeatText] = match;
   const repeat = repeatText === undefined ? 1 : Number(repeatText);
   if (repeat < 1 || repeat > MAX_REPEAT || choices.length + repeat > MAX_REPEAT) return `repeat count in '${token}' is out of range`;
   let choice: Choice;
@@ -141,6 +142,7 @@ function parseToken(token: string, choices: Choice[]): string | undefined {
   else if (ipiCpu !== undefined) choice = { kind: 'ipi', cpu: Number(ipiCpu) };
   else if (time !== undefined) choice = TIME_PASSES;
   else if (flushCpu !== undefined) choice = { kind: 'flush', cpu: Number(flushCpu) };
+  else if (staleCpu !== undefined) choice = { kind: 'stale', cpu: Number(staleCpu) };
   else choice = { kind: 'preempt', cpu: Number(preemptCpu), target: Number(preemptTarget) };
   for (let i = 0; i < repeat; i++) choices.push(choice);
   return undefined;

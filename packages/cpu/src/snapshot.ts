@@ -146,10 +146,31 @@ export interface MachineSave {
   readonly localOwners: readonly (readonly [number, number])[];
   /** The choices made so far, as the choice log keeps them. */
   readonly choices: Int32Array;
-  /** 'sc' or 'tso'. */
-  readonly memoryModel: 'sc' | 'tso';
-  /** Under 'tso': each CPU's buffered stores, oldest first, as (cell, value) pairs; a task's state is cell -1 - pid. */
+  /** 'sc', 'tso' or 'relaxed'. */
+  readonly memoryModel: 'sc' | 'tso' | 'relaxed';
+  /** Under 'tso' and 'relaxed': each CPU's buffered stores, oldest first, as (cell, value) pairs; a task's state is cell -1 - pid. */
   readonly storeBuffers: readonly (readonly number[])[];
+  /** Under 'relaxed' only: each CPU's views and stale copies (see internal/relaxed-views.ts). */
+  readonly relaxed?: RelaxedSave;
+}
+
+/**
+ * The 'relaxed' model's state. Tags (a store's writer, epoch and view) are rows of `tags`:
+ * [writer, epoch, ...view]; elsewhere a tag is its row's index, -1 for none.
+ */
+export interface RelaxedSave {
+  /** Per CPU. */
+  readonly epoch: readonly number[];
+  readonly known: readonly (readonly number[])[];
+  readonly observed: readonly (readonly number[])[];
+  readonly published: readonly (readonly number[])[];
+  /** [cell, tag]: the tag of the store each cell's value came from. */
+  readonly cellTags: readonly (readonly number[])[];
+  /** Per CPU: [cell, value, tag, ...superseded (one per writer)] for each stale copy. */
+  readonly stale: readonly (readonly (readonly number[])[])[];
+  /** Per CPU: the tag of each buffered store, oldest first. */
+  readonly bufferTags: readonly (readonly number[])[];
+  readonly tags: readonly (readonly number[])[];
 }
 
 export interface MemorySave {

@@ -1,69 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import {
-  atomicInc, createMachine, OpCode, decodeSnapshot, encodeSnapshot, formatChoiceList, load, Machine, MemoryTraceSink, parseChoiceList, schedule,
-  setCurrentState, setCurrentStateUnordered, smpMb, smpWmb, store, wakeUpProcess, type BodyRegistry, type Choice, type KernelCode, type MemoryModelName,
+  atomicInc, createMachine, decodeSnapshot, encodeSnapshot, formatChoiceList, load, Machine, MemoryTraceSink, parseChoiceList, schedule,
+  setCurrentState, setCurrentStateUnordered, smpMb, smpWmb, store, wakeUpProcess, type Choice, type MemoryModelName,
 } from '@kmodsim/cpu';
-import { machineOf } from './helpers.js';
+import { build, endings, outcomes, runOps, type Program } from './memory-model-helpers.js';
 
 // x86-TSO on the machine: each CPU's stores wait in its store buffer until a `flush` choice or a
 // barrier makes them visible. Every outcome of a small program is found by trying every order of
 // steps and flushes, so what these tests say reachable or not is exact, not sampled.
-
-type Program = (cells: Cells) => [() => KernelCode<void>, () => KernelCode<void>];
-
-type Cells = { x: number; y: number; r0: number; r1: number };
-
-function build(model: MemoryModelName, program: Program): { machine: Machine; cells: Cells; bodies: BodyRegistry } {
-  const machine = machineOf({ cpuCount: 2, memoryModel: model, snapshots: true });
-  const base = machine.alloc('litmus', 4, { fields: ['x', 'y', 'r0', 'r1'] }).base;
-  const cells = { x: base, y: base + 1, r0: base + 2, r1: base + 3 };
-  const [p0, p1] = program(cells);
-  machine.spawn({ name: 'P0', cpu: 0, bound: true, body: p0, bodyRef: { name: 'P0' } });
-  machine.spawn({ name: 'P1', cpu: 1, bound: true, body: p1, bodyRef: { name: 'P1' } });
-  return { machine, cells, bodies: { P0: () => p0, P1: () => p1 } };
-}
-
-/** Steps `cpu` until it has performed `count` more operations (its first step only switches to its task). */
-function runOps(machine: Machine, cpu: number, count: number): void {
-  if (machine.pendingOperation(cpu) === undefined) machine.perform({ kind: 'step', cpu });
-  for (let done = 0; done < count; done++) machine.perform({ kind: 'step', cpu });
-}
-
-/**
- * Every ending of `program` over every order of steps and flushes: a depth-first search that
- * builds the machine afresh for each prefix (cheaper here than snapshots, which check each body).
- */
-function endings(model: MemoryModelName, program: Program, ending: (machine: Machine, cells: Cells) => string, prepare?: (machine: Machine, cells: Cells) => void): Set<string> {
-  const found = new Set<string>();
-  const visit = (prefix: readonly Choice[]): void => {
-    const { machine, cells } = build(model, program);
-    prepare?.(machine, cells);
-    for (const choice of prefix) machine.perform(choice);
-    const enabled = machine.status === 'running' ? machine.enabledChoices().filter((choice) => choice.kind === 'step' || choice.kind === 'flush') : [];
-    // A step no other CPU can see commutes with every other choice: it is taken alone.
-    const local = enabled.find((choice) => choice.kind === 'step' && invisible(machine, choice.cpu));
-    const choices = local === undefined ? enabled : [local];
-    if (choices.length === 0) {
-      if (machine.status === 'running') machine.advanceIdle();
-      found.add(ending(machine, cells));
-      return;
-    }
-    for (const choice of choices) visit([...prefix, choice]);
-  };
-  visit([]);
-  return found;
-}
-
-/** Switching to a task, and under tso a store into the CPU's own buffer. */
-function invisible(machine: Machine, cpu: number): boolean {
-  const op = machine.pendingOperation(cpu);
-  return op === undefined || (machine.memoryModel === 'tso' && op.code === OpCode.Store);
-}
-
-/** Every final (r0, r1). */
-function outcomes(model: MemoryModelName, program: Program): Set<string> {
-  return endings(model, program, (machine, cells) => machine.status === 'finished' ? `${machine.read(cells.r0)},${machine.read(cells.r1)}` : machine.fault?.kind ?? 'stuck');
-}
 
 const storeBuffering = (fence: boolean): Program => ({ x, y, r0, r1 }) => [
   function* () {
@@ -244,6 +188,6 @@ describe('flushes in schedules, traces and snapshots', () => {
   test('an unknown memory model is a configuration error naming the known ones', () => {
     const created = createMachine({ cpuCount: 2, memoryModel: 'pso' as MemoryModelName });
     expect(created.ok).toBe(false);
-    if (!created.ok) expect(created.message).toBe("unknown memory model 'pso'; known models: sc, tso");
+    if (!created.ok) expect(created.message).toBe("unknown memory model 'pso'; known models: sc, tso, relaxed");
   });
 });

@@ -19,7 +19,7 @@ export function switchesItself(op: Operation): boolean {
 
 /** The pending operation's code for a step (-1 when the CPU has none, -2 for other choices). */
 export function pendingCode(machine: Machine, choice: Choice): number {
-  if (choice.kind !== 'step') return -2;
+  if (choice.kind !== 'step' && choice.kind !== 'stale') return -2;
   return machine.pendingOperation(choice.cpu)?.code ?? -1;
 }
 
@@ -35,4 +35,24 @@ export function outcomeSignature(machine: Machine): string {
   }
   for (const task of machine.taskList()) mix(task.state === 'TASK_DEAD' ? 1 : 0);
   return hash.toString(16);
+}
+
+/** A number for a choice: steps, then IPIs, then interrupt sources, then preemptions, time, store buffer flushes, and stale loads. */
+export function choiceKey(choice: Choice, cpus: number, irqSources: number): number {
+  switch (choice.kind) {
+    case 'step':
+      return choice.cpu;
+    case 'ipi':
+      return cpus + choice.cpu;
+    case 'irq':
+      return 2 * cpus + choice.source * cpus + choice.cpu;
+    case 'preempt':
+      return (2 + irqSources) * cpus + choice.cpu * cpus + choice.target;
+    case 'time':
+      return (3 + irqSources) * cpus * cpus;
+    case 'flush':
+      return (3 + irqSources) * cpus * cpus + 1 + choice.cpu;
+    case 'stale':
+      return (3 + irqSources) * cpus * cpus + 1 + cpus + choice.cpu;
+  }
 }

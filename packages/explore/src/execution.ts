@@ -1,6 +1,6 @@
 import { OpCode, TIME_PASSES, type Choice, type FaultKind, type Machine, type Operation, type ScenarioCheck } from '@kmodsim/cpu';
 import { choicePointsOf, type ChoicePoints } from './choice-points.js';
-import { blocks, outcomeSignature, pendingCode, switchesItself, union } from './execution-steps.js';
+import { blocks, choiceKey, outcomeSignature, pendingCode, switchesItself, union } from './execution-steps.js';
 import { footprintOf, pendingFootprint, withDrains, withSchedulerWrites, withTimerWakes, type Footprint } from './footprint.js';
 import { LIVELOCK_CONFIRM_STEPS } from './fair-round-robin.js';
 import { confirmLivelock, hasFaulted, isLocal, type SpinLivelock } from './livelock.js';
@@ -110,7 +110,7 @@ export class ExecutionDriver {
     this.irqSources = machine.irqSourceCount;
     this.spin = new SpinWatch(machine.cpuCount);
     // The largest key is the last CPU's store buffer flush's.
-    this.points = choicePointsOf(this.cpuCount, this.irqSources, this.keyOf({ kind: 'flush', cpu: this.cpuCount - 1 }) + 1);
+    this.points = choicePointsOf(this.cpuCount, this.irqSources, this.keyOf({ kind: 'stale', cpu: this.cpuCount - 1 }) + 1);
     this.setupSteps = machine.stepCount;
   }
 
@@ -149,23 +149,9 @@ export class ExecutionDriver {
     return this.allowedChoices();
   }
 
-  /** A number for a choice: steps, then IPIs, then interrupt sources, then preemptions, time, and store buffer flushes. */
+  /** A number for a choice (see choiceKey). */
   keyOf(choice: Choice): number {
-    const cpus = this.cpuCount;
-    switch (choice.kind) {
-      case 'step':
-        return choice.cpu;
-      case 'ipi':
-        return cpus + choice.cpu;
-      case 'irq':
-        return 2 * cpus + choice.source * cpus + choice.cpu;
-      case 'preempt':
-        return (2 + this.irqSources) * cpus + choice.cpu * cpus + choice.target;
-      case 'time':
-        return (3 + this.irqSources) * cpus * cpus;
-      case 'flush':
-        return (3 + this.irqSources) * cpus * cpus + 1 + choice.cpu;
-    }
+    return choiceKey(choice, this.cpuCount, this.irqSources);
   }
 
   /** Performs choice `index` of `point` and returns what it touched. */
@@ -192,15 +178,17 @@ export class ExecutionDriver {
     const cpu = choice.cpu;
     this.preemptions += cost;
     if (choice.kind === 'irq') this.irqs++;
-    const op = choice.kind === 'step' ? machine.pendingOperation(cpu) : undefined;
+    // A stale load is its CPU's step, reading an older value (under 'relaxed').
+    const stepLike = choice.kind === 'step' || choice.kind === 'stale';
+    const op = stepLike ? machine.pendingOperation(cpu) : undefined;
     const before = machine.contextOf(cpu);
     const oopsesBefore = machine.oopses.length;
-    const bufferedBefore = choice.kind === 'step' ? machine.bufferedStores(cpu) : 0;
+    const bufferedBefore = stepLike ? machine.bufferedStores(cpu) : 0;
     // A read-modify-write that left its cell as it was (a failed cmpxchg) only read it, for the spin watch.
     const rmwCell = op?.code === OpCode.Rmw ? op.cell : -1;
     const rmwValue = rmwCell >= 0 ? machine.read(rmwCell) : 0;
     machine.perform(choice);
-    const switched = machine.contextOf(cpu) !== before || choice.kind !== 'step';
+    const switched = machine.contextOf(cpu) !== before || !stepLike;
     const touched = whole ? footprint : this.withEffects(choice, op, footprint, switched, oopsesBefore);
     const unchangedCell = rmwCell >= 0 && machine.read(rmwCell) === rmwValue ? rmwCell : -1;
     if (choice.kind === 'flush') {
@@ -211,10 +199,11 @@ export class ExecutionDriver {
       this.explored++;
       return touched;
     }
-    this.lastBuffered = choice.kind === 'step' && machine.bufferedStores(cpu) > bufferedBefore;
+    this.lastBuffered = stepLike && machine.bufferedStores(cpu) > bufferedBefore;
+    // A stale load waits for nothing: memory may already hold what the spinner waits for.
     this.spin.record(cpu, choice.kind === 'step' ? op : undefined, touched, switched, unchangedCell);
     this.lastCpu = cpu;
-    this.lastSwitched = choice.kind === 'step' && switched && op !== undefined && blocks(op);
+    this.lastSwitched = stepLike && switched && op !== undefined && blocks(op);
     this.explored++;
     return touched;
   }
@@ -376,7 +365,8 @@ export class ExecutionDriver {
     for (const choice of enabled) {
       if (choice.kind === 'step' && this.spin.isWaiting(choice.cpu)) continue;
       if (choice.kind === 'preempt' || choice.kind === 'ipi') detour = true;
-      const cost = choice.kind === 'preempt' ? 1 : choice.kind === 'step' && lastContinues && (choice.cpu !== last || this.lastBuffered) ? 1 : 0;
+      // A stale load costs one, as a preemption does: each is a way off the plain run that a bug may need, and the bound keeps them few.
+      const cost = choice.kind === 'preempt' || choice.kind === 'stale' ? 1 : choice.kind === 'step' && lastContinues && (choice.cpu !== last || this.lastBuffered) ? 1 : 0;
       const irqCost = choice.kind === 'irq' ? 1 : 0;
       if (this.preemptions + cost > this.bounds.preemptions || this.irqs + irqCost > this.bounds.irqs) {
         bounded = true;

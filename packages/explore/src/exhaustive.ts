@@ -200,7 +200,7 @@ function runOne(start: Start, options: ExhaustiveOptions, { path, follower, slee
     }
     const choice = point.choices[node.chosen];
     node.op = choice === undefined ? -2 : pendingCode(driver.machine, choice);
-    node.inIrq = choice?.kind === 'step' && driver.machine.contextOf(choice.cpu)?.inIrq === true;
+    node.inIrq = (choice?.kind === 'step' || choice?.kind === 'stale') && driver.machine.contextOf(choice.cpu)?.inIrq === true;
     node.footprints[node.chosen] = driver.perform(point, node.chosen);
     depth++;
   }
@@ -268,7 +268,8 @@ function newNode(point: ChoicePoint, sleep: SleepSet, parent: SearchNode | undef
     const key = point.keys[index] ?? -1;
     if (sleep.asleep.has(key) || key === firstKey) continue;
     const kind = point.choices[index]?.kind;
-    if (!reduction || kind === 'irq' || kind === 'ipi' || kind === 'preempt') request(node, key);
+    // A stale load is a choice of value, not of order: no race asks for it, so it is asked for here.
+    if (!reduction || kind === 'irq' || kind === 'ipi' || kind === 'preempt' || kind === 'stale') request(node, key);
   }
   return node;
 }
@@ -290,7 +291,7 @@ function defaultChoice(point: ChoicePoint, asleep: ReadonlySet<number>): number 
     if (asleep.has(point.keys[index] ?? -1)) continue;
     if (firstAwake < 0) firstAwake = index;
     const choice = point.choices[index];
-    // Under 'tso' a store's flush is the free way on after it (see Execution's lastBuffered).
+    // Under 'tso' and 'relaxed' a store's flush is the free way on after it (see Execution's lastBuffered).
     if (choice?.kind === 'flush' && chosen < 0 && point.costs[index] === 0 && !point.freeSwitch) chosen = index;
     if (choice?.kind !== 'step') continue;
     if (firstStep < 0) firstStep = index;

@@ -25,7 +25,7 @@ const IRQ_SOURCE_BASE = 2 ** 29;
 const STORE_BUFFER_BASE = SCHED + 2 ** 15;
 
 export interface Footprint {
-  /** Who takes the step: a CPU, or for a store buffer's flush cpuCount + that CPU (a process of its own). */
+  /** Who takes the step: a CPU, or for a store buffer's flush cpuCount + that CPU (a process of its own). A stale load's is its CPU's. */
   readonly cpu: number;
   readonly reads: readonly number[];
   readonly writes: readonly number[];
@@ -33,6 +33,7 @@ export interface Footprint {
    * A flush's: the CPU whose stores it makes visible. That CPU's steps and its flushes touch the
    * same buffer but are in program order (a store comes before its flush, a drain takes the
    * flushes it overtakes), never a race to reverse: each flush races only with what other CPUs do.
+   * A stale load's too: it is its CPU's step under another name (key), in program order with the rest.
    */
   readonly follows?: number;
 }
@@ -53,10 +54,13 @@ export function footprintOf(machine: Machine, choice: Choice): Footprint {
       return { cpu, reads: [], writes: schedulerWrites(machine) };
     case 'step':
       return stepFootprint(machine, cpu);
+    case 'stale':
+      return { ...stepFootprint(machine, cpu), follows: cpu };
     case 'flush': {
       const cell = machine.bufferedCells(cpu)[0] ?? 0;
       // It writes into its object, which a kfree on another CPU may have freed meanwhile.
       const reads = cell < 0 ? [] : [OBJECT_BASE + machine.memory.objectIdAt(cell)];
+      // Under 'relaxed' it also leaves every other CPU a stale copy: their loads of the cell meet it there.
       return { cpu: machine.cpuCount + cpu, reads, writes: [visibleLocation(cell), STORE_BUFFER_BASE + cpu], follows: cpu };
     }
   }
@@ -95,12 +99,14 @@ function stepFootprint(machine: Machine, cpu: number): Footprint {
     writes.push(RUN_QUEUE_BASE + cpu, IPI_QUEUE_BASE + cpu);
     return { cpu, reads, writes };
   }
-  const tso = machine.memoryModel === 'tso';
+  const tso = machine.memoryModel !== 'sc';
   if (tso && drainsBuffer(op)) writes.push(...drainWrites(machine, cpu));
   switch (op.code) {
     case OpCode.Load:
+    case OpCode.LoadAcquire:
       reads.push(op.cell, objectOf(machine, op.cell));
       break;
+    case OpCode.StoreRelease:
     case OpCode.Store:
       // Under 'tso' a store goes into this CPU's buffer: no other CPU sees it until its flush.
       writes.push(tso ? STORE_BUFFER_BASE + cpu : op.cell);
@@ -203,10 +209,10 @@ export function pendingFootprint(machine: Machine, choice: Choice): Footprint {
  * cell (at the flush): a step of another CPU that read the cell before the execution ended races with it.
  */
 function eventualWrites(machine: Machine, choice: Choice): number[] {
-  if (choice.kind !== 'step' || machine.memoryModel !== 'tso') return [];
+  if (choice.kind !== 'step' || machine.memoryModel === 'sc') return [];
   const op = machine.pendingOperation(choice.cpu);
   if (op === undefined) return [];
-  if (op.code === OpCode.Store || (op.code === OpCode.Rmw && !op.locked)) return [op.cell];
+  if (op.code === OpCode.Store || op.code === OpCode.StoreRelease || (op.code === OpCode.Rmw && !op.locked)) return [op.cell];
   if (op.code === OpCode.SetState && !op.ordered) return [taskState(machine, choice.cpu)];
   return [];
 }
@@ -245,6 +251,20 @@ function schedulerWrites(machine: Machine): number[] {
   const writes = [SCHED];
   for (let cpu = 0; cpu < machine.cpuCount; cpu++) writes.push(RUN_QUEUE_BASE + cpu);
   return writes;
+}
+
+/**
+ * A CPU's step and a flush of that CPU's own store buffer that meet on a cell only (the step
+ * loads it, or is a flush's object's kfree...) commute: before the flush the CPU reads its own
+ * buffered store, after it the same value from memory. They are ordered only through the buffer
+ * itself (a store before its flush, a drain and the flushes it overtakes), which both then write.
+ * Taking them as ordered whichever came first lost an ending under tso: a load of the CPU's own
+ * store then left behind the flush where it happened to run after it, and so did every load after it.
+ */
+export function commutesWithOwnFlush(a: Footprint, b: Footprint): boolean {
+  const [flush, step] = a.follows !== undefined && a.follows !== a.cpu ? [a, b] : [b, a];
+  if (flush.follows === undefined || flush.follows === flush.cpu || step.cpu !== flush.follows) return false;
+  return !step.writes.includes(STORE_BUFFER_BASE + step.cpu);
 }
 
 export function dependent(a: Footprint, b: Footprint): boolean {

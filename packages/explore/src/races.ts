@@ -1,5 +1,5 @@
 import type { AccessIndex } from './access-index.js';
-import type { Footprint } from './footprint.js';
+import { commutesWithOwnFlush, type Footprint } from './footprint.js';
 import type { Request, SearchNode } from './search-node.js';
 import type { PerformedStep } from './trace-class.js';
 
@@ -63,8 +63,11 @@ function happensBefore(path: readonly SearchNode[], key: number, predecessors: r
     const earlier = path[earlierPosition];
     if (earlier === undefined) continue;
     const earlierKey = earlier.point.keys[earlier.chosen] ?? -1;
+    const earlierFootprint = earlier.footprints[earlier.chosen];
+    // Neither ordered nor racing: a CPU's load and its own flush give the same either way round.
+    if (footprint !== undefined && earlierFootprint !== undefined && commutesWithOwnFlush(footprint, earlierFootprint)) continue;
     const ordered = (clock[earlierKey] ?? 0) >= earlier.epoch;
-    if (!ordered && earlierKey !== key && !inProgramOrder(footprint, earlier.footprints[earlier.chosen])) (races ??= []).push(earlierPosition);
+    if (!ordered && earlierKey !== key && !inProgramOrder(footprint, earlierFootprint)) (races ??= []).push(earlierPosition);
     merge(clock, earlier.clock);
     padTo(clock, earlierKey);
     if ((clock[earlierKey] ?? 0) < earlier.epoch) clock[earlierKey] = earlier.epoch;

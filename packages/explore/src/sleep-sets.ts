@@ -168,10 +168,11 @@ function entryFor(node: SearchNode, key: number, footprint: Footprint, nextIndex
   const record = node.runs[index];
   if (earlier === undefined || next === undefined || record === undefined) return { footprint, unconditional, extra: Infinity, runExtra: Infinity, run: undefined, detour: true };
   // What the choice taken costs right after `key`'s: a preemption one, an interrupt or IPI nothing, a step one unless that CPU stopped.
-  const after = next.kind === 'preempt' ? 1 : next.kind === 'step' && next.cpu !== earlier.cpu && !record.stoppedAtOnce ? 1 : 0;
+  const detour = next.kind === 'preempt' || next.kind === 'stale' ? 1 : 0;
+  const after = detour === 1 ? 1 : next.kind === 'step' && next.cpu !== earlier.cpu && !record.stoppedAtOnce ? 1 : 0;
   const cost = node.point.costs[index] ?? 0;
   const takenCost = node.point.costs[nextIndex] ?? 0;
-  return { footprint, unconditional, extra: cost + after - takenCost, runExtra: cost - takenCost + (next.kind === 'preempt' ? 1 : 0), run: record.run(), detour: record.detour };
+  return { footprint, unconditional, extra: cost + after - takenCost, runExtra: cost - takenCost + detour, run: record.run(), detour: record.detour };
 }
 
 function runDependsOn(run: RunTouches, step: Footprint): boolean {

@@ -4,7 +4,6 @@ import type { Condition, LitmusTest } from './ast.js';
 import { conditionHolds, formatCondition, formatState, locationName, type FinalState } from './condition.js';
 import { execute } from './interpret.js';
 import type { MemoryModel } from './models/port.js';
-import { processShape } from './shape.js';
 import type { Names } from './validate.js';
 
 /** The start of the final check's message when the exists clause holds: how a witness is told from a fault. */
@@ -27,13 +26,12 @@ export interface CompiledLitmus {
 
 /**
  * Turns a litmus test into a scenario: each shared location one cell with its initial value,
- * each process Pn a task bound to CPU n running its code through the model's port, and a final
+ * each process Pn a task bound to CPU n running its code through the model's port on the model's machine, and a final
  * check that fails exactly when the exists clause (and the filter, if any) holds, so that the
  * explorer's first violation is a witness.
  */
 export function compileLitmus(test: LitmusTest, names: Names, model: MemoryModel): CompiledLitmus {
   let layout: Layout | undefined;
-  const shapes = test.processes.map(processShape);
   const scenario: Scenario = {
     name: test.name,
     description: `litmus test ${test.name} under ${model.name}`,
@@ -41,23 +39,18 @@ export function compileLitmus(test: LitmusTest, names: Names, model: MemoryModel
       // Setup is deterministic, so every machine has the same layout; the first one records it.
       const here = allocate(machine, test, names);
       layout ??= here;
-      const ports = model.setUp(machine, shapes);
       for (const process of test.processes) {
-        const makePort = ports[process.index];
-        if (makePort === undefined) throw new Error(`no port for P${process.index}`);
         const cells = (names.registers[process.index] ?? []).map((register) => [register, here.registers.get(`${process.index}:${register}`) ?? -1] as const);
         machine.spawn({ name: `P${process.index}`, cpu: process.index, bound: true, body: function* () {
-          const env = { port: makePort(), registers: new Map<string, number>(), addresses: here.addresses };
+          const env = { port: model.port, registers: new Map<string, number>(), addresses: here.addresses };
           yield* execute(process.body, env);
-          const finish = env.port.finish();
-          if (finish !== undefined) yield* finish;
           for (const [register, cell] of cells) yield store(cell, env.registers.get(register) ?? 0);
         } });
       }
       return (done) => finalCheck(test, readState(done, here), here);
     },
   };
-  const target: ExploreTarget = { scenario, cpuCount: model.cpuCount(shapes) };
+  const target: ExploreTarget = { scenario, cpuCount: test.processes.length, memoryModel: model.machineModel };
   const pointers = pointerLocations(test);
   return {
     target,

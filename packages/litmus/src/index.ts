@@ -3,6 +3,6 @@ export { formatLitmusError, type LitmusError, type LitmusResult } from './errors
 export { parseLitmus } from './parse-test.js';
 export { primitiveNames } from './primitives.js';
 export { findModel, memoryModels, type MemoryModelName, type ModelError } from './models/registry.js';
-export type { MemoryModel, MemoryPort, ProcessShape } from './models/port.js';
+export type { MemoryModel, MemoryPort } from './models/port.js';
 export { formatCondition, type FinalState } from './condition.js';
 export { LITMUS_PREEMPTION_BOUND, replayLitmus, runLitmus, type LitmusAnswer, type LitmusOptions, type LitmusRun, type LitmusWitness } from './run.js';

@@ -1,7 +1,7 @@
 import { cpuRelax, type KernelCode } from '@kmodsim/cpu';
 import type { BinaryOperator, Expression, Statement } from './ast.js';
 import type { MemoryPort } from './models/port.js';
-import { primitives, type Primitive } from './primitives.js';
+import { primitives, type AccessOrder, type Primitive } from './primitives.js';
 
 // Runs a process's statements as kernel code on the machine, through its memory model's port.
 // Registers are the generator's own locals: the machine runs a body again, fed the same values,
@@ -25,7 +25,7 @@ export function* execute(statements: readonly Statement[], env: ProcessEnvironme
         break;
       case 'store': {
         const address = yield* evaluate(statement.pointer, env);
-        yield* env.port.store(address, yield* evaluate(statement.value, env));
+        yield* env.port.store(address, yield* evaluate(statement.value, env), 'once');
         break;
       }
       case 'expression':
@@ -42,7 +42,7 @@ export function* evaluate(expression: Expression, env: ProcessEnvironment): Kern
   switch (expression.kind) {
     case 'number': return expression.value;
     case 'name': return env.registers.get(expression.name) ?? env.addresses.get(expression.name) ?? 0;
-    case 'deref': return yield* env.port.load(yield* evaluate(expression.pointer, env));
+    case 'deref': return yield* loadThrough(expression.pointer, 'once', env);
     case 'unary': {
       const operand = yield* evaluate(expression.operand, env);
       return expression.operator === '!' ? Number(operand === 0) : -operand;
@@ -78,14 +78,42 @@ function* binary(operator: BinaryOperator, leftExpression: Expression, rightExpr
   }
 }
 
+/**
+ * A load at the address `pointer` evaluates to. When that address came from a register (a value
+ * read before), the load is address-dependent on that read, which Linux orders (READ_ONCE() and
+ * rcu_dereference() carry the dependency): the model's dependency barrier comes first.
+ */
+function* loadThrough(pointer: Expression, order: AccessOrder, env: ProcessEnvironment): KernelCode<number> {
+  const address = yield* evaluate(pointer, env);
+  if (mentionsRegister(pointer, env)) {
+    const ordering = env.port.fence('dependency');
+    if (ordering !== undefined) yield* ordering;
+  }
+  return yield* env.port.load(address, order);
+}
+
+function mentionsRegister(expression: Expression, env: ProcessEnvironment): boolean {
+  switch (expression.kind) {
+    case 'number': return false;
+    case 'name': return env.registers.has(expression.name);
+    case 'deref': return true;
+    case 'unary': return mentionsRegister(expression.operand, env);
+    case 'binary': return mentionsRegister(expression.left, env) || mentionsRegister(expression.right, env);
+    case 'call': return true;
+  }
+}
+
+/** A load's missing argument (the parser counts them, so never used): address 0. */
+const NO_POINTER: Expression = { kind: 'number', value: 0, at: { line: 0, column: 0 } };
+
 function* call(primitive: Primitive, args: readonly Expression[], env: ProcessEnvironment): KernelCode<number> {
+  if (primitive.kind === 'load') return yield* loadThrough(args[0] ?? NO_POINTER, primitive.order, env);
   const values: number[] = [];
   for (const arg of args) values.push(yield* evaluate(arg, env));
   const [first = 0, second = 0] = values;
   switch (primitive.kind) {
-    case 'load': return yield* env.port.load(first);
     case 'store':
-      yield* env.port.store(first, second);
+      yield* env.port.store(first, second, primitive.order);
       return 0;
     case 'fence': {
       const code = env.port.fence(primitive.fence);
@@ -121,14 +149,14 @@ function* lockOperation(operation: 'lock' | 'unlock' | 'trylock' | 'is_locked', 
       const drain = port.fence('mb');
       if (drain !== undefined) yield* drain;
       for (;;) {
-        while ((yield* port.load(cell)) !== 0) yield cpuRelax();
+        while ((yield* port.load(cell, 'once')) !== 0) yield cpuRelax();
         if ((yield* port.rmw(cell, 'xchg', 1, 0)) === 0) return 0;
       }
     }
     case 'unlock':
-      yield* port.store(cell, 0);
+      yield* port.store(cell, 0, 'release');
       return 0;
     case 'trylock': return Number((yield* port.rmw(cell, 'xchg', 1, 0)) === 0);
-    case 'is_locked': return Number((yield* port.load(cell)) !== 0);
+    case 'is_locked': return Number((yield* port.load(cell, 'once')) !== 0);
   }
 }

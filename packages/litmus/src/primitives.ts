@@ -2,8 +2,12 @@
 // conventions are the kernel's: READ_ONCE, WRITE_ONCE and the rcu_* accessors take the location
 // itself (`*x`), the others a pointer to it (`x`), and atomic_add(i, v) takes the operand first.
 
-/** Full barrier, write barrier, read barrier, a barrier that x86 gets from its locked atomics, or a compiler barrier. */
-export type FenceKind = 'mb' | 'wmb' | 'rmb' | 'mb-atomic' | 'compiler';
+/**
+ * Full barrier, write barrier, read barrier, a barrier that x86 gets from its locked atomics, a
+ * compiler barrier, or the ordering a load through a pointer it read has (an address dependency:
+ * no primitive names it, the interpreter asks for it before such a load).
+ */
+export type FenceKind = 'mb' | 'wmb' | 'rmb' | 'mb-atomic' | 'compiler' | 'dependency';
 export type AccessOrder = 'once' | 'acquire' | 'release';
 export type RmwOperation = 'xchg' | 'cmpxchg' | 'add';
 

@@ -15,7 +15,7 @@ import { checkNames } from './validate.js';
 export const LITMUS_PREEMPTION_BOUND = 1_000_000;
 
 export interface LitmusOptions {
-  /** 'sc' or 'tso' (see `memoryModels`); 'sc' when omitted. */
+  /** 'sc', 'tso' or 'relaxed' (see `memoryModels`); 'sc' when omitted. */
   readonly model?: string;
   /** A cap on executions (the explorer's default when omitted); a search that reaches it answers 'Unknown'. */
   readonly maxExecutions?: number;
@@ -83,7 +83,7 @@ export function replayLitmus(source: string, schedule: string, options: LitmusOp
   const prepared = prepareLitmus(source, options.model ?? 'sc');
   if (!prepared.ok) return prepared;
   const { compiled } = prepared.value;
-  const run = runScenario(compiled.target.scenario, { cpuCount: compiled.target.cpuCount, schedule, trace: true });
+  const run = runScenario(compiled.target.scenario, { cpuCount: compiled.target.cpuCount, memoryModel: compiled.target.memoryModel ?? 'sc', schedule, trace: true });
   if (!run.ok) return { ok: false, error: { kind: 'schedule', message: run.message } };
   const fault = run.value.fault;
   if (fault !== undefined && !fault.message.startsWith(WITNESS_MESSAGE)) return { ok: false, error: { kind: 'schedule', message: `${fault.kind}: ${fault.message}` } };
@@ -109,7 +109,7 @@ function isWitness(violation: Violation): boolean {
 }
 
 function witnessOf(compiled: CompiledLitmus, violation: Violation): LitmusWitness {
-  const run = runScenario(compiled.target.scenario, { cpuCount: compiled.target.cpuCount, schedule: violation.schedule, trace: true });
+  const run = runScenario(compiled.target.scenario, { cpuCount: compiled.target.cpuCount, memoryModel: compiled.target.memoryModel ?? 'sc', schedule: violation.schedule, trace: true });
   if (!run.ok) throw new Error(`the witness's schedule does not replay: ${run.message}`);
   const trace = run.value.trace.length > 0 ? run.value.trace : run.value.fault?.trace ?? [];
   const finalState = compiled.finalState(run.value.machine);

@@ -96,10 +96,12 @@ export interface KnownViolation {
   /** Why the design fails there, for the reader of the verdict. */
   readonly why: string;
   /**
-   * 'tso' for a violation only a weaker memory model shows (a missing barrier): searched under
-   * sequential consistency the pair is clean, under x86-TSO it is expected. Omitted: under every model.
+   * For a violation only a weaker memory model shows (a missing barrier): the strongest model that
+   * shows it, 'tso' or 'relaxed'. Under that model and every weaker one ('relaxed' is weaker than
+   * 'tso') the pair is expected; under a stronger one (sequential consistency first) it is clean.
+   * Omitted: under every model.
    */
-  readonly memory?: 'tso';
+  readonly memory?: 'tso' | 'relaxed';
 }
 
 export interface RefcountStrategy {

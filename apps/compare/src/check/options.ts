@@ -1,5 +1,5 @@
 import { parseCommandLine, type OptionSpec } from '@kmodsim/cli';
-import { MEMORY_MODEL_NAMES, parseChoiceList, SCHEDULE_VERSION, type MemoryModelName } from '@kmodsim/cpu';
+import { formatChoice, MEMORY_MODEL_NAMES, parseChoiceList, SCHEDULE_VERSION, type MemoryModelName } from '@kmodsim/cpu';
 import type { SearchMode } from '@kmodsim/explore';
 import { catalogue, suite } from '@kmodsim/scenarios';
 import { OptionError, UsageError } from '../io.js';
@@ -28,7 +28,7 @@ export interface CheckOptions {
   readonly checkpoints: boolean;
   /** No progress line on the terminal. */
   readonly quiet: boolean;
-  /** The machine's memory model: 'sc' (default) or 'tso'. */
+  /** The machine's memory model: 'sc' (default), 'tso' or 'relaxed'. */
   readonly memory: MemoryModelName;
 }
 
@@ -44,11 +44,14 @@ Options:
   --strategy NAME|FILE   a strategy by name, or a .js/.mjs file exporting one (repeatable; default: all)
   --scenario NAME        a scenario of the suite (repeatable; default: all)
   --cpus N               CPUs (default: the scenario's own)
-  --memory MODEL         the machine's memory model: sc (default, sequential consistency) or tso
+  --memory MODEL         the machine's memory model: sc (default, sequential consistency), tso
                          (x86-TSO: each CPU's stores wait in a store buffer until a barrier, a locked
-                         instruction, an interrupt, a switch or the search makes them visible). The
-                         summary line, --json lines and JUnit's properties name it; a schedule with
-                         store-buffer flushes (f0) replays only with --memory tso
+                         instruction, an interrupt, a switch or the search makes them visible) or
+                         relaxed (tso's buffers, and loads that may read an older value until the
+                         barriers Linux's memory model has say they must not). The summary line,
+                         --json lines and JUnit's properties name it; a schedule with store-buffer
+                         flushes (f0) replays only with --memory tso or relaxed, one with loads of
+                         older values (s0) only with --memory relaxed
   --preemptions K        preemption bound, 0-${MAX_BOUND} (default: the scenario's documented bound)
   --irqs K               interrupt bound, 0-${MAX_BOUND} (default: the scenario's documented bound)
   --mode MODE            exhaustive (default), random or pct
@@ -179,8 +182,7 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
   if (options.replay !== undefined && (options.json || options.shard !== undefined || options.workers > 1 || options.traces)) {
     throw new UsageError('--replay reruns one schedule and prints its trace: not with --json (use --format chrome), --shard, --workers or --traces');
   }
-  const flush = options.replay !== undefined && options.memory === 'sc' ? firstFlush(options.replay) : undefined;
-  if (flush !== undefined) throw new UsageError(`the schedule has store-buffer flushes (${flush}), which only a tso machine makes: replay it with --memory tso`);
+  if (options.replay !== undefined) checkReplayModel(options.replay, options.memory);
   if (options.shard !== undefined && options.workers > 1) throw new UsageError('--shard and --workers do not go together: --shard splits a search between machines, --workers between the threads of one; use one of them');
   if (options.traces && (options.mode !== 'exhaustive' || options.shard !== undefined || options.workers > 1)) {
     throw new UsageError('--traces counts the traces of one whole exhaustive search: not with --mode random or pct, --shard or --workers');
@@ -193,12 +195,16 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
  * under tso, which a machine without store buffers cannot follow. A schedule that does not parse
  * is left to the replay, which says what is wrong with it.
  */
-function firstFlush(schedule: string): string | undefined {
+/** A schedule whose choices only a weaker machine makes (a flush: tso or relaxed; a stale load: relaxed) is refused on a stronger one, naming the option. */
+function checkReplayModel(schedule: string, memory: MemoryModelName): void {
   const [version, kind, ...rest] = schedule.trim().split(':');
-  if (version !== SCHEDULE_VERSION || kind !== 'list') return undefined;
+  if (version !== SCHEDULE_VERSION || kind !== 'list') return;
   const choices = parseChoiceList(rest.join(':'));
-  const flush = choices.ok ? choices.value.find((choice) => choice.kind === 'flush') : undefined;
-  return flush === undefined ? undefined : `f${flush.cpu}`;
+  if (!choices.ok) return;
+  const stale = choices.value.find((choice) => choice.kind === 'stale');
+  if (stale !== undefined && memory !== 'relaxed') throw new UsageError(`the schedule has loads of older values (${formatChoice(stale)}), which only a relaxed machine makes: replay it with --memory relaxed`);
+  const flush = choices.value.find((choice) => choice.kind === 'flush');
+  if (flush !== undefined && memory === 'sc') throw new UsageError(`the schedule has store-buffer flushes (${formatChoice(flush)}), which only a tso or relaxed machine makes: replay it with --memory tso`);
 }
 
 /** A whole number written as one: decimal digits only (Number() would also take ' 2', '1e1' and '0x10'). */

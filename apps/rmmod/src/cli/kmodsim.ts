@@ -34,7 +34,7 @@ Runs without a machine:
       List the module core's scenarios.
   scenario run NAME [--strategy NAME] [--cpus N] [--schedule STRING] [--format ftrace|chrome]
       Boot the embedded kernel, run the scenario, print its trace and its replay command.
-  litmus FILE.litmus [--model sc|tso] [--trace] [--schedule STRING]
+  litmus FILE.litmus [--model sc|tso|relaxed] [--trace] [--schedule STRING]
       Run a C litmus test (the kernel's tools/memory-model format) over every execution:
       Sometimes (with a witness and its replay command) or Never.
 

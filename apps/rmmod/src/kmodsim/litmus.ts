@@ -4,7 +4,7 @@ import type { CliIo } from '@kmodsim/cli';
 import { findModel, formatLitmusError, replayLitmus, runLitmus, type LitmusAnswer, type LitmusError, type ModelError } from '@kmodsim/litmus';
 import { flag, parseSubcommand, usageError, withValue } from './machine-args.js';
 
-const LITMUS_USAGE = `Usage: kmodsim litmus FILE.litmus [--model sc|tso] [--trace] [--schedule STRING]
+const LITMUS_USAGE = `Usage: kmodsim litmus FILE.litmus [--model sc|tso|relaxed] [--trace] [--schedule STRING]
 
 Runs a C litmus test in the Linux kernel's format (tools/memory-model/litmus-tests) on the
 simulated machine, exploring every execution: prints whether the exists clause is reachable

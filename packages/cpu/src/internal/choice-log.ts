@@ -4,7 +4,8 @@ import { growInt32 } from './growable.js';
 // The record of a run's choices, kept as integers in a typed array: recording is on for every
 // run (a failing run must print what reproduces it), so it must cost next to nothing.
 // A step is `cpu * 4`; the other kinds take a second word (IRQ source, preemption target),
-// except time passing, which is -1, and a store buffer's flush on CPU c, which is -2 - c.
+// except time passing, which is -1, a store buffer's flush on CPU c, which is -2 - c, and a
+// stale load on CPU c, which is STALE - c.
 
 const STEP = 0;
 const IRQ = 1;
@@ -14,6 +15,8 @@ const PREEMPT = 3;
 const TIME = -1;
 /** A flush of CPU c's store buffer: -2 - c. */
 const FLUSH = -2;
+/** A stale load on CPU c: STALE - c, below every flush's word. */
+const STALE = -2 - 2 ** 20;
 
 export class ChoiceLog {
   private words = new Int32Array(1024);
@@ -49,6 +52,9 @@ export class ChoiceLog {
       case 'flush':
         words[this.length++] = FLUSH - choice.cpu;
         return;
+      case 'stale':
+        words[this.length++] = STALE - choice.cpu;
+        return;
     }
   }
 
@@ -73,7 +79,7 @@ export class ChoiceLog {
         continue;
       }
       if (word < 0) {
-        choices.push({ kind: 'flush', cpu: FLUSH - word });
+        choices.push(word > STALE ? { kind: 'flush', cpu: FLUSH - word } : { kind: 'stale', cpu: STALE - word });
         continue;
       }
       const cpu = word >> 2;

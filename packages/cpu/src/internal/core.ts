@@ -31,7 +31,7 @@ export interface MachineParts {
   readonly faultPolicy: FaultPolicy;
   /** Keep each task's replay log, so that the machine can be snapshotted (see replay-log.ts). */
   readonly snapshots: boolean;
-  /** 'sc' (sequential consistency) or 'tso' (x86-TSO: a store buffer per CPU, see store-buffers.ts). */
+  /** 'sc' (sequential consistency), 'tso' (x86-TSO: a store buffer per CPU, see store-buffers.ts) or 'relaxed' (also stale reads, see relaxed-views.ts). */
   readonly memoryModel: MemoryModelName;
 }
 
@@ -63,8 +63,10 @@ export class MachineCore {
   readonly timers: TimerState;
   readonly faults: FaultState;
   readonly storeBuffers: StoreBufferState;
-  /** True under 'tso': stores go through each CPU's store buffer. */
+  /** True under 'tso' and 'relaxed': stores go through each CPU's store buffer. */
   readonly tso: boolean;
+  /** True while the `stale` choice performs a load: it reads the CPU's stale copy (under 'relaxed'). */
+  readStale = false;
   /** Every task by pid; pid 0 is no task. */
   readonly tasks: (Task | undefined)[] = [undefined];
   /** The CPU that updates each cell with unlocked read-modify-writes (the interpreter's checkLocalOwner). */
@@ -106,7 +108,7 @@ export class MachineCore {
     this.timers = new TimerState();
     this.faults = new FaultState(parts.faultPolicy);
     this.storeBuffers = new StoreBufferState(parts.memoryModel, cpuCount);
-    this.tso = parts.memoryModel === 'tso';
+    this.tso = parts.memoryModel !== 'sc';
   }
 
   /** The latest clock of any CPU: how long the run took. */

@@ -60,6 +60,10 @@ export function describeOperation(op: Operation, result: number, memory: Memory,
       return { name: 'rest', detail: '' };
     case OpCode.Fence:
       return { name: `smp_${op.kind}`, detail: '' };
+    case OpCode.LoadAcquire:
+      return { name: 'smp_load_acquire', detail: `${memory.describe(op.cell)} -> ${result} (${memory.lastSource})` };
+    case OpCode.StoreRelease:
+      return { name: 'smp_store_release', detail: `${memory.describe(op.cell)} = ${op.value} (${memory.lastSource})${tso ? ', buffered' : ''}` };
   }
 }
 

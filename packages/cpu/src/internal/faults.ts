@@ -5,7 +5,7 @@ import { NO_CPU, Task, type Frame } from '../task.js';
 import { MemoryTraceSink } from '../trace.js';
 import type { MachineCore } from './core.js';
 import { refresh } from './run-queues.js';
-import { drain } from './store-buffers.js';
+import { drainAtSwitch } from './store-buffers.js';
 import { traceNamed } from './tracing.js';
 
 // Faults the machine detects are values: the first one that ends the run, and, under the 'oops'
@@ -77,7 +77,7 @@ function killTask(core: MachineCore, cpu: number, task: Task): void {
   while (task.codeStack.length > 0) task.popCode();
   if (!task.daemon) core.liveTasks--;
   // do_exit() after an oops takes locks: the CPU's buffered stores drain (under 'tso'), as at any switch.
-  if (core.storeBuffers.count > 0) drain(core, cpu);
+  drainAtSwitch(core, cpu);
   core.runQueues.current[cpu] = undefined;
   refresh(core, cpu);
 }

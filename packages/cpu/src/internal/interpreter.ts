@@ -1,4 +1,4 @@
-import { EXIT_TASK, OpCode, type IrqDisableOp, type IrqEnableOp, type IrqRestoreOp, type IrqSaveOp, type Operation, type TaskSpec } from '../ops.js';
+import { EXIT_TASK, OpCode, type FenceOp, type IrqDisableOp, type IrqEnableOp, type IrqRestoreOp, type IrqSaveOp, type LoadAcquireOp, type Operation, type StoreReleaseOp, type TaskSpec } from '../ops.js';
 import { IrqFrame, Task, type Frame } from '../task.js';
 import type { MachineCore } from './core.js';
 import { raise } from './faults.js';
@@ -6,7 +6,7 @@ import { deliverIpi, queueIpi, returnFromIrq } from './interrupts.js';
 import { dispatch, preemptible, requeue, switchOut, topFrame } from './run-queues.js';
 import { checkSpawn, createTask, exitTask, schedule, setAffinity, wake } from './sleep-wake.js';
 import { readModifyWrite } from './read-modify-write.js';
-import { bufferTaskState, bufferStore, drain, drainsBuffer, loadThroughBuffer } from './store-buffers.js';
+import { bufferTaskState, bufferStore, buffersCell, drain, drainsBuffer, loadOnCpu } from './store-buffers.js';
 import { traceOperation } from './tracing.js';
 
 // The operation interpreter: one `step` choice on a CPU performs the operation its running frame
@@ -26,6 +26,23 @@ export function stepCpu(core: MachineCore, cpu: number): void {
   if (runQueues.needResched[cpu] === 1 && reschedule(core, cpu, frame)) return;
   runQueues.sliceSteps[cpu] = (runQueues.sliceSteps[cpu] ?? 0) + 1;
   execute(core, cpu, frame);
+}
+
+/**
+ * Under 'relaxed': whether the CPU's next step is a load of a cell it holds a stale copy of (and
+ * no buffered store of: its own store forwards), so that a `stale` choice can read the copy. A
+ * copy of the value memory holds again is no choice worth making: the load reads the same value
+ * either way (only what it learns from the store it reads could differ).
+ */
+export function staleReadable(core: MachineCore, cpu: number): boolean {
+  const views = core.storeBuffers.views;
+  const frame = topFrame(core, cpu);
+  const op = frame?.next;
+  if (views === undefined || frame === undefined || op === undefined || (op.code !== OpCode.Load && op.code !== OpCode.LoadAcquire)) return false;
+  // A stopper thread waiting for this CPU takes it at this step instead (see reschedule).
+  if (core.runQueues.needResched[cpu] === 1 && frame === core.runQueues.current[cpu] && preemptible(core, cpu)) return false;
+  const older = views.staleValue(cpu, op.cell);
+  return older !== undefined && older !== core.memory.read(op.cell) && !buffersCell(core, cpu, op.cell);
 }
 
 /** A higher-priority task (a stopper thread) waits for this CPU: it takes it now if the running task may be preempted. */
@@ -58,7 +75,7 @@ function execute(core: MachineCore, cpu: number, frame: Frame): void {
     case OpCode.Load:
       if (!checkAccess(core, cpu, frame, op.cell)) return;
       now = memory.access(cpu, op.cell, false, now);
-      result = core.tso ? loadThroughBuffer(core, cpu, op.cell) : memory.read(op.cell);
+      result = core.tso ? loadOnCpu(core, cpu, op.cell, core.readStale) : memory.read(op.cell);
       break;
     case OpCode.Store:
       if (!checkAccess(core, cpu, frame, op.cell)) return;
@@ -85,6 +102,8 @@ function execute(core: MachineCore, cpu: number, frame: Frame): void {
       now += core.cycles.preemptToggle;
       break;
     case OpCode.CpuRelax:
+      // Under 'relaxed' a spinning CPU sees memory's values again (relaxed-views.ts).
+      core.storeBuffers.views?.forgetStale(cpu);
       now += core.cycles.cpuRelax;
       break;
     case OpCode.Schedule:
@@ -136,8 +155,13 @@ function executeKernelOp(core: MachineCore, cpu: number, frame: Frame, op: Opera
       now += cycles.hit;
       break;
     case OpCode.Fence:
-      now += op.kind === 'mb' ? cycles.atomicOverhead : 0;
+    case OpCode.LoadAcquire:
+    case OpCode.StoreRelease: {
+      const done = orderedOperation(core, cpu, frame, op, now);
+      if (done === undefined) return;
+      ({ now, result } = done);
       break;
+    }
     case OpCode.Wake:
       result = wake(core, op.pid, cpu, frame, now);
       if (core.faults.current !== undefined) return;
@@ -151,10 +175,7 @@ function executeKernelOp(core: MachineCore, cpu: number, frame: Frame, op: Opera
       now += cycles.allocFree;
       break;
     case OpCode.Free:
-      if (core.memory.free(op.address) === undefined) {
-        raise(core, 'use-after-free', `kfree(0x${op.address.toString(16)}): ${core.memory.describe(op.address)} is not a live allocation (double free?)`, cpu, frame);
-        return;
-      }
+      if (!freeObject(core, cpu, frame, op.address)) return;
       now += cycles.allocFree;
       break;
     case OpCode.EnterCode:
@@ -184,6 +205,44 @@ function executeKernelOp(core: MachineCore, cpu: number, frame: Frame, op: Opera
       return;
   }
   finish(core, cpu, frame, op, result, before, now);
+}
+
+/**
+ * The memory barriers, smp_load_acquire() and smp_store_release(): the clock after and the value
+ * loaded, or undefined after a fault. smp_mb() found the buffer drained (drainsBuffer); under
+ * 'relaxed' the others order what the views say (relaxed-views.ts); under 'sc' and 'tso' acquire
+ * and release are a plain load and store.
+ */
+function orderedOperation(core: MachineCore, cpu: number, frame: Frame, op: FenceOp | LoadAcquireOp | StoreReleaseOp, before: number): { now: number; result: number } | undefined {
+  const views = core.storeBuffers.views;
+  if (op.code === OpCode.Fence) {
+    if (op.kind === 'rmb') views?.readFence(cpu);
+    else if (op.kind === 'wmb') views?.writeFence(cpu);
+    return { now: before + (op.kind === 'mb' ? core.cycles.atomicOverhead : 0), result: 0 };
+  }
+  if (!checkAccess(core, cpu, frame, op.cell)) return undefined;
+  if (op.code === OpCode.LoadAcquire) {
+    const now = core.memory.access(cpu, op.cell, false, before);
+    const result = core.tso ? loadOnCpu(core, cpu, op.cell, core.readStale) : core.memory.read(op.cell);
+    views?.readFence(cpu);
+    return { now, result };
+  }
+  const now = core.memory.access(cpu, op.cell, true, before);
+  views?.releaseFence(cpu);
+  if (core.tso) bufferStore(core, cpu, op.cell, op.value);
+  else core.memory.write(op.cell, op.value);
+  return { now, result: 0 };
+}
+
+/** kfree: false with a fault raised for what is not a live allocation; under 'relaxed' no CPU keeps an older value of the object. */
+function freeObject(core: MachineCore, cpu: number, frame: Frame, address: number): boolean {
+  const freed = core.memory.free(address);
+  if (freed === undefined) {
+    raise(core, 'use-after-free', `kfree(0x${address.toString(16)}): ${core.memory.describe(address)} is not a live allocation (double free?)`, cpu, frame);
+    return false;
+  }
+  core.storeBuffers.views?.forgetCells(freed.base, freed.cells);
+  return true;
 }
 
 /** kthread_run() from kernel code: the new pid, or 0 with a fault raised for a spec this machine cannot run. */

@@ -5,7 +5,7 @@ import type { MachineCore } from './core.js';
 import { diverged, raise } from './faults.js';
 import { advance } from './interpreter.js';
 import { refresh } from './run-queues.js';
-import { drain } from './store-buffers.js';
+import { drainAtSwitch } from './store-buffers.js';
 import { traceNamed } from './tracing.js';
 
 // Interrupts: the sources a scenario adds (each fires when a scheduler chooses it, within its
@@ -132,7 +132,7 @@ export function deliverIpi(core: MachineCore, cpu: number): void {
 
 function enterIrq(core: MachineCore, cpu: number, name: string, handler: IrqHandler, notBeforeCycles: number): void {
   // Under 'tso' an interrupt's entry and its return (iret serializes) drain the CPU's store buffer.
-  if (core.storeBuffers.count > 0) drain(core, cpu);
+  drainAtSwitch(core, cpu);
   const frame = new IrqFrame(core.runQueues.current[cpu], name, cpu);
   core.interrupts.stacks[cpu]?.push(frame);
   core.interrupts.work++;
@@ -146,7 +146,7 @@ function enterIrq(core: MachineCore, cpu: number, name: string, handler: IrqHand
 
 /** The handler on top of `cpu`'s stack has returned. */
 export function returnFromIrq(core: MachineCore, cpu: number, frame: IrqFrame): void {
-  if (core.storeBuffers.count > 0) drain(core, cpu);
+  drainAtSwitch(core, cpu);
   core.interrupts.stacks[cpu]?.pop();
   core.interrupts.work--;
   traceNamed(core, cpu, frame, 'irq_handler_exit', `name=${frame.source}`, 0);

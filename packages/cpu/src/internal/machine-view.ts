@@ -2,6 +2,7 @@ import type { Choice } from '../choice.js';
 import type { Operation } from '../ops.js';
 import type { SchedulerView } from '../schedulers/scheduler.js';
 import type { MachineCore } from './core.js';
+import { staleReadable } from './interpreter.js';
 import { ipiDeliverable, irqDeliverable } from './interrupts.js';
 import { bufferedCells, bufferedCount, type MemoryModelName } from './store-buffers.js';
 import { hasWaiterAtLeast, onCpuOrQueued, placementCpu, preemptible, topFrame, type RunQueueState } from './run-queues.js';
@@ -87,6 +88,7 @@ export class MachineView implements SchedulerView {
     for (let cpu = 0; cpu < this.cpuCount; cpu++) {
       if (!this.isActive(cpu)) continue;
       choices.push(this.stepChoice(cpu));
+      if (this.staleReadable(cpu)) choices.push({ kind: 'stale', cpu });
       if (this.ipiDeliverable(cpu)) choices.push({ kind: 'ipi', cpu });
       for (let source = 0; source < this.irqSourceCount; source++) {
         if (this.irqDeliverable(cpu, source)) choices.push({ kind: 'irq', cpu, source });
@@ -107,13 +109,17 @@ export class MachineView implements SchedulerView {
     return choices;
   }
 
-  /** The machine's memory model: 'sc', or 'tso' with a store buffer per CPU. */
+  /** The machine's memory model: 'sc'; 'tso', with a store buffer per CPU; 'relaxed', with stale reads too. */
   get memoryModel(): MemoryModelName {
     return this.core.storeBuffers.model;
   }
 
   bufferedStores(cpu: number): number {
     return bufferedCount(this.core, cpu);
+  }
+
+  staleReadable(cpu: number): boolean {
+    return this.core.storeBuffers.views !== undefined && staleReadable(this.core, cpu);
   }
 
   /** The cells of `cpu`'s buffered stores, oldest first; a task's state (__set_current_state) is -1 - pid. */

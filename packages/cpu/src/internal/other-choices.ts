@@ -3,11 +3,13 @@ import type { MachineCore } from './core.js';
 import { diverged } from './faults.js';
 import { deliverIpi, deliverIrq } from './interrupts.js';
 import { preemptChoice } from './run-queues.js';
+import { stepCpu, staleReadable } from './interpreter.js';
 import { flushOldest } from './store-buffers.js';
 import { fireDueTimers, fireEarliestTimer } from './timers.js';
 
-// Every choice but a CPU's step: an interrupt, an IPI, a preemption, time passing, or a store
-// buffer's flush. Rarer than steps, so kept out of the step loop's path (Machine.perform).
+// Every choice but a CPU's step: an interrupt, an IPI, a preemption, time passing, a store
+// buffer's flush, or a load of a stale copy. Rarer than steps, so kept out of the step loop's
+// path (Machine.perform).
 
 export function performOther(core: MachineCore, choice: Exclude<Choice, { kind: 'step' }>): void {
   const cpu = choice.cpu;
@@ -26,6 +28,15 @@ export function performOther(core: MachineCore, choice: Exclude<Choice, { kind: 
     return;
   }
   switch (choice.kind) {
+    case 'stale':
+      if (!staleReadable(core, cpu)) {
+        diverged(core, `CPU ${cpu} has no load of a cell it holds an older value of`);
+        return;
+      }
+      core.readStale = true;
+      stepCpu(core, cpu);
+      core.readStale = false;
+      break;
     case 'irq':
       deliverIrq(core, cpu, choice.source);
       break;

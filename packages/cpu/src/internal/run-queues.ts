@@ -5,7 +5,7 @@ import { diverged } from './faults.js';
 import { IndexSet } from './index-set.js';
 import { advance } from './interpreter.js';
 import { irqsEnabled } from './interrupts.js';
-import { drain } from './store-buffers.js';
+import { drainAtSwitch } from './store-buffers.js';
 import { traceNamed } from './tracing.js';
 
 // Each CPU's current task and run queue, and where a runnable task is placed: on its own CPU if
@@ -80,7 +80,7 @@ export function onCpuOrQueued(core: MachineCore, task: Task): boolean {
 
 export function switchOut(core: MachineCore, cpu: number, task: Task, prevState: string): void {
   // The switch takes the runqueue lock: a locked instruction, so the CPU's stores drain (under 'tso').
-  if (core.storeBuffers.count > 0) drain(core, cpu);
+  drainAtSwitch(core, cpu);
   core.runQueues.current[cpu] = undefined;
   traceNamed(core, cpu, task, 'sched_switch', `prev_comm=${task.comm} prev_pid=${task.pid} prev_state=${prevState}`, 0);
   refresh(core, cpu);
@@ -105,6 +105,9 @@ export function dispatch(core: MachineCore, cpu: number): void {
   const contextSwitch = core.cycles.contextSwitch;
   core.clocks[cpu] = Math.max(core.clocks[cpu] ?? 0, task.readyAtCycles) + contextSwitch;
   traceNamed(core, cpu, task, 'sched_switch', `next_comm=${task.comm} next_pid=${task.pid}`, contextSwitch);
+  // The switch in takes the runqueue lock too: under 'relaxed' a full barrier, so a task that moved
+  // here never reads an older value of what it wrote before it moved.
+  core.storeBuffers.views?.fullFence(cpu);
   refresh(core, cpu);
   if (task.next === undefined) advance(core, cpu, task, task.resumeValue);
 }

@@ -91,7 +91,7 @@ function loadCore(core: MachineCore, snapshot: MachineSnapshot, tasks: readonly 
   loadRunQueues(core, snapshot.runQueues);
   loadTimers(core.timers, snapshot.timers);
   loadFaults(core.faults, snapshot.faults);
-  loadStoreBuffers(core.storeBuffers, machine.storeBuffers);
+  loadStoreBuffers(core.storeBuffers, machine.storeBuffers, machine.relaxed);
 }
 
 function restoreTasks(core: MachineCore, saves: readonly TaskSave[], replayLogs = true): Result<Task[], SnapshotFailure> {

@@ -1,5 +1,6 @@
 import { MAX_CPUS } from '../topology.js';
 import { SNAPSHOT_FORMAT } from '../snapshot.js';
+import { isRelaxedSave } from './relaxed-snapshot.js';
 
 // Checks that decoded JSON is laid out as a snapshot before anything trusts it. Its checksum held,
 // so a mismatch here means a writer that is not this kmodsim's encodeSnapshot (or a bug in it):
@@ -72,8 +73,12 @@ function checkMachine(machine: Plain, cpuCount: number): string | undefined {
     clocks: typed(Float64Array, cpuCount),
     localOwners: arrayOf((pair) => Array.isArray(pair) && pair.length === 2 && isCount(pair[0]) && isCount(pair[1]) && pair[1] < cpuCount),
     choices: typed(Int32Array),
-    memoryModel: oneOf('sc', 'tso'),
+    memoryModel: oneOf('sc', 'tso', 'relaxed'),
     storeBuffers: (buffers) => Array.isArray(buffers) && buffers.length === cpuCount && buffers.every((entries) => Array.isArray(entries) && entries.length % 2 === 0 && entries.every(isInt)),
+    // Views under 'relaxed' only, with a tag for each buffered store.
+    relaxed: (views) => (machine.memoryModel === 'relaxed'
+      ? isRelaxedSave(views, cpuCount, (machine.storeBuffers as unknown[][]).map((entries) => entries.length / 2))
+      : views === undefined),
   });
 }
 

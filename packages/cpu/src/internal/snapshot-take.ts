@@ -8,6 +8,7 @@ import { saveFaults } from './faults.js';
 import { saveInterrupts } from './interrupts.js';
 import { opKey, replayBody } from './replay.js';
 import { saveRunQueues } from './run-queues.js';
+import { saveRelaxed } from './relaxed-snapshot.js';
 import { saveStoreBuffers } from './store-buffers.js';
 import { saveTimers } from './timers.js';
 
@@ -54,6 +55,7 @@ export function takeSnapshot(core: MachineCore): Result<MachineSnapshot, Snapsho
       choices: core.recorded.save(),
       memoryModel: core.storeBuffers.model,
       storeBuffers: saveStoreBuffers(core.storeBuffers),
+      ...(core.storeBuffers.views === undefined ? {} : { relaxed: saveRelaxed(core.storeBuffers.views, core.storeBuffers.tags) }),
     },
     memory: core.memory.save(),
     runQueues: saveRunQueues(core),

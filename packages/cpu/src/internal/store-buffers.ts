@@ -1,6 +1,9 @@
 import { OpCode, type Operation, type SleepState } from '../ops.js';
 import type { MachineCore } from './core.js';
 import { raise } from './faults.js';
+import type { RelaxedSave } from '../snapshot.js';
+import { loadRelaxed } from './relaxed-snapshot.js';
+import { RelaxedViews, type WriteTag } from './relaxed-views.js';
 import { topFrame } from './run-queues.js';
 import { traceNamed } from './tracing.js';
 
@@ -18,9 +21,12 @@ import { traceNamed } from './tracing.js';
 // buffer changes when others see a value, not what the store costs. __set_current_state() is a
 // plain store too: it joins the buffer as an entry for the task's state (cell -1 - pid), so that
 // a wake on another CPU can miss it, the lost wakeup that set_current_state()'s barrier prevents.
+//
+// The 'relaxed' model keeps these buffers and adds stale reads ordered by views (relaxed-views.ts):
+// every drain there is also a full barrier, even of an empty buffer.
 
-export type MemoryModelName = 'sc' | 'tso';
-export const MEMORY_MODEL_NAMES: readonly MemoryModelName[] = ['sc', 'tso'];
+export type MemoryModelName = 'sc' | 'tso' | 'relaxed';
+export const MEMORY_MODEL_NAMES: readonly MemoryModelName[] = ['sc', 'tso', 'relaxed'];
 
 const STATE_CODES: readonly (SleepState | 'TASK_RUNNING')[] = ['TASK_RUNNING', 'TASK_UNINTERRUPTIBLE', 'TASK_INTERRUPTIBLE'];
 
@@ -32,9 +38,14 @@ export class StoreBufferState {
   /** The cells the latest drain made visible (a model checker adds them to the step's footprint), and that step's number. */
   readonly drained: number[] = [];
   drainedAtStep = -1;
+  /** Under 'relaxed': each CPU's views and stale copies, and the tags of its buffered stores (one per entry, oldest first). */
+  readonly views: RelaxedViews | undefined;
+  readonly tags: WriteTag[][];
 
   constructor(readonly model: MemoryModelName, cpuCount: number) {
     this.entries = Array.from({ length: cpuCount }, () => []);
+    this.views = model === 'relaxed' ? new RelaxedViews(cpuCount) : undefined;
+    this.tags = Array.from({ length: model === 'relaxed' ? cpuCount : 0 }, () => []);
   }
 }
 
@@ -68,10 +79,11 @@ export function drainsBuffer(op: Operation): boolean {
   }
 }
 
-/** A plain store by `cpu` under 'tso': into its buffer. */
+/** A plain store by `cpu` under 'tso' or 'relaxed': into its buffer (tagged under 'relaxed'). */
 export function bufferStore(core: MachineCore, cpu: number, cell: number, value: number): void {
   const buffers = core.storeBuffers;
   buffers.entries[cpu]?.push(cell, value);
+  if (buffers.views !== undefined) buffers.tags[cpu]?.push(buffers.views.tagOf(cpu));
   buffers.count++;
 }
 
@@ -88,6 +100,26 @@ export function loadThroughBuffer(core: MachineCore, cpu: number, cell: number):
       if (entries[index] === cell) return entries[index + 1] ?? 0;
     }
   }
+  return core.memory.read(cell);
+}
+
+/** Whether `cpu` has a store of `cell` in its buffer (its loads of the cell then read that). */
+export function buffersCell(core: MachineCore, cpu: number, cell: number): boolean {
+  const entries = core.storeBuffers.entries[cpu];
+  if (entries === undefined) return false;
+  for (let index = entries.length - 2; index >= 0; index -= 2) if (entries[index] === cell) return true;
+  return false;
+}
+
+/**
+ * A load by `cpu`'s code under 'tso' or 'relaxed': through its buffer; under 'relaxed', from its
+ * stale copy when the `stale` choice asked for it, else from memory, learning the store it reads.
+ */
+export function loadOnCpu(core: MachineCore, cpu: number, cell: number, stale: boolean): number {
+  const views = core.storeBuffers.views;
+  if (views === undefined || buffersCell(core, cpu, cell)) return loadThroughBuffer(core, cpu, cell);
+  if (stale) return views.readStale(cpu, cell);
+  views.readFresh(cpu, cell);
   return core.memory.read(cell);
 }
 
@@ -111,14 +143,27 @@ export function flushOldest(core: MachineCore, cpu: number): boolean {
   const cell = entries.shift() ?? 0;
   const value = entries.shift() ?? 0;
   core.storeBuffers.count--;
-  makeVisible(core, cpu, cell, value);
+  makeVisible(core, cpu, cell, value, core.storeBuffers.tags[cpu]?.shift());
   return true;
 }
 
-/** Every store `cpu` has buffered becomes visible, oldest first (mfence, a locked instruction, a switch). */
+/**
+ * Every store `cpu` has buffered becomes visible, oldest first (mfence, a locked instruction, a
+ * switch); under 'relaxed' that is a full barrier too, buffer empty or not.
+ */
 export function drain(core: MachineCore, cpu: number): void {
+  drainEntries(core, cpu, core.storeBuffers.entries[cpu]);
+  const views = core.storeBuffers.views;
+  if (views !== undefined && core.faults.current === undefined) views.fullFence(cpu);
+}
+
+/** What a switch, an interrupt's entry and return and an oops drain: cheap to call when no buffer holds anything (under 'relaxed' still a full barrier). */
+export function drainAtSwitch(core: MachineCore, cpu: number): void {
+  if (core.storeBuffers.count > 0 || core.storeBuffers.views !== undefined) drain(core, cpu);
+}
+
+function drainEntries(core: MachineCore, cpu: number, entries: number[] | undefined): void {
   const buffers = core.storeBuffers;
-  const entries = buffers.entries[cpu];
   if (entries === undefined || entries.length === 0) return;
   if (buffers.drainedAtStep !== core.steps) {
     buffers.drained.length = 0;
@@ -129,11 +174,11 @@ export function drain(core: MachineCore, cpu: number): void {
     const value = entries.shift() ?? 0;
     buffers.count--;
     buffers.drained.push(cell);
-    makeVisible(core, cpu, cell, value);
+    makeVisible(core, cpu, cell, value, buffers.tags[cpu]?.shift());
   }
 }
 
-function makeVisible(core: MachineCore, cpu: number, cell: number, value: number): void {
+function makeVisible(core: MachineCore, cpu: number, cell: number, value: number, tag: WriteTag | undefined): void {
   if (cell < 0) {
     const task = core.tasks[-1 - cell];
     if (task !== undefined && task.state !== 'TASK_DEAD') task.state = STATE_CODES[value] ?? 'TASK_RUNNING';
@@ -146,6 +191,8 @@ function makeVisible(core: MachineCore, cpu: number, cell: number, value: number
     raise(core, liveness < 0 ? 'invalid-access' : 'use-after-free', `a store buffered on CPU ${cpu} became visible at ${what}`, cpu, topFrame(core, cpu));
     return;
   }
+  const views = core.storeBuffers.views;
+  if (views !== undefined && tag !== undefined) views.becameVisible(cpu, cell, core.memory.read(cell), tag);
   core.memory.write(cell, value);
   if (core.trace !== undefined) traceNamed(core, cpu, topFrame(core, cpu), 'store_visible', `${core.memory.describe(cell)} = ${value}`, 0);
 }
@@ -155,7 +202,11 @@ export function saveStoreBuffers(buffers: StoreBufferState): number[][] {
   return buffers.entries.map((entries) => [...entries]);
 }
 
-export function loadStoreBuffers(buffers: StoreBufferState, saved: readonly (readonly number[])[]): void {
+export function loadStoreBuffers(buffers: StoreBufferState, saved: readonly (readonly number[])[], relaxed: RelaxedSave | undefined): void {
+  if (buffers.views !== undefined && relaxed !== undefined) {
+    const tags = loadRelaxed(buffers.views, relaxed);
+    buffers.tags.forEach((own, cpu) => { own.length = 0; own.push(...(tags[cpu] ?? [])); });
+  }
   let count = 0;
   buffers.entries.forEach((entries, cpu) => {
     const from = saved[cpu] ?? [];

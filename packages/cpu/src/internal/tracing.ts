@@ -16,7 +16,8 @@ export function traceNamed(core: MachineCore, cpu: number, frame: Frame | undefi
 /** The event for an operation a frame performed; only called when tracing is on. */
 export function traceOperation(core: MachineCore, cpu: number, frame: Frame, op: Operation, result: number, durationCycles: number): void {
   const { name, detail } = describeOperation(op, result, core.memory, core.tso);
-  emit(core, cpu, frame, name, detail, durationCycles);
+  // The `stale` choice's load read a value memory no longer holds (under 'relaxed').
+  emit(core, cpu, frame, name, core.readStale ? `${detail}, an older value than memory's: its stale copy` : detail, durationCycles);
 }
 
 function emit(core: MachineCore, cpu: number, frame: Frame | undefined, name: string, detail: string, durationCycles: number): void {

@@ -36,6 +36,8 @@ export class RandomScheduler implements Scheduler {
     if (view.ipiDeliverable(cpu) && prng.next() < 0.5) return { kind: 'ipi', cpu };
     // Under 'tso' only: draws nothing for a machine with empty buffers, so 'sc' runs keep their schedules.
     if (view.bufferedStores(cpu) > 0 && prng.next() < 0.5) return { kind: 'flush', cpu };
+    // Under 'relaxed' only, likewise: a load reads an older value it holds half the time.
+    if (view.staleReadable(cpu) && prng.next() < 0.5) return { kind: 'stale', cpu };
     if (view.irqSourceCount > 0 && prng.next() < this.irqProbability) {
       const source = this.pickSource(view, cpu);
       if (source >= 0) return { kind: 'irq', cpu, source };

@@ -24,6 +24,8 @@ export interface SchedulerView {
   stepsSinceSwitch(cpu: number): number;
   /** Stores `cpu` has buffered that other CPUs cannot see yet (always 0 under 'sc'): a `flush` choice makes the oldest visible. */
   bufferedStores(cpu: number): number;
+  /** Under 'relaxed': the CPU's next step is a load that may read an older value it holds (a `stale` choice). */
+  staleReadable(cpu: number): boolean;
   /** Every choice enabled now, in a canonical order; costs O(CPUs), for explorers and replays. */
   enabledChoices(): Choice[];
 }

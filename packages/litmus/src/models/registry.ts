@@ -1,9 +1,9 @@
 import type { MemoryModel } from './port.js';
 import { sequentialConsistency } from './sc.js';
-import { totalStoreOrder } from './tso.js';
+import { relaxedOrdering, totalStoreOrder } from './machine-models.js';
 
 /** The memory models this version runs a litmus test under, by the name `--model` takes. */
-export const memoryModels = { sc: sequentialConsistency, tso: totalStoreOrder } as const satisfies Record<string, MemoryModel>;
+export const memoryModels = { sc: sequentialConsistency, tso: totalStoreOrder, relaxed: relaxedOrdering } as const satisfies Record<string, MemoryModel>;
 
 export type MemoryModelName = keyof typeof memoryModels;
 

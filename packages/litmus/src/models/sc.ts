@@ -12,8 +12,8 @@ export function* lockedRmw(cell: number, operation: RmwOperation, operand: numbe
   }
 }
 
-/** Every access straight to memory: sc's port, and tso's for a process that never stores (its buffer is always empty). */
-export const directPort: MemoryPort = {
+/** Every access one operation on the sequentially consistent machine. */
+const directPort: MemoryPort = {
   *load(cell) {
     return yield load(cell);
   },
@@ -24,12 +24,7 @@ export const directPort: MemoryPort = {
   // The machine is sequentially consistent: every access is performed in program order and seen
   // by every CPU at once, so no barrier has anything left to order.
   fence: () => undefined,
-  finish: () => undefined,
 };
 
 /** Sequential consistency: the machine as it is, every access one step. */
-export const sequentialConsistency: MemoryModel = {
-  name: 'sc',
-  cpuCount: (processes) => processes.length,
-  setUp: (_machine, processes) => processes.map(() => () => directPort),
-};
+export const sequentialConsistency: MemoryModel = { name: 'sc', machineModel: 'sc', port: directPort };

@@ -60,6 +60,7 @@ function scripts(charts: ChartsData | null, pageScript: string): string {
 const MACHINES: Readonly<Record<MemoryModelName, string>> = {
   sc: 'a sequentially consistent machine (<code>--memory sc</code>)',
   tso: 'an x86-TSO machine, with store buffers (<code>--memory tso</code>)',
+  relaxed: 'a relaxed machine, with store buffers and loads of older values (<code>--memory relaxed</code>)',
 };
 
 function headerHtml(data: ReportData): string {

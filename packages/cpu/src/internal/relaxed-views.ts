@@ -1,0 +1,203 @@
+// The 'relaxed' memory model's second half (the first is x86-TSO's store buffers, kept as they
+// are): a load may be satisfied from an older value than memory holds, as when a CPU has not yet
+// processed the invalidation of a cache line it holds (McKenney, "Memory Barriers: a Hardware
+// View for Software Hackers"). What keeps this within the Linux kernel memory model is a view per
+// CPU, in the style of view-based operational models (Kang et al., "A Promising Semantics for
+// Relaxed-Memory Concurrency", POPL 2017, without its promises):
+//
+// - Each CPU numbers the stretches between its write barriers (its epoch). A store is tagged with
+//   its CPU, its epoch, and the view its CPU published at its latest barrier: the writes that must
+//   be visible to whoever reads this store and then orders its later loads (smp_rmb, acquire).
+// - When a store becomes visible (its flush), every other CPU keeps the cell's old value as a
+//   stale copy, noting which writer's epoch superseded it. A later load on that CPU may read the
+//   stale copy (the `stale` choice) instead of memory, until something makes it drop the copy:
+//   a load of the fresh value (coherence: never older than what it has read), a read barrier that
+//   the views require it to see past, a full barrier, or cpu_relax() (a spinning CPU sees new
+//   values in bounded time: without that, a spin on a stale copy would never end).
+// - Reading a store teaches the reader that store's view (`known`); a read barrier then drops each
+//   stale copy that a known write superseded. A write barrier starts a new epoch and publishes the
+//   CPU's own earlier writes; a release also publishes what it has read (A-cumulativity); a full
+//   barrier does what a release does and drops every stale copy.
+//
+// Where it is stronger than LKMM (fewer outcomes, documented in the package README): a CPU's
+// stores still become visible in order (smp_wmb orders nothing more than TSO does, though it
+// decides what a reader's read barrier must see); loads are never satisfied before earlier
+// stores of the same CPU are buffered, so load buffering (LB) is never observed; every locked
+// read-modify-write is fully ordered (atomic_inc() is not, in Linux); an interrupt's entry and
+// return and every kernel call that drains the store buffer are full barriers.
+
+/** A store's tag: which CPU wrote it, in which of its epochs, and the view it carries. */
+export interface WriteTag {
+  readonly writer: number;
+  readonly epoch: number;
+  /** Per CPU: the newest epoch of that CPU's writes a reader of this store must then be able to see past. */
+  readonly view: Int32Array;
+}
+
+/** An older value a CPU may still read in place of memory's. */
+interface StaleCopy {
+  readonly value: number;
+  /** The tag of the store that wrote `value`, if any (an allocation's zeroes have none). */
+  readonly tag: WriteTag | undefined;
+  /** Per writer: the first of its epochs whose store superseded `value` (0: none has). */
+  readonly superseded: Int32Array;
+}
+
+export class RelaxedViews {
+  /** Per CPU: its stale copies by cell. */
+  readonly stale: Map<number, StaleCopy>[];
+  /** The tag of the store each cell's value came from. */
+  readonly tags = new Map<number, WriteTag>();
+  /** Per CPU: its current epoch, from 1. */
+  readonly epoch: Int32Array;
+  /** Per CPU: what the views of the stores it has read require it to see, once it orders its loads. */
+  readonly known: Int32Array[];
+  /** Per CPU: the stores it has read, with their views (what a release publishes). */
+  readonly observed: Int32Array[];
+  /** Per CPU: the view its stores carry, published at its latest barrier (replaced, never changed: tags share it). */
+  readonly published: Int32Array[];
+  /** Per CPU: the tag its next store gets (made once per epoch). */
+  private readonly current: (WriteTag | undefined)[];
+
+  constructor(readonly cpuCount: number) {
+    this.stale = Array.from({ length: cpuCount }, () => new Map<number, StaleCopy>());
+    this.epoch = new Int32Array(cpuCount).fill(1);
+    this.known = Array.from({ length: cpuCount }, () => new Int32Array(cpuCount));
+    this.observed = Array.from({ length: cpuCount }, () => new Int32Array(cpuCount));
+    this.published = Array.from({ length: cpuCount }, () => new Int32Array(cpuCount));
+    this.current = Array.from({ length: cpuCount }, () => undefined);
+  }
+
+  /** The tag of a store `cpu` makes now. */
+  tagOf(cpu: number): WriteTag {
+    let tag = this.current[cpu];
+    if (tag === undefined) {
+      tag = { writer: cpu, epoch: this.epoch[cpu] ?? 1, view: this.published[cpu] ?? new Int32Array(this.cpuCount) };
+      this.current[cpu] = tag;
+    }
+    return tag;
+  }
+
+  /** `cpu`'s store of `cell` reached memory, replacing `old`: every other CPU may still read `old`. */
+  becameVisible(cpu: number, cell: number, old: number, tag: WriteTag): void {
+    const before = this.tags.get(cell);
+    for (let other = 0; other < this.cpuCount; other++) {
+      const copies = this.stale[other];
+      if (copies === undefined) continue;
+      if (other === cpu) {
+        copies.delete(cell);
+        continue;
+      }
+      const copy = copies.get(cell);
+      if (copy === undefined) {
+        const superseded = new Int32Array(this.cpuCount);
+        superseded[cpu] = tag.epoch;
+        copies.set(cell, { value: old, tag: before, superseded });
+      } else if (copy.superseded[cpu] === 0) {
+        copy.superseded[cpu] = tag.epoch;
+      }
+    }
+    this.tags.set(cell, tag);
+  }
+
+  /** The older value `cpu` holds of `cell`, if it holds one. */
+  staleValue(cpu: number, cell: number): number | undefined {
+    return this.stale[cpu]?.get(cell)?.value;
+  }
+
+  /** A load of memory's value of `cell` on `cpu`: its stale copy goes, and it learns the store it read. */
+  readFresh(cpu: number, cell: number): void {
+    this.stale[cpu]?.delete(cell);
+    const tag = this.tags.get(cell);
+    if (tag !== undefined) this.learn(cpu, tag);
+  }
+
+  /** The `stale` choice's load: the older value, kept for later loads until something drops it. */
+  readStale(cpu: number, cell: number): number {
+    const copy = this.stale[cpu]?.get(cell);
+    if (copy === undefined) throw new Error(`CPU ${cpu} has no stale copy of cell ${cell}`);
+    if (copy.tag !== undefined) this.learn(cpu, copy.tag);
+    return copy.value;
+  }
+
+  /** smp_rmb(), and the ordering half of an acquire: drops each stale copy a known write superseded. */
+  readFence(cpu: number): void {
+    const copies = this.stale[cpu];
+    const known = this.known[cpu];
+    if (copies === undefined || known === undefined || copies.size === 0) return;
+    for (const [cell, copy] of copies) if (supersededWithin(copy.superseded, known)) copies.delete(cell);
+  }
+
+  /** smp_wmb(): later stores carry this CPU's earlier ones in their view. */
+  writeFence(cpu: number): void {
+    this.publish(cpu, [this.published[cpu]]);
+  }
+
+  /** smp_store_release()'s barrier: later stores also carry what this CPU has read (A-cumulativity). */
+  releaseFence(cpu: number): void {
+    this.publish(cpu, [this.published[cpu], this.known[cpu], this.observed[cpu]]);
+  }
+
+  /**
+   * smp_mb() and what orders as it does: every stale copy goes (so later loads read memory) and,
+   * as a release, later stores carry what this CPU has read. Stores that reached memory without
+   * this CPU reading them are not published: that would make every full barrier depend on every
+   * other CPU's flushes, which multiplied a model checker's executions a thousandfold (IRIW with
+   * two smp_mb(): 434 against more than 300,000), for orderings no litmus test here needs.
+   */
+  fullFence(cpu: number): void {
+    this.forgetStale(cpu);
+    this.releaseFence(cpu);
+  }
+
+  /** cpu_relax(): a spinning CPU sees memory's values (it drops its stale copies, learning nothing). */
+  forgetStale(cpu: number): void {
+    this.stale[cpu]?.clear();
+  }
+
+  /** After a snapshot's views were loaded: each CPU's next store makes its tag afresh. */
+  resetTags(): void {
+    this.current.fill(undefined);
+  }
+
+  /** kfree: no CPU keeps an older value of the object's cells, nor does memory keep their tags. */
+  forgetCells(base: number, cells: number): void {
+    for (let cell = base; cell < base + cells; cell++) {
+      this.tags.delete(cell);
+      for (const copies of this.stale) copies.delete(cell);
+    }
+  }
+
+  private learn(cpu: number, tag: WriteTag): void {
+    join(this.known[cpu], tag.view);
+    const observed = this.observed[cpu];
+    if (observed === undefined) return;
+    join(observed, tag.view);
+    if ((observed[tag.writer] ?? 0) < tag.epoch) observed[tag.writer] = tag.epoch;
+  }
+
+  /** Ends `cpu`'s epoch: its later stores carry the join of `views` and its writes so far. */
+  private publish(cpu: number, views: readonly (Int32Array | undefined)[]): void {
+    const view = new Int32Array(this.cpuCount);
+    for (const from of views) join(view, from);
+    const epoch = this.epoch[cpu] ?? 1;
+    view[cpu] = epoch;
+    this.published[cpu] = view;
+    this.epoch[cpu] = epoch + 1;
+    this.current[cpu] = undefined;
+  }
+}
+
+function join(into: Int32Array | undefined, from: Int32Array | undefined): void {
+  if (into === undefined || from === undefined) return;
+  for (let index = 0; index < into.length; index++) if ((from[index] ?? 0) > (into[index] ?? 0)) into[index] = from[index] ?? 0;
+}
+
+/** Whether a write some view requires (epoch at most `known[writer]`) superseded the copy. */
+function supersededWithin(superseded: Int32Array, known: Int32Array): boolean {
+  for (let writer = 0; writer < superseded.length; writer++) {
+    const epoch = superseded[writer] ?? 0;
+    if (epoch > 0 && epoch <= (known[writer] ?? 0)) return true;
+  }
+  return false;
+}

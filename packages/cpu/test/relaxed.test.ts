@@ -1,0 +1,187 @@
+import { describe, expect, test } from 'vitest';
+import {
+  cpuRelax, decodeSnapshot, encodeSnapshot, formatChoiceList, load, loadAcquire, Machine, MemoryTraceSink, parseChoiceList, smpMb, smpRmb, smpWmb,
+  store, storeRelease, type Choice,
+} from '@kmodsim/cpu';
+import { build, outcomes, runOps, type Program } from './memory-model-helpers.js';
+
+// The relaxed model: tso's store buffers, and loads that may read an older value (a stale copy)
+// until the views say the CPU must see past it. Every outcome is found by trying every order of
+// steps, flushes and stale loads (memory-model-helpers.ts).
+
+type Barriers = { readonly writer: 'none' | 'wmb' | 'release'; readonly reader: 'none' | 'rmb' | 'acquire' };
+
+/** P0 stores data (x) then a flag (y); P1 reads the flag into r0, then the data into r1. */
+const messagePassing = ({ writer, reader }: Barriers): Program => ({ x, y, r0, r1 }) => [
+  function* () {
+    yield store(x, 1);
+    if (writer === 'wmb') yield smpWmb();
+    yield writer === 'release' ? storeRelease(y, 1) : store(y, 1);
+  },
+  function* () {
+    yield store(r0, yield reader === 'acquire' ? loadAcquire(y) : load(y));
+    if (reader === 'rmb') yield smpRmb();
+    yield store(r1, yield load(x));
+  },
+];
+
+/** The flag seen, the data missed. */
+const FLAG_WITHOUT_DATA = '1,0';
+
+describe('message passing under relaxed', () => {
+  test('without barriers the reader can see the flag and miss the data; never under tso or sc', () => {
+    const program = messagePassing({ writer: 'none', reader: 'none' });
+    expect(outcomes('relaxed', program)).toContain(FLAG_WITHOUT_DATA);
+    expect(outcomes('tso', program)).not.toContain(FLAG_WITHOUT_DATA);
+    expect(outcomes('sc', program)).not.toContain(FLAG_WITHOUT_DATA);
+  });
+
+  test.each([
+    [{ writer: 'wmb', reader: 'rmb' }, false],
+    [{ writer: 'release', reader: 'acquire' }, false],
+    [{ writer: 'release', reader: 'rmb' }, false],
+    // Half the pair is no pair: the writer's barrier puts x=1 in what y=1 carries, but only the reader's makes it binding.
+    [{ writer: 'wmb', reader: 'none' }, true],
+    // And the reader's barrier binds only what the writer's barrier published: a missing smp_wmb() is caught on the reader's side.
+    [{ writer: 'none', reader: 'rmb' }, true],
+    [{ writer: 'none', reader: 'acquire' }, true],
+  ] as const)('%o: flag without data %s', (barriers, reachable) => {
+    expect(outcomes('relaxed', messagePassing(barriers)).has(FLAG_WITHOUT_DATA)).toBe(reachable);
+  });
+});
+
+describe('coherence and the ways a stale copy goes', () => {
+  test('a CPU that has read the new value never reads the old one again', () => {
+    const program: Program = ({ x, r0, r1 }) => [
+      function* () {
+        yield store(x, 1);
+      },
+      function* () {
+        yield store(r0, yield load(x));
+        yield store(r1, yield load(x));
+      },
+    ];
+    expect(outcomes('relaxed', program)).not.toContain('1,0');
+    expect(outcomes('relaxed', program)).toContain('0,1');
+  });
+
+  test('store buffering stays as tso has it, and smp_mb() forbids it', () => {
+    const sb = (fence: boolean): Program => ({ x, y, r0, r1 }) => [
+      function* () {
+        yield store(x, 1);
+        if (fence) yield smpMb();
+        yield store(r0, yield load(y));
+      },
+      function* () {
+        yield store(y, 1);
+        if (fence) yield smpMb();
+        yield store(r1, yield load(x));
+      },
+    ];
+    expect(outcomes('relaxed', sb(false))).toContain('0,0');
+    expect(outcomes('relaxed', sb(true))).not.toContain('0,0');
+  });
+
+  test('cpu_relax() lets a spinning CPU see the flag: a spin on a stale copy ends', () => {
+    const { machine, cells } = build('relaxed', ({ x, r0 }) => [
+      function* () {
+        yield store(x, 1);
+      },
+      function* () {
+        while ((yield load(x)) === 0) yield cpuRelax();
+        yield store(r0, 1);
+      },
+    ]);
+    // The spinner switches in first: a switch in is a full barrier, which would drop the copy.
+    runOps(machine, 1, 0);
+    runOps(machine, 0, 1);
+    machine.perform({ kind: 'flush', cpu: 0 });
+    machine.perform({ kind: 'stale', cpu: 1 });
+    runOps(machine, 1, 1);
+    // The spinner read 0 from its copy and relaxed: the copy is gone, its next load reads 1.
+    expect(machine.staleReadable(1)).toBe(false);
+    // Its load of 1, its store of r0 into its buffer, and its exit, which drains the buffer.
+    runOps(machine, 1, 3);
+    expect(machine.read(cells.r0)).toBe(1);
+  });
+});
+
+describe('stale loads in schedules, traces and snapshots', () => {
+  const choices: Choice[] = [{ kind: 'step', cpu: 1 }, { kind: 'stale', cpu: 1 }, { kind: 'flush', cpu: 0 }];
+
+  test('a stale load is s<cpu> in a schedule string and parses back', () => {
+    const text = formatChoiceList(choices);
+    expect(text).toBe('kms1:list:1,s1,f0');
+    const parsed = parseChoiceList(text.slice('kms1:list:'.length));
+    expect(parsed.ok && parsed.value).toEqual(choices);
+  });
+
+  /** Message passing without barriers, driven to where P1's load of x can read a stale copy. */
+  function atStaleLoad(): ReturnType<typeof build> {
+    const built = build('relaxed', messagePassing({ writer: 'none', reader: 'none' }));
+    const { machine } = built;
+    // P1 switches in first: a switch in is a full barrier, which would drop the copies.
+    runOps(machine, 1, 0);
+    runOps(machine, 0, 2);
+    machine.perform({ kind: 'flush', cpu: 0 });
+    machine.perform({ kind: 'flush', cpu: 0 });
+    runOps(machine, 1, 2);
+    return built;
+  }
+
+  test('the machine offers the stale load only where a copy older than memory is held, and traces it', () => {
+    const { machine, cells } = atStaleLoad();
+    expect(machine.staleReadable(1)).toBe(true);
+    expect(machine.enabledChoices()).toContainEqual({ kind: 'stale', cpu: 1 });
+    expect(machine.staleReadable(0)).toBe(false);
+    machine.perform({ kind: 'stale', cpu: 1 });
+    machine.perform({ kind: 'step', cpu: 1 });
+    expect(machine.read(cells.r1)).toBe(0);
+    expect(machine.choiceString()).toMatch(/,s1,1$/);
+  });
+
+  test('a stale load where none is held ends the run as a replay divergence', () => {
+    const { machine } = build('relaxed', messagePassing({ writer: 'none', reader: 'none' }));
+    runOps(machine, 1, 0);
+    machine.perform({ kind: 'stale', cpu: 1 });
+    expect(machine.fault?.kind).toBe('replay-diverged');
+    expect(machine.fault?.message).toContain('CPU 1 has no load of a cell it holds an older value of');
+  });
+
+  test('a snapshot keeps the stale copies and views, in memory and as bytes', () => {
+    const { machine, cells, bodies } = atStaleLoad();
+    const taken = machine.snapshot();
+    if (!taken.ok) expect.fail(taken.message);
+    const bytes = encodeSnapshot(taken.value);
+    if (!bytes.ok) expect.fail(bytes.message);
+    const decoded = decodeSnapshot(bytes.value, bodies);
+    if (!decoded.ok) expect.fail(decoded.message);
+    const restored = Machine.restore(decoded.value);
+    if (!restored.ok) expect.fail(restored.message);
+    expect(restored.value.memoryModel).toBe('relaxed');
+    expect(restored.value.staleReadable(1)).toBe(true);
+    restored.value.perform({ kind: 'stale', cpu: 1 });
+    restored.value.perform({ kind: 'step', cpu: 1 });
+    expect(restored.value.read(cells.r1)).toBe(0);
+  });
+
+  test('the trace says a load read an older value than memory\'s', () => {
+    const sink = new MemoryTraceSink();
+    const { machine } = build('relaxed', messagePassing({ writer: 'none', reader: 'none' }), sink);
+    runOps(machine, 1, 0);
+    runOps(machine, 0, 2);
+    machine.perform({ kind: 'flush', cpu: 0 });
+    machine.perform({ kind: 'flush', cpu: 0 });
+    runOps(machine, 1, 2);
+    machine.perform({ kind: 'stale', cpu: 1 });
+    expect(sink.events.at(-1)?.detail).toMatch(/-> 0 .*an older value than memory's: its stale copy$/);
+  });
+});
+
+describe('acquire and release under sc and tso', () => {
+  test('are a plain load and store: the same outcomes as READ_ONCE and WRITE_ONCE', () => {
+    const plain = messagePassing({ writer: 'none', reader: 'none' });
+    const ordered = messagePassing({ writer: 'release', reader: 'acquire' });
+    for (const model of ['sc', 'tso'] as const) expect(outcomes(model, ordered)).toEqual(outcomes(model, plain));
+  });
+});
