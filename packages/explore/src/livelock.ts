@@ -86,6 +86,7 @@ function handlerCouldEndSpin(machine: Machine, arrival: Choice, watched: Readonl
 function staysInSpin(op: Operation, watched: ReadonlySet<number>): boolean {
   switch (op.code) {
     case OpCode.Load:
+    case OpCode.LoadAcquire:
     case OpCode.Rmw:
       return watched.has(op.cell);
     default:

@@ -79,6 +79,7 @@ export class SpinWatch {
     }
     switch (op.code) {
       case OpCode.Load:
+      case OpCode.LoadAcquire:
         reads.push(op.cell, this.writeCounts.get(op.cell) ?? 0);
         return;
       case OpCode.Schedule:
@@ -102,6 +103,7 @@ export class SpinWatch {
         forget(reads);
         return;
       case OpCode.Store:
+      case OpCode.StoreRelease:
         forget(reads);
         return;
       default:

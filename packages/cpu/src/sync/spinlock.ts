@@ -1,4 +1,4 @@
-import { atomicAdd, cpuRelax, load, localIrqRestore, localIrqSave, preemptDisable, preemptEnable, store, type KernelCode } from '../ops.js';
+import { atomicAdd, cpuRelax, load, loadAcquire, localIrqRestore, localIrqSave, preemptDisable, preemptEnable, storeRelease, type KernelCode } from '../ops.js';
 
 // A ticket spinlock built from the machine's atomics, so its cost and its contention come out of
 // the cache model: taking a ticket is a locked add on the lock's line, and waiters spin reading
@@ -46,12 +46,15 @@ export function* spinUnlockIrqrestore(lock: Spinlock, flags: number): KernelCode
   yield preemptEnable();
 }
 
+// Ordering as Linux's ticket locks: the wait for one's turn is an acquire (x86's loads acquire;
+// arm64's ticket lock used ldaxr), and the release a store-release (smp_store_release() of the
+// served ticket). Under 'relaxed' the next holder then sees what the last one wrote.
 function* acquire(lock: Spinlock): KernelCode<void> {
   const ticket = (yield atomicAdd(lock.next, 1)) - 1;
-  while ((yield load(lock.owner)) !== ticket) yield cpuRelax();
+  while ((yield loadAcquire(lock.owner)) !== ticket) yield cpuRelax();
 }
 
 function* release(lock: Spinlock): KernelCode<void> {
   const served = yield load(lock.owner);
-  yield store(lock.owner, served + 1);
+  yield storeRelease(lock.owner, served + 1);
 }
