@@ -109,7 +109,10 @@ export class Machine extends MachineView {
   spawn(spec: TaskSpec): number {
     const problem = checkSpawn(this.core, spec);
     if (problem !== undefined) throw new RangeError(problem);
-    return createTask(this.core, spec, 0);
+    const pid = createTask(this.core, spec, 0);
+    // Under 'relaxed' a task the host starts sees what every CPU has published: it starts after all of it.
+    this.core.storeBuffers.views?.carryFromAll(pid);
+    return pid;
   }
 
   addIrqSource(spec: IrqSourceSpec): number {

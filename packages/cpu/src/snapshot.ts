@@ -170,6 +170,8 @@ export interface RelaxedSave {
   readonly stale: readonly (readonly (readonly number[])[])[];
   /** Per CPU: the tag of each buffered store, oldest first. */
   readonly bufferTags: readonly (readonly number[])[];
+  /** [pid, ...view]: what each task carries to the CPU it runs on next. */
+  readonly carried: readonly (readonly number[])[];
   readonly tags: readonly (readonly number[])[];
 }
 

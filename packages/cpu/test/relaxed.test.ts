@@ -92,7 +92,7 @@ describe('coherence and the ways a stale copy goes', () => {
         yield store(r0, 1);
       },
     ]);
-    // The spinner switches in first: a switch in is a full barrier, which would drop the copy.
+    // The spinner switches in first (a task the host starts carries what every CPU published then).
     runOps(machine, 1, 0);
     runOps(machine, 0, 1);
     machine.perform({ kind: 'flush', cpu: 0 });
@@ -120,7 +120,7 @@ describe('stale loads in schedules, traces and snapshots', () => {
   function atStaleLoad(): ReturnType<typeof build> {
     const built = build('relaxed', messagePassing({ writer: 'none', reader: 'none' }));
     const { machine } = built;
-    // P1 switches in first: a switch in is a full barrier, which would drop the copies.
+    // P1 switches in first (a task the host starts carries what every CPU published then).
     runOps(machine, 1, 0);
     runOps(machine, 0, 2);
     machine.perform({ kind: 'flush', cpu: 0 });

@@ -2,7 +2,7 @@ import { EXIT_TASK, OpCode, type FenceOp, type IrqDisableOp, type IrqEnableOp, t
 import { IrqFrame, Task, type Frame } from '../task.js';
 import type { MachineCore } from './core.js';
 import { raise } from './faults.js';
-import { deliverIpi, queueIpi, returnFromIrq } from './interrupts.js';
+import { deliverIpi, ipiCarrier, queueIpi, returnFromIrq } from './interrupts.js';
 import { dispatch, preemptible, requeue, switchOut, topFrame } from './run-queues.js';
 import { checkSpawn, createTask, exitTask, schedule, setAffinity, wake } from './sleep-wake.js';
 import { readModifyWrite } from './read-modify-write.js';
@@ -163,6 +163,8 @@ function executeKernelOp(core: MachineCore, cpu: number, frame: Frame, op: Opera
       break;
     }
     case OpCode.Wake:
+      // The woken task carries what its waker knew (under 'relaxed'): wake_up_process() orders.
+      core.storeBuffers.views?.carryTo(op.pid, cpu);
       result = wake(core, op.pid, cpu, frame, now);
       if (core.faults.current !== undefined) return;
       now += cycles.sameSocket;
@@ -185,6 +187,8 @@ function executeKernelOp(core: MachineCore, cpu: number, frame: Frame, op: Opera
       break;
     case OpCode.SendIpi:
       if (!queueIpi(core, cpu, frame, op.cpu, op.name, op.handler, now)) return;
+      // The handler's CPU learns what the sender knew when it takes the IPI (under 'relaxed').
+      core.storeBuffers.views?.carryTo(ipiCarrier(op.cpu), cpu);
       now += cycles.ipiSend;
       break;
     case OpCode.Spawn:
@@ -252,7 +256,10 @@ function spawnFrom(core: MachineCore, cpu: number, frame: Frame, spec: TaskSpec,
     raise(core, 'invalid-op', problem, cpu, frame);
     return 0;
   }
-  return createTask(core, spec, nowCycles);
+  const pid = createTask(core, spec, nowCycles);
+  // Under 'relaxed' the new task carries what its spawner knew: kthread_run() takes locks.
+  core.storeBuffers.views?.carryTo(pid, cpu);
+  return pid;
 }
 
 function checkAccess(core: MachineCore, cpu: number, frame: Frame, address: number): boolean {

@@ -128,6 +128,12 @@ export function deliverIpi(core: MachineCore, cpu: number): void {
   }
   core.interrupts.work--;
   enterIrq(core, cpu, `ipi:${ipi.name}`, ipi.handler, ipi.readyAtCycles);
+  core.storeBuffers.views?.receive(ipiCarrier(cpu), cpu);
+}
+
+/** Under 'relaxed', what IPIs to `cpu` carry is kept as a task's would be, under this key (no pid is negative). */
+export function ipiCarrier(cpu: number): number {
+  return -1 - cpu;
 }
 
 function enterIrq(core: MachineCore, cpu: number, name: string, handler: IrqHandler, notBeforeCycles: number): void {

@@ -27,6 +27,7 @@ export function saveRelaxed(views: RelaxedViews, bufferTags: readonly (readonly 
     cellTags: [...views.tags].map(([cell, tag]) => [cell, indexOf(tag)]),
     stale: views.stale.map((copies) => [...copies].map(([cell, copy]) => [cell, copy.value, indexOf(copy.tag), ...copy.superseded])),
     bufferTags: bufferTags.map((tags) => tags.map(indexOf)),
+    carried: [...views.carried].map(([pid, view]) => [pid, ...view]),
     tags: table,
   };
 }
@@ -52,6 +53,8 @@ export function loadRelaxed(views: RelaxedViews, saved: RelaxedSave): WriteTag[]
     const tag = tagAt(index ?? -1);
     if (cell !== undefined && tag !== undefined) views.tags.set(cell, tag);
   }
+  views.carried.clear();
+  for (const row of saved.carried) views.carried.set(row[0] ?? 0, Int32Array.from(row.slice(1, 1 + cpus)));
   views.resetTags();
   return saved.bufferTags.map((indexes) => indexes.map((index) => tagAt(index)).filter((tag) => tag !== undefined));
 }
@@ -70,6 +73,7 @@ export function isRelaxedSave(value: unknown, cpuCount: number, buffered: readon
   if (!Array.isArray(saved.cellTags) || !saved.cellTags.every((pair) => ints(pair, 2) && tagIndex((pair as number[])[1]))) return false;
   if (!Array.isArray(saved.stale) || saved.stale.length !== cpuCount) return false;
   if (!saved.stale.every((copies) => Array.isArray(copies) && copies.every((row) => ints(row, 3 + cpuCount) && tagIndex((row as number[])[2])))) return false;
+  if (!Array.isArray(saved.carried) || !saved.carried.every((row) => ints(row, 1 + cpuCount))) return false;
   const bufferTags = saved.bufferTags;
   return Array.isArray(bufferTags) && bufferTags.length === cpuCount && bufferTags.every((row, cpu) => ints(row, buffered[cpu]) && (row as number[]).every((index) => index >= 0 && index < table.length));
 }

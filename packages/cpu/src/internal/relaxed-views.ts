@@ -56,6 +56,13 @@ export class RelaxedViews {
   readonly observed: Int32Array[];
   /** Per CPU: the view its stores carry, published at its latest barrier (replaced, never changed: tags share it). */
   readonly published: Int32Array[];
+  /**
+   * Per task: what the CPUs that switched it out, spawned it or woke it knew then (each did a full
+   * barrier first): the CPU it runs on next learns it. The runqueue lock and the wake's barrier
+   * order a task's moves in Linux; without this, a task that moved could read an older value of
+   * its own store, and a store-release after a wake would not carry what the waker wrote.
+   */
+  readonly carried = new Map<number, Int32Array>();
   /** Per CPU: the tag its next store gets (made once per epoch). */
   private readonly current: (WriteTag | undefined)[];
 
@@ -148,6 +155,29 @@ export class RelaxedViews {
   fullFence(cpu: number): void {
     this.forgetStale(cpu);
     this.releaseFence(cpu);
+  }
+
+  /** `cpu` switched task `pid` out, spawned or woke it, after a full barrier: the task carries what `cpu` published. */
+  carryTo(pid: number, cpu: number): void {
+    const view = new Int32Array(this.cpuCount);
+    join(view, this.carried.get(pid));
+    join(view, this.published[cpu]);
+    this.carried.set(pid, view);
+  }
+
+  /** A task the host started: it carries what every CPU has published. */
+  carryFromAll(pid: number): void {
+    for (let cpu = 0; cpu < this.cpuCount; cpu++) this.carryTo(pid, cpu);
+  }
+
+  /** Task `pid` switches in on `cpu`: the CPU learns what the task carries, and drops the stale copies that covers. */
+  receive(pid: number, cpu: number): void {
+    const view = this.carried.get(pid);
+    if (view === undefined) return;
+    this.carried.delete(pid);
+    join(this.known[cpu], view);
+    join(this.observed[cpu], view);
+    this.readFence(cpu);
   }
 
   /** cpu_relax(): a spinning CPU sees memory's values (it drops its stale copies, learning nothing). */

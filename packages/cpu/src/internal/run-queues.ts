@@ -81,6 +81,7 @@ export function onCpuOrQueued(core: MachineCore, task: Task): boolean {
 export function switchOut(core: MachineCore, cpu: number, task: Task, prevState: string): void {
   // The switch takes the runqueue lock: a locked instruction, so the CPU's stores drain (under 'tso').
   drainAtSwitch(core, cpu);
+  core.storeBuffers.views?.carryTo(task.pid, cpu);
   core.runQueues.current[cpu] = undefined;
   traceNamed(core, cpu, task, 'sched_switch', `prev_comm=${task.comm} prev_pid=${task.pid} prev_state=${prevState}`, 0);
   refresh(core, cpu);
@@ -105,9 +106,9 @@ export function dispatch(core: MachineCore, cpu: number): void {
   const contextSwitch = core.cycles.contextSwitch;
   core.clocks[cpu] = Math.max(core.clocks[cpu] ?? 0, task.readyAtCycles) + contextSwitch;
   traceNamed(core, cpu, task, 'sched_switch', `next_comm=${task.comm} next_pid=${task.pid}`, contextSwitch);
-  // The switch in takes the runqueue lock too: under 'relaxed' a full barrier, so a task that moved
-  // here never reads an older value of what it wrote before it moved.
-  core.storeBuffers.views?.fullFence(cpu);
+  // Under 'relaxed' the CPU learns what the task carries (relaxed-views.ts): a task that moved here
+  // never reads an older value of what it wrote, or saw, before it moved.
+  core.storeBuffers.views?.receive(task.pid, cpu);
   refresh(core, cpu);
   if (task.next === undefined) advance(core, cpu, task, task.resumeValue);
 }

@@ -43,6 +43,9 @@ export function schedule(core: MachineCore, cpu: number, frame: Frame, timeoutCy
     raise(core, 'invalid-op', `BUG: scheduling while atomic (schedule() called ${where})`, cpu, frame);
     return;
   }
+  // Under 'relaxed': a wake that came before this schedule() handed the task what its waker knew
+  // (__schedule() reads the state the wake wrote, under the runqueue lock).
+  core.storeBuffers.views?.receive(frame.pid, cpu);
   const task = frame;
   const hit = core.cycles.hit;
   const now = (core.clocks[cpu] ?? 0) + hit;
