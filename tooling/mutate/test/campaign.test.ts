@@ -8,8 +8,8 @@ import type { MutantOutcome } from '../src/run.js';
 // runs, and which it leaves alone because they are recorded as equivalent.
 
 const packageRoot = fileURLToPath(new URL('../../../packages/refcount', import.meta.url));
-const swap = 'strategies/global-spinlock.ts:41:5:swap';
-const dropWake = 'strategies/global-spinlock.ts:44:39:drop-wake';
+const swap = 'strategies/global-spinlock.ts:44:5:swap';
+const dropWake = 'strategies/global-spinlock.ts:47:39:drop-wake';
 
 function options(recheckEquivalents: boolean, ran: string[]): CampaignOptions {
   let tick = 0;
