@@ -1,5 +1,5 @@
 import {
-  OpCode, type BodyRegistry, type Choice, type KernelCode, type Machine, type MemoryModelName, type TraceSink,
+  load, OpCode, smpMb, store, type BodyRegistry, type Choice, type KernelCode, type Machine, type MemoryModelName, type TraceSink,
 } from '@kmodsim/cpu';
 import { machineOf } from './helpers.js';
 
@@ -62,3 +62,17 @@ export function outcomes(model: MemoryModelName, program: Program): Set<string> 
   return endings(model, program, (machine, cells) => machine.status === 'finished' ? `${machine.read(cells.r0)},${machine.read(cells.r1)}` : machine.fault?.kind ?? 'stuck');
 }
 
+
+/** Store buffering: each CPU stores its flag and reads the other's (with smp_mb() between when `fence`). */
+export const storeBuffering = (fence: boolean): Program => ({ x, y, r0, r1 }) => [
+  function* () {
+    yield store(x, 1);
+    if (fence) yield smpMb();
+    yield store(r0, yield load(y));
+  },
+  function* () {
+    yield store(y, 1);
+    if (fence) yield smpMb();
+    yield store(r1, yield load(x));
+  },
+];

@@ -1,26 +1,14 @@
 import { describe, expect, test } from 'vitest';
 import {
   atomicInc, createMachine, decodeSnapshot, encodeSnapshot, formatChoiceList, load, Machine, MemoryTraceSink, parseChoiceList, schedule,
-  setCurrentState, setCurrentStateUnordered, smpMb, smpWmb, store, wakeUpProcess, type Choice, type MemoryModelName,
+  setCurrentState, setCurrentStateUnordered, smpWmb, store, wakeUpProcess, type Choice, type MemoryModelName,
 } from '@kmodsim/cpu';
-import { build, endings, outcomes, runOps, type Program } from './memory-model-helpers.js';
+import { build, endings, outcomes, runOps, storeBuffering, type Program } from './memory-model-helpers.js';
 
 // x86-TSO on the machine: each CPU's stores wait in its store buffer until a `flush` choice or a
 // barrier makes them visible. Every outcome of a small program is found by trying every order of
 // steps and flushes, so what these tests say reachable or not is exact, not sampled.
 
-const storeBuffering = (fence: boolean): Program => ({ x, y, r0, r1 }) => [
-  function* () {
-    yield store(x, 1);
-    if (fence) yield smpMb();
-    yield store(r0, yield load(y));
-  },
-  function* () {
-    yield store(y, 1);
-    if (fence) yield smpMb();
-    yield store(r1, yield load(x));
-  },
-];
 
 const messagePassing: Program = ({ x, y, r0, r1 }) => [
   function* () {

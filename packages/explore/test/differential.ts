@@ -1,4 +1,7 @@
+import type { MemoryModelName } from '@kmodsim/cpu';
 import { explore, type ExploreOptions, type ExploreReport, type ExploreTarget, type Subtree } from '@kmodsim/explore';
+import { expect } from 'vitest';
+import { programScenario, randomPlan } from '../../cpu/test/random-programs.js';
 
 // What the differential tests share: a report's endings (each random program's check reports its
 // final state, so every execution is a "violation" whose message names how it ended), and a
@@ -25,4 +28,19 @@ export function searchInParts(target: ExploreTarget, options: ExploreOptions, ev
   const reports = [explore(target, { ...options, splitter })];
   for (let subtree = queue.shift(); subtree !== undefined; subtree = queue.shift()) reports.push(explore(target, { ...options, splitter, subtree }));
   return reports;
+}
+
+/**
+ * Random program `seed` under a memory model with store buffers: the reduced search, with and
+ * without sleep sets, finds every ending the unreduced one finds (capped at `cap` executions).
+ */
+export function expectReductionKeepsEndings(memoryModel: MemoryModelName, seed: number, cap: number): void {
+  const plan = randomPlan(seed);
+  const target: ExploreTarget = { scenario: programScenario(plan), cpuCount: plan.cpuCount, memoryModel };
+  const bounds = { preemptions: 1 + (seed % 2), irqs: plan.irq ? 1 : 0, iterative: false, stopAtFirstViolation: false } as const;
+  const full = explore(target, { ...bounds, reduction: false, maxExecutions: cap });
+  expect(full.counts.exhausted, `seed ${seed}: the unreduced search no longer ends within ${cap} executions; choose the programs again`).toBe(true);
+  const all = endings(full);
+  expect(endings(explore(target, bounds)), `seed ${seed}`).toEqual(all);
+  expect(endings(explore(target, { ...bounds, sleepSets: true })), `seed ${seed}, sleep sets`).toEqual(all);
 }

@@ -1,8 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { load, loadAcquire, schedule, sendIpi, setCurrentState, smpRmb, smpWmb, spawn, store, storeRelease, wakeUpProcess, type KernelCode, type Machine, type Scenario } from '@kmodsim/cpu';
 import { explore, replay, type ExploreTarget } from '@kmodsim/explore';
-import { programScenario, randomPlan } from '../../cpu/test/random-programs.js';
-import { endings } from './differential.js';
+import { expectReductionKeepsEndings } from './differential.js';
 
 // The search under 'relaxed': tso's flushes, and at each load of a cell its CPU holds an older
 // value of, the choice of reading that value (a stale load, asked for wherever it is enabled, as
@@ -19,14 +18,7 @@ const FULL_CAP = 20_000;
 
 describe('partial-order reduction under relaxed finds every ending the unreduced search does', () => {
   test.each(PROGRAMS)('random program %i', (seed) => {
-    const plan = randomPlan(seed);
-    const target: ExploreTarget = { scenario: programScenario(plan), cpuCount: plan.cpuCount, memoryModel: 'relaxed' };
-    const bounds = { preemptions: 1 + (seed % 2), irqs: plan.irq ? 1 : 0, iterative: false, stopAtFirstViolation: false } as const;
-    const full = explore(target, { ...bounds, reduction: false, maxExecutions: FULL_CAP });
-    expect(full.counts.exhausted, `seed ${seed}: the unreduced search no longer ends within ${FULL_CAP} executions; choose the programs again`).toBe(true);
-    const all = endings(full);
-    expect(endings(explore(target, bounds)), `seed ${seed}`).toEqual(all);
-    expect(endings(explore(target, { ...bounds, sleepSets: true })), `seed ${seed}, sleep sets`).toEqual(all);
+    expectReductionKeepsEndings('relaxed', seed, FULL_CAP);
   });
 });
 
