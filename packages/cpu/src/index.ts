@@ -49,6 +49,7 @@ export {
   type KernelCode,
   type MemoryKind,
   type Operation,
+  type RmwOrder,
   type SleepState,
   type TaskBody,
   type TaskPriority,

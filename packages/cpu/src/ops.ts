@@ -43,6 +43,15 @@ export type OpCode = (typeof OpCode)[keyof typeof OpCode];
 
 /** Read-modify-write flavours. `add` returns the new value (atomic_add_return), the others the old. */
 export const RmwKind = { Add: 0, Xchg: 1, Cmpxchg: 2 } as const;
+/**
+ * How a locked read-modify-write orders the loads and stores around it, as the Linux kernel
+ * memory model has it (Documentation/atomic_t.txt): 'full' for the value-returning atomics, xchg()
+ * and a cmpxchg() that succeeds (as if smp_mb() stood on each side); 'relaxed' for atomic_inc(),
+ * atomic_dec(), atomic_add() and the _relaxed forms; 'acquire' and 'release' for those forms. A
+ * cmpxchg() that fails orders nothing, whatever its form. Only the 'relaxed' memory model tells them
+ * apart: x86's lock prefix orders fully whatever the form, so under 'tso' every one drains.
+ */
+export type RmwOrder = 'full' | 'relaxed' | 'acquire' | 'release';
 export type RmwKind = (typeof RmwKind)[keyof typeof RmwKind];
 
 /** Linux task states a task can put itself in with set_current_state(). */
@@ -93,6 +102,8 @@ export interface RmwOp {
   readonly expected: number;
   /** false for a single unlocked instruction (x86 `incq` on a local_t): IRQ-safe, not SMP-safe. */
   readonly locked: boolean;
+  /** How a locked one orders the accesses around it (see RmwOrder); an unlocked one is 'relaxed'. */
+  readonly order: RmwOrder;
 }
 export interface IrqDisableOp { readonly code: 3 }
 export interface IrqEnableOp { readonly code: 4 }
@@ -159,18 +170,20 @@ export const EXIT_TASK: ExitOp = { code: OpCode.Exit };
 
 export const load = (cell: number): LoadOp => ({ code: OpCode.Load, cell });
 export const store = (cell: number, value: number): StoreOp => ({ code: OpCode.Store, cell, value });
-const rmw = (cell: number, kind: RmwKind, operand: number, expected: number, locked: boolean): RmwOp =>
-  ({ code: OpCode.Rmw, cell, kind, operand, expected, locked });
-/** atomic_add_return: a locked add; resumes with the new value. */
-export const atomicAdd = (cell: number, delta: number): RmwOp => rmw(cell, RmwKind.Add, delta, 0, true);
-export const atomicInc = (cell: number): RmwOp => atomicAdd(cell, 1);
-export const atomicDec = (cell: number): RmwOp => atomicAdd(cell, -1);
-/** xchg: resumes with the old value. */
-export const xchg = (cell: number, value: number): RmwOp => rmw(cell, RmwKind.Xchg, value, 0, true);
-/** cmpxchg: stores `value` if the cell holds `expected`; resumes with the old value either way. */
-export const cmpxchg = (cell: number, expected: number, value: number): RmwOp => rmw(cell, RmwKind.Cmpxchg, value, expected, true);
+const rmw = (cell: number, kind: RmwKind, operand: number, expected: number, locked: boolean, order: RmwOrder): RmwOp =>
+  ({ code: OpCode.Rmw, cell, kind, operand, expected, locked, order });
+/** atomic_add_return (or its `order` form): a locked add; resumes with the new value. */
+export const atomicAdd = (cell: number, delta: number, order: RmwOrder = 'full'): RmwOp => rmw(cell, RmwKind.Add, delta, 0, true, order);
+/** atomic_inc(): a locked add that orders nothing (it returns no value); resumes with the new value all the same. */
+export const atomicInc = (cell: number): RmwOp => atomicAdd(cell, 1, 'relaxed');
+/** atomic_dec(): as atomic_inc(), unordered. */
+export const atomicDec = (cell: number): RmwOp => atomicAdd(cell, -1, 'relaxed');
+/** xchg (or its `order` form): resumes with the old value. */
+export const xchg = (cell: number, value: number, order: RmwOrder = 'full'): RmwOp => rmw(cell, RmwKind.Xchg, value, 0, true, order);
+/** cmpxchg (or its `order` form): stores `value` if the cell holds `expected`; resumes with the old value either way. Ordered only when it stores. */
+export const cmpxchg = (cell: number, expected: number, value: number, order: RmwOrder = 'full'): RmwOp => rmw(cell, RmwKind.Cmpxchg, value, expected, true, order);
 /** One unlocked read-modify-write instruction: atomic against this CPU's interrupts only. */
-export const localAdd = (cell: number, delta: number): RmwOp => rmw(cell, RmwKind.Add, delta, 0, false);
+export const localAdd = (cell: number, delta: number): RmwOp => rmw(cell, RmwKind.Add, delta, 0, false, 'relaxed');
 
 export const localIrqDisable = (): IrqDisableOp => IRQ_DISABLE;
 export const localIrqEnable = (): IrqEnableOp => IRQ_ENABLE;
@@ -237,9 +250,9 @@ export const smpMb = (): FenceOp => SMP_MB;
 export const smpWmb = (): FenceOp => SMP_WMB;
 /** smp_rmb(): orders earlier loads before later ones (x86-TSO keeps that order anyway). */
 export const smpRmb = (): FenceOp => SMP_RMB;
-/** smp_mb__before_atomic(): a full barrier here (every locked read-modify-write is fully ordered already). */
+/** smp_mb__before_atomic(): a full barrier, for an unordered atomic (atomic_inc()) that follows. */
 export const smpMbBeforeAtomic = (): FenceOp => SMP_MB;
-/** smp_mb__after_atomic(): as smp_mb__before_atomic(). */
+/** smp_mb__after_atomic(): a full barrier, for an unordered atomic that precedes it. */
 export const smpMbAfterAtomic = (): FenceOp => SMP_MB;
 /** smp_load_acquire(): resumes with the value; later loads and stores come after it. */
 export const loadAcquire = (cell: number): LoadAcquireOp => ({ code: OpCode.LoadAcquire, cell });

@@ -76,7 +76,7 @@ describe('interrupts', () => {
     if (!run.ok) expect.fail(run.message);
     expect(run.value.fault).toBeUndefined();
     const names = run.value.trace.map((event) => event.name);
-    expect(names).toEqual(['sched_switch', 'load', 'irq_handler_entry', 'atomic_add_return', 'irq_handler_exit', 'store', 'sched_process_exit']);
+    expect(names).toEqual(['sched_switch', 'load', 'irq_handler_entry', 'atomic_add_return_relaxed', 'irq_handler_exit', 'store', 'sched_process_exit']);
     const handlerEvent = run.value.trace[3];
     expect(handlerEvent?.flags).toBe('d.h.');
     expect(handlerEvent?.comm).toBe('task');

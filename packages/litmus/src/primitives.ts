@@ -2,6 +2,8 @@
 // conventions are the kernel's: READ_ONCE, WRITE_ONCE and the rcu_* accessors take the location
 // itself (`*x`), the others a pointer to it (`x`), and atomic_add(i, v) takes the operand first.
 
+import type { RmwOrder } from '@kmodsim/cpu';
+
 /**
  * Full barrier, write barrier, read barrier, a barrier that x86 gets from its locked atomics, a
  * compiler barrier, or the ordering a load through a pointer it read has (an address dependency:
@@ -25,37 +27,40 @@ export type Primitive =
     readonly constant?: number;
     readonly sign?: 1 | -1;
     readonly returns: 'old' | 'new' | 'nothing';
+    /** How it orders (Documentation/atomic_t.txt): the form its name says; the ones that return nothing order nothing. */
+    readonly order: RmwOrder;
   }
   | { readonly kind: 'lock'; readonly arity: 1; readonly operation: 'lock' | 'unlock' | 'trylock' | 'is_locked' };
 
-const ORDERINGS = ['', '_relaxed', '_acquire', '_release'] as const;
+const ORDERINGS: readonly (readonly [string, RmwOrder])[] = [['', 'full'], ['_relaxed', 'relaxed'], ['_acquire', 'acquire'], ['_release', 'release']];
 
-function family(stem: string, make: () => Primitive): [string, Primitive][] {
-  return ORDERINGS.map((suffix) => [`${stem}${suffix}`, make()]);
+/** A value-returning atomic in its four forms: fully ordered, _relaxed, _acquire, _release. */
+function family(stem: string, make: (order: RmwOrder) => Primitive): [string, Primitive][] {
+  return ORDERINGS.map(([suffix, order]) => [`${stem}${suffix}`, make(order)]);
 }
 
 function atomicArithmetic(): [string, Primitive][] {
   const entries: [string, Primitive][] = [
-    ['atomic_inc', { kind: 'rmw', arity: 1, operation: 'add', pointerArg: 0, constant: 1, returns: 'nothing' }],
-    ['atomic_dec', { kind: 'rmw', arity: 1, operation: 'add', pointerArg: 0, constant: -1, returns: 'nothing' }],
-    ['atomic_add', { kind: 'rmw', arity: 2, operation: 'add', pointerArg: 1, sign: 1, returns: 'nothing' }],
-    ['atomic_sub', { kind: 'rmw', arity: 2, operation: 'add', pointerArg: 1, sign: -1, returns: 'nothing' }],
+    ['atomic_inc', { kind: 'rmw', arity: 1, operation: 'add', pointerArg: 0, constant: 1, returns: 'nothing', order: 'relaxed' }],
+    ['atomic_dec', { kind: 'rmw', arity: 1, operation: 'add', pointerArg: 0, constant: -1, returns: 'nothing', order: 'relaxed' }],
+    ['atomic_add', { kind: 'rmw', arity: 2, operation: 'add', pointerArg: 1, sign: 1, returns: 'nothing', order: 'relaxed' }],
+    ['atomic_sub', { kind: 'rmw', arity: 2, operation: 'add', pointerArg: 1, sign: -1, returns: 'nothing', order: 'relaxed' }],
   ];
   for (const returns of ['new', 'old'] as const) {
     const name = (op: string): string => (returns === 'new' ? `atomic_${op}_return` : `atomic_fetch_${op}`);
     entries.push(
-      ...family(name('inc'), () => ({ kind: 'rmw', arity: 1, operation: 'add', pointerArg: 0, constant: 1, returns })),
-      ...family(name('dec'), () => ({ kind: 'rmw', arity: 1, operation: 'add', pointerArg: 0, constant: -1, returns })),
-      ...family(name('add'), () => ({ kind: 'rmw', arity: 2, operation: 'add', pointerArg: 1, sign: 1, returns })),
-      ...family(name('sub'), () => ({ kind: 'rmw', arity: 2, operation: 'add', pointerArg: 1, sign: -1, returns })),
+      ...family(name('inc'), (order) => ({ kind: 'rmw', arity: 1, operation: 'add', pointerArg: 0, constant: 1, returns, order })),
+      ...family(name('dec'), (order) => ({ kind: 'rmw', arity: 1, operation: 'add', pointerArg: 0, constant: -1, returns, order })),
+      ...family(name('add'), (order) => ({ kind: 'rmw', arity: 2, operation: 'add', pointerArg: 1, sign: 1, returns, order })),
+      ...family(name('sub'), (order) => ({ kind: 'rmw', arity: 2, operation: 'add', pointerArg: 1, sign: -1, returns, order })),
     );
   }
   return entries;
 }
 
 function exchanges(): [string, Primitive][] {
-  const xchgLike = (): Primitive => ({ kind: 'rmw', arity: 2, operation: 'xchg', pointerArg: 0, returns: 'old' });
-  const cmpxchgLike = (): Primitive => ({ kind: 'rmw', arity: 3, operation: 'cmpxchg', pointerArg: 0, returns: 'old' });
+  const xchgLike = (order: RmwOrder): Primitive => ({ kind: 'rmw', arity: 2, operation: 'xchg', pointerArg: 0, returns: 'old', order });
+  const cmpxchgLike = (order: RmwOrder): Primitive => ({ kind: 'rmw', arity: 3, operation: 'cmpxchg', pointerArg: 0, returns: 'old', order });
   return [...family('xchg', xchgLike), ...family('atomic_xchg', xchgLike), ...family('cmpxchg', cmpxchgLike), ...family('atomic_cmpxchg', cmpxchgLike)];
 }
 

@@ -84,6 +84,24 @@ describe('tso: store buffers let a store pass a later load, and nothing else', (
   });
 });
 
+describe('relaxed: the atomics order as their form says (Documentation/atomic_t.txt)', () => {
+  // Message passing whose flag is set by an atomic, read after smp_rmb(): the data is missed exactly
+  // when the atomic does not order the data's store before its own.
+  const flagBy = (atomic: string): string => two(`WRITE_ONCE(*x, 1); ${atomic};`, 'r0 = READ_ONCE(*y); smp_rmb(); r1 = READ_ONCE(*x);', '1:r0=1 /\\ 1:r1=0');
+  test.each([
+    ['atomic_inc(y)', 'Sometimes'],
+    ['r0 = atomic_inc_return_relaxed(y)', 'Sometimes'],
+    ['r0 = atomic_fetch_add_acquire(1, y)', 'Sometimes'],
+    ['r0 = atomic_inc_return(y)', 'Never'],
+    ['r0 = atomic_fetch_inc_release(y)', 'Never'],
+    ['r0 = xchg(y, 1)', 'Never'],
+    ['r0 = cmpxchg_relaxed(y, 0, 1)', 'Sometimes'],
+    ['smp_mb__before_atomic(); atomic_inc(y)', 'Never'],
+  ])('a flag set by %s: %s', (atomic, expected) => {
+    expect(answer(flagBy(atomic), 'relaxed').answer).toBe(expected);
+  });
+});
+
 describe('models', () => {
   test.each([
     ['pso', "unknown memory model 'pso' (known: sc, tso, relaxed)"],

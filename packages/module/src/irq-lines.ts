@@ -1,4 +1,4 @@
-import { atomicDec, atomicInc, cpuRelax, load, store, type ExecutionContext, type IrqHandler, type KernelCode, type Machine } from '@kmodsim/cpu';
+import { atomicAdd, cpuRelax, load, store, type ExecutionContext, type IrqHandler, type KernelCode, type Machine } from '@kmodsim/cpu';
 import type { KernelModule } from './kernel-module.js';
 
 type CallModule = (self: ExecutionContext, module: KernelModule, functionName: string, argument: number) => KernelCode<number>;
@@ -31,12 +31,14 @@ export class IrqLines {
       const registrations = this.registrations;
       return function* (self) {
           // Count ourselves in before looking at the action: free_irq clears the action and
-          // then waits for the count, so either it sees us or we see no handler.
-          yield atomicInc(counter);
+          // then waits for the count, so either it sees us or we see no handler. Linux orders the
+          // two sides by desc->lock; a fully ordered add stands for it (an atomic_inc() would not
+          // order under the relaxed memory model).
+          yield atomicAdd(counter, 1);
           // The registration is read in the same step as the action, which it always matches.
           const registration = (yield load(action)) === 1 ? registrations.get(line) : undefined;
           if (registration !== undefined) yield* callModule(self, registration.module, registration.handler, line);
-          yield atomicDec(counter);
+          yield atomicAdd(counter, -1);
       };
     };
     machine.nameBodies({ 'irq line': ([line]) => handlerOf(Number(line)) });

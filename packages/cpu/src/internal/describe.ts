@@ -1,4 +1,4 @@
-import { OpCode, RmwKind, type Operation } from '../ops.js';
+import { OpCode, RmwKind, type Operation, type RmwOp } from '../ops.js';
 import type { Memory } from '../memory.js';
 
 // How each operation reads in a trace. Only called when tracing is on.
@@ -11,7 +11,7 @@ export function describeOperation(op: Operation, result: number, memory: Memory,
     case OpCode.Store:
       return { name: 'store', detail: `${memory.describe(op.cell)} = ${op.value} (${memory.lastSource})${tso ? ', buffered' : ''}` };
     case OpCode.Rmw:
-      return describeRmw(op.kind, op.locked, memory.describe(op.cell), op.operand, op.expected, result, memory.lastSource);
+      return describeRmw(op, memory.describe(op.cell), result, memory.lastSource);
     case OpCode.IrqDisable:
       return { name: 'local_irq_disable', detail: '' };
     case OpCode.IrqEnable:
@@ -67,15 +67,16 @@ export function describeOperation(op: Operation, result: number, memory: Memory,
   }
 }
 
-function describeRmw(
-  kind: RmwKind, locked: boolean, cell: string, operand: number, expected: number, result: number, source: string,
-): { name: string; detail: string } {
-  switch (kind) {
+function describeRmw(op: RmwOp, cell: string, result: number, source: string): { name: string; detail: string } {
+  // The kernel's names: the _relaxed, _acquire and _release forms say how the instruction orders.
+  const form = op.order === 'full' ? '' : `_${op.order}`;
+  const { operand, expected } = op;
+  switch (op.kind) {
     case RmwKind.Add:
-      return { name: locked ? 'atomic_add_return' : 'local_add', detail: `${cell} += ${operand} -> ${result} (${source})` };
+      return { name: op.locked ? `atomic_add_return${form}` : 'local_add', detail: `${cell} += ${operand} -> ${result} (${source})` };
     case RmwKind.Xchg:
-      return { name: 'xchg', detail: `${cell} = ${operand}, old ${result} (${source})` };
+      return { name: `xchg${form}`, detail: `${cell} = ${operand}, old ${result} (${source})` };
     case RmwKind.Cmpxchg:
-      return { name: 'cmpxchg', detail: `${cell} ${expected} -> ${operand}, old ${result}${result === expected ? '' : ' (failed)'} (${source})` };
+      return { name: `cmpxchg${form}`, detail: `${cell} ${expected} -> ${operand}, old ${result}${result === expected ? '' : ' (failed)'} (${source})` };
   }
 }

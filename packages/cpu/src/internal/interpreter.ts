@@ -6,7 +6,7 @@ import { deliverIpi, ipiCarrier, queueIpi, returnFromIrq } from './interrupts.js
 import { dispatch, preemptible, requeue, switchOut, topFrame } from './run-queues.js';
 import { checkSpawn, createTask, exitTask, schedule, setAffinity, wake } from './sleep-wake.js';
 import { readModifyWrite } from './read-modify-write.js';
-import { bufferTaskState, bufferStore, buffersCell, drain, drainsBuffer, loadOnCpu } from './store-buffers.js';
+import { bufferTaskState, bufferStore, buffersCell, drain, drainStores, drainsBuffer, loadOnCpu } from './store-buffers.js';
 import { traceOperation } from './tracing.js';
 
 // The operation interpreter: one `step` choice on a CPU performs the operation its running frame
@@ -65,7 +65,9 @@ function execute(core: MachineCore, cpu: number, frame: Frame): void {
   }
   // Under 'tso' an operation that orders (a locked instruction, smp_mb(), a call that takes a lock) first makes this CPU's buffered stores visible.
   if (core.tso && drainsBuffer(op)) {
-    drain(core, cpu);
+    // A locked read-modify-write orders as its form says (read-modify-write.ts): here its CPU's stores only reach memory first.
+    if (op.code === OpCode.Rmw) drainStores(core, cpu);
+    else drain(core, cpu);
     if (core.faults.current !== undefined) return;
   }
   const before = core.clocks[cpu] ?? 0;

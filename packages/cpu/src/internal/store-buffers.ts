@@ -157,6 +157,11 @@ export function drain(core: MachineCore, cpu: number): void {
   if (views !== undefined && core.faults.current === undefined) views.fullFence(cpu);
 }
 
+/** Every store `cpu` has buffered becomes visible, oldest first, and nothing more: a locked read-modify-write then orders as its form says. */
+export function drainStores(core: MachineCore, cpu: number): void {
+  drainEntries(core, cpu, core.storeBuffers.entries[cpu]);
+}
+
 /** What a switch, an interrupt's entry and return and an oops drain: cheap to call when no buffer holds anything (under 'relaxed' still a full barrier). */
 export function drainAtSwitch(core: MachineCore, cpu: number): void {
   if (core.storeBuffers.count > 0 || core.storeBuffers.views !== undefined) drain(core, cpu);

@@ -1,4 +1,4 @@
-import type { KernelCode, MemoryModelName } from '@kmodsim/cpu';
+import type { KernelCode, MemoryModelName, RmwOrder } from '@kmodsim/cpu';
 import type { AccessOrder, FenceKind, RmwOperation } from '../primitives.js';
 
 /**
@@ -11,8 +11,8 @@ export interface MemoryPort {
   load(cell: number, order: AccessOrder): KernelCode<number>;
   /** `order`: 'release' for smp_store_release() and its kin, else 'once'. */
   store(cell: number, value: number, order: AccessOrder): KernelCode<void>;
-  /** A locked read-modify-write on memory; resumes with the value the cell held before. */
-  rmw(cell: number, operation: RmwOperation, operand: number, expected: number): KernelCode<number>;
+  /** A locked read-modify-write on memory, ordered as `order` says; resumes with the value the cell held before. */
+  rmw(cell: number, operation: RmwOperation, operand: number, expected: number, order: RmwOrder): KernelCode<number>;
   /** The barrier's code, or undefined when the model needs nothing for it (no step is taken). */
   fence(kind: FenceKind): KernelCode<void> | undefined;
 }

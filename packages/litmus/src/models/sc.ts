@@ -1,14 +1,14 @@
-import { atomicAdd, cmpxchg, load, store, xchg, type KernelCode } from '@kmodsim/cpu';
+import { atomicAdd, cmpxchg, load, store, xchg, type KernelCode, type RmwOrder } from '@kmodsim/cpu';
 import type { RmwOperation } from '../primitives.js';
 import type { MemoryModel, MemoryPort } from './port.js';
 
 /** One machine operation for a locked read-modify-write, resuming with the old value. */
-export function* lockedRmw(cell: number, operation: RmwOperation, operand: number, expected: number): KernelCode<number> {
+export function* lockedRmw(cell: number, operation: RmwOperation, operand: number, expected: number, order: RmwOrder): KernelCode<number> {
   switch (operation) {
-    case 'xchg': return yield xchg(cell, operand);
-    case 'cmpxchg': return yield cmpxchg(cell, expected, operand);
+    case 'xchg': return yield xchg(cell, operand, order);
+    case 'cmpxchg': return yield cmpxchg(cell, expected, operand, order);
     // The machine's add resumes with the new value (atomic_add_return); the old one is one subtraction away.
-    case 'add': return (yield atomicAdd(cell, operand)) - operand;
+    case 'add': return (yield atomicAdd(cell, operand, order)) - operand;
   }
 }
 

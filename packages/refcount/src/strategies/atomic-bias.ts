@@ -41,7 +41,7 @@ class BiasedCount implements ModuleRefcount {
 
   *get(): KernelCode<void> {
     yield preemptDisable();
-    // __module_get(): atomic_inc(), unordered in Linux; the machine's is locked (see atomic-ops.ts).
+    // __module_get(): atomic_inc(), unordered, as in Linux.
     yield atomicInc(this.refcnt);
     yield preemptEnable();
   }

@@ -3,8 +3,8 @@ import { cmpxchg, load, type KernelCode } from '@kmodsim/cpu';
 // The conditional atomics of include/linux/atomic, built as the generic versions are: read,
 // decide, cmpxchg, and retry if another CPU changed the value in between. Ordering as Linux's
 // (Documentation/atomic_t.txt): fully ordered when they change the value, unordered when they
-// refuse (a failed cmpxchg orders nothing). The machine's cmpxchg is locked either way, as on
-// x86, so under sc and tso a refusal is ordered too; only a relaxed model can tell.
+// refuse (a failed cmpxchg orders nothing). The machine's cmpxchg orders just so under the
+// relaxed model; under tso it is locked either way, as on x86, so a refusal is ordered too.
 
 /** atomic_inc_not_zero(): resumes with true if it incremented. */
 export function* atomicIncNotZero(cell: number): KernelCode<boolean> {

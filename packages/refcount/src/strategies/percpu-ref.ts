@@ -56,8 +56,8 @@ class PercpuRefCount implements ModuleRefcount {
   *get(self: ExecutionContext): KernelCode<void> {
     yield* this.rcu.readLock(self);
     if ((yield load(this.mode)) === PERCPU) yield* this.local.add(yield* thisCpuPtr(self, this.counters), 1);
-    // percpu_ref_get's atomic_long_add() is unordered in Linux; the machine's is locked.
-    else yield atomicAdd(this.atomic, 1);
+    // percpu_ref_get_many()'s atomic_long_add(): unordered, as it is in Linux.
+    else yield atomicAdd(this.atomic, 1, 'relaxed');
     yield* this.rcu.readUnlock(self);
   }
 
