@@ -3,31 +3,36 @@ import {
   atomicInc, cpuRelax, formatChoiceList, formatFtrace, load, localIrqDisable, localIrqEnable, parseChoiceList, parseSchedule, runScenario, scheduleTimeout, setCurrentState, store, work,
   type Machine, type Scenario,
 } from '@kmodsim/cpu';
+import { machineOf } from './helpers.js';
 
 // Three tasks on two CPUs race on a counter with plain load/store while an interrupt source
 // bumps another counter: enough choice points that two different schedules differ.
+function spawnWorkers(machine: Machine, rounds: number): void {
+  const counter = machine.alloc('counter', 1).base;
+  const irqCount = machine.alloc('irq_count', 1, { lineAligned: true }).base;
+  for (let index = 0; index < 3; index++) {
+    machine.spawn({
+      name: `worker${index}`,
+      body: function* () {
+        for (let round = 0; round < rounds; round++) {
+          const value = yield load(counter);
+          yield work(5 + index);
+          yield store(counter, value + 1);
+          yield localIrqDisable();
+          yield work(3);
+          yield localIrqEnable();
+        }
+      },
+    });
+  }
+  machine.addIrqSource({ name: 'timer', handler: function* () { yield atomicInc(irqCount); } });
+}
+
 const racyCounter: Scenario = {
   name: 'racy-counter',
   description: 'two CPUs and an interrupt race on counters with plain and atomic updates',
   setup(machine: Machine) {
-    const counter = machine.alloc('counter', 1).base;
-    const irqCount = machine.alloc('irq_count', 1, { lineAligned: true }).base;
-    for (let index = 0; index < 3; index++) {
-      machine.spawn({
-        name: `worker${index}`,
-        body: function* () {
-          for (let round = 0; round < 20; round++) {
-            const value = yield load(counter);
-            yield work(5 + index);
-            yield store(counter, value + 1);
-            yield localIrqDisable();
-            yield work(3);
-            yield localIrqEnable();
-          }
-        },
-      });
-    }
-    machine.addIrqSource({ name: 'timer', handler: function* () { yield atomicInc(irqCount); } });
+    spawnWorkers(machine, 20);
     return undefined;
   },
 };
@@ -140,5 +145,46 @@ describe('schedule strings stay short', () => {
     const parsed = parseChoiceList(text.slice('kms1:list:'.length));
     if (!parsed.ok) expect.fail(parsed.message);
     expect(parsed.value).toEqual(choices);
+  });
+});
+
+// Thousands of choices, some of two words (preemptions, interrupts): the machine keeps its
+// record of choices in pieces (see internal/choice-log.ts), and none may be lost at their seams.
+describe('long runs', () => {
+  const listOf = (schedule: string) => parseChoiceList(schedule.slice('kms1:list:'.length));
+
+  test('a run of thousands of choices, preemptions and interrupts among them, replays exactly from its choice list', () => {
+    const original = machineOf({ cpuCount: 2, schedule: 'kms1:random:9:irq=0.3:preempt=0.1' });
+    spawnWorkers(original, 1000);
+    const result = original.run();
+    if (!result.ok) return expect.fail(result.fault.message);
+    const choices = listOf(original.choiceString());
+    if (!choices.ok) return expect.fail(choices.message);
+    expect(choices.value.length).toBeGreaterThan(3 * 4096);
+    const replayed = machineOf({ cpuCount: 2, schedule: original.choiceString() });
+    spawnWorkers(replayed, 1000);
+    expect(replayed.run().ok).toBe(true);
+    expect(replayed.choiceString()).toBe(original.choiceString());
+    expect(replayed.read(0)).toBe(original.read(0));
+  });
+
+  test('a machine rewound to a snapshot taken after thousands of choices keeps them, and records the next ones after them', () => {
+    const machine = machineOf({ cpuCount: 2, schedule: 'kms1:random:5:irq=0.3:preempt=0.1', snapshots: true });
+    spawnWorkers(machine, 700);
+    expect(machine.run().ok).toBe(true);
+    const snapshot = machine.snapshot();
+    if (!snapshot.ok) return expect.fail(snapshot.message);
+    const before = machine.choiceString();
+    for (let again = 0; again < 2; again++) {
+      machine.spawn({ name: 'more', body: function* () { for (let i = 0; i < 5000; i++) yield store(0, i); } });
+      expect(machine.run().ok).toBe(true);
+      const after = listOf(machine.choiceString());
+      const kept = listOf(before);
+      if (!after.ok || !kept.ok) return expect.fail('unparsable choice string');
+      expect(after.value.length).toBeGreaterThan(kept.value.length + 5000);
+      expect(after.value.slice(0, kept.value.length)).toEqual(kept.value);
+      expect(machine.rewind(snapshot.value).ok).toBe(true);
+      expect(machine.choiceString()).toBe(before);
+    }
   });
 });

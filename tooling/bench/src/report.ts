@@ -1,3 +1,5 @@
+import { timeCalls } from './timing.js';
+
 // Benchmarks print one JSON object per line so that `pnpm bench` output can be diffed, graphed
 // and checked by scripts. A ratio always compares two figures measured in the same process,
 // because the machines that run these are shared and absolute times drift.
@@ -42,14 +44,7 @@ export function measureRate(
   body();
   let best: RateMeasurement = { operations: 0, seconds: 0, perSecond: 0 };
   for (let round = 0; round < rounds; round++) {
-    let calls = 0;
-    const start = process.hrtime.bigint();
-    let elapsedSeconds: number;
-    do {
-      body();
-      calls++;
-      elapsedSeconds = Number(process.hrtime.bigint() - start) / 1e9;
-    } while (elapsedSeconds < minSeconds / rounds);
+    const { calls, seconds: elapsedSeconds } = timeCalls(body, minSeconds / rounds);
     const operations = calls * operationsPerCall;
     const perSecond = operations / elapsedSeconds;
     if (perSecond > best.perSecond) best = { operations, seconds: elapsedSeconds, perSecond };

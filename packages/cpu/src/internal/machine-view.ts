@@ -1,6 +1,7 @@
 import type { Choice } from '../choice.js';
 import type { Operation } from '../ops.js';
 import type { SchedulerView } from '../schedulers/scheduler.js';
+import { ChoiceObjects } from './choice-objects.js';
 import type { MachineCore } from './core.js';
 import { staleReadable } from './interpreter.js';
 import { ipiDeliverable, irqDeliverable } from './interrupts.js';
@@ -28,12 +29,12 @@ export class MachineView implements SchedulerView {
   readonly cpuCount: number;
   /** The run queues' state, held directly: the scheduler asks about it at every step. */
   private readonly runQueues: RunQueueState;
-  private readonly stepChoices: Choice[];
+  private readonly choices: ChoiceObjects;
 
   protected constructor(protected readonly core: MachineCore) {
     this.cpuCount = core.cpuCount;
     this.runQueues = core.runQueues;
-    this.stepChoices = Array.from({ length: core.cpuCount }, (_, cpu): Choice => ({ kind: 'step', cpu }));
+    this.choices = new ChoiceObjects(core.cpuCount);
   }
 
   get activeCpuCount(): number {
@@ -49,9 +50,7 @@ export class MachineView implements SchedulerView {
   }
 
   stepChoice(cpu: number): Choice {
-    const choice = this.stepChoices[cpu];
-    if (choice === undefined) throw new RangeError(`no CPU ${cpu}`);
-    return choice;
+    return this.choices.step(cpu);
   }
 
   ipiDeliverable(cpu: number): boolean {
@@ -84,29 +83,30 @@ export class MachineView implements SchedulerView {
   }
 
   enabledChoices(): Choice[] {
-    const choices: Choice[] = [];
+    const enabled: Choice[] = [];
+    const choices = this.choices;
     for (let cpu = 0; cpu < this.cpuCount; cpu++) {
       if (!this.isActive(cpu)) continue;
-      choices.push(this.stepChoice(cpu));
-      if (this.staleReadable(cpu)) choices.push({ kind: 'stale', cpu });
-      if (this.ipiDeliverable(cpu)) choices.push({ kind: 'ipi', cpu });
+      enabled.push(choices.step(cpu));
+      if (this.staleReadable(cpu)) enabled.push(choices.stale(cpu));
+      if (this.ipiDeliverable(cpu)) enabled.push(choices.ipi(cpu));
       for (let source = 0; source < this.irqSourceCount; source++) {
-        if (this.irqDeliverable(cpu, source)) choices.push({ kind: 'irq', cpu, source });
+        if (this.irqDeliverable(cpu, source)) enabled.push(choices.irq(cpu, source));
       }
       if (!this.preemptible(cpu)) continue;
       // Preempting in place only matters when a queued task may run instead: a stopper thread
       // put back behind ordinary tasks would be dispatched again at once.
       const task = this.runQueues.current[cpu];
-      if (task !== undefined && hasWaiterAtLeast(this.core, cpu, task.rank)) choices.push({ kind: 'preempt', cpu, target: cpu });
+      if (task !== undefined && hasWaiterAtLeast(this.core, cpu, task.rank)) enabled.push(choices.preempt(cpu, cpu));
       if (!this.migratable(cpu)) continue;
       for (let target = 0; target < this.cpuCount; target++) {
-        if (target !== cpu) choices.push({ kind: 'preempt', cpu, target });
+        if (target !== cpu) enabled.push(choices.preempt(cpu, target));
       }
     }
     if (this.core.storeBuffers.count > 0) {
-      for (let cpu = 0; cpu < this.cpuCount; cpu++) if (bufferedCount(this.core, cpu) > 0) choices.push({ kind: 'flush', cpu });
+      for (let cpu = 0; cpu < this.cpuCount; cpu++) if (bufferedCount(this.core, cpu) > 0) enabled.push(choices.flush(cpu));
     }
-    return choices;
+    return enabled;
   }
 
   /** The machine's memory model: 'sc'; 'tso', with a store buffer per CPU; 'relaxed', with stale reads too. */

@@ -69,8 +69,12 @@ export function requeue(core: MachineCore, task: Task, cpu: number): void {
   refresh(core, cpu);
 }
 
+/** A task of `rank` or higher waits on `cpu`'s run queue. A plain loop: a model checker asks at every step, and a callback would be a closure made each time. */
 export function hasWaiterAtLeast(core: MachineCore, cpu: number, rank: number): boolean {
-  return core.runQueues.queues[cpu]?.some((task) => task.rank >= rank) ?? false;
+  const queue = core.runQueues.queues[cpu];
+  if (queue === undefined) return false;
+  for (const task of queue) if (task.rank >= rank) return true;
+  return false;
 }
 
 /** Still on its CPU (between set_current_state() and schedule()) or queued: a wake only sets it running. */

@@ -125,7 +125,9 @@ export function loadOnCpu(core: MachineCore, cpu: number, cell: number, stale: b
 
 /** Buffered stores of `cpu` not yet visible to other CPUs. */
 export function bufferedCount(core: MachineCore, cpu: number): number {
-  return (core.storeBuffers.entries[cpu]?.length ?? 0) / 2;
+  const buffers = core.storeBuffers;
+  // Schedulers ask at every step; with nothing buffered anywhere (always, under 'sc') one load answers.
+  return buffers.count === 0 ? 0 : (buffers.entries[cpu]?.length ?? 0) / 2;
 }
 
 /** The cells `cpu` has buffered stores to, oldest first (a task's state as -1 - pid). */
