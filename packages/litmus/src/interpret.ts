@@ -139,23 +139,27 @@ function* readModifyWrite(primitive: Extract<Primitive, { kind: 'rmw' }>, values
 
 /**
  * A spinlock in one cell (0 free, 1 held), so that spin_is_locked() reads the whole lock state in
- * one access. Taking it is test-and-test-and-set, whose waiter only reads (so the explorer sees it
- * wait), with an acquire exchange, as Linux's spin_lock() orders: under 'tso' x86's lock prefix
- * makes it a full barrier, under 'relaxed' only later accesses are ordered after it (an
- * smp_mb__after_spinlock() makes it full). Releasing it is a release store.
+ * one access. Taking it is a locked exchange, which orders like x86's lock prefix: the model's
+ * full barrier first (a store buffer drains), then test-and-test-and-set, whose waiter only
+ * reads, so the explorer sees it wait. Releasing it is a release store, as x86's spin_unlock is.
+ * Under 'relaxed' a lock is stronger than Linux's acquire: an acquire exchange alone would lose
+ * LKMM's po-unlock-lock-po (the stores of a critical section carrying those of the one before,
+ * ISA2 through two locks), which the model's views cannot give a plain acquire.
  */
 function* lockOperation(operation: 'lock' | 'unlock' | 'trylock' | 'is_locked', cell: number, port: MemoryPort): KernelCode<number> {
   switch (operation) {
     case 'lock': {
+      const drain = port.fence('mb');
+      if (drain !== undefined) yield* drain;
       for (;;) {
         while ((yield* port.load(cell, 'once')) !== 0) yield cpuRelax();
-        if ((yield* port.rmw(cell, 'xchg', 1, 0, 'acquire')) === 0) return 0;
+        if ((yield* port.rmw(cell, 'xchg', 1, 0, 'full')) === 0) return 0;
       }
     }
     case 'unlock':
       yield* port.store(cell, 0, 'release');
       return 0;
-    case 'trylock': return Number((yield* port.rmw(cell, 'xchg', 1, 0, 'acquire')) === 0);
+    case 'trylock': return Number((yield* port.rmw(cell, 'xchg', 1, 0, 'full')) === 0);
     case 'is_locked': return Number((yield* port.load(cell, 'once')) !== 0);
   }
 }

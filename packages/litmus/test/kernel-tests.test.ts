@@ -103,8 +103,8 @@ const tsoAnswers: readonly (readonly [file: string, tso: 'Sometimes' | 'Never', 
 // what the stores the CPU read carried in their views (their writers' barriers). So it shows what
 // TSO shows and reordered loads besides; it is stronger than LKMM in three ways, each behind one
 // of the `Never`s below that LKMM answers `Sometimes`: a CPU's stores become visible in order, no
-// load waits for a later store (no load buffering), and a locked read-modify-write, even an
-// unordered one, finds its CPU's earlier stores visible.
+// load waits for a later store (no load buffering), and a spin lock's exchange is fully ordered;
+// a locked read-modify-write, even an unordered one, finds its CPU's earlier stores visible.
 const relaxedAnswers: readonly (readonly [file: string, relaxed: 'Sometimes' | 'Never', why: string])[] = [
   ['CoRR+poonceonce+Once', 'Never', 'a load of memory\'s value drops the stale copy: later loads are never older'],
   ['CoRW+poonceonce+Once', 'Never', 'as under tso: r0=2 puts x=2 in memory before P0 buffers x=1'],
@@ -112,7 +112,7 @@ const relaxedAnswers: readonly (readonly [file: string, relaxed: 'Sometimes' | '
   ['CoWW+poonceonce', 'Never', 'one buffer, first in first out'],
   ['IRIW+mbonceonces+OnceOnce', 'Never', 'smp_mb() drops each reader\'s stale copies: its second load reads memory, which took one order'],
   ['IRIW+poonceonces+OnceOnce', 'Sometimes', 'each reader reads its second location from a stale copy'],
-  ['ISA2+pooncelock+pooncelock+pombonce', 'Never', 'the unlock releases and the next lock acquires along the chain, and smp_mb() drops P2\'s stale copy of x'],
+  ['ISA2+pooncelock+pooncelock+pombonce', 'Never', 'the locked exchanges are full barriers, and smp_mb() drops P2\'s stale copy of x'],
   ['ISA2+poonceonces', 'Sometimes', 'P2 reads x from a stale copy after reading z=1'],
   ['ISA2+pooncerelease+poacquirerelease+poacquireonce', 'Never', 'each release carries what came before it, each acquire drops the copies that covers'],
   ['LB+ctrlonceonce+mbonceonce', 'Never', 'no load waits for a later store'],
@@ -120,12 +120,12 @@ const relaxedAnswers: readonly (readonly [file: string, relaxed: 'Sometimes' | '
   ['LB+poonceonces', 'Never', 'stronger than LKMM: no load waits for a later store of its CPU (load buffering is not modelled)'],
   ['LB+unlocklockonceonce+poacquireonce', 'Never', 'no load waits for a later store'],
   ['MP+onceassign+derefonce', 'Never', 'the load through the pointer read is dependency-ordered: the pointer\'s release made x=1 required'],
-  ['MP+polockmbonce+poacquiresilsil', 'Never', 'smp_mb__after_spinlock() makes the lock a full barrier: lo=1 is published before x=1'],
-  ['MP+polockonce+poacquiresilsil', 'Sometimes', 'the lock only acquires: P1 sees the lock held and x stale, as LKMM allows without smp_mb__after_spinlock()'],
-  ['MP+polocks', 'Never', 'the unlock releases flag=1 after buf=1; the consumer\'s lock acquires'],
+  ['MP+polockmbonce+poacquiresilsil', 'Never', 'the unlock is a release carrying x=1; the lock\'s exchange is a full barrier'],
+  ['MP+polockonce+poacquiresilsil', 'Never', 'stronger than LKMM: the lock\'s exchange is a full barrier, needing no smp_mb__after_spinlock()'],
+  ['MP+polocks', 'Never', 'the unlock releases flag=1 after buf=1; the consumer\'s lock is a full barrier'],
   ['MP+poonceonces', 'Sometimes', 'P1 reads flag=1 from memory and buf from a stale copy'],
   ['MP+pooncerelease+poacquireonce', 'Never', 'the release carries buf=1, the acquire drops the stale copy it covers'],
-  ['MP+porevlocks', 'Never', 'message passing through the unlock\'s release and the lock\'s acquire'],
+  ['MP+porevlocks', 'Never', 'message passing through the lock\'s release and full barrier'],
   ['MP+unlocklockonceonce+fencermbonceonce', 'Never', 'the unlock carries x=1; smp_rmb() drops the stale copy'],
   ['MP+wmbonceonce+rmbonceonce', 'Never', 'smp_wmb() puts x=1 in the view y=1 carries; smp_rmb() drops the stale copy of x'],
   ['R+mbonceonces', 'Never', 'smp_mb() drains P1\'s buffer and drops its stale copies before its load of x'],
@@ -138,7 +138,7 @@ const relaxedAnswers: readonly (readonly [file: string, relaxed: 'Sometimes' | '
   ['WRC+poonceonces+Once', 'Sometimes', 'P2 reads y=1 from memory and x from a stale copy: no store reaches every CPU at once'],
   ['WRC+pooncerelease+rmbonceonce+Once', 'Never', 'P1\'s release carries the x=1 it read; P2\'s smp_rmb() drops its stale copy of x'],
   ['Z6.0+pooncelock+poonceLock+pombonce', 'Never', 'the lock\'s exchanges are full barriers; smp_mb() drains z=2 and drops P2\'s stale copies'],
-  ['Z6.0+pooncelock+pooncelock+pombonce', 'Never', 'stronger than LKMM: x=1 reached memory before y=1 (a buffer empties in order), and smp_mb() drops P2\'s stale copy of x'],
+  ['Z6.0+pooncelock+pooncelock+pombonce', 'Never', 'stronger than LKMM: the lock\'s exchanges are full barriers'],
   ['Z6.0+pooncerelease+poacquirerelease+mbonceonce', 'Never', 'stronger than LKMM: stores become visible in order, and smp_mb() drains z=2 before the load of x'],
   ['dep+plain', 'Never', 'no load waits for a later store'],
 ];

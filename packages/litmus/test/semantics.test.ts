@@ -102,6 +102,30 @@ describe('relaxed: the atomics order as their form says (Documentation/atomic_t.
   });
 });
 
+describe('relaxed: what a store was ordered after stays so through the atomics that read it (an audit\'s cases)', () => {
+  const three = (p0: string, p1: string, p2: string, exists: string): string =>
+    `C own\n{ x=0; y=0; }\nP0(int *x, int *y, spinlock_t *s) { ${p0} }\nP1(int *x, int *y, spinlock_t *s) { int r2; int r9; ${p1} }\nP2(int *x, int *y) { int r0; int r1; ${p2} }\nexists (${exists})\n`;
+  test.each([
+    // rmw-sequence: x=1 is ordered before y=1 by smp_wmb(); P1's atomic reads y=1 and writes y=2;
+    // P2 reads y=2 and, after smp_rmb(), must see x=1 (LKMM: Never, for every form of the atomic;
+    // the exchange must have read y=1, or its store precedes y=1 and orders nothing).
+    ['smp_wmb(), then xchg()', three('WRITE_ONCE(*x, 1); smp_wmb(); WRITE_ONCE(*y, 1);', 'r9 = xchg(y, 2);', 'r0 = READ_ONCE(*y); smp_rmb(); r1 = READ_ONCE(*x);', '1:r9=1 /\\ 2:r0=2 /\\ 2:r1=0')],
+    ['smp_wmb(), then cmpxchg_relaxed()', three('WRITE_ONCE(*x, 1); smp_wmb(); WRITE_ONCE(*y, 1);', 'r9 = cmpxchg_relaxed(y, 1, 2);', 'r0 = READ_ONCE(*y); smp_rmb(); r1 = READ_ONCE(*x);', '2:r0=2 /\\ 2:r1=0')],
+    ['a release, then atomic_inc(), an acquire reader', three('WRITE_ONCE(*x, 1); smp_store_release(y, 1);', 'atomic_inc(y);', 'r0 = smp_load_acquire(y); r1 = READ_ONCE(*x);', '2:r0=2 /\\ 2:r1=0')],
+    // po-unlock-lock-po: P1's critical section follows P0's (it read x=1), so its store of y
+    // carries x=1 to P2 (LKMM: Never).
+    ['two critical sections, then smp_rmb()', three('spin_lock(s); WRITE_ONCE(*x, 1); spin_unlock(s);', 'spin_lock(s); r2 = READ_ONCE(*x); WRITE_ONCE(*y, 1); spin_unlock(s);', 'r0 = READ_ONCE(*y); smp_rmb(); r1 = READ_ONCE(*x);', '1:r2=1 /\\ 2:r0=1 /\\ 2:r1=0')],
+  ])('%s: Never', (_what, source) => {
+    expect(answer(source, 'relaxed').answer).toBe('Never');
+  });
+
+  test('weaker than LKMM, as documented: a full barrier is not strongly cumulative across coherence order (Z6.3)', () => {
+    const source = 'C Z6.3\n{ x=0; y=0; z=0; }\nP0(int *x, int *y) { WRITE_ONCE(*x, 1); smp_mb(); WRITE_ONCE(*y, 1); }\nP1(int *y, int *z) { WRITE_ONCE(*y, 2); smp_mb(); WRITE_ONCE(*z, 1); }\nP2(int *x, int *z) { int r0; int r1; r0 = READ_ONCE(*z); smp_rmb(); r1 = READ_ONCE(*x); }\nexists (y=2 /\\ 2:r0=1 /\\ 2:r1=0)\n';
+    expect(answer(source, 'relaxed').answer).toBe('Sometimes');
+    expect(answer(source, 'tso').answer).toBe('Never');
+  });
+});
+
 describe('models', () => {
   test.each([
     ['pso', "unknown memory model 'pso' (known: sc, tso, relaxed)"],

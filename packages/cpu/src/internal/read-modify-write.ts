@@ -10,7 +10,8 @@ import { bufferStore, loadOnCpu } from './store-buffers.js';
 // the buffer drained too (stores still leave in order, stronger than the kernel's model) and then
 // orders as its form says (RmwOrder): 'full' is a full barrier before and after, 'release' a
 // release before, 'acquire' an acquire after, 'relaxed' and a failed cmpxchg nothing; its write is
-// tagged as a store's. Either kind reads memory's value, never a stale copy.
+// tagged as a store's, and carries what the store it replaced carried (rmw-sequence). Either kind
+// reads memory's value, never a stale copy.
 
 /** Performs `op` on `cpu`; resumes with the new value for an add, else the old one. */
 export function readModifyWrite(core: MachineCore, cpu: number, op: RmwOp): number {
@@ -43,7 +44,7 @@ function relaxedLocked(views: RelaxedViews, core: MachineCore, cpu: number, op: 
   else if (order === 'release') views.releaseFence(cpu);
   views.readFresh(cpu, op.cell);
   if (value === undefined) return;
-  views.becameVisible(cpu, op.cell, old, views.tagOf(cpu));
+  views.becameVisible(cpu, op.cell, old, views.rmwTagOf(cpu, op.cell));
   core.memory.write(op.cell, value);
   if (order === 'full') views.fullFence(cpu);
   else if (order === 'acquire') views.readFence(cpu);

@@ -22,9 +22,12 @@
 // Where it is stronger than LKMM (fewer outcomes, documented in the package README): a CPU's
 // stores still become visible in order (smp_wmb orders nothing more than TSO does, though it
 // decides what a reader's read barrier must see); loads are never satisfied before earlier
-// stores of the same CPU are buffered, so load buffering (LB) is never observed; every locked
-// read-modify-write is fully ordered (atomic_inc() is not, in Linux); an interrupt's entry and
-// return and every kernel call that drains the store buffer are full barriers.
+// stores of the same CPU are buffered, so load buffering (LB) is never observed; a locked
+// read-modify-write, even an unordered one (atomic_inc()), finds its CPU's earlier stores visible;
+// an interrupt's entry and return and every kernel call that drains the store buffer are full
+// barriers. Where it is weaker: a full barrier publishes what its CPU has read, not every store
+// that has reached memory, so it is not strongly cumulative across coherence order (Z6.3 with two
+// smp_mb() and an smp_rmb() reader is seen, which LKMM forbids).
 
 /** A store's tag: which CPU wrote it, in which of its epochs, and the view it carries. */
 export interface WriteTag {
@@ -83,6 +86,20 @@ export class RelaxedViews {
       this.current[cpu] = tag;
     }
     return tag;
+  }
+
+  /**
+   * The tag of a read-modify-write's store of `cell` by `cpu`: its CPU's, joined with the view the
+   * store it replaces carried. LKMM's rmw-sequence: what a barrier or a release ordered before a
+   * store stays ordered before every read-modify-write that reads from it, whatever its form.
+   */
+  rmwTagOf(cpu: number, cell: number): WriteTag {
+    const own = this.tagOf(cpu);
+    const replaced = this.tags.get(cell);
+    if (replaced === undefined) return own;
+    const view = Int32Array.from(own.view);
+    join(view, replaced.view);
+    return { writer: own.writer, epoch: own.epoch, view };
   }
 
   /** `cpu`'s store of `cell` reached memory, replacing `old`: every other CPU may still read `old`. */
