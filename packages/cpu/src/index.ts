@@ -75,7 +75,7 @@ export { decodeSnapshot, encodeSnapshot } from './internal/snapshot-bytes.js';
 export { keptList, keptValue, type HostSave, type HostState, type Kept } from './host-state.js';
 export type { Fault, FaultKind } from './fault.js';
 export { createPrng, type Prng } from './prng.js';
-export { formatChoiceList, parseChoiceList, parseSchedule, SCHEDULE_VERSION } from './schedule-string.js';
+export { formatChoiceList, parseChoiceList, parseSchedule, scheduleModelMismatch, SCHEDULE_VERSION, type ScheduleModelMismatch } from './schedule-string.js';
 export { RoundRobinScheduler } from './schedulers/round-robin.js';
 export { RandomScheduler, type RandomSchedulerOptions } from './schedulers/random.js';
 export { ReplayScheduler } from './schedulers/replay.js';

@@ -4,6 +4,7 @@ import { DEFAULT_SLICE_STEPS, RoundRobinScheduler } from './schedulers/round-rob
 import { RandomScheduler, RANDOM_DEFAULTS } from './schedulers/random.js';
 import { ReplayScheduler } from './schedulers/replay.js';
 import type { Scheduler } from './schedulers/scheduler.js';
+import type { MemoryModelName } from './internal/store-buffers.js';
 
 // Schedule strings name a run's decisions in a few characters and carry a version, so a string
 // from an incompatible kmodsim is refused rather than replayed wrongly:
@@ -210,4 +211,31 @@ function parseOptions(parts: readonly string[], known: readonly string[]): Resul
     options.set(name, value);
   }
   return ok(options);
+}
+
+/** Why a machine of one memory model cannot follow a schedule: its first choice that only a weaker model makes. */
+export interface ScheduleModelMismatch {
+  readonly choice: Choice;
+  /** The strongest model that makes the choice: the one to replay the schedule on. */
+  readonly needs: 'tso' | 'relaxed';
+  /** One line for a user, without the option to name (each tool spells it its own way). */
+  readonly text: string;
+}
+
+/**
+ * Whether a `kms1:list:` schedule has a choice a `memory` machine never makes: a store buffer's
+ * flush (`f1`, tso or relaxed) or a load of an older value (`s1`, relaxed only). Such a replay
+ * would only diverge, so a tool says which model the schedule needs before it runs. A schedule
+ * that does not parse is left to the replay, which says what is wrong with it.
+ */
+export function scheduleModelMismatch(schedule: string, memory: MemoryModelName): ScheduleModelMismatch | undefined {
+  const [version, kind, ...rest] = schedule.trim().split(':');
+  if (version !== SCHEDULE_VERSION || kind !== 'list') return undefined;
+  const choices = parseChoiceList(rest.join(':'));
+  if (!choices.ok) return undefined;
+  const stale = choices.value.find((choice) => choice.kind === 'stale');
+  if (stale !== undefined && memory !== 'relaxed') return { choice: stale, needs: 'relaxed', text: `the schedule has loads of older values (${formatChoice(stale)}), which only a relaxed machine makes` };
+  const flush = choices.value.find((choice) => choice.kind === 'flush');
+  if (flush !== undefined && memory === 'sc') return { choice: flush, needs: 'tso', text: `the schedule has store-buffer flushes (${formatChoice(flush)}), which only a tso or relaxed machine makes` };
+  return undefined;
 }

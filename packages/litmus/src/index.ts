@@ -5,4 +5,4 @@ export { primitiveNames } from './primitives.js';
 export { findModel, memoryModels, type MemoryModelName, type ModelError } from './models/registry.js';
 export type { MemoryModel, MemoryPort } from './models/port.js';
 export { formatCondition, type FinalState } from './condition.js';
-export { LITMUS_PREEMPTION_BOUND, replayLitmus, runLitmus, type LitmusAnswer, type LitmusOptions, type LitmusRun, type LitmusWitness } from './run.js';
+export { LITMUS_PREEMPTION_BOUND, replayLitmus, runLitmus, type LitmusAnswer, type LitmusOptions, type LitmusRun, type LitmusWitness, type ScheduleError } from './run.js';

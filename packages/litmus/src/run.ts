@@ -1,4 +1,4 @@
-import { formatFtrace, runScenario, type TraceEvent } from '@kmodsim/cpu';
+import { formatFtrace, runScenario, scheduleModelMismatch, type TraceEvent } from '@kmodsim/cpu';
 import { explore, formatColumns, type ExploreTarget, type SearchCounts, type Violation } from '@kmodsim/explore';
 import type { LitmusTest } from './ast.js';
 import { compileLitmus, WITNESS_MESSAGE, type CompiledLitmus } from './compile.js';
@@ -13,6 +13,14 @@ import { checkNames } from './validate.js';
  * an execution switches CPUs at most once per step, and none takes anywhere near this many.
  */
 export const LITMUS_PREEMPTION_BOUND = 1_000_000;
+
+/** Why a schedule cannot be replayed: it does not parse or fit the test, or (`needs`) it has choices only a weaker model makes. */
+export interface ScheduleError {
+  readonly kind: 'schedule';
+  readonly message: string;
+  /** The model the schedule needs, when the one asked for never makes one of its choices (a flush `f1`, a load of an older value `s1`). */
+  readonly needs?: 'tso' | 'relaxed';
+}
 
 export interface LitmusOptions {
   /** 'sc', 'tso' or 'relaxed' (see `memoryModels`); 'sc' when omitted. */
@@ -79,10 +87,13 @@ export function runLitmus(source: string, options: LitmusOptions = {}): LitmusRu
 }
 
 /** Runs one schedule of a litmus test again (a witness's, say) and gives its final state and trace. */
-export function replayLitmus(source: string, schedule: string, options: LitmusOptions = {}): { readonly ok: true; readonly value: LitmusWitness & { readonly existsHolds: boolean } } | { readonly ok: false; readonly error: LitmusError | ModelError | { readonly kind: 'schedule'; readonly message: string } } {
+export function replayLitmus(source: string, schedule: string, options: LitmusOptions = {}): { readonly ok: true; readonly value: LitmusWitness & { readonly existsHolds: boolean } } | { readonly ok: false; readonly error: LitmusError | ModelError | ScheduleError } {
   const prepared = prepareLitmus(source, options.model ?? 'sc');
   if (!prepared.ok) return prepared;
   const { compiled } = prepared.value;
+  // A flush or an older value's load that this model never makes would only diverge: say which model the schedule needs.
+  const mismatch = scheduleModelMismatch(schedule, compiled.target.memoryModel ?? 'sc');
+  if (mismatch !== undefined) return { ok: false, error: { kind: 'schedule', message: mismatch.text, needs: mismatch.needs } };
   const run = runScenario(compiled.target.scenario, { cpuCount: compiled.target.cpuCount, memoryModel: compiled.target.memoryModel ?? 'sc', schedule, trace: true });
   if (!run.ok) return { ok: false, error: { kind: 'schedule', message: run.message } };
   const fault = run.value.fault;

@@ -20,5 +20,5 @@ export { atomicBias } from './strategies/atomic-bias.js';
 export { globalAtomic } from './strategies/global-atomic.js';
 export { globalSpinlock } from './strategies/global-spinlock.js';
 export { percpuRef } from './strategies/percpu-ref.js';
-export { percpuEarlyFree, percpuLostWakeup, percpuNaiveSum, percpuPlainLocal, percpuSplitCounters, percpuStopMachine, percpuUnorderedWait } from './strategies/percpu.js';
+export { percpuEarlyFree, percpuLostWakeup, percpuNaiveSum, percpuPlainLocal, percpuSplitCounters, percpuSplitUnorderedSum, percpuStopMachine, percpuUnorderedWait } from './strategies/percpu.js';
 export { percpuDekker, percpuDekkerUnorderedPut } from './strategies/percpu-dekker.js';

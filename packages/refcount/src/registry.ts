@@ -2,7 +2,7 @@ import { atomicBias } from './strategies/atomic-bias.js';
 import { globalAtomic } from './strategies/global-atomic.js';
 import { globalSpinlock } from './strategies/global-spinlock.js';
 import { percpuRef } from './strategies/percpu-ref.js';
-import { percpuEarlyFree, percpuLostWakeup, percpuNaiveSum, percpuPlainLocal, percpuSplitCounters, percpuStopMachine, percpuUnorderedWait } from './strategies/percpu.js';
+import { percpuEarlyFree, percpuLostWakeup, percpuNaiveSum, percpuPlainLocal, percpuSplitCounters, percpuSplitUnorderedSum, percpuStopMachine, percpuUnorderedWait } from './strategies/percpu.js';
 import { percpuDekker, percpuDekkerUnorderedPut } from './strategies/percpu-dekker.js';
 import type { RefcountStrategy } from './strategy.js';
 
@@ -21,6 +21,7 @@ export const strategies = {
   'percpu-early-free': percpuEarlyFree,
   'percpu-unordered-wait': percpuUnorderedWait,
   'percpu-dekker-unordered-put': percpuDekkerUnorderedPut,
+  'percpu-split-unordered-sum': percpuSplitUnorderedSum,
 } as const satisfies Record<string, RefcountStrategy>;
 
 export type StrategyName = keyof typeof strategies;

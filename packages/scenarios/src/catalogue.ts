@@ -5,7 +5,7 @@ import { forcedUnload, forcedWhileInUse } from './catalogue/forced.js';
 import { failingInit, failingInitWithUser, liveDuringInit, notifiersDuringInit } from './catalogue/init.js';
 import { irqGetPut, irqGetWorkerPut } from './catalogue/interrupts.js';
 import { putTooMany, putTooManyWhileWaiting, putsPastZero } from './catalogue/misuse.js';
-import { moduleGetDuringWait, moduleGetVersusClose } from './catalogue/module-get.js';
+import { acceptDuringWait, moduleGetDuringWait, moduleGetVersusClose } from './catalogue/module-get.js';
 import { refusedLoadWhileNeededGoes } from './catalogue/refused-load.js';
 import { irqUserVersusUnload, irqUserVersusWait, refusedUnloadThenOpen, refusedUnloadThenReuse } from './catalogue/reuse.js';
 import { miscOpenVersusUnload, reschedulingReaderVersusUnload, unloadVersusGet, unloadVersusUse } from './catalogue/unload.js';
@@ -34,6 +34,7 @@ export const catalogue: readonly CatalogueScenario[] = [
   migratedPut,
   moduleGetDuringWait,
   moduleGetVersusClose,
+  acceptDuringWait,
   irqUserVersusWait,
   transferCompletionVersusWait,
   lockedCloseVersusWait,

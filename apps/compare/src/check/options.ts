@@ -1,5 +1,5 @@
 import { parseCommandLine, type OptionSpec } from '@kmodsim/cli';
-import { formatChoice, MEMORY_MODEL_NAMES, parseChoiceList, SCHEDULE_VERSION, type MemoryModelName } from '@kmodsim/cpu';
+import { MEMORY_MODEL_NAMES, scheduleModelMismatch, type MemoryModelName } from '@kmodsim/cpu';
 import type { SearchMode } from '@kmodsim/explore';
 import { catalogue, suite } from '@kmodsim/scenarios';
 import { OptionError, UsageError } from '../io.js';
@@ -190,21 +190,10 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
   return options;
 }
 
-/**
- * The first store-buffer flush (`f0`) in a `kms1:list:` schedule: a schedule a search found
- * under tso, which a machine without store buffers cannot follow. A schedule that does not parse
- * is left to the replay, which says what is wrong with it.
- */
 /** A schedule whose choices only a weaker machine makes (a flush: tso or relaxed; a stale load: relaxed) is refused on a stronger one, naming the option. */
 function checkReplayModel(schedule: string, memory: MemoryModelName): void {
-  const [version, kind, ...rest] = schedule.trim().split(':');
-  if (version !== SCHEDULE_VERSION || kind !== 'list') return;
-  const choices = parseChoiceList(rest.join(':'));
-  if (!choices.ok) return;
-  const stale = choices.value.find((choice) => choice.kind === 'stale');
-  if (stale !== undefined && memory !== 'relaxed') throw new UsageError(`the schedule has loads of older values (${formatChoice(stale)}), which only a relaxed machine makes: replay it with --memory relaxed`);
-  const flush = choices.value.find((choice) => choice.kind === 'flush');
-  if (flush !== undefined && memory === 'sc') throw new UsageError(`the schedule has store-buffer flushes (${formatChoice(flush)}), which only a tso or relaxed machine makes: replay it with --memory tso`);
+  const mismatch = scheduleModelMismatch(schedule, memory);
+  if (mismatch !== undefined) throw new UsageError(`${mismatch.text}: replay it with --memory ${mismatch.needs}`);
 }
 
 /** A whole number written as one: decimal digits only (Number() would also take ' 2', '1e1' and '0x10'). */

@@ -27,8 +27,8 @@ Options:
   --strategy NAME|FILE   a strategy by name, or a .js/.mjs file exporting one (repeatable; default: all)
   --scenario NAME        a scenario of the suite (repeatable; default: all)
   --workers N            search on N worker threads (as check's --workers)
-  --memory MODEL         the machine's memory model the searches run on: sc (default) or tso, as
-                         check's; the page and the summary line name it
+  --memory MODEL         the machine's memory model the searches run on: sc (default), tso or
+                         relaxed, as check's; the page and the summary line name it
   --preemptions K, --irqs K, --mode MODE, --seed S, --executions N, --max-executions N
                          the searches' bounds and mode, as check's
   --cpus LIST            the CPU counts to price, as cost's --cpus (the searches run on each

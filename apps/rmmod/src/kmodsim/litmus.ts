@@ -9,7 +9,8 @@ const LITMUS_USAGE = `Usage: kmodsim litmus FILE.litmus [--model sc|tso|relaxed]
 Runs a C litmus test in the Linux kernel's format (tools/memory-model/litmus-tests) on the
 simulated machine, exploring every execution: prints whether the exists clause is reachable
 (Sometimes, with a witness: its schedule, final state and replay command) or not (Never), and
-how many executions were explored. --model: sc (default) or tso (x86-TSO, by store buffers).
+how many executions were explored. --model: sc (default), tso (x86-TSO, by store buffers) or
+relaxed (tso's buffers, and loads of older values as the kernel's memory model allows).
 --trace prints the witness's interleaving, a column per CPU.
 --schedule replays one execution (a witness's) and prints its final state and trace.
 `;
@@ -55,7 +56,8 @@ function replayCommand(io: CliIo, file: string, source: string, model: string, s
   const replayed = replayLitmus(source, schedule, { model });
   if (!replayed.ok) {
     const error = replayed.error;
-    return error.kind === 'schedule' ? usageError(io, 'litmus', `--schedule '${schedule}': ${error.message}`) : inputError(io, file, error);
+    if (error.kind !== 'schedule') return inputError(io, file, error);
+    return usageError(io, 'litmus', error.needs === undefined ? `--schedule '${schedule}': ${error.message}` : `${error.message}: replay it with --model ${error.needs}`);
   }
   io.stdout.write(`Final state: ${replayed.value.stateText}\nexists ${replayed.value.existsHolds ? 'holds' : 'does not hold'}\n\n${replayed.value.columns}`);
   return 0;

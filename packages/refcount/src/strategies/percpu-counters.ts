@@ -55,8 +55,11 @@ export function* singleCounters(machine: Machine, name: string, local: LocalOps)
   };
 }
 
-/** 2.6.35's `struct module_ref { unsigned int incs; unsigned int decs; }`, per CPU. */
-export function* splitCounters(machine: Machine, name: string, local: LocalOps): KernelCode<PercpuCounters> {
+/**
+ * 2.6.35's `struct module_ref { unsigned int incs; unsigned int decs; }`, per CPU. `orderedSum`
+ * false is a flawed variant's: the sum without its smp_rmb().
+ */
+export function* splitCounters(machine: Machine, name: string, local: LocalOps, orderedSum = true): KernelCode<PercpuCounters> {
   const incs = yield* allocPerCpu(`${name}.refptr.incs`, machine.cpuCount);
   const decs = yield* allocPerCpu(`${name}.refptr.decs`, machine.cpuCount);
   return {
@@ -73,9 +76,10 @@ export function* splitCounters(machine: Machine, name: string, local: LocalOps):
     *sum() {
       // module_refcount() of the same kernels: every put follows its get, so reading all decrements
       // first, then (after smp_rmb(), pairing with the put's smp_wmb()) all increments, counts the
-      // get of every put it saw.
+      // get of every put it saw. Without the smp_rmb() a relaxed CPU may read an increment older
+      // than the decrement it read (a stale copy): the sum comes out low.
       const decsSum = yield* perCpuSum(decs);
-      yield smpRmb();
+      if (orderedSum) yield smpRmb();
       const incsSum = yield* perCpuSum(incs);
       return incsSum - decsSum;
     },

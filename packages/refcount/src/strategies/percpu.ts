@@ -16,7 +16,7 @@ import { declaredMembers, type Variant } from './variant.js';
 //
 // The flawed variants each remove one protection, so a checker has known bugs to find.
 
-export type PercpuFlaw = 'naive-sum' | 'plain-local' | 'lost-wakeup' | 'early-free' | 'unordered-wait';
+export type PercpuFlaw = 'naive-sum' | 'plain-local' | 'lost-wakeup' | 'early-free' | 'unordered-wait' | 'unordered-sum';
 
 class PercpuCount implements ModuleRefcount {
   constructor(
@@ -152,7 +152,7 @@ function percpuStrategy(variant: PercpuVariant): RefcountStrategy {
       const local = localOps(flaw?.kind === 'plain-local' ? 'plain' : arch);
       return {
         *createModule(self, cells) {
-          const counters = variant.split === true ? yield* splitCounters(machine, cells.name, local) : yield* singleCounters(machine, cells.name, local);
+          const counters = variant.split === true ? yield* splitCounters(machine, cells.name, local, flaw?.kind !== 'unordered-sum') : yield* singleCounters(machine, cells.name, local);
           // The loader holds a reference during init, counted on the CPU it loads from.
           yield* counters.start(self.cpu);
           return new PercpuCount(stopper, counters, cells, flaw?.kind, (outcome) => machine.received(outcome));
@@ -220,7 +220,7 @@ const EARLY_FREE_CAUGHT: readonly KnownViolation[] = [
   caught('failing-init-with-user', FREED, 'a failed init frees the module while its early user\'s put still reads the live flag'),
   caught('locked-close-vs-failed-init', FREED, 'a failed init frees the module while its early user\'s put still reads the live flag'), caught('locked-close-vs-wait', FREED, 'the module is freed while the last put still reads its live flag'),
   caught('completion-last-put-vs-wait', FREED, 'the module is freed while the completion interrupt\'s last put still reads it'),
-  caught('completion-last-put-vs-failed-init', FREED, 'a failed init frees the module while the completion interrupt\'s last put still reads it'), MODULE_GET_RACE,
+  caught('completion-last-put-vs-failed-init', FREED, 'a failed init frees the module while the completion interrupt\'s last put still reads it'), MODULE_GET_RACE, caught('accept-during-wait', FREED, 'the module is freed while the last put still reads its live flag'),
 ];
 
 /** A flawed variant of the seed: the seed's known bug, plus what its own flaw breaks. */
@@ -259,3 +259,17 @@ export const percpuUnorderedWait = flawed('percpu-unordered-wait', 'the seed des
   kind: 'unordered-wait',
   text: "sets TASK_UNINTERRUPTIBLE with __set_current_state(), no barrier, before summing: under x86-TSO the last put's wake misses the state still in the store buffer",
 }, UNORDERED_WAIT_CAUGHT);
+
+export const percpuSplitUnorderedSum = percpuStrategy({
+  name: 'percpu-split-unordered-sum',
+  description: "2.6.35's split counters whose module_refcount() reads the increments with no smp_rmb() after the decrements",
+  split: true,
+  flaw: {
+    kind: 'unordered-sum',
+    text: "sums the decrements, then the increments with no smp_rmb() between: a relaxed CPU may read a put's decrement and an increment older than its get, and see zero while a reference is held",
+  },
+  knownViolations: [{
+    scenario: 'accept-during-wait', kinds: FREED, memory: 'relaxed',
+    why: "the unloader reads accept()'s put in the decrements and a stale copy of the increments from before its get: the sum is zero while the listening socket holds a reference, and the module is freed under it",
+  }],
+});
