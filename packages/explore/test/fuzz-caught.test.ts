@@ -112,12 +112,31 @@ const flushAcrossLocalAdd = program('a-flush-does-not-sleep-across-its-cpus-stor
   } },
 ]);
 
+/**
+ * CPU 1's local_add overtakes CPU 2's stores of the same cell, after CPU 0 ran (one preemption)
+ * and before CPU 2's store of the flag CPU 0 stored too. The race between the two stores of the
+ * flag was to be reversed where CPU 2's run began, but CPU 1's flush in the middle of that run cut
+ * it short, and the branch went where CPU 0 was past the bound (fuzz seed 506, under tso at bound 1).
+ */
+const flushInsideRun = program('another-cpus-flush-does-not-cut-a-run', [
+  { cpu: 0, body: function* (cells) { const seen: number = yield load(at(cells, 0)); yield store(at(cells, 1), 1); yield store(at(cells, 3), seen); } },
+  { cpu: 1, body: function* (cells) {
+    yield store(at(cells, 0), 1);
+    yield preemptDisable();
+    const seen: number = yield localAdd(at(cells, 2), 1);
+    yield preemptEnable();
+    yield store(at(cells, 4), seen);
+  } },
+  { cpu: 2, body: function* (cells) { yield store(at(cells, 2), 2); yield store(at(cells, 2), 2); yield store(at(cells, 1), 2); } },
+]);
+
 /** Each program, its CPUs and preemption bound, the models it lost an ending under, and that ending. */
 const cases: readonly [string, Scenario, number, number, readonly MemoryModelName[], string][] = [
   ['a double free', doubleFree, 2, 0, ['sc', 'tso', 'relaxed'], 'use-after-free: access to object after it was freed'],
   ['a load after an older store', youngerLoad, 3, 0, ['tso', 'relaxed'], 'invariant: final 2 1 11 0 1 1'],
   ['a flush behind a local_add', flushBehindLocalAdd, 2, 1, ['tso', 'relaxed'], 'invariant: final 1 2 1 1 2 0'],
   ['a spinner only another CPU leads to', spinnerLedOn, 3, 0, ['sc', 'tso', 'relaxed'], 'invariant: final 1 2 2 1 0 0'],
+  ['another CPU\'s flush inside a run', flushInsideRun, 3, 1, ['tso', 'relaxed'], 'invariant: final 1 2 1 1 1 0'],
   ['a flush across its CPU\'s local_add', flushAcrossLocalAdd, 2, 2, ['tso', 'relaxed'], 'invariant: final 2 1 1 0 0 0'],
 ];
 
