@@ -83,31 +83,47 @@ export function programScenario(plan: ProgramPlan): Scenario {
     name: `random-program-${plan.seed}`,
     description: 'a random program for checking the reduction against the full search',
     setup(machine: Machine) {
-      const cells = Array.from({ length: plan.cells }, (_, index) => machine.alloc(`c${index}`, 1, { lineAligned: index % 2 === 0 }).base);
-      const object = machine.alloc('object', 1).base;
-      const seen = plan.tasks.map((_, index) => machine.alloc(`seen${index}`, 1).base);
-      const pids: number[] = [];
-      const context = { cells, object, pids };
-      for (const [index, task] of plan.tasks.entries()) {
-        const body = (): KernelCode<void> => runTask(task.actions, context, seen[index] ?? 0);
-        pids.push(machine.spawn({ name: `t${index}`, cpu: task.cpu, bound: task.bound, body, bodyRef: { name: `t${index}` } }));
-      }
+      const { cells, check } = setUpProgram(machine, plan.cells, plan.tasks, perform);
       if (plan.irq) machine.addIrqSource({ name: 'irq', cpus: [0], limit: 1, handler: function* () { yield atomicAdd(cells[0] ?? 0, 10); }, handlerRef: { name: 'irq' } });
-      return (m) => `final ${[...cells, ...seen].map((cell) => m.read(cell)).join(' ')}`;
+      return check;
     },
   };
 }
 
-interface ProgramCells {
+/** What a random program's actions use: its cells, the object, and its tasks' ids. */
+export interface ProgramCells {
   readonly cells: readonly number[];
   readonly object: number;
   readonly pids: readonly number[];
 }
 
-function* runTask(actions: readonly Action[], context: ProgramCells, seenCell: number): KernelCode<void> {
+/**
+ * A random program's memory and tasks: its cells (every other one on a cache line of its own),
+ * the object, and a cell per task where the task stores, last, every value it read folded into
+ * one number. Each task runs its actions through `perform`. The check reports every cell.
+ */
+export function setUpProgram<A>(
+  machine: Machine,
+  cellCount: number,
+  tasks: readonly { readonly cpu: number; readonly bound: boolean; readonly actions: readonly A[] }[],
+  perform: (action: A, context: ProgramCells) => KernelCode<number>,
+): { cells: readonly number[]; check: (done: Machine) => string } {
+  const cells = Array.from({ length: cellCount }, (_, index) => machine.alloc(`c${index}`, 1, { lineAligned: index % 2 === 0 }).base);
+  const object = machine.alloc('object', 1).base;
+  const seen = tasks.map((_, index) => machine.alloc(`seen${index}`, 1).base);
+  const pids: number[] = [];
+  const context = { cells, object, pids };
+  for (const [index, task] of tasks.entries()) {
+    const body = (): KernelCode<void> => runTask(task.actions, context, seen[index] ?? 0, perform);
+    pids.push(machine.spawn({ name: `t${index}`, cpu: task.cpu, bound: task.bound, body, bodyRef: { name: `t${index}` } }));
+  }
+  return { cells, check: (done) => `final ${[...cells, ...seen].map((cell) => done.read(cell)).join(' ')}` };
+}
+
+function* runTask<A>(actions: readonly A[], context: ProgramCells, seenCell: number, perform: (action: A, context: ProgramCells) => KernelCode<number>): KernelCode<void> {
   let seen = 0;
-  for (const action of actions) seen = seen * 7 + (yield* perform(action, context));
-  yield store(seenCell, seen % 1_000_003);
+  for (const action of actions) seen = (seen * 7 + (yield* perform(action, context))) % 1_000_003;
+  yield store(seenCell, seen);
 }
 
 /** Performs one action; returns what it observed. */

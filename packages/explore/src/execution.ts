@@ -1,7 +1,7 @@
 import { OpCode, TIME_PASSES, type Choice, type FaultKind, type Machine, type Operation, type ScenarioCheck } from '@kmodsim/cpu';
 import { choicePointsOf, type ChoicePoints } from './choice-points.js';
 import { blocks, choiceKey, outcomeSignature, pendingCode, switchesItself, union } from './execution-steps.js';
-import { footprintOf, pendingFootprint, withDrains, withSchedulerWrites, withTimerWakes, type Footprint } from './footprint.js';
+import { footprintOf, pendingFootprint, withDrains, withRunEnd, withSchedulerWrites, withTimerWakes, type Footprint } from './footprint.js';
 import { LIVELOCK_CONFIRM_STEPS } from './fair-round-robin.js';
 import { confirmLivelock, hasFaulted, isLocal, type SpinLivelock } from './livelock.js';
 import { SpinWatch } from './spin-watch.js';
@@ -222,6 +222,7 @@ export class ExecutionDriver {
     if (timerWakes.length > 0) touched = withTimerWakes(machine, touched, timerWakes);
     const drained = machine.drainedByLastChoice;
     if (drained.length > 0 && choice.kind !== 'flush') touched = withDrains(machine, touched, drained);
+    if (killed || machine.fault !== undefined) touched = withRunEnd(touched);
     return touched;
   }
 

@@ -23,6 +23,15 @@ const IRQ_SOURCE_BASE = 2 ** 29;
  * from it, a drain (a barrier, a locked instruction, a switch) empties it.
  */
 const STORE_BUFFER_BASE = SCHED + 2 ** 15;
+/**
+ * Under 'tso', one location per CPU and cell for the entries of its store buffer: a store writes
+ * its entry's, and the flush that makes it visible writes it too. A flush and its CPU's later
+ * stores commute (one takes the buffer's head, the other adds to its tail): with the buffer as
+ * their one location, a load before a younger store was ordered before the older store's flush,
+ * and the search never ran it after (random program 35 of the tso fuzz lost an ending so). Cells
+ * 2^20 apart and CPUs 32 apart share locations, which only orders more.
+ */
+const STORE_ENTRY_BASE = IRQ_SOURCE_BASE + 2 ** 25;
 
 export interface Footprint {
   /** Who takes the step: a CPU, or for a store buffer's flush cpuCount + that CPU (a process of its own). A stale load's is its CPU's. */
@@ -61,9 +70,14 @@ export function footprintOf(machine: Machine, choice: Choice): Footprint {
       // It writes into its object, which a kfree on another CPU may have freed meanwhile.
       const reads = cell < 0 ? [] : [OBJECT_BASE + machine.memory.objectIdAt(cell)];
       // Under 'relaxed' it also leaves every other CPU a stale copy: their loads of the cell meet it there.
-      return { cpu: machine.cpuCount + cpu, reads, writes: [visibleLocation(cell), STORE_BUFFER_BASE + cpu], follows: cpu };
+      return { cpu: machine.cpuCount + cpu, reads, writes: [visibleLocation(cell), storeEntry(cpu, cell), STORE_BUFFER_BASE + cpu], follows: cpu };
     }
   }
+}
+
+/** The location of `cpu`'s buffered stores to `cell` (a task's state as -1 - pid, see STORE_ENTRY_BASE). */
+function storeEntry(cpu: number, cell: number): number {
+  return STORE_ENTRY_BASE + (cell & 0xf_ffff) * 32 + (cpu & 31);
 }
 
 /** Where a buffered store lands: its cell, or for a __set_current_state() (cell -1 - pid) the task's state. */
@@ -109,13 +123,13 @@ function stepFootprint(machine: Machine, cpu: number): Footprint {
     case OpCode.StoreRelease:
     case OpCode.Store:
       // Under 'tso' a store goes into this CPU's buffer: no other CPU sees it until its flush.
-      writes.push(tso ? STORE_BUFFER_BASE + cpu : op.cell);
+      writes.push(tso ? storeEntry(cpu, op.cell) : op.cell);
       reads.push(objectOf(machine, op.cell));
       break;
     case OpCode.Rmw:
       if (tso && !op.locked) {
         reads.push(op.cell);
-        writes.push(STORE_BUFFER_BASE + cpu);
+        writes.push(storeEntry(cpu, op.cell));
       } else {
         writes.push(op.cell);
       }
@@ -133,7 +147,7 @@ function stepFootprint(machine: Machine, cpu: number): Footprint {
     case OpCode.SetState:
       // A task sets only its own state; a wake of that task is the one other step that reads it.
       // Under 'tso' __set_current_state() only buffers it, and set_current_state() drains it (above).
-      writes.push(tso && !op.ordered ? STORE_BUFFER_BASE + cpu : taskState(machine, cpu));
+      writes.push(tso && !op.ordered ? storeEntry(cpu, -1 - (machine.contextOf(cpu)?.pid ?? 0)) : taskState(machine, cpu));
       break;
     case OpCode.Schedule:
     case OpCode.Exit:
@@ -181,6 +195,15 @@ function wakeFootprint(machine: Machine, pid: number, reads: number[], writes: n
   if (effect.runQueue < 0) return;
   if (effect.readsIdleCpus) for (let cpu = 0; cpu < machine.cpuCount; cpu++) reads.push(RUN_QUEUE_BASE + cpu);
   writes.push(RUN_QUEUE_BASE + effect.runQueue);
+}
+
+/**
+ * A step that faulted ended the run, as the last exit does: every other CPU's step pending then
+ * was disabled by it, and so depends on it (a CPU that never ran before a double free on another
+ * went unexplored, and with it its use after free of the object freed first).
+ */
+export function withRunEnd(footprint: Footprint): Footprint {
+  return { ...footprint, writes: [...footprint.writes, RUN_END] };
 }
 
 /** The end of the run is the search's own location: it orders pending steps, it is no access of the program. */
@@ -257,14 +280,33 @@ function schedulerWrites(machine: Machine): number[] {
  * A CPU's step and a flush of that CPU's own store buffer that meet on a cell only (the step
  * loads it, or is a flush's object's kfree...) commute: before the flush the CPU reads its own
  * buffered store, after it the same value from memory. They are ordered only through the buffer
- * itself (a store before its flush, a drain and the flushes it overtakes), which both then write.
+ * itself (a store to the flushed entry's cell before its flush, a drain and the flushes it
+ * overtakes), which both then write.
  * Taking them as ordered whichever came first lost an ending under tso: a load of the CPU's own
  * store then left behind the flush where it happened to run after it, and so did every load after it.
  */
 export function commutesWithOwnFlush(a: Footprint, b: Footprint): boolean {
   const [flush, step] = a.follows !== undefined && a.follows !== a.cpu ? [a, b] : [b, a];
   if (flush.follows === undefined || flush.follows === flush.cpu || step.cpu !== flush.follows) return false;
-  return !step.writes.includes(STORE_BUFFER_BASE + step.cpu);
+  return !step.writes.some((location) => location === STORE_BUFFER_BASE + step.cpu || (location >= STORE_ENTRY_BASE && flush.writes.includes(location)));
+}
+
+/**
+ * Dependence for sleep sets: as `dependent`, and a flush with its CPU's stores too. They commute,
+ * but not in cost: right after a store, going on with its CPU costs a preemption unless a flush
+ * came between, so moving a flush across its CPU's store changes what follows it costs, which
+ * sleep sets take independent steps never to do (random program 193 of the differential sweep
+ * lost an ending under tso at bound 2 when its flush slept across its CPU's local_add).
+ */
+export function sleepDependent(a: Footprint, b: Footprint): boolean {
+  return dependent(a, b) || flushAndStore(a, b.cpu, b.writes) || flushAndStore(b, a.cpu, a.writes);
+}
+
+/** `flush` is a flush of CPU `cpu`'s buffer, and `writes` hold a store of that CPU into it. */
+export function flushAndStore(flush: Footprint, cpu: number, writes: Iterable<number>): boolean {
+  if (flush.follows !== cpu || flush.cpu === cpu) return false;
+  for (const location of writes) if (location >= STORE_ENTRY_BASE) return true;
+  return false;
 }
 
 export function dependent(a: Footprint, b: Footprint): boolean {

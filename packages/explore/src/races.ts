@@ -38,7 +38,7 @@ function clockStep(path: readonly SearchNode[], position: number, key: number, p
   node.epoch = ordering.epoch;
   node.clock = ordering.clock;
   for (const earlier of ordering.races) {
-    reverseRace(path, request, earlier, key, position, node.footprints[node.chosen]?.follows);
+    reverseRace(path, request, earlier, { key, clock: ordering.clock, follows: node.footprints[node.chosen]?.follows }, position);
     if (sleepSets) requestInitial(path, request, earlier, { key, clock: ordering.clock, end: position });
   }
 }
@@ -94,29 +94,75 @@ export function analyzePending(path: readonly SearchNode[], pending: readonly Pe
   for (const { key, footprint } of pending) {
     const { clock, races } = happensBefore(path, key, index.predecessors(key, footprint), footprint);
     for (const earlier of races) {
-      reverseRace(path, request, earlier, key, undefined, footprint.follows);
+      reverseRace(path, request, earlier, { key, clock, follows: footprint.follows });
       if (sleepSets) requestInitial(path, request, earlier, { key, clock, end: path.length });
     }
   }
 }
 
+/** The later step of a race, as reverseRace needs it: its key, its clock, and for a flush or a stale load, its CPU (Footprint.follows). */
+interface RaceLater {
+  readonly key: number;
+  readonly clock: readonly number[];
+  readonly follows: number | undefined;
+}
+
 /**
- * Schedules `laterKey` at the earlier step's point, or every choice there when it was not one.
- * When it costs a preemption there, it is also scheduled where the earlier step's block began
- * (bounded partial-order reduction's conservative branch, see blockStartOf).
+ * Schedules the later step's process at the earlier step's point, or every choice there when it
+ * was not one. When that costs a preemption there, or the bound left it out, it is also scheduled
+ * where the earlier step's block began (bounded partial-order reduction's conservative branch, see
+ * blockStartOf).
  */
-function reverseRace(path: readonly SearchNode[], request: Request, earlierPosition: number, laterKey: number, laterPosition?: number, laterFlushOf?: number): void {
+function reverseRace(path: readonly SearchNode[], request: Request, earlierPosition: number, later: RaceLater, laterPosition?: number): void {
   const earlier = path[earlierPosition];
   if (earlier === undefined) return;
-  const at = earlier.point.keys.indexOf(laterKey);
-  if (at >= 0) request(earlier, laterKey);
+  const wanted = reversalStart(path, earlierPosition, later);
+  const at = earlier.point.keys.indexOf(wanted);
+  if (at >= 0) request(earlier, wanted);
+  else if (earlier.point.keys.includes(later.key)) request(earlier, later.key);
   else for (const key of earlier.point.keys) request(earlier, key);
   if (at >= 0 && (earlier.point.costs[at] ?? 0) === 0) return;
-  const blockStart = path[blockStartOf(path, earlierPosition)];
-  if (blockStart?.point.keys.includes(laterKey) === true) request(blockStart, laterKey);
-  // A store buffer's flush is never enabled before its store: where the block began, its CPU's step (whose key is the CPU) leads to it.
-  else if (laterFlushOf !== undefined && blockStart?.point.keys.includes(laterFlushOf) === true) request(blockStart, laterFlushOf);
+  requestAtBlockStart(path, request, blockStartOf(path, earlierPosition), later);
   if (laterPosition !== undefined) runBeforeInterrupt(path, request, earlierPosition, laterPosition);
+}
+
+/**
+ * The conservative branch: the reversal's start where the earlier step's block began, or when
+ * neither it nor the later step's process can go first there, every choice there (as at the
+ * earlier point). A spinner that waits for a write still to come is such a process: random
+ * program 868 of the differential sweep lost an ending under every model at bound 0 when nothing
+ * was asked for there, its reader having run where only the writer could lead to the spinner.
+ */
+function requestAtBlockStart(path: readonly SearchNode[], request: Request, position: number, later: RaceLater): void {
+  const blockStart = path[position];
+  if (blockStart === undefined) return;
+  const wanted = reversalStart(path, position, later);
+  if (blockStart.point.keys.includes(wanted)) request(blockStart, wanted);
+  else if (blockStart.point.keys.includes(later.key)) request(blockStart, later.key);
+  else for (const key of blockStart.point.keys) request(blockStart, key);
+}
+
+/**
+ * The choice that begins the later step's reversal at `position`: its own key, or for a store
+ * buffer's flush (or a stale load) whose CPU had not yet made the steps before it there, that CPU
+ * (whose key is the CPU). The flush's key may be enabled there all the same, draining an older
+ * store: taking it lost an ending under tso at bound 1, a load racing with a flush queued behind
+ * a local_add's (random program 518 of the tso fuzz).
+ */
+function reversalStart(path: readonly SearchNode[], position: number, later: RaceLater): number {
+  const cpu = later.follows;
+  if (cpu === undefined) return later.key;
+  const needed = later.clock[cpu] ?? 0;
+  return stepsOf(path, position, cpu) < needed ? cpu : later.key;
+}
+
+/** How many steps the process `key` had taken before `position`: the epoch of its latest one there. */
+function stepsOf(path: readonly SearchNode[], position: number, key: number): number {
+  for (let earlier = position - 1; earlier >= 0; earlier--) {
+    const node = path[earlier];
+    if (node !== undefined && node.point.keys[node.chosen] === key) return node.epoch;
+  }
+  return 0;
 }
 
 /**
@@ -155,14 +201,32 @@ function runBeforeInterrupt(path: readonly SearchNode[], request: Request, earli
 }
 
 /**
- * Where the run of consecutive choices on the CPU of the choice at `position` began: its steps,
- * and the interrupts delivered to it, whose handlers run as its steps.
+ * Where the run of consecutive choices on the CPU of the choice at `position` (for a flush, of the
+ * CPU that ran before it) began: its steps, the interrupts delivered to it, whose handlers run as
+ * its steps, and flushes among them (see isFlush).
  */
 function runStart(path: readonly SearchNode[], position: number): number {
-  const cpu = chosenCpu(path[position]);
+  let cpu = chosenCpu(path[position]);
+  for (let earlier = position; earlier >= 0 && isFlush(path[earlier]); earlier--) cpu = chosenCpu(path[earlier - 1]) ?? cpu;
   let start = position;
-  while (start > 0 && chosenCpu(path[start - 1]) === cpu) start--;
+  for (let earlier = position - 1; earlier >= 0; earlier--) {
+    const node = path[earlier];
+    if (isFlush(node)) continue;
+    if (chosenCpu(node) !== cpu) break;
+    start = earlier;
+  }
   return start;
+}
+
+/**
+ * A store buffer's flush leaves whose run it is as it was (it costs nothing, and the CPU that ran
+ * before it goes on for free after it): a run is its CPU's choices with other CPUs' flushes among
+ * them. Taken for a run of their own, they cut the run short, and the conservative branch was
+ * asked for where it was past the bound (random program 506 of the differential sweep lost an
+ * ending under tso at bound 1: another CPU's flush in the middle of the run).
+ */
+function isFlush(node: SearchNode | undefined): boolean {
+  return node?.point.choices[node.chosen]?.kind === 'flush';
 }
 
 function chosenCpu(node: SearchNode | undefined): number | undefined {

@@ -1,5 +1,5 @@
 import type { ChoicePoint } from './execution.js';
-import { dependent, sendsIpi, touchesTimers, type Footprint } from './footprint.js';
+import { flushAndStore, sendsIpi, sleepDependent, touchesTimers, type Footprint } from './footprint.js';
 import { footprintOfKey, type SearchNode } from './search-node.js';
 
 // Sleep sets under a preemption bound. A choice `a` explored at a point n sleeps in the subtree of
@@ -124,7 +124,7 @@ export function childSleep(parent: SearchNode, point: ChoicePoint, unbitten: boo
   if (!parent.point.timers) {
     for (const key of parent.done) {
       const footprint = footprintOfKey(parent, key);
-      if (key === takenKey || footprint === undefined || dependent(footprint, taken) || touchesTimers(footprint)) continue;
+      if (key === takenKey || footprint === undefined || sleepDependent(footprint, taken) || touchesTimers(footprint)) continue;
       const entry = entryFor(parent, key, footprint, parent.chosen, unbitten);
       carried.set(key, entry.run !== undefined && runDependsOn(entry.run, taken) ? { ...entry, run: undefined } : entry);
     }
@@ -136,7 +136,7 @@ export function childSleep(parent: SearchNode, point: ChoicePoint, unbitten: boo
 function carriedPast(entries: ReadonlyMap<number, Asleep>, taken: Footprint): Map<number, Asleep> {
   const carried = new Map<number, Asleep>();
   for (const [key, entry] of entries) {
-    if (dependent(entry.footprint, taken)) continue;
+    if (sleepDependent(entry.footprint, taken)) continue;
     carried.set(key, entry.run !== undefined && runDependsOn(entry.run, taken) ? { ...entry, run: undefined } : entry);
   }
   return carried;
@@ -176,7 +176,7 @@ function entryFor(node: SearchNode, key: number, footprint: Footprint, nextIndex
 }
 
 function runDependsOn(run: RunTouches, step: Footprint): boolean {
-  if (run.cpu === step.cpu) return true;
+  if (run.cpu === step.cpu || flushAndStore(step, run.cpu, run.writes)) return true;
   for (const location of step.writes) if (run.reads.has(location) || run.writes.has(location)) return true;
   for (const location of step.reads) if (run.writes.has(location)) return true;
   return false;

@@ -38,9 +38,15 @@ export function expectReductionKeepsEndings(memoryModel: MemoryModelName, seed: 
   const plan = randomPlan(seed);
   const target: ExploreTarget = { scenario: programScenario(plan), cpuCount: plan.cpuCount, memoryModel };
   const bounds = { preemptions: 1 + (seed % 2), irqs: plan.irq ? 1 : 0, iterative: false, stopAtFirstViolation: false } as const;
+  expectSameEndings(target, bounds, cap, `seed ${seed}`);
+}
+
+/** The reduced search, with and without sleep sets, finds the endings the unreduced one finds within `cap` executions; they are returned. */
+export function expectSameEndings(target: ExploreTarget, bounds: ExploreOptions, cap: number, label: string): string[] {
   const full = explore(target, { ...bounds, reduction: false, maxExecutions: cap });
-  expect(full.counts.exhausted, `seed ${seed}: the unreduced search no longer ends within ${cap} executions; choose the programs again`).toBe(true);
+  expect(full.counts.exhausted, `${label}: the unreduced search no longer ends within ${cap} executions; choose the programs again`).toBe(true);
   const all = endings(full);
-  expect(endings(explore(target, bounds)), `seed ${seed}`).toEqual(all);
-  expect(endings(explore(target, { ...bounds, sleepSets: true })), `seed ${seed}, sleep sets`).toEqual(all);
+  expect(endings(explore(target, bounds)), label).toEqual(all);
+  expect(endings(explore(target, { ...bounds, sleepSets: true })), `${label}, sleep sets`).toEqual(all);
+  return all;
 }
