@@ -164,6 +164,20 @@ describe('stale loads in schedules, traces and snapshots', () => {
     machine.perform({ kind: 'stale', cpu: 1 });
     expect(sink.events.at(-1)?.detail).toMatch(/-> 0 .*an older value than memory's: its stale copy$/);
   });
+
+  test('the trace shows when a store became visible to each CPU: the barrier that dropped the older copy', () => {
+    const sink = new MemoryTraceSink();
+    const { machine } = build('relaxed', messagePassing({ writer: 'wmb', reader: 'rmb' }), sink);
+    runOps(machine, 1, 0);
+    runOps(machine, 0, 3);
+    machine.perform({ kind: 'flush', cpu: 0 });
+    machine.perform({ kind: 'flush', cpu: 0 });
+    // P1 reads the flag, stores it in r0, then smp_rmb(): x=1 becomes visible to CPU 1 there.
+    runOps(machine, 1, 3);
+    const dropped = sink.events.filter((event) => event.name === 'stale_dropped');
+    expect(dropped.map((event) => [event.cpu, event.detail])).toEqual([[1, 'x = 1 on this CPU from here: its older value 0 is gone']]);
+    expect(sink.events.at(-2)?.name).toBe('smp_rmb');
+  });
 });
 
 describe('acquire and release under sc and tso', () => {

@@ -108,6 +108,7 @@ export class MachineCore {
     this.timers = new TimerState();
     this.faults = new FaultState(parts.faultPolicy);
     this.storeBuffers = new StoreBufferState(parts.memoryModel, cpuCount);
+    if (this.storeBuffers.views !== undefined && parts.trace !== undefined) this.storeBuffers.views.dropped = [];
     this.tso = parts.memoryModel !== 'sc';
   }
 

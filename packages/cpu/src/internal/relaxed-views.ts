@@ -66,6 +66,12 @@ export class RelaxedViews {
    * its own store, and a store-release after a wake would not carry what the waker wrote.
    */
   readonly carried = new Map<number, Int32Array>();
+  /**
+   * When the run is traced: each stale copy a barrier or cpu_relax() dropped since the trace last
+   * looked, as (cpu, cell, older value) triples, so that the trace shows when a store became
+   * visible to each CPU (tracing.ts). Undefined, and never filled, when the run is not traced.
+   */
+  dropped: number[] | undefined;
   /** Per CPU: the tag its next store gets (made once per epoch). */
   private readonly current: (WriteTag | undefined)[];
 
@@ -149,7 +155,11 @@ export class RelaxedViews {
     const copies = this.stale[cpu];
     const known = this.known[cpu];
     if (copies === undefined || known === undefined || copies.size === 0) return;
-    for (const [cell, copy] of copies) if (supersededWithin(copy.superseded, known)) copies.delete(cell);
+    for (const [cell, copy] of copies) {
+      if (!supersededWithin(copy.superseded, known)) continue;
+      copies.delete(cell);
+      this.dropped?.push(cpu, cell, copy.value);
+    }
   }
 
   /** smp_wmb(): later stores carry this CPU's earlier ones in their view. */
@@ -199,7 +209,10 @@ export class RelaxedViews {
 
   /** cpu_relax(): a spinning CPU sees memory's values (it drops its stale copies, learning nothing). */
   forgetStale(cpu: number): void {
-    this.stale[cpu]?.clear();
+    const copies = this.stale[cpu];
+    if (copies === undefined || copies.size === 0) return;
+    if (this.dropped !== undefined) for (const [cell, copy] of copies) this.dropped.push(cpu, cell, copy.value);
+    copies.clear();
   }
 
   /** After a snapshot's views were loaded: each CPU's next store makes its tag afresh. */

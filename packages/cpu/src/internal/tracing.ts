@@ -4,6 +4,7 @@ import type { TraceEvent } from '../trace.js';
 import type { MachineCore } from './core.js';
 import { describeOperation } from './describe.js';
 import { irqsEnabled } from './interrupts.js';
+import { topFrame } from './run-queues.js';
 
 // Tracing is off unless the machine was given a sink, and then costs one branch per step. Its
 // only state is the sink itself (MachineCore.trace): events are the sink's to keep.
@@ -21,7 +22,13 @@ export function traceOperation(core: MachineCore, cpu: number, frame: Frame, op:
 }
 
 function emit(core: MachineCore, cpu: number, frame: Frame | undefined, name: string, detail: string, durationCycles: number): void {
-  const event: TraceEvent = {
+  core.trace?.event(eventOf(core, cpu, frame, name, detail, durationCycles));
+  const dropped = core.storeBuffers.views?.dropped;
+  if (dropped !== undefined && dropped.length > 0) traceDropped(core, dropped);
+}
+
+function eventOf(core: MachineCore, cpu: number, frame: Frame | undefined, name: string, detail: string, durationCycles: number): TraceEvent {
+  return {
     step: core.steps,
     cycles: core.clocks[cpu] ?? 0,
     durationCycles,
@@ -32,7 +39,21 @@ function emit(core: MachineCore, cpu: number, frame: Frame | undefined, name: st
     name,
     detail,
   };
-  core.trace?.event(event);
+}
+
+/**
+ * Under 'relaxed': the stale copies the step just dropped, one event each on the CPU that held it:
+ * from here that CPU's loads of the cell read memory's value, the store became visible to it.
+ */
+function traceDropped(core: MachineCore, dropped: number[]): void {
+  for (let index = 0; index + 2 < dropped.length; index += 3) {
+    const cpu = dropped[index] ?? 0;
+    const cell = dropped[index + 1] ?? 0;
+    const now = core.memory.liveness(cell) === 1 ? `${core.memory.read(cell)}` : 'freed';
+    const detail = `${core.memory.describe(cell)} = ${now} on this CPU from here: its older value ${dropped[index + 2] ?? 0} is gone`;
+    core.trace?.event(eventOf(core, cpu, topFrame(core, cpu), 'stale_dropped', detail, 0));
+  }
+  dropped.length = 0;
 }
 
 /** ftrace's latency flags: irqs-off 'd', need-resched 'N', hardirq 'h', preempt depth. */
