@@ -164,7 +164,9 @@ describe('stale loads in schedules, traces and snapshots', () => {
     machine.perform({ kind: 'stale', cpu: 1 });
     expect(sink.events.at(-1)?.detail).toMatch(/-> 0 .*an older value than memory's: its stale copy$/);
   });
+});
 
+describe('when a store becomes visible to each CPU', () => {
   test('the trace shows when a store became visible to each CPU: the barrier that dropped the older copy', () => {
     const sink = new MemoryTraceSink();
     const { machine } = build('relaxed', messagePassing({ writer: 'wmb', reader: 'rmb' }), sink);
