@@ -119,6 +119,12 @@ describe('relaxed: what a store was ordered after stays so through the atomics t
     expect(answer(source, 'relaxed').answer).toBe('Never');
   });
 
+  test('an acquire orders only what follows it: a load before it may still read an older value (an audit\'s case)', () => {
+    const source = 'C MP+wmb+po-acquire-po\n{ x=0; y=0; z=0; }\nP0(int *x, int *y) { WRITE_ONCE(*x, 1); smp_wmb(); WRITE_ONCE(*y, 1); }\nP1(int *x, int *y, int *z) { int r0; int r1; int r2; r0 = READ_ONCE(*y); r2 = smp_load_acquire(z); r1 = READ_ONCE(*x); }\nexists (1:r0=1 /\\ 1:r1=0)\n';
+    expect(answer(source, 'relaxed').answer).toBe('Sometimes');
+    expect(answer(source.replace('r2 = smp_load_acquire(z);', 'smp_rmb();'), 'relaxed').answer).toBe('Never');
+  });
+
   test('weaker than LKMM, as documented: a full barrier is not strongly cumulative across coherence order (Z6.3)', () => {
     const source = 'C Z6.3\n{ x=0; y=0; z=0; }\nP0(int *x, int *y) { WRITE_ONCE(*x, 1); smp_mb(); WRITE_ONCE(*y, 1); }\nP1(int *y, int *z) { WRITE_ONCE(*y, 2); smp_mb(); WRITE_ONCE(*z, 1); }\nP2(int *x, int *z) { int r0; int r1; r0 = READ_ONCE(*z); smp_rmb(); r1 = READ_ONCE(*x); }\nexists (y=2 /\\ 2:r0=1 /\\ 2:r1=0)\n';
     expect(answer(source, 'relaxed').answer).toBe('Sometimes');

@@ -230,7 +230,7 @@ function orderedOperation(core: MachineCore, cpu: number, frame: Frame, op: Fenc
   if (op.code === OpCode.LoadAcquire) {
     const now = core.memory.access(cpu, op.cell, false, before);
     const result = core.tso ? loadOnCpu(core, cpu, op.cell, core.readStale) : core.memory.read(op.cell);
-    views?.readFence(cpu);
+    views?.acquireFence(cpu);
     return { now, result };
   }
   const now = core.memory.access(cpu, op.cell, true, before);

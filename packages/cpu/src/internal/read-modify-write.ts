@@ -47,5 +47,5 @@ function relaxedLocked(views: RelaxedViews, core: MachineCore, cpu: number, op: 
   views.becameVisible(cpu, op.cell, old, views.rmwTagOf(cpu, op.cell));
   core.memory.write(op.cell, value);
   if (order === 'full') views.fullFence(cpu);
-  else if (order === 'acquire') views.readFence(cpu);
+  else if (order === 'acquire') views.acquireFence(cpu);
 }

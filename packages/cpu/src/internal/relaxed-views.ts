@@ -72,6 +72,8 @@ export class RelaxedViews {
    * visible to each CPU (tracing.ts). Undefined, and never filled, when the run is not traced.
    */
   dropped: number[] | undefined;
+  /** The tag of the store the latest load read (undefined: its CPU's own buffered store, or one with none), for an acquire. */
+  lastRead: WriteTag | undefined;
   /** Per CPU: the tag its next store gets (made once per epoch). */
   private readonly current: (WriteTag | undefined)[];
 
@@ -139,6 +141,7 @@ export class RelaxedViews {
   readFresh(cpu: number, cell: number): void {
     this.stale[cpu]?.delete(cell);
     const tag = this.tags.get(cell);
+    this.lastRead = tag;
     if (tag !== undefined) this.learn(cpu, tag);
   }
 
@@ -146,11 +149,28 @@ export class RelaxedViews {
   readStale(cpu: number, cell: number): number {
     const copy = this.stale[cpu]?.get(cell);
     if (copy === undefined) throw new Error(`CPU ${cpu} has no stale copy of cell ${cell}`);
+    this.lastRead = copy.tag;
     if (copy.tag !== undefined) this.learn(cpu, copy.tag);
     return copy.value;
   }
 
-  /** smp_rmb(), and the ordering half of an acquire: drops each stale copy a known write superseded. */
+  /**
+   * The ordering half of an acquire (smp_load_acquire(), an _acquire read-modify-write): drops each
+   * stale copy that the store it read requires to be seen past. Only that store's view: unlike
+   * smp_rmb(), an acquire orders nothing of the loads before it (LKMM; arm64's LDAR).
+   */
+  acquireFence(cpu: number): void {
+    const copies = this.stale[cpu];
+    const required = this.lastRead?.view;
+    if (copies === undefined || required === undefined || copies.size === 0) return;
+    for (const [cell, copy] of copies) {
+      if (!supersededWithin(copy.superseded, required)) continue;
+      copies.delete(cell);
+      this.dropped?.push(cpu, cell, copy.value);
+    }
+  }
+
+  /** smp_rmb(): drops each stale copy a write known from any earlier load superseded. */
   readFence(cpu: number): void {
     const copies = this.stale[cpu];
     const known = this.known[cpu];

@@ -117,7 +117,12 @@ export function buffersCell(core: MachineCore, cpu: number, cell: number): boole
  */
 export function loadOnCpu(core: MachineCore, cpu: number, cell: number, stale: boolean): number {
   const views = core.storeBuffers.views;
-  if (views === undefined || buffersCell(core, cpu, cell)) return loadThroughBuffer(core, cpu, cell);
+  if (views === undefined) return loadThroughBuffer(core, cpu, cell);
+  if (buffersCell(core, cpu, cell)) {
+    // Its own store: an acquire of it learns nothing of other CPUs.
+    views.lastRead = undefined;
+    return loadThroughBuffer(core, cpu, cell);
+  }
   if (stale) return views.readStale(cpu, cell);
   views.readFresh(cpu, cell);
   return core.memory.read(cell);

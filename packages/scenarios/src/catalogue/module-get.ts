@@ -74,20 +74,22 @@ export const moduleGetDuringWait = defineScenario(
 /**
  * accept() during rmmod --wait. A server on CPU 1 holds a listening socket of a protocol module
  * (the demo chardev's open file stands in for it: it pins its owner as a socket pins
- * sock->ops->owner) and sleeps in accept() until a connection comes, a moment later (a timer
- * stands for the peer). accept() takes the new socket's reference with __module_get,
- * unconditionally, because the listening socket holds one (net/socket.c sys_accept4 in 2.6.35:
- * "We don't need try_module_get here, as the listening socket (sock) has the protocol module
- * (sock->ops->owner) held"), and the peer hangs up at once: sock_release()'s module_put. The
- * server serves on a while and closes. rmmod --wait on CPU 0 may sum the counters while that get
- * and put land: the listening socket's reference must keep the sum above zero. 2.6.35's
- * module_refcount() reads the decrements, then after smp_rmb() the increments; without that
- * barrier a weakly ordered CPU may read the put's decrement with an increment older than the
- * get's, and free the module under the server.
+ * sock->ops->owner) and, a moment later (a timer), calls accept() on it. accept() takes the new
+ * socket's reference with __module_get on entry, unconditionally, because the listening socket
+ * holds one (net/socket.c sys_accept4 in 2.6.35: "We don't need try_module_get here, as the
+ * listening socket (sock) has the protocol module (sock->ops->owner) held"); with nothing to
+ * accept (a non-blocking socket's -EAGAIN, or a signal) it fails, and fput() of the new file
+ * drops that reference in sock_release(): a module_put on the same CPU. The server serves on a
+ * while and closes. rmmod --wait on CPU 0 may sum the counters while that get and put land: the
+ * listening socket's reference must keep the sum above zero. 2.6.35's module_refcount() reads the
+ * decrements, then after smp_rmb() the increments; without that barrier a weakly ordered CPU may
+ * read the put's decrement with an increment older than the get's, and free the module under the
+ * server. (The model's unload stops the machine first, as 2.6.35's does with O_NONBLOCK; without
+ * it 2.6.35 only marks the module going and waits for synchronize_sched().)
  */
 export const acceptDuringWait = defineScenario(
   'accept-during-wait',
-  "rmmod --wait on CPU 0 while a server on CPU 1 holds a listening socket of the module (the device held open); a connection comes a moment later, at any point of the unload: accept() takes the new socket's reference with __module_get and the peer's hang-up drops it, then the server serves on and closes: the unloader must not see zero while the listening socket is held",
+  "rmmod --wait on CPU 0 while a server on CPU 1 holds a listening socket of the module (the device held open) and, a moment later, at any point of the unload, calls accept(): it takes the new socket's reference with __module_get, finds nothing to accept and drops it with fput(); then the server serves on and closes: the unloader must not see zero while the listening socket is held",
   {
     cpuCount: 2, modules: ['demo_lib', 'demo_chardev'], needsWaitingUnload: true, bounds: { preemptions: 2, irqs: 0 },
     catches: 'a sum that reads a put without the get before it (module_refcount() without its smp_rmb(), under a relaxed memory model)',
@@ -100,11 +102,11 @@ export const acceptDuringWait = defineScenario(
       const listening = yield* openDevice(core, self, 'demo_chardev');
       if (!listening.ok) return;
       yield store(holding, 1);
-      // accept() sleeps until the connection comes.
+      // A moment later the server calls accept().
       yield* msleep(CONNECTION_CYCLES);
       // The listening socket holds a reference, so the new socket's is taken unconditionally.
       yield* core.moduleGet(self, listening.value);
-      // The peer hangs up: sock_release() drops the new socket's reference.
+      // Nothing to accept: fput() of the new file, sock_release() drops the new socket's reference.
       yield* core.modulePut(self, listening.value);
       yield* msleep();
       yield* readDevice(core, self, listening.value);
@@ -115,7 +117,7 @@ export const acceptDuringWait = defineScenario(
   },
 );
 
-/** How long after the listen the connection comes: about as long as the unload takes to begin its wait. */
+/** How long after the listen the server calls accept(): about as long as the unload takes to begin its wait. */
 const CONNECTION_CYCLES = 5000;
 
 function* setOpened(lock: ReturnType<typeof spinlockAt>, opened: number, value: number): KernelCode<void> {
