@@ -160,8 +160,17 @@ export class RelaxedViews {
    * smp_rmb(), an acquire orders nothing of the loads before it (LKMM; arm64's LDAR).
    */
   acquireFence(cpu: number): void {
+    this.dropSuperseded(cpu, this.lastRead?.view);
+  }
+
+  /** smp_rmb(): drops each stale copy a write known from any earlier load superseded. */
+  readFence(cpu: number): void {
+    this.dropSuperseded(cpu, this.known[cpu]);
+  }
+
+  /** Drops each of `cpu`'s stale copies that a write `required` covers (its epoch at most required[writer]) superseded. */
+  private dropSuperseded(cpu: number, required: Int32Array | undefined): void {
     const copies = this.stale[cpu];
-    const required = this.lastRead?.view;
     if (copies === undefined || required === undefined || copies.size === 0) return;
     for (const [cell, copy] of copies) {
       if (!supersededWithin(copy.superseded, required)) continue;
@@ -170,17 +179,6 @@ export class RelaxedViews {
     }
   }
 
-  /** smp_rmb(): drops each stale copy a write known from any earlier load superseded. */
-  readFence(cpu: number): void {
-    const copies = this.stale[cpu];
-    const known = this.known[cpu];
-    if (copies === undefined || known === undefined || copies.size === 0) return;
-    for (const [cell, copy] of copies) {
-      if (!supersededWithin(copy.superseded, known)) continue;
-      copies.delete(cell);
-      this.dropped?.push(cpu, cell, copy.value);
-    }
-  }
 
   /** smp_wmb(): later stores carry this CPU's earlier ones in their view. */
   writeFence(cpu: number): void {
