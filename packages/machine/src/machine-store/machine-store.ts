@@ -115,7 +115,9 @@ function awaitBoot(dir: string, problem: StoreError | undefined): StoreError | u
   let current = problem;
   while (current?.kind === 'not-a-machine' && Date.now() - startMs < DEFAULT_LOCK_TIMEOUT_MS) {
     const holder = inspectLock(lock);
-    if (holder.kind !== 'kmodsim' || !holder.running || !holder.owner.command.startsWith('kmodsim boot')) return current;
+    // Looked at again after the lock: a boot that finished since the first look wrote machine.json
+    // before it let go of the lock, and the directory is a machine now.
+    if (holder.kind !== 'kmodsim' || !holder.running || !holder.owner.command.startsWith('kmodsim boot')) return checkMachineDir(dir);
     sleepMs(5);
     current = checkMachineDir(dir);
   }
@@ -156,13 +158,19 @@ export function createMachineDir(dir: string, config: BootConfig, reboot: boolea
   // lock): nothing of the user's is removed, not even a file named lock or machine.json. A
   // machine is a directory whose machine.json is a regular file in kmodsim's format.
   // (While another boot runs, its files are no one else's: the check waits for its lock.)
-  const isMachine = isMachineConfig(files.config);
+  // Read in this order, the files first, the lock next, machine.json last: a boot running beside
+  // this one writes its files only while it holds the lock and writes machine.json before it lets
+  // go, so files seen here are either under a running boot's lock or part of a finished machine.
+  // (Read the other way round, a boot that finished in between left files that looked like the
+  // user's, and the loser of two boots was told the directory was not a machine.)
+  const strays = strayFiles(dir);
   // A boot killed while it filled the directory left its lock (a dead kmodsim boot's) beside
   // what it wrote: those files are kmodsim's, and this boot replaces them (only them).
   const holder = inspectLock(files.lock);
+  const isMachine = isMachineConfig(files.config);
   const bootRunning = holder.kind === 'kmodsim' && holder.running;
   const halfBooted = holder.kind === 'kmodsim' && !holder.running && holder.owner.command.startsWith('kmodsim boot');
-  if (!isMachine && !bootRunning && !halfBooted && strayFiles(dir).length > 0) return holdsOtherFiles(dir);
+  if (!isMachine && !bootRunning && !halfBooted && strays.length > 0) return holdsOtherFiles(dir);
   // Refused before the dead boot's lock is replaced, so that it still marks the files as kmodsim's.
   const interrupted = !isMachine && halfBooted ? foreignToBoot(dir, false) : undefined;
   if (interrupted !== undefined) return interrupted;
