@@ -3,6 +3,7 @@
 import { reportBenchmark } from '@kmodsim/bench';
 import { benchDpor, benchFind, benchRate, benchStart } from './explore-bench.js';
 import { benchGetPut, benchUnload } from './refcount-costs.js';
+import { benchShards } from './shard-bench.js';
 import { benchFindWeak, benchTso } from './weak-memory-bench.js';
 
-for (const line of [...benchGetPut(), ...benchUnload(), benchStart(), benchRate(), benchDpor(), ...benchFind(), benchTso(), ...benchFindWeak()]) reportBenchmark(line);
+for (const line of [...benchGetPut(), ...benchUnload(), benchStart(), benchRate(), benchDpor(), benchShards(), ...benchFind(), benchTso(), ...benchFindWeak()]) reportBenchmark(line);
