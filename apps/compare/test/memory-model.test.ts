@@ -61,6 +61,10 @@ describe('kmodsim-compare check --memory', () => {
     }
     const stale = await compare('check', ...PAIR, '--memory', 'tso', '--replay', 'kms1:list:0*4,1,f1,s0,0');
     expect([stale.code, stale.stderr]).toEqual([2, 'kmodsim-compare: the schedule has loads of older values (s0), which only a relaxed machine makes: replay it with --memory relaxed\n']);
+ 
+    // No model has a CPU 9 on this pair's machine: the replay says what is wrong, not a model that would not help.
+    const noSuchCpu = await compare('check', ...PAIR, '--replay', 'kms1:list:0*4,s9,0');
+    expect([noSuchCpu.code, noSuchCpu.stderr]).toEqual([2, expect.stringMatching(/^kmodsim-compare: the schedule does not fit this run .*CPU 9 has nothing to do\n$/)]);
   });
 
   test('a violation a weaker model than sc shows is EXPECTED under relaxed too, and its replay command carries relaxed', async () => {
@@ -129,5 +133,11 @@ describe('the memory model in reports and merge', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(message);
     expect(result.stdout).toBe('');
+  });
+
+  test('--memory with no value is getopt\'s one line naming the option, exit 2', async () => {
+    const result = await compare('check', ...PAIR, '--memory');
+    expect([result.code, result.stdout]).toEqual([2, '']);
+    expect(result.stderr).toBe("kmodsim-compare check: option '--memory' requires an argument\nTry 'kmodsim-compare check --help' for more information.\n");
   });
 });

@@ -44,6 +44,9 @@ describe('kmodsim litmus', () => {
     // A witness found under a weaker model, replayed without it, would only diverge: the line names the --model it needs.
     [['--schedule', 'kms1:list:(0*2,1*2)*2,f0,1,0'], 'kmodsim litmus: ERROR: the schedule has store-buffer flushes (f0), which only a tso or relaxed machine makes: replay it with --model tso\n'],
     [['--model', 'tso', '--schedule', 'kms1:list:0*2,1,f1,s0,0'], 'kmodsim litmus: ERROR: the schedule has loads of older values (s0), which only a relaxed machine makes: replay it with --model relaxed\n'],
+    // No model gives this test a CPU 9: the replay says so, rather than naming a model that would fail the same way.
+    [['--schedule', 'kms1:list:0,s9,1'], "kmodsim litmus: ERROR: --schedule 'kms1:list:0,s9,1': replay-diverged: the schedule does not fit this run at step 2: CPU 9 has nothing to do\n"],
+    [['--model'], "kmodsim litmus: option '--model' requires an argument\nTry 'kmodsim litmus --help' for more information.\n"],
   ])('%j is a usage error in one line, exit 2', async (options, message) => {
     const ran = await runTool(kmodsim, ['litmus', kernelTest('SB+poonceonces'), ...options]);
     expect(ran.status).toBe(2);

@@ -226,13 +226,15 @@ export interface ScheduleModelMismatch {
  * Whether a `kms1:list:` schedule has a choice a `memory` machine never makes: a store buffer's
  * flush (`f1`, tso or relaxed) or a load of an older value (`s1`, relaxed only). Such a replay
  * would only diverge, so a tool says which model the schedule needs before it runs. A schedule
- * that does not parse is left to the replay, which says what is wrong with it.
+ * that does not parse is left to the replay, which says what is wrong with it; so is a choice of
+ * a CPU the machine does not have (`cpuCount`, when the tool knows it): no model would help, and
+ * a hint to replay it under another would only lead to that error there.
  */
-export function scheduleModelMismatch(schedule: string, memory: MemoryModelName): ScheduleModelMismatch | undefined {
+export function scheduleModelMismatch(schedule: string, memory: MemoryModelName, cpuCount = Number.POSITIVE_INFINITY): ScheduleModelMismatch | undefined {
   const [version, kind, ...rest] = schedule.trim().split(':');
   if (version !== SCHEDULE_VERSION || kind !== 'list') return undefined;
   const choices = parseChoiceList(rest.join(':'));
-  if (!choices.ok) return undefined;
+  if (!choices.ok || choices.value.some((choice) => choice.cpu >= cpuCount)) return undefined;
   const stale = choices.value.find((choice) => choice.kind === 'stale');
   if (stale !== undefined && memory !== 'relaxed') return { choice: stale, needs: 'relaxed', text: `the schedule has loads of older values (${formatChoice(stale)}), which only a relaxed machine makes` };
   const flush = choices.value.find((choice) => choice.kind === 'flush');

@@ -18,7 +18,7 @@ import type { TraceSink } from './trace.js';
 // simulated memory or its own local variables.
 
 /** The version of the snapshot layout; bytes of another version are refused. */
-export const SNAPSHOT_FORMAT = 4;
+export const SNAPSHOT_FORMAT = 5;
 
 /** Why a machine cannot be saved or restored exactly, or why bytes are no snapshot this kmodsim reads. */
 export type SnapshotProblem =
@@ -166,7 +166,7 @@ export interface RelaxedSave {
   readonly published: readonly (readonly number[])[];
   /** [cell, tag]: the tag of the store each cell's value came from. */
   readonly cellTags: readonly (readonly number[])[];
-  /** Per CPU: [cell, value, tag, ...superseded (one per writer)] for each stale copy. */
+  /** Per CPU: [cell, value, tag, read (1 when its CPU has read it, else 0), ...superseded (one per writer)] for each stale copy. */
   readonly stale: readonly (readonly (readonly number[])[])[];
   /** Per CPU: the tag of each buffered store, oldest first. */
   readonly bufferTags: readonly (readonly number[])[];

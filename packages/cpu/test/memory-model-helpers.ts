@@ -1,5 +1,5 @@
 import {
-  load, OpCode, smpMb, store, type BodyRegistry, type Choice, type KernelCode, type Machine, type MemoryModelName, type TraceSink,
+  decodeSnapshot, encodeSnapshot, load, Machine, OpCode, smpMb, store, type BodyRegistry, type Choice, type KernelCode, type MemoryModelName, type TraceSink,
 } from '@kmodsim/cpu';
 import { machineOf } from './helpers.js';
 
@@ -18,6 +18,19 @@ export function build(model: MemoryModelName, program: Program, trace?: TraceSin
   machine.spawn({ name: 'P0', cpu: 0, bound: true, body: p0, bodyRef: { name: 'P0' } });
   machine.spawn({ name: 'P1', cpu: 1, bound: true, body: p1, bodyRef: { name: 'P1' } });
   return { machine, cells, bodies: { P0: () => p0, P1: () => p1 } };
+}
+
+/** The machine as a snapshot taken, turned into bytes and back, and restored: what a rewind or a saved run goes on from. */
+export function throughBytes(machine: Machine, bodies: BodyRegistry): Machine {
+  const taken = machine.snapshot();
+  if (!taken.ok) throw new Error(taken.message);
+  const bytes = encodeSnapshot(taken.value);
+  if (!bytes.ok) throw new Error(bytes.message);
+  const decoded = decodeSnapshot(bytes.value, bodies);
+  if (!decoded.ok) throw new Error(decoded.message);
+  const restored = Machine.restore(decoded.value);
+  if (!restored.ok) throw new Error(restored.message);
+  return restored.value;
 }
 
 /** Steps `cpu` until it has performed `count` more operations (its first step only switches to its task). */

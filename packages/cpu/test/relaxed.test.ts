@@ -1,15 +1,16 @@
 import { describe, expect, test } from 'vitest';
 import {
-  cpuRelax, decodeSnapshot, encodeSnapshot, formatChoiceList, load, loadAcquire, Machine, MemoryTraceSink, parseChoiceList, smpRmb, smpWmb,
-  store, storeRelease, type Choice,
+  cpuRelax, formatChoiceList, load, loadAcquire, MemoryTraceSink, parseChoiceList, schedule, setCurrentState, smpMb, smpRmb, smpWmb, store,
+  storeRelease, wakeUpProcess, type Choice, type KernelCode,
 } from '@kmodsim/cpu';
-import { build, outcomes, runOps, storeBuffering, type Program } from './memory-model-helpers.js';
+import { machineOf } from './helpers.js';
+import { build, outcomes, runOps, storeBuffering, throughBytes, type Program } from './memory-model-helpers.js';
 
 // The relaxed model: tso's store buffers, and loads that may read an older value (a stale copy)
 // until the views say the CPU must see past it. Every outcome is found by trying every order of
 // steps, flushes and stale loads (memory-model-helpers.ts).
 
-type Barriers = { readonly writer: 'none' | 'wmb' | 'release'; readonly reader: 'none' | 'rmb' | 'acquire' };
+type Barriers = { readonly writer: 'none' | 'wmb' | 'release'; readonly reader: 'none' | 'rmb' | 'acquire' | 'relax' };
 
 /** P0 stores data (x) then a flag (y); P1 reads the flag into r0, then the data into r1. */
 const messagePassing = ({ writer, reader }: Barriers): Program => ({ x, y, r0, r1 }) => [
@@ -21,9 +22,33 @@ const messagePassing = ({ writer, reader }: Barriers): Program => ({ x, y, r0, r
   function* () {
     yield store(r0, yield reader === 'acquire' ? loadAcquire(y) : load(y));
     if (reader === 'rmb') yield smpRmb();
+    if (reader === 'relax') yield cpuRelax();
     yield store(r1, yield load(x));
   },
 ];
+
+/** P0 stores x; P1 spins until it reads x=1 (with cpu_relax() between its loads), then stores 1 in r0. */
+const spinOnX: Program = ({ x, r0 }) => [
+  function* () {
+    yield store(x, 1);
+  },
+  function* () {
+    while ((yield load(x)) === 0) yield cpuRelax();
+    yield store(r0, 1);
+  },
+];
+
+/** The spinner has read x=0 from memory, x=1 has then become visible, and it has relaxed: it holds 0 as a copy it has not read. */
+function spinnerAfterFreshLoad(): ReturnType<typeof build> {
+  const built = build('relaxed', spinOnX);
+  const { machine } = built;
+  runOps(machine, 1, 0);
+  runOps(machine, 0, 1);
+  runOps(machine, 1, 1);
+  machine.perform({ kind: 'flush', cpu: 0 });
+  runOps(machine, 1, 1);
+  return built;
+}
 
 /** The flag seen, the data missed. */
 const FLAG_WITHOUT_DATA = '1,0';
@@ -45,6 +70,9 @@ describe('message passing under relaxed', () => {
     // And the reader's barrier binds only what the writer's barrier published: a missing smp_wmb() is caught on the reader's side.
     [{ writer: 'none', reader: 'rmb' }, true],
     [{ writer: 'none', reader: 'acquire' }, true],
+    // cpu_relax() is no barrier in Linux: it drops only the older values its CPU has read, and P1 read none of x.
+    [{ writer: 'wmb', reader: 'relax' }, true],
+    [{ writer: 'release', reader: 'relax' }, true],
   ] as const)('%o: flag without data %s', (barriers, reachable) => {
     expect(outcomes('relaxed', messagePassing(barriers)).has(FLAG_WITHOUT_DATA)).toBe(reachable);
   });
@@ -71,15 +99,7 @@ describe('coherence and the ways a stale copy goes', () => {
   });
 
   test('cpu_relax() lets a spinning CPU see the flag: a spin on a stale copy ends', () => {
-    const { machine, cells } = build('relaxed', ({ x, r0 }) => [
-      function* () {
-        yield store(x, 1);
-      },
-      function* () {
-        while ((yield load(x)) === 0) yield cpuRelax();
-        yield store(r0, 1);
-      },
-    ]);
+    const { machine, cells } = build('relaxed', spinOnX);
     // The spinner switches in first (a task the host starts carries what every CPU published then).
     runOps(machine, 1, 0);
     runOps(machine, 0, 1);
@@ -89,6 +109,17 @@ describe('coherence and the ways a stale copy goes', () => {
     // The spinner read 0 from its copy and relaxed: the copy is gone, its next load reads 1.
     expect(machine.staleReadable(1)).toBe(false);
     // Its load of 1, its store of r0 into its buffer, and its exit, which drains the buffer.
+    runOps(machine, 1, 3);
+    expect(machine.read(cells.r0)).toBe(1);
+  });
+
+  test('a spin ends when the store reaches memory after the spinner\'s load: one more round, on the copy it left', () => {
+    const { machine, cells } = spinnerAfterFreshLoad();
+    expect(machine.staleReadable(1)).toBe(true);
+    // It may read the copy once more; the cpu_relax() after that drops it.
+    machine.perform({ kind: 'stale', cpu: 1 });
+    runOps(machine, 1, 1);
+    expect(machine.staleReadable(1)).toBe(false);
     runOps(machine, 1, 3);
     expect(machine.read(cells.r0)).toBe(1);
   });
@@ -138,19 +169,12 @@ describe('stale loads in schedules, traces and snapshots', () => {
 
   test('a snapshot keeps the stale copies and views, in memory and as bytes', () => {
     const { machine, cells, bodies } = atStaleLoad();
-    const taken = machine.snapshot();
-    if (!taken.ok) expect.fail(taken.message);
-    const bytes = encodeSnapshot(taken.value);
-    if (!bytes.ok) expect.fail(bytes.message);
-    const decoded = decodeSnapshot(bytes.value, bodies);
-    if (!decoded.ok) expect.fail(decoded.message);
-    const restored = Machine.restore(decoded.value);
-    if (!restored.ok) expect.fail(restored.message);
-    expect(restored.value.memoryModel).toBe('relaxed');
-    expect(restored.value.staleReadable(1)).toBe(true);
-    restored.value.perform({ kind: 'stale', cpu: 1 });
-    restored.value.perform({ kind: 'step', cpu: 1 });
-    expect(restored.value.read(cells.r1)).toBe(0);
+    const restored = throughBytes(machine, bodies);
+    expect(restored.memoryModel).toBe('relaxed');
+    expect(restored.staleReadable(1)).toBe(true);
+    restored.perform({ kind: 'stale', cpu: 1 });
+    restored.perform({ kind: 'step', cpu: 1 });
+    expect(restored.read(cells.r1)).toBe(0);
   });
 
   test('the trace says a load read an older value than memory\'s', () => {
@@ -163,6 +187,17 @@ describe('stale loads in schedules, traces and snapshots', () => {
     runOps(machine, 1, 2);
     machine.perform({ kind: 'stale', cpu: 1 });
     expect(sink.events.at(-1)?.detail).toMatch(/-> 0 .*an older value than memory's: its stale copy$/);
+  });
+});
+
+describe('cpu_relax() across a snapshot', () => {
+  test('a snapshot keeps which copies its CPU has read: cpu_relax() after the restore drops them', () => {
+    const { machine, bodies } = spinnerAfterFreshLoad();
+    machine.perform({ kind: 'stale', cpu: 1 });
+    const restored = throughBytes(machine, bodies);
+    // Its cpu_relax(): the next load reads memory's x=1, as the original's would.
+    restored.perform({ kind: 'step', cpu: 1 });
+    expect(restored.staleReadable(1)).toBe(false);
   });
 });
 
@@ -179,6 +214,37 @@ describe('when a store becomes visible to each CPU', () => {
     const dropped = sink.events.filter((event) => event.name === 'stale_dropped');
     expect(dropped.map((event) => [event.cpu, event.detail])).toEqual([[1, 'x = 1 on this CPU from here: its older value 0 is gone']]);
     expect(sink.events.at(-2)?.name).toBe('smp_rmb');
+  });
+});
+
+describe('a stale copy dropped by a switch', () => {
+  test('is traced right under the sched_switch that brought in the task whose waker wrote the cell', () => {
+    const sink = new MemoryTraceSink();
+    const machine = machineOf({ cpuCount: 2, memoryModel: 'relaxed', trace: sink });
+    const x = machine.alloc('x', 1).base;
+    const sleeper = machine.spawn({
+      name: 'sleeper', cpu: 1, bound: true, body: function* (): KernelCode<void> {
+        yield setCurrentState('TASK_UNINTERRUPTIBLE');
+        yield schedule();
+        yield load(x);
+      },
+    });
+    machine.spawn({
+      name: 'waker', cpu: 0, bound: true, body: function* (): KernelCode<void> {
+        yield store(x, 1);
+        // smp_mb() makes x=1 visible, leaving CPU 1 its older 0; the wake hands the sleeper what CPU 0 published.
+        yield smpMb();
+        yield wakeUpProcess(sleeper);
+      },
+    });
+    // The sleeper switches in, sets its state and sleeps; the waker stores, orders and wakes it.
+    runOps(machine, 1, 2);
+    runOps(machine, 0, 3);
+    // CPU 1 switches the sleeper back in: it learns x=1, its older copy goes.
+    machine.perform({ kind: 'step', cpu: 1 });
+    const onCpu1 = sink.events.filter((event) => event.cpu === 1).map((event) => event.name);
+    expect(onCpu1.slice(-2)).toEqual(['sched_switch', 'stale_dropped']);
+    expect(sink.events.at(-1)?.detail).toBe('x = 1 on this CPU from here: its older value 0 is gone');
   });
 });
 

@@ -159,7 +159,9 @@ function* lockOperation(operation: 'lock' | 'unlock' | 'trylock' | 'is_locked', 
     case 'unlock':
       yield* port.store(cell, 0, 'release');
       return 0;
-    case 'trylock': return Number((yield* port.rmw(cell, 'xchg', 1, 0, 'full')) === 0);
+    // A compare-and-exchange, so that a trylock that finds the lock held stores nothing and orders
+    // nothing under 'relaxed' (LKMM: a failed spin_trylock() has no ordering); one that takes the lock orders as spin_lock().
+    case 'trylock': return Number((yield* port.rmw(cell, 'cmpxchg', 1, 0, 'full')) === 0);
     case 'is_locked': return Number((yield* port.load(cell, 'once')) !== 0);
   }
 }

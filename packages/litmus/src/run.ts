@@ -92,7 +92,7 @@ export function replayLitmus(source: string, schedule: string, options: LitmusOp
   if (!prepared.ok) return prepared;
   const { compiled } = prepared.value;
   // A flush or an older value's load that this model never makes would only diverge: say which model the schedule needs.
-  const mismatch = scheduleModelMismatch(schedule, compiled.target.memoryModel ?? 'sc');
+  const mismatch = scheduleModelMismatch(schedule, compiled.target.memoryModel ?? 'sc', compiled.target.cpuCount);
   if (mismatch !== undefined) return { ok: false, error: { kind: 'schedule', message: mismatch.text, needs: mismatch.needs } };
   const run = runScenario(compiled.target.scenario, { cpuCount: compiled.target.cpuCount, memoryModel: compiled.target.memoryModel ?? 'sc', schedule, trace: true });
   if (!run.ok) return { ok: false, error: { kind: 'schedule', message: run.message } };

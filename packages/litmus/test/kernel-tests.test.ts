@@ -99,7 +99,8 @@ const tsoAnswers: readonly (readonly [file: string, tso: 'Sometimes' | 'Never', 
 
 // relaxed: the machine's 'relaxed' model (@kmodsim/cpu's relaxed-views.ts) is x86-TSO's store
 // buffers plus loads that may read an older value than memory holds (a stale copy), until a read
-// barrier, an acquire, a full barrier or cpu_relax() drops the copy, and a read barrier drops only
+// barrier, an acquire or a full barrier drops the copy (or cpu_relax(), the one the spin_lock()
+// loop reads), and a read barrier drops only
 // what the stores the CPU read carried in their views (their writers' barriers). So it shows what
 // TSO shows and reordered loads besides; it is stronger than LKMM in three ways, each behind one
 // of the `Never`s below that LKMM answers `Sometimes`: a CPU's stores become visible in order, no

@@ -125,6 +125,21 @@ describe('relaxed: what a store was ordered after stays so through the atomics t
     expect(answer(source.replace('r2 = smp_load_acquire(z);', 'smp_rmb();'), 'relaxed').answer).toBe('Never');
   });
 
+  test('a spin_lock() waiter sees the unlock: the search ends without a livelock, and no update is lost', () => {
+    // The waiter spins with cpu_relax() on its copy of the lock's cell; the search would answer Unknown if it reported a livelock or cut a run.
+    const locked = 'spin_lock(s); r9 = READ_ONCE(*x); WRITE_ONCE(*x, r9 + 1); spin_unlock(s);';
+    const source = `C own\n{ x=0; }\nP0(int *x, spinlock_t *s) { int r9; ${locked} }\nP1(int *x, spinlock_t *s) { int r9; ${locked} }\nexists (~x=2)\n`;
+    expect(answer(source, 'relaxed')).toMatchObject({ answer: 'Never', counts: { cut: 0 } });
+  });
+
+  test('a spin_trylock() that fails orders nothing; one that takes the lock orders as spin_lock() (LKMM)', () => {
+    const mp = (init: string, held: number): string => `C MP+wmb+trylock\n{ x=0; y=0; ${init} }\nP0(int *x, int *y) { WRITE_ONCE(*x, 1); smp_wmb(); WRITE_ONCE(*y, 1); }\nP1(int *x, int *y, spinlock_t *l) { int r0; int r1; int r2; r0 = READ_ONCE(*y); r1 = spin_trylock(l); r2 = READ_ONCE(*x); }\nexists (1:r0=1 /\\ 1:r1=${1 - held} /\\ 1:r2=0)\n`;
+    // The lock is held throughout: every trylock fails, and P1's loads are as unordered as with no barrier between them.
+    expect(answer(mp('l=1;', 1), 'relaxed').answer).toBe('Sometimes');
+    expect(answer(mp('l=1;', 1), 'tso').answer).toBe('Never');
+    expect(answer(mp('', 0), 'relaxed').answer).toBe('Never');
+  });
+
   test('weaker than LKMM, as documented: a full barrier is not strongly cumulative across coherence order (Z6.3)', () => {
     const source = 'C Z6.3\n{ x=0; y=0; z=0; }\nP0(int *x, int *y) { WRITE_ONCE(*x, 1); smp_mb(); WRITE_ONCE(*y, 1); }\nP1(int *y, int *z) { WRITE_ONCE(*y, 2); smp_mb(); WRITE_ONCE(*z, 1); }\nP2(int *x, int *z) { int r0; int r1; r0 = READ_ONCE(*z); smp_rmb(); r1 = READ_ONCE(*x); }\nexists (y=2 /\\ 2:r0=1 /\\ 2:r1=0)\n';
     expect(answer(source, 'relaxed').answer).toBe('Sometimes');

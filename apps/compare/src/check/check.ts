@@ -3,7 +3,7 @@ import { scenarioMismatch } from '@kmodsim/scenarios';
 import type { RefcountStrategy } from '@kmodsim/refcount';
 import { UsageError, type CompareIo } from '../io.js';
 import { counterexampleColumns, counterexampleWidth } from './columns.js';
-import { CHECK_USAGE, parseCheckOptions, type CheckOptions } from './options.js';
+import { CHECK_USAGE, checkReplayModel, parseCheckOptions, type CheckOptions } from './options.js';
 import { judgePairs, loadStrategies, planPairs, scenarioNamed, targetOf, type Pair } from './pairs.js';
 import { emptySummary, jsonReporter, junitReporter, tableReporter, tally, tallyError, tallyNotApplicable, type CheckReporter } from './reporters.js';
 import { columnsFor, isFailure } from './verdict.js';
@@ -83,6 +83,7 @@ function replayCommand(options: CheckOptions, strategy: RefcountStrategy | undef
   const mismatch = scenarioMismatch(scenario, strategy);
   if (mismatch !== undefined) throw new UsageError(`${strategy.name} on ${scenario.name} cannot be judged (N/A): ${mismatch}`);
   const target = targetOf(options, strategy, scenario);
+  checkReplayModel(schedule, options.memory, target.cpuCount);
   const run = replay(target, schedule);
   if (!run.ok) throw new UsageError(run.message);
   const replayed = run.value;

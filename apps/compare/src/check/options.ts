@@ -182,7 +182,6 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
   if (options.replay !== undefined && (options.json || options.shard !== undefined || options.workers > 1 || options.traces)) {
     throw new UsageError('--replay reruns one schedule and prints its trace: not with --json (use --format chrome), --shard, --workers or --traces');
   }
-  if (options.replay !== undefined) checkReplayModel(options.replay, options.memory);
   if (options.shard !== undefined && options.workers > 1) throw new UsageError('--shard and --workers do not go together: --shard splits a search between machines, --workers between the threads of one; use one of them');
   if (options.traces && (options.mode !== 'exhaustive' || options.shard !== undefined || options.workers > 1)) {
     throw new UsageError('--traces counts the traces of one whole exhaustive search: not with --mode random or pct, --shard or --workers');
@@ -190,9 +189,13 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
   return options;
 }
 
-/** A schedule whose choices only a weaker machine makes (a flush: tso or relaxed; a stale load: relaxed) is refused on a stronger one, naming the option. */
-function checkReplayModel(schedule: string, memory: MemoryModelName): void {
-  const mismatch = scheduleModelMismatch(schedule, memory);
+/**
+ * A schedule whose choices only a weaker machine makes (a flush: tso or relaxed; a stale load:
+ * relaxed) is refused on a stronger one, naming the option, before the replay would diverge on it
+ * (one that names a CPU the run does not have is left to the replay, whatever the model).
+ */
+export function checkReplayModel(schedule: string, memory: MemoryModelName, cpuCount: number): void {
+  const mismatch = scheduleModelMismatch(schedule, memory, cpuCount);
   if (mismatch !== undefined) throw new UsageError(`${mismatch.text}: replay it with --memory ${mismatch.needs}`);
 }
 

@@ -104,8 +104,8 @@ function execute(core: MachineCore, cpu: number, frame: Frame): void {
       now += core.cycles.preemptToggle;
       break;
     case OpCode.CpuRelax:
-      // Under 'relaxed' a spinning CPU sees memory's values again (relaxed-views.ts).
-      core.storeBuffers.views?.forgetStale(cpu);
+      // Under 'relaxed' a spinning CPU sees memory's value of what it spins on (relaxed-views.ts).
+      core.storeBuffers.views?.relax(cpu);
       now += core.cycles.cpuRelax;
       break;
     case OpCode.Schedule:

@@ -25,7 +25,7 @@ export function saveRelaxed(views: RelaxedViews, bufferTags: readonly (readonly 
     observed: views.observed.map((view) => [...view]),
     published: views.published.map((view) => [...view]),
     cellTags: [...views.tags].map(([cell, tag]) => [cell, indexOf(tag)]),
-    stale: views.stale.map((copies) => [...copies].map(([cell, copy]) => [cell, copy.value, indexOf(copy.tag), ...copy.superseded])),
+    stale: views.stale.map((copies) => [...copies].map(([cell, copy]) => [cell, copy.value, indexOf(copy.tag), copy.read ? 1 : 0, ...copy.superseded])),
     bufferTags: bufferTags.map((tags) => tags.map(indexOf)),
     carried: [...views.carried].map(([pid, view]) => [pid, ...view]),
     tags: table,
@@ -45,7 +45,7 @@ export function loadRelaxed(views: RelaxedViews, saved: RelaxedSave): WriteTag[]
     const copies = views.stale[cpu];
     copies?.clear();
     for (const row of saved.stale[cpu] ?? []) {
-      copies?.set(row[0] ?? 0, { value: row[1] ?? 0, tag: tagAt(row[2] ?? -1), superseded: Int32Array.from(row.slice(3, 3 + cpus)) });
+      copies?.set(row[0] ?? 0, { value: row[1] ?? 0, tag: tagAt(row[2] ?? -1), read: row[3] === 1, superseded: Int32Array.from(row.slice(4, 4 + cpus)) });
     }
   }
   views.tags.clear();
@@ -72,10 +72,14 @@ export function isRelaxedSave(value: unknown, cpuCount: number, buffered: readon
   const tagIndex = (index: unknown): boolean => Number.isInteger(index) && (index as number) >= -1 && (index as number) < table.length;
   if (!Array.isArray(saved.cellTags) || !saved.cellTags.every((pair) => ints(pair, 2) && tagIndex((pair as number[])[1]))) return false;
   if (!Array.isArray(saved.stale) || saved.stale.length !== cpuCount) return false;
-  if (!saved.stale.every((copies) => Array.isArray(copies) && copies.every((row) => ints(row, 3 + cpuCount) && tagIndex((row as number[])[2])))) return false;
+  if (!saved.stale.every((copies) => Array.isArray(copies) && copies.every((row) => ints(row, 4 + cpuCount) && tagIndex((row as number[])[2]) && isFlag((row as number[])[3])))) return false;
   if (!Array.isArray(saved.carried) || !saved.carried.every((row) => ints(row, 1 + cpuCount))) return false;
   const bufferTags = saved.bufferTags;
   return Array.isArray(bufferTags) && bufferTags.length === cpuCount && bufferTags.every((row, cpu) => ints(row, buffered[cpu]) && (row as number[]).every((index) => index >= 0 && index < table.length));
+}
+
+function isFlag(value: number | undefined): boolean {
+  return value === 0 || value === 1;
 }
 
 function isCpu(value: number | undefined, cpuCount: number): boolean {

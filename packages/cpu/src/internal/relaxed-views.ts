@@ -12,8 +12,9 @@
 //   stale copy, noting which writer's epoch superseded it. A later load on that CPU may read the
 //   stale copy (the `stale` choice) instead of memory, until something makes it drop the copy:
 //   a load of the fresh value (coherence: never older than what it has read), a read barrier that
-//   the views require it to see past, a full barrier, or cpu_relax() (a spinning CPU sees new
-//   values in bounded time: without that, a spin on a stale copy would never end).
+//   the views require it to see past, a full barrier, or a cpu_relax() after the CPU read the copy
+//   (a spinning CPU sees the new value of what it spins on in bounded time: without that, a spin
+//   on a stale copy would never end; copies it has not read stay, so cpu_relax() orders no load).
 // - Reading a store teaches the reader that store's view (`known`); a read barrier then drops each
 //   stale copy that a known write superseded. A write barrier starts a new epoch and publishes the
 //   CPU's own earlier writes; a release also publishes what it has read (A-cumulativity); a full
@@ -25,9 +26,11 @@
 // stores of the same CPU are buffered, so load buffering (LB) is never observed; a locked
 // read-modify-write, even an unordered one (atomic_inc()), finds its CPU's earlier stores visible;
 // an interrupt's entry and return and every kernel call that drains the store buffer are full
-// barriers. Where it is weaker: a full barrier publishes what its CPU has read, not every store
-// that has reached memory, so it is not strongly cumulative across coherence order (Z6.3 with two
-// smp_mb() and an smp_rmb() reader is seen, which LKMM forbids).
+// barriers; a cpu_relax() after a load of an older value orders a later load of that same cell
+// (it reads memory's value, as a spin needs). Where it is weaker: a full barrier publishes what
+// its CPU has read, not every store that has reached memory, so it is not strongly cumulative
+// across coherence order (Z6.3 with two smp_mb() and an smp_rmb() reader is seen, which LKMM
+// forbids).
 
 /** A store's tag: which CPU wrote it, in which of its epochs, and the view it carries. */
 export interface WriteTag {
@@ -44,6 +47,8 @@ interface StaleCopy {
   readonly tag: WriteTag | undefined;
   /** Per writer: the first of its epochs whose store superseded `value` (0: none has). */
   readonly superseded: Int32Array;
+  /** Whether its CPU has read it (the `stale` choice): its next cpu_relax() drops it. */
+  read: boolean;
 }
 
 export class RelaxedViews {
@@ -124,7 +129,7 @@ export class RelaxedViews {
       if (copy === undefined) {
         const superseded = new Int32Array(this.cpuCount);
         superseded[cpu] = tag.epoch;
-        copies.set(cell, { value: old, tag: before, superseded });
+        copies.set(cell, { value: old, tag: before, superseded, read: false });
       } else if (copy.superseded[cpu] === 0) {
         copy.superseded[cpu] = tag.epoch;
       }
@@ -149,6 +154,7 @@ export class RelaxedViews {
   readStale(cpu: number, cell: number): number {
     const copy = this.stale[cpu]?.get(cell);
     if (copy === undefined) throw new Error(`CPU ${cpu} has no stale copy of cell ${cell}`);
+    copy.read = true;
     this.lastRead = copy.tag;
     if (copy.tag !== undefined) this.learn(cpu, copy.tag);
     return copy.value;
@@ -198,7 +204,11 @@ export class RelaxedViews {
    * two smp_mb(): 434 against more than 300,000), for orderings no litmus test here needs.
    */
   fullFence(cpu: number): void {
-    this.forgetStale(cpu);
+    const copies = this.stale[cpu];
+    if (copies !== undefined && copies.size > 0) {
+      if (this.dropped !== undefined) for (const [cell, copy] of copies) this.dropped.push(cpu, cell, copy.value);
+      copies.clear();
+    }
     this.releaseFence(cpu);
   }
 
@@ -225,12 +235,22 @@ export class RelaxedViews {
     this.readFence(cpu);
   }
 
-  /** cpu_relax(): a spinning CPU sees memory's values (it drops its stale copies, learning nothing). */
-  forgetStale(cpu: number): void {
+  /**
+   * cpu_relax(): a spinning CPU sees the new value of what it spins on. It drops the copies it has
+   * read (a spin that read an older value reads memory's at its next try) and learns nothing; the
+   * copies it has not read stay, so that it orders no load (Linux's cpu_relax() is no barrier: a
+   * load of x after `READ_ONCE(y); cpu_relax();` may still miss the store of x before y's). A spin
+   * therefore goes round at most once more after a store to what it spins on reached memory: on
+   * the copy that store left it.
+   */
+  relax(cpu: number): void {
     const copies = this.stale[cpu];
     if (copies === undefined || copies.size === 0) return;
-    if (this.dropped !== undefined) for (const [cell, copy] of copies) this.dropped.push(cpu, cell, copy.value);
-    copies.clear();
+    for (const [cell, copy] of copies) {
+      if (!copy.read) continue;
+      copies.delete(cell);
+      this.dropped?.push(cpu, cell, copy.value);
+    }
   }
 
   /** After a snapshot's views were loaded: each CPU's next store makes its tag afresh. */

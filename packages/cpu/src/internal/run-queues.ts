@@ -109,10 +109,11 @@ export function dispatch(core: MachineCore, cpu: number): void {
   runQueues.sliceSteps[cpu] = 0;
   const contextSwitch = core.cycles.contextSwitch;
   core.clocks[cpu] = Math.max(core.clocks[cpu] ?? 0, task.readyAtCycles) + contextSwitch;
-  traceNamed(core, cpu, task, 'sched_switch', `next_comm=${task.comm} next_pid=${task.pid}`, contextSwitch);
   // Under 'relaxed' the CPU learns what the task carries (relaxed-views.ts): a task that moved here
-  // never reads an older value of what it wrote, or saw, before it moved.
+  // never reads an older value of what it wrote, or saw, before it moved. Before the event, so that
+  // the stale copies this drops are traced right under the sched_switch that dropped them.
   core.storeBuffers.views?.receive(task.pid, cpu);
+  traceNamed(core, cpu, task, 'sched_switch', `next_comm=${task.comm} next_pid=${task.pid}`, contextSwitch);
   refresh(core, cpu);
   if (task.next === undefined) advance(core, cpu, task, task.resumeValue);
 }
