@@ -24,6 +24,9 @@ export class ChoicePoints {
   /** One more than the largest digit a choice adds: its key and cost as key * 2 + cost + 1. */
   private readonly radix: number;
   private readonly largestCode: number;
+  /** The point handed back last, and its code. */
+  private lastCode = UNCODED;
+  private last: ChoicePoint | undefined;
 
   /** `keyCount`: one more than the largest key a choice of the machine can have. */
   constructor(keyCount: number) {
@@ -51,11 +54,21 @@ export class ChoicePoints {
   point(bounded: boolean, freeSwitch: boolean, detour: boolean, timers: boolean, capped: boolean): ChoicePoint {
     const flags = (bounded ? 1 : 0) | (freeSwitch ? 2 : 0) | (detour ? 4 : 0) | (timers ? 8 : 0) | (capped ? 16 : 0);
     const code = this.code === UNCODED ? UNCODED : this.code * FLAG_VALUES + flags;
+    // Consecutive steps mostly meet the same point, and a code past 2^30 is a slow key for a map.
+    if (code !== UNCODED && code === this.lastCode && this.last !== undefined) return this.last;
     const known = code === UNCODED ? undefined : this.known.get(code);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      this.lastCode = code;
+      this.last = known;
+      return known;
+    }
     const count = this.count;
     const made: ChoicePoint = { choices: this.choices.slice(0, count), keys: this.keys.slice(0, count), costs: this.costs.slice(0, count), bounded, freeSwitch, detour, timers, capped };
-    if (code !== UNCODED && this.known.size < KEPT_POINTS) this.known.set(code, made);
+    if (code !== UNCODED && this.known.size < KEPT_POINTS) {
+      this.known.set(code, made);
+      this.lastCode = code;
+      this.last = made;
+    }
     return made;
   }
 }

@@ -257,11 +257,11 @@ function newNode(point: ChoicePoint, sleep: SleepSet, parent: SearchNode | undef
   const chosen = defaultChoice(point, sleep.asleep);
   if (chosen === undefined) return undefined;
   const firstKey = point.keys[chosen] ?? -1;
-  const parentKey = parent?.point.keys[parent.chosen] ?? -1;
   // A literal without a spread: V8 builds one that spreads on a slow path, and the search makes a node per step.
   const node: SearchNode = {
     point, chosen, done: [], backtrack: [firstKey], sleep, runs: runs ? byChoice(point) : NO_RUNS, clock: NO_CLOCK, epoch: 0, ownedElsewhere: ownSets ? [] : NO_KEYS, shared: ownSets ? [] : NO_KEYS, firstKey,
-    prefixHash: prefixHash(parent), prefixHash2: prefixHash2(parent), detours: parent === undefined ? 0 : parent.detours + (parentKey === parent.firstKey ? 0 : 1), contested: false,
+    // Only a sharded or split search names points by their prefix (and the hashes, past 2^30, are numbers V8 boxes).
+    prefixHash: ownSets ? prefixHash(parent) : 0, prefixHash2: ownSets ? prefixHash2(parent) : 0, detours: ownSets ? detoursTo(parent) : 0, contested: false,
     footprints: byChoice(point), op: -2, inIrq: false,
   };
   for (let index = 0; index < point.keys.length; index++) {
@@ -323,6 +323,11 @@ function prefixHash(parent: SearchNode | undefined): number {
   return parent === undefined ? HASH_SEED : mixHash(parent.prefixHash, parent.point.keys[parent.chosen] ?? -1);
 }
 
+/** How many of the choices before a point were not the first taken at theirs. */
+function detoursTo(parent: SearchNode | undefined): number {
+  return parent === undefined ? 0 : parent.detours + (parent.point.keys[parent.chosen] === parent.firstKey ? 0 : 1);
+}
+
 function prefixHash2(parent: SearchNode | undefined): number {
   return parent === undefined ? HASH2_SEED : mixHash2(parent.prefixHash2, parent.point.keys[parent.chosen] ?? -1);
 }
@@ -333,9 +338,11 @@ function nextBranch(path: SearchNode[]): number | undefined {
     const depth = path.length - 1;
     const node = path[depth];
     if (node === undefined) break;
-    addKey(node.done, node.point.keys[node.chosen] ?? -1);
-    const next = nextChoice(node);
+    const taken = node.point.keys[node.chosen] ?? -1;
+    const next = nextChoice(node, taken);
     if (next >= 0) {
+      // Only a point the path keeps records what it explored: most points have nothing left and are dropped.
+      addKey(node.done, taken);
       node.chosen = next;
       return depth;
     }
@@ -344,12 +351,15 @@ function nextBranch(path: SearchNode[]): number | undefined {
   return undefined;
 }
 
-/** The first choice at `node` asked for and neither taken, asleep nor explored elsewhere; -1 when none is. */
-function nextChoice(node: SearchNode): number {
+/** The first choice at `node` asked for and neither taken (`taken` just was), asleep nor explored elsewhere; -1 when none is. */
+function nextChoice(node: SearchNode, taken: number): number {
   const keys = node.point.keys;
+  const backtrack = node.backtrack;
+  // Most points were asked for nothing but the choice first taken there.
+  if (backtrack.length === 1 && backtrack[0] === taken) return -1;
   for (let index = 0; index < keys.length; index++) {
     const key = keys[index] ?? -1;
-    if (node.backtrack.includes(key) && !node.done.includes(key) && !node.sleep.asleep.has(key) && !node.ownedElsewhere.includes(key)) return index;
+    if (key !== taken && backtrack.includes(key) && !node.done.includes(key) && !node.sleep.asleep.has(key) && !node.ownedElsewhere.includes(key)) return index;
   }
   return -1;
 }

@@ -49,18 +49,30 @@ export interface Footprint {
 
 export function footprintOf(machine: Machine, choice: Choice): Footprint {
   const cpu = choice.cpu;
+  // Nothing is left over from a footprint a throw broke off.
+  READS.clear();
+  WRITES.clear();
   switch (choice.kind) {
     // An interrupt makes an idle CPU busy while its handler runs (see wakeFootprint).
     // Entering an interrupt handler and switching tasks drain the CPU's store buffer (under 'tso').
     case 'irq':
-      return { cpu, reads: [], writes: [IRQ_SOURCE_BASE + choice.source, RUN_QUEUE_BASE + cpu, ...drainWrites(machine, cpu)] };
+      WRITES.add(IRQ_SOURCE_BASE + choice.source);
+      WRITES.add(RUN_QUEUE_BASE + cpu);
+      addDrainWrites(machine, cpu);
+      return { cpu, reads: NO_LOCATIONS, writes: WRITES.take() };
     case 'ipi':
-      return { cpu, reads: [], writes: [IPI_QUEUE_BASE + cpu, RUN_QUEUE_BASE + cpu, ...drainWrites(machine, cpu)] };
+      WRITES.add(IPI_QUEUE_BASE + cpu);
+      WRITES.add(RUN_QUEUE_BASE + cpu);
+      addDrainWrites(machine, cpu);
+      return { cpu, reads: NO_LOCATIONS, writes: WRITES.take() };
     // Time passing fires a timer: its task's wake may place it on any run queue, as a preemption may.
     case 'preempt':
-      return { cpu, reads: [], writes: [...schedulerWrites(machine), ...drainWrites(machine, cpu)] };
+      addSchedulerWrites(machine);
+      addDrainWrites(machine, cpu);
+      return { cpu, reads: NO_LOCATIONS, writes: WRITES.take() };
     case 'time':
-      return { cpu, reads: [], writes: schedulerWrites(machine) };
+      addSchedulerWrites(machine);
+      return { cpu, reads: NO_LOCATIONS, writes: WRITES.take() };
     case 'step':
       return stepFootprint(machine, cpu);
     case 'stale':
@@ -68,12 +80,44 @@ export function footprintOf(machine: Machine, choice: Choice): Footprint {
     case 'flush': {
       const cell = machine.bufferedCells(cpu)[0] ?? 0;
       // It writes into its object, which a kfree on another CPU may have freed meanwhile.
-      const reads = cell < 0 ? [] : [OBJECT_BASE + machine.memory.objectIdAt(cell)];
+      const reads = cell < 0 ? NO_LOCATIONS : [OBJECT_BASE + machine.memory.objectIdAt(cell)];
       // Under 'relaxed' it also leaves every other CPU a stale copy: their loads of the cell meet it there.
       return { cpu: machine.cpuCount + cpu, reads, writes: [visibleLocation(cell), storeEntry(cpu, cell), STORE_BUFFER_BASE + cpu], follows: cpu };
     }
   }
 }
+
+/**
+ * Locations gathered for one footprint in a reused array, handed over as an array of exactly
+ * their number. The search keeps a footprint per step: an array pushed to from empty grows a
+ * backing store of 16 places or more, most of a footprint's memory and of the search's garbage.
+ */
+class Gathered {
+  private readonly locations: number[] = [];
+  private count = 0;
+
+  add(location: number): void {
+    this.locations[this.count++] = location;
+  }
+
+  /** The locations added since the last take, as a new array; the gathering starts again empty. */
+  take(): number[] {
+    const taken = this.locations.slice(0, this.count);
+    this.count = 0;
+    return taken;
+  }
+
+  clear(): void {
+    this.count = 0;
+  }
+}
+
+/** The locations of the footprint being made (one at a time: nothing here is re-entered). */
+const READS = new Gathered();
+const WRITES = new Gathered();
+
+/** A footprint's empty list of locations (never written: footprints are never changed). */
+const NO_LOCATIONS: readonly number[] = [];
 
 /** The location of `cpu`'s buffered stores to `cell` (a task's state as -1 - pid, see STORE_ENTRY_BASE). */
 function storeEntry(cpu: number, cell: number): number {
@@ -85,10 +129,11 @@ function visibleLocation(cell: number): number {
   return cell < 0 ? TASK_STATE_BASE + (-1 - cell) : cell;
 }
 
-/** What draining `cpu`'s store buffer writes: every cell it holds, and the buffer; nothing when it is empty. */
-function drainWrites(machine: Machine, cpu: number): number[] {
-  if (machine.bufferedStores(cpu) === 0) return [];
-  return [...machine.bufferedCells(cpu).map(visibleLocation), STORE_BUFFER_BASE + cpu];
+/** Adds what draining `cpu`'s store buffer writes: every cell it holds, and the buffer; nothing when it is empty. */
+function addDrainWrites(machine: Machine, cpu: number): void {
+  if (machine.bufferedStores(cpu) === 0) return;
+  for (const cell of machine.bufferedCells(cpu)) WRITES.add(visibleLocation(cell));
+  WRITES.add(STORE_BUFFER_BASE + cpu);
 }
 
 /**
@@ -101,79 +146,82 @@ export function withDrains(machine: Machine, footprint: Footprint, cells: readon
 
 function stepFootprint(machine: Machine, cpu: number): Footprint {
   const op = machine.pendingOperation(cpu);
-  const reads: number[] = [];
-  const writes: number[] = [];
   const code = machine.codeObjectOf(cpu);
-  if (code >= 0) reads.push(OBJECT_BASE + code);
+  if (code >= 0) READS.add(OBJECT_BASE + code);
   // Every step reads its CPU's run queue: a task woken onto it (a stopper thread for
   // stop_machine) turns this CPU's next step into a switch, so the step and the wake do not commute.
-  reads.push(RUN_QUEUE_BASE + cpu);
+  READS.add(RUN_QUEUE_BASE + cpu);
   if (op === undefined) {
     // An idle CPU switching to a task on its own run queue, or taking an IPI.
-    writes.push(RUN_QUEUE_BASE + cpu, IPI_QUEUE_BASE + cpu);
-    return { cpu, reads, writes };
+    WRITES.add(RUN_QUEUE_BASE + cpu);
+    WRITES.add(IPI_QUEUE_BASE + cpu);
+    return { cpu, reads: READS.take(), writes: WRITES.take() };
   }
   const tso = machine.memoryModel !== 'sc';
-  if (tso && drainsBuffer(op)) writes.push(...drainWrites(machine, cpu));
+  if (tso && drainsBuffer(op)) addDrainWrites(machine, cpu);
   switch (op.code) {
     case OpCode.Load:
     case OpCode.LoadAcquire:
-      reads.push(op.cell, objectOf(machine, op.cell));
+      READS.add(op.cell);
+      READS.add(objectOf(machine, op.cell));
       break;
     case OpCode.StoreRelease:
     case OpCode.Store:
       // Under 'tso' a store goes into this CPU's buffer: no other CPU sees it until its flush.
-      writes.push(tso ? storeEntry(cpu, op.cell) : op.cell);
-      reads.push(objectOf(machine, op.cell));
+      WRITES.add(tso ? storeEntry(cpu, op.cell) : op.cell);
+      READS.add(objectOf(machine, op.cell));
       break;
     case OpCode.Rmw:
       if (tso && !op.locked) {
-        reads.push(op.cell);
-        writes.push(storeEntry(cpu, op.cell));
+        READS.add(op.cell);
+        WRITES.add(storeEntry(cpu, op.cell));
       } else {
-        writes.push(op.cell);
+        WRITES.add(op.cell);
       }
-      reads.push(objectOf(machine, op.cell));
+      READS.add(objectOf(machine, op.cell));
       break;
     case OpCode.Free:
-      writes.push(objectOf(machine, op.address));
+      WRITES.add(objectOf(machine, op.address));
       break;
     case OpCode.Alloc:
-      writes.push(ALLOC);
+      WRITES.add(ALLOC);
       break;
     case OpCode.EnterCode:
-      reads.push(objectOf(machine, op.address));
+      READS.add(objectOf(machine, op.address));
       break;
     case OpCode.SetState:
       // A task sets only its own state; a wake of that task is the one other step that reads it.
       // Under 'tso' __set_current_state() only buffers it, and set_current_state() drains it (above).
-      writes.push(tso && !op.ordered ? storeEntry(cpu, -1 - (machine.contextOf(cpu)?.pid ?? 0)) : taskState(machine, cpu));
+      WRITES.add(tso && !op.ordered ? storeEntry(cpu, -1 - (machine.contextOf(cpu)?.pid ?? 0)) : taskState(machine, cpu));
       break;
     case OpCode.Schedule:
     case OpCode.Exit:
       // Sleeping, yielding and exiting change only this CPU's run queue and the task's state
       // (which CPUs are idle is part of every run queue: a wake placing a task reads them all).
-      writes.push(taskState(machine, cpu), RUN_QUEUE_BASE + cpu);
-      if (op.code === OpCode.Exit && endsRun(machine, cpu)) writes.push(RUN_END);
+      WRITES.add(taskState(machine, cpu));
+      WRITES.add(RUN_QUEUE_BASE + cpu);
+      if (op.code === OpCode.Exit && endsRun(machine, cpu)) WRITES.add(RUN_END);
       break;
     case OpCode.ScheduleTimeout:
       // Also arms a timer: timers are one queue for the whole machine.
-      writes.push(SCHED, taskState(machine, cpu), RUN_QUEUE_BASE + cpu);
+      WRITES.add(SCHED);
+      WRITES.add(taskState(machine, cpu));
+      WRITES.add(RUN_QUEUE_BASE + cpu);
       break;
     case OpCode.Wake:
-      wakeFootprint(machine, op.pid, reads, writes);
+      wakeFootprint(machine, op.pid);
       break;
     case OpCode.Spawn:
     case OpCode.SetAffinity:
-      writes.push(...schedulerWrites(machine));
+      addSchedulerWrites(machine);
       break;
     case OpCode.SendIpi:
-      writes.push(IPI_QUEUE_BASE + op.cpu);
+      WRITES.add(IPI_QUEUE_BASE + op.cpu);
       break;
     default:
       break;
   }
-  return { cpu, reads, writes };
+  return { cpu, reads: READS.take(), writes: WRITES.take() };
 }
 
 /** The location of the memory object that holds `address` (a free writes it, every access reads it). */
@@ -187,14 +235,14 @@ function objectOf(machine: Machine, address: number): number {
  * cancels is in the machine-wide timer queue. Which CPUs are idle is part of their run queues'
  * locations: every step that makes a CPU idle or busy writes that CPU's run queue.
  */
-function wakeFootprint(machine: Machine, pid: number, reads: number[], writes: number[]): void {
-  writes.push(TASK_STATE_BASE + pid);
+function wakeFootprint(machine: Machine, pid: number): void {
+  WRITES.add(TASK_STATE_BASE + pid);
   const effect = machine.wakeEffect(pid);
   if (effect === undefined) return;
-  if (effect.cancelsTimer) writes.push(SCHED);
+  if (effect.cancelsTimer) WRITES.add(SCHED);
   if (effect.runQueue < 0) return;
-  if (effect.readsIdleCpus) for (let cpu = 0; cpu < machine.cpuCount; cpu++) reads.push(RUN_QUEUE_BASE + cpu);
-  writes.push(RUN_QUEUE_BASE + effect.runQueue);
+  if (effect.readsIdleCpus) for (let cpu = 0; cpu < machine.cpuCount; cpu++) READS.add(RUN_QUEUE_BASE + cpu);
+  WRITES.add(RUN_QUEUE_BASE + effect.runQueue);
 }
 
 /**
@@ -250,7 +298,10 @@ function taskState(machine: Machine, cpu: number): number {
  * idle CPU dispatching): it touched the scheduler, whatever operation was pending before it.
  */
 export function withSchedulerWrites(machine: Machine, footprint: Footprint): Footprint {
-  return { cpu: footprint.cpu, reads: footprint.reads, writes: [...footprint.writes, ...schedulerWrites(machine)] };
+  WRITES.clear();
+  for (const location of footprint.writes) WRITES.add(location);
+  addSchedulerWrites(machine);
+  return { cpu: footprint.cpu, reads: footprint.reads, writes: WRITES.take() };
 }
 
 /**
@@ -260,9 +311,11 @@ export function withSchedulerWrites(machine: Machine, footprint: Footprint): Foo
  * is not known before.
  */
 export function withTimerWakes(machine: Machine, footprint: Footprint, pids: readonly number[]): Footprint {
-  const writes = [...footprint.writes, ...schedulerWrites(machine)];
-  for (const pid of pids) writes.push(TASK_STATE_BASE + pid);
-  return { cpu: footprint.cpu, reads: footprint.reads, writes };
+  WRITES.clear();
+  for (const location of footprint.writes) WRITES.add(location);
+  addSchedulerWrites(machine);
+  for (const pid of pids) WRITES.add(TASK_STATE_BASE + pid);
+  return { cpu: footprint.cpu, reads: footprint.reads, writes: WRITES.take() };
 }
 
 /**
@@ -270,10 +323,9 @@ export function withTimerWakes(machine: Machine, footprint: Footprint, pids: rea
  * runs next: they conflict with each other and with every run queue. (Sleeping, exiting and
  * waking are narrower: see stepFootprint and wakeFootprint.)
  */
-function schedulerWrites(machine: Machine): number[] {
-  const writes = [SCHED];
-  for (let cpu = 0; cpu < machine.cpuCount; cpu++) writes.push(RUN_QUEUE_BASE + cpu);
-  return writes;
+function addSchedulerWrites(machine: Machine): void {
+  WRITES.add(SCHED);
+  for (let cpu = 0; cpu < machine.cpuCount; cpu++) WRITES.add(RUN_QUEUE_BASE + cpu);
 }
 
 /**
@@ -286,7 +338,11 @@ function schedulerWrites(machine: Machine): number[] {
  * store then left behind the flush where it happened to run after it, and so did every load after it.
  */
 export function commutesWithOwnFlush(a: Footprint, b: Footprint): boolean {
-  const [flush, step] = a.follows !== undefined && a.follows !== a.cpu ? [a, b] : [b, a];
+  // Neither a flush (nor a stale load, whose `follows` is its own CPU): the common case, asked for every pair of dependent steps.
+  if ((a.follows === undefined || a.follows === a.cpu) && (b.follows === undefined || b.follows === b.cpu)) return false;
+  const aFlushes = a.follows !== undefined && a.follows !== a.cpu;
+  const flush = aFlushes ? a : b;
+  const step = aFlushes ? b : a;
   if (flush.follows === undefined || flush.follows === flush.cpu || step.cpu !== flush.follows) return false;
   return !step.writes.some((location) => location === STORE_BUFFER_BASE + step.cpu || (location >= STORE_ENTRY_BASE && flush.writes.includes(location)));
 }

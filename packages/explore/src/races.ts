@@ -56,9 +56,9 @@ function happensBefore(path: readonly SearchNode[], key: number, predecessors: r
       break;
     }
   }
-  const clock: number[] = [];
   // Made only for a step that races: most do not.
   let races: number[] | undefined;
+  CLOCK.clear();
   for (const earlierPosition of predecessors) {
     const earlier = path[earlierPosition];
     if (earlier === undefined) continue;
@@ -66,16 +66,73 @@ function happensBefore(path: readonly SearchNode[], key: number, predecessors: r
     const earlierFootprint = earlier.footprints[earlier.chosen];
     // Neither ordered nor racing: a CPU's load and its own flush give the same either way round.
     if (footprint !== undefined && earlierFootprint !== undefined && commutesWithOwnFlush(footprint, earlierFootprint)) continue;
-    const ordered = (clock[earlierKey] ?? 0) >= earlier.epoch;
-    if (!ordered && earlierKey !== key && !inProgramOrder(footprint, earlierFootprint)) (races ??= []).push(earlierPosition);
-    merge(clock, earlier.clock);
-    padTo(clock, earlierKey);
-    if ((clock[earlierKey] ?? 0) < earlier.epoch) clock[earlierKey] = earlier.epoch;
+    // Ordered before through a later predecessor, whose clock then holds all of this one's: nothing to merge.
+    if (CLOCK.at(earlierKey) >= earlier.epoch) continue;
+    if (earlierKey !== key && !inProgramOrder(footprint, earlierFootprint)) (races ??= []).push(earlierPosition);
+    CLOCK.merge(earlier.clock);
+    CLOCK.raise(earlierKey, earlier.epoch);
   }
-  padTo(clock, key);
-  clock[key] = epoch;
-  return { clock, epoch, races: races ?? NO_RACES };
+  CLOCK.set(key, epoch);
+  return { clock: CLOCK.take(), epoch, races: races ?? NO_RACES };
 }
+
+/**
+ * The clock being made, in a reused array kept at zero past what is in use (dense, zeros where
+ * a process has no step ordered before: V8 keeps it as packed small integers, which merges and
+ * reads go through faster than holes), handed over as an
+ * array of exactly its length: the search keeps a clock per step, and one grown by pushes from
+ * empty holds 16 places or more.
+ */
+class ClockBuilder {
+  private readonly entries: number[] = [];
+  private length = 0;
+
+  at(index: number): number {
+    return index < this.length ? this.entries[index] ?? 0 : 0;
+  }
+
+  /** Makes room for `length` entries (zeros where nothing was there). */
+  private widen(length: number): void {
+    const entries = this.entries;
+    while (entries.length < length) entries.push(0);
+    if (length > this.length) this.length = length;
+  }
+
+  merge(from: readonly number[]): void {
+    this.widen(from.length);
+    const entries = this.entries;
+    for (let index = 0; index < from.length; index++) {
+      const value = from[index] ?? 0;
+      if (value > (entries[index] ?? 0)) entries[index] = value;
+    }
+  }
+
+  /** Makes the entry `index` at least `value`. */
+  raise(index: number, value: number): void {
+    this.widen(index + 1);
+    if ((this.entries[index] ?? 0) < value) this.entries[index] = value;
+  }
+
+  set(index: number, value: number): void {
+    this.widen(index + 1);
+    this.entries[index] = value;
+  }
+
+  /** The clock made, as a new array; the builder starts again from zero. */
+  take(): number[] {
+    const clock = this.entries.slice(0, this.length);
+    this.clear();
+    return clock;
+  }
+
+  clear(): void {
+    const entries = this.entries;
+    for (let index = 0; index < this.length; index++) entries[index] = 0;
+    this.length = 0;
+  }
+}
+
+const CLOCK = new ClockBuilder();
 
 const NO_RACES: readonly number[] = [];
 
@@ -231,23 +288,6 @@ function isFlush(node: SearchNode | undefined): boolean {
 
 function chosenCpu(node: SearchNode | undefined): number | undefined {
   return node?.point.choices[node.chosen]?.cpu;
-}
-
-// Clocks are kept dense, zeros where a process has no step ordered before: V8 keeps such an
-// array as packed small integers, which merges and reads go through faster than holes.
-
-function merge(into: number[], from: readonly number[]): void {
-  const shared = Math.min(into.length, from.length);
-  for (let index = 0; index < shared; index++) {
-    const value = from[index] ?? 0;
-    if (value > (into[index] ?? 0)) into[index] = value;
-  }
-  for (let index = into.length; index < from.length; index++) into.push(from[index] ?? 0);
-}
-
-/** Makes a clock long enough to hold `index`. */
-function padTo(clock: number[], index: number): void {
-  while (clock.length <= index) clock.push(0);
 }
 
 /** The later step of a race: its choice key, its happens-before clock, and the position it ran at (the path's length for a pending step). */

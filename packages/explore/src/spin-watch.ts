@@ -13,11 +13,11 @@ import { OBJECT_BASE, type Footprint } from './footprint.js';
 export class SpinWatch {
   /**
    * Per CPU: cells read since its last write, its last relax, or its last change of context, each
-   * followed by the cell's write count when it was read.
+   * followed by 1 once the cell has been written since it was read (else 0): a cell written
+   * between a read and the relax after it is no reason to wait. (Marked in the few reads held
+   * rather than counted per cell in a map, which cost a lookup or two at every step.)
    */
   private readonly readsSinceWrite: number[][];
-  /** Writes seen per cell: a cell written between a read and the relax after it is no reason to wait. */
-  private readonly writeCounts = new Map<number, number>();
   /** Per CPU: the cells it waits on, or undefined when it is not waiting. */
   private readonly waitingOn: (number[] | undefined)[];
   private waiting = 0;
@@ -64,7 +64,7 @@ export class SpinWatch {
   record(cpu: number, op: Operation | undefined, footprint: Footprint, switched: boolean, unchangedCell = -1, writer = cpu): void {
     if (footprint.writes.length > 0) {
       for (const location of footprint.writes) {
-        if (location < OBJECT_BASE && location !== unchangedCell) this.writeCounts.set(location, (this.writeCounts.get(location) ?? 0) + 1);
+        if (location < OBJECT_BASE && location !== unchangedCell) this.markWritten(location);
       }
       if (this.waiting > 0) this.wakeWaitersOn(writer, footprint.writes, unchangedCell);
       // A flush of the writer's own store buffer: what the writer read of those cells is still what it reads now.
@@ -80,7 +80,7 @@ export class SpinWatch {
     switch (op.code) {
       case OpCode.Load:
       case OpCode.LoadAcquire:
-        reads.push(op.cell, this.writeCounts.get(op.cell) ?? 0);
+        reads.push(op.cell, 0);
         return;
       case OpCode.Schedule:
         // A schedule() that switched away really slept or yielded the CPU; one that came straight
@@ -97,7 +97,7 @@ export class SpinWatch {
         return;
       case OpCode.Rmw:
         if (op.cell === unchangedCell) {
-          reads.push(op.cell, this.writeCounts.get(op.cell) ?? 0);
+          reads.push(op.cell, 0);
           return;
         }
         forget(reads);
@@ -125,9 +125,16 @@ export class SpinWatch {
     forget(reads);
   }
 
+  /** Marks every read of `cell` that a CPU holds as written since. */
+  private markWritten(cell: number): void {
+    for (const reads of this.readsSinceWrite) {
+      for (let index = 0; index < reads.length; index += 2) if (reads[index] === cell) reads[index + 1] = 1;
+    }
+  }
+
   private unchangedSinceRead(reads: readonly number[]): boolean {
     for (let index = 0; index < reads.length; index += 2) {
-      if ((this.writeCounts.get(reads[index] ?? -1) ?? 0) !== reads[index + 1]) return false;
+      if (reads[index + 1] !== 0) return false;
     }
     return true;
   }
@@ -136,7 +143,7 @@ export class SpinWatch {
     const reads = this.readsSinceWrite[cpu];
     if (reads === undefined) return;
     for (let index = 0; index < reads.length; index += 2) {
-      if (writes.includes(reads[index] ?? -1)) reads[index + 1] = this.writeCounts.get(reads[index] ?? -1) ?? 0;
+      if (writes.includes(reads[index] ?? -1)) reads[index + 1] = 0;
     }
   }
 
