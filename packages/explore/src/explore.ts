@@ -84,7 +84,7 @@ export function explore(target: ExploreTarget, options: ExploreOptions = {}): Ex
     irqs: options.irqs ?? EXPLORE_DEFAULTS.irqs,
     steps: options.maxSteps ?? EXPLORE_DEFAULTS.maxSteps,
   };
-  // A subtree handed over checks only a few of its first executions against fresh boots (then each power of two, and every 64th).
+  // A subtree handed over checks only a few of its first executions against fresh boots (then each power of two, and every 256th).
   let starts = new ExecutionStarts(target, options.checkpoints ?? true, options.subtree === undefined ? undefined : SUBTREE_SAMPLE);
   let tallies: SearchTally[];
   let divergence: BootedAfresh | undefined;

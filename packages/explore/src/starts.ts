@@ -8,7 +8,7 @@ import { startExecution, type ExploreTarget, type StartedExecution } from './tar
 // checkpoint), and every execution rewinds it there, which puts back its memory, tasks and the
 // kernel's host-side state (see Machine.rewind and HostState). Code that keeps state the machine
 // was not given would make a rewound run differ from a fresh one, unseen: so a sample of the
-// executions (each of the first 64, then every 64th and each power of two), and every one that
+// executions (each of the first 64, then every 256th and each power of two), and every one that
 // finds a violation, is run again on a fresh boot and the two compared: outcome, steps and time.
 // Each sampled run follows a run from the checkpoint stopped part-way, which leaves changed what
 // a whole run would have brought back (a count up in get, down in put). Any difference, or any
@@ -21,8 +21,14 @@ export interface Start extends StartedExecution {
   readonly rewound: boolean;
 }
 
-/** Every one of the first this many executions is checked against a fresh boot, then one in this many (and each power of two). */
-const SAMPLE = 64;
+/** Every one of the first this many executions is checked against a fresh boot... */
+const FIRST_SAMPLED = 64;
+/**
+ * ...then one in this many, and each power of two. A fresh boot costs about two executions, so
+ * one in 64 spent a sixth of a large search on the check; state that drifts from run to run is
+ * still caught at the powers of two, and state that breaks at once within the first 64.
+ */
+const SAMPLE_EVERY = 256;
 
 interface Checkpoint extends StartedExecution {
   readonly snapshot: MachineSnapshot;
@@ -50,7 +56,7 @@ export class ExecutionStarts {
    * executions are all checked (a subtree handed over by another worker checks fewer: the search
    * it came from has checked its own first ones, on the same checkpoint).
    */
-  constructor(private readonly target: ExploreTarget, checkpoints: boolean, private readonly firstSampled = SAMPLE) {
+  constructor(private readonly target: ExploreTarget, checkpoints: boolean, private readonly firstSampled = FIRST_SAMPLED) {
     if (!checkpoints) this.refusal = { reason: 'off', why: 'checkpoints are off' };
   }
 
@@ -95,7 +101,7 @@ export class ExecutionStarts {
   /** Whether the execution last started is one of the sample run again afresh. */
   get sampled(): boolean {
     const count = this.started;
-    return count <= this.firstSampled || count % SAMPLE === 0 || (count & (count - 1)) === 0;
+    return count <= this.firstSampled || count % SAMPLE_EVERY === 0 || (count & (count - 1)) === 0;
   }
 
   private first(): Start {
