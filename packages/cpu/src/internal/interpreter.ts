@@ -1,4 +1,4 @@
-import { EXIT_TASK, OpCode, type FenceOp, type IrqDisableOp, type IrqEnableOp, type IrqRestoreOp, type IrqSaveOp, type LoadAcquireOp, type Operation, type StoreReleaseOp, type TaskSpec } from '../ops.js';
+import { EXIT_TASK, OpCode, type FenceOp, type LoadOp, type StoreOp, type IrqDisableOp, type IrqEnableOp, type IrqRestoreOp, type IrqSaveOp, type LoadAcquireOp, type Operation, type StoreReleaseOp, type TaskSpec } from '../ops.js';
 import { IrqFrame, Task, type Frame } from '../task.js';
 import type { MachineCore } from './core.js';
 import { raise } from './faults.js';
@@ -11,8 +11,8 @@ import { traceOperation } from './tracing.js';
 
 // The operation interpreter: one `step` choice on a CPU performs the operation its running frame
 // yielded, charges its cycles, and resumes the frame's generator with the result. This is the
-// step loop's hot path: loads, stores and read-modify-writes are handled in `execute` itself,
-// everything rarer in `executeKernelOp`.
+// step loop's hot path: loads and stores take `loadOrStore`, read-modify-writes and other common
+// operations `executeOther`, everything rarer `executeKernelOp`.
 
 /** A `step` choice on `cpu`: dispatch a queued task, take an IPI, switch to a waiting stopper, or perform an operation. */
 export function stepCpu(core: MachineCore, cpu: number): void {
@@ -58,11 +58,37 @@ function reschedule(core: MachineCore, cpu: number, frame: Frame): boolean {
 function execute(core: MachineCore, cpu: number, frame: Frame): void {
   const op = frame.next;
   if (op === undefined) throw new Error(`frame ${frame.comm}-${frame.pid} on CPU ${cpu} has no next operation`);
-  const memory = core.memory;
-  if (frame.codeTop >= 0 && memory.isFreed(frame.codeTop)) {
+  if (frame.codeTop >= 0 && core.memory.isFreed(frame.codeTop)) {
     raise(core, 'call-into-freed-code', `${frame.comm}-${frame.pid} is executing ${frame.codeName}, which has been freed (returned into unloaded code)`, cpu, frame);
     return;
   }
+  // Loads and stores, most steps of any run, take one path with one call of the access check and
+  // of the cost model: V8 inlines each call site on its own, and two sites of each overran the
+  // step loop's inlining budget.
+  if (op.code === OpCode.Load || op.code === OpCode.Store) loadOrStore(core, cpu, frame, op);
+  else executeOther(core, cpu, frame, op);
+}
+
+/** A plain load or store (neither drains a store buffer under 'tso'). */
+function loadOrStore(core: MachineCore, cpu: number, frame: Frame, op: LoadOp | StoreOp): void {
+  const cell = op.cell;
+  if (!checkAccess(core, cpu, frame, cell)) return;
+  const memory = core.memory;
+  const before = core.clocks[cpu] ?? 0;
+  const now = memory.access(cpu, cell, op.code === OpCode.Store, before);
+  let result = 0;
+  if (op.code === OpCode.Store) {
+    if (core.tso) bufferStore(core, cpu, cell, op.value);
+    else memory.write(cell, op.value);
+  } else {
+    result = core.tso ? loadOnCpu(core, cpu, cell, core.readStale) : memory.read(cell);
+  }
+  finish(core, cpu, frame, op, result, before, now);
+}
+
+/** Every operation but a plain load or store. */
+function executeOther(core: MachineCore, cpu: number, frame: Frame, op: Operation): void {
+  const memory = core.memory;
   // Under 'tso' an operation that orders (a locked instruction, smp_mb(), a call that takes a lock) first makes this CPU's buffered stores visible.
   if (core.tso && drainsBuffer(op)) {
     // A locked read-modify-write orders as its form says (read-modify-write.ts): here its CPU's stores only reach memory first.
@@ -74,17 +100,6 @@ function execute(core: MachineCore, cpu: number, frame: Frame): void {
   let now = before;
   let result = 0;
   switch (op.code) {
-    case OpCode.Load:
-      if (!checkAccess(core, cpu, frame, op.cell)) return;
-      now = memory.access(cpu, op.cell, false, now);
-      result = core.tso ? loadOnCpu(core, cpu, op.cell, core.readStale) : memory.read(op.cell);
-      break;
-    case OpCode.Store:
-      if (!checkAccess(core, cpu, frame, op.cell)) return;
-      now = memory.access(cpu, op.cell, true, now);
-      if (core.tso) bufferStore(core, cpu, op.cell, op.value);
-      else memory.write(op.cell, op.value);
-      break;
     case OpCode.Rmw:
       if (!checkAccess(core, cpu, frame, op.cell)) return;
       if (!op.locked && !checkLocalOwner(core, cpu, frame, op.cell)) return;
@@ -267,9 +282,13 @@ function spawnFrom(core: MachineCore, cpu: number, frame: Frame, spec: TaskSpec,
 function checkAccess(core: MachineCore, cpu: number, frame: Frame, address: number): boolean {
   const liveness = core.memory.liveness(address);
   if (liveness === 1) return true;
+  accessFault(core, cpu, frame, address, liveness);
+  return false;
+}
+
+function accessFault(core: MachineCore, cpu: number, frame: Frame, address: number, liveness: number): void {
   if (liveness < 0) raise(core, 'invalid-access', `access to address ${String(address)}, which no allocation holds`, cpu, frame);
   else raise(core, 'use-after-free', `access to ${core.memory.describe(address)} after it was freed`, cpu, frame);
-  return false;
 }
 
 /**
