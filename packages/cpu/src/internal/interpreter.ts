@@ -1,4 +1,4 @@
-import { EXIT_TASK, OpCode, type FenceOp, type LoadOp, type StoreOp, type IrqDisableOp, type IrqEnableOp, type IrqRestoreOp, type IrqSaveOp, type LoadAcquireOp, type Operation, type StoreReleaseOp, type TaskSpec } from '../ops.js';
+import { EXIT_TASK, OpCode, type FenceOp, type LoadAcquireOp, type LoadOp, type Operation, type StoreOp, type StoreReleaseOp, type TaskSpec } from '../ops.js';
 import { IrqFrame, Task, type Frame } from '../task.js';
 import type { MachineCore } from './core.js';
 import { raise } from './faults.js';
@@ -6,6 +6,7 @@ import { deliverIpi, ipiCarrier, queueIpi, returnFromIrq } from './interrupts.js
 import { dispatch, preemptible, requeue, switchOut, topFrame } from './run-queues.js';
 import { checkSpawn, createTask, exitTask, schedule, setAffinity, wake } from './sleep-wake.js';
 import { readModifyWrite } from './read-modify-write.js';
+import { enterCode, exitCode, irqOperation } from './frame-ops.js';
 import { bufferTaskState, bufferStore, buffersCell, drain, drainStores, drainsBuffer, loadOnCpu } from './store-buffers.js';
 import { traceOperation } from './tracing.js';
 
@@ -303,55 +304,6 @@ function checkLocalOwner(core: MachineCore, cpu: number, frame: Frame, cell: num
   if (owner === undefined || owner === cpu) return true;
   raise(core, 'invalid-op', `local_add on ${core.memory.describe(cell)} from CPU ${cpu}, which CPU ${owner} updates: a local_t is atomic only against its own CPU's interrupts, and another CPU's update can be lost`, cpu, frame);
   return false;
-}
-
-function irqOperation(core: MachineCore, cpu: number, frame: Frame, op: IrqDisableOp | IrqEnableOp | IrqSaveOp | IrqRestoreOp): number {
-  if (!(frame instanceof Task)) {
-    // Handlers run with interrupts off; saving and restoring "off" is fine, enabling is not.
-    if (op.code === OpCode.IrqEnable || (op.code === OpCode.IrqRestore && op.flags !== 0)) {
-      raise(core, 'invalid-op', 'interrupt handler enabled interrupts', cpu, frame);
-    }
-    return 0;
-  }
-  const wasEnabled = frame.irqsOff ? 0 : 1;
-  switch (op.code) {
-    case OpCode.IrqDisable:
-    case OpCode.IrqSave:
-      frame.irqsOff = true;
-      break;
-    case OpCode.IrqEnable:
-      frame.irqsOff = false;
-      break;
-    case OpCode.IrqRestore:
-      frame.irqsOff = op.flags === 0;
-      break;
-  }
-  return wasEnabled;
-}
-
-function enterCode(core: MachineCore, cpu: number, frame: Frame, address: number, what: string): boolean {
-  const memory = core.memory;
-  const objectId = memory.objectIdAt(address);
-  const object = memory.objectAt(address);
-  if (objectId < 0 || object === undefined) {
-    raise(core, 'invalid-access', `call to ${what} at address ${String(address)}, which no allocation holds`, cpu, frame);
-    return false;
-  }
-  if (memory.isFreed(objectId)) {
-    raise(core, 'call-into-freed-code', `call to ${what} in ${object.name}, which has been freed`, cpu, frame);
-    return false;
-  }
-  frame.pushCode(objectId, `${what} in ${object.name}`);
-  return true;
-}
-
-function exitCode(core: MachineCore, cpu: number, frame: Frame): boolean {
-  if (frame.codeStack.length === 0) {
-    raise(core, 'invalid-op', 'return from code that was never entered', cpu, frame);
-    return false;
-  }
-  frame.popCode();
-  return true;
 }
 
 /**
