@@ -8,8 +8,9 @@ import { TIME_PASSES, type Choice } from '../choice.js';
 // CPU c, which is -2 - c, and a stale load on CPU c, which is STALE - c. Snapshots hold these
 // words (save, load).
 //
-// The log keeps them as bytes: a step on CPU c below STEP_BYTES is the one byte c, any other word
-// the byte ESCAPE and its four bytes. Fresh memory is what the log costs most: on a virtual
+// The log keeps them as bytes: a step on CPU c below 128 is the one byte c, on a higher CPU (a
+// machine has at most 1024) the two bytes 0x80 | c >> 8 and c & 0xff, any other word the byte
+// ESCAPE and its four bytes. Fresh memory is what the log costs most: on a virtual
 // machine the operating system faults in and zeroes each new page, and at four bytes a step the
 // log's new pages cost bench/steps.ts a fifth of its rate (measured in CPU time, with a log that
 // wrongly wrote one chunk over and over); a byte a step is a quarter of those pages.
@@ -25,8 +26,9 @@ const FLUSH = -2;
 /** A stale load on CPU c: STALE - c, below every flush's word. */
 const STALE = -2 - 2 ** 20;
 
-/** Steps on CPUs below this are one byte; the bytes from here up escape a word. */
-const STEP_BYTES = 0xff;
+/** Steps on CPUs below this are one byte; from here up to TWO_BYTE_END, two bytes. */
+const TWO_BYTE_STEP = 0x80;
+const TWO_BYTE_END = 0xc0;
 const ESCAPE = 0xff;
 /** Bytes an escaped word takes. */
 const WORD_BYTES = 5;
@@ -61,8 +63,8 @@ export class ChoiceLog {
 
   /** The common case, kept small so the step loop can inline it. */
   pushStep(cpu: number): void {
-    if (cpu >= STEP_BYTES) {
-      this.pushWords(cpu * 4 + STEP, 1, 0);
+    if (cpu >= TWO_BYTE_STEP) {
+      this.pushWideStep(cpu);
       return;
     }
     if (this.used === CHUNK_BYTES) this.nextChunk();
@@ -128,7 +130,15 @@ export class ChoiceLog {
     return choices;
   }
 
-  /** Words other than a step's on a small CPU: each escaped; a choice's bytes stay in one chunk, so that each chunk reads back on its own. */
+  /** A step on CPU 128 or above: two bytes, in one chunk. */
+  private pushWideStep(cpu: number): void {
+    if (this.used > CHUNK_BYTES - 2) this.nextChunk();
+    this.bytes[this.used++] = TWO_BYTE_STEP | (cpu >>> 8);
+    this.bytes[this.used++] = cpu & 0xff;
+    this.words++;
+  }
+
+  /** Words other than a step's: each escaped; a choice's bytes stay in one chunk, so that each chunk reads back on its own. */
   private pushWords(first: number, count: number, second: number): void {
     if (this.used + count * WORD_BYTES > CHUNK_BYTES) this.nextChunk();
     this.putWord(first);
@@ -170,8 +180,12 @@ function decodeWords(bytes: Uint8Array, words: Int32Array, offset: number): numb
   let at = offset;
   for (let index = 0; index < bytes.length; index++) {
     const byte = bytes[index] ?? 0;
-    if (byte !== ESCAPE) {
+    if (byte < TWO_BYTE_STEP) {
       words[at++] = byte * 4 + STEP;
+      continue;
+    }
+    if (byte < TWO_BYTE_END) {
+      words[at++] = (((byte & 0x3f) << 8) | (bytes[++index] ?? 0)) * 4 + STEP;
       continue;
     }
     words[at++] = (bytes[index + 1] ?? 0) | ((bytes[index + 2] ?? 0) << 8) | ((bytes[index + 3] ?? 0) << 16) | ((bytes[index + 4] ?? 0) << 24);
