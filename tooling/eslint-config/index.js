@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 /** @param {string} tsconfigRootDir the package directory (import.meta.dirname of its config) */
 export function kmodsimConfig(tsconfigRootDir) {
   return tseslint.config(
-    { ignores: ['dist/**', 'coverage/**', '**/fixtures/**', 'bin/**', '*.config.*'] },
+    { ignores: ['dist/**', 'bench-dist/**', 'coverage/**', '**/fixtures/**', 'bin/**', '*.config.*'] },
     js.configs.recommended,
     ...tseslint.configs.strictTypeChecked,
     {

@@ -219,50 +219,38 @@ export class Memory {
       this.lastSourceClass = SOURCE_HIT;
       return nowCycles + (this.sourceCycles[SOURCE_HIT] ?? 0);
     }
-    return write ? this.takeExclusive(cpu, line, owner, nowCycles) : this.share(cpu, line, owner, nowCycles);
+    return this.transfer(cpu, line, owner, write, nowCycles);
   }
 
-  private share(cpu: number, line: number, owner: number, nowCycles: number): number {
-    let from = owner;
-    if (from === NO_OWNER && (this.sharerCount[line] ?? 0) > 0) from = this.nextSharer(line, 0);
-    const start = Math.max(nowCycles, this.lineReadyCycles[line] ?? 0);
-    const done = start + this.transferCycles(from, cpu);
-    this.lineReadyCycles[line] = done;
-    this.chargeCoherence(cpu, from, nowCycles, start, done);
-    if (owner !== NO_OWNER) {
-      this.lineOwner[line] = NO_OWNER;
-      this.addSharer(line, owner);
-    }
-    this.addSharer(line, cpu);
-    return done;
-  }
-
-  private takeExclusive(cpu: number, line: number, owner: number, nowCycles: number): number {
+  /**
+   * A miss: the line comes from its owner, a sharer (the farthest one, for a write: the
+   * invalidations go out in parallel) or memory, no earlier than it last arrived anywhere. A write
+   * takes it exclusive; a read leaves it shared by the reader and its former owner. One function
+   * for both, so that the step loop inlines one call site of the cost model.
+   */
+  private transfer(cpu: number, line: number, owner: number, write: boolean, nowCycles: number): number {
     const shared = (this.sharerCount[line] ?? 0) > 0;
     let from = owner;
-    if (from === NO_OWNER && shared) {
-      // Upgrading a shared line: the invalidations go out in parallel, the farthest one is paid.
-      from = this.farthest(cpu, line);
-    }
-    const start = Math.max(nowCycles, this.lineReadyCycles[line] ?? 0);
-    const done = start + this.transferCycles(from, cpu);
-    this.chargeCoherence(cpu, from, nowCycles, start, done);
-    if (shared) this.clearSharers(line);
-    this.lineOwner[line] = cpu;
-    this.lineReadyCycles[line] = done;
-    return done;
-  }
-
-  /** The whole access when the line came from another CPU's cache, else only the wait for it. */
-  private chargeCoherence(cpu: number, from: number, nowCycles: number, start: number, done: number): void {
-    const fromCache = from !== NO_OWNER && from !== cpu;
-    this.coherence[cpu] = (this.coherence[cpu] ?? 0) + (fromCache ? done : start) - nowCycles;
-  }
-
-  private transferCycles(from: number, to: number): number {
-    const source = this.classify(from, to);
+    if (from === NO_OWNER && shared) from = write ? this.farthest(cpu, line) : this.firstSharer(line);
+    const ready = this.lineReadyCycles[line] ?? 0;
+    const start = nowCycles > ready ? nowCycles : ready;
+    const source = this.classify(from, cpu);
     this.lastSourceClass = source;
-    return this.sourceCycles[source] ?? 0;
+    const done = start + (this.sourceCycles[source] ?? 0);
+    this.lineReadyCycles[line] = done;
+    // The whole access when the line came from another CPU's cache, else only the wait for it.
+    this.coherence[cpu] = (this.coherence[cpu] ?? 0) + (from !== NO_OWNER && from !== cpu ? done : start) - nowCycles;
+    if (write) {
+      if (shared) this.clearSharers(line);
+      this.lineOwner[line] = cpu;
+    } else if (owner !== NO_OWNER) {
+      this.lineOwner[line] = NO_OWNER;
+      this.addSharer(line, owner);
+      this.addSharer(line, cpu);
+    } else {
+      this.addSharer(line, cpu);
+    }
+    return done;
   }
 
   private classify(from: number, to: number): number {
@@ -274,15 +262,21 @@ export class Memory {
     return SOURCE_OTHER_BOARD;
   }
 
+  /** The sharer of `line` other than `cpu` that is dearest to reach (the lowest among equals), or `cpu` when there is none. */
   private farthest(cpu: number, line: number): number {
     let best = cpu;
     let bestCycles = -1;
-    for (let sharer = this.nextSharer(line, 0); sharer >= 0; sharer = this.nextSharer(line, sharer + 1)) {
-      if (sharer === cpu) continue;
-      const cost = this.sourceCycles[this.classify(sharer, cpu)] ?? 0;
-      if (cost > bestCycles) {
-        bestCycles = cost;
-        best = sharer;
+    const base = line * this.sharerWords;
+    for (let wordIndex = 0; wordIndex < this.sharerWords; wordIndex++) {
+      // Each set bit, lowest first, cleared as it is visited.
+      for (let word = this.sharerBits[base + wordIndex] ?? 0; word !== 0; word &= word - 1) {
+        const sharer = wordIndex * 32 + (31 - Math.clz32(word & -word));
+        if (sharer === cpu) continue;
+        const cost = this.sourceCycles[this.classify(sharer, cpu)] ?? 0;
+        if (cost > bestCycles) {
+          bestCycles = cost;
+          best = sharer;
+        }
       }
     }
     return best;
@@ -293,12 +287,11 @@ export class Memory {
     return ((word >>> (cpu & 31)) & 1) === 1;
   }
 
-  /** The lowest sharer of `line` numbered `from` or above, or -1. */
-  private nextSharer(line: number, from: number): number {
+  /** The lowest sharer of `line`, or -1. */
+  private firstSharer(line: number): number {
     const base = line * this.sharerWords;
-    for (let wordIndex = from >>> 5; wordIndex < this.sharerWords; wordIndex++) {
-      let word = this.sharerBits[base + wordIndex] ?? 0;
-      if (wordIndex === from >>> 5) word &= ~0 << (from & 31);
+    for (let wordIndex = 0; wordIndex < this.sharerWords; wordIndex++) {
+      const word = this.sharerBits[base + wordIndex] ?? 0;
       if (word !== 0) return wordIndex * 32 + (31 - Math.clz32(word & -word));
     }
     return -1;

@@ -168,6 +168,26 @@ describe('long runs', () => {
     expect(replayed.read(0)).toBe(original.read(0));
   });
 
+  test('steps on CPUs numbered past 127 beside low ones replay exactly from their choice list', () => {
+    const spawnPair = (machine: Machine): void => {
+      const cell = machine.alloc('ball', 1).base;
+      for (const cpu of [3, 300]) {
+        machine.spawn({ name: `cpu${cpu}`, cpu, bound: true, body: function* () { for (let i = 0; i < 3000; i++) yield store(cell, i); } });
+      }
+    };
+    const original = machineOf({ cpuCount: 301, schedule: 'kms1:random:4' });
+    spawnPair(original);
+    const ran = original.run();
+    if (!ran.ok) return expect.fail(ran.fault.message);
+    const choices = listOf(original.choiceString());
+    if (!choices.ok) return expect.fail(choices.message);
+    expect(new Set(choices.value.map((choice) => choice.cpu))).toEqual(new Set([3, 300]));
+    const replayed = machineOf({ cpuCount: 301, schedule: original.choiceString() });
+    spawnPair(replayed);
+    expect(replayed.run()).toMatchObject({ ok: true, steps: ran.steps, cycles: ran.cycles });
+    expect(replayed.choiceString()).toBe(original.choiceString());
+  });
+
   test('a machine rewound to a snapshot taken after thousands of choices keeps them, and records the next ones after them', () => {
     const machine = machineOf({ cpuCount: 2, schedule: 'kms1:random:5:irq=0.3:preempt=0.1', snapshots: true });
     spawnWorkers(machine, 700);

@@ -1,10 +1,19 @@
 import { TIME_PASSES, type Choice } from '../choice.js';
 
-// The record of a run's choices, kept as integers in typed arrays: recording is on for every
-// run (a failing run must print what reproduces it), so it must cost next to nothing.
-// A step is `cpu * 4`; the other kinds take a second word (IRQ source, preemption target),
-// except time passing, which is -1, a store buffer's flush on CPU c, which is -2 - c, and a
-// stale load on CPU c, which is STALE - c.
+// The record of a run's choices: recording is on for every run (a failing run must print what
+// reproduces it), so it must cost next to nothing.
+//
+// A choice is one or two integer words: a step is `cpu * 4`; the other kinds take a second word
+// (IRQ source, preemption target), except time passing, which is -1, a store buffer's flush on
+// CPU c, which is -2 - c, and a stale load on CPU c, which is STALE - c. Snapshots hold these
+// words (save, load).
+//
+// The log keeps them as bytes: a step on CPU c below 128 is the one byte c, on a higher CPU (a
+// machine has at most 1024) the two bytes 0x80 | c >> 8 and c & 0xff, any other word the byte
+// ESCAPE and its four bytes. Fresh memory is what the log costs most: on a virtual
+// machine the operating system faults in and zeroes each new page, and at four bytes a step the
+// log's new pages cost bench/steps.ts a fifth of its rate (measured in CPU time, with a log that
+// wrongly wrote one chunk over and over); a byte a step is a quarter of those pages.
 
 const STEP = 0;
 const IRQ = 1;
@@ -17,114 +26,172 @@ const FLUSH = -2;
 /** A stale load on CPU c: STALE - c, below every flush's word. */
 const STALE = -2 - 2 ** 20;
 
+/** Steps on CPUs below this are one byte; from here up to TWO_BYTE_END, two bytes. */
+const TWO_BYTE_STEP = 0x80;
+const TWO_BYTE_END = 0xc0;
+const ESCAPE = 0xff;
+/** Bytes an escaped word takes. */
+const WORD_BYTES = 5;
+
 /**
- * Words per chunk. The log is a list of chunks rather than one array that doubles: a run of
- * 100,000 steps doubled its array seven times, copying each word about twice. Fresh memory is
- * what the log costs most: on a virtual machine the operating system faults in and zeroes each
- * new page, and a log that (wrongly) wrote one chunk over and over ran bench/steps.ts a fifth
- * faster, measured with perf and in CPU time; chunks instead of doubling saved 8%. A chunk is
- * filled once and never copied, and a log loaded again (a model checker's rewind, many times a
- * second) fills the chunks it has instead of allocating new ones.
+ * Bytes per chunk. The log is a list of chunks rather than one array that doubles: a long run
+ * doubled its array again and again, copying each byte about twice. A chunk is filled once and
+ * never copied, and a log loaded again (a model checker's rewind, many times a second) fills the
+ * chunks it has instead of allocating new ones.
  */
-const CHUNK_WORDS = 4096;
+const CHUNK_BYTES = 16384;
 
 export class ChoiceLog {
-  /** The words before the current chunk, oldest first: loaded words, then chunks filled since. Never written again. */
-  private readonly filled: Int32Array[] = [];
-  /** The chunks this log allocated, in the order it fills them. */
-  private readonly owned: Int32Array[];
-  /** Which of them is being filled. */
+  /** Words a snapshot held when it was loaded: the choices before the chunks'. Never written. */
+  private loaded: Int32Array = new Int32Array(0);
+  /** The chunks this log allocated, in the order it fills them; those before `current` are full up to their `ends`. */
+  private readonly owned: Uint8Array[];
+  /** Where each filled chunk's bytes end (a choice's bytes never straddle two chunks). */
+  private readonly ends: number[] = [];
+  /** Which chunk is being filled. */
   private current = 0;
-  private words: Int32Array;
-  /** Words used in `words`. */
+  private bytes: Uint8Array;
+  /** Bytes used in `bytes`. */
   private used = 0;
+  /** Words the chunks hold. */
+  private words = 0;
 
   constructor() {
-    this.words = new Int32Array(CHUNK_WORDS);
-    this.owned = [this.words];
+    this.bytes = new Uint8Array(CHUNK_BYTES);
+    this.owned = [this.bytes];
   }
 
   /** The common case, kept small so the step loop can inline it. */
   pushStep(cpu: number): void {
-    if (this.used === CHUNK_WORDS) this.nextChunk();
-    this.words[this.used++] = cpu * 4;
+    if (cpu >= TWO_BYTE_STEP) {
+      this.pushWideStep(cpu);
+      return;
+    }
+    if (this.used === CHUNK_BYTES) this.nextChunk();
+    this.bytes[this.used++] = cpu;
+    this.words++;
   }
 
   push(choice: Choice): void {
-    // A choice's words stay in one chunk, so that each chunk reads back on its own.
-    if (this.used + 2 > CHUNK_WORDS) this.nextChunk();
-    const words = this.words;
     switch (choice.kind) {
       case 'step':
-        words[this.used++] = choice.cpu * 4 + STEP;
+        this.pushStep(choice.cpu);
         return;
       case 'irq':
-        words[this.used++] = choice.cpu * 4 + IRQ;
-        words[this.used++] = choice.source;
+        this.pushWords(choice.cpu * 4 + IRQ, 2, choice.source);
         return;
       case 'ipi':
-        words[this.used++] = choice.cpu * 4 + IPI;
+        this.pushWords(choice.cpu * 4 + IPI, 1, 0);
         return;
       case 'preempt':
-        words[this.used++] = choice.cpu * 4 + PREEMPT;
-        words[this.used++] = choice.target;
+        this.pushWords(choice.cpu * 4 + PREEMPT, 2, choice.target);
         return;
       case 'time':
-        words[this.used++] = TIME;
+        this.pushWords(TIME, 1, 0);
         return;
       case 'flush':
-        words[this.used++] = FLUSH - choice.cpu;
+        this.pushWords(FLUSH - choice.cpu, 1, 0);
         return;
       case 'stale':
-        words[this.used++] = STALE - choice.cpu;
+        this.pushWords(STALE - choice.cpu, 1, 0);
         return;
     }
   }
 
-  /** The log's words, copied into one array. */
+  /** The log's words, in one array. */
   save(): Int32Array {
-    let length = this.used;
-    for (const chunk of this.filled) length += chunk.length;
-    const saved = new Int32Array(length);
-    let offset = 0;
-    for (const chunk of this.filled) {
-      saved.set(chunk, offset);
-      offset += chunk.length;
-    }
-    saved.set(this.words.subarray(0, this.used), offset);
+    const saved = new Int32Array(this.loaded.length + this.words);
+    saved.set(this.loaded);
+    let offset = this.loaded.length;
+    this.forEachChunk((chunk) => { offset = decodeWords(chunk, saved, offset); });
     return saved;
   }
 
   /**
    * Takes on saved words in place of what it holds. They are kept as they are, uncopied: the log
-   * never writes what it has filled, and a snapshot's words are not changed by anyone.
+   * never writes them, and a snapshot's words are not changed by anyone.
    */
   load(words: Int32Array): void {
-    this.filled.length = 0;
-    if (words.length > 0) this.filled.push(words);
+    this.loaded = words;
+    this.ends.length = 0;
     this.current = 0;
-    this.words = this.owned[0] ?? this.words;
+    this.bytes = this.owned[0] ?? this.bytes;
     this.used = 0;
+    this.words = 0;
   }
 
   toChoices(): Choice[] {
     const choices: Choice[] = [];
-    for (const chunk of this.filled) readChoices(chunk, choices);
-    readChoices(this.words.subarray(0, this.used), choices);
+    readChoices(this.loaded, choices);
+    const words = new Int32Array(this.words);
+    let offset = 0;
+    this.forEachChunk((chunk) => { offset = decodeWords(chunk, words, offset); });
+    readChoices(words, choices);
     return choices;
   }
 
+  /** A step on CPU 128 or above: two bytes, in one chunk. */
+  private pushWideStep(cpu: number): void {
+    if (this.used > CHUNK_BYTES - 2) this.nextChunk();
+    this.bytes[this.used++] = TWO_BYTE_STEP | (cpu >>> 8);
+    this.bytes[this.used++] = cpu & 0xff;
+    this.words++;
+  }
+
+  /** Words other than a step's: each escaped; a choice's bytes stay in one chunk, so that each chunk reads back on its own. */
+  private pushWords(first: number, count: number, second: number): void {
+    if (this.used + count * WORD_BYTES > CHUNK_BYTES) this.nextChunk();
+    this.putWord(first);
+    if (count === 2) this.putWord(second);
+    this.words += count;
+  }
+
+  private putWord(word: number): void {
+    const bytes = this.bytes;
+    let at = this.used;
+    bytes[at++] = ESCAPE;
+    bytes[at++] = word & 0xff;
+    bytes[at++] = (word >>> 8) & 0xff;
+    bytes[at++] = (word >>> 16) & 0xff;
+    bytes[at++] = word >>> 24;
+    this.used = at;
+  }
+
+  private forEachChunk(visit: (chunk: Uint8Array) => void): void {
+    for (let index = 0; index < this.current; index++) visit((this.owned[index] ?? this.bytes).subarray(0, this.ends[index] ?? 0));
+    visit(this.bytes.subarray(0, this.used));
+  }
+
   private nextChunk(): void {
-    this.filled.push(this.words.subarray(0, this.used));
+    this.ends[this.current] = this.used;
     this.current++;
     let next = this.owned[this.current];
     if (next === undefined) {
-      next = new Int32Array(CHUNK_WORDS);
+      next = new Uint8Array(CHUNK_BYTES);
       this.owned.push(next);
     }
-    this.words = next;
+    this.bytes = next;
     this.used = 0;
   }
+}
+
+/** Writes the words `bytes` hold into `words` from `offset`; returns the offset after them. */
+function decodeWords(bytes: Uint8Array, words: Int32Array, offset: number): number {
+  let at = offset;
+  for (let index = 0; index < bytes.length; index++) {
+    const byte = bytes[index] ?? 0;
+    if (byte < TWO_BYTE_STEP) {
+      words[at++] = byte * 4 + STEP;
+      continue;
+    }
+    if (byte < TWO_BYTE_END) {
+      words[at++] = (((byte & 0x3f) << 8) | (bytes[++index] ?? 0)) * 4 + STEP;
+      continue;
+    }
+    words[at++] = (bytes[index + 1] ?? 0) | ((bytes[index + 2] ?? 0) << 8) | ((bytes[index + 3] ?? 0) << 16) | ((bytes[index + 4] ?? 0) << 24);
+    index += WORD_BYTES - 1;
+  }
+  return at;
 }
 
 /** Appends the choices `words` hold to `choices`. */

@@ -1,4 +1,4 @@
-import { EXIT_TASK, OpCode, type FenceOp, type IrqDisableOp, type IrqEnableOp, type IrqRestoreOp, type IrqSaveOp, type LoadAcquireOp, type Operation, type StoreReleaseOp, type TaskSpec } from '../ops.js';
+import { EXIT_TASK, OpCode, type FenceOp, type LoadAcquireOp, type LoadOp, type Operation, type StoreOp, type StoreReleaseOp, type TaskSpec } from '../ops.js';
 import { IrqFrame, Task, type Frame } from '../task.js';
 import type { MachineCore } from './core.js';
 import { raise } from './faults.js';
@@ -6,13 +6,14 @@ import { deliverIpi, ipiCarrier, queueIpi, returnFromIrq } from './interrupts.js
 import { dispatch, preemptible, requeue, switchOut, topFrame } from './run-queues.js';
 import { checkSpawn, createTask, exitTask, schedule, setAffinity, wake } from './sleep-wake.js';
 import { readModifyWrite } from './read-modify-write.js';
+import { enterCode, exitCode, irqOperation } from './frame-ops.js';
 import { bufferTaskState, bufferStore, buffersCell, drain, drainStores, drainsBuffer, loadOnCpu } from './store-buffers.js';
 import { traceOperation } from './tracing.js';
 
 // The operation interpreter: one `step` choice on a CPU performs the operation its running frame
 // yielded, charges its cycles, and resumes the frame's generator with the result. This is the
-// step loop's hot path: loads, stores and read-modify-writes are handled in `execute` itself,
-// everything rarer in `executeKernelOp`.
+// step loop's hot path: loads and stores take `loadOrStore`, read-modify-writes and other common
+// operations `executeOther`, everything rarer `executeKernelOp`.
 
 /** A `step` choice on `cpu`: dispatch a queued task, take an IPI, switch to a waiting stopper, or perform an operation. */
 export function stepCpu(core: MachineCore, cpu: number): void {
@@ -58,11 +59,37 @@ function reschedule(core: MachineCore, cpu: number, frame: Frame): boolean {
 function execute(core: MachineCore, cpu: number, frame: Frame): void {
   const op = frame.next;
   if (op === undefined) throw new Error(`frame ${frame.comm}-${frame.pid} on CPU ${cpu} has no next operation`);
-  const memory = core.memory;
-  if (frame.codeTop >= 0 && memory.isFreed(frame.codeTop)) {
+  if (frame.codeTop >= 0 && core.memory.isFreed(frame.codeTop)) {
     raise(core, 'call-into-freed-code', `${frame.comm}-${frame.pid} is executing ${frame.codeName}, which has been freed (returned into unloaded code)`, cpu, frame);
     return;
   }
+  // Loads and stores, most steps of any run, take one path with one call of the access check and
+  // of the cost model: V8 inlines each call site on its own, and two sites of each overran the
+  // step loop's inlining budget.
+  if (op.code === OpCode.Load || op.code === OpCode.Store) loadOrStore(core, cpu, frame, op);
+  else executeOther(core, cpu, frame, op);
+}
+
+/** A plain load or store (neither drains a store buffer under 'tso'). */
+function loadOrStore(core: MachineCore, cpu: number, frame: Frame, op: LoadOp | StoreOp): void {
+  const cell = op.cell;
+  if (!checkAccess(core, cpu, frame, cell)) return;
+  const memory = core.memory;
+  const before = core.clocks[cpu] ?? 0;
+  const now = memory.access(cpu, cell, op.code === OpCode.Store, before);
+  let result = 0;
+  if (op.code === OpCode.Store) {
+    if (core.tso) bufferStore(core, cpu, cell, op.value);
+    else memory.write(cell, op.value);
+  } else {
+    result = core.tso ? loadOnCpu(core, cpu, cell, core.readStale) : memory.read(cell);
+  }
+  finish(core, cpu, frame, op, result, before, now);
+}
+
+/** Every operation but a plain load or store. */
+function executeOther(core: MachineCore, cpu: number, frame: Frame, op: Operation): void {
+  const memory = core.memory;
   // Under 'tso' an operation that orders (a locked instruction, smp_mb(), a call that takes a lock) first makes this CPU's buffered stores visible.
   if (core.tso && drainsBuffer(op)) {
     // A locked read-modify-write orders as its form says (read-modify-write.ts): here its CPU's stores only reach memory first.
@@ -74,17 +101,6 @@ function execute(core: MachineCore, cpu: number, frame: Frame): void {
   let now = before;
   let result = 0;
   switch (op.code) {
-    case OpCode.Load:
-      if (!checkAccess(core, cpu, frame, op.cell)) return;
-      now = memory.access(cpu, op.cell, false, now);
-      result = core.tso ? loadOnCpu(core, cpu, op.cell, core.readStale) : memory.read(op.cell);
-      break;
-    case OpCode.Store:
-      if (!checkAccess(core, cpu, frame, op.cell)) return;
-      now = memory.access(cpu, op.cell, true, now);
-      if (core.tso) bufferStore(core, cpu, op.cell, op.value);
-      else memory.write(op.cell, op.value);
-      break;
     case OpCode.Rmw:
       if (!checkAccess(core, cpu, frame, op.cell)) return;
       if (!op.locked && !checkLocalOwner(core, cpu, frame, op.cell)) return;
@@ -267,9 +283,13 @@ function spawnFrom(core: MachineCore, cpu: number, frame: Frame, spec: TaskSpec,
 function checkAccess(core: MachineCore, cpu: number, frame: Frame, address: number): boolean {
   const liveness = core.memory.liveness(address);
   if (liveness === 1) return true;
+  accessFault(core, cpu, frame, address, liveness);
+  return false;
+}
+
+function accessFault(core: MachineCore, cpu: number, frame: Frame, address: number, liveness: number): void {
   if (liveness < 0) raise(core, 'invalid-access', `access to address ${String(address)}, which no allocation holds`, cpu, frame);
   else raise(core, 'use-after-free', `access to ${core.memory.describe(address)} after it was freed`, cpu, frame);
-  return false;
 }
 
 /**
@@ -284,55 +304,6 @@ function checkLocalOwner(core: MachineCore, cpu: number, frame: Frame, cell: num
   if (owner === undefined || owner === cpu) return true;
   raise(core, 'invalid-op', `local_add on ${core.memory.describe(cell)} from CPU ${cpu}, which CPU ${owner} updates: a local_t is atomic only against its own CPU's interrupts, and another CPU's update can be lost`, cpu, frame);
   return false;
-}
-
-function irqOperation(core: MachineCore, cpu: number, frame: Frame, op: IrqDisableOp | IrqEnableOp | IrqSaveOp | IrqRestoreOp): number {
-  if (!(frame instanceof Task)) {
-    // Handlers run with interrupts off; saving and restoring "off" is fine, enabling is not.
-    if (op.code === OpCode.IrqEnable || (op.code === OpCode.IrqRestore && op.flags !== 0)) {
-      raise(core, 'invalid-op', 'interrupt handler enabled interrupts', cpu, frame);
-    }
-    return 0;
-  }
-  const wasEnabled = frame.irqsOff ? 0 : 1;
-  switch (op.code) {
-    case OpCode.IrqDisable:
-    case OpCode.IrqSave:
-      frame.irqsOff = true;
-      break;
-    case OpCode.IrqEnable:
-      frame.irqsOff = false;
-      break;
-    case OpCode.IrqRestore:
-      frame.irqsOff = op.flags === 0;
-      break;
-  }
-  return wasEnabled;
-}
-
-function enterCode(core: MachineCore, cpu: number, frame: Frame, address: number, what: string): boolean {
-  const memory = core.memory;
-  const objectId = memory.objectIdAt(address);
-  const object = memory.objectAt(address);
-  if (objectId < 0 || object === undefined) {
-    raise(core, 'invalid-access', `call to ${what} at address ${String(address)}, which no allocation holds`, cpu, frame);
-    return false;
-  }
-  if (memory.isFreed(objectId)) {
-    raise(core, 'call-into-freed-code', `call to ${what} in ${object.name}, which has been freed`, cpu, frame);
-    return false;
-  }
-  frame.pushCode(objectId, `${what} in ${object.name}`);
-  return true;
-}
-
-function exitCode(core: MachineCore, cpu: number, frame: Frame): boolean {
-  if (frame.codeStack.length === 0) {
-    raise(core, 'invalid-op', 'return from code that was never entered', cpu, frame);
-    return false;
-  }
-  frame.popCode();
-  return true;
 }
 
 /**
