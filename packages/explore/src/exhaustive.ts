@@ -68,7 +68,7 @@ export function exhaustiveSearch(target: ExploreTarget, options: ExhaustiveOptio
   const tally = new SearchTally(options.onProgress);
   const path: SearchNode[] = [];
   const index = new AccessIndex();
-  const plan = options.shard === undefined ? undefined : new ShardPlan(options.shard, path);
+  const plan = options.shard === undefined ? undefined : new ShardPlan(options.shard);
   const splitter = options.splitter;
   if (options.subtree !== undefined && splitter === undefined) throw new Error('a subtree is searched with the splitter of the search it came from');
   const request: Request = plan !== undefined ? (node, key) => { plan.request(node, key); } : splitter !== undefined ? (node, key) => { requestContested(splitter, options.bounds.preemptions, node, key); } : addAlternative;

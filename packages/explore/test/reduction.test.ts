@@ -43,9 +43,13 @@ describe('partial-order reduction against the full search: the reduced search fi
     // Nothing missed, and nothing the full search cannot reach: that would be a replay gone wrong.
     expect(endings(reduced), `seed ${seed}`).toEqual(all);
     if (!SHARDED.has(seed)) return;
-    // Shards of the reduced search, run apart, must find together what one search finds.
-    const shards = [0, 1, 2].map((index) => explore(target, { ...bounds, shard: { index, count: 3 } }));
-    expect([...new Set(shards.flatMap(endings))].sort(), `seed ${seed}, 3 shards`).toEqual(all);
+    // Shards of the reduced search, run apart, must find together what one search finds. Two
+    // shards as well as three: a plan that shared an alternative in one shard and dealt it in the
+    // other lost an ending of seed 12 in two shards only.
+    for (const count of [2, 3]) {
+      const shards = Array.from({ length: count }, (_, index) => explore(target, { ...bounds, shard: { index, count } }));
+      expect([...new Set(shards.flatMap(endings))].sort(), `seed ${seed}, ${count} shards`).toEqual(all);
+    }
   });
 
   // Work stealing at its most eager: every third execution of every part hands a subtree over,
