@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { makeDirectories, parseDurationMs, temporaryPathFor } from '../src/index.js';
+import { checkMachineDir, makeDirectories, openMachine, parseDurationMs, temporaryPathFor } from '../src/index.js';
 import { boot, newMachineDir } from './machine.js';
 
 test('makeDirectories creates every missing level, and names the file that stands in the way', () => {
@@ -26,4 +27,25 @@ test('a boot of a fresh directory where another boot is taking the lock waits fo
   writeFileSync(temporaryPathFor(join(dir, 'lock')), `${process.pid}\n${hostname()}\nkmodsim boot\n`);
   await boot(dir);
   expect(existsSync(join(dir, 'machine.json'))).toBe(true);
+});
+
+test('a command that opens a machine while a reboot holds its lock waits for the reboot, not calling the machine missing', async () => {
+  // What rmmod, modprobe, modinfo and insmod see while `kmodsim boot --reboot` runs: the lock of a
+  // running boot, and no machine.json (the reboot clears the old machine before it writes the new).
+  // The stand-in boot is another process, which puts machine.json back and lets go when it ends.
+  const dir = newMachineDir();
+  await boot(dir);
+  const config = join(dir, 'machine.json');
+  const aside = `${dir}.json`;
+  renameSync(config, aside);
+  const rebooting = spawn(process.execPath, ['-e', [
+    "const fs = require('node:fs');",
+    `fs.writeFileSync(${JSON.stringify(join(dir, 'lock'))}, process.pid + '\\n' + require('node:os').hostname() + '\\nkmodsim boot --reboot\\n');`,
+    "process.stdout.write('locked\\n');",
+    `setTimeout(() => { fs.renameSync(${JSON.stringify(aside)}, ${JSON.stringify(config)}); fs.unlinkSync(${JSON.stringify(join(dir, 'lock'))}); }, 300);`,
+  ].join('\n')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve) => { rebooting.stdout.once('data', resolve); });
+  const opened = openMachine(dir);
+  expect(opened.ok).toBe(true);
+  expect(checkMachineDir(dir)).toBeUndefined();
 });

@@ -34,8 +34,17 @@ const MAX_IMAGE_BYTES = 512 * 1024 * 1024;
 /** How saveImage names an image: its SHA-256 in hex. */
 const IMAGE_NAME = /^[0-9a-f]{64}\.ko$/;
 
-/** Says whether dir is a machine, without reading its journal. */
+/**
+ * Says whether dir is a machine, without reading its journal. While a running kmodsim boot holds
+ * the lock of a directory that is not a machine (yet, or again: a reboot clears machine.json
+ * first), it waits for that boot, so that no command calls the machine missing halfway through.
+ */
 export function checkMachineDir(dir: string): StoreError | undefined {
+  return awaitBoot(dir, lookAtMachineDir(dir));
+}
+
+/** Whether dir is a machine as it is now, boot or no boot. */
+function lookAtMachineDir(dir: string): StoreError | undefined {
   let isDirectory: boolean;
   try {
     isDirectory = statSync(dir).isDirectory();
@@ -90,9 +99,9 @@ export function withLockedMachine<T, F extends Failure = StoreError>(
   dir: string, command: string, body: (machine: OpenMachine) => Result<T, StoreError | F>,
 ): Result<T, StoreError | F> {
   // A directory without machine.json but with a running boot's lock is being booted (or
-  // rebooted): wait for the boot and look again, rather than call the machine missing halfway
-  // through. Nothing is written into a directory that is not a machine, not even a lock.
-  const problem = awaitBoot(dir, checkMachineDir(dir));
+  // rebooted): checkMachineDir waits for the boot and looks again. Nothing is written into a
+  // directory that is not a machine, not even a lock.
+  const problem = checkMachineDir(dir);
   if (problem !== undefined) return problem;
   const locked = acquireLock(dir, machineFiles(dir).lock, command);
   if (!locked.ok) return locked;
@@ -117,9 +126,9 @@ function awaitBoot(dir: string, problem: StoreError | undefined): StoreError | u
     const holder = inspectLock(lock);
     // Looked at again after the lock: a boot that finished since the first look wrote machine.json
     // before it let go of the lock, and the directory is a machine now.
-    if (holder.kind !== 'kmodsim' || !holder.running || !holder.owner.command.startsWith('kmodsim boot')) return checkMachineDir(dir);
+    if (holder.kind !== 'kmodsim' || !holder.running || !holder.owner.command.startsWith('kmodsim boot')) return lookAtMachineDir(dir);
     sleepMs(5);
-    current = checkMachineDir(dir);
+    current = lookAtMachineDir(dir);
   }
   return current;
 }
