@@ -65,9 +65,10 @@ Options:
   --traces               also count the distinct traces covered: executions that differ only in the
                          order of independent steps count once (exhaustive, without --shard or --workers)
   --no-checkpoints       boot the scenario afresh for every execution instead of rewinding to a
-                         checkpoint after setup (slower). A strategy that keeps state outside
-                         simulated memory is found either way (with this option, by a short search
-                         with checkpoints), and where it is found clean its pair is an ERROR
+                         checkpoint after setup (slower). State a strategy keeps outside simulated
+                         memory is looked for either way (with this option, by a search of 64
+                         executions with checkpoints: a sample, which can miss state that shows
+                         later); where it is seen and the pair is found clean, the pair is an ERROR
   --quiet                no progress line on stderr (shown only when it is a terminal: pairs done,
                          the search under way and its executions, about how long is left)
   --json                 one JSON object per verdict
