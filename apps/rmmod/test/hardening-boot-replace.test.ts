@@ -67,6 +67,24 @@ describe('kmodsim boot never removes what is not a machine\'s', () => {
 });
 
 describe('a boot after an interrupted one', () => {
+  test('a reboot killed mid-write: every command says the boot was interrupted and how to recover; boot recovers it', async () => {
+    const dir = newMachineDir();
+    const t = tool(dir);
+    expect((await t.run('kmodsim', ['boot'])).status).toBe(0);
+    const killed = spawnSync(process.execPath, [join(binDir, 'kmodsim.js'), 'boot', '--reboot', '-M', dir], { env: { ...process.env, KMODSIM_CRASH_AT: 'replace-opened' } });
+    expect(killed.signal).toBe('SIGKILL');
+    const why = `it has no machine.json: a kmodsim boot of it was interrupted before it finished; boot it again with: kmodsim boot --machine ${dir}`;
+    for (const [command, args] of [['lsmod', []], ['rmmod', ['demo_lib']], ['modprobe', ['demo_lib']]] as const) {
+      const ran = await t.run(command, [...args]);
+      expect(ran.stderr).toContain(`${dir} is not a kmodsim machine (${why})`);
+      expect(ran.status).not.toBe(0);
+    }
+    const again = await t.run('kmodsim', ['boot', '--machine', dir]);
+    expect(again.stderr).toBe('');
+    expect(again.status).toBe(0);
+    expect((await t.run('lsmod', [])).status).toBe(0);
+  });
+
   test('refuses, naming them, when the user added files since; boots once they are moved aside', async () => {
     const dir = newMachineDir();
     const killed = spawnSync(process.execPath, [join(binDir, 'kmodsim.js'), 'boot', '-M', dir], { env: { ...process.env, KMODSIM_CRASH_AT: 'replace-opened' } });

@@ -57,9 +57,20 @@ function lookAtMachineDir(dir: string): StoreError | undefined {
   // say what stopped us rather than that it is none.
   const unreadable = lookupProblem(config);
   if (unreadable !== undefined) return ioFailure(dir, `cannot look inside it: ${unreadable}`);
-  if (!hasEntry(config)) return notAMachine(dir, 'it has no machine.json');
+  if (!hasEntry(config)) return notAMachine(dir, interruptedBoot(dir) ? interruptedBootWhy(dir) : 'it has no machine.json');
   return undefined;
 }
+
+/** Whether the lock in dir is a kmodsim boot's that ended before it let go (killed mid-write). */
+const interruptedBoot = (dir: string): boolean => isDeadBoot(inspectLock(machineFiles(dir).lock));
+
+const isDeadBoot = (holder: ReturnType<typeof inspectLock>): boolean =>
+  holder.kind === 'kmodsim' && !holder.running && holder.owner.command.startsWith('kmodsim boot');
+
+// What a user needs after a boot or reboot was killed: boot replaces exactly what the dead boot
+// wrote (its lock marks those files as kmodsim's), so the same command recovers the directory.
+const interruptedBootWhy = (dir: string): string =>
+  `it has no machine.json: a kmodsim boot of it was interrupted before it finished; boot it again with: kmodsim boot --machine ${dir}`;
 
 /** Why a name in a directory cannot be looked up, other than its absence (EACCES: no search permission). */
 function lookupProblem(path: string): string | undefined {
@@ -178,7 +189,7 @@ export function createMachineDir(dir: string, config: BootConfig, reboot: boolea
   const holder = inspectLock(files.lock);
   const isMachine = isMachineConfig(files.config);
   const bootRunning = holder.kind === 'kmodsim' && holder.running;
-  const halfBooted = holder.kind === 'kmodsim' && !holder.running && holder.owner.command.startsWith('kmodsim boot');
+  const halfBooted = isDeadBoot(holder);
   if (!isMachine && !bootRunning && !halfBooted && strays.length > 0) return holdsOtherFiles(dir);
   // Refused before the dead boot's lock is replaced, so that it still marks the files as kmodsim's.
   const interrupted = !isMachine && halfBooted ? foreignToBoot(dir, false) : undefined;
