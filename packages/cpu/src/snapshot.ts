@@ -169,6 +169,8 @@ export interface RelaxedSave {
   readonly strongPublished: readonly (readonly number[])[];
   /** Per CPU: the histories of the cells it has written to memory or read, joined. */
   readonly coSeen: readonly (readonly number[])[];
+  /** Per CPU: the strong views of the stores it has read, joined. */
+  readonly strongLearned: readonly (readonly number[])[];
   /** [cell, tag]: the tag of the store each cell's value came from. */
   readonly cellTags: readonly (readonly number[])[];
   /** [cell, history]: each cell's history. */

@@ -34,6 +34,7 @@ export function saveRelaxed(views: RelaxedViews, bufferTags: readonly (readonly 
     published: views.published.map((view) => [...view]),
     strongPublished: views.strongPublished.map((view) => [...view]),
     coSeen: views.coSeen.map((view) => [...view]),
+    strongLearned: views.strongLearned.map((view) => [...view]),
     cellTags: [...views.tags].map(([cell, tag]) => [cell, tags.indexOf(tag)]),
     cellHistories: [...views.history].map(([cell, history]) => [cell, histories.indexOf(history)]),
     stale: views.stale.map((copies) => [...copies].map(([cell, copy]) => [cell, copy.value, tags.indexOf(copy.tag), copy.read ? 1 : 0, histories.indexOf(copy.history), ...copy.superseded])),
@@ -60,6 +61,7 @@ export function loadRelaxed(views: RelaxedViews, saved: RelaxedSave): WriteTag[]
     views.known[cpu]?.set(saved.known[cpu] ?? []);
     views.observed[cpu]?.set(saved.observed[cpu] ?? []);
     views.coSeen[cpu]?.set(saved.coSeen[cpu] ?? []);
+    views.strongLearned[cpu]?.set(saved.strongLearned[cpu] ?? []);
     views.published[cpu] = Int32Array.from(saved.published[cpu] ?? []);
     views.strongPublished[cpu] = Int32Array.from(saved.strongPublished[cpu] ?? []);
     const copies = views.stale[cpu];
@@ -91,7 +93,7 @@ export function isRelaxedSave(value: unknown, cpuCount: number, buffered: readon
   const ints = (row: unknown, length?: number): boolean => Array.isArray(row) && row.every(Number.isInteger) && (length === undefined || row.length === length);
   const perCpu = (rows: unknown, length?: number): boolean => Array.isArray(rows) && rows.length === cpuCount && rows.every((row) => ints(row, length));
   if (!ints(saved.epoch, cpuCount)) return false;
-  if (![saved.known, saved.observed, saved.published, saved.strongPublished, saved.coSeen].every((rows) => perCpu(rows, cpuCount))) return false;
+  if (![saved.known, saved.observed, saved.published, saved.strongPublished, saved.coSeen, saved.strongLearned].every((rows) => perCpu(rows, cpuCount))) return false;
   const table = saved.tags;
   const histories = saved.histories;
   if (!Array.isArray(table) || !table.every((row) => ints(row, 2 + 2 * cpuCount) && isCpu((row as number[])[0], cpuCount))) return false;

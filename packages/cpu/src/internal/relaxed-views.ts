@@ -23,9 +23,10 @@
 //   co-earlier than one its CPU wrote or read must be visible to every CPU before anything after
 //   the barrier, and so must every store that a full barrier of that store's own CPU made visible
 //   to all before it. So a store carries, besides its view, the view published at its CPU's latest
-//   full barrier (`strong`); each cell keeps the join of the strong views of every store it has
-//   held (`history`: its coherence order so far, whose shape a stale copy keeps for its own value);
-//   a CPU joins the history of each cell it writes to memory or reads (`coSeen`), and its next
+//   full barrier (`strong`; a release or an acquire adds the strong views of the stores it orders
+//   its CPU's later stores after: LKMM's pb goes on through hb); each cell keeps the join of the
+//   strong views of every store it has held (`history`: its coherence order so far, whose shape a
+//   stale copy keeps for its own value); a CPU joins the history of each cell it writes to memory or reads (`coSeen`), and its next
 //   full barrier publishes that too. Only the stores' strong views travel by coherence, never
 //   their plain views: a store before an smp_wmb() is not made visible to all by a later store's
 //   being overwritten (LKMM: Z6.3 with smp_wmb() on the first writer is allowed).
@@ -40,8 +41,7 @@
 // (it reads memory's value, as a spin needs). Where it is weaker: a full barrier follows
 // coherence one step only, from a store its own CPU wrote or read: a store co-earlier than one
 // that reached its CPU through another CPU's barrier (a release after an overwrite, then read)
-// is not made visible to all (Z6.3 with the overwrite on a fourth CPU before a release is seen,
-// which LKMM forbids).
+// is not made visible to all (Z6.3 so extended is seen, which LKMM forbids).
 
 /** A store's tag: which CPU wrote it, in which of its epochs, and the view it carries. */
 export interface WriteTag {
@@ -79,8 +79,10 @@ export class RelaxedViews {
   readonly observed: Int32Array[];
   /** Per CPU: the view its stores carry, published at its latest barrier (replaced, never changed: tags share it). */
   readonly published: Int32Array[];
-  /** Per CPU: the view it published at its latest full barrier, its stores' `strong` (replaced, never changed). */
+  /** Per CPU: its stores' `strong`: the view it published at its latest full barrier, and the strong views its releases and acquires ordered its stores after (replaced, never changed). */
   readonly strongPublished: Int32Array[];
+  /** Per CPU: the strong views of the stores it has read, which its next release orders its stores after. */
+  readonly strongLearned: Int32Array[];
   /** Per CPU: the histories of the cells it has written to memory or read: what its next full barrier makes visible to all besides. */
   readonly coSeen: Int32Array[];
   /** Per cell: the join of the strong views of every store it has held (replaced, never changed: stale copies share it). */
@@ -111,6 +113,7 @@ export class RelaxedViews {
     this.published = Array.from({ length: cpuCount }, () => new Int32Array(cpuCount));
     this.strongPublished = Array.from({ length: cpuCount }, () => new Int32Array(cpuCount));
     this.coSeen = Array.from({ length: cpuCount }, () => new Int32Array(cpuCount));
+    this.strongLearned = Array.from({ length: cpuCount }, () => new Int32Array(cpuCount));
     this.current = Array.from({ length: cpuCount }, () => undefined);
   }
 
@@ -200,6 +203,12 @@ export class RelaxedViews {
    */
   acquireFence(cpu: number): void {
     this.dropSuperseded(cpu, this.lastRead?.view);
+    // What was visible to all before the store it read is so before every store after it (LKMM's pb goes on through hb).
+    const strong = this.lastRead?.strong;
+    if (strong === undefined || covers(this.strongPublished[cpu], strong)) return;
+    this.strongPublished[cpu] = joinedCopy(this.strongPublished[cpu], strong);
+    this.published[cpu] = joinedCopy(this.published[cpu], strong);
+    this.current[cpu] = undefined;
   }
 
   /** smp_rmb(): drops each stale copy a write known from any earlier load superseded. */
@@ -227,6 +236,8 @@ export class RelaxedViews {
   /** smp_store_release()'s barrier: later stores also carry what this CPU has read (A-cumulativity). */
   releaseFence(cpu: number): void {
     this.publish(cpu, [this.published[cpu], this.known[cpu], this.observed[cpu]]);
+    const learned = this.strongLearned[cpu];
+    if (learned !== undefined && !covers(this.strongPublished[cpu], learned)) this.strongPublished[cpu] = joinedCopy(this.strongPublished[cpu], learned);
   }
 
   /**
@@ -306,6 +317,7 @@ export class RelaxedViews {
 
   private learn(cpu: number, tag: WriteTag): void {
     join(this.known[cpu], tag.view);
+    join(this.strongLearned[cpu], tag.strong);
     const observed = this.observed[cpu];
     if (observed === undefined) return;
     join(observed, tag.view);
@@ -333,9 +345,14 @@ function join(into: Int32Array | undefined, from: Int32Array | undefined): void 
 function joined(history: Int32Array | undefined, strong: Int32Array): Int32Array | undefined {
   if (covers(history, strong)) return history;
   if (history === undefined || covers(strong, history)) return strong;
-  const view = Int32Array.from(history);
-  join(view, strong);
-  return view;
+  return joinedCopy(history, strong);
+}
+
+/** A new view: the join of two. */
+function joinedCopy(view: Int32Array | undefined, other: Int32Array): Int32Array {
+  const copy = Int32Array.from(other);
+  join(copy, view);
+  return copy;
 }
 
 function covers(view: Int32Array | undefined, other: Int32Array): boolean {
