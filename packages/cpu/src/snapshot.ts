@@ -18,7 +18,7 @@ import type { TraceSink } from './trace.js';
 // simulated memory or its own local variables.
 
 /** The version of the snapshot layout; bytes of another version are refused. */
-export const SNAPSHOT_FORMAT = 5;
+export const SNAPSHOT_FORMAT = 6;
 
 /** Why a machine cannot be saved or restored exactly, or why bytes are no snapshot this kmodsim reads. */
 export type SnapshotProblem =
@@ -155,8 +155,9 @@ export interface MachineSave {
 }
 
 /**
- * The 'relaxed' model's state. Tags (a store's writer, epoch and view) are rows of `tags`:
- * [writer, epoch, ...view]; elsewhere a tag is its row's index, -1 for none.
+ * The 'relaxed' model's state. Tags (a store's writer, epoch, view and strong view) are rows of
+ * `tags`: [writer, epoch, ...view, ...strong]; elsewhere a tag is its row's index, -1 for none.
+ * Histories (a cell's joined strong views) are rows of `histories`, named by index the same way.
  */
 export interface RelaxedSave {
   /** Per CPU. */
@@ -164,15 +165,24 @@ export interface RelaxedSave {
   readonly known: readonly (readonly number[])[];
   readonly observed: readonly (readonly number[])[];
   readonly published: readonly (readonly number[])[];
+  /** Per CPU: the view published at its latest full barrier. */
+  readonly strongPublished: readonly (readonly number[])[];
+  /** Per CPU: the histories of the cells it has written to memory or read, joined. */
+  readonly coSeen: readonly (readonly number[])[];
+  /** Per CPU: the strong views of the stores it has read, joined. */
+  readonly strongLearned: readonly (readonly number[])[];
   /** [cell, tag]: the tag of the store each cell's value came from. */
   readonly cellTags: readonly (readonly number[])[];
-  /** Per CPU: [cell, value, tag, read (1 when its CPU has read it, else 0), ...superseded (one per writer)] for each stale copy. */
+  /** [cell, history]: each cell's history. */
+  readonly cellHistories: readonly (readonly number[])[];
+  /** Per CPU: [cell, value, tag, read (1 when its CPU has read it, else 0), history, ...superseded (one per writer)] for each stale copy. */
   readonly stale: readonly (readonly (readonly number[])[])[];
   /** Per CPU: the tag of each buffered store, oldest first. */
   readonly bufferTags: readonly (readonly number[])[];
   /** [pid, ...view]: what each task carries to the CPU it runs on next. */
   readonly carried: readonly (readonly number[])[];
   readonly tags: readonly (readonly number[])[];
+  readonly histories: readonly (readonly number[])[];
 }
 
 export interface MemorySave {

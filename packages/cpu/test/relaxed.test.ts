@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   cpuRelax, formatChoiceList, load, loadAcquire, MemoryTraceSink, parseChoiceList, schedule, setCurrentState, smpMb, smpRmb, smpWmb, store,
-  storeRelease, wakeUpProcess, type Choice, type KernelCode,
+  storeRelease, wakeUpProcess, type BodyRegistry, type Choice, type KernelCode, type Machine,
 } from '@kmodsim/cpu';
 import { machineOf } from './helpers.js';
 import { build, outcomes, runOps, storeBuffering, throughBytes, type Program } from './memory-model-helpers.js';
@@ -253,5 +253,54 @@ describe('acquire and release under sc and tso', () => {
     const plain = messagePassing({ writer: 'none', reader: 'none' });
     const ordered = messagePassing({ writer: 'release', reader: 'acquire' });
     for (const model of ['sc', 'tso'] as const) expect(outcomes(model, ordered)).toEqual(outcomes(model, plain));
+  });
+});
+
+describe('a full barrier is strongly cumulative (Z6.3)', () => {
+  /** P0: x=1; smp_mb(); y=1. P1: y=2; smp_mb(); z=1. P2: r0=z; smp_rmb(); then its load of x, left pending. */
+  function z63(): { machine: Machine; cells: Record<'x' | 'y' | 'z' | 'r0', number>; bodies: BodyRegistry } {
+    const machine = machineOf({ cpuCount: 3, memoryModel: 'relaxed', snapshots: true });
+    const base = machine.alloc('z63', 4, { fields: ['x', 'y', 'z', 'r0'] }).base;
+    const cells = { x: base, y: base + 1, z: base + 2, r0: base + 3 };
+    const bodies = {
+      P0: () => function* (): KernelCode<void> { yield store(cells.x, 1); yield smpMb(); yield store(cells.y, 1); },
+      P1: () => function* (): KernelCode<void> { yield store(cells.y, 2); yield smpMb(); yield store(cells.z, 1); },
+      P2: () => function* (): KernelCode<void> { yield store(cells.r0, yield load(cells.z)); yield smpRmb(); yield load(cells.x); },
+    };
+    for (const [cpu, name] of (['P0', 'P1', 'P2'] as const).entries()) machine.spawn({ name, cpu, bound: true, body: bodies[name](), bodyRef: { name } });
+    return { machine, cells, bodies };
+  }
+
+  /** P2 holds x's older value; P0 has run (x=1 and y=1 visible), and P1 has written y=2 over y=1, before its smp_mb(). */
+  function afterOverwrite(): ReturnType<typeof z63> {
+    const built = z63();
+    const { machine } = built;
+    runOps(machine, 2, 0);
+    runOps(machine, 0, 3);
+    machine.perform({ kind: 'flush', cpu: 0 });
+    runOps(machine, 1, 1);
+    machine.perform({ kind: 'flush', cpu: 1 });
+    return built;
+  }
+
+  /** P1's smp_mb() and z=1, then P2's load of z=1 and smp_rmb(): whether P2 may still read x's older value. */
+  function staleAfterReadingZ(machine: Machine, cells: { readonly r0: number }): boolean {
+    runOps(machine, 1, 2);
+    machine.perform({ kind: 'flush', cpu: 1 });
+    runOps(machine, 2, 3);
+    machine.perform({ kind: 'flush', cpu: 2 });
+    expect(machine.read(cells.r0)).toBe(1);
+    return machine.staleReadable(2);
+  }
+
+  test('a reader ordered after the overwriter\'s smp_mb() sees what the first writer\'s smp_mb() made visible to all', () => {
+    const { machine, cells } = afterOverwrite();
+    expect(machine.staleReadable(2)).toBe(false);
+    expect(staleAfterReadingZ(machine, cells)).toBe(false);
+  });
+
+  test('a snapshot keeps what the overwrite taught the overwriter\'s CPU, in memory and as bytes', () => {
+    const { machine, cells, bodies } = afterOverwrite();
+    expect(staleAfterReadingZ(throughBytes(machine, bodies), cells)).toBe(false);
   });
 });

@@ -19,6 +19,17 @@
 //   stale copy that a known write superseded. A write barrier starts a new epoch and publishes the
 //   CPU's own earlier writes; a release also publishes what it has read (A-cumulativity); a full
 //   barrier does what a release does and drops every stale copy.
+// - A full barrier is also strongly cumulative (LKMM's pb: "prop ; strong-fence"): a store that is
+//   co-earlier than one its CPU wrote or read must be visible to every CPU before anything after
+//   the barrier, and so must every store that a full barrier of that store's own CPU made visible
+//   to all before it. So a store carries, besides its view, the view published at its CPU's latest
+//   full barrier (`strong`; a release or an acquire adds the strong views of the stores it orders
+//   its CPU's later stores after: LKMM's pb goes on through hb); each cell keeps the join of the
+//   strong views of every store it has held (`history`: its coherence order so far, whose shape a
+//   stale copy keeps for its own value); a CPU joins the history of each cell it writes to memory or reads (`coSeen`), and its next
+//   full barrier publishes that too. Only the stores' strong views travel by coherence, never
+//   their plain views: a store before an smp_wmb() is not made visible to all by a later store's
+//   being overwritten (LKMM: Z6.3 with smp_wmb() on the first writer is allowed).
 //
 // Where it is stronger than LKMM (fewer outcomes, documented in the package README): a CPU's
 // stores still become visible in order (smp_wmb orders nothing more than TSO does, though it
@@ -27,10 +38,10 @@
 // read-modify-write, even an unordered one (atomic_inc()), finds its CPU's earlier stores visible;
 // an interrupt's entry and return and every kernel call that drains the store buffer are full
 // barriers; a cpu_relax() after a load of an older value orders a later load of that same cell
-// (it reads memory's value, as a spin needs). Where it is weaker: a full barrier publishes what
-// its CPU has read, not every store that has reached memory, so it is not strongly cumulative
-// across coherence order (Z6.3 with two smp_mb() and an smp_rmb() reader is seen, which LKMM
-// forbids).
+// (it reads memory's value, as a spin needs). Where it is weaker: a full barrier follows
+// coherence one step only, from a store its own CPU wrote or read: a store co-earlier than one
+// that reached its CPU through another CPU's barrier (a release after an overwrite, then read)
+// is not made visible to all (Z6.3 so extended is seen, which LKMM forbids).
 
 /** A store's tag: which CPU wrote it, in which of its epochs, and the view it carries. */
 export interface WriteTag {
@@ -38,6 +49,8 @@ export interface WriteTag {
   readonly epoch: number;
   /** Per CPU: the newest epoch of that CPU's writes a reader of this store must then be able to see past. */
   readonly view: Int32Array;
+  /** The view its CPU published at its latest full barrier: writes already visible to every CPU when this store was made. */
+  readonly strong: Int32Array;
 }
 
 /** An older value a CPU may still read in place of memory's. */
@@ -49,6 +62,8 @@ interface StaleCopy {
   readonly superseded: Int32Array;
   /** Whether its CPU has read it (the `stale` choice): its next cpu_relax() drops it. */
   read: boolean;
+  /** The cell's history up to `value`: the join of the strong views of the stores it had held then. */
+  readonly history: Int32Array | undefined;
 }
 
 export class RelaxedViews {
@@ -64,6 +79,14 @@ export class RelaxedViews {
   readonly observed: Int32Array[];
   /** Per CPU: the view its stores carry, published at its latest barrier (replaced, never changed: tags share it). */
   readonly published: Int32Array[];
+  /** Per CPU: its stores' `strong`: the view it published at its latest full barrier, and the strong views its releases and acquires ordered its stores after (replaced, never changed). */
+  readonly strongPublished: Int32Array[];
+  /** Per CPU: the strong views of the stores it has read, which its next release orders its stores after. */
+  readonly strongLearned: Int32Array[];
+  /** Per CPU: the histories of the cells it has written to memory or read: what its next full barrier makes visible to all besides. */
+  readonly coSeen: Int32Array[];
+  /** Per cell: the join of the strong views of every store it has held (replaced, never changed: stale copies share it). */
+  readonly history = new Map<number, Int32Array>();
   /**
    * Per task: what the CPUs that switched it out, spawned it or woke it knew then (each did a full
    * barrier first): the CPU it runs on next learns it. The runqueue lock and the wake's barrier
@@ -88,6 +111,9 @@ export class RelaxedViews {
     this.known = Array.from({ length: cpuCount }, () => new Int32Array(cpuCount));
     this.observed = Array.from({ length: cpuCount }, () => new Int32Array(cpuCount));
     this.published = Array.from({ length: cpuCount }, () => new Int32Array(cpuCount));
+    this.strongPublished = Array.from({ length: cpuCount }, () => new Int32Array(cpuCount));
+    this.coSeen = Array.from({ length: cpuCount }, () => new Int32Array(cpuCount));
+    this.strongLearned = Array.from({ length: cpuCount }, () => new Int32Array(cpuCount));
     this.current = Array.from({ length: cpuCount }, () => undefined);
   }
 
@@ -95,7 +121,8 @@ export class RelaxedViews {
   tagOf(cpu: number): WriteTag {
     let tag = this.current[cpu];
     if (tag === undefined) {
-      tag = { writer: cpu, epoch: this.epoch[cpu] ?? 1, view: this.published[cpu] ?? new Int32Array(this.cpuCount) };
+      const none = new Int32Array(this.cpuCount);
+      tag = { writer: cpu, epoch: this.epoch[cpu] ?? 1, view: this.published[cpu] ?? none, strong: this.strongPublished[cpu] ?? none };
       this.current[cpu] = tag;
     }
     return tag;
@@ -112,12 +139,19 @@ export class RelaxedViews {
     if (replaced === undefined) return own;
     const view = Int32Array.from(own.view);
     join(view, replaced.view);
-    return { writer: own.writer, epoch: own.epoch, view };
+    return { writer: own.writer, epoch: own.epoch, view, strong: own.strong };
   }
 
-  /** `cpu`'s store of `cell` reached memory, replacing `old`: every other CPU may still read `old`. */
+  /**
+   * `cpu`'s store of `cell` reached memory, replacing `old`: every other CPU may still read `old`,
+   * and `cpu` has written after every store the cell held (its next full barrier publishes them).
+   */
   becameVisible(cpu: number, cell: number, old: number, tag: WriteTag): void {
     const before = this.tags.get(cell);
+    const history = this.history.get(cell);
+    join(this.coSeen[cpu], history);
+    const next = joined(history, tag.strong);
+    if (next !== undefined) this.history.set(cell, next);
     for (let other = 0; other < this.cpuCount; other++) {
       const copies = this.stale[other];
       if (copies === undefined) continue;
@@ -129,7 +163,7 @@ export class RelaxedViews {
       if (copy === undefined) {
         const superseded = new Int32Array(this.cpuCount);
         superseded[cpu] = tag.epoch;
-        copies.set(cell, { value: old, tag: before, superseded, read: false });
+        copies.set(cell, { value: old, tag: before, superseded, read: false, history });
       } else if (copy.superseded[cpu] === 0) {
         copy.superseded[cpu] = tag.epoch;
       }
@@ -145,6 +179,7 @@ export class RelaxedViews {
   /** A load of memory's value of `cell` on `cpu`: its stale copy goes, and it learns the store it read. */
   readFresh(cpu: number, cell: number): void {
     this.stale[cpu]?.delete(cell);
+    join(this.coSeen[cpu], this.history.get(cell));
     const tag = this.tags.get(cell);
     this.lastRead = tag;
     if (tag !== undefined) this.learn(cpu, tag);
@@ -155,6 +190,7 @@ export class RelaxedViews {
     const copy = this.stale[cpu]?.get(cell);
     if (copy === undefined) throw new Error(`CPU ${cpu} has no stale copy of cell ${cell}`);
     copy.read = true;
+    join(this.coSeen[cpu], copy.history);
     this.lastRead = copy.tag;
     if (copy.tag !== undefined) this.learn(cpu, copy.tag);
     return copy.value;
@@ -167,6 +203,12 @@ export class RelaxedViews {
    */
   acquireFence(cpu: number): void {
     this.dropSuperseded(cpu, this.lastRead?.view);
+    // What was visible to all before the store it read is so before every store after it (LKMM's pb goes on through hb).
+    const strong = this.lastRead?.strong;
+    if (strong === undefined || covers(this.strongPublished[cpu], strong)) return;
+    this.strongPublished[cpu] = joinedCopy(this.strongPublished[cpu], strong);
+    this.published[cpu] = joinedCopy(this.published[cpu], strong);
+    this.current[cpu] = undefined;
   }
 
   /** smp_rmb(): drops each stale copy a write known from any earlier load superseded. */
@@ -194,14 +236,19 @@ export class RelaxedViews {
   /** smp_store_release()'s barrier: later stores also carry what this CPU has read (A-cumulativity). */
   releaseFence(cpu: number): void {
     this.publish(cpu, [this.published[cpu], this.known[cpu], this.observed[cpu]]);
+    const learned = this.strongLearned[cpu];
+    if (learned !== undefined && !covers(this.strongPublished[cpu], learned)) this.strongPublished[cpu] = joinedCopy(this.strongPublished[cpu], learned);
   }
 
   /**
    * smp_mb() and what orders as it does: every stale copy goes (so later loads read memory) and,
-   * as a release, later stores carry what this CPU has read. Stores that reached memory without
-   * this CPU reading them are not published: that would make every full barrier depend on every
-   * other CPU's flushes, which multiplied a model checker's executions a thousandfold (IRIW with
-   * two smp_mb(): 434 against more than 300,000), for orderings no litmus test here needs.
+   * as a release, later stores carry what this CPU has read; strongly cumulative besides, they
+   * carry the histories of the cells it wrote or read (coSeen), and the whole published view is
+   * what its later stores' `strong` says every CPU could see. Stores that reached memory without
+   * this CPU writing over them or reading them are not published: that would make every full
+   * barrier depend on every other CPU's flushes, which multiplied a model checker's executions a
+   * thousandfold (IRIW with two smp_mb(): 434 against more than 300,000), and LKMM orders them
+   * by no barrier of this CPU's.
    */
   fullFence(cpu: number): void {
     const copies = this.stale[cpu];
@@ -209,7 +256,8 @@ export class RelaxedViews {
       if (this.dropped !== undefined) for (const [cell, copy] of copies) this.dropped.push(cpu, cell, copy.value);
       copies.clear();
     }
-    this.releaseFence(cpu);
+    this.publish(cpu, [this.published[cpu], this.known[cpu], this.observed[cpu], this.coSeen[cpu]]);
+    this.strongPublished[cpu] = this.published[cpu] ?? new Int32Array(this.cpuCount);
   }
 
   /** `cpu` switched task `pid` out, spawned or woke it, after a full barrier: the task carries what `cpu` published. */
@@ -262,12 +310,14 @@ export class RelaxedViews {
   forgetCells(base: number, cells: number): void {
     for (let cell = base; cell < base + cells; cell++) {
       this.tags.delete(cell);
+      this.history.delete(cell);
       for (const copies of this.stale) copies.delete(cell);
     }
   }
 
   private learn(cpu: number, tag: WriteTag): void {
     join(this.known[cpu], tag.view);
+    join(this.strongLearned[cpu], tag.strong);
     const observed = this.observed[cpu];
     if (observed === undefined) return;
     join(observed, tag.view);
@@ -289,6 +339,25 @@ export class RelaxedViews {
 function join(into: Int32Array | undefined, from: Int32Array | undefined): void {
   if (into === undefined || from === undefined) return;
   for (let index = 0; index < into.length; index++) if ((from[index] ?? 0) > (into[index] ?? 0)) into[index] = from[index] ?? 0;
+}
+
+/** The join of a history and a store's strong view: either one itself when it holds the other (histories are shared, never changed). */
+function joined(history: Int32Array | undefined, strong: Int32Array): Int32Array | undefined {
+  if (covers(history, strong)) return history;
+  if (history === undefined || covers(strong, history)) return strong;
+  return joinedCopy(history, strong);
+}
+
+/** A new view: the join of two. */
+function joinedCopy(view: Int32Array | undefined, other: Int32Array): Int32Array {
+  const copy = Int32Array.from(other);
+  join(copy, view);
+  return copy;
+}
+
+function covers(view: Int32Array | undefined, other: Int32Array): boolean {
+  for (let index = 0; index < other.length; index++) if ((other[index] ?? 0) > (view?.[index] ?? 0)) return false;
+  return true;
 }
 
 /** Whether a write some view requires (epoch at most `known[writer]`) superseded the copy. */
