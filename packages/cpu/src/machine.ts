@@ -1,8 +1,9 @@
 import type { Choice } from './choice.js';
 import type { Fault, FaultKind } from './fault.js';
 import { MachineCore, type MachineParts } from './internal/core.js';
-import { choiceString, diverged, raise, reportStuck, type FaultPolicy } from './internal/faults.js';
-import { errorText, stepCpu } from './internal/interpreter.js';
+import { choiceString, diverged, nothingToDo, raise, reportStuck, type FaultPolicy } from './internal/faults.js';
+import { stepCpu } from './internal/interpreter.js';
+import { errorText } from './internal/resume.js';
 import { addIrqSource, type IrqSourceSpec } from './internal/interrupts.js';
 import { MachineView } from './internal/machine-view.js';
 import { checkSpawn, createTask } from './internal/sleep-wake.js';
@@ -220,7 +221,7 @@ export class Machine extends MachineView {
     if (core.record) core.recorded.pushStep(cpu);
     core.steps++;
     if (!this.isActive(cpu)) {
-      diverged(core, `CPU ${cpu} has nothing to do`);
+      nothingToDo(core, cpu);
       return;
     }
     stepCpu(core, cpu);

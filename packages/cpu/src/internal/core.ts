@@ -7,6 +7,7 @@ import type { BodyRegistry } from '../snapshot.js';
 import type { Task } from '../task.js';
 import { placeCpus, type Topology } from '../topology.js';
 import type { TraceSink } from '../trace.js';
+import type { CacheLines } from './cache-lines.js';
 import { ChoiceLog } from './choice-log.js';
 import { FaultState, type FaultPolicy } from './faults.js';
 import { InterruptState } from './interrupts.js';
@@ -56,6 +57,8 @@ export class MachineCore {
   snapshots: boolean;
 
   readonly memory: Memory;
+  /** The memory's cache-coherence cost model, held directly: every load and store asks it. */
+  readonly cache: CacheLines;
   /** Each CPU's clock, in cycles. */
   readonly clocks: Float64Array;
   readonly runQueues: RunQueueState;
@@ -102,6 +105,7 @@ export class MachineCore {
     this.record = parts.record;
     this.snapshots = parts.snapshots;
     this.memory = new Memory(cpuCount, placeCpus(cpuCount, parts.topology), this.cycles);
+    this.cache = this.memory.cache;
     this.clocks = new Float64Array(cpuCount);
     this.runQueues = new RunQueueState(cpuCount);
     this.interrupts = new InterruptState(cpuCount);

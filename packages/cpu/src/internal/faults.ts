@@ -49,6 +49,11 @@ export function diverged(core: MachineCore, why: string): void {
   raise(core, 'replay-diverged', `the schedule does not fit this run at step ${core.steps}: ${why}`, NO_CPU, undefined);
 }
 
+/** A choice for a CPU that has nothing to do now: the schedule does not fit. Apart, so that the step loop's text stays small. */
+export function nothingToDo(core: MachineCore, cpu: number): void {
+  diverged(core, `CPU ${cpu} has nothing to do`);
+}
+
 /** With nothing able to run and no timer to wait for: one task asleep for good, or a deadlock. */
 export function reportStuck(core: MachineCore): void {
   const asleep = core.tasks.filter((task): task is Task => task !== undefined && !task.daemon && task.state !== 'TASK_DEAD');

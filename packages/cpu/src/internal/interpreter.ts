@@ -1,8 +1,9 @@
-import { EXIT_TASK, OpCode, type FenceOp, type LoadAcquireOp, type LoadOp, type Operation, type StoreOp, type StoreReleaseOp, type TaskSpec } from '../ops.js';
-import { IrqFrame, Task, type Frame } from '../task.js';
+import { OpCode, type FenceOp, type LoadAcquireOp, type LoadOp, type Operation, type StoreOp, type StoreReleaseOp, type TaskSpec } from '../ops.js';
+import { Task, type Frame } from '../task.js';
+import { advance } from './resume.js';
 import type { MachineCore } from './core.js';
 import { raise } from './faults.js';
-import { deliverIpi, ipiCarrier, queueIpi, returnFromIrq } from './interrupts.js';
+import { deliverIpi, ipiCarrier, queueIpi } from './interrupts.js';
 import { dispatch, preemptible, requeue, switchOut, topFrame } from './run-queues.js';
 import { checkSpawn, createTask, exitTask, schedule, setAffinity, wake } from './sleep-wake.js';
 import { readModifyWrite } from './read-modify-write.js';
@@ -17,16 +18,34 @@ import { traceOperation } from './tracing.js';
 
 /** A `step` choice on `cpu`: dispatch a queued task, take an IPI, switch to a waiting stopper, or perform an operation. */
 export function stepCpu(core: MachineCore, cpu: number): void {
+  const runQueues = core.runQueues;
+  const task = runQueues.current[cpu];
+  // Most steps: nothing but the task can run here, and nothing waits to take the CPU from it.
+  if (runQueues.quiet[cpu] === 1 && task !== undefined) {
+    runQueues.sliceSteps[cpu] = (runQueues.sliceSteps[cpu] ?? 0) + 1;
+    execute(core, cpu, task);
+    return;
+  }
+  stepBusy(core, cpu);
+}
+
+/** A step on a CPU that is not quiet: a handler or an IPI, a task switch, or a task a waiter may preempt. */
+function stepBusy(core: MachineCore, cpu: number): void {
   const frame = topFrame(core, cpu);
   const runQueues = core.runQueues;
   if (frame === undefined) {
-    if ((runQueues.queues[cpu]?.length ?? 0) > 0) dispatch(core, cpu);
-    else deliverIpi(core, cpu);
+    stepIdle(core, cpu);
     return;
   }
   if (runQueues.needResched[cpu] === 1 && reschedule(core, cpu, frame)) return;
   runQueues.sliceSteps[cpu] = (runQueues.sliceSteps[cpu] ?? 0) + 1;
   execute(core, cpu, frame);
+}
+
+/** A step on a CPU that runs nothing: it switches to a queued task, or takes an IPI. Kept apart, so that stepCpu inlines. */
+function stepIdle(core: MachineCore, cpu: number): void {
+  if ((core.runQueues.queues[cpu]?.length ?? 0) > 0) dispatch(core, cpu);
+  else deliverIpi(core, cpu);
 }
 
 /**
@@ -58,9 +77,9 @@ function reschedule(core: MachineCore, cpu: number, frame: Frame): boolean {
 
 function execute(core: MachineCore, cpu: number, frame: Frame): void {
   const op = frame.next;
-  if (op === undefined) throw new Error(`frame ${frame.comm}-${frame.pid} on CPU ${cpu} has no next operation`);
+  if (op === undefined) throw noNextOperation(cpu, frame);
   if (frame.codeTop >= 0 && core.memory.isFreed(frame.codeTop)) {
-    raise(core, 'call-into-freed-code', `${frame.comm}-${frame.pid} is executing ${frame.codeName}, which has been freed (returned into unloaded code)`, cpu, frame);
+    codeFreed(core, cpu, frame);
     return;
   }
   // Loads and stores, most steps of any run, take one path with one call of the access check and
@@ -70,26 +89,43 @@ function execute(core: MachineCore, cpu: number, frame: Frame): void {
   else executeOther(core, cpu, frame, op);
 }
 
+// The messages of execute's broken invariant and fault, kept out of it: their text would take
+// the step loop's inlining budget.
+
+function noNextOperation(cpu: number, frame: Frame): Error {
+  return new Error(`frame ${frame.comm}-${frame.pid} on CPU ${cpu} has no next operation`);
+}
+
+function codeFreed(core: MachineCore, cpu: number, frame: Frame): void {
+  raise(core, 'call-into-freed-code', `${frame.comm}-${frame.pid} is executing ${frame.codeName}, which has been freed (returned into unloaded code)`, cpu, frame);
+}
+
 /** A plain load or store (neither drains a store buffer under 'tso'). */
 function loadOrStore(core: MachineCore, cpu: number, frame: Frame, op: LoadOp | StoreOp): void {
   const cell = op.cell;
   if (!checkAccess(core, cpu, frame, cell)) return;
   const memory = core.memory;
   const before = core.clocks[cpu] ?? 0;
-  const now = memory.access(cpu, cell, op.code === OpCode.Store, before);
+  const now = core.cache.access(cpu, cell, op.code === OpCode.Store, before);
   let result = 0;
-  if (op.code === OpCode.Store) {
-    if (core.tso) bufferStore(core, cpu, cell, op.value);
-    else memory.write(cell, op.value);
-  } else {
-    result = core.tso ? loadOnCpu(core, cpu, cell, core.readStale) : memory.read(cell);
-  }
+  if (core.tso) result = accessOnCpu(core, cpu, op);
+  else if (op.code === OpCode.Store) memory.write(cell, op.value);
+  else result = memory.read(cell);
   finish(core, cpu, frame, op, result, before, now);
+}
+
+/**
+ * Under 'tso' and 'relaxed', what a load reads (through the CPU's store buffer) or a store does
+ * (join it): apart from loadOrStore, so that the step loop's path under 'sc' stays small.
+ */
+function accessOnCpu(core: MachineCore, cpu: number, op: LoadOp | StoreOp): number {
+  if (op.code === OpCode.Load) return loadOnCpu(core, cpu, op.cell, core.readStale);
+  bufferStore(core, cpu, op.cell, op.value);
+  return 0;
 }
 
 /** Every operation but a plain load or store. */
 function executeOther(core: MachineCore, cpu: number, frame: Frame, op: Operation): void {
-  const memory = core.memory;
   // Under 'tso' an operation that orders (a locked instruction, smp_mb(), a call that takes a lock) first makes this CPU's buffered stores visible.
   if (core.tso && drainsBuffer(op)) {
     // A locked read-modify-write orders as its form says (read-modify-write.ts): here its CPU's stores only reach memory first.
@@ -104,7 +140,7 @@ function executeOther(core: MachineCore, cpu: number, frame: Frame, op: Operatio
     case OpCode.Rmw:
       if (!checkAccess(core, cpu, frame, op.cell)) return;
       if (!op.locked && !checkLocalOwner(core, cpu, frame, op.cell)) return;
-      now = memory.access(cpu, op.cell, true, now) + (op.locked ? core.cycles.atomicOverhead : 0);
+      now = core.cache.access(cpu, op.cell, true, now) + (op.locked ? core.cycles.atomicOverhead : 0);
       result = readModifyWrite(core, cpu, op);
       break;
     case OpCode.PreemptDisable:
@@ -244,12 +280,12 @@ function orderedOperation(core: MachineCore, cpu: number, frame: Frame, op: Fenc
   }
   if (!checkAccess(core, cpu, frame, op.cell)) return undefined;
   if (op.code === OpCode.LoadAcquire) {
-    const now = core.memory.access(cpu, op.cell, false, before);
+    const now = core.cache.access(cpu, op.cell, false, before);
     const result = core.tso ? loadOnCpu(core, cpu, op.cell, core.readStale) : core.memory.read(op.cell);
     views?.acquireFence(cpu);
     return { now, result };
   }
-  const now = core.memory.access(cpu, op.cell, true, before);
+  const now = core.cache.access(cpu, op.cell, true, before);
   views?.releaseFence(cpu);
   if (core.tso) bufferStore(core, cpu, op.cell, op.value);
   else core.memory.write(op.cell, op.value);
@@ -281,13 +317,13 @@ function spawnFrom(core: MachineCore, cpu: number, frame: Frame, spec: TaskSpec,
 }
 
 function checkAccess(core: MachineCore, cpu: number, frame: Frame, address: number): boolean {
-  const liveness = core.memory.liveness(address);
-  if (liveness === 1) return true;
-  accessFault(core, cpu, frame, address, liveness);
+  if (core.memory.isLive(address)) return true;
+  accessFault(core, cpu, frame, address);
   return false;
 }
 
-function accessFault(core: MachineCore, cpu: number, frame: Frame, address: number, liveness: number): void {
+function accessFault(core: MachineCore, cpu: number, frame: Frame, address: number): void {
+  const liveness = core.memory.liveness(address);
   if (liveness < 0) raise(core, 'invalid-access', `access to address ${String(address)}, which no allocation holds`, cpu, frame);
   else raise(core, 'use-after-free', `access to ${core.memory.describe(address)} after it was freed`, cpu, frame);
 }
@@ -304,66 +340,4 @@ function checkLocalOwner(core: MachineCore, cpu: number, frame: Frame, cell: num
   if (owner === undefined || owner === cpu) return true;
   raise(core, 'invalid-op', `local_add on ${core.memory.describe(cell)} from CPU ${cpu}, which CPU ${owner} updates: a local_t is atomic only against its own CPU's interrupts, and another CPU's update can be lost`, cpu, frame);
   return false;
-}
-
-/**
- * Resumes the frame's generator with `value`; what it yields is its next operation. A rest
- * marker takes no step: the body goes on at once (see ops.ts's rest()).
- */
-export function advance(core: MachineCore, cpu: number, frame: Frame, value: number): void {
-  const log = frame.log;
-  if (log !== undefined) log.record(value);
-  let input = value;
-  for (;;) {
-    let step: IteratorResult<Operation, unknown>;
-    // Only a task keeping a log has its host reads logged: no stores on the step loop otherwise.
-    if (log !== undefined) core.readLog = log;
-    if (core.tso) core.bodyCpu = cpu;
-    try {
-      step = frame.generator.next(input);
-    } catch (error) {
-      if (log !== undefined) core.readLog = undefined;
-      core.bodyCpu = -1;
-      bodyThrew(core, cpu, frame, error);
-      return;
-    }
-    if (log !== undefined) core.readLog = undefined;
-    if (core.tso) core.bodyCpu = -1;
-    if (step.done === true) {
-      bodyReturned(core, cpu, frame, step.value);
-      return;
-    }
-    const op = step.value;
-    // A body that yields something other than an operation is told so when it is performed.
-    const code = (op as Operation | undefined)?.code;
-    if (code === OpCode.Rest) {
-      // The body rested: its log goes back to its rest point and it goes on, with 0, at once.
-      if (log !== undefined) log.rest();
-      input = 0;
-      continue;
-    }
-    if (log !== undefined) log.yielded(code ?? -1);
-    frame.next = op;
-    return;
-  }
-}
-
-function bodyThrew(core: MachineCore, cpu: number, frame: Frame, error: unknown): void {
-  frame.next = undefined;
-  raise(core, 'exception', `${frame.comm}-${frame.pid} threw: ${errorText(error)}`, cpu, frame);
-}
-
-function bodyReturned(core: MachineCore, cpu: number, frame: Frame, value: unknown): void {
-  if (frame instanceof Task) {
-    // Exiting is a step of its own (do_exit), so it interleaves with other CPUs like any other.
-    frame.exitValue = value;
-    frame.next = EXIT_TASK;
-    return;
-  }
-  frame.next = undefined;
-  if (frame instanceof IrqFrame) returnFromIrq(core, cpu, frame);
-}
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

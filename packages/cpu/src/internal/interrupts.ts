@@ -3,7 +3,7 @@ import type { BodyRef, InterruptSave } from '../snapshot.js';
 import { IrqFrame, type Frame } from '../task.js';
 import type { MachineCore } from './core.js';
 import { diverged, raise } from './faults.js';
-import { advance } from './interpreter.js';
+import { advance } from './resume.js';
 import { refresh } from './run-queues.js';
 import { drainAtSwitch } from './store-buffers.js';
 import { traceNamed } from './tracing.js';

@@ -49,6 +49,10 @@ export class MachineView implements SchedulerView {
     return this.runQueues.active.has(cpu);
   }
 
+  isQuiet(cpu: number): boolean {
+    return this.runQueues.quiet[cpu] === 1;
+  }
+
   stepChoice(cpu: number): Choice {
     return this.choices.step(cpu);
   }

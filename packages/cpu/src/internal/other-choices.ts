@@ -1,6 +1,6 @@
 import type { Choice } from '../choice.js';
 import type { MachineCore } from './core.js';
-import { diverged } from './faults.js';
+import { diverged, nothingToDo } from './faults.js';
 import { deliverIpi, deliverIrq } from './interrupts.js';
 import { preemptChoice } from './run-queues.js';
 import { stepCpu, staleReadable } from './interpreter.js';
@@ -24,7 +24,7 @@ export function performOther(core: MachineCore, choice: Exclude<Choice, { kind: 
     return;
   }
   if (!core.runQueues.active.has(cpu)) {
-    diverged(core, `CPU ${cpu} has nothing to do`);
+    nothingToDo(core, cpu);
     return;
   }
   switch (choice.kind) {

@@ -3,7 +3,7 @@ import type { Frame, Task } from '../task.js';
 import type { MachineCore } from './core.js';
 import { diverged } from './faults.js';
 import { IndexSet } from './index-set.js';
-import { advance } from './interpreter.js';
+import { advance } from './resume.js';
 import { irqsEnabled } from './interrupts.js';
 import { drainAtSwitch } from './store-buffers.js';
 import { traceNamed } from './tracing.js';
@@ -22,6 +22,13 @@ export class RunQueueState {
   readonly sliceSteps: Int32Array;
   readonly active: IndexSet;
   readonly idle: IndexSet;
+  /**
+   * 1 for a CPU on which nothing can happen but its task's next operation: it runs a task, no
+   * handler runs on it, no IPI waits for it, no task waits on its run queue (so none waits to
+   * preempt it). The step loop's one question about a CPU on most steps (stepCpu, and the
+   * round-robin scheduler through SchedulerView.isQuiet); a store buffer is asked about apart.
+   */
+  readonly quiet: Uint8Array;
 
   constructor(cpuCount: number) {
     this.current = new Array<Task | undefined>(cpuCount).fill(undefined);
@@ -30,6 +37,7 @@ export class RunQueueState {
     this.sliceSteps = new Int32Array(cpuCount);
     this.active = new IndexSet(cpuCount);
     this.idle = new IndexSet(cpuCount);
+    this.quiet = new Uint8Array(cpuCount);
     for (let cpu = 0; cpu < cpuCount; cpu++) this.idle.add(cpu);
   }
 }
@@ -143,6 +151,23 @@ export function refresh(core: MachineCore, cpu: number): void {
   else runQueues.active.delete(cpu);
   if (!hasTask && !queued && !inIrq) runQueues.idle.add(cpu);
   else runQueues.idle.delete(cpu);
+  runQueues.quiet[cpu] = quietness(core, cpu);
+}
+
+/** 1 when `cpu` is quiet (see RunQueueState.quiet), else 0. */
+function quietness(core: MachineCore, cpu: number): number {
+  const runQueues = core.runQueues;
+  const interrupts = core.interrupts;
+  const quiet = runQueues.current[cpu] !== undefined && runQueues.queues[cpu]?.length === 0 && runQueues.needResched[cpu] === 0 && interrupts.stacks[cpu]?.length === 0 && interrupts.pendingIpis[cpu]?.length === 0;
+  return quiet ? 1 : 0;
+}
+
+/**
+ * Brings every CPU's quiet byte up to date after a snapshot is loaded, which sets run queues and
+ * interrupts as they were saved (and the active and idle sets in their saved order, not through refresh).
+ */
+export function refreshQuiet(core: MachineCore): void {
+  for (let cpu = 0; cpu < core.cpuCount; cpu++) core.runQueues.quiet[cpu] = quietness(core, cpu);
 }
 
 export function saveRunQueues(core: MachineCore): RunQueueSave {

@@ -2,7 +2,7 @@ import type { TaskSpec } from '../ops.js';
 import { PRIORITY_RANK, Task, type Frame } from '../task.js';
 import type { MachineCore } from './core.js';
 import { raise } from './faults.js';
-import { advance } from './interpreter.js';
+import { advance } from './resume.js';
 import { hasWaiterAtLeast, onCpuOrQueued, place, refresh, requeue, switchOut, topFrame } from './run-queues.js';
 import { traceNamed } from './tracing.js';
 

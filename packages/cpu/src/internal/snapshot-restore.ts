@@ -5,7 +5,7 @@ import type { MachineCore } from './core.js';
 import { loadInterrupts, rewindInterrupts } from './interrupts.js';
 import { replayBody } from './replay.js';
 import { ReplayLog } from './replay-log.js';
-import { loadRunQueues } from './run-queues.js';
+import { loadRunQueues, refreshQuiet } from './run-queues.js';
 import { loadHostParts } from './snapshot-take.js';
 import { loadFaults, raise } from './faults.js';
 import { NO_CPU, Task } from '../task.js';
@@ -31,6 +31,7 @@ export function loadSnapshot(core: MachineCore, snapshot: MachineSnapshot): Resu
   if (!tasks.ok) return tasks;
   loadCore(core, snapshot, tasks.value);
   loadInterrupts(core, snapshot.interrupts);
+  refreshQuiet(core);
   return ok(undefined);
 }
 
@@ -54,6 +55,7 @@ export function rewindCore(core: MachineCore, snapshot: MachineSnapshot, replayL
   loadCore(core, snapshot, tasks.value);
   core.snapshots = replayLogs;
   rewindInterrupts(core, snapshot.interrupts);
+  refreshQuiet(core);
   core.hostParts.length = snapshot.host.length;
   loadHostParts(core, snapshot.host);
   return ok(undefined);

@@ -8,6 +8,11 @@ export interface SchedulerView {
   /** The i-th active CPU; the order is arbitrary but the same in every run with the same choices. */
   activeCpuAt(index: number): number;
   isActive(cpu: number): boolean;
+  /**
+   * Nothing can happen on `cpu` now but its task's next operation: no IPI waits for it, no
+   * handler runs on it, no task waits on its run queue. One load: a scheduler asks at every step.
+   */
+  isQuiet(cpu: number): boolean;
   /** The (shared, allocation-free) step choice for a CPU. */
   stepChoice(cpu: number): Choice;
   /** An IPI is pending on `cpu` and its interrupts are on. */
