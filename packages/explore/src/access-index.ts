@@ -1,4 +1,4 @@
-import type { Footprint } from './footprint.js';
+import { OBJECT_BASE, SCHED, type Footprint } from './footprint.js';
 
 /** No step: the index's stand-in for a location, CPU or process no step has touched yet. */
 const NONE = -1;
@@ -15,6 +15,10 @@ const NONE = -1;
  * location, and objects per step were a fifth of what the search's race analysis cost.)
  */
 export class AccessIndex {
+  /** The slots of most locations by their place in a window (see DenseSlots), of the others by map. */
+  private readonly cellSlots = new DenseSlots(0, DENSE_CELLS);
+  private readonly objectSlots = new DenseSlots(OBJECT_BASE, DENSE_OBJECTS);
+  private readonly schedulerSlots = new DenseSlots(SCHED, DENSE_SCHEDULER);
   private readonly slotOf = new Map<number, number>();
   /** By slot: the last step that wrote the location, and the steps that read it since. */
   private readonly lastWrite: number[] = [];
@@ -147,13 +151,63 @@ export class AccessIndex {
   }
 
   private slotFor(location: number): number {
+    const window = location < DENSE_CELLS ? this.cellSlots : location < SCHED ? this.objectSlots : this.schedulerSlots;
+    const offset = window.offset(location);
+    if (offset >= 0) {
+      const known = window.at(offset);
+      if (known !== NONE) return known;
+      const slot = this.newSlot();
+      window.set(offset, slot);
+      return slot;
+    }
     const known = this.slotOf.get(location);
     if (known !== undefined) return known;
-    const slot = this.lastWrite.length;
+    const slot = this.newSlot();
     this.slotOf.set(location, slot);
+    return slot;
+  }
+
+  private newSlot(): number {
+    const slot = this.lastWrite.length;
     this.lastWrite.push(NONE);
     this.readers.push(undefined);
     return slot;
+  }
+}
+
+/**
+ * Cells, objects and the scheduler's first locations (run queues and IPI queues) below these
+ * have their slots in arrays, by place (see DenseSlots); the rest (task states, store buffers)
+ * are looked up by map.
+ */
+const DENSE_CELLS = 2 ** 17;
+const DENSE_OBJECTS = 2 ** 14;
+const DENSE_SCHEDULER = 2 ** 13;
+
+/**
+ * The slots of one window of locations, by offset in it: most of a search's locations are a
+ * few cells, objects and run queues, looked up at every step, for which a map costs more than an
+ * array. The array grows to the largest offset met, with NONE where no slot was given.
+ */
+class DenseSlots {
+  private readonly slots: number[] = [];
+
+  constructor(private readonly base: number, private readonly limit: number) {}
+
+  /** The offset of `location` in this window, or -1 outside it. */
+  offset(location: number): number {
+    const offset = location - this.base;
+    return offset >= 0 && offset < this.limit ? offset : -1;
+  }
+
+  at(offset: number): number {
+    return this.slots[offset] ?? NONE;
+  }
+
+  set(offset: number, slot: number): void {
+    const slots = this.slots;
+    while (slots.length <= offset) slots.push(NONE);
+    slots[offset] = slot;
   }
 }
 

@@ -17,10 +17,9 @@ export function switchesItself(op: Operation): boolean {
   return op.code === OpCode.Schedule || op.code === OpCode.ScheduleTimeout || op.code === OpCode.Exit || op.code === OpCode.SetAffinity;
 }
 
-/** The pending operation's code for a step (-1 when the CPU has none, -2 for other choices). */
-export function pendingCode(machine: Machine, choice: Choice): number {
-  if (choice.kind !== 'step' && choice.kind !== 'stale') return -2;
-  return machine.pendingOperation(choice.cpu)?.code ?? -1;
+/** A choice's pending operation's code, as a replay checks it: -1 for a step whose CPU had none, -2 for a choice other than a step. */
+export function opCodeOf(op: Operation | undefined, stepLike: boolean): number {
+  return stepLike ? op?.code ?? -1 : -2;
 }
 
 /** A short fingerprint of the final state: every allocated cell's value and every task's state. */
@@ -55,4 +54,38 @@ export function choiceKey(choice: Choice, cpus: number, irqSources: number): num
     case 'stale':
       return (3 + irqSources) * cpus * cpus + 1 + cpus + choice.cpu;
   }
+}
+
+const SWITCHED = 1;
+const BUFFERED = 2;
+const IN_IRQ = 4;
+
+/**
+ * What a step did that is known only by asking the machine before and after it, packed into one
+ * small number: whether its CPU ran another frame after it, whether it left a store buffered,
+ * whether it ran in an interrupt handler, and the cell of a read-modify-write that left it as it
+ * was (else -1). A replay of the step takes these as given instead of asking again.
+ */
+export function stepFacts(switched: boolean, buffered: boolean, inIrq: boolean, unchangedCell: number): number {
+  return (switched ? SWITCHED : 0) | (buffered ? BUFFERED : 0) | (inIrq ? IN_IRQ : 0) | ((unchangedCell + 1) << 3);
+}
+
+/** Whether the facts of a step say its CPU ran another frame after it. */
+export function switchedIn(facts: number): boolean {
+  return (facts & SWITCHED) !== 0;
+}
+
+/** Whether the facts of a step say it left a store in its CPU's buffer. */
+export function bufferedIn(facts: number): boolean {
+  return (facts & BUFFERED) !== 0;
+}
+
+/** The cell of a read-modify-write that left it as it was, from a step's facts, else -1 (cells are below 2^24, so the facts stay small integers). */
+export function unchangedCellOf(facts: number): number {
+  return (facts >>> 3) - 1;
+}
+
+/** Whether the facts of a step say it ran in an interrupt handler. */
+export function ranInIrq(facts: number): boolean {
+  return (facts & IN_IRQ) !== 0;
 }

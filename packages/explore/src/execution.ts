@@ -1,9 +1,9 @@
 import { OpCode, TIME_PASSES, type Choice, type FaultKind, type Machine, type Operation, type ScenarioCheck } from '@kmodsim/cpu';
 import { choicePointsOf, type ChoicePoints } from './choice-points.js';
-import { blocks, choiceKey, outcomeSignature, pendingCode, switchesItself, union } from './execution-steps.js';
+import { blocks, bufferedIn, choiceKey, opCodeOf, outcomeSignature, stepFacts, switchedIn, switchesItself, unchangedCellOf, union } from './execution-steps.js';
 import { footprintOf, pendingFootprint, withDrains, withRunEnd, withSchedulerWrites, withTimerWakes, type Footprint } from './footprint.js';
 import { LIVELOCK_CONFIRM_STEPS } from './fair-round-robin.js';
-import { confirmLivelock, hasFaulted, isLocal, type SpinLivelock } from './livelock.js';
+import { confirmLivelock, describeSpinners, hasFaulted, isLocal, type SpinLivelock } from './livelock.js';
 import { SpinWatch } from './spin-watch.js';
 import { firstFault } from './target.js';
 import type { PerformedStep } from './trace-class.js';
@@ -104,6 +104,10 @@ export class ExecutionDriver {
   private readonly cpuCount: number;
   private readonly irqSources: number;
   readonly setupSteps: number;
+  /** The pending operation's code when the last choice was performed (-1 when its CPU had none, -2 for a choice other than a step). */
+  lastOpCode = -2;
+  /** What the last choice performed did besides its footprint, which a replay of it takes as given (see stepFacts). */
+  lastFacts = 0;
 
   constructor(readonly machine: Machine, private readonly check: ScenarioCheck | undefined, private readonly bounds: Bounds) {
     this.cpuCount = machine.cpuCount;
@@ -154,33 +158,16 @@ export class ExecutionDriver {
     return choiceKey(choice, this.cpuCount, this.irqSources);
   }
 
-  /** Performs choice `index` of `point` and returns what it touched. */
+  /** Performs choice `index` of `point` and returns what it touched (see lastFacts for what else it did). */
   perform(point: ChoicePoint, index: number): Footprint {
     const choice = point.choices[index];
     if (choice === undefined) throw new RangeError(`choice ${index} is not at this point`);
-    return this.performChoice(choice, point.costs[index] ?? 0, footprintOf(this.machine, choice), false);
-  }
-
-  /**
-   * Performs a choice made in an earlier execution at this same point, with the footprint and
-   * cost it had then; the pending operation must be the one it was then. That footprint is
-   * whole already (perform() returned it): what the step did besides is not worked out again.
-   */
-  replay(choice: Choice, cost: number, footprint: Footprint, expectedOp: number): boolean {
-    if (pendingCode(this.machine, choice) !== expectedOp) return false;
-    this.performChoice(choice, cost, footprint, true);
-    return true;
-  }
-
-  /** Performs a choice; `whole` says its footprint already holds what the step does besides what was pending. */
-  private performChoice(choice: Choice, cost: number, footprint: Footprint, whole: boolean): Footprint {
     const machine = this.machine;
     const cpu = choice.cpu;
-    this.preemptions += cost;
-    if (choice.kind === 'irq') this.irqs++;
     // A stale load is its CPU's step, reading an older value (under 'relaxed').
     const stepLike = choice.kind === 'step' || choice.kind === 'stale';
     const op = stepLike ? machine.pendingOperation(cpu) : undefined;
+    const footprint = footprintOf(machine, choice);
     const before = machine.contextOf(cpu);
     const oopsesBefore = machine.oopses.length;
     const bufferedBefore = stepLike ? machine.bufferedStores(cpu) : 0;
@@ -189,23 +176,48 @@ export class ExecutionDriver {
     const rmwValue = rmwCell >= 0 ? machine.read(rmwCell) : 0;
     machine.perform(choice);
     const switched = machine.contextOf(cpu) !== before || !stepLike;
-    const touched = whole ? footprint : this.withEffects(choice, op, footprint, switched, oopsesBefore);
+    const touched = this.withEffects(choice, op, footprint, switched, oopsesBefore);
     const unchangedCell = rmwCell >= 0 && machine.read(rmwCell) === rmwValue ? rmwCell : -1;
+    const buffered = stepLike && machine.bufferedStores(cpu) > bufferedBefore;
+    this.lastOpCode = opCodeOf(op, stepLike);
+    this.lastFacts = stepFacts(switched, buffered, stepLike && before?.inIrq === true, unchangedCell);
+    this.account(choice, cost(point, index), op, touched, this.lastFacts);
+    return touched;
+  }
+
+  /**
+   * Performs a choice made in an earlier execution at this same point, with the footprint, cost
+   * and facts (lastFacts) it had then; the pending operation must be the one it was then. What
+   * the step did besides is not worked out again: the same choice from the same state does the same.
+   */
+  replay(choice: Choice, cost: number, footprint: Footprint, expectedOp: number, facts: number): boolean {
+    const stepLike = choice.kind === 'step' || choice.kind === 'stale';
+    const op = stepLike ? this.machine.pendingOperation(choice.cpu) : undefined;
+    if (opCodeOf(op, stepLike) !== expectedOp) return false;
+    this.machine.perform(choice);
+    this.account(choice, cost, op, footprint, facts);
+    return true;
+  }
+
+  /** The bound counters, the spin watch and the last CPU's state after a performed choice. */
+  private account(choice: Choice, cost: number, op: Operation | undefined, touched: Footprint, facts: number): void {
+    const cpu = choice.cpu;
+    this.preemptions += cost;
+    if (choice.kind === 'irq') this.irqs++;
+    this.explored++;
     if (choice.kind === 'flush') {
       // A flush is its own process: it wakes CPUs waiting on its cell, and leaves its CPU's run as it was.
       // A CPU's own flush never changes what that CPU reads (it read its buffered store already): it wakes only the others.
       this.spin.record(this.cpuCount + cpu, undefined, touched, false, -1, cpu);
       this.lastBuffered = false;
-      this.explored++;
-      return touched;
+      return;
     }
-    this.lastBuffered = stepLike && machine.bufferedStores(cpu) > bufferedBefore;
+    const switched = switchedIn(facts);
+    this.lastBuffered = bufferedIn(facts);
     // A stale load waits for nothing: memory may already hold what the spinner waits for.
-    this.spin.record(cpu, choice.kind === 'step' ? op : undefined, touched, switched, unchangedCell);
+    this.spin.record(cpu, choice.kind === 'step' ? op : undefined, touched, switched, unchangedCellOf(facts));
     this.lastCpu = cpu;
-    this.lastSwitched = stepLike && switched && op !== undefined && blocks(op);
-    this.explored++;
-    return touched;
+    this.lastSwitched = (choice.kind === 'step' || choice.kind === 'stale') && switched && op !== undefined && blocks(op);
   }
 
   /**
@@ -244,31 +256,17 @@ export class ExecutionDriver {
         if (!this.spin.anyWaiting || !this.onlyInterruptsLeftOut) return { kind: 'cut' };
         // Only interrupts were left out: whether one could end the spin is for confirmLivelock to find out.
         this.spinLivelock = 'unless-interrupted';
-        return this.violation('livelock', `every CPU that could run spins on memory that neither another CPU nor an interrupt handler will write: ${this.spinners()}`, -1, '', 0);
+        return this.violation('livelock', `every CPU that could run spins on memory that neither another CPU nor an interrupt handler will write: ${describeSpinners(this.machine, this.spin)}`, -1, '', 0);
       }
       if (this.spin.anyWaiting) {
         this.spinLivelock = 'plain';
-        return this.violation('livelock', `${SPIN_LIVELOCK}: ${this.spinners()}`, -1, '', 0);
+        return this.violation('livelock', `${SPIN_LIVELOCK}: ${describeSpinners(this.machine, this.spin)}`, -1, '', 0);
       }
       return { kind: 'pruned' };
     }
     const problem = this.runCheck();
     if (problem !== undefined) return this.violation('invariant', problem, -1, '', 0);
     return { kind: 'complete', signature: outcomeSignature(machine) };
-  }
-
-  /** Who spins on what, for a livelock's message: `CPU 0 (worker, in an interrupt handler) on demo_lib.ref[1]`. */
-  private spinners(): string {
-    const machine = this.machine;
-    const tasks = machine.taskList();
-    return this.spin.waiters().map(({ cpu, cells }) => {
-      const context = machine.contextOf(cpu);
-      const who = context === undefined ? '' : ` (${context.comm}${context.inIrq ? ', in an interrupt handler' : ''})`;
-      // Tasks runnable on the spinner's CPU but not running: one of them may be what it waits for.
-      const queued = tasks.filter((task) => task.cpu === cpu && !task.onCpu && task.state === 'TASK_RUNNING').map((task) => task.comm);
-      const behind = queued.length === 0 ? '' : `, with ${queued.join(', ')} queued behind it`;
-      return `CPU ${cpu}${who} on ${[...new Set(cells)].map((cell) => machine.memory.describe(cell)).join(', ')}${behind}`;
-    }).join('; ');
   }
 
   /** Each CPU's step still pending (what it would do next), with its key and footprint. */
@@ -382,6 +380,10 @@ export class ExecutionDriver {
     this.onlyInterruptsLeftOut = bounded && !boundedPreemption;
     return points.point(bounded, !lastContinues, detour, this.machine.timerPending, boundedPreemption);
   }
+}
+
+function cost(point: ChoicePoint, index: number): number {
+  return point.costs[index] ?? 0;
 }
 
 const SPIN_LIVELOCK = 'every CPU that could run spins on memory no one will write';

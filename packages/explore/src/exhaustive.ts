@@ -1,5 +1,5 @@
 import { AccessIndex } from './access-index.js';
-import { pendingCode } from './execution-steps.js';
+import { ranInIrq } from './execution-steps.js';
 import { ExecutionDriver, type Bounds, type ChoicePoint, type Outcome } from './execution.js';
 import { analyzePending, analyzeRaces } from './races.js';
 import { addKey, type Request, type SearchNode } from './search-node.js';
@@ -198,10 +198,10 @@ function runOne(start: Start, options: ExhaustiveOptions, { path, follower, slee
     } else if (!sameKeys(node.point.keys, point.keys)) {
       throw notDeterministic(depth, node.point.keys, point.keys);
     }
-    const choice = point.choices[node.chosen];
-    node.op = choice === undefined ? -2 : pendingCode(driver.machine, choice);
-    node.inIrq = (choice?.kind === 'step' || choice?.kind === 'stale') && driver.machine.contextOf(choice.cpu)?.inIrq === true;
     node.footprints[node.chosen] = driver.perform(point, node.chosen);
+    node.op = driver.lastOpCode;
+    node.facts = driver.lastFacts;
+    node.inIrq = ranInIrq(node.facts);
     depth++;
   }
   if (sleep !== undefined) {
@@ -227,7 +227,7 @@ function replayNode(driver: ExecutionDriver, node: SearchNode | undefined, depth
   const choice = node?.point.choices[node.chosen];
   const footprint = node?.footprints[node.chosen];
   if (node === undefined || choice === undefined || footprint === undefined) throw new Error(`no choice recorded at step ${depth}`);
-  if (!driver.settle() || !driver.replay(choice, node.point.costs[node.chosen] ?? 0, footprint, node.op) || driver.machine.fault?.kind === 'replay-diverged') {
+  if (!driver.settle() || !driver.replay(choice, node.point.costs[node.chosen] ?? 0, footprint, node.op, node.facts) || driver.machine.fault?.kind === 'replay-diverged') {
     throw notDeterministicAt(`at step ${depth} after setup the run no longer fits the choices made before`);
   }
 }
@@ -262,7 +262,7 @@ function newNode(point: ChoicePoint, sleep: SleepSet, parent: SearchNode | undef
     point, chosen, done: [], backtrack: [firstKey], sleep, runs: runs ? byChoice(point) : NO_RUNS, clock: NO_CLOCK, epoch: 0, ownedElsewhere: ownSets ? [] : NO_KEYS, shared: ownSets ? [] : NO_KEYS, firstKey,
     // Only a sharded or split search names points by their prefix (and the hashes, past 2^30, are numbers V8 boxes).
     prefixHash: ownSets ? prefixHash(parent) : 0, prefixHash2: ownSets ? prefixHash2(parent) : 0, detours: ownSets ? detoursTo(parent) : 0, contested: false,
-    footprints: byChoice(point), op: -2, inIrq: false,
+    footprints: byChoice(point), op: -2, facts: 0, inIrq: false,
   };
   for (let index = 0; index < point.keys.length; index++) {
     const key = point.keys[index] ?? -1;
@@ -314,7 +314,7 @@ function prefixNode(point: ChoicePoint, step: SubtreeStep, parent: SearchNode | 
   if (chosen < 0) throw notDeterministicAt(`at step ${depth} after setup the handed-over subtree takes choice ${step.key}, which is not among [${point.keys.join(' ')}]`);
   return {
     point, chosen, done: [], backtrack: [step.key], sleep: step.sleep === undefined ? NO_SLEEP : takenSleep(step.sleep, step.key), runs: [], clock: NO_CLOCK, epoch: 0, ownedElsewhere: [...step.handled], shared: NO_KEYS, firstKey: step.key,
-    prefixHash: prefixHash(parent), prefixHash2: prefixHash2(parent), detours: 0, contested: true, footprints: [], op: -2, inIrq: false,
+    prefixHash: prefixHash(parent), prefixHash2: prefixHash2(parent), detours: 0, contested: true, footprints: [], op: -2, facts: 0, inIrq: false,
   };
 }
 

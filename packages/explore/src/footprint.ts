@@ -9,7 +9,7 @@ import { drainsBuffer, OpCode, type Choice, type Machine } from '@kmodsim/cpu';
 // Every location stays below 2^30 so that it is a small integer to V8 (maps and sets keyed by
 // heap numbers are several times slower): cells below 2^24, objects above.
 export const OBJECT_BASE = 2 ** 24;
-const SCHED = 2 ** 28;
+export const SCHED = 2 ** 28;
 const ALLOC = SCHED + 1;
 const IPI_QUEUE_BASE = SCHED + 16;
 const RUN_QUEUE_BASE = SCHED + 4096;

@@ -118,3 +118,16 @@ export function isLocal(op: Operation | undefined): boolean {
       return false;
   }
 }
+
+/** Who spins on what, for a livelock's message: `CPU 0 (worker, in an interrupt handler) on demo_lib.ref[1]`. */
+export function describeSpinners(machine: Machine, spin: SpinWatch): string {
+  const tasks = machine.taskList();
+  return spin.waiters().map(({ cpu, cells }) => {
+    const context = machine.contextOf(cpu);
+    const who = context === undefined ? '' : ` (${context.comm}${context.inIrq ? ', in an interrupt handler' : ''})`;
+    // Tasks runnable on the spinner's CPU but not running: one of them may be what it waits for.
+    const queued = tasks.filter((task) => task.cpu === cpu && !task.onCpu && task.state === 'TASK_RUNNING').map((task) => task.comm);
+    const behind = queued.length === 0 ? '' : `, with ${queued.join(', ')} queued behind it`;
+    return `CPU ${cpu}${who} on ${[...new Set(cells)].map((cell) => machine.memory.describe(cell)).join(', ')}${behind}`;
+  }).join('; ');
+}

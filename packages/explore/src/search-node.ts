@@ -38,6 +38,8 @@ export interface SearchNode {
   readonly footprints: (Footprint | undefined)[];
   /** The pending operation's code when the taken choice was made, for checking a replay. */
   op: number;
+  /** What the taken choice did besides its footprint, for replaying it (see ExecutionDriver.lastFacts). */
+  facts: number;
   /** The choice taken was a step of an interrupt handler. */
   inIrq: boolean;
 }
