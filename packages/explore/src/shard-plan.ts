@@ -1,7 +1,7 @@
 import { addKey, type SearchNode } from './search-node.js';
 
 /** Alternatives that stray from the first execution by at most this many choices are started by every shard. */
-const SHARED_DETOURS = 2;
+const SHARED_DETOURS = 1;
 
 /**
  * How shards split one search with no word between them. Every shard runs the first execution,

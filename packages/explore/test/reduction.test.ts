@@ -99,7 +99,7 @@ describe('shards at bound 2: together they find what one search finds', () => {
   // shared execution asked for it (sharing by how early it branches off): asked twice, late then
   // early, it was dealt in one shard and shared in another, and an ending was lost in 2, 3 and 5
   // shards, with sleep sets and without.
-  test.each([[2, false], [3, true]])('random program 6 in %i shards (sleep sets: %s)', (count, sleepSets) => {
+  test.each([[2, false], [3, true], [5, true]])('random program 6 in %i shards (sleep sets: %s)', (count, sleepSets) => {
     const plan = randomPlan(6);
     const target = { scenario: programScenario(plan), cpuCount: plan.cpuCount };
     const bounds = { preemptions: 2, irqs: plan.irq ? 1 : 0, iterative: false, stopAtFirstViolation: false, sleepSets } as const;
