@@ -1,4 +1,5 @@
 import { drainsBuffer, OpCode, type Choice, type Machine } from '@kmodsim/cpu';
+import { dropsStaleCopies, viewsMeet, withViews } from './stale-copies.js';
 
 // What a choice touches, for deciding which choices commute. Locations are numbers: cells are
 // their addresses; objects, each task's state, each CPU's run queue, the scheduler's and timers'
@@ -45,6 +46,8 @@ export interface Footprint {
    * A stale load's too: it is its CPU's step under another name (key), in program order with the rest.
    */
   readonly follows?: number;
+  /** Under 'relaxed': a flush that leaves other CPUs stale copies, or a choice that may drop its CPU's (see stale-copies.ts). */
+  readonly views?: true;
 }
 
 export function footprintOf(machine: Machine, choice: Choice): Footprint {
@@ -59,17 +62,17 @@ export function footprintOf(machine: Machine, choice: Choice): Footprint {
       WRITES.add(IRQ_SOURCE_BASE + choice.source);
       WRITES.add(RUN_QUEUE_BASE + cpu);
       addDrainWrites(machine, cpu);
-      return { cpu, reads: NO_LOCATIONS, writes: WRITES.take() };
+      return withViews(machine, { cpu, reads: NO_LOCATIONS, writes: WRITES.take() });
     case 'ipi':
       WRITES.add(IPI_QUEUE_BASE + cpu);
       WRITES.add(RUN_QUEUE_BASE + cpu);
       addDrainWrites(machine, cpu);
-      return { cpu, reads: NO_LOCATIONS, writes: WRITES.take() };
+      return withViews(machine, { cpu, reads: NO_LOCATIONS, writes: WRITES.take() });
     // Time passing fires a timer: its task's wake may place it on any run queue, as a preemption may.
     case 'preempt':
       addSchedulerWrites(machine);
       addDrainWrites(machine, cpu);
-      return { cpu, reads: NO_LOCATIONS, writes: WRITES.take() };
+      return withViews(machine, { cpu, reads: NO_LOCATIONS, writes: WRITES.take() });
     case 'time':
       addSchedulerWrites(machine);
       return { cpu, reads: NO_LOCATIONS, writes: WRITES.take() };
@@ -82,7 +85,7 @@ export function footprintOf(machine: Machine, choice: Choice): Footprint {
       // It writes into its object, which a kfree on another CPU may have freed meanwhile.
       const reads = cell < 0 ? NO_LOCATIONS : [OBJECT_BASE + machine.memory.objectIdAt(cell)];
       // Under 'relaxed' it also leaves every other CPU a stale copy: their loads of the cell meet it there.
-      return { cpu: machine.cpuCount + cpu, reads, writes: [visibleLocation(cell), storeEntry(cpu, cell), STORE_BUFFER_BASE + cpu], follows: cpu };
+      return withViews(machine, { cpu: machine.cpuCount + cpu, reads, writes: [visibleLocation(cell), storeEntry(cpu, cell), STORE_BUFFER_BASE + cpu], follows: cpu });
     }
   }
 }
@@ -141,7 +144,7 @@ function addDrainWrites(machine: Machine, cpu: number): void {
  * when the drain came from a switch or an interrupt handler's return that the step caused.
  */
 export function withDrains(machine: Machine, footprint: Footprint, cells: readonly number[]): Footprint {
-  return { ...footprint, writes: [...footprint.writes, ...cells.map(visibleLocation), STORE_BUFFER_BASE + footprint.cpu] };
+  return { ...withViews(machine, footprint), writes: [...footprint.writes, ...cells.map(visibleLocation), STORE_BUFFER_BASE + footprint.cpu] };
 }
 
 function stepFootprint(machine: Machine, cpu: number): Footprint {
@@ -155,7 +158,7 @@ function stepFootprint(machine: Machine, cpu: number): Footprint {
     // An idle CPU switching to a task on its own run queue, or taking an IPI.
     WRITES.add(RUN_QUEUE_BASE + cpu);
     WRITES.add(IPI_QUEUE_BASE + cpu);
-    return { cpu, reads: READS.take(), writes: WRITES.take() };
+    return withViews(machine, { cpu, reads: READS.take(), writes: WRITES.take() });
   }
   const tso = machine.memoryModel !== 'sc';
   if (tso && drainsBuffer(op)) addDrainWrites(machine, cpu);
@@ -221,7 +224,8 @@ function stepFootprint(machine: Machine, cpu: number): Footprint {
     default:
       break;
   }
-  return { cpu, reads: READS.take(), writes: WRITES.take() };
+  const footprint = { cpu, reads: READS.take(), writes: WRITES.take() };
+  return dropsStaleCopies(op) ? withViews(machine, footprint) : footprint;
 }
 
 /** The location of the memory object that holds `address` (a free writes it, every access reads it). */
@@ -301,7 +305,8 @@ export function withSchedulerWrites(machine: Machine, footprint: Footprint): Foo
   WRITES.clear();
   for (const location of footprint.writes) WRITES.add(location);
   addSchedulerWrites(machine);
-  return { cpu: footprint.cpu, reads: footprint.reads, writes: WRITES.take() };
+  // The task switched in brings what it carries (under 'relaxed'): a read barrier on its CPU.
+  return withViews(machine, { cpu: footprint.cpu, reads: footprint.reads, writes: WRITES.take() });
 }
 
 /**
@@ -315,7 +320,7 @@ export function withTimerWakes(machine: Machine, footprint: Footprint, pids: rea
   for (const location of footprint.writes) WRITES.add(location);
   addSchedulerWrites(machine);
   for (const pid of pids) WRITES.add(TASK_STATE_BASE + pid);
-  return { cpu: footprint.cpu, reads: footprint.reads, writes: WRITES.take() };
+  return withViews(machine, { cpu: footprint.cpu, reads: footprint.reads, writes: WRITES.take() });
 }
 
 /**
@@ -355,7 +360,7 @@ export function commutesWithOwnFlush(a: Footprint, b: Footprint): boolean {
  * lost an ending under tso at bound 2 when its flush slept across its CPU's local_add).
  */
 export function sleepDependent(a: Footprint, b: Footprint): boolean {
-  return dependent(a, b) || flushAndStore(a, b.cpu, b.writes) || flushAndStore(b, a.cpu, a.writes);
+  return dependent(a, b) || flushAndStore(a, b.cpu, b.writes) || flushAndStore(b, a.cpu, a.writes) || viewsMeet(a, b) || viewsMeet(b, a);
 }
 
 /** `flush` is a flush of CPU `cpu`'s buffer, and `writes` hold a store of that CPU into it. */

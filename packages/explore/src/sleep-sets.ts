@@ -1,5 +1,6 @@
 import type { ChoicePoint } from './execution.js';
 import { flushAndStore, sendsIpi, sleepDependent, touchesTimers, type Footprint } from './footprint.js';
+import { flushMeetsViews } from './stale-copies.js';
 import { footprintOfKey, type SearchNode } from './search-node.js';
 
 // Sleep sets under a preemption bound. A choice `a` explored at a point n sleeps in the subtree of
@@ -46,6 +47,8 @@ interface RunTouches {
   readonly cpu: number;
   readonly reads: ReadonlySet<number>;
   readonly writes: ReadonlySet<number>;
+  /** Some step of the run may drop its CPU's stale copies (Footprint.views). */
+  readonly views: boolean;
 }
 
 /** What a choice taken at a point was followed by, in the first execution that took it there. */
@@ -74,9 +77,13 @@ export class RunRecord {
   private merge(): RunTouches | undefined {
     if (!this.whole || this.step === undefined) return undefined;
     const touches = { cpu: this.step.cpu, reads: new Set<number>(), writes: new Set<number>() };
+    let views = this.step.views === true;
     if (!mergeStep(touches, this.step)) return undefined;
-    for (let record = this.rest; record !== undefined; record = record.rest) if (!mergeStep(touches, record.step)) return undefined;
-    return touches;
+    for (let record = this.rest; record !== undefined; record = record.rest) {
+      if (!mergeStep(touches, record.step)) return undefined;
+      views ||= record.step?.views === true;
+    }
+    return { ...touches, views };
   }
 }
 
@@ -176,7 +183,7 @@ function entryFor(node: SearchNode, key: number, footprint: Footprint, nextIndex
 }
 
 function runDependsOn(run: RunTouches, step: Footprint): boolean {
-  if (run.cpu === step.cpu || flushAndStore(step, run.cpu, run.writes)) return true;
+  if (run.cpu === step.cpu || flushAndStore(step, run.cpu, run.writes) || (run.views && flushMeetsViews(step, run.cpu))) return true;
   for (const location of step.writes) if (run.reads.has(location) || run.writes.has(location)) return true;
   for (const location of step.reads) if (run.writes.has(location)) return true;
   return false;
@@ -219,7 +226,7 @@ export interface HandedAsleep {
   readonly unconditional: boolean;
   readonly extra: number;
   readonly runExtra: number;
-  readonly run?: { readonly cpu: number; readonly reads: readonly number[]; readonly writes: readonly number[] };
+  readonly run?: { readonly cpu: number; readonly reads: readonly number[]; readonly writes: readonly number[]; readonly views: boolean };
   readonly detour: boolean;
 }
 
@@ -246,14 +253,14 @@ export function handedSleep(node: SearchNode, key: number, unbitten: boolean): H
 
 function plain(key: number, entry: Asleep): HandedAsleep {
   const { footprint, unconditional, extra, runExtra, run, detour } = entry;
-  return { key, footprint, unconditional, extra: finite(extra), runExtra: finite(runExtra), detour, ...(run === undefined ? {} : { run: { cpu: run.cpu, reads: [...run.reads], writes: [...run.writes] } }) };
+  return { key, footprint, unconditional, extra: finite(extra), runExtra: finite(runExtra), detour, ...(run === undefined ? {} : { run: { cpu: run.cpu, reads: [...run.reads], writes: [...run.writes], views: run.views } }) };
 }
 
 /** The sleep set of a handed-over subtree's root, from the giver's entries: they go on below `key` only. */
 export function takenSleep(handed: readonly HandedAsleep[], key: number): SleepSet {
   const carried = new Map<number, Asleep>();
   for (const { key: handedKey, footprint, unconditional, extra, runExtra, run, detour } of handed) {
-    carried.set(handedKey, { footprint, unconditional, extra, runExtra, detour, run: run === undefined ? undefined : { cpu: run.cpu, reads: new Set(run.reads), writes: new Set(run.writes) } });
+    carried.set(handedKey, { footprint, unconditional, extra, runExtra, detour, run: run === undefined ? undefined : { cpu: run.cpu, reads: new Set(run.reads), writes: new Set(run.writes), views: run.views } });
   }
   // Nothing sleeps at the root itself: its alternatives are contested, and asking for more there is safe.
   return { carried, asleep: new Set(), onlyAfter: key };

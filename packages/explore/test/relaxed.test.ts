@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { load, loadAcquire, schedule, sendIpi, setCurrentState, smpRmb, smpWmb, spawn, store, storeRelease, wakeUpProcess, type KernelCode, type Machine, type Scenario } from '@kmodsim/cpu';
+import { load, loadAcquire, schedule, sendIpi, setCurrentState, smpMb, smpRmb, smpWmb, spawn, store, storeRelease, wakeUpProcess, type KernelCode, type Machine, type Scenario } from '@kmodsim/cpu';
 import { explore, replay, type ExploreTarget } from '@kmodsim/explore';
 import { expectReductionKeepsEndings } from './differential.js';
 
@@ -140,5 +140,46 @@ describe('handoffs between CPUs carry what the first CPU knew (a hostile audit\'
       const report = explore({ scenario: messagePassing(false), cpuCount: 2, memoryModel: 'relaxed' }, { preemptions, irqs: 0, sleepSets: true });
       expect(report.violations[0]?.message, `bound ${preemptions}`).toContain('the flag was seen and the data missed');
     }
+  });
+});
+
+/**
+ * Z6.3-hb-po: P0 x=1, smp_mb(), z=1; P1 y=2, smp_mb(), w=1; P2 reads w, smp_rmb(), reads x; P3
+ * reads z, then y=1. P3 reading z=1, P2 reading w=1 and y ending 2 is reachable (tso reaches it).
+ */
+const z63HbPo: Scenario = {
+  name: 'z6.3-hb-po',
+  description: 'two writers with full barriers, a reader with a read barrier, a reader that writes',
+  setup(machine: Machine) {
+    const [x, y, z, w] = ['x', 'y', 'z', 'w'].map((name) => machine.alloc(name, 1).base) as [number, number, number, number];
+    // The readers' registers, stored when they finish, as the litmus package compiles them.
+    const registers = machine.alloc('registers', 3, { fields: ['r0', 'r1', 'r9'] }).base;
+    const writer = (first: number, value: number, second: number) => function* (): KernelCode<void> {
+      yield store(first, value);
+      yield smpMb();
+      yield store(second, 1);
+    };
+    machine.spawn({ name: 'P0', cpu: 0, bound: true, body: writer(x, 1, z) });
+    machine.spawn({ name: 'P1', cpu: 1, bound: true, body: writer(y, 2, w) });
+    machine.spawn({ name: 'P2', cpu: 2, bound: true, body: function* (): KernelCode<void> {
+      const r0 = yield load(w);
+      yield smpRmb();
+      const r1 = yield load(x);
+      yield store(registers, r0);
+      yield store(registers + 1, r1);
+    } });
+    machine.spawn({ name: 'P3', cpu: 3, bound: true, body: function* (): KernelCode<void> {
+      const r9 = yield load(z);
+      yield store(y, 1);
+      yield store(registers + 2, r9);
+    } });
+    return (done) => (done.read(y) === 2 && done.read(registers + 2) === 1 && done.read(registers) === 1 ? 'y=2, r9=1, r0=1' : undefined);
+  },
+};
+
+describe('a barrier and another CPU\'s flush do not commute under relaxed (a stale copy is dropped or left)', () => {
+  test.each(['tso', 'relaxed'] as const)('sleep sets reach Z6.3-hb-po\'s outcome under %s, as the search without them does', (memoryModel) => {
+    const target: ExploreTarget = { scenario: z63HbPo, cpuCount: 4, memoryModel };
+    for (const sleepSets of [false, true]) expect(explore(target, { preemptions: 50, irqs: 0, iterative: false, sleepSets }).violations[0]?.message, `sleep sets ${sleepSets}`).toBe('y=2, r9=1, r0=1');
   });
 });
