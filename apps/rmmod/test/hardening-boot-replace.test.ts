@@ -79,6 +79,11 @@ describe('a boot after an interrupted one', () => {
       expect(ran.stderr).toContain(`${dir} is not a kmodsim machine (${why})`);
       expect(ran.status).not.toBe(0);
     }
+    // A file the user added since: named at once, not only by the boot the hint sends them to.
+    writeFileSync(join(dir, 'notes.txt'), 'mine\n');
+    const named = await t.run('lsmod', []);
+    expect(named.stderr).toContain(`${dir} is not a kmodsim machine (a boot of it was interrupted, and it holds files kmodsim did not write (notes.txt); move them aside to boot it)`);
+    spawnSync('rm', [join(dir, 'notes.txt')]);
     const again = await t.run('kmodsim', ['boot', '--machine', dir]);
     expect(again.stderr).toBe('');
     expect(again.status).toBe(0);

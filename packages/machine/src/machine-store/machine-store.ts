@@ -57,7 +57,11 @@ function lookAtMachineDir(dir: string): StoreError | undefined {
   // say what stopped us rather than that it is none.
   const unreadable = lookupProblem(config);
   if (unreadable !== undefined) return ioFailure(dir, `cannot look inside it: ${unreadable}`);
-  if (!hasEntry(config)) return notAMachine(dir, interruptedBoot(dir) ? interruptedBootWhy(dir) : 'it has no machine.json');
+  if (!hasEntry(config)) {
+    if (!interruptedBoot(dir)) return notAMachine(dir, 'it has no machine.json');
+    // Files the user added since stop the boot that would recover it: name them rather than send the user to a refusal.
+    return foreignToBoot(dir, false) ?? notAMachine(dir, interruptedBootWhy(dir));
+  }
   return undefined;
 }
 
