@@ -26,6 +26,13 @@ export interface HostState<S = unknown> {
   encode?(saved: S): unknown;
   /** What encode wrote, as a state of this part's own objects that load() takes; throws on data it did not write. */
   decode?(data: unknown): S;
+  /**
+   * What of a saved state decides what the kernel does from then on, for a state fingerprint
+   * (Machine.stateFingerprint): plain data, the saved state itself when omitted. Leave out what
+   * only reports (figures, times) and name host objects by what decides them (a caller's pid
+   * rather than a closure it made), so that runs that meet in the same state are seen to.
+   */
+  fingerprint?(saved: S): unknown;
 }
 
 /** One part's state in a snapshot. */

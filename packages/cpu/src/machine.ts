@@ -9,6 +9,7 @@ import { MachineView } from './internal/machine-view.js';
 import { checkSpawn, createTask } from './internal/sleep-wake.js';
 import { loadSnapshot, rewindCore } from './internal/snapshot-restore.js';
 import { takeSnapshot } from './internal/snapshot-take.js';
+import { stateFingerprint } from './internal/state-hash.js';
 import { performOther } from './internal/other-choices.js';
 import { loadThroughBuffer } from './internal/store-buffers.js';
 import { fireDueTimers, fireEarliestTimer } from './internal/timers.js';
@@ -301,6 +302,24 @@ export class Machine extends MachineView {
    */
   snapshot(): Result<MachineSnapshot, SnapshotFailure> {
     return takeSnapshot(this.core);
+  }
+
+  /**
+   * A number that two machines booted alike share when they will go on alike under the same
+   * choices (a 53-bit hash of what a snapshot keeps: see internal/state-hash.ts), for a search
+   * that stops where an earlier run already was. With `clocks: false` the clocks and what only
+   * moves them (cache lines, when tasks are ready) are left out: code sees time only through
+   * schedule_timeout() timers, so that is exact while no timer is armed. Undefined where there is none: an interrupt
+   * handler runs, an IPI waits, the run faulted, or tasks keep no replay logs (rewind with
+   * `replayLogs: true`, or create the machine with `snapshots: true`).
+   */
+  stateFingerprint(options: { readonly clocks: boolean } = { clocks: true }): number | undefined {
+    return stateFingerprint(this.core, options.clocks);
+  }
+
+  /** schedule_timeout() timers armed since boot (a rewind takes the count back too). */
+  get timersArmed(): number {
+    return this.core.timers.queue.armed;
   }
 
   /**

@@ -106,6 +106,30 @@ export class Memory {
     this.cache.load(save, usedLines);
   }
 
+  /**
+   * Mixes what memory holds into a state fingerprint (see internal/state-hash.ts): each object's
+   * place, name and whether it was freed, each live cell's value, and when asked the cache
+   * lines' holders and when each line is ready (they decide only what accesses cost). Statistics (coherence cycles, the last access's source) are left out.
+   */
+  hashInto(lanes: HashLanes, cacheLines: boolean): void {
+    const used = this.nextAddress;
+    lanes.int(used);
+    lanes.int(this.objects.length);
+    for (const object of this.objects) {
+      lanes.int(objectHash(object));
+      lanes.int(this.objectFreed[object.id] ?? 0);
+    }
+    const values = this.values;
+    const live = this.cellLive;
+    for (let address = 0; address < used; address++) if (live[address] === 1) lanes.number(values[address] ?? 0);
+    if (!cacheLines) return;
+    const lines = this.cache.toSave((used >>> LINE_SHIFT) + 1);
+    lanes.numbers(lines.lineOwner);
+    lanes.numbers(lines.sharerCount);
+    lanes.numbers(lines.sharerBits);
+    lanes.numbers(lines.lineReadyCycles);
+  }
+
   /** One past the highest address allocated so far. */
   get size(): number {
     return this.nextAddress;
@@ -176,6 +200,26 @@ export class Memory {
   access(cpu: number, address: number, write: boolean, nowCycles: number): number {
     return this.cache.access(cpu, address, write, nowCycles);
   }
+}
+
+/** What a state fingerprint mixes numbers into. */
+export interface HashLanes {
+  int(value: number): void;
+  number(value: number): void;
+  numbers(values: ArrayLike<number>): void;
+}
+
+/** An object's id, place, kind and name as one number, worked out once per object (objects never change). */
+const objectHashes = new WeakMap<MemObject, number>();
+
+function objectHash(object: MemObject): number {
+  let hash = objectHashes.get(object);
+  if (hash !== undefined) return hash;
+  hash = 0x811c9dc5;
+  const text = `${object.id} ${object.base} ${object.cells} ${object.kind} ${object.name}`;
+  for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193) >>> 0;
+  objectHashes.set(object, hash);
+  return hash;
 }
 
 function alignUp(address: number): number {

@@ -181,7 +181,7 @@ export class ExecutionDriver {
     const buffered = stepLike && machine.bufferedStores(cpu) > bufferedBefore;
     this.lastOpCode = opCodeOf(op, stepLike);
     this.lastFacts = stepFacts(switched, buffered, stepLike && before?.inIrq === true, unchangedCell);
-    this.account(choice, cost(point, index), op, touched, this.lastFacts);
+    this.account(choice, point.costs[index] ?? 0, op, touched, this.lastFacts);
     return touched;
   }
 
@@ -322,6 +322,15 @@ export class ExecutionDriver {
     return this.preemptions;
   }
 
+  get irqCount(): number {
+    return this.irqs;
+  }
+
+  /** A hash of what this driver keeps that decides the choices it offers: the last CPU, whether it switched or buffered, the spin watch (see state-search.ts). */
+  ownStateHash(): number {
+    return this.spin.hash(Math.imul(this.lastCpu + 2, 8) | (this.lastSwitched ? 1 : 0) | (this.lastBuffered ? 2 : 0));
+  }
+
   get stepCount(): number {
     return this.explored;
   }
@@ -380,10 +389,6 @@ export class ExecutionDriver {
     this.onlyInterruptsLeftOut = bounded && !boundedPreemption;
     return points.point(bounded, !lastContinues, detour, this.machine.timerPending, boundedPreemption);
   }
-}
-
-function cost(point: ChoicePoint, index: number): number {
-  return point.costs[index] ?? 0;
 }
 
 const SPIN_LIVELOCK = 'every CPU that could run spins on memory no one will write';

@@ -2,6 +2,7 @@ import type { MemoryModelName } from '@kmodsim/cpu';
 import { exhaustiveSearch } from './exhaustive.js';
 import type { Bounds, Violation } from './execution.js';
 import { samplingSearch } from './random-search.js';
+import { stateSearch } from './state-search.js';
 import { CheckpointError } from './search-errors.js';
 import { ExecutionStarts, type BootedAfresh } from './starts.js';
 import type { ExploreTarget } from './target.js';
@@ -22,6 +23,12 @@ export interface ExploreOptions {
   readonly reduction?: boolean;
   /** Sleep sets on top of the reduction (off by default): fewer executions, the same endings within the bounds (see ExhaustiveOptions.sleepSets). */
   readonly sleepSets?: boolean;
+  /**
+   * Exhaustive search by states (off by default): every interleaving within the bounds, each
+   * execution stopping at a state an earlier one reached with no more budget spent, instead of
+   * partial-order reduction (see state-search.ts). Not with shards, subtrees or trace counting.
+   */
+  readonly stateCaching?: boolean;
   /** Exhaustive search: count the distinct Mazurkiewicz traces among the completed executions. */
   readonly countTraces?: boolean;
   /** Exhaustive search raises the preemption bound from 0, so the violation found first needs the fewest. */
@@ -85,7 +92,11 @@ export function explore(target: ExploreTarget, options: ExploreOptions = {}): Ex
     steps: options.maxSteps ?? EXPLORE_DEFAULTS.maxSteps,
   };
   // A subtree handed over checks only a few of its first executions against fresh boots (then each power of two, and every 256th).
-  let starts = new ExecutionStarts(target, options.checkpoints ?? true, options.subtree === undefined ? undefined : SUBTREE_SAMPLE);
+  const byStates = options.stateCaching === true && (options.mode ?? 'exhaustive') === 'exhaustive';
+  if (byStates && (options.shard !== undefined || options.subtree !== undefined || options.splitter !== undefined || options.countTraces === true)) {
+    throw new Error('a search by states is not split into shards or subtrees, and counts no traces');
+  }
+  let starts = new ExecutionStarts(target, options.checkpoints ?? true, options.subtree === undefined ? undefined : SUBTREE_SAMPLE, byStates);
   let tallies: SearchTally[];
   let divergence: BootedAfresh | undefined;
   try {
@@ -96,7 +107,7 @@ export function explore(target: ExploreTarget, options: ExploreOptions = {}): Ex
     // runs now known to be wrong): its caller searches the whole again, unsplit and afresh.
     if (!(error instanceof CheckpointError) || options.splitter !== undefined) throw error;
     divergence = { reason: 'diverged', why: error.message };
-    starts = new ExecutionStarts(target, false);
+    starts = new ExecutionStarts(target, false, undefined, byStates);
     tallies = search(target, options, bounds, starts);
   }
   const bootedAfresh = divergence ?? starts.withoutCheckpoint;
@@ -131,7 +142,19 @@ function search(target: ExploreTarget, options: ExploreOptions, bounds: Bounds, 
   // The cap is on the whole search: the passes at lower bounds spend from it too.
   const cap = options.maxExecutions ?? EXPLORE_DEFAULTS.maxExecutions;
   let spent = 0;
+  let byStates = options.stateCaching === true;
   for (let bound = iterative ? 0 : highest; bound <= highest; bound++) {
+    if (byStates) {
+      const progressed = options.onProgress === undefined ? {} : { onProgress: passProgress(options.onProgress, spent) };
+      const { tally, timed } = stateSearch({ bounds: { ...bounds, preemptions: bound }, stopAtFirstViolation, maxExecutions: cap - spent, ...progressed }, starts);
+      tallies.push(tally);
+      spent += tally.executions;
+      if ((stopAtFirstViolation && tally.violations.length > 0) || spent >= cap) break;
+      // Where time decides what happens, this pass and the rest are searched by partial-order reduction.
+      byStates = !timed;
+      if (!timed) continue;
+    }
+    const passProgressOption = options.onProgress === undefined ? {} : { onProgress: passProgress(options.onProgress, spent) };
     const tally = exhaustiveSearch(target, {
       bounds: { ...bounds, preemptions: bound },
       reduction: options.reduction ?? true,
@@ -142,7 +165,7 @@ function search(target: ExploreTarget, options: ExploreOptions, bounds: Bounds, 
       ...shard,
       ...split,
       // Progress counts the whole search, every pass so far included: it never goes back.
-      ...(options.onProgress === undefined ? {} : { onProgress: passProgress(options.onProgress, spent) }),
+      ...passProgressOption,
     }, starts);
     tallies.push(tally);
     spent += tally.executions;

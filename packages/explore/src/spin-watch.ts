@@ -50,6 +50,21 @@ export class SpinWatch {
     return cells;
   }
 
+  /** A 32-bit hash of what the watch holds (reads since a write, cells waited on): part of a state (see state-search.ts). */
+  hash(seed: number): number {
+    let hash = seed;
+    const mix = (value: number): void => { hash = Math.imul(hash ^ value, 0x5bd1e995) >>> 0; };
+    for (let cpu = 0; cpu < this.readsSinceWrite.length; cpu++) {
+      const reads = this.readsSinceWrite[cpu] ?? [];
+      mix(reads.length);
+      for (const word of reads) mix(word);
+      const cells = this.waitingOn[cpu];
+      mix(cells === undefined ? -1 : cells.length);
+      for (const cell of cells ?? []) mix(cell);
+    }
+    return hash;
+  }
+
   get anyWaiting(): boolean {
     return this.waiting > 0;
   }

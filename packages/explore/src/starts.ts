@@ -56,7 +56,7 @@ export class ExecutionStarts {
    * executions are all checked (a subtree handed over by another worker checks fewer: the search
    * it came from has checked its own first ones, on the same checkpoint).
    */
-  constructor(private readonly target: ExploreTarget, checkpoints: boolean, private readonly firstSampled = FIRST_SAMPLED) {
+  constructor(private readonly target: ExploreTarget, checkpoints: boolean, private readonly firstSampled = FIRST_SAMPLED, private readonly replayLogs = false) {
     if (!checkpoints) this.refusal = { reason: 'off', why: 'checkpoints are off' };
   }
 
@@ -68,7 +68,8 @@ export class ExecutionStarts {
   /** The next execution's start. */
   next(): Start {
     this.started++;
-    if (this.checkpoint === undefined) return this.refusal === undefined ? this.first() : this.fresh();
+    // Booted afresh for the search itself, with replay logs when it tells states apart by them.
+    if (this.checkpoint === undefined) return this.refusal === undefined ? this.first() : { ...this.boot(this.replayLogs), rewound: false };
     const checkpoint = this.checkpoint;
     this.longestRun = Math.max(this.longestRun, checkpoint.machine.stepCount - checkpoint.setupSteps);
     if (this.sampled) this.stopPartWay(checkpoint);
@@ -112,8 +113,8 @@ export class ExecutionStarts {
       return { ...started, rewound: false };
     }
     this.checkpoint = { ...started, snapshot: taken.value, setupSteps: started.machine.stepCount };
-    // Rewound at once, without replay logs: the search takes no further snapshot, so its
-    // executions need not pay for them.
+    // Rewound at once, without replay logs unless the search tells states apart by them
+    // (state-search.ts): it takes no further snapshot, so its executions need not pay for them.
     return this.rewound(this.checkpoint);
   }
 
@@ -123,7 +124,7 @@ export class ExecutionStarts {
   }
 
   private rewound(checkpoint: Checkpoint): Start {
-    const rewound = checkpoint.machine.rewind(checkpoint.snapshot, { replayLogs: false });
+    const rewound = checkpoint.machine.rewind(checkpoint.snapshot, { replayLogs: this.replayLogs });
     if (!rewound.ok) throw new ScenarioSetupError(`rewinding to the checkpoint after setup failed: ${rewound.message}`);
     return { machine: checkpoint.machine, check: checkpoint.check, rewound: true };
   }

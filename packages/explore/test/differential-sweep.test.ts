@@ -6,7 +6,7 @@ import { weakPlan, weakScenario } from './weak-programs.js';
 
 // The differential test of issue 19 over many random kernel programs (weak-programs.ts): under
 // every memory model, at preemption bounds 0, 1 and 2, with and without the program's interrupt,
-// the reduced search, with and without sleep sets, finds exactly the endings the unreduced one
+// the reduced search, with and without sleep sets, and the search by states find exactly the endings the unreduced one
 // finds. On every run: the programs of the first SEEDS seeds whose unreduced search ends within
 // CAP executions at a given model and bounds (the others are left out there). A failure names the
 // seed, the model and the bounds: `weakPlan(seed)` rebuilds the program. The sweep below, run by
@@ -32,6 +32,7 @@ function compare(seed: number, cap: number, models: readonly MemoryModelName[]):
       const all = endings(full);
       expect(endings(explore(target, bounds)), where).toEqual(all);
       expect(endings(explore(target, { ...bounds, sleepSets: true })), `${where}, sleep sets`).toEqual(all);
+      expect(endings(explore(target, { ...bounds, stateCaching: true })), `${where}, by states`).toEqual(all);
       compared++;
     }
   }

@@ -42,6 +42,9 @@ describe('partial-order reduction against the full search: the reduced search fi
     const all = endings(full);
     // Nothing missed, and nothing the full search cannot reach: that would be a replay gone wrong.
     expect(endings(reduced), `seed ${seed}`).toEqual(all);
+    const byStates = explore(target, { ...bounds, stateCaching: true });
+    expect(byStates.counts.exhausted, `seed ${seed}, by states`).toBe(true);
+    expect(endings(byStates), `seed ${seed}, by states`).toEqual(all);
     if (!SHARDED.has(seed)) return;
     // Shards of the reduced search, run apart, must find together what one search finds. Two
     // shards as well as three: a plan that shared an alternative in one shard and dealt it in the

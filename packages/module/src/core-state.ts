@@ -4,7 +4,7 @@ import type { DeviceTable } from './device-table.js';
 import type { IrqLines } from './irq-lines.js';
 import type { KernelLog, KernelLogEntry } from './kernel-log.js';
 import { decodeCore, encodeCore, type CoreCodecContext } from './core-codec.js';
-import type { KernelModule, KernelModuleSave } from './kernel-module.js';
+import { KernelModule, type KernelModuleSave } from './kernel-module.js';
 import type { AddressTreeSave, ModuleAddressTree } from './module-address.js';
 import type { ModuleList } from './module-list.js';
 import type { UnsignedModuleTaint } from './module-signing.js';
@@ -81,5 +81,30 @@ export function coreHostState(parts: CoreParts, codec: CoreCodecContext): HostSt
     },
     encode: (saved) => encodeCore(saved, parts),
     decode: (data) => decodeCore(data, codec),
+    // A module loaded during a search is a new object in each run: it is named by what it is,
+    // its name and address, so that runs that load it alike meet in one state. Its
+    // refcount's counts are in simulated memory; the object is named by its kind.
+    fingerprint: (saved) => [
+      saved.modules.map(([module, { refcount, ...bookkeeping }]) => [moduleName(module), refcount?.constructor.name ?? '', byName(bookkeeping)]),
+      saved.taints, saved.logLines, saved.notifiers, byName(saved.chardevs), byName(saved.filesystems), byName(saved.irqLines),
+      saved.addressTree === undefined ? undefined : [byName(saved.addressTree.reachable), saved.addressTree.generation],
+      saved.signatureNoticed, saved.nextModuleAddress,
+    ],
   };
+}
+
+function moduleName(module: KernelModule): string {
+  return `${module.name}@${module.address.toString(16)}`;
+}
+
+/** A saved value with every module in it replaced by its name (see the fingerprint above). */
+function byName(value: unknown): unknown {
+  if (value instanceof KernelModule) return moduleName(value);
+  if (Array.isArray(value)) return value.map(byName);
+  if (value instanceof Map) return [...value].map(byName);
+  if (value instanceof Set) return [...value].map(byName);
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const named: Record<string, unknown> = {};
+  for (const key in value) named[key] = byName((value as Record<string, unknown>)[key]);
+  return named;
 }

@@ -60,6 +60,9 @@ export class CpuStopMachine implements StopMachine {
       },
       encode: (saved) => encodeStopState(saved.work !== undefined, saved.last),
       decode: (data) => ({ work: undefined, last: decodeStopState(data) }),
+      // The last call's figures only report; the call under way is its caller's (whose state
+      // decides the function it passed), the CPUs it stops and its result.
+      fingerprint: ({ work }) => (work === undefined ? undefined : [work.caller, work.active, work.result]),
     });
   }
 

@@ -30,6 +30,12 @@ export interface CheckOptions {
   readonly quiet: boolean;
   /** The machine's memory model: 'sc' (default), 'tso' or 'relaxed'. */
   readonly memory: MemoryModelName;
+  /**
+   * How an exhaustive search cuts the work: 'states' stops each execution at a state an earlier
+   * one reached (the default), 'por' by partial-order reduction with sleep sets (what --shard,
+   * --traces and one pair split between --workers need).
+   */
+  readonly reduction: 'states' | 'por';
 }
 
 const MAX_BOUND = 10;
@@ -58,10 +64,16 @@ Options:
   --seed S               seed for random and pct (default 1)
   --executions N         executions for random and pct (default 1000)
   --max-executions N     cap for exhaustive search (default 1000000)
+  --reduction KIND       how an exhaustive search cuts the work: states (the default without --shard
+                         and --traces: an execution stops at a machine state an earlier one reached
+                         with no more preemptions and interrupts spent; where a timer decides what
+                         happens, a pass falls back to por) or por (partial-order reduction with
+                         sleep sets; --workers then also split one pair between threads)
   --shard i/n            run only shard i of n (from 0), to split a search across machines
   --workers N            search on N worker threads (1-64): each takes a whole pair, the longest first
-                         by what each took when last measured, and one with none left takes part of a
-                         running search; the verdicts are printed in the table's order all the same
+                         by what each took when last measured, and with --reduction por one with none
+                         left takes part of a running search; the verdicts are printed in the table's
+                         order all the same
   --traces               also count the distinct traces covered: executions that differ only in the
                          order of independent steps count once (exhaustive, without --shard or --workers)
   --no-checkpoints       boot the scenario afresh for every execution instead of rewinding to a
@@ -95,7 +107,7 @@ exist, a malformed knownViolations entry, or a violation in a scenario the strat
 
 /** check's options: all spelled out, and each takes a value but the flags. */
 const CHECK_OPTIONS: readonly OptionSpec[] = [
-  ...['strategy', 'scenario', 'cpus', 'memory', 'preemptions', 'irqs', 'mode', 'seed', 'executions', 'max-executions', 'shard', 'workers', 'reporter', 'replay', 'format']
+  ...['strategy', 'scenario', 'cpus', 'memory', 'preemptions', 'irqs', 'mode', 'seed', 'executions', 'max-executions', 'reduction', 'shard', 'workers', 'reporter', 'replay', 'format']
     .map((long) => ({ long, takesArgument: true })),
   ...['json', 'traces', 'no-checkpoints', 'quiet'].map((long) => ({ long, takesArgument: false })),
   { short: 'h', long: 'help', takesArgument: false },
@@ -120,6 +132,7 @@ function readCheckLine(argv: readonly string[]) {
     seed: value('seed', '1'),
     executions: value('executions', '1000'),
     'max-executions': value('max-executions', '1000000'),
+    reduction: line.value('reduction'),
     shard: line.value('shard'),
     workers: value('workers', '1'),
     json: line.has('json'),
@@ -152,6 +165,9 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
     }
     if (!suite.some((entry) => entry.name === name)) throw new UsageError(`unknown scenario '${name}'; known: ${suite.map((entry) => entry.name).join(', ')}`);
   }
+  const reduction = values.reduction ?? (values.shard !== undefined || values.traces ? 'por' : 'states');
+  if (reduction !== 'states' && reduction !== 'por') throw new UsageError(`unknown reduction '${reduction}'; known: states, por`);
+  if (reduction === 'states' && (values.shard !== undefined || values.traces)) throw new UsageError('--reduction states searches one pair whole: --shard and --traces need --reduction por');
   const cpus = values.cpus === undefined ? undefined : whole('--cpus', values.cpus, 1, mode === 'exhaustive' ? MAX_EXHAUSTIVE_CPUS : 1024);
   // Each scenario binds its tasks to the CPUs it was written for: fewer cannot run it at all.
   const tooSmall = cpus === undefined ? undefined : suite.find((entry) => scenarios.includes(entry.name) && entry.cpuCount > cpus);
@@ -174,6 +190,7 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions | 'help
     checkpoints: !values.noCheckpoints,
     quiet: values.quiet,
     memory: memory as MemoryModelName,
+    reduction,
     replay: values.replay,
     format,
   };

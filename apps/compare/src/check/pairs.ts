@@ -170,6 +170,7 @@ function searchOptions(options: CheckOptions, scenario: SuiteScenario): ExploreO
     checkpoints: options.checkpoints,
     // An order is skipped only where one explored before, of the same trace, cost no more preemptions (@kmodsim/explore's sleep-sets.ts).
     sleepSets: true,
+    stateCaching: options.reduction === 'states',
   };
 }
 

@@ -269,9 +269,9 @@ function poolSearch(job: SearchJob, caller: Pick<PoolSearch, 'resolve' | 'reject
   };
 }
 
-/** Only an exhaustive search of its own (not a shard, not counting traces) can hand subtrees over. */
+/** Only an exhaustive search by partial-order reduction of its own (not a shard, not counting traces) can hand subtrees over. */
 function splittable(job: SearchJob): boolean {
-  return (job.search.mode ?? 'exhaustive') === 'exhaustive' && job.shard === undefined && job.search.countTraces !== true;
+  return (job.search.mode ?? 'exhaustive') === 'exhaustive' && job.shard === undefined && job.search.countTraces !== true && job.search.stateCaching !== true;
 }
 
 function executionsOf(search: PoolSearch): number {

@@ -58,6 +58,17 @@ export class ReplayLog {
   restReads = 0;
   restMarks = 0;
   restHash = HASH_SEED;
+  /**
+   * Running hashes of the values, the reads and the context marks as logged, in order: with the
+   * spawn context and the body they say which state the generator is in (see state-hash.ts).
+   * Recomputed when a log is loaded; cut back with the log at a rest point.
+   */
+  valuesHash = HASH_SEED;
+  readsHash = HASH_SEED;
+  marksHash = HASH_SEED;
+  private restValuesHash = HASH_SEED;
+  private restReadsHash = HASH_SEED;
+  private restMarksHash = HASH_SEED;
   /** The context the body was called with at spawn, which a replay calls it with again. */
   readonly spawned: Readonly<LoggedContext>;
   private readonly restContext: LoggedContext;
@@ -78,12 +89,14 @@ export class ReplayLog {
     if (task.cpuNow !== seen.cpuNow || task.state !== seen.state || task.preemptCount !== seen.preemptCount || task.irqsOff !== seen.irqsOff) this.mark(task, 2 * this.length);
     if (this.length === this.values.length) this.values = growFloat64(this.values, this.length + 1);
     this.values[this.length++] = value;
+    this.valuesHash = mixValue(this.valuesHash, value);
   }
 
   /** Logs a value the body read from memory without a step. */
   read(value: number): void {
     if (this.readsLength === this.reads.length) this.reads = growFloat64(this.reads, this.readsLength + 1);
     this.reads[this.readsLength++] = value;
+    this.readsHash = mixValue(this.readsHash, value);
     this.hash = mixCode(this.hash, READ_CODE);
   }
 
@@ -111,6 +124,9 @@ export class ReplayLog {
       this.restReads = this.readsLength;
       this.restReceived = this.received.length;
       this.restHash = this.hash;
+      this.restValuesHash = this.valuesHash;
+      this.restReadsHash = this.readsHash;
+      this.restMarksHash = this.marksHash;
       Object.assign(this.restContext, this.seen);
       return;
     }
@@ -119,6 +135,9 @@ export class ReplayLog {
     this.readsLength = this.restReads;
     this.received.length = this.restReceived;
     this.hash = this.restHash;
+    this.valuesHash = this.restValuesHash;
+    this.readsHash = this.restReadsHash;
+    this.marksHash = this.restMarksHash;
     const seen = this.seen;
     Object.assign(seen, this.restContext);
     if (task.cpuNow !== seen.cpuNow || task.state !== seen.state || task.preemptCount !== seen.preemptCount || task.irqsOff !== seen.irqsOff) this.mark(task, 2 * this.length - 1);
@@ -160,11 +179,25 @@ export class ReplayLog {
     log.restHash = save.restHash;
     Object.assign(log.seen, save.seen);
     Object.assign(log.restContext, save.restContext);
+    log.rehash();
     return log;
   }
 
+  /** The running hashes of a log loaded whole, as they were when it was written (and at its rest point). */
+  private rehash(): void {
+    const restValues = Math.max(0, this.restLength);
+    this.restValuesHash = hashFrom(HASH_SEED, this.values, 0, restValues);
+    this.valuesHash = hashFrom(this.restValuesHash, this.values, restValues, this.length);
+    this.restReadsHash = hashFrom(HASH_SEED, this.reads, 0, this.restReads);
+    this.readsHash = hashFrom(this.restReadsHash, this.reads, this.restReads, this.readsLength);
+    this.restMarksHash = hashFrom(HASH_SEED, this.marks, 0, this.restMarks);
+    this.marksHash = hashFrom(this.restMarksHash, this.marks, this.restMarks, this.marks.length);
+  }
+
   private mark(task: LoggedContext, resumption: number): void {
-    this.marks.push(resumption, task.cpuNow, STATE_CODES.indexOf(task.state), task.preemptCount, task.irqsOff ? 1 : 0);
+    const words = [resumption, task.cpuNow, STATE_CODES.indexOf(task.state), task.preemptCount, task.irqsOff ? 1 : 0];
+    this.marks.push(...words);
+    this.marksHash = hashFrom(this.marksHash, words, 0, MARK_WORDS);
     const seen = this.seen;
     seen.cpuNow = task.cpuNow;
     seen.state = task.state;
@@ -178,6 +211,22 @@ export function mixCode(hash: number, code: number): number {
 }
 
 export const REPLAY_HASH_SEED = HASH_SEED;
+
+/** Mixes a logged number (any float) into a running hash: its two 32-bit halves. */
+export function mixValue(hash: number, value: number): number {
+  if ((value | 0) === value) return Math.imul(hash ^ value, 0x01000193) >>> 0;
+  HALVES_FLOAT[0] = value;
+  return Math.imul(Math.imul(hash ^ (HALVES_INT[0] ?? 0), 0x01000193) ^ (HALVES_INT[1] ?? 0), 0x01000193) >>> 0;
+}
+
+const HALVES_FLOAT = new Float64Array(1);
+const HALVES_INT = new Int32Array(HALVES_FLOAT.buffer);
+
+function hashFrom(seed: number, values: ArrayLike<number>, from: number, to: number): number {
+  let hash = seed;
+  for (let index = from; index < to; index++) hash = mixValue(hash, values[index] ?? 0);
+  return hash;
+}
 
 /** What a read of memory without a step mixes into the hash: no operation's code. */
 export const READ_CODE = -2;

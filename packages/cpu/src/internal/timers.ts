@@ -21,6 +21,11 @@ export class TimerQueue {
     return this.timers.length;
   }
 
+  /** Timers armed since boot. */
+  get armed(): number {
+    return this.nextId - 1;
+  }
+
   add(pid: number, expiresAtCycles: number): number {
     const timer: Timer = { id: this.nextId++, pid, expiresAtCycles };
     let index = this.timers.length;
