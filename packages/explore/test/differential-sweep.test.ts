@@ -81,13 +81,21 @@ const UNBOUNDED = 64;
  */
 function compareUnbounded(program: Program, target: ExploreTarget, cap: number, reached: ReadonlySet<string>): boolean {
   const bounds = { preemptions: UNBOUNDED, irqs: 0, iterative: false, stopAtFirstViolation: false } as const;
-  const search = explore(target, { ...bounds, sleepSets: true, maxExecutions: cap });
-  if (!search.counts.exhausted || reached.size === 0) return false;
-  const found = new Set(endings(search));
-  const where = `${program.label} under ${target.memoryModel ?? 'sc'}, unbounded, sleep sets`;
-  expect([...reached].filter((ending) => !found.has(ending)), `${where}: endings the unreduced search reached under a bound`).toEqual([]);
-  return true;
+  if (reached.size === 0) return false;
+  let compared = false;
+  for (const [how, options] of [['by states', { stateCaching: true }], ...(SKIP_UNBOUNDED_SLEEP ? [] : [['sleep sets', { sleepSets: true }]])] as const) {
+    const search = explore(target, { ...bounds, ...options, maxExecutions: cap });
+    if (!search.counts.exhausted) continue;
+    const found = new Set(endings(search));
+    const where = `${program.label} under ${target.memoryModel ?? 'sc'}, unbounded, ${how}`;
+    expect([...reached].filter((ending) => !found.has(ending)), `${where}: endings the unreduced search reached under a bound`).toEqual([]);
+    compared = true;
+  }
+  return compared;
 }
+
+/** KMODSIM_DIFF_NO_SLEEP=1 leaves sleep sets out of the unbounded comparison (they lose endings of shapes under tso: see the README). */
+const SKIP_UNBOUNDED_SLEEP = process.env['KMODSIM_DIFF_NO_SLEEP'] === '1';
 
 describe('the reduction against the unreduced search on random programs, under every memory model', () => {
   let compared = 0;
