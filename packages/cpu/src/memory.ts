@@ -44,8 +44,12 @@ export class Memory {
   /** Which CPUs hold each line, and what an access costs (see cache-lines.ts). */
   readonly cache: CacheLines;
 
+  /** The clocks `access` hands the cost model: the caller's, not the machine's. */
+  private readonly scratchClocks: Float64Array;
+
   constructor(cpuCount: number, placement: CpuPlacement, cycles: ProfileCycles) {
     this.cache = new CacheLines(cpuCount, placement, cycles);
+    this.scratchClocks = new Float64Array(cpuCount);
   }
 
   /** Where the line of the last access came from. */
@@ -198,7 +202,10 @@ export class Memory {
    * `nowCycles` is the CPU's clock; the result is the clock after the access.
    */
   access(cpu: number, address: number, write: boolean, nowCycles: number): number {
-    return this.cache.access(cpu, address, write, nowCycles);
+    const clocks = this.scratchClocks;
+    clocks[cpu] = nowCycles;
+    this.cache.access(cpu, address, write, clocks);
+    return clocks[cpu] ?? 0;
   }
 }
 

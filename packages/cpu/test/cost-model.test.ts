@@ -86,3 +86,31 @@ describe('cost model', () => {
     expect(add?.durationCycles).toBe(genericProfile.cycles.hit + genericProfile.cycles.atomicOverhead);
   });
 });
+
+describe('cost model: a line several CPUs share', () => {
+  // Four sockets, two to a board, 2-thread cores: 8 CPUs keep their sharers in one word, 64 in two.
+  test.each([
+    { cpuCount: 8, coresPerSocket: 1, sibling: 1, otherSocket: 2, otherBoard: 4 },
+    { cpuCount: 64, coresPerSocket: 8, sibling: 1, otherSocket: 16, otherBoard: 40 },
+  ])('a write to a shared line takes it from the sharer dearest to reach, or from the one other sharer ($cpuCount CPUs)', ({ cpuCount, coresPerSocket, sibling, otherSocket, otherBoard }) => {
+    const { cycles } = xeon8176PerfbookProfile;
+    const machine = machineOf({ cpuCount, profile: 'xeon-8176-perfbook', topology: { sockets: 4, coresPerSocket, threadsPerCore: 2, socketsPerBoard: 2 } });
+    const line = machine.alloc('shared', 1, { lineAligned: true }).base;
+    // Each access starts well after the one before has brought the line: what it returns past its start is its cost.
+    let startCycles = 0;
+    const cost = (cpu: number, write: boolean): number => {
+      startCycles += 10_000;
+      return machine.memory.access(cpu, line, write, startCycles) - startCycles;
+    };
+    // Read by CPU 0 (from memory), its sibling, and CPUs on another socket and another board.
+    for (const cpu of [0, sibling, otherSocket, otherBoard]) cost(cpu, false);
+    expect(cost(0, true)).toBe(cycles.otherBoard);
+    // CPU 0 holds it alone; read by one other CPU, it has two sharers and a write by either takes it from the other.
+    cost(otherSocket, false);
+    expect(cost(otherSocket, true)).toBe(cycles.otherSocket);
+    cost(sibling, true);
+    cost(0, false);
+    expect(cost(0, true)).toBe(cycles.sameCore);
+    expect(machine.memory.lastSource).toBe('sameCore');
+  });
+});

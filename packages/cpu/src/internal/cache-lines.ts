@@ -49,6 +49,8 @@ export class CacheLines {
   private readonly sharerWords: number;
   /** Cost of each source class, indexed by SOURCE_*. */
   private readonly sourceCycles: Float64Array;
+  /** The cost of a hit (sourceCycles[SOURCE_HIT]), held apart for the hit path. */
+  private readonly hitCycles: number;
   /** Where the line of the last access came from (a SOURCE_*). */
   lastSourceClass = SOURCE_HIT;
   /**
@@ -63,6 +65,7 @@ export class CacheLines {
 
   constructor(cpuCount: number, placement: CpuPlacement, cycles: ProfileCycles) {
     this.sourceCycles = Float64Array.from(SOURCE_NAMES, (name) => cycles[name]);
+    this.hitCycles = cycles.hit;
     this.coherence = new Float64Array(cpuCount);
     this.sharerWords = Math.ceil(cpuCount / 32);
     this.stride = BITS + this.sharerWords;
@@ -83,10 +86,12 @@ export class CacheLines {
   }
 
   /**
-   * Charges `cpu` for reading or writing the line of `address` and moves the line as MESI would.
-   * `nowCycles` is the CPU's clock; the result is the clock after the access.
+   * Charges `cpu` for reading or writing the line of `address` and moves the line as MESI would:
+   * `clocks[cpu]`, the CPU's clock, moves past the access. The clock is read and written here
+   * rather than passed in and returned, so that the miss path (not inlined) takes and gives no
+   * numbers.
    */
-  access(cpu: number, address: number, write: boolean, nowCycles: number): number {
+  access(cpu: number, address: number, write: boolean, clocks: Float64Array): void {
     const state = this.state;
     const line = address >>> LINE_SHIFT;
     const at = line * this.stride;
@@ -94,11 +99,12 @@ export class CacheLines {
     // A hit: the line is this CPU's own, or this CPU shares it and only reads.
     if (owner === cpu || (!write && owner === NO_OWNER && (((state[at + BITS + (cpu >>> 5)] ?? 0) >>> (cpu & 31)) & 1) === 1)) {
       this.lastSourceClass = SOURCE_HIT;
-      const done = nowCycles + (this.sourceCycles[SOURCE_HIT] ?? 0);
+      const done = (clocks[cpu] ?? 0) + this.hitCycles;
+      clocks[cpu] = done;
       if (write) this.readyCycles[line] = done;
-      return done;
+      return;
     }
-    return this.miss(cpu, line, at, owner, write, nowCycles);
+    this.miss(cpu, line, at, owner, write, clocks);
   }
 
   /**
@@ -106,21 +112,23 @@ export class CacheLines {
    * invalidations go out in parallel) or memory, no earlier than it last arrived anywhere. A write
    * takes it exclusive; a read leaves it shared by the reader and its former owner.
    */
-  private miss(cpu: number, line: number, at: number, owner: number, write: boolean, nowCycles: number): number {
+  private miss(cpu: number, line: number, at: number, owner: number, write: boolean, clocks: Float64Array): void {
     const state = this.state;
-    const shared = (state[at + SHARERS] ?? 0) > 0;
+    const sharers = state[at + SHARERS] ?? 0;
     let from = owner;
-    if (from === NO_OWNER && shared) from = write ? this.farthest(cpu, at) : this.firstSharer(at);
+    if (from === NO_OWNER && sharers > 0) from = this.sharerSource(cpu, at, write);
+    const now = clocks[cpu] ?? 0;
     const ready = this.readyCycles[line] ?? 0;
-    const start = nowCycles > ready ? nowCycles : ready;
+    const start = now > ready ? now : ready;
     const source = from === NO_OWNER ? SOURCE_MEMORY : this.classify(from, cpu);
     this.lastSourceClass = source;
     const done = start + (this.sourceCycles[source] ?? 0);
     this.readyCycles[line] = done;
+    clocks[cpu] = done;
     // The whole access when the line came from another CPU's cache, else only the wait for it.
-    this.coherence[cpu] = (this.coherence[cpu] ?? 0) + (from !== NO_OWNER && from !== cpu ? done : start) - nowCycles;
+    this.coherence[cpu] = (this.coherence[cpu] ?? 0) + (from !== NO_OWNER && from !== cpu ? done : start) - now;
     if (write) {
-      if (shared) this.clearSharers(at);
+      if (sharers > 0) this.clearSharers(at);
       state[at + OWNER] = cpu;
     } else {
       if (owner !== NO_OWNER) {
@@ -129,7 +137,22 @@ export class CacheLines {
       }
       this.addSharer(at, cpu);
     }
-    return done;
+  }
+
+  /**
+   * Where a line that no CPU owns but some share comes from: for a read the lowest sharer, for a
+   * write the farthest one but `cpu` (see farthest). Up to 32 CPUs the sharers are one word, and a
+   * line bounced between CPUs has one sharer besides the writer: answered from the word, without
+   * comparing costs.
+   */
+  private sharerSource(cpu: number, at: number, write: boolean): number {
+    if (this.sharerWords === 1) {
+      const word = this.state[at + BITS] ?? 0;
+      const others = write ? word & ~(1 << cpu) : word;
+      if (others === 0) return cpu;
+      if (!write || (others & (others - 1)) === 0) return 31 - Math.clz32(others & -others);
+    }
+    return write ? this.farthest(cpu, at) : this.firstSharer(at);
   }
 
   private classify(from: number, to: number): number {

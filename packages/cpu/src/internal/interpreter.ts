@@ -105,13 +105,14 @@ function loadOrStore(core: MachineCore, cpu: number, frame: Frame, op: LoadOp | 
   const cell = op.cell;
   if (!checkAccess(core, cpu, frame, cell)) return;
   const memory = core.memory;
-  const before = core.clocks[cpu] ?? 0;
-  const now = core.cache.access(cpu, cell, op.code === OpCode.Store, before);
+  const clocks = core.clocks;
+  const before = clocks[cpu] ?? 0;
+  core.cache.access(cpu, cell, op.code === OpCode.Store, clocks);
   let result = 0;
   if (core.tso) result = accessOnCpu(core, cpu, op);
   else if (op.code === OpCode.Store) memory.write(cell, op.value);
   else result = memory.read(cell);
-  finish(core, cpu, frame, op, result, before, now);
+  finish(core, cpu, frame, op, result, before, clocks[cpu] ?? 0);
 }
 
 /**
@@ -140,7 +141,8 @@ function executeOther(core: MachineCore, cpu: number, frame: Frame, op: Operatio
     case OpCode.Rmw:
       if (!checkAccess(core, cpu, frame, op.cell)) return;
       if (!op.locked && !checkLocalOwner(core, cpu, frame, op.cell)) return;
-      now = core.cache.access(cpu, op.cell, true, now) + (op.locked ? core.cycles.atomicOverhead : 0);
+      core.cache.access(cpu, op.cell, true, core.clocks);
+      now = (core.clocks[cpu] ?? 0) + (op.locked ? core.cycles.atomicOverhead : 0);
       result = readModifyWrite(core, cpu, op);
       break;
     case OpCode.PreemptDisable:
@@ -280,12 +282,14 @@ function orderedOperation(core: MachineCore, cpu: number, frame: Frame, op: Fenc
   }
   if (!checkAccess(core, cpu, frame, op.cell)) return undefined;
   if (op.code === OpCode.LoadAcquire) {
-    const now = core.cache.access(cpu, op.cell, false, before);
+    core.cache.access(cpu, op.cell, false, core.clocks);
+    const now = core.clocks[cpu] ?? 0;
     const result = core.tso ? loadOnCpu(core, cpu, op.cell, core.readStale) : core.memory.read(op.cell);
     views?.acquireFence(cpu);
     return { now, result };
   }
-  const now = core.cache.access(cpu, op.cell, true, before);
+  core.cache.access(cpu, op.cell, true, core.clocks);
+  const now = core.clocks[cpu] ?? 0;
   views?.releaseFence(cpu);
   if (core.tso) bufferStore(core, cpu, op.cell, op.value);
   else core.memory.write(op.cell, op.value);
