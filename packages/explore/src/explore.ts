@@ -153,6 +153,7 @@ function search(target: ExploreTarget, options: ExploreOptions, bounds: Bounds, 
       // Where time decides what happens, this pass and the rest are searched by partial-order reduction.
       byStates = !timed;
       if (!timed) continue;
+      starts.dropLogs();
     }
     const passProgressOption = options.onProgress === undefined ? {} : { onProgress: passProgress(options.onProgress, spent) };
     const tally = exhaustiveSearch(target, {

@@ -56,8 +56,13 @@ export class ExecutionStarts {
    * executions are all checked (a subtree handed over by another worker checks fewer: the search
    * it came from has checked its own first ones, on the same checkpoint).
    */
-  constructor(private readonly target: ExploreTarget, checkpoints: boolean, private readonly firstSampled = FIRST_SAMPLED, private readonly replayLogs = false) {
+  constructor(private readonly target: ExploreTarget, checkpoints: boolean, private readonly firstSampled = FIRST_SAMPLED, private replayLogs = false) {
     if (!checkpoints) this.refusal = { reason: 'off', why: 'checkpoints are off' };
+  }
+
+  /** Executions from now on keep no replay logs (a search by states handed over to partial-order reduction). */
+  dropLogs(): void {
+    this.replayLogs = false;
   }
 
   /** Why executions boot afresh, or undefined while they start from the checkpoint. */
