@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { MEMORY_MODEL_NAMES, type MemoryModelName } from '@kmodsim/cpu';
-import { explore, type ExploreTarget } from '@kmodsim/explore';
+import { explore, type ExploreOptions, type ExploreTarget } from '@kmodsim/explore';
 import { endings } from './differential.js';
 import { weakPlan, weakScenario } from './weak-programs.js';
 import { shapePlan, shapeScenario } from './weak-shapes.js';
@@ -83,7 +83,8 @@ function compareUnbounded(program: Program, target: ExploreTarget, cap: number, 
   const bounds = { preemptions: UNBOUNDED, irqs: 0, iterative: false, stopAtFirstViolation: false } as const;
   if (reached.size === 0) return false;
   let compared = false;
-  for (const [how, options] of [['by states', { stateCaching: true }], ...(SKIP_UNBOUNDED_SLEEP ? [] : [['sleep sets', { sleepSets: true }]])] as const) {
+  const searches: readonly (readonly [string, ExploreOptions])[] = [['by states', { stateCaching: true }], ...(SKIP_UNBOUNDED_SLEEP ? [] : [['sleep sets', { sleepSets: true }] as const])];
+  for (const [how, options] of searches) {
     const search = explore(target, { ...bounds, ...options, maxExecutions: cap });
     if (!search.counts.exhausted) continue;
     const found = new Set(endings(search));
