@@ -146,13 +146,13 @@ function search(target: ExploreTarget, options: ExploreOptions, bounds: Bounds, 
   for (let bound = iterative ? 0 : highest; bound <= highest; bound++) {
     if (byStates) {
       const progressed = options.onProgress === undefined ? {} : { onProgress: passProgress(options.onProgress, spent) };
-      const { tally, timed } = stateSearch({ bounds: { ...bounds, preemptions: bound }, stopAtFirstViolation, maxExecutions: cap - spent, ...progressed }, starts);
+      const { tally, handedOver } = stateSearch({ bounds: { ...bounds, preemptions: bound }, stopAtFirstViolation, maxExecutions: cap - spent, ...progressed }, starts);
       tallies.push(tally);
       spent += tally.executions;
       if ((stopAtFirstViolation && tally.violations.length > 0) || spent >= cap) break;
-      // Where time decides what happens, this pass and the rest are searched by partial-order reduction.
-      byStates = !timed;
-      if (!timed) continue;
+      // Where time decides what happens, or a cycle of states closes, this pass and the rest are searched by partial-order reduction.
+      byStates = !handedOver;
+      if (!handedOver) continue;
       starts.dropLogs();
     }
     const passProgressOption = options.onProgress === undefined ? {} : { onProgress: passProgress(options.onProgress, spent) };

@@ -42,22 +42,27 @@ interface StateNode {
   footprint: Footprint | undefined;
   op: number;
   facts: number;
+  /** The state where the point was met (see stateKey), while it is on the path. */
+  readonly key: number | undefined;
 }
 
 /** How an execution of the search ended: at its own end, or cut at a state seen before. */
 interface RunEnd {
   readonly outcome: Outcome;
   readonly seenBefore: boolean;
+  /** Cut at a state met before on its own path. */
+  readonly cycle: boolean;
 }
 
 /**
- * The search, or where time decides what happens (a schedule_timeout() timer armed or pending),
- * the executions run until that was seen, `timed` (code sees time only through timers, so until
- * one is armed the clocks need not be part of a state).
+ * The search, or where time decides what happens (a schedule_timeout() timer armed or pending)
+ * or a run can go round a cycle of states, the executions run until that was seen, `handedOver`
+ * (code sees time only through timers, so until one is armed the clocks need not be part of a
+ * state; a cycle cut where it closes would hide a livelock).
  */
-export function stateSearch(options: StateSearchOptions, starts: ExecutionStarts): { readonly tally: SearchTally; readonly timed: boolean } {
+export function stateSearch(options: StateSearchOptions, starts: ExecutionStarts): { readonly tally: SearchTally; readonly handedOver: boolean } {
   const tally = new SearchTally(options.onProgress);
-  const path: StateNode[] = [];
+  const path = new StatePath();
   const visited = new VisitedStates();
   let divergeAt = 0;
   for (;;) {
@@ -70,38 +75,43 @@ export function stateSearch(options: StateSearchOptions, starts: ExecutionStarts
       if (!(error instanceof NondeterminismError) || !starts.fromCheckpoint) throw error;
       throw checkpointDiverged(error.where);
     }
-    const taken = path.map((node) => node.order[node.at] ?? -1);
+    const taken = path.nodes.map((node) => node.order[node.at] ?? -1);
     const timed = start.machine.timerPending || start.machine.timersArmed > armedAtStart;
     crossCheck(starts, start, end.outcome, (fresh) => runAgain(fresh, options.bounds, taken, end.seenBefore));
     tally.record(end.outcome);
-    if (timed) {
+    if (timed || end.cycle) {
       // Time decides what follows a timer, and runs that meet in a state seldom meet at the same
-      // clocks: the caller searches this pass by partial-order reduction instead.
-      return { tally, timed: true };
+      // clocks; a cycle can be gone round until the step bound: the caller searches this pass by
+      // partial-order reduction instead.
+      return { tally, handedOver: true };
     }
     if (tally.shouldStop(options.stopAtFirstViolation, options.maxExecutions)) break;
-    const next = nextBranch(path);
+    const next = path.nextBranch();
     if (next === undefined) {
       tally.finishedSearch();
       break;
     }
     divergeAt = next;
   }
-  return { tally, timed: false };
+  return { tally, handedOver: false };
 }
 
 /** Runs the next execution: the path's choices up to `divergeAt`, then new points, first choice first, until its end or a state seen before. */
-function runOne(start: Start, bounds: Bounds, path: StateNode[], divergeAt: number, visited: VisitedStates): RunEnd {
+function runOne(start: Start, bounds: Bounds, path: StatePath, divergeAt: number, visited: VisitedStates): RunEnd {
   const driver = new ExecutionDriver(start.machine, start.check, bounds);
-  for (let depth = 0; depth < divergeAt; depth++) replayNode(driver, path[depth], depth);
+  for (let depth = 0; depth < divergeAt; depth++) replayNode(driver, path.nodes[depth], depth);
   let depth = divergeAt;
   let point: ChoicePoint | undefined;
   for (point = driver.nextPoint(); point !== undefined && point.choices.length > 0; point = driver.nextPoint(), depth++) {
-    let node = path[depth];
+    let node = path.nodes[depth];
     if (node === undefined) {
       // Only where there is a choice: runs that meet at a point with one way on meet at the next point with two.
-      if (point.choices.length > 1 && visited.seen(driver)) return { outcome: driver.outcome(true), seenBefore: true };
-      node = { point, order: cheapestFirst(point), at: 0, footprint: undefined, op: -2, facts: 0 };
+      const key = point.choices.length > 1 ? stateKey(driver) : undefined;
+      // A state on this execution's own path is a cycle (a kthread's loop, whose log a rest point
+      // cuts back), not a meeting: a run round it for ever is a livelock only the step bound sees.
+      if (key !== undefined && path.holds(key)) return { outcome: driver.outcome(true), seenBefore: true, cycle: true };
+      if (key !== undefined && visited.seen(key, driver)) return { outcome: driver.outcome(true), seenBefore: true, cycle: false };
+      node = { point, order: cheapestFirst(point), at: 0, footprint: undefined, op: -2, facts: 0, key };
       path.push(node);
     } else if (node.point.choices.length !== point.choices.length) {
       throw notDeterministic(depth);
@@ -110,7 +120,7 @@ function runOne(start: Start, bounds: Bounds, path: StateNode[], divergeAt: numb
     node.op = driver.lastOpCode;
     node.facts = driver.lastFacts;
   }
-  return { outcome: driver.confirmLivelock(driver.outcome(false, point)), seenBefore: false };
+  return { outcome: driver.confirmLivelock(driver.outcome(false, point)), seenBefore: false, cycle: false };
 }
 
 /** Replays the choice taken at `node` in an earlier execution, as it went then. */
@@ -147,26 +157,44 @@ function cheapestFirst(point: ChoicePoint): number[] {
   return order.sort((a, b) => (point.costs[a] ?? 0) - (point.costs[b] ?? 0) || a - b);
 }
 
-/** The deepest point with a choice still to try, moved on to it; the path is cut back to it. */
-function nextBranch(path: StateNode[]): number | undefined {
-  for (let node = path[path.length - 1]; node !== undefined; node = path[path.length - 1]) {
-    if (node.at + 1 < node.order.length) {
-      node.at++;
-      return path.length - 1;
-    }
-    path.pop();
+/** The points of the current execution, and how often each state where one was met is on it. */
+class StatePath {
+  readonly nodes: StateNode[] = [];
+  private readonly keys = new Map<number, number>();
+
+  push(node: StateNode): void {
+    this.nodes.push(node);
+    if (node.key !== undefined) this.keys.set(node.key, (this.keys.get(node.key) ?? 0) + 1);
   }
-  return undefined;
+
+  holds(key: number): boolean {
+    return this.keys.has(key);
+  }
+
+  /** The deepest point with a choice still to try, moved on to it; the path is cut back to it. */
+  nextBranch(): number | undefined {
+    const nodes = this.nodes;
+    for (let node = nodes[nodes.length - 1]; node !== undefined; node = nodes[nodes.length - 1]) {
+      if (node.at + 1 < node.order.length) {
+        node.at++;
+        return nodes.length - 1;
+      }
+      nodes.pop();
+      if (node.key === undefined) continue;
+      const count = (this.keys.get(node.key) ?? 0) - 1;
+      if (count > 0) this.keys.set(node.key, count);
+      else this.keys.delete(node.key);
+    }
+    return undefined;
+  }
 }
 
 /** States reached so far, each with the budgets (preemptions, interrupts) it was reached with, none dominating another. */
 class VisitedStates {
   private readonly budgets = new Map<number, number[]>();
 
-  /** Whether the driver's state now was reached before with no more spent; if not, it is recorded. */
-  seen(driver: ExecutionDriver): boolean {
-    const key = stateKey(driver);
-    if (key === undefined) return false;
+  /** Whether the driver's state now (`key`) was reached before with no more spent; if not, it is recorded. */
+  seen(key: number, driver: ExecutionDriver): boolean {
     const preemptions = driver.preemptionCount;
     const irqs = driver.irqCount;
     const spent = this.budgets.get(key);

@@ -1,5 +1,5 @@
 import {
-  atomicAdd, cpuRelax, free, keptValue, load, localAdd, schedule, scheduleTimeout, setCurrentState, spinLock, spinlockAt, spinUnlock, store, wakeUpProcess, xchg,
+  atomicAdd, cpuRelax, free, keptValue, load, localAdd, rest, schedule, scheduleTimeout, setCurrentState, spinLock, spinlockAt, spinUnlock, store, wakeUpProcess, xchg,
   type KernelCode, type Machine, type Scenario,
 } from '@kmodsim/cpu';
 
@@ -368,6 +368,29 @@ export function timerOrWake(reads: number, timeoutCycles: number): Scenario {
       } });
       machine.spawn({ name: 'waker', cpu: 2, bound: true, body: function* () { yield wakeUpProcess(sleeper); } });
       return (m) => `ending ${m.read(ending)}`;
+    },
+  };
+}
+
+/** Two kthreads that go round their loops for ever (each round writes a cell and puts it back): their states repeat, and nothing ends. */
+export function endlessKthreads(): Scenario {
+  return {
+    name: 'endless-kthreads',
+    description: 'two kthreads that never end',
+    setup(machine: Machine) {
+      const flag = machine.alloc('flag', 1).base;
+      const scratch = machine.alloc('scratch', 2).base;
+      for (let cpu = 0; cpu < 2; cpu++) {
+        machine.spawn({ name: `k${cpu}`, cpu, bound: true, body: function* (): KernelCode<void> {
+          for (;;) {
+            yield rest();
+            if ((yield load(flag)) === 1) return;
+            yield store(scratch + cpu, 1);
+            yield store(scratch + cpu, 0);
+          }
+        } });
+      }
+      return undefined;
     },
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { explore, replay, type ExploreReport, type ExploreTarget } from '@kmodsim/explore';
 import { endings } from './differential.js';
-import { counter, SLEEP_END, timerOrWake, waitForFlag } from './scenarios.js';
+import { counter, endlessKthreads, SLEEP_END, timerOrWake, waitForFlag } from './scenarios.js';
 
 // The search by states (ExploreOptions.stateCaching, state-search.ts): every execution stops at a
 // machine state an earlier one reached with no more budget spent. It must find what the
@@ -49,6 +49,15 @@ describe('the search by states', () => {
     const target = { scenario: timerOrWake(3, 100), cpuCount: 3 };
     const byStates = searched(target, { preemptions: 2, irqs: 0, stateCaching: true, ...WHOLE });
     expect(endings(byStates)).toEqual(Object.values(SLEEP_END).map((end) => `invariant: ending ${end}`).sort());
+  });
+
+  test('reports the livelock of kthreads that go round their loops for ever, as the unreduced search does, though their states repeat', () => {
+    const target = { scenario: endlessKthreads(), cpuCount: 2 };
+    const bounds = { preemptions: 1, irqs: 0, maxSteps: 300, ...WHOLE };
+    const full = explore(target, { ...bounds, reduction: false });
+    const byStates = explore(target, { ...bounds, stateCaching: true });
+    expect(full.violations.map((violation) => violation.kind)).toContain('livelock');
+    expect(byStates.violations.map((violation) => violation.message)).toContain(`no end after ${bounds.maxSteps} steps`);
   });
 
   test('is not split into shards: asking for both is a programming error, said plainly', () => {
